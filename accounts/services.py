@@ -1,0 +1,141 @@
+import hashlib
+import secrets
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.text import slugify
+
+from accounts.models import ApiToken, Membership, Role, Scope, Team, User
+from common.errors import PermissionDenied
+
+TOKEN_PREFIX_LENGTH = 8
+TOKEN_SECRET_BYTES = 32
+# last_used_at is written at most this often per token, so reads do not turn into writes.
+TOKEN_LAST_USED_RESOLUTION = timedelta(minutes=1)
+
+MSG_ADMIN_ONLY = "Only an admin can do this."
+MSG_UNKNOWN_SCOPE = "Unknown scope: {scope}. Valid scopes: {valid}."
+MSG_NO_SCOPES = "A token needs at least one scope."
+MSG_EXPIRY_PAST = "The expiry must be in the future."
+MSG_TOKEN_NOT_YOURS = "You can only manage your own tokens."
+
+
+def _require_admin(actor: User) -> None:
+    if not actor.is_admin:
+        raise PermissionDenied(MSG_ADMIN_ONLY)
+
+
+def user_create(
+    *,
+    actor: User | None,
+    email: str,
+    password: str | None = None,
+    full_name: str = "",
+    role: str = Role.VIEWER,
+) -> User:
+    """Create a user. ``actor`` None is the command line (demo data, bootstrap)."""
+    if actor is not None:
+        _require_admin(actor)
+    if role not in Role.values:
+        raise ValidationError({"role": f"Unknown role: {role}."})
+    if User.objects.filter(email__iexact=email).exists():
+        raise ValidationError({"email": "A user with this email already exists."})
+    return User.objects.create_user(
+        email=email,
+        password=password,
+        full_name=full_name,
+        role=role,
+        is_staff=role == Role.ADMIN,
+        is_superuser=role == Role.ADMIN,
+    )
+
+
+def team_create(*, actor: User | None, name: str, description: str = "") -> Team:
+    if actor is not None:
+        _require_admin(actor)
+    name = name.strip()
+    if not name:
+        raise ValidationError({"name": "A team needs a name."})
+    slug = slugify(name)
+    if Team.objects.filter(slug=slug).exists():
+        raise ValidationError({"name": "A team with this name already exists."})
+    return Team.objects.create(name=name, slug=slug, description=description)
+
+
+def membership_add(*, actor: User | None, team: Team, user: User) -> Membership:
+    if actor is not None:
+        _require_admin(actor)
+    membership, _ = Membership.objects.get_or_create(team=team, user=user)
+    return membership
+
+
+def membership_remove(*, actor: User, team: Team, user: User) -> None:
+    _require_admin(actor)
+    Membership.objects.filter(team=team, user=user).delete()
+
+
+def _hash_secret(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+@transaction.atomic
+def token_create(
+    *,
+    actor: User,
+    name: str,
+    scopes: Iterable[str],
+    expires_at: datetime | None = None,
+    user: User | None = None,
+) -> tuple[ApiToken, str]:
+    """Create a token and return it with its secret; the secret is never retrievable again."""
+    owner = user or actor
+    if owner != actor:
+        _require_admin(actor)
+    scopes = sorted(set(scopes))
+    errors = {}
+    if not scopes:
+        errors["scopes"] = MSG_NO_SCOPES
+    for scope in scopes:
+        if scope not in Scope.values:
+            errors["scopes"] = MSG_UNKNOWN_SCOPE.format(scope=scope, valid=", ".join(Scope.values))
+    if expires_at is not None and expires_at <= timezone.now():
+        errors["expires_at"] = MSG_EXPIRY_PAST
+    if not name.strip():
+        errors["name"] = "A token needs a name."
+    if errors:
+        raise ValidationError(errors)
+    prefix = secrets.token_hex(TOKEN_PREFIX_LENGTH // 2)
+    secret = f"pdca_{prefix}_{secrets.token_urlsafe(TOKEN_SECRET_BYTES)}"
+    token = ApiToken.objects.create(
+        user=owner,
+        name=name.strip(),
+        prefix=prefix,
+        key_hash=_hash_secret(secret),
+        scopes=scopes,
+        expires_at=expires_at,
+    )
+    return token, secret
+
+
+def token_authenticate(*, secret: str) -> ApiToken | None:
+    """Return the usable token for ``secret``, or None (unknown, revoked, expired, inactive owner)."""
+    token = ApiToken.objects.select_related("user").filter(key_hash=_hash_secret(secret)).first()
+    now = timezone.now()
+    if token is None or not token.is_usable(now=now) or not token.user.is_active:
+        return None
+    if token.last_used_at is None or now - token.last_used_at > TOKEN_LAST_USED_RESOLUTION:
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        token.last_used_at = now
+    return token
+
+
+def token_revoke(*, actor: User, token: ApiToken) -> ApiToken:
+    if token.user_id != actor.pk and not actor.is_admin:
+        raise PermissionDenied(MSG_TOKEN_NOT_YOURS)
+    if token.revoked_at is None:
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at", "updated_at"])
+    return token

@@ -1,0 +1,54 @@
+from django.db import models
+from django.utils import timezone
+
+
+class TimeStampedModel(models.Model):
+    created_at = models.DateTimeField(default=timezone.now, editable=False, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+
+    class Meta:
+        abstract = True
+
+
+class ArchivableQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(archived_at__isnull=True)
+
+    def archived(self):
+        return self.filter(archived_at__isnull=False)
+
+
+class ArchivableModel(models.Model):
+    """Important records are archived, never deleted, so history and sync mirrors stay whole."""
+
+    archived_at = models.DateTimeField(null=True, blank=True, db_index=True)
+
+    objects = ArchivableQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    @property
+    def is_archived(self) -> bool:
+        return self.archived_at is not None
+
+
+def save_versioned(instance, *, update_fields, expected_version: int, actor=None) -> None:
+    """Save ``update_fields`` only if nobody changed the row since ``expected_version`` was read.
+
+    The conditional UPDATE is the arbiter on every database (SQLite included): of two writers that
+    read the same version, exactly one moves it on; the other gets ``Conflict``. The following save()
+    writes the fields and lets django-simple-history record who changed what.
+    """
+    from common.errors import Conflict
+
+    model = type(instance)
+    moved = model._default_manager.filter(pk=instance.pk, version=expected_version).update(
+        version=expected_version + 1
+    )
+    if moved != 1:
+        raise Conflict()
+    instance.version = expected_version + 1
+    if actor is not None:
+        instance._history_user = actor
+    instance.save(update_fields=sorted({*update_fields, "version", "updated_at"}))

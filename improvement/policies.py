@@ -1,0 +1,55 @@
+"""Who may do what to an initiative. One place, used by services and by pages to hide buttons.
+
+- admin: everything.
+- lead: creates initiatives in their teams; edits, moves and plans initiatives of those teams or
+  that they lead.
+- contributor / milestone owner: updates milestones they own.
+- executive: reads everything; may move a stage only to override a failed gate, with a reason.
+- finance: validates benefit lines.
+- viewer: reads their teams' initiatives.
+"""
+
+from accounts.models import Role, User
+from improvement.models import Initiative, Milestone
+
+
+def _team_ids(user: User) -> set[int]:
+    cached = getattr(user, "_team_ids_cache", None)
+    if cached is None:
+        cached = set(user.memberships.values_list("team_id", flat=True))
+        user._team_ids_cache = cached
+    return cached
+
+
+def can_view(user: User, initiative: Initiative) -> bool:
+    if not user.is_authenticated or not user.is_active:
+        return False
+    if user.reads_everything or initiative.lead_id == user.pk or initiative.sponsor_id == user.pk:
+        return True
+    if initiative.team_id in _team_ids(user):
+        return True
+    return initiative.members.filter(pk=user.pk).exists() or initiative.milestones.filter(owner=user).exists()
+
+
+def can_create_in_team(user: User, team_id: int) -> bool:
+    return user.is_admin or (user.role == Role.LEAD and team_id in _team_ids(user))
+
+
+def can_edit(user: User, initiative: Initiative) -> bool:
+    if user.is_admin:
+        return True
+    if user.role != Role.LEAD:
+        return False
+    return initiative.lead_id == user.pk or initiative.team_id in _team_ids(user)
+
+
+def can_override_gate(user: User) -> bool:
+    return user.is_admin or user.role == Role.EXECUTIVE
+
+
+def can_update_milestone(user: User, milestone: Milestone) -> bool:
+    return milestone.owner_id == user.pk or can_edit(user, milestone.initiative)
+
+
+def can_validate_benefit(user: User) -> bool:
+    return user.is_admin or user.role == Role.FINANCE

@@ -1,0 +1,192 @@
+"""Milestones of the 90-day roadmap: planning, dependencies, completion and overdue marking."""
+
+import datetime as dt
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import User
+from common.errors import Conflict, PermissionDenied
+from common.models import save_versioned
+from improvement import policies
+from improvement.models import OPEN_MILESTONE_STATUSES, Initiative, Milestone, MilestoneStatus
+from improvement.plan import standard_plan
+
+PLAN_FIELDS = ("title", "description", "acceptance_criteria", "owner", "due_date", "phase", "status")
+# What a milestone's owner may change without being able to edit the initiative.
+OWNER_FIELDS = ("status", "description")
+
+MSG_CANNOT_PLAN = "You cannot plan milestones of this initiative."
+MSG_CANNOT_UPDATE = "Only the milestone's owner or the initiative's lead can update it."
+MSG_OWNER_FIELDS = "As the milestone's owner you can change its status and description only."
+MSG_CYCLE = "This dependency would create a cycle: {path}."
+MSG_OTHER_INITIATIVE = "A milestone can depend only on milestones of the same initiative."
+MSG_SELF_DEPENDENCY = "A milestone cannot depend on itself."
+MSG_OPEN_DEPENDENCIES = "Finish the milestones this one depends on first: {titles}."
+MSG_INACTIVE_OWNER = "The owner must be an active user."
+MSG_ALREADY_PLANNED = "This initiative already has the standard plan."
+MSG_ARCHIVED = "This milestone is archived."
+
+
+def _validate_owner(owner: User | None) -> None:
+    if owner is not None and not owner.is_active:
+        raise ValidationError({"owner": MSG_INACTIVE_OWNER})
+
+
+def _apply_done_state(milestone: Milestone) -> list[str]:
+    if milestone.status == MilestoneStatus.DONE:
+        open_deps = [d.title for d in milestone.dependencies.all() if d.is_open and d.archived_at is None]
+        if open_deps:
+            raise ValidationError({"status": MSG_OPEN_DEPENDENCIES.format(titles="; ".join(open_deps))})
+        if milestone.completed_at is None:
+            milestone.completed_at = timezone.now()
+        milestone.overdue_since = None
+    else:
+        milestone.completed_at = None
+    return ["completed_at", "overdue_since"]
+
+
+@transaction.atomic
+def milestone_create(
+    *, actor: User, initiative: Initiative, title: str, due_date: dt.date, owner: User | None = None, **fields
+) -> Milestone:
+    if not policies.can_edit(actor, initiative):
+        raise PermissionDenied(MSG_CANNOT_PLAN)
+    unknown = set(fields) - set(PLAN_FIELDS)
+    if unknown:
+        raise ValidationError(dict.fromkeys(sorted(unknown), "Unknown field."))
+    owner = owner if owner is not None else initiative.lead
+    _validate_owner(owner)
+    milestone = Milestone(initiative=initiative, title=title, due_date=due_date, owner=owner, **fields)
+    milestone.full_clean()
+    milestone._history_user = actor
+    milestone.save()
+    return milestone
+
+
+@transaction.atomic
+def milestone_update(
+    *, actor: User, milestone: Milestone, expected_version: int | None = None, **fields
+) -> Milestone:
+    if milestone.archived_at is not None:
+        raise Conflict(MSG_ARCHIVED)
+    if not policies.can_update_milestone(actor, milestone):
+        raise PermissionDenied(MSG_CANNOT_UPDATE)
+    unknown = set(fields) - set(PLAN_FIELDS)
+    if unknown:
+        raise ValidationError(dict.fromkeys(sorted(unknown), "This field cannot be changed."))
+    if not policies.can_edit(actor, milestone.initiative) and set(fields) - set(OWNER_FIELDS):
+        raise PermissionDenied(MSG_OWNER_FIELDS)
+    if "owner" in fields:
+        _validate_owner(fields["owner"])
+    for name, value in fields.items():
+        setattr(milestone, name, value)
+    milestone.full_clean(exclude=["initiative"])
+    extra = _apply_done_state(milestone) if "status" in fields else []
+    version = milestone.version if expected_version is None else expected_version
+    save_versioned(milestone, update_fields=[*fields, *extra], expected_version=version, actor=actor)
+    return milestone
+
+
+def milestone_complete(
+    *, actor: User, milestone: Milestone, expected_version: int | None = None
+) -> Milestone:
+    return milestone_update(
+        actor=actor, milestone=milestone, expected_version=expected_version, status=MilestoneStatus.DONE
+    )
+
+
+@transaction.atomic
+def milestone_set_dependencies(
+    *, actor: User, milestone: Milestone, depends_on: list[Milestone]
+) -> Milestone:
+    """Replace the milestone's dependencies; refuses anything that would close a cycle."""
+    if not policies.can_edit(actor, milestone.initiative):
+        raise PermissionDenied(MSG_CANNOT_PLAN)
+    for dependency in depends_on:
+        if dependency.pk == milestone.pk:
+            raise ValidationError({"dependencies": MSG_SELF_DEPENDENCY})
+        if dependency.initiative_id != milestone.initiative_id:
+            raise ValidationError({"dependencies": MSG_OTHER_INITIATIVE})
+    edges: dict[int, set[int]] = {}
+    through = Milestone.dependencies.through
+    for source_id, target_id in through.objects.filter(
+        from_milestone__initiative_id=milestone.initiative_id
+    ).values_list("from_milestone_id", "to_milestone_id"):
+        edges.setdefault(source_id, set()).add(target_id)
+    edges[milestone.pk] = {d.pk for d in depends_on}
+    titles = dict(Milestone.objects.filter(initiative_id=milestone.initiative_id).values_list("id", "title"))
+    path = _find_cycle(edges, start=milestone.pk)
+    if path:
+        raise ValidationError({"dependencies": MSG_CYCLE.format(path=" → ".join(titles[i] for i in path))})
+    milestone.dependencies.set(depends_on)
+    return milestone
+
+
+def _find_cycle(edges: dict[int, set[int]], *, start: int) -> list[int] | None:
+    """Depth-first search for a path from ``start`` back to itself."""
+    stack = [(start, [start])]
+    seen: set[int] = set()
+    while stack:
+        node, path = stack.pop()
+        for nxt in edges.get(node, ()):
+            if nxt == start:
+                return [*path, start]
+            if nxt not in seen:
+                seen.add(nxt)
+                stack.append((nxt, [*path, nxt]))
+    return None
+
+
+@transaction.atomic
+def milestone_archive(*, actor: User, milestone: Milestone) -> Milestone:
+    if not policies.can_edit(actor, milestone.initiative):
+        raise PermissionDenied(MSG_CANNOT_PLAN)
+    if milestone.archived_at is None:
+        milestone.archived_at = timezone.now()
+        save_versioned(
+            milestone, update_fields=["archived_at"], expected_version=milestone.version, actor=actor
+        )
+    return milestone
+
+
+@transaction.atomic
+def initiative_apply_standard_plan(*, actor: User, initiative: Initiative) -> list[Milestone]:
+    """Add the 15 standard milestones, due from the start date, owned by the lead."""
+    if not policies.can_edit(actor, initiative):
+        raise PermissionDenied(MSG_CANNOT_PLAN)
+    if Milestone.objects.filter(initiative=initiative).exclude(phase="").exists():
+        raise Conflict(MSG_ALREADY_PLANNED)
+    milestones = [
+        Milestone(
+            initiative=initiative,
+            title=item.title,
+            phase=item.phase,
+            due_date=item.due_date,
+            owner_id=initiative.lead_id,
+        )
+        for item in standard_plan(initiative.start_date)
+    ]
+    for milestone in milestones:
+        milestone._history_user = actor
+        milestone.save()
+    return milestones
+
+
+@transaction.atomic
+def milestones_mark_overdue(*, today: dt.date | None = None) -> list[Milestone]:
+    """Stamp open milestones past their due date; returns only the newly overdue ones.
+
+    Re-running on the same day finds nothing new, so reminders built on it go out once.
+    """
+    today = today or timezone.localdate()
+    newly = list(
+        Milestone.objects.active()
+        .select_for_update()
+        .filter(status__in=OPEN_MILESTONE_STATUSES, due_date__lt=today, overdue_since__isnull=True)
+    )
+    for milestone in newly:
+        milestone.overdue_since = today
+    Milestone.objects.bulk_update(newly, ["overdue_since"])
+    return newly

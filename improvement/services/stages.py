@@ -1,0 +1,256 @@
+"""The PDCA stage machine: gates, moves, stepping back, overrides and the Act decision."""
+
+from dataclasses import asdict, dataclass
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import User
+from common.errors import Conflict, GateFailed, PermissionDenied
+from common.models import save_versioned
+from improvement import policies
+from improvement.models import (
+    STAGE_ORDER,
+    Decision,
+    Initiative,
+    KpiTarget,
+    Milestone,
+    Stage,
+    StageTransition,
+    Status,
+)
+from kpis.models import Measurement
+
+MSG_CANNOT_MOVE = "You cannot move this initiative's stage."
+MSG_EXECUTIVE_ONLY_OVERRIDE = "Executives move a stage only to override a failed gate, with a reason."
+MSG_NOT_ACTIVE = "Only an active initiative can change stage (this one is {status})."
+MSG_SAME_STAGE = "The initiative is already in {stage}."
+MSG_SKIP = "A stage cannot be skipped: from {src} the next stage is {nxt}."
+MSG_BACK_NEEDS_REASON = "Stepping back needs a reason."
+MSG_OVERRIDE_FORBIDDEN = "Only an executive or admin can override a gate."
+MSG_ACT_NEEDS_DECISION = "Act ends the cycle with a decision: standardise, adapt or abandon."
+MSG_DECIDE_ONLY_IN_ACT = "A decision is taken in Act; the initiative is in {stage}."
+MSG_UNKNOWN_STAGE = "Unknown stage: {stage}."
+MSG_UNKNOWN_DECISION = "Unknown decision: {decision}."
+
+COND_SMART_GOAL = "A SMART goal is written."
+COND_TARGET = "At least one KPI target has a baseline and a target value."
+COND_MILESTONES = "The plan has milestones."
+COND_OWNERS = "Every open milestone has an owner."
+COND_EVIDENCE = "A target KPI has measurements after the cycle start ({start})."
+COND_EVALUATED = "Every primary KPI target is evaluated."
+
+
+@dataclass(frozen=True)
+class Condition:
+    code: str
+    message: str
+    passed: bool
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class GateResult:
+    from_stage: str
+    to_stage: str
+    conditions: list[Condition]
+
+    @property
+    def passed(self) -> bool:
+        return all(c.passed for c in self.conditions)
+
+    @property
+    def unmet(self) -> list[Condition]:
+        return [c for c in self.conditions if not c.passed]
+
+    def as_list(self) -> list[dict]:
+        return [asdict(c) for c in self.conditions]
+
+
+def _active_targets(initiative: Initiative):
+    return KpiTarget.objects.active().filter(initiative=initiative).select_related("kpi")
+
+
+def _gate_plan_to_do(initiative: Initiative) -> list[Condition]:
+    targets = list(_active_targets(initiative))
+    milestones = list(Milestone.objects.active().filter(initiative=initiative))
+    open_without_owner = [m.title for m in milestones if m.is_open and m.owner_id is None]
+    return [
+        Condition("smart_goal", COND_SMART_GOAL, bool(initiative.smart_goal.strip())),
+        Condition("kpi_target", COND_TARGET, any(t.target_value != t.baseline_value for t in targets)),
+        Condition("milestones", COND_MILESTONES, bool(milestones)),
+        Condition(
+            "milestone_owners",
+            COND_OWNERS,
+            bool(milestones) and not open_without_owner,
+            detail=", ".join(open_without_owner),
+        ),
+    ]
+
+
+def _gate_do_to_check(initiative: Initiative) -> list[Condition]:
+    targets = _active_targets(initiative)
+    has_evidence = any(
+        Measurement.objects.filter(
+            kpi_id=t.kpi_id, segment=t.segment, period__gt=initiative.cycle_started_on
+        ).exists()
+        for t in targets
+    )
+    return [
+        Condition(
+            "evidence", COND_EVIDENCE.format(start=initiative.cycle_started_on.isoformat()), has_evidence
+        ),
+    ]
+
+
+def _gate_check_to_act(initiative: Initiative) -> list[Condition]:
+    primary = list(_active_targets(initiative).filter(is_primary=True))
+    unevaluated = [t.kpi.name for t in primary if not t.evaluation]
+    return [
+        Condition(
+            "targets_evaluated",
+            COND_EVALUATED,
+            bool(primary) and not unevaluated,
+            detail=", ".join(unevaluated) if primary else "There is no primary KPI target.",
+        )
+    ]
+
+
+GATES = {
+    (Stage.PLAN, Stage.DO): _gate_plan_to_do,
+    (Stage.DO, Stage.CHECK): _gate_do_to_check,
+    (Stage.CHECK, Stage.ACT): _gate_check_to_act,
+}
+
+
+def gate_check(*, initiative: Initiative, to_stage: str) -> GateResult:
+    """Evaluate the gate into ``to_stage``; a backward move has no gate (its conditions are empty)."""
+    gate = GATES.get((initiative.stage, to_stage))
+    conditions = gate(initiative) if gate else []
+    return GateResult(from_stage=initiative.stage, to_stage=to_stage, conditions=conditions)
+
+
+def next_stage(stage: str) -> str | None:
+    index = STAGE_ORDER.index(stage)
+    return STAGE_ORDER[index + 1] if index + 1 < len(STAGE_ORDER) else None
+
+
+def _lock(initiative: Initiative, expected_version: int | None) -> tuple[Initiative, int]:
+    """Re-read the row under a lock; the caller's version is what the move is checked against."""
+    expected = initiative.version if expected_version is None else expected_version
+    locked = Initiative.objects.select_for_update().get(pk=initiative.pk)
+    if locked.version != expected:
+        raise Conflict()
+    return locked, expected
+
+
+@transaction.atomic
+def initiative_transition(
+    *,
+    actor: User,
+    initiative: Initiative,
+    to: str,
+    note: str = "",
+    reason: str = "",
+    override_reason: str = "",
+    expected_version: int | None = None,
+) -> StageTransition:
+    """Move one stage forward through its gate, or step back with a reason.
+
+    A failed gate raises ``GateFailed`` listing the unmet conditions, unless an executive or admin
+    overrides it with a reason. Of two concurrent moves from the same version only one succeeds.
+    """
+    if to not in Stage.values:
+        raise ValidationError({"to": MSG_UNKNOWN_STAGE.format(stage=to)})
+    override_reason = override_reason.strip()
+    if override_reason and not policies.can_override_gate(actor):
+        raise PermissionDenied(MSG_OVERRIDE_FORBIDDEN)
+    executive = policies.can_override_gate(actor)
+    if not policies.can_edit(actor, initiative) and not (executive and override_reason):
+        raise PermissionDenied(MSG_EXECUTIVE_ONLY_OVERRIDE if executive else MSG_CANNOT_MOVE)
+
+    locked, expected = _lock(initiative, expected_version)
+    if locked.status != Status.ACTIVE:
+        raise Conflict(MSG_NOT_ACTIVE.format(status=locked.get_status_display().lower()))
+    source = locked.stage
+    if to == source:
+        raise ValidationError({"to": MSG_SAME_STAGE.format(stage=Stage(to).label)})
+    backward = STAGE_ORDER.index(to) < STAGE_ORDER.index(source)
+    if backward:
+        if not reason.strip():
+            raise ValidationError({"reason": MSG_BACK_NEEDS_REASON})
+        result = GateResult(from_stage=source, to_stage=to, conditions=[])
+    else:
+        expected_next = next_stage(source)
+        if to != expected_next:
+            raise ValidationError(
+                {"to": MSG_SKIP.format(src=Stage(source).label, nxt=Stage(expected_next).label)}
+            )
+        result = gate_check(initiative=locked, to_stage=to)
+        if not result.passed and not override_reason:
+            raise GateFailed(details=result.as_list())
+
+    locked.stage = to
+    save_versioned(locked, update_fields=["stage"], expected_version=expected, actor=actor)
+    initiative.stage, initiative.version = locked.stage, locked.version
+    return StageTransition.objects.create(
+        initiative=locked,
+        cycle=locked.cycle,
+        from_stage=source,
+        to_stage=to,
+        actor=actor,
+        note=note,
+        reason=reason.strip(),
+        override_reason=override_reason,
+        gate_passed=result.passed,
+        gate_result=result.as_list(),
+    )
+
+
+@transaction.atomic
+def initiative_decide(
+    *, actor: User, initiative: Initiative, decision: str, note: str = "", expected_version: int | None = None
+) -> StageTransition:
+    """End the cycle in Act: standardise, adapt (cycle n+1 starts in Plan) or abandon."""
+    if decision not in Decision.values:
+        raise ValidationError({"decision": MSG_UNKNOWN_DECISION.format(decision=decision)})
+    if not policies.can_edit(actor, initiative):
+        raise PermissionDenied(MSG_CANNOT_MOVE)
+    locked, expected = _lock(initiative, expected_version)
+    if locked.status != Status.ACTIVE:
+        raise Conflict(MSG_NOT_ACTIVE.format(status=locked.get_status_display().lower()))
+    if locked.stage != Stage.ACT:
+        raise Conflict(MSG_DECIDE_ONLY_IN_ACT.format(stage=locked.get_stage_display()))
+
+    finished_cycle = locked.cycle
+    fields = []
+    if decision == Decision.STANDARDISE:
+        locked.status = Status.STANDARDISED
+        fields = ["status"]
+    elif decision == Decision.ABANDON:
+        locked.status = Status.ABANDONED
+        fields = ["status"]
+    else:
+        locked.stage = Stage.PLAN
+        locked.cycle += 1
+        locked.cycle_started_on = timezone.localdate()
+        fields = ["stage", "cycle", "cycle_started_on"]
+        # A new cycle must earn its own evaluations; the old ones stay in the targets' history.
+        for target in KpiTarget.objects.active().filter(initiative=locked).exclude(evaluation=""):
+            target.evaluation, target.evaluation_detail, target.evaluated_at = "", {}, None
+            target._history_user = actor
+            target.save(update_fields=["evaluation", "evaluation_detail", "evaluated_at", "updated_at"])
+    save_versioned(locked, update_fields=fields, expected_version=expected, actor=actor)
+    for name in ("stage", "status", "cycle", "cycle_started_on", "version"):
+        setattr(initiative, name, getattr(locked, name))
+    return StageTransition.objects.create(
+        initiative=locked,
+        cycle=finished_cycle,
+        from_stage=Stage.ACT,
+        to_stage=locked.stage,
+        actor=actor,
+        note=note,
+        decision=decision,
+        gate_passed=True,
+    )

@@ -1,0 +1,186 @@
+"""KPI targets of an initiative, their evaluation for Check, and status updates."""
+
+import datetime as dt
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import User
+from common.errors import Conflict, PermissionDenied
+from improvement import policies
+from improvement.models import Initiative, KpiTarget, StatusUpdate
+from improvement.progress import target_is_improvement
+from kpis.models import Kpi
+from kpis.selectors import kpi_series
+from kpis.services import kpi_validate_value
+
+TARGET_FIELDS = (
+    "segment",
+    "baseline_value",
+    "baseline_start",
+    "baseline_end",
+    "target_value",
+    "target_date",
+    "is_primary",
+    "unit_value_per_month",
+)
+DEFAULT_ALPHA = 0.05
+
+MSG_CANNOT_EDIT = "You cannot change this initiative's targets."
+MSG_TARGET_NOT_BETTER = "The target must be better than the baseline: {direction}."
+MSG_DUPLICATE_TARGET = "This initiative already has a target for this KPI and segment."
+MSG_NEGATIVE_UNIT_VALUE = "The value of one unit of improvement cannot be negative."
+MSG_CANNOT_POST = "Only the initiative's lead (or an admin) posts status updates."
+MSG_EMPTY_NARRATIVE = "Say what happened: the narrative cannot be empty."
+MSG_FUTURE_UPDATE = "A status update cannot be dated in the future."
+
+
+def _validate_target(target: KpiTarget) -> None:
+    errors = {}
+    for field in ("baseline_value", "target_value"):
+        message = kpi_validate_value(kpi=target.kpi, value=getattr(target, field))
+        if message:
+            errors[field] = message
+    if not errors and not target_is_improvement(
+        baseline=target.baseline_value,
+        target=target.target_value,
+        higher_is_better=target.kpi.higher_is_better,
+    ):
+        errors["target_value"] = MSG_TARGET_NOT_BETTER.format(
+            direction=target.kpi.get_direction_display().lower()
+        )
+    if target.unit_value_per_month is not None and target.unit_value_per_month < 0:
+        errors["unit_value_per_month"] = MSG_NEGATIVE_UNIT_VALUE
+    duplicate = (
+        KpiTarget.objects.active()
+        .filter(initiative=target.initiative, kpi=target.kpi, segment=target.segment)
+        .exclude(pk=target.pk)
+    )
+    if duplicate.exists():
+        errors["kpi"] = MSG_DUPLICATE_TARGET
+    if errors:
+        raise ValidationError(errors)
+    target.full_clean(exclude=["initiative", "kpi"])
+
+
+@transaction.atomic
+def kpi_target_create(
+    *, actor: User, initiative: Initiative, kpi: Kpi, baseline_value: float, target_value: float, **fields
+) -> KpiTarget:
+    if not policies.can_edit(actor, initiative):
+        raise PermissionDenied(MSG_CANNOT_EDIT)
+    unknown = set(fields) - set(TARGET_FIELDS)
+    if unknown:
+        raise ValidationError(dict.fromkeys(sorted(unknown), "Unknown field."))
+    target = KpiTarget(
+        initiative=initiative, kpi=kpi, baseline_value=baseline_value, target_value=target_value, **fields
+    )
+    _validate_target(target)
+    target._history_user = actor
+    target.save()
+    return target
+
+
+@transaction.atomic
+def kpi_target_update(*, actor: User, target: KpiTarget, **fields) -> KpiTarget:
+    if not policies.can_edit(actor, target.initiative):
+        raise PermissionDenied(MSG_CANNOT_EDIT)
+    unknown = set(fields) - set(TARGET_FIELDS)
+    if unknown:
+        raise ValidationError(dict.fromkeys(sorted(unknown), "This field cannot be changed."))
+    for name, value in fields.items():
+        setattr(target, name, value)
+    _validate_target(target)
+    target._history_user = actor
+    target.save(update_fields=[*fields, "updated_at"])
+    return target
+
+
+@transaction.atomic
+def kpi_target_archive(*, actor: User, target: KpiTarget) -> KpiTarget:
+    if not policies.can_edit(actor, target.initiative):
+        raise PermissionDenied(MSG_CANNOT_EDIT)
+    if target.archived_at is None:
+        target.archived_at = timezone.now()
+        target._history_user = actor
+        target.save(update_fields=["archived_at", "updated_at"])
+    return target
+
+
+def _baseline_window(target: KpiTarget) -> tuple[dt.date | None, dt.date]:
+    end = target.baseline_end or (target.initiative.cycle_started_on - dt.timedelta(days=1))
+    return target.baseline_start, end
+
+
+@transaction.atomic
+def kpi_target_evaluate(*, actor: User, target: KpiTarget, alpha: float = DEFAULT_ALPHA) -> KpiTarget:
+    """Label the target met / improved / no significant change / worse from its measurements.
+
+    The baseline window's period values are compared with those after the cycle start (Welch's
+    test, direction-aware; a one-sample test against the baseline value when the window has fewer
+    than two points). This evaluation feeds the Check → Act gate.
+    """
+    from kpis.stats import before_after
+
+    if not policies.can_edit(actor, target.initiative):
+        raise PermissionDenied(MSG_CANNOT_EDIT)
+    start, end = _baseline_window(target)
+    baseline_values = [v for _, v in kpi_series(kpi=target.kpi, segment=target.segment, start=start, end=end)]
+    after_values = [
+        v
+        for period, v in kpi_series(
+            kpi=target.kpi, segment=target.segment, start=target.initiative.cycle_started_on
+        )
+        if period > target.initiative.cycle_started_on
+    ]
+    try:
+        result = before_after(
+            baseline_values=baseline_values,
+            after_values=after_values,
+            baseline_value=target.baseline_value,
+            target_value=target.target_value,
+            direction=target.kpi.direction,
+            alpha=alpha,
+        )
+    except ValueError as exc:
+        raise ValidationError({"evaluation": str(exc)}) from exc
+    target.evaluation = result.label
+    target.evaluation_detail = result.to_dict()
+    target.evaluated_at = timezone.now()
+    target._history_user = actor
+    target.save(update_fields=["evaluation", "evaluation_detail", "evaluated_at", "updated_at"])
+    return target
+
+
+@transaction.atomic
+def status_update_post(
+    *, actor: User, initiative: Initiative, health: str, narrative: str, date: dt.date | None = None
+) -> StatusUpdate:
+    """Record the lead's dated update; the newest one sets the initiative's current health."""
+    if not (actor.is_admin or initiative.lead_id == actor.pk or policies.can_edit(actor, initiative)):
+        raise PermissionDenied(MSG_CANNOT_POST)
+    date = date or timezone.localdate()
+    errors = {}
+    if not narrative.strip():
+        errors["narrative"] = MSG_EMPTY_NARRATIVE
+    if date > timezone.localdate():
+        errors["date"] = MSG_FUTURE_UPDATE
+    if errors:
+        raise ValidationError(errors)
+    update = StatusUpdate(
+        initiative=initiative, author=actor, date=date, health=health, narrative=narrative.strip()
+    )
+    update.full_clean()
+    update.save()
+    newest = StatusUpdate.objects.filter(initiative=initiative).order_by("-date", "-id").first()
+    if newest.pk == update.pk and initiative.health != health:
+        locked = Initiative.objects.select_for_update().get(pk=initiative.pk)
+        if locked.archived_at is not None:
+            raise Conflict("This initiative is archived.")
+        locked.health = health
+        locked.version += 1
+        locked._history_user = actor
+        locked.save(update_fields=["health", "version", "updated_at"])
+        initiative.health, initiative.version = locked.health, locked.version
+    return update

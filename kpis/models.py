@@ -1,0 +1,92 @@
+from django.conf import settings
+from django.db import models
+
+from common.models import ArchivableModel, TimeStampedModel
+
+
+class Unit(models.TextChoices):
+    SECONDS = "seconds", "seconds"
+    MINUTES = "minutes", "minutes"
+    HOURS = "hours", "hours"
+    PERCENT = "percent", "%"
+    SCORE = "score", "score"
+    COUNT = "count", "count"
+    CURRENCY = "currency", "currency"
+
+
+class Direction(models.TextChoices):
+    HIGHER = "higher", "Higher is better"
+    LOWER = "lower", "Lower is better"
+
+
+class KpiKind(models.TextChoices):
+    KEY = "key", "Key indicator"
+    ADJUSTING = "adjusting", "Adjusting indicator"
+    WARNING = "warning", "Warning indicator"
+
+
+class Kpi(ArchivableModel, TimeStampedModel):
+    code = models.SlugField(max_length=50, unique=True)
+    name = models.CharField(max_length=120)
+    description = models.TextField(blank=True)
+    unit = models.CharField(max_length=20, choices=Unit.choices)
+    direction = models.CharField(max_length=10, choices=Direction.choices)
+    kind = models.CharField(max_length=20, choices=KpiKind.choices, default=KpiKind.KEY)
+    # The range a measurement may take (e.g. 0..100 for a percentage, -100..100 for NPS).
+    min_value = models.FloatField(null=True, blank=True)
+    max_value = models.FloatField(null=True, blank=True)
+    # Alert thresholds, crossed in the KPI's bad direction.
+    warning_threshold = models.FloatField(null=True, blank=True)
+    critical_threshold = models.FloatField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(min_value__isnull=True)
+                | models.Q(max_value__isnull=True)
+                | models.Q(min_value__lt=models.F("max_value")),
+                name="kpi_min_below_max",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.code})"
+
+    @property
+    def higher_is_better(self) -> bool:
+        return self.direction == Direction.HIGHER
+
+    def is_better(self, a: float, b: float) -> bool:
+        """True when value ``a`` is strictly better than ``b`` for this KPI."""
+        return a > b if self.higher_is_better else a < b
+
+
+class Measurement(TimeStampedModel):
+    """One value of a KPI for a period; (kpi, segment, period, source) is the natural key.
+
+    ``segment`` is "" for the whole service, or a slice such as "chat", "phone" or "EMEA".
+    """
+
+    kpi = models.ForeignKey(Kpi, on_delete=models.PROTECT, related_name="measurements")
+    segment = models.CharField(max_length=100, blank=True, default="")
+    period = models.DateField()
+    value = models.FloatField()
+    sample_size = models.PositiveIntegerField(null=True, blank=True)
+    source = models.CharField(max_length=100, default="manual")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["kpi", "segment", "period"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kpi", "segment", "period", "source"], name="measurement_natural_key"
+            )
+        ]
+        indexes = [models.Index(fields=["kpi", "segment", "period"], name="measurement_series")]
+
+    def __str__(self) -> str:
+        segment = f" [{self.segment}]" if self.segment else ""
+        return f"{self.kpi.code}{segment} {self.period}: {self.value}"

@@ -1,0 +1,234 @@
+import datetime as dt
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.dateparse import parse_date
+
+from accounts.models import Role, User
+from common.errors import PermissionDenied
+from kpis.models import Kpi, Measurement
+
+MAX_BATCH_ROWS = 10_000
+MEASUREMENT_WRITER_ROLES = frozenset({Role.ADMIN, Role.LEAD, Role.CONTRIBUTOR})
+KPI_EDITABLE_FIELDS = (
+    "name",
+    "description",
+    "unit",
+    "direction",
+    "kind",
+    "min_value",
+    "max_value",
+    "warning_threshold",
+    "critical_threshold",
+)
+
+MSG_NOT_FINITE = "The value must be a finite number (not NaN or infinite)."
+MSG_BELOW_MIN = "The value {value} is below the lowest valid value {limit} for {kpi}."
+MSG_ABOVE_MAX = "The value {value} is above the highest valid value {limit} for {kpi}."
+MSG_UNKNOWN_KPI = "Unknown KPI code: {code}."
+MSG_BAD_PERIOD = "The period must be a date (YYYY-MM-DD)."
+MSG_BAD_SAMPLE = "The sample size must be a whole number ≥ 0."
+MSG_TOO_MANY_ROWS = "A batch holds at most {limit} rows; got {count}."
+MSG_EMPTY_BATCH = "The batch is empty."
+MSG_DUPLICATE_ROW = "Row {other} has the same KPI, segment, period and source."
+MSG_CANNOT_WRITE = "Your role cannot record measurements."
+MSG_SEGMENT_TOO_LONG = "The segment is at most 100 characters."
+MSG_SOURCE_INVALID = "The source must be 1–100 characters."
+
+
+@dataclass(frozen=True)
+class UpsertResult:
+    created: int
+    updated: int
+    unchanged: int
+
+    def as_dict(self) -> dict[str, int]:
+        return {"created": self.created, "updated": self.updated, "unchanged": self.unchanged}
+
+
+def _require_admin(actor: User) -> None:
+    if not actor.is_admin:
+        raise PermissionDenied("Only an admin can change the KPI catalogue.")
+
+
+def kpi_validate_value(*, kpi: Kpi, value: float) -> str | None:
+    """Return the message explaining why ``value`` is invalid for ``kpi``, or None."""
+    try:
+        value = float(value)
+    except (TypeError, ValueError):
+        return MSG_NOT_FINITE
+    if not math.isfinite(value):
+        return MSG_NOT_FINITE
+    if kpi.min_value is not None and value < kpi.min_value:
+        return MSG_BELOW_MIN.format(value=value, limit=kpi.min_value, kpi=kpi.name)
+    if kpi.max_value is not None and value > kpi.max_value:
+        return MSG_ABOVE_MAX.format(value=value, limit=kpi.max_value, kpi=kpi.name)
+    return None
+
+
+@transaction.atomic
+def kpi_create(*, actor: User, code: str, name: str, unit: str, direction: str, **fields) -> Kpi:
+    _require_admin(actor)
+    kpi = Kpi(code=code, name=name, unit=unit, direction=direction, **fields)
+    kpi.full_clean()
+    kpi.save()
+    return kpi
+
+
+@transaction.atomic
+def kpi_update(*, actor: User, kpi: Kpi, **fields) -> Kpi:
+    _require_admin(actor)
+    unknown = set(fields) - set(KPI_EDITABLE_FIELDS)
+    if unknown:
+        raise ValidationError(dict.fromkeys(unknown, "This field cannot be changed."))
+    for name, value in fields.items():
+        setattr(kpi, name, value)
+    kpi.full_clean()
+    kpi.save(update_fields=[*fields, "updated_at"])
+    return kpi
+
+
+def _parse_period(value) -> dt.date | None:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return parse_date(value)
+        except ValueError:
+            return None
+    return None
+
+
+def _clean_row(row: Mapping, kpis_by_code: dict[str, Kpi]) -> tuple[dict, dict[str, str]]:
+    errors: dict[str, str] = {}
+    kpi = row.get("kpi")
+    if not isinstance(kpi, Kpi):
+        kpi = kpis_by_code.get(str(kpi))
+        if kpi is None:
+            errors["kpi"] = MSG_UNKNOWN_KPI.format(code=row.get("kpi"))
+    period = _parse_period(row.get("period"))
+    if period is None:
+        errors["period"] = MSG_BAD_PERIOD
+    segment = row.get("segment") or ""
+    if len(segment) > 100:
+        errors["segment"] = MSG_SEGMENT_TOO_LONG
+    source = row.get("source") or "manual"
+    if not isinstance(source, str) or not 0 < len(source) <= 100:
+        errors["source"] = MSG_SOURCE_INVALID
+    sample_size = row.get("sample_size")
+    if sample_size is not None and (
+        isinstance(sample_size, bool) or not isinstance(sample_size, int) or sample_size < 0
+    ):
+        errors["sample_size"] = MSG_BAD_SAMPLE
+    value = row.get("value")
+    if kpi is not None and "kpi" not in errors:
+        message = kpi_validate_value(kpi=kpi, value=value)
+        if message:
+            errors["value"] = message
+    clean = {"kpi": kpi, "segment": segment, "period": period, "source": source, "sample_size": sample_size}
+    if "value" not in errors and value is not None:
+        clean["value"] = float(value)
+    return clean, errors
+
+
+def measurement_can_write(*, actor: User) -> bool:
+    return actor.is_superuser or actor.role in MEASUREMENT_WRITER_ROLES
+
+
+@transaction.atomic
+def measurement_upsert_many(*, actor: User, rows: Iterable[Mapping]) -> UpsertResult:
+    """Insert or update measurements by natural key, all or nothing.
+
+    Each row: ``kpi`` (code or Kpi), ``period``, ``value``, optional ``segment``, ``sample_size``,
+    ``source``. Re-sending the same rows changes nothing. Any invalid row refuses the whole batch
+    with a ``ValidationError`` keyed ``rows[i].field``.
+    """
+    if not measurement_can_write(actor=actor):
+        raise PermissionDenied(MSG_CANNOT_WRITE)
+    rows = list(rows)
+    if not rows:
+        raise ValidationError({"rows": MSG_EMPTY_BATCH})
+    if len(rows) > MAX_BATCH_ROWS:
+        raise ValidationError({"rows": MSG_TOO_MANY_ROWS.format(limit=MAX_BATCH_ROWS, count=len(rows))})
+
+    codes = {str(r.get("kpi")) for r in rows if not isinstance(r.get("kpi"), Kpi)}
+    kpis_by_code = {k.code: k for k in Kpi.objects.active().filter(code__in=codes)}
+    cleaned: list[dict] = []
+    errors: dict[str, list[str]] = {}
+    seen: dict[tuple, int] = {}
+    for index, row in enumerate(rows):
+        clean, row_errors = _clean_row(row, kpis_by_code)
+        if not row_errors:
+            key = (clean["kpi"].pk, clean["segment"], clean["period"], clean["source"])
+            if key in seen:
+                row_errors["period"] = MSG_DUPLICATE_ROW.format(other=seen[key])
+            seen[key] = index
+        for field, message in row_errors.items():
+            errors[f"rows[{index}].{field}"] = [message]
+        cleaned.append(clean)
+    if errors:
+        raise ValidationError(errors)
+
+    periods = [c["period"] for c in cleaned]
+    existing = {
+        (m.kpi_id, m.segment, m.period, m.source): m
+        for m in Measurement.objects.filter(
+            kpi_id__in={c["kpi"].pk for c in cleaned},
+            period__gte=min(periods),
+            period__lte=max(periods),
+            source__in={c["source"] for c in cleaned},
+        ).only("id", "kpi_id", "segment", "period", "source", "value", "sample_size")
+    }
+    to_write: list[Measurement] = []
+    created = updated = unchanged = 0
+    for clean in cleaned:
+        key = (clean["kpi"].pk, clean["segment"], clean["period"], clean["source"])
+        current = existing.get(key)
+        if current is None:
+            created += 1
+        elif current.value == clean["value"] and current.sample_size == clean["sample_size"]:
+            unchanged += 1
+            continue
+        else:
+            updated += 1
+        to_write.append(Measurement(recorded_by=actor, **clean))
+    if to_write:
+        # ON CONFLICT keeps the natural key unique even when two batches race on the same rows.
+        Measurement.objects.bulk_create(
+            to_write,
+            batch_size=1000,
+            update_conflicts=True,
+            unique_fields=["kpi", "segment", "period", "source"],
+            update_fields=["value", "sample_size", "recorded_by", "updated_at"],
+        )
+    return UpsertResult(created=created, updated=updated, unchanged=unchanged)
+
+
+def measurement_record(
+    *,
+    actor: User,
+    kpi: Kpi,
+    period,
+    value: float,
+    segment: str = "",
+    sample_size: int | None = None,
+    source: str = "manual",
+) -> UpsertResult:
+    return measurement_upsert_many(
+        actor=actor,
+        rows=[
+            {
+                "kpi": kpi,
+                "period": period,
+                "value": value,
+                "segment": segment,
+                "sample_size": sample_size,
+                "source": source,
+            }
+        ],
+    )

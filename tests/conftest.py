@@ -1,0 +1,60 @@
+import pytest
+from django.db import connection
+
+from accounts.models import Role
+from tests.factories import TeamFactory, UserFactory
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests marked ``postgres`` need PostgreSQL-only behaviour: skip them elsewhere, never fake them."""
+    if connection.vendor == "postgresql":
+        return
+    skip = pytest.mark.skip(reason="needs PostgreSQL (set DATABASE_URL=postgres://…)")
+    for item in items:
+        if "postgres" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture
+def team(db):
+    return TeamFactory(name="Customer Care", slug="customer-care")
+
+
+@pytest.fixture
+def other_team(db):
+    return TeamFactory(name="Claims", slug="claims")
+
+
+@pytest.fixture
+def admin(db):
+    return UserFactory(role=Role.ADMIN, is_staff=True, is_superuser=True, email="admin@example.com")
+
+
+@pytest.fixture
+def lead(team):
+    return UserFactory(role=Role.LEAD, teams=[team], email="lead@example.com")
+
+
+@pytest.fixture
+def other_lead(other_team):
+    return UserFactory(role=Role.LEAD, teams=[other_team], email="other.lead@example.com")
+
+
+@pytest.fixture
+def contributor(team):
+    return UserFactory(role=Role.CONTRIBUTOR, teams=[team], email="contributor@example.com")
+
+
+@pytest.fixture
+def executive(db):
+    return UserFactory(role=Role.EXECUTIVE, email="exec@example.com")
+
+
+@pytest.fixture
+def finance(db):
+    return UserFactory(role=Role.FINANCE, email="finance@example.com")
+
+
+@pytest.fixture
+def viewer(team):
+    return UserFactory(role=Role.VIEWER, teams=[team], email="viewer@example.com")
