@@ -5,7 +5,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint format install migrate demo worker beat clean
+.PHONY: run serve test lint format install migrate demo worker beat clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,10 @@ run: demo
 	@echo ""
 	@echo "PDCA Tracker is starting at http://$(HOST):$(PORT)/  (Ctrl+C stops it)"
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+serve: migrate
+	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
+	$(BIN)/gunicorn config.wsgi:application --bind $(HOST):$(PORT) --workers $${WEB_CONCURRENCY:-2} --access-logfile -
 
 test: install
 	$(BIN)/python -m pytest

@@ -63,6 +63,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "common.logging.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -181,12 +182,31 @@ SPECTACULAR_SETTINGS = {
 PDCA_DISCOUNT_RATE = float(env("PDCA_DISCOUNT_RATE", "0.08"))
 PDCA_ROI_HORIZON_MONTHS = int(env("PDCA_ROI_HORIZON_MONTHS", "12"))
 
+LOG_FORMAT = env("LOG_FORMAT", "json" if PRODUCTION else "text")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_context": {"()": "common.logging.RequestContextFilter"}},
+    "formatters": {
+        "json": {"()": "common.logging.JsonFormatter"},
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["request_context"], "formatter": LOG_FORMAT},
+    },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
+    "loggers": {
+        # The access line comes from common.logging; Django's own runserver line would repeat it.
+        "pdca.request": {"level": env("ACCESS_LOG_LEVEL", "INFO" if PRODUCTION else "WARNING")},
+        "django.server": {"level": "WARNING"},
+    },
 }
+
+SENTRY_DSN = env("SENTRY_DSN")
+if SENTRY_DSN:
+    import sentry_sdk
+
+    sentry_sdk.init(dsn=SENTRY_DSN, environment=DJANGO_ENV, send_default_pii=False)
 
 if PRODUCTION:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
