@@ -1,0 +1,152 @@
+"""Money formulas against independent references (numpy-financial, scipy) and worked examples."""
+
+import math
+
+import numpy_financial as npf
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from scipy.optimize import brentq
+
+from improvement import roi
+
+RATE = 0.08
+
+
+def _summary(one_time, recurring, benefits, *, horizon=None, rate=RATE):
+    return roi.summarise(
+        one_time_costs=one_time,
+        monthly_recurring_costs=recurring,
+        monthly_benefits=benefits,
+        horizon_months=horizon or len(benefits),
+        annual_discount_rate=rate,
+    )
+
+
+def test_month_zero_is_the_investment_and_later_months_net_benefit_of_running_costs():
+    summary = _summary(1000, [50, 50, 50], [200, 300, 400])
+    assert summary.cash_flows == (-1000, 150, 250, 350)
+    assert summary.cumulative == (-1000, -850, -600, -250)
+
+
+def test_roi_is_undiscounted_net_benefit_over_total_cost():
+    summary = _summary(1000, [100] * 12, [300] * 12)
+    # cost 1000 + 1200 = 2200, benefit 3600: (3600 − 2200) / 2200
+    assert summary.total_cost == 2200
+    assert summary.total_benefit == 3600
+    assert summary.roi_percent == pytest.approx(1400 / 2200 * 100, rel=1e-12)
+
+
+def test_roi_is_undefined_without_cost():
+    assert _summary(0, [0] * 12, [100] * 12).roi_percent is None
+
+
+def test_payback_falls_exactly_on_a_month_end():
+    # 1200 invested, 300 net a month: the cumulative flow reaches 0 at the end of month 4.
+    assert _summary(1200, [0] * 12, [300] * 12).payback_months == 4.0
+
+
+def test_payback_is_interpolated_inside_the_month():
+    # After month 3, 100 of 1000 is still owed; month 4 returns 400, a quarter of which closes it.
+    assert _summary(1000, [0] * 12, [300] * 12).payback_months == pytest.approx(3.25 + 1 / 12, rel=1e-12)
+    assert _summary(1000, [0] * 12, [400] * 12).payback_months == pytest.approx(2.5, rel=1e-12)
+
+
+def test_payback_never_happens_when_the_horizon_ends_in_the_red():
+    assert _summary(10_000, [100] * 12, [500] * 12).payback_months is None
+
+
+def test_payback_with_running_costs_above_benefits_is_never():
+    assert _summary(0, [500] * 12, [100] * 12).payback_months is None
+
+
+def test_payback_is_zero_when_nothing_was_invested_and_nothing_is_lost():
+    assert _summary(0, [0] * 12, [100] * 12).payback_months == 0.0
+
+
+def test_payback_after_a_slow_start():
+    # Benefits start in month 3: −600 at month 2, then +200 a month → 0 at the end of month 5.
+    assert _summary(600, [0] * 12, [0, 0] + [200] * 10).payback_months == 5.0
+
+
+def test_monthly_rate_is_the_effective_equivalent_of_the_annual_rate():
+    assert (1 + roi.monthly_rate(RATE)) ** 12 == pytest.approx(1 + RATE, rel=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("one_time", "recurring", "benefits"),
+    [
+        (1000, [0] * 12, [300] * 12),
+        (50_000, [1_000] * 12, [0, 0, 0] + [9_000] * 9),
+        (0, [0] * 12, [100] * 12),
+        (2_000, [500] * 24, [400] * 24),
+    ],
+)
+def test_npv_discounts_each_month_at_the_monthly_rate_with_month_zero_undiscounted(
+    one_time, recurring, benefits
+):
+    summary = _summary(one_time, recurring, benefits)
+    rate = (1 + RATE) ** (1 / 12) - 1
+    by_hand = math.fsum(flow / (1 + rate) ** month for month, flow in enumerate(summary.cash_flows))
+    assert summary.npv == pytest.approx(by_hand, rel=1e-12, abs=1e-9)
+    assert summary.npv == pytest.approx(npf.npv(rate, summary.cash_flows), rel=1e-12, abs=1e-9)
+
+
+def test_npv_worked_example():
+    # An annual rate of 12.682503 % is 1 % a month; 100 a month for 12 months is worth
+    # 100 × (1 − 1.01^−12) / 0.01 = 1125.5077 today (annuity factor).
+    summary = _summary(0, [0] * 12, [100] * 12, rate=1.01**12 - 1)
+    assert summary.npv == pytest.approx(1125.5077473484, rel=1e-10)
+
+
+def test_irr_is_the_rate_where_npv_is_zero():
+    summary = _summary(1000, [0] * 12, [120] * 12)
+    root = brentq(lambda r: sum(f / (1 + r) ** t for t, f in enumerate(summary.cash_flows)), 1e-9, 1)
+    assert summary.irr_monthly == pytest.approx(root, rel=1e-9)
+    assert summary.irr_annual == pytest.approx((1 + root) ** 12 - 1, rel=1e-9)
+
+
+def test_irr_is_undefined_when_the_flows_never_change_sign():
+    summary = _summary(0, [0] * 12, [100] * 12)
+    assert summary.irr_monthly is None
+    assert summary.irr_annual is None
+
+
+def test_a_short_series_is_padded_to_the_horizon():
+    summary = _summary(100, [10], [50], horizon=12)
+    assert len(summary.cash_flows) == 13
+    assert summary.cash_flows[2:] == (0.0,) * 11
+
+
+def test_bad_inputs_are_refused():
+    with pytest.raises(ValueError):
+        roi.monthly_rate(-1)
+    with pytest.raises(ValueError):
+        roi.summarise(
+            one_time_costs=1,
+            monthly_recurring_costs=[],
+            monthly_benefits=[],
+            horizon_months=0,
+            annual_discount_rate=RATE,
+        )
+
+
+money = st.floats(min_value=0, max_value=1e7, allow_nan=False)
+
+
+@given(
+    one_time=money,
+    recurring=st.lists(money, min_size=12, max_size=12),
+    benefits=st.lists(money, min_size=12, max_size=12),
+)
+def test_payback_is_where_the_cumulative_flow_turns_non_negative(one_time, recurring, benefits):
+    summary = _summary(one_time, recurring, benefits)
+    payback = summary.payback_months
+    if payback is None:
+        assert summary.cumulative[-1] < 0
+        return
+    assert 0 <= payback <= 12
+    month = math.ceil(payback)
+    assert summary.cumulative[month] >= -1e-6 * max(1.0, one_time)
+    if month > 0:
+        assert summary.cumulative[month - 1] < 0
