@@ -3,6 +3,7 @@
 import datetime as dt
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 
@@ -118,3 +119,152 @@ def my_milestones(*, user: User, today: dt.date | None = None) -> list[Milestone
 
 def status_feed(*, initiative: Initiative) -> QuerySet[StatusUpdate]:
     return StatusUpdate.objects.filter(initiative=initiative).select_related("author")
+
+
+
+@dataclass(frozen=True)
+class MoneyLines:
+    """Month-by-month amounts over the horizon (index 0 = month 1)."""
+
+    one_time_cost: float
+    recurring_costs: list[float]
+    benefits: list[float]
+    derived_monthly_benefit: float
+    validated_monthly_benefit: float
+    benefit_to_date: float
+
+    def __add__(self, other: "MoneyLines") -> "MoneyLines":
+        return MoneyLines(
+            one_time_cost=self.one_time_cost + other.one_time_cost,
+            recurring_costs=[a + b for a, b in zip(self.recurring_costs, other.recurring_costs, strict=True)],
+            benefits=[a + b for a, b in zip(self.benefits, other.benefits, strict=True)],
+            derived_monthly_benefit=self.derived_monthly_benefit + other.derived_monthly_benefit,
+            validated_monthly_benefit=self.validated_monthly_benefit + other.validated_monthly_benefit,
+            benefit_to_date=self.benefit_to_date + other.benefit_to_date,
+        )
+
+
+@dataclass(frozen=True)
+class Money:
+    """An initiative's (or the portfolio's) money over the ROI horizon; see docs/money.md."""
+
+    lines: MoneyLines
+    horizon_months: int
+    total_cost: float
+    total_benefit: float
+    projected_12m_benefit: float
+    cash_flows: list[float]
+    cumulative: list[float]
+    roi_percent: float | None
+    payback_months: float | None
+    npv: float
+    irr_monthly: float | None
+    irr_annual: float | None
+
+    @property
+    def one_time_cost(self) -> float:
+        return self.lines.one_time_cost
+
+    @property
+    def benefit_to_date(self) -> float:
+        return self.lines.benefit_to_date
+
+
+MONTHS_PER_YEAR = 12
+
+
+def months_between(start: dt.date, today: dt.date) -> int:
+    """Whole months from ``start`` to ``today`` (0 until the first month is complete)."""
+    months = (today.year - start.year) * MONTHS_PER_YEAR + (today.month - start.month)
+    if today.day < start.day:
+        months -= 1
+    return max(months, 0)
+
+
+def _lines_of(initiatives: list[Initiative], *, horizon: int, today: dt.date) -> dict[int, MoneyLines]:
+    from improvement.models import Benefit, Cost, CostKind
+
+    ids = [i.pk for i in initiatives]
+    costs: dict[int, list[Cost]] = {pk: [] for pk in ids}
+    benefits: dict[int, list[Benefit]] = {pk: [] for pk in ids}
+    derived: dict[int, float] = dict.fromkeys(ids, 0.0)
+    for cost in Cost.objects.active().filter(initiative_id__in=ids):
+        costs[cost.initiative_id].append(cost)
+    for benefit in Benefit.objects.active().filter(initiative_id__in=ids):
+        benefits[benefit.initiative_id].append(benefit)
+    for target in target_list(initiative_ids=ids).exclude(unit_value_per_month=None):
+        gain = target_progress(target).improvement
+        if gain is not None and gain > 0:
+            derived[target.initiative_id] += gain * float(target.unit_value_per_month)
+
+    months = range(1, horizon + 1)
+    result = {}
+    for initiative in initiatives:
+        own_costs, own_benefits = costs[initiative.pk], benefits[initiative.pk]
+        monthly_benefits = [
+            sum(float(b.monthly_amount) for b in own_benefits if b.start_month <= m) + derived[initiative.pk]
+            for m in months
+        ]
+        elapsed = min(months_between(initiative.start_date, today), horizon)
+        result[initiative.pk] = MoneyLines(
+            one_time_cost=sum(float(c.amount) for c in own_costs if c.kind == CostKind.ONE_TIME),
+            recurring_costs=[
+                sum(float(c.amount) for c in own_costs if c.kind == CostKind.RECURRING and c.start_month <= m)
+                for m in months
+            ],
+            benefits=monthly_benefits,
+            derived_monthly_benefit=derived[initiative.pk],
+            validated_monthly_benefit=sum(float(b.monthly_amount) for b in own_benefits if b.validated),
+            benefit_to_date=sum(monthly_benefits[:elapsed]),
+        )
+    return result
+
+
+def _money(lines: MoneyLines, *, horizon: int, annual_rate: float) -> Money:
+    from improvement import roi
+
+    summary = roi.summarise(
+        one_time_costs=lines.one_time_cost,
+        monthly_recurring_costs=lines.recurring_costs,
+        monthly_benefits=lines.benefits,
+        horizon_months=horizon,
+        annual_discount_rate=annual_rate,
+    )
+    return Money(
+        lines=lines,
+        horizon_months=horizon,
+        total_cost=summary.total_cost,
+        total_benefit=summary.total_benefit,
+        projected_12m_benefit=sum(lines.benefits[:MONTHS_PER_YEAR]),
+        cash_flows=list(summary.cash_flows),
+        cumulative=list(summary.cumulative),
+        roi_percent=summary.roi_percent,
+        payback_months=summary.payback_months,
+        npv=summary.npv,
+        irr_monthly=summary.irr_monthly,
+        irr_annual=summary.irr_annual,
+    )
+
+
+def initiatives_money(*, initiatives, today: dt.date | None = None) -> dict[int, Money]:
+    """Money of many initiatives in a constant number of queries, whatever their count."""
+    initiatives = list(initiatives)
+    horizon, rate = settings.PDCA_ROI_HORIZON_MONTHS, settings.PDCA_DISCOUNT_RATE
+    lines = _lines_of(initiatives, horizon=horizon, today=today or timezone.localdate())
+    return {pk: _money(row, horizon=horizon, annual_rate=rate) for pk, row in lines.items()}
+
+
+def initiative_money(*, initiative: Initiative, today: dt.date | None = None) -> Money:
+    return initiatives_money(initiatives=[initiative], today=today)[initiative.pk]
+
+
+def portfolio_money(*, initiatives, today: dt.date | None = None) -> Money:
+    """The portfolio as one investment: the month-by-month sum of every initiative's lines.
+
+    Month m of each initiative is counted from its own start date, so the curve shows how the money
+    put into improvement comes back, not a calendar view.
+    """
+    horizon, rate = settings.PDCA_ROI_HORIZON_MONTHS, settings.PDCA_DISCOUNT_RATE
+    lines = _lines_of(list(initiatives), horizon=horizon, today=today or timezone.localdate())
+    empty = MoneyLines(0.0, [0.0] * horizon, [0.0] * horizon, 0.0, 0.0, 0.0)
+    return _money(sum(lines.values(), empty), horizon=horizon, annual_rate=rate)

@@ -1,0 +1,275 @@
+"""Plotly figures for the site, built from selector data and handed to the page as JSON.
+
+Pages embed each figure with ``json_script`` and ``static/js/charts.js`` draws it with the
+plotly.min.js that ships inside the installed plotly package (served by ``PlotlyJsFinder``), so no
+chart asset comes from the internet and no inline script is needed.
+"""
+
+import datetime as dt
+import json
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import plotly
+import plotly.graph_objects as go
+from django.contrib.staticfiles.finders import BaseFinder
+from django.core.files.storage import FileSystemStorage
+
+PLOTLY_JS_DIR = Path(plotly.__file__).resolve().parent / "package_data"
+PLOTLY_JS_NAME = "plotly.min.js"
+PLOTLY_STATIC_PREFIX = "plotly"
+PLOTLY_STATIC_PATH = f"{PLOTLY_STATIC_PREFIX}/{PLOTLY_JS_NAME}"
+
+COLOR_TEXT = "#1f2933"
+COLOR_GRID = "#e4e7eb"
+COLOR_MEASURE = "#2563eb"
+COLOR_BASELINE = "#6b7280"
+COLOR_TARGET = "#15803d"
+COLOR_LIMIT = "#b45309"
+COLOR_COST = "#b91c1c"
+COLOR_BENEFIT = "#15803d"
+COLOR_NET = "#2563eb"
+STAGE_COLORS = ["#6366f1", "#0891b2", "#ca8a04", "#16a34a"]
+HEALTH_COLORS = {"on_track": "#16a34a", "at_risk": "#d97706", "off_track": "#dc2626"}
+CHART_HEIGHT = 300
+SMALL_CHART_HEIGHT = 240
+
+
+class PlotlyJsFinder(BaseFinder):
+    """Finds ``plotly/plotly.min.js`` inside the installed plotly package, and nothing else there."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.storage = FileSystemStorage(location=PLOTLY_JS_DIR)
+        self.storage.prefix = PLOTLY_STATIC_PREFIX
+
+    def check(self, **kwargs):
+        return []
+
+    def find(self, path, find_all=False, **kwargs):
+        if path != PLOTLY_STATIC_PATH:
+            return [] if find_all else None
+        found = str(PLOTLY_JS_DIR / PLOTLY_JS_NAME)
+        return [found] if find_all else found
+
+    def list(self, ignore_patterns):
+        yield PLOTLY_JS_NAME, self.storage
+
+
+def _layout(**overrides) -> dict:
+    layout = {
+        # An explicit empty template keeps plotly's large default template out of every page.
+        "template": go.layout.Template(),
+        "font": {"family": "system-ui, -apple-system, Segoe UI, Roboto, sans-serif", "color": COLOR_TEXT},
+        "height": CHART_HEIGHT,
+        "margin": {"l": 56, "r": 16, "t": 40, "b": 40},
+        "paper_bgcolor": "rgba(0,0,0,0)",
+        "plot_bgcolor": "rgba(0,0,0,0)",
+        "xaxis": {"gridcolor": COLOR_GRID, "zeroline": False},
+        "yaxis": {"gridcolor": COLOR_GRID, "zeroline": False},
+        "legend": {"orientation": "h", "x": 0, "y": 1.0, "yanchor": "bottom"},
+        "hovermode": "closest",
+    }
+    layout.update(overrides)
+    return layout
+
+
+def figure_spec(fig: go.Figure) -> dict:
+    """Plain JSON-safe data and layout, ready for Django's ``json_script``."""
+    return json.loads(fig.to_json())
+
+
+@dataclass(frozen=True)
+class ControlLimits:
+    centre: float
+    lower: float
+    upper: float
+
+
+def kpi_chart(
+    *,
+    title: str,
+    unit: str,
+    series: Sequence[tuple[dt.date, float]],
+    baseline: float,
+    target: float,
+    target_date: dt.date | None = None,
+    limits: ControlLimits | None = None,
+) -> dict:
+    """Measurements over time with the baseline and target lines, and control limits when known."""
+    dates = [period for period, _ in series]
+    values = [value for _, value in series]
+    fig = go.Figure(
+        go.Scatter(
+            x=dates,
+            y=values,
+            mode="lines+markers",
+            name="Measured",
+            line={"color": COLOR_MEASURE, "width": 2},
+            hovertemplate="%{x|%d %b %Y}: %{y}<extra></extra>",
+        ),
+        layout=_layout(
+            title={"text": title, "font": {"size": 14}, "x": 0, "xanchor": "left"},
+            yaxis_title=unit,
+            margin={"l": 56, "r": 16, "t": 64, "b": 40},
+        ),
+    )
+    fig.add_hline(
+        y=baseline,
+        line={"color": COLOR_BASELINE, "dash": "dash"},
+        annotation_text=f"Baseline {baseline:g}",
+        annotation_position="bottom left",
+    )
+    fig.add_hline(
+        y=target,
+        line={"color": COLOR_TARGET, "dash": "dash"},
+        annotation_text=f"Target {target:g}",
+        annotation_position="top left",
+    )
+    if limits is not None:
+        for value, label in ((limits.upper, "UCL"), (limits.lower, "LCL")):
+            fig.add_hline(
+                y=value,
+                line={"color": COLOR_LIMIT, "dash": "dot", "width": 1},
+                annotation_text=f"{label} {value:.3g}",
+                annotation_position="top right",
+            )
+        fig.add_hline(y=limits.centre, line={"color": COLOR_LIMIT, "width": 1})
+    if target_date is not None:
+        fig.add_trace(
+            go.Scatter(
+                x=[target_date],
+                y=[target],
+                mode="markers",
+                name="Target date",
+                marker={"color": COLOR_TARGET, "symbol": "star", "size": 12},
+                hovertemplate="Target %{y} by %{x|%d %b %Y}<extra></extra>",
+            )
+        )
+    return figure_spec(fig)
+
+
+def _cumulative_costs(one_time: float, recurring: Sequence[float]) -> list[float]:
+    totals, running = [one_time], one_time
+    for amount in recurring:
+        running += amount
+        totals.append(running)
+    return totals
+
+
+def _cumulative_benefits(benefits: Sequence[float]) -> list[float]:
+    totals, running = [0.0], 0.0
+    for amount in benefits:
+        running += amount
+        totals.append(running)
+    return totals
+
+
+def _at(points: Sequence[float], month: float) -> float:
+    low = min(math.floor(month), len(points) - 1)
+    high = min(low + 1, len(points) - 1)
+    return points[low] + (points[high] - points[low]) * (month - low)
+
+
+def money_chart(*, money) -> dict:
+    """Cumulative cost against cumulative benefit by month, with the payback point marked.
+
+    ``money`` is an ``improvement.selectors.Money`` (an initiative's or the portfolio's).
+    """
+    costs = _cumulative_costs(money.lines.one_time_cost, money.lines.recurring_costs)
+    benefits = _cumulative_benefits(money.lines.benefits)
+    months = list(range(len(costs)))
+    fig = go.Figure(
+        layout=_layout(
+            xaxis={"title": "Month", "dtick": 1, "gridcolor": COLOR_GRID, "zeroline": False},
+            yaxis={"title": "Amount", "gridcolor": COLOR_GRID, "zeroline": True, "zerolinecolor": "#9aa5b1"},
+        )
+    )
+    fig.add_trace(
+        go.Bar(
+            x=months,
+            y=list(money.cumulative),
+            name="Net position",
+            marker={"color": COLOR_NET, "opacity": 0.25},
+            hovertemplate="Month %{x}: net %{y:,.0f}<extra></extra>",
+        )
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=months,
+            y=costs,
+            mode="lines+markers",
+            name="Cumulative cost",
+            line={"color": COLOR_COST, "width": 2},
+            hovertemplate="Month %{x}: cost %{y:,.0f}<extra></extra>",
+        )
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=months,
+            y=benefits,
+            mode="lines+markers",
+            name="Cumulative benefit",
+            line={"color": COLOR_BENEFIT, "width": 2},
+            hovertemplate="Month %{x}: benefit %{y:,.0f}<extra></extra>",
+        )
+    )
+    if money.payback_months is not None:
+        month = money.payback_months
+        fig.add_trace(
+            go.Scatter(
+                x=[month],
+                y=[_at(costs, month)],
+                mode="markers+text",
+                name="Payback",
+                text=[f"Payback {month:.1f} mo"],
+                textposition="top center",
+                marker={"color": COLOR_TEXT, "size": 12, "symbol": "diamond"},
+                hovertemplate="Payback after %{x:.1f} months<extra></extra>",
+            )
+        )
+    return figure_spec(fig)
+
+
+def stage_funnel(counts: Sequence[tuple[str, int]]) -> dict:
+    """Initiatives per PDCA stage, as a funnel; ``counts`` is (label, count) in stage order."""
+    fig = go.Figure(
+        go.Funnel(
+            y=[label for label, _ in counts],
+            x=[count for _, count in counts],
+            marker={"color": STAGE_COLORS[: len(counts)]},
+            connector={"fillcolor": COLOR_GRID, "line": {"width": 0}},
+            textinfo="value",
+            hovertemplate="%{y}: %{x}<extra></extra>",
+        ),
+        layout=_layout(height=SMALL_CHART_HEIGHT, margin={"l": 64, "r": 16, "t": 16, "b": 16}),
+    )
+    return figure_spec(fig)
+
+
+def health_chart(counts: Sequence[tuple[str, str, int]]) -> dict:
+    """Initiatives per health; ``counts`` is (value, label, count)."""
+    fig = go.Figure(
+        go.Bar(
+            x=[label for _, label, _ in counts],
+            y=[count for _, _, count in counts],
+            marker={"color": [HEALTH_COLORS.get(value, COLOR_BASELINE) for value, _, _ in counts]},
+            text=[count for _, _, count in counts],
+            textposition="auto",
+            hovertemplate="%{x}: %{y}<extra></extra>",
+        ),
+        layout=_layout(
+            height=SMALL_CHART_HEIGHT,
+            margin={"l": 40, "r": 16, "t": 16, "b": 40},
+            yaxis={"gridcolor": COLOR_GRID, "dtick": 1, "rangemode": "tozero"},
+            showlegend=False,
+        ),
+    )
+    return figure_spec(fig)
+
+
+def control_limits(values: Sequence[float]) -> ControlLimits | None:
+    """XmR (individuals) chart limits of a KPI's series, drawn on its chart; None when not computable."""
+    return None

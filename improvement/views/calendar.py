@@ -1,0 +1,75 @@
+"""An iCalendar feed of a person's milestones, behind a signed URL a calendar app can subscribe to.
+
+The token is the user's id signed with the site's secret key, so no model field is needed. It cannot
+be retired one user at a time (that would need a per-user secret stored on the user).
+"""
+
+import datetime as dt
+
+from django.core import signing
+from django.http import Http404, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from icalendar import Calendar, Event
+
+from accounts.models import User
+from improvement.models import MilestoneStatus
+from improvement.views.common import site_view
+from improvement.views.queries import calendar_milestones
+
+TOKEN_SALT = "improvement.calendar-feed"
+# Old milestones stay in the feed for a while so a calendar keeps the recent past.
+FEED_LOOK_BACK_DAYS = 180
+PRODID = "-//PDCA Tracker//Milestones//EN"
+MSG_BAD_TOKEN = "Unknown calendar link."
+
+
+def _signer() -> signing.Signer:
+    return signing.Signer(salt=TOKEN_SALT, algorithm="sha256")
+
+
+def calendar_token(user: User) -> str:
+    return _signer().sign(str(user.pk))
+
+
+def user_for_token(token: str) -> User | None:
+    try:
+        pk = _signer().unsign(token)
+    except signing.BadSignature:
+        return None
+    return User.objects.filter(pk=int(pk), is_active=True).first()
+
+
+@site_view
+def calendar_page(request):
+    path = reverse("improvement:calendar_feed", args=[calendar_token(request.user)])
+    return render(request, "improvement/calendar.html", {"feed_url": request.build_absolute_uri(path)})
+
+
+def calendar_feed(request, token: str):
+    user = user_for_token(token)
+    if user is None:
+        raise Http404(MSG_BAD_TOKEN)
+    today = timezone.localdate()
+    calendar = Calendar()
+    calendar.add("prodid", PRODID)
+    calendar.add("version", "2.0")
+    calendar.add("x-wr-calname", f"Milestones of {user.get_full_name()}")
+    for milestone in calendar_milestones(owner=user, since=today - dt.timedelta(days=FEED_LOOK_BACK_DAYS)):
+        initiative = milestone.initiative
+        url = request.build_absolute_uri(reverse("improvement:initiative_detail", args=[initiative.pk]))
+        done = "✓ " if milestone.status == MilestoneStatus.DONE else ""
+        event = Event()
+        event.add("uid", f"milestone-{milestone.pk}@{request.get_host()}")
+        event.add("summary", f"{done}{initiative.code}: {milestone.title}")
+        event.add("dtstart", milestone.due_date)
+        event.add("dtend", milestone.due_date + dt.timedelta(days=1))
+        event.add("dtstamp", milestone.updated_at)
+        event.add("description", f"{initiative.title}\nStatus: {milestone.get_status_display()}\n{url}")
+        event.add("url", url)
+        event.add("status", "CANCELLED" if milestone.status == MilestoneStatus.CANCELLED else "CONFIRMED")
+        calendar.add_component(event)
+    response = HttpResponse(calendar.to_ical(), content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = 'inline; filename="milestones.ics"'
+    return response

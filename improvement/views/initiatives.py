@@ -1,0 +1,235 @@
+"""Initiative list, create, edit, the initiative page and the lead's status update."""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from accounts.models import Team, User
+from accounts.selectors import team_list
+from improvement import charts, policies
+from improvement.forms import (
+    DecisionForm,
+    InitiativeCreateForm,
+    InitiativeEditForm,
+    InitiativeFilterForm,
+    StatusUpdateForm,
+)
+from improvement.models import STAGE_ORDER, Initiative, Stage, Status
+from improvement.selectors import initiative_money, target_progress
+from improvement.services.initiatives import MSG_CANNOT_CREATE, initiative_create, initiative_update
+from improvement.services.stages import gate_check, next_stage
+from improvement.services.targets import status_update_post
+from improvement.views.common import initiative_or_404, site_view, submit
+from improvement.views.queries import (
+    history_entries,
+    initiative_search,
+    milestones_of,
+    money_lines_of,
+    series_of,
+    status_updates_of,
+    targets_of,
+    transitions_of,
+)
+from improvement.views.timeline import build_timeline
+from kpis.services import measurement_can_write
+
+PAGE_SIZE = 50
+MSG_CREATED = "Created {code}."
+MSG_SAVED = "Saved {code}."
+MSG_STATUS_POSTED = "Status update posted."
+
+
+def creatable_teams(user: User):
+    """Teams the user may start an initiative in (admins: all; leads: their own)."""
+    teams = Team.objects.active() if user.is_admin else team_list(user=user)
+    return teams.filter(pk__in=[t.pk for t in teams if policies.can_create_in_team(user, t.pk)])
+
+
+def can_create(user: User) -> bool:
+    return creatable_teams(user).exists()
+
+
+@site_view
+def initiative_list(request):
+    form = InitiativeFilterForm(request.GET or None, teams=team_list(user=request.user))
+    filters = dict(form.cleaned_data) if form.is_valid() else {}
+    mine = filters.pop("mine", False)
+    page = Paginator(
+        initiative_search(user=request.user, lead=request.user if mine else None, **filters), PAGE_SIZE
+    ).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "improvement/initiative_list.html",
+        {"form": form, "page": page, "query": query.urlencode(), "can_create": can_create(request.user)},
+    )
+
+
+@site_view
+def initiative_create_view(request):
+    teams = creatable_teams(request.user)
+    if not teams.exists():
+        raise PermissionDenied(MSG_CANNOT_CREATE)
+    form = InitiativeCreateForm(request.POST or None, teams=teams, initial={"team": teams.first()})
+    if request.method == "POST" and form.is_valid():
+        fields = dict(form.cleaned_data)
+        ok, initiative = submit(
+            form,
+            initiative_create,
+            actor=request.user,
+            title=fields.pop("title"),
+            team=fields.pop("team"),
+            start_date=fields.pop("start_date"),
+            lead=fields.pop("lead"),
+            with_standard_plan=fields.pop("with_standard_plan"),
+            **fields,
+        )
+        if ok:
+            messages.success(request, MSG_CREATED.format(code=initiative.code))
+            return redirect("improvement:initiative_detail", pk=initiative.pk)
+    return render(request, "improvement/initiative_form.html", {"form": form, "initiative": None})
+
+
+@site_view
+def initiative_edit(request, pk: int):
+    initiative = initiative_or_404(request, pk)
+    if not policies.can_edit(request.user, initiative):
+        raise PermissionDenied("You cannot edit this initiative.")
+    teams = Team.objects.filter(
+        pk__in=[*creatable_teams(request.user).values_list("pk", flat=True), initiative.team_id]
+    )
+    initial = {name: getattr(initiative, name) for name in InitiativeEditForm.base_fields}
+    form = InitiativeEditForm(request.POST or None, teams=teams, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        fields = dict(form.cleaned_data)
+        version = fields.pop("version")
+        if fields["team"] == initiative.team:
+            fields.pop("team")
+        ok, _ = submit(
+            form,
+            initiative_update,
+            actor=request.user,
+            initiative=initiative,
+            expected_version=version,
+            **fields,
+        )
+        if ok:
+            messages.success(request, MSG_SAVED.format(code=initiative.code))
+            return redirect("improvement:initiative_detail", pk=initiative.pk)
+    return render(request, "improvement/initiative_form.html", {"form": form, "initiative": initiative})
+
+
+def _stage_bar(initiative: Initiative) -> list[dict]:
+    current = STAGE_ORDER.index(initiative.stage)
+    return [
+        {
+            "value": stage.value,
+            "label": stage.label,
+            "state": "done" if index < current else "current" if index == current else "todo",
+        }
+        for index, stage in enumerate(STAGE_ORDER)
+    ]
+
+
+def can_post_status(user: User, initiative: Initiative) -> bool:
+    return initiative.lead_id == user.pk or policies.can_edit(user, initiative)
+
+
+def _kpi_panels(targets) -> list[dict]:
+    series = series_of(targets=targets)
+    panels = []
+    for target in targets:
+        points = series[(target.kpi_id, target.segment)]
+        title = target.kpi.name + (f" · {target.segment}" if target.segment else "")
+        panels.append(
+            {
+                "progress": target_progress(target),
+                "points": len(points),
+                "chart_id": f"kpi-chart-{target.pk}",
+                "chart": charts.kpi_chart(
+                    title=title,
+                    unit=target.kpi.get_unit_display(),
+                    series=points,
+                    baseline=target.baseline_value,
+                    target=target.target_value,
+                    target_date=target.target_date,
+                    limits=charts.control_limits([value for _, value in points]),
+                ),
+            }
+        )
+    return panels
+
+
+def detail_context(request, initiative: Initiative, *, status_form: StatusUpdateForm | None = None) -> dict:
+    user = request.user
+    today = timezone.localdate()
+    editable = policies.can_edit(user, initiative)
+    moving = initiative.status == Status.ACTIVE and initiative.archived_at is None
+    upcoming = next_stage(initiative.stage) if moving else None
+    milestones = milestones_of(initiative=initiative)
+    for milestone in milestones:
+        milestone.can_update = policies.can_update_milestone(user, milestone)
+        milestone.overdue = milestone.is_overdue(today=today)
+    costs, benefits = money_lines_of(initiative=initiative)
+    money = initiative_money(initiative=initiative)
+    targets = targets_of(initiative_ids=[initiative.pk])
+    earlier = STAGE_ORDER[: STAGE_ORDER.index(initiative.stage)]
+    return {
+        "initiative": initiative,
+        "today": today,
+        "can_edit": editable,
+        "can_override": policies.can_override_gate(user),
+        "can_move": moving and (editable or policies.can_override_gate(user)),
+        "can_record": measurement_can_write(actor=user) and bool(targets),
+        "can_validate": policies.can_validate_benefit(user),
+        "can_post_status": can_post_status(user, initiative),
+        "stages": _stage_bar(initiative),
+        "upcoming": Stage(upcoming) if upcoming else None,
+        "previous": Stage(earlier[-1]) if earlier and moving else None,
+        "gate": gate_check(initiative=initiative, to_stage=upcoming) if upcoming else None,
+        "kpi_panels": _kpi_panels(targets),
+        "milestones": milestones,
+        "timeline": build_timeline(
+            milestones, start=initiative.cycle_started_on, today=today, by_initiative=False
+        ),
+        "has_standard_plan": any(m.phase for m in milestones),
+        "status_form": status_form or StatusUpdateForm(),
+        "status_updates": status_updates_of(initiative=initiative),
+        "decision_form": DecisionForm(initial={"version": initiative.version})
+        if moving and editable and initiative.stage == Stage.ACT
+        else None,
+        "costs": costs,
+        "benefits": benefits,
+        "money": money,
+        "money_chart": charts.money_chart(money=money),
+        "transitions": transitions_of(initiative=initiative),
+        "history": history_entries(initiative=initiative),
+        "detail_url": reverse("improvement:initiative_detail", args=[initiative.pk]),
+    }
+
+
+@site_view
+def initiative_detail(request, pk: int):
+    initiative = initiative_or_404(request, pk)
+    return render(request, "improvement/initiative_detail.html", detail_context(request, initiative))
+
+
+@require_POST
+@site_view
+def status_post(request, pk: int):
+    initiative = initiative_or_404(request, pk)
+    form = StatusUpdateForm(request.POST)
+    if form.is_valid():
+        ok, _ = submit(
+            form, status_update_post, actor=request.user, initiative=initiative, **form.cleaned_data
+        )
+        if ok:
+            messages.success(request, MSG_STATUS_POSTED)
+            return redirect(reverse("improvement:initiative_detail", args=[pk]) + "#status")
+    context = detail_context(request, initiative, status_form=form)
+    return render(request, "improvement/initiative_detail.html", context)

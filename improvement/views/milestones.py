@@ -1,0 +1,127 @@
+"""Planning milestones (lead), updating and completing them (owner or lead), the standard plan."""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from improvement import policies
+from improvement.forms import MilestoneEditForm, MilestoneForm, MilestoneOwnerForm
+from improvement.models import Milestone
+from improvement.services.roadmap import (
+    MSG_CANNOT_PLAN,
+    MSG_CANNOT_UPDATE,
+    initiative_apply_standard_plan,
+    milestone_complete,
+    milestone_create,
+    milestone_update,
+)
+from improvement.views.common import act, initiative_or_404, redirect_back, site_view, submit
+from improvement.views.queries import milestone_get, owner_choices
+
+MSG_ADDED = "Milestone “{title}” added."
+MSG_SAVED = "Milestone “{title}” saved."
+MSG_COMPLETED = "Milestone “{title}” done."
+MSG_PLAN_ADDED = "The standard 90-day plan was added: {count} milestones."
+
+
+def _detail(pk: int) -> str:
+    return reverse("improvement:initiative_detail", args=[pk]) + "#milestones"
+
+
+def _milestone_or_404(request, pk: int) -> Milestone:
+    try:
+        return milestone_get(user=request.user, pk=pk)
+    except Milestone.DoesNotExist as exc:
+        raise Http404("No such milestone, or you cannot see it.") from exc
+
+
+@site_view
+def milestone_create_view(request, pk: int):
+    initiative = initiative_or_404(request, pk)
+    if not policies.can_edit(request.user, initiative):
+        raise PermissionDenied(MSG_CANNOT_PLAN)
+    form = MilestoneForm(request.POST or None, owners=owner_choices(initiative=initiative))
+    if request.method == "POST" and form.is_valid():
+        fields = dict(form.cleaned_data)
+        ok, milestone = submit(
+            form,
+            milestone_create,
+            actor=request.user,
+            initiative=initiative,
+            title=fields.pop("title"),
+            due_date=fields.pop("due_date"),
+            owner=fields.pop("owner"),
+            **fields,
+        )
+        if ok:
+            messages.success(request, MSG_ADDED.format(title=milestone.title))
+            return redirect(_detail(pk))
+    context = {"form": form, "initiative": initiative, "milestone": None}
+    return render(request, "improvement/milestone_form.html", context)
+
+
+@site_view
+def milestone_edit(request, pk: int):
+    """The lead edits the whole milestone; its owner changes status and description only."""
+    milestone = _milestone_or_404(request, pk)
+    initiative = milestone.initiative
+    if policies.can_edit(request.user, initiative):
+        fields = MilestoneEditForm.base_fields
+        form = MilestoneEditForm(
+            request.POST or None,
+            owners=owner_choices(initiative=initiative),
+            initial={name: getattr(milestone, name) for name in fields},
+        )
+    elif policies.can_update_milestone(request.user, milestone):
+        fields = MilestoneOwnerForm.base_fields
+        form = MilestoneOwnerForm(
+            request.POST or None, initial={name: getattr(milestone, name) for name in fields}
+        )
+    else:
+        raise PermissionDenied(MSG_CANNOT_UPDATE)
+    if request.method == "POST" and form.is_valid():
+        changes = dict(form.cleaned_data)
+        version = changes.pop("version")
+        changes = {name: value for name, value in changes.items() if value != getattr(milestone, name)}
+        ok, _ = submit(
+            form,
+            milestone_update,
+            actor=request.user,
+            milestone=milestone,
+            expected_version=version,
+            **changes,
+        )
+        if ok:
+            messages.success(request, MSG_SAVED.format(title=milestone.title))
+            return redirect_back(request, _detail(initiative.pk))
+    context = {"form": form, "initiative": initiative, "milestone": milestone}
+    return render(request, "improvement/milestone_form.html", context)
+
+
+@require_POST
+@site_view
+def milestone_complete_view(request, pk: int):
+    milestone = _milestone_or_404(request, pk)
+    version = request.POST.get("version")
+    act(
+        request,
+        milestone_complete,
+        success=MSG_COMPLETED.format(title=milestone.title),
+        actor=request.user,
+        milestone=milestone,
+        expected_version=int(version) if version and version.isdigit() else None,
+    )
+    return redirect_back(request, _detail(milestone.initiative_id))
+
+
+@require_POST
+@site_view
+def apply_plan(request, pk: int):
+    initiative = initiative_or_404(request, pk)
+    ok, milestones = act(request, initiative_apply_standard_plan, actor=request.user, initiative=initiative)
+    if ok:
+        messages.success(request, MSG_PLAN_ADDED.format(count=len(milestones)))
+    return redirect(_detail(pk))

@@ -1,0 +1,77 @@
+"""Costs and benefit lines of an initiative, and finance's validation of claimed benefits."""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from improvement import policies
+from improvement.forms import BenefitForm, CostForm
+from improvement.models import Benefit
+from improvement.services.money import MSG_CANNOT_EDIT, benefit_create, benefit_validate, cost_create
+from improvement.views.common import act, initiative_or_404, redirect_back, site_view, submit
+from improvement.views.queries import benefit_get
+
+MSG_COST_ADDED = "Cost “{description}” added."
+MSG_BENEFIT_ADDED = "Benefit “{description}” added."
+MSG_VALIDATED = "Benefit “{description}” validated."
+MSG_UNVALIDATED = "Benefit “{description}” marked as not validated."
+
+
+def _detail(pk: int) -> str:
+    return reverse("improvement:initiative_detail", args=[pk]) + "#money"
+
+
+def _money_form(request, pk: int, *, form_class, service, message: str, title: str):
+    initiative = initiative_or_404(request, pk)
+    if not policies.can_edit(request.user, initiative):
+        raise PermissionDenied(MSG_CANNOT_EDIT)
+    form = form_class(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        ok, line = submit(form, service, actor=request.user, initiative=initiative, **form.cleaned_data)
+        if ok:
+            messages.success(request, message.format(description=line.description))
+            return redirect(_detail(pk))
+    context = {"form": form, "initiative": initiative, "title": title}
+    return render(request, "improvement/money_form.html", context)
+
+
+@site_view
+def cost_create_view(request, pk: int):
+    return _money_form(
+        request, pk, form_class=CostForm, service=cost_create, message=MSG_COST_ADDED, title="Add a cost"
+    )
+
+
+@site_view
+def benefit_create_view(request, pk: int):
+    return _money_form(
+        request,
+        pk,
+        form_class=BenefitForm,
+        service=benefit_create,
+        message=MSG_BENEFIT_ADDED,
+        title="Add a benefit",
+    )
+
+
+@require_POST
+@site_view
+def benefit_validate_view(request, pk: int):
+    try:
+        benefit = benefit_get(user=request.user, pk=pk)
+    except Benefit.DoesNotExist as exc:
+        raise Http404("No such benefit, or you cannot see it.") from exc
+    validated = request.POST.get("validated", "1") == "1"
+    message = MSG_VALIDATED if validated else MSG_UNVALIDATED
+    act(
+        request,
+        benefit_validate,
+        success=message.format(description=benefit.description),
+        actor=request.user,
+        benefit=benefit,
+        validated=validated,
+    )
+    return redirect_back(request, _detail(benefit.initiative_id))

@@ -1,0 +1,52 @@
+"""Every active initiative's milestones on one 90-day timeline, by team and owner."""
+
+import datetime as dt
+
+from django.shortcuts import render
+from django.utils import timezone
+
+from accounts.selectors import team_list
+from improvement.forms import RoadmapFilterForm
+from improvement.views.common import site_view
+from improvement.views.queries import milestone_owners, roadmap_milestones
+from improvement.views.timeline import WINDOW_DAYS, build_timeline
+
+# The default window looks back a little so what just slipped stays in view.
+LOOK_BACK_DAYS = 30
+STEP_DAYS = 30
+
+
+@site_view
+def roadmap(request):
+    today = timezone.localdate()
+    form = RoadmapFilterForm(
+        request.GET or None, teams=team_list(user=request.user), owners=milestone_owners(user=request.user)
+    )
+    filters = form.cleaned_data if form.is_valid() else {}
+    start = filters.get("start") or today - dt.timedelta(days=LOOK_BACK_DAYS)
+    milestones = roadmap_milestones(
+        user=request.user,
+        start=start,
+        end=start + dt.timedelta(days=WINDOW_DAYS),
+        team=filters.get("team"),
+        owner=filters.get("owner"),
+    )
+    for milestone in milestones:
+        milestone.overdue = milestone.is_overdue(today=today)
+    query = request.GET.copy()
+    query.pop("start", None)
+
+    def shifted(days: int) -> str:
+        moved = query.copy()
+        moved["start"] = (start + dt.timedelta(days=days)).isoformat()
+        return moved.urlencode()
+
+    context = {
+        "form": form,
+        "timeline": build_timeline(milestones, start=start, today=today, by_initiative=True),
+        "milestones": milestones,
+        "earlier": shifted(-STEP_DAYS),
+        "later": shifted(STEP_DAYS),
+        "today_query": query.urlencode(),
+    }
+    return render(request, "improvement/roadmap.html", context)

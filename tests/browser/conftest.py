@@ -1,0 +1,110 @@
+"""Headless Chromium (Debian's /usr/bin/chromium) driven by Playwright against the live server.
+
+pytest-playwright is not used: the sync API is driven directly. Every page a test opens is watched
+for console errors and uncaught exceptions; any of them fails the test.
+"""
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+from tests.factories import DEFAULT_PASSWORD
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+SCREENSHOTS = Path(settings.BASE_DIR) / "screenshots"
+DESKTOP = {"width": 1280, "height": 900}
+PHONE = {"width": 390, "height": 844}
+TIMEOUT_MS = 15_000
+SCREENSHOT_NAME_LENGTH = 30
+DRAWN_CHARTS = "[...document.querySelectorAll('[data-chart]')].every(e => e.querySelector('.main-svg'))"
+
+# Playwright's sync API runs an event loop in this thread; the live server's database calls made
+# from the test itself (factories, assertions) are still synchronous and safe.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+def pytest_collection_modifyitems(config, items):
+    if CHROMIUM.exists():
+        return
+    skip = pytest.mark.skip(reason=f"{CHROMIUM} is missing (.ci/run installs the chromium apt package)")
+    for item in items:
+        if "browser" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+        yield browser
+        browser.close()
+
+
+class Session:
+    """One signed-in person in their own browser context."""
+
+    def __init__(self, browser, base_url: str, test_name: str, viewport: dict, counter: list[int]):
+        self.context = browser.new_context(viewport=viewport, base_url=base_url)
+        self.context.set_default_timeout(TIMEOUT_MS)
+        self.page = self.context.new_page()
+        self.errors: list[str] = []
+        self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
+        self.page.on("pageerror", lambda exc: self.errors.append(str(exc)))
+        self.test_name = test_name.removeprefix("test_")[:SCREENSHOT_NAME_LENGTH]
+        self.counter = counter
+
+    def login(self, email: str, password: str = DEFAULT_PASSWORD) -> "Session":
+        self.page.goto("/accounts/login/")
+        self.page.get_by_label("Email").fill(email)
+        self.page.get_by_label("Password").fill(password)
+        self.page.get_by_role("button", name="Log in").click()
+        self.page.wait_for_load_state()
+        return self
+
+    def go(self, path: str) -> "Session":
+        self.page.goto(path)
+        self.page.wait_for_load_state()
+        return self
+
+    def wait_for_charts(self) -> None:
+        if self.page.locator("[data-chart]").count():
+            self.page.wait_for_function(DRAWN_CHARTS)
+
+    def shot(self, name: str) -> None:
+        self.wait_for_charts()
+        self.counter[0] += 1
+        SCREENSHOTS.mkdir(exist_ok=True)
+        slug = re.sub(r"[^a-z0-9]+", "-", f"{self.test_name}-{self.counter[0]:02d}-{name}".lower()).strip("-")
+        self.page.screenshot(path=SCREENSHOTS / f"{slug}.png", full_page=True)
+
+
+@pytest.fixture
+def browse(request, chromium, live_server):
+    """Open a browser session: ``browse(viewport=PHONE)``; console errors fail the test."""
+    sessions: list[Session] = []
+    counter = [0]
+
+    def open_session(viewport: dict = DESKTOP) -> Session:
+        session = Session(chromium, live_server.url, request.node.name, viewport, counter)
+        sessions.append(session)
+        return session
+
+    yield open_session
+    errors = [error for session in sessions for error in session.errors]
+    for session in sessions:
+        session.context.close()
+    if errors:
+        pytest.fail("Browser console errors:\n" + "\n".join(errors))

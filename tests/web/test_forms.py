@@ -1,0 +1,254 @@
+"""The forms behind the initiative page: targets, measurements, milestones, costs and benefits."""
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import escape
+
+from improvement.models import Benefit, Cost, KpiTarget, Milestone, MilestoneStatus
+from improvement.services.money import MSG_CANNOT_VALIDATE, MSG_NEGATIVE
+from improvement.services.roadmap import MSG_CANNOT_UPDATE, MSG_OPEN_DEPENDENCIES
+from improvement.services.targets import MSG_TARGET_NOT_BETTER
+from improvement.views.targets import MSG_NO_TARGETS
+from kpis.models import Measurement
+from kpis.services import MSG_ABOVE_MAX
+from tests.factories import BenefitFactory, KpiFactory, KpiTargetFactory, MilestoneFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def url(name, obj) -> str:
+    return reverse(f"improvement:{name}", args=[obj.pk])
+
+
+# KPI targets ------------------------------------------------------------------------------------
+
+
+def test_a_lead_adds_a_kpi_target(login, lead, initiative):
+    kpi = KpiFactory(name="First-contact resolution")
+
+    response = login(lead).post(
+        url("target_create", initiative),
+        {"kpi": kpi.pk, "baseline_value": 70, "target_value": 85, "is_primary": "on"},
+    )
+
+    assert response.status_code == 302
+    target = KpiTarget.objects.get()
+    assert (target.kpi, target.baseline_value, target.target_value) == (kpi, 70, 85)
+
+
+def test_a_target_on_the_wrong_side_of_the_baseline_is_refused_next_to_the_field(login, lead, initiative):
+    kpi = KpiFactory(direction="lower", unit="seconds", min_value=0, max_value=None)
+
+    response = login(lead).post(
+        url("target_create", initiative), {"kpi": kpi.pk, "baseline_value": 30, "target_value": 45}
+    )
+
+    assert response.status_code == 200
+    assert response.context["form"].errors == {
+        "target_value": [MSG_TARGET_NOT_BETTER.format(direction="lower is better")]
+    }
+    assert not KpiTarget.objects.exists()
+
+
+@pytest.mark.parametrize("role_fixture", ["contributor", "executive", "finance"])
+def test_only_editors_add_targets(request, login, initiative, role_fixture):
+    response = login(request.getfixturevalue(role_fixture)).get(url("target_create", initiative))
+
+    assert response.status_code == 403
+
+
+# Measurements -----------------------------------------------------------------------------------
+
+
+def test_a_contributor_records_a_measurement_of_a_target_kpi(login, contributor, initiative):
+    target = KpiTargetFactory(initiative=initiative, segment="chat")
+    today = timezone.localdate()
+
+    response = login(contributor).post(
+        url("measurement_create", initiative),
+        {"target": target.pk, "period": today.isoformat(), "value": 81.5},
+    )
+
+    assert response.status_code == 302
+    measurement = Measurement.objects.get()
+    assert (measurement.kpi, measurement.segment, measurement.value) == (target.kpi, "chat", 81.5)
+    assert measurement.recorded_by == contributor
+
+
+def test_a_value_outside_the_kpi_range_is_refused_next_to_the_value(login, lead, initiative):
+    target = KpiTargetFactory(initiative=initiative)
+
+    response = login(lead).post(
+        url("measurement_create", initiative),
+        {"target": target.pk, "period": timezone.localdate().isoformat(), "value": 140},
+    )
+
+    assert response.context["form"].errors == {
+        "value": [MSG_ABOVE_MAX.format(value=140.0, limit=100.0, kpi=target.kpi.name)]
+    }
+    assert not Measurement.objects.exists()
+
+
+def test_measurements_need_a_target_first(login, lead, initiative):
+    response = login(lead).get(url("measurement_create", initiative), follow=True)
+
+    assert MSG_NO_TARGETS in [str(m) for m in response.context["messages"]]
+
+
+@pytest.mark.parametrize("role_fixture", ["viewer", "executive", "finance"])
+def test_readers_cannot_record_measurements(request, login, initiative, role_fixture):
+    KpiTargetFactory(initiative=initiative)
+
+    assert (
+        login(request.getfixturevalue(role_fixture)).get(url("measurement_create", initiative)).status_code
+        == 403
+    )
+
+
+# Milestones -------------------------------------------------------------------------------------
+
+
+def test_a_lead_plans_a_milestone_for_a_team_member(login, lead, contributor, initiative):
+    due = timezone.localdate() + dt.timedelta(days=20)
+
+    response = login(lead).post(
+        url("milestone_create", initiative),
+        {"title": "Pilot in queue B", "due_date": due.isoformat(), "owner": contributor.pk},
+    )
+
+    assert response.status_code == 302
+    assert Milestone.objects.get().owner == contributor
+
+
+def test_the_owner_completes_their_milestone(login, contributor, initiative):
+    milestone = MilestoneFactory(initiative=initiative, owner=contributor)
+    my_work = reverse("improvement:my_work")
+
+    response = login(contributor).post(
+        url("milestone_complete", milestone), {"version": milestone.version, "next": my_work}
+    )
+
+    assert response["Location"] == my_work
+    milestone.refresh_from_db()
+    assert milestone.status == MilestoneStatus.DONE
+    assert milestone.completed_at is not None
+
+
+def test_someone_elses_milestone_cannot_be_completed(login, contributor, initiative):
+    milestone = MilestoneFactory(initiative=initiative)
+
+    response = login(contributor).post(url("milestone_complete", milestone), {"version": milestone.version})
+
+    assert response.status_code == 403
+    assert escape(MSG_CANNOT_UPDATE) in response.content.decode()
+    milestone.refresh_from_db()
+    assert milestone.status == MilestoneStatus.PLANNED
+
+
+def test_completing_before_its_dependencies_explains_why(login, lead, initiative):
+    first = MilestoneFactory(initiative=initiative, title="Diagnose")
+    second = MilestoneFactory(initiative=initiative)
+    second.dependencies.add(first)
+
+    response = login(lead).post(url("milestone_complete", second), {"version": second.version}, follow=True)
+
+    assert MSG_OPEN_DEPENDENCIES.format(titles="Diagnose") in [str(m) for m in response.context["messages"]]
+    second.refresh_from_db()
+    assert second.status == MilestoneStatus.PLANNED
+
+
+def test_the_owner_gets_the_status_form_and_the_lead_the_whole_milestone(
+    login, lead, contributor, initiative
+):
+    milestone = MilestoneFactory(initiative=initiative, owner=contributor)
+
+    owner_form = login(contributor).get(url("milestone_edit", milestone)).context["form"]
+    lead_form = login(lead).get(url("milestone_edit", milestone)).context["form"]
+
+    assert set(owner_form.fields) == {"status", "description", "version"}
+    assert {"title", "due_date", "owner", "status"} <= set(lead_form.fields)
+
+
+def test_the_owner_marks_their_milestone_blocked(login, contributor, initiative):
+    milestone = MilestoneFactory(initiative=initiative, owner=contributor)
+
+    response = login(contributor).post(
+        url("milestone_edit", milestone),
+        {"status": "blocked", "description": "Waiting for IT", "version": milestone.version},
+    )
+
+    assert response.status_code == 302
+    milestone.refresh_from_db()
+    assert (milestone.status, milestone.description) == (MilestoneStatus.BLOCKED, "Waiting for IT")
+
+
+def test_the_standard_plan_can_be_added_later_once(login, lead, initiative):
+    client = login(lead)
+
+    client.post(url("apply_plan", initiative))
+    again = client.post(url("apply_plan", initiative), follow=True)
+
+    assert Milestone.objects.filter(initiative=initiative).count() == 15
+    assert "This initiative already has the standard plan." in [str(m) for m in again.context["messages"]]
+
+
+# Money ------------------------------------------------------------------------------------------
+
+
+def test_a_lead_records_a_one_time_cost(login, lead, initiative):
+    response = login(lead).post(
+        url("cost_create", initiative),
+        {"kind": "one_time", "description": "Chatbot licence", "amount": "12000", "start_month": 1},
+    )
+
+    assert response.status_code == 302
+    assert Cost.objects.get().amount == Decimal("12000")
+
+
+def test_a_negative_amount_is_refused_next_to_the_field(login, lead, initiative):
+    response = login(lead).post(
+        url("benefit_create", initiative),
+        {
+            "kind": "cost_saving",
+            "nature": "hard",
+            "description": "Hours",
+            "monthly_amount": "-5",
+            "start_month": 1,
+        },
+    )
+
+    assert response.context["form"].errors == {"monthly_amount": [MSG_NEGATIVE]}
+    assert not Benefit.objects.exists()
+
+
+@pytest.mark.parametrize("role_fixture", ["contributor", "executive", "finance"])
+def test_only_editors_record_money(request, login, initiative, role_fixture):
+    client = login(request.getfixturevalue(role_fixture))
+
+    assert client.get(url("cost_create", initiative)).status_code == 403
+    assert client.get(url("benefit_create", initiative)).status_code == 403
+
+
+def test_finance_validates_a_benefit(login, finance, initiative):
+    benefit = BenefitFactory(initiative=initiative)
+
+    response = login(finance).post(url("benefit_validate", benefit), {"validated": "1"})
+
+    assert response.status_code == 302
+    benefit.refresh_from_db()
+    assert benefit.validated and benefit.validated_by == finance
+
+
+def test_a_lead_cannot_validate_benefits(login, lead, initiative):
+    benefit = BenefitFactory(initiative=initiative)
+
+    response = login(lead).post(url("benefit_validate", benefit), {"validated": "1"})
+
+    assert response.status_code == 403
+    assert MSG_CANNOT_VALIDATE in response.content.decode()
+    benefit.refresh_from_db()
+    assert not benefit.validated

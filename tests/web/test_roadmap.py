@@ -1,0 +1,185 @@
+"""Roadmap, the calendar feed and "My work"."""
+
+import datetime as dt
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+from icalendar import Calendar
+
+from improvement.models import Health, MilestoneStatus, Status
+from improvement.views.calendar import calendar_token
+from tests.factories import (
+    BenefitFactory,
+    InitiativeFactory,
+    MilestoneFactory,
+    StatusUpdateFactory,
+    TeamFactory,
+)
+from tests.web.conftest import queries_for
+
+pytestmark = pytest.mark.django_db
+
+ROADMAP = reverse("improvement:roadmap")
+MY_WORK = reverse("improvement:my_work")
+
+
+def days(n: int) -> dt.date:
+    return timezone.localdate() + dt.timedelta(days=n)
+
+
+def shown(response) -> set[int]:
+    return {m.pk for m in response.context["milestones"]}
+
+
+# Roadmap ----------------------------------------------------------------------------------------
+
+
+def test_the_roadmap_shows_active_initiatives_milestones_in_the_window(login, executive, team):
+    active = InitiativeFactory(team=team)
+    in_window = MilestoneFactory(initiative=active, due_date=days(20))
+    later = MilestoneFactory(initiative=active, due_date=days(200))
+    slipped = MilestoneFactory(initiative=active, due_date=days(-90))
+    done_long_ago = MilestoneFactory(initiative=active, due_date=days(-90), status=MilestoneStatus.DONE)
+    paused = InitiativeFactory(team=team, status=Status.ON_HOLD)
+    MilestoneFactory(initiative=paused, due_date=days(5))
+
+    response = login(executive).get(ROADMAP)
+
+    assert shown(response) == {in_window.pk, slipped.pk}
+    assert later.pk not in shown(response) and done_long_ago.pk not in shown(response)
+
+
+def test_the_roadmap_filters_by_team_and_owner(login, executive, lead, contributor, team, other_team):
+    mine = MilestoneFactory(initiative=InitiativeFactory(team=team), owner=contributor, due_date=days(3))
+    MilestoneFactory(initiative=InitiativeFactory(team=team), owner=lead, due_date=days(3))
+    MilestoneFactory(initiative=InitiativeFactory(team=other_team), owner=contributor, due_date=days(3))
+
+    response = login(executive).get(ROADMAP, {"team": team.pk, "owner": contributor.pk})
+
+    assert shown(response) == {mine.pk}
+
+
+def test_the_roadmap_window_moves(login, executive, team):
+    far = MilestoneFactory(initiative=InitiativeFactory(team=team), due_date=days(150))
+
+    response = login(executive).get(ROADMAP, {"start": days(100).isoformat()})
+
+    assert shown(response) == {far.pk}
+
+
+def _milestones(count):
+    team = TeamFactory()
+    for _ in range(count):
+        MilestoneFactory(initiative=InitiativeFactory(team=team), due_date=days(5))
+
+
+def test_the_roadmap_runs_the_same_number_of_queries_for_3n_milestones(login, executive):
+    client = login(executive)
+    _milestones(3)
+    few = queries_for(client, ROADMAP)
+    _milestones(6)
+
+    assert queries_for(client, ROADMAP) == few
+
+
+# Calendar ---------------------------------------------------------------------------------------
+
+
+def test_the_calendar_page_gives_a_signed_feed_address(login, contributor):
+    body = login(contributor).get(reverse("improvement:calendar")).content.decode()
+
+    assert reverse("improvement:calendar_feed", args=[calendar_token(contributor)]) in body
+
+
+def test_the_feed_lists_the_persons_milestones_as_all_day_events(client, contributor, lead, initiative):
+    mine = MilestoneFactory(
+        initiative=initiative, owner=contributor, title="Pilot in queue B", due_date=days(4)
+    )
+    MilestoneFactory(initiative=initiative, owner=lead, title="Not mine")
+
+    response = client.get(reverse("improvement:calendar_feed", args=[calendar_token(contributor)]))
+
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/calendar")
+    events = Calendar.from_ical(response.content).walk("VEVENT")
+    assert [str(e["summary"]) for e in events] == [f"{initiative.code}: Pilot in queue B"]
+    assert events[0].decoded("dtstart") == mine.due_date
+    assert str(events[0]["uid"]).startswith(f"milestone-{mine.pk}@")
+
+
+def test_a_tampered_feed_address_is_not_found(client, contributor, lead):
+    forged = calendar_token(contributor).replace(str(contributor.pk), str(lead.pk), 1)
+
+    assert client.get(reverse("improvement:calendar_feed", args=[forged])).status_code == 404
+    assert client.get(reverse("improvement:calendar_feed", args=["nonsense"])).status_code == 404
+
+
+# My work ----------------------------------------------------------------------------------------
+
+
+def test_my_work_lists_my_open_milestones_overdue_first(login, contributor, initiative):
+    soon = MilestoneFactory(initiative=initiative, owner=contributor, due_date=days(2))
+    overdue = MilestoneFactory(initiative=initiative, owner=contributor, due_date=days(-5))
+    MilestoneFactory(initiative=initiative, owner=contributor, due_date=days(-9), status=MilestoneStatus.DONE)
+
+    response = login(contributor).get(MY_WORK)
+
+    assert [m.pk for m in response.context["milestones"]] == [overdue.pk, soon.pk]
+    assert response.context["overdue_count"] == 1
+
+
+def test_my_work_flags_initiatives_i_lead_that_need_a_status_update(login, lead, team):
+    quiet = InitiativeFactory(team=team, lead=lead)
+    StatusUpdateFactory(initiative=quiet, date=days(-30))
+    fresh = InitiativeFactory(team=team, lead=lead)
+    StatusUpdateFactory(initiative=fresh, date=days(-1))
+
+    led = {i.pk: i.update_due for i in login(lead).get(MY_WORK).context["led"]}
+
+    assert led == {quiet.pk: True, fresh.pk: False}
+
+
+def test_finance_sees_benefits_awaiting_validation(login, finance, initiative):
+    waiting = BenefitFactory(initiative=initiative)
+    BenefitFactory(initiative=initiative, validated=True)
+
+    response = login(finance).get(MY_WORK)
+
+    assert [b.pk for b in response.context["benefits"]] == [waiting.pk]
+    assert response.context["attention"] is None
+
+
+def test_an_executive_sees_off_track_initiatives_and_at_risk_ones_they_sponsor(login, executive, team):
+    off_track = InitiativeFactory(team=team, health=Health.OFF_TRACK)
+    sponsored = InitiativeFactory(team=team, health=Health.AT_RISK, sponsor=executive)
+    InitiativeFactory(team=team, health=Health.AT_RISK)
+
+    response = login(executive).get(MY_WORK)
+
+    assert [i.pk for i in response.context["attention"]] == sorted([off_track.pk, sponsored.pk])
+    assert response.context["benefits"] is None
+
+
+def test_a_contributor_has_no_approvals_section(login, contributor):
+    context = login(contributor).get(MY_WORK).context
+
+    assert context["benefits"] is None and context["attention"] is None
+
+
+def _work_for(user, count):
+    team = TeamFactory()
+    for _ in range(count):
+        initiative = InitiativeFactory(team=team, lead=user, health=Health.OFF_TRACK)
+        MilestoneFactory(initiative=initiative, owner=user, due_date=days(-1))
+        BenefitFactory(initiative=initiative)
+        StatusUpdateFactory(initiative=initiative)
+
+
+def test_my_work_runs_the_same_number_of_queries_for_3n_rows(login, admin):
+    client = login(admin)
+    _work_for(admin, 2)
+    few = queries_for(client, MY_WORK)
+    _work_for(admin, 4)
+
+    assert queries_for(client, MY_WORK) == few

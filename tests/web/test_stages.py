@@ -1,0 +1,163 @@
+import pytest
+from django.urls import reverse
+from django.utils.html import escape
+
+from improvement.models import Stage, StageTransition, Status
+from improvement.services.stages import COND_MILESTONES, COND_TARGET, MSG_BACK_NEEDS_REASON, MSG_CANNOT_MOVE
+from tests.factories import InitiativeFactory, KpiTargetFactory, MilestoneFactory
+from tests.web.conftest import queries_for
+
+pytestmark = pytest.mark.django_db
+
+
+def move(initiative) -> str:
+    return reverse("improvement:initiative_move", args=[initiative.pk])
+
+
+def ready_for_do(initiative):
+    KpiTargetFactory(initiative=initiative)
+    MilestoneFactory(initiative=initiative)
+
+
+def test_a_refused_move_shows_each_unmet_condition_and_changes_nothing(login, lead, initiative):
+    response = login(lead).post(move(initiative), {"to": "do", "version": initiative.version})
+
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "The move was refused" in body
+    assert [c["message"] for c in response.context["form"].unmet_conditions] == [
+        COND_TARGET,
+        COND_MILESTONES,
+        "Every open milestone has an owner.",
+    ]
+    initiative.refresh_from_db()
+    assert initiative.stage == Stage.PLAN
+    assert not StageTransition.objects.exists()
+
+
+def test_a_move_through_a_met_gate_goes_back_where_it_started(login, lead, initiative):
+    ready_for_do(initiative)
+    board = reverse("improvement:board")
+
+    response = login(lead).post(move(initiative), {"to": "do", "version": initiative.version, "next": board})
+
+    assert response["Location"] == board
+    initiative.refresh_from_db()
+    assert initiative.stage == Stage.DO
+    assert StageTransition.objects.get().gate_passed
+
+
+def test_a_move_from_a_stale_page_asks_to_reload(login, lead, initiative):
+    ready_for_do(initiative)
+
+    response = login(lead).post(move(initiative), {"to": "do", "version": initiative.version - 1})
+
+    assert "changed by someone else" in response.content.decode()
+    initiative.refresh_from_db()
+    assert initiative.stage == Stage.PLAN
+
+
+def test_stepping_back_needs_a_reason(login, lead, initiative):
+    initiative.stage = Stage.DO
+    initiative.save()
+    client = login(lead)
+
+    refused = client.post(move(initiative), {"to": "plan", "version": initiative.version})
+    allowed = client.post(
+        move(initiative), {"to": "plan", "version": initiative.version, "reason": "Redo the plan"}
+    )
+
+    assert refused.context["form"].errors == {"reason": [MSG_BACK_NEEDS_REASON]}
+    assert allowed.status_code == 302
+    assert StageTransition.objects.get().reason == "Redo the plan"
+
+
+def test_the_move_page_shows_the_gate_checklist(login, lead, initiative):
+    response = login(lead).get(move(initiative) + "?to=do")
+
+    assert response.status_code == 200
+    assert COND_TARGET in response.content.decode()
+    assert "override_reason" not in response.context["form"].fields
+
+
+def test_an_executive_must_give_an_override_reason(login, executive, initiative):
+    client = login(executive)
+
+    refused = client.post(move(initiative), {"to": "do", "version": initiative.version})
+    overridden = client.post(
+        move(initiative), {"to": "do", "version": initiative.version, "override_reason": "Board decision"}
+    )
+
+    assert refused.context["form"].errors == {"override_reason": ["This field is required."]}
+    assert overridden.status_code == 302
+    transition = StageTransition.objects.get()
+    assert transition.override_reason == "Board decision"
+    assert not transition.gate_passed
+
+
+@pytest.mark.parametrize("role_fixture", ["contributor", "viewer", "finance"])
+def test_people_who_cannot_move_get_the_403_page(request, login, initiative, role_fixture):
+    client = login(request.getfixturevalue(role_fixture))
+
+    assert client.get(move(initiative)).status_code == 403
+    response = client.post(move(initiative), {"to": "do", "version": initiative.version})
+    assert response.status_code == 403
+    assert escape(MSG_CANNOT_MOVE) in response.content.decode()
+    assert not StageTransition.objects.exists()
+
+
+def test_the_act_decision_ends_the_cycle(login, lead, initiative):
+    initiative.stage = Stage.ACT
+    initiative.save()
+
+    response = login(lead).post(
+        reverse("improvement:initiative_decide", args=[initiative.pk]),
+        {"decision": "standardise", "version": initiative.version},
+    )
+
+    assert response.status_code == 302
+    initiative.refresh_from_db()
+    assert initiative.status == Status.STANDARDISED
+
+
+# Board ------------------------------------------------------------------------------------------
+
+
+def test_the_board_has_a_column_per_stage_with_its_cards(login, lead, team):
+    planning = InitiativeFactory(team=team, stage=Stage.PLAN)
+    checking = InitiativeFactory(team=team, stage=Stage.CHECK)
+    InitiativeFactory(team=team, stage=Stage.DO, status=Status.STANDARDISED)
+
+    columns = login(lead).get(reverse("improvement:board")).context["columns"]
+
+    assert [c["stage"] for c in columns] == [Stage.PLAN, Stage.DO, Stage.CHECK, Stage.ACT]
+    assert [[card.pk for card in c["cards"]] for c in columns] == [[planning.pk], [], [checking.pk], []]
+
+
+def test_board_cards_carry_a_move_form_for_editors_only(login, lead, contributor, executive, initiative):
+    url = reverse("improvement:board")
+    form = f'action="{move(initiative)}"'
+
+    assert form in login(lead).get(url).content.decode()
+    assert form not in login(contributor).get(url).content.decode()
+    executive_body = login(executive).get(url).content.decode()
+    assert form not in executive_body
+    assert "Override the gate…" in executive_body
+
+
+def test_the_board_runs_the_same_number_of_queries_for_3n_cards(login, lead, team):
+    client = login(lead)
+    url = reverse("improvement:board")
+    InitiativeFactory.create_batch(3, team=team)
+    few = queries_for(client, url)
+    InitiativeFactory.create_batch(6, team=team, stage=Stage.DO)
+
+    assert queries_for(client, url) == few
+
+
+def test_asking_for_a_skipped_stage_shows_no_gate(login, lead, initiative):
+    response = login(lead).get(move(initiative) + "?to=act")
+
+    assert response.status_code == 200
+    assert response.context["gate"] is None
+    assert response.context["to_stage"] is None
