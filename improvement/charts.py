@@ -58,6 +58,9 @@ class PlotlyJsFinder(BaseFinder):
         yield PLOTLY_JS_NAME, self.storage
 
 
+SINGLE_DATE_MARGIN = dt.timedelta(days=15)
+
+
 def _layout(**overrides) -> dict:
     layout = {
         # An explicit empty template keeps plotly's large default template out of every page.
@@ -113,6 +116,8 @@ def kpi_chart(
         layout=_layout(
             title={"text": title, "font": {"size": 14}, "x": 0, "xanchor": "left"},
             yaxis_title=unit,
+            # Measurements are per period (a day at the finest): never show times of day.
+            xaxis={"type": "date", "tickformat": "%d %b %Y", "gridcolor": COLOR_GRID, "zeroline": False},
             margin={"l": 56, "r": 16, "t": 64, "b": 40},
         ),
     )
@@ -148,6 +153,10 @@ def kpi_chart(
                 hovertemplate="Target %{y} by %{x|%d %b %Y}<extra></extra>",
             )
         )
+    shown = [*dates, *([target_date] if target_date else [])]
+    if len(set(shown)) == 1:
+        # A single date would be stretched over a few milliseconds: give it a month of room.
+        fig.update_xaxes(range=[shown[0] - SINGLE_DATE_MARGIN, shown[0] + SINGLE_DATE_MARGIN])
     return figure_spec(fig)
 
 
