@@ -12,7 +12,11 @@ pytestmark = pytest.mark.django_db
 
 
 def test_users_log_in_with_their_email(client, lead):
-    assert client.login(email="LEAD@example.com", password="correct-horse-battery-staple")
+    response = client.post(
+        "/accounts/login/", {"username": "LEAD@example.com", "password": "correct-horse-battery-staple"}
+    )
+    assert response.status_code == 302
+    assert client.session["_auth_user_id"] == str(lead.pk)
 
 
 def test_token_secret_is_shown_once_and_stored_hashed(lead):

@@ -27,7 +27,6 @@ DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}
 TIMEOUT_MS = 15_000
 SCREENSHOT_NAME_LENGTH = 30
-DRAWN_CHARTS = "[...document.querySelectorAll('[data-chart]')].every(e => e.querySelector('.main-svg'))"
 
 # Playwright's sync API runs an event loop in this thread; the live server's database calls made
 # from the test itself (factories, assertions) are still synchronous and safe.
@@ -80,8 +79,10 @@ class Session:
         return self
 
     def wait_for_charts(self) -> None:
-        if self.page.locator("[data-chart]").count():
-            self.page.wait_for_function(DRAWN_CHARTS)
+        # Locator waits, not wait_for_function: the page's CSP forbids the eval the latter needs.
+        charts = self.page.locator("[data-chart]")
+        for index in range(charts.count()):
+            charts.nth(index).locator(".main-svg").first.wait_for(state="attached")
 
     def shot(self, name: str) -> None:
         self.wait_for_charts()

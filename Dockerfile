@@ -1,0 +1,30 @@
+# One image for every process (web, worker, beat); the command picks the role.
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    DJANGO_ENV=production
+
+WORKDIR /app
+RUN useradd --create-home --uid 1000 pdca
+
+COPY pyproject.toml README.md ./
+COPY config ./config
+COPY common ./common
+COPY accounts ./accounts
+COPY kpis ./kpis
+COPY improvement ./improvement
+RUN pip install .
+
+COPY manage.py ./
+COPY templates ./templates
+COPY static ./static
+COPY docs ./docs
+# collectstatic needs settings that import; these throwaway values never reach a running container.
+RUN DJANGO_SECRET_KEY=build-only DJANGO_ALLOWED_HOSTS=localhost DATABASE_URL=sqlite:////tmp/build.sqlite3 \
+    python manage.py collectstatic --noinput --verbosity 0
+
+USER pdca
+EXPOSE 8000
+CMD ["sh", "-c", "gunicorn config.wsgi:application --bind 0.0.0.0:8000 --workers ${WEB_CONCURRENCY:-2} --access-logfile -"]
