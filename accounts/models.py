@@ -132,3 +132,60 @@ class ApiToken(TimeStampedModel):
 
     def has_scope(self, scope: str) -> bool:
         return scope in self.scopes
+
+
+class NotificationKind(models.TextChoices):
+    MILESTONE_OVERDUE = "milestone_overdue", "Overdue milestone"
+    MILESTONE_ESCALATION = "milestone_escalation", "Milestone a week or more late (to the lead)"
+    STAGE_CHANGED = "stage_changed", "Stage changed"
+    TARGET_MET = "target_met", "KPI target met"
+    KPI_ALERT = "kpi_alert", "KPI alert"
+    DIGEST = "digest", "Weekly digest"
+    WEBHOOK_DISABLED = "webhook_disabled", "Webhook subscription disabled"
+
+
+class Notification(models.Model):
+    """One message to one user, shown in the site and (unless muted) sent by email.
+
+    ``dedupe_key`` names the event the message is about (e.g. ``stage_changed:42``): a job that runs
+    twice for the same event finds the row and sends nothing the second time.
+    """
+
+    recipient = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")
+    kind = models.CharField(max_length=30, choices=NotificationKind.choices, db_index=True)
+    title = models.CharField(max_length=200)
+    body = models.TextField(blank=True)
+    url = models.CharField(max_length=500, blank=True)
+    dedupe_key = models.CharField(max_length=200)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+    emailed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["recipient", "dedupe_key"], name="notification_once_per_event")
+        ]
+        indexes = [models.Index(fields=["recipient", "read_at"], name="notification_unread")]
+
+    def __str__(self) -> str:
+        return f"{self.recipient}: {self.title}"
+
+    @property
+    def is_read(self) -> bool:
+        return self.read_at is not None
+
+
+class NotificationMute(models.Model):
+    """The user does not want this kind of notification, neither in the site nor by email."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notification_mutes")
+    kind = models.CharField(max_length=30, choices=NotificationKind.choices)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["user", "kind"]
+        constraints = [models.UniqueConstraint(fields=["user", "kind"], name="one_mute_per_kind")]
+
+    def __str__(self) -> str:
+        return f"{self.user} mutes {self.kind}"

@@ -3,8 +3,8 @@ from django.db.models import QuerySet
 from accounts.models import ApiToken, Team, User
 
 
-def team_list(*, user: User) -> QuerySet[Team]:
-    teams = Team.objects.active()
+def team_list(*, user: User, include_archived: bool = False) -> QuerySet[Team]:
+    teams = Team.objects.all() if include_archived else Team.objects.active()
     if user.reads_everything:
         return teams
     return teams.filter(memberships__user=user)
@@ -16,3 +16,8 @@ def team_ids_of(*, user: User) -> set[int]:
 
 def token_list(*, user: User) -> QuerySet[ApiToken]:
     return ApiToken.objects.filter(user=user)
+
+
+def user_with_teams(*, user: User) -> User:
+    """The user with their teams loaded, for "who am I" answers."""
+    return User.objects.prefetch_related("teams").get(pk=user.pk)

@@ -65,6 +65,26 @@ def team_create(*, actor: User | None, name: str, description: str = "") -> Team
     return Team.objects.create(name=name, slug=slug, description=description)
 
 
+@transaction.atomic
+def team_update(*, actor: User, team: Team, name: str | None = None, description: str | None = None) -> Team:
+    _require_admin(actor)
+    fields = []
+    if name is not None:
+        name = name.strip()
+        if not name:
+            raise ValidationError({"name": "A team needs a name."})
+        if Team.objects.filter(slug=slugify(name)).exclude(pk=team.pk).exists():
+            raise ValidationError({"name": "A team with this name already exists."})
+        team.name, team.slug = name, slugify(name)
+        fields += ["name", "slug"]
+    if description is not None:
+        team.description = description
+        fields.append("description")
+    if fields:
+        team.save(update_fields=[*fields, "updated_at"])
+    return team
+
+
 def membership_add(*, actor: User | None, team: Team, user: User) -> Membership:
     if actor is not None:
         _require_admin(actor)

@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from csp.constants import NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 
@@ -107,7 +108,18 @@ DATABASES = {
         conn_max_age=int(env("DATABASE_CONN_MAX_AGE", "0")),
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The embedded default serves several requests at once: write-ahead logging lets readers go on
+    # while one writer works, IMMEDIATE transactions take the write lock up front (no deadlocking
+    # upgrade from a read lock), and a writer waits for the lock instead of failing at once.
+    DATABASES["default"]["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# Backups (export_data) keep times to the microsecond; see common/serialization.py.
+SERIALIZATION_MODULES = {"json": "common.serialization"}
 
 AUTH_USER_MODEL = "accounts.User"
 AUTH_PASSWORD_VALIDATORS = [
@@ -134,6 +146,8 @@ AXES_IPWARE_PROXY_COUNT = int(env("DJANGO_PROXY_COUNT", "1" if PRODUCTION else "
 SESSION_COOKIE_AGE = int(env("DJANGO_SESSION_SECONDS", str(12 * 60 * 60)))
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
+# Messages can carry a secret shown once (a new API token): keep them server-side, not in a cookie.
+MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"
@@ -200,7 +214,43 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
-CELERY_BEAT_SCHEDULE: dict = {}
+# A task whose worker dies before acknowledging it is delivered again after this many seconds; keep
+# it above the longest task's run time (tests of worker loss set it low).
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": int(env("CELERY_VISIBILITY_TIMEOUT", "3600"))}
+CELERY_WORKER_SEND_TASK_EVENTS = False
+
+# The periodic jobs, one row each. Every task named here is registered exactly once (tested); a
+# deployment overrides the times through the environment.
+CELERY_BEAT_SCHEDULE = {
+    "mark-overdue-milestones-and-remind": {
+        "task": "improvement.mark_overdue_milestones",
+        "schedule": crontab(hour=env("PDCA_REMINDERS_HOUR", "6"), minute=0),
+    },
+    "weekly-digest": {
+        "task": "improvement.send_digest",
+        "schedule": crontab(
+            day_of_week=env("PDCA_DIGEST_WEEKDAY", "mon"), hour=env("PDCA_DIGEST_HOUR", "7"), minute=0
+        ),
+    },
+    "resume-stalled-webhooks": {
+        "task": "improvement.resume_stalled_webhooks",
+        "schedule": crontab(minute=17),
+    },
+}
+
+# Links in emails point here.
+PDCA_SITE_URL = env("PDCA_SITE_URL", "http://localhost:8000")
+
+# Webhooks: receivers on loopback or private addresses are refused unless this is on.
+PDCA_WEBHOOKS_ALLOW_PRIVATE = env_bool("PDCA_WEBHOOKS_ALLOW_PRIVATE")
+PDCA_WEBHOOK_TIMEOUT_SECONDS = float(env("PDCA_WEBHOOK_TIMEOUT_SECONDS", "10"))
+PDCA_WEBHOOK_MAX_ATTEMPTS = int(env("PDCA_WEBHOOK_MAX_ATTEMPTS", "6"))
+# Retry n waits a random time up to backoff × 2^n seconds, capped at the maximum.
+PDCA_WEBHOOK_BACKOFF_SECONDS = int(env("PDCA_WEBHOOK_BACKOFF_SECONDS", "30"))
+# Keep it below the visibility timeout: a retry waiting longer on Redis would be handed out twice.
+PDCA_WEBHOOK_BACKOFF_MAX_SECONDS = int(env("PDCA_WEBHOOK_BACKOFF_MAX_SECONDS", "1800"))
+# A subscription whose deliveries failed (every attempt) this many times in a row is disabled.
+PDCA_WEBHOOK_DISABLE_AFTER = int(env("PDCA_WEBHOOK_DISABLE_AFTER", "5"))
 
 REDIS_URL = env("REDIS_URL")
 if REDIS_URL:
@@ -280,3 +330,47 @@ if PRODUCTION:
     SESSION_COOKIE_NAME = "__Host-sessionid"
     CSRF_COOKIE_NAME = "__Host-csrftoken"
 
+# REST API v1 (config/api.py). Rates are per token, per signed-in user, or per address when anonymous.
+API_PAGE_SIZE = int(env("API_PAGE_SIZE", "50"))
+API_MAX_PAGE_SIZE = int(env("API_MAX_PAGE_SIZE", "500"))
+API_THROTTLE_RATE = env("API_THROTTLE_RATE", "5000/hour")
+API_IDEMPOTENCY_TTL_SECONDS = int(env("API_IDEMPOTENCY_TTL_SECONDS", str(24 * 60 * 60)))
+REST_FRAMEWORK.update(
+    {
+        "DEFAULT_AUTHENTICATION_CLASSES": [
+            # First, so an unauthenticated call answers 401 with a Bearer challenge.
+            "accounts.api.auth.BearerTokenAuthentication",
+            "rest_framework.authentication.SessionAuthentication",
+        ],
+        "DEFAULT_PAGINATION_CLASS": "common.api.pagination.PagePagination",
+        "PAGE_SIZE": API_PAGE_SIZE,
+        "EXCEPTION_HANDLER": "common.api.errors.api_exception_handler",
+        "DEFAULT_SCHEMA_CLASS": "common.api.schema.ApiAutoSchema",
+        "DEFAULT_THROTTLE_CLASSES": ["common.api.throttling.CallerRateThrottle"],
+        "DEFAULT_THROTTLE_RATES": {"caller": API_THROTTLE_RATE},
+        "DATETIME_FORMAT": "iso-8601",
+    }
+)
+SPECTACULAR_SETTINGS.update(
+    {
+        "COMPONENT_SPLIT_REQUEST": True,
+        "SCHEMA_PATH_PREFIX": "/api/v1",
+        "ENUM_NAME_OVERRIDES": {
+            "StageEnum": "improvement.models.Stage",
+            "InitiativeStatusEnum": "improvement.models.Status",
+            "MilestoneStatusEnum": "improvement.models.MilestoneStatus",
+            "CostKindEnum": "improvement.models.CostKind",
+            "BenefitKindEnum": "improvement.models.BenefitKind",
+            "KpiKindEnum": "kpis.models.KpiKind",
+            "ExperimentStatusEnum": "improvement.models.ExperimentStatus",
+            "MetricTypeEnum": "improvement.models.MetricType",
+            "ExperimentDecisionEnum": "improvement.models.ExperimentDecision",
+            "InitiativeDecisionEnum": "improvement.models.Decision",
+        },
+        # Swagger UI is served from the installed sidecar package, never fetched from a CDN.
+        "SWAGGER_UI_DIST": "SIDECAR",
+        "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+        "REDOC_DIST": "SIDECAR",
+    }
+)
+INSTALLED_APPS += ["drf_spectacular_sidecar"]

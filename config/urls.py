@@ -8,5 +8,14 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("readyz", readyz, name="readyz"),
     path("accounts/", include("accounts.urls")),
+    path("notifications/", include("accounts.notification_urls")),
+    path("api/", include("config.api")),
     path("", include("improvement.urls")),
 ]
+
+# Under /api/ even a URL that matches no route, or a request Django refuses, answers the API's JSON
+# error format; the rest of the site keeps its HTML pages (templates/404.html…).
+handler400 = "common.api.errors.bad_request"
+handler403 = "common.api.errors.permission_denied"
+handler404 = "common.api.errors.page_not_found"
+handler500 = "common.api.errors.server_error"

@@ -4,3 +4,10 @@ from django.apps import AppConfig
 class ImprovementConfig(AppConfig):
     name = "improvement"
     verbose_name = "Improvement"
+
+    def ready(self) -> None:
+        from improvement.services.notifications import kpi_alert_listener
+        from kpis.alerts import kpi_alert_listener_register
+
+        # kpis must not import improvement: improvement plugs its KPI-alert listener in instead.
+        kpi_alert_listener_register(kpi_alert_listener)

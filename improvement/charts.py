@@ -17,6 +17,8 @@ import plotly.graph_objects as go
 from django.contrib.staticfiles.finders import BaseFinder
 from django.core.files.storage import FileSystemStorage
 
+from kpis.stats.spc import MIN_BASELINE_POINTS, xmr_chart
+
 PLOTLY_JS_DIR = Path(plotly.__file__).resolve().parent / "package_data"
 PLOTLY_JS_NAME = "plotly.min.js"
 PLOTLY_STATIC_PREFIX = "plotly"
@@ -279,6 +281,68 @@ def health_chart(counts: Sequence[tuple[str, str, int]]) -> dict:
     return figure_spec(fig)
 
 
-def control_limits(values: Sequence[float]) -> ControlLimits | None:
-    """XmR (individuals) chart limits of a KPI's series, drawn on its chart; None when not computable."""
-    return None
+def control_limits(values: Sequence[float], *, baseline_points: int | None = None) -> ControlLimits | None:
+    """XmR (individuals) chart limits of a KPI's series, drawn on its chart; None when not computable.
+
+    The first ``baseline_points`` values set the limits (all of them when fewer than two are given),
+    as ``kpis.stats.spc.xmr_chart`` computes them: centre ± 2.66 × mean moving range.
+    """
+    if len(values) < MIN_BASELINE_POINTS:
+        return None
+    end = baseline_points if baseline_points and baseline_points >= MIN_BASELINE_POINTS else None
+    chart = xmr_chart(values, baseline_end=end)
+    return ControlLimits(centre=chart.centre, lower=chart.lcl, upper=chart.ucl)
+
+
+def experiment_interval_chart(*, comparisons: Sequence[dict], alpha: float) -> dict | None:
+    """Relative effect of each treatment against the control with its confidence interval, in %.
+
+    ``comparisons`` are the ``comparisons`` of ``experiment_results``; those without an interval
+    are left out (their warnings say why). None when there is nothing to draw.
+    """
+    shown = [c for c in comparisons if c["relative_effect"] is not None and c["relative_ci"] is not None]
+    if not shown:
+        return None
+    names = [c["variant"] for c in shown]
+    effects = [100 * c["relative_effect"] for c in shown]
+    colors = [
+        COLOR_TARGET
+        if c["significant"] and c["relative_effect"] > 0
+        else COLOR_COST
+        if c["significant"]
+        else COLOR_BASELINE
+        for c in shown
+    ]
+    fig = go.Figure(
+        go.Scatter(
+            x=effects,
+            y=names,
+            mode="markers",
+            name="Relative effect",
+            marker={"color": colors, "size": 11},
+            error_x={
+                "type": "data",
+                "symmetric": False,
+                "array": [100 * c["relative_ci"][1] - e for c, e in zip(shown, effects, strict=True)],
+                "arrayminus": [e - 100 * c["relative_ci"][0] for c, e in zip(shown, effects, strict=True)],
+                "color": COLOR_TEXT,
+                "thickness": 1.5,
+                "width": 6,
+            },
+            hovertemplate="%{y}: %{x:.2f} %<extra></extra>",
+        ),
+        layout=_layout(
+            height=max(SMALL_CHART_HEIGHT // 2 + 60 * len(shown), SMALL_CHART_HEIGHT // 2 + 60),
+            xaxis={
+                "title": f"Relative effect vs control, % ({100 * (1 - alpha):g} % CI)",
+                "gridcolor": COLOR_GRID,
+                "zeroline": False,
+                "ticksuffix": " %",
+            },
+            yaxis={"gridcolor": COLOR_GRID, "zeroline": False, "automargin": True},
+            margin={"l": 80, "r": 16, "t": 16, "b": 48},
+            showlegend=False,
+        ),
+    )
+    fig.add_vline(x=0, line={"color": COLOR_BASELINE, "dash": "dash"})
+    return figure_spec(fig)

@@ -15,7 +15,10 @@ from improvement.models import (
     Category,
     CostKind,
     Decision,
+    ExperimentDecision,
     Health,
+    MdeType,
+    MetricType,
     MilestoneStatus,
     Phase,
     Stage,
@@ -328,3 +331,24 @@ class BenefitForm(Form):
     start_month = forms.IntegerField(
         min_value=1, initial=1, help_text="The month (from the start date) the benefit begins."
     )
+
+
+class SampleSizeForm(Form):
+    """The experiment page's planner; read with GET, computed by ``experiment_plan``."""
+
+    metric_type = forms.ChoiceField(choices=MetricType.choices)
+    baseline = forms.FloatField(help_text="The control's rate (0–1) or mean.")
+    sd = forms.FloatField(
+        label="Standard deviation", required=False, help_text="The control's standard deviation (means only)."
+    )
+    mde = forms.FloatField(label="Minimum detectable effect")
+    mde_type = forms.ChoiceField(label="MDE type", choices=MdeType.choices)
+    alpha = forms.FloatField(initial=0.05)
+    power = forms.FloatField(initial=0.8)
+    daily_users = forms.FloatField(min_value=0, help_text="Users entering the experiment per day, all arms.")
+
+
+class ExperimentConcludeForm(Form):
+    decision = forms.ChoiceField(choices=ExperimentDecision.choices)
+    note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    version = forms.IntegerField(widget=forms.HiddenInput)

@@ -1,6 +1,10 @@
+import secrets
+import uuid
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from accounts.models import Team
@@ -348,3 +352,277 @@ class Benefit(ArchivableModel, TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.initiative.code}: {self.description} {self.monthly_amount}/month"
+
+
+class ReminderReason(models.TextChoices):
+    OWNER_OVERDUE = "owner_overdue", "Owner: milestone overdue"
+    LEAD_ESCALATION = "lead_escalation", "Lead: milestone a week or more late"
+
+
+class SentReminder(models.Model):
+    """A reminder about one overdue episode of a milestone went to one person.
+
+    The daily job runs again and again; this row is what keeps it from reminding twice.
+    """
+
+    milestone = models.ForeignKey(Milestone, on_delete=models.CASCADE, related_name="reminders")
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    reason = models.CharField(max_length=20, choices=ReminderReason.choices)
+    # The day the milestone became overdue: a milestone reopened and late again is a new episode.
+    overdue_since = models.DateField()
+    sent_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-sent_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["milestone", "recipient", "reason", "overdue_since"], name="reminder_once_per_episode"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.milestone}: {self.get_reason_display()} to {self.recipient}"
+
+
+class WebhookEventType(models.TextChoices):
+    STAGE_CHANGED = "stage.changed", "Stage changed"
+    MILESTONE_OVERDUE = "milestone.overdue", "Milestone overdue"
+    TARGET_MET = "target.met", "KPI target met"
+    EXPERIMENT_CONCLUDED = "experiment.concluded", "Experiment concluded"
+
+
+def _webhook_secret() -> str:
+    return "whsec_" + secrets.token_urlsafe(32)
+
+
+class WebhookSubscription(TimeStampedModel):
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="webhook_subscriptions"
+    )
+    name = models.CharField(max_length=100, blank=True)
+    url = models.URLField(max_length=500)
+    # A list of WebhookEventType values.
+    events = models.JSONField(default=list)
+    secret = models.CharField(max_length=100, default=_webhook_secret)
+    is_active = models.BooleanField(default=True)
+    # Deliveries that ran out of attempts in a row; reset by any success.
+    consecutive_failures = models.PositiveIntegerField(default=0)
+    disabled_at = models.DateTimeField(null=True, blank=True)
+    disabled_reason = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.name or self.url
+
+    def listens_to(self, event_type: str) -> bool:
+        return event_type in self.events
+
+
+class WebhookEvent(models.Model):
+    """An event for integrations, stored once: ``dedupe_key`` names what happened (e.g. a transition id).
+
+    The event's ``id`` travels in the payload so receivers can drop a repeated delivery.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    type = models.CharField(max_length=40, choices=WebhookEventType.choices, db_index=True)
+    dedupe_key = models.CharField(max_length=200, unique=True)
+    data = models.JSONField(default=dict)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.type} {self.id}"
+
+
+class DeliveryStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    SUCCEEDED = "succeeded", "Succeeded"
+    FAILED = "failed", "Failed (gave up)"
+
+
+class WebhookDelivery(models.Model):
+    """One event to one subscription; its attempts are the delivery log."""
+
+    subscription = models.ForeignKey(WebhookSubscription, on_delete=models.CASCADE, related_name="deliveries")
+    event = models.ForeignKey(WebhookEvent, on_delete=models.CASCADE, related_name="deliveries")
+    status = models.CharField(
+        max_length=20, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING, db_index=True
+    )
+    attempt_count = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["subscription", "event"], name="one_delivery_per_subscription")
+        ]
+        verbose_name_plural = "webhook deliveries"
+
+    def __str__(self) -> str:
+        return f"{self.event} → {self.subscription}: {self.status}"
+
+
+class WebhookAttempt(models.Model):
+    delivery = models.ForeignKey(WebhookDelivery, on_delete=models.CASCADE, related_name="attempts")
+    number = models.PositiveIntegerField()
+    requested_at = models.DateTimeField(default=timezone.now)
+    duration_ms = models.PositiveIntegerField(default=0)
+    # Null when no HTTP answer came back (refused address, timeout, connection error).
+    status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    succeeded = models.BooleanField(default=False)
+    error = models.CharField(max_length=500, blank=True)
+    response_excerpt = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["delivery", "number"]
+        constraints = [models.UniqueConstraint(fields=["delivery", "number"], name="attempt_number_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.delivery_id} #{self.number}: {self.status_code or self.error}"
+
+
+# --- experiments ---------------------------------------------------------------------------------
+
+
+class MetricType(models.TextChoices):
+    PROPORTION = "proportion", "Proportion (conversion rate)"
+    MEAN = "mean", "Mean"
+
+
+class MdeType(models.TextChoices):
+    RELATIVE = "relative", "Relative (share of the control)"
+    ABSOLUTE = "absolute", "Absolute (metric units)"
+
+
+class ExperimentStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    RUNNING = "running", "Running"
+    STOPPED = "stopped", "Stopped"
+    CONCLUDED = "concluded", "Concluded"
+
+
+class ExperimentDecision(models.TextChoices):
+    SHIP = "ship", "Ship"
+    ITERATE = "iterate", "Iterate"
+    ABANDON = "abandon", "Abandon"
+
+
+class Experiment(ArchivableModel, TimeStampedModel):
+    """An A/B(/n) test on an initiative's primary KPI. Status moves only through the services."""
+
+    initiative = models.ForeignKey(Initiative, on_delete=models.PROTECT, related_name="experiments")
+    name = models.CharField(max_length=200)
+    hypothesis = models.TextField(blank=True)
+    primary_kpi = models.ForeignKey(Kpi, on_delete=models.PROTECT, related_name="experiments")
+    guardrail_kpis = models.ManyToManyField(Kpi, blank=True, related_name="guarding_experiments")
+    metric_type = models.CharField(max_length=20, choices=MetricType.choices, default=MetricType.PROPORTION)
+    alpha = models.FloatField(default=0.05)
+    power = models.FloatField(default=0.8)
+    mde = models.FloatField("minimum detectable effect", null=True, blank=True)
+    mde_type = models.CharField(max_length=20, choices=MdeType.choices, default=MdeType.RELATIVE)
+    status = models.CharField(
+        max_length=20, choices=ExperimentStatus.choices, default=ExperimentStatus.DRAFT, db_index=True
+    )
+    decision = models.CharField(max_length=20, choices=ExperimentDecision.choices, blank=True)
+    decision_note = models.TextField(blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    stopped_at = models.DateTimeField(null=True, blank=True)
+    concluded_at = models.DateTimeField(null=True, blank=True)
+    concluded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    version = models.PositiveIntegerField(default=1)
+
+    history = HistoricalRecords(excluded_fields=["updated_at"], m2m_fields=[guardrail_kpis])
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(alpha__gt=0, alpha__lt=1), name="experiment_alpha_between_0_1"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(power__gt=0, power__lt=1), name="experiment_power_between_0_1"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(mde__isnull=True) | ~models.Q(mde=0), name="experiment_mde_not_zero"
+            ),
+            # A concluded experiment always carries its decision; nothing else does.
+            models.CheckConstraint(
+                condition=models.Q(status="concluded", concluded_at__isnull=False) & ~models.Q(decision="")
+                | (~models.Q(status="concluded") & models.Q(decision="")),
+                name="experiment_decision_iff_concluded",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.initiative.code}: {self.name}"
+
+
+class Variant(TimeStampedModel):
+    experiment = models.ForeignKey(Experiment, on_delete=models.CASCADE, related_name="variants")
+    key = models.SlugField(max_length=50)
+    name = models.CharField(max_length=100, blank=True)
+    weight = models.FloatField(default=1.0)
+    is_control = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["experiment", "-is_control", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["experiment", "key"], name="variant_key_unique_per_experiment"),
+            models.UniqueConstraint(
+                fields=["experiment"], condition=models.Q(is_control=True), name="one_control_per_experiment"
+            ),
+            models.CheckConstraint(condition=models.Q(weight__gt=0), name="variant_weight_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.experiment_id}: {self.key}{' (control)' if self.is_control else ''}"
+
+
+class VariantData(models.Model):
+    """Sufficient statistics of one variant: its totals (``day`` null) or one day's totals.
+
+    A proportion uses users and conversions; a mean uses users, sum and sum_squares. A variant's data
+    are either all totals or all per day (the services replace one kind by the other, never mix).
+    """
+
+    variant = models.ForeignKey(Variant, on_delete=models.CASCADE, related_name="data")
+    day = models.DateField(null=True, blank=True)
+    users = models.PositiveBigIntegerField(default=0)
+    conversions = models.PositiveBigIntegerField(default=0)
+    sum = models.FloatField(default=0.0)
+    sum_squares = models.FloatField(default=0.0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["variant", "day"]
+        verbose_name_plural = "variant data"
+        constraints = [
+            # NULLs are distinct in a plain unique constraint, so the totals row gets its own.
+            models.UniqueConstraint(
+                fields=["variant", "day"],
+                condition=models.Q(day__isnull=False),
+                name="variant_data_one_per_day",
+            ),
+            models.UniqueConstraint(
+                fields=["variant"], condition=models.Q(day__isnull=True), name="variant_data_one_total"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(users__gte=0, conversions__gte=0, sum_squares__gte=0),
+                name="variant_data_counts_non_negative",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(conversions__lte=models.F("users")),
+                name="variant_data_conversions_within_users",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.variant}: {self.day or 'total'} ({self.users} users)"

@@ -53,3 +53,12 @@ def can_update_milestone(user: User, milestone: Milestone) -> bool:
 
 def can_validate_benefit(user: User) -> bool:
     return user.is_admin or user.role == Role.FINANCE
+
+
+def can_push_experiment_data(user: User, initiative: Initiative) -> bool:
+    """Experiment data come from whoever may edit the initiative, or a contributor working on it."""
+    if can_edit(user, initiative):
+        return True
+    return user.role == Role.CONTRIBUTOR and (
+        initiative.team_id in _team_ids(user) or initiative.members.filter(pk=user.pk).exists()
+    )

@@ -90,7 +90,12 @@ def irr(flows: Sequence[float]) -> tuple[float | None, float | None]:
     monthly = float(npf.irr(values))
     if not math.isfinite(monthly):
         return None, None
-    return monthly, (1 + monthly) ** MONTHS_PER_YEAR - 1
+    try:
+        annual = (1 + monthly) ** MONTHS_PER_YEAR - 1
+    except OverflowError:
+        # A tiny investment returned many times over in month 1: the yearly rate is beyond a float.
+        annual = None
+    return monthly, annual
 
 
 def summarise(

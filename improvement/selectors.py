@@ -1,23 +1,42 @@
 """Reads of the improvement domain, scoped to the requesting user and N+1-proof."""
 
 import datetime as dt
+from collections import Counter
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.core.exceptions import ValidationError
+from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
 from django.utils import timezone
 
 from accounts.models import User
 from improvement.models import (
     OPEN_MILESTONE_STATUSES,
+    Benefit,
+    Category,
+    Cost,
+    Experiment,
+    Health,
     Initiative,
     KpiTarget,
+    MdeType,
+    MetricType,
     Milestone,
     MilestoneStatus,
+    Stage,
+    StageTransition,
+    Status,
     StatusUpdate,
+    Variant,
+    VariantData,
 )
 from improvement.progress import clamped_progress, improvement_amount, progress
 from kpis.models import Measurement
+from kpis.stats.aggregates import MeanAggregate, ProportionAggregate
+from kpis.stats.experiments import analyze_experiment
+from kpis.stats.power import plan_sample_size
 
 
 def initiative_visibility_filter(user: User) -> Q | None:
@@ -97,12 +116,42 @@ def target_progress(target: KpiTarget) -> TargetProgress:
     )
 
 
-def milestone_list(*, user: User) -> QuerySet[Milestone]:
-    qs = Milestone.objects.active().select_related("initiative", "owner", "initiative__team")
+def _visible(qs: QuerySet, *, user: User) -> QuerySet:
+    """Limit rows that belong to an initiative to those of initiatives ``user`` may read."""
     visibility = initiative_visibility_filter(user)
-    if visibility is not None:
-        qs = qs.filter(initiative__in=Initiative.objects.filter(visibility).values("pk"))
+    if visibility is None:
+        return qs
+    return qs.filter(initiative__in=Initiative.objects.filter(visibility).values("pk"))
+
+
+def milestone_list(*, user: User, include_archived: bool = False) -> QuerySet[Milestone]:
+    qs = Milestone.objects.all() if include_archived else Milestone.objects.active()
+    qs = _visible(qs.select_related("initiative", "owner", "initiative__team"), user=user)
     return qs.prefetch_related(Prefetch("dependencies", queryset=Milestone.objects.only("id", "title")))
+
+
+def kpi_target_list(*, user: User, include_archived: bool = False) -> QuerySet[KpiTarget]:
+    """Targets of the initiatives ``user`` may read, each annotated with its ``current_value``."""
+    qs = KpiTarget.objects.all() if include_archived else KpiTarget.objects.active()
+    qs = qs.select_related("kpi").annotate(current_value=latest_value_subquery())
+    return _visible(qs, user=user)
+
+
+def status_update_list(*, user: User) -> QuerySet[StatusUpdate]:
+    return _visible(StatusUpdate.objects.select_related("author"), user=user)
+
+
+def cost_list(*, user: User, include_archived: bool = False) -> QuerySet[Cost]:
+    return _visible(Cost.objects.all() if include_archived else Cost.objects.active(), user=user)
+
+
+def benefit_list(*, user: User, include_archived: bool = False) -> QuerySet[Benefit]:
+    qs = Benefit.objects.all() if include_archived else Benefit.objects.active()
+    return _visible(qs, user=user)
+
+
+def transition_list(*, user: User) -> QuerySet[StageTransition]:
+    return _visible(StageTransition.objects.select_related("actor"), user=user)
 
 
 def my_milestones(*, user: User, today: dt.date | None = None) -> list[Milestone]:
@@ -119,7 +168,6 @@ def my_milestones(*, user: User, today: dt.date | None = None) -> list[Milestone
 
 def status_feed(*, initiative: Initiative) -> QuerySet[StatusUpdate]:
     return StatusUpdate.objects.filter(initiative=initiative).select_related("author")
-
 
 
 @dataclass(frozen=True)
@@ -268,3 +316,199 @@ def portfolio_money(*, initiatives, today: dt.date | None = None) -> Money:
     lines = _lines_of(list(initiatives), horizon=horizon, today=today or timezone.localdate())
     empty = MoneyLines(0.0, [0.0] * horizon, [0.0] * horizon, 0.0, 0.0, 0.0)
     return _money(sum(lines.values(), empty), horizon=horizon, annual_rate=rate)
+
+
+@dataclass(frozen=True)
+class InitiativeProgress:
+    """Where an initiative stands: what integrations pull into BI tools and chat bots."""
+
+    initiative: Initiative
+    targets: list[TargetProgress]
+    money: Money
+
+
+def initiative_progress(*, initiative: Initiative) -> InitiativeProgress:
+    """``initiative`` fetched through ``initiative_list`` (which annotates milestone counts)."""
+    targets = [target_progress(t) for t in target_list(initiative_ids=[initiative.pk])]
+    return InitiativeProgress(
+        initiative=initiative, targets=targets, money=initiative_money(initiative=initiative)
+    )
+
+
+@dataclass(frozen=True)
+class PortfolioGroup:
+    key: str
+    label: str
+    initiatives: int
+    money: Money
+
+
+@dataclass(frozen=True)
+class PortfolioSummary:
+    initiatives: int
+    by_stage: dict[str, int]
+    by_health: dict[str, int]
+    by_status: dict[str, int]
+    money: Money
+    by_team: list[PortfolioGroup]
+    by_category: list[PortfolioGroup]
+
+
+def portfolio_summary(
+    *, user: User, team_id: int | None = None, category: str = "", today: dt.date | None = None
+) -> PortfolioSummary:
+    """The executive roll-up of the initiatives ``user`` reads (abandoned ones left out).
+
+    Stage and health count active initiatives only; money counts every initiative. Groups reuse
+    one load of the money lines, so the query count does not grow with teams or categories.
+    """
+    qs = initiative_list(user=user).exclude(status=Status.ABANDONED)
+    if team_id is not None:
+        qs = qs.filter(team_id=team_id)
+    if category:
+        qs = qs.filter(category=category)
+    initiatives = list(qs.order_by("code"))
+    horizon, rate = settings.PDCA_ROI_HORIZON_MONTHS, settings.PDCA_DISCOUNT_RATE
+    lines = _lines_of(initiatives, horizon=horizon, today=today or timezone.localdate())
+    empty = MoneyLines(0.0, [0.0] * horizon, [0.0] * horizon, 0.0, 0.0, 0.0)
+
+    def group(key_of, label_of) -> list[PortfolioGroup]:
+        members: dict[str, list[Initiative]] = {}
+        for initiative in initiatives:
+            members.setdefault(key_of(initiative), []).append(initiative)
+        return [
+            PortfolioGroup(
+                key=key,
+                label=label_of(rows[0]),
+                initiatives=len(rows),
+                money=_money(sum((lines[i.pk] for i in rows), empty), horizon=horizon, annual_rate=rate),
+            )
+            for key, rows in sorted(members.items())
+        ]
+
+    active = [i for i in initiatives if i.status == Status.ACTIVE]
+    stages, health = Counter(i.stage for i in active), Counter(i.health for i in active)
+    statuses = Counter(i.status for i in initiatives)
+    return PortfolioSummary(
+        initiatives=len(initiatives),
+        by_stage={stage: stages.get(stage, 0) for stage in Stage.values},
+        by_health={value: health.get(value, 0) for value in Health.values},
+        by_status={value: statuses.get(value, 0) for value in Status.values},
+        money=_money(sum(lines.values(), empty), horizon=horizon, annual_rate=rate),
+        by_team=group(lambda i: str(i.team_id), lambda i: i.team.name),
+        by_category=group(lambda i: i.category, lambda i: Category(i.category).label),
+    )
+
+
+def experiment_list(*, user: User, include_archived: bool = False) -> QuerySet[Experiment]:
+    """Experiments of the initiatives ``user`` may read, with what their lists and pages show."""
+    qs = Experiment.objects.all() if include_archived else Experiment.objects.active()
+    qs = qs.select_related("initiative", "primary_kpi", "concluded_by")
+    return _visible(qs, user=user).prefetch_related(
+        Prefetch("variants", queryset=Variant.objects.order_by("-is_control", "id")),
+        "guardrail_kpis",
+    )
+
+
+def experiment_get(*, user: User, pk: int) -> Experiment:
+    return experiment_list(user=user, include_archived=True).get(pk=pk)
+
+
+def initiative_experiments(*, initiative: Initiative) -> QuerySet[Experiment]:
+    """The initiative's experiments for its page (the page already checked the reader)."""
+    return (
+        Experiment.objects.active()
+        .filter(initiative=initiative)
+        .select_related("primary_kpi")
+        .annotate(variant_count=Count("variants", distinct=True))
+    )
+
+
+def variant_totals(variants: Iterable[Variant]) -> dict[int, dict[str, float]]:
+    """Each variant's summed rows (its totals, or the sum of its days), keyed by variant id."""
+    sums = (
+        VariantData.objects.filter(variant__in=list(variants))
+        .values("variant")
+        .annotate(
+            users=Sum("users"), conversions=Sum("conversions"), sum=Sum("sum"), sum_squares=Sum("sum_squares")
+        )
+    )
+    return {row["variant"]: row for row in sums}
+
+
+def experiment_aggregates(
+    *, experiment: Experiment, variants: list[Variant] | None = None
+) -> dict[str, ProportionAggregate | MeanAggregate]:
+    """Each variant's totals as ``kpis.stats`` aggregates; a variant without data has zero users."""
+    variants = list(experiment.variants.all()) if variants is None else list(variants)
+    totals = variant_totals(variants)
+    result: dict[str, ProportionAggregate | MeanAggregate] = {}
+    for variant in variants:
+        row = totals.get(variant.pk) or {"users": 0, "conversions": 0, "sum": 0.0, "sum_squares": 0.0}
+        if experiment.metric_type == MetricType.PROPORTION:
+            result[variant.key] = ProportionAggregate(int(row["users"]), int(row["conversions"]))
+        else:
+            result[variant.key] = MeanAggregate(
+                int(row["users"]), float(row["sum"]), float(row["sum_squares"])
+            )
+    return result
+
+
+def experiment_results(*, experiment: Experiment) -> dict[str, Any] | None:
+    """The read-out of ``kpis.stats.experiments.analyze_experiment`` as a JSON-ready dict.
+
+    Per variant: users, mean (the rate of a proportion) and sd; the SRM check; per treatment the
+    comparison with the control (effects and intervals, p-values raw and Holm-adjusted, chance to
+    beat control, risk, power at the MDE, users needed per arm) and warnings that explain every
+    ``None``. Computed on read from a handful of rows per variant. ``None`` without a control.
+    """
+    variants = list(experiment.variants.all())
+    control = next((v for v in variants if v.is_control), None)
+    if control is None:
+        return None
+    result = analyze_experiment(
+        metric=experiment.metric_type,
+        control=control.key,
+        aggregates=experiment_aggregates(experiment=experiment, variants=variants),
+        weights={v.key: v.weight for v in variants},
+        alpha=experiment.alpha,
+        power=experiment.power,
+        mde=experiment.mde,
+        mde_type=experiment.mde_type,
+    ).as_dict()
+    names = {v.key: v.name or v.key for v in variants}
+    for summary in result["variants"]:
+        summary["name"] = names[summary["key"]]
+        summary["is_control"] = summary["key"] == control.key
+    result["users"] = sum(summary["users"] for summary in result["variants"])
+    return result
+
+
+def experiment_plan(
+    *,
+    metric_type: str,
+    baseline: float,
+    mde: float,
+    daily_users: float,
+    mde_type: str = MdeType.RELATIVE,
+    alpha: float = 0.05,
+    power: float = 0.8,
+    weights: Sequence[float] = (1.0, 1.0),
+    sd: float | None = None,
+) -> dict[str, Any]:
+    """Users per arm (control first) and days needed; input the planner cannot use is a ValidationError."""
+    try:
+        plan = plan_sample_size(
+            metric=metric_type,
+            baseline=baseline,
+            mde=mde,
+            mde_type=mde_type,
+            alpha=alpha,
+            power=power,
+            daily_users=daily_users,
+            weights=weights,
+            sd=sd,
+        )
+    except ValueError as exc:
+        raise ValidationError(str(exc)) from None
+    return plan.as_dict()

@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 from common.models import ArchivableModel, TimeStampedModel
 
@@ -90,3 +91,45 @@ class Measurement(TimeStampedModel):
     def __str__(self) -> str:
         segment = f" [{self.segment}]" if self.segment else ""
         return f"{self.kpi.code}{segment} {self.period}: {self.value}"
+
+
+class AlertLevel(models.TextChoices):
+    WARNING = "warning", "Warning"
+    CRITICAL = "critical", "Critical"
+
+
+class AlertRule(models.TextChoices):
+    THRESHOLD = "threshold", "Threshold crossed"
+    SPC = "spc", "Control-chart signal"
+
+
+class KpiAlert(models.Model):
+    """A KPI's period value crossed an alert threshold in its bad direction.
+
+    One alert per (kpi, segment, period, rule, level): re-evaluating the same data finds the row
+    and raises nothing new, so the people told about it are told once.
+    """
+
+    kpi = models.ForeignKey(Kpi, on_delete=models.CASCADE, related_name="alerts")
+    segment = models.CharField(max_length=100, blank=True, default="")
+    period = models.DateField()
+    rule = models.CharField(max_length=20, choices=AlertRule.choices, default=AlertRule.THRESHOLD)
+    level = models.CharField(max_length=10, choices=AlertLevel.choices)
+    value = models.FloatField()
+    # The threshold crossed, or for a control-chart signal the control limit on the bad side.
+    threshold = models.FloatField()
+    # For a control-chart signal, the Western Electric rule that fired.
+    detail = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kpi", "segment", "period", "rule", "level"], name="kpi_alert_once_per_period"
+            )
+        ]
+
+    def __str__(self) -> str:
+        segment = f" [{self.segment}]" if self.segment else ""
+        return f"{self.get_level_display()}: {self.kpi.code}{segment} {self.period} = {self.value}"

@@ -1,12 +1,15 @@
 import datetime as dt
+from dataclasses import dataclass
 
+from django.core.exceptions import ValidationError
 from django.db.models import Avg, QuerySet
 
 from kpis.models import Kpi, Measurement
+from kpis.stats.spc import MIN_BASELINE_POINTS, XmrChart, xmr_chart
 
 
-def kpi_list() -> QuerySet[Kpi]:
-    return Kpi.objects.active()
+def kpi_list(*, include_archived: bool = False) -> QuerySet[Kpi]:
+    return Kpi.objects.all() if include_archived else Kpi.objects.active()
 
 
 def measurement_list() -> QuerySet[Measurement]:
@@ -24,3 +27,42 @@ def kpi_series(
         qs = qs.filter(period__lte=end)
     rows = qs.values("period").annotate(mean=Avg("value")).order_by("period")
     return [(row["period"], row["mean"]) for row in rows]
+
+
+@dataclass(frozen=True)
+class ControlChart:
+    """An XmR chart of a KPI series, with the periods the chart's 0-based indexes stand for."""
+
+    kpi: Kpi
+    segment: str
+    periods: list[dt.date]
+    chart: XmrChart
+
+
+MSG_CHART_BASELINE = "The baseline period must hold at least {minimum} measured periods of the series."
+
+
+def kpi_control_chart(
+    *,
+    kpi: Kpi,
+    segment: str = "",
+    baseline_start: dt.date | None = None,
+    baseline_end: dt.date | None = None,
+) -> ControlChart:
+    """The XmR chart of the KPI's series (one value per period), limits from the baseline periods.
+
+    Without a baseline period the whole series sets the limits. The limits are held while every
+    point, later ones included, is judged by the Western Electric rules.
+    """
+    series = kpi_series(kpi=kpi, segment=segment)
+    periods = [period for period, _ in series]
+    inside = [
+        index
+        for index, period in enumerate(periods)
+        if (baseline_start is None or period >= baseline_start)
+        and (baseline_end is None or period <= baseline_end)
+    ]
+    if len(inside) < MIN_BASELINE_POINTS:
+        raise ValidationError({"baseline": MSG_CHART_BASELINE.format(minimum=MIN_BASELINE_POINTS)})
+    chart = xmr_chart([value for _, value in series], baseline_start=inside[0], baseline_end=inside[-1] + 1)
+    return ControlChart(kpi=kpi, segment=segment, periods=periods, chart=chart)

@@ -9,7 +9,9 @@ from django.utils.dateparse import parse_date
 
 from accounts.models import Role, User
 from common.errors import PermissionDenied
+from kpis.alerts import kpi_is_watched
 from kpis.models import Kpi, Measurement
+from kpis.tasks import evaluate_alerts
 
 MAX_BATCH_ROWS = 10_000
 MEASUREMENT_WRITER_ROLES = frozenset({Role.ADMIN, Role.LEAD, Role.CONTRIBUTOR})
@@ -206,7 +208,18 @@ def measurement_upsert_many(*, actor: User, rows: Iterable[Mapping]) -> UpsertRe
             unique_fields=["kpi", "segment", "period", "source"],
             update_fields=["value", "sample_size", "recorded_by", "updated_at"],
         )
+        _schedule_alert_evaluation(to_write)
     return UpsertResult(created=created, updated=updated, unchanged=unchanged)
+
+
+def _schedule_alert_evaluation(measurements: list[Measurement]) -> None:
+    """After commit, evaluate alerts for each (KPI, segment) whose values were written."""
+    periods: dict[tuple[int, str], set[dt.date]] = {}
+    for m in measurements:
+        if kpi_is_watched(m.kpi):
+            periods.setdefault((m.kpi.pk, m.segment), set()).add(m.period)
+    for (kpi_id, segment), dates in periods.items():
+        evaluate_alerts.delay_on_commit(kpi_id, segment, sorted(d.isoformat() for d in dates))
 
 
 def measurement_record(
@@ -232,3 +245,31 @@ def measurement_record(
             }
         ],
     )
+
+
+@transaction.atomic
+def measurement_put(
+    *,
+    actor: User,
+    kpi: Kpi | str,
+    period,
+    value: float,
+    segment: str = "",
+    sample_size: int | None = None,
+    source: str = "manual",
+) -> tuple[Measurement, UpsertResult]:
+    """Upsert one measurement (``kpi`` as a Kpi or its code) and return the stored row."""
+    row = {
+        "kpi": kpi,
+        "period": period,
+        "value": value,
+        "segment": segment,
+        "sample_size": sample_size,
+        "source": source,
+    }
+    result = measurement_upsert_many(actor=actor, rows=[row])
+    code = kpi.code if isinstance(kpi, Kpi) else kpi
+    measurement = Measurement.objects.select_related("kpi").get(
+        kpi__code=code, segment=segment, period=period, source=source
+    )
+    return measurement, result

@@ -12,6 +12,7 @@ from common.models import save_versioned
 from improvement import policies
 from improvement.models import OPEN_MILESTONE_STATUSES, Initiative, Milestone, MilestoneStatus
 from improvement.plan import standard_plan
+from improvement.services.notifications import milestone_overdue_announce
 
 PLAN_FIELDS = ("title", "description", "acceptance_criteria", "owner", "due_date", "phase", "status")
 # What a milestone's owner may change without being able to edit the initiative.
@@ -183,10 +184,14 @@ def milestones_mark_overdue(*, today: dt.date | None = None) -> list[Milestone]:
     today = today or timezone.localdate()
     newly = list(
         Milestone.objects.active()
-        .select_for_update()
+        # Only the milestone rows are locked; the owner is joined (outer) for the webhook payload.
+        .select_for_update(of=("self",))
         .filter(status__in=OPEN_MILESTONE_STATUSES, due_date__lt=today, overdue_since__isnull=True)
+        .select_related("initiative", "owner")
     )
     for milestone in newly:
         milestone.overdue_since = today
     Milestone.objects.bulk_update(newly, ["overdue_since"])
+    for milestone in newly:
+        milestone_overdue_announce(milestone=milestone)
     return newly

@@ -13,13 +13,17 @@ from improvement import policies
 from improvement.models import (
     STAGE_ORDER,
     Decision,
+    Experiment,
+    ExperimentStatus,
     Initiative,
     KpiTarget,
     Milestone,
     Stage,
     StageTransition,
     Status,
+    VariantData,
 )
+from improvement.services.notifications import stage_changed_announce
 from kpis.models import Measurement
 
 MSG_CANNOT_MOVE = "You cannot move this initiative's stage."
@@ -38,8 +42,10 @@ COND_SMART_GOAL = "A SMART goal is written."
 COND_TARGET = "At least one KPI target has a baseline and a target value."
 COND_MILESTONES = "The plan has milestones."
 COND_OWNERS = "Every open milestone has an owner."
-COND_EVIDENCE = "A target KPI has measurements after the cycle start ({start})."
-COND_EVALUATED = "Every primary KPI target is evaluated."
+COND_EVIDENCE = "A target KPI has measurements after the cycle start ({start}), or an experiment has data."
+COND_EVALUATED = "Every primary KPI target is evaluated, or an experiment is concluded."
+DETAIL_EXPERIMENT_DATA = "An experiment of this cycle has data."
+DETAIL_EXPERIMENT_CONCLUDED = "An experiment of this cycle is concluded."
 
 
 @dataclass(frozen=True)
@@ -89,6 +95,15 @@ def _gate_plan_to_do(initiative: Initiative) -> list[Condition]:
     ]
 
 
+def _cycle_experiments(initiative: Initiative):
+    """Experiments that count for the current cycle: not archived, not concluded before it began."""
+    return (
+        Experiment.objects.active()
+        .filter(initiative=initiative)
+        .exclude(concluded_at__date__lt=initiative.cycle_started_on)
+    )
+
+
 def _gate_do_to_check(initiative: Initiative) -> list[Condition]:
     targets = _active_targets(initiative)
     has_evidence = any(
@@ -97,9 +112,19 @@ def _gate_do_to_check(initiative: Initiative) -> list[Condition]:
         ).exists()
         for t in targets
     )
+    # PRODUCT.md: measurements after the start, or an experiment with data.
+    experiment_data = (
+        not has_evidence
+        and VariantData.objects.filter(
+            variant__experiment__in=_cycle_experiments(initiative), users__gt=0
+        ).exists()
+    )
     return [
         Condition(
-            "evidence", COND_EVIDENCE.format(start=initiative.cycle_started_on.isoformat()), has_evidence
+            "evidence",
+            COND_EVIDENCE.format(start=initiative.cycle_started_on.isoformat()),
+            has_evidence or experiment_data,
+            detail=DETAIL_EXPERIMENT_DATA if experiment_data else "",
         ),
     ]
 
@@ -107,14 +132,16 @@ def _gate_do_to_check(initiative: Initiative) -> list[Condition]:
 def _gate_check_to_act(initiative: Initiative) -> list[Condition]:
     primary = list(_active_targets(initiative).filter(is_primary=True))
     unevaluated = [t.kpi.name for t in primary if not t.evaluation]
-    return [
-        Condition(
-            "targets_evaluated",
-            COND_EVALUATED,
-            bool(primary) and not unevaluated,
-            detail=", ".join(unevaluated) if primary else "There is no primary KPI target.",
-        )
-    ]
+    evaluated = bool(primary) and not unevaluated
+    # PRODUCT.md: every primary target evaluated, or the experiment concluded.
+    concluded = (
+        not evaluated and _cycle_experiments(initiative).filter(status=ExperimentStatus.CONCLUDED).exists()
+    )
+    if concluded:
+        detail = DETAIL_EXPERIMENT_CONCLUDED
+    else:
+        detail = ", ".join(unevaluated) if primary else "There is no primary KPI target."
+    return [Condition("targets_evaluated", COND_EVALUATED, evaluated or concluded, detail=detail)]
 
 
 GATES = {
@@ -194,7 +221,7 @@ def initiative_transition(
     locked.stage = to
     save_versioned(locked, update_fields=["stage"], expected_version=expected, actor=actor)
     initiative.stage, initiative.version = locked.stage, locked.version
-    return StageTransition.objects.create(
+    transition = StageTransition.objects.create(
         initiative=locked,
         cycle=locked.cycle,
         from_stage=source,
@@ -206,6 +233,8 @@ def initiative_transition(
         gate_passed=result.passed,
         gate_result=result.as_list(),
     )
+    stage_changed_announce(transition=transition)
+    return transition
 
 
 @transaction.atomic
@@ -244,7 +273,7 @@ def initiative_decide(
     save_versioned(locked, update_fields=fields, expected_version=expected, actor=actor)
     for name in ("stage", "status", "cycle", "cycle_started_on", "version"):
         setattr(initiative, name, getattr(locked, name))
-    return StageTransition.objects.create(
+    transition = StageTransition.objects.create(
         initiative=locked,
         cycle=finished_cycle,
         from_stage=Stage.ACT,
@@ -254,3 +283,5 @@ def initiative_decide(
         decision=decision,
         gate_passed=True,
     )
+    stage_changed_announce(transition=transition)
+    return transition

@@ -9,8 +9,9 @@ from django.utils import timezone
 from accounts.models import User
 from common.errors import Conflict, PermissionDenied
 from improvement import policies
-from improvement.models import Initiative, KpiTarget, StatusUpdate
+from improvement.models import Evaluation, Initiative, KpiTarget, StatusUpdate
 from improvement.progress import target_is_improvement
+from improvement.services.notifications import target_met_announce
 from kpis.models import Kpi
 from kpis.selectors import kpi_series
 from kpis.services import kpi_validate_value
@@ -150,6 +151,8 @@ def kpi_target_evaluate(*, actor: User, target: KpiTarget, alpha: float = DEFAUL
     target.evaluated_at = timezone.now()
     target._history_user = actor
     target.save(update_fields=["evaluation", "evaluation_detail", "evaluated_at", "updated_at"])
+    if target.evaluation == Evaluation.MET:
+        target_met_announce(target=target)
     return target
 
 

@@ -19,7 +19,7 @@ from improvement.forms import (
     StatusUpdateForm,
 )
 from improvement.models import STAGE_ORDER, Initiative, Stage, Status
-from improvement.selectors import initiative_money, target_progress
+from improvement.selectors import initiative_experiments, initiative_money, target_progress
 from improvement.services.initiatives import MSG_CANNOT_CREATE, initiative_create, initiative_update
 from improvement.services.stages import gate_check, next_stage
 from improvement.services.targets import status_update_post
@@ -140,11 +140,14 @@ def can_post_status(user: User, initiative: Initiative) -> bool:
     return initiative.lead_id == user.pk or policies.can_edit(user, initiative)
 
 
-def _kpi_panels(targets) -> list[dict]:
+def _kpi_panels(targets, *, cycle_started_on) -> list[dict]:
     series = series_of(targets=targets)
     panels = []
     for target in targets:
         points = series[(target.kpi_id, target.segment)]
+        # Control limits come from the baseline (up to its end, else the cycle start) and are held.
+        baseline_end = target.baseline_end or cycle_started_on
+        baseline_points = sum(1 for period, _ in points if period <= baseline_end)
         title = target.kpi.name + (f" · {target.segment}" if target.segment else "")
         panels.append(
             {
@@ -158,7 +161,9 @@ def _kpi_panels(targets) -> list[dict]:
                     baseline=target.baseline_value,
                     target=target.target_value,
                     target_date=target.target_date,
-                    limits=charts.control_limits([value for _, value in points]),
+                    limits=charts.control_limits(
+                        [value for _, value in points], baseline_points=baseline_points
+                    ),
                 ),
             }
         )
@@ -192,7 +197,8 @@ def detail_context(request, initiative: Initiative, *, status_form: StatusUpdate
         "upcoming": Stage(upcoming) if upcoming else None,
         "previous": Stage(earlier[-1]) if earlier and moving else None,
         "gate": gate_check(initiative=initiative, to_stage=upcoming) if upcoming else None,
-        "kpi_panels": _kpi_panels(targets),
+        "kpi_panels": _kpi_panels(targets, cycle_started_on=initiative.cycle_started_on),
+        "experiments": initiative_experiments(initiative=initiative),
         "milestones": milestones,
         "timeline": build_timeline(
             milestones, start=initiative.cycle_started_on, today=today, by_initiative=False

@@ -106,6 +106,12 @@ def test_irr_is_the_rate_where_npv_is_zero():
     assert summary.irr_annual == pytest.approx((1 + root) ** 12 - 1, rel=1e-9)
 
 
+def test_an_annual_irr_beyond_a_float_is_undefined_but_the_monthly_one_is_kept():
+    summary = _summary(1e-20, [0] * 12, [1e7] * 12)
+    assert summary.irr_monthly > 1e12
+    assert summary.irr_annual is None
+
+
 def test_irr_is_undefined_when_the_flows_never_change_sign():
     summary = _summary(0, [0] * 12, [100] * 12)
     assert summary.irr_monthly is None

@@ -1,0 +1,96 @@
+"""Notifications to users: recorded once per event, shown in the site, sent by email unless muted.
+
+Services (``notification_*`` writes) and selectors (reads) of this sub-domain live together here;
+every higher layer sends through ``notification_send`` and never writes the models itself.
+"""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from accounts.models import Notification, NotificationKind, NotificationMute, User
+
+EMAIL_SUBJECT_PREFIX = "[PDCA Tracker] "
+MAX_TITLE_LENGTH = 200
+
+MSG_UNKNOWN_KIND = "Unknown kind of notification: {kind}."
+
+
+def _absolute(url: str) -> str:
+    if not url or url.startswith(("http://", "https://")):
+        return url
+    return settings.PDCA_SITE_URL.rstrip("/") + url
+
+
+def notification_send(
+    *,
+    recipient: User,
+    kind: str,
+    title: str,
+    dedupe_key: str,
+    body: str = "",
+    url: str = "",
+    email: bool = True,
+) -> Notification | None:
+    """Record one notification per (recipient, dedupe_key) and email it.
+
+    Returns the new notification, or None when nothing was sent: the recipient is inactive or muted
+    this kind, or the key was already sent (calling it again is a no-op). The email goes out
+    inside the transaction that records the row: when sending fails the row is rolled back and the
+    job's retry tries both again. A crash between sending and commit can repeat an email, never lose
+    one. Callers therefore send one notification per transaction, never a loop in one atomic block.
+    """
+    if kind not in NotificationKind.values:
+        raise ValidationError({"kind": MSG_UNKNOWN_KIND.format(kind=kind)})
+    if not recipient.is_active or NotificationMute.objects.filter(user=recipient, kind=kind).exists():
+        return None
+    with transaction.atomic():
+        notification, created = Notification.objects.get_or_create(
+            recipient=recipient,
+            dedupe_key=dedupe_key,
+            defaults={"kind": kind, "title": title[:MAX_TITLE_LENGTH], "body": body, "url": url},
+        )
+        if created and email and recipient.email:
+            link = _absolute(url)
+            send_mail(
+                subject=EMAIL_SUBJECT_PREFIX + notification.title,
+                message=f"{body}\n\n{link}".strip() if link else body,
+                from_email=None,
+                recipient_list=[recipient.email],
+            )
+            notification.emailed_at = timezone.now()
+            notification.save(update_fields=["emailed_at"])
+    return notification if created else None
+
+
+def notification_mark_read(*, actor: User, notification_ids: list[int] | None = None) -> int:
+    """Mark the actor's notifications read (all unread ones when no ids are given); returns how many."""
+    unread = Notification.objects.filter(recipient=actor, read_at__isnull=True)
+    if notification_ids is not None:
+        unread = unread.filter(pk__in=notification_ids)
+    return unread.update(read_at=timezone.now())
+
+
+def notification_mute_set(*, actor: User, kind: str, muted: bool) -> None:
+    """Mute (or unmute) a kind of notification for the actor; repeating it changes nothing."""
+    if kind not in NotificationKind.values:
+        raise ValidationError({"kind": MSG_UNKNOWN_KIND.format(kind=kind)})
+    if muted:
+        NotificationMute.objects.get_or_create(user=actor, kind=kind)
+    else:
+        NotificationMute.objects.filter(user=actor, kind=kind).delete()
+
+
+def notification_list(*, user: User) -> QuerySet[Notification]:
+    return Notification.objects.filter(recipient=user)
+
+
+def notification_unread_count(*, user: User) -> int:
+    return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+
+
+def notification_muted_kinds(*, user: User) -> set[str]:
+    return set(NotificationMute.objects.filter(user=user).values_list("kind", flat=True))

@@ -1,0 +1,83 @@
+"""OpenAPI: the error format, and the error answers every operation can give."""
+
+from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.plumbing import anchor_pattern, build_basic_type, get_view_model
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse
+from rest_framework import serializers
+from rest_framework.schemas.utils import get_pk_description
+
+from common.api.viewsets import INTEGER_LOOKUP
+
+
+class ErrorSerializer(serializers.Serializer):
+    code = serializers.CharField(
+        read_only=True,
+        help_text="Machine-readable: invalid, not_authenticated, authentication_failed, permission_denied, "
+        "missing_scope, session_only, not_found, conflict, gate_failed, precondition_failed, "
+        "idempotency_key_reused, throttled, bad_request (an unreadable request), server_error…",
+    )
+    message = serializers.CharField(read_only=True, help_text="A sentence for people.")
+    fields = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()),
+        read_only=True,
+        help_text="Messages per input field; nested fields are flattened (`rows[3].value`).",
+    )
+    non_field_errors = serializers.ListField(child=serializers.CharField(), read_only=True)
+    details = serializers.ListField(
+        child=serializers.DictField(),
+        read_only=True,
+        help_text="Extra structure, e.g. each gate condition of a refused stage move "
+        "(`code`, `message`, `passed`, `detail`).",
+    )
+
+
+def _error(description: str) -> OpenApiResponse:
+    return OpenApiResponse(response=ErrorSerializer, description=description)
+
+
+ERRORS = {
+    "400": _error("Bad input; nothing was written."),
+    "401": _error("Missing, unknown, expired or revoked credentials."),
+    "403": _error("The caller's role or token scopes do not allow this."),
+    "404": _error("No such object, or the caller cannot see it."),
+    "409": _error("Conflict: changed by someone else, a failed stage gate, or a state that forbids it."),
+    "412": _error("If-Match does not match the current ETag."),
+    "429": _error("Too many requests; see Retry-After."),
+}
+
+
+class ApiAutoSchema(AutoSchema):
+    """Adds the error answers that the shared handler can give to every operation."""
+
+    def _get_response_bodies(self, direction="response"):
+        responses = super()._get_response_bodies(direction)
+        codes = ["401", "403", "429"]
+        if self.method != "GET" or self._is_detail():
+            codes.append("404")
+        if self.method in ("POST", "PUT", "PATCH"):
+            codes += ["400", "409"]
+        if self.method in ("PUT", "PATCH"):
+            codes.append("412")
+        if self.method == "GET":
+            responses.setdefault("304", {"description": "Not modified (If-None-Match matched the ETag)."})
+        for code in codes:
+            if code not in responses:
+                responses[code] = self._get_response_for_code(ERRORS[code], code, direction=direction)
+        return responses
+
+    def _is_detail(self) -> bool:
+        return "{" in self.path
+
+    def _resolve_path_parameters(self, variables):
+        """The id's URL pattern only keeps non-digits out; the parameter stays the integer key.
+
+        (drf-spectacular documents any explicit lookup regex as a string with that pattern.)
+        """
+        parameters = super()._resolve_path_parameters(variables)
+        model = get_view_model(self.view, emit_warnings=False)
+        for parameter in parameters:
+            if model is not None and parameter["schema"].get("pattern") == anchor_pattern(INTEGER_LOOKUP):
+                parameter["schema"] = build_basic_type(OpenApiTypes.INT)
+                parameter["description"] = get_pk_description(model, model._meta.pk)
+        return parameters

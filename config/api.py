@@ -1,0 +1,36 @@
+"""The REST API v1 router, the OpenAPI schema and its docs page (mounted by config/urls.py)."""
+
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from rest_framework.routers import DefaultRouter
+
+from accounts.api.views import ApiTokenViewSet, MeViewSet, TeamViewSet
+from improvement.api import views as improvement
+from improvement.api.experiments import ExperimentViewSet
+from kpis.api.control_chart import KpiControlChartViewSet
+from kpis.api.views import KpiViewSet, MeasurementViewSet
+
+router = DefaultRouter()
+router.register("teams", TeamViewSet, basename="team")
+router.register("users", MeViewSet, basename="user")
+router.register("tokens", ApiTokenViewSet, basename="token")
+router.register("kpis", KpiViewSet, basename="kpi")
+# Same prefix, addressed by code: /kpis/{code}/control-chart/.
+router.register("kpis", KpiControlChartViewSet, basename="kpi-chart")
+router.register("measurements", MeasurementViewSet, basename="measurement")
+router.register("initiatives", improvement.InitiativeViewSet, basename="initiative")
+router.register("targets", improvement.KpiTargetViewSet, basename="target")
+router.register("status-updates", improvement.StatusUpdateViewSet, basename="status-update")
+router.register("milestones", improvement.MilestoneViewSet, basename="milestone")
+router.register("costs", improvement.CostViewSet, basename="cost")
+router.register("benefits", improvement.BenefitViewSet, basename="benefit")
+router.register("transitions", improvement.StageTransitionViewSet, basename="transition")
+router.register("portfolio", improvement.PortfolioViewSet, basename="portfolio")
+router.register("experiments", ExperimentViewSet, basename="experiment")
+
+urlpatterns = [
+    path("v1/", include((router.urls, "api"), namespace="v1")),
+    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    # The split view serves its start-up script as a file, so the page runs under our CSP.
+    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
+]

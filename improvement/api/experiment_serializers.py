@@ -1,0 +1,245 @@
+"""Experiments in the API: input shapes (the services judge) and named, read-only outputs."""
+
+from rest_framework import serializers
+
+from improvement.api.serializers import KpiRefSerializer, VisibleInitiativeField, kpi_code_field
+from improvement.models import (
+    Experiment,
+    ExperimentDecision,
+    ExperimentStatus,
+    MdeType,
+    MetricType,
+    Variant,
+)
+from improvement.services.experiment_data import (
+    INGEST_MODES,
+    MAX_DATA_ROWS,
+    MAX_JSON_OBSERVATIONS,
+    MODE_REPLACE,
+)
+
+# --- the experiment --------------------------------------------------------------------------------
+
+
+class VariantSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Variant
+        fields = ["key", "name", "weight", "is_control"]
+        read_only_fields = fields
+
+
+class ExperimentSerializer(serializers.ModelSerializer):
+    primary_kpi = KpiRefSerializer(read_only=True)
+    guardrail_kpis = serializers.SlugRelatedField(
+        slug_field="code", many=True, read_only=True, help_text="Codes of the guardrail KPIs."
+    )
+    variants = VariantSerializer(many=True, read_only=True)
+    status = serializers.ChoiceField(choices=ExperimentStatus.choices, read_only=True)
+    decision = serializers.ChoiceField(choices=ExperimentDecision.choices, read_only=True, allow_blank=True)
+    archived = serializers.BooleanField(source="is_archived", read_only=True)
+
+    class Meta:
+        model = Experiment
+        fields = [
+            "id",
+            "initiative",
+            "name",
+            "hypothesis",
+            "primary_kpi",
+            "guardrail_kpis",
+            "metric_type",
+            "alpha",
+            "power",
+            "mde",
+            "mde_type",
+            "variants",
+            "status",
+            "decision",
+            "decision_note",
+            "started_at",
+            "stopped_at",
+            "concluded_at",
+            "concluded_by",
+            "version",
+            "archived",
+            "archived_at",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+
+class VariantInputSerializer(serializers.Serializer):
+    key = serializers.CharField(max_length=50, help_text="Stable key used by data, e.g. `control`.")
+    name = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    weight = serializers.FloatField(required=False, default=1.0, help_text="Allocation weight, > 0.")
+    is_control = serializers.BooleanField(required=False, default=False)
+
+
+class ExperimentUpdateSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=200)
+    hypothesis = serializers.CharField(required=False, allow_blank=True)
+    primary_kpi = kpi_code_field(required=False)
+    guardrail_kpis = kpi_code_field(many=True, required=False)
+    metric_type = serializers.ChoiceField(choices=MetricType.choices, required=False)
+    alpha = serializers.FloatField(required=False)
+    power = serializers.FloatField(required=False)
+    mde = serializers.FloatField(
+        required=False, allow_null=True, help_text="Minimum detectable effect, relative or absolute."
+    )
+    mde_type = serializers.ChoiceField(choices=MdeType.choices, required=False)
+    variants = VariantInputSerializer(many=True, required=False, help_text="Exactly one is the control.")
+
+
+class ExperimentInputSerializer(ExperimentUpdateSerializer):
+    initiative = VisibleInitiativeField()
+    primary_kpi = kpi_code_field()
+    variants = VariantInputSerializer(many=True, help_text="Exactly one is the control.")
+
+
+class ConcludeInputSerializer(serializers.Serializer):
+    decision = serializers.ChoiceField(choices=ExperimentDecision.choices)
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+# --- data ----------------------------------------------------------------------------------------------
+
+
+class DataRowSerializer(serializers.Serializer):
+    """Totals of one variant (``day`` omitted) or of one day. Counts are checked by the service."""
+
+    variant = serializers.CharField(max_length=50)
+    day = serializers.DateField(required=False, allow_null=True, default=None)
+    users = serializers.IntegerField()
+    conversions = serializers.IntegerField(required=False, allow_null=True, help_text="Proportions only.")
+    sum = serializers.FloatField(required=False, allow_null=True, help_text="Means only.")
+    sum_squares = serializers.FloatField(required=False, allow_null=True, help_text="Means only.")
+
+
+class DataInputSerializer(serializers.Serializer):
+    rows = DataRowSerializer(many=True, allow_empty=False, max_length=MAX_DATA_ROWS)
+
+
+class ObservationRowSerializer(serializers.Serializer):
+    variant = serializers.CharField()
+    value = serializers.FloatField(help_text="0 or 1 for a proportion.")
+
+
+class ObservationsInputSerializer(serializers.Serializer):
+    # Rows are checked, vectorised, by the service: a serializer per row would cost seconds.
+    rows = serializers.ListField(
+        child=serializers.JSONField(),
+        allow_empty=False,
+        max_length=MAX_JSON_OBSERVATIONS,
+        help_text="`{variant, value}` objects. Larger data sets: upload CSV.",
+    )
+    mode = serializers.ChoiceField(choices=INGEST_MODES, required=False, default=MODE_REPLACE)
+
+
+class ModeQuerySerializer(serializers.Serializer):
+    mode = serializers.ChoiceField(
+        choices=INGEST_MODES,
+        required=False,
+        default=MODE_REPLACE,
+        help_text="`replace`: the upload is the whole data set; `add`: added to the stored totals.",
+    )
+
+
+class DataWriteResultSerializer(serializers.Serializer):
+    variants = serializers.ListField(child=serializers.CharField(), read_only=True)
+    rows_written = serializers.IntegerField(read_only=True)
+    observations = serializers.IntegerField(read_only=True)
+
+
+# --- results -------------------------------------------------------------------------------------------
+
+
+class VariantSummarySerializer(serializers.Serializer):
+    key = serializers.CharField(read_only=True)
+    name = serializers.CharField(read_only=True)
+    is_control = serializers.BooleanField(read_only=True)
+    weight = serializers.FloatField(read_only=True)
+    users = serializers.IntegerField(read_only=True)
+    mean = serializers.FloatField(read_only=True, allow_null=True, help_text="The rate for a proportion.")
+    sd = serializers.FloatField(read_only=True, allow_null=True)
+    warnings = serializers.ListField(child=serializers.CharField(), read_only=True)
+
+
+class SrmSerializer(serializers.Serializer):
+    chi_square = serializers.FloatField(read_only=True, allow_null=True)
+    p_value = serializers.FloatField(read_only=True, allow_null=True)
+    detected = serializers.BooleanField(read_only=True, allow_null=True, help_text="p < 0.001.")
+
+
+class RiskSerializer(serializers.Serializer):
+    control = serializers.FloatField(
+        read_only=True, help_text="Expected relative loss of keeping the control."
+    )
+    treatment = serializers.FloatField(read_only=True, help_text="Expected relative loss of shipping.")
+
+
+class ComparisonSerializer(serializers.Serializer):
+    variant = serializers.CharField(read_only=True)
+    control = serializers.CharField(read_only=True)
+    absolute_effect = serializers.FloatField(read_only=True, allow_null=True)
+    absolute_ci = serializers.ListField(child=serializers.FloatField(), read_only=True, allow_null=True)
+    relative_effect = serializers.FloatField(read_only=True, allow_null=True)
+    relative_ci = serializers.ListField(child=serializers.FloatField(), read_only=True, allow_null=True)
+    standard_error = serializers.FloatField(read_only=True, allow_null=True)
+    statistic = serializers.FloatField(read_only=True, allow_null=True)
+    degrees_of_freedom = serializers.FloatField(read_only=True, allow_null=True)
+    p_value = serializers.FloatField(read_only=True, allow_null=True)
+    p_value_holm = serializers.FloatField(read_only=True, allow_null=True)
+    significant = serializers.BooleanField(read_only=True, allow_null=True)
+    chance_to_beat_control = serializers.FloatField(read_only=True, allow_null=True)
+    risk = RiskSerializer(read_only=True, allow_null=True)
+    power_at_mde = serializers.FloatField(read_only=True, allow_null=True)
+    required_users_per_arm = serializers.DictField(
+        child=serializers.IntegerField(), read_only=True, allow_null=True
+    )
+    warnings = serializers.ListField(child=serializers.CharField(), read_only=True)
+
+
+class ExperimentResultsSerializer(serializers.Serializer):
+    metric = serializers.ChoiceField(choices=MetricType.choices, read_only=True)
+    control = serializers.CharField(read_only=True)
+    alpha = serializers.FloatField(read_only=True)
+    users = serializers.IntegerField(read_only=True)
+    variants = VariantSummarySerializer(many=True, read_only=True)
+    srm = SrmSerializer(read_only=True)
+    comparisons = ComparisonSerializer(many=True, read_only=True)
+    warnings = serializers.ListField(child=serializers.CharField(), read_only=True)
+
+
+# --- the planner ---------------------------------------------------------------------------------------
+
+
+class SampleSizeInputSerializer(serializers.Serializer):
+    metric_type = serializers.ChoiceField(choices=MetricType.choices, default=MetricType.PROPORTION)
+    baseline = serializers.FloatField(help_text="The control's rate (0–1) or mean.")
+    mde = serializers.FloatField(help_text="Minimum detectable effect.")
+    mde_type = serializers.ChoiceField(choices=MdeType.choices, default=MdeType.RELATIVE)
+    alpha = serializers.FloatField(default=0.05)
+    power = serializers.FloatField(default=0.8)
+    daily_users = serializers.FloatField(help_text="Users entering the experiment per day, all arms.")
+    weights = serializers.ListField(
+        child=serializers.FloatField(),
+        min_length=2,
+        max_length=20,
+        default=[1.0, 1.0],
+        help_text="Allocation weights, control first.",
+    )
+    sd = serializers.FloatField(required=False, allow_null=True, help_text="The control's sd (means).")
+
+
+class SampleSizePlanSerializer(serializers.Serializer):
+    metric = serializers.ChoiceField(choices=MetricType.choices, read_only=True)
+    baseline = serializers.FloatField(read_only=True)
+    absolute_mde = serializers.FloatField(read_only=True)
+    alpha = serializers.FloatField(read_only=True)
+    power = serializers.FloatField(read_only=True)
+    weights = serializers.ListField(child=serializers.FloatField(), read_only=True)
+    users_per_arm = serializers.ListField(child=serializers.IntegerField(), read_only=True)
+    total_users = serializers.IntegerField(read_only=True)
+    daily_users = serializers.FloatField(read_only=True)
+    days_needed = serializers.IntegerField(read_only=True)

@@ -1,0 +1,369 @@
+"""``manage.py load_demo``: a working portfolio for a newcomer, and the logins to explore it.
+
+Every record is made by the services the site itself uses, so the stage gates, history and
+permission rules apply: initiatives reach Do, Check and Act because their gates are met (SMART goal,
+targets, owned milestones, measurements after the start, evaluated targets), never by override.
+Dates are relative to today, so the demo always looks current. The whole load is one transaction.
+
+Running it again creates nothing: the demo admin's existence says the data are already there.
+"""
+
+import datetime as dt
+import random
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from django.test.utils import override_settings
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import Team, User
+from accounts.services import membership_add, team_create, user_create
+from improvement.management.demo_cases import (
+    DEMO_ADMIN_EMAIL,
+    DEMO_PASSWORD,
+    DEMO_USERS,
+    INITIATIVES,
+    TEAMS,
+    InitiativeSpec,
+    MilestoneSpec,
+    NextCycleSpec,
+    TargetSpec,
+)
+from improvement.models import STAGE_ORDER, Initiative, Milestone, MilestoneStatus, Stage
+from improvement.services.initiatives import initiative_create, initiative_update
+from improvement.services.money import benefit_create, benefit_validate, cost_create
+from improvement.services.roadmap import milestone_create, milestone_update
+from improvement.services.stages import initiative_decide, initiative_transition
+from improvement.services.targets import kpi_target_create, kpi_target_evaluate, status_update_post
+from kpis.models import Kpi, Unit
+from kpis.services import measurement_upsert_many
+
+MSG_ALREADY_LOADED = "Demo data already loaded."
+MSG_LOADED = "Demo data loaded: {initiatives} initiatives in {teams} teams, {measurements} measurements."
+MSG_NO_CATALOGUE = "The KPI catalogue is missing ({codes}); run `manage.py migrate` first."
+MSG_CLASHES = "Existing data clash with the demo ({errors}); load it into a fresh database."
+MSG_LOGINS = "\nDemo logins at {url} (password for all: {password})"
+
+# Measurements before the start form the baseline window the Check evaluation compares against.
+BASELINE_MONTHS = 3
+BASELINE_WEEKS = 8
+# Period-to-period wobble, as a share of the distance between the baseline and the value reached.
+NOISE_SHARE = 0.06
+DECIMALS = {Unit.SECONDS: 0, Unit.COUNT: 0, Unit.PERCENT: 1, Unit.HOURS: 1, Unit.MINUTES: 2, Unit.SCORE: 2}
+# The demo's history is simulated: emailing its stage changes, alerts and met targets (about 80
+# messages on the console) would bury the logins. The notifications are still recorded in the site.
+DEMO_EMAIL_BACKEND = "django.core.mail.backends.dummy.EmailBackend"
+STAGE_NOTES = {
+    Stage.DO: "Plan agreed with the sponsor; the pilot starts.",
+    Stage.CHECK: "Enough data since the start to judge the effect.",
+    Stage.ACT: "Primary targets evaluated against the baseline.",
+}
+
+
+def _long_date(day: dt.date) -> str:
+    return f"{day.day} {day:%B %Y}"
+
+
+def _add_months(day: dt.date, months: int) -> dt.date:
+    years, month_index = divmod(day.month - 1 + months, 12)
+    return dt.date(day.year + years, month_index + 1, 1)
+
+
+def _next_period(day: dt.date, *, weekly: bool) -> dt.date:
+    return day + dt.timedelta(weeks=1) if weekly else _add_months(day, 1)
+
+
+def _periods(*, start: dt.date, today: dt.date, weekly: bool) -> tuple[list[dt.date], list[dt.date]]:
+    """Baseline periods (before the start) and periods after the start up to today.
+
+    Monthly periods are first days of months, weekly ones Mondays; "after" is strictly after the
+    start, matching the Do → Check gate and the Check evaluation.
+    """
+    if weekly:
+        last_before = start - dt.timedelta(days=start.weekday() or 7)
+        baseline = [last_before - dt.timedelta(weeks=k) for k in range(BASELINE_WEEKS - 1, -1, -1)]
+    else:
+        last_before = _add_months(start, 0 if start.day > 1 else -1)
+        baseline = [_add_months(last_before, -k) for k in range(BASELINE_MONTHS - 1, -1, -1)]
+    after = []
+    period = _next_period(last_before, weekly=weekly)
+    while period <= today:
+        after.append(period)
+        period = _next_period(period, weekly=weekly)
+    return baseline, after
+
+
+def _series(
+    spec: TargetSpec, kpi: Kpi, *, start: dt.date, baseline: list[dt.date], after: list[dt.date], rng
+) -> list[tuple[dt.date, float]]:
+    """Values that wobble around the baseline, then ease towards ``reached`` and land on it."""
+    delta = spec.reached - spec.baseline
+    # A KPI that has not moved yet still wobbles, by a quarter of what a full move would give.
+    wobble = NOISE_SHARE * abs(delta) or NOISE_SHARE * abs(spec.target - spec.baseline) / 4
+    values = [(period, spec.baseline + rng.uniform(-wobble, wobble)) for period in baseline]
+    if after:
+        ramp = spec.ramp_days or (after[-1] - start).days
+        for period in after[:-1]:
+            share = min(1.0, (period - start).days / ramp)
+            eased = 1 - (1 - share) ** 2
+            values.append((period, spec.baseline + delta * eased + rng.uniform(-wobble, wobble)))
+        values.append((after[-1], spec.reached))
+    low = kpi.min_value if kpi.min_value is not None else float("-inf")
+    high = kpi.max_value if kpi.max_value is not None else float("inf")
+    digits = DECIMALS.get(kpi.unit, 2)
+    return [(period, min(high, max(low, round(value, digits)))) for period, value in values]
+
+
+class DemoLoader:
+    def __init__(self, *, today: dt.date) -> None:
+        self.today = today
+        self.users: dict[str, User] = {}
+        self.teams: dict[str, Team] = {}
+        self.kpis: dict[str, Kpi] = {}
+        self.measurements = 0
+
+    def load(self) -> list[Initiative]:
+        codes = {target.kpi for spec in INITIATIVES for target in spec.targets}
+        self.kpis = {kpi.code: kpi for kpi in Kpi.objects.active().filter(code__in=codes)}
+        missing = codes - set(self.kpis)
+        if missing:
+            raise CommandError(MSG_NO_CATALOGUE.format(codes=", ".join(sorted(missing))))
+        self.teams = {
+            name: team_create(actor=None, name=name, description=text) for name, text in TEAMS.items()
+        }
+        for person in DEMO_USERS:
+            user = user_create(
+                actor=None,
+                email=person.email,
+                password=DEMO_PASSWORD,
+                full_name=person.full_name,
+                role=person.role,
+            )
+            for team_name in person.teams:
+                membership_add(actor=None, team=self.teams[team_name], user=user)
+            self.users[person.key] = user
+        return [self._initiative(spec) for spec in INITIATIVES]
+
+    def _user(self, key: str, initiative: Initiative) -> User:
+        return self.users[key] if key else initiative.lead
+
+    def _initiative(self, spec: InitiativeSpec) -> Initiative:
+        lead = self.users[spec.lead]
+        start = self.today - dt.timedelta(days=spec.start_days_ago)
+        end = start + dt.timedelta(days=spec.length_days)
+        initiative = initiative_create(
+            actor=lead,
+            title=spec.title,
+            team=self.teams[spec.team],
+            start_date=start,
+            lead=lead,
+            members=[self.users[key] for key in spec.members],
+            with_standard_plan=spec.standard_plan,
+            sponsor=self.users["executive"],
+            problem_statement=spec.problem_statement,
+            smart_goal=spec.smart_goal.format(end=_long_date(end)),
+            scope=spec.scope,
+            category=spec.category,
+            breakpoint_type=spec.breakpoint_type,
+            impact=spec.impact,
+            effort=spec.effort,
+            target_end_date=end,
+        )
+        baseline, after = _periods(start=start, today=self.today, weekly=spec.weekly)
+        # Seeded by the title so every load draws the same wobble.
+        rng = random.Random(spec.title)
+        series = {
+            target.kpi: _series(
+                target, self.kpis[target.kpi], start=start, baseline=baseline, after=after, rng=rng
+            )
+            for target in spec.targets
+        }
+        targets = [
+            kpi_target_create(
+                actor=lead,
+                initiative=initiative,
+                kpi=self.kpis[target.kpi],
+                baseline_value=target.baseline,
+                target_value=target.target,
+                segment=target.segment,
+                baseline_start=baseline[0],
+                baseline_end=baseline[-1],
+                target_date=end,
+                is_primary=target.is_primary,
+                unit_value_per_month=(
+                    Decimal(target.unit_value_per_month) if target.unit_value_per_month else None
+                ),
+            )
+            for target in spec.targets
+        ]
+        # The baseline comes from the systems' history, imported by the lead while planning.
+        self._measure(spec, series, actor=lead, periods=set(baseline))
+        milestones = self._milestones(spec, initiative, start=start)
+
+        # A pilot that was extended went to Check first and stepped back to Do.
+        furthest = STAGE_ORDER.index(Stage.CHECK if spec.back_to_do_reason else spec.stage)
+        if furthest >= STAGE_ORDER.index(Stage.DO):
+            self._move(initiative, lead, Stage.DO)
+        self._progress_milestones(milestones)
+        if furthest >= STAGE_ORDER.index(Stage.DO):
+            recorder = self.users["contributor"] if "contributor" in spec.members else lead
+            self._measure(spec, series, actor=recorder, periods=set(after))
+        if furthest >= STAGE_ORDER.index(Stage.CHECK):
+            self._move(initiative, lead, Stage.CHECK)
+        if spec.back_to_do_reason:
+            initiative_transition(
+                actor=lead, initiative=initiative, to=Stage.DO, reason=spec.back_to_do_reason
+            )
+        if spec.evaluate_in_check or furthest == STAGE_ORDER.index(Stage.ACT):
+            for target in targets:
+                if target.is_primary:
+                    kpi_target_evaluate(actor=lead, target=target)
+        if furthest == STAGE_ORDER.index(Stage.ACT):
+            self._move(initiative, lead, Stage.ACT)
+        if spec.decision:
+            initiative_decide(
+                actor=lead, initiative=initiative, decision=spec.decision, note=spec.decision_note
+            )
+        if spec.next_cycle:
+            self._plan_next_cycle(spec.next_cycle, initiative, lead)
+        self._money(spec, initiative, lead)
+        for update in sorted(spec.updates, key=lambda u: -u.days_ago):
+            status_update_post(
+                actor=lead,
+                initiative=initiative,
+                health=update.health,
+                narrative=update.narrative,
+                date=self.today - dt.timedelta(days=update.days_ago),
+            )
+        return initiative
+
+    def _measure(self, spec: InitiativeSpec, series, *, actor: User, periods: set[dt.date]) -> None:
+        rng = random.Random(f"{spec.title} samples")
+        rows = [
+            {
+                "kpi": self.kpis[target.kpi],
+                "segment": target.segment,
+                "period": period,
+                "value": value,
+                "source": spec.source,
+                "sample_size": (
+                    rng.randint(target.sample_size * 9 // 10, target.sample_size * 11 // 10)
+                    if target.sample_size
+                    else None
+                ),
+            }
+            for target in spec.targets
+            for period, value in series[target.kpi]
+            if period in periods
+        ]
+        if rows:
+            self.measurements += measurement_upsert_many(actor=actor, rows=rows).created
+
+    def _move(self, initiative: Initiative, lead: User, stage: str) -> None:
+        initiative_transition(actor=lead, initiative=initiative, to=stage, note=STAGE_NOTES[stage])
+
+    def _milestones(
+        self, spec: InitiativeSpec, initiative: Initiative, *, start: dt.date
+    ) -> list[tuple[Milestone, MilestoneSpec]]:
+        """Create the custom milestones and pair every milestone with the state it should end in."""
+        lead = initiative.lead
+        planned = []
+        if spec.standard_plan:
+            for milestone in initiative.milestones.order_by("due_date", "id"):
+                day = (milestone.due_date - start).days + 1
+                status = MilestoneStatus.DONE if day <= spec.plan_done_through else MilestoneStatus.PLANNED
+                wanted = spec.plan_changes.get(milestone.title, MilestoneSpec(milestone.title, day, status))
+                if wanted.owner:
+                    milestone = milestone_update(
+                        actor=lead, milestone=milestone, owner=self.users[wanted.owner]
+                    )
+                planned.append((milestone, wanted))
+        for item in spec.milestones:
+            milestone = milestone_create(
+                actor=lead,
+                initiative=initiative,
+                title=item.title,
+                due_date=start + dt.timedelta(days=item.day - 1),
+                owner=self._user(item.owner, initiative),
+                acceptance_criteria=item.acceptance_criteria,
+            )
+            planned.append((milestone, item))
+        return planned
+
+    def _progress_milestones(self, planned: list[tuple[Milestone, MilestoneSpec]]) -> None:
+        """Owners report their milestones' state, oldest first; open past-due ones stay overdue."""
+        for milestone, wanted in planned:
+            if wanted.status != MilestoneStatus.PLANNED:
+                owner = milestone.owner
+                milestone_update(actor=owner, milestone=milestone, status=wanted.status)
+
+    def _plan_next_cycle(self, spec: NextCycleSpec, initiative: Initiative, lead: User) -> None:
+        start = initiative.cycle_started_on
+        end = start + dt.timedelta(days=spec.length_days)
+        initiative_update(
+            actor=lead,
+            initiative=initiative,
+            smart_goal=spec.smart_goal.format(end=_long_date(end)),
+            target_end_date=end,
+        )
+        for item in spec.milestones:
+            milestone_create(
+                actor=lead,
+                initiative=initiative,
+                title=item.title,
+                due_date=start + dt.timedelta(days=item.day - 1),
+                owner=self._user(item.owner, initiative),
+                acceptance_criteria=item.acceptance_criteria,
+            )
+
+    def _money(self, spec: InitiativeSpec, initiative: Initiative, lead: User) -> None:
+        for cost in spec.costs:
+            cost_create(
+                actor=lead,
+                initiative=initiative,
+                kind=cost.kind,
+                description=cost.description,
+                amount=Decimal(cost.amount),
+                start_month=cost.start_month,
+            )
+        for item in spec.benefits:
+            benefit = benefit_create(
+                actor=lead,
+                initiative=initiative,
+                kind=item.kind,
+                nature=item.nature,
+                description=item.description,
+                monthly_amount=Decimal(item.monthly_amount),
+                start_month=item.start_month,
+            )
+            if item.validated:
+                benefit_validate(actor=self.users["finance"], benefit=benefit)
+
+
+class Command(BaseCommand):
+    help = "Load demo users, teams and initiatives (idempotent) and print the demo logins."
+
+    def handle(self, *args, **options) -> None:
+        if User.objects.filter(email__iexact=DEMO_ADMIN_EMAIL).exists():
+            self.stdout.write(MSG_ALREADY_LOADED)
+        else:
+            loader = DemoLoader(today=timezone.localdate())
+            try:
+                # Follow-up jobs run when the transaction commits, so the override must outlast it.
+                with override_settings(EMAIL_BACKEND=DEMO_EMAIL_BACKEND), transaction.atomic():
+                    initiatives = loader.load()
+            except ValidationError as exc:
+                raise CommandError(MSG_CLASHES.format(errors="; ".join(exc.messages))) from exc
+            summary = MSG_LOADED.format(
+                initiatives=len(initiatives), teams=len(loader.teams), measurements=loader.measurements
+            )
+            self.stdout.write(self.style.SUCCESS(summary))
+        self._print_logins()
+
+    def _print_logins(self) -> None:
+        self.stdout.write(MSG_LOGINS.format(url=reverse("login"), password=DEMO_PASSWORD))
+        for person in DEMO_USERS:
+            self.stdout.write(f"  {person.role:<12} {person.email:<24} {person.full_name}")

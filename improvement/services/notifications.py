@@ -1,0 +1,378 @@
+"""Who hears about what: stage moves, targets met, overdue milestones, KPI alerts and the weekly digest.
+
+The ``*_announce`` functions run inside the transaction of the change: they store the webhook event
+with it and enqueue the people-facing work for after commit. The ``*_notify`` / ``*_send``
+functions run in background jobs and send through ``notification_send``, one notification per
+transaction, each with a dedupe key so a job that runs twice tells nobody twice.
+"""
+
+import datetime as dt
+
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import NotificationKind, Role, User
+from accounts.notifications import notification_send
+from improvement import selectors, tasks
+from improvement.models import (
+    OPEN_MILESTONE_STATUSES,
+    Initiative,
+    KpiTarget,
+    Milestone,
+    ReminderReason,
+    SentReminder,
+    Stage,
+    StageTransition,
+    Status,
+    StatusUpdate,
+    WebhookEventType,
+)
+from improvement.services.webhooks import webhook_event_emit
+from kpis.models import AlertRule, KpiAlert
+
+# A milestone this many days past due is also brought to the initiative lead's attention.
+ESCALATE_AFTER_DAYS = 7
+DIGEST_DAYS = 7
+DIGEST_ROLES = (Role.LEAD, Role.EXECUTIVE)
+
+MSG_STAGE_TITLE = "{code} moved from {src} to {dst}"
+MSG_DECISION_TITLE = "{code}: cycle {cycle} ended — {decision}"
+MSG_TARGET_MET_TITLE = "{code}: target met for {kpi}"
+MSG_OVERDUE_TITLE = "Overdue: {title} ({code}) was due {due}"
+MSG_ESCALATION_TITLE = "{days} days late: {title} ({code}), owned by {owner}"
+MSG_ALERT_TITLE = "{level} alert: {kpi}{segment} at {value:g} on {period} (threshold {threshold:g})"
+MSG_SPC_TITLE = "Control-chart signal: {kpi}{segment} at {value:g} on {period} ({rule})"
+MSG_DIGEST_TITLE = "Your weekly PDCA digest, week ending {date}"
+
+
+def _initiative_url(initiative_id: int) -> str:
+    return reverse("improvement:initiative_detail", args=[initiative_id])
+
+
+def _people(initiative: Initiative, *, exclude: int | None = None) -> list[User]:
+    """Lead, sponsor and members of an initiative, each once, active, without ``exclude``."""
+    people = {initiative.lead_id: initiative.lead}
+    if initiative.sponsor_id:
+        people[initiative.sponsor_id] = initiative.sponsor
+    for member in initiative.members.all():
+        people[member.pk] = member
+    return [u for pk, u in people.items() if pk != exclude and u.is_active]
+
+
+# --- stage changed ------------------------------------------------------------------------------
+
+
+def stage_changed_announce(*, transition: StageTransition) -> None:
+    """Inside the move's transaction: the webhook event commits with it, people are told after."""
+    initiative = transition.initiative
+    webhook_event_emit(
+        type=WebhookEventType.STAGE_CHANGED,
+        dedupe_key=f"stage.changed:{transition.pk}",
+        data={
+            "initiative": {"id": initiative.pk, "code": initiative.code, "title": initiative.title},
+            "transition_id": transition.pk,
+            "cycle": transition.cycle,
+            "from_stage": transition.from_stage,
+            "to_stage": transition.to_stage,
+            "decision": transition.decision,
+            "status": initiative.status,
+            "gate_passed": transition.gate_passed,
+            "overridden": transition.overridden,
+            "actor": transition.actor.email if transition.actor else None,
+            "at": transition.created_at.isoformat(),
+        },
+    )
+    tasks.notify_stage_changed.delay_on_commit(transition.pk)
+
+
+def stage_changed_notify(*, transition: StageTransition) -> int:
+    """Tell the initiative's people (not the one who moved it) about the move; returns how many."""
+    initiative = transition.initiative
+    if transition.decision:
+        title = MSG_DECISION_TITLE.format(
+            code=initiative.code, cycle=transition.cycle, decision=transition.get_decision_display()
+        )
+    else:
+        title = MSG_STAGE_TITLE.format(
+            code=initiative.code, src=Stage(transition.from_stage).label, dst=Stage(transition.to_stage).label
+        )
+    body = "\n".join(
+        filter(None, [initiative.title, transition.note, transition.reason, transition.override_reason])
+    )
+    sent = 0
+    for person in _people(initiative, exclude=transition.actor_id):
+        sent += bool(
+            notification_send(
+                recipient=person,
+                kind=NotificationKind.STAGE_CHANGED,
+                title=title,
+                body=body,
+                url=_initiative_url(initiative.pk),
+                dedupe_key=f"stage_changed:{transition.pk}",
+            )
+        )
+    return sent
+
+
+# --- target met ----------------------------------------------------------------------------------
+
+
+def target_met_announce(*, target: KpiTarget) -> None:
+    """Inside the evaluation's transaction; once per target and cycle."""
+    initiative = target.initiative
+    webhook_event_emit(
+        type=WebhookEventType.TARGET_MET,
+        dedupe_key=f"target.met:{target.pk}:{initiative.cycle}",
+        data={
+            "initiative": {"id": initiative.pk, "code": initiative.code, "title": initiative.title},
+            "target_id": target.pk,
+            "cycle": initiative.cycle,
+            "kpi": target.kpi.code,
+            "segment": target.segment,
+            "baseline_value": target.baseline_value,
+            "target_value": target.target_value,
+            "evaluation": target.evaluation,
+        },
+    )
+    tasks.notify_target_met.delay_on_commit(target.pk, initiative.cycle)
+
+
+def target_met_notify(*, target: KpiTarget, cycle: int) -> int:
+    initiative = target.initiative
+    sent = 0
+    for person in _people(initiative):
+        sent += bool(
+            notification_send(
+                recipient=person,
+                kind=NotificationKind.TARGET_MET,
+                title=MSG_TARGET_MET_TITLE.format(code=initiative.code, kpi=target.kpi.name),
+                body=f"{initiative.title}: {target.kpi.name} reached {target.target_value:g} "
+                f"(baseline {target.baseline_value:g}).",
+                url=_initiative_url(initiative.pk),
+                dedupe_key=f"target_met:{target.pk}:{cycle}",
+            )
+        )
+    return sent
+
+
+# --- overdue milestones and reminders ------------------------------------------------------------
+
+
+def milestone_overdue_announce(*, milestone: Milestone) -> None:
+    """Inside the overdue marking's transaction: one webhook event per overdue episode."""
+    initiative = milestone.initiative
+    webhook_event_emit(
+        type=WebhookEventType.MILESTONE_OVERDUE,
+        dedupe_key=f"milestone.overdue:{milestone.pk}:{milestone.overdue_since.isoformat()}",
+        data={
+            "initiative": {"id": initiative.pk, "code": initiative.code, "title": initiative.title},
+            "milestone_id": milestone.pk,
+            "title": milestone.title,
+            "due_date": milestone.due_date.isoformat(),
+            "overdue_since": milestone.overdue_since.isoformat(),
+            "owner": milestone.owner.email if milestone.owner else None,
+            "status": milestone.status,
+        },
+    )
+
+
+def _remind(*, milestone: Milestone, recipient: User, reason: str, title: str, kind: str) -> bool:
+    """Send one reminder and record it in the same transaction; False when it was already sent."""
+    if SentReminder.objects.filter(
+        milestone=milestone, recipient=recipient, reason=reason, overdue_since=milestone.overdue_since
+    ).exists():
+        return False
+    try:
+        with transaction.atomic():
+            notification_send(
+                recipient=recipient,
+                kind=kind,
+                title=title,
+                body=f"{milestone.initiative.title}\n{milestone.acceptance_criteria}".strip(),
+                url=_initiative_url(milestone.initiative_id),
+                dedupe_key=f"{reason}:{milestone.pk}:{milestone.overdue_since.isoformat()}",
+            )
+            SentReminder.objects.create(
+                milestone=milestone, recipient=recipient, reason=reason, overdue_since=milestone.overdue_since
+            )
+    except IntegrityError:
+        # Another run recorded this reminder first; its notification is the one that counts.
+        return False
+    return True
+
+
+def reminders_send(*, today: dt.date | None = None) -> int:
+    """Remind owners of overdue milestones once per overdue episode, and the lead once 7+ days late.
+
+    Works from ``overdue_since`` stamped by ``milestones_mark_overdue``; returns how many went out.
+    """
+    today = today or timezone.localdate()
+    overdue = (
+        Milestone.objects.active()
+        .filter(
+            status__in=OPEN_MILESTONE_STATUSES,
+            due_date__lt=today,
+            overdue_since__isnull=False,
+            initiative__archived_at__isnull=True,
+            initiative__status=Status.ACTIVE,
+        )
+        .select_related("owner", "initiative__lead")
+    )
+    sent = 0
+    for milestone in overdue:
+        initiative = milestone.initiative
+        due = milestone.due_date.isoformat()
+        if milestone.owner and milestone.owner.is_active:
+            sent += _remind(
+                milestone=milestone,
+                recipient=milestone.owner,
+                reason=ReminderReason.OWNER_OVERDUE,
+                kind=NotificationKind.MILESTONE_OVERDUE,
+                title=MSG_OVERDUE_TITLE.format(title=milestone.title, code=initiative.code, due=due),
+            )
+        days_late = (today - milestone.due_date).days
+        if days_late >= ESCALATE_AFTER_DAYS and initiative.lead.is_active:
+            sent += _remind(
+                milestone=milestone,
+                recipient=initiative.lead,
+                reason=ReminderReason.LEAD_ESCALATION,
+                kind=NotificationKind.MILESTONE_ESCALATION,
+                title=MSG_ESCALATION_TITLE.format(
+                    days=days_late,
+                    title=milestone.title,
+                    code=initiative.code,
+                    owner=milestone.owner or "nobody",
+                ),
+            )
+    return sent
+
+
+# --- KPI alerts ----------------------------------------------------------------------------------
+
+
+def kpi_alert_listener(alert: KpiAlert) -> None:
+    """Plugged into ``kpis.alerts`` when the app is ready: tell the leads after the alert commits."""
+    tasks.notify_kpi_alert.delay_on_commit(alert.pk)
+
+
+def kpi_alert_notify(*, alert: KpiAlert) -> int:
+    """Tell the lead of every active initiative with a target on the alert's KPI and segment."""
+    leads = {
+        t.initiative.lead
+        for t in KpiTarget.objects.active()
+        .filter(
+            kpi_id=alert.kpi_id,
+            segment=alert.segment,
+            initiative__archived_at__isnull=True,
+            initiative__status=Status.ACTIVE,
+        )
+        .select_related("initiative__lead")
+    }
+    template = MSG_SPC_TITLE if alert.rule == AlertRule.SPC else MSG_ALERT_TITLE
+    title = template.format(
+        level=alert.get_level_display(),
+        kpi=alert.kpi.name,
+        segment=f" [{alert.segment}]" if alert.segment else "",
+        value=alert.value,
+        period=alert.period.isoformat(),
+        threshold=alert.threshold,
+        rule=alert.detail,
+    )
+    sent = 0
+    for lead in sorted(leads, key=lambda u: u.pk):
+        sent += bool(
+            notification_send(
+                recipient=lead,
+                kind=NotificationKind.KPI_ALERT,
+                title=title,
+                body=alert.kpi.description,
+                url=reverse("improvement:initiative_list"),
+                dedupe_key=f"kpi_alert:{alert.pk}",
+            )
+        )
+    return sent
+
+
+# --- weekly digest -------------------------------------------------------------------------------
+
+
+def digest_compose(*, user: User, today: dt.date) -> str:
+    """The digest's text for ``user``: what moved in their initiatives over the last week; "" if nothing."""
+    since = timezone.make_aware(dt.datetime.combine(today - dt.timedelta(days=DIGEST_DAYS), dt.time.min))
+    initiatives = list(selectors.initiative_list(user=user).filter(status=Status.ACTIVE).order_by("code"))
+    ids = [i.pk for i in initiatives]
+    if not ids:
+        return ""
+    moves = StageTransition.objects.filter(initiative_id__in=ids, created_at__gte=since).select_related(
+        "initiative"
+    )
+    health = StatusUpdate.objects.filter(
+        initiative_id__in=ids, date__gt=today - dt.timedelta(days=DIGEST_DAYS)
+    ).select_related("initiative")
+    overdue = (
+        Milestone.objects.active()
+        .filter(initiative_id__in=ids, status__in=OPEN_MILESTONE_STATUSES, due_date__lt=today)
+        .select_related("initiative", "owner")
+    )
+    targets = (
+        selectors.target_list(initiative_ids=ids)
+        .select_related("initiative")
+        .order_by("initiative__code", "id")
+    )
+    sections = []
+    if moves:
+        sections.append(
+            "Stage moves:\n"
+            + "\n".join(
+                f"- {t.initiative.code}: {Stage(t.from_stage).label} → {Stage(t.to_stage).label}"
+                + (f" ({t.get_decision_display()})" if t.decision else "")
+                for t in reversed(moves)
+            )
+        )
+    if health:
+        sections.append(
+            "Health updates:\n"
+            + "\n".join(f"- {u.initiative.code} {u.date}: {u.get_health_display()}" for u in health)
+        )
+    progress_lines = []
+    for target in targets:
+        measured = selectors.target_progress(target)
+        if measured.progress is not None:
+            progress_lines.append(
+                f"- {target.initiative.code} {target.kpi.name}: {measured.progress:.0%} of the way "
+                f"({target.baseline_value:g} → {target.target_value:g}, now {measured.current:g})"
+            )
+    if progress_lines:
+        sections.append("KPI progress:\n" + "\n".join(progress_lines))
+    if overdue:
+        sections.append(
+            "Overdue work:\n"
+            + "\n".join(
+                f"- {m.initiative.code} {m.title} (due {m.due_date}, {m.owner or 'no owner'})"
+                for m in overdue
+            )
+        )
+    return "\n\n".join(sections)
+
+
+def digest_send(*, today: dt.date | None = None) -> int:
+    """Send the weekly digest to every active lead and executive with something to read, once a week."""
+    today = today or timezone.localdate()
+    year, week, _ = today.isocalendar()
+    sent = 0
+    for user in User.objects.filter(is_active=True, role__in=DIGEST_ROLES).order_by("pk"):
+        body = digest_compose(user=user, today=today)
+        if not body:
+            continue
+        sent += bool(
+            notification_send(
+                recipient=user,
+                kind=NotificationKind.DIGEST,
+                title=MSG_DIGEST_TITLE.format(date=today.isoformat()),
+                body=body,
+                url=reverse("improvement:dashboard"),
+                dedupe_key=f"digest:{year}-W{week:02d}",
+            )
+        )
+    return sent

@@ -1,0 +1,302 @@
+"""Webhooks: subscriptions, events stored once, signed deliveries with retries and an attempt log.
+
+An event is written in the transaction of the change it reports (it commits or rolls back with it);
+its deliveries are enqueued after commit. Each delivery attempt is one HTTP POST of the same JSON
+body, signed with HMAC-SHA256 over ``timestamp + "." + body`` and logged as a ``WebhookAttempt``.
+"""
+
+import datetime as dt
+import hashlib
+import hmac
+import http.client
+import ipaddress
+import json
+import socket
+import time
+import urllib.error
+import urllib.request
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import NotificationKind, User
+from accounts.notifications import notification_send
+from common.errors import PermissionDenied
+from improvement import tasks
+from improvement.models import (
+    DeliveryStatus,
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEvent,
+    WebhookEventType,
+    WebhookSubscription,
+)
+
+SIGNATURE_HEADER = "X-PDCA-Signature"
+EVENT_TYPE_HEADER = "X-PDCA-Event"
+EVENT_ID_HEADER = "X-PDCA-Event-Id"
+USER_AGENT = "PDCA-Tracker-Webhooks/1.0"
+EXCERPT_CHARS = 500
+ALLOWED_SCHEMES = ("http", "https")
+
+MSG_CANNOT_MANAGE = "Only an admin can manage webhook subscriptions."
+MSG_URL_SCHEME = "A webhook URL must start with http:// or https://."
+MSG_URL_HOST = "A webhook URL needs a host name."
+MSG_URL_UNRESOLVABLE = "The host {host} cannot be resolved."
+MSG_URL_PRIVATE = "The host {host} resolves to a loopback or private address ({address}); refused."
+MSG_NO_EVENTS = "Choose at least one event."
+MSG_UNKNOWN_EVENT = "Unknown event type: {event}."
+MSG_REDIRECT = "The receiver answered with a redirect ({status}); webhooks do not follow redirects."
+MSG_DISABLED = "Disabled after {count} deliveries in a row failed."
+MSG_DISABLED_TITLE = "Webhook “{name}” was disabled"
+MSG_DISABLED_BODY = (
+    "The last {count} deliveries to {url} failed after every retry, so the subscription was disabled. "
+    "Check the delivery log, fix the receiver and enable the subscription again."
+)
+
+
+class WebhookAttemptFailed(Exception):
+    """An attempt failed and attempts remain: the task retries the delivery with backoff."""
+
+
+# --- subscriptions -----------------------------------------------------------------------------
+
+
+def webhook_url_check(url: str) -> None:
+    """Refuse anything but http(s) URLs whose host resolves only to public addresses.
+
+    ``PDCA_WEBHOOKS_ALLOW_PRIVATE`` lifts the address check (tests, on-premise receivers). The check
+    runs again before every attempt, since DNS answers change.
+    """
+    parts = urlsplit(url)
+    if parts.scheme not in ALLOWED_SCHEMES:
+        raise ValidationError({"url": MSG_URL_SCHEME})
+    host = parts.hostname
+    if not host:
+        raise ValidationError({"url": MSG_URL_HOST})
+    if settings.PDCA_WEBHOOKS_ALLOW_PRIVATE:
+        return
+    try:
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+        infos = socket.getaddrinfo(host, port, proto=socket.IPPROTO_TCP)
+    except (socket.gaierror, UnicodeError, ValueError) as exc:
+        raise ValidationError({"url": MSG_URL_UNRESOLVABLE.format(host=host)}) from exc
+    for info in infos:
+        address = ipaddress.ip_address(info[4][0].split("%", 1)[0])
+        if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
+            address = address.ipv4_mapped
+        if not address.is_global or address.is_multicast:
+            raise ValidationError({"url": MSG_URL_PRIVATE.format(host=host, address=address)})
+
+
+def _clean_events(events: list[str]) -> list[str]:
+    if not events:
+        raise ValidationError({"events": MSG_NO_EVENTS})
+    unknown = [e for e in events if e not in WebhookEventType.values]
+    if unknown:
+        raise ValidationError({"events": MSG_UNKNOWN_EVENT.format(event=", ".join(unknown))})
+    return sorted(set(events))
+
+
+@transaction.atomic
+def webhook_subscription_create(
+    *, actor: User, url: str, events: list[str], name: str = "", owner: User | None = None
+) -> WebhookSubscription:
+    """Subscribe ``url`` to ``events``; the generated secret is on the returned subscription."""
+    if not actor.is_admin:
+        raise PermissionDenied(MSG_CANNOT_MANAGE)
+    webhook_url_check(url)
+    subscription = WebhookSubscription(owner=owner or actor, url=url, events=_clean_events(events), name=name)
+    subscription.full_clean()
+    subscription.save()
+    return subscription
+
+
+@transaction.atomic
+def webhook_subscription_enable(*, actor: User, subscription: WebhookSubscription) -> WebhookSubscription:
+    """Switch a (disabled) subscription back on with a clean failure count."""
+    if not actor.is_admin:
+        raise PermissionDenied(MSG_CANNOT_MANAGE)
+    webhook_url_check(subscription.url)
+    subscription.is_active = True
+    subscription.consecutive_failures = 0
+    subscription.disabled_at = None
+    subscription.disabled_reason = ""
+    subscription.save(
+        update_fields=["is_active", "consecutive_failures", "disabled_at", "disabled_reason", "updated_at"]
+    )
+    return subscription
+
+
+# --- events ------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def webhook_event_emit(*, type: str, dedupe_key: str, data: dict) -> WebhookEvent:
+    """Store the event once per ``dedupe_key`` and schedule a delivery to every listening subscription.
+
+    Emitting the same key again returns the stored event and schedules nothing.
+    """
+    event, created = WebhookEvent.objects.get_or_create(
+        dedupe_key=dedupe_key, defaults={"type": type, "data": data}
+    )
+    if not created:
+        return event
+    # Filtered in Python: JSON containment lookups are not portable to SQLite, and there are few rows.
+    listening = [s for s in WebhookSubscription.objects.filter(is_active=True) if s.listens_to(type)]
+    deliveries = WebhookDelivery.objects.bulk_create(
+        [WebhookDelivery(subscription=s, event=event) for s in listening]
+    )
+    for delivery in deliveries:
+        tasks.deliver_webhook.delay_on_commit(delivery.pk)
+    return event
+
+
+def webhook_body(event: WebhookEvent) -> bytes:
+    payload = {
+        "id": str(event.id),
+        "type": event.type,
+        "created_at": event.created_at.isoformat(),
+        "data": event.data,
+    }
+    return json.dumps(payload, separators=(",", ":"), sort_keys=True).encode()
+
+
+def webhook_signature(*, secret: str, timestamp: int, body: bytes) -> str:
+    """The header value ``t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>." + body>``."""
+    digest = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
+    return f"t={timestamp},v1={digest}"
+
+
+# --- delivery ----------------------------------------------------------------------------------
+
+
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    # A redirect could point at an internal address the URL check never saw.
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        return None
+
+
+_opener = urllib.request.build_opener(_NoRedirects)
+
+
+def _post(url: str, body: bytes, headers: dict[str, str]) -> tuple[int, str]:
+    request = urllib.request.Request(url, data=body, headers=headers, method="POST")
+    try:
+        with _opener.open(request, timeout=settings.PDCA_WEBHOOK_TIMEOUT_SECONDS) as response:
+            return response.status, response.read(EXCERPT_CHARS).decode(errors="replace")
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read(EXCERPT_CHARS).decode(errors="replace")
+
+
+def webhook_deliver(*, delivery: WebhookDelivery) -> WebhookAttempt | None:
+    """Make the next attempt of a pending delivery and log it; None when there is nothing to do.
+
+    Success ends the delivery and resets the subscription's failure count. A failure with attempts
+    left raises ``WebhookAttemptFailed`` so the task retries with backoff; the last failure (or a
+    refused URL) gives up, counts against the subscription and disables it after
+    ``PDCA_WEBHOOK_DISABLE_AFTER`` failed deliveries in a row, telling its owner.
+    The HTTP request runs outside any transaction so no row stays locked while a receiver is slow.
+    """
+    subscription = delivery.subscription
+    if delivery.status != DeliveryStatus.PENDING or not subscription.is_active:
+        return None
+    body = webhook_body(delivery.event)
+    requested_at = timezone.now()
+    started = time.monotonic()
+    status_code, excerpt, error, refused = None, "", "", False
+    try:
+        webhook_url_check(subscription.url)
+        timestamp = int(time.time())
+        headers = {
+            "Content-Type": "application/json",
+            "User-Agent": USER_AGENT,
+            EVENT_TYPE_HEADER: delivery.event.type,
+            EVENT_ID_HEADER: str(delivery.event.id),
+            SIGNATURE_HEADER: webhook_signature(secret=subscription.secret, timestamp=timestamp, body=body),
+        }
+        status_code, excerpt = _post(subscription.url, body, headers)
+    except ValidationError as exc:
+        error, refused = "; ".join(exc.messages), True
+    except (OSError, http.client.HTTPException) as exc:
+        error = f"{type(exc).__name__}: {exc}"
+    if status_code is not None and 300 <= status_code < 400:
+        error = MSG_REDIRECT.format(status=status_code)
+    succeeded = status_code is not None and 200 <= status_code < 300
+    duration_ms = int((time.monotonic() - started) * 1000)
+
+    with transaction.atomic():
+        delivery = WebhookDelivery.objects.select_for_update().get(pk=delivery.pk)
+        number = delivery.attempt_count + 1
+        attempt = WebhookAttempt.objects.create(
+            delivery=delivery,
+            number=number,
+            requested_at=requested_at,
+            duration_ms=duration_ms,
+            status_code=status_code,
+            succeeded=succeeded,
+            error=error[:EXCERPT_CHARS],
+            response_excerpt=excerpt[:EXCERPT_CHARS],
+        )
+        delivery.attempt_count = number
+        gave_up = not succeeded and (refused or number >= settings.PDCA_WEBHOOK_MAX_ATTEMPTS)
+        if succeeded or gave_up:
+            delivery.status = DeliveryStatus.SUCCEEDED if succeeded else DeliveryStatus.FAILED
+            delivery.finished_at = timezone.now()
+        delivery.save(update_fields=["attempt_count", "status", "finished_at"])
+        if succeeded:
+            WebhookSubscription.objects.filter(pk=subscription.pk).update(consecutive_failures=0)
+    if gave_up:
+        _count_failed_delivery(subscription_id=subscription.pk)
+    elif not succeeded:
+        raise WebhookAttemptFailed(error or f"HTTP {status_code}")
+    return attempt
+
+
+def _count_failed_delivery(*, subscription_id: int) -> None:
+    with transaction.atomic():
+        subscription = WebhookSubscription.objects.select_for_update().get(pk=subscription_id)
+        subscription.consecutive_failures += 1
+        disable = (
+            subscription.is_active
+            and subscription.consecutive_failures >= settings.PDCA_WEBHOOK_DISABLE_AFTER
+        )
+        if disable:
+            subscription.is_active = False
+            subscription.disabled_at = timezone.now()
+            subscription.disabled_reason = MSG_DISABLED.format(count=subscription.consecutive_failures)
+        subscription.save(
+            update_fields=[
+                "consecutive_failures",
+                "is_active",
+                "disabled_at",
+                "disabled_reason",
+                "updated_at",
+            ]
+        )
+    if disable:
+        notification_send(
+            recipient=subscription.owner,
+            kind=NotificationKind.WEBHOOK_DISABLED,
+            title=MSG_DISABLED_TITLE.format(name=subscription),
+            body=MSG_DISABLED_BODY.format(count=subscription.consecutive_failures, url=subscription.url),
+            url=reverse("admin:improvement_webhooksubscription_change", args=[subscription.pk]),
+            dedupe_key=f"webhook_disabled:{subscription.pk}:{subscription.disabled_at.isoformat()}",
+        )
+
+
+def webhook_deliveries_stalled(*, older_than_seconds: int) -> list[int]:
+    """Pending deliveries untouched for a while (their task was lost): their ids, to enqueue again."""
+    cutoff = timezone.now() - dt.timedelta(seconds=older_than_seconds)
+    pending = WebhookDelivery.objects.filter(status=DeliveryStatus.PENDING, subscription__is_active=True)
+    stale_attempts = pending.filter(attempts__requested_at__lt=cutoff).exclude(
+        attempts__requested_at__gte=cutoff
+    )
+    never_tried = pending.filter(attempt_count=0, created_at__lt=cutoff)
+    return sorted(
+        set(stale_attempts.values_list("pk", flat=True)) | set(never_tried.values_list("pk", flat=True))
+    )

@@ -1,0 +1,111 @@
+"""Background jobs of the improvement layer.
+
+Each task takes primitive ids, re-fetches, returns quietly when the work is gone or already done,
+and calls one service. Idempotence lives in the services (dedupe keys recorded in the database), so
+a task delivered twice — after a worker died before acknowledging it — has its effect once.
+Only transient errors are retried, with exponential backoff and jitter.
+"""
+
+import datetime as dt
+import smtplib
+
+from celery import shared_task
+from django.conf import settings
+from django.db import OperationalError
+from django.utils import timezone
+
+from improvement.models import DeliveryStatus, KpiTarget, StageTransition, WebhookDelivery
+from improvement.services import notifications, roadmap, webhooks
+from kpis.models import KpiAlert
+
+TRANSIENT_ERRORS = (OperationalError, smtplib.SMTPException, ConnectionError, TimeoutError)
+RETRY_OPTIONS = {
+    "acks_late": True,
+    "autoretry_for": TRANSIENT_ERRORS,
+    "retry_backoff": True,
+    "retry_backoff_max": 600,
+    "retry_jitter": True,
+    "max_retries": 5,
+}
+# Pending webhook deliveries untouched this long are assumed lost and enqueued again.
+STALLED_DELIVERY_SECONDS = 3600
+
+
+def _today(value: str | None) -> dt.date:
+    return dt.date.fromisoformat(value) if value else timezone.localdate()
+
+
+@shared_task(name="improvement.notify_stage_changed", **RETRY_OPTIONS)
+def notify_stage_changed(transition_id: int) -> int:
+    transition = (
+        StageTransition.objects.select_related("initiative__lead", "initiative__sponsor", "actor")
+        .filter(pk=transition_id)
+        .first()
+    )
+    if transition is None:
+        return 0
+    return notifications.stage_changed_notify(transition=transition)
+
+
+@shared_task(name="improvement.notify_target_met", **RETRY_OPTIONS)
+def notify_target_met(target_id: int, cycle: int) -> int:
+    target = KpiTarget.objects.select_related("initiative__lead", "kpi").filter(pk=target_id).first()
+    if target is None:
+        return 0
+    return notifications.target_met_notify(target=target, cycle=cycle)
+
+
+@shared_task(name="improvement.notify_kpi_alert", **RETRY_OPTIONS)
+def notify_kpi_alert(alert_id: int) -> int:
+    alert = KpiAlert.objects.select_related("kpi").filter(pk=alert_id).first()
+    if alert is None:
+        return 0
+    return notifications.kpi_alert_notify(alert=alert)
+
+
+@shared_task(name="improvement.mark_overdue_milestones", **RETRY_OPTIONS)
+def mark_overdue_milestones(today: str | None = None) -> int:
+    """Daily: stamp newly overdue milestones (each emits its webhook event), then send reminders."""
+    day = _today(today)
+    newly = roadmap.milestones_mark_overdue(today=day)
+    send_reminders.delay_on_commit(day.isoformat())
+    return len(newly)
+
+
+@shared_task(name="improvement.send_reminders", **RETRY_OPTIONS)
+def send_reminders(today: str | None = None) -> int:
+    return notifications.reminders_send(today=_today(today))
+
+
+@shared_task(name="improvement.send_digest", **RETRY_OPTIONS)
+def send_digest(today: str | None = None) -> int:
+    return notifications.digest_send(today=_today(today))
+
+
+@shared_task(
+    name="improvement.deliver_webhook",
+    acks_late=True,
+    autoretry_for=(webhooks.WebhookAttemptFailed, OperationalError),
+    retry_backoff=settings.PDCA_WEBHOOK_BACKOFF_SECONDS,
+    retry_backoff_max=settings.PDCA_WEBHOOK_BACKOFF_MAX_SECONDS,
+    retry_jitter=True,
+    # The service counts attempts in the database and gives up first; this is only a backstop.
+    max_retries=settings.PDCA_WEBHOOK_MAX_ATTEMPTS,
+)
+def deliver_webhook(delivery_id: int) -> int | None:
+    delivery = (
+        WebhookDelivery.objects.select_related("event", "subscription__owner").filter(pk=delivery_id).first()
+    )
+    if delivery is None or delivery.status != DeliveryStatus.PENDING:
+        return None
+    attempt = webhooks.webhook_deliver(delivery=delivery)
+    return attempt.status_code if attempt else None
+
+
+@shared_task(name="improvement.resume_stalled_webhooks", **RETRY_OPTIONS)
+def resume_stalled_webhooks() -> int:
+    """Hourly: enqueue pending deliveries whose task was lost (e.g. the broker lost its message)."""
+    stalled = webhooks.webhook_deliveries_stalled(older_than_seconds=STALLED_DELIVERY_SECONDS)
+    for delivery_id in stalled:
+        deliver_webhook.delay(delivery_id)
+    return len(stalled)

@@ -1,0 +1,22 @@
+import django_filters
+
+from kpis.models import Kpi, Measurement
+
+
+class KpiFilter(django_filters.FilterSet):
+    updated_since = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+
+    class Meta:
+        model = Kpi
+        fields = ["code", "unit", "direction", "kind"]
+
+
+class MeasurementFilter(django_filters.FilterSet):
+    updated_since = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+    kpi = django_filters.CharFilter(field_name="kpi__code", help_text="The KPI's code.")
+    period_after = django_filters.DateFilter(field_name="period", lookup_expr="gte")
+    period_before = django_filters.DateFilter(field_name="period", lookup_expr="lte")
+
+    class Meta:
+        model = Measurement
+        fields = ["kpi", "segment", "source"]

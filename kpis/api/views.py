@@ -1,0 +1,101 @@
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, status
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from accounts.models import Scope
+from common.api.conditional import check_if_match
+from common.api.idempotency import idempotent
+from common.api.pagination import StreamCursorPagination
+from common.api.viewsets import SESSION_ONLY, ApiViewSet
+from kpis import selectors, services
+from kpis.api.filters import KpiFilter, MeasurementFilter
+from kpis.api.serializers import (
+    KpiInputSerializer,
+    KpiSerializer,
+    KpiUpdateSerializer,
+    MeasurementBulkSerializer,
+    MeasurementRowSerializer,
+    MeasurementSerializer,
+    UpsertResultSerializer,
+)
+from kpis.models import Kpi, Measurement
+
+
+class KpiViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
+    """The KPI catalogue: everybody reads it; admins change it from a signed-in session."""
+
+    model = Kpi
+    serializer_class = KpiSerializer
+    filterset_class = KpiFilter
+    search_fields = ["name", "code"]
+    ordering_fields = ["name", "code", "updated_at", "id"]
+    ordering = ["name"]
+    write_scope = SESSION_ONLY
+
+    def select(self, *, user, include_archived):
+        return selectors.kpi_list(include_archived=include_archived)
+
+    @extend_schema(request=KpiInputSerializer, responses={201: KpiSerializer})
+    @idempotent
+    def create(self, request):
+        data = KpiInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        kpi = services.kpi_create(actor=request.user, **data.validated_data)
+        return Response(KpiSerializer(kpi).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=KpiUpdateSerializer, responses={200: KpiSerializer})
+    def update(self, request, pk=None, partial=False):
+        kpi = self.get_object()
+        check_if_match(request, KpiSerializer(kpi).data)
+        data = KpiUpdateSerializer(data=request.data, partial=partial)
+        data.is_valid(raise_exception=True)
+        kpi = services.kpi_update(actor=request.user, kpi=kpi, **data.validated_data)
+        return Response(KpiSerializer(kpi).data)
+
+    @extend_schema(request=KpiUpdateSerializer, responses={200: KpiSerializer})
+    def partial_update(self, request, pk=None):
+        return self.update(request, pk=pk, partial=True)
+
+
+class MeasurementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
+    """KPI time series, organisation-wide. Cursor-paginated: it grows without bound."""
+
+    model = Measurement
+    serializer_class = MeasurementSerializer
+    filterset_class = MeasurementFilter
+    pagination_class = StreamCursorPagination
+    search_fields = ["segment", "source"]
+    ordering_fields = ["id", "period", "updated_at"]
+    ordering = ["-id"]
+    write_scope = Scope.MEASUREMENTS_WRITE
+
+    def select(self, *, user, include_archived):
+        return selectors.measurement_list()
+
+    @extend_schema(
+        request=MeasurementRowSerializer,
+        responses={201: MeasurementSerializer, 200: MeasurementSerializer},
+        description="Upsert one measurement by natural key: 201 when created, 200 when it existed.",
+    )
+    @idempotent
+    def create(self, request):
+        data = MeasurementRowSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        measurement, result = services.measurement_put(actor=request.user, **data.validated_data)
+        answer = status.HTTP_201_CREATED if result.created else status.HTTP_200_OK
+        return Response(MeasurementSerializer(measurement).data, status=answer)
+
+    @extend_schema(
+        request=MeasurementBulkSerializer,
+        responses={200: UpsertResultSerializer},
+        description="Upsert up to 10,000 rows by natural key (kpi, segment, period, source), all or "
+        "nothing: one bad row refuses the batch with an error per row and field (`rows[3].value`). "
+        "Re-sending the same rows changes nothing.",
+    )
+    @action(detail=False, methods=["post"])
+    def bulk(self, request):
+        data = MeasurementBulkSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        result = services.measurement_upsert_many(actor=request.user, rows=data.validated_data["rows"])
+        return Response(UpsertResultSerializer(result).data)

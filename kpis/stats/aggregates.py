@@ -1,0 +1,180 @@
+"""Per-variant totals: validated aggregates and the vectorised fold of raw observations.
+
+An experiment's data are sufficient statistics per variant: ``users`` and ``conversions`` for a
+proportion, ``users``, ``sum`` and ``sum_squares`` for a mean. Raw ``(variant, value)`` rows are
+folded into the same totals chunk by chunk, so a million rows never become a million objects.
+"""
+
+import math
+from collections.abc import Hashable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from kpis.stats.common import finite
+
+MSG_COUNT = "{name} must be a whole number of at least 0, not {value!r}."
+MSG_CONVERSIONS_EXCEED_USERS = "conversions ({conversions}) cannot exceed users ({users})."
+MSG_EMPTY_WITH_TOTALS = "A variant with no users must have sum and sum_squares of 0."
+MSG_SUM_SQUARES_TOO_SMALL = (
+    "sum_squares ({sum_squares}) is too small for sum ({sum}) over {users} users: "
+    "it must be at least sum² / users."
+)
+MSG_LENGTHS = "labels and values differ in length ({labels} and {values})."
+MSG_VALUE_NOT_FINITE = "Every value must be a finite number; row {row} is {value!r}."
+MSG_NOT_BINARY = "A proportion's values must be 0 or 1; row {row} is {value!r}."
+MSG_TOO_MANY_VARIANTS = "More than {limit} distinct variants in the observations."
+
+# Totals summed in floating point can put sum_squares a hair under sum²/users when every value is
+# equal; a relative shortfall this small is rounding, anything larger is inconsistent input.
+SUM_SQUARES_REL_TOLERANCE = 1e-8
+# Variants are found by one vectorised comparison each, which is fast for the handful an experiment
+# has; a label column with more distinct values than this is not a variant column.
+MAX_VARIANTS = 50
+
+
+def whole_count(value: object, *, name: str) -> int:
+    """The value as a non-negative int; 12.0 is accepted, 12.5, -1, True, NaN and "12" are not."""
+    if isinstance(value, bool | str | bytes) or value is None:
+        raise ValueError(MSG_COUNT.format(name=name, value=value))
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise ValueError(MSG_COUNT.format(name=name, value=value)) from None
+    if not math.isfinite(number) or number < 0 or not number.is_integer():
+        raise ValueError(MSG_COUNT.format(name=name, value=value))
+    return int(value) if isinstance(value, int | np.integer) else int(number)
+
+
+@dataclass(frozen=True)
+class ProportionAggregate:
+    """Users and how many of them converted. Invalid totals raise ValueError on construction."""
+
+    users: int
+    conversions: int
+
+    def __post_init__(self):
+        users = whole_count(self.users, name="users")
+        conversions = whole_count(self.conversions, name="conversions")
+        if conversions > users:
+            raise ValueError(MSG_CONVERSIONS_EXCEED_USERS.format(conversions=conversions, users=users))
+        object.__setattr__(self, "users", users)
+        object.__setattr__(self, "conversions", conversions)
+
+    def __add__(self, other: "ProportionAggregate") -> "ProportionAggregate":
+        return ProportionAggregate(self.users + other.users, self.conversions + other.conversions)
+
+
+@dataclass(frozen=True)
+class MeanAggregate:
+    """Users, the sum of their values and the sum of squared values. Validated on construction."""
+
+    users: int
+    sum: float
+    sum_squares: float
+
+    def __post_init__(self):
+        users = whole_count(self.users, name="users")
+        total = finite(self.sum, name="sum")
+        squares = finite(self.sum_squares, name="sum_squares")
+        if users == 0 and (total != 0 or squares != 0):
+            raise ValueError(MSG_EMPTY_WITH_TOTALS)
+        # Cauchy–Schwarz: sum² ≤ users × sum_squares, i.e. a variance that is not negative.
+        if users and total * total - users * squares > SUM_SQUARES_REL_TOLERANCE * total * total:
+            raise ValueError(MSG_SUM_SQUARES_TOO_SMALL.format(sum_squares=squares, sum=total, users=users))
+        if squares < 0:
+            raise ValueError(MSG_SUM_SQUARES_TOO_SMALL.format(sum_squares=squares, sum=total, users=users))
+        object.__setattr__(self, "users", users)
+        object.__setattr__(self, "sum", total)
+        object.__setattr__(self, "sum_squares", squares)
+
+    def __add__(self, other: "MeanAggregate") -> "MeanAggregate":
+        return MeanAggregate(
+            self.users + other.users, self.sum + other.sum, self.sum_squares + other.sum_squares
+        )
+
+
+def _codes(labels: np.ndarray) -> tuple[list[Hashable], np.ndarray]:
+    """Integer codes for the labels, keys in order of first appearance.
+
+    One vectorised comparison per distinct label: about ten times faster than ``np.unique`` (a full
+    sort of strings) for the two to four variants of an experiment.
+    """
+    codes = np.full(labels.shape[0], -1, dtype=np.intp)
+    keys: list[Hashable] = []
+    unassigned = np.ones(labels.shape[0], dtype=bool)
+    while True:
+        first = int(unassigned.argmax())
+        if not unassigned[first]:
+            return keys, codes
+        if len(keys) == MAX_VARIANTS:
+            raise ValueError(MSG_TOO_MANY_VARIANTS.format(limit=MAX_VARIANTS))
+        key = labels[first]
+        match = labels == key
+        codes[match] = len(keys)
+        unassigned &= ~match
+        keys.append(key.item() if isinstance(key, np.generic) else key)
+
+
+def _check_values(values: np.ndarray, *, binary: bool) -> None:
+    bad = ~np.isfinite(values)
+    if bad.any():
+        row = int(bad.argmax())
+        raise ValueError(MSG_VALUE_NOT_FINITE.format(row=row, value=float(values[row])))
+    if binary:
+        bad = (values != 0) & (values != 1)
+        if bad.any():
+            row = int(bad.argmax())
+            raise ValueError(MSG_NOT_BINARY.format(row=row, value=float(values[row])))
+
+
+class ObservationFold:
+    """Running per-variant totals of raw observations, fed in chunks (streaming).
+
+    ``binary=True`` folds 0/1 conversions into :class:`ProportionAggregate`; otherwise values fold
+    into :class:`MeanAggregate`. A chunk with a bad value raises ValueError and leaves the totals
+    unchanged.
+    """
+
+    def __init__(self, *, binary: bool = False):
+        self.binary = binary
+        self._users: dict[Hashable, int] = {}
+        self._sums: dict[Hashable, float] = {}
+        self._squares: dict[Hashable, float] = {}
+
+    def add(self, labels: Sequence[Hashable] | np.ndarray, values: Sequence[float] | np.ndarray) -> None:
+        labels = np.asarray(labels)
+        values = np.asarray(values, dtype=float)
+        if labels.shape[0] != values.shape[0]:
+            raise ValueError(MSG_LENGTHS.format(labels=labels.shape[0], values=values.shape[0]))
+        if labels.shape[0] == 0:
+            return
+        _check_values(values, binary=self.binary)
+        keys, codes = _codes(labels)
+        users = np.bincount(codes, minlength=len(keys))
+        sums = np.bincount(codes, weights=values, minlength=len(keys))
+        squares = np.bincount(codes, weights=values * values, minlength=len(keys))
+        for index, key in enumerate(keys):
+            self._users[key] = self._users.get(key, 0) + int(users[index])
+            self._sums[key] = self._sums.get(key, 0.0) + float(sums[index])
+            self._squares[key] = self._squares.get(key, 0.0) + float(squares[index])
+
+    def aggregates(self) -> dict[Hashable, ProportionAggregate | MeanAggregate]:
+        if self.binary:
+            # 0/1 values: the sum is an exact count (integers below 2**53 add exactly in floats).
+            return {key: ProportionAggregate(self._users[key], round(self._sums[key])) for key in self._users}
+        return {
+            key: MeanAggregate(self._users[key], self._sums[key], self._squares[key]) for key in self._users
+        }
+
+
+def fold_observations(
+    labels: Sequence[Hashable] | np.ndarray,
+    values: Sequence[float] | np.ndarray,
+    *,
+    binary: bool = False,
+) -> dict[Hashable, ProportionAggregate | MeanAggregate]:
+    """Per-variant aggregates of ``(label, value)`` rows, in one go (see ObservationFold for chunks)."""
+    fold = ObservationFold(binary=binary)
+    fold.add(labels, values)
+    return fold.aggregates()

@@ -1,0 +1,34 @@
+"""Bayesian read-out of an effect with a normal posterior N(mean, sd²), as from a flat prior."""
+
+from dataclasses import dataclass
+
+from scipy import stats
+
+from kpis.stats.common import Result
+
+
+@dataclass(frozen=True)
+class Risk(Result):
+    """Expected relative loss of shipping the control (``control``) or the treatment (``treatment``)."""
+
+    control: float
+    treatment: float
+
+
+def chance_to_beat(mean: float, sd: float) -> float:
+    """P(effect > 0) under the normal posterior N(mean, sd²) (flat prior)."""
+    return float(stats.norm.cdf(mean / sd))
+
+
+def risk(mean: float, sd: float) -> Risk:
+    """E[max(effect, 0)] (lost by keeping the control) and E[max(−effect, 0)] (lost by shipping).
+
+    For X ~ N(μ, σ²): E[max(X, 0)] = σ φ(μ/σ) + μ Φ(μ/σ) and E[max(−X, 0)] = σ φ(μ/σ) − μ Φ(−μ/σ).
+    """
+    z = mean / sd
+    density = sd * stats.norm.pdf(z)
+    # Both are positive in exact arithmetic; far in a tail, rounding can leave a hair below zero.
+    return Risk(
+        control=max(float(density + mean * stats.norm.cdf(z)), 0.0),
+        treatment=max(float(density - mean * stats.norm.cdf(-z)), 0.0),
+    )

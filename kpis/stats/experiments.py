@@ -1,0 +1,445 @@
+"""A/B(/n) experiment read-out from per-variant aggregates: every treatment against the control.
+
+Two-sided throughout; t = treatment, c = control. The formulas, and the library each one matches,
+are written out in ``docs/statistics.md``. A number that cannot be computed from the data (no users,
+no variance, a control at zero) is ``None`` and a warning says why; only invalid arguments raise.
+"""
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from scipy import stats
+
+from kpis.stats import power as pw
+from kpis.stats.aggregates import MeanAggregate, ProportionAggregate
+from kpis.stats.bayes import Risk, chance_to_beat, risk
+from kpis.stats.common import Result, check_alpha, check_power, defined, finite, welch_df
+from kpis.stats.srm import Srm, srm_test
+
+MSG_TWO_VARIANTS = "An experiment needs a control and at least one treatment."
+MSG_CONTROL = "The control {control!r} is not one of the variants."
+MSG_WEIGHT_KEYS = "Give exactly one allocation weight per variant."
+MSG_WEIGHT = "Allocation weights must be greater than 0."
+MSG_AGGREGATE_TYPE = "Variant {variant!r}: a {metric} needs {expected} totals."
+
+W_NO_USERS = "{variant} has no users yet, so its {measure} is undefined."
+W_ONE_USER = "{variant} has a single user, so its standard deviation (n − 1) is undefined."
+W_COMPARE_NO_USERS = "{variant} vs {control}: an arm has no users, so the comparison is undefined."
+W_COMPARE_ONE_USER = (
+    "{variant} vs {control}: an arm has a single user, so the variance, intervals, p-value, "
+    "chance to beat control and risk are undefined."
+)
+W_ZERO_VARIANCE_TEST = (
+    "{variant} vs {control}: zero variance under the null hypothesis (every user in both arms has "
+    "the same value), so the p-value is undefined."
+)
+W_ZERO_VARIANCE = (
+    "{variant} vs {control}: zero variance in both arms, so the intervals, chance to beat control "
+    "and risk are undefined."
+)
+W_ZERO_CONTROL_MEAN = (
+    "{variant} vs {control}: the control's {measure} is zero, so the relative effect, its interval, "
+    "chance to beat control and risk are undefined."
+)
+W_ZERO_RELATIVE_VARIANCE = (
+    "{variant} vs {control}: the delta-method variance of the relative effect is zero, so its interval, "
+    "chance to beat control and risk are undefined."
+)
+W_NO_MDE = "No minimum detectable effect is set, so power at the MDE and required users are undefined."
+W_NO_CONTROL_SD = (
+    "{variant} vs {control}: the control's standard deviation is undefined or zero, so power at the "
+    "MDE and required users are undefined."
+)
+W_POWER = "{variant} vs {control}: {reason}"
+W_SRM_NO_USERS = "No users yet, so the sample-ratio mismatch test is undefined."
+
+MEASURE = {pw.PROPORTION: "rate", pw.MEAN: "mean"}
+
+
+@dataclass(frozen=True)
+class VariantSummary(Result):
+    """One arm. ``mean`` is the conversion rate for a proportion; ``sd`` is √(p(1−p)) or the n−1 sd."""
+
+    key: str
+    weight: float
+    users: int
+    mean: float | None
+    sd: float | None
+    warnings: list[str]
+
+
+@dataclass(frozen=True)
+class Comparison(Result):
+    variant: str
+    control: str
+    absolute_effect: float | None
+    absolute_ci: list[float] | None
+    relative_effect: float | None
+    relative_ci: list[float] | None
+    standard_error: float | None
+    statistic: float | None
+    degrees_of_freedom: float | None
+    p_value: float | None
+    p_value_holm: float | None
+    significant: bool | None
+    chance_to_beat_control: float | None
+    risk: Risk | None
+    power_at_mde: float | None
+    required_users_per_arm: dict[str, int] | None
+    warnings: list[str]
+
+
+@dataclass(frozen=True)
+class ExperimentResult(Result):
+    metric: str
+    control: str
+    alpha: float
+    variants: list[VariantSummary]
+    srm: Srm
+    comparisons: list[Comparison]
+    warnings: list[str]
+
+
+def holm(p_values: Sequence[float | None]) -> list[float | None]:
+    """Holm's step-down adjusted p-values; ``None`` entries stay ``None`` and are not in the family.
+
+    Sorted ascending, the i-th (1-based) of m becomes max over j ≤ i of min(1, (m − j + 1) p_(j)).
+    """
+    order = sorted((p, index) for index, p in enumerate(p_values) if p is not None)
+    adjusted: list[float | None] = [None] * len(p_values)
+    running = 0.0
+    for rank, (p, index) in enumerate(order):
+        running = max(running, min(1.0, (len(order) - rank) * p))
+        adjusted[index] = running
+    return adjusted
+
+
+def _summary(
+    metric: str, key: str, weight: float, data: ProportionAggregate | MeanAggregate
+) -> VariantSummary:
+    warnings = []
+    mean = sd = None
+    if data.users == 0:
+        warnings.append(W_NO_USERS.format(variant=key, measure=MEASURE[metric]))
+    elif metric == pw.PROPORTION:
+        mean = data.conversions / data.users
+        sd = math.sqrt(mean * (1 - mean))
+    else:
+        mean = data.sum / data.users
+        if data.users == 1:
+            warnings.append(W_ONE_USER.format(variant=key))
+        else:
+            sd = math.sqrt(_sample_variance(data))
+    return VariantSummary(key=key, weight=weight, users=data.users, mean=mean, sd=sd, warnings=warnings)
+
+
+def _sample_variance(data: MeanAggregate) -> float:
+    # Floating-point totals of identical values can leave a tiny negative difference: it is zero.
+    return max(data.sum_squares - data.sum * (data.sum / data.users), 0.0) / (data.users - 1)
+
+
+@dataclass(frozen=True)
+class _Effect:
+    """The test and intervals of one comparison, before Holm and power are added."""
+
+    absolute_effect: float | None = None
+    absolute_ci: list[float] | None = None
+    relative_effect: float | None = None
+    relative_ci: list[float] | None = None
+    relative_se: float | None = None
+    standard_error: float | None = None
+    statistic: float | None = None
+    degrees_of_freedom: float | None = None
+    p_value: float | None = None
+
+
+def _interval(centre: float, half_width: float) -> list[float]:
+    return [centre - half_width, centre + half_width]
+
+
+def _relative(
+    *,
+    m_t: float,
+    m_c: float,
+    v_t: float | None,
+    v_c: float | None,
+    n_t: int,
+    n_c: int,
+    quantile: float | None,
+    warn: dict,
+) -> tuple[float | None, float | None, list[float] | None]:
+    """Δ/|m_c|, its delta-method standard error and interval (``quantile`` × se either side).
+
+    Var = s_t²/(m_c² n_t) + s_c² m_t²/(m_c⁴ n_c), computed as (s_t²/n_t + s_c² (m_t/m_c)²/n_c) / m_c²
+    so that a control mean near zero does not underflow. No variances (a single-user arm): no interval.
+    """
+    relative = (m_t - m_c) / abs(m_c) if m_c != 0 else math.inf
+    if not math.isfinite(relative):
+        warn["control"] = W_ZERO_CONTROL_MEAN
+        return None, None, None
+    if quantile is None:
+        return relative, None, None
+    ratio = m_t / m_c
+    # Multiplication, not **: float ** raises OverflowError where * gives inf (handled below).
+    se = math.sqrt(v_t / n_t + v_c * ratio * ratio / n_c) / abs(m_c)
+    if not math.isfinite(se):
+        warn["control"] = W_ZERO_CONTROL_MEAN
+        return relative, None, None
+    if se == 0:
+        warn.setdefault("variance", W_ZERO_RELATIVE_VARIANCE)
+        return relative, None, None
+    return relative, se, _interval(relative, quantile * se)
+
+
+def _proportion_effect(t: ProportionAggregate, c: ProportionAggregate, alpha: float, warn: dict) -> _Effect:
+    p_t, p_c = t.conversions / t.users, c.conversions / c.users
+    diff = p_t - p_c
+    v_t, v_c = p_t * (1 - p_t), p_c * (1 - p_c)
+    z = stats.norm.isf(alpha / 2)
+    # p-value: pooled two-proportion z-test (statsmodels proportions_ztest).
+    pooled = (t.conversions + c.conversions) / (t.users + c.users)
+    se_null = math.sqrt(pooled * (1 - pooled) * (1 / t.users + 1 / c.users))
+    statistic = p_value = None
+    if se_null > 0:
+        statistic = diff / se_null
+        p_value = float(2 * stats.norm.sf(abs(statistic)))
+    else:
+        warn["test"] = W_ZERO_VARIANCE_TEST
+    # Interval: unpooled Wald (statsmodels confint_proportions_2indep, method="wald").
+    se = math.sqrt(v_t / t.users + v_c / c.users)
+    absolute_ci = None
+    if se > 0:
+        absolute_ci = _interval(diff, z * se)
+    else:
+        warn["variance"] = W_ZERO_VARIANCE
+    # Normal quantile, as for the absolute interval: the z-test has no degrees of freedom.
+    relative, relative_se, relative_ci = _relative(
+        m_t=p_t, m_c=p_c, v_t=v_t, v_c=v_c, n_t=t.users, n_c=c.users, quantile=z, warn=warn
+    )
+    return _Effect(
+        diff, absolute_ci, relative, relative_ci, relative_se, se or None, statistic, None, p_value
+    )
+
+
+def _mean_effect(t: MeanAggregate, c: MeanAggregate, alpha: float, warn: dict) -> _Effect:
+    m_t, m_c = t.sum / t.users, c.sum / c.users
+    diff = m_t - m_c
+    sizes = {"n_t": t.users, "n_c": c.users}
+    if t.users < 2 or c.users < 2:
+        warn["users"] = W_COMPARE_ONE_USER
+        relative, _, _ = _relative(m_t=m_t, m_c=m_c, v_t=None, v_c=None, quantile=None, warn=warn, **sizes)
+        return _Effect(absolute_effect=diff, relative_effect=relative)
+    v_t, v_c = _sample_variance(t), _sample_variance(c)
+    vn_t, vn_c = v_t / t.users, v_c / c.users
+    if vn_t + vn_c == 0:
+        warn["test"] = W_ZERO_VARIANCE_TEST
+        warn["variance"] = W_ZERO_VARIANCE
+        relative, _, _ = _relative(m_t=m_t, m_c=m_c, v_t=None, v_c=None, quantile=None, warn=warn, **sizes)
+        return _Effect(absolute_effect=diff, relative_effect=relative)
+    # Welch's t-test on Welch–Satterthwaite degrees of freedom (scipy ttest_ind_from_stats, equal_var=False).
+    se = math.sqrt(vn_t + vn_c)
+    df = welch_df(vn_t, vn_c, t.users, c.users)
+    statistic = diff / se
+    p_value = float(2 * stats.t.sf(abs(statistic), df))
+    quantile = float(stats.t.isf(alpha / 2, df))
+    relative, relative_se, relative_ci = _relative(
+        m_t=m_t, m_c=m_c, v_t=v_t, v_c=v_c, quantile=quantile, warn=warn, **sizes
+    )
+    return _Effect(
+        diff, _interval(diff, quantile * se), relative, relative_ci, relative_se, se, statistic, df, p_value
+    )
+
+
+def _power(
+    *,
+    metric: str,
+    control: VariantSummary,
+    treatment: VariantSummary,
+    mde: float,
+    mde_type: str,
+    alpha: float,
+    power: float,
+    warn: dict,
+) -> tuple[float | None, dict[str, int] | None]:
+    """Power at the MDE with the users seen so far, and users per arm needed at the planned weights."""
+    baseline = control.mean
+    if metric == pw.MEAN and not control.sd:
+        warn["power"] = W_NO_CONTROL_SD.format(variant=treatment.key, control=control.key)
+        return None, None
+    try:
+        diff = pw.absolute_mde(baseline=baseline, mde=mde, mde_type=mde_type)
+        if metric == pw.PROPORTION:
+            achieved = pw.proportion_power(
+                control_rate=baseline,
+                diff=diff,
+                treatment_users=treatment.users,
+                control_users=control.users,
+                alpha=alpha,
+            )
+        else:
+            achieved = pw.mean_power(
+                sd=control.sd,
+                diff=diff,
+                treatment_users=treatment.users,
+                control_users=control.users,
+                alpha=alpha,
+            )
+        n_t, n_c = pw.required_users(
+            metric=metric,
+            baseline=baseline,
+            diff=diff,
+            sd=control.sd,
+            alpha=alpha,
+            power=power,
+            ratio=control.weight / treatment.weight,
+        )
+    except ValueError as exc:
+        warn["power"] = W_POWER.format(variant=treatment.key, control=control.key, reason=exc)
+        return None, None
+    return defined(achieved), {control.key: n_c, treatment.key: n_t}
+
+
+def _compare(
+    *,
+    metric: str,
+    control: VariantSummary,
+    treatment: VariantSummary,
+    data_c: ProportionAggregate | MeanAggregate,
+    data_t: ProportionAggregate | MeanAggregate,
+    alpha: float,
+    power: float,
+    mde: float | None,
+    mde_type: str,
+) -> tuple[_Effect, float | None, dict[str, int] | None, list[str]]:
+    # Warnings keyed by topic, so a reason is given once per comparison however many fields it empties.
+    warn: dict[str, str] = {}
+    empty = data_t.users == 0 or data_c.users == 0
+    if empty:
+        warn["users"] = W_COMPARE_NO_USERS
+        effect = _Effect()
+    elif metric == pw.PROPORTION:
+        effect = _proportion_effect(data_t, data_c, alpha, warn)
+    else:
+        effect = _mean_effect(data_t, data_c, alpha, warn)
+    names = {"variant": treatment.key, "control": control.key, "measure": MEASURE[metric]}
+    warn = {topic: template.format(**names) for topic, template in warn.items()}
+    if empty:
+        return effect, None, None, list(warn.values())
+    achieved = required = None
+    if mde is not None:
+        achieved, required = _power(
+            metric=metric,
+            control=control,
+            treatment=treatment,
+            mde=mde,
+            mde_type=mde_type,
+            alpha=alpha,
+            power=power,
+            warn=warn,
+        )
+    return effect, achieved, required, list(warn.values())
+
+
+def analyze_experiment(
+    *,
+    metric: str,
+    control: str,
+    aggregates: Mapping[str, ProportionAggregate | MeanAggregate],
+    weights: Mapping[str, float],
+    alpha: float = 0.05,
+    power: float = 0.8,
+    mde: float | None = None,
+    mde_type: str = pw.MDE_RELATIVE,
+) -> ExperimentResult:
+    """Summaries per variant, the SRM check, and each treatment compared with the control.
+
+    ``significant`` uses the Holm-adjusted p-value, since every treatment is tested against the same
+    control. Power at the MDE uses the users seen so far; required users use the planned weights.
+    """
+    if metric not in pw.METRICS:
+        raise ValueError(pw.MSG_METRIC)
+    if mde is None:
+        if mde_type not in pw.MDE_TYPES:
+            raise ValueError(pw.MSG_MDE_TYPE)
+    else:
+        mde = pw.check_mde(mde, mde_type)
+    alpha, power = check_alpha(alpha), check_power(power)
+    if len(aggregates) < 2:
+        raise ValueError(MSG_TWO_VARIANTS)
+    if control not in aggregates:
+        raise ValueError(MSG_CONTROL.format(control=control))
+    if set(weights) != set(aggregates):
+        raise ValueError(MSG_WEIGHT_KEYS)
+    weight_of = {key: finite(weight, name="weight") for key, weight in weights.items()}
+    if min(weight_of.values()) <= 0:
+        raise ValueError(MSG_WEIGHT)
+    expected_type = ProportionAggregate if metric == pw.PROPORTION else MeanAggregate
+    for key, data in aggregates.items():
+        if not isinstance(data, expected_type):
+            raise ValueError(
+                MSG_AGGREGATE_TYPE.format(variant=key, metric=metric, expected=expected_type.__name__)
+            )
+
+    keys = [control, *(key for key in aggregates if key != control)]
+    summaries = {key: _summary(metric, key, weight_of[key], aggregates[key]) for key in keys}
+    srm = srm_test([aggregates[key].users for key in keys], [weight_of[key] for key in keys])
+    warnings = [warning for key in keys for warning in summaries[key].warnings]
+    if srm.p_value is None:
+        warnings.append(W_SRM_NO_USERS)
+    if mde is None:
+        warnings.append(W_NO_MDE)
+
+    partial = []
+    for key in keys[1:]:
+        effect, achieved, required, texts = _compare(
+            metric=metric,
+            control=summaries[control],
+            treatment=summaries[key],
+            data_c=aggregates[control],
+            data_t=aggregates[key],
+            alpha=alpha,
+            power=power,
+            mde=mde,
+            mde_type=mde_type,
+        )
+        partial.append((key, effect, achieved, required, texts))
+        warnings.extend(texts)
+
+    adjusted = holm([effect.p_value for _, effect, _, _, _ in partial])
+    comparisons = []
+    for (key, effect, achieved, required, texts), p_holm in zip(partial, adjusted, strict=True):
+        chance = loss = None
+        if effect.relative_effect is not None and effect.relative_se:
+            chance = chance_to_beat(effect.relative_effect, effect.relative_se)
+            loss = risk(effect.relative_effect, effect.relative_se)
+        comparisons.append(
+            Comparison(
+                variant=key,
+                control=control,
+                absolute_effect=effect.absolute_effect,
+                absolute_ci=effect.absolute_ci,
+                relative_effect=effect.relative_effect,
+                relative_ci=effect.relative_ci,
+                standard_error=effect.standard_error,
+                statistic=effect.statistic,
+                degrees_of_freedom=effect.degrees_of_freedom,
+                p_value=effect.p_value,
+                p_value_holm=p_holm,
+                significant=None if p_holm is None else p_holm < alpha,
+                chance_to_beat_control=chance,
+                risk=loss,
+                power_at_mde=achieved,
+                required_users_per_arm=required,
+                warnings=texts,
+            )
+        )
+    return ExperimentResult(
+        metric=metric,
+        control=control,
+        alpha=alpha,
+        variants=[summaries[key] for key in keys],
+        srm=srm,
+        comparisons=comparisons,
+        warnings=warnings,
+    )

@@ -1,0 +1,147 @@
+"""Statistical process control: the XmR (individuals and moving range) chart and Western Electric rules.
+
+Limits come from a baseline stretch of the series and are held while every point is judged, so a
+change after the baseline shows up as signals instead of quietly widening the limits.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from kpis.stats.common import Result
+
+# 3 / d2 with d2 = 1.128 for moving ranges of two points, as the SPC literature rounds it.
+NATURAL_LIMIT_FACTOR = 2.66
+# D4 for subgroups of two: the upper limit of the moving-range chart.
+MOVING_RANGE_LIMIT_FACTOR = 3.267
+MIN_BASELINE_POINTS = 2
+
+RULE_BEYOND_3_SIGMA = 1
+RULE_2_OF_3_BEYOND_2_SIGMA = 2
+RULE_4_OF_5_BEYOND_1_SIGMA = 3
+RULE_8_ON_ONE_SIDE = 4
+RULE_NAMES = {
+    RULE_BEYOND_3_SIGMA: "A point beyond 3σ",
+    RULE_2_OF_3_BEYOND_2_SIGMA: "2 of 3 points beyond 2σ on one side",
+    RULE_4_OF_5_BEYOND_1_SIGMA: "4 of 5 points beyond 1σ on one side",
+    RULE_8_ON_ONE_SIDE: "8 points in a row on one side of the centre line",
+}
+
+MSG_VALUES_NOT_FINITE = "Every value of the series must be a finite number."
+MSG_BASELINE = (
+    "The baseline must be a stretch of at least {minimum} points inside the series (0-based, end exclusive)."
+)
+W_FLAT_BASELINE = (
+    "The baseline points are all equal, so the limits sit on the centre line and every point off it signals."
+)
+
+
+@dataclass(frozen=True)
+class Signal(Result):
+    """Western Electric ``rule`` (1–4), completed at the 0-based ``index`` of the series."""
+
+    rule: int
+    index: int
+
+
+@dataclass(frozen=True)
+class XmrPoint(Result):
+    index: int
+    value: float
+    moving_range: float | None
+    in_baseline: bool
+
+
+@dataclass(frozen=True)
+class XmrChart(Result):
+    centre: float
+    ucl: float
+    lcl: float
+    sigma: float
+    mean_moving_range: float
+    moving_range_ucl: float
+    baseline_start: int
+    baseline_end: int
+    points: list[XmrPoint]
+    signals: list[Signal]
+    warnings: list[str]
+
+
+def _count_beyond(deviations: Sequence[float], *, end: int, window: int, side: int, threshold: float) -> int:
+    start = max(0, end - window + 1)
+    return sum(1 for d in deviations[start : end + 1] if side * d > threshold)
+
+
+def western_electric_signals(
+    values: Sequence[float], *, centre: float, ucl: float, lcl: float
+) -> list[Signal]:
+    """Signals of the four Western Electric rules, with σ = (UCL − centre) / 3 and strict comparisons.
+
+    A signal is reported at every point that completes its pattern, and that point must itself be part
+    of it (beyond the zone for rules 1–3, on the same side for rule 4). Near the start of the series a
+    window holds only the points there are: two points beyond 2σ at indexes 0 and 1 already make 2 of 3.
+    A point exactly on the centre line is on neither side, so it breaks a run.
+    """
+    sigma = (ucl - centre) / 3
+    deviations = [value - centre for value in values]
+    signals = []
+    for index, (value, deviation) in enumerate(zip(values, deviations, strict=True)):
+        if value > ucl or value < lcl:
+            signals.append(Signal(RULE_BEYOND_3_SIGMA, index))
+        for side in (1, -1):
+            if side * deviation > 2 * sigma and (
+                _count_beyond(deviations, end=index, window=3, side=side, threshold=2 * sigma) >= 2
+            ):
+                signals.append(Signal(RULE_2_OF_3_BEYOND_2_SIGMA, index))
+            if side * deviation > sigma and (
+                _count_beyond(deviations, end=index, window=5, side=side, threshold=sigma) >= 4
+            ):
+                signals.append(Signal(RULE_4_OF_5_BEYOND_1_SIGMA, index))
+            if index >= 7 and _count_beyond(deviations, end=index, window=8, side=side, threshold=0) == 8:
+                signals.append(Signal(RULE_8_ON_ONE_SIDE, index))
+    return sorted(signals, key=lambda signal: (signal.index, signal.rule))
+
+
+def xmr_chart(
+    values: Sequence[float], *, baseline_start: int = 0, baseline_end: int | None = None
+) -> XmrChart:
+    """The XmR chart of a series with limits from ``values[baseline_start:baseline_end]``.
+
+    centre = mean of the baseline points; MR̄ = mean of |xᵢ − xᵢ₋₁| within the baseline;
+    limits = centre ± 2.66 MR̄; moving-range upper limit = 3.267 MR̄. Every point is judged.
+    """
+    series = np.asarray(values, dtype=float)
+    if not np.isfinite(series).all():
+        raise ValueError(MSG_VALUES_NOT_FINITE)
+    end = len(series) if baseline_end is None else baseline_end
+    if not 0 <= baseline_start <= end <= len(series) or end - baseline_start < MIN_BASELINE_POINTS:
+        raise ValueError(MSG_BASELINE.format(minimum=MIN_BASELINE_POINTS))
+    baseline = series[baseline_start:end]
+    centre = float(np.mean(baseline))
+    mean_moving_range = float(np.mean(np.abs(np.diff(baseline))))
+    ucl = centre + NATURAL_LIMIT_FACTOR * mean_moving_range
+    lcl = centre - NATURAL_LIMIT_FACTOR * mean_moving_range
+    moving_ranges = [None, *(float(r) for r in np.abs(np.diff(series)))]
+    points = [
+        XmrPoint(
+            index=index,
+            value=float(value),
+            moving_range=moving_ranges[index],
+            in_baseline=baseline_start <= index < end,
+        )
+        for index, value in enumerate(series)
+    ]
+    return XmrChart(
+        centre=centre,
+        ucl=ucl,
+        lcl=lcl,
+        sigma=(ucl - centre) / 3,
+        mean_moving_range=mean_moving_range,
+        moving_range_ucl=MOVING_RANGE_LIMIT_FACTOR * mean_moving_range,
+        baseline_start=baseline_start,
+        baseline_end=end,
+        points=points,
+        signals=western_electric_signals(series.tolist(), centre=centre, ucl=ucl, lcl=lcl),
+        warnings=[W_FLAT_BASELINE] if mean_moving_range == 0 else [],
+    )

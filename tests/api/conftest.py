@@ -1,0 +1,99 @@
+import json
+
+import pytest
+import requests
+import schemathesis
+from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from drf_spectacular.generators import SchemaGenerator
+from drf_spectacular.renderers import OpenApiJsonRenderer
+from rest_framework.test import APIClient
+from schemathesis.core.transport import Response as SchemathesisResponse
+
+from accounts.services import token_create
+from tests.factories import InitiativeFactory
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Throttle counters and idempotency answers live in the cache; no test sees another's."""
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def anon():
+    return APIClient()
+
+
+@pytest.fixture
+def api(db):
+    """A client signed in (session) as the given user."""
+
+    def make(user) -> APIClient:
+        client = APIClient()
+        client.force_login(user)
+        return client
+
+    return make
+
+
+@pytest.fixture
+def token_api(db):
+    """A client that sends ``Authorization: Bearer`` with a new token of ``user`` with ``scopes``."""
+
+    def make(user, *scopes: str) -> APIClient:
+        _, secret = token_create(actor=user, name="integration", scopes=scopes or ["progress:read"])
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {secret}")
+        return client
+
+    return make
+
+
+@pytest.fixture
+def initiative(team, lead):
+    return InitiativeFactory(team=team, lead=lead, title="Chat first response under 30 s")
+
+
+def queries_for(client: APIClient, url: str) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url)
+    assert response.status_code == 200, response.content
+    return len(captured.captured_queries)
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    """The matrix signs in seven people per test; a fast hasher keeps it quick (never in production)."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(scope="session")
+def openapi():
+    """The API's own OpenAPI document, loaded by schemathesis (the checker .ci/fuzz_api runs)."""
+    document = SchemaGenerator().get_schema(request=None, public=True)
+    return schemathesis.openapi.from_dict(json.loads(OpenApiJsonRenderer().render(document)))
+
+
+@pytest.fixture
+def conforms(openapi):
+    """``conforms(response, "GET /api/v1/milestones/{id}/")`` raises unless the answer — status,
+    content type and body — is one the schema documents for that operation."""
+
+    def check(response, operation: str) -> None:
+        method, path = operation.split(" ", 1)
+        request = requests.Request(method, f"http://testserver{response.wsgi_request.get_full_path()}")
+        answer = SchemathesisResponse(
+            status_code=response.status_code,
+            headers={name.lower(): [value] for name, value in response.headers.items()},
+            content=response.content,
+            request=request.prepare(),
+            elapsed=0.0,
+            verify=False,
+        )
+        openapi[path][method].validate_response(answer)
+
+    return check

@@ -1,0 +1,326 @@
+"""The permission matrix: every role, and a token with each scope, against every endpoint and method.
+
+Expected answers follow docs/domain.md. Objects of another team are invisible: reading or writing
+them answers 404, and naming one as a reference in a body answers 400 — never a telling 403.
+"""
+
+import itertools
+from dataclasses import dataclass
+
+import pytest
+from rest_framework.test import APIClient
+
+from accounts.models import Role, Scope
+from accounts.services import token_create
+from tests.factories import BenefitFactory, KpiFactory, MilestoneFactory, UserFactory
+
+ROLES = ["admin", "executive", "lead", "other_lead", "contributor", "finance", "viewer"]
+READERS = dict.fromkeys(ROLES, 200)
+TEAM_READERS = {**READERS, "other_lead": 404}
+_serial = itertools.count()
+
+
+@dataclass
+class World:
+    initiative_id: int
+    milestone_id: int
+    benefit_id: int
+    kpi_code: str
+
+
+@pytest.fixture
+def world(initiative, contributor):
+    milestone = MilestoneFactory(initiative=initiative, owner=contributor)
+    benefit = BenefitFactory(initiative=initiative)
+    kpi = KpiFactory(code="matrix_kpi")
+    return World(initiative.pk, milestone.pk, benefit.pk, kpi.code)
+
+
+def _new_name() -> str:
+    return f"Matrix {next(_serial)}"
+
+
+# (name, method, url, body, expected status per role)
+CASES = [
+    ("list initiatives", "get", "/api/v1/initiatives/", None, READERS),
+    ("read initiative", "get", "/api/v1/initiatives/{w.initiative_id}/", None, TEAM_READERS),
+    ("read progress", "get", "/api/v1/initiatives/{w.initiative_id}/progress/", None, TEAM_READERS),
+    ("portfolio", "get", "/api/v1/portfolio/summary/", None, READERS),
+    ("list milestones", "get", "/api/v1/milestones/", None, READERS),
+    ("list measurements", "get", "/api/v1/measurements/", None, READERS),
+    ("list transitions", "get", "/api/v1/transitions/", None, READERS),
+    ("me", "get", "/api/v1/users/me/", None, READERS),
+    (
+        "edit initiative",
+        "patch",
+        "/api/v1/initiatives/{w.initiative_id}/",
+        lambda w: {"title": "Renamed"},
+        {
+            "admin": 200,
+            "lead": 200,
+            "other_lead": 404,
+            "executive": 403,
+            "contributor": 403,
+            "finance": 403,
+            "viewer": 403,
+        },
+    ),
+    (
+        "move stage",
+        "post",
+        "/api/v1/initiatives/{w.initiative_id}/transition/",
+        lambda w: {"to": "do"},
+        # The gate fails for an editor (409); everyone else is refused before the gate is looked at.
+        {
+            "admin": 409,
+            "lead": 409,
+            "other_lead": 404,
+            "executive": 403,
+            "contributor": 403,
+            "finance": 403,
+            "viewer": 403,
+        },
+    ),
+    (
+        "plan milestone",
+        "post",
+        "/api/v1/milestones/",
+        lambda w: {"initiative": w.initiative_id, "title": "New", "due_date": "2030-01-01"},
+        {
+            "admin": 201,
+            "lead": 201,
+            "other_lead": 400,
+            "executive": 403,
+            "contributor": 403,
+            "finance": 403,
+            "viewer": 403,
+        },
+    ),
+    (
+        "update own milestone",
+        "patch",
+        "/api/v1/milestones/{w.milestone_id}/",
+        lambda w: {"status": "in_progress"},
+        {
+            "admin": 200,
+            "lead": 200,
+            "other_lead": 404,
+            "executive": 403,
+            "contributor": 200,
+            "finance": 403,
+            "viewer": 403,
+        },
+    ),
+    (
+        "add cost",
+        "post",
+        "/api/v1/costs/",
+        lambda w: {
+            "initiative": w.initiative_id,
+            "kind": "one_time",
+            "description": "Licence",
+            "amount": "10.00",
+        },
+        {
+            "admin": 201,
+            "lead": 201,
+            "other_lead": 400,
+            "executive": 403,
+            "contributor": 403,
+            "finance": 403,
+            "viewer": 403,
+        },
+    ),
+    (
+        "validate benefit",
+        "post",
+        "/api/v1/benefits/{w.benefit_id}/validate/",
+        lambda w: {"validated": True},
+        {
+            "admin": 200,
+            "lead": 403,
+            "other_lead": 404,
+            "executive": 403,
+            "contributor": 403,
+            "finance": 200,
+            "viewer": 403,
+        },
+    ),
+    (
+        "post status update",
+        "post",
+        "/api/v1/status-updates/",
+        lambda w: {"initiative": w.initiative_id, "health": "at_risk", "narrative": "Late"},
+        {
+            "admin": 201,
+            "lead": 201,
+            "other_lead": 400,
+            "executive": 403,
+            "contributor": 403,
+            "finance": 403,
+            "viewer": 403,
+        },
+    ),
+    (
+        "push measurements",
+        "post",
+        "/api/v1/measurements/bulk/",
+        lambda w: {"rows": [{"kpi": w.kpi_code, "period": "2026-01-01", "value": 1}]},
+        {
+            "admin": 200,
+            "lead": 200,
+            "other_lead": 200,
+            "executive": 403,
+            "contributor": 200,
+            "finance": 403,
+            "viewer": 403,
+        },
+    ),
+    (
+        "create team",
+        "post",
+        "/api/v1/teams/",
+        lambda w: {"name": _new_name()},
+        {**dict.fromkeys(ROLES, 403), "admin": 201},
+    ),
+    (
+        "create kpi",
+        "post",
+        "/api/v1/kpis/",
+        lambda w: {"code": f"k{next(_serial)}", "name": "K", "unit": "count", "direction": "higher"},
+        {**dict.fromkeys(ROLES, 403), "admin": 201},
+    ),
+]
+
+
+@pytest.fixture
+def people(admin, executive, lead, other_lead, contributor, finance, viewer):
+    return {
+        "admin": admin,
+        "executive": executive,
+        "lead": lead,
+        "other_lead": other_lead,
+        "contributor": contributor,
+        "finance": finance,
+        "viewer": viewer,
+    }
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize(("name", "method", "url", "body", "expected"), CASES, ids=[c[0] for c in CASES])
+def test_each_role_gets_what_the_domain_rules_allow(
+    api, people, world, role, name, method, url, body, expected
+):
+    client = api(people[role])
+    data = body(world) if body else None
+
+    response = getattr(client, method)(url.format(w=world), data, format="json")
+
+    assert response.status_code == expected[role], (role, name, response.json())
+
+
+# For a token, each case names the one scope that opens it; None means no scope does (session only).
+TOKEN_CASES = [
+    ("read initiative", "get", "/api/v1/initiatives/{w.initiative_id}/", None, Scope.PROGRESS_READ, 200),
+    ("list measurements", "get", "/api/v1/measurements/", None, Scope.PROGRESS_READ, 200),
+    ("portfolio", "get", "/api/v1/portfolio/summary/", None, Scope.PROGRESS_READ, 200),
+    (
+        "push measurements",
+        "post",
+        "/api/v1/measurements/bulk/",
+        lambda w: {"rows": [{"kpi": w.kpi_code, "period": "2026-01-01", "value": 1}]},
+        Scope.MEASUREMENTS_WRITE,
+        200,
+    ),
+    (
+        "edit initiative",
+        "patch",
+        "/api/v1/initiatives/{w.initiative_id}/",
+        lambda w: {"title": "Renamed"},
+        Scope.INITIATIVES_WRITE,
+        200,
+    ),
+    (
+        "plan milestone",
+        "post",
+        "/api/v1/milestones/",
+        lambda w: {"initiative": w.initiative_id, "title": "New", "due_date": "2030-01-01"},
+        Scope.INITIATIVES_WRITE,
+        201,
+    ),
+    ("list tokens", "get", "/api/v1/tokens/", None, None, None),
+    (
+        "create kpi",
+        "post",
+        "/api/v1/kpis/",
+        lambda w: {"code": f"k{next(_serial)}", "name": "K", "unit": "count", "direction": "higher"},
+        None,
+        None,
+    ),
+]
+
+
+@pytest.mark.parametrize("scope", Scope.values)
+@pytest.mark.parametrize(
+    ("name", "method", "url", "body", "opening_scope", "allowed"),
+    TOKEN_CASES,
+    ids=[c[0] for c in TOKEN_CASES],
+)
+def test_a_token_can_do_only_what_its_scope_names(
+    world, admin, scope, name, method, url, body, opening_scope, allowed
+):
+    _, secret = token_create(actor=admin, name="matrix", scopes=[scope])
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {secret}")
+    data = body(world) if body else None
+
+    response = getattr(client, method)(url.format(w=world), data, format="json")
+
+    expected = allowed if scope == opening_scope else 403
+    assert response.status_code == expected, (scope, name, response.json())
+
+
+@pytest.mark.parametrize("scope", Scope.values)
+def test_any_token_may_ask_who_it_is(admin, scope, db):
+    _, secret = token_create(actor=admin, name="me", scopes=[scope])
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {secret}")
+
+    assert client.get("/api/v1/users/me/").status_code == 200
+
+
+def test_a_token_is_limited_by_its_owners_role_too(token_api, viewer, initiative):
+    """Every scope does not make a viewer an editor."""
+    client = token_api(viewer, *Scope.values)
+
+    response = client.patch(f"/api/v1/initiatives/{initiative.pk}/", {"title": "Renamed"}, format="json")
+
+    assert response.status_code == 403
+
+
+def test_nobody_outside_the_team_reads_its_private_lines(api, world, other_lead, lead):
+    outsider = api(other_lead)
+    insider = api(lead)
+
+    for url in [
+        "/api/v1/milestones/",
+        "/api/v1/benefits/",
+        "/api/v1/targets/",
+        "/api/v1/status-updates/",
+        "/api/v1/costs/",
+        "/api/v1/initiatives/",
+    ]:
+        assert outsider.get(url).json()["results"] == [], url
+    assert insider.get("/api/v1/benefits/").json()["results"] != []
+    assert outsider.get(f"/api/v1/benefits/{world.benefit_id}/").status_code == 404
+    assert outsider.get(f"/api/v1/milestones/{world.milestone_id}/").status_code == 404
+
+
+def test_an_inactive_owners_token_is_refused(anon, db):
+    user = UserFactory(role=Role.ADMIN)
+    _, secret = token_create(actor=user, name="x", scopes=[Scope.PROGRESS_READ])
+    user.is_active = False
+    user.save()
+    anon.credentials(HTTP_AUTHORIZATION=f"Bearer {secret}")
+
+    assert anon.get("/api/v1/initiatives/").status_code == 401

@@ -1,0 +1,126 @@
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import Membership, Role, Team, User
+from improvement.management.commands.load_demo import MSG_ALREADY_LOADED
+from improvement.management.demo_cases import DEMO_PASSWORD, DEMO_USERS
+from improvement.models import (
+    OPEN_MILESTONE_STATUSES,
+    Benefit,
+    Cost,
+    Initiative,
+    KpiTarget,
+    Milestone,
+    MilestoneStatus,
+    Stage,
+    StageTransition,
+    Status,
+    StatusUpdate,
+)
+from improvement.selectors import initiative_money
+from kpis.models import Measurement
+
+pytestmark = pytest.mark.django_db
+
+COUNTED_MODELS = (
+    User,
+    Team,
+    Membership,
+    Initiative,
+    KpiTarget,
+    Milestone,
+    StageTransition,
+    StatusUpdate,
+    Cost,
+    Benefit,
+    Measurement,
+)
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    # The demo hashes one password per user; the default hasher's cost is not what is tested here.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def load_demo() -> str:
+    out = StringIO()
+    call_command("load_demo", stdout=out)
+    return out.getvalue()
+
+
+def row_counts() -> dict[str, int]:
+    return {model.__name__: model.objects.count() for model in COUNTED_MODELS}
+
+
+def test_demo_walks_initiatives_through_every_pdca_stage_by_passing_the_gates():
+    load_demo()
+
+    active = Initiative.objects.filter(status=Status.ACTIVE)
+    assert set(active.values_list("stage", flat=True)) == set(Stage.values)
+    assert Initiative.objects.filter(status=Status.STANDARDISED).exists()
+    assert Initiative.objects.filter(cycle__gte=2, stage=Stage.PLAN).exists()
+    assert Initiative.objects.values("team").distinct().count() >= 4
+    # Later stages are reached through the gates, never around them.
+    assert StageTransition.objects.exists()
+    assert not StageTransition.objects.filter(gate_passed=False).exists()
+    assert not StageTransition.objects.exclude(override_reason="").exists()
+    for initiative in Initiative.objects.exclude(stage=Stage.PLAN, cycle=1):
+        assert any(
+            Measurement.objects.filter(
+                kpi=target.kpi_id, segment=target.segment, period__gt=initiative.start_date
+            ).exists()
+            for target in initiative.targets.all()
+        ), initiative
+
+
+def test_demo_has_measurements_milestones_money_and_validated_benefits():
+    load_demo()
+
+    assert Measurement.objects.count() > 100
+    assert KpiTarget.objects.exclude(unit_value_per_month=None).exists()
+    assert Milestone.objects.filter(status=MilestoneStatus.DONE).exists()
+    assert Milestone.objects.filter(owner__role=Role.CONTRIBUTOR).exists()
+    assert Cost.objects.exists()
+    assert Benefit.objects.filter(validated=True, validated_by__role=Role.FINANCE).exists()
+    assert Milestone.objects.filter(
+        status__in=OPEN_MILESTONE_STATUSES, due_date__lt=timezone.localdate()
+    ).exists(), "some milestones are overdue"
+    assert KpiTarget.objects.exclude(evaluation="").exists()
+    assert StatusUpdate.objects.values("health").distinct().count() == 3
+
+
+def test_the_consumer_brand_case_pays_back_in_about_four_months():
+    load_demo()
+
+    brand = Initiative.objects.get(title="Answer email and social within two hours")
+    assert initiative_money(initiative=brand).payback_months == pytest.approx(4, abs=0.5)
+
+
+def test_every_role_has_a_demo_user_who_logs_in_with_the_printed_password(client):
+    output = load_demo()
+
+    assert DEMO_PASSWORD in output
+    assert {person.role for person in DEMO_USERS} == set(Role.values)
+    assert User.objects.filter(role=Role.LEAD).values("memberships__team").distinct().count() >= 2
+    for person in DEMO_USERS:
+        assert person.email in output
+        response = client.post(reverse("login"), {"username": person.email, "password": DEMO_PASSWORD})
+        assert response.status_code == 302, person.email
+        assert client.session["_auth_user_id"] == str(User.objects.get(email=person.email).pk)
+        client.logout()
+
+
+def test_running_the_demo_twice_creates_nothing_new_and_prints_the_logins_again():
+    load_demo()
+    before = row_counts()
+
+    output = load_demo()
+
+    assert row_counts() == before
+    assert MSG_ALREADY_LOADED in output
+    assert all(person.email in output for person in DEMO_USERS)
