@@ -27,6 +27,7 @@ from improvement.models import (
     Variant,
     WebhookEventType,
 )
+from improvement.services.webhooks import webhook_event_emit
 from kpis.models import Kpi
 from kpis.stats import power as pw
 from kpis.stats.common import check_alpha, check_power, finite
@@ -325,10 +326,6 @@ def experiment_conclude(
 
 
 def _announce_concluded(*, experiment: Experiment, actor: User) -> None:
-    # Imported at call time: webhooks → tasks → notifications → webhooks is a cycle that only
-    # resolves when notifications is imported first, and admin autodiscovery may import us first.
-    from improvement.services.webhooks import webhook_event_emit
-
     initiative = experiment.initiative
     results = selectors.experiment_results(experiment=experiment)
     webhook_event_emit(
