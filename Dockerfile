@@ -15,7 +15,7 @@ COPY common ./common
 COPY accounts ./accounts
 COPY kpis ./kpis
 COPY improvement ./improvement
-RUN pip install .
+RUN pip install '.[sentry]'
 
 COPY manage.py ./
 COPY templates ./templates
