@@ -87,7 +87,12 @@ def irr(flows: Sequence[float]) -> tuple[float | None, float | None]:
     values = np.asarray(flows, dtype=float)
     if not (values < 0).any() or not (values > 0).any():
         return None, None
-    monthly = float(npf.irr(values))
+    try:
+        monthly = float(npf.irr(values))
+    except np.linalg.LinAlgError:
+        # Flows of wildly different magnitudes (a denormal next to a real amount) overflow the
+        # polynomial's companion matrix: no rate can be computed.
+        return None, None
     if not math.isfinite(monthly):
         return None, None
     try:

@@ -118,6 +118,13 @@ def test_irr_is_undefined_when_the_flows_never_change_sign():
     assert summary.irr_annual is None
 
 
+def test_irr_is_undefined_when_the_root_finder_overflows():
+    # Found by hypothesis: a denormal cost beside a real benefit overflows numpy's companion matrix.
+    summary = _summary(0, [0] * 11 + [1.1125369292536007e-308], [0] * 10 + [2, 0])
+    assert summary.irr_monthly is None
+    assert summary.irr_annual is None
+
+
 def test_a_short_series_is_padded_to_the_horizon():
     summary = _summary(100, [10], [50], horizon=12)
     assert len(summary.cash_flows) == 13
