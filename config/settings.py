@@ -304,6 +304,8 @@ LOGGING = {
         # The access line comes from common.logging; Django's own runserver line would repeat it.
         "pdca.request": {"level": env("ACCESS_LOG_LEVEL", "INFO" if PRODUCTION else "WARNING")},
         "django.server": {"level": "WARNING"},
+        # In-process tasks would log a line per task run into the page's own request log.
+        "celery.app.trace": {"level": "INFO" if CELERY_BROKER_URL else "WARNING"},
     },
 }
 
