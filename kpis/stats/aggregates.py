@@ -6,6 +6,7 @@ folded into the same totals chunk by chunk, so a million rows never become a mil
 """
 
 import math
+import sys
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 
@@ -28,6 +29,9 @@ MSG_TOO_MANY_VARIANTS = "More than {limit} distinct variants in the observations
 # Totals summed in floating point can put sum_squares a hair under sum²/users when every value is
 # equal; a relative shortfall this small is rounding, anything larger is inconsistent input.
 SUM_SQUARES_REL_TOLERANCE = 1e-8
+# Squares of values below ~1e-154 underflow to (near) zero; a shortfall under the smallest normal
+# double is that underflow, not inconsistent input.
+SUM_SQUARES_ABS_TOLERANCE = sys.float_info.min
 # Variants are found by one vectorised comparison each, which is fast for the handful an experiment
 # has; a label column with more distinct values than this is not a variant column.
 MAX_VARIANTS = 50
@@ -80,7 +84,8 @@ class MeanAggregate:
         if users == 0 and (total != 0 or squares != 0):
             raise ValueError(MSG_EMPTY_WITH_TOTALS)
         # Cauchy–Schwarz: sum² ≤ users × sum_squares, i.e. a variance that is not negative.
-        if users and total * total - users * squares > SUM_SQUARES_REL_TOLERANCE * total * total:
+        shortfall = total * total - users * squares
+        if users and shortfall > SUM_SQUARES_REL_TOLERANCE * total * total + SUM_SQUARES_ABS_TOLERANCE:
             raise ValueError(MSG_SUM_SQUARES_TOO_SMALL.format(sum_squares=squares, sum=total, users=users))
         if squares < 0:
             raise ValueError(MSG_SUM_SQUARES_TOO_SMALL.format(sum_squares=squares, sum=total, users=users))

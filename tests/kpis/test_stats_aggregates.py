@@ -180,3 +180,9 @@ def test_summary_mean_and_sd_from_totals_match_numpy_on_the_raw_values(values):
     # Totals lose the digits of a tiny spread around a large mean: compare on the scale of the values.
     scale = max(1.0, max(abs(v) for v in values))
     assert summary.sd == pytest.approx(np.std(values, ddof=1), rel=1e-6, abs=1e-6 * scale)
+
+
+def test_squares_that_underflow_to_zero_are_not_called_inconsistent():
+    # 2e-162² is below the smallest double: the summed squares are 0, and that is no contradiction.
+    data = ag.MeanAggregate(users=1, sum=2e-162, sum_squares=0.0)
+    assert data.sum_squares == 0.0
