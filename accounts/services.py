@@ -21,6 +21,7 @@ MSG_UNKNOWN_SCOPE = "Unknown scope: {scope}. Valid scopes: {valid}."
 MSG_NO_SCOPES = "A token needs at least one scope."
 MSG_EXPIRY_PAST = "The expiry must be in the future."
 MSG_TOKEN_NOT_YOURS = "You can only manage your own tokens."
+MSG_TEAM_NAME_NO_SLUG = "A team name needs at least one letter or digit (a–z, 0–9)."
 
 
 def _require_admin(actor: User) -> None:
@@ -53,13 +54,21 @@ def user_create(
     )
 
 
+def _team_slug(name: str) -> str:
+    """The team's unique address part; a name of symbols only (",", "!!") would give none."""
+    slug = slugify(name)
+    if not slug:
+        raise ValidationError({"name": MSG_TEAM_NAME_NO_SLUG})
+    return slug
+
+
 def team_create(*, actor: User | None, name: str, description: str = "") -> Team:
     if actor is not None:
         _require_admin(actor)
     name = name.strip()
     if not name:
         raise ValidationError({"name": "A team needs a name."})
-    slug = slugify(name)
+    slug = _team_slug(name)
     if Team.objects.filter(slug=slug).exists():
         raise ValidationError({"name": "A team with this name already exists."})
     return Team.objects.create(name=name, slug=slug, description=description)
@@ -73,9 +82,10 @@ def team_update(*, actor: User, team: Team, name: str | None = None, description
         name = name.strip()
         if not name:
             raise ValidationError({"name": "A team needs a name."})
-        if Team.objects.filter(slug=slugify(name)).exclude(pk=team.pk).exists():
+        slug = _team_slug(name)
+        if Team.objects.filter(slug=slug).exclude(pk=team.pk).exists():
             raise ValidationError({"name": "A team with this name already exists."})
-        team.name, team.slug = name, slugify(name)
+        team.name, team.slug = name, slug
         fields += ["name", "slug"]
     if description is not None:
         team.description = description

@@ -351,6 +351,11 @@ REST_FRAMEWORK.update(
         "DEFAULT_THROTTLE_CLASSES": ["common.api.throttling.CallerRateThrottle"],
         "DEFAULT_THROTTLE_RATES": {"caller": API_THROTTLE_RATE},
         "DATETIME_FORMAT": "iso-8601",
+        # DRF's JSON written by orjson (common/api/renderers.py): same bytes, a fraction of the time.
+        "DEFAULT_RENDERER_CLASSES": [
+            "common.api.renderers.ApiJSONRenderer",
+            "rest_framework.renderers.BrowsableAPIRenderer",
+        ],
     }
 )
 SPECTACULAR_SETTINGS.update(

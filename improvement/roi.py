@@ -103,6 +103,19 @@ def irr(flows: Sequence[float]) -> tuple[float | None, float | None]:
     return monthly, annual
 
 
+def step_lines(rows: Sequence[int], starts: Sequence[int], amounts: Sequence[float], *, n: int, horizon: int):
+    """Month-by-month amounts of ``n`` rows (an array n × horizon) from lines that recur.
+
+    Line k adds ``amounts[k]`` to row ``rows[k]`` in every month from its 1-based start month (a
+    start below 1 counts from month 1) to the horizon: a step, so the rows are the running sums of
+    each month's new amounts.
+    """
+    steps = np.zeros((n, horizon + 1))
+    columns = np.clip(np.asarray(starts, dtype=int) - 1, 0, horizon)
+    np.add.at(steps, (np.asarray(rows, dtype=int), columns), np.asarray(amounts, dtype=float))
+    return np.cumsum(steps, axis=1)[:, :horizon]
+
+
 def summarise(
     *,
     one_time_costs: float,

@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 from django.db import transaction
 
-from kpis.models import AlertLevel, AlertRule, Kpi, KpiAlert, KpiKind
+from kpis.models import AlertLevel, AlertRule, Kpi, KpiAlert, KpiKind, Measurement
 from kpis.selectors import kpi_series
 
 AlertListener = Callable[[KpiAlert], None]
@@ -69,7 +69,8 @@ def kpi_alerts_evaluate(*, kpi: Kpi, segment: str, periods: list[dt.date]) -> li
     if not periods or not kpi_is_watched(kpi):
         return []
     wanted = set(periods)
-    series = kpi_series(kpi=kpi, segment=segment, end=max(periods))
+    start = _baseline_start(kpi=kpi, segment=segment, first=min(periods))
+    series = kpi_series(kpi=kpi, segment=segment, start=start, end=max(periods))
     new: list[KpiAlert] = []
     previous: float | None = None
     for period, value in series:
@@ -92,6 +93,22 @@ def kpi_alerts_evaluate(*, kpi: Kpi, segment: str, periods: list[dt.date]) -> li
         for listener in _listeners:
             listener(alert)
     return new
+
+
+def _baseline_start(*, kpi: Kpi, segment: str, first: dt.date) -> dt.date | None:
+    """The oldest period the evaluation reads: ``SPC_BASELINE_POINTS`` measured periods before ``first``.
+
+    The threshold rule needs the period before each new one and the control chart the baseline
+    before the first: years of daily values before that change nothing, and reading them made
+    every ingest of a long series slow. None: the series is shorter, read it all.
+    """
+    earlier = (
+        Measurement.objects.filter(kpi=kpi, segment=segment, period__lt=first)
+        .order_by("-period")
+        .values_list("period", flat=True)
+        .distinct()
+    )
+    return next(iter(earlier[SPC_BASELINE_POINTS - 1 : SPC_BASELINE_POINTS]), None)
 
 
 def _spc_alerts(

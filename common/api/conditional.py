@@ -1,23 +1,39 @@
 """Conditional requests: ETag on reads (If-None-Match → 304) and If-Match on updates (→ 412).
 
 The ETag is a digest of the representation the client would receive, so it changes exactly when
-what the client sees changes — for lists too (any row, the count or the page links).
+what the client sees changes — for lists too (any row, the count or the page links). It is taken
+from the rendered bytes of the answer, so the payload is serialised once, not once for the tag and
+again for the body; ``etag_for`` renders data the same way for If-Match.
 """
 
 import hashlib
-import json
 
-from django.core.serializers.json import DjangoJSONEncoder
 from django.utils.http import parse_etags
 from rest_framework import status
 from rest_framework.response import Response
 
 from common.api.errors import PreconditionFailed
+from common.api.renderers import ApiJSONRenderer, render_json
+
+
+def _digest(content: bytes) -> str:
+    return '"' + hashlib.sha256(content).hexdigest()[:40] + '"'
 
 
 def etag_for(data) -> str:
-    payload = json.dumps(data, cls=DjangoJSONEncoder, sort_keys=True, separators=(",", ":"))
-    return '"' + hashlib.sha256(payload.encode()).hexdigest()[:40] + '"'
+    return _digest(render_json(data))
+
+
+def _etag_of(response: Response) -> str:
+    renderer = response.accepted_renderer
+    compact = isinstance(renderer, ApiJSONRenderer) and (
+        renderer.get_indent(response.accepted_media_type, response.renderer_context) is None
+    )
+    if not compact:
+        # Browsable API or pretty-printed JSON: tag the compact JSON of the same data.
+        return etag_for(response.data)
+    response.render()  # Once: Django's handler will not render it again.
+    return _digest(response.content)
 
 
 def _matches(header: str, etag: str) -> bool:
@@ -37,24 +53,23 @@ class ConditionalMixin:
     """Adds ETag to successful GET answers and answers 304 when If-None-Match already has it."""
 
     def finalize_response(self, request, response, *args, **kwargs):
-        if (
-            request.method in ("GET", "HEAD")
-            and response.status_code == status.HTTP_200_OK
-            and isinstance(response, Response)
-            and response.data is not None
-        ):
-            etag = etag_for(response.data)
+        response = super().finalize_response(request, response, *args, **kwargs)
+        if not isinstance(response, Response) or response.data is None:
+            return response
+        if request.method in ("GET", "HEAD") and response.status_code == status.HTTP_200_OK:
+            etag = _etag_of(response)
             header = request.headers.get("If-None-Match")
             if header and _matches(header, etag):
-                response = Response(status=status.HTTP_304_NOT_MODIFIED)
+                response = super().finalize_response(
+                    request, Response(status=status.HTTP_304_NOT_MODIFIED), *args, **kwargs
+                )
             response["ETag"] = etag
         elif (
             request.method in ("PUT", "PATCH", "POST")
             and response.status_code in (status.HTTP_200_OK, status.HTTP_201_CREATED)
-            and isinstance(response, Response)
             and isinstance(response.data, dict)
             and "id" in response.data
         ):
             # The answer to a write is the new representation: its ETag is what If-Match needs next.
-            response["ETag"] = etag_for(response.data)
-        return super().finalize_response(request, response, *args, **kwargs)
+            response["ETag"] = _etag_of(response)
+        return response

@@ -43,6 +43,12 @@ def _digest(*parts: str) -> str:
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
 
 
+def _replay(stored: dict, body: str) -> Response:
+    if stored["body"] != body:
+        raise KeyReused()
+    return Response(stored["data"], status=stored["status"], headers={REPLAY_HEADER: "true"})
+
+
 def idempotent(view_method):
     """Decorate a viewset action that creates something."""
 
@@ -57,13 +63,15 @@ def idempotent(view_method):
         body = _digest(json.dumps(request.data, cls=DjangoJSONEncoder, sort_keys=True))
         stored = cache.get(store_key)
         if stored is not None:
-            if stored["body"] != body:
-                raise KeyReused()
-            return Response(stored["data"], status=stored["status"], headers={REPLAY_HEADER: "true"})
+            return _replay(stored, body)
         lock = store_key + ":lock"
         if not cache.add(lock, 1, timeout=IN_FLIGHT_SECONDS):
             raise InFlight()
         try:
+            # The first attempt may have stored its answer and freed the lock since the look-up.
+            stored = cache.get(store_key)
+            if stored is not None:
+                return _replay(stored, body)
             response = view_method(self, request, *args, **kwargs)
             if status.is_success(response.status_code):
                 cache.set(

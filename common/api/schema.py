@@ -37,7 +37,7 @@ def _error(description: str) -> OpenApiResponse:
 
 
 ERRORS = {
-    "400": _error("Bad input; nothing was written."),
+    "400": _error("Bad input (body, filters or query parameters); nothing was written."),
     "401": _error("Missing, unknown, expired or revoked credentials."),
     "403": _error("The caller's role or token scopes do not allow this."),
     "404": _error("No such object, or the caller cannot see it."),
@@ -52,11 +52,12 @@ class ApiAutoSchema(AutoSchema):
 
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)
-        codes = ["401", "403", "429"]
+        # 400 everywhere: reads refuse bad filters and query parameters too.
+        codes = ["400", "401", "403", "429"]
         if self.method != "GET" or self._is_detail():
             codes.append("404")
         if self.method in ("POST", "PUT", "PATCH"):
-            codes += ["400", "409"]
+            codes.append("409")
         if self.method in ("PUT", "PATCH"):
             codes.append("412")
         if self.method == "GET":

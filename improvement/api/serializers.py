@@ -1,5 +1,6 @@
 """Input serializers describe shape only (the services judge); output serializers are read-only."""
 
+from django.db.models import BigIntegerField
 from django.utils import timezone
 from rest_framework import serializers
 
@@ -32,6 +33,9 @@ from improvement.selectors import initiative_list, target_progress
 from kpis.models import Direction, Kpi, Unit
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
+# An id given as a plain number (not a related field) must fit a key before it reaches a query:
+# a foreign-key lookup passes it to the database unchecked, and SQLite cannot bind beyond 64 bits.
+ID_RANGE = {"min_value": 1, "max_value": BigIntegerField.MAX_BIGINT}
 
 
 # --- references to other objects in input: only what the caller can see resolves -----------------
@@ -271,7 +275,7 @@ class PortfolioSummarySerializer(serializers.Serializer):
 
 
 class PortfolioQuerySerializer(serializers.Serializer):
-    team = serializers.IntegerField(required=False, help_text="Only this team's initiatives.")
+    team = serializers.IntegerField(**ID_RANGE, required=False, help_text="Only this team's initiatives.")
     category = serializers.ChoiceField(choices=Category.choices, required=False)
 
 

@@ -1,11 +1,12 @@
 """Improvement endpoints: parse input, read through a user-scoped selector, call one service."""
 
+from django.db.models import Prefetch
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from accounts.models import Scope
+from accounts.models import Scope, User
 from common.api.conditional import check_if_match
 from common.api.idempotency import idempotent
 from common.api.pagination import StreamCursorPagination
@@ -35,7 +36,8 @@ class InitiativeViewSet(ReadViewSet):
 
     def select(self, *, user, include_archived):
         qs = selectors.initiative_list(user=user, include_archived=include_archived)
-        return qs.prefetch_related("members")
+        # The answer lists the members' ids only: no full user rows for them.
+        return qs.prefetch_related(Prefetch("members", queryset=User.objects.only("pk")))
 
     @extend_schema(request=s.InitiativeInputSerializer, responses={201: s.InitiativeSerializer})
     @idempotent

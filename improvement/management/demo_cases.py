@@ -15,7 +15,9 @@ from improvement.models import (
     Category,
     CostKind,
     Decision,
+    ExperimentDecision,
     Health,
+    MetricType,
     MilestoneStatus,
     Stage,
 )
@@ -115,6 +117,35 @@ class NextCycleSpec:
 
 
 @dataclass(frozen=True)
+class VariantSpec:
+    key: str
+    name: str
+    users: int
+    # A proportion's conversions, or a mean's average and standard deviation per user.
+    conversions: int = 0
+    mean: float = 0.0
+    sd: float = 0.0
+    weight: float = 1.0
+    is_control: bool = False
+
+
+@dataclass(frozen=True)
+class ExperimentSpec:
+    """An A/B test run while the initiative is in Do; its totals arrive as per-variant aggregates."""
+
+    name: str
+    hypothesis: str
+    kpi: str
+    metric_type: str
+    variants: tuple[VariantSpec, ...]
+    mde: float
+    guardrails: tuple[str, ...] = ()
+    # Concluded with this decision; "" leaves the experiment running.
+    decision: str = ""
+    decision_note: str = ""
+
+
+@dataclass(frozen=True)
 class InitiativeSpec:
     title: str
     team: str
@@ -150,6 +181,7 @@ class InitiativeSpec:
     next_cycle: NextCycleSpec | None = None
     costs: tuple[CostSpec, ...] = ()
     benefits: tuple[BenefitSpec, ...] = ()
+    experiments: tuple[ExperimentSpec, ...] = ()
     # Demo user keys; a contributor who is a member records the measurements after the start.
     members: tuple[str, ...] = ("contributor",)
 
@@ -193,6 +225,28 @@ INITIATIVES = (
             _done("Callback offer when the phone wait passes 60 s", 70, "contributor"),
             _done("Weekly first-response review in the team huddle", 90),
             _done("Write the chat response standard into the playbook", 120),
+        ),
+        experiments=(
+            ExperimentSpec(
+                name="Greeting bot on chat",
+                hypothesis=(
+                    "Greeting every chat with the bot, which asks for the order number and the topic before "
+                    "an agent joins, lets agents resolve more chats at first contact."
+                ),
+                kpi="fcr_rate",
+                metric_type=MetricType.PROPORTION,
+                mde=0.03,
+                guardrails=("csat",),
+                variants=(
+                    VariantSpec("control", "Agent greets", 8012, conversions=5609, is_control=True),
+                    VariantSpec("greeting-bot", "Greeting bot", 7988, conversions=5783),
+                ),
+                decision=ExperimentDecision.SHIP,
+                decision_note=(
+                    "First-contact resolution 72.4% with the bot against 70.0% (+3.4% relative, p < 0.01); "
+                    "CSAT unchanged. The bot greets every chat from now on."
+                ),
+            ),
         ),
         decision=Decision.STANDARDISE,
         decision_note=(
@@ -499,6 +553,33 @@ INITIATIVES = (
             MilestoneSpec("Post-trip survey redesign", 150),
         ),
         members=("viewer",),
+        experiments=(
+            ExperimentSpec(
+                name="Pre-departure messages",
+                hypothesis=(
+                    "An itinerary message after booking raises satisfaction; adding reminders 7 days and "
+                    "24 hours before departure raises it further. Half the bookings keep the plain "
+                    "confirmation as the control."
+                ),
+                kpi="satisfaction_score",
+                metric_type=MetricType.MEAN,
+                mde=0.03,
+                guardrails=("conversation_volume",),
+                variants=(
+                    VariantSpec(
+                        "confirmation",
+                        "Plain confirmation",
+                        3020,
+                        mean=3.82,
+                        sd=1.05,
+                        weight=2,
+                        is_control=True,
+                    ),
+                    VariantSpec("itinerary", "Itinerary message", 1492, mean=4.05, sd=1.0),
+                    VariantSpec("itinerary-reminders", "Itinerary and reminders", 1508, mean=3.86, sd=1.08),
+                ),
+            ),
+        ),
         costs=(
             CostSpec(CostKind.ONE_TIME, "Post-booking message journey", "12000"),
             CostSpec(CostKind.RECURRING, "Messaging volume", "500"),

@@ -15,7 +15,7 @@ from typing import IO, Any
 import numpy as np
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import BigIntegerField, Q
 
 from accounts.models import User
 from common.errors import Conflict, PermissionDenied
@@ -29,12 +29,15 @@ from kpis.stats.common import finite
 MAX_JSON_OBSERVATIONS = 100_000
 CSV_CHUNK_ROWS = 250_000
 MAX_DATA_ROWS = 10_000
+# Counts are stored in 64-bit columns; a bigger one must be refused here, not fail in the INSERT.
+MAX_COUNT = BigIntegerField.MAX_BIGINT
 MODE_REPLACE = "replace"
 MODE_ADD = "add"
 INGEST_MODES = (MODE_REPLACE, MODE_ADD)
 MSG_CANNOT_PUSH = "You cannot send data to this experiment."
 MSG_DATA_STATUS = "Data are accepted while the experiment runs or after it stopped; this one is {status}."
 MSG_NO_ROWS = "Send at least one row."
+MSG_COUNT_TOO_BIG = "{field} must be at most {limit}."
 MSG_TOO_MANY_ROWS = "Send at most {limit} rows at once."
 MSG_UNKNOWN_VARIANT = "Unknown variant {key!r}; this experiment has {keys}."
 MSG_REQUIRED = "This field is required for a {metric}."
@@ -123,6 +126,8 @@ def _clean_data_row(
         try:
             if field in ("users", "conversions"):
                 values[field] = agg.whole_count(row[field], name=field)
+                if values[field] > MAX_COUNT:
+                    raise ValueError(MSG_COUNT_TOO_BIG.format(field=field, limit=MAX_COUNT))
             else:
                 values[field] = finite(row[field], name=field)
         except ValueError as exc:

@@ -1,5 +1,6 @@
 """What every page of the site shares: login, refusals as 403/404, service errors onto forms."""
 
+import re
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
@@ -17,6 +18,8 @@ from improvement.models import Initiative
 from improvement.selectors import initiative_get
 
 MSG_NOT_FOUND = "No such initiative, or you cannot see it."
+# A service's per-row error key: ``variants[2].weight``, ``rows[0].conversions``.
+ROW_ERROR = re.compile(r"(?P<group>\w+)\[(?P<index>\d+)\]\.(?P<field>\w+)")
 
 
 def site_view(view: Callable) -> Callable:
@@ -53,6 +56,27 @@ def add_service_errors(form, exc: ValidationError) -> None:
         for error in error_list:
             for message in error.messages:
                 form.add_error(field if visible else None, message)
+
+
+def rows_onto_forms(exc: ValidationError, group: str, forms: list) -> tuple[dict, list[str]]:
+    """Put ``group[i].field`` errors on ``forms[i]``; return the other errors and the group's own."""
+    if not hasattr(exc, "error_dict"):
+        return {}, list(exc.messages)
+    rest: dict = {}
+    own: list[str] = []
+    for key, error_list in exc.error_dict.items():
+        match = ROW_ERROR.fullmatch(key)
+        if match and match["group"] == group and int(match["index"]) < len(forms):
+            row = forms[int(match["index"])]
+            if match["field"] in row.fields:
+                row.add_error(match["field"], error_list)
+            else:
+                own += [message for error in error_list for message in error.messages]
+        elif key == group:
+            own += [message for error in error_list for message in error.messages]
+        else:
+            rest[key] = error_list
+    return rest, own
 
 
 def submit(form, service: Callable, **kwargs) -> tuple[bool, Any]:

@@ -3,7 +3,9 @@
 import csv
 from collections import Counter
 
-from django.http import HttpResponse
+from django.core.paginator import Paginator
+from django.db.models import Count, QuerySet
+from django.http import HttpResponse, QueryDict
 from django.shortcuts import render
 from django.utils import timezone
 
@@ -13,7 +15,13 @@ from improvement.forms import DashboardFilterForm, Period
 from improvement.models import STAGE_ORDER, Health, Initiative, Status
 from improvement.selectors import initiatives_money, portfolio_money, target_progress
 from improvement.views.common import site_view
-from improvement.views.queries import portfolio_initiatives, targets_of
+from improvement.views.queries import (
+    at_risk_first,
+    portfolio_initiatives,
+    portfolio_query,
+    target_progress_of,
+    targets_of,
+)
 
 # Spreadsheets run a cell starting with one of these as a formula (CSV injection).
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -40,6 +48,9 @@ CSV_HEADER = [
     "NPV",
 ]
 MONEY_DECIMALS = 2
+# The at-risk and KPI tables show this many rows, the worst first, with a link to all of them.
+TOP_ROWS = 10
+TARGETS_PER_PAGE = 50
 
 
 class KpiState:
@@ -65,55 +76,80 @@ def neutralise(cell):
     return cell
 
 
-def _filtered(request) -> tuple[DashboardFilterForm, list[Initiative]]:
+def _filters(request) -> tuple[DashboardFilterForm, dict]:
     form = DashboardFilterForm(request.GET or None, teams=team_list(user=request.user))
     filters = form.cleaned_data if form.is_valid() else {}
-    initiatives = portfolio_initiatives(
-        user=request.user,
-        team=filters.get("team"),
-        category=filters.get("category", ""),
-        started_from=Period.start(filters.get("period", ""), today=timezone.localdate()),
-    )
-    return form, initiatives
+    return form, {
+        "user": request.user,
+        "team": filters.get("team"),
+        "category": filters.get("category", ""),
+        "started_from": Period.start(filters.get("period", ""), today=timezone.localdate()),
+    }
 
 
-def _at_risk(initiatives: list[Initiative]) -> list[Initiative]:
-    severity = {Health.OFF_TRACK: 0, Health.AT_RISK: 1, Health.ON_TRACK: 2}
-    flagged = [
-        i
-        for i in initiatives
-        if i.status == Status.ACTIVE and (i.health != Health.ON_TRACK or i.milestones_overdue)
-    ]
-    return sorted(flagged, key=lambda i: (severity[i.health], -i.milestones_overdue, i.code))
+def _counts(initiatives: QuerySet[Initiative], field: str) -> Counter:
+    return Counter(dict(initiatives.order_by().values_list(field).annotate(n=Count("pk"))))
 
 
 @site_view
 def dashboard(request):
-    form, initiatives = _filtered(request)
-    active = [i for i in initiatives if i.status == Status.ACTIVE]
-    money = portfolio_money(initiatives=initiatives)
-    stage_counts = Counter(i.stage for i in active)
-    health_counts = Counter(i.health for i in active)
+    """The whole portfolio in figures; the at-risk and KPI tables show the worst rows first.
+
+    Counts and money cover every initiative, computed in SQL and on plain rows; the two tables show
+    the ``TOP_ROWS`` most relevant rows with a link to all of them (a paginated list), so the page
+    does not grow with the organisation.
+    """
+    form, filters = _filters(request)
+    portfolio = portfolio_query(**filters)
+    active = portfolio.filter(status=Status.ACTIVE)
+    money = portfolio_money(initiatives=portfolio)
+    stage_counts, health_counts = _counts(active, "stage"), _counts(active, "health")
     funnel = [(stage.label, stage_counts.get(stage, 0)) for stage in STAGE_ORDER]
     health = [(value, label, health_counts.get(value, 0)) for value, label in Health.choices]
-    progress_rows = [target_progress(t) for t in targets_of(initiative_ids=[i.pk for i in active])]
-    states = Counter(kpi_state(row.progress) for row in progress_rows)
+    targets = target_progress_of(initiatives=active)
+    states = Counter(kpi_state(value) for _, value in targets)
+    shown_targets = Paginator(targets, TARGETS_PER_PAGE if "targets_page" in request.GET else TOP_ROWS)
+    targets_page = shown_targets.get_page(request.GET.get("targets_page"))
+    at_risk = at_risk_first(portfolio)
+    query = request.GET.copy()
+    query.pop("targets_page", None)
     context = {
         "form": form,
-        "query": request.GET.urlencode(),
-        "initiative_count": len(initiatives),
-        "active_count": len(active),
+        "query": query.urlencode(),
+        "initiative_count": portfolio.count(),
+        "active_count": sum(stage_counts.values()),
         "money": money,
         "funnel": funnel,
         "health": health,
         "kpi_states": [(key, label, states.get(key, 0)) for key, label in KpiState.LABELS.items()],
-        "kpi_rows": sorted(progress_rows, key=lambda r: (r.target.initiative.code, r.target.kpi.name)),
-        "at_risk": _at_risk(initiatives),
+        "kpi_rows": _progress_rows([pk for pk, _ in targets_page.object_list]),
+        "kpi_page": targets_page,
+        "kpi_total": len(targets),
+        "at_risk": list(at_risk[:TOP_ROWS]),
+        "at_risk_total": at_risk.count(),
+        "at_risk_query": _at_risk_query(filters),
         "money_chart": charts.money_chart(money=money),
         "funnel_chart": charts.stage_funnel(funnel),
         "health_chart": charts.health_chart(health),
     }
     return render(request, "improvement/dashboard.html", context)
+
+
+def _progress_rows(target_ids: list[int]):
+    """The progress of these targets, in the order given (the worst first)."""
+    by_id = {t.pk: t for t in targets_of(initiative_ids=None, target_ids=target_ids)}
+    return [target_progress(by_id[pk]) for pk in target_ids if pk in by_id]
+
+
+def _at_risk_query(filters: dict) -> str:
+    """The initiative list's filter for the whole at-risk list (the filters the list page knows)."""
+    query = QueryDict(mutable=True)
+    query["at_risk"] = "on"
+    if filters["team"] is not None:
+        query["team"] = filters["team"].pk
+    if filters["category"]:
+        query["category"] = filters["category"]
+    return query.urlencode()
 
 
 def _round(value: float | None):
@@ -122,7 +158,8 @@ def _round(value: float | None):
 
 @site_view
 def dashboard_csv(request):
-    _, initiatives = _filtered(request)
+    _, filters = _filters(request)
+    initiatives = portfolio_initiatives(**filters)
     money = initiatives_money(initiatives=initiatives)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     filename = CSV_FILENAME.format(date=timezone.localdate().isoformat())

@@ -1,30 +1,44 @@
-"""The experiment page (results, interval chart, SRM, planner) and its status buttons."""
+"""The experiment page (results, interval chart, SRM, planner, data entry) and its buttons."""
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from common import errors
 from improvement import charts, policies, selectors
-from improvement.forms import ExperimentConcludeForm, SampleSizeForm
-from improvement.models import Experiment, ExperimentStatus
+from improvement.forms import (
+    ExperimentConcludeForm,
+    ObservationsUploadForm,
+    SampleSizeForm,
+    VariantDataForm,
+)
+from improvement.models import Experiment, ExperimentStatus, Variant
 from improvement.selectors import experiment_get
-from improvement.services import experiments
-from improvement.views.common import act, site_view, submit
+from improvement.services import experiment_data, experiments
+from improvement.views.common import act, add_service_errors, rows_onto_forms, site_view, submit
 
 MSG_NOT_FOUND = "No such experiment, or you cannot see it."
 MSG_STARTED = "The experiment is running."
 MSG_STOPPED = "The experiment is stopped."
 MSG_CONCLUDED = "The experiment is concluded: {decision}."
+MSG_DATA_SAVED = "Totals saved for {variants}."
+MSG_UPLOADED = "{observations} observations folded into the totals of {variants}."
 PLANNER_FIELDS = ("metric_type", "baseline", "sd", "mde", "mde_type", "alpha", "power", "daily_users")
 
 
-def _experiment_or_404(request, pk: int) -> Experiment:
+def experiment_or_404(request, pk: int) -> Experiment:
     try:
         return experiment_get(user=request.user, pk=pk)
     except Experiment.DoesNotExist as exc:
         raise Http404(MSG_NOT_FOUND) from exc
+
+
+def _rounded(value: float | None) -> float | None:
+    """Four significant digits: a planner input, not a float's full repr."""
+    return None if value is None else float(f"{value:.4g}")
 
 
 def _planner(request, experiment: Experiment, results: dict | None) -> tuple[SampleSizeForm, dict | None]:
@@ -43,8 +57,8 @@ def _planner(request, experiment: Experiment, results: dict | None) -> tuple[Sam
         "mde_type": experiment.mde_type,
         "alpha": experiment.alpha,
         "power": experiment.power,
-        "baseline": control.get("mean"),
-        "sd": control.get("sd") if experiment.metric_type == "mean" else None,
+        "baseline": _rounded(control.get("mean")),
+        "sd": _rounded(control.get("sd")) if experiment.metric_type == "mean" else None,
     }
     return SampleSizeForm(initial=initial), None
 
@@ -104,14 +118,55 @@ def _chart(experiment: Experiment, results: dict | None) -> dict | None:
     return charts.experiment_interval_chart(comparisons=named, alpha=experiment.alpha)
 
 
-@site_view
-def experiment_detail(request, pk: int):
-    experiment = _experiment_or_404(request, pk)
+def _may_push(user, experiment: Experiment) -> bool:
+    return (
+        experiment.archived_at is None
+        and experiment.status in experiments.DATA_STATUSES
+        and policies.can_push_experiment_data(user, experiment.initiative)
+    )
+
+
+def _readable(totals: dict | None) -> dict | None:
+    """Stored sums without float noise in the inputs (6042.6, not 6042.599999999999)."""
+    if totals is None:
+        return None
+    return {
+        name: float(f"{value:.12g}") if isinstance(value, float) else value for name, value in totals.items()
+    }
+
+
+def _data_forms(experiment: Experiment, data=None) -> list[tuple[Variant, VariantDataForm]]:
+    """One totals form per variant, pre-filled with what the variant holds now."""
+    variants = list(experiment.variants.all())
+    totals = {} if data is not None else selectors.variant_totals(variants)
+    return [
+        (
+            variant,
+            VariantDataForm(
+                data,
+                metric=experiment.metric_type,
+                prefix=f"data-{index}",
+                initial=_readable(totals.get(variant.pk)),
+            ),
+        )
+        for index, variant in enumerate(variants)
+    ]
+
+
+def _detail_context(
+    request,
+    experiment: Experiment,
+    *,
+    data_forms: list | None = None,
+    data_errors: list[str] | None = None,
+    upload_form: ObservationsUploadForm | None = None,
+) -> dict:
     results = selectors.experiment_results(experiment=experiment)
     planner, plan = _planner(request, experiment, results)
     can_edit = policies.can_edit(request.user, experiment.initiative)
     live = experiment.archived_at is None
-    context = {
+    can_push = _may_push(request.user, experiment)
+    return {
         "experiment": experiment,
         "initiative": experiment.initiative,
         "results": results,
@@ -122,10 +177,90 @@ def experiment_detail(request, pk: int):
         "plan": plan,
         "can_start": can_edit and live and experiment.status == ExperimentStatus.DRAFT,
         "can_stop": can_edit and live and experiment.status == ExperimentStatus.RUNNING,
+        "can_edit_design": can_edit and live and experiment.status == ExperimentStatus.DRAFT,
         "conclude_form": ExperimentConcludeForm(initial={"version": experiment.version})
         if can_edit and live and experiment.status in experiments.DATA_STATUSES
         else None,
+        "data_forms": (data_forms or _data_forms(experiment)) if can_push else None,
+        "data_errors": data_errors or [],
+        "upload_form": (upload_form or ObservationsUploadForm()) if can_push else None,
     }
+
+
+@site_view
+def experiment_detail(request, pk: int):
+    experiment = experiment_or_404(request, pk)
+    return render(request, "improvement/experiment_detail.html", _detail_context(request, experiment))
+
+
+def _check_can_push(request, experiment: Experiment) -> None:
+    if not policies.can_push_experiment_data(request.user, experiment.initiative):
+        raise PermissionDenied(experiment_data.MSG_CANNOT_PUSH)
+
+
+def _results_url(pk: int) -> str:
+    return reverse("improvement:experiment_detail", args=[pk]) + "#results"
+
+
+@require_POST
+@site_view
+def experiment_data_view(request, pk: int):
+    """Per-variant totals typed in on the page replace what each variant holds."""
+    experiment = experiment_or_404(request, pk)
+    _check_can_push(request, experiment)
+    pairs = _data_forms(experiment, request.POST)
+    forms = [form for _, form in pairs]
+    problems: list[str] = []
+    valid = [form.is_valid() for form in forms]
+    if all(valid):
+        rows = [{"variant": variant.key, **form.cleaned_data} for variant, form in pairs]
+        try:
+            result = experiment_data.experiment_data_replace(
+                actor=request.user, experiment=experiment, rows=rows
+            )
+        except ValidationError as exc:
+            rest, problems = rows_onto_forms(exc, "rows", forms)
+            problems += [
+                message for error_list in rest.values() for e in error_list for message in e.messages
+            ]
+        except errors.Conflict as exc:
+            # The experiment is no longer taking data (concluded meanwhile): the form is gone too.
+            messages.error(request, exc.message)
+            return redirect("improvement:experiment_detail", pk=pk)
+        else:
+            messages.success(request, MSG_DATA_SAVED.format(variants=", ".join(result.variants)))
+            return redirect(_results_url(pk))
+    context = _detail_context(request, experiment, data_forms=pairs, data_errors=problems)
+    return render(request, "improvement/experiment_detail.html", context)
+
+
+@require_POST
+@site_view
+def experiment_upload_view(request, pk: int):
+    """A CSV of raw ``variant,value`` observations, folded into per-variant totals."""
+    experiment = experiment_or_404(request, pk)
+    _check_can_push(request, experiment)
+    form = ObservationsUploadForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            result = experiment_data.experiment_observations_ingest(
+                actor=request.user,
+                experiment=experiment,
+                csv=form.cleaned_data["observations"],
+                mode=form.cleaned_data["mode"],
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        except errors.Conflict as exc:
+            messages.error(request, exc.message)
+            return redirect("improvement:experiment_detail", pk=pk)
+        else:
+            messages.success(
+                request,
+                MSG_UPLOADED.format(observations=result.observations, variants=", ".join(result.variants)),
+            )
+            return redirect(_results_url(pk))
+    context = _detail_context(request, experiment, upload_form=form)
     return render(request, "improvement/experiment_detail.html", context)
 
 
@@ -137,7 +272,7 @@ def _version(request) -> int | None:
 @require_POST
 @site_view
 def experiment_start_view(request, pk: int):
-    experiment = _experiment_or_404(request, pk)
+    experiment = experiment_or_404(request, pk)
     act(
         request,
         experiments.experiment_start,
@@ -152,7 +287,7 @@ def experiment_start_view(request, pk: int):
 @require_POST
 @site_view
 def experiment_stop_view(request, pk: int):
-    experiment = _experiment_or_404(request, pk)
+    experiment = experiment_or_404(request, pk)
     act(
         request,
         experiments.experiment_stop,
@@ -167,7 +302,7 @@ def experiment_stop_view(request, pk: int):
 @require_POST
 @site_view
 def experiment_conclude_view(request, pk: int):
-    experiment = _experiment_or_404(request, pk)
+    experiment = experiment_or_404(request, pk)
     form = ExperimentConcludeForm(request.POST)
     if form.is_valid():
         data = form.cleaned_data

@@ -199,6 +199,8 @@ def detail_context(request, initiative: Initiative, *, status_form: StatusUpdate
         "gate": gate_check(initiative=initiative, to_stage=upcoming) if upcoming else None,
         "kpi_panels": _kpi_panels(targets, cycle_started_on=initiative.cycle_started_on),
         "experiments": initiative_experiments(initiative=initiative),
+        # Experiments start only on active initiatives (the service refuses the rest anyway).
+        "can_add_experiment": editable and moving,
         "milestones": milestones,
         "timeline": build_timeline(
             milestones, start=initiative.cycle_started_on, today=today, by_initiative=False

@@ -7,7 +7,8 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Avg, OuterRef, Q, QuerySet, Subquery
+from django.core.paginator import Page, Paginator
+from django.db.models import Avg, Case, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.utils import timezone
 
 from accounts.models import Team, User
@@ -23,11 +24,19 @@ from improvement.models import (
     Status,
     StatusUpdate,
 )
-from improvement.selectors import initiative_list, initiative_visibility_filter, milestone_list, target_list
+from improvement.progress import progress
+from improvement.selectors import (
+    initiative_list,
+    initiative_visibility_filter,
+    latest_values_of,
+    milestone_list,
+    target_list,
+)
 from kpis.models import Kpi, Measurement
 
 # A lead's update older than this is flagged on "My work".
 STATUS_UPDATE_STALE_DAYS = 14
+ROADMAP_INITIATIVES_PER_PAGE = 25
 HISTORY_LIMIT = 100
 # Fields that change on every write or hold machine detail, not something a person decided.
 HISTORY_HIDDEN_FIELDS = frozenset(
@@ -49,6 +58,7 @@ def initiative_search(
     health: str = "",
     category: str = "",
     lead: User | None = None,
+    at_risk: bool = False,
 ) -> QuerySet[Initiative]:
     qs = initiative_list(user=user)
     if q:
@@ -62,12 +72,15 @@ def initiative_search(
     qs = qs.filter(**{name: value for name, value in filters.items() if value})
     if lead is not None:
         qs = qs.filter(lead=lead)
+    if at_risk:
+        # The dashboard's "show all" of its at-risk list: the same rows in the same order.
+        return at_risk_first(qs)
     return qs.order_by("code")
 
 
-def portfolio_initiatives(
+def portfolio_query(
     *, user: User, team: Team | None = None, category: str = "", started_from: dt.date | None = None
-) -> list[Initiative]:
+) -> QuerySet[Initiative]:
     """The portfolio an executive reads: every initiative except abandoned ones."""
     qs = initiative_list(user=user).exclude(status=Status.ABANDONED)
     if team is not None:
@@ -76,11 +89,62 @@ def portfolio_initiatives(
         qs = qs.filter(category=category)
     if started_from is not None:
         qs = qs.filter(start_date__gte=started_from)
-    return list(qs.order_by("code"))
+    return qs.order_by("code")
 
 
-def targets_of(*, initiative_ids) -> list[KpiTarget]:
-    return list(target_list(initiative_ids=initiative_ids).select_related("initiative", "kpi"))
+def portfolio_initiatives(**filters) -> list[Initiative]:
+    return list(portfolio_query(**filters))
+
+
+def needs_attention() -> Q:
+    """Active initiatives off track or at risk, or with overdue milestones (on ``initiative_list``)."""
+    return Q(status=Status.ACTIVE) & (~Q(health=Health.ON_TRACK) | Q(milestones_overdue__gt=0))
+
+
+def at_risk_first(initiatives: QuerySet[Initiative]) -> QuerySet[Initiative]:
+    """Those needing attention, worst first: off track, at risk, then by overdue milestones."""
+    severity = Case(
+        When(health=Health.OFF_TRACK, then=Value(0)),
+        When(health=Health.AT_RISK, then=Value(1)),
+        default=Value(2),
+    )
+    return initiatives.filter(needs_attention()).order_by(severity, "-milestones_overdue", "code")
+
+
+def target_progress_of(*, initiatives: QuerySet[Initiative]) -> list[tuple[int, float | None]]:
+    """(target id, progress) of every target of ``initiatives``, worst progress first, no data last.
+
+    Plain values and one latest value per (KPI, segment) series: the dashboard counts thousands
+    of targets but shows a page of them.
+    """
+    targets = KpiTarget.objects.active().filter(initiative__in=initiatives.values("pk"))
+    latest = latest_values_of(targets)
+    rows = [
+        (pk, progress(baseline=baseline, target=target, current=latest.get((kpi_id, segment))))
+        for pk, kpi_id, segment, baseline, target in targets.values_list(
+            "pk", "kpi_id", "segment", "baseline_value", "target_value"
+        )
+    ]
+    return sorted(rows, key=lambda row: (row[1] is None, row[1] if row[1] is not None else 0, row[0]))
+
+
+def targets_of(*, initiative_ids, target_ids=None) -> list[KpiTarget]:
+    qs = target_list(initiative_ids=initiative_ids).select_related("initiative", "kpi")
+    if target_ids is not None:
+        qs = qs.filter(pk__in=target_ids)
+    return list(qs)
+
+
+def primary_target_kpi(*, initiative: Initiative) -> Kpi | None:
+    """The KPI of the initiative's first primary target: what a new experiment most likely tests."""
+    target = (
+        KpiTarget.objects.active()
+        .filter(initiative=initiative, is_primary=True)
+        .select_related("kpi")
+        .order_by("id")
+        .first()
+    )
+    return target.kpi if target else None
 
 
 def series_of(*, targets: list[KpiTarget]) -> dict[tuple[int, str], list[tuple[dt.date, float]]]:
@@ -140,9 +204,19 @@ def transitions_of(*, initiative: Initiative) -> list[StageTransition]:
 
 
 def roadmap_milestones(
-    *, user: User, start: dt.date, end: dt.date, team: Team | None = None, owner: User | None = None
-) -> list[Milestone]:
-    """Milestones of active initiatives due in the window, plus open ones already overdue before it."""
+    *,
+    user: User,
+    start: dt.date,
+    end: dt.date,
+    team: Team | None = None,
+    owner: User | None = None,
+    page: str | int | None = None,
+) -> tuple[Page, list[Milestone]]:
+    """Milestones of active initiatives due in the window, plus open ones already overdue before it.
+
+    Paginated by initiative (``ROADMAP_INITIATIVES_PER_PAGE`` by code): the page of initiatives, and the
+    milestones of those only. A whole organisation's window is thousands of rows (bench/).
+    """
     today = timezone.localdate()
     qs = milestone_list(user=user).filter(
         initiative__status=Status.ACTIVE, initiative__archived_at__isnull=True
@@ -154,7 +228,10 @@ def roadmap_milestones(
         qs = qs.filter(initiative__team=team)
     if owner is not None:
         qs = qs.filter(owner=owner)
-    return list(qs.order_by("initiative__code", "due_date", "id"))
+    initiatives = qs.order_by("initiative__code").values_list("initiative__code", "initiative_id").distinct()
+    shown = Paginator(initiatives, ROADMAP_INITIATIVES_PER_PAGE).get_page(page)
+    milestones = qs.filter(initiative_id__in=[pk for _, pk in shown.object_list])
+    return shown, list(milestones.order_by("initiative__code", "due_date", "id"))
 
 
 def milestone_owners(*, user: User) -> QuerySet[User]:

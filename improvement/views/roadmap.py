@@ -1,4 +1,4 @@
-"""Every active initiative's milestones on one 90-day timeline, by team and owner."""
+"""Every active initiative's milestones on one 90-day timeline, by team and owner, 25 initiatives a page."""
 
 import datetime as dt
 
@@ -24,17 +24,22 @@ def roadmap(request):
     )
     filters = form.cleaned_data if form.is_valid() else {}
     start = filters.get("start") or today - dt.timedelta(days=LOOK_BACK_DAYS)
-    milestones = roadmap_milestones(
+    page, milestones = roadmap_milestones(
         user=request.user,
         start=start,
         end=start + dt.timedelta(days=WINDOW_DAYS),
         team=filters.get("team"),
         owner=filters.get("owner"),
+        page=request.GET.get("page"),
     )
     for milestone in milestones:
         milestone.overdue = milestone.is_overdue(today=today)
     query = request.GET.copy()
     query.pop("start", None)
+    # Moving the window starts again from the first page of initiatives.
+    query.pop("page", None)
+    same_window = request.GET.copy()
+    same_window.pop("page", None)
 
     def shifted(days: int) -> str:
         moved = query.copy()
@@ -45,6 +50,8 @@ def roadmap(request):
         "form": form,
         "timeline": build_timeline(milestones, start=start, today=today, by_initiative=True),
         "milestones": milestones,
+        "page": page,
+        "query": same_window.urlencode(),
         "earlier": shifted(-STEP_DAYS),
         "later": shifted(STEP_DAYS),
         "today_query": query.urlencode(),

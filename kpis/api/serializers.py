@@ -1,3 +1,6 @@
+import datetime as dt
+import math
+
 from rest_framework import serializers
 
 from kpis.models import Direction, Kpi, KpiKind, Measurement, Unit
@@ -66,8 +69,60 @@ class MeasurementSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+def _plain_text(value, *, max_length: int, blank: bool) -> str | None:
+    """``value`` as the CharField would clean it, or None when only the CharField can say."""
+    if type(value) is not str or not value.isascii() or "\x00" in value:
+        return None
+    value = value.strip()
+    if (not value and not blank) or len(value) > max_length:
+        return None
+    return value
+
+
+def _plain_row(row) -> dict | None:
+    """A bulk row as ``MeasurementRowSerializer`` validates it, for the common well-formed row.
+
+    10,000 rows through the DRF fields cost ~0.4 s; this checks the same rules on plain types
+    and answers None for anything else (missing or null fields, numbers as strings, non-ASCII
+    text…), which the serializer then validates, with its own messages.
+    """
+    if type(row) is not dict:
+        return None
+    kpi = _plain_text(row.get("kpi"), max_length=50, blank=False)
+    segment = _plain_text(row.get("segment", ""), max_length=100, blank=True)
+    source = _plain_text(row.get("source", DEFAULT_API_SOURCE), max_length=100, blank=False)
+    period, value = row.get("period"), row.get("value")
+    sample_size = row.get("sample_size")
+    if kpi is None or segment is None or source is None or type(period) is not str or len(period) != 10:
+        return None
+    if type(value) not in (int, float) or (sample_size is not None and type(sample_size) is not int):
+        return None
+    try:
+        period, value = dt.date.fromisoformat(period), float(value)
+    except (ValueError, OverflowError):
+        return None
+    if not math.isfinite(value) or (sample_size is not None and sample_size < 0):
+        return None
+    return {
+        "kpi": kpi,
+        "segment": segment,
+        "period": period,
+        "value": value,
+        "sample_size": sample_size,
+        "source": source,
+    }
+
+
+class MeasurementRowListSerializer(serializers.ListSerializer):
+    def run_child_validation(self, data):
+        return _plain_row(data) or super().run_child_validation(data)
+
+
 class MeasurementRowSerializer(serializers.Serializer):
     """One value of a KPI for a period; (kpi, segment, period, source) is the natural key."""
+
+    class Meta:
+        list_serializer_class = MeasurementRowListSerializer
 
     kpi = serializers.CharField(max_length=50, help_text="The KPI's code, e.g. `csat`.")
     segment = serializers.CharField(

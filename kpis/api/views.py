@@ -91,9 +91,11 @@ class MeasurementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiVi
         responses={200: UpsertResultSerializer},
         description="Upsert up to 10,000 rows by natural key (kpi, segment, period, source), all or "
         "nothing: one bad row refuses the batch with an error per row and field (`rows[3].value`). "
-        "Re-sending the same rows changes nothing.",
+        "Re-sending the same rows changes nothing. With an `Idempotency-Key`, a retry replays the "
+        "first answer and writes nothing, so it cannot undo a correction made in between.",
     )
     @action(detail=False, methods=["post"])
+    @idempotent
     def bulk(self, request):
         data = MeasurementBulkSerializer(data=request.data)
         data.is_valid(raise_exception=True)

@@ -3,11 +3,13 @@
 import datetime as dt
 
 import pytest
+from django.core.cache import cache
 from django.core.management import call_command
 from django.utils import timezone
 
 from accounts.api.auth import MSG_BAD_TOKEN
 from accounts.services import token_create, token_revoke
+from common.api import idempotency
 from common.api.errors import (
     MSG_BAD_REQUEST,
     MSG_FORBIDDEN,
@@ -22,9 +24,11 @@ from common.api.throttling import CallerRateThrottle
 from improvement.models import Initiative, Milestone
 from improvement.services.initiatives import MSG_CANNOT_EDIT
 from improvement.services.roadmap import milestone_archive
-from tests.factories import InitiativeFactory, MilestoneFactory
+from kpis.models import Measurement
+from tests.factories import InitiativeFactory, KpiFactory, MilestoneFactory
 
 INITIATIVES = "/api/v1/initiatives/"
+BULK = "/api/v1/measurements/bulk/"
 
 
 def detail(initiative) -> str:
@@ -258,6 +262,53 @@ def test_a_refused_create_can_be_corrected_and_retried_with_the_same_key(api, le
     )
 
     assert (bad.status_code, good.status_code) == (400, 201)
+
+
+def test_a_retry_taking_the_lock_just_after_the_first_attempt_finished_replays_its_answer(
+    api, lead, initiative, monkeypatch
+):
+    """The first attempt can store its answer and free the lock between a retry's look-up and the
+    retry taking the lock; the retry must then replay, not create a second milestone."""
+    client = api(lead)
+    body = {"initiative": initiative.pk, "title": "Pilot in chat", "due_date": "2030-01-31"}
+    first = client.post("/api/v1/milestones/", body, format="json", HTTP_IDEMPOTENCY_KEY="k-race")
+
+    class LooksTooEarly:
+        """The cache as the retry sees it: its first look-up comes before the answer was stored."""
+
+        looked = False
+
+        def get(self, key, default=None):
+            if not self.looked:
+                self.looked = True
+                return default
+            return cache.get(key, default)
+
+        def __getattr__(self, name):
+            return getattr(cache, name)
+
+    monkeypatch.setattr(idempotency, "cache", LooksTooEarly())
+    retry = client.post("/api/v1/milestones/", body, format="json", HTTP_IDEMPOTENCY_KEY="k-race")
+
+    assert (retry.status_code, retry.json(), retry.get("Idempotent-Replayed")) == (201, first.json(), "true")
+    assert Milestone.objects.filter(initiative=initiative).count() == 1
+
+
+def test_a_late_retry_of_a_measurement_batch_replays_and_keeps_a_later_correction(token_api, contributor):
+    """The retried batch writes nothing, so the correction made in between stands. (The bulk upsert
+    used to ignore the key and write the old values back: a lost update .ci/load_check found.)"""
+    KpiFactory(code="chat_csat", min_value=0, max_value=100)
+    client = token_api(contributor, "measurements:write")
+    original = {"rows": [{"kpi": "chat_csat", "period": "2026-01-01", "value": 80, "source": "helpdesk"}]}
+    correction = {"rows": [{"kpi": "chat_csat", "period": "2026-01-01", "value": 85, "source": "helpdesk"}]}
+
+    first = client.post(BULK, original, format="json", HTTP_IDEMPOTENCY_KEY="batch-1")
+    client.post(BULK, correction, format="json", HTTP_IDEMPOTENCY_KEY="batch-1-fix")
+    retry = client.post(BULK, original, format="json", HTTP_IDEMPOTENCY_KEY="batch-1")
+
+    assert first.json() == {"created": 1, "updated": 0, "unchanged": 0}
+    assert (retry.status_code, retry.json(), retry.get("Idempotent-Replayed")) == (200, first.json(), "true")
+    assert list(Measurement.objects.values_list("value", flat=True)) == [85]
 
 
 def test_updated_since_returns_changes_including_archived_rows_flagged(api, lead, initiative):

@@ -11,9 +11,11 @@ from statsmodels.stats.proportion import (
     samplesize_proportions_2indep_onetail,
 )
 
+from common.api.errors import MSG_INVALID, error_body
 from improvement import selectors
 from improvement.models import Experiment, ExperimentStatus, VariantData
 from improvement.services import experiments as ex
+from improvement.services.experiment_data import MAX_COUNT, MSG_COUNT_TOO_BIG
 from kpis.models import Kpi
 from kpis.stats import aggregates as agg
 from kpis.stats.spc import RULE_8_ON_ONE_SIDE, RULE_BEYOND_3_SIGMA
@@ -186,6 +188,24 @@ def test_an_integration_token_needs_the_experiments_write_scope_to_push_data(tok
     assert refused.status_code == 403
     assert refused.json()["code"] == "missing_scope"
     assert accepted.status_code == 200
+
+
+def test_a_count_beyond_what_the_database_stores_is_refused(api, lead, running):
+    # It used to reach the INSERT and fail there (500: SQLite overflow, PostgreSQL out of range).
+    rows = [
+        {"variant": "control", "users": 2**64, "conversions": 1},
+        {"variant": "callback", "users": 10, "conversions": 2},
+    ]
+
+    response = api(lead).post(url(running, "data"), {"rows": rows}, format="json")
+
+    assert response.status_code == 400
+    assert response.json() == error_body(
+        code="invalid",
+        message=MSG_INVALID,
+        fields={"rows[0].users": [MSG_COUNT_TOO_BIG.format(field="users", limit=MAX_COUNT)]},
+    )
+    assert not VariantData.objects.exists()
 
 
 def test_json_observations_fold_into_the_totals(api, lead, running):

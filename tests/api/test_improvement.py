@@ -3,8 +3,10 @@
 import datetime as dt
 from decimal import Decimal
 
+import pytest
 from django.utils import timezone
 
+from common.api.errors import MSG_INVALID, error_body
 from improvement.models import Benefit, Initiative, KpiTarget, StageTransition, StatusUpdate
 from improvement.services import stages
 from improvement.services.money import MSG_CANNOT_VALIDATE
@@ -180,6 +182,22 @@ def test_portfolio_summary_rolls_up_what_the_caller_reads(api, executive, lead, 
     assert own["by_health"] == {"on_track": 0, "at_risk": 1, "off_track": 0}
     assert own["money"]["total_cost"] == 0
     assert [g["key"] for g in own["by_category"]] == ["self_service"]
+
+
+@pytest.mark.parametrize(
+    ("team", "message"),
+    [
+        (-221033981899817268809826304, "Ensure this value is greater than or equal to 1."),
+        (2**64, "Ensure this value is less than or equal to 9223372036854775807."),
+    ],
+)
+def test_a_portfolio_team_beyond_any_key_is_refused_before_the_query(api, executive, team, message, conforms):
+    # Found by .ci/fuzz_api: the number went unchecked into a foreign-key filter and SQLite overflowed.
+    response = api(executive).get("/api/v1/portfolio/summary/", {"team": team})
+
+    assert response.status_code == 400
+    assert response.json() == error_body(code="invalid", message=MSG_INVALID, fields={"team": [message]})
+    conforms(response, "GET /api/v1/portfolio/summary/")
 
 
 def test_a_lead_adds_a_target_by_kpi_code(api, lead, initiative):

@@ -4,11 +4,12 @@ import datetime as dt
 
 import pytest
 
-from accounts.models import ApiToken
-from accounts.services import _hash_secret
+from accounts.models import ApiToken, Team
+from accounts.services import MSG_TEAM_NAME_NO_SLUG, _hash_secret
+from common.api.errors import MSG_INVALID, error_body
 from common.api.permissions import MSG_MISSING_SCOPE, MSG_SESSION_ONLY
 from kpis.models import Measurement
-from kpis.services import MAX_BATCH_ROWS, MSG_CANNOT_WRITE, MSG_UNKNOWN_KPI
+from kpis.services import MAX_BATCH_ROWS, MAX_SAMPLE_SIZE, MSG_BAD_SAMPLE, MSG_CANNOT_WRITE, MSG_UNKNOWN_KPI
 from tests.factories import KpiFactory, MeasurementFactory
 
 BULK = "/api/v1/measurements/bulk/"
@@ -89,6 +90,19 @@ def test_a_malformed_row_is_refused_before_anything_is_written(token_api, contri
 
     assert response.status_code == 400
     assert set(response.json()["fields"]) == {"rows[1].period", "rows[1].value"}
+    assert not Measurement.objects.exists()
+
+
+def test_a_sample_size_beyond_what_the_database_stores_is_refused(token_api, contributor, kpi):
+    # It used to reach the INSERT and fail there (500: SQLite overflow, PostgreSQL out of range).
+    rows = [row("2026-01-01", 80, sample_size=MAX_SAMPLE_SIZE), row("2026-01-02", 80, sample_size=2**64)]
+
+    response = token_api(contributor, "measurements:write").post(BULK, {"rows": rows}, format="json")
+
+    assert response.status_code == 400
+    assert response.json() == error_body(
+        code="invalid", message=MSG_INVALID, fields={"rows[1].sample_size": [MSG_BAD_SAMPLE]}
+    )
     assert not Measurement.objects.exists()
 
 
@@ -185,6 +199,19 @@ def test_a_member_sees_only_their_teams(api, viewer, team, other_team):
     names = [t["name"] for t in api(viewer).get("/api/v1/teams/").json()["results"]]
 
     assert names == [team.name]
+
+
+def test_a_team_name_without_a_letter_or_digit_is_refused(api, admin, team):
+    # Found by fuzzing the session-only operations: "," became the slug "", which the schema forbids.
+    client = api(admin)
+    refused = error_body(code="invalid", message=MSG_INVALID, fields={"name": [MSG_TEAM_NAME_NO_SLUG]})
+
+    created = client.post("/api/v1/teams/", {"name": ","}, format="json")
+    renamed = client.patch(f"/api/v1/teams/{team.pk}/", {"name": "!!"}, format="json")
+
+    assert created.status_code == renamed.status_code == 400
+    assert created.json() == renamed.json() == refused
+    assert list(Team.objects.values_list("slug", flat=True)) == [team.slug]
 
 
 def test_a_token_secret_is_shown_once_and_stored_hashed(api, lead):

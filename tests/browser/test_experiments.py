@@ -49,3 +49,33 @@ def test_the_experiment_page_draws_its_results_and_plans(browse):
 
     expect(session.page.get_by_text("Days needed")).to_be_visible()
     session.shot("planned")
+
+
+def test_a_lead_designs_starts_and_fills_an_experiment_through_the_forms(browse):
+    team = TeamFactory(name="Customer Care", slug="customer-care")
+    UserFactory(email="lena@example.com", full_name="Lena Lead", role=Role.LEAD, teams=[team])
+    initiative = InitiativeFactory(team=team, lead__email="other@example.com", title="Chat greeting")
+    KpiFactory(code="fcr_form", name="First-contact resolution", min_value=0, max_value=100)
+    session = browse().login("lena@example.com")
+    page = session.page
+
+    session.go(f"/initiatives/{initiative.pk}/#experiments")
+    page.get_by_role("link", name="New experiment").click()
+    page.get_by_label("Name", exact=True).fill("Greeting bot")
+    page.get_by_label("Primary KPI").select_option(label="First-contact resolution")
+    page.get_by_label("Variant 2 key").fill("bot")
+    page.get_by_label("Variant 2 weight").fill("0")
+    page.get_by_role("button", name="Create experiment").click()
+    expect(page.get_by_text("An allocation weight must be")).to_be_visible()
+    session.shot("refused")
+    page.get_by_label("Variant 2 weight").fill("1")
+    page.get_by_role("button", name="Create experiment").click()
+    page.get_by_role("button", name="Start").click()
+    page.get_by_label("control: Users").fill("5000")
+    page.get_by_label("control: Conversions").fill("500")
+    page.get_by_label("bot: Users").fill("5000")
+    page.get_by_label("bot: Conversions").fill("600")
+    page.get_by_role("button", name="Save totals").click()
+
+    expect(page.get_by_text("+20.0 %")).to_be_visible()
+    session.shot("results")

@@ -12,6 +12,8 @@ from improvement.models import (
     OPEN_MILESTONE_STATUSES,
     Benefit,
     Cost,
+    Experiment,
+    ExperimentStatus,
     Initiative,
     KpiTarget,
     Milestone,
@@ -20,8 +22,10 @@ from improvement.models import (
     StageTransition,
     Status,
     StatusUpdate,
+    Variant,
+    VariantData,
 )
-from improvement.selectors import initiative_money
+from improvement.selectors import experiment_results, initiative_money
 from kpis.models import Measurement
 
 pytestmark = pytest.mark.django_db
@@ -38,6 +42,9 @@ COUNTED_MODELS = (
     Cost,
     Benefit,
     Measurement,
+    Experiment,
+    Variant,
+    VariantData,
 )
 
 
@@ -99,6 +106,26 @@ def test_the_consumer_brand_case_pays_back_in_about_four_months():
 
     brand = Initiative.objects.get(title="Answer email and social within two hours")
     assert initiative_money(initiative=brand).payback_months == pytest.approx(4, abs=0.5)
+
+
+def test_the_demo_has_a_concluded_proportion_experiment_and_a_running_mean_experiment_with_results():
+    load_demo()
+
+    shipped = Experiment.objects.get(status=ExperimentStatus.CONCLUDED)
+    assert (shipped.metric_type, shipped.decision) == ("proportion", "ship")
+    assert shipped.initiative.title == "Chat first response under 30 seconds"
+    (comparison,) = experiment_results(experiment=shipped)["comparisons"]
+    assert comparison["significant"] and comparison["relative_effect"] > 0
+    assert all(
+        7500 <= summary["users"] <= 8500 for summary in experiment_results(experiment=shipped)["variants"]
+    )
+
+    running = Experiment.objects.get(status=ExperimentStatus.RUNNING)
+    results = experiment_results(experiment=running)
+    assert running.metric_type == "mean"
+    assert sorted(running.variants.values_list("weight", flat=True)) == [1, 1, 2]
+    assert not results["srm"]["detected"]
+    assert [c["significant"] for c in results["comparisons"]] == [True, False]
 
 
 def test_every_role_has_a_demo_user_who_logs_in_with_the_printed_password(client):

@@ -163,3 +163,41 @@ def test_negative_money_stays_a_number_in_the_export(login, executive, team):
 
     assert float(row["NPV"]) < 0
     assert row["NPV"].startswith("-")
+
+
+def test_the_at_risk_list_shows_the_worst_few_and_links_to_all_of_them(login, executive, team, monkeypatch):
+    monkeypatch.setattr("improvement.views.dashboard.TOP_ROWS", 2)
+    off_track = InitiativeFactory(team=team, health=Health.OFF_TRACK)
+    at_risk = InitiativeFactory(team=team, health=Health.AT_RISK)
+    slipping = InitiativeFactory(team=team, health=Health.ON_TRACK)
+    MilestoneFactory(initiative=slipping, due_date=slipping.start_date)
+    client = login(executive)
+
+    response = client.get(DASHBOARD)
+
+    assert [i.pk for i in response.context["at_risk"]] == [off_track.pk, at_risk.pk]
+    assert response.context["at_risk_total"] == 3
+    everything = client.get(reverse("improvement:initiative_list"), {"at_risk": "on"})
+    assert [i.pk for i in everything.context["page"]] == [off_track.pk, at_risk.pk, slipping.pk]
+
+
+def test_the_kpi_table_shows_the_least_progress_first_and_pages_through_all(
+    login, executive, team, monkeypatch
+):
+    monkeypatch.setattr("improvement.views.dashboard.TOP_ROWS", 2)
+    monkeypatch.setattr("improvement.views.dashboard.TARGETS_PER_PAGE", 2)
+    initiative = InitiativeFactory(team=team)
+    targets = {}
+    for current in (90, 75, 60, None):
+        target = KpiTargetFactory(initiative=initiative, baseline_value=70, target_value=85)
+        if current is not None:
+            MeasurementFactory(kpi=target.kpi, value=current)
+        targets[current] = target.pk
+    client = login(executive)
+
+    top = client.get(DASHBOARD).context
+    second = client.get(DASHBOARD, {"targets_page": 2}).context
+
+    assert [row.target.pk for row in top["kpi_rows"]] == [targets[60], targets[75]]
+    assert top["kpi_total"] == 4
+    assert [row.target.pk for row in second["kpi_rows"]] == [targets[90], targets[None]]

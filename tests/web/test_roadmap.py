@@ -183,3 +183,19 @@ def test_my_work_runs_the_same_number_of_queries_for_3n_rows(login, admin):
     _work_for(admin, 4)
 
     assert queries_for(client, MY_WORK) == few
+
+
+def test_the_roadmap_pages_by_initiative_and_keeps_its_filters(login, executive, team, monkeypatch):
+    monkeypatch.setattr("improvement.views.queries.ROADMAP_INITIATIVES_PER_PAGE", 2)
+    initiatives = sorted((InitiativeFactory(team=team) for _ in range(3)), key=lambda i: i.code)
+    shown_by_page = [{MilestoneFactory(initiative=i, due_date=days(5)).pk} for i in initiatives]
+    MilestoneFactory(initiative=InitiativeFactory(team=TeamFactory()), due_date=days(5))
+    client = login(executive)
+
+    first = client.get(ROADMAP, {"team": team.pk})
+    second = client.get(ROADMAP, {"team": team.pk, "page": 2})
+
+    assert shown(first) == shown_by_page[0] | shown_by_page[1]
+    assert shown(second) == shown_by_page[2]
+    assert first.context["page"].paginator.count == 3
+    assert f"team={team.pk}&amp;page=2" in first.content.decode()

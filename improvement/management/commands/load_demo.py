@@ -27,12 +27,15 @@ from improvement.management.demo_cases import (
     DEMO_USERS,
     INITIATIVES,
     TEAMS,
+    ExperimentSpec,
     InitiativeSpec,
     MilestoneSpec,
     NextCycleSpec,
     TargetSpec,
 )
-from improvement.models import STAGE_ORDER, Initiative, Milestone, MilestoneStatus, Stage
+from improvement.models import STAGE_ORDER, Initiative, MetricType, Milestone, MilestoneStatus, Stage
+from improvement.services.experiment_data import experiment_data_replace
+from improvement.services.experiments import experiment_conclude, experiment_create, experiment_start
 from improvement.services.initiatives import initiative_create, initiative_update
 from improvement.services.money import benefit_create, benefit_validate, cost_create
 from improvement.services.roadmap import milestone_create, milestone_update
@@ -42,7 +45,10 @@ from kpis.models import Kpi, Unit
 from kpis.services import measurement_upsert_many
 
 MSG_ALREADY_LOADED = "Demo data already loaded."
-MSG_LOADED = "Demo data loaded: {initiatives} initiatives in {teams} teams, {measurements} measurements."
+MSG_LOADED = (
+    "Demo data loaded: {initiatives} initiatives in {teams} teams, {measurements} measurements, "
+    "{experiments} experiments."
+)
 MSG_NO_CATALOGUE = "The KPI catalogue is missing ({codes}); run `manage.py migrate` first."
 MSG_CLASHES = "Existing data clash with the demo ({errors}); load it into a fresh database."
 MSG_LOGINS = "\nDemo logins at {url} (password for all: {password})"
@@ -124,9 +130,15 @@ class DemoLoader:
         self.teams: dict[str, Team] = {}
         self.kpis: dict[str, Kpi] = {}
         self.measurements = 0
+        self.experiments = 0
 
     def load(self) -> list[Initiative]:
-        codes = {target.kpi for spec in INITIATIVES for target in spec.targets}
+        codes = {target.kpi for spec in INITIATIVES for target in spec.targets} | {
+            code
+            for spec in INITIATIVES
+            for experiment in spec.experiments
+            for code in (experiment.kpi, *experiment.guardrails)
+        }
         self.kpis = {kpi.code: kpi for kpi in Kpi.objects.active().filter(code__in=codes)}
         missing = codes - set(self.kpis)
         if missing:
@@ -211,6 +223,8 @@ class DemoLoader:
         if furthest >= STAGE_ORDER.index(Stage.DO):
             recorder = self.users["contributor"] if "contributor" in spec.members else lead
             self._measure(spec, series, actor=recorder, periods=set(after))
+            for experiment in spec.experiments:
+                self._experiment(experiment, initiative, lead)
         if furthest >= STAGE_ORDER.index(Stage.CHECK):
             self._move(initiative, lead, Stage.CHECK)
         if spec.back_to_do_reason:
@@ -261,6 +275,43 @@ class DemoLoader:
         ]
         if rows:
             self.measurements += measurement_upsert_many(actor=actor, rows=rows).created
+
+    def _experiment(self, spec: ExperimentSpec, initiative: Initiative, lead: User) -> None:
+        """Design, start and fill an experiment during Do; conclude it if the spec has a decision."""
+        experiment = experiment_create(
+            actor=lead,
+            initiative=initiative,
+            name=spec.name,
+            hypothesis=spec.hypothesis,
+            primary_kpi=self.kpis[spec.kpi],
+            guardrail_kpis=[self.kpis[code] for code in spec.guardrails],
+            metric_type=spec.metric_type,
+            mde=spec.mde,
+            variants=[
+                {"key": v.key, "name": v.name, "weight": v.weight, "is_control": v.is_control}
+                for v in spec.variants
+            ],
+        )
+        experiment_start(actor=lead, experiment=experiment)
+        if spec.metric_type == MetricType.PROPORTION:
+            rows = [{"variant": v.key, "users": v.users, "conversions": v.conversions} for v in spec.variants]
+        else:
+            # The sufficient statistics of ``users`` values with that mean and sample sd.
+            rows = [
+                {
+                    "variant": v.key,
+                    "users": v.users,
+                    "sum": v.users * v.mean,
+                    "sum_squares": (v.users - 1) * v.sd**2 + v.users * v.mean**2,
+                }
+                for v in spec.variants
+            ]
+        experiment_data_replace(actor=lead, experiment=experiment, rows=rows)
+        if spec.decision:
+            experiment_conclude(
+                actor=lead, experiment=experiment, decision=spec.decision, note=spec.decision_note
+            )
+        self.experiments += 1
 
     def _move(self, initiative: Initiative, lead: User, stage: str) -> None:
         initiative_transition(actor=lead, initiative=initiative, to=stage, note=STAGE_NOTES[stage])
@@ -358,7 +409,10 @@ class Command(BaseCommand):
             except ValidationError as exc:
                 raise CommandError(MSG_CLASHES.format(errors="; ".join(exc.messages))) from exc
             summary = MSG_LOADED.format(
-                initiatives=len(initiatives), teams=len(loader.teams), measurements=loader.measurements
+                initiatives=len(initiatives),
+                teams=len(loader.teams),
+                measurements=loader.measurements,
+                experiments=loader.experiments,
             )
             self.stdout.write(self.style.SUCCESS(summary))
         self._print_logins()
