@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.dateparse import parse_date
 
 from accounts.models import Role, User
@@ -32,6 +33,9 @@ MSG_BELOW_MIN = "The value {value} is below the lowest valid value {limit} for {
 MSG_ABOVE_MAX = "The value {value} is above the highest valid value {limit} for {kpi}."
 MSG_UNKNOWN_KPI = "Unknown KPI code: {code}."
 MSG_BAD_PERIOD = "The period must be a date (YYYY-MM-DD)."
+MSG_FUTURE_PERIOD = "The period {period} lies in the future."
+# A client a time zone ahead of the server may already be on tomorrow's date.
+FUTURE_PERIOD_SLACK = dt.timedelta(days=1)
 # The largest PositiveIntegerField value every supported database stores (PostgreSQL's integer).
 MAX_SAMPLE_SIZE = 2_147_483_647
 MSG_BAD_SAMPLE = f"The sample size must be a whole number from 0 to {MAX_SAMPLE_SIZE}."
@@ -108,7 +112,13 @@ def _parse_period(value) -> dt.date | None:
     return None
 
 
-def _clean_row(row: Mapping, kpis_by_code: dict[str, Kpi]) -> tuple[dict, dict[str, str]]:
+def _latest_period() -> dt.date:
+    return timezone.localdate() + FUTURE_PERIOD_SLACK
+
+
+def _clean_row(
+    row: Mapping, kpis_by_code: dict[str, Kpi], latest_period: dt.date | None = None
+) -> tuple[dict, dict[str, str]]:
     errors: dict[str, str] = {}
     kpi = row.get("kpi")
     if not isinstance(kpi, Kpi):
@@ -118,6 +128,8 @@ def _clean_row(row: Mapping, kpis_by_code: dict[str, Kpi]) -> tuple[dict, dict[s
     period = _parse_period(row.get("period"))
     if period is None:
         errors["period"] = MSG_BAD_PERIOD
+    elif period > (latest_period or _latest_period()):
+        errors["period"] = MSG_FUTURE_PERIOD.format(period=period.isoformat())
     segment = row.get("segment") or ""
     if len(segment) > 100:
         errors["segment"] = MSG_SEGMENT_TOO_LONG
@@ -167,8 +179,9 @@ def measurement_upsert_many(*, actor: User, rows: Iterable[Mapping]) -> UpsertRe
     cleaned: list[dict] = []
     errors: dict[str, list[str]] = {}
     seen: dict[tuple, int] = {}
+    latest_period = _latest_period()
     for index, row in enumerate(rows):
-        clean, row_errors = _clean_row(row, kpis_by_code)
+        clean, row_errors = _clean_row(row, kpis_by_code, latest_period)
         if not row_errors:
             key = (clean["kpi"].pk, clean["segment"], clean["period"], clean["source"])
             if key in seen:

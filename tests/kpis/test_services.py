@@ -3,6 +3,7 @@ import math
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from common.errors import PermissionDenied
 from kpis import services
@@ -90,6 +91,19 @@ def test_row_errors_name_every_bad_field(lead):
         "rows[0].period": [services.MSG_BAD_PERIOD],
         "rows[0].sample_size": [services.MSG_BAD_SAMPLE],
     }
+
+
+def test_a_period_in_the_future_is_refused_but_tomorrow_is_allowed_for_time_zones(lead):
+    today = timezone.localdate()
+    later = (today + dt.timedelta(days=2)).isoformat()
+    rows = [{"kpi": "csat", "period": later, "value": 80}]
+    with pytest.raises(ValidationError) as excinfo:
+        services.measurement_upsert_many(actor=lead, rows=rows)
+    assert excinfo.value.message_dict == {"rows[0].period": [services.MSG_FUTURE_PERIOD.format(period=later)]}
+    assert not Measurement.objects.exists()
+    tomorrow = (today + dt.timedelta(days=1)).isoformat()
+    services.measurement_upsert_many(actor=lead, rows=[{"kpi": "csat", "period": tomorrow, "value": 80}])
+    assert Measurement.objects.count() == 1
 
 
 def test_duplicate_rows_in_one_batch_are_refused(lead):
