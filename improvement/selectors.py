@@ -92,6 +92,20 @@ def _milestone_count(condition: Q) -> Coalesce:
     return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
 
 
+def initiative_member_ids(initiative_ids: Iterable[int]) -> dict[int, list[int]]:
+    """The members' ids of each initiative, the ids alone (no user rows), each list in the order the
+    ``members`` relation reads: ``User.Meta.ordering``, by email."""
+    members: dict[int, list[int]] = {}
+    pairs = (
+        Initiative.members.through.objects.filter(initiative_id__in=list(initiative_ids))
+        .order_by("user__email")
+        .values_list("initiative_id", "user_id")
+    )
+    for initiative_id, user_id in pairs:
+        members.setdefault(initiative_id, []).append(user_id)
+    return members
+
+
 def initiative_get(*, user: User, pk: int) -> Initiative:
     return initiative_list(user=user, include_archived=True).get(pk=pk)
 

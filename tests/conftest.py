@@ -1,4 +1,7 @@
+import importlib
+
 import pytest
+from django.apps import apps
 from django.db import connection
 
 from accounts.models import Role
@@ -58,3 +61,9 @@ def finance(db):
 @pytest.fixture
 def viewer(team):
     return UserFactory(role=Role.VIEWER, teams=[team], email="viewer@example.com")
+
+
+@pytest.fixture
+def kpi_catalogue(db):
+    """The data migration's KPI catalogue, reloaded: transactional tests empty every table after them."""
+    importlib.import_module("kpis.migrations.0002_kpi_catalogue").load(apps, None)

@@ -1,8 +1,11 @@
 """Input serializers describe shape only (the services judge); output serializers are read-only."""
 
+import functools
+
 from django.db.models import BigIntegerField
 from django.utils import timezone
-from rest_framework import serializers
+from rest_framework import ISO_8601, serializers
+from rest_framework.settings import api_settings
 
 from accounts.api.serializers import TeamRefSerializer, UserRefSerializer
 from accounts.models import Team, User
@@ -28,6 +31,7 @@ from improvement.models import (
     StageTransition,
     Status,
     StatusUpdate,
+    quadrant_for,
 )
 from improvement.selectors import initiative_list, target_progress
 from kpis.models import Direction, Kpi, Unit
@@ -127,6 +131,161 @@ class InitiativeSerializer(serializers.ModelSerializer):
             "updated_at",
         ]
         read_only_fields = fields
+
+
+# The list's lean read path (``InitiativeViewSet.list``): the same representation as
+# ``InitiativeSerializer``, written from plain value rows instead of model instances walked field by
+# field (bench/: a page of 100 spent ~8 ms building instances and ~6 ms in DRF's fields). The keys,
+# their order and every value's type and format are those of the serializer;
+# tests/api/test_initiative_list_fast.py holds the two to the same output.
+INITIATIVE_LIST_COLUMNS = (
+    "id",
+    "code",
+    "title",
+    "problem_statement",
+    "smart_goal",
+    "scope",
+    "category",
+    "breakpoint_type",
+    "team_id",
+    "team__name",
+    "lead_id",
+    "lead__email",
+    "lead__full_name",
+    "sponsor_id",
+    "sponsor__email",
+    "sponsor__full_name",
+    "impact",
+    "effort",
+    "health",
+    "start_date",
+    "target_end_date",
+    "stage",
+    "status",
+    "cycle",
+    "cycle_started_on",
+    "version",
+    "milestones_total",
+    "milestones_done",
+    "milestones_overdue",
+    "archived_at",
+    "created_at",
+    "updated_at",
+)
+
+
+@functools.cache
+def _quadrant(impact: int, effort: int) -> str:
+    return serializers.ChoiceField(choices=Quadrant.choices).to_representation(quadrant_for(impact, effort))
+
+
+def _date_writer():
+    """``DateField().to_representation`` (None stays None), without the field per value."""
+    field = serializers.DateField()
+    output = api_settings.DATE_FORMAT
+    if output is None or output.lower() != ISO_8601:
+        return lambda value: None if value is None else field.to_representation(value)
+    return lambda value: None if value is None else value.isoformat()
+
+
+def _datetime_writer():
+    """``DateTimeField().to_representation``: ISO 8601 in the current time zone, UTC as ``Z``."""
+    field = serializers.DateTimeField()
+    output = api_settings.DATETIME_FORMAT
+    zone = field.default_timezone()
+    if output is None or output.lower() != ISO_8601 or zone is None:
+        return lambda value: None if value is None else field.to_representation(value)
+
+    def write(value):
+        if value is None:
+            return None
+        if value.utcoffset() is None:
+            return field.to_representation(value)
+        text = value.astimezone(zone).isoformat()
+        return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+    return write
+
+
+def initiative_list_data(rows, *, members: dict[int, list[int]]) -> list[dict]:
+    """``InitiativeSerializer(many=True).data`` for rows of ``INITIATIVE_LIST_COLUMNS`` (a
+    ``values_list`` of ``initiative_list``) and the members' ids of each (``initiative_member_ids``)."""
+    date = _date_writer()
+    moment = _datetime_writer()
+    data = []
+    for (
+        pk,
+        code,
+        title,
+        problem_statement,
+        smart_goal,
+        scope,
+        category,
+        breakpoint_type,
+        team_id,
+        team_name,
+        lead_id,
+        lead_email,
+        lead_full_name,
+        sponsor_id,
+        sponsor_email,
+        sponsor_full_name,
+        impact,
+        effort,
+        health,
+        start_date,
+        target_end_date,
+        stage,
+        status,
+        cycle,
+        cycle_started_on,
+        version,
+        milestones_total,
+        milestones_done,
+        milestones_overdue,
+        archived_at,
+        created_at,
+        updated_at,
+    ) in rows:
+        data.append(
+            {
+                "id": pk,
+                "code": code,
+                "title": title,
+                "problem_statement": problem_statement,
+                "smart_goal": smart_goal,
+                "scope": scope,
+                "category": category,
+                "breakpoint_type": breakpoint_type,
+                "team": {"id": team_id, "name": team_name},
+                "lead": {"id": lead_id, "email": lead_email, "full_name": lead_full_name},
+                "sponsor": None
+                if sponsor_id is None
+                else {"id": sponsor_id, "email": sponsor_email, "full_name": sponsor_full_name},
+                "members": members.get(pk, []),
+                "impact": impact,
+                "effort": effort,
+                "quadrant": _quadrant(impact, effort),
+                "health": health,
+                "start_date": date(start_date),
+                "target_end_date": date(target_end_date),
+                "stage": stage,
+                "status": status,
+                "cycle": cycle,
+                "cycle_started_on": date(cycle_started_on),
+                "version": version,
+                "milestones": {
+                    "total": milestones_total,
+                    "done": milestones_done,
+                    "overdue": milestones_overdue,
+                },
+                "archived": archived_at is not None,
+                "archived_at": moment(archived_at),
+                "created_at": moment(created_at),
+                "updated_at": moment(updated_at),
+            }
+        )
+    return data
 
 
 class InitiativeUpdateSerializer(serializers.Serializer):

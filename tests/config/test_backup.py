@@ -1,11 +1,9 @@
 """export_data / import_data: a copy of every record, history included, that loads back whole."""
 
-import importlib
 import io
 import json
 
 import pytest
-from django.apps import apps
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
@@ -15,10 +13,8 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture(autouse=True)
-def catalogue():
-    """Earlier transactional tests empty every table, the data migration's KPI catalogue included."""
-    migration = importlib.import_module("kpis.migrations.0002_kpi_catalogue")
-    migration.load(apps, None)
+def _catalogue(kpi_catalogue):
+    """load_demo needs the catalogue that earlier transactional tests emptied."""
 
 
 def _records(path) -> list[dict]:

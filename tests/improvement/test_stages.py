@@ -210,7 +210,7 @@ def test_a_decision_is_only_taken_in_act(ready_for_do, lead):
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_concurrent_transitions_of_one_initiative_cannot_both_succeed(lead, team):
+def test_concurrent_transitions_of_one_initiative_cannot_both_succeed(lead, team, kpi_catalogue):
     import threading
 
     from django.db import connection

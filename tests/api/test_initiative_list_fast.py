@@ -1,0 +1,84 @@
+"""The initiatives list's lean read path answers exactly what ``InitiativeSerializer`` would."""
+
+import datetime as dt
+
+import pytest
+from django.db.models import Prefetch
+from django.utils import timezone
+
+from accounts.models import User
+from common.api.renderers import render_json
+from improvement import selectors
+from improvement.api.serializers import InitiativeSerializer
+from improvement.models import Initiative, MilestoneStatus
+from tests.factories import InitiativeFactory, MilestoneFactory, UserFactory
+
+
+def _generic(user, *, ordering=("code",), **filters) -> bytes:
+    """The list as the generic ``ModelSerializer`` path writes it."""
+    qs = (
+        selectors.initiative_list(user=user, include_archived=True)
+        .prefetch_related(Prefetch("members", queryset=User.objects.only("pk")))
+        .filter(**filters)
+        .order_by(*ordering)
+    )
+    return render_json(InitiativeSerializer(qs, many=True).data)
+
+
+@pytest.fixture
+def portfolio(team, other_team, lead, admin):
+    today = timezone.localdate()
+    # Members whose ids and emails sort differently: the list keeps the relation's order (by email).
+    zed = UserFactory(email="zed@example.com")
+    amy = UserFactory(email="amy@example.com")
+    sponsor = UserFactory(email="sponsor@example.com", full_name="Åsa Ørsted \u2028 «quoted»")
+    first = InitiativeFactory(
+        team=team,
+        lead=lead,
+        sponsor=sponsor,
+        impact=5,
+        effort=1,
+        title='Emoji 🚀 and "quotes" \\ \u2029',
+        target_end_date=today + dt.timedelta(days=90),
+    )
+    first.members.set([zed, amy, lead])
+    MilestoneFactory(initiative=first, status=MilestoneStatus.DONE)
+    MilestoneFactory(initiative=first, due_date=today - dt.timedelta(days=3))
+    MilestoneFactory(initiative=first, due_date=today - dt.timedelta(days=3), archived_at=timezone.now())
+    second = InitiativeFactory(team=other_team, impact=1, effort=5, status="on_hold", stage="do")
+    archived = InitiativeFactory(team=team, lead=lead, impact=4, effort=4)
+    Initiative.objects.filter(pk=archived.pk).update(archived_at=timezone.now() - dt.timedelta(hours=5))
+    # Whole seconds (no microseconds) are written differently by isoformat: keep one.
+    Initiative.objects.filter(pk=second.pk).update(updated_at=dt.datetime(2026, 3, 1, 12, 0, tzinfo=dt.UTC))
+    return first, second, archived
+
+
+@pytest.mark.parametrize("zone", ["UTC", "Europe/Paris"])
+def test_the_list_writes_what_the_serializer_writes(token_api, admin, portfolio, settings, zone):
+    settings.TIME_ZONE = zone
+    client = token_api(admin)
+
+    response = client.get("/api/v1/initiatives/?include_archived=true&page_size=50")
+
+    assert response.status_code == 200
+    assert response.data["count"] == 3
+    assert render_json(response.data["results"]) == _generic(admin)
+    assert response.data["results"][0]["members"] == [
+        u.pk for u in User.objects.filter(initiatives=portfolio[0]).order_by("email")
+    ]
+
+
+def test_filtered_ordered_and_paged_lists_match_the_serializer(token_api, admin, lead, portfolio):
+    client = token_api(admin)
+    body = client.get("/api/v1/initiatives/?ordering=-start_date,-id&page_size=1&page=2").data
+    assert body["count"] == 2  # the archived one is left out
+    assert body["next"] is None and body["previous"] is not None
+    assert render_json(body["results"]) == render_json(
+        InitiativeSerializer(
+            selectors.initiative_list(user=admin).order_by("-start_date", "-id")[1:2], many=True
+        ).data
+    )
+
+    scoped = token_api(lead).get("/api/v1/initiatives/?include_archived=1&ordering=-id").data
+    assert [row["id"] for row in scoped["results"]] == [portfolio[2].pk, portfolio[0].pk]
+    assert render_json(scoped["results"]) == _generic(lead, ordering=("-id",))
