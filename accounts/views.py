@@ -1,13 +1,18 @@
+from datetime import timedelta
+
+from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpResponseBadRequest
-from django.shortcuts import redirect, render
-from django.views.decorators.http import require_POST
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts.forms import LoginForm
-from accounts.models import NotificationKind
+from accounts.forms import ApiTokenForm, LoginForm
+from accounts.models import NotificationKind, Scope
 from accounts.notifications import (
     notification_list,
     notification_mark_read,
@@ -15,6 +20,8 @@ from accounts.notifications import (
     notification_muted_kinds,
     notification_unread_count,
 )
+from accounts.selectors import token_list
+from accounts.services import token_create, token_revoke
 
 
 class LoginView(auth_views.LoginView):
@@ -55,3 +62,62 @@ def notification_mute_view(request):
     except ValidationError as exc:
         return HttpResponseBadRequest(" ".join(exc.messages))
     return redirect("notifications:list")
+
+
+# A service's error key → the form field that shows it.
+TOKEN_ERROR_FIELDS = {"name": "name", "scopes": "scopes", "expires_at": "expires_in_days"}
+
+
+def _token_rows(user) -> list[dict]:
+    """The user's tokens with their status and scope labels: one query however many tokens."""
+    now = timezone.now()
+    labels = dict(Scope.choices)
+    rows = []
+    for token in token_list(user=user):
+        if token.revoked_at is not None:
+            status = "revoked"
+        elif token.expires_at is not None and token.expires_at <= now:
+            status = "expired"
+        else:
+            status = "active"
+        rows.append({"token": token, "status": status, "scopes": [labels.get(s, s) for s in token.scopes]})
+    return rows
+
+
+@never_cache  # The response that shows a new secret must not be stored by any cache.
+@login_required
+@require_http_methods(["GET", "POST"])
+def api_token_list_view(request):
+    """The user's own API tokens, and a form to create one. A new secret is shown in this response only."""
+    created = secret = None
+    form = ApiTokenForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        days = form.cleaned_data["expires_in_days"]
+        try:
+            created, secret = token_create(
+                actor=request.user,
+                name=form.cleaned_data["name"],
+                scopes=form.cleaned_data["scopes"],
+                expires_at=timezone.now() + timedelta(days=days) if days else None,
+            )
+        except ValidationError as exc:
+            for key, message_list in getattr(exc, "message_dict", {None: exc.messages}).items():
+                for message in message_list:
+                    form.add_error(TOKEN_ERROR_FIELDS.get(key), message)
+        else:
+            form = ApiTokenForm()
+    return render(
+        request,
+        "accounts/api_tokens.html",
+        {"form": form, "rows": _token_rows(request.user), "created": created, "secret": secret},
+    )
+
+
+@login_required
+@require_POST
+def api_token_revoke_view(request, pk: int):
+    """Revoke one of the user's own tokens; anyone else's is a 404, as if it did not exist."""
+    token = get_object_or_404(token_list(user=request.user), pk=pk)
+    token_revoke(actor=request.user, token=token)
+    messages.success(request, f"Token “{token.name}” ({token.prefix}…) revoked.")
+    return redirect("api_tokens")

@@ -7,6 +7,7 @@ from rest_framework.routers import DefaultRouter
 from accounts.api.views import ApiTokenViewSet, MeViewSet, TeamViewSet
 from improvement.api import views as improvement
 from improvement.api.experiments import ExperimentViewSet
+from improvement.api.webhooks import WebhookSubscriptionViewSet
 from kpis.api.control_chart import KpiControlChartViewSet
 from kpis.api.views import KpiViewSet, MeasurementViewSet
 
@@ -27,6 +28,7 @@ router.register("benefits", improvement.BenefitViewSet, basename="benefit")
 router.register("transitions", improvement.StageTransitionViewSet, basename="transition")
 router.register("portfolio", improvement.PortfolioViewSet, basename="portfolio")
 router.register("experiments", ExperimentViewSet, basename="experiment")
+router.register("webhooks", WebhookSubscriptionViewSet, basename="webhook")
 
 urlpatterns = [
     path("v1/", include((router.urls, "api"), namespace="v1")),

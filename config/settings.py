@@ -373,6 +373,8 @@ SPECTACULAR_SETTINGS.update(
             "MetricTypeEnum": "improvement.models.MetricType",
             "ExperimentDecisionEnum": "improvement.models.ExperimentDecision",
             "InitiativeDecisionEnum": "improvement.models.Decision",
+            "WebhookEventTypeEnum": "improvement.models.WebhookEventType",
+            "WebhookDeliveryStatusEnum": "improvement.models.DeliveryStatus",
         },
         # Swagger UI is served from the installed sidecar package, never fetched from a CDN.
         "SWAGGER_UI_DIST": "SIDECAR",

@@ -33,6 +33,8 @@ from improvement.models import (
     StatusUpdate,
     Variant,
     VariantData,
+    WebhookDelivery,
+    WebhookSubscription,
 )
 from improvement.progress import clamped_progress, improvement_amount, progress
 from kpis.models import Direction, Measurement
@@ -200,6 +202,21 @@ def benefit_list(*, user: User, include_archived: bool = False) -> QuerySet[Bene
 
 def transition_list(*, user: User) -> QuerySet[StageTransition]:
     return _visible(StageTransition.objects.select_related("actor"), user=user)
+
+
+def webhook_subscription_list(*, user: User) -> QuerySet[WebhookSubscription]:
+    """The caller's own subscriptions; every subscription for admins."""
+    qs = WebhookSubscription.objects.select_related("owner")
+    return qs if user.is_admin else qs.filter(owner=user)
+
+
+def webhook_delivery_list(*, subscription: WebhookSubscription) -> QuerySet[WebhookDelivery]:
+    """A subscription's delivery log: each delivery with its event and attempts (3 queries a page)."""
+    return (
+        WebhookDelivery.objects.filter(subscription=subscription)
+        .select_related("event")
+        .prefetch_related("attempts")
+    )
 
 
 def my_milestones(*, user: User, today: dt.date | None = None) -> list[Milestone]:

@@ -11,6 +11,7 @@ from improvement.models import (
     Milestone,
     StageTransition,
     StatusUpdate,
+    WebhookSubscription,
 )
 
 
@@ -102,3 +103,16 @@ class StageTransitionFilter(django_filters.FilterSet):
     class Meta:
         model = StageTransition
         fields = ["initiative", "cycle", "from_stage", "to_stage", "gate_passed"]
+
+
+class WebhookSubscriptionFilter(django_filters.FilterSet):
+    # Subscriptions are never archived: unlike the other lists, nothing extra is included.
+    updated_since = django_filters.IsoDateTimeFilter(
+        field_name="updated_at",
+        lookup_expr="gte",
+        help_text="Only subscriptions changed at or after this ISO 8601 time.",
+    )
+
+    class Meta:
+        model = WebhookSubscription
+        fields = ["is_active", "owner"]
