@@ -27,7 +27,7 @@ from improvement.models import (
     Variant,
     WebhookEventType,
 )
-from improvement.services.webhooks import webhook_event_emit
+from improvement.services.webhooks import initiative_ref, webhook_event_emit
 from kpis.models import Kpi
 from kpis.stats import power as pw
 from kpis.stats.common import check_alpha, check_power, finite
@@ -332,7 +332,7 @@ def _announce_concluded(*, experiment: Experiment, actor: User) -> None:
         type=WebhookEventType.EXPERIMENT_CONCLUDED,
         dedupe_key=f"experiment.concluded:{experiment.pk}",
         data={
-            "initiative": {"id": initiative.pk, "code": initiative.code, "title": initiative.title},
+            "initiative": initiative_ref(initiative),
             "experiment": {
                 "id": experiment.pk,
                 "name": experiment.name,

@@ -28,7 +28,7 @@ from improvement.models import (
     StatusUpdate,
     WebhookEventType,
 )
-from improvement.services.webhooks import webhook_event_emit
+from improvement.services.webhooks import initiative_ref, webhook_event_emit
 from kpis.models import AlertRule, KpiAlert
 
 # A milestone this many days past due is also brought to the initiative lead's attention.
@@ -77,7 +77,7 @@ def stage_changed_announce(*, transition: StageTransition) -> None:
         type=WebhookEventType.STAGE_CHANGED,
         dedupe_key=f"stage.changed:{transition.pk}",
         data={
-            "initiative": {"id": initiative.pk, "code": initiative.code, "title": initiative.title},
+            "initiative": initiative_ref(initiative),
             "transition_id": transition.pk,
             "cycle": transition.cycle,
             "from_stage": transition.from_stage,
@@ -132,7 +132,7 @@ def target_met_announce(*, target: KpiTarget) -> None:
         type=WebhookEventType.TARGET_MET,
         dedupe_key=f"target.met:{target.pk}:{initiative.cycle}",
         data={
-            "initiative": {"id": initiative.pk, "code": initiative.code, "title": initiative.title},
+            "initiative": initiative_ref(initiative),
             "target_id": target.pk,
             "cycle": initiative.cycle,
             "kpi": target.kpi.code,
@@ -173,7 +173,7 @@ def milestone_overdue_announce(*, milestone: Milestone) -> None:
         type=WebhookEventType.MILESTONE_OVERDUE,
         dedupe_key=f"milestone.overdue:{milestone.pk}:{milestone.overdue_since.isoformat()}",
         data={
-            "initiative": {"id": initiative.pk, "code": initiative.code, "title": initiative.title},
+            "initiative": initiative_ref(initiative),
             "milestone_id": milestone.pk,
             "title": milestone.title,
             "due_date": milestone.due_date.isoformat(),

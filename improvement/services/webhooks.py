@@ -28,6 +28,7 @@ from accounts.notifications import notification_send
 from common.errors import PermissionDenied
 from improvement.models import (
     DeliveryStatus,
+    Initiative,
     WebhookAttempt,
     WebhookDelivery,
     WebhookEvent,
@@ -139,6 +140,11 @@ def webhook_subscription_enable(*, actor: User, subscription: WebhookSubscriptio
 
 
 # --- events ------------------------------------------------------------------------------------
+
+
+def initiative_ref(initiative: Initiative) -> dict:
+    """How an event payload names the initiative it is about."""
+    return {"id": initiative.pk, "code": initiative.code, "title": initiative.title}
 
 
 @transaction.atomic
