@@ -2,6 +2,7 @@
 
 import time
 
+from celery import current_app
 from django.conf import settings
 from django.db import connection
 from django.http import JsonResponse
@@ -30,10 +31,9 @@ def _check_database() -> str | None:
 def _check_broker() -> str | None:
     if not settings.CELERY_BROKER_URL:
         return None
-    from config.celery import app
-
     try:
-        with app.connection_for_write() as conn:
+        # The project's app (config/celery.py, loaded by config/__init__) is Celery's current app.
+        with current_app.connection_for_write() as conn:
             conn.ensure_connection(max_retries=1, timeout=BROKER_TIMEOUT_SECONDS)
     except Exception as exc:  # any failure means "not ready"; its type goes in the answer
         return type(exc).__name__

@@ -258,27 +258,6 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
-REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
-    ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_FILTER_BACKENDS": [
-        "django_filters.rest_framework.DjangoFilterBackend",
-        "rest_framework.filters.OrderingFilter",
-        "rest_framework.filters.SearchFilter",
-    ],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "PAGE_SIZE": 50,
-}
-
-SPECTACULAR_SETTINGS = {
-    "TITLE": "PDCA Tracker API",
-    "DESCRIPTION": "Improvement initiatives, KPIs, experiments and ROI for service teams.",
-    "VERSION": "1.0.0",
-    "SERVE_INCLUDE_SCHEMA": False,
-}
-
 # Money: the annual discount rate used for NPV (a fraction, 0.08 = 8 %).
 PDCA_DISCOUNT_RATE = float(env("PDCA_DISCOUNT_RATE", "0.08"))
 PDCA_ROI_HORIZON_MONTHS = int(env("PDCA_ROI_HORIZON_MONTHS", "12"))
@@ -337,49 +316,55 @@ API_PAGE_SIZE = int(env("API_PAGE_SIZE", "50"))
 API_MAX_PAGE_SIZE = int(env("API_MAX_PAGE_SIZE", "500"))
 API_THROTTLE_RATE = env("API_THROTTLE_RATE", "5000/hour")
 API_IDEMPOTENCY_TTL_SECONDS = int(env("API_IDEMPOTENCY_TTL_SECONDS", str(24 * 60 * 60)))
-REST_FRAMEWORK.update(
-    {
-        "DEFAULT_AUTHENTICATION_CLASSES": [
-            # First, so an unauthenticated call answers 401 with a Bearer challenge.
-            "accounts.api.auth.BearerTokenAuthentication",
-            "rest_framework.authentication.SessionAuthentication",
-        ],
-        "DEFAULT_PAGINATION_CLASS": "common.api.pagination.PagePagination",
-        "PAGE_SIZE": API_PAGE_SIZE,
-        "EXCEPTION_HANDLER": "common.api.errors.api_exception_handler",
-        "DEFAULT_SCHEMA_CLASS": "common.api.schema.ApiAutoSchema",
-        "DEFAULT_THROTTLE_CLASSES": ["common.api.throttling.CallerRateThrottle"],
-        "DEFAULT_THROTTLE_RATES": {"caller": API_THROTTLE_RATE},
-        "DATETIME_FORMAT": "iso-8601",
-        # DRF's JSON written by orjson (common/api/renderers.py): same bytes, a fraction of the time.
-        "DEFAULT_RENDERER_CLASSES": [
-            "common.api.renderers.ApiJSONRenderer",
-            "rest_framework.renderers.BrowsableAPIRenderer",
-        ],
-    }
-)
-SPECTACULAR_SETTINGS.update(
-    {
-        "COMPONENT_SPLIT_REQUEST": True,
-        "SCHEMA_PATH_PREFIX": "/api/v1",
-        "ENUM_NAME_OVERRIDES": {
-            "StageEnum": "improvement.models.Stage",
-            "InitiativeStatusEnum": "improvement.models.Status",
-            "MilestoneStatusEnum": "improvement.models.MilestoneStatus",
-            "CostKindEnum": "improvement.models.CostKind",
-            "BenefitKindEnum": "improvement.models.BenefitKind",
-            "KpiKindEnum": "kpis.models.KpiKind",
-            "ExperimentStatusEnum": "improvement.models.ExperimentStatus",
-            "MetricTypeEnum": "improvement.models.MetricType",
-            "ExperimentDecisionEnum": "improvement.models.ExperimentDecision",
-            "InitiativeDecisionEnum": "improvement.models.Decision",
-            "WebhookEventTypeEnum": "improvement.models.WebhookEventType",
-            "WebhookDeliveryStatusEnum": "improvement.models.DeliveryStatus",
-        },
-        # Swagger UI is served from the installed sidecar package, never fetched from a CDN.
-        "SWAGGER_UI_DIST": "SIDECAR",
-        "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
-        "REDOC_DIST": "SIDECAR",
-    }
-)
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        # First, so an unauthenticated call answers 401 with a Bearer challenge.
+        "accounts.api.auth.BearerTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_FILTER_BACKENDS": [
+        "django_filters.rest_framework.DjangoFilterBackend",
+        "rest_framework.filters.OrderingFilter",
+        "rest_framework.filters.SearchFilter",
+    ],
+    "DEFAULT_PAGINATION_CLASS": "common.api.pagination.PagePagination",
+    "PAGE_SIZE": API_PAGE_SIZE,
+    "EXCEPTION_HANDLER": "common.api.errors.api_exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "common.api.schema.ApiAutoSchema",
+    "DEFAULT_THROTTLE_CLASSES": ["common.api.throttling.CallerRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"caller": API_THROTTLE_RATE},
+    "DATETIME_FORMAT": "iso-8601",
+    # DRF's JSON written by orjson (common/api/renderers.py): same bytes, a fraction of the time.
+    "DEFAULT_RENDERER_CLASSES": [
+        "common.api.renderers.ApiJSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "PDCA Tracker API",
+    "DESCRIPTION": "Improvement initiatives, KPIs, experiments and ROI for service teams.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "ENUM_NAME_OVERRIDES": {
+        "StageEnum": "improvement.models.Stage",
+        "InitiativeStatusEnum": "improvement.models.Status",
+        "MilestoneStatusEnum": "improvement.models.MilestoneStatus",
+        "CostKindEnum": "improvement.models.CostKind",
+        "BenefitKindEnum": "improvement.models.BenefitKind",
+        "KpiKindEnum": "kpis.models.KpiKind",
+        "ExperimentStatusEnum": "improvement.models.ExperimentStatus",
+        "MetricTypeEnum": "improvement.models.MetricType",
+        "ExperimentDecisionEnum": "improvement.models.ExperimentDecision",
+        "InitiativeDecisionEnum": "improvement.models.Decision",
+        "WebhookEventTypeEnum": "improvement.models.WebhookEventType",
+        "WebhookDeliveryStatusEnum": "improvement.models.DeliveryStatus",
+    },
+    # Swagger UI is served from the installed sidecar package, never fetched from a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+}
 INSTALLED_APPS += ["drf_spectacular_sidecar"]

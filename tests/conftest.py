@@ -2,10 +2,18 @@ import importlib
 
 import pytest
 from django.apps import apps
+from django.conf import settings as django_settings
 from django.db import connection
 
 from accounts.models import Role
 from tests.factories import TeamFactory, UserFactory
+
+# Tests sign in thousands of users; the production hasher's deliberate cost is not what they test.
+TEST_PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def pytest_configure(config):
+    django_settings.PASSWORD_HASHERS = TEST_PASSWORD_HASHERS
 
 
 def pytest_collection_modifyitems(config, items):

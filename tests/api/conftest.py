@@ -65,12 +65,6 @@ def queries_for(client: APIClient, url: str) -> int:
     return len(captured.captured_queries)
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    """The matrix signs in seven people per test; a fast hasher keeps it quick (never in production)."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture(scope="session")
 def openapi():
     """The API's own OpenAPI document, loaded by schemathesis (the checker .ci/fuzz_api runs)."""

@@ -48,12 +48,6 @@ COUNTED_MODELS = (
 )
 
 
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    # The demo hashes one password per user; the default hasher's cost is not what is tested here.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def load_demo() -> str:
     out = StringIO()
     call_command("load_demo", stdout=out)

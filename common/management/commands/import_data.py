@@ -1,11 +1,10 @@
 """Load a file written by export_data into a migrated, empty database."""
 
+from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.test import override_settings
-
-from accounts.models import User
 
 MSG_NOT_EMPTY = "The database already holds users; import into a freshly migrated, empty database."
 
@@ -17,7 +16,7 @@ class Command(BaseCommand):
         parser.add_argument("input", help="file written by export_data")
 
     def handle(self, *args, input: str, **options):
-        if User.objects.exists():
+        if get_user_model().objects.exists():
             raise CommandError(MSG_NOT_EMPTY)
         # The file carries the history rows themselves; recording new ones while loading (as
         # django-simple-history does for many-to-many changes) would duplicate them.
