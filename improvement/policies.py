@@ -21,16 +21,6 @@ def _team_ids(user: User) -> set[int]:
     return cached
 
 
-def can_view(user: User, initiative: Initiative) -> bool:
-    if not user.is_authenticated or not user.is_active:
-        return False
-    if user.reads_everything or initiative.lead_id == user.pk or initiative.sponsor_id == user.pk:
-        return True
-    if initiative.team_id in _team_ids(user):
-        return True
-    return initiative.members.filter(pk=user.pk).exists() or initiative.milestones.filter(owner=user).exists()
-
-
 def can_create_in_team(user: User, team_id: int) -> bool:
     return user.is_admin or (user.role == Role.LEAD and team_id in _team_ids(user))
 

@@ -1,4 +1,4 @@
-"""Money of an improvement: cash flows, ROI, payback, NPV and IRR. Pure: no Django imports.
+"""Money of an improvement: month lines, cash flows, ROI, payback, NPV and IRR. Pure: no Django.
 
 The formulas are written out in docs/money.md. In short, over a horizon of H months:
 
@@ -11,12 +11,16 @@ The formulas are written out in docs/money.md. In short, over a horizon of H mon
 - IRR per month, and per year as (1 + monthly)^12 − 1; ``None`` when the flows have no IRR.
 """
 
+import datetime as dt
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 
 import numpy as np
 import numpy_financial as npf
+
+from improvement.progress import improvement_amount
 
 MONTHS_PER_YEAR = 12
 
@@ -147,4 +151,187 @@ def summarise(
         npv=npv(flows, annual_rate=annual_discount_rate),
         irr_monthly=irr_monthly,
         irr_annual=irr_annual,
+    )
+
+
+@dataclass(frozen=True)
+class MoneyLines:
+    """Month-by-month amounts over the horizon (index 0 = month 1)."""
+
+    one_time_cost: float
+    recurring_costs: list[float]
+    benefits: list[float]
+    derived_monthly_benefit: float
+    validated_monthly_benefit: float
+    benefit_to_date: float
+
+    def __add__(self, other: "MoneyLines") -> "MoneyLines":
+        return MoneyLines(
+            one_time_cost=self.one_time_cost + other.one_time_cost,
+            recurring_costs=[a + b for a, b in zip(self.recurring_costs, other.recurring_costs, strict=True)],
+            benefits=[a + b for a, b in zip(self.benefits, other.benefits, strict=True)],
+            derived_monthly_benefit=self.derived_monthly_benefit + other.derived_monthly_benefit,
+            validated_monthly_benefit=self.validated_monthly_benefit + other.validated_monthly_benefit,
+            benefit_to_date=self.benefit_to_date + other.benefit_to_date,
+        )
+
+
+@dataclass(frozen=True)
+class Money:
+    """An initiative's (or the portfolio's) money over the ROI horizon; see docs/money.md."""
+
+    lines: MoneyLines
+    horizon_months: int
+    total_cost: float
+    total_benefit: float
+    projected_12m_benefit: float
+    cash_flows: list[float]
+    cumulative: list[float]
+    roi_percent: float | None
+    payback_months: float | None
+    npv: float
+    irr_monthly: float | None
+    irr_annual: float | None
+
+    @property
+    def one_time_cost(self) -> float:
+        return self.lines.one_time_cost
+
+    @property
+    def benefit_to_date(self) -> float:
+        return self.lines.benefit_to_date
+
+
+def months_between(start: dt.date, today: dt.date) -> int:
+    """Whole months from ``start`` to ``today`` (0 until the first month is complete)."""
+    months = (today.year - start.year) * MONTHS_PER_YEAR + (today.month - start.month)
+    if today.day < start.day:
+        months -= 1
+    return max(months, 0)
+
+
+@dataclass(frozen=True)
+class LineTable:
+    """The money lines of many initiatives as arrays, row i for the i-th initiative given."""
+
+    index: dict[int, int]
+    one_time: np.ndarray
+    recurring: np.ndarray
+    benefits: np.ndarray
+    derived: np.ndarray
+    validated: np.ndarray
+    to_date: np.ndarray
+
+    def lines(self, rows=slice(None)) -> MoneyLines:
+        """The month-by-month sum of some rows (all by default), or one row's lines."""
+        return MoneyLines(
+            one_time_cost=float(self.one_time[rows].sum()),
+            recurring_costs=self.recurring[rows].reshape(-1, self.recurring.shape[1]).sum(axis=0).tolist(),
+            benefits=self.benefits[rows].reshape(-1, self.benefits.shape[1]).sum(axis=0).tolist(),
+            derived_monthly_benefit=float(self.derived[rows].sum()),
+            validated_monthly_benefit=float(self.validated[rows].sum()),
+            benefit_to_date=float(self.to_date[rows].sum()),
+        )
+
+    def per_initiative(self) -> dict[int, MoneyLines]:
+        """Each initiative's own lines, by initiative id."""
+        return {pk: self.lines(row) for pk, row in self.index.items()}
+
+
+Amount = float | Decimal
+
+
+def line_table(
+    *,
+    starts: Sequence[tuple[int, dt.date]],
+    costs: Iterable[tuple[int, bool, Amount, int]],
+    benefits: Iterable[tuple[int, Amount, int, bool]],
+    valued_targets: Iterable[tuple[int, float, float | None, bool, Amount]],
+    horizon: int,
+    today: dt.date,
+) -> LineTable:
+    """Every initiative's money lines over ``horizon`` months, from plain rows.
+
+    - ``starts``: (initiative id, start date), one per initiative, in the order of the table's rows;
+    - ``costs``: (initiative id, is one-time, amount, start month); a recurring cost runs from its
+      1-based start month to the horizon;
+    - ``benefits``: (initiative id, monthly amount, start month, validated), recurring like costs;
+    - ``valued_targets``: (initiative id, baseline, current value, higher is better, money value of
+      one unit per month): a target that improved adds its gain × unit value to every month.
+
+    Rows of initiatives not in ``starts`` are ignored. The month arithmetic runs on arrays
+    (``step_lines``), not per initiative in Python: a portfolio holds thousands of initiatives.
+    """
+    index = {pk: row for row, (pk, _) in enumerate(starts)}
+    n = len(index)
+    one_time, recurring = ([], []), ([], [], [])
+    for pk, is_one_time, amount, start_month in costs:
+        if (row := index.get(pk)) is None:
+            continue
+        if is_one_time:
+            one_time[0].append(row)
+            one_time[1].append(float(amount))
+        else:
+            recurring[0].append(row)
+            recurring[1].append(start_month)
+            recurring[2].append(float(amount))
+    monthly_benefits, validated = ([], [], []), ([], [])
+    for pk, amount, start_month, ok in benefits:
+        if (row := index.get(pk)) is None:
+            continue
+        monthly_benefits[0].append(row)
+        monthly_benefits[1].append(start_month)
+        monthly_benefits[2].append(float(amount))
+        if ok:
+            validated[0].append(row)
+            validated[1].append(float(amount))
+    derived = ([], [])
+    for pk, baseline, current, higher_is_better, unit_value in valued_targets:
+        gain = improvement_amount(baseline=baseline, current=current, higher_is_better=higher_is_better)
+        if (row := index.get(pk)) is not None and gain is not None and gain > 0:
+            derived[0].append(row)
+            derived[1].append(gain * float(unit_value))
+
+    def per_row(rows, amounts) -> np.ndarray:
+        return np.bincount(np.asarray(rows, dtype=int), weights=amounts, minlength=n).astype(float)
+
+    derived_total = per_row(*derived)
+    monthly = step_lines(*monthly_benefits, n=n, horizon=horizon) + derived_total[:, None]
+    elapsed = np.fromiter(
+        (min(months_between(start, today), horizon) for _, start in starts), dtype=int, count=n
+    )
+    return LineTable(
+        index=index,
+        one_time=per_row(*one_time),
+        recurring=step_lines(*recurring, n=n, horizon=horizon),
+        benefits=monthly,
+        derived=derived_total,
+        validated=per_row(*validated),
+        # Benefit to date: the months already elapsed since the initiative started.
+        to_date=np.where(np.arange(horizon) < elapsed[:, None], monthly, 0.0).sum(axis=1),
+    )
+
+
+def money_of(lines: MoneyLines, *, horizon: int, annual_rate: float) -> Money:
+    """The figures the money panels show for ``lines`` (see ``summarise``)."""
+    summary = summarise(
+        one_time_costs=lines.one_time_cost,
+        monthly_recurring_costs=lines.recurring_costs,
+        monthly_benefits=lines.benefits,
+        horizon_months=horizon,
+        annual_discount_rate=annual_rate,
+    )
+    return Money(
+        lines=lines,
+        horizon_months=horizon,
+        total_cost=summary.total_cost,
+        total_benefit=summary.total_benefit,
+        projected_12m_benefit=sum(lines.benefits[:MONTHS_PER_YEAR]),
+        cash_flows=list(summary.cash_flows),
+        cumulative=list(summary.cumulative),
+        roi_percent=summary.roi_percent,
+        payback_months=summary.payback_months,
+        npv=summary.npv,
+        irr_monthly=summary.irr_monthly,
+        irr_annual=summary.irr_annual,
     )

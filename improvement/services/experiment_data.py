@@ -347,7 +347,7 @@ def experiment_observations_ingest(
     folded, count = observations_fold(chunks=chunks, metric=experiment.metric_type, keys=variants)
     locked = _lock_for_data(experiment)
 
-    existing = selectors.variant_totals(variants.values()) if mode == MODE_ADD else {}
+    existing = selectors.variant_totals(variants=variants.values()) if mode == MODE_ADD else {}
     targets = list(variants) if mode == MODE_REPLACE else sorted(folded)
     written = []
     for key in targets:

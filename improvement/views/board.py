@@ -7,9 +7,9 @@ from accounts.selectors import team_list
 from improvement import policies
 from improvement.forms import DashboardFilterForm
 from improvement.models import STAGE_ORDER, Stage, Status
+from improvement.selectors.initiatives import initiative_list
 from improvement.services.stages import next_stage
 from improvement.views.common import site_view
-from improvement.views.queries import visible_initiatives
 
 
 @site_view
@@ -17,7 +17,7 @@ def board(request):
     user = request.user
     form = DashboardFilterForm(request.GET or None, teams=team_list(user=user))
     del form.fields["period"], form.fields["category"]
-    qs = visible_initiatives(user=user).filter(status__in=[Status.ACTIVE, Status.ON_HOLD])
+    qs = initiative_list(user=user).filter(status__in=[Status.ACTIVE, Status.ON_HOLD])
     if form.is_valid() and form.cleaned_data.get("team"):
         qs = qs.filter(team=form.cleaned_data["team"])
     columns = {stage: [] for stage in STAGE_ORDER}

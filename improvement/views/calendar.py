@@ -15,8 +15,8 @@ from icalendar import Calendar, Event
 
 from accounts.models import User
 from improvement.models import MilestoneStatus
+from improvement.selectors.roadmap import milestone_calendar
 from improvement.views.common import site_view
-from improvement.views.queries import calendar_milestones
 
 TOKEN_SALT = "improvement.calendar-feed"
 # Old milestones stay in the feed for a while so a calendar keeps the recent past.
@@ -56,7 +56,7 @@ def calendar_feed(request, token: str):
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
     calendar.add("x-wr-calname", f"Milestones of {user.get_full_name()}")
-    for milestone in calendar_milestones(owner=user, since=today - dt.timedelta(days=FEED_LOOK_BACK_DAYS)):
+    for milestone in milestone_calendar(owner=user, since=today - dt.timedelta(days=FEED_LOOK_BACK_DAYS)):
         initiative = milestone.initiative
         url = request.build_absolute_uri(reverse("improvement:initiative_detail", args=[initiative.pk]))
         done = "✓ " if milestone.status == MilestoneStatus.DONE else ""

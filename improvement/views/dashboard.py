@@ -13,15 +13,10 @@ from accounts.selectors import team_list
 from improvement import charts
 from improvement.forms import DashboardFilterForm, Period
 from improvement.models import STAGE_ORDER, Health, Initiative, Status
-from improvement.selectors import initiatives_money, portfolio_money, target_progress
+from improvement.selectors.initiatives import initiative_list_at_risk, initiative_portfolio
+from improvement.selectors.money import initiative_money_many, portfolio_money
+from improvement.selectors.targets import target_list, target_progress, target_progress_list
 from improvement.views.common import site_view
-from improvement.views.queries import (
-    at_risk_first,
-    portfolio_initiatives,
-    portfolio_query,
-    target_progress_of,
-    targets_of,
-)
 
 # Spreadsheets run a cell starting with one of these as a formula (CSV injection).
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -100,17 +95,17 @@ def dashboard(request):
     does not grow with the organisation.
     """
     form, filters = _filters(request)
-    portfolio = portfolio_query(**filters)
+    portfolio = initiative_portfolio(**filters)
     active = portfolio.filter(status=Status.ACTIVE)
     money = portfolio_money(initiatives=portfolio)
     stage_counts, health_counts = _counts(active, "stage"), _counts(active, "health")
     funnel = [(stage.label, stage_counts.get(stage, 0)) for stage in STAGE_ORDER]
     health = [(value, label, health_counts.get(value, 0)) for value, label in Health.choices]
-    targets = target_progress_of(initiatives=active)
+    targets = target_progress_list(initiatives=active)
     states = Counter(kpi_state(value) for _, value in targets)
     shown_targets = Paginator(targets, TARGETS_PER_PAGE if "targets_page" in request.GET else TOP_ROWS)
     targets_page = shown_targets.get_page(request.GET.get("targets_page"))
-    at_risk = at_risk_first(portfolio)
+    at_risk = initiative_list_at_risk(initiatives=portfolio)
     query = request.GET.copy()
     query.pop("targets_page", None)
     context = {
@@ -137,7 +132,7 @@ def dashboard(request):
 
 def _progress_rows(target_ids: list[int]):
     """The progress of these targets, in the order given (the worst first)."""
-    by_id = {t.pk: t for t in targets_of(initiative_ids=None, target_ids=target_ids)}
+    by_id = {t.pk: t for t in target_list(target_ids=target_ids)}
     return [target_progress(by_id[pk]) for pk in target_ids if pk in by_id]
 
 
@@ -159,8 +154,8 @@ def _round(value: float | None):
 @site_view
 def dashboard_csv(request):
     _, filters = _filters(request)
-    initiatives = portfolio_initiatives(**filters)
-    money = initiatives_money(initiatives=initiatives)
+    initiatives = list(initiative_portfolio(**filters))
+    money = initiative_money_many(initiatives=initiatives)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     filename = CSV_FILENAME.format(date=timezone.localdate().isoformat())
     response["Content-Disposition"] = f'attachment; filename="{filename}"'

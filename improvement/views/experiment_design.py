@@ -14,10 +14,10 @@ from improvement.forms import (
     variant_forms,
 )
 from improvement.models import Experiment, ExperimentStatus, Initiative, MetricType
+from improvement.selectors.targets import target_primary_kpi
 from improvement.services import experiments
 from improvement.views.common import add_service_errors, initiative_or_404, rows_onto_forms, site_view
 from improvement.views.experiments import experiment_or_404
-from improvement.views.queries import primary_target_kpi
 from kpis.models import Unit
 
 MSG_CREATED = "Experiment “{name}” created as a draft: check the design, then start it."
@@ -91,7 +91,7 @@ def experiment_create_view(request, pk: int):
     initiative = initiative_or_404(request, pk)
     if not policies.can_edit(request.user, initiative):
         raise PermissionDenied(experiments.MSG_CANNOT_EDIT)
-    kpi = primary_target_kpi(initiative=initiative)
+    kpi = target_primary_kpi(initiative=initiative)
     # A rate KPI (percent) is usually tested as a conversion; scores and times as means.
     metric = MetricType.PROPORTION if kpi is None or kpi.unit == Unit.PERCENT else MetricType.MEAN
     form, rows = _design_form_rows(

@@ -138,7 +138,7 @@ def _readable(totals: dict | None) -> dict | None:
 def _data_forms(experiment: Experiment, data=None) -> list[tuple[Variant, VariantDataForm]]:
     """One totals form per variant, pre-filled with what the variant holds now."""
     variants = list(experiment.variants.all())
-    totals = {} if data is not None else selectors.variant_totals(variants)
+    totals = {} if data is not None else selectors.variant_totals(variants=variants)
     return [
         (
             variant,

@@ -19,21 +19,16 @@ from improvement.forms import (
     StatusUpdateForm,
 )
 from improvement.models import STAGE_ORDER, Initiative, Stage, Status
-from improvement.selectors import initiative_experiments, initiative_money, target_progress
+from improvement.selectors.experiments import initiative_experiments
+from improvement.selectors.initiatives import initiative_history, initiative_search, initiative_status_updates
+from improvement.selectors.money import initiative_money, initiative_money_lines
+from improvement.selectors.roadmap import initiative_milestones
+from improvement.selectors.stages import initiative_transitions
+from improvement.selectors.targets import target_list, target_progress, target_series
 from improvement.services.initiatives import MSG_CANNOT_CREATE, initiative_create, initiative_update
 from improvement.services.stages import gate_check, next_stage
 from improvement.services.targets import status_update_post
 from improvement.views.common import initiative_or_404, site_view, submit
-from improvement.views.queries import (
-    history_entries,
-    initiative_search,
-    milestones_of,
-    money_lines_of,
-    series_of,
-    status_updates_of,
-    targets_of,
-    transitions_of,
-)
 from improvement.views.timeline import build_timeline
 from kpis.services import measurement_can_write
 
@@ -141,7 +136,7 @@ def can_post_status(user: User, initiative: Initiative) -> bool:
 
 
 def _kpi_panels(targets, *, cycle_started_on) -> list[dict]:
-    series = series_of(targets=targets)
+    series = target_series(targets=targets)
     panels = []
     for target in targets:
         points = series[(target.kpi_id, target.segment)]
@@ -176,13 +171,13 @@ def detail_context(request, initiative: Initiative, *, status_form: StatusUpdate
     editable = policies.can_edit(user, initiative)
     moving = initiative.status == Status.ACTIVE and initiative.archived_at is None
     upcoming = next_stage(initiative.stage) if moving else None
-    milestones = milestones_of(initiative=initiative)
+    milestones = initiative_milestones(initiative=initiative)
     for milestone in milestones:
         milestone.can_update = policies.can_update_milestone(user, milestone)
         milestone.overdue = milestone.is_overdue(today=today)
-    costs, benefits = money_lines_of(initiative=initiative)
+    costs, benefits = initiative_money_lines(initiative=initiative)
     money = initiative_money(initiative=initiative)
-    targets = targets_of(initiative_ids=[initiative.pk])
+    targets = list(target_list(initiative_ids=[initiative.pk]))
     earlier = STAGE_ORDER[: STAGE_ORDER.index(initiative.stage)]
     return {
         "initiative": initiative,
@@ -207,7 +202,7 @@ def detail_context(request, initiative: Initiative, *, status_form: StatusUpdate
         ),
         "has_standard_plan": any(m.phase for m in milestones),
         "status_form": status_form or StatusUpdateForm(),
-        "status_updates": status_updates_of(initiative=initiative),
+        "status_updates": initiative_status_updates(initiative=initiative),
         "decision_form": DecisionForm(initial={"version": initiative.version})
         if moving and editable and initiative.stage == Stage.ACT
         else None,
@@ -215,8 +210,8 @@ def detail_context(request, initiative: Initiative, *, status_form: StatusUpdate
         "benefits": benefits,
         "money": money,
         "money_chart": charts.money_chart(money=money),
-        "transitions": transitions_of(initiative=initiative),
-        "history": history_entries(initiative=initiative),
+        "transitions": initiative_transitions(initiative=initiative),
+        "history": initiative_history(initiative=initiative),
         "detail_url": reverse("improvement:initiative_detail", args=[initiative.pk]),
     }
 

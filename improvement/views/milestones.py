@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 from improvement import policies
 from improvement.forms import MilestoneEditForm, MilestoneForm, MilestoneOwnerForm
 from improvement.models import Milestone
+from improvement.selectors.roadmap import milestone_get, milestone_owner_choices
 from improvement.services.roadmap import (
     MSG_CANNOT_PLAN,
     MSG_CANNOT_UPDATE,
@@ -19,7 +20,6 @@ from improvement.services.roadmap import (
     milestone_update,
 )
 from improvement.views.common import act, initiative_or_404, redirect_back, site_view, submit
-from improvement.views.queries import milestone_get, owner_choices
 
 MSG_ADDED = "Milestone “{title}” added."
 MSG_SAVED = "Milestone “{title}” saved."
@@ -43,7 +43,7 @@ def milestone_create_view(request, pk: int):
     initiative = initiative_or_404(request, pk)
     if not policies.can_edit(request.user, initiative):
         raise PermissionDenied(MSG_CANNOT_PLAN)
-    form = MilestoneForm(request.POST or None, owners=owner_choices(initiative=initiative))
+    form = MilestoneForm(request.POST or None, owners=milestone_owner_choices(initiative=initiative))
     if request.method == "POST" and form.is_valid():
         fields = dict(form.cleaned_data)
         ok, milestone = submit(
@@ -72,7 +72,7 @@ def milestone_edit(request, pk: int):
         fields = MilestoneEditForm.base_fields
         form = MilestoneEditForm(
             request.POST or None,
-            owners=owner_choices(initiative=initiative),
+            owners=milestone_owner_choices(initiative=initiative),
             initial={name: getattr(milestone, name) for name in fields},
         )
     elif policies.can_update_milestone(request.user, milestone):

@@ -10,9 +10,9 @@ from django.views.decorators.http import require_POST
 from improvement import policies
 from improvement.forms import BenefitForm, CostForm
 from improvement.models import Benefit
+from improvement.selectors.money import benefit_get
 from improvement.services.money import MSG_CANNOT_EDIT, benefit_create, benefit_validate, cost_create
 from improvement.views.common import act, initiative_or_404, redirect_back, site_view, submit
-from improvement.views.queries import benefit_get
 
 MSG_COST_ADDED = "Cost “{description}” added."
 MSG_BENEFIT_ADDED = "Benefit “{description}” added."

@@ -7,8 +7,8 @@ from django.utils import timezone
 
 from accounts.selectors import team_list
 from improvement.forms import RoadmapFilterForm
+from improvement.selectors.roadmap import milestone_owner_list, milestone_roadmap
 from improvement.views.common import site_view
-from improvement.views.queries import milestone_owners, roadmap_milestones
 from improvement.views.timeline import WINDOW_DAYS, build_timeline
 
 # The default window looks back a little so what just slipped stays in view.
@@ -20,11 +20,13 @@ STEP_DAYS = 30
 def roadmap(request):
     today = timezone.localdate()
     form = RoadmapFilterForm(
-        request.GET or None, teams=team_list(user=request.user), owners=milestone_owners(user=request.user)
+        request.GET or None,
+        teams=team_list(user=request.user),
+        owners=milestone_owner_list(user=request.user),
     )
     filters = form.cleaned_data if form.is_valid() else {}
     start = filters.get("start") or today - dt.timedelta(days=LOOK_BACK_DAYS)
-    page, milestones = roadmap_milestones(
+    page, milestones = milestone_roadmap(
         user=request.user,
         start=start,
         end=start + dt.timedelta(days=WINDOW_DAYS),

@@ -9,9 +9,9 @@ from django.views.decorators.http import require_POST
 from improvement import policies
 from improvement.forms import KpiTargetForm, MeasurementForm
 from improvement.models import KpiTarget
+from improvement.selectors.targets import target_list
 from improvement.services.targets import MSG_CANNOT_EDIT, kpi_target_create, kpi_target_evaluate
 from improvement.views.common import act, initiative_or_404, site_view, submit
-from improvement.views.queries import targets_of
 from kpis.services import MSG_CANNOT_WRITE, measurement_can_write, measurement_record
 
 MSG_TARGET_ADDED = "Target for {kpi} added."
@@ -54,7 +54,7 @@ def measurement_create(request, pk: int):
     initiative = initiative_or_404(request, pk)
     if not measurement_can_write(actor=request.user):
         raise PermissionDenied(MSG_CANNOT_WRITE)
-    targets = targets_of(initiative_ids=[initiative.pk])
+    targets = list(target_list(initiative_ids=[initiative.pk]))
     if not targets:
         messages.info(request, MSG_NO_TARGETS)
         return redirect(_detail(pk))

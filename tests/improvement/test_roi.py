@@ -1,6 +1,8 @@
 """Money formulas against independent references (numpy-financial, scipy) and worked examples."""
 
+import datetime as dt
 import math
+from decimal import Decimal
 
 import numpy_financial as npf
 import pytest
@@ -142,6 +144,85 @@ def test_bad_inputs_are_refused():
             horizon_months=0,
             annual_discount_rate=RATE,
         )
+
+
+@pytest.mark.parametrize(
+    ("start", "today", "months"),
+    [
+        (dt.date(2024, 1, 15), dt.date(2024, 3, 15), 2),
+        (dt.date(2024, 1, 15), dt.date(2024, 3, 14), 1),
+        (dt.date(2024, 1, 31), dt.date(2024, 2, 29), 0),
+        (dt.date(2023, 11, 1), dt.date(2024, 2, 1), 3),
+        (dt.date(2024, 5, 1), dt.date(2024, 3, 1), 0),
+    ],
+)
+def test_months_between_counts_whole_months_only(start, today, months):
+    assert roi.months_between(start, today) == months
+
+
+def _worked_table():
+    """Two initiatives over a 4-month horizon; the figures expected are worked out by hand below."""
+    return roi.line_table(
+        # A started two whole months before today, B today.
+        starts=[(10, dt.date(2024, 1, 1)), (20, dt.date(2024, 3, 1))],
+        costs=[
+            (10, True, 1000, 1),  # A: one-time investment
+            (10, False, 50, 2),  # A: 50 a month from month 2
+            (20, False, Decimal("30"), 0),  # B: a start below 1 counts from month 1
+            (99, True, 5, 1),  # not one of the initiatives: ignored
+        ],
+        benefits=[
+            (10, 200, 1, True),  # A: validated, from month 1
+            (10, 100, 3, False),  # A: claimed, from month 3
+            (20, 40, 5, True),  # B: starts after the horizon, validated
+        ],
+        valued_targets=[
+            (10, 50.0, 53.0, True, 10),  # A: 3 units better × 10 = 30 a month
+            (20, 10.0, 12.0, False, 5),  # B: lower is better and it rose: no benefit
+            (20, 10.0, None, True, 5),  # B: not measured yet: no benefit
+            (20, 10.0, 8.0, False, Decimal("2.5")),  # B: 2 units better × 2.5 = 5 a month
+        ],
+        horizon=4,
+        today=dt.date(2024, 3, 1),
+    )
+
+
+def test_month_lines_of_each_initiative_worked_by_hand():
+    lines = _worked_table().per_initiative()
+    a, b = lines[10], lines[20]
+    assert a.one_time_cost == 1000
+    assert a.recurring_costs == [0, 50, 50, 50]
+    # 200 from month 1, 100 more from month 3, 30 derived from the target every month.
+    assert a.benefits == [230, 230, 330, 330]
+    assert (a.derived_monthly_benefit, a.validated_monthly_benefit) == (30, 200)
+    assert a.benefit_to_date == 230 + 230  # two months elapsed
+    assert b.one_time_cost == 0
+    assert b.recurring_costs == [30, 30, 30, 30]
+    assert b.benefits == [5, 5, 5, 5]
+    assert (b.derived_monthly_benefit, b.validated_monthly_benefit) == (5, 40)
+    assert b.benefit_to_date == 0
+
+
+def test_portfolio_lines_are_the_month_by_month_sum_of_the_initiatives():
+    table = _worked_table()
+    total = table.lines()
+    assert total == table.lines([0, 1]) == table.per_initiative()[10] + table.per_initiative()[20]
+    assert total.recurring_costs == [30, 80, 80, 80]
+    assert total.benefits == [235, 235, 335, 335]
+    assert total.benefit_to_date == 460
+
+
+def test_money_of_an_initiative_against_numpy_financial():
+    money = roi.money_of(_worked_table().per_initiative()[10], horizon=4, annual_rate=RATE)
+    flows = [-1000, 230, 180, 280, 280]
+    assert money.cash_flows == flows
+    assert money.total_cost == 1150
+    assert money.total_benefit == 1120
+    assert money.projected_12m_benefit == 1120
+    assert money.npv == pytest.approx(npf.npv(roi.monthly_rate(RATE), flows), rel=1e-12)
+    assert money.irr_monthly == pytest.approx(npf.irr(flows), rel=1e-9)
+    # Cumulative −1000, −770, −590, −310, −30: still short at the end of the horizon.
+    assert money.payback_months is None
 
 
 money = st.floats(min_value=0, max_value=1e7, allow_nan=False)

@@ -186,7 +186,7 @@ def test_my_work_runs_the_same_number_of_queries_for_3n_rows(login, admin):
 
 
 def test_the_roadmap_pages_by_initiative_and_keeps_its_filters(login, executive, team, monkeypatch):
-    monkeypatch.setattr("improvement.views.queries.ROADMAP_INITIATIVES_PER_PAGE", 2)
+    monkeypatch.setattr("improvement.selectors.roadmap.ROADMAP_INITIATIVES_PER_PAGE", 2)
     initiatives = sorted((InitiativeFactory(team=team) for _ in range(3)), key=lambda i: i.code)
     shown_by_page = [{MilestoneFactory(initiative=i, due_date=days(5)).pk} for i in initiatives]
     MilestoneFactory(initiative=InitiativeFactory(team=TeamFactory()), due_date=days(5))

@@ -1,0 +1,226 @@
+"""Reads of costs and benefits, and the money figures of initiatives and of the portfolio.
+
+These functions only fetch plain rows; ``improvement.roi`` assembles the month lines and computes
+the figures (see docs/money.md).
+"""
+
+import datetime as dt
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from accounts.models import User
+from improvement import roi
+from improvement.models import Benefit, Category, Cost, CostKind, Health, Initiative, KpiTarget, Stage, Status
+from improvement.selectors.initiatives import initiative_readable, scope_to_readable
+from improvement.selectors.targets import TargetProgress, kpi_latest_values, target_list, target_progress
+from kpis.models import Direction
+
+
+def cost_list(*, user: User, include_archived: bool = False) -> QuerySet[Cost]:
+    return scope_to_readable(Cost.objects.all() if include_archived else Cost.objects.active(), user=user)
+
+
+def benefit_list(*, user: User, include_archived: bool = False) -> QuerySet[Benefit]:
+    qs = Benefit.objects.all() if include_archived else Benefit.objects.active()
+    return scope_to_readable(qs, user=user)
+
+
+def benefit_get(*, user: User, pk: int) -> Benefit:
+    return scope_to_readable(Benefit.objects.active().select_related("initiative"), user=user).get(pk=pk)
+
+
+def benefit_list_awaiting_validation(*, user: User) -> list[Benefit]:
+    """Claimed benefits not yet validated, of live initiatives ``user`` may read: finance's queue."""
+    qs = Benefit.objects.active().filter(validated=False, initiative__archived_at__isnull=True)
+    qs = scope_to_readable(qs, user=user)
+    return list(qs.select_related("initiative").order_by("initiative__code", "id"))
+
+
+def initiative_money_lines(*, initiative: Initiative) -> tuple[list[Cost], list[Benefit]]:
+    """The initiative's costs and benefit lines (the page already checked the reader)."""
+    costs = list(Cost.objects.active().filter(initiative=initiative).order_by("kind", "id"))
+    benefits = list(
+        Benefit.objects.active().filter(initiative=initiative).select_related("validated_by").order_by("id")
+    )
+    return costs, benefits
+
+
+def _line_table(
+    starts: Sequence[tuple[int, dt.date]], *, horizon: int, today: dt.date, scope: QuerySet | None = None
+) -> roi.LineTable:
+    """Every initiative's money lines, from four queries of plain values (no model instances).
+
+    ``starts`` holds (initiative id, start date) of each initiative. ``scope``, the queryset the
+    initiatives came from, filters the money rows by a subquery: a portfolio of thousands of
+    initiatives would otherwise send (and compile) thousands of ids.
+    """
+    belongs = (
+        {"initiative__in": scope.values("pk")}
+        if scope is not None
+        else {"initiative_id__in": list(dict.fromkeys(pk for pk, _ in starts))}
+    )
+    costs = [
+        (pk, kind == CostKind.ONE_TIME, amount, start_month)
+        for pk, kind, amount, start_month in Cost.objects.active()
+        .filter(**belongs)
+        .values_list("initiative_id", "kind", "amount", "start_month")
+    ]
+    benefits = list(
+        Benefit.objects.active()
+        .filter(**belongs)
+        .values_list("initiative_id", "monthly_amount", "start_month", "validated")
+    )
+    valued = KpiTarget.objects.active().filter(**belongs).exclude(unit_value_per_month=None)
+    latest = kpi_latest_values(targets=valued)
+    valued_targets = [
+        (pk, baseline, latest.get((kpi_id, segment)), direction == Direction.HIGHER, unit_value)
+        for pk, kpi_id, segment, baseline, direction, unit_value in valued.values_list(
+            "initiative_id", "kpi_id", "segment", "baseline_value", "kpi__direction", "unit_value_per_month"
+        )
+    ]
+    return roi.line_table(
+        starts=starts,
+        costs=costs,
+        benefits=benefits,
+        valued_targets=valued_targets,
+        horizon=horizon,
+        today=today,
+    )
+
+
+def _money(lines: roi.MoneyLines) -> roi.Money:
+    return roi.money_of(
+        lines, horizon=settings.PDCA_ROI_HORIZON_MONTHS, annual_rate=settings.PDCA_DISCOUNT_RATE
+    )
+
+
+def initiative_money_many(
+    *, initiatives: Sequence[Initiative], today: dt.date | None = None
+) -> dict[int, roi.Money]:
+    """Money of many initiatives in a constant number of queries, whatever their count."""
+    starts = [(i.pk, i.start_date) for i in initiatives]
+    table = _line_table(starts, horizon=settings.PDCA_ROI_HORIZON_MONTHS, today=today or timezone.localdate())
+    return {pk: _money(lines) for pk, lines in table.per_initiative().items()}
+
+
+def initiative_money(*, initiative: Initiative, today: dt.date | None = None) -> roi.Money:
+    return initiative_money_many(initiatives=[initiative], today=today)[initiative.pk]
+
+
+def portfolio_money(*, initiatives: QuerySet[Initiative], today: dt.date | None = None) -> roi.Money:
+    """The portfolio as one investment: the month-by-month sum of every initiative's lines.
+
+    Month m of each initiative is counted from its own start date, so the curve shows how the money
+    put into improvement comes back, not a calendar view. Plain (pk, start date) rows, and the
+    money rows filtered by the queryset as a subquery.
+    """
+    starts = list(initiatives.values_list("pk", "start_date"))
+    horizon = settings.PDCA_ROI_HORIZON_MONTHS
+    table = _line_table(starts, horizon=horizon, today=today or timezone.localdate(), scope=initiatives)
+    return _money(table.lines())
+
+
+@dataclass(frozen=True)
+class InitiativeProgress:
+    """Where an initiative stands: what integrations pull into BI tools and chat bots."""
+
+    initiative: Initiative
+    targets: list[TargetProgress]
+    money: roi.Money
+
+
+def initiative_progress(*, initiative: Initiative) -> InitiativeProgress:
+    """``initiative`` fetched through ``initiative_list`` (which annotates milestone counts)."""
+    targets = [target_progress(t) for t in target_list(initiative_ids=[initiative.pk])]
+    return InitiativeProgress(
+        initiative=initiative, targets=targets, money=initiative_money(initiative=initiative)
+    )
+
+
+@dataclass(frozen=True)
+class PortfolioGroup:
+    key: str
+    label: str
+    initiatives: int
+    money: roi.Money
+
+
+@dataclass(frozen=True)
+class PortfolioSummary:
+    initiatives: int
+    by_stage: dict[str, int]
+    by_health: dict[str, int]
+    by_status: dict[str, int]
+    money: roi.Money
+    by_team: list[PortfolioGroup]
+    by_category: list[PortfolioGroup]
+
+
+@dataclass(frozen=True, slots=True)
+class _RollupRow:
+    """What the roll-up reads of an initiative: plain values, no model instance per row."""
+
+    pk: int
+    team_id: int
+    team_name: str
+    category: str
+    stage: str
+    health: str
+    status: str
+    start_date: dt.date
+
+
+def portfolio_summary(
+    *, user: User, team_id: int | None = None, category: str = "", today: dt.date | None = None
+) -> PortfolioSummary:
+    """The executive roll-up of the initiatives ``user`` reads (abandoned ones left out).
+
+    Stage and health count active initiatives only; money counts every initiative. Groups reuse
+    one load of the money lines, so the query count does not grow with teams or categories.
+    """
+    # Without the milestone counts of initiative_list: the roll-up does not show them.
+    qs = initiative_readable(user=user).exclude(status=Status.ABANDONED)
+    if team_id is not None:
+        qs = qs.filter(team_id=team_id)
+    if category:
+        qs = qs.filter(category=category)
+    fields = ("pk", "team_id", "team__name", "category", "stage", "health", "status", "start_date")
+    initiatives = [_RollupRow(*row) for row in qs.order_by("code").values_list(*fields)]
+    table = _line_table(
+        [(i.pk, i.start_date) for i in initiatives],
+        horizon=settings.PDCA_ROI_HORIZON_MONTHS,
+        today=today or timezone.localdate(),
+        scope=qs,
+    )
+
+    def group(key_of, label_of) -> list[PortfolioGroup]:
+        members: dict[str, list[int]] = {}
+        for row, initiative in enumerate(initiatives):
+            members.setdefault(key_of(initiative), []).append(row)
+        return [
+            PortfolioGroup(
+                key=key,
+                label=label_of(initiatives[rows[0]]),
+                initiatives=len(rows),
+                money=_money(table.lines(rows)),
+            )
+            for key, rows in sorted(members.items())
+        ]
+
+    active = [i for i in initiatives if i.status == Status.ACTIVE]
+    stages, health = Counter(i.stage for i in active), Counter(i.health for i in active)
+    statuses = Counter(i.status for i in initiatives)
+    return PortfolioSummary(
+        initiatives=len(initiatives),
+        by_stage={stage: stages.get(stage, 0) for stage in Stage.values},
+        by_health={value: health.get(value, 0) for value in Health.values},
+        by_status={value: statuses.get(value, 0) for value in Status.values},
+        money=_money(table.lines()),
+        by_team=group(lambda i: str(i.team_id), lambda i: i.team_name),
+        by_category=group(lambda i: i.category, lambda i: Category(i.category).label),
+    )

@@ -1,0 +1,104 @@
+"""Reads of milestones: lists, the roadmap window, a person's open work and calendar feed."""
+
+import datetime as dt
+
+from django.core.paginator import Page, Paginator
+from django.db.models import Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from accounts.models import Team, User
+from improvement.models import OPEN_MILESTONE_STATUSES, Initiative, Milestone, Status
+from improvement.selectors.initiatives import scope_to_readable
+
+ROADMAP_INITIATIVES_PER_PAGE = 25
+
+
+def milestone_list(*, user: User, include_archived: bool = False) -> QuerySet[Milestone]:
+    qs = Milestone.objects.all() if include_archived else Milestone.objects.active()
+    qs = scope_to_readable(qs.select_related("initiative", "owner", "initiative__team"), user=user)
+    return qs.prefetch_related(Prefetch("dependencies", queryset=Milestone.objects.only("id", "title")))
+
+
+def milestone_get(*, user: User, pk: int) -> Milestone:
+    return milestone_list(user=user).get(pk=pk)
+
+
+def initiative_milestones(*, initiative: Initiative) -> list[Milestone]:
+    """The initiative's milestones by due date (the page already checked the reader)."""
+    return list(
+        Milestone.objects.active()
+        .filter(initiative=initiative)
+        .select_related("owner", "initiative")
+        .order_by("due_date", "id")
+    )
+
+
+def milestone_list_owned(*, user: User, today: dt.date | None = None) -> list[Milestone]:
+    """The user's open milestones, overdue first, then by due date."""
+    today = today or timezone.localdate()
+    rows = list(
+        Milestone.objects.active()
+        .filter(owner=user, status__in=OPEN_MILESTONE_STATUSES)
+        .select_related("initiative")
+        .order_by("due_date", "id")
+    )
+    return sorted(rows, key=lambda m: (not m.is_overdue(today=today), m.due_date))
+
+
+def milestone_calendar(*, owner: User, since: dt.date) -> list[Milestone]:
+    """The milestones of ``owner`` due from ``since`` on, in any status, for their calendar feed."""
+    return list(
+        Milestone.objects.active()
+        .filter(owner=owner, due_date__gte=since, initiative__archived_at__isnull=True)
+        .select_related("initiative")
+        .order_by("due_date", "id")
+    )
+
+
+def milestone_roadmap(
+    *,
+    user: User,
+    start: dt.date,
+    end: dt.date,
+    team: Team | None = None,
+    owner: User | None = None,
+    page: str | int | None = None,
+) -> tuple[Page, list[Milestone]]:
+    """Milestones of active initiatives due in the window, plus open ones already overdue before it.
+
+    Paginated by initiative (``ROADMAP_INITIATIVES_PER_PAGE`` by code): the page of initiatives, and the
+    milestones of those only. A whole organisation's window is thousands of rows (bench/).
+    """
+    today = timezone.localdate()
+    qs = milestone_list(user=user).filter(
+        initiative__status=Status.ACTIVE, initiative__archived_at__isnull=True
+    )
+    in_window = Q(due_date__gte=start, due_date__lte=end)
+    overdue_before = Q(due_date__lt=min(start, today), status__in=OPEN_MILESTONE_STATUSES)
+    qs = qs.filter(in_window | overdue_before)
+    if team is not None:
+        qs = qs.filter(initiative__team=team)
+    if owner is not None:
+        qs = qs.filter(owner=owner)
+    initiatives = qs.order_by("initiative__code").values_list("initiative__code", "initiative_id").distinct()
+    shown = Paginator(initiatives, ROADMAP_INITIATIVES_PER_PAGE).get_page(page)
+    milestones = qs.filter(initiative_id__in=[pk for _, pk in shown.object_list])
+    return shown, list(milestones.order_by("initiative__code", "due_date", "id"))
+
+
+def milestone_owner_list(*, user: User) -> QuerySet[User]:
+    """Owners of the milestones of active initiatives ``user`` may read: the roadmap's filter."""
+    visible = milestone_list(user=user).filter(initiative__status=Status.ACTIVE).values("owner_id")
+    return User.objects.filter(pk__in=visible).order_by("full_name", "email")
+
+
+def milestone_owner_choices(*, initiative: Initiative) -> QuerySet[User]:
+    """People who can own a milestone: the team, the lead and the initiative's members."""
+    return (
+        User.objects.filter(is_active=True)
+        .filter(
+            Q(memberships__team_id=initiative.team_id) | Q(pk=initiative.lead_id) | Q(initiatives=initiative)
+        )
+        .distinct()
+        .order_by("full_name", "email")
+    )

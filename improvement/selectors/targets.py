@@ -1,0 +1,133 @@
+"""Reads of KPI targets: their latest values, their progress and the KPI series they follow."""
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.db.models import Avg, Min, OuterRef, Q, QuerySet, Subquery
+
+from accounts.models import User
+from improvement.models import Initiative, KpiTarget
+from improvement.progress import clamped_progress, improvement_amount, progress
+from improvement.selectors.initiatives import scope_to_readable
+from kpis.models import Kpi, Measurement
+
+
+def _latest_value() -> Subquery:
+    """The latest value of the row's (``kpi_id``, ``segment``) series."""
+    return Subquery(
+        Measurement.objects.filter(kpi_id=OuterRef("kpi_id"), segment=OuterRef("segment"))
+        .order_by("-period", "-updated_at")
+        .values("value")[:1]
+    )
+
+
+def kpi_latest_values(*, targets: QuerySet[KpiTarget]) -> dict[tuple[int, str], float | None]:
+    """The latest value of each (kpi, segment) series that ``targets`` follow, in one query.
+
+    Many targets share a series (30 KPIs × 5 segments against thousands of targets): the latest-value
+    subquery runs once per series, on one representative target of each, not once per target.
+    """
+    firsts = targets.order_by().values("kpi_id", "segment").annotate(first=Min("pk")).values("first")
+    rows = (
+        KpiTarget.objects.filter(pk__in=firsts)
+        .annotate(current_value=_latest_value())
+        .values_list("kpi_id", "segment", "current_value")
+    )
+    return {(kpi_id, segment): value for kpi_id, segment, value in rows}
+
+
+def target_list(
+    *, initiative_ids: Iterable[int] | None = None, target_ids: Iterable[int] | None = None
+) -> QuerySet[KpiTarget]:
+    """Active targets with their KPI and initiative, each annotated with its ``current_value``.
+
+    Not scoped by reader: the caller already holds initiatives the reader may see (or is a job).
+    """
+    qs = (
+        KpiTarget.objects.active().select_related("kpi", "initiative").annotate(current_value=_latest_value())
+    )
+    if initiative_ids is not None:
+        qs = qs.filter(initiative_id__in=initiative_ids)
+    if target_ids is not None:
+        qs = qs.filter(pk__in=target_ids)
+    return qs
+
+
+def kpi_target_list(*, user: User, include_archived: bool = False) -> QuerySet[KpiTarget]:
+    """Targets of the initiatives ``user`` may read, each annotated with its ``current_value``."""
+    qs = KpiTarget.objects.all() if include_archived else KpiTarget.objects.active()
+    qs = qs.select_related("kpi").annotate(current_value=_latest_value())
+    return scope_to_readable(qs, user=user)
+
+
+@dataclass(frozen=True)
+class TargetProgress:
+    target: KpiTarget
+    current: float | None
+    progress: float | None
+    progress_clamped: float | None
+    improvement: float | None
+
+
+def target_progress(target: KpiTarget) -> TargetProgress:
+    """Progress of a target fetched through ``target_list`` (which annotates ``current_value``)."""
+    current = getattr(target, "current_value", None)
+    raw = progress(baseline=target.baseline_value, target=target.target_value, current=current)
+    return TargetProgress(
+        target=target,
+        current=current,
+        progress=raw,
+        progress_clamped=clamped_progress(raw),
+        improvement=improvement_amount(
+            baseline=target.baseline_value, current=current, higher_is_better=target.kpi.higher_is_better
+        ),
+    )
+
+
+def target_progress_list(*, initiatives: QuerySet[Initiative]) -> list[tuple[int, float | None]]:
+    """(target id, progress) of every target of ``initiatives``, worst progress first, no data last.
+
+    Plain values and one latest value per (KPI, segment) series: the dashboard counts thousands
+    of targets but shows a page of them.
+    """
+    targets = KpiTarget.objects.active().filter(initiative__in=initiatives.values("pk"))
+    latest = kpi_latest_values(targets=targets)
+    rows = [
+        (pk, progress(baseline=baseline, target=target, current=latest.get((kpi_id, segment))))
+        for pk, kpi_id, segment, baseline, target in targets.values_list(
+            "pk", "kpi_id", "segment", "baseline_value", "target_value"
+        )
+    ]
+    return sorted(rows, key=lambda row: (row[1] is None, row[1] if row[1] is not None else 0, row[0]))
+
+
+def target_primary_kpi(*, initiative: Initiative) -> Kpi | None:
+    """The KPI of the initiative's first primary target: what a new experiment most likely tests."""
+    target = (
+        KpiTarget.objects.active()
+        .filter(initiative=initiative, is_primary=True)
+        .select_related("kpi")
+        .order_by("id")
+        .first()
+    )
+    return target.kpi if target else None
+
+
+def target_series(*, targets: list[KpiTarget]) -> dict[tuple[int, str], list[tuple[dt.date, float]]]:
+    """Each target's KPI series (one value per period, the mean over sources), in one query."""
+    series: dict[tuple[int, str], list[tuple[dt.date, float]]] = {(t.kpi_id, t.segment): [] for t in targets}
+    if not targets:
+        return series
+    condition = Q()
+    for kpi_id, segment in series:
+        condition |= Q(kpi_id=kpi_id, segment=segment)
+    rows = (
+        Measurement.objects.filter(condition)
+        .values("kpi_id", "segment", "period")
+        .annotate(mean=Avg("value"))
+        .order_by("kpi_id", "segment", "period")
+    )
+    for row in rows:
+        series[(row["kpi_id"], row["segment"])].append((row["period"], row["mean"]))
+    return series
