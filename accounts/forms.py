@@ -20,6 +20,9 @@ class LoginForm(AuthenticationForm):
 class ApiTokenForm(forms.Form):
     """A new API token for the signed-in user; the service checks the scopes and the expiry again."""
 
+    # The service's ``expires_at`` error belongs next to the field the user filled in.
+    service_fields = {"expires_at": "expires_in_days"}
+
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)

@@ -14,8 +14,8 @@ from django.utils import timezone
 from icalendar import Calendar, Event
 
 from accounts.models import User
+from common.web import site_view
 from improvement.models import MilestoneStatus
-from improvement.views.common import site_view
 from improvement.views.queries import calendar_milestones
 
 TOKEN_SALT = "improvement.calendar-feed"

@@ -10,11 +10,11 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from accounts.selectors import team_list
+from common.web import site_view
 from improvement import charts
 from improvement.forms import DashboardFilterForm, Period
 from improvement.models import STAGE_ORDER, Health, Initiative, Status
 from improvement.selectors import initiatives_money, portfolio_money, target_progress
-from improvement.views.common import site_view
 from improvement.views.queries import (
     at_risk_first,
     portfolio_initiatives,

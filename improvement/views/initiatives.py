@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import Team, User
 from accounts.selectors import team_list
+from common.web import site_view, submit
 from improvement import charts, policies
 from improvement.forms import (
     DecisionForm,
@@ -23,7 +24,7 @@ from improvement.selectors import initiative_experiments, initiative_money, targ
 from improvement.services.initiatives import MSG_CANNOT_CREATE, initiative_create, initiative_update
 from improvement.services.stages import gate_check, next_stage
 from improvement.services.targets import status_update_post
-from improvement.views.common import initiative_or_404, site_view, submit
+from improvement.views.common import initiative_or_404
 from improvement.views.queries import (
     history_entries,
     initiative_search,

@@ -5,9 +5,9 @@ import datetime as dt
 from django.shortcuts import render
 from django.utils import timezone
 
+from common.web import site_view
 from improvement import policies
 from improvement.selectors import my_milestones
-from improvement.views.common import site_view
 from improvement.views.queries import (
     STATUS_UPDATE_STALE_DAYS,
     benefits_awaiting_validation,

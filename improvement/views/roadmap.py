@@ -6,8 +6,8 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from accounts.selectors import team_list
+from common.web import site_view
 from improvement.forms import RoadmapFilterForm
-from improvement.views.common import site_view
 from improvement.views.queries import milestone_owners, roadmap_milestones
 from improvement.views.timeline import WINDOW_DAYS, build_timeline
 
