@@ -9,8 +9,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.forms import ApiTokenForm, LoginForm
-from accounts.models import NotificationKind, Scope
+from accounts.models import Scope
 from accounts.notifications import (
+    notification_kinds,
     notification_list,
     notification_mark_read,
     notification_mute_set,
@@ -36,7 +37,7 @@ def notification_list_view(request):
         request.GET.get("page")
     )
     muted = notification_muted_kinds(user=request.user)
-    kinds = [{"value": v, "label": label, "muted": v in muted} for v, label in NotificationKind.choices]
+    kinds = [{"value": v, "label": label, "muted": v in muted} for v, label in notification_kinds().items()]
     unread = notification_unread_count(user=request.user)
     return render(request, "accounts/notifications.html", {"page": page, "kinds": kinds, "unread": unread})
 
