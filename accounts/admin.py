@@ -7,7 +7,9 @@ from django.db.models import Count
 from django.utils import timezone
 
 from accounts import services
+from accounts.forms import NotificationMuteAdminForm
 from accounts.models import ApiToken, Membership, Notification, NotificationMute, Scope, Team, User
+from accounts.notifications import notification_kind_label, notification_kinds
 from common.admin import (
     ArchivableAdminMixin,
     ArchivedListFilter,
@@ -287,12 +289,30 @@ class ReadListFilter(admin.SimpleListFilter):
         return queryset
 
 
+class NotificationKindListFilter(admin.SimpleListFilter):
+    """The registered kinds by label: ``kind`` has no choices, the apps register the kinds they send."""
+
+    title = "kind"
+    parameter_name = "kind__exact"  # The address the field's own filter used, so links keep working.
+
+    def lookups(self, request, model_admin):
+        return list(notification_kinds().items())
+
+    def queryset(self, request, queryset):
+        return queryset.filter(kind=self.value()) if self.value() else queryset
+
+
+@admin.display(description="kind", ordering="kind")
+def kind_label(obj: Notification | NotificationMute) -> str:
+    return notification_kind_label(obj.kind)
+
+
 @admin.register(Notification)
 class NotificationAdmin(admin.ModelAdmin):
     """Sent by notification_send and kept: deleting one would let its event be notified again."""
 
-    list_display = ("title", "recipient", "kind", "created_at", "read_at", "emailed_at")
-    list_filter = ("kind", ReadListFilter)
+    list_display = ("title", "recipient", kind_label, "created_at", "read_at", "emailed_at")
+    list_filter = (NotificationKindListFilter, ReadListFilter)
     search_fields = ("title", "recipient__email", "dedupe_key")
     list_select_related = ("recipient",)
     date_hierarchy = "created_at"
@@ -309,8 +329,9 @@ class NotificationAdmin(admin.ModelAdmin):
 
 @admin.register(NotificationMute)
 class NotificationMuteAdmin(admin.ModelAdmin):
-    list_display = ("user", "kind", "created_at")
-    list_filter = ("kind",)
+    form = NotificationMuteAdminForm
+    list_display = ("user", kind_label, "created_at")
+    list_filter = (NotificationKindListFilter,)
     search_fields = ("user__email", "user__full_name")
     list_select_related = ("user",)
     autocomplete_fields = ("user",)

@@ -1,7 +1,9 @@
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
+from django.db.models import BLANK_CHOICE_DASH
 
-from accounts.models import Scope
+from accounts.models import NotificationMute, Scope
+from accounts.notifications import notification_kinds
 from accounts.services import MSG_NO_SCOPES
 
 
@@ -19,6 +21,9 @@ class LoginForm(AuthenticationForm):
 
 class ApiTokenForm(forms.Form):
     """A new API token for the signed-in user; the service checks the scopes and the expiry again."""
+
+    # The service's ``expires_at`` error belongs next to the field the user filled in.
+    service_fields = {"expires_at": "expires_in_days"}
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("label_suffix", "")
@@ -41,3 +46,18 @@ class ApiTokenForm(forms.Form):
         max_value=365,
         help_text="1–365 days. Leave empty for a token that does not expire.",
     )
+
+
+def _kind_choices() -> list[tuple[str, str]]:
+    # A callable, read when the form is built: the kinds are registered after this module is imported.
+    return BLANK_CHOICE_DASH + list(notification_kinds().items())
+
+
+class NotificationMuteAdminForm(forms.ModelForm):
+    """A mute set in the admin: the kind is one of the registered kinds, picked by its label."""
+
+    kind = forms.ChoiceField(choices=_kind_choices)
+
+    class Meta:
+        model = NotificationMute
+        fields = ("user", "kind")

@@ -134,16 +134,6 @@ class ApiToken(TimeStampedModel):
         return scope in self.scopes
 
 
-class NotificationKind(models.TextChoices):
-    MILESTONE_OVERDUE = "milestone_overdue", "Overdue milestone"
-    MILESTONE_ESCALATION = "milestone_escalation", "Milestone a week or more late (to the lead)"
-    STAGE_CHANGED = "stage_changed", "Stage changed"
-    TARGET_MET = "target_met", "KPI target met"
-    KPI_ALERT = "kpi_alert", "KPI alert"
-    DIGEST = "digest", "Weekly digest"
-    WEBHOOK_DISABLED = "webhook_disabled", "Webhook subscription disabled"
-
-
 class Notification(models.Model):
     """One message to one user, shown in the site and (unless muted) sent by email.
 
@@ -152,7 +142,8 @@ class Notification(models.Model):
     """
 
     recipient = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")
-    kind = models.CharField(max_length=30, choices=NotificationKind.choices, db_index=True)
+    # No choices: the kinds are registered at start-up (accounts.notifications), a new one needs no migration.
+    kind = models.CharField(max_length=30, db_index=True)
     title = models.CharField(max_length=200)
     body = models.TextField(blank=True)
     url = models.CharField(max_length=500, blank=True)
@@ -180,7 +171,7 @@ class NotificationMute(models.Model):
     """The user does not want this kind of notification, neither in the site nor by email."""
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notification_mutes")
-    kind = models.CharField(max_length=30, choices=NotificationKind.choices)
+    kind = models.CharField(max_length=30)  # A registered kind; see Notification.kind.
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

@@ -2,21 +2,59 @@
 
 Services (``notification_*`` writes) and selectors (reads) of this sub-domain live together here;
 every higher layer sends through ``notification_send`` and never writes the models itself.
+
+The kinds are not a list of choices here: each layer registers the kinds it sends (from its
+``AppConfig.ready()``) with ``notification_kind_register``, so accounts does not know a higher layer's
+vocabulary and a new kind needs no migration. Only registered kinds can be sent or muted.
 """
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from accounts.models import Notification, NotificationKind, NotificationMute, User
+from accounts.models import Notification, NotificationMute, User
 
 EMAIL_SUBJECT_PREFIX = "[PDCA Tracker] "
 MAX_TITLE_LENGTH = 200
 
 MSG_UNKNOWN_KIND = "Unknown kind of notification: {kind}."
+KIND_MAX_LENGTH = Notification._meta.get_field("kind").max_length
+
+# key → label, in registration order (the order the notifications page lists them in).
+_kinds: dict[str, str] = {}
+
+
+def notification_kind_register(*, key: str, label: str) -> None:
+    """Make ``key`` a kind of notification that can be sent and muted, shown as ``label``.
+
+    Registering the same kind again changes nothing (``ready()`` may run more than once); giving a
+    key another label is a programming error, as two layers would then share one mute switch.
+    """
+    if not key or len(key) > KIND_MAX_LENGTH:
+        raise ImproperlyConfigured(
+            f"A notification kind needs a key of 1 to {KIND_MAX_LENGTH} characters: {key!r}."
+        )
+    if _kinds.get(key, label) != label:
+        raise ImproperlyConfigured(f"Notification kind {key!r} is already registered as {_kinds[key]!r}.")
+    _kinds[key] = label
+
+
+def notification_kinds() -> dict[str, str]:
+    """The registered kinds, key → label, in the order they were registered."""
+    return dict(_kinds)
+
+
+def notification_kind_label(kind: str) -> str:
+    """How a kind reads in the site; a stored kind no longer registered shows its key."""
+    return _kinds.get(kind, kind)
+
+
+def _check_kind(kind: str) -> None:
+    if kind not in _kinds:
+        raise ValidationError({"kind": MSG_UNKNOWN_KIND.format(kind=kind)})
 
 
 def _absolute(url: str) -> str:
@@ -43,8 +81,7 @@ def notification_send(
     job's retry tries both again. A crash between sending and commit can repeat an email, never lose
     one. Callers therefore send one notification per transaction, never a loop in one atomic block.
     """
-    if kind not in NotificationKind.values:
-        raise ValidationError({"kind": MSG_UNKNOWN_KIND.format(kind=kind)})
+    _check_kind(kind)
     if not recipient.is_active or NotificationMute.objects.filter(user=recipient, kind=kind).exists():
         return None
     with transaction.atomic():
@@ -76,8 +113,7 @@ def notification_mark_read(*, actor: User, notification_ids: list[int] | None = 
 
 def notification_mute_set(*, actor: User, kind: str, muted: bool) -> None:
     """Mute (or unmute) a kind of notification for the actor; repeating it changes nothing."""
-    if kind not in NotificationKind.values:
-        raise ValidationError({"kind": MSG_UNKNOWN_KIND.format(kind=kind)})
+    _check_kind(kind)
     if muted:
         NotificationMute.objects.get_or_create(user=actor, kind=kind)
     else:

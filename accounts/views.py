@@ -2,18 +2,16 @@ from datetime import timedelta
 
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.forms import ApiTokenForm, LoginForm
-from accounts.models import NotificationKind, Scope
+from accounts.models import Scope
 from accounts.notifications import (
+    notification_kinds,
     notification_list,
     notification_mark_read,
     notification_mute_set,
@@ -22,6 +20,7 @@ from accounts.notifications import (
 )
 from accounts.selectors import token_list
 from accounts.services import token_create, token_revoke
+from common.web import site_view, submit
 
 
 class LoginView(auth_views.LoginView):
@@ -32,18 +31,18 @@ class LoginView(auth_views.LoginView):
 NOTIFICATIONS_PER_PAGE = 50
 
 
-@login_required
+@site_view
 def notification_list_view(request):
     page = Paginator(notification_list(user=request.user), NOTIFICATIONS_PER_PAGE).get_page(
         request.GET.get("page")
     )
     muted = notification_muted_kinds(user=request.user)
-    kinds = [{"value": v, "label": label, "muted": v in muted} for v, label in NotificationKind.choices]
+    kinds = [{"value": v, "label": label, "muted": v in muted} for v, label in notification_kinds().items()]
     unread = notification_unread_count(user=request.user)
     return render(request, "accounts/notifications.html", {"page": page, "kinds": kinds, "unread": unread})
 
 
-@login_required
+@site_view
 @require_POST
 def notification_read_view(request):
     """Mark the posted notifications read, or all of them when none is named."""
@@ -52,20 +51,14 @@ def notification_read_view(request):
     return redirect("notifications:list")
 
 
-@login_required
+@site_view
 @require_POST
 def notification_mute_view(request):
-    try:
-        notification_mute_set(
-            actor=request.user, kind=request.POST.get("kind", ""), muted=request.POST.get("muted") == "1"
-        )
-    except ValidationError as exc:
-        return HttpResponseBadRequest(" ".join(exc.messages))
+    """Mute or unmute a kind; a kind the page never offered is refused (400, by ``site_view``)."""
+    notification_mute_set(
+        actor=request.user, kind=request.POST.get("kind", ""), muted=request.POST.get("muted") == "1"
+    )
     return redirect("notifications:list")
-
-
-# A service's error key → the form field that shows it.
-TOKEN_ERROR_FIELDS = {"name": "name", "scopes": "scopes", "expires_at": "expires_in_days"}
 
 
 def _token_rows(user) -> list[dict]:
@@ -85,7 +78,7 @@ def _token_rows(user) -> list[dict]:
 
 
 @never_cache  # The response that shows a new secret must not be stored by any cache.
-@login_required
+@site_view
 @require_http_methods(["GET", "POST"])
 def api_token_list_view(request):
     """The user's own API tokens, and a form to create one. A new secret is shown in this response only."""
@@ -93,18 +86,16 @@ def api_token_list_view(request):
     form = ApiTokenForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         days = form.cleaned_data["expires_in_days"]
-        try:
-            created, secret = token_create(
-                actor=request.user,
-                name=form.cleaned_data["name"],
-                scopes=form.cleaned_data["scopes"],
-                expires_at=timezone.now() + timedelta(days=days) if days else None,
-            )
-        except ValidationError as exc:
-            for key, message_list in getattr(exc, "message_dict", {None: exc.messages}).items():
-                for message in message_list:
-                    form.add_error(TOKEN_ERROR_FIELDS.get(key), message)
-        else:
+        ok, result = submit(
+            form,
+            token_create,
+            actor=request.user,
+            name=form.cleaned_data["name"],
+            scopes=form.cleaned_data["scopes"],
+            expires_at=timezone.now() + timedelta(days=days) if days else None,
+        )
+        if ok:
+            created, secret = result
             form = ApiTokenForm()
     return render(
         request,
@@ -113,7 +104,7 @@ def api_token_list_view(request):
     )
 
 
-@login_required
+@site_view
 @require_POST
 def api_token_revoke_view(request, pk: int):
     """Revoke one of the user's own tokens; anyone else's is a 404, as if it did not exist."""

@@ -6,8 +6,11 @@ class ImprovementConfig(AppConfig):
     verbose_name = "Improvement"
 
     def ready(self) -> None:
+        from improvement.notification_kinds import notification_kinds_register
         from improvement.services.notifications import kpi_alert_listener
         from kpis.alerts import kpi_alert_listener_register
 
         # kpis must not import improvement: improvement plugs its KPI-alert listener in instead.
         kpi_alert_listener_register(kpi_alert_listener)
+        # accounts must not know improvement's vocabulary: improvement registers the kinds it sends.
+        notification_kinds_register()

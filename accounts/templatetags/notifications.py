@@ -1,6 +1,6 @@
 from django import template
 
-from accounts.notifications import notification_unread_count
+from accounts.notifications import notification_kind_label, notification_unread_count
 
 register = template.Library()
 
@@ -11,3 +11,9 @@ def unread_notifications(user) -> int:
     if not getattr(user, "is_authenticated", False):
         return 0
     return notification_unread_count(user=user)
+
+
+@register.filter
+def kind_label(kind: str) -> str:
+    """A notification kind as the site shows it: ``{{ n.kind|kind_label }}``."""
+    return notification_kind_label(kind)

@@ -12,7 +12,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import NotificationKind, Role, User
+from accounts.models import Role, User
 from accounts.notifications import notification_send
 from improvement import selectors
 from improvement.models import (
@@ -28,6 +28,7 @@ from improvement.models import (
     StatusUpdate,
     WebhookEventType,
 )
+from improvement.notification_kinds import NotificationKind
 from improvement.services.webhooks import initiative_ref, webhook_event_emit
 from kpis.models import AlertRule, KpiAlert
 

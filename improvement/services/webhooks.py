@@ -23,7 +23,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import NotificationKind, User
+from accounts.models import User
 from accounts.notifications import notification_send
 from common.errors import PermissionDenied
 from improvement.models import (
@@ -35,6 +35,7 @@ from improvement.models import (
     WebhookEventType,
     WebhookSubscription,
 )
+from improvement.notification_kinds import NotificationKind
 
 SIGNATURE_HEADER = "X-PDCA-Signature"
 EVENT_TYPE_HEADER = "X-PDCA-Event"

@@ -4,12 +4,12 @@ from django.shortcuts import render
 from django.urls import reverse
 
 from accounts.selectors import team_list
+from common.web import site_view
 from improvement import policies
 from improvement.forms import DashboardFilterForm
 from improvement.models import STAGE_ORDER, Stage, Status
 from improvement.selectors.initiatives import initiative_list
 from improvement.services.stages import next_stage
-from improvement.views.common import site_view
 
 
 @site_view

@@ -14,9 +14,9 @@ from django.utils import timezone
 from icalendar import Calendar, Event
 
 from accounts.models import User
+from common.web import site_view
 from improvement.models import MilestoneStatus
 from improvement.selectors.roadmap import milestone_calendar
-from improvement.views.common import site_view
 
 TOKEN_SALT = "improvement.calendar-feed"
 # Old milestones stay in the feed for a while so a calendar keeps the recent past.

@@ -10,13 +10,13 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from accounts.selectors import team_list
+from common.web import site_view
 from improvement import charts
 from improvement.forms import DashboardFilterForm, Period
 from improvement.models import STAGE_ORDER, Health, Initiative, Status
 from improvement.selectors.initiatives import initiative_list_at_risk, initiative_portfolio
 from improvement.selectors.money import initiative_money_many, portfolio_money
 from improvement.selectors.targets import target_list, target_progress, target_progress_list
-from improvement.views.common import site_view
 
 # Spreadsheets run a cell starting with one of these as a formula (CSV injection).
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")

@@ -1,10 +1,10 @@
 """The design form of an experiment: new from the initiative page, and edits while it is a draft."""
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 
-from common import errors
+from common.web import site_view, submit
 from improvement import policies
 from improvement.forms import (
     MSG_CONTROL_ROW_EMPTY,
@@ -16,7 +16,7 @@ from improvement.forms import (
 from improvement.models import Experiment, ExperimentStatus, Initiative, MetricType
 from improvement.selectors.targets import target_primary_kpi
 from improvement.services import experiments
-from improvement.views.common import add_service_errors, initiative_or_404, rows_onto_forms, site_view
+from improvement.views.common import initiative_or_404
 from improvement.views.experiments import experiment_or_404
 from kpis.models import Unit
 
@@ -31,7 +31,7 @@ NEW_VARIANTS = [
 def _design_form_rows(request, form_class, *, initial: dict, variants: list[dict]):
     form = form_class(request.POST or None, initial=initial)
     rows = variant_forms(request.POST or None, initial=variants)
-    form.variant_errors = []
+    form.row_errors = []
     return form, rows
 
 
@@ -61,18 +61,8 @@ def _design_arguments(form: ExperimentForm, rows: list[VariantForm]) -> tuple[di
 
 def _save_design(form: ExperimentForm, used: list[VariantForm], service, **kwargs):
     """Call the design service; its errors land on the fields, the variant rows or the form."""
-    try:
-        return service(**kwargs)
-    except ValidationError as exc:
-        if not hasattr(exc, "error_dict"):
-            add_service_errors(form, exc)
-            return None
-        rest, form.variant_errors = rows_onto_forms(exc, "variants", used)
-        if rest:
-            add_service_errors(form, ValidationError(rest))
-    except errors.Conflict as exc:
-        form.add_error(None, exc.message)
-    return None
+    _, experiment = submit(form, service, row_forms=("variants", used), **kwargs)
+    return experiment
 
 
 def _render_design(request, *, form, rows, initiative: Initiative, experiment: Experiment | None):

@@ -1,13 +1,12 @@
 """The experiment page (results, interval chart, SRM, planner, data entry) and its buttons."""
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from common import errors
+from common.web import act, add_service_errors, attempt, object_or_404, rows_onto_forms, site_view, submit
 from improvement import charts, policies, selectors
 from improvement.forms import (
     ExperimentConcludeForm,
@@ -18,7 +17,6 @@ from improvement.forms import (
 from improvement.models import Experiment, ExperimentStatus, Variant
 from improvement.selectors import experiment_get
 from improvement.services import experiment_data, experiments
-from improvement.views.common import act, add_service_errors, rows_onto_forms, site_view, submit
 
 MSG_NOT_FOUND = "No such experiment, or you cannot see it."
 MSG_STARTED = "The experiment is running."
@@ -30,10 +28,7 @@ PLANNER_FIELDS = ("metric_type", "baseline", "sd", "mde", "mde_type", "alpha", "
 
 
 def experiment_or_404(request, pk: int) -> Experiment:
-    try:
-        return experiment_get(user=request.user, pk=pk)
-    except Experiment.DoesNotExist as exc:
-        raise Http404(MSG_NOT_FOUND) from exc
+    return object_or_404(experiment_get, message=MSG_NOT_FOUND, user=request.user, pk=pk)
 
 
 def _rounded(value: float | None) -> float | None:
@@ -214,22 +209,18 @@ def experiment_data_view(request, pk: int):
     valid = [form.is_valid() for form in forms]
     if all(valid):
         rows = [{"variant": variant.key, **form.cleaned_data} for variant, form in pairs]
-        try:
-            result = experiment_data.experiment_data_replace(
-                actor=request.user, experiment=experiment, rows=rows
-            )
-        except ValidationError as exc:
-            rest, problems = rows_onto_forms(exc, "rows", forms)
-            problems += [
-                message for error_list in rest.values() for e in error_list for message in e.messages
-            ]
-        except errors.Conflict as exc:
+        outcome = attempt(
+            experiment_data.experiment_data_replace, actor=request.user, experiment=experiment, rows=rows
+        )
+        if outcome.refused is not None:
             # The experiment is no longer taking data (concluded meanwhile): the form is gone too.
-            messages.error(request, exc.message)
+            messages.error(request, outcome.refused.message)
             return redirect("improvement:experiment_detail", pk=pk)
-        else:
-            messages.success(request, MSG_DATA_SAVED.format(variants=", ".join(result.variants)))
+        if outcome.ok:
+            messages.success(request, MSG_DATA_SAVED.format(variants=", ".join(outcome.result.variants)))
             return redirect(_results_url(pk))
+        rest, problems = rows_onto_forms(outcome.invalid, "rows", forms)
+        problems += [message for error_list in rest.values() for e in error_list for message in e.messages]
     context = _detail_context(request, experiment, data_forms=pairs, data_errors=problems)
     return render(request, "improvement/experiment_detail.html", context)
 
@@ -242,24 +233,24 @@ def experiment_upload_view(request, pk: int):
     _check_can_push(request, experiment)
     form = ObservationsUploadForm(request.POST, request.FILES)
     if form.is_valid():
-        try:
-            result = experiment_data.experiment_observations_ingest(
-                actor=request.user,
-                experiment=experiment,
-                csv=form.cleaned_data["observations"],
-                mode=form.cleaned_data["mode"],
-            )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        except errors.Conflict as exc:
-            messages.error(request, exc.message)
+        outcome = attempt(
+            experiment_data.experiment_observations_ingest,
+            actor=request.user,
+            experiment=experiment,
+            csv=form.cleaned_data["observations"],
+            mode=form.cleaned_data["mode"],
+        )
+        if outcome.refused is not None:
+            messages.error(request, outcome.refused.message)
             return redirect("improvement:experiment_detail", pk=pk)
-        else:
+        if outcome.ok:
+            result = outcome.result
             messages.success(
                 request,
                 MSG_UPLOADED.format(observations=result.observations, variants=", ".join(result.variants)),
             )
             return redirect(_results_url(pk))
+        add_service_errors(form, outcome.invalid)
     context = _detail_context(request, experiment, upload_form=form)
     return render(request, "improvement/experiment_detail.html", context)
 

@@ -1,7 +1,7 @@
 from django.shortcuts import redirect
 
 from accounts.models import Role
-from improvement.views.common import site_view
+from common.web import site_view
 
 # Where "/" sends each role: executives read the portfolio, people with work to do see their week.
 HOME_BY_ROLE = {

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import Team, User
 from accounts.selectors import team_list
+from common.web import site_view, submit
 from improvement import charts, policies
 from improvement.forms import (
     DecisionForm,
@@ -28,7 +29,7 @@ from improvement.selectors.targets import target_list, target_progress, target_s
 from improvement.services.initiatives import MSG_CANNOT_CREATE, initiative_create, initiative_update
 from improvement.services.stages import gate_check, next_stage
 from improvement.services.targets import status_update_post
-from improvement.views.common import initiative_or_404, site_view, submit
+from improvement.views.common import initiative_or_404
 from improvement.views.timeline import build_timeline
 from kpis.services import measurement_can_write
 

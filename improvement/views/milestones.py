@@ -2,11 +2,11 @@
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from common.web import act, object_or_404, redirect_back, site_view, submit
 from improvement import policies
 from improvement.forms import MilestoneEditForm, MilestoneForm, MilestoneOwnerForm
 from improvement.models import Milestone
@@ -19,8 +19,9 @@ from improvement.services.roadmap import (
     milestone_create,
     milestone_update,
 )
-from improvement.views.common import act, initiative_or_404, redirect_back, site_view, submit
+from improvement.views.common import initiative_or_404
 
+MSG_NOT_FOUND = "No such milestone, or you cannot see it."
 MSG_ADDED = "Milestone “{title}” added."
 MSG_SAVED = "Milestone “{title}” saved."
 MSG_COMPLETED = "Milestone “{title}” done."
@@ -32,10 +33,7 @@ def _detail(pk: int) -> str:
 
 
 def _milestone_or_404(request, pk: int) -> Milestone:
-    try:
-        return milestone_get(user=request.user, pk=pk)
-    except Milestone.DoesNotExist as exc:
-        raise Http404("No such milestone, or you cannot see it.") from exc
+    return object_or_404(milestone_get, message=MSG_NOT_FOUND, user=request.user, pk=pk)
 
 
 @site_view

@@ -2,22 +2,22 @@
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from common.web import act, object_or_404, redirect_back, site_view, submit
 from improvement import policies
 from improvement.forms import BenefitForm, CostForm
-from improvement.models import Benefit
 from improvement.selectors.money import benefit_get
 from improvement.services.money import MSG_CANNOT_EDIT, benefit_create, benefit_validate, cost_create
-from improvement.views.common import act, initiative_or_404, redirect_back, site_view, submit
+from improvement.views.common import initiative_or_404
 
 MSG_COST_ADDED = "Cost “{description}” added."
 MSG_BENEFIT_ADDED = "Benefit “{description}” added."
 MSG_VALIDATED = "Benefit “{description}” validated."
 MSG_UNVALIDATED = "Benefit “{description}” marked as not validated."
+MSG_BENEFIT_NOT_FOUND = "No such benefit, or you cannot see it."
 
 
 def _detail(pk: int) -> str:
@@ -60,10 +60,7 @@ def benefit_create_view(request, pk: int):
 @require_POST
 @site_view
 def benefit_validate_view(request, pk: int):
-    try:
-        benefit = benefit_get(user=request.user, pk=pk)
-    except Benefit.DoesNotExist as exc:
-        raise Http404("No such benefit, or you cannot see it.") from exc
+    benefit = object_or_404(benefit_get, message=MSG_BENEFIT_NOT_FOUND, user=request.user, pk=pk)
     validated = request.POST.get("validated", "1") == "1"
     message = MSG_VALIDATED if validated else MSG_UNVALIDATED
     act(

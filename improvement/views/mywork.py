@@ -5,11 +5,11 @@ import datetime as dt
 from django.shortcuts import render
 from django.utils import timezone
 
+from common.web import site_view
 from improvement import policies
 from improvement.selectors.initiatives import initiative_list_led, initiative_list_needing_attention
 from improvement.selectors.money import benefit_list_awaiting_validation
 from improvement.selectors.roadmap import milestone_list_owned
-from improvement.views.common import site_view
 
 # A lead's update older than this is flagged on "My work".
 STATUS_UPDATE_STALE_DAYS = 14

@@ -6,9 +6,9 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from accounts.selectors import team_list
+from common.web import site_view
 from improvement.forms import RoadmapFilterForm
 from improvement.selectors.roadmap import milestone_owner_list, milestone_roadmap
-from improvement.views.common import site_view
 from improvement.views.timeline import WINDOW_DAYS, build_timeline
 
 # The default window looks back a little so what just slipped stays in view.

@@ -6,6 +6,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from common.web import act, redirect_back, site_view, submit
 from improvement import policies
 from improvement.forms import DecisionForm, TransitionForm
 from improvement.models import STAGE_ORDER, Decision, Stage
@@ -16,7 +17,7 @@ from improvement.services.stages import (
     initiative_transition,
     next_stage,
 )
-from improvement.views.common import act, initiative_or_404, redirect_back, site_view, submit
+from improvement.views.common import initiative_or_404
 
 MSG_MOVED = "{code} moved to {stage}."
 MSG_DECIDED = "{code}: {decision}."

@@ -6,12 +6,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from common.web import act, site_view, submit
 from improvement import policies
 from improvement.forms import KpiTargetForm, MeasurementForm
 from improvement.models import KpiTarget
 from improvement.selectors.targets import target_list
 from improvement.services.targets import MSG_CANNOT_EDIT, kpi_target_create, kpi_target_evaluate
-from improvement.views.common import act, initiative_or_404, site_view, submit
+from improvement.views.common import initiative_or_404
 from kpis.services import MSG_CANNOT_WRITE, measurement_can_write, measurement_record
 
 MSG_TARGET_ADDED = "Target for {kpi} added."

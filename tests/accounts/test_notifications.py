@@ -1,13 +1,21 @@
 import pytest
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ImproperlyConfigured, ValidationError
+from django.urls import reverse
 
-from accounts.models import Notification, NotificationKind
+from accounts import notifications
+from accounts.models import Notification
 from accounts.notifications import (
+    KIND_MAX_LENGTH,
+    MSG_UNKNOWN_KIND,
+    notification_kind_label,
+    notification_kind_register,
+    notification_kinds,
     notification_mark_read,
     notification_mute_set,
     notification_send,
     notification_unread_count,
 )
+from improvement.notification_kinds import NotificationKind
 
 pytestmark = pytest.mark.django_db
 
@@ -69,3 +77,64 @@ def test_marking_read_touches_only_the_actors_notifications(lead, contributor):
 def test_an_unknown_kind_is_refused(lead):
     with pytest.raises(ValidationError):
         notification_mute_set(actor=lead, kind="gossip", muted=True)
+
+
+@pytest.fixture
+def kinds(monkeypatch):
+    """The registry as the apps left it, restored after the test registers kinds of its own."""
+    monkeypatch.setattr(notifications, "_kinds", notification_kinds())
+
+
+def test_a_kind_registered_at_runtime_is_sent_and_muted_without_a_migration(lead, mailoutbox, kinds):
+    notification_kind_register(key="survey_due", label="Survey due")
+    first = send(lead, key="s1", kind="survey_due")
+    assert Notification.objects.get(pk=first.pk).kind == "survey_due"
+    notification_mute_set(actor=lead, kind="survey_due", muted=True)
+    assert send(lead, key="s2", kind="survey_due") is None
+    assert list(lead.notification_mutes.values_list("kind", flat=True)) == ["survey_due"]
+    assert len(mailoutbox) == 1
+    assert notification_kinds()["survey_due"] == "Survey due"
+    assert notification_kind_label("survey_due") == "Survey due"
+
+
+def test_an_unregistered_kind_is_neither_sent_nor_muted(lead, mailoutbox):
+    with pytest.raises(ValidationError) as refused:
+        send(lead, kind="gossip")
+    assert refused.value.message_dict == {"kind": [MSG_UNKNOWN_KIND.format(kind="gossip")]}
+    with pytest.raises(ValidationError) as refused:
+        notification_mute_set(actor=lead, kind="gossip", muted=True)
+    assert refused.value.message_dict == {"kind": [MSG_UNKNOWN_KIND.format(kind="gossip")]}
+    assert not Notification.objects.exists()
+    assert not lead.notification_mutes.exists()
+    assert mailoutbox == []
+
+
+def test_registering_a_kind_again_is_harmless_but_a_second_label_is_refused(kinds):
+    notification_kind_register(key="survey_due", label="Survey due")
+    notification_kind_register(key="survey_due", label="Survey due")
+    assert list(notification_kinds()).count("survey_due") == 1
+    with pytest.raises(ImproperlyConfigured):
+        notification_kind_register(key="survey_due", label="Survey overdue")
+    with pytest.raises(ImproperlyConfigured):
+        notification_kind_register(key="x" * (KIND_MAX_LENGTH + 1), label="Too long for the column")
+
+
+def test_improvement_registers_the_kinds_it_sends_with_their_stored_keys_and_labels():
+    assert {kind.value: kind.label for kind in NotificationKind}.items() <= notification_kinds().items()
+
+
+def test_a_kind_no_longer_registered_reads_as_its_key():
+    assert notification_kind_label("retired_kind") == "retired_kind"
+
+
+def test_the_admin_shows_and_filters_kinds_by_label(client, admin, lead):
+    send(lead, key="a")
+    send(lead, key="b", kind=NotificationKind.DIGEST)
+    client.force_login(admin)
+    url = reverse("admin:accounts_notification_changelist")
+    page = client.get(url).content.decode()
+    assert "Stage changed" in page and "Weekly digest" in page
+    filtered = client.get(url, {"kind__exact": NotificationKind.DIGEST})
+    assert [n.kind for n in filtered.context["cl"].result_list] == [NotificationKind.DIGEST]
+    form = client.get(reverse("admin:accounts_notificationmute_add")).context["adminform"].form
+    assert ("digest", "Weekly digest") in form.fields["kind"].choices

@@ -7,7 +7,7 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import Notification, NotificationKind, Role
+from accounts.models import Notification, Role
 from accounts.notifications import notification_mute_set
 from config.celery import app
 from improvement import tasks
@@ -22,6 +22,7 @@ from improvement.models import (
     WebhookEvent,
     WebhookEventType,
 )
+from improvement.notification_kinds import NotificationKind
 from improvement.services.notifications import MSG_ESCALATION_TITLE, MSG_OVERDUE_TITLE
 from improvement.services.stages import initiative_transition
 from improvement.services.webhooks import webhook_subscription_create

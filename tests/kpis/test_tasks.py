@@ -4,7 +4,8 @@ import datetime as dt
 
 import pytest
 
-from accounts.models import Notification, NotificationKind
+from accounts.models import Notification
+from improvement.notification_kinds import NotificationKind
 from kpis.models import AlertLevel, KpiAlert
 from kpis.services import measurement_upsert_many
 from tests.factories import InitiativeFactory, KpiFactory, KpiTargetFactory

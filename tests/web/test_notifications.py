@@ -1,8 +1,10 @@
 import pytest
 from django.urls import reverse
 
-from accounts.models import Notification, NotificationKind, NotificationMute
-from accounts.notifications import notification_send
+from accounts import notifications
+from accounts.models import Notification, NotificationMute
+from accounts.notifications import notification_kind_register, notification_kinds, notification_send
+from improvement.notification_kinds import NotificationKind
 from tests.web.conftest import queries_for
 
 pytestmark = pytest.mark.django_db
@@ -64,3 +66,17 @@ def test_the_page_costs_the_same_queries_for_more_notifications(login, lead):
     few = queries_for(client, PAGE)
     notify(lead, 10, start=5)
     assert queries_for(client, PAGE) == few
+
+
+def test_the_page_lists_every_registered_kind_by_label_and_labels_each_notification(login, lead, monkeypatch):
+    monkeypatch.setattr(notifications, "_kinds", notification_kinds())
+    notification_kind_register(key="survey_due", label="Survey due")
+    notify(lead, 1)
+    client = login(lead)
+    client.post(reverse("notifications:mute"), {"kind": "survey_due", "muted": "1"})
+    response = client.get(PAGE)
+    kinds = {kind["value"]: (kind["label"], kind["muted"]) for kind in response.context["kinds"]}
+    assert kinds["stage_changed"] == ("Stage changed", False)
+    assert kinds["survey_due"] == ("Survey due", True)
+    assert list(kinds)[: len(NotificationKind)] == list(NotificationKind.values)
+    assert "Stage changed · <time" in response.content.decode()

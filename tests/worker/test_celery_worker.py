@@ -23,8 +23,9 @@ from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
-from accounts.models import Notification, NotificationKind
+from accounts.models import Notification
 from improvement.models import DeliveryStatus, WebhookDelivery, WebhookEventType
+from improvement.notification_kinds import NotificationKind
 from improvement.services.webhooks import SIGNATURE_HEADER, webhook_event_emit, webhook_subscription_create
 from tests.factories import InitiativeFactory, KpiTargetFactory, MilestoneFactory
 
