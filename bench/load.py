@@ -82,7 +82,7 @@ def load_run(*, initiative_id: int) -> dict:
     """Serve the (already configured) benchmark database with gunicorn and hit two endpoints."""
     from accounts.models import Scope, User
     from accounts.services import token_create
-    from bench.seed import ADMIN_EMAIL
+    from bench.sizes import ADMIN_EMAIL
 
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed (apt-get install wrk, or `make bench` installs it).")

@@ -5,9 +5,18 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.routers import DefaultRouter
 
 from accounts.api.views import ApiTokenViewSet, MeViewSet, TeamViewSet
-from improvement.api import views as improvement
-from improvement.api.experiments import ExperimentViewSet
-from improvement.api.webhooks import WebhookSubscriptionViewSet
+from improvement.api import (
+    BenefitViewSet,
+    CostViewSet,
+    ExperimentViewSet,
+    InitiativeViewSet,
+    KpiTargetViewSet,
+    MilestoneViewSet,
+    PortfolioViewSet,
+    StageTransitionViewSet,
+    StatusUpdateViewSet,
+    WebhookSubscriptionViewSet,
+)
 from kpis.api.control_chart import KpiControlChartViewSet
 from kpis.api.views import KpiViewSet, MeasurementViewSet
 
@@ -19,14 +28,14 @@ router.register("kpis", KpiViewSet, basename="kpi")
 # Same prefix, addressed by code: /kpis/{code}/control-chart/.
 router.register("kpis", KpiControlChartViewSet, basename="kpi-chart")
 router.register("measurements", MeasurementViewSet, basename="measurement")
-router.register("initiatives", improvement.InitiativeViewSet, basename="initiative")
-router.register("targets", improvement.KpiTargetViewSet, basename="target")
-router.register("status-updates", improvement.StatusUpdateViewSet, basename="status-update")
-router.register("milestones", improvement.MilestoneViewSet, basename="milestone")
-router.register("costs", improvement.CostViewSet, basename="cost")
-router.register("benefits", improvement.BenefitViewSet, basename="benefit")
-router.register("transitions", improvement.StageTransitionViewSet, basename="transition")
-router.register("portfolio", improvement.PortfolioViewSet, basename="portfolio")
+router.register("initiatives", InitiativeViewSet, basename="initiative")
+router.register("targets", KpiTargetViewSet, basename="target")
+router.register("status-updates", StatusUpdateViewSet, basename="status-update")
+router.register("milestones", MilestoneViewSet, basename="milestone")
+router.register("costs", CostViewSet, basename="cost")
+router.register("benefits", BenefitViewSet, basename="benefit")
+router.register("transitions", StageTransitionViewSet, basename="transition")
+router.register("portfolio", PortfolioViewSet, basename="portfolio")
 router.register("experiments", ExperimentViewSet, basename="experiment")
 router.register("webhooks", WebhookSubscriptionViewSet, basename="webhook")
 

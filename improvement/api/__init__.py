@@ -1,0 +1,30 @@
+"""The improvement API, one module per area: ``initiatives`` (with status updates and the portfolio),
+``stages``, ``targets``, ``roadmap``, ``money``, ``experiments``, ``webhooks``; ``common`` holds what
+they share. Re-exported here: the viewsets the router registers and the initiative's output."""
+
+from improvement.api.experiments import ExperimentViewSet
+from improvement.api.initiatives import (
+    InitiativeSerializer,
+    InitiativeViewSet,
+    PortfolioViewSet,
+    StatusUpdateViewSet,
+)
+from improvement.api.money import BenefitViewSet, CostViewSet
+from improvement.api.roadmap import MilestoneViewSet
+from improvement.api.stages import StageTransitionViewSet
+from improvement.api.targets import KpiTargetViewSet
+from improvement.api.webhooks import WebhookSubscriptionViewSet
+
+__all__ = [
+    "BenefitViewSet",
+    "CostViewSet",
+    "ExperimentViewSet",
+    "InitiativeSerializer",
+    "InitiativeViewSet",
+    "KpiTargetViewSet",
+    "MilestoneViewSet",
+    "PortfolioViewSet",
+    "StageTransitionViewSet",
+    "StatusUpdateViewSet",
+    "WebhookSubscriptionViewSet",
+]

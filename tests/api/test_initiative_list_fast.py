@@ -9,7 +9,7 @@ from django.utils import timezone
 from accounts.models import User
 from common.api.renderers import render_json
 from improvement import selectors
-from improvement.api.serializers import InitiativeSerializer
+from improvement.api import InitiativeSerializer
 from improvement.models import Initiative, MilestoneStatus
 from tests.factories import InitiativeFactory, MilestoneFactory, UserFactory
 

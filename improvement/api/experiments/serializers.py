@@ -2,7 +2,7 @@
 
 from rest_framework import serializers
 
-from improvement.api.serializers import KpiRefSerializer, VisibleInitiativeField, kpi_code_field
+from improvement.api.common import KpiRefSerializer, VisibleInitiativeField, kpi_code_field
 from improvement.models import (
     Experiment,
     ExperimentDecision,

@@ -14,12 +14,11 @@ from common.api.conditional import check_if_match
 from common.api.idempotency import idempotent
 from common.api.viewsets import ApiViewSet
 from improvement import selectors
-from improvement.api import experiment_serializers as s
-from improvement.api.filters import updated_since
+from improvement.api.common import CREATED, updated_since
+from improvement.api.experiments import serializers as s
 from improvement.models import Experiment
 from improvement.services import experiment_data, experiments
 
-CREATED = status.HTTP_201_CREATED
 CSV_MEDIA_TYPE = "text/csv"
 CSV_FILE_FIELD = "file"
 

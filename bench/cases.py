@@ -1,0 +1,171 @@
+"""The timed cases: each hot path called through Django's test ``Client`` with warm-up runs, then
+repeated runs (median and p95)."""
+
+import json
+import statistics
+import time
+from collections.abc import Callable
+
+from bench.raw import LIST_PAGE, raw_initiatives_page
+from bench.sizes import ADMIN_EMAIL, LEAD_EMAIL
+
+MEASUREMENT_PAGE = 1_000
+BULK_ROWS = 10_000
+OBSERVATIONS = 1_000_000
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(fraction * (len(ordered) - 1))))
+    return ordered[index]
+
+
+def measure(fn: Callable[[int], None], *, warmup: int, repeat: int) -> dict:
+    """Call ``fn(i)`` ``warmup`` times untimed, then ``repeat`` times timed; milliseconds."""
+    for i in range(warmup):
+        fn(i)
+    times = []
+    for i in range(repeat):
+        started = time.perf_counter()
+        fn(warmup + i)
+        times.append((time.perf_counter() - started) * 1000)
+    return {
+        "median_ms": round(statistics.median(times), 2),
+        "p95_ms": round(percentile(times, 0.95), 2),
+        "min_ms": round(min(times), 2),
+        "runs": repeat,
+        "warmup": warmup,
+    }
+
+
+def _expect(response, status: int = 200):
+    if response.status_code != status:
+        body = response.content[:500].decode(errors="replace")
+        raise AssertionError(f"{response.status_code} (expected {status}) from {response.request}: {body}")
+    return response
+
+
+def _observations_csv(n: int) -> bytes:
+    import numpy as np
+
+    rng = np.random.default_rng(8)
+    arms = rng.integers(0, 2, n)
+    values = rng.normal(6.0, 2.0, n) - 0.05 * arms
+    labels = np.where(arms == 1, "treatment", "control")
+    lines = [f"{label},{value:.3f}" for label, value in zip(labels.tolist(), values.tolist(), strict=True)]
+    return ("variant,value\n" + "\n".join(lines) + "\n").encode()
+
+
+def run_cases(seeded: dict, *, quick: bool, log=print) -> dict:
+    from django.test import Client
+    from django.utils import timezone
+
+    from accounts.models import Scope, User
+    from accounts.services import token_create
+    from improvement.models import Initiative, KpiTarget
+    from kpis.models import Measurement
+
+    admin = User.objects.get(email=ADMIN_EMAIL)
+    lead = User.objects.get(email=LEAD_EMAIL)
+    _, secret = token_create(actor=admin, name="bench", scopes=Scope.values)
+    _, lead_secret = token_create(actor=lead, name="bench", scopes=[Scope.PROGRESS_READ])
+    api = Client(HTTP_AUTHORIZATION=f"Bearer {secret}")
+    lead_api = Client(HTTP_AUTHORIZATION=f"Bearer {lead_secret}")
+    site = Client()
+    site.force_login(admin)
+
+    # An initiative with two targets, money and milestones: the detail every integration pulls.
+    initiative_id = (
+        KpiTarget.objects.filter(initiative__status="active", initiative__archived_at=None)
+        .values_list("initiative_id", flat=True)
+        .order_by("-initiative_id")
+        .first()
+    )
+    assert Initiative.objects.filter(pk=initiative_id).exists()
+    few, many = (2, 5) if quick else (3, 20)
+    results: dict[str, dict] = {}
+
+    def case(name: str, fn, *, warmup: int = few, repeat: int = many, **extra) -> None:
+        started = time.perf_counter()
+        results[name] = {**measure(fn, warmup=warmup, repeat=repeat), **extra}
+        log(
+            f"  {name:<36} median {results[name]['median_ms']:>9.2f} ms   "
+            f"p95 {results[name]['p95_ms']:>9.2f} ms   ({time.perf_counter() - started:.1f} s)"
+        )
+
+    def get(client, url):
+        return lambda i: _expect(client.get(url))
+
+    list_url = f"/api/v1/initiatives/?page_size={LIST_PAGE}"
+    case("api_initiatives_list", get(api, list_url), note="admin, page 1 of 100, ordered by code")
+    case(
+        "api_initiatives_list_filtered",
+        get(api, f"{list_url}&status=active&stage=do&ordering=-start_date"),
+        note="status=active&stage=do, newest first",
+    )
+    case("api_initiatives_list_lead", get(lead_api, list_url), note="a lead: team-scoped visibility")
+    case("raw_sql_orjson_list", lambda i: raw_initiatives_page(), note="one SQL query + orjson, same payload")
+    case(
+        "api_initiative_progress",
+        get(api, f"/api/v1/initiatives/{initiative_id}/progress/"),
+        note=f"initiative {initiative_id}",
+    )
+    case("api_portfolio_summary", get(api, "/api/v1/portfolio/summary/"), note="every initiative")
+    case(
+        "api_measurements_page",
+        get(api, f"/api/v1/measurements/?page_size={MEASUREMENT_PAGE}"),
+        note="cursor, first page of 1,000",
+    )
+
+    # Re-pushes the latest 10,000 values with new numbers: every run updates 10,000 rows.
+    keys = list(
+        Measurement.objects.order_by("-period", "id").values_list(
+            "kpi__code", "segment", "period", "source", "value", "kpi__max_value"
+        )[:BULK_ROWS]
+    )
+
+    def moved(value: float, high: float | None, i: int) -> float:
+        step = 0.001 * (i + 1)
+        return round(value - step if high is not None and value + step > high else value + step, 3)
+
+    def bulk(i: int) -> None:
+        rows = [
+            {"kpi": code, "segment": segment, "period": period.isoformat(), "source": source}
+            | {"value": moved(value, high, i)}
+            for code, segment, period, source, value, high in keys
+        ]
+        body = json.dumps({"rows": rows})
+        response = _expect(api.post("/api/v1/measurements/bulk/", body, content_type="application/json"))
+        assert response.json()["updated"] + response.json()["created"] == BULK_ROWS, response.json()
+
+    case("api_measurements_bulk_upsert", bulk, warmup=1, repeat=3 if quick else 7, note="10,000 rows")
+
+    experiment_id = seeded["bench_experiment_id"]
+    csv = _observations_csv(OBSERVATIONS)
+    observations_url = f"/api/v1/experiments/{experiment_id}/observations/"
+    results_url = f"/api/v1/experiments/{experiment_id}/results/"
+
+    def upload(i: int) -> None:
+        answer = _expect(api.post(observations_url, csv, content_type="text/csv")).json()
+        assert answer["observations"] == OBSERVATIONS, answer
+
+    def analysis(i: int) -> None:
+        upload(i)
+        assert _expect(api.get(results_url)).json()["users"] == OBSERVATIONS
+
+    spare = {"warmup": 1, "repeat": 3 if quick else 7}
+    case("experiment_analysis", analysis, note="CSV upload of 1,000,000 rows + results", **spare)
+    case("experiment_upload", upload, note="the CSV upload alone", **spare)
+    case("experiment_results", get(api, results_url), note="results from the folded totals")
+
+    case("page_dashboard", get(site, "/dashboard/"), note="admin: the whole portfolio")
+    case("page_initiative", get(site, f"/initiatives/{initiative_id}/"), note=f"initiative {initiative_id}")
+    case("page_roadmap", get(site, "/roadmap/"), note="admin: every team, 90-day window")
+
+    ratio = results["api_initiatives_list"]["median_ms"] / results["raw_sql_orjson_list"]["median_ms"]
+    return {
+        "cases": results,
+        "ratio_list_over_raw": round(ratio, 2),
+        "initiative_id": initiative_id,
+        "timestamp": timezone.now().isoformat(),
+    }

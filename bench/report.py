@@ -1,0 +1,112 @@
+"""The report of a run: the machine, the Markdown table against the targets, the result files."""
+
+import json
+import os
+import platform
+import subprocess
+from pathlib import Path
+
+from bench import db
+
+RESULTS_DIR = Path(__file__).resolve().parent / "results"
+# Targets of issue 8 at the large size, in milliseconds (or a ratio).
+TARGETS = {
+    "api_initiatives_list": 60,
+    "api_portfolio_summary": 150,
+    "api_measurements_bulk_upsert": 1000,
+    "experiment_analysis": 1000,
+    "page_dashboard": 300,
+    "page_initiative": 300,
+    "page_roadmap": 300,
+}
+TARGET_RATIO = 2.5
+
+
+def machine() -> dict:
+    cpu = ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    try:
+        pg = subprocess.run(
+            ["psql", db.database_url("postgres"), "-Atc", "SHOW server_version"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        pg = ""
+    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    return {
+        "cpus": os.cpu_count(),
+        "cpu": cpu,
+        "memory_gb": round(memory, 1),
+        "python": platform.python_version(),
+        "postgresql": pg,
+        "platform": platform.platform(),
+    }
+
+
+def markdown(report: dict) -> str:
+    sizes = [s for s in ("small", "large") if s in report["sizes"]]
+    names: list[str] = []
+    for size in sizes:
+        for name in report["sizes"][size]["cases"]:
+            if name not in names:
+                names.append(name)
+    m = report["machine"]
+    lines = [
+        f"Machine: {m['cpus']} cores ({m['cpu']}), {m['memory_gb']} GB, Python {m['python']}, "
+        f"PostgreSQL {m['postgresql']}. In-process Django test Client; times in ms.",
+        "",
+        "| case | " + " | ".join(f"{s} median | {s} p95" for s in sizes) + " | target (large) |",
+        "| --- | " + " | ".join("---: | ---:" for _ in sizes) + " | --- |",
+    ]
+    for name in names:
+        cells = []
+        for size in sizes:
+            row = report["sizes"][size]["cases"].get(name)
+            cells += [f"{row['median_ms']:.1f}", f"{row['p95_ms']:.1f}"] if row else ["", ""]
+        target = TARGETS.get(name)
+        verdict = ""
+        if target and "large" in report["sizes"]:
+            median = report["sizes"]["large"]["cases"][name]["median_ms"]
+            verdict = f"< {target} ({'met' if median < target else 'MISSED'})"
+        elif target:
+            verdict = f"< {target}"
+        lines.append(f"| {name} | " + " | ".join(cells) + f" | {verdict} |")
+    ratios = " | ".join(f"{s}: {report['sizes'][s]['ratio_list_over_raw']}" for s in sizes)
+    lines += ["", f"Initiatives list ÷ raw SQL + orjson (target ≤ {TARGET_RATIO}): {ratios}", ""]
+    for size in sizes:
+        seed = report["sizes"][size].get("seed")
+        if seed:
+            lines.append(f"Seed {size}: {seed['seconds']} s ({sum(seed['rows'].values()):,} rows).")
+    loads = [(s, report["sizes"][s].get("load")) for s in sizes if report["sizes"][s].get("load")]
+    if loads:
+        lines += [
+            "",
+            "| load (gunicorn 2 workers, wrk) | size | connections | seconds | requests/s | p50 ms | p95 ms"
+            " | errors |",
+            "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+        ]
+        for size, load in loads:
+            for name, row in load["endpoints"].items():
+                lines.append(
+                    f"| {name} | {size} | {load['connections']} | {load['seconds']} | "
+                    f"{row['requests_per_second']:.1f} | {row['p50_ms']:.1f} | {row['p95_ms']:.1f} | "
+                    f"{row['errors']} |"
+                )
+    return "\n".join(lines) + "\n"
+
+
+def write(report: dict, *, stem: str) -> tuple[Path, Path]:
+    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
+    json_path = RESULTS_DIR / f"{stem}.json"
+    md_path = RESULTS_DIR / f"{stem}.md"
+    json_path.write_text(json.dumps(report, indent=2, default=str))
+    md_path.write_text(markdown(report))
+    return json_path, md_path

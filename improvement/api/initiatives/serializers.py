@@ -1,0 +1,121 @@
+"""Initiatives, their status updates, progress and the portfolio: input shapes (the services judge)
+and named, read-only outputs."""
+
+from rest_framework import serializers
+
+from accounts.api.serializers import TeamRefSerializer, UserRefSerializer
+from improvement.api.common import ID_RANGE, VisibleInitiativeField, VisibleTeamField, active_user_field
+from improvement.api.initiatives.columns import INITIATIVE_KEYS
+from improvement.api.money import MoneySummarySerializer
+from improvement.api.targets import TargetProgressSerializer
+from improvement.models import (
+    BreakpointType,
+    Category,
+    Health,
+    Initiative,
+    Quadrant,
+    Stage,
+    Status,
+    StatusUpdate,
+)
+
+# --- initiatives ---------------------------------------------------------------------------------
+
+
+class MilestoneCountsSerializer(serializers.Serializer):
+    total = serializers.IntegerField(source="milestones_total", read_only=True)
+    done = serializers.IntegerField(source="milestones_done", read_only=True)
+    overdue = serializers.IntegerField(source="milestones_overdue", read_only=True)
+
+
+class InitiativeSerializer(serializers.ModelSerializer):
+    team = TeamRefSerializer(read_only=True)
+    lead = UserRefSerializer(read_only=True)
+    sponsor = UserRefSerializer(read_only=True, allow_null=True)
+    members = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+    quadrant = serializers.ChoiceField(choices=Quadrant.choices, read_only=True)
+    milestones = MilestoneCountsSerializer(source="*", read_only=True)
+    archived = serializers.BooleanField(source="is_archived", read_only=True)
+
+    class Meta:
+        model = Initiative
+        # The keys and their order are declared once, with the list's lean read path (columns.py).
+        fields = list(INITIATIVE_KEYS)
+        read_only_fields = fields
+
+
+class InitiativeUpdateSerializer(serializers.Serializer):
+    title = serializers.CharField(max_length=200)
+    team = VisibleTeamField()
+    start_date = serializers.DateField()
+    lead = active_user_field(required=False)
+    sponsor = active_user_field(required=False, allow_null=True)
+    members = active_user_field(many=True, required=False)
+    problem_statement = serializers.CharField(required=False, allow_blank=True)
+    smart_goal = serializers.CharField(required=False, allow_blank=True)
+    scope = serializers.CharField(required=False, allow_blank=True)
+    category = serializers.ChoiceField(choices=Category.choices, required=False)
+    breakpoint_type = serializers.ChoiceField(choices=BreakpointType.choices, required=False)
+    impact = serializers.IntegerField(min_value=1, max_value=5, required=False)
+    effort = serializers.IntegerField(min_value=1, max_value=5, required=False)
+    target_end_date = serializers.DateField(required=False, allow_null=True)
+
+
+class InitiativeInputSerializer(InitiativeUpdateSerializer):
+    with_standard_plan = serializers.BooleanField(
+        required=False, default=False, help_text="Add the 15 milestones of the standard 90-day plan."
+    )
+
+
+# --- status updates -----------------------------------------------------------------------------
+
+
+class StatusUpdateSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = StatusUpdate
+        fields = ["id", "initiative", "author", "date", "health", "narrative", "created_at", "updated_at"]
+        read_only_fields = fields
+
+
+class StatusUpdateInputSerializer(serializers.Serializer):
+    initiative = VisibleInitiativeField()
+    health = serializers.ChoiceField(choices=Health.choices)
+    narrative = serializers.CharField()
+    date = serializers.DateField(required=False, help_text="Defaults to today.")
+
+
+# --- progress and portfolio ---------------------------------------------------------------------
+
+
+class InitiativeProgressSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="initiative.id", read_only=True)
+    code = serializers.CharField(source="initiative.code", read_only=True)
+    stage = serializers.ChoiceField(source="initiative.stage", choices=Stage.choices, read_only=True)
+    status = serializers.ChoiceField(source="initiative.status", choices=Status.choices, read_only=True)
+    health = serializers.ChoiceField(source="initiative.health", choices=Health.choices, read_only=True)
+    cycle = serializers.IntegerField(source="initiative.cycle", read_only=True)
+    milestones = MilestoneCountsSerializer(source="initiative", read_only=True)
+    targets = TargetProgressSerializer(many=True, read_only=True)
+    money = MoneySummarySerializer(read_only=True)
+
+
+class PortfolioGroupSerializer(serializers.Serializer):
+    key = serializers.CharField(read_only=True, help_text="Team id or category value.")
+    label = serializers.CharField(read_only=True)
+    initiatives = serializers.IntegerField(read_only=True)
+    money = MoneySummarySerializer(read_only=True)
+
+
+class PortfolioSummarySerializer(serializers.Serializer):
+    initiatives = serializers.IntegerField(read_only=True)
+    by_stage = serializers.DictField(child=serializers.IntegerField(), read_only=True)
+    by_health = serializers.DictField(child=serializers.IntegerField(), read_only=True)
+    by_status = serializers.DictField(child=serializers.IntegerField(), read_only=True)
+    money = MoneySummarySerializer(read_only=True)
+    by_team = PortfolioGroupSerializer(many=True, read_only=True)
+    by_category = PortfolioGroupSerializer(many=True, read_only=True)
+
+
+class PortfolioQuerySerializer(serializers.Serializer):
+    team = serializers.IntegerField(**ID_RANGE, required=False, help_text="Only this team's initiatives.")
+    category = serializers.ChoiceField(choices=Category.choices, required=False)

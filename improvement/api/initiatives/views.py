@@ -1,0 +1,231 @@
+"""Initiatives, their status updates and the portfolio roll-up: filters and viewsets."""
+
+import django_filters
+from django.db.models import Prefetch
+from drf_spectacular.utils import extend_schema
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from accounts.models import User
+from common.api.conditional import check_if_match
+from common.api.idempotency import idempotent
+from common.api.viewsets import ApiViewSet
+from improvement import selectors
+from improvement.api.common import CREATED, ReadViewSet, updated_since
+from improvement.api.initiatives.columns import INITIATIVE_VALUES, initiative_list_data
+from improvement.api.initiatives.serializers import (
+    InitiativeInputSerializer,
+    InitiativeProgressSerializer,
+    InitiativeSerializer,
+    InitiativeUpdateSerializer,
+    PortfolioQuerySerializer,
+    PortfolioSummarySerializer,
+    StatusUpdateInputSerializer,
+    StatusUpdateSerializer,
+)
+from improvement.api.stages import (
+    DecisionInputSerializer,
+    StageTransitionSerializer,
+    TransitionInputSerializer,
+)
+from improvement.models import Initiative, StatusUpdate
+from improvement.services import initiatives, stages, targets
+
+
+class ValueRows:
+    """A queryset's rows as ``values_list`` tuples of ``columns``, for the paginator.
+
+    The page reads the columns (their JOINs included); the count runs on the queryset itself, as
+    the generic list's does, without the JOINs that the related columns add.
+    """
+
+    def __init__(self, queryset, columns):
+        self.queryset = queryset
+        self.values = queryset.prefetch_related(None).values_list(*columns)
+
+    @property
+    def ordered(self) -> bool:
+        return self.queryset.ordered
+
+    def count(self) -> int:
+        return self.queryset.count()
+
+    def __getitem__(self, key):
+        return self.values[key]
+
+
+class InitiativeFilter(django_filters.FilterSet):
+    updated_since = updated_since()
+    start_after = django_filters.DateFilter(field_name="start_date", lookup_expr="gte")
+    start_before = django_filters.DateFilter(field_name="start_date", lookup_expr="lte")
+    target_end_after = django_filters.DateFilter(field_name="target_end_date", lookup_expr="gte")
+    target_end_before = django_filters.DateFilter(field_name="target_end_date", lookup_expr="lte")
+
+    class Meta:
+        model = Initiative
+        fields = [
+            "code",
+            "stage",
+            "status",
+            "health",
+            "category",
+            "breakpoint_type",
+            "team",
+            "lead",
+            "sponsor",
+        ]
+
+
+class InitiativeViewSet(ReadViewSet):
+    """Initiatives the caller may read; leads (their teams) and admins create and edit them."""
+
+    model = Initiative
+    serializer_class = InitiativeSerializer
+    filterset_class = InitiativeFilter
+    search_fields = ["code", "title"]
+    ordering_fields = ["code", "title", "start_date", "target_end_date", "updated_at", "id"]
+    ordering = ["code"]
+
+    def select(self, *, user, include_archived):
+        qs = selectors.initiative_list(user=user, include_archived=include_archived)
+        # The answer lists the members' ids only: no full user rows for them.
+        return qs.prefetch_related(Prefetch("members", queryset=User.objects.only("pk")))
+
+    def list(self, request, *args, **kwargs):
+        # InitiativeSerializer's answer written from value rows: no model instances, no field walk.
+        # Same rows, filters, ordering and page as the generic list (the queryset is the same up to
+        # values_list); the members' ids come in one query for the page. (A comment, not a
+        # docstring: the schema would take a docstring as the operation's description.)
+        rows = ValueRows(self.filter_queryset(self.get_queryset()), INITIATIVE_VALUES)
+        page = self.paginate_queryset(rows)
+        rows = list(rows.values) if page is None else page
+        pk = INITIATIVE_VALUES.index("id")
+        data = initiative_list_data(rows, members=selectors.initiative_member_ids(r[pk] for r in rows))
+        return Response(data) if page is None else self.get_paginated_response(data)
+
+    @extend_schema(request=InitiativeInputSerializer, responses={201: InitiativeSerializer})
+    @idempotent
+    def create(self, request):
+        initiative = initiatives.initiative_create(
+            actor=request.user, **self.parse(InitiativeInputSerializer)
+        )
+        return Response(InitiativeSerializer(self.reread(initiative)).data, status=CREATED)
+
+    @extend_schema(request=InitiativeUpdateSerializer, responses={200: InitiativeSerializer})
+    def update(self, request, pk=None, partial=False):
+        initiative = self.get_object()
+        check_if_match(request, InitiativeSerializer(initiative).data)
+        initiatives.initiative_update(
+            actor=request.user,
+            initiative=initiative,
+            expected_version=initiative.version,
+            **self.parse(InitiativeUpdateSerializer, partial=partial),
+        )
+        return Response(InitiativeSerializer(self.reread(initiative)).data)
+
+    @extend_schema(request=InitiativeUpdateSerializer, responses={200: InitiativeSerializer})
+    def partial_update(self, request, pk=None):
+        return self.update(request, pk=pk, partial=True)
+
+    @extend_schema(
+        request=TransitionInputSerializer,
+        responses={201: StageTransitionSerializer},
+        description="Run the PDCA stage machine. A failed gate answers 409 `gate_failed` whose "
+        "`details` list every gate condition with `passed`; executives and admins may override it "
+        "with `override_reason`. Stepping back needs `reason`. Honours If-Match.",
+    )
+    @action(detail=True, methods=["post"])
+    @idempotent
+    def transition(self, request, pk=None):
+        initiative = self.get_object()
+        check_if_match(request, InitiativeSerializer(initiative).data)
+        record = stages.initiative_transition(
+            actor=request.user,
+            initiative=initiative,
+            expected_version=initiative.version,
+            **self.parse(TransitionInputSerializer),
+        )
+        return Response(StageTransitionSerializer(record).data, status=CREATED)
+
+    @extend_schema(
+        request=DecisionInputSerializer,
+        responses={201: StageTransitionSerializer},
+        description="End the cycle in Act: standardise, adapt (a new cycle starts in Plan) or abandon.",
+    )
+    @action(detail=True, methods=["post"])
+    @idempotent
+    def decide(self, request, pk=None):
+        initiative = self.get_object()
+        check_if_match(request, InitiativeSerializer(initiative).data)
+        record = stages.initiative_decide(
+            actor=request.user,
+            initiative=initiative,
+            expected_version=initiative.version,
+            **self.parse(DecisionInputSerializer),
+        )
+        return Response(StageTransitionSerializer(record).data, status=CREATED)
+
+    @extend_schema(responses={200: InitiativeProgressSerializer})
+    @action(detail=True, methods=["get"])
+    def progress(self, request, pk=None):
+        report = selectors.initiative_progress(initiative=self.get_object())
+        return Response(InitiativeProgressSerializer(report).data)
+
+
+# --- status updates -----------------------------------------------------------------------------
+
+
+class StatusUpdateFilter(django_filters.FilterSet):
+    updated_since = updated_since()
+    date_after = django_filters.DateFilter(field_name="date", lookup_expr="gte")
+    date_before = django_filters.DateFilter(field_name="date", lookup_expr="lte")
+
+    class Meta:
+        model = StatusUpdate
+        fields = ["initiative", "health", "author"]
+
+
+class StatusUpdateViewSet(ReadViewSet):
+    """The leads' dated health and narrative; the newest sets the initiative's health."""
+
+    model = StatusUpdate
+    serializer_class = StatusUpdateSerializer
+    filterset_class = StatusUpdateFilter
+    search_fields = ["narrative"]
+    ordering_fields = ["date", "id", "updated_at"]
+    ordering = ["-date", "-id"]
+
+    def select(self, *, user, include_archived):
+        return selectors.status_update_list(user=user)
+
+    @extend_schema(request=StatusUpdateInputSerializer, responses={201: StatusUpdateSerializer})
+    @idempotent
+    def create(self, request):
+        update = targets.status_update_post(actor=request.user, **self.parse(StatusUpdateInputSerializer))
+        return Response(StatusUpdateSerializer(update).data, status=CREATED)
+
+
+# --- the portfolio ------------------------------------------------------------------------------
+
+
+class PortfolioViewSet(ApiViewSet):
+    """The executive roll-up of the initiatives the caller reads."""
+
+    model = Initiative
+    pagination_class = None
+    filter_backends: list = []
+
+    def select(self, *, user, include_archived):
+        return selectors.initiative_list(user=user)
+
+    @extend_schema(parameters=[PortfolioQuerySerializer], responses={200: PortfolioSummarySerializer})
+    @action(detail=False, methods=["get"])
+    def summary(self, request):
+        query = PortfolioQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        report = selectors.portfolio_summary(
+            user=request.user,
+            team_id=query.validated_data.get("team"),
+            category=query.validated_data.get("category", ""),
+        )
+        return Response(PortfolioSummarySerializer(report).data)

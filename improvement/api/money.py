@@ -1,0 +1,191 @@
+"""Costs and benefits in the API: inputs, the named outputs (a line, a money summary), the viewsets."""
+
+import django_filters
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from common.api.conditional import check_if_match
+from common.api.idempotency import idempotent
+from improvement import selectors
+from improvement.api.common import CREATED, MONEY, ReadViewSet, VisibleInitiativeField, updated_since
+from improvement.models import Benefit, BenefitKind, BenefitNature, Cost, CostKind
+from improvement.services import money
+
+
+class MoneySummarySerializer(serializers.Serializer):
+    total_cost = serializers.FloatField(read_only=True)
+    benefit_to_date = serializers.FloatField(read_only=True)
+    projected_12m_benefit = serializers.FloatField(read_only=True)
+    roi_percent = serializers.FloatField(read_only=True, allow_null=True)
+    payback_months = serializers.FloatField(
+        read_only=True, allow_null=True, help_text="Null: not within the horizon."
+    )
+    npv = serializers.FloatField(read_only=True)
+
+
+# --- costs ----------------------------------------------------------------------------------------
+
+
+class CostSerializer(serializers.ModelSerializer):
+    archived = serializers.BooleanField(source="is_archived", read_only=True)
+
+    class Meta:
+        model = Cost
+        fields = [
+            "id",
+            "initiative",
+            "kind",
+            "description",
+            "amount",
+            "start_month",
+            "archived",
+            "archived_at",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+
+class CostUpdateSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=CostKind.choices)
+    description = serializers.CharField(max_length=200)
+    amount = serializers.DecimalField(**MONEY, help_text="One-time: the whole amount; recurring: per month.")
+    start_month = serializers.IntegerField(min_value=1, required=False)
+
+
+class CostInputSerializer(CostUpdateSerializer):
+    initiative = VisibleInitiativeField()
+
+
+class CostFilter(django_filters.FilterSet):
+    updated_since = updated_since()
+
+    class Meta:
+        model = Cost
+        fields = ["initiative", "kind"]
+
+
+class CostViewSet(ReadViewSet):
+    model = Cost
+    serializer_class = CostSerializer
+    filterset_class = CostFilter
+    search_fields = ["description"]
+    ordering_fields = ["id", "amount", "updated_at"]
+    ordering = ["id"]
+
+    def select(self, *, user, include_archived):
+        return selectors.cost_list(user=user, include_archived=include_archived)
+
+    @extend_schema(request=CostInputSerializer, responses={201: CostSerializer})
+    @idempotent
+    def create(self, request):
+        cost = money.cost_create(actor=request.user, **self.parse(CostInputSerializer))
+        return Response(CostSerializer(cost).data, status=CREATED)
+
+    @extend_schema(request=CostUpdateSerializer, responses={200: CostSerializer})
+    def update(self, request, pk=None, partial=False):
+        cost = self.get_object()
+        check_if_match(request, CostSerializer(cost).data)
+        cost = money.cost_update(
+            actor=request.user, cost=cost, **self.parse(CostUpdateSerializer, partial=partial)
+        )
+        return Response(CostSerializer(cost).data)
+
+    @extend_schema(request=CostUpdateSerializer, responses={200: CostSerializer})
+    def partial_update(self, request, pk=None):
+        return self.update(request, pk=pk, partial=True)
+
+
+# --- benefits -------------------------------------------------------------------------------------
+
+
+class BenefitSerializer(serializers.ModelSerializer):
+    archived = serializers.BooleanField(source="is_archived", read_only=True)
+
+    class Meta:
+        model = Benefit
+        fields = [
+            "id",
+            "initiative",
+            "kind",
+            "nature",
+            "description",
+            "monthly_amount",
+            "start_month",
+            "validated",
+            "validated_by",
+            "validated_at",
+            "archived",
+            "archived_at",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+
+class BenefitUpdateSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=BenefitKind.choices)
+    description = serializers.CharField(max_length=200)
+    monthly_amount = serializers.DecimalField(**MONEY)
+    nature = serializers.ChoiceField(choices=BenefitNature.choices, required=False)
+    start_month = serializers.IntegerField(min_value=1, required=False)
+
+
+class BenefitInputSerializer(BenefitUpdateSerializer):
+    initiative = VisibleInitiativeField()
+
+
+class BenefitValidationInputSerializer(serializers.Serializer):
+    validated = serializers.BooleanField(default=True)
+
+
+class BenefitFilter(django_filters.FilterSet):
+    updated_since = updated_since()
+
+    class Meta:
+        model = Benefit
+        fields = ["initiative", "kind", "nature", "validated"]
+
+
+class BenefitViewSet(ReadViewSet):
+    model = Benefit
+    serializer_class = BenefitSerializer
+    filterset_class = BenefitFilter
+    search_fields = ["description"]
+    ordering_fields = ["id", "monthly_amount", "updated_at"]
+    ordering = ["id"]
+
+    def select(self, *, user, include_archived):
+        return selectors.benefit_list(user=user, include_archived=include_archived)
+
+    @extend_schema(request=BenefitInputSerializer, responses={201: BenefitSerializer})
+    @idempotent
+    def create(self, request):
+        benefit = money.benefit_create(actor=request.user, **self.parse(BenefitInputSerializer))
+        return Response(BenefitSerializer(benefit).data, status=CREATED)
+
+    @extend_schema(request=BenefitUpdateSerializer, responses={200: BenefitSerializer})
+    def update(self, request, pk=None, partial=False):
+        benefit = self.get_object()
+        check_if_match(request, BenefitSerializer(benefit).data)
+        fields = self.parse(BenefitUpdateSerializer, partial=partial)
+        benefit = money.benefit_update(actor=request.user, benefit=benefit, **fields)
+        return Response(BenefitSerializer(benefit).data)
+
+    @extend_schema(request=BenefitUpdateSerializer, responses={200: BenefitSerializer})
+    def partial_update(self, request, pk=None):
+        return self.update(request, pk=pk, partial=True)
+
+    @extend_schema(
+        request=BenefitValidationInputSerializer,
+        responses={200: BenefitSerializer},
+        description="Finance reviewers validate (or un-validate) a claimed saving.",
+    )
+    @action(detail=True, methods=["post"])
+    def validate(self, request, pk=None):
+        benefit = money.benefit_validate(
+            actor=request.user, benefit=self.get_object(), **self.parse(BenefitValidationInputSerializer)
+        )
+        return Response(BenefitSerializer(benefit).data)

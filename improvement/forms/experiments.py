@@ -1,0 +1,146 @@
+"""Experiments on the site: design and variants, data entry and upload, the planner, concluding."""
+
+from django import forms
+
+from improvement.forms.common import Form
+from improvement.models import ExperimentDecision, MdeType, MetricType
+from kpis.models import Kpi
+
+MAX_VARIANTS = 4
+MSG_CONTROL_ROW_EMPTY = "The control must be one of the variants filled in below."
+
+
+class KpiMultipleChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj: Kpi) -> str:
+        return obj.name
+
+
+class KpiChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Kpi) -> str:
+        return obj.name
+
+
+class ExperimentForm(Form):
+    """The design of a draft experiment; its variants come from ``variant_forms`` alongside."""
+
+    name = forms.CharField(max_length=200)
+    hypothesis = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        help_text="What should change, for whom, and why: “Greeting chats with the bot lifts resolution.”",
+    )
+    primary_kpi = KpiChoiceField(label="Primary KPI", queryset=Kpi.objects.none())
+    guardrail_kpis = KpiMultipleChoiceField(
+        label="Guardrail KPIs",
+        queryset=Kpi.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="KPIs the change must not harm.",
+    )
+    metric_type = forms.ChoiceField(label="Metric", choices=MetricType.choices, initial=MetricType.PROPORTION)
+    alpha = forms.FloatField(initial=0.05, help_text="Significance level, e.g. 0.05.")
+    power = forms.FloatField(initial=0.8, help_text="Chance to detect the MDE if it is real, e.g. 0.8.")
+    mde = forms.FloatField(
+        label="Minimum detectable effect",
+        required=False,
+        help_text="Relative: 0.05 is 5 % of the control. Absolute: in the KPI's units.",
+    )
+    mde_type = forms.ChoiceField(label="MDE type", choices=MdeType.choices, initial=MdeType.RELATIVE)
+    control = forms.TypedChoiceField(
+        label="Control",
+        choices=[(i, f"Variant {i + 1}") for i in range(MAX_VARIANTS)],
+        coerce=int,
+        initial=0,
+        widget=forms.RadioSelect,
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        kpis = Kpi.objects.active().order_by("name")
+        self.fields["primary_kpi"].queryset = kpis
+        self.fields["guardrail_kpis"].queryset = kpis
+
+
+class ExperimentEditForm(ExperimentForm):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class VariantForm(Form):
+    """One row of the variants table; a row with neither key nor name is not a variant."""
+
+    key = forms.CharField(max_length=50, required=False, widget=forms.TextInput(attrs={"size": 12}))
+    name = forms.CharField(max_length=100, required=False)
+    weight = forms.FloatField(
+        required=False, initial=1, widget=forms.NumberInput(attrs={"step": "any", "size": 5})
+    )
+
+    def is_blank(self) -> bool:
+        data = self.cleaned_data
+        return not data.get("key") and not data.get("name")
+
+
+def variant_forms(data=None, *, initial: list[dict] | None = None) -> list[VariantForm]:
+    initial = initial or []
+    return [
+        VariantForm(data, prefix=f"variant-{i}", initial=initial[i] if i < len(initial) else None)
+        for i in range(MAX_VARIANTS)
+    ]
+
+
+class VariantDataForm(Form):
+    """One variant's totals; the fields a metric does not use are removed."""
+
+    users = forms.IntegerField(widget=forms.NumberInput(attrs={"min": 0}))
+    conversions = forms.IntegerField(widget=forms.NumberInput(attrs={"min": 0}))
+    sum = forms.FloatField(label="Sum of values", widget=forms.NumberInput(attrs={"step": "any"}))
+    sum_squares = forms.FloatField(
+        label="Sum of squared values", widget=forms.NumberInput(attrs={"step": "any", "min": 0})
+    )
+
+    def __init__(self, *args, metric: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        unused = ("sum", "sum_squares") if metric == MetricType.PROPORTION else ("conversions",)
+        for name in unused:
+            del self.fields[name]
+
+
+class ObservationsUploadForm(Form):
+    observations = forms.FileField(
+        label="CSV file",
+        help_text="A header row with the columns variant and value, then one row per user. "
+        "For a proportion the value is 0 or 1.",
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
+    )
+    mode = forms.ChoiceField(
+        label="The file holds",
+        choices=[
+            ("replace", "All the data: replace every variant's totals"),
+            ("add", "More data: add to the totals"),
+        ],
+        initial="replace",
+        widget=forms.RadioSelect,
+    )
+
+
+# The planner and concluding -------------------------------------------------------------------------
+
+
+class SampleSizeForm(Form):
+    """The experiment page's planner; read with GET, computed by ``experiment_plan``."""
+
+    metric_type = forms.ChoiceField(choices=MetricType.choices)
+    baseline = forms.FloatField(help_text="The control's rate (0–1) or mean.")
+    sd = forms.FloatField(
+        label="Standard deviation", required=False, help_text="The control's standard deviation (means only)."
+    )
+    mde = forms.FloatField(label="Minimum detectable effect")
+    mde_type = forms.ChoiceField(label="MDE type", choices=MdeType.choices)
+    alpha = forms.FloatField(initial=0.05)
+    power = forms.FloatField(initial=0.8)
+    daily_users = forms.FloatField(min_value=0, help_text="Users entering the experiment per day, all arms.")
+
+
+class ExperimentConcludeForm(Form):
+    decision = forms.ChoiceField(choices=ExperimentDecision.choices)
+    note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    version = forms.IntegerField(widget=forms.HiddenInput)

@@ -1,0 +1,27 @@
+"""Costs and benefits on the site."""
+
+from django import forms
+
+from improvement.forms.common import Form
+from improvement.models import BenefitKind, BenefitNature, CostKind
+
+
+class CostForm(Form):
+    kind = forms.ChoiceField(choices=CostKind.choices)
+    description = forms.CharField(max_length=200)
+    amount = forms.DecimalField(
+        max_digits=14, decimal_places=2, help_text="One-time: the whole amount. Recurring: per month."
+    )
+    start_month = forms.IntegerField(
+        min_value=1, initial=1, help_text="Recurring costs: the month (from the start date) they begin."
+    )
+
+
+class BenefitForm(Form):
+    kind = forms.ChoiceField(choices=BenefitKind.choices)
+    nature = forms.ChoiceField(choices=BenefitNature.choices, initial=BenefitNature.HARD)
+    description = forms.CharField(max_length=200)
+    monthly_amount = forms.DecimalField(max_digits=14, decimal_places=2)
+    start_month = forms.IntegerField(
+        min_value=1, initial=1, help_text="The month (from the start date) the benefit begins."
+    )

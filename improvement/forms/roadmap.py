@@ -1,0 +1,49 @@
+"""The 90-day roadmap on the site: its filter and the milestone forms."""
+
+from django import forms
+
+from accounts.models import Team, User
+from improvement.forms.common import DateInput, Form, PersonChoiceField
+from improvement.models import MilestoneStatus, Phase
+
+
+class RoadmapFilterForm(Form):
+    team = forms.ModelChoiceField(queryset=Team.objects.none(), required=False, empty_label="All teams")
+    owner = PersonChoiceField(queryset=User.objects.none(), required=False, empty_label="Everyone")
+    start = forms.DateField(label="From", required=False, widget=DateInput())
+
+    def __init__(self, *args, teams, owners, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["team"].queryset = teams
+        self.fields["owner"].queryset = owners
+
+
+class MilestoneForm(Form):
+    title = forms.CharField(max_length=200)
+    due_date = forms.DateField(widget=DateInput())
+    owner = PersonChoiceField(queryset=User.objects.none(), required=False, empty_label="The lead")
+    phase = forms.ChoiceField(choices=[("", "—"), *Phase.choices], required=False)
+    acceptance_criteria = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    description = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
+
+    def __init__(self, *args, owners, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = owners
+
+
+class MilestoneEditForm(MilestoneForm):
+    status = forms.ChoiceField(choices=MilestoneStatus.choices)
+    version = forms.IntegerField(widget=forms.HiddenInput())
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].required = True
+        self.fields["owner"].empty_label = None
+
+
+class MilestoneOwnerForm(Form):
+    """What a milestone's owner may change without editing rights on the initiative."""
+
+    status = forms.ChoiceField(choices=MilestoneStatus.choices)
+    description = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    version = forms.IntegerField(widget=forms.HiddenInput())
