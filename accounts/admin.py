@@ -4,7 +4,6 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm
 from django.contrib.auth.forms import UserChangeForm as BaseUserChangeForm
 from django.db.models import Count
-from django.utils import timezone
 
 from accounts import services
 from accounts.forms import NotificationMuteAdminForm
@@ -13,6 +12,7 @@ from accounts.notifications import notification_kind_label, notification_kinds
 from common.admin import (
     ArchivableAdminMixin,
     ArchivedListFilter,
+    ReadOnlyAdminMixin,
     ServiceWriteAdminMixin,
     SharedChoicesInlineMixin,
     adopt,
@@ -109,6 +109,13 @@ class UserAdmin(ServiceWriteAdminMixin, BaseUserAdmin):
 
 @admin.register(Team)
 class TeamAdmin(ArchivableAdminMixin, ServiceWriteAdminMixin, admin.ModelAdmin):
+    create_service = services.team_create
+    create_fields = ("name", "description")
+    # team_update re-derives the slug from a new name and refuses one that clashes.
+    update_service = services.team_update
+    editable_fields = ("name", "description")
+    instance_kwarg = "team"
+
     list_display = ("name", "slug", "member_count", "archived", "created_at")
     list_filter = (ArchivedListFilter,)
     search_fields = ("name", "slug")
@@ -123,14 +130,6 @@ class TeamAdmin(ArchivableAdminMixin, ServiceWriteAdminMixin, admin.ModelAdmin):
     @admin.display(description="members", ordering="member_count")
     def member_count(self, obj) -> int:
         return obj.member_count
-
-    def service_create(self, request, obj) -> None:
-        adopt(obj, services.team_create(actor=request.user, name=obj.name, description=obj.description))
-
-    def service_update(self, request, obj, changed) -> None:
-        # team_update re-derives the slug from a new name and refuses one that clashes.
-        fields = {name: getattr(obj, name) for name in ("name", "description") if name in changed}
-        services.team_update(actor=request.user, team=obj, **fields)
 
 
 @admin.register(Membership)
@@ -159,19 +158,14 @@ class RevokedListFilter(admin.SimpleListFilter):
 
 
 class ApiTokenCreateForm(forms.ModelForm):
-    """The shape of a new token; ``token_create`` makes the secret, of which only a digest is kept."""
+    """The shape of a new token; ``token_create`` checks it (its errors land on these fields) and makes
+    the secret, of which only a digest is kept."""
 
     scopes = forms.MultipleChoiceField(choices=Scope.choices, widget=forms.CheckboxSelectMultiple)
 
     class Meta:
         model = ApiToken
         fields = ("user", "name", "scopes", "expires_at")
-
-    def clean_expires_at(self):
-        expires_at = self.cleaned_data["expires_at"]
-        if expires_at is not None and expires_at <= timezone.now():
-            raise forms.ValidationError(services.MSG_EXPIRY_PAST)
-        return expires_at
 
 
 @admin.register(ApiToken)
@@ -308,7 +302,7 @@ def kind_label(obj: Notification | NotificationMute) -> str:
 
 
 @admin.register(Notification)
-class NotificationAdmin(admin.ModelAdmin):
+class NotificationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Sent by notification_send and kept: deleting one would let its event be notified again."""
 
     list_display = ("title", "recipient", kind_label, "created_at", "read_at", "emailed_at")
@@ -316,15 +310,6 @@ class NotificationAdmin(admin.ModelAdmin):
     search_fields = ("title", "recipient__email", "dedupe_key")
     list_select_related = ("recipient",)
     date_hierarchy = "created_at"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(NotificationMute)

@@ -2,21 +2,24 @@ from django import forms
 from django.contrib import admin
 
 from common.admin import (
+    SYSTEM_FIELDS,
     ArchivableAdminMixin,
     ArchivedListFilter,
+    ReadOnlyAdminMixin,
     ServiceWriteAdminMixin,
-    adopt,
-    field_values,
 )
 from kpis import services
 from kpis.models import Kpi, KpiAlert, Measurement
 
-# kpi_create takes these as keyword arguments of their own; the rest of the catalogue fields follow.
-KPI_REQUIRED_FIELDS = ("code", "name", "unit", "direction")
-
 
 @admin.register(Kpi)
 class KpiAdmin(ArchivableAdminMixin, ServiceWriteAdminMixin, admin.ModelAdmin):
+    create_service = services.kpi_create
+    create_fields = ("code", *services.KPI_EDITABLE_FIELDS)
+    update_service = services.kpi_update
+    editable_fields = services.KPI_EDITABLE_FIELDS
+    instance_kwarg = "kpi"
+
     list_display = (
         "code",
         "name",
@@ -31,25 +34,11 @@ class KpiAdmin(ArchivableAdminMixin, ServiceWriteAdminMixin, admin.ModelAdmin):
     )
     list_filter = ("kind", "unit", "direction", ArchivedListFilter)
     search_fields = ("code", "name")
-    fields = ("code", *services.KPI_EDITABLE_FIELDS, "archived_at", "created_at", "updated_at")
+    fields = ("code", *services.KPI_EDITABLE_FIELDS, *SYSTEM_FIELDS)
 
     def get_readonly_fields(self, request, obj=None):
-        system = ("archived_at", "created_at", "updated_at")
         # The code is the KPI's key in imports and integrations: fixed once the KPI exists.
-        return system if obj is None else ("code", *system)
-
-    def service_create(self, request, obj) -> None:
-        fields = field_values(obj, services.KPI_EDITABLE_FIELDS)
-        for name in KPI_REQUIRED_FIELDS:
-            fields.pop(name, None)
-        created = services.kpi_create(
-            actor=request.user, code=obj.code, name=obj.name, unit=obj.unit, direction=obj.direction, **fields
-        )
-        adopt(obj, created)
-
-    def service_update(self, request, obj, changed) -> None:
-        editable = [name for name in changed if name in services.KPI_EDITABLE_FIELDS]
-        services.kpi_update(actor=request.user, kpi=obj, **field_values(obj, editable))
+        return SYSTEM_FIELDS if obj is None else ("code", *SYSTEM_FIELDS)
 
 
 class MeasurementForm(forms.ModelForm):
@@ -87,7 +76,7 @@ class MeasurementAdmin(admin.ModelAdmin):
 
 
 @admin.register(KpiAlert)
-class KpiAlertAdmin(admin.ModelAdmin):
+class KpiAlertAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Raised by the alert evaluation from measurements; a record of what was crossed, not edited."""
 
     list_display = ("kpi", "segment", "period", "level", "value", "threshold", "rule", "created_at")
@@ -95,12 +84,3 @@ class KpiAlertAdmin(admin.ModelAdmin):
     search_fields = ("kpi__code", "kpi__name", "segment")
     list_select_related = ("kpi",)
     date_hierarchy = "period"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

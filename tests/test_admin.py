@@ -11,7 +11,7 @@ from django.db.models import Model
 from django.urls import reverse
 
 from accounts.models import ApiToken, Notification, NotificationMute, Role, Scope, Team, User
-from accounts.services import token_authenticate
+from accounts.services import MSG_EXPIRY_PAST, token_authenticate
 from common.admin import MSG_ARCHIVED
 from improvement.models import (
     Initiative,
@@ -25,7 +25,8 @@ from improvement.models import (
     WebhookEvent,
     WebhookSubscription,
 )
-from improvement.services.targets import MSG_TARGET_NOT_BETTER
+from improvement.services.roadmap import MSG_INACTIVE_OWNER
+from improvement.services.targets import MSG_DUPLICATE_TARGET, MSG_TARGET_NOT_BETTER
 from kpis.models import Kpi, KpiAlert, Measurement
 from tests.factories import (
     ApiTokenFactory,
@@ -364,6 +365,64 @@ def test_a_target_that_is_not_an_improvement_is_refused_on_the_form(admin_client
     assert response.context["adminform"].form.errors["target_value"] == [
         MSG_TARGET_NOT_BETTER.format(direction="higher is better")
     ]
+
+
+def test_a_second_active_target_for_the_same_kpi_is_refused_on_the_kpi_field(admin_client, records):
+    existing = records.targets.get()
+
+    response = admin_client.post(
+        admin_url(KpiTarget, "add"),
+        {
+            "initiative": records.pk,
+            "kpi": existing.kpi.pk,
+            "segment": existing.segment,
+            "baseline_value": existing.baseline_value,
+            "target_value": existing.target_value,
+        },
+    )
+
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors == {"kpi": [MSG_DUPLICATE_TARGET]}
+    assert records.targets.count() == 1
+
+
+def test_a_service_error_on_an_inline_row_lands_on_that_row_and_nothing_is_saved(admin_client, records):
+    milestone = records.milestones.get()
+    title, owner = records.title, milestone.owner
+    departed = UserFactory(is_active=False)
+    url = admin_url(Initiative, "change", records.pk)
+    data = form_data(admin_client.get(url))
+    data.update({"title": "Renamed with the page", "milestones-0-owner": departed.pk})
+
+    response = admin_client.post(url, data)
+
+    assert response.status_code == 200
+    milestones = next(
+        inline.formset
+        for inline in response.context["inline_admin_formsets"]
+        if inline.formset.prefix == "milestones"
+    )
+    assert milestones.forms[0].errors == {"owner": [MSG_INACTIVE_OWNER]}
+    records.refresh_from_db()
+    milestone.refresh_from_db()
+    assert (records.title, milestone.owner) == (title, owner)
+
+
+def test_a_token_that_expires_in_the_past_is_refused_on_the_expiry_field(admin_client, lead):
+    response = admin_client.post(
+        admin_url(ApiToken, "add"),
+        {
+            "user": lead.pk,
+            "name": "BI sync",
+            "scopes": [Scope.PROGRESS_READ],
+            "expires_at_0": "2001-01-01",
+            "expires_at_1": "00:00",
+        },
+    )
+
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors == {"expires_at": [MSG_EXPIRY_PAST]}
+    assert not ApiToken.objects.filter(name="BI sync").exists()
 
 
 def test_history_cannot_be_reverted(admin_client, records):

@@ -1,0 +1,48 @@
+"""The improvement app's admin, one module per area; importing this package registers every model.
+
+Only what the services let a user edit is editable, and saves call those services (see
+``common.admin.ServiceWrites``).
+"""
+
+from improvement.admin.experiments import ExperimentAdmin, VariantAdmin, VariantDataAdmin
+from improvement.admin.initiatives import InitiativeAdmin, StatusUpdateAdmin
+from improvement.admin.money import BenefitAdmin, BenefitInline, CostAdmin, CostInline
+from improvement.admin.notifications import SentReminderAdmin
+from improvement.admin.roadmap import MilestoneAdmin, MilestoneInline
+from improvement.admin.stages import StageTransitionAdmin, StageTransitionInline
+from improvement.admin.targets import MSG_KPI_FIXED, KpiTargetAdmin, KpiTargetForm, KpiTargetInline
+from improvement.admin.webhooks import (
+    MSG_ENABLED,
+    MSG_WEBHOOK_SECRET,
+    WebhookAttemptAdmin,
+    WebhookDeliveryAdmin,
+    WebhookEventAdmin,
+    WebhookSubscriptionAdmin,
+)
+
+__all__ = [
+    "MSG_ENABLED",
+    "MSG_KPI_FIXED",
+    "MSG_WEBHOOK_SECRET",
+    "BenefitAdmin",
+    "BenefitInline",
+    "CostAdmin",
+    "CostInline",
+    "ExperimentAdmin",
+    "InitiativeAdmin",
+    "KpiTargetAdmin",
+    "KpiTargetForm",
+    "KpiTargetInline",
+    "MilestoneAdmin",
+    "MilestoneInline",
+    "SentReminderAdmin",
+    "StageTransitionAdmin",
+    "StageTransitionInline",
+    "StatusUpdateAdmin",
+    "VariantAdmin",
+    "VariantDataAdmin",
+    "WebhookAttemptAdmin",
+    "WebhookDeliveryAdmin",
+    "WebhookEventAdmin",
+    "WebhookSubscriptionAdmin",
+]

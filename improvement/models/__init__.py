@@ -1,0 +1,86 @@
+"""The improvement app's models, one module per area; this package names them all in one place.
+
+Callers import from ``improvement.models`` and need not know which area module a model lives in.
+Migrations refer to ``improvement.models._webhook_secret`` (the default of a subscription's secret),
+so it stays reachable here.
+"""
+
+from improvement.models.experiments import (
+    Experiment,
+    ExperimentDecision,
+    ExperimentStatus,
+    MdeType,
+    MetricType,
+    Variant,
+    VariantData,
+)
+from improvement.models.initiatives import (
+    HIGH_SCORE,
+    SCORE_VALIDATORS,
+    BreakpointType,
+    Category,
+    Health,
+    Initiative,
+    Quadrant,
+    Status,
+    StatusUpdate,
+    quadrant_for,
+)
+from improvement.models.money import Benefit, BenefitKind, BenefitNature, Cost, CostKind
+from improvement.models.notifications import ReminderReason, SentReminder
+from improvement.models.roadmap import OPEN_MILESTONE_STATUSES, Milestone, MilestoneStatus, Phase
+from improvement.models.stages import STAGE_ORDER, Decision, Stage, StageTransition
+from improvement.models.targets import Evaluation, KpiTarget
+from improvement.models.webhooks import (
+    DeliveryStatus,
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEvent,
+    WebhookEventType,
+    WebhookSubscription,
+    _webhook_secret,
+)
+
+__all__ = [
+    "HIGH_SCORE",
+    "OPEN_MILESTONE_STATUSES",
+    "SCORE_VALIDATORS",
+    "STAGE_ORDER",
+    "Benefit",
+    "BenefitKind",
+    "BenefitNature",
+    "BreakpointType",
+    "Category",
+    "Cost",
+    "CostKind",
+    "Decision",
+    "DeliveryStatus",
+    "Evaluation",
+    "Experiment",
+    "ExperimentDecision",
+    "ExperimentStatus",
+    "Health",
+    "Initiative",
+    "KpiTarget",
+    "MdeType",
+    "MetricType",
+    "Milestone",
+    "MilestoneStatus",
+    "Phase",
+    "Quadrant",
+    "ReminderReason",
+    "SentReminder",
+    "Stage",
+    "StageTransition",
+    "Status",
+    "StatusUpdate",
+    "Variant",
+    "VariantData",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookEvent",
+    "WebhookEventType",
+    "WebhookSubscription",
+    "_webhook_secret",
+    "quadrant_for",
+]

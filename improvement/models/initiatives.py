@@ -1,0 +1,144 @@
+"""Initiatives (the PDCA record itself) and the status updates posted on them."""
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from simple_history.models import HistoricalRecords
+
+from accounts.models import Team
+from common.models import ArchivableModel, TimeStampedModel
+from improvement.models.stages import Stage
+
+SCORE_VALIDATORS = [MinValueValidator(1), MaxValueValidator(5)]
+# On the 1–5 scales, 3 and above counts as high impact (value) or high effort (difficulty).
+HIGH_SCORE = 3
+
+
+class Status(models.TextChoices):
+    ACTIVE = "active", "Active"
+    ON_HOLD = "on_hold", "On hold"
+    STANDARDISED = "standardised", "Standardised"
+    ABANDONED = "abandoned", "Abandoned"
+
+
+class Health(models.TextChoices):
+    ON_TRACK = "on_track", "On track"
+    AT_RISK = "at_risk", "At risk"
+    OFF_TRACK = "off_track", "Off track"
+
+
+class Category(models.TextChoices):
+    RESPONSE_SPEED = "response_speed", "Response speed"
+    PROCESS_SIMPLIFICATION = "process_simplification", "Process simplification"
+    PERSONALISATION = "personalisation", "Personalisation"
+    SELF_SERVICE = "self_service", "Self-service"
+    KNOWLEDGE_BASE = "knowledge_base", "Knowledge base"
+    STAFFING_TRAINING = "staffing_training", "Staffing and training"
+    QUALITY_ASSURANCE = "quality_assurance", "Quality assurance"
+    OTHER = "other", "Other"
+
+
+class BreakpointType(models.TextChoices):
+    INTERACTION = "interaction", "Interaction"
+    PROCESS = "process", "Process"
+    TECHNICAL = "technical", "Technical"
+
+
+class Quadrant(models.TextChoices):
+    QUICK_WIN = "quick_win", "Quick win"
+    MAJOR_PROJECT = "major_project", "Major project"
+    FILL_IN = "fill_in", "Fill-in"
+    THANKLESS = "thankless", "Thankless"
+
+
+def quadrant_for(impact: int, effort: int) -> str:
+    high_value = impact >= HIGH_SCORE
+    high_effort = effort >= HIGH_SCORE
+    if high_value:
+        return Quadrant.MAJOR_PROJECT if high_effort else Quadrant.QUICK_WIN
+    return Quadrant.THANKLESS if high_effort else Quadrant.FILL_IN
+
+
+class Initiative(ArchivableModel, TimeStampedModel):
+    code = models.CharField(max_length=20, unique=True)
+    title = models.CharField(max_length=200)
+    problem_statement = models.TextField(blank=True)
+    smart_goal = models.TextField(blank=True)
+    scope = models.TextField(blank=True)
+    category = models.CharField(
+        max_length=30, choices=Category.choices, default=Category.OTHER, db_index=True
+    )
+    breakpoint_type = models.CharField(
+        "service break-point type",
+        max_length=20,
+        choices=BreakpointType.choices,
+        default=BreakpointType.PROCESS,
+    )
+    team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="initiatives")
+    lead = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="led_initiatives"
+    )
+    sponsor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="sponsored_initiatives",
+        verbose_name="executive sponsor",
+    )
+    members = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="initiatives")
+    impact = models.PositiveSmallIntegerField(default=3, validators=SCORE_VALIDATORS)
+    effort = models.PositiveSmallIntegerField(default=3, validators=SCORE_VALIDATORS)
+    health = models.CharField(max_length=20, choices=Health.choices, default=Health.ON_TRACK, db_index=True)
+    start_date = models.DateField()
+    target_end_date = models.DateField(null=True, blank=True)
+    stage = models.CharField(max_length=10, choices=Stage.choices, default=Stage.PLAN, db_index=True)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.ACTIVE, db_index=True)
+    cycle = models.PositiveIntegerField(default=1)
+    # The day the current cycle started: measurements after it count as evidence for Do → Check.
+    cycle_started_on = models.DateField()
+    # Bumped on every change; stage moves and updates compare it to refuse lost updates.
+    version = models.PositiveIntegerField(default=1)
+
+    history = HistoricalRecords(excluded_fields=["updated_at"], m2m_fields=[members])
+
+    class Meta:
+        ordering = ["code"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(impact__gte=1, impact__lte=5), name="initiative_impact_1_5"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(effort__gte=1, effort__lte=5), name="initiative_effort_1_5"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(target_end_date__isnull=True)
+                | models.Q(target_end_date__gte=models.F("start_date")),
+                name="initiative_ends_after_start",
+            ),
+            models.CheckConstraint(condition=models.Q(cycle__gte=1), name="initiative_cycle_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.title}"
+
+    @property
+    def quadrant(self) -> str:
+        return quadrant_for(self.impact, self.effort)
+
+    def get_quadrant_display(self) -> str:
+        return Quadrant(self.quadrant).label
+
+
+class StatusUpdate(TimeStampedModel):
+    initiative = models.ForeignKey(Initiative, on_delete=models.CASCADE, related_name="status_updates")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    date = models.DateField()
+    health = models.CharField(max_length=20, choices=Health.choices)
+    narrative = models.TextField()
+
+    class Meta:
+        ordering = ["-date", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.initiative.code} {self.date}: {self.get_health_display()}"

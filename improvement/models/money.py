@@ -1,0 +1,75 @@
+"""Costs and benefit lines of an initiative: what its return on investment is built from."""
+
+from django.conf import settings
+from django.db import models
+from simple_history.models import HistoricalRecords
+
+from common.models import ArchivableModel, TimeStampedModel
+
+
+class CostKind(models.TextChoices):
+    ONE_TIME = "one_time", "One-time investment"
+    RECURRING = "recurring", "Recurring (monthly)"
+
+
+class Cost(ArchivableModel, TimeStampedModel):
+    initiative = models.ForeignKey("improvement.Initiative", on_delete=models.CASCADE, related_name="costs")
+    kind = models.CharField(max_length=20, choices=CostKind.choices)
+    description = models.CharField(max_length=200)
+    # One-time: the whole amount, spent at month 0. Recurring: the amount per month.
+    amount = models.DecimalField(max_digits=14, decimal_places=2)
+    # The month (1-based, counted from the start date) a recurring cost begins.
+    start_month = models.PositiveSmallIntegerField(default=1)
+
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+
+    class Meta:
+        ordering = ["initiative", "kind", "id"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(amount__gte=0), name="cost_amount_non_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.initiative.code}: {self.description} {self.amount}"
+
+
+class BenefitKind(models.TextChoices):
+    COST_SAVING = "cost_saving", "Cost saving"
+    REVENUE = "revenue", "Revenue"
+    COST_AVOIDANCE = "cost_avoidance", "Cost avoidance"
+
+
+class BenefitNature(models.TextChoices):
+    HARD = "hard", "Hard"
+    SOFT = "soft", "Soft"
+
+
+class Benefit(ArchivableModel, TimeStampedModel):
+    initiative = models.ForeignKey(
+        "improvement.Initiative", on_delete=models.CASCADE, related_name="benefits"
+    )
+    kind = models.CharField(max_length=20, choices=BenefitKind.choices)
+    nature = models.CharField(max_length=10, choices=BenefitNature.choices, default=BenefitNature.HARD)
+    description = models.CharField(max_length=200)
+    monthly_amount = models.DecimalField(max_digits=14, decimal_places=2)
+    # The month (1-based, counted from the start date) the benefit begins to accrue.
+    start_month = models.PositiveSmallIntegerField(default=1)
+    validated = models.BooleanField(default=False)
+    validated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    validated_at = models.DateTimeField(null=True, blank=True)
+
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+
+    class Meta:
+        ordering = ["initiative", "kind", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(monthly_amount__gte=0), name="benefit_amount_non_negative"
+            ),
+            models.CheckConstraint(condition=models.Q(start_month__gte=1), name="benefit_starts_month_1"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.initiative.code}: {self.description} {self.monthly_amount}/month"

@@ -1,0 +1,34 @@
+"""What the reminder jobs sent, so a rerun does not send it twice."""
+
+from django.conf import settings
+from django.db import models
+
+
+class ReminderReason(models.TextChoices):
+    OWNER_OVERDUE = "owner_overdue", "Owner: milestone overdue"
+    LEAD_ESCALATION = "lead_escalation", "Lead: milestone a week or more late"
+
+
+class SentReminder(models.Model):
+    """A reminder about one overdue episode of a milestone went to one person.
+
+    The daily job runs again and again; this row is what keeps it from reminding twice.
+    """
+
+    milestone = models.ForeignKey("improvement.Milestone", on_delete=models.CASCADE, related_name="reminders")
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    reason = models.CharField(max_length=20, choices=ReminderReason.choices)
+    # The day the milestone became overdue: a milestone reopened and late again is a new episode.
+    overdue_since = models.DateField()
+    sent_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-sent_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["milestone", "recipient", "reason", "overdue_since"], name="reminder_once_per_episode"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.milestone}: {self.get_reason_display()} to {self.recipient}"

@@ -1,0 +1,61 @@
+"""The milestones of an initiative's plan (the 90-day roadmap)."""
+
+from django.conf import settings
+from django.db import models
+from simple_history.models import HistoricalRecords
+
+from common.models import ArchivableModel, TimeStampedModel
+
+
+class MilestoneStatus(models.TextChoices):
+    PLANNED = "planned", "Planned"
+    IN_PROGRESS = "in_progress", "In progress"
+    DONE = "done", "Done"
+    BLOCKED = "blocked", "Blocked"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+OPEN_MILESTONE_STATUSES = [MilestoneStatus.PLANNED, MilestoneStatus.IN_PROGRESS, MilestoneStatus.BLOCKED]
+
+
+class Phase(models.TextChoices):
+    ASSESS = "assess", "Days 1–30: assess and plan"
+    PILOT = "pilot", "Days 31–60: pilot"
+    ROLLOUT = "rollout", "Days 61–90: roll out"
+
+
+class Milestone(ArchivableModel, TimeStampedModel):
+    initiative = models.ForeignKey(
+        "improvement.Initiative", on_delete=models.CASCADE, related_name="milestones"
+    )
+    title = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    acceptance_criteria = models.TextField(blank=True)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="milestones"
+    )
+    due_date = models.DateField(db_index=True)
+    status = models.CharField(
+        max_length=20, choices=MilestoneStatus.choices, default=MilestoneStatus.PLANNED, db_index=True
+    )
+    phase = models.CharField(max_length=20, choices=Phase.choices, blank=True)
+    dependencies = models.ManyToManyField("self", symmetrical=False, blank=True, related_name="dependents")
+    completed_at = models.DateTimeField(null=True, blank=True)
+    # Set by the daily overdue job so reminders go out once per milestone, not once per run.
+    overdue_since = models.DateField(null=True, blank=True)
+    version = models.PositiveIntegerField(default=1)
+
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+
+    class Meta:
+        ordering = ["due_date", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.initiative.code}: {self.title}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_MILESTONE_STATUSES
+
+    def is_overdue(self, *, today) -> bool:
+        return self.is_open and self.archived_at is None and self.due_date < today

@@ -1,0 +1,52 @@
+"""KPI targets of an initiative and their evaluation at Check."""
+
+from django.db import models
+from simple_history.models import HistoricalRecords
+
+from common.models import ArchivableModel, TimeStampedModel
+from kpis.models import Kpi
+
+
+class Evaluation(models.TextChoices):
+    MET = "met", "Met"
+    IMPROVED = "improved", "Improved"
+    NO_CHANGE = "no_change", "No significant change"
+    WORSE = "worse", "Worse"
+
+
+class KpiTarget(ArchivableModel, TimeStampedModel):
+    initiative = models.ForeignKey("improvement.Initiative", on_delete=models.CASCADE, related_name="targets")
+    kpi = models.ForeignKey(Kpi, on_delete=models.PROTECT, related_name="targets")
+    segment = models.CharField(max_length=100, blank=True, default="")
+    baseline_value = models.FloatField()
+    baseline_start = models.DateField(null=True, blank=True)
+    baseline_end = models.DateField(null=True, blank=True)
+    target_value = models.FloatField()
+    target_date = models.DateField(null=True, blank=True)
+    is_primary = models.BooleanField(default=True)
+    # Money one unit of improvement is worth per month (e.g. 1 point of FCR saves 800 a month).
+    unit_value_per_month = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    evaluation = models.CharField(max_length=20, choices=Evaluation.choices, blank=True)
+    evaluation_detail = models.JSONField(default=dict, blank=True)
+    evaluated_at = models.DateTimeField(null=True, blank=True)
+
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+
+    class Meta:
+        ordering = ["initiative", "-is_primary", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["initiative", "kpi", "segment"],
+                condition=models.Q(archived_at__isnull=True),
+                name="one_active_target_per_kpi_segment",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(baseline_start__isnull=True)
+                | models.Q(baseline_end__isnull=True)
+                | models.Q(baseline_end__gte=models.F("baseline_start")),
+                name="target_baseline_window_ordered",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.initiative.code}: {self.kpi.code} {self.baseline_value} → {self.target_value}"
