@@ -11,6 +11,7 @@ from common.models import save_versioned
 from common.services import fields_refuse_unknown, model_update
 from improvement import policies
 from improvement.models import Initiative, Status
+from improvement.services.roadmap import initiative_apply_standard_plan
 
 CODE_PREFIX = "IMP-"
 CODE_DIGITS = 3
@@ -99,8 +100,6 @@ def initiative_create(
                 if members:
                     initiative.members.set(members)
                 if with_standard_plan:
-                    from improvement.services.roadmap import initiative_apply_standard_plan
-
                     initiative_apply_standard_plan(actor=actor, initiative=initiative)
                 return initiative
         except IntegrityError:

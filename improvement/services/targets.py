@@ -16,6 +16,7 @@ from improvement.services.notifications import target_met_announce
 from kpis.models import Kpi
 from kpis.selectors import kpi_series
 from kpis.services import kpi_validate_value
+from kpis.stats import before_after
 
 TARGET_FIELDS = (
     "segment",
@@ -125,8 +126,6 @@ def kpi_target_evaluate(*, actor: User, target: KpiTarget, alpha: float = DEFAUL
     test, direction-aware; a one-sample test against the baseline value when the window has fewer
     than two points). This evaluation feeds the Check → Act gate.
     """
-    from kpis.stats import before_after
-
     if not policies.can_edit(actor, target.initiative):
         raise PermissionDenied(MSG_CANNOT_EDIT)
     start, end = _baseline_window(target)
