@@ -207,6 +207,8 @@ def experiment_update(
     _check_can_edit(actor, experiment.initiative)
     fields_refuse_unknown(fields, allowed=(*DESIGN_FIELDS, *TEXT_FIELDS))
     locked, expected = _lock(experiment, expected_version)
+    # Set before the guardrails change: that m2m write records a history row of its own.
+    locked._history_user = actor
     design_change = variants is not None or guardrail_kpis is not None or set(fields) & set(DESIGN_FIELDS)
     if locked.status == ExperimentStatus.CONCLUDED or (
         design_change and locked.status != ExperimentStatus.DRAFT
