@@ -10,11 +10,14 @@ from django.utils.text import slugify
 
 from accounts.models import ApiToken, Membership, Role, Scope, Team, User
 from common.errors import PermissionDenied
+from common.services import model_update
 
 TOKEN_PREFIX_LENGTH = 8
 TOKEN_SECRET_BYTES = 32
 # last_used_at is written at most this often per token, so reads do not turn into writes.
 TOKEN_LAST_USED_RESOLUTION = timedelta(minutes=1)
+# The slug follows the name; it is never set on its own.
+TEAM_FIELDS = ("name", "slug", "description")
 
 MSG_ADMIN_ONLY = "Only an admin can do this."
 MSG_UNKNOWN_SCOPE = "Unknown scope: {scope}. Valid scopes: {valid}."
@@ -77,7 +80,7 @@ def team_create(*, actor: User | None, name: str, description: str = "") -> Team
 @transaction.atomic
 def team_update(*, actor: User, team: Team, name: str | None = None, description: str | None = None) -> Team:
     _require_admin(actor)
-    fields = []
+    data = {}
     if name is not None:
         name = name.strip()
         if not name:
@@ -85,13 +88,10 @@ def team_update(*, actor: User, team: Team, name: str | None = None, description
         slug = _team_slug(name)
         if Team.objects.filter(slug=slug).exclude(pk=team.pk).exists():
             raise ValidationError({"name": "A team with this name already exists."})
-        team.name, team.slug = name, slug
-        fields += ["name", "slug"]
+        data.update(name=name, slug=slug)
     if description is not None:
-        team.description = description
-        fields.append("description")
-    if fields:
-        team.save(update_fields=[*fields, "updated_at"])
+        data["description"] = description
+    model_update(team, actor=actor, data=data, allowed=TEAM_FIELDS)
     return team
 
 

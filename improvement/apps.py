@@ -6,6 +6,8 @@ class ImprovementConfig(AppConfig):
     verbose_name = "Improvement"
 
     def ready(self) -> None:
+        # Registers the tasks that improvement.events enqueues by name, in every process.
+        import improvement.tasks  # noqa: F401 -- imported for its side effect: task registration
         from improvement.notification_kinds import notification_kinds_register
         from improvement.services.notifications import kpi_alert_listener
         from kpis.alerts import kpi_alert_listener_register

@@ -12,6 +12,7 @@ from django.db import transaction
 
 from kpis.models import AlertLevel, AlertRule, Kpi, KpiAlert, KpiKind, Measurement
 from kpis.selectors import kpi_series
+from kpis.stats.spc import RULE_NAMES, xmr_chart
 
 AlertListener = Callable[[KpiAlert], None]
 _listeners: list[AlertListener] = []
@@ -120,9 +121,6 @@ def _spc_alerts(
     the recent past and cannot widen the limits they are judged by. A flat baseline (every value
     equal) would make every change a signal, so it yields none.
     """
-    # Imported here, like the target evaluation's statistics: numpy loads only when a chart is drawn.
-    from kpis.stats.spc import RULE_NAMES, xmr_chart
-
     first = next((i for i, (period, _) in enumerate(series) if period in wanted), None)
     if first is None or first < SPC_MIN_BASELINE_POINTS:
         return []

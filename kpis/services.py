@@ -10,6 +10,7 @@ from django.utils.dateparse import parse_date
 
 from accounts.models import Role, User
 from common.errors import PermissionDenied
+from common.services import model_update
 from kpis.alerts import kpi_is_watched
 from kpis.models import Kpi, Measurement
 from kpis.tasks import evaluate_alerts
@@ -89,13 +90,7 @@ def kpi_create(*, actor: User, code: str, name: str, unit: str, direction: str, 
 @transaction.atomic
 def kpi_update(*, actor: User, kpi: Kpi, **fields) -> Kpi:
     _require_admin(actor)
-    unknown = set(fields) - set(KPI_EDITABLE_FIELDS)
-    if unknown:
-        raise ValidationError(dict.fromkeys(unknown, "This field cannot be changed."))
-    for name, value in fields.items():
-        setattr(kpi, name, value)
-    kpi.full_clean()
-    kpi.save(update_fields=[*fields, "updated_at"])
+    model_update(kpi, actor=actor, data=fields, allowed=KPI_EDITABLE_FIELDS)
     return kpi
 
 

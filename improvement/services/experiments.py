@@ -15,6 +15,7 @@ from django.utils import timezone
 from accounts.models import User
 from common.errors import Conflict, PermissionDenied
 from common.models import save_versioned
+from common.services import fields_refuse_unknown
 from improvement import policies, selectors
 from improvement.models import (
     Experiment,
@@ -199,13 +200,15 @@ def experiment_update(
 ) -> Experiment:
     """Change name and hypothesis at any time before concluding; the design only in draft.
 
-    ``variants``, when given, replace the draft's variants (a draft holds no data).
+    ``variants``, when given, replace the draft's variants (a draft holds no data). Saved without
+    ``model_update``: variants and guardrails live outside the row, yet changing them must move
+    the version on too, so every accepted update is a versioned save.
     """
     _check_can_edit(actor, experiment.initiative)
-    unknown = set(fields) - {*DESIGN_FIELDS, *TEXT_FIELDS}
-    if unknown:
-        raise ValidationError(dict.fromkeys(sorted(unknown), "This field cannot be changed."))
+    fields_refuse_unknown(fields, allowed=(*DESIGN_FIELDS, *TEXT_FIELDS))
     locked, expected = _lock(experiment, expected_version)
+    # Set before the guardrails change: that m2m write records a history row of its own.
+    locked._history_user = actor
     design_change = variants is not None or guardrail_kpis is not None or set(fields) & set(DESIGN_FIELDS)
     if locked.status == ExperimentStatus.CONCLUDED or (
         design_change and locked.status != ExperimentStatus.DRAFT

@@ -8,8 +8,10 @@ from django.utils import timezone
 from accounts.models import Role, Team, User
 from common.errors import Conflict, PermissionDenied
 from common.models import save_versioned
+from common.services import fields_refuse_unknown, model_update
 from improvement import policies
 from improvement.models import Initiative, Status
+from improvement.services.roadmap import initiative_apply_standard_plan
 
 CODE_PREFIX = "IMP-"
 CODE_DIGITS = 3
@@ -36,6 +38,8 @@ MSG_LEAD_ROLE = "The lead must be a project lead or admin."
 MSG_SPONSOR_ROLE = "The sponsor must be an executive or admin."
 MSG_ARCHIVED = "This initiative is archived."
 MSG_BAD_STATUS = "Only active and on-hold initiatives can be put on hold or resumed."
+MSG_UNKNOWN_FIELD = "Unknown field."
+MSG_CANNOT_CHANGE_HERE = "This field cannot be changed here."
 
 
 def _next_code() -> str:
@@ -77,9 +81,7 @@ def initiative_create(
         raise PermissionDenied(MSG_CANNOT_CREATE)
     lead = lead or actor
     _validate_people(lead=lead, sponsor=fields.get("sponsor"))
-    unknown = set(fields) - set(EDITABLE_FIELDS)
-    if unknown:
-        raise ValidationError(dict.fromkeys(sorted(unknown), "Unknown field."))
+    fields_refuse_unknown(fields, allowed=EDITABLE_FIELDS, message=MSG_UNKNOWN_FIELD)
     for attempt in range(CODE_ATTEMPTS):
         try:
             with transaction.atomic():
@@ -98,8 +100,6 @@ def initiative_create(
                 if members:
                     initiative.members.set(members)
                 if with_standard_plan:
-                    from improvement.services.roadmap import initiative_apply_standard_plan
-
                     initiative_apply_standard_plan(actor=actor, initiative=initiative)
                 return initiative
         except IntegrityError:
@@ -117,18 +117,25 @@ def initiative_update(
     if initiative.archived_at is not None:
         raise Conflict(MSG_ARCHIVED)
     members = fields.pop("members", None)
-    unknown = set(fields) - set(EDITABLE_FIELDS)
-    if unknown:
-        raise ValidationError(dict.fromkeys(sorted(unknown), "This field cannot be changed here."))
+    # Refused before the team is checked, so an unknown field reads as such.
+    fields_refuse_unknown(fields, allowed=EDITABLE_FIELDS, message=MSG_CANNOT_CHANGE_HERE)
     if "team" in fields and not policies.can_create_in_team(actor, fields["team"].pk):
         raise PermissionDenied(MSG_CANNOT_CREATE)
-    for name, value in fields.items():
-        setattr(initiative, name, value)
-    _validate_people(lead=initiative.lead, sponsor=initiative.sponsor)
-    initiative.full_clean(exclude=["code"])
     version = initiative.version if expected_version is None else expected_version
-    save_versioned(initiative, update_fields=fields.keys(), expected_version=version, actor=actor)
+    changed = model_update(
+        initiative,
+        actor=actor,
+        data=fields,
+        allowed=EDITABLE_FIELDS,
+        unknown_message=MSG_CANNOT_CHANGE_HERE,
+        clean_exclude=["code"],
+        prepare=lambda changed: _validate_people(lead=initiative.lead, sponsor=initiative.sponsor),
+        expected_version=version,
+    )
     if members is not None:
+        if not changed:
+            # The members live outside the row, yet setting them moves the version on all the same.
+            save_versioned(initiative, update_fields=[], expected_version=version, actor=actor)
         initiative.members.set(members)
     return initiative
 

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from common.errors import PermissionDenied
+from common.services import model_update
 from improvement import policies
 from improvement.models import Benefit, Cost, Initiative
 
@@ -28,24 +29,14 @@ def _check_amount(value, field: str) -> None:
         raise ValidationError({field: MSG_NEGATIVE})
 
 
-def _save(instance, *, actor: User, update_fields=None) -> None:
-    instance.full_clean(exclude=["initiative", "validated_by"])
+# The validator is set by ``benefit_validate``; the initiative is checked by the policy.
+CLEAN_EXCLUDE = ("initiative", "validated_by")
+
+
+def _create(instance: Cost | Benefit, *, actor: User) -> None:
+    instance.full_clean(exclude=CLEAN_EXCLUDE)
     instance._history_user = actor
-    if update_fields is None:
-        instance.save()
-    else:
-        instance.save(update_fields=[*update_fields, "updated_at"])
-
-
-def _update(instance, *, actor: User, allowed: tuple[str, ...], fields: dict) -> list[str]:
-    if not policies.can_edit(actor, instance.initiative):
-        raise PermissionDenied(MSG_CANNOT_EDIT)
-    unknown = set(fields) - set(allowed)
-    if unknown:
-        raise ValidationError(dict.fromkeys(sorted(unknown), "This field cannot be changed."))
-    for name, value in fields.items():
-        setattr(instance, name, value)
-    return list(fields)
+    instance.save()
 
 
 @transaction.atomic
@@ -56,7 +47,7 @@ def cost_create(
         raise PermissionDenied(MSG_CANNOT_EDIT)
     _check_amount(amount, "amount")
     cost = Cost(initiative=initiative, kind=kind, description=description, amount=amount, **fields)
-    _save(cost, actor=actor)
+    _create(cost, actor=actor)
     return cost
 
 
@@ -64,8 +55,9 @@ def cost_create(
 def cost_update(*, actor: User, cost: Cost, **fields) -> Cost:
     if "amount" in fields:
         _check_amount(fields["amount"], "amount")
-    changed = _update(cost, actor=actor, allowed=COST_FIELDS, fields=fields)
-    _save(cost, actor=actor, update_fields=changed)
+    if not policies.can_edit(actor, cost.initiative):
+        raise PermissionDenied(MSG_CANNOT_EDIT)
+    model_update(cost, actor=actor, data=fields, allowed=COST_FIELDS, clean_exclude=CLEAN_EXCLUDE)
     return cost
 
 
@@ -79,7 +71,7 @@ def benefit_create(
     benefit = Benefit(
         initiative=initiative, kind=kind, description=description, monthly_amount=monthly_amount, **fields
     )
-    _save(benefit, actor=actor)
+    _create(benefit, actor=actor)
     return benefit
 
 
@@ -87,11 +79,21 @@ def benefit_create(
 def benefit_update(*, actor: User, benefit: Benefit, **fields) -> Benefit:
     if "monthly_amount" in fields:
         _check_amount(fields["monthly_amount"], "monthly_amount")
-    changed = _update(benefit, actor=actor, allowed=BENEFIT_FIELDS, fields=fields)
-    if benefit.validated and set(changed) & set(BENEFIT_CLAIM_FIELDS):
-        benefit.validated, benefit.validated_by, benefit.validated_at = False, None, None
-        changed += ["validated", "validated_by", "validated_at"]
-    _save(benefit, actor=actor, update_fields=changed)
+    if not policies.can_edit(actor, benefit.initiative):
+        raise PermissionDenied(MSG_CANNOT_EDIT)
+
+    def void_validation(changed: list[str]) -> None:
+        if benefit.validated and set(changed) & set(BENEFIT_CLAIM_FIELDS):
+            benefit.validated, benefit.validated_by, benefit.validated_at = False, None, None
+
+    model_update(
+        benefit,
+        actor=actor,
+        data=fields,
+        allowed=BENEFIT_FIELDS,
+        clean_exclude=CLEAN_EXCLUDE,
+        prepare=void_validation,
+    )
     return benefit
 
 

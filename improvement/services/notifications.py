@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from accounts.models import Role, User
 from accounts.notifications import notification_send
-from improvement import selectors
+from improvement import events, selectors
 from improvement.models import (
     OPEN_MILESTONE_STATUSES,
     Initiative,
@@ -45,13 +45,6 @@ MSG_ESCALATION_TITLE = "{days} days late: {title} ({code}), owned by {owner}"
 MSG_ALERT_TITLE = "{level} alert: {kpi}{segment} at {value:g} on {period} (threshold {threshold:g})"
 MSG_SPC_TITLE = "Control-chart signal: {kpi}{segment} at {value:g} on {period} ({rule})"
 MSG_DIGEST_TITLE = "Your weekly PDCA digest, week ending {date}"
-
-
-def _tasks():
-    """The task module, imported when enqueuing: it imports this module for the work itself."""
-    from improvement import tasks
-
-    return tasks
 
 
 def _initiative_url(initiative_id: int) -> str:
@@ -91,7 +84,7 @@ def stage_changed_announce(*, transition: StageTransition) -> None:
             "at": transition.created_at.isoformat(),
         },
     )
-    _tasks().notify_stage_changed.delay_on_commit(transition.pk)
+    events.stage_changed(transition_id=transition.pk)
 
 
 def stage_changed_notify(*, transition: StageTransition) -> int:
@@ -143,7 +136,7 @@ def target_met_announce(*, target: KpiTarget) -> None:
             "evaluation": target.evaluation,
         },
     )
-    _tasks().notify_target_met.delay_on_commit(target.pk, initiative.cycle)
+    events.target_met(target_id=target.pk, cycle=initiative.cycle)
 
 
 def target_met_notify(*, target: KpiTarget, cycle: int) -> int:
@@ -261,7 +254,7 @@ def reminders_send(*, today: dt.date | None = None) -> int:
 
 def kpi_alert_listener(alert: KpiAlert) -> None:
     """Plugged into ``kpis.alerts`` when the app is ready: tell the leads after the alert commits."""
-    _tasks().notify_kpi_alert.delay_on_commit(alert.pk)
+    events.kpi_alert_raised(alert_id=alert.pk)
 
 
 def kpi_alert_notify(*, alert: KpiAlert) -> int:

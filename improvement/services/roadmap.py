@@ -9,6 +9,7 @@ from django.utils import timezone
 from accounts.models import User
 from common.errors import Conflict, PermissionDenied
 from common.models import save_versioned
+from common.services import fields_refuse_unknown, model_update
 from improvement import policies
 from improvement.models import OPEN_MILESTONE_STATUSES, Initiative, Milestone, MilestoneStatus
 from improvement.plan import standard_plan
@@ -28,6 +29,7 @@ MSG_OPEN_DEPENDENCIES = "Finish the milestones this one depends on first: {title
 MSG_INACTIVE_OWNER = "The owner must be an active user."
 MSG_ALREADY_PLANNED = "This initiative already has the standard plan."
 MSG_ARCHIVED = "This milestone is archived."
+MSG_UNKNOWN_FIELD = "Unknown field."
 
 
 def _validate_owner(owner: User | None) -> None:
@@ -35,7 +37,7 @@ def _validate_owner(owner: User | None) -> None:
         raise ValidationError({"owner": MSG_INACTIVE_OWNER})
 
 
-def _apply_done_state(milestone: Milestone) -> list[str]:
+def _apply_done_state(milestone: Milestone) -> None:
     if milestone.status == MilestoneStatus.DONE:
         open_deps = [d.title for d in milestone.dependencies.all() if d.is_open and d.archived_at is None]
         if open_deps:
@@ -45,7 +47,6 @@ def _apply_done_state(milestone: Milestone) -> list[str]:
         milestone.overdue_since = None
     else:
         milestone.completed_at = None
-    return ["completed_at", "overdue_since"]
 
 
 @transaction.atomic
@@ -54,9 +55,7 @@ def milestone_create(
 ) -> Milestone:
     if not policies.can_edit(actor, initiative):
         raise PermissionDenied(MSG_CANNOT_PLAN)
-    unknown = set(fields) - set(PLAN_FIELDS)
-    if unknown:
-        raise ValidationError(dict.fromkeys(sorted(unknown), "Unknown field."))
+    fields_refuse_unknown(fields, allowed=PLAN_FIELDS, message=MSG_UNKNOWN_FIELD)
     owner = owner if owner is not None else initiative.lead
     _validate_owner(owner)
     milestone = Milestone(initiative=initiative, title=title, due_date=due_date, owner=owner, **fields)
@@ -74,19 +73,21 @@ def milestone_update(
         raise Conflict(MSG_ARCHIVED)
     if not policies.can_update_milestone(actor, milestone):
         raise PermissionDenied(MSG_CANNOT_UPDATE)
-    unknown = set(fields) - set(PLAN_FIELDS)
-    if unknown:
-        raise ValidationError(dict.fromkeys(sorted(unknown), "This field cannot be changed."))
+    # Refused before the owner's narrower rights are checked, so an unknown field reads as such.
+    fields_refuse_unknown(fields, allowed=PLAN_FIELDS)
     if not policies.can_edit(actor, milestone.initiative) and set(fields) - set(OWNER_FIELDS):
         raise PermissionDenied(MSG_OWNER_FIELDS)
     if "owner" in fields:
         _validate_owner(fields["owner"])
-    for name, value in fields.items():
-        setattr(milestone, name, value)
-    milestone.full_clean(exclude=["initiative"])
-    extra = _apply_done_state(milestone) if "status" in fields else []
-    version = milestone.version if expected_version is None else expected_version
-    save_versioned(milestone, update_fields=[*fields, *extra], expected_version=version, actor=actor)
+    model_update(
+        milestone,
+        actor=actor,
+        data=fields,
+        allowed=PLAN_FIELDS,
+        clean_exclude=["initiative"],
+        prepare=(lambda changed: _apply_done_state(milestone)) if "status" in fields else None,
+        expected_version=milestone.version if expected_version is None else expected_version,
+    )
     return milestone
 
 

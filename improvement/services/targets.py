@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from common.errors import Conflict, PermissionDenied
+from common.services import fields_refuse_unknown, model_update
 from improvement import policies
 from improvement.models import Evaluation, Initiative, KpiTarget, StatusUpdate
 from improvement.progress import target_is_improvement
@@ -15,6 +16,7 @@ from improvement.services.notifications import target_met_announce
 from kpis.models import Kpi
 from kpis.selectors import kpi_series
 from kpis.services import kpi_validate_value
+from kpis.stats import before_after
 
 TARGET_FIELDS = (
     "segment",
@@ -27,8 +29,11 @@ TARGET_FIELDS = (
     "unit_value_per_month",
 )
 DEFAULT_ALPHA = 0.05
+# The initiative and the KPI are the caller's, checked by the policy and the duplicate rule.
+CLEAN_EXCLUDE = ("initiative", "kpi")
 
 MSG_CANNOT_EDIT = "You cannot change this initiative's targets."
+MSG_UNKNOWN_FIELD = "Unknown field."
 MSG_TARGET_NOT_BETTER = "The target must be better than the baseline: {direction}."
 MSG_DUPLICATE_TARGET = "This initiative already has a target for this KPI and segment."
 MSG_NEGATIVE_UNIT_VALUE = "The value of one unit of improvement cannot be negative."
@@ -37,7 +42,8 @@ MSG_EMPTY_NARRATIVE = "Say what happened: the narrative cannot be empty."
 MSG_FUTURE_UPDATE = "A status update cannot be dated in the future."
 
 
-def _validate_target(target: KpiTarget) -> None:
+def _check_target(target: KpiTarget) -> None:
+    """The target's own rules, before the model's field validation."""
     errors = {}
     for field in ("baseline_value", "target_value"):
         message = kpi_validate_value(kpi=target.kpi, value=getattr(target, field))
@@ -62,7 +68,6 @@ def _validate_target(target: KpiTarget) -> None:
         errors["kpi"] = MSG_DUPLICATE_TARGET
     if errors:
         raise ValidationError(errors)
-    target.full_clean(exclude=["initiative", "kpi"])
 
 
 @transaction.atomic
@@ -71,13 +76,12 @@ def kpi_target_create(
 ) -> KpiTarget:
     if not policies.can_edit(actor, initiative):
         raise PermissionDenied(MSG_CANNOT_EDIT)
-    unknown = set(fields) - set(TARGET_FIELDS)
-    if unknown:
-        raise ValidationError(dict.fromkeys(sorted(unknown), "Unknown field."))
+    fields_refuse_unknown(fields, allowed=TARGET_FIELDS, message=MSG_UNKNOWN_FIELD)
     target = KpiTarget(
         initiative=initiative, kpi=kpi, baseline_value=baseline_value, target_value=target_value, **fields
     )
-    _validate_target(target)
+    _check_target(target)
+    target.full_clean(exclude=CLEAN_EXCLUDE)
     target._history_user = actor
     target.save()
     return target
@@ -87,14 +91,14 @@ def kpi_target_create(
 def kpi_target_update(*, actor: User, target: KpiTarget, **fields) -> KpiTarget:
     if not policies.can_edit(actor, target.initiative):
         raise PermissionDenied(MSG_CANNOT_EDIT)
-    unknown = set(fields) - set(TARGET_FIELDS)
-    if unknown:
-        raise ValidationError(dict.fromkeys(sorted(unknown), "This field cannot be changed."))
-    for name, value in fields.items():
-        setattr(target, name, value)
-    _validate_target(target)
-    target._history_user = actor
-    target.save(update_fields=[*fields, "updated_at"])
+    model_update(
+        target,
+        actor=actor,
+        data=fields,
+        allowed=TARGET_FIELDS,
+        clean_exclude=CLEAN_EXCLUDE,
+        prepare=lambda changed: _check_target(target),
+    )
     return target
 
 
@@ -122,8 +126,6 @@ def kpi_target_evaluate(*, actor: User, target: KpiTarget, alpha: float = DEFAUL
     test, direction-aware; a one-sample test against the baseline value when the window has fewer
     than two points). This evaluation feeds the Check → Act gate.
     """
-    from kpis.stats import before_after
-
     if not policies.can_edit(actor, target.initiative):
         raise PermissionDenied(MSG_CANNOT_EDIT)
     start, end = _baseline_window(target)

@@ -26,6 +26,7 @@ from django.utils import timezone
 from accounts.models import User
 from accounts.notifications import notification_send
 from common.errors import PermissionDenied
+from improvement import events
 from improvement.models import (
     DeliveryStatus,
     Initiative,
@@ -62,13 +63,6 @@ MSG_DISABLED_BODY = (
 
 class WebhookAttemptFailed(Exception):
     """An attempt failed and attempts remain: the task retries the delivery with backoff."""
-
-
-def _tasks():
-    """The task module, imported when enqueuing: it imports this module for the work itself."""
-    from improvement import tasks
-
-    return tasks
 
 
 # --- subscriptions -----------------------------------------------------------------------------
@@ -165,7 +159,7 @@ def webhook_event_emit(*, type: str, dedupe_key: str, data: dict) -> WebhookEven
         [WebhookDelivery(subscription=s, event=event) for s in listening]
     )
     for delivery in deliveries:
-        _tasks().deliver_webhook.delay_on_commit(delivery.pk)
+        events.webhook_delivery_created(delivery_id=delivery.pk)
     return event
 
 

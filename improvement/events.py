@@ -1,0 +1,50 @@
+"""The one way improvement services enqueue follow-up work: background tasks, after commit.
+
+Tasks are thin wrappers that call services, so ``improvement.tasks`` imports the services; a
+service importing its task module back would close an import cycle. Instead, this module names
+each task by its registered Celery name and imports no task module, and nothing imports this
+module except services: services → events → (Celery, by name) → tasks → services, with no
+import in the chain pointing back.
+
+Every function enqueues with ``delay_on_commit``: the task is sent only once the surrounding
+transaction commits (and never if it rolls back), so the task finds the rows it is given.
+
+The names resolve to the registered tasks because the task modules are imported at start-up
+(``ImprovementConfig.ready``, and Celery's autodiscovery in a worker). With no broker, Celery
+runs them in-process (eager) exactly as if the task object had been called; a name that no task
+registers raises ``KeyError`` at once, inside the request, instead of losing the work.
+
+``kpis`` stays below ``improvement`` and enqueues its own task (``kpis.evaluate_alerts``) itself:
+its services import ``kpis.tasks``, which imports nothing of the services.
+"""
+
+from celery import current_app
+
+NOTIFY_STAGE_CHANGED = "improvement.notify_stage_changed"
+NOTIFY_TARGET_MET = "improvement.notify_target_met"
+NOTIFY_KPI_ALERT = "improvement.notify_kpi_alert"
+DELIVER_WEBHOOK = "improvement.deliver_webhook"
+
+
+def _enqueue_on_commit(name: str, *args) -> None:
+    current_app.tasks[name].delay_on_commit(*args)
+
+
+def stage_changed(*, transition_id: int) -> None:
+    """Tell the initiative's people about the move."""
+    _enqueue_on_commit(NOTIFY_STAGE_CHANGED, transition_id)
+
+
+def target_met(*, target_id: int, cycle: int) -> None:
+    """Tell the initiative's people the target was met in ``cycle``."""
+    _enqueue_on_commit(NOTIFY_TARGET_MET, target_id, cycle)
+
+
+def kpi_alert_raised(*, alert_id: int) -> None:
+    """Tell the leads of initiatives targeting the KPI."""
+    _enqueue_on_commit(NOTIFY_KPI_ALERT, alert_id)
+
+
+def webhook_delivery_created(*, delivery_id: int) -> None:
+    """POST the event to the subscription (with retries)."""
+    _enqueue_on_commit(DELIVER_WEBHOOK, delivery_id)
