@@ -8,11 +8,13 @@ class ImprovementConfig(AppConfig):
     def ready(self) -> None:
         # Registers the tasks that improvement.events enqueues by name, in every process.
         import improvement.tasks  # noqa: F401 -- imported for its side effect: task registration
-        from improvement.notification_kinds import notification_kinds_register
+        from accounts.notifications import notification_kind_register
+        from improvement.models import NotificationKind
         from improvement.services.notifications import kpi_alert_listener
         from kpis.alerts import kpi_alert_listener_register
 
         # kpis must not import improvement: improvement plugs its KPI-alert listener in instead.
         kpi_alert_listener_register(kpi_alert_listener)
         # accounts must not know improvement's vocabulary: improvement registers the kinds it sends.
-        notification_kinds_register()
+        for kind in NotificationKind:
+            notification_kind_register(key=kind.value, label=kind.label)

@@ -56,7 +56,7 @@ class KpiTargetSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_progress(self, target) -> float | None:
-        return target_progress(target).progress
+        return target_progress(target=target).progress
 
 
 class KpiTargetUpdateSerializer(serializers.Serializer):

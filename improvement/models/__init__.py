@@ -27,7 +27,7 @@ from improvement.models.initiatives import (
     quadrant_for,
 )
 from improvement.models.money import Benefit, BenefitKind, BenefitNature, Cost, CostKind
-from improvement.models.notifications import ReminderReason, SentReminder
+from improvement.models.notifications import NotificationKind, ReminderReason, SentReminder
 from improvement.models.roadmap import OPEN_MILESTONE_STATUSES, Milestone, MilestoneStatus, Phase
 from improvement.models.stages import STAGE_ORDER, Decision, Stage, StageTransition
 from improvement.models.targets import Evaluation, KpiTarget
@@ -66,6 +66,7 @@ __all__ = [
     "MetricType",
     "Milestone",
     "MilestoneStatus",
+    "NotificationKind",
     "Phase",
     "Quadrant",
     "ReminderReason",

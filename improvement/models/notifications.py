@@ -1,7 +1,22 @@
-"""What the reminder jobs sent, so a rerun does not send it twice."""
+"""The kinds of notification improvement sends, and what the reminder jobs sent.
+
+The kinds are registered with accounts when the app is ready (ImprovementConfig.ready): accounts
+stores any registered key and knows none of improvement's vocabulary. Keys are stored on every
+notification and mute, so a key never changes; a label may.
+"""
 
 from django.conf import settings
 from django.db import models
+
+
+class NotificationKind(models.TextChoices):
+    MILESTONE_OVERDUE = "milestone_overdue", "Overdue milestone"
+    MILESTONE_ESCALATION = "milestone_escalation", "Milestone a week or more late (to the lead)"
+    STAGE_CHANGED = "stage_changed", "Stage changed"
+    TARGET_MET = "target_met", "KPI target met"
+    KPI_ALERT = "kpi_alert", "KPI alert"
+    DIGEST = "digest", "Weekly digest"
+    WEBHOOK_DISABLED = "webhook_disabled", "Webhook subscription disabled"
 
 
 class ReminderReason(models.TextChoices):

@@ -95,7 +95,7 @@ def _milestone_count(condition: Q) -> Coalesce:
     return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
 
 
-def initiative_member_ids(initiative_ids: Iterable[int]) -> dict[int, list[int]]:
+def initiative_member_ids(*, initiative_ids: Iterable[int]) -> dict[int, list[int]]:
     """The members' ids of each initiative, the ids alone (no user rows), each list in the order the
     ``members`` relation reads: ``User.Meta.ordering``, by email."""
     members: dict[int, list[int]] = {}

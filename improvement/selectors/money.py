@@ -136,7 +136,7 @@ class InitiativeProgress:
 
 def initiative_progress(*, initiative: Initiative) -> InitiativeProgress:
     """``initiative`` fetched through ``initiative_list`` (which annotates milestone counts)."""
-    targets = [target_progress(t) for t in target_list(initiative_ids=[initiative.pk])]
+    targets = [target_progress(target=t) for t in target_list(initiative_ids=[initiative.pk])]
     return InitiativeProgress(
         initiative=initiative, targets=targets, money=initiative_money(initiative=initiative)
     )

@@ -70,7 +70,7 @@ class TargetProgress:
     improvement: float | None
 
 
-def target_progress(target: KpiTarget) -> TargetProgress:
+def target_progress(*, target: KpiTarget) -> TargetProgress:
     """Progress of a target fetched through ``target_list`` (which annotates ``current_value``)."""
     current = getattr(target, "current_value", None)
     raw = progress(baseline=target.baseline_value, target=target.target_value, current=current)

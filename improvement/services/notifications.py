@@ -20,6 +20,7 @@ from improvement.models import (
     Initiative,
     KpiTarget,
     Milestone,
+    NotificationKind,
     ReminderReason,
     SentReminder,
     Stage,
@@ -28,7 +29,6 @@ from improvement.models import (
     StatusUpdate,
     WebhookEventType,
 )
-from improvement.notification_kinds import NotificationKind
 from improvement.services.webhooks import initiative_ref, webhook_event_emit
 from kpis.models import AlertRule, KpiAlert
 
@@ -338,7 +338,7 @@ def digest_compose(*, user: User, today: dt.date) -> str:
         )
     progress_lines = []
     for target in targets:
-        measured = selectors.target_progress(target)
+        measured = selectors.target_progress(target=target)
         if measured.progress is not None:
             progress_lines.append(
                 f"- {target.initiative.code} {target.kpi.name}: {measured.progress:.0%} of the way "

@@ -30,13 +30,13 @@ from improvement import events
 from improvement.models import (
     DeliveryStatus,
     Initiative,
+    NotificationKind,
     WebhookAttempt,
     WebhookDelivery,
     WebhookEvent,
     WebhookEventType,
     WebhookSubscription,
 )
-from improvement.notification_kinds import NotificationKind
 
 SIGNATURE_HEADER = "X-PDCA-Signature"
 EVENT_TYPE_HEADER = "X-PDCA-Event"

@@ -133,7 +133,7 @@ def dashboard(request):
 def _progress_rows(target_ids: list[int]):
     """The progress of these targets, in the order given (the worst first)."""
     by_id = {t.pk: t for t in target_list(target_ids=target_ids)}
-    return [target_progress(by_id[pk]) for pk in target_ids if pk in by_id]
+    return [target_progress(target=by_id[pk]) for pk in target_ids if pk in by_id]
 
 
 def _at_risk_query(filters: dict) -> str:

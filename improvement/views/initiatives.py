@@ -147,7 +147,7 @@ def _kpi_panels(targets, *, cycle_started_on) -> list[dict]:
         title = target.kpi.name + (f" · {target.segment}" if target.segment else "")
         panels.append(
             {
-                "progress": target_progress(target),
+                "progress": target_progress(target=target),
                 "points": len(points),
                 "chart_id": f"kpi-chart-{target.pk}",
                 "chart": charts.kpi_chart(

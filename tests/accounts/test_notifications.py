@@ -15,7 +15,7 @@ from accounts.notifications import (
     notification_send,
     notification_unread_count,
 )
-from improvement.notification_kinds import NotificationKind
+from improvement.models import NotificationKind
 
 pytestmark = pytest.mark.django_db
 

@@ -92,7 +92,7 @@ def test_current_value_is_the_latest_period(lead, initiative):
     MeasurementFactory(kpi=csat, period=dt.date(2026, 2, 1), value=72)
     MeasurementFactory(kpi=csat, period=dt.date(2026, 3, 1), value=76)
     MeasurementFactory(kpi=csat, period=dt.date(2026, 4, 1), value=99, segment="phone")
-    row = selectors.target_progress(selectors.target_list(initiative_ids=[initiative.pk]).get())
+    row = selectors.target_progress(target=selectors.target_list(initiative_ids=[initiative.pk]).get())
     assert row.current == 76 and row.progress == pytest.approx(0.6) and row.improvement == pytest.approx(6)
 
 

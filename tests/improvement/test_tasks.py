@@ -14,6 +14,7 @@ from improvement import tasks
 from improvement.models import (
     DeliveryStatus,
     MilestoneStatus,
+    NotificationKind,
     ReminderReason,
     SentReminder,
     Stage,
@@ -22,7 +23,6 @@ from improvement.models import (
     WebhookEvent,
     WebhookEventType,
 )
-from improvement.notification_kinds import NotificationKind
 from improvement.services.notifications import MSG_ESCALATION_TITLE, MSG_OVERDUE_TITLE
 from improvement.services.stages import initiative_transition
 from improvement.services.webhooks import webhook_subscription_create

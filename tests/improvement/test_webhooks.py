@@ -8,8 +8,13 @@ from django.core.exceptions import ValidationError
 from werkzeug import Response
 
 from accounts.models import Notification
-from improvement.models import DeliveryStatus, WebhookDelivery, WebhookEvent, WebhookEventType
-from improvement.notification_kinds import NotificationKind
+from improvement.models import (
+    DeliveryStatus,
+    NotificationKind,
+    WebhookDelivery,
+    WebhookEvent,
+    WebhookEventType,
+)
 from improvement.services.webhooks import (
     MSG_URL_PRIVATE,
     MSG_URL_SCHEME,

@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 
 from accounts.models import Notification
-from improvement.notification_kinds import NotificationKind
+from improvement.models import NotificationKind
 from kpis.models import AlertLevel, KpiAlert
 from kpis.services import measurement_upsert_many
 from tests.factories import InitiativeFactory, KpiFactory, KpiTargetFactory

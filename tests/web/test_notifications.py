@@ -4,7 +4,7 @@ from django.urls import reverse
 from accounts import notifications
 from accounts.models import Notification, NotificationMute
 from accounts.notifications import notification_kind_register, notification_kinds, notification_send
-from improvement.notification_kinds import NotificationKind
+from improvement.models import NotificationKind
 from tests.web.conftest import queries_for
 
 pytestmark = pytest.mark.django_db

@@ -24,8 +24,7 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts.models import Notification
-from improvement.models import DeliveryStatus, WebhookDelivery, WebhookEventType
-from improvement.notification_kinds import NotificationKind
+from improvement.models import DeliveryStatus, NotificationKind, WebhookDelivery, WebhookEventType
 from improvement.services.webhooks import SIGNATURE_HEADER, webhook_event_emit, webhook_subscription_create
 from tests.factories import InitiativeFactory, KpiTargetFactory, MilestoneFactory
 

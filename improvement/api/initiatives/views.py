@@ -100,7 +100,9 @@ class InitiativeViewSet(ReadViewSet):
         page = self.paginate_queryset(rows)
         rows = list(rows.values) if page is None else page
         pk = INITIATIVE_VALUES.index("id")
-        data = initiative_list_data(rows, members=selectors.initiative_member_ids(r[pk] for r in rows))
+        data = initiative_list_data(
+            rows, members=selectors.initiative_member_ids(initiative_ids=[r[pk] for r in rows])
+        )
         return Response(data) if page is None else self.get_paginated_response(data)
 
     @extend_schema(request=InitiativeInputSerializer, responses={201: InitiativeSerializer})
