@@ -1,6 +1,8 @@
 from django.db import models
 from django.utils import timezone
 
+from common.errors import Conflict
+
 
 class TimeStampedModel(models.Model):
     created_at = models.DateTimeField(default=timezone.now, editable=False, db_index=True)
@@ -40,8 +42,6 @@ def save_versioned(instance, *, update_fields, expected_version: int, actor=None
     read the same version, exactly one moves it on; the other gets ``Conflict``. The following save()
     writes the fields and lets django-simple-history record who changed what.
     """
-    from common.errors import Conflict
-
     model = type(instance)
     moved = model._default_manager.filter(pk=instance.pk, version=expected_version).update(
         version=expected_version + 1

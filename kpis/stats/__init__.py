@@ -3,7 +3,9 @@
 Modules, imported directly by their users:
 
 - ``aggregates``: per-variant totals (validated) and the vectorised fold of raw observations;
-- ``experiments``: variant summaries, treatment-vs-control comparisons, SRM, Holm, Bayesian read-out;
+- ``experiments``: the A/B(/n) read-out: variant summaries, SRM, Holm, power at the MDE, Bayesian read-out;
+- ``effects``: one treatment against the control (z-test or Welch's t-test, intervals, relative effect);
+- ``bayes`` and ``srm``: chance to beat control and risk; the sample-ratio mismatch test;
 - ``power``: power, sample size and the experiment planner;
 - ``beforeafter``: Check without an experiment (baseline window against the values since the change);
 - ``spc``: XmR control charts and the Western Electric rules.

@@ -3,19 +3,60 @@
 Two-sided throughout; t = treatment, c = control. The formulas, and the library each one matches,
 are written out in ``docs/statistics.md``. A number that cannot be computed from the data (no users,
 no variance, a control at zero) is ``None`` and a warning says why; only invalid arguments raise.
+
+This module validates the design, summarises each arm, runs one comparison per treatment (the test
+and intervals are in ``kpis.stats.effects``), adjusts the p-values with Holm and adds power at the
+MDE and the Bayesian read-out.
 """
 
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from scipy import stats
-
 from kpis.stats import power as pw
 from kpis.stats.aggregates import MeanAggregate, ProportionAggregate
 from kpis.stats.bayes import Risk, chance_to_beat, risk
-from kpis.stats.common import Result, check_alpha, check_power, defined, finite, welch_df
+from kpis.stats.common import Result, check_alpha, check_power, defined, finite
+from kpis.stats.effects import (
+    W_COMPARE_ONE_USER,
+    W_ZERO_CONTROL_MEAN,
+    W_ZERO_RELATIVE_VARIANCE,
+    W_ZERO_VARIANCE,
+    W_ZERO_VARIANCE_TEST,
+    Effect,
+    mean_effect,
+    proportion_effect,
+    sample_variance,
+)
 from kpis.stats.srm import Srm, srm_test
+
+# The comparison warnings are defined with the effects and named here too, so that callers find
+# every warning of the read-out in this module.
+__all__ = [
+    "MEASURE",
+    "MSG_AGGREGATE_TYPE",
+    "MSG_CONTROL",
+    "MSG_TWO_VARIANTS",
+    "MSG_WEIGHT",
+    "MSG_WEIGHT_KEYS",
+    "W_COMPARE_NO_USERS",
+    "W_COMPARE_ONE_USER",
+    "W_NO_CONTROL_SD",
+    "W_NO_MDE",
+    "W_NO_USERS",
+    "W_ONE_USER",
+    "W_POWER",
+    "W_SRM_NO_USERS",
+    "W_ZERO_CONTROL_MEAN",
+    "W_ZERO_RELATIVE_VARIANCE",
+    "W_ZERO_VARIANCE",
+    "W_ZERO_VARIANCE_TEST",
+    "Comparison",
+    "ExperimentResult",
+    "VariantSummary",
+    "analyze_experiment",
+    "holm",
+]
 
 MSG_TWO_VARIANTS = "An experiment needs a control and at least one treatment."
 MSG_CONTROL = "The control {control!r} is not one of the variants."
@@ -26,26 +67,6 @@ MSG_AGGREGATE_TYPE = "Variant {variant!r}: a {metric} needs {expected} totals."
 W_NO_USERS = "{variant} has no users yet, so its {measure} is undefined."
 W_ONE_USER = "{variant} has a single user, so its standard deviation (n − 1) is undefined."
 W_COMPARE_NO_USERS = "{variant} vs {control}: an arm has no users, so the comparison is undefined."
-W_COMPARE_ONE_USER = (
-    "{variant} vs {control}: an arm has a single user, so the variance, intervals, p-value, "
-    "chance to beat control and risk are undefined."
-)
-W_ZERO_VARIANCE_TEST = (
-    "{variant} vs {control}: zero variance under the null hypothesis (every user in both arms has "
-    "the same value), so the p-value is undefined."
-)
-W_ZERO_VARIANCE = (
-    "{variant} vs {control}: zero variance in both arms, so the intervals, chance to beat control "
-    "and risk are undefined."
-)
-W_ZERO_CONTROL_MEAN = (
-    "{variant} vs {control}: the control's {measure} is zero, so the relative effect, its interval, "
-    "chance to beat control and risk are undefined."
-)
-W_ZERO_RELATIVE_VARIANCE = (
-    "{variant} vs {control}: the delta-method variance of the relative effect is zero, so its interval, "
-    "chance to beat control and risk are undefined."
-)
 W_NO_MDE = "No minimum detectable effect is set, so power at the MDE and required users are undefined."
 W_NO_CONTROL_SD = (
     "{variant} vs {control}: the control's standard deviation is undefined or zero, so power at the "
@@ -130,125 +151,8 @@ def _summary(
         if data.users == 1:
             warnings.append(W_ONE_USER.format(variant=key))
         else:
-            sd = math.sqrt(_sample_variance(data))
+            sd = math.sqrt(sample_variance(data))
     return VariantSummary(key=key, weight=weight, users=data.users, mean=mean, sd=sd, warnings=warnings)
-
-
-def _sample_variance(data: MeanAggregate) -> float:
-    # Floating-point totals of identical values can leave a tiny negative difference: it is zero.
-    return max(data.sum_squares - data.sum * (data.sum / data.users), 0.0) / (data.users - 1)
-
-
-@dataclass(frozen=True)
-class _Effect:
-    """The test and intervals of one comparison, before Holm and power are added."""
-
-    absolute_effect: float | None = None
-    absolute_ci: list[float] | None = None
-    relative_effect: float | None = None
-    relative_ci: list[float] | None = None
-    relative_se: float | None = None
-    standard_error: float | None = None
-    statistic: float | None = None
-    degrees_of_freedom: float | None = None
-    p_value: float | None = None
-
-
-def _interval(centre: float, half_width: float) -> list[float]:
-    return [centre - half_width, centre + half_width]
-
-
-def _relative(
-    *,
-    m_t: float,
-    m_c: float,
-    v_t: float | None,
-    v_c: float | None,
-    n_t: int,
-    n_c: int,
-    quantile: float | None,
-    warn: dict,
-) -> tuple[float | None, float | None, list[float] | None]:
-    """Δ/|m_c|, its delta-method standard error and interval (``quantile`` × se either side).
-
-    Var = s_t²/(m_c² n_t) + s_c² m_t²/(m_c⁴ n_c), computed as (s_t²/n_t + s_c² (m_t/m_c)²/n_c) / m_c²
-    so that a control mean near zero does not underflow. No variances (a single-user arm): no interval.
-    """
-    relative = (m_t - m_c) / abs(m_c) if m_c != 0 else math.inf
-    if not math.isfinite(relative):
-        warn["control"] = W_ZERO_CONTROL_MEAN
-        return None, None, None
-    if quantile is None:
-        return relative, None, None
-    ratio = m_t / m_c
-    # Multiplication, not **: float ** raises OverflowError where * gives inf (handled below).
-    se = math.sqrt(v_t / n_t + v_c * ratio * ratio / n_c) / abs(m_c)
-    if not math.isfinite(se):
-        warn["control"] = W_ZERO_CONTROL_MEAN
-        return relative, None, None
-    if se == 0:
-        warn.setdefault("variance", W_ZERO_RELATIVE_VARIANCE)
-        return relative, None, None
-    return relative, se, _interval(relative, quantile * se)
-
-
-def _proportion_effect(t: ProportionAggregate, c: ProportionAggregate, alpha: float, warn: dict) -> _Effect:
-    p_t, p_c = t.conversions / t.users, c.conversions / c.users
-    diff = p_t - p_c
-    v_t, v_c = p_t * (1 - p_t), p_c * (1 - p_c)
-    z = stats.norm.isf(alpha / 2)
-    # p-value: pooled two-proportion z-test (statsmodels proportions_ztest).
-    pooled = (t.conversions + c.conversions) / (t.users + c.users)
-    se_null = math.sqrt(pooled * (1 - pooled) * (1 / t.users + 1 / c.users))
-    statistic = p_value = None
-    if se_null > 0:
-        statistic = diff / se_null
-        p_value = float(2 * stats.norm.sf(abs(statistic)))
-    else:
-        warn["test"] = W_ZERO_VARIANCE_TEST
-    # Interval: unpooled Wald (statsmodels confint_proportions_2indep, method="wald").
-    se = math.sqrt(v_t / t.users + v_c / c.users)
-    absolute_ci = None
-    if se > 0:
-        absolute_ci = _interval(diff, z * se)
-    else:
-        warn["variance"] = W_ZERO_VARIANCE
-    # Normal quantile, as for the absolute interval: the z-test has no degrees of freedom.
-    relative, relative_se, relative_ci = _relative(
-        m_t=p_t, m_c=p_c, v_t=v_t, v_c=v_c, n_t=t.users, n_c=c.users, quantile=z, warn=warn
-    )
-    return _Effect(
-        diff, absolute_ci, relative, relative_ci, relative_se, se or None, statistic, None, p_value
-    )
-
-
-def _mean_effect(t: MeanAggregate, c: MeanAggregate, alpha: float, warn: dict) -> _Effect:
-    m_t, m_c = t.sum / t.users, c.sum / c.users
-    diff = m_t - m_c
-    sizes = {"n_t": t.users, "n_c": c.users}
-    if t.users < 2 or c.users < 2:
-        warn["users"] = W_COMPARE_ONE_USER
-        relative, _, _ = _relative(m_t=m_t, m_c=m_c, v_t=None, v_c=None, quantile=None, warn=warn, **sizes)
-        return _Effect(absolute_effect=diff, relative_effect=relative)
-    v_t, v_c = _sample_variance(t), _sample_variance(c)
-    vn_t, vn_c = v_t / t.users, v_c / c.users
-    if vn_t + vn_c == 0:
-        warn["test"] = W_ZERO_VARIANCE_TEST
-        warn["variance"] = W_ZERO_VARIANCE
-        relative, _, _ = _relative(m_t=m_t, m_c=m_c, v_t=None, v_c=None, quantile=None, warn=warn, **sizes)
-        return _Effect(absolute_effect=diff, relative_effect=relative)
-    # Welch's t-test on Welch–Satterthwaite degrees of freedom (scipy ttest_ind_from_stats, equal_var=False).
-    se = math.sqrt(vn_t + vn_c)
-    df = welch_df(vn_t, vn_c, t.users, c.users)
-    statistic = diff / se
-    p_value = float(2 * stats.t.sf(abs(statistic), df))
-    quantile = float(stats.t.isf(alpha / 2, df))
-    relative, relative_se, relative_ci = _relative(
-        m_t=m_t, m_c=m_c, v_t=v_t, v_c=v_c, quantile=quantile, warn=warn, **sizes
-    )
-    return _Effect(
-        diff, _interval(diff, quantile * se), relative, relative_ci, relative_se, se, statistic, df, p_value
-    )
 
 
 def _power(
@@ -311,17 +215,17 @@ def _compare(
     power: float,
     mde: float | None,
     mde_type: str,
-) -> tuple[_Effect, float | None, dict[str, int] | None, list[str]]:
+) -> tuple[Effect, float | None, dict[str, int] | None, list[str]]:
     # Warnings keyed by topic, so a reason is given once per comparison however many fields it empties.
     warn: dict[str, str] = {}
     empty = data_t.users == 0 or data_c.users == 0
     if empty:
         warn["users"] = W_COMPARE_NO_USERS
-        effect = _Effect()
+        effect = Effect()
     elif metric == pw.PROPORTION:
-        effect = _proportion_effect(data_t, data_c, alpha, warn)
+        effect = proportion_effect(data_t, data_c, alpha, warn)
     else:
-        effect = _mean_effect(data_t, data_c, alpha, warn)
+        effect = mean_effect(data_t, data_c, alpha, warn)
     names = {"variant": treatment.key, "control": control.key, "measure": MEASURE[metric]}
     warn = {topic: template.format(**names) for topic, template in warn.items()}
     if empty:

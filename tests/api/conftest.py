@@ -12,6 +12,8 @@ from rest_framework.test import APIClient
 from schemathesis.core.transport import Response as SchemathesisResponse
 
 from accounts.services import token_create
+from improvement.services import experiments as ex
+from kpis.models import Kpi
 from tests.factories import InitiativeFactory
 
 
@@ -95,3 +97,37 @@ def conforms(openapi):
         documented.validate_response(answer)
 
     return check
+
+
+# --- experiments: fixtures and helpers of the test_experiments_* modules ---------------------------
+
+
+URL = "/api/v1/experiments/"
+AB = [{"key": "control", "is_control": True}, {"key": "callback", "name": "Offer a callback"}]
+
+
+@pytest.fixture
+def fcr():
+    return Kpi.objects.get(code="fcr_rate")
+
+
+@pytest.fixture
+def aht():
+    return Kpi.objects.get(code="average_handle_time")
+
+
+def create(client, initiative, **fields):
+    body = {"initiative": initiative.pk, "name": "Callback offer", "primary_kpi": "fcr_rate", "variants": AB}
+    return client.post(URL, {**body, **fields}, format="json")
+
+
+@pytest.fixture
+def running(initiative, lead, fcr):
+    experiment = ex.experiment_create(
+        actor=lead, initiative=initiative, name="Callback offer", primary_kpi=fcr, variants=AB, mde=0.1
+    )
+    return ex.experiment_start(actor=lead, experiment=experiment)
+
+
+def url(experiment, action=""):
+    return f"{URL}{experiment.pk}/{action + '/' if action else ''}"
