@@ -2,6 +2,7 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.db.models import BLANK_CHOICE_DASH
 
+from accounts.login import normalize_login_email
 from accounts.models import NotificationMute, Scope
 from accounts.notifications import notification_kinds
 from accounts.services import MSG_NO_SCOPES
@@ -17,6 +18,9 @@ class LoginForm(AuthenticationForm):
     username = forms.EmailField(
         label="Email", widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"})
     )
+
+    def clean_username(self) -> str:
+        return normalize_login_email(self.cleaned_data["username"])
 
 
 class ApiTokenForm(forms.Form):

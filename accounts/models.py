@@ -2,6 +2,7 @@ from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, Permis
 from django.db import models
 from django.utils import timezone
 
+from accounts.login import normalize_login_email
 from common.models import ArchivableModel, TimeStampedModel
 
 
@@ -39,7 +40,8 @@ class UserManager(BaseUserManager):
         return self._create_user(email, password, **extra)
 
     def get_by_natural_key(self, username):
-        return self.get(email__iexact=username)
+        # The lockout counter (accounts.login.axes_username) counts this same spelling.
+        return self.get(email__iexact=normalize_login_email(username))
 
 
 class User(AbstractBaseUser, PermissionsMixin):

@@ -139,6 +139,8 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 # The login form (Django's AuthenticationForm) posts the email as "username".
 AXES_USERNAME_FORM_FIELD = "username"
+# Count failures per account as login finds it (case and surrounding spaces do not matter there).
+AXES_USERNAME_CALLABLE = "accounts.login.axes_username"
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_IPWARE_PROXY_COUNT = int(env("DJANGO_PROXY_COUNT", "1" if PRODUCTION else "0"))
 

@@ -47,6 +47,36 @@ def test_repeated_wrong_passwords_lock_the_account_even_for_the_right_one(client
     assert "_auth_user_id" not in client.session
 
 
+def test_failures_under_other_spellings_of_the_email_count_against_the_same_account(client):
+    user = UserFactory(email="locktest@demo.example", role=Role.LEAD)
+    spellings = [
+        "LOCKTEST@demo.example",
+        " locktest@demo.example",
+        "locktest@DEMO.example ",
+        "LockTest@Demo.Example",
+    ]
+    for spelling in spellings:
+        assert client.post(LOGIN, {"username": spelling, "password": "wrong-guess"}).status_code == 200
+    assert (
+        client.post(LOGIN, {"username": "locktest@demo.EXAMPLE", "password": "wrong-guess"}).status_code
+        == 429
+    )
+
+    response = client.post(LOGIN, {"username": user.email, "password": DEFAULT_PASSWORD})
+
+    assert response.status_code == 429
+    assert "_auth_user_id" not in client.session
+
+
+def test_signing_in_with_another_spelling_of_the_email_works(client):
+    user = UserFactory(email="spelled@demo.example", role=Role.LEAD)
+
+    response = client.post(LOGIN, {"username": "  Spelled@DEMO.example ", "password": DEFAULT_PASSWORD})
+
+    assert response.status_code == 302
+    assert client.session["_auth_user_id"] == str(user.pk)
+
+
 def test_a_lockout_of_one_account_leaves_others_alone(client):
     victim = UserFactory(email="victim@example.com", role=Role.LEAD)
     other = UserFactory(email="other@example.com", role=Role.LEAD)
