@@ -326,7 +326,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
-        "rest_framework.filters.OrderingFilter",
+        "common.api.filters.StrictOrderingFilter",
         "rest_framework.filters.SearchFilter",
     ],
     "DEFAULT_PAGINATION_CLASS": "common.api.pagination.PagePagination",
@@ -336,6 +336,9 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_CLASSES": ["common.api.throttling.CallerRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {"caller": API_THROTTLE_RATE},
     "DATETIME_FORMAT": "iso-8601",
+    # Bodies are JSON only, so the schema declares JSON only and generated clients work; the one real
+    # upload (experiment observations) names its CSV and multipart parsers on its action.
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     # DRF's JSON written by orjson (common/api/renderers.py): same bytes, a fraction of the time.
     "DEFAULT_RENDERER_CLASSES": [
         "common.api.renderers.ApiJSONRenderer",

@@ -42,11 +42,25 @@ def _matches(header: str, etag: str) -> bool:
     return "*" in tags or etag in tags or etag in (t.removeprefix("W/") for t in tags)
 
 
+IF_MATCH_HEADER = "If-Match"
+
+
 def check_if_match(request, current_data) -> None:
     """Refuse an update made against a representation that is no longer current."""
-    header = request.headers.get("If-Match")
+    header = request.headers.get(IF_MATCH_HEADER)
     if header and not _matches(header, etag_for(current_data)):
         raise PreconditionFailed()
+
+
+def honours_if_match(action):
+    """Marks an action (beyond updates) that calls ``check_if_match``, so the schema documents the
+    header and its 412."""
+    action.honours_if_match = True
+    return action
+
+
+def declares_if_match(action) -> bool:
+    return getattr(action, "honours_if_match", False)
 
 
 class ConditionalMixin:

@@ -1,20 +1,56 @@
-"""Page-number pagination for bounded lists, cursor pagination for lists that grow without bound."""
+"""Page-number pagination for bounded lists, cursor pagination for lists that grow without bound.
+
+A page or page size that is not a whole number answers 400 on that parameter: DRF would quietly
+fall back to the default size or answer 404, and a client would never learn its request was wrong.
+A page past the end and a cursor this server never issued answer 404 (documented in the schema).
+"""
+
+import re
 
 from django.conf import settings
+from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import CursorPagination, PageNumberPagination
 
+PAGE_SIZE_PARAM = "page_size"
+PAGE_PARAM = "page"
+MSG_PAGE_SIZE = "A page size is a whole number of at least 1 (larger ones are capped at {max})."
+MSG_PAGE = "A page number is a whole number of at least 1."
+_WHOLE_NUMBER = re.compile(r"[0-9]{1,9}")
 
-class PagePagination(PageNumberPagination):
-    page_size = settings.API_PAGE_SIZE
-    page_size_query_param = "page_size"
+
+def _whole_number(request, param: str, message: str) -> int | None:
+    """The query parameter as a positive integer, None when absent; anything else is a 400."""
+    raw = request.query_params.get(param)
+    if raw is None:
+        return None
+    if not _WHOLE_NUMBER.fullmatch(raw) or int(raw) < 1:
+        raise ValidationError({param: [message]})
+    return int(raw)
+
+
+class _StrictPageSize:
+    page_size_query_param = PAGE_SIZE_PARAM
     # Hard cap: a client cannot ask for the whole table in one page.
     max_page_size = settings.API_MAX_PAGE_SIZE
 
+    def get_page_size(self, request):
+        message = MSG_PAGE_SIZE.format(max=self.max_page_size)
+        asked = _whole_number(request, self.page_size_query_param, message)
+        return self.page_size if asked is None else min(asked, self.max_page_size)
 
-class StreamCursorPagination(CursorPagination):
+
+class PagePagination(_StrictPageSize, PageNumberPagination):
+    page_size = settings.API_PAGE_SIZE
+    page_query_param = PAGE_PARAM
+    # Only numbers: the schema says the page is an integer, so "last" is not offered either.
+    last_page_strings = ()
+
+    def get_page_number(self, request, paginator):
+        return _whole_number(request, self.page_query_param, MSG_PAGE) or 1
+
+
+class StreamCursorPagination(_StrictPageSize, CursorPagination):
     """Stable under inserts: a mirror walking measurements or history never skips or repeats a row."""
 
     page_size = settings.API_PAGE_SIZE
-    page_size_query_param = "page_size"
-    max_page_size = settings.API_MAX_PAGE_SIZE
     ordering = ("-id",)

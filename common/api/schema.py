@@ -3,11 +3,12 @@
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.plumbing import anchor_pattern, build_basic_type, get_view_model
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework import serializers
 from rest_framework.schemas.utils import get_pk_description
 
-from common.api.viewsets import INTEGER_LOOKUP
+from common.api.conditional import IF_MATCH_HEADER, declares_if_match
+from common.api.viewsets import INCLUDE_ARCHIVED_PARAM, INTEGER_LOOKUP
 
 
 class ErrorSerializer(serializers.Serializer):
@@ -41,31 +42,63 @@ ERRORS = {
     "401": _error("Missing, unknown, expired or revoked credentials."),
     "403": _error("The caller's role or token scopes do not allow this."),
     "404": _error("No such object, or the caller cannot see it."),
+    "404-list": _error("A page past the end, or a cursor this server did not issue."),
     "409": _error("Conflict: changed by someone else, a failed stage gate, or a state that forbids it."),
     "412": _error("If-Match does not match the current ETag."),
     "429": _error("Too many requests; see Retry-After."),
 }
+IF_MATCH = OpenApiParameter(
+    IF_MATCH_HEADER,
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    description="The ETag the change was made against; a stale one answers 412 and writes nothing.",
+)
+INCLUDE_ARCHIVED = OpenApiParameter(
+    INCLUDE_ARCHIVED_PARAM,
+    OpenApiTypes.BOOL,
+    description="Also list archived rows (each flagged `archived`); implied by `updated_since`.",
+)
 
 
 class ApiAutoSchema(AutoSchema):
-    """Adds the error answers that the shared handler can give to every operation."""
+    """Adds the error answers that the shared handler can give to every operation, the If-Match
+    header where it is honoured, and ``include_archived`` on lists."""
 
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)
         # 400 everywhere: reads refuse bad filters and query parameters too.
-        codes = ["400", "401", "403", "429"]
+        codes = {code: code for code in ("400", "401", "403", "429")}
         if self.method != "GET" or self._is_detail():
-            codes.append("404")
+            codes["404"] = "404"
+        elif self._is_paginated_list():
+            codes["404"] = "404-list"
         if self.method in ("POST", "PUT", "PATCH"):
-            codes.append("409")
-        if self.method in ("PUT", "PATCH"):
-            codes.append("412")
+            codes["409"] = "409"
+        if self._honours_if_match():
+            codes["412"] = "412"
         if self.method == "GET":
             responses.setdefault("304", {"description": "Not modified (If-None-Match matched the ETag)."})
-        for code in codes:
+        for code, error in codes.items():
             if code not in responses:
-                responses[code] = self._get_response_for_code(ERRORS[code], code, direction=direction)
+                responses[code] = self._get_response_for_code(ERRORS[error], code, direction=direction)
         return responses
+
+    def get_override_parameters(self):
+        parameters = list(super().get_override_parameters())
+        if self._honours_if_match():
+            parameters.append(IF_MATCH)
+        if self._is_paginated_list() and not getattr(self.view, "detail", False):
+            parameters.append(INCLUDE_ARCHIVED)
+        return parameters
+
+    def _honours_if_match(self) -> bool:
+        # Every update checks If-Match; other actions say so with ``@honours_if_match``.
+        if self.method in ("PUT", "PATCH"):
+            return True
+        return declares_if_match(getattr(self.view, getattr(self.view, "action", None) or "", None))
+
+    def _is_paginated_list(self) -> bool:
+        return self.method == "GET" and self._is_list_view() and self._get_paginator() is not None
 
     def _is_detail(self) -> bool:
         return "{" in self.path

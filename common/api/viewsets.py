@@ -1,6 +1,7 @@
 """The base of every API viewset: auth and scopes, the one scoping hook, conditional GETs."""
 
 from rest_framework import permissions, viewsets
+from rest_framework.exceptions import ValidationError
 
 from common.api.conditional import ConditionalMixin
 from common.api.pagination import PagePagination
@@ -12,6 +13,8 @@ INTEGER_LOOKUP = "[0-9]+"
 SYNC_PARAM = "updated_since"
 INCLUDE_ARCHIVED_PARAM = "include_archived"
 TRUE_VALUES = frozenset({"1", "true", "yes", "on"})
+FALSE_VALUES = frozenset({"", "0", "false", "no", "off"})
+MSG_NOT_A_BOOLEAN = "Use true or false."
 
 
 class ApiViewSet(ConditionalMixin, viewsets.GenericViewSet):
@@ -42,7 +45,10 @@ class ApiViewSet(ConditionalMixin, viewsets.GenericViewSet):
             # Archived records leave working lists but stay readable by their address.
             return True
         params = self.request.query_params
-        return SYNC_PARAM in params or params.get(INCLUDE_ARCHIVED_PARAM, "").lower() in TRUE_VALUES
+        asked = params.get(INCLUDE_ARCHIVED_PARAM, "").lower()
+        if asked not in TRUE_VALUES | FALSE_VALUES:
+            raise ValidationError({INCLUDE_ARCHIVED_PARAM: [MSG_NOT_A_BOOLEAN]})
+        return SYNC_PARAM in params or asked in TRUE_VALUES
 
     def select(self, *, user, include_archived: bool):
         raise NotImplementedError

@@ -8,7 +8,7 @@ from rest_framework import serializers
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from common.api.conditional import check_if_match
+from common.api.conditional import check_if_match, honours_if_match
 from common.api.idempotency import idempotent
 from improvement import selectors
 from improvement.api.common import (
@@ -122,6 +122,7 @@ class MilestoneViewSet(ReadViewSet):
 
     @extend_schema(request=None, responses={200: MilestoneSerializer})
     @action(detail=True, methods=["post"])
+    @honours_if_match
     def complete(self, request, pk=None):
         milestone = self.get_object()
         check_if_match(request, MilestoneSerializer(milestone).data)

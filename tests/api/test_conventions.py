@@ -103,15 +103,16 @@ def test_a_site_address_that_matches_no_route_keeps_the_html_404(client, db):
     assert response["Content-Type"].startswith("text/html")
 
 
-def test_a_body_django_refuses_to_read_answers_the_json_400(api, lead, initiative, settings):
+def test_a_body_django_refuses_to_read_answers_the_json_400(api, lead, running, settings):
+    # The observations upload is the one action that still reads forms (multipart).
     settings.DATA_UPLOAD_MAX_NUMBER_FIELDS = 2
-    form = {"initiative": initiative.pk, "title": "Pilot", "due_date": "2031-01-01"}
+    form = {"mode": "add", "variant": "control", "value": "1"}
 
-    response = api(lead).post("/api/v1/milestones/", form)
+    response = api(lead).post(f"/api/v1/experiments/{running.pk}/observations/", form)
 
     assert response.status_code == 400
     assert response.json() == error("bad_request", MSG_BAD_REQUEST)
-    assert not Milestone.objects.exists()
+    assert not running.variants.filter(data__users__gt=0).exists()
 
 
 @pytest.mark.urls("tests.api.failing_urls")

@@ -10,7 +10,7 @@ from rest_framework.parsers import BaseParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
 from accounts.models import Scope
-from common.api.conditional import check_if_match
+from common.api.conditional import check_if_match, honours_if_match
 from common.api.idempotency import idempotent
 from common.api.viewsets import ApiViewSet
 from improvement import selectors
@@ -114,6 +114,7 @@ class ExperimentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiVie
 
     @extend_schema(request=None, responses={200: s.ExperimentSerializer}, description="Draft → running.")
     @action(detail=True, methods=["post"])
+    @honours_if_match
     def start(self, request, pk=None):
         experiment = self._current()
         experiments.experiment_start(
@@ -123,6 +124,7 @@ class ExperimentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiVie
 
     @extend_schema(request=None, responses={200: s.ExperimentSerializer}, description="Running → stopped.")
     @action(detail=True, methods=["post"])
+    @honours_if_match
     def stop(self, request, pk=None):
         experiment = self._current()
         experiments.experiment_stop(
@@ -137,6 +139,7 @@ class ExperimentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiVie
         "the `experiment.concluded` webhook fires.",
     )
     @action(detail=True, methods=["post"])
+    @honours_if_match
     def conclude(self, request, pk=None):
         experiment = self._current()
         experiments.experiment_conclude(

@@ -7,7 +7,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from accounts.models import User
-from common.api.conditional import check_if_match
+from common.api.conditional import check_if_match, honours_if_match
 from common.api.idempotency import idempotent
 from common.api.viewsets import ApiViewSet
 from improvement import selectors
@@ -138,6 +138,7 @@ class InitiativeViewSet(ReadViewSet):
     )
     @action(detail=True, methods=["post"])
     @idempotent
+    @honours_if_match
     def transition(self, request, pk=None):
         initiative = self.get_object()
         check_if_match(request, InitiativeSerializer(initiative).data)
@@ -156,6 +157,7 @@ class InitiativeViewSet(ReadViewSet):
     )
     @action(detail=True, methods=["post"])
     @idempotent
+    @honours_if_match
     def decide(self, request, pk=None):
         initiative = self.get_object()
         check_if_match(request, InitiativeSerializer(initiative).data)
