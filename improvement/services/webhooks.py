@@ -9,13 +9,8 @@ import datetime as dt
 import hashlib
 import hmac
 import http.client
-import ipaddress
 import json
-import socket
 import time
-import urllib.error
-import urllib.request
-from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -37,19 +32,19 @@ from improvement.models import (
     WebhookEventType,
     WebhookSubscription,
 )
+from improvement.services.webhook_transport import (
+    EXCERPT_CHARS,
+    WebhookTarget,
+    webhook_post,
+    webhook_target_resolve,
+)
 
 SIGNATURE_HEADER = "X-PDCA-Signature"
 EVENT_TYPE_HEADER = "X-PDCA-Event"
 EVENT_ID_HEADER = "X-PDCA-Event-Id"
 USER_AGENT = "PDCA-Tracker-Webhooks/1.0"
-EXCERPT_CHARS = 500
-ALLOWED_SCHEMES = ("http", "https")
 
 MSG_CANNOT_MANAGE = "Only an admin can manage webhook subscriptions."
-MSG_URL_SCHEME = "A webhook URL must start with http:// or https://."
-MSG_URL_HOST = "A webhook URL needs a host name."
-MSG_URL_UNRESOLVABLE = "The host {host} cannot be resolved."
-MSG_URL_PRIVATE = "The host {host} resolves to a loopback or private address ({address}); refused."
 MSG_NO_EVENTS = "Choose at least one event."
 MSG_UNKNOWN_EVENT = "Unknown event type: {event}."
 MSG_REDIRECT = "The receiver answered with a redirect ({status}); webhooks do not follow redirects."
@@ -68,31 +63,15 @@ class WebhookAttemptFailed(Exception):
 # --- subscriptions -----------------------------------------------------------------------------
 
 
-def webhook_url_check(url: str) -> None:
-    """Refuse anything but http(s) URLs whose host resolves only to public addresses.
+def webhook_url_check(url: str) -> WebhookTarget:
+    """Refuse anything but http(s) URLs whose host resolves only to public addresses (NAT64, 6to4
+    and IPv4-mapped forms of private ones included); the answer names the addresses checked.
 
     ``PDCA_WEBHOOKS_ALLOW_PRIVATE`` lifts the address check (tests, on-premise receivers). The check
-    runs again before every attempt, since DNS answers change.
+    runs again before every attempt, since DNS answers change, and the attempt connects to an
+    address it checked.
     """
-    parts = urlsplit(url)
-    if parts.scheme not in ALLOWED_SCHEMES:
-        raise ValidationError({"url": MSG_URL_SCHEME})
-    host = parts.hostname
-    if not host:
-        raise ValidationError({"url": MSG_URL_HOST})
-    if settings.PDCA_WEBHOOKS_ALLOW_PRIVATE:
-        return
-    try:
-        port = parts.port or (443 if parts.scheme == "https" else 80)
-        infos = socket.getaddrinfo(host, port, proto=socket.IPPROTO_TCP)
-    except (socket.gaierror, UnicodeError, ValueError) as exc:
-        raise ValidationError({"url": MSG_URL_UNRESOLVABLE.format(host=host)}) from exc
-    for info in infos:
-        address = ipaddress.ip_address(info[4][0].split("%", 1)[0])
-        if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
-            address = address.ipv4_mapped
-        if not address.is_global or address.is_multicast:
-            raise ValidationError({"url": MSG_URL_PRIVATE.format(host=host, address=address)})
+    return webhook_target_resolve(url, check=not settings.PDCA_WEBHOOKS_ALLOW_PRIVATE)
 
 
 def _clean_events(events: list[str]) -> list[str]:
@@ -182,24 +161,6 @@ def webhook_signature(*, secret: str, timestamp: int, body: bytes) -> str:
 # --- delivery ----------------------------------------------------------------------------------
 
 
-class _NoRedirects(urllib.request.HTTPRedirectHandler):
-    # A redirect could point at an internal address the URL check never saw.
-    def redirect_request(self, req, fp, code, msg, headers, newurl):
-        return None
-
-
-_opener = urllib.request.build_opener(_NoRedirects)
-
-
-def _post(url: str, body: bytes, headers: dict[str, str]) -> tuple[int, str]:
-    request = urllib.request.Request(url, data=body, headers=headers, method="POST")
-    try:
-        with _opener.open(request, timeout=settings.PDCA_WEBHOOK_TIMEOUT_SECONDS) as response:
-            return response.status, response.read(EXCERPT_CHARS).decode(errors="replace")
-    except urllib.error.HTTPError as exc:
-        return exc.code, exc.read(EXCERPT_CHARS).decode(errors="replace")
-
-
 def webhook_deliver(*, delivery: WebhookDelivery) -> WebhookAttempt | None:
     """Make the next attempt of a pending delivery and log it; None when there is nothing to do.
 
@@ -217,7 +178,7 @@ def webhook_deliver(*, delivery: WebhookDelivery) -> WebhookAttempt | None:
     started = time.monotonic()
     status_code, excerpt, error, refused = None, "", "", False
     try:
-        webhook_url_check(subscription.url)
+        target = webhook_url_check(subscription.url)
         timestamp = int(time.time())
         headers = {
             "Content-Type": "application/json",
@@ -226,7 +187,9 @@ def webhook_deliver(*, delivery: WebhookDelivery) -> WebhookAttempt | None:
             EVENT_ID_HEADER: str(delivery.event.id),
             SIGNATURE_HEADER: webhook_signature(secret=subscription.secret, timestamp=timestamp, body=body),
         }
-        status_code, excerpt = _post(subscription.url, body, headers)
+        status_code, excerpt = webhook_post(
+            target, body=body, headers=headers, timeout=settings.PDCA_WEBHOOK_TIMEOUT_SECONDS
+        )
     except ValidationError as exc:
         error, refused = "; ".join(exc.messages), True
     except (OSError, http.client.HTTPException) as exc:

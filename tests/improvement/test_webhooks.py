@@ -15,9 +15,8 @@ from improvement.models import (
     WebhookEvent,
     WebhookEventType,
 )
+from improvement.services.webhook_transport import MSG_URL_PRIVATE, MSG_URL_SCHEME
 from improvement.services.webhooks import (
-    MSG_URL_PRIVATE,
-    MSG_URL_SCHEME,
     SIGNATURE_HEADER,
     webhook_event_emit,
     webhook_subscription_create,
