@@ -51,6 +51,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False)
     date_joined = models.DateTimeField(default=timezone.now)
+    # Part of the signed calendar-feed address: raising it retires every address given out before.
+    calendar_feed_generation = models.PositiveIntegerField(default=0, editable=False)
 
     objects = UserManager()
 

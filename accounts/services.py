@@ -5,6 +5,7 @@ from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -169,3 +170,11 @@ def token_revoke(*, actor: User, token: ApiToken) -> ApiToken:
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at", "updated_at"])
     return token
+
+
+@transaction.atomic
+def calendar_feed_rotate(*, actor: User) -> User:
+    """Give ``actor`` a new calendar-feed address; every earlier one stops working at once."""
+    User.objects.filter(pk=actor.pk).update(calendar_feed_generation=F("calendar_feed_generation") + 1)
+    actor.refresh_from_db(fields=["calendar_feed_generation"])
+    return actor

@@ -19,11 +19,28 @@ REQUEST_ID_HEADER = "X-Request-ID"
 SANE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 access_log = logging.getLogger("pdca.request")
 
+# Paths that carry a secret: the calendar feed's address is its only credential, so a log reader
+# could subscribe to anyone's milestones. This app's access line is the access log (gunicorn's own is
+# off in the Procfile and Dockerfile for this reason); Django's "Not Found: <path>" lines go through
+# the filter below.
+SECRET_IN_PATH = re.compile(r"(/calendar/)[^/?#\s]+(\.ics)")
+REDACTED = "[redacted]"
+
+
+def redact_path(text: str) -> str:
+    return SECRET_IN_PATH.sub(rf"\g<1>{REDACTED}\g<2>", text)
+
 
 class RequestContextFilter(logging.Filter):
+    """Adds the request id and user id to every record, and redacts secrets in paths it mentions."""
+
     def filter(self, record: logging.LogRecord) -> bool:
         record.request_id = request_id_var.get()
         record.user_id = user_id_var.get()
+        message = record.getMessage()
+        redacted = redact_path(message)
+        if redacted != message:
+            record.msg, record.args = redacted, ()
         return True
 
 
@@ -63,14 +80,15 @@ class RequestIdMiddleware:
             if user is not None and user.is_authenticated:
                 user_id_var.set(user.pk)
             response[REQUEST_ID_HEADER] = request_id
+            path = redact_path(request.path)
             access_log.info(
                 "%s %s %s",
                 request.method,
-                request.path,
+                path,
                 response.status_code,
                 extra={
                     "method": request.method,
-                    "path": request.path,
+                    "path": path,
                     "status": response.status_code,
                     "duration_ms": round((time.monotonic() - started) * 1000, 1),
                 },

@@ -59,5 +59,6 @@ urlpatterns = [
     path("roadmap/", roadmap.roadmap, name="roadmap"),
     path("my-work/", mywork.my_work, name="my_work"),
     path("calendar/", calendar.calendar_page, name="calendar"),
+    path("calendar/new-address/", calendar.calendar_rotate, name="calendar_rotate"),
     path("calendar/<str:token>.ics", calendar.calendar_feed, name="calendar_feed"),
 ]

@@ -1,19 +1,24 @@
 """An iCalendar feed of a person's milestones, behind a signed URL a calendar app can subscribe to.
 
-The token is the user's id signed with the site's secret key, so no model field is needed. It cannot
-be retired one user at a time (that would need a per-user secret stored on the user).
+The token is the user's id and feed generation signed with the site's secret key. Getting a new
+address (``calendar_feed_rotate``) raises the generation, so every earlier address stops working.
+Generation 0 signs the bare id, the format of the addresses given out before rotation existed, so
+those keep working until their owner rotates. The access log redacts the token (common/logging.py).
 """
 
 import datetime as dt
 
+from django.contrib import messages
 from django.core import signing
 from django.http import Http404, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.views.decorators.http import require_POST
 from icalendar import Calendar, Event
 
 from accounts.models import User
+from accounts.services import calendar_feed_rotate
 from common.web import site_view
 from improvement.models import MilestoneStatus
 from improvement.selectors.roadmap import milestone_calendar
@@ -23,6 +28,7 @@ TOKEN_SALT = "improvement.calendar-feed"
 FEED_LOOK_BACK_DAYS = 180
 PRODID = "-//PDCA Tracker//Milestones//EN"
 MSG_BAD_TOKEN = "Unknown calendar link."
+MSG_ROTATED = "Your calendar has a new address; the old one no longer works. Subscribe again with it."
 
 
 def _signer() -> signing.Signer:
@@ -30,21 +36,33 @@ def _signer() -> signing.Signer:
 
 
 def calendar_token(user: User) -> str:
-    return _signer().sign(str(user.pk))
+    generation = user.calendar_feed_generation
+    return _signer().sign(f"{user.pk}.{generation}" if generation else str(user.pk))
 
 
 def user_for_token(token: str) -> User | None:
     try:
-        pk = _signer().unsign(token)
+        value = _signer().unsign(token)
     except signing.BadSignature:
         return None
-    return User.objects.filter(pk=int(pk), is_active=True).first()
+    pk, _, generation = value.partition(".")
+    return User.objects.filter(
+        pk=int(pk), is_active=True, calendar_feed_generation=int(generation or 0)
+    ).first()
 
 
 @site_view
 def calendar_page(request):
     path = reverse("improvement:calendar_feed", args=[calendar_token(request.user)])
     return render(request, "improvement/calendar.html", {"feed_url": request.build_absolute_uri(path)})
+
+
+@site_view
+@require_POST
+def calendar_rotate(request):
+    calendar_feed_rotate(actor=request.user)
+    messages.success(request, MSG_ROTATED)
+    return redirect("improvement:calendar")
 
 
 def calendar_feed(request, token: str):
