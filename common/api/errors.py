@@ -102,11 +102,20 @@ def _django_validation_detail(exc: DjangoValidationError):
     return exc.message_dict if hasattr(exc, "error_dict") else {NON_FIELD_ERRORS: exc.messages}
 
 
+def _sent_if_match(context) -> bool:
+    request = context.get("request") if context else None
+    return request is not None and bool(request.headers.get("If-Match"))
+
+
 def api_exception_handler(exc, context):
     if isinstance(exc, DjangoValidationError):
         return _validation_response(_django_validation_detail(exc))
     if isinstance(exc, exceptions.ValidationError):
         return _validation_response(exc.detail)
+    if isinstance(exc, errors.StaleVersion) and _sent_if_match(context):
+        # The ETag matched when the view read the row, but another write committed before ours:
+        # the client's precondition failed all the same, only later than the first check could see.
+        exc = PreconditionFailed()
     for error_class, http_status in DOMAIN_STATUSES:
         if isinstance(exc, error_class):
             details = exc.details if isinstance(exc.details, list) else [exc.details] if exc.details else []

@@ -7,7 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
-from common.errors import Conflict, GateFailed, PermissionDenied
+from common.errors import Conflict, GateFailed, PermissionDenied, StaleVersion
 from common.models import save_versioned
 from improvement import policies
 from improvement.models import (
@@ -168,7 +168,7 @@ def _lock(initiative: Initiative, expected_version: int | None) -> tuple[Initiat
     expected = initiative.version if expected_version is None else expected_version
     locked = Initiative.objects.select_for_update().get(pk=initiative.pk)
     if locked.version != expected:
-        raise Conflict()
+        raise StaleVersion()
     return locked, expected
 
 
@@ -266,10 +266,16 @@ def initiative_decide(
         locked.cycle_started_on = timezone.localdate()
         fields = ["stage", "cycle", "cycle_started_on"]
         # A new cycle must earn its own evaluations; the old ones stay in the targets' history.
-        for target in KpiTarget.objects.active().filter(initiative=locked).exclude(evaluation=""):
+        # Locked, so the versioned saves below cannot lose to an edit of the same target.
+        evaluated = KpiTarget.objects.active().select_for_update().filter(initiative=locked)
+        for target in evaluated.exclude(evaluation=""):
             target.evaluation, target.evaluation_detail, target.evaluated_at = "", {}, None
-            target._history_user = actor
-            target.save(update_fields=["evaluation", "evaluation_detail", "evaluated_at", "updated_at"])
+            save_versioned(
+                target,
+                update_fields=["evaluation", "evaluation_detail", "evaluated_at"],
+                expected_version=target.version,
+                actor=actor,
+            )
     save_versioned(locked, update_fields=fields, expected_version=expected, actor=actor)
     for name in ("stage", "status", "cycle", "cycle_started_on", "version"):
         setattr(initiative, name, getattr(locked, name))
