@@ -194,7 +194,9 @@ def initiative_transition(
     if override_reason and not policies.can_override_gate(actor):
         raise PermissionDenied(MSG_OVERRIDE_FORBIDDEN)
     executive = policies.can_override_gate(actor)
-    if not policies.can_edit(actor, initiative) and not (executive and override_reason):
+    # An executive (who cannot edit) moves only by overriding; whether a gate failed is known below.
+    overriding_only = not policies.can_edit(actor, initiative)
+    if overriding_only and not (executive and override_reason):
         raise PermissionDenied(MSG_EXECUTIVE_ONLY_OVERRIDE if executive else MSG_CANNOT_MOVE)
 
     locked, expected = _lock(initiative, expected_version)
@@ -205,6 +207,8 @@ def initiative_transition(
         raise ValidationError({"to": MSG_SAME_STAGE.format(stage=Stage(to).label)})
     backward = STAGE_ORDER.index(to) < STAGE_ORDER.index(source)
     if backward:
+        if overriding_only:
+            raise PermissionDenied(MSG_EXECUTIVE_ONLY_OVERRIDE)
         if not reason.strip():
             raise ValidationError({"reason": MSG_BACK_NEEDS_REASON})
         result = GateResult(from_stage=source, to_stage=to, conditions=[])
@@ -217,6 +221,12 @@ def initiative_transition(
         result = gate_check(initiative=locked, to_stage=to)
         if not result.passed and not override_reason:
             raise GateFailed(details=result.as_list())
+        if result.passed and overriding_only:
+            raise PermissionDenied(MSG_EXECUTIVE_ONLY_OVERRIDE)
+    # Only a failed gate is overridden: a reason given for a met gate (or a step back) overrode
+    # nothing, and the record must not say it did.
+    if result.passed:
+        override_reason = ""
 
     locked.stage = to
     save_versioned(locked, update_fields=["stage"], expected_version=expected, actor=actor)
