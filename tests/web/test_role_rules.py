@@ -1,13 +1,18 @@
-"""On the site too: owning a milestone gives a read-only role no write; an override needs a failed gate."""
+"""On the site too: owning a milestone gives a read-only role no write; an override needs a failed
+gate; finance validates the benefit line the page showed."""
+
+from decimal import Decimal
 
 import pytest
 from django.urls import reverse
 from django.utils.html import escape
 
+from common.errors import Conflict
 from improvement.models import MilestoneStatus, Stage, StageTransition
+from improvement.services.money import benefit_update
 from improvement.services.roadmap import MSG_CANNOT_UPDATE
 from improvement.services.stages import MSG_EXECUTIVE_ONLY_OVERRIDE
-from tests.factories import KpiTargetFactory, MilestoneFactory
+from tests.factories import BenefitFactory, KpiTargetFactory, MilestoneFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -70,3 +75,22 @@ def test_an_executive_override_of_a_met_gate_is_refused(login, executive, initia
     initiative.refresh_from_db()
     assert initiative.stage == Stage.PLAN
     assert not StageTransition.objects.exists()
+
+
+def test_finance_cannot_validate_a_benefit_changed_since_the_page_showed_it(login, finance, lead, initiative):
+    benefit = BenefitFactory(initiative=initiative)
+    shown = benefit.version
+    benefit_update(actor=lead, benefit=benefit, monthly_amount=Decimal("90000"))
+    client = login(finance)
+
+    response = client.post(
+        url("benefit_validate", benefit), {"validated": "1", "version": shown}, follow=True
+    )
+
+    assert Conflict.default_message in [str(m) for m in response.context["messages"]]
+    benefit.refresh_from_db()
+    assert not benefit.validated
+    fresh = client.post(url("benefit_validate", benefit), {"validated": "1", "version": benefit.version})
+    assert fresh.status_code == 302
+    benefit.refresh_from_db()
+    assert benefit.validated and benefit.monthly_amount == Decimal("90000")
