@@ -16,7 +16,7 @@ from kpis.models import Kpi, Measurement
 from kpis.tasks import evaluate_alerts
 
 MAX_BATCH_ROWS = 10_000
-# Rows per INSERT statement of an upsert (each row binds a few parameters; PostgreSQL allows 65,535).
+# Rows per INSERT statement of an upsert: bounds the memory of one statement and its RETURNING.
 UPSERT_BATCH_ROWS = 1000
 # What re-sending a measurement with another value changes; the natural key and created_at stay.
 MEASUREMENT_UPSERT_FIELDS = ["value", "sample_size", "recorded_by", "updated_at"]
@@ -257,21 +257,25 @@ def _upsert_counted(measurements: list[Measurement]) -> tuple[int, int]:
     updates = [meta.get_field(name).column for name in MEASUREMENT_UPSERT_FIELDS]
     assignments = ", ".join(f"{quote(c)} = EXCLUDED.{quote(c)}" for c in updates)
     compared = [quote(meta.get_field(name).column) for name in ("value", "sample_size")]
-    row_sql = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    # One array per column, unnested into rows: a handful of parameters per statement, however
+    # many rows (the way Django's own bulk_create writes on PostgreSQL).
+    arrays = ", ".join(f"%s::{f.db_type(connection)}[]" for f in fields)
+    sql = (
+        f"INSERT INTO {table} ({columns}) SELECT * FROM UNNEST({arrays}) "
+        f"ON CONFLICT ({key}) DO UPDATE SET {assignments} "
+        f"WHERE ({', '.join(f'{table}.{c}' for c in compared)}) "
+        f"IS DISTINCT FROM ({', '.join(f'EXCLUDED.{c}' for c in compared)}) "
+        "RETURNING (xmax = 0)"
+    )
     # One key order for every batch: two batches locking shared rows in opposite orders deadlock.
     measurements = sorted(measurements, key=lambda m: (m.kpi_id, m.segment, m.period, m.source))
     created = updated = 0
     with connection.cursor() as cursor:
         for start in range(0, len(measurements), UPSERT_BATCH_ROWS):
             batch = measurements[start : start + UPSERT_BATCH_ROWS]
-            params = [f.get_db_prep_save(f.pre_save(m, add=True), connection) for m in batch for f in fields]
             cursor.execute(
-                f"INSERT INTO {table} ({columns}) VALUES {', '.join([row_sql] * len(batch))} "
-                f"ON CONFLICT ({key}) DO UPDATE SET {assignments} "
-                f"WHERE ({', '.join(f'{table}.{c}' for c in compared)}) "
-                f"IS DISTINCT FROM ({', '.join(f'EXCLUDED.{c}' for c in compared)}) "
-                "RETURNING (xmax = 0)",
-                params,
+                sql,
+                [[f.get_db_prep_save(f.pre_save(m, add=True), connection) for m in batch] for f in fields],
             )
             for (inserted,) in cursor.fetchall():
                 if inserted:
