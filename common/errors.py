@@ -31,6 +31,14 @@ class Conflict(DomainError):
     code = "conflict"
 
 
+class StaleVersion(Conflict):
+    """The row's version moved on since the caller read it: optimistic locking refused the write.
+
+    The API answers 412 when the request carried If-Match (its precondition failed, only later than
+    the first check could see), 409 otherwise.
+    """
+
+
 class GateFailed(Conflict):
     """A PDCA stage gate refused the move; ``details`` lists each unmet condition."""
 

@@ -1,7 +1,7 @@
 from django.db import models
 from django.utils import timezone
 
-from common.errors import Conflict
+from common.errors import StaleVersion
 
 
 class TimeStampedModel(models.Model):
@@ -39,7 +39,7 @@ def save_versioned(instance, *, update_fields, expected_version: int, actor=None
     """Save ``update_fields`` only if nobody changed the row since ``expected_version`` was read.
 
     The conditional UPDATE is the arbiter on every database (SQLite included): of two writers that
-    read the same version, exactly one moves it on; the other gets ``Conflict``. The following save()
+    read the same version, exactly one moves it on; the other gets ``StaleVersion``. The following save()
     writes the fields and lets django-simple-history record who changed what.
     """
     model = type(instance)
@@ -47,7 +47,7 @@ def save_versioned(instance, *, update_fields, expected_version: int, actor=None
         version=expected_version + 1
     )
     if moved != 1:
-        raise Conflict()
+        raise StaleVersion()
     instance.version = expected_version + 1
     if actor is not None:
         instance._history_user = actor

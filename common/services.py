@@ -12,7 +12,7 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import models
 
-from common.errors import Conflict
+from common.errors import StaleVersion
 from common.models import save_versioned
 
 MSG_CANNOT_CHANGE = "This field cannot be changed."
@@ -74,7 +74,7 @@ def model_update(
 
     A given or derived field has changed when its value differs from the stored row. Nothing is
     written when nothing changed, so a repeated request adds no history row. With
-    ``expected_version`` the save is the optimistic-locking ``save_versioned`` (``Conflict`` if the
+    ``expected_version`` the save is the optimistic-locking ``save_versioned`` (``StaleVersion`` if the
     row moved on); a request that changes nothing is still refused when its version is stale.
     """
     fields_refuse_unknown(data, allowed=allowed, message=unknown_message)
@@ -93,7 +93,7 @@ def model_update(
     changed = _changed(instance, stored, touched)
     if not changed:
         if expected_version is not None and expected_version != stored.get("version", instance.version):
-            raise Conflict()
+            raise StaleVersion()
         return []
     # django-simple-history reads the author from here; there is no thread-local request user.
     instance._history_user = actor

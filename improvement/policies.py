@@ -3,7 +3,8 @@
 - admin: everything.
 - lead: creates initiatives in their teams; edits, moves and plans initiatives of those teams or
   that they lead.
-- contributor / milestone owner: updates milestones they own.
+- contributor / milestone owner: updates milestones they own (a lead or contributor; owning one
+  gives a viewer, finance reviewer or executive no write).
 - executive: reads everything; may move a stage only to override a failed gate, with a reason.
 - finance: validates benefit lines.
 - viewer: reads their teams' initiatives.
@@ -11,6 +12,10 @@
 
 from accounts.models import Role, User
 from improvement.models import Initiative, Milestone
+
+# Roles whose milestone owners update their milestones (status, description) without editing the
+# initiative. The others never write initiative content, owned milestones included.
+MILESTONE_OWNER_ROLES = frozenset({Role.LEAD, Role.CONTRIBUTOR})
 
 
 def _team_ids(user: User) -> set[int]:
@@ -38,7 +43,14 @@ def can_override_gate(user: User) -> bool:
 
 
 def can_update_milestone(user: User, milestone: Milestone) -> bool:
-    return milestone.owner_id == user.pk or can_edit(user, milestone.initiative)
+    """The initiative's editors, and its owner when the owner's role writes at all.
+
+    Owning a milestone gives no rights a role lacks: a viewer, finance reviewer or executive who
+    was made owner still only reads it.
+    """
+    if can_edit(user, milestone.initiative):
+        return True
+    return milestone.owner_id == user.pk and user.role in MILESTONE_OWNER_ROLES
 
 
 def can_validate_benefit(user: User) -> bool:

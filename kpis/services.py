@@ -4,7 +4,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, models, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 
@@ -16,6 +16,10 @@ from kpis.models import Kpi, Measurement
 from kpis.tasks import evaluate_alerts
 
 MAX_BATCH_ROWS = 10_000
+# Rows per INSERT statement of an upsert: bounds the memory of one statement and its RETURNING.
+UPSERT_BATCH_ROWS = 1000
+# What re-sending a measurement with another value changes; the natural key and created_at stay.
+MEASUREMENT_UPSERT_FIELDS = ["value", "sample_size", "recorded_by", "updated_at"]
 MEASUREMENT_WRITER_ROLES = frozenset({Role.ADMIN, Role.LEAD, Role.CONTRIBUTOR})
 KPI_EDITABLE_FIELDS = (
     "name",
@@ -213,16 +217,72 @@ def measurement_upsert_many(*, actor: User, rows: Iterable[Mapping]) -> UpsertRe
             updated += 1
         to_write.append(Measurement(recorded_by=actor, **clean))
     if to_write:
-        # ON CONFLICT keeps the natural key unique even when two batches race on the same rows.
-        Measurement.objects.bulk_create(
-            to_write,
-            batch_size=1000,
-            update_conflicts=True,
-            unique_fields=["kpi", "segment", "period", "source"],
-            update_fields=["value", "sample_size", "recorded_by", "updated_at"],
-        )
+        if connection.vendor == "postgresql":
+            # The read above is a snapshot: a concurrent batch may insert or change the same rows
+            # before ours writes, so on PostgreSQL the database says what it really did.
+            created, updated = _upsert_counted(to_write)
+            unchanged = len(cleaned) - created - updated
+        else:
+            # SQLite runs IMMEDIATE transactions: no other writer between the read and the write.
+            # ON CONFLICT keeps the natural key unique all the same.
+            Measurement.objects.bulk_create(
+                to_write,
+                batch_size=UPSERT_BATCH_ROWS,
+                update_conflicts=True,
+                unique_fields=["kpi", "segment", "period", "source"],
+                update_fields=MEASUREMENT_UPSERT_FIELDS,
+            )
         _schedule_alert_evaluation(to_write)
     return UpsertResult(created=created, updated=updated, unchanged=unchanged)
+
+
+def _upsert_counted(measurements: list[Measurement]) -> tuple[int, int]:
+    """PostgreSQL: insert or update by natural key; return how many rows were created and updated.
+
+    ``ON CONFLICT … DO UPDATE … WHERE`` changes a row only when its value or sample size differs
+    (a row already equal is neither rewritten nor returned), and ``RETURNING xmax = 0`` is true for
+    a freshly inserted row: so the counts are what this transaction did, even when another batch
+    wrote the same rows after our read. Columns are the model's own, so a new field is written too.
+    """
+    meta = Measurement._meta
+    fields = [
+        f
+        for f in meta.concrete_fields
+        if not f.primary_key and not f.generated and f.db_default is models.NOT_PROVIDED
+    ]
+    quote = connection.ops.quote_name
+    table = quote(meta.db_table)
+    columns = ", ".join(quote(f.column) for f in fields)
+    key = ", ".join(quote(meta.get_field(name).column) for name in ("kpi", "segment", "period", "source"))
+    updates = [meta.get_field(name).column for name in MEASUREMENT_UPSERT_FIELDS]
+    assignments = ", ".join(f"{quote(c)} = EXCLUDED.{quote(c)}" for c in updates)
+    compared = [quote(meta.get_field(name).column) for name in ("value", "sample_size")]
+    # One array per column, unnested into rows: a handful of parameters per statement, however
+    # many rows (the way Django's own bulk_create writes on PostgreSQL).
+    arrays = ", ".join(f"%s::{f.db_type(connection)}[]" for f in fields)
+    sql = (
+        f"INSERT INTO {table} ({columns}) SELECT * FROM UNNEST({arrays}) "
+        f"ON CONFLICT ({key}) DO UPDATE SET {assignments} "
+        f"WHERE ({', '.join(f'{table}.{c}' for c in compared)}) "
+        f"IS DISTINCT FROM ({', '.join(f'EXCLUDED.{c}' for c in compared)}) "
+        "RETURNING (xmax = 0)"
+    )
+    # One key order for every batch: two batches locking shared rows in opposite orders deadlock.
+    measurements = sorted(measurements, key=lambda m: (m.kpi_id, m.segment, m.period, m.source))
+    created = updated = 0
+    with connection.cursor() as cursor:
+        for start in range(0, len(measurements), UPSERT_BATCH_ROWS):
+            batch = measurements[start : start + UPSERT_BATCH_ROWS]
+            cursor.execute(
+                sql,
+                [[f.get_db_prep_save(f.pre_save(m, add=True), connection) for m in batch] for f in fields],
+            )
+            for (inserted,) in cursor.fetchall():
+                if inserted:
+                    created += 1
+                else:
+                    updated += 1
+    return created, updated
 
 
 def _schedule_alert_evaluation(measurements: list[Measurement]) -> None:

@@ -11,7 +11,8 @@ handlers, which ``config/urls.py`` points at the functions below: under ``/api/`
 same format, elsewhere the site's HTML pages.
 """
 
-from django.core.exceptions import NON_FIELD_ERRORS, ObjectDoesNotExist
+from django.conf import settings
+from django.core.exceptions import NON_FIELD_ERRORS, ObjectDoesNotExist, RequestDataTooBig
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, JsonResponse
@@ -28,6 +29,7 @@ MSG_PRECONDITION_FAILED = (
     "The resource changed since you read it (If-Match does not match); reload and retry."
 )
 MSG_BAD_REQUEST = "The request could not be read."
+MSG_TOO_LARGE = "The request body is larger than the {limit} bytes this API accepts."
 MSG_FORBIDDEN = exceptions.PermissionDenied.default_detail
 MSG_SERVER_ERROR = "The server failed to answer this request; it has been logged."
 API_PATH_PREFIX = "/api/"
@@ -102,11 +104,29 @@ def _django_validation_detail(exc: DjangoValidationError):
     return exc.message_dict if hasattr(exc, "error_dict") else {NON_FIELD_ERRORS: exc.messages}
 
 
+def _too_large_body() -> dict:
+    return error_body(
+        code="too_large", message=MSG_TOO_LARGE.format(limit=settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
+    )
+
+
+def _sent_if_match(context) -> bool:
+    request = context.get("request") if context else None
+    return request is not None and bool(request.headers.get("If-Match"))
+
+
 def api_exception_handler(exc, context):
+    if isinstance(exc, RequestDataTooBig):
+        # Django calls it a suspicious operation (400); for the client it is a body over the limit.
+        return Response(_too_large_body(), status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
     if isinstance(exc, DjangoValidationError):
         return _validation_response(_django_validation_detail(exc))
     if isinstance(exc, exceptions.ValidationError):
         return _validation_response(exc.detail)
+    if isinstance(exc, errors.StaleVersion) and _sent_if_match(context):
+        # The ETag matched when the view read the row, but another write committed before ours:
+        # the client's precondition failed all the same, only later than the first check could see.
+        exc = PreconditionFailed()
     for error_class, http_status in DOMAIN_STATUSES:
         if isinstance(exc, error_class):
             details = exc.details if isinstance(exc.details, list) else [exc.details] if exc.details else []
@@ -143,6 +163,9 @@ def _json_error(*, code: str, message: str, http_status: int) -> JsonResponse:
 
 
 def bad_request(request, exception):
+    if _is_api(request) and isinstance(exception, RequestDataTooBig):
+        # The body was read before a DRF view (by middleware): the same answer as in the view.
+        return JsonResponse(_too_large_body(), status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
     if _is_api(request):
         return _json_error(
             code="bad_request", message=MSG_BAD_REQUEST, http_status=status.HTTP_400_BAD_REQUEST

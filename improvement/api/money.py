@@ -40,6 +40,7 @@ class CostSerializer(serializers.ModelSerializer):
             "description",
             "amount",
             "start_month",
+            "version",
             "archived",
             "archived_at",
             "created_at",
@@ -89,7 +90,10 @@ class CostViewSet(ReadViewSet):
         cost = self.get_object()
         check_if_match(request, CostSerializer(cost).data)
         cost = money.cost_update(
-            actor=request.user, cost=cost, **self.parse(CostUpdateSerializer, partial=partial)
+            actor=request.user,
+            cost=cost,
+            expected_version=cost.version,
+            **self.parse(CostUpdateSerializer, partial=partial),
         )
         return Response(CostSerializer(cost).data)
 
@@ -117,6 +121,7 @@ class BenefitSerializer(serializers.ModelSerializer):
             "validated",
             "validated_by",
             "validated_at",
+            "version",
             "archived",
             "archived_at",
             "created_at",
@@ -171,7 +176,9 @@ class BenefitViewSet(ReadViewSet):
         benefit = self.get_object()
         check_if_match(request, BenefitSerializer(benefit).data)
         fields = self.parse(BenefitUpdateSerializer, partial=partial)
-        benefit = money.benefit_update(actor=request.user, benefit=benefit, **fields)
+        benefit = money.benefit_update(
+            actor=request.user, benefit=benefit, expected_version=benefit.version, **fields
+        )
         return Response(BenefitSerializer(benefit).data)
 
     @extend_schema(request=BenefitUpdateSerializer, responses={200: BenefitSerializer})
@@ -181,11 +188,17 @@ class BenefitViewSet(ReadViewSet):
     @extend_schema(
         request=BenefitValidationInputSerializer,
         responses={200: BenefitSerializer},
-        description="Finance reviewers validate (or un-validate) a claimed saving.",
+        description="Finance reviewers validate (or un-validate) a claimed saving. Honours If-Match: "
+        "send the ETag of the line you reviewed, and a line changed since answers 412.",
     )
     @action(detail=True, methods=["post"])
     def validate(self, request, pk=None):
+        benefit = self.get_object()
+        check_if_match(request, BenefitSerializer(benefit).data)
         benefit = money.benefit_validate(
-            actor=request.user, benefit=self.get_object(), **self.parse(BenefitValidationInputSerializer)
+            actor=request.user,
+            benefit=benefit,
+            expected_version=benefit.version,
+            **self.parse(BenefitValidationInputSerializer),
         )
         return Response(BenefitSerializer(benefit).data)

@@ -48,6 +48,7 @@ class KpiTargetSerializer(serializers.ModelSerializer):
             "progress",
             "evaluation",
             "evaluated_at",
+            "version",
             "archived",
             "archived_at",
             "created_at",
@@ -125,7 +126,9 @@ class KpiTargetViewSet(ReadViewSet):
         target = self.get_object()
         check_if_match(request, KpiTargetSerializer(target).data)
         fields = self.parse(KpiTargetUpdateSerializer, partial=partial)
-        targets.kpi_target_update(actor=request.user, target=target, **fields)
+        targets.kpi_target_update(
+            actor=request.user, target=target, expected_version=target.version, **fields
+        )
         return Response(KpiTargetSerializer(self.reread(target)).data)
 
     @extend_schema(request=KpiTargetUpdateSerializer, responses={200: KpiTargetSerializer})

@@ -20,6 +20,8 @@ class Cost(ArchivableModel, TimeStampedModel):
     amount = models.DecimalField(max_digits=14, decimal_places=2)
     # The month (1-based, counted from the start date) a recurring cost begins.
     start_month = models.PositiveSmallIntegerField(default=1)
+    # Bumped on every change; If-Match updates compare it atomically to refuse lost updates.
+    version = models.PositiveIntegerField(default=1)
 
     history = HistoricalRecords(excluded_fields=["updated_at"])
 
@@ -59,6 +61,8 @@ class Benefit(ArchivableModel, TimeStampedModel):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     validated_at = models.DateTimeField(null=True, blank=True)
+    # Bumped on every change, validation included: finance validates the version it read.
+    version = models.PositiveIntegerField(default=1)
 
     history = HistoricalRecords(excluded_fields=["updated_at"])
 

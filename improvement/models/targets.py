@@ -29,6 +29,8 @@ class KpiTarget(ArchivableModel, TimeStampedModel):
     evaluation = models.CharField(max_length=20, choices=Evaluation.choices, blank=True)
     evaluation_detail = models.JSONField(default=dict, blank=True)
     evaluated_at = models.DateTimeField(null=True, blank=True)
+    # Bumped on every change, evaluation included; If-Match updates compare it atomically.
+    version = models.PositiveIntegerField(default=1)
 
     history = HistoricalRecords(excluded_fields=["updated_at"])
 

@@ -13,7 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
-from common.errors import Conflict, PermissionDenied
+from common.errors import Conflict, PermissionDenied, StaleVersion
 from common.models import save_versioned
 from common.services import fields_refuse_unknown
 from improvement import policies, selectors
@@ -177,7 +177,7 @@ def _lock(experiment: Experiment, expected_version: int | None) -> tuple[Experim
     expected = experiment.version if expected_version is None else expected_version
     locked = Experiment.objects.select_for_update().select_related("initiative").get(pk=experiment.pk)
     if locked.version != expected:
-        raise Conflict()
+        raise StaleVersion()
     if locked.archived_at is not None:
         raise Conflict(MSG_ARCHIVED)
     return locked, expected

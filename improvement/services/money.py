@@ -7,7 +7,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
-from common.errors import PermissionDenied
+from common.errors import PermissionDenied, StaleVersion
+from common.models import save_versioned
 from common.services import model_update
 from improvement import policies
 from improvement.models import Benefit, Cost, Initiative
@@ -52,12 +53,20 @@ def cost_create(
 
 
 @transaction.atomic
-def cost_update(*, actor: User, cost: Cost, **fields) -> Cost:
+def cost_update(*, actor: User, cost: Cost, expected_version: int | None = None, **fields) -> Cost:
+    """Change a cost line; of two writers that read the same version, one gets ``StaleVersion``."""
     if "amount" in fields:
         _check_amount(fields["amount"], "amount")
     if not policies.can_edit(actor, cost.initiative):
         raise PermissionDenied(MSG_CANNOT_EDIT)
-    model_update(cost, actor=actor, data=fields, allowed=COST_FIELDS, clean_exclude=CLEAN_EXCLUDE)
+    model_update(
+        cost,
+        actor=actor,
+        data=fields,
+        allowed=COST_FIELDS,
+        clean_exclude=CLEAN_EXCLUDE,
+        expected_version=cost.version if expected_version is None else expected_version,
+    )
     return cost
 
 
@@ -76,7 +85,14 @@ def benefit_create(
 
 
 @transaction.atomic
-def benefit_update(*, actor: User, benefit: Benefit, **fields) -> Benefit:
+def benefit_update(
+    *, actor: User, benefit: Benefit, expected_version: int | None = None, **fields
+) -> Benefit:
+    """Change a benefit line; a changed claim voids finance's validation of it.
+
+    Versioned like ``benefit_validate``: whichever of the two commits second finds the version moved
+    and is refused, so a validation never ends on an amount finance did not see.
+    """
     if "monthly_amount" in fields:
         _check_amount(fields["monthly_amount"], "monthly_amount")
     if not policies.can_edit(actor, benefit.initiative):
@@ -93,19 +109,38 @@ def benefit_update(*, actor: User, benefit: Benefit, **fields) -> Benefit:
         allowed=BENEFIT_FIELDS,
         clean_exclude=CLEAN_EXCLUDE,
         prepare=void_validation,
+        expected_version=benefit.version if expected_version is None else expected_version,
     )
     return benefit
 
 
 @transaction.atomic
-def benefit_validate(*, actor: User, benefit: Benefit, validated: bool = True) -> Benefit:
+def benefit_validate(
+    *, actor: User, benefit: Benefit, validated: bool = True, expected_version: int | None = None
+) -> Benefit:
+    """Finance validates (or un-validates) the benefit line as it read it.
+
+    The row is re-read under a lock and must still be at the version the caller saw (``benefit``'s,
+    or ``expected_version``): an amount changed meanwhile refuses the validation with
+    ``StaleVersion`` instead of validating a claim nobody reviewed.
+    """
     if not policies.can_validate_benefit(actor):
         raise PermissionDenied(MSG_CANNOT_VALIDATE)
-    benefit.validated = validated
-    benefit.validated_by = actor if validated else None
-    benefit.validated_at = timezone.now() if validated else None
-    benefit._history_user = actor
-    benefit.save(update_fields=["validated", "validated_by", "validated_at", "updated_at"])
+    expected = benefit.version if expected_version is None else expected_version
+    locked = Benefit.objects.select_for_update().get(pk=benefit.pk)
+    if locked.version != expected:
+        raise StaleVersion()
+    locked.validated = validated
+    locked.validated_by = actor if validated else None
+    locked.validated_at = timezone.now() if validated else None
+    save_versioned(
+        locked,
+        update_fields=["validated", "validated_by", "validated_at"],
+        expected_version=expected,
+        actor=actor,
+    )
+    for name in ("validated", "validated_by", "validated_at", "version", "updated_at"):
+        setattr(benefit, name, getattr(locked, name))
     return benefit
 
 
@@ -115,6 +150,5 @@ def money_line_archive(*, actor: User, line: Cost | Benefit) -> Cost | Benefit:
         raise PermissionDenied(MSG_CANNOT_EDIT)
     if line.archived_at is None:
         line.archived_at = timezone.now()
-        line._history_user = actor
-        line.save(update_fields=["archived_at", "updated_at"])
+        save_versioned(line, update_fields=["archived_at"], expected_version=line.version, actor=actor)
     return line

@@ -7,7 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
-from common.errors import Conflict, GateFailed, PermissionDenied
+from common.errors import Conflict, GateFailed, PermissionDenied, StaleVersion
 from common.models import save_versioned
 from improvement import policies
 from improvement.models import (
@@ -168,7 +168,7 @@ def _lock(initiative: Initiative, expected_version: int | None) -> tuple[Initiat
     expected = initiative.version if expected_version is None else expected_version
     locked = Initiative.objects.select_for_update().get(pk=initiative.pk)
     if locked.version != expected:
-        raise Conflict()
+        raise StaleVersion()
     return locked, expected
 
 
@@ -194,7 +194,9 @@ def initiative_transition(
     if override_reason and not policies.can_override_gate(actor):
         raise PermissionDenied(MSG_OVERRIDE_FORBIDDEN)
     executive = policies.can_override_gate(actor)
-    if not policies.can_edit(actor, initiative) and not (executive and override_reason):
+    # An executive (who cannot edit) moves only by overriding; whether a gate failed is known below.
+    overriding_only = not policies.can_edit(actor, initiative)
+    if overriding_only and not (executive and override_reason):
         raise PermissionDenied(MSG_EXECUTIVE_ONLY_OVERRIDE if executive else MSG_CANNOT_MOVE)
 
     locked, expected = _lock(initiative, expected_version)
@@ -205,6 +207,8 @@ def initiative_transition(
         raise ValidationError({"to": MSG_SAME_STAGE.format(stage=Stage(to).label)})
     backward = STAGE_ORDER.index(to) < STAGE_ORDER.index(source)
     if backward:
+        if overriding_only:
+            raise PermissionDenied(MSG_EXECUTIVE_ONLY_OVERRIDE)
         if not reason.strip():
             raise ValidationError({"reason": MSG_BACK_NEEDS_REASON})
         result = GateResult(from_stage=source, to_stage=to, conditions=[])
@@ -217,6 +221,12 @@ def initiative_transition(
         result = gate_check(initiative=locked, to_stage=to)
         if not result.passed and not override_reason:
             raise GateFailed(details=result.as_list())
+        if result.passed and overriding_only:
+            raise PermissionDenied(MSG_EXECUTIVE_ONLY_OVERRIDE)
+    # Only a failed gate is overridden: a reason given for a met gate (or a step back) overrode
+    # nothing, and the record must not say it did.
+    if result.passed:
+        override_reason = ""
 
     locked.stage = to
     save_versioned(locked, update_fields=["stage"], expected_version=expected, actor=actor)
@@ -266,10 +276,16 @@ def initiative_decide(
         locked.cycle_started_on = timezone.localdate()
         fields = ["stage", "cycle", "cycle_started_on"]
         # A new cycle must earn its own evaluations; the old ones stay in the targets' history.
-        for target in KpiTarget.objects.active().filter(initiative=locked).exclude(evaluation=""):
+        # Locked, so the versioned saves below cannot lose to an edit of the same target.
+        evaluated = KpiTarget.objects.active().select_for_update().filter(initiative=locked)
+        for target in evaluated.exclude(evaluation=""):
             target.evaluation, target.evaluation_detail, target.evaluated_at = "", {}, None
-            target._history_user = actor
-            target.save(update_fields=["evaluation", "evaluation_detail", "evaluated_at", "updated_at"])
+            save_versioned(
+                target,
+                update_fields=["evaluation", "evaluation_detail", "evaluated_at"],
+                expected_version=target.version,
+                actor=actor,
+            )
     save_versioned(locked, update_fields=fields, expected_version=expected, actor=actor)
     for name in ("stage", "status", "cycle", "cycle_started_on", "version"):
         setattr(initiative, name, getattr(locked, name))

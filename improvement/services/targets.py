@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from common.errors import Conflict, PermissionDenied
+from common.models import save_versioned
 from common.services import fields_refuse_unknown, model_update
 from improvement import policies
 from improvement.models import Evaluation, Initiative, KpiTarget, StatusUpdate
@@ -88,7 +89,10 @@ def kpi_target_create(
 
 
 @transaction.atomic
-def kpi_target_update(*, actor: User, target: KpiTarget, **fields) -> KpiTarget:
+def kpi_target_update(
+    *, actor: User, target: KpiTarget, expected_version: int | None = None, **fields
+) -> KpiTarget:
+    """Change a target; of two writers that read the same version, one gets ``StaleVersion``."""
     if not policies.can_edit(actor, target.initiative):
         raise PermissionDenied(MSG_CANNOT_EDIT)
     model_update(
@@ -98,6 +102,7 @@ def kpi_target_update(*, actor: User, target: KpiTarget, **fields) -> KpiTarget:
         allowed=TARGET_FIELDS,
         clean_exclude=CLEAN_EXCLUDE,
         prepare=lambda changed: _check_target(target),
+        expected_version=target.version if expected_version is None else expected_version,
     )
     return target
 
@@ -108,8 +113,7 @@ def kpi_target_archive(*, actor: User, target: KpiTarget) -> KpiTarget:
         raise PermissionDenied(MSG_CANNOT_EDIT)
     if target.archived_at is None:
         target.archived_at = timezone.now()
-        target._history_user = actor
-        target.save(update_fields=["archived_at", "updated_at"])
+        save_versioned(target, update_fields=["archived_at"], expected_version=target.version, actor=actor)
     return target
 
 
@@ -151,8 +155,13 @@ def kpi_target_evaluate(*, actor: User, target: KpiTarget, alpha: float = DEFAUL
     target.evaluation = result.label
     target.evaluation_detail = result.to_dict()
     target.evaluated_at = timezone.now()
-    target._history_user = actor
-    target.save(update_fields=["evaluation", "evaluation_detail", "evaluated_at", "updated_at"])
+    # Versioned: an edit of the baseline or target committed meanwhile refuses this stale label.
+    save_versioned(
+        target,
+        update_fields=["evaluation", "evaluation_detail", "evaluated_at"],
+        expected_version=target.version,
+        actor=actor,
+    )
     if target.evaluation == Evaluation.MET:
         target_met_announce(target=target)
     return target

@@ -63,6 +63,8 @@ def benefit_validate_view(request, pk: int):
     benefit = object_or_404(benefit_get, message=MSG_BENEFIT_NOT_FOUND, user=request.user, pk=pk)
     validated = request.POST.get("validated", "1") == "1"
     message = MSG_VALIDATED if validated else MSG_UNVALIDATED
+    # The version of the line the page showed: a line changed since is not validated unseen.
+    version = request.POST.get("version")
     act(
         request,
         benefit_validate,
@@ -70,5 +72,6 @@ def benefit_validate_view(request, pk: int):
         actor=request.user,
         benefit=benefit,
         validated=validated,
+        expected_version=int(version) if version and version.isdigit() else None,
     )
     return redirect_back(request, _detail(benefit.initiative_id))

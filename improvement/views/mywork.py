@@ -22,6 +22,8 @@ def my_work(request):
     milestones = milestone_list_owned(user=user, today=today)
     for milestone in milestones:
         milestone.overdue = milestone.is_overdue(today=today)
+        # A viewer, finance reviewer or executive may own a milestone yet never changes it.
+        milestone.can_update = policies.can_update_milestone(user, milestone)
     led = initiative_list_led(user=user)
     stale_before = today - dt.timedelta(days=STATUS_UPDATE_STALE_DAYS)
     for initiative in led:

@@ -2,6 +2,7 @@
 
 from rest_framework import serializers
 
+from common.api.fields import MAX_LIST_ITEMS, ReferenceListField
 from improvement.api.common import KpiRefSerializer, VisibleInitiativeField, kpi_code_field
 from improvement.models import (
     Experiment,
@@ -80,7 +81,7 @@ class ExperimentUpdateSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=200)
     hypothesis = serializers.CharField(required=False, allow_blank=True)
     primary_kpi = kpi_code_field(required=False)
-    guardrail_kpis = kpi_code_field(many=True, required=False)
+    guardrail_kpis = ReferenceListField(kpi_code_field(), required=False, help_text="The KPI's code.")
     metric_type = serializers.ChoiceField(choices=MetricType.choices, required=False)
     alpha = serializers.FloatField(required=False)
     power = serializers.FloatField(required=False)
@@ -88,13 +89,17 @@ class ExperimentUpdateSerializer(serializers.Serializer):
         required=False, allow_null=True, help_text="Minimum detectable effect, relative or absolute."
     )
     mde_type = serializers.ChoiceField(choices=MdeType.choices, required=False)
-    variants = VariantInputSerializer(many=True, required=False, help_text="Exactly one is the control.")
+    variants = VariantInputSerializer(
+        many=True, required=False, max_length=MAX_LIST_ITEMS, help_text="Exactly one is the control."
+    )
 
 
 class ExperimentInputSerializer(ExperimentUpdateSerializer):
     initiative = VisibleInitiativeField()
     primary_kpi = kpi_code_field()
-    variants = VariantInputSerializer(many=True, help_text="Exactly one is the control.")
+    variants = VariantInputSerializer(
+        many=True, max_length=MAX_LIST_ITEMS, help_text="Exactly one is the control."
+    )
 
 
 class ConcludeInputSerializer(serializers.Serializer):

@@ -4,6 +4,7 @@ and named, read-only outputs."""
 from rest_framework import serializers
 
 from accounts.api.serializers import TeamRefSerializer, UserRefSerializer
+from common.api.fields import ReferenceListField
 from improvement.api.common import ID_RANGE, VisibleInitiativeField, VisibleTeamField, active_user_field
 from improvement.api.initiatives.columns import INITIATIVE_KEYS
 from improvement.api.money import MoneySummarySerializer
@@ -50,7 +51,7 @@ class InitiativeUpdateSerializer(serializers.Serializer):
     start_date = serializers.DateField()
     lead = active_user_field(required=False)
     sponsor = active_user_field(required=False, allow_null=True)
-    members = active_user_field(many=True, required=False)
+    members = ReferenceListField(active_user_field(), required=False)
     problem_statement = serializers.CharField(required=False, allow_blank=True)
     smart_goal = serializers.CharField(required=False, allow_blank=True)
     scope = serializers.CharField(required=False, allow_blank=True)
