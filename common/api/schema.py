@@ -16,7 +16,7 @@ class ErrorSerializer(serializers.Serializer):
         read_only=True,
         help_text="Machine-readable: invalid, not_authenticated, authentication_failed, permission_denied, "
         "missing_scope, session_only, not_found, conflict, gate_failed, precondition_failed, "
-        "idempotency_key_reused, throttled, bad_request (an unreadable request), server_error…",
+        "idempotency_key_reused, throttled, too_large, bad_request (an unreadable request), server_error…",
     )
     message = serializers.CharField(read_only=True, help_text="A sentence for people.")
     fields = serializers.DictField(
@@ -45,6 +45,7 @@ ERRORS = {
     "404-list": _error("A page past the end, or a cursor this server did not issue."),
     "409": _error("Conflict: changed by someone else, a failed stage gate, or a state that forbids it."),
     "412": _error("If-Match does not match the current ETag."),
+    "413": _error("The request body is larger than the server accepts (DATA_UPLOAD_MAX_MEMORY_SIZE)."),
     "429": _error("Too many requests; see Retry-After."),
 }
 IF_MATCH = OpenApiParameter(
@@ -74,6 +75,7 @@ class ApiAutoSchema(AutoSchema):
             codes["404"] = "404-list"
         if self.method in ("POST", "PUT", "PATCH"):
             codes["409"] = "409"
+            codes["413"] = "413"
         if self._honours_if_match():
             codes["412"] = "412"
         if self.method == "GET":

@@ -6,7 +6,7 @@ from rest_framework import serializers
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from common.api.conditional import check_if_match
+from common.api.conditional import check_if_match, honours_if_match
 from common.api.idempotency import idempotent
 from improvement import selectors
 from improvement.api.common import CREATED, MONEY, ReadViewSet, VisibleInitiativeField, updated_since
@@ -192,6 +192,7 @@ class BenefitViewSet(ReadViewSet):
         "send the ETag of the line you reviewed, and a line changed since answers 412.",
     )
     @action(detail=True, methods=["post"])
+    @honours_if_match
     def validate(self, request, pk=None):
         benefit = self.get_object()
         check_if_match(request, BenefitSerializer(benefit).data)

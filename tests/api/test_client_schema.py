@@ -68,6 +68,10 @@ def test_a_form_encoded_body_is_refused_with_415(api, lead, team):
         "POST /api/v1/experiments/{id}/start/",
         "POST /api/v1/experiments/{id}/stop/",
         "POST /api/v1/experiments/{id}/conclude/",
+        "POST /api/v1/benefits/{id}/validate/",
+        "PATCH /api/v1/costs/{id}/",
+        "PATCH /api/v1/benefits/{id}/",
+        "PATCH /api/v1/targets/{id}/",
     ],
 )
 def test_every_action_that_honours_if_match_documents_the_header_and_412(document, operation):
@@ -157,3 +161,10 @@ def test_include_archived_that_is_not_a_boolean_answers_400(api, lead, initiativ
     assert response.status_code == 400
     assert response.json() == invalid({"include_archived": [MSG_NOT_A_BOOLEAN]})
     assert api(lead).get(INITIATIVES, {"include_archived": "false"}).status_code == 200
+
+
+def test_every_operation_with_a_body_documents_413_for_a_body_over_the_limit(document):
+    for path, operations in document["paths"].items():
+        for method in ("post", "put", "patch"):
+            if method in operations:
+                assert "413" in operations[method]["responses"], f"{method.upper()} {path}"
