@@ -1,0 +1,37 @@
+"""Query-string filters every list shares.
+
+``updated_since`` is parsed as an ISO 8601 time with an offset. Python accepts offsets up to ±23:59
+and years 1–9999 in any zone, but the database stores UTC within ±14:00 zones: an offset beyond
+that, or a time whose UTC instant falls outside Python's years, would fail in the query (500), so
+they are refused here with the parameter named.
+"""
+
+import datetime as dt
+
+import django_filters
+from django.core.exceptions import ValidationError
+from django_filters.fields import IsoDateTimeField
+
+# The widest offsets in use anywhere (UTC−12:00 to UTC+14:00, ISO 8601 allows ±14:00 both ways).
+MAX_UTC_OFFSET = dt.timedelta(hours=14)
+MSG_UTC_OFFSET = "The time zone offset must lie between -14:00 and +14:00."
+MSG_DATETIME_RANGE = "The time must lie between the years 1 and 9999 once converted to UTC."
+
+
+class BoundedIsoDateTimeField(IsoDateTimeField):
+    def to_python(self, value):
+        parsed = super().to_python(value)
+        if parsed is None or parsed.utcoffset() is None:
+            return parsed
+        if abs(parsed.utcoffset()) > MAX_UTC_OFFSET:
+            raise ValidationError(MSG_UTC_OFFSET, code="invalid")
+        try:
+            return parsed.astimezone(dt.UTC)
+        except OverflowError:
+            raise ValidationError(MSG_DATETIME_RANGE, code="invalid") from None
+
+
+class BoundedIsoDateTimeFilter(django_filters.IsoDateTimeFilter):
+    """An ISO 8601 time filter whose every accepted value can be compared in the database."""
+
+    field_class = BoundedIsoDateTimeField
