@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date
 
 from accounts.models import Role, User
+from common.dates import MSG_DATE_RANGE, date_in_range
 from common.errors import PermissionDenied
 from common.services import model_update
 from kpis.alerts import kpi_is_watched
@@ -123,6 +124,8 @@ def _clean_row(
     period = _parse_period(row.get("period"))
     if period is None:
         errors["period"] = MSG_BAD_PERIOD
+    elif not date_in_range(period):
+        errors["period"] = MSG_DATE_RANGE
     elif period > (latest_period or _latest_period()):
         errors["period"] = MSG_FUTURE_PERIOD.format(period=period.isoformat())
     segment = row.get("segment") or ""

@@ -4,13 +4,18 @@ Each case was a 500 on PostgreSQL (and some on SQLite): an offset beyond ±14:00
 looked-up code, a deeply nested body. The answer names the parameter or field.
 """
 
+import datetime as dt
+
 import pytest
+from django.core.exceptions import ValidationError
 
 from common.api.errors import MSG_INVALID, error_body
 from common.api.filters import MSG_DATETIME_RANGE, MSG_UTC_OFFSET
 from common.api.inputs import MSG_NULL_CHARACTER
 from common.api.parsers import MAX_JSON_DEPTH, MSG_JSON_TOO_DEEP
-from improvement.models import Experiment, KpiTarget
+from common.dates import DATE_MAX, MSG_DATE_RANGE
+from improvement.models import Experiment, Initiative, KpiTarget, Milestone
+from improvement.services.roadmap import initiative_apply_standard_plan
 
 SYNC_LISTS = [
     "initiatives",
@@ -155,3 +160,80 @@ def test_observations_refuse_a_deep_body_too(api, lead, running):
 
     assert response.status_code == 400
     assert response.json()["message"] == MSG_JSON_TOO_DEEP
+
+
+# --- dates: every stored date lies in common.dates' range, so every derived date exists ----------
+
+
+def test_a_start_date_near_the_last_day_with_the_standard_plan_is_a_400(api, lead, team):
+    response = api(lead).post(
+        "/api/v1/initiatives/",
+        {"title": "Far future", "team": team.pk, "start_date": "9999-12-01", "with_standard_plan": True},
+        format="json",
+    )
+
+    assert response.status_code == 400
+    assert response.json() == invalid({"start_date": [MSG_DATE_RANGE]})
+    assert not Initiative.objects.exists()
+
+
+def test_the_last_day_of_the_range_takes_the_standard_plan(api, lead, team):
+    response = api(lead).post(
+        "/api/v1/initiatives/",
+        {"title": "Late", "team": team.pk, "start_date": DATE_MAX.isoformat(), "with_standard_plan": True},
+        format="json",
+    )
+
+    assert response.status_code == 201, response.json()
+    assert Milestone.objects.filter(initiative_id=response.json()["id"]).count() == 15
+
+
+def test_a_target_dated_on_the_last_day_is_a_400(api, lead, initiative):
+    response = api(lead).post(
+        "/api/v1/targets/",
+        {
+            "initiative": initiative.pk,
+            "kpi": "fcr_rate",
+            "baseline_value": 0.6,
+            "target_value": 0.75,
+            "target_date": "9999-12-31",
+        },
+        format="json",
+    )
+
+    assert response.status_code == 400
+    assert response.json() == invalid({"target_date": [MSG_DATE_RANGE]})
+    assert not KpiTarget.objects.exists()
+
+
+def test_a_milestone_due_on_the_last_day_is_a_400(api, lead, initiative):
+    response = api(lead).post(
+        "/api/v1/milestones/",
+        {"initiative": initiative.pk, "title": "Far", "due_date": "9999-12-31"},
+        format="json",
+    )
+
+    assert response.status_code == 400
+    assert response.json() == invalid({"due_date": [MSG_DATE_RANGE]})
+
+
+def test_a_measurement_in_year_one_is_a_400_on_its_row(api, admin):
+    response = api(admin).post(
+        "/api/v1/measurements/bulk/",
+        {"rows": [{"kpi": "fcr_rate", "period": "0001-01-01", "value": 0.7}]},
+        format="json",
+    )
+
+    assert response.status_code == 400
+    assert response.json()["fields"] == {"rows[0].period": [MSG_DATE_RANGE]}
+
+
+def test_a_stored_start_date_past_the_range_refuses_the_standard_plan(lead, initiative):
+    Initiative.objects.filter(pk=initiative.pk).update(start_date=dt.date(9999, 12, 1))
+    initiative.refresh_from_db()
+
+    with pytest.raises(ValidationError) as refused:
+        initiative_apply_standard_plan(actor=lead, initiative=initiative)
+
+    assert refused.value.message_dict == {"start_date": [MSG_DATE_RANGE]}
+    assert not Milestone.objects.exists()
