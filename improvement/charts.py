@@ -297,6 +297,8 @@ def control_limits(values: Sequence[float], *, baseline_points: int | None = Non
         return None
     end = baseline_points if baseline_points and baseline_points >= MIN_BASELINE_POINTS else None
     chart = xmr_chart(values, baseline_end=end)
+    if chart.centre is None:
+        return None
     return ControlLimits(centre=chart.centre, lower=chart.lcl, upper=chart.ucl)
 
 

@@ -23,7 +23,6 @@ from improvement import policies, selectors
 from improvement.models import Experiment, MetricType, Variant, VariantData
 from improvement.services.experiments import DATA_STATUSES, MSG_ARCHIVED
 from kpis.stats import aggregates as agg
-from kpis.stats.common import finite
 
 # Rows of one JSON observations body; bigger data sets come as CSV, which is read in chunks.
 MAX_JSON_OBSERVATIONS = 100_000
@@ -53,6 +52,7 @@ MSG_VALUE_NUMBER = "Every value must be a number; row {row} is {value!r}."
 MSG_CSV_UNREADABLE = "The CSV could not be read: {error}."
 MSG_OBSERVATION_SHAPE = "Each row is an object with variant and value."
 MSG_ONE_SOURCE = "Send the observations either as JSON rows or as a CSV file, not both."
+MSG_TOTALS_OUT_OF_RANGE = "With this data, variant {key!r}'s totals are out of range: {error}"
 
 
 @dataclass(frozen=True)
@@ -129,7 +129,7 @@ def _clean_data_row(
                 if values[field] > MAX_COUNT:
                     raise ValueError(MSG_COUNT_TOO_BIG.format(field=field, limit=MAX_COUNT))
             else:
-                values[field] = finite(row[field], name=field)
+                values[field] = agg.bounded_total(row[field], name=field)
         except ValueError as exc:
             errors[field] = str(exc)
     if not errors:
@@ -206,6 +206,10 @@ def experiment_data_replace(
             for values in mine
         ]
     VariantData.objects.bulk_create(written)
+    # Days add up: check what each variant now totals (the transaction undoes the write if refused).
+    _check_totals(
+        _python_totals([variants[key] for key in by_variant]), metric=locked.metric_type, field="rows"
+    )
     experiment_data_changed(locked)
     return DataWriteResult(variants=sorted(by_variant), rows_written=len(written))
 
@@ -225,6 +229,44 @@ def _check_observation_values(values: np.ndarray, *, binary: bool, offset: int) 
             raise ValidationError(
                 {"observations": agg.MSG_NOT_BINARY.format(row=offset + row, value=float(values[row]))}
             )
+    bad = np.abs(values) > agg.MAX_ABS_VALUE
+    if bad.any():
+        row = int(bad.argmax())
+        raise ValidationError(
+            {"observations": agg.MSG_VALUE_TOO_LARGE.format(row=offset + row, value=float(values[row]))}
+        )
+
+
+def _python_totals(variants: Sequence[Variant]) -> dict[str, dict[str, Any]]:
+    """Each variant's summed rows, added in Python: a database SUM of 64-bit counts can overflow."""
+    totals = {v.key: {"users": 0, "conversions": 0, "sum": 0.0, "sum_squares": 0.0} for v in variants}
+    keys = {v.pk: v.key for v in variants}
+    rows = VariantData.objects.filter(variant__in=variants).values_list(
+        "variant", "users", "conversions", "sum", "sum_squares"
+    )
+    for variant, users, conversions, total, squares in rows:
+        row = totals[keys[variant]]
+        row["users"] += users
+        row["conversions"] += conversions
+        row["sum"] += total
+        row["sum_squares"] += squares
+    return totals
+
+
+def _check_totals(totals: Mapping[str, Mapping[str, Any]], *, metric: str, field: str) -> None:
+    """The totals a write leaves per variant must themselves be valid aggregates (within the bounds
+    of kpis.stats), or a later read-out would have to analyse numbers that are not finite."""
+    for key, row in totals.items():
+        try:
+            for count in ("users", "conversions"):
+                if row[count] > MAX_COUNT:
+                    raise ValueError(MSG_COUNT_TOO_BIG.format(field=count, limit=MAX_COUNT))
+            if metric == MetricType.PROPORTION:
+                agg.ProportionAggregate(int(row["users"]), int(row["conversions"]))
+            else:
+                agg.MeanAggregate(int(row["users"]), float(row["sum"]), float(row["sum_squares"]))
+        except (ValueError, OverflowError) as exc:
+            raise ValidationError({field: MSG_TOTALS_OUT_OF_RANGE.format(key=key, error=exc)}) from None
 
 
 def _json_chunks(rows: Sequence[Any]) -> Iterator[tuple[np.ndarray, np.ndarray]]:
@@ -301,7 +343,11 @@ def observations_fold(
         except ValueError as exc:
             raise ValidationError({"observations": str(exc)}) from None
         count += len(values)
-    folded = fold.aggregates()
+    try:
+        folded = fold.aggregates()
+    except ValueError as exc:
+        # Values within bounds can still add up past them.
+        raise ValidationError({"observations": str(exc)}) from None
     unknown = sorted(str(label) for label in folded if label not in known)
     if unknown:
         raise ValidationError(
@@ -372,6 +418,9 @@ def experiment_observations_ingest(
                 sum_squares=squares,
             )
         )
+    _check_totals(
+        {row.variant.key: vars(row) for row in written}, metric=locked.metric_type, field="observations"
+    )
     VariantData.objects.filter(variant__in=[variants[key] for key in targets]).delete()
     VariantData.objects.bulk_create(written)
     experiment_data_changed(locked)
