@@ -7,6 +7,7 @@ from improvement.models import Variant, VariantData
 from improvement.selectors.experiments import W_STORED_TOTALS
 from improvement.services import experiments as ex
 from improvement.services.experiment_data import MAX_COUNT, MSG_COUNT_TOO_BIG, MSG_TOTALS_OUT_OF_RANGE
+from kpis.services import MSG_VALUE_TOO_LARGE as MSG_MEASUREMENT_TOO_LARGE
 from kpis.stats import aggregates as agg
 from kpis.stats import power as pw
 from kpis.stats.common import MSG_WEIGHT_RATIO
@@ -229,3 +230,24 @@ def test_a_control_chart_of_values_near_the_float_limit_has_null_limits_and_a_wa
     assert body["limits"]["ucl"] is None
     assert body["warnings"] == [W_LIMITS_UNDEFINED]
     assert [point["value"] for point in body["points"]] == [1.7e308, 1.7e308, 1.0]
+
+
+def test_a_control_chart_averaging_two_sources_near_the_float_limit_answers(api, lead, aht):
+    for day in (1, 2, 3):
+        for source in ("crm", "survey"):
+            MeasurementFactory(kpi=aht, period=f"2026-01-0{day}", source=source, value=1.7e308)
+
+    response = api(lead).get(f"/api/v1/kpis/{aht.code}/control-chart/")
+
+    assert response.status_code == 200, response.content
+
+
+def test_a_measurement_beyond_1e100_is_refused_on_its_row(api, admin):
+    response = api(admin).post(
+        "/api/v1/measurements/bulk/",
+        {"rows": [{"kpi": "average_handle_time", "period": "2026-01-05", "value": 1.7e308}]},
+        format="json",
+    )
+
+    assert response.status_code == 400
+    assert response.json()["fields"] == {"rows[0].value": [MSG_MEASUREMENT_TOO_LARGE]}

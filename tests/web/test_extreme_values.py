@@ -1,6 +1,6 @@
-"""Dates at the edge of the calendar: refused on the way in, and harmless when already stored.
+"""Dates at the edge of the calendar and values at the edge of floating point, already stored.
 
-Rows written before the range was enforced (here with ``QuerySet.update``, which skips validation)
+Rows written before the bounds were enforced (here with ``QuerySet.update``, which skips validation)
 must not break any page: the initiative page, the roadmap and the owner's calendar feed.
 """
 
@@ -58,3 +58,14 @@ def test_a_milestone_due_on_the_last_day_keeps_the_initiative_page_and_roadmap_w
     assert client.get(reverse("improvement:initiative_detail", args=[initiative.pk])).status_code == 200
     assert client.get(reverse("improvement:roadmap")).status_code == 200
     assert client.get(reverse("improvement:roadmap"), {"start": "9999-12-31"}).status_code == 200
+
+
+def test_the_initiative_page_shows_measurements_stored_near_the_float_limit(login, lead, initiative):
+    target = KpiTargetFactory(initiative=initiative)
+    for source in ("crm", "survey"):
+        MeasurementFactory(kpi=target.kpi, period=dt.date(2026, 1, 5), source=source, value=1.0)
+    target.kpi.measurements.update(value=1.7e308)
+
+    response = login(lead).get(reverse("improvement:initiative_detail", args=[initiative.pk]))
+
+    assert response.status_code == 200
