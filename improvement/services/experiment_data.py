@@ -15,12 +15,13 @@ from typing import IO, Any
 import numpy as np
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import BigIntegerField, Q
+from django.db.models import Q
 
 from accounts.models import User
 from common.errors import Conflict, PermissionDenied
 from improvement import policies, selectors
 from improvement.models import Experiment, MetricType, Variant, VariantData
+from improvement.services.experiment_totals import MAX_COUNT, MSG_COUNT_TOO_BIG, check_totals, stored_totals
 from improvement.services.experiments import DATA_STATUSES, MSG_ARCHIVED
 from kpis.stats import aggregates as agg
 
@@ -28,15 +29,12 @@ from kpis.stats import aggregates as agg
 MAX_JSON_OBSERVATIONS = 100_000
 CSV_CHUNK_ROWS = 250_000
 MAX_DATA_ROWS = 10_000
-# Counts are stored in 64-bit columns; a bigger one must be refused here, not fail in the INSERT.
-MAX_COUNT = BigIntegerField.MAX_BIGINT
 MODE_REPLACE = "replace"
 MODE_ADD = "add"
 INGEST_MODES = (MODE_REPLACE, MODE_ADD)
 MSG_CANNOT_PUSH = "You cannot send data to this experiment."
 MSG_DATA_STATUS = "Data are accepted while the experiment runs or after it stopped; this one is {status}."
 MSG_NO_ROWS = "Send at least one row."
-MSG_COUNT_TOO_BIG = "{field} must be at most {limit}."
 MSG_TOO_MANY_ROWS = "Send at most {limit} rows at once."
 MSG_UNKNOWN_VARIANT = "Unknown variant {key!r}; this experiment has {keys}."
 MSG_REQUIRED = "This field is required for a {metric}."
@@ -52,7 +50,6 @@ MSG_VALUE_NUMBER = "Every value must be a number; row {row} is {value!r}."
 MSG_CSV_UNREADABLE = "The CSV could not be read: {error}."
 MSG_OBSERVATION_SHAPE = "Each row is an object with variant and value."
 MSG_ONE_SOURCE = "Send the observations either as JSON rows or as a CSV file, not both."
-MSG_TOTALS_OUT_OF_RANGE = "With this data, variant {key!r}'s totals are out of range: {error}"
 
 
 @dataclass(frozen=True)
@@ -207,8 +204,8 @@ def experiment_data_replace(
         ]
     VariantData.objects.bulk_create(written)
     # Days add up: check what each variant now totals (the transaction undoes the write if refused).
-    _check_totals(
-        _python_totals([variants[key] for key in by_variant]), metric=locked.metric_type, field="rows"
+    check_totals(
+        stored_totals([variants[key] for key in by_variant]), metric=locked.metric_type, field="rows"
     )
     experiment_data_changed(locked)
     return DataWriteResult(variants=sorted(by_variant), rows_written=len(written))
@@ -235,38 +232,6 @@ def _check_observation_values(values: np.ndarray, *, binary: bool, offset: int) 
         raise ValidationError(
             {"observations": agg.MSG_VALUE_TOO_LARGE.format(row=offset + row, value=float(values[row]))}
         )
-
-
-def _python_totals(variants: Sequence[Variant]) -> dict[str, dict[str, Any]]:
-    """Each variant's summed rows, added in Python: a database SUM of 64-bit counts can overflow."""
-    totals = {v.key: {"users": 0, "conversions": 0, "sum": 0.0, "sum_squares": 0.0} for v in variants}
-    keys = {v.pk: v.key for v in variants}
-    rows = VariantData.objects.filter(variant__in=variants).values_list(
-        "variant", "users", "conversions", "sum", "sum_squares"
-    )
-    for variant, users, conversions, total, squares in rows:
-        row = totals[keys[variant]]
-        row["users"] += users
-        row["conversions"] += conversions
-        row["sum"] += total
-        row["sum_squares"] += squares
-    return totals
-
-
-def _check_totals(totals: Mapping[str, Mapping[str, Any]], *, metric: str, field: str) -> None:
-    """The totals a write leaves per variant must themselves be valid aggregates (within the bounds
-    of kpis.stats), or a later read-out would have to analyse numbers that are not finite."""
-    for key, row in totals.items():
-        try:
-            for count in ("users", "conversions"):
-                if row[count] > MAX_COUNT:
-                    raise ValueError(MSG_COUNT_TOO_BIG.format(field=count, limit=MAX_COUNT))
-            if metric == MetricType.PROPORTION:
-                agg.ProportionAggregate(int(row["users"]), int(row["conversions"]))
-            else:
-                agg.MeanAggregate(int(row["users"]), float(row["sum"]), float(row["sum_squares"]))
-        except (ValueError, OverflowError) as exc:
-            raise ValidationError({field: MSG_TOTALS_OUT_OF_RANGE.format(key=key, error=exc)}) from None
 
 
 def _json_chunks(rows: Sequence[Any]) -> Iterator[tuple[np.ndarray, np.ndarray]]:
@@ -418,7 +383,7 @@ def experiment_observations_ingest(
                 sum_squares=squares,
             )
         )
-    _check_totals(
+    check_totals(
         {row.variant.key: vars(row) for row in written}, metric=locked.metric_type, field="observations"
     )
     VariantData.objects.filter(variant__in=[variants[key] for key in targets]).delete()

@@ -6,7 +6,8 @@ import pytest
 from improvement.models import Variant, VariantData
 from improvement.selectors.experiments import W_STORED_TOTALS
 from improvement.services import experiments as ex
-from improvement.services.experiment_data import MAX_COUNT, MSG_COUNT_TOO_BIG, MSG_TOTALS_OUT_OF_RANGE
+from improvement.services.experiment_data import MAX_COUNT, MSG_COUNT_TOO_BIG
+from improvement.services.experiment_totals import MSG_TOTALS_OUT_OF_RANGE
 from kpis.services import MSG_VALUE_TOO_LARGE as MSG_MEASUREMENT_TOO_LARGE
 from kpis.stats import aggregates as agg
 from kpis.stats import power as pw
