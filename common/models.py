@@ -1,6 +1,8 @@
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 
+from common.dates import MSG_DATE_RANGE, date_in_range
 from common.errors import StaleVersion
 
 
@@ -10,6 +12,23 @@ class TimeStampedModel(models.Model):
 
     class Meta:
         abstract = True
+
+    def clean_fields(self, exclude=None):
+        """Every date field of every model lies in ``common.dates``' range (checked by full_clean,
+        which every service runs): one rule for all dates, present and future, with no migration."""
+        errors = {}
+        try:
+            super().clean_fields(exclude=exclude)
+        except ValidationError as exc:
+            errors = exc.update_error_dict(errors)
+        for field in self._meta.concrete_fields:
+            is_date = isinstance(field, models.DateField) and not isinstance(field, models.DateTimeField)
+            if not is_date or field.name in (exclude or ()) or field.name in errors:
+                continue
+            if not date_in_range(getattr(self, field.attname)):
+                errors[field.name] = [ValidationError(MSG_DATE_RANGE, code="date_range")]
+        if errors:
+            raise ValidationError(errors)
 
 
 class ArchivableQuerySet(models.QuerySet):

@@ -337,8 +337,9 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {"caller": API_THROTTLE_RATE},
     "DATETIME_FORMAT": "iso-8601",
     # Bodies are JSON only, so the schema declares JSON only and generated clients work; the one real
-    # upload (experiment observations) names its CSV and multipart parsers on its action.
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    # upload (experiment observations) names its CSV and multipart parsers on its action. DRF's JSON
+    # parser with a nesting bound (common/api/parsers.py): a deep body is a 400, not a 500.
+    "DEFAULT_PARSER_CLASSES": ["common.api.parsers.ApiJSONParser"],
     # DRF's JSON written by orjson (common/api/renderers.py): same bytes, a fraction of the time.
     "DEFAULT_RENDERER_CLASSES": [
         "common.api.renderers.ApiJSONRenderer",

@@ -17,6 +17,7 @@ import plotly.graph_objects as go
 from django.contrib.staticfiles.finders import BaseFinder
 from django.core.files.storage import FileSystemStorage
 
+from common.dates import date_shift
 from kpis.stats.spc import MIN_BASELINE_POINTS, xmr_chart
 
 PLOTLY_JS_DIR = Path(plotly.__file__).resolve().parent / "package_data"
@@ -60,7 +61,7 @@ class PlotlyJsFinder(BaseFinder):
         yield PLOTLY_JS_NAME, self.storage
 
 
-SINGLE_DATE_MARGIN = dt.timedelta(days=15)
+SINGLE_DATE_MARGIN_DAYS = 15
 
 
 def _layout(**overrides) -> dict:
@@ -158,7 +159,12 @@ def kpi_chart(
     shown = [*dates, *([target_date] if target_date else [])]
     if len(set(shown)) == 1:
         # A single date would be stretched over a few milliseconds: give it a month of room.
-        fig.update_xaxes(range=[shown[0] - SINGLE_DATE_MARGIN, shown[0] + SINGLE_DATE_MARGIN])
+        fig.update_xaxes(
+            range=[
+                date_shift(shown[0], -SINGLE_DATE_MARGIN_DAYS),
+                date_shift(shown[0], SINGLE_DATE_MARGIN_DAYS),
+            ]
+        )
     return figure_spec(fig)
 
 
@@ -291,6 +297,8 @@ def control_limits(values: Sequence[float], *, baseline_points: int | None = Non
         return None
     end = baseline_points if baseline_points and baseline_points >= MIN_BASELINE_POINTS else None
     chart = xmr_chart(values, baseline_end=end)
+    if chart.centre is None:
+        return None
     return ControlLimits(centre=chart.centre, lower=chart.lcl, upper=chart.ucl)
 
 

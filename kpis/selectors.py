@@ -1,8 +1,9 @@
 import datetime as dt
+import math
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.db.models import Avg, QuerySet
+from django.db.models import QuerySet
 
 from kpis.models import Kpi, Measurement
 from kpis.stats.spc import MIN_BASELINE_POINTS, XmrChart, xmr_chart
@@ -16,6 +17,14 @@ def measurement_list() -> QuerySet[Measurement]:
     return Measurement.objects.select_related("kpi")
 
 
+def period_mean(values: list[float]) -> float:
+    """The mean of one period's values over sources, finite for any finite values."""
+    mean = sum(values) / len(values)
+    if math.isfinite(mean):
+        return mean
+    return sum(value / len(values) for value in values)
+
+
 def kpi_series(
     *, kpi: Kpi, segment: str = "", start: dt.date | None = None, end: dt.date | None = None
 ) -> list[tuple[dt.date, float]]:
@@ -25,8 +34,12 @@ def kpi_series(
         qs = qs.filter(period__gte=start)
     if end is not None:
         qs = qs.filter(period__lte=end)
-    rows = qs.values("period").annotate(mean=Avg("value")).order_by("period")
-    return [(row["period"], row["mean"]) for row in rows]
+    # Averaged here rather than with SQL AVG: values near the float limit (stored before
+    # MAX_ABS_VALUE was enforced) overflow a database sum, which PostgreSQL refuses (500).
+    values: dict[dt.date, list[float]] = {}
+    for period, value in qs.order_by("period").values_list("period", "value"):
+        values.setdefault(period, []).append(value)
+    return [(period, period_mean(vs)) for period, vs in values.items()]
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date
 
 from accounts.models import Role, User
+from common.dates import MSG_DATE_RANGE, date_in_range
 from common.errors import PermissionDenied
 from common.services import model_update
 from kpis.alerts import kpi_is_watched
@@ -34,6 +35,10 @@ KPI_EDITABLE_FIELDS = (
 )
 
 MSG_NOT_FINITE = "The value must be a finite number (not NaN or infinite)."
+# As for experiment observations (kpis.stats.aggregates): squares, sums over sources and control
+# limits of values within this bound stay finite doubles.
+MAX_ABS_VALUE = 1e100
+MSG_VALUE_TOO_LARGE = "The value must lie between -1e100 and 1e100."
 MSG_BELOW_MIN = "The value {value} is below the lowest valid value {limit} for {kpi}."
 MSG_ABOVE_MAX = "The value {value} is above the highest valid value {limit} for {kpi}."
 MSG_UNKNOWN_KPI = "Unknown KPI code: {code}."
@@ -75,6 +80,8 @@ def kpi_validate_value(*, kpi: Kpi, value: float) -> str | None:
         return MSG_NOT_FINITE
     if not math.isfinite(value):
         return MSG_NOT_FINITE
+    if abs(value) > MAX_ABS_VALUE:
+        return MSG_VALUE_TOO_LARGE
     if kpi.min_value is not None and value < kpi.min_value:
         return MSG_BELOW_MIN.format(value=value, limit=kpi.min_value, kpi=kpi.name)
     if kpi.max_value is not None and value > kpi.max_value:
@@ -127,6 +134,8 @@ def _clean_row(
     period = _parse_period(row.get("period"))
     if period is None:
         errors["period"] = MSG_BAD_PERIOD
+    elif not date_in_range(period):
+        errors["period"] = MSG_DATE_RANGE
     elif period > (latest_period or _latest_period()):
         errors["period"] = MSG_FUTURE_PERIOD.format(period=period.isoformat())
     segment = row.get("segment") or ""

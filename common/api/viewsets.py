@@ -4,6 +4,7 @@ from rest_framework import permissions, viewsets
 from rest_framework.exceptions import ValidationError
 
 from common.api.conditional import ConditionalMixin
+from common.api.inputs import refuse_null_characters
 from common.api.pagination import PagePagination
 from common.api.permissions import ANY_SCOPE, SESSION_ONLY, TokenScopes
 
@@ -34,6 +35,11 @@ class ApiViewSet(ConditionalMixin, viewsets.GenericViewSet):
     write_scope = SESSION_ONLY
     # Per-action overrides of the two defaults, e.g. {"bulk": "measurements:write"}.
     action_scopes: dict = {}
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        # After authentication and permissions: a caller who may not call learns nothing of its input.
+        refuse_null_characters(request.query_params, request.data)
 
     def required_scope(self, request):
         if self.action in self.action_scopes:

@@ -1,11 +1,11 @@
 """What every area of the improvement API shares: references in input, field helpers, the read base."""
 
-import django_filters
 from django.db.models import BigIntegerField
 from rest_framework import mixins, serializers, status
 
 from accounts.models import Scope, Team, User
 from accounts.selectors import team_list
+from common.api.filters import BoundedIsoDateTimeFilter
 from common.api.viewsets import ApiViewSet
 from improvement.models import Initiative
 from improvement.selectors import initiative_list
@@ -72,7 +72,7 @@ class KpiRefSerializer(serializers.Serializer):
 
 
 def updated_since(field_name: str = "updated_at"):
-    return django_filters.IsoDateTimeFilter(
+    return BoundedIsoDateTimeFilter(
         field_name=field_name,
         lookup_expr="gte",
         help_text="Only records changed at or after this ISO 8601 time; archived records are included "

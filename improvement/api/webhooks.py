@@ -10,6 +10,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from accounts.api.serializers import UserRefSerializer
+from common.api.filters import BoundedIsoDateTimeFilter
 from common.api.pagination import StreamCursorPagination
 from common.api.viewsets import SESSION_ONLY, ApiViewSet
 from improvement import selectors
@@ -111,7 +112,7 @@ class WebhookDeliverySerializer(serializers.ModelSerializer):
 
 class WebhookSubscriptionFilter(django_filters.FilterSet):
     # Subscriptions are never archived: unlike the other lists, nothing extra is included.
-    updated_since = django_filters.IsoDateTimeFilter(
+    updated_since = BoundedIsoDateTimeFilter(
         field_name="updated_at",
         lookup_expr="gte",
         help_text="Only subscriptions changed at or after this ISO 8601 time.",

@@ -3,6 +3,7 @@
 from django import forms
 
 from accounts.models import Team, User
+from common.dates import validate_date_in_range
 from improvement.forms.common import DateInput, Form, PersonChoiceField
 from improvement.models import MilestoneStatus, Phase
 
@@ -10,7 +11,9 @@ from improvement.models import MilestoneStatus, Phase
 class RoadmapFilterForm(Form):
     team = forms.ModelChoiceField(queryset=Team.objects.none(), required=False, empty_label="All teams")
     owner = PersonChoiceField(queryset=User.objects.none(), required=False, empty_label="Everyone")
-    start = forms.DateField(label="From", required=False, widget=DateInput())
+    start = forms.DateField(
+        label="From", required=False, widget=DateInput(), validators=[validate_date_in_range]
+    )
 
     def __init__(self, *args, teams, owners, **kwargs):
         super().__init__(*args, **kwargs)

@@ -50,22 +50,42 @@ def variant_totals(*, variants: Iterable[Variant]) -> dict[int, dict[str, float]
     return {row["variant"]: row for row in sums}
 
 
+W_STORED_TOTALS = "{variant}'s stored totals are out of range ({reason}); it is analysed as having no users."
+
+
+def _aggregates_and_warnings(
+    *, experiment: Experiment, variants: list[Variant]
+) -> tuple[dict[str, ProportionAggregate | MeanAggregate], list[str]]:
+    totals = variant_totals(variants=variants)
+    result: dict[str, ProportionAggregate | MeanAggregate] = {}
+    warnings: list[str] = []
+    empty = {"users": 0, "conversions": 0, "sum": 0.0, "sum_squares": 0.0}
+    for variant in variants:
+        row = totals.get(variant.pk) or empty
+        try:
+            if experiment.metric_type == MetricType.PROPORTION:
+                result[variant.key] = ProportionAggregate(int(row["users"]), int(row["conversions"]))
+            else:
+                result[variant.key] = MeanAggregate(
+                    int(row["users"]), float(row["sum"]), float(row["sum_squares"])
+                )
+        except (ValueError, OverflowError) as exc:
+            # Rows written before the bounds of kpis.stats were enforced: the read-out still answers.
+            warnings.append(W_STORED_TOTALS.format(variant=variant.key, reason=exc))
+            result[variant.key] = (
+                ProportionAggregate(0, 0)
+                if experiment.metric_type == MetricType.PROPORTION
+                else MeanAggregate(0, 0.0, 0.0)
+            )
+    return result, warnings
+
+
 def experiment_aggregates(
     *, experiment: Experiment, variants: list[Variant] | None = None
 ) -> dict[str, ProportionAggregate | MeanAggregate]:
     """Each variant's totals as ``kpis.stats`` aggregates; a variant without data has zero users."""
     variants = list(experiment.variants.all()) if variants is None else list(variants)
-    totals = variant_totals(variants=variants)
-    result: dict[str, ProportionAggregate | MeanAggregate] = {}
-    for variant in variants:
-        row = totals.get(variant.pk) or {"users": 0, "conversions": 0, "sum": 0.0, "sum_squares": 0.0}
-        if experiment.metric_type == MetricType.PROPORTION:
-            result[variant.key] = ProportionAggregate(int(row["users"]), int(row["conversions"]))
-        else:
-            result[variant.key] = MeanAggregate(
-                int(row["users"]), float(row["sum"]), float(row["sum_squares"])
-            )
-    return result
+    return _aggregates_and_warnings(experiment=experiment, variants=variants)[0]
 
 
 def experiment_results(*, experiment: Experiment) -> dict[str, Any] | None:
@@ -80,10 +100,11 @@ def experiment_results(*, experiment: Experiment) -> dict[str, Any] | None:
     control = next((v for v in variants if v.is_control), None)
     if control is None:
         return None
+    aggregates, stored_warnings = _aggregates_and_warnings(experiment=experiment, variants=variants)
     result = analyze_experiment(
         metric=experiment.metric_type,
         control=control.key,
-        aggregates=experiment_aggregates(experiment=experiment, variants=variants),
+        aggregates=aggregates,
         weights={v.key: v.weight for v in variants},
         alpha=experiment.alpha,
         power=experiment.power,
@@ -95,6 +116,7 @@ def experiment_results(*, experiment: Experiment) -> dict[str, Any] | None:
         summary["name"] = names[summary["key"]]
         summary["is_control"] = summary["key"] == control.key
     result["users"] = sum(summary["users"] for summary in result["variants"])
+    result["warnings"] = [*stored_warnings, *result["warnings"]]
     return result
 
 

@@ -4,13 +4,14 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db.models import Avg, Min, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Min, OuterRef, Q, QuerySet, Subquery
 
 from accounts.models import User
 from improvement.models import Initiative, KpiTarget
 from improvement.progress import clamped_progress, improvement_amount, progress
 from improvement.selectors.initiatives import scope_to_readable
 from kpis.models import Kpi, Measurement
+from kpis.selectors import period_mean
 
 
 def _latest_value() -> Subquery:
@@ -122,12 +123,15 @@ def target_series(*, targets: list[KpiTarget]) -> dict[tuple[int, str], list[tup
     condition = Q()
     for kpi_id, segment in series:
         condition |= Q(kpi_id=kpi_id, segment=segment)
+    # Averaged in Python, as kpi_series does: a SQL AVG of values near the float limit overflows.
     rows = (
         Measurement.objects.filter(condition)
-        .values("kpi_id", "segment", "period")
-        .annotate(mean=Avg("value"))
         .order_by("kpi_id", "segment", "period")
+        .values_list("kpi_id", "segment", "period", "value")
     )
-    for row in rows:
-        series[(row["kpi_id"], row["segment"])].append((row["period"], row["mean"]))
+    periods: dict[tuple[int, str, dt.date], list[float]] = {}
+    for kpi_id, segment, period, value in rows:
+        periods.setdefault((kpi_id, segment, period), []).append(value)
+    for (kpi_id, segment, period), values in periods.items():
+        series[(kpi_id, segment)].append((period, period_mean(values)))
     return series

@@ -15,29 +15,26 @@ from typing import IO, Any
 import numpy as np
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import BigIntegerField, Q
+from django.db.models import Q
 
 from accounts.models import User
 from common.errors import Conflict, PermissionDenied
 from improvement import policies, selectors
 from improvement.models import Experiment, MetricType, Variant, VariantData
+from improvement.services.experiment_totals import MAX_COUNT, MSG_COUNT_TOO_BIG, check_totals, stored_totals
 from improvement.services.experiments import DATA_STATUSES, MSG_ARCHIVED
 from kpis.stats import aggregates as agg
-from kpis.stats.common import finite
 
 # Rows of one JSON observations body; bigger data sets come as CSV, which is read in chunks.
 MAX_JSON_OBSERVATIONS = 100_000
 CSV_CHUNK_ROWS = 250_000
 MAX_DATA_ROWS = 10_000
-# Counts are stored in 64-bit columns; a bigger one must be refused here, not fail in the INSERT.
-MAX_COUNT = BigIntegerField.MAX_BIGINT
 MODE_REPLACE = "replace"
 MODE_ADD = "add"
 INGEST_MODES = (MODE_REPLACE, MODE_ADD)
 MSG_CANNOT_PUSH = "You cannot send data to this experiment."
 MSG_DATA_STATUS = "Data are accepted while the experiment runs or after it stopped; this one is {status}."
 MSG_NO_ROWS = "Send at least one row."
-MSG_COUNT_TOO_BIG = "{field} must be at most {limit}."
 MSG_TOO_MANY_ROWS = "Send at most {limit} rows at once."
 MSG_UNKNOWN_VARIANT = "Unknown variant {key!r}; this experiment has {keys}."
 MSG_REQUIRED = "This field is required for a {metric}."
@@ -129,7 +126,7 @@ def _clean_data_row(
                 if values[field] > MAX_COUNT:
                     raise ValueError(MSG_COUNT_TOO_BIG.format(field=field, limit=MAX_COUNT))
             else:
-                values[field] = finite(row[field], name=field)
+                values[field] = agg.bounded_total(row[field], name=field)
         except ValueError as exc:
             errors[field] = str(exc)
     if not errors:
@@ -206,6 +203,10 @@ def experiment_data_replace(
             for values in mine
         ]
     VariantData.objects.bulk_create(written)
+    # Days add up: check what each variant now totals (the transaction undoes the write if refused).
+    check_totals(
+        stored_totals([variants[key] for key in by_variant]), metric=locked.metric_type, field="rows"
+    )
     experiment_data_changed(locked)
     return DataWriteResult(variants=sorted(by_variant), rows_written=len(written))
 
@@ -225,6 +226,12 @@ def _check_observation_values(values: np.ndarray, *, binary: bool, offset: int) 
             raise ValidationError(
                 {"observations": agg.MSG_NOT_BINARY.format(row=offset + row, value=float(values[row]))}
             )
+    bad = np.abs(values) > agg.MAX_ABS_VALUE
+    if bad.any():
+        row = int(bad.argmax())
+        raise ValidationError(
+            {"observations": agg.MSG_VALUE_TOO_LARGE.format(row=offset + row, value=float(values[row]))}
+        )
 
 
 def _json_chunks(rows: Sequence[Any]) -> Iterator[tuple[np.ndarray, np.ndarray]]:
@@ -301,7 +308,11 @@ def observations_fold(
         except ValueError as exc:
             raise ValidationError({"observations": str(exc)}) from None
         count += len(values)
-    folded = fold.aggregates()
+    try:
+        folded = fold.aggregates()
+    except ValueError as exc:
+        # Values within bounds can still add up past them.
+        raise ValidationError({"observations": str(exc)}) from None
     unknown = sorted(str(label) for label in folded if label not in known)
     if unknown:
         raise ValidationError(
@@ -372,6 +383,9 @@ def experiment_observations_ingest(
                 sum_squares=squares,
             )
         )
+    check_totals(
+        {row.variant.key: vars(row) for row in written}, metric=locked.metric_type, field="observations"
+    )
     VariantData.objects.filter(variant__in=[variants[key] for key in targets]).delete()
     VariantData.objects.bulk_create(written)
     experiment_data_changed(locked)

@@ -31,7 +31,7 @@ from improvement.models import (
 from improvement.services.webhooks import initiative_ref, webhook_event_emit
 from kpis.models import Kpi
 from kpis.stats import power as pw
-from kpis.stats.common import check_alpha, check_power, finite
+from kpis.stats.common import check_alpha, check_power, check_weight_spread, finite
 
 DESIGN_FIELDS = ("primary_kpi", "metric_type", "alpha", "power", "mde", "mde_type")
 TEXT_FIELDS = ("name", "hypothesis")
@@ -121,6 +121,11 @@ def _clean_variants(variants: Sequence[Mapping[str, Any]]) -> list[Variant]:
     controls = sum(v.is_control for v in cleaned)
     if controls != 1:
         errors["variants"] = MSG_ONE_CONTROL.format(count=controls)
+    elif not errors:
+        try:
+            check_weight_spread([v.weight for v in cleaned])
+        except ValueError as exc:
+            errors["variants"] = str(exc)
     if errors:
         raise ValidationError(errors)
     return cleaned

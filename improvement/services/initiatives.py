@@ -94,7 +94,8 @@ def initiative_create(
                     cycle_started_on=start_date,
                     **fields,
                 )
-                initiative.full_clean(exclude=["code"])
+                # cycle_started_on is the start date: its errors are reported once, on start_date.
+                initiative.full_clean(exclude=["code", "cycle_started_on"])
                 initiative._history_user = actor
                 initiative.save()
                 if members:

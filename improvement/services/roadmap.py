@@ -7,6 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
+from common.dates import MSG_DATE_RANGE, date_in_range
 from common.errors import Conflict, PermissionDenied
 from common.models import save_versioned
 from common.services import fields_refuse_unknown, model_update
@@ -160,6 +161,9 @@ def initiative_apply_standard_plan(*, actor: User, initiative: Initiative) -> li
         raise PermissionDenied(MSG_CANNOT_PLAN)
     if Milestone.objects.filter(initiative=initiative).exclude(phase="").exists():
         raise Conflict(MSG_ALREADY_PLANNED)
+    if not date_in_range(initiative.start_date):
+        # Stored before the range was enforced: its plan would run past the last date.
+        raise ValidationError({"start_date": MSG_DATE_RANGE})
     milestones = [
         Milestone(
             initiative=initiative,

@@ -82,7 +82,8 @@ def calendar_feed(request, token: str):
         event.add("uid", f"milestone-{milestone.pk}@{request.get_host()}")
         event.add("summary", f"{done}{initiative.code}: {milestone.title}")
         event.add("dtstart", milestone.due_date)
-        event.add("dtend", milestone.due_date + dt.timedelta(days=1))
+        # A duration, not an end date: a milestone due on the last representable day still has one.
+        event.add("duration", dt.timedelta(days=1))
         event.add("dtstamp", milestone.updated_at)
         event.add("description", f"{initiative.title}\nStatus: {milestone.get_status_display()}\n{url}")
         event.add("url", url)

@@ -3,6 +3,7 @@
 import datetime as dt
 from dataclasses import dataclass, field
 
+from common.dates import date_shift
 from improvement.models import Milestone
 
 WINDOW_DAYS = 90
@@ -54,7 +55,7 @@ def build_timeline(
     by_initiative: bool,
     days: int = WINDOW_DAYS,
 ) -> Timeline:
-    end = start + dt.timedelta(days=days)
+    end = date_shift(start, days)
     groups: dict[object, TimelineGroup] = {}
     for milestone in milestones:
         if by_initiative:
@@ -77,7 +78,7 @@ def build_timeline(
             )
         )
     ticks = [
-        (_left(start + dt.timedelta(days=offset), start, days), start + dt.timedelta(days=offset))
+        (_left(date_shift(start, offset), start, days), date_shift(start, offset))
         for offset in range(0, days + 1, TICK_DAYS)
     ]
     today_left = _left(today, start, days) if start <= today <= end else None

@@ -32,12 +32,18 @@ class ControlChartPointSerializer(serializers.Serializer):
 
 
 class ControlChartLimitsSerializer(serializers.Serializer):
-    centre = serializers.FloatField(read_only=True)
-    ucl = serializers.FloatField(read_only=True, help_text="centre + 2.66 × mean moving range")
-    lcl = serializers.FloatField(read_only=True, help_text="centre − 2.66 × mean moving range")
-    sigma = serializers.FloatField(read_only=True, help_text="(UCL − centre) / 3")
-    mean_moving_range = serializers.FloatField(read_only=True)
-    moving_range_ucl = serializers.FloatField(read_only=True, help_text="3.267 × mean moving range")
+    centre = serializers.FloatField(read_only=True, allow_null=True)
+    ucl = serializers.FloatField(
+        read_only=True, allow_null=True, help_text="centre + 2.66 × mean moving range"
+    )
+    lcl = serializers.FloatField(
+        read_only=True, allow_null=True, help_text="centre − 2.66 × mean moving range"
+    )
+    sigma = serializers.FloatField(read_only=True, allow_null=True, help_text="(UCL − centre) / 3")
+    mean_moving_range = serializers.FloatField(read_only=True, allow_null=True)
+    moving_range_ucl = serializers.FloatField(
+        read_only=True, allow_null=True, help_text="3.267 × mean moving range"
+    )
     baseline_start = serializers.DateField(read_only=True)
     baseline_end = serializers.DateField(read_only=True)
 

@@ -25,6 +25,9 @@ MSG_LENGTHS = "labels and values differ in length ({labels} and {values})."
 MSG_VALUE_NOT_FINITE = "Every value must be a finite number; row {row} is {value!r}."
 MSG_NOT_BINARY = "A proportion's values must be 0 or 1; row {row} is {value!r}."
 MSG_TOO_MANY_VARIANTS = "More than {limit} distinct variants in the observations."
+MSG_VALUE_TOO_LARGE = "Every value must lie between -1e100 and 1e100; row {row} is {value!r}."
+MSG_TOTAL_TOO_LARGE = "{name} must lie between -{limit:g} and {limit:g}, not {value!r}."
+MSG_SQUARES_TOO_LARGE = "{name} must lie between 0 and {limit:g}, not {value!r}."
 
 # Totals summed in floating point can put sum_squares a hair under sum²/users when every value is
 # equal; a relative shortfall this small is rounding, anything larger is inconsistent input.
@@ -32,6 +35,11 @@ SUM_SQUARES_REL_TOLERANCE = 1e-8
 # Squares of values below ~1e-154 underflow to (near) zero; a shortfall under the smallest normal
 # double is that underflow, not inconsistent input.
 SUM_SQUARES_ABS_TOLERANCE = sys.float_info.min
+# The largest magnitudes accepted (docs/statistics.md): a value's square, a sum's square and users ×
+# sum_squares (users < 2⁶³) all stay finite doubles, so no derived number silently becomes infinite.
+MAX_ABS_VALUE = 1e100
+MAX_ABS_SUM = 1e120
+MAX_SUM_SQUARES = 1e240
 # Variants are found by one vectorised comparison each, which is fast for the handful an experiment
 # has; a label column with more distinct values than this is not a variant column.
 MAX_VARIANTS = 50
@@ -48,6 +56,17 @@ def whole_count(value: object, *, name: str) -> int:
     if not math.isfinite(number) or number < 0 or not number.is_integer():
         raise ValueError(MSG_COUNT.format(name=name, value=value))
     return int(value) if isinstance(value, int | np.integer) else int(number)
+
+
+def bounded_total(value: object, *, name: str) -> float:
+    """``sum`` (|x| ≤ MAX_ABS_SUM) or ``sum_squares`` (0 ≤ x ≤ MAX_SUM_SQUARES) as a float, or ValueError."""
+    number = finite(value, name=name)
+    if name == "sum_squares":
+        if number > MAX_SUM_SQUARES:
+            raise ValueError(MSG_SQUARES_TOO_LARGE.format(name=name, limit=MAX_SUM_SQUARES, value=number))
+    elif abs(number) > MAX_ABS_SUM:
+        raise ValueError(MSG_TOTAL_TOO_LARGE.format(name=name, limit=MAX_ABS_SUM, value=number))
+    return number
 
 
 @dataclass(frozen=True)
@@ -79,8 +98,8 @@ class MeanAggregate:
 
     def __post_init__(self):
         users = whole_count(self.users, name="users")
-        total = finite(self.sum, name="sum")
-        squares = finite(self.sum_squares, name="sum_squares")
+        total = bounded_total(self.sum, name="sum")
+        squares = bounded_total(self.sum_squares, name="sum_squares")
         if users == 0 and (total != 0 or squares != 0):
             raise ValueError(MSG_EMPTY_WITH_TOTALS)
         # Cauchy–Schwarz: sum² ≤ users × sum_squares, i.e. a variance that is not negative.
@@ -126,6 +145,10 @@ def _check_values(values: np.ndarray, *, binary: bool) -> None:
     if bad.any():
         row = int(bad.argmax())
         raise ValueError(MSG_VALUE_NOT_FINITE.format(row=row, value=float(values[row])))
+    bad = np.abs(values) > MAX_ABS_VALUE
+    if bad.any():
+        row = int(bad.argmax())
+        raise ValueError(MSG_VALUE_TOO_LARGE.format(row=row, value=float(values[row])))
     if binary:
         bad = (values != 0) & (values != 1)
         if bad.any():

@@ -2,11 +2,16 @@
 
 import dataclasses
 import math
+import sys
 from typing import Any
 
 MSG_NOT_FINITE = "{name} must be a finite number, not {value!r}."
 MSG_ALPHA = "alpha must lie strictly between 0 and 1."
 MSG_POWER = "power must lie strictly between 0 and 1."
+# Weights set shares of traffic: beyond this spread one arm gets (next to) nothing, and the shares
+# themselves underflow for subnormal or overflow for huge weights.
+MAX_WEIGHT_RATIO = 1e6
+MSG_WEIGHT_RATIO = "Allocation weights must be within a factor of 1,000,000 of each other."
 
 
 def _plain(value: Any) -> Any:
@@ -53,6 +58,12 @@ def check_power(power: float) -> float:
     if not 0 < power < 1:
         raise ValueError(MSG_POWER)
     return power
+
+
+def check_weight_spread(weights) -> None:
+    """ValueError unless the largest positive weight is at most MAX_WEIGHT_RATIO times the smallest."""
+    if max(weights) > MAX_WEIGHT_RATIO * min(weights) or min(weights) < sys.float_info.min:
+        raise ValueError(MSG_WEIGHT_RATIO)
 
 
 def defined(value: float | None) -> float | None:

@@ -47,6 +47,7 @@ __all__ = [
     "W_ONE_USER",
     "W_POWER",
     "W_SRM_NO_USERS",
+    "W_SRM_UNDEFINED",
     "W_ZERO_CONTROL_MEAN",
     "W_ZERO_RELATIVE_VARIANCE",
     "W_ZERO_VARIANCE",
@@ -74,6 +75,10 @@ W_NO_CONTROL_SD = (
 )
 W_POWER = "{variant} vs {control}: {reason}"
 W_SRM_NO_USERS = "No users yet, so the sample-ratio mismatch test is undefined."
+W_SRM_UNDEFINED = (
+    "The allocation weights are too uneven for the sample-ratio mismatch test (an expected count is "
+    "0 or infinite in floating point), so it is undefined."
+)
 
 MEASURE = {pw.PROPORTION: "rate", pw.MEAN: "mean"}
 
@@ -290,7 +295,8 @@ def analyze_experiment(
     srm = srm_test([aggregates[key].users for key in keys], [weight_of[key] for key in keys])
     warnings = [warning for key in keys for warning in summaries[key].warnings]
     if srm.p_value is None:
-        warnings.append(W_SRM_NO_USERS)
+        no_users = sum(aggregates[key].users for key in keys) == 0
+        warnings.append(W_SRM_NO_USERS if no_users else W_SRM_UNDEFINED)
     if mde is None:
         warnings.append(W_NO_MDE)
 

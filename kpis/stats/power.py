@@ -17,7 +17,14 @@ from dataclasses import dataclass
 
 from scipy import stats
 
-from kpis.stats.common import Result, check_alpha, check_power, finite
+from kpis.stats.common import (
+    MSG_WEIGHT_RATIO,
+    Result,
+    check_alpha,
+    check_power,
+    check_weight_spread,
+    finite,
+)
 
 PROPORTION = "proportion"
 MEAN = "mean"
@@ -40,6 +47,17 @@ MSG_SD_REQUIRED = "A mean needs the control's standard deviation."
 MSG_WEIGHTS = "Give at least two allocation weights (control first), all greater than 0."
 MSG_DAILY_USERS = "daily_users must be greater than 0."
 MSG_USERS = "Both arms need at least one user."
+MSG_TOO_MANY_USERS = (
+    "Detecting this effect needs more than {limit:,} users per arm: choose a larger minimum "
+    "detectable effect."
+)
+MSG_TOO_MANY_DAYS = "At this traffic the experiment would need more than {limit:,} days."
+MSG_MDE_TOO_LARGE = "The minimum detectable effect on the metric's scale ({diff!r}) is not a finite number."
+
+# Beyond these a plan is not an experiment anyone can run; they also keep every count a 64-bit
+# integer (and exact in a JavaScript number) where an unbounded one would reach the renderer.
+MAX_USERS_PER_ARM = 10**15
+MAX_DAYS = 10**6
 
 
 def check_mde(mde: float, mde_type: str) -> float:
@@ -58,7 +76,10 @@ def absolute_mde(*, baseline: float, mde: float, mde_type: str) -> float:
         return mde
     if baseline == 0:
         raise ValueError(MSG_MDE_RELATIVE_ZERO_BASELINE)
-    return mde * abs(baseline)
+    diff = mde * abs(baseline)
+    if not math.isfinite(diff):
+        raise ValueError(MSG_MDE_TOO_LARGE.format(diff=diff))
+    return diff
 
 
 def _proportion_stds(*, control_rate: float, diff: float, ratio: float) -> tuple[float, float]:
@@ -89,7 +110,9 @@ def _two_sided_power(*, diff: float, std_null: float, std_alt: float, n1: float,
 def _one_tail_n1(*, diff: float, std_null: float, std_alt: float, alpha: float, power: float) -> float:
     crit = stats.norm.isf(alpha / 2)
     crit_power = stats.norm.isf(power)
-    return float((max(crit * std_null - crit_power * std_alt, 0.0) / diff) ** 2)
+    # Plain floats multiplied: an overflow is inf (refused by required_users), not a warning or error.
+    root = float(max(crit * std_null - crit_power * std_alt, 0.0)) / diff
+    return root * root
 
 
 def _arms(treatment_users: float, control_users: float) -> float:
@@ -155,6 +178,9 @@ def required_users(
     ratio: float = 1.0,
 ) -> tuple[int, int]:
     """(treatment users, control users), each rounded up, for one treatment against the control."""
+    if not 0 < ratio < math.inf:
+        # Weights whose quotient underflows or overflows (1e-320 against 1e308).
+        raise ValueError(MSG_WEIGHT_RATIO)
     if metric == PROPORTION:
         n1 = proportion_sample_size(control_rate=baseline, diff=diff, alpha=alpha, power=power, ratio=ratio)
     elif metric == MEAN:
@@ -163,6 +189,9 @@ def required_users(
         n1 = mean_sample_size(sd=sd, diff=diff, alpha=alpha, power=power, ratio=ratio)
     else:
         raise ValueError(MSG_METRIC)
+    # n1 is infinite or huge for a tiny MDE or a huge sd: refuse before ceil() or an integer overflows.
+    if not n1 * max(ratio, 1.0) <= MAX_USERS_PER_ARM:
+        raise ValueError(MSG_TOO_MANY_USERS.format(limit=MAX_USERS_PER_ARM))
     return math.ceil(n1), math.ceil(n1 * ratio)
 
 
@@ -205,6 +234,7 @@ def plan_sample_size(
     weights = [finite(weight, name="weight") for weight in weights]
     if len(weights) < 2 or min(weights) <= 0:
         raise ValueError(MSG_WEIGHTS)
+    check_weight_spread(weights)
     daily_users = finite(daily_users, name="daily_users")
     if daily_users <= 0:
         raise ValueError(MSG_DAILY_USERS)
@@ -229,10 +259,14 @@ def plan_sample_size(
         controls.append(control)
     users_per_arm = [max(controls), *treatments]
     total_weight = sum(weights)
-    days = max(
-        math.ceil(users * total_weight / (weight * daily_users))
+    # An arm's daily users (weight × daily_users) can underflow to 0: that arm never fills up.
+    exact_days = max(
+        users * total_weight / (weight * daily_users) if weight * daily_users > 0 else math.inf
         for users, weight in zip(users_per_arm, weights, strict=True)
     )
+    if not exact_days <= MAX_DAYS:
+        raise ValueError(MSG_TOO_MANY_DAYS.format(limit=MAX_DAYS))
+    days = math.ceil(exact_days)
     return SampleSizePlan(
         metric=metric,
         baseline=baseline,

@@ -4,12 +4,13 @@ Limits come from a baseline stretch of the series and are held while every point
 change after the baseline shows up as signals instead of quietly widening the limits.
 """
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
-from kpis.stats.common import Result
+from kpis.stats.common import Result, defined
 
 # 3 / d2 with d2 = 1.128 for moving ranges of two points, as the SPC literature rounds it.
 NATURAL_LIMIT_FACTOR = 2.66
@@ -31,6 +32,10 @@ RULE_NAMES = {
 MSG_VALUES_NOT_FINITE = "Every value of the series must be a finite number."
 MSG_BASELINE = (
     "The baseline must be a stretch of at least {minimum} points inside the series (0-based, end exclusive)."
+)
+W_LIMITS_UNDEFINED = (
+    "The baseline values are too large for floating point (their mean or moving range is infinite), "
+    "so the centre line and limits are undefined and no point is judged."
 )
 W_FLAT_BASELINE = (
     "The baseline points are all equal, so the limits sit on the centre line and every point off it signals."
@@ -55,12 +60,14 @@ class XmrPoint(Result):
 
 @dataclass(frozen=True)
 class XmrChart(Result):
-    centre: float
-    ucl: float
-    lcl: float
-    sigma: float
-    mean_moving_range: float
-    moving_range_ucl: float
+    """Limits are ``None`` (with a warning) when the baseline overflows floating point."""
+
+    centre: float | None
+    ucl: float | None
+    lcl: float | None
+    sigma: float | None
+    mean_moving_range: float | None
+    moving_range_ucl: float | None
     baseline_start: int
     baseline_end: int
     points: list[XmrPoint]
@@ -118,11 +125,12 @@ def xmr_chart(
     if not 0 <= baseline_start <= end <= len(series) or end - baseline_start < MIN_BASELINE_POINTS:
         raise ValueError(MSG_BASELINE.format(minimum=MIN_BASELINE_POINTS))
     baseline = series[baseline_start:end]
-    centre = float(np.mean(baseline))
-    mean_moving_range = float(np.mean(np.abs(np.diff(baseline))))
-    ucl = centre + NATURAL_LIMIT_FACTOR * mean_moving_range
-    lcl = centre - NATURAL_LIMIT_FACTOR * mean_moving_range
-    moving_ranges = [None, *(float(r) for r in np.abs(np.diff(series)))]
+    with np.errstate(over="ignore", invalid="ignore"):
+        centre = float(np.mean(baseline))
+        mean_moving_range = float(np.mean(np.abs(np.diff(baseline))))
+        ucl = centre + NATURAL_LIMIT_FACTOR * mean_moving_range
+        lcl = centre - NATURAL_LIMIT_FACTOR * mean_moving_range
+        moving_ranges = [None, *(defined(float(r)) for r in np.abs(np.diff(series)))]
     points = [
         XmrPoint(
             index=index,
@@ -132,6 +140,21 @@ def xmr_chart(
         )
         for index, value in enumerate(series)
     ]
+    limits = (centre, ucl, lcl, mean_moving_range, MOVING_RANGE_LIMIT_FACTOR * mean_moving_range)
+    if not all(math.isfinite(limit) for limit in limits):
+        return XmrChart(
+            centre=None,
+            ucl=None,
+            lcl=None,
+            sigma=None,
+            mean_moving_range=None,
+            moving_range_ucl=None,
+            baseline_start=baseline_start,
+            baseline_end=end,
+            points=points,
+            signals=[],
+            warnings=[W_LIMITS_UNDEFINED],
+        )
     return XmrChart(
         centre=centre,
         ucl=ucl,

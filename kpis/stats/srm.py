@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 from scipy import stats
 
-from kpis.stats.common import Result
+from kpis.stats.common import Result, defined
 
 # A mismatch this unlikely under the planned split means the assignment or the logging is broken,
 # and no effect estimate from the experiment can be trusted.
@@ -32,6 +32,12 @@ def srm_test(users: Sequence[int], weights: Sequence[float]) -> Srm:
         return Srm(chi_square=None, p_value=None, detected=None)
     weight_total = sum(weights)
     expected = [total * weight / weight_total for weight in weights]
-    chi_square = sum((o - e) ** 2 / e for o, e in zip(users, expected, strict=True))
+    try:
+        chi_square = defined(sum((o - e) ** 2 / e for o, e in zip(users, expected, strict=True)))
+    except (ZeroDivisionError, OverflowError):
+        # Weights so uneven that an expected count underflows to 0 (or overflows): no test.
+        chi_square = None
+    if chi_square is None:
+        return Srm(chi_square=None, p_value=None, detected=None)
     p_value = float(stats.chi2.sf(chi_square, len(users) - 1))
-    return Srm(chi_square=float(chi_square), p_value=p_value, detected=p_value < SRM_THRESHOLD)
+    return Srm(chi_square=chi_square, p_value=p_value, detected=p_value < SRM_THRESHOLD)

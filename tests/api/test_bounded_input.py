@@ -17,6 +17,7 @@ from django.test.utils import CaptureQueriesContext
 from accounts.models import Role, User
 from common.api.errors import MSG_INVALID, MSG_TOO_LARGE, bad_request, error_body
 from common.api.fields import MAX_LIST_ITEMS, MSG_TOO_MANY_ITEMS
+from common.api.inputs import MSG_NULL_CHARACTER
 from improvement.models import Experiment, Initiative
 from kpis.models import Kpi
 from tests.api.conftest import create, url
@@ -154,7 +155,6 @@ def test_guardrails_resolve_in_the_same_queries_for_10_and_400_codes(api, lead, 
     ("guardrails", "message"),
     [
         (["no_such_kpi"], "Object with code=no_such_kpi does not exist."),
-        (["csat\x00"], "Object with code=csat\x00 does not exist."),
         ([5], "Invalid value."),
         (
             ["csat"] * (MAX_LIST_ITEMS + 1),
@@ -167,6 +167,13 @@ def test_a_bad_guardrail_answers_the_field_message(api, lead, draft, guardrails,
 
     assert response.status_code == 400
     assert response.json()["fields"] == {"guardrail_kpis": [message]}
+
+
+def test_a_nul_in_a_guardrail_code_is_refused_on_its_item(api, lead, draft):
+    response = api(lead).patch(url(draft), {"guardrail_kpis": ["csat\x00"]}, format="json")
+
+    assert response.status_code == 400
+    assert response.json()["fields"] == {"guardrail_kpis[0]": [MSG_NULL_CHARACTER]}
 
 
 def test_variants_are_capped_too(api, lead, initiative, kpi_catalogue):

@@ -6,12 +6,13 @@ import django_filters
 from drf_spectacular.utils import OpenApiRequest, extend_schema
 from rest_framework import mixins, status
 from rest_framework.decorators import action
-from rest_framework.parsers import BaseParser, JSONParser, MultiPartParser
+from rest_framework.parsers import BaseParser, MultiPartParser
 from rest_framework.response import Response
 
 from accounts.models import Scope
 from common.api.conditional import check_if_match, honours_if_match
 from common.api.idempotency import idempotent
+from common.api.parsers import ApiJSONParser
 from common.api.viewsets import ApiViewSet
 from improvement import selectors
 from improvement.api.common import CREATED, updated_since
@@ -183,7 +184,7 @@ class ExperimentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiVie
         f"`{CSV_MEDIA_TYPE}` or as the multipart field `{CSV_FILE_FIELD}` (read in chunks, any size). "
         "`mode=replace` (default): the upload is the whole data set; `mode=add`: added to the totals.",
     )
-    @action(detail=True, methods=["post"], parser_classes=[JSONParser, CsvParser, MultiPartParser])
+    @action(detail=True, methods=["post"], parser_classes=[ApiJSONParser, CsvParser, MultiPartParser])
     def observations(self, request, pk=None):
         experiment = self.get_object()
         mode = s.ModeQuerySerializer(data=request.query_params)

@@ -1,0 +1,42 @@
+"""The API's JSON parser: DRF's, with a bound on nesting.
+
+The standard library parses nested arrays and objects recursively: a body of 100,000 ``[`` raises
+RecursionError, which DRF does not catch (500). Documents nested deeper than ``MAX_JSON_DEPTH``
+are refused as unreadable (400) whatever their size; no input of ours nests more than a few levels.
+"""
+
+from rest_framework.exceptions import ParseError
+from rest_framework.parsers import JSONParser
+
+MAX_JSON_DEPTH = 32
+MSG_JSON_TOO_DEEP = f"JSON parse error - the document is nested more than {MAX_JSON_DEPTH} levels deep."
+
+
+def json_depth(document) -> int:
+    """How deeply arrays and objects nest in a parsed document (a scalar is 0), without recursion."""
+    deepest = 0
+    stack = [(document, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, dict):
+            children = node.values()
+        elif isinstance(node, list):
+            children = node
+        else:
+            continue
+        deepest = max(deepest, depth)
+        if deepest > MAX_JSON_DEPTH:
+            return deepest
+        stack.extend((child, depth + 1) for child in children)
+    return deepest
+
+
+class ApiJSONParser(JSONParser):
+    def parse(self, stream, media_type=None, parser_context=None):
+        try:
+            document = super().parse(stream, media_type, parser_context)
+        except RecursionError:
+            raise ParseError(MSG_JSON_TOO_DEEP) from None
+        if json_depth(document) > MAX_JSON_DEPTH:
+            raise ParseError(MSG_JSON_TOO_DEEP)
+        return document

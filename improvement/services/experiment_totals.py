@@ -1,0 +1,52 @@
+"""What an experiment data write leaves per variant must stay within the bounds of ``kpis.stats``.
+
+Each row is checked on its own by ``experiment_data``; rows add up (days of one variant, uploads in
+``mode=add``), so the totals they make are checked too, before the write commits. Otherwise a later
+read-out would analyse counts beyond 64 bits or sums whose squares are not finite.
+"""
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db.models import BigIntegerField
+
+from improvement.models import MetricType, Variant, VariantData
+from kpis.stats import aggregates as agg
+
+# Counts are stored in 64-bit columns; a bigger one must be refused here, not fail in the INSERT.
+MAX_COUNT = BigIntegerField.MAX_BIGINT
+MSG_COUNT_TOO_BIG = "{field} must be at most {limit}."
+MSG_TOTALS_OUT_OF_RANGE = "With this data, variant {key!r}'s totals are out of range: {error}"
+
+
+def stored_totals(variants: Sequence[Variant]) -> dict[str, dict[str, Any]]:
+    """Each variant's summed rows, added in Python: a database SUM of 64-bit counts can overflow."""
+    totals = {v.key: {"users": 0, "conversions": 0, "sum": 0.0, "sum_squares": 0.0} for v in variants}
+    keys = {v.pk: v.key for v in variants}
+    rows = VariantData.objects.filter(variant__in=variants).values_list(
+        "variant", "users", "conversions", "sum", "sum_squares"
+    )
+    for variant, users, conversions, total, squares in rows:
+        row = totals[keys[variant]]
+        row["users"] += users
+        row["conversions"] += conversions
+        row["sum"] += total
+        row["sum_squares"] += squares
+    return totals
+
+
+def check_totals(totals: Mapping[str, Mapping[str, Any]], *, metric: str, field: str) -> None:
+    """The totals a write leaves per variant must themselves be valid aggregates (within the bounds
+    of kpis.stats), or a later read-out would have to analyse numbers that are not finite."""
+    for key, row in totals.items():
+        try:
+            for count in ("users", "conversions"):
+                if row[count] > MAX_COUNT:
+                    raise ValueError(MSG_COUNT_TOO_BIG.format(field=count, limit=MAX_COUNT))
+            if metric == MetricType.PROPORTION:
+                agg.ProportionAggregate(int(row["users"]), int(row["conversions"]))
+            else:
+                agg.MeanAggregate(int(row["users"]), float(row["sum"]), float(row["sum_squares"]))
+        except (ValueError, OverflowError) as exc:
+            raise ValidationError({field: MSG_TOTALS_OUT_OF_RANGE.format(key=key, error=exc)}) from None
