@@ -1,0 +1,25 @@
+from django.db import migrations, models
+
+from common.sync import ChangeTracking
+
+
+class Migration(migrations.Migration):
+
+    dependencies = [
+        ("accounts", "0003_notification_kinds_registered"),
+    ]
+
+    operations = [
+        migrations.AddField(
+            model_name="apitoken",
+            name="change_marker",
+            field=models.BigIntegerField(default=0, editable=False),
+        ),
+        migrations.AddField(
+            model_name="team",
+            name="change_marker",
+            field=models.BigIntegerField(default=0, editable=False),
+        ),
+        ChangeTracking("accounts_team"),
+        ChangeTracking("accounts_apitoken"),
+    ]
