@@ -8,8 +8,10 @@ from common.api.permissions import ANY_SCOPE, SESSION_ONLY, TokenScopes
 
 SAFE_METHODS = permissions.SAFE_METHODS
 INTEGER_LOOKUP = "[0-9]+"
-# A list that is asked for changes since a time also shows archived rows, so mirrors follow them.
+# A list that is asked for changes (since a time, or after a change cursor) also shows archived
+# rows, so mirrors follow them.
 SYNC_PARAM = "updated_since"
+CHANGE_CURSOR_PARAM = "change_cursor"
 INCLUDE_ARCHIVED_PARAM = "include_archived"
 TRUE_VALUES = frozenset({"1", "true", "yes", "on"})
 
@@ -42,7 +44,9 @@ class ApiViewSet(ConditionalMixin, viewsets.GenericViewSet):
             # Archived records leave working lists but stay readable by their address.
             return True
         params = self.request.query_params
-        return SYNC_PARAM in params or params.get(INCLUDE_ARCHIVED_PARAM, "").lower() in TRUE_VALUES
+        if SYNC_PARAM in params or CHANGE_CURSOR_PARAM in params:
+            return True
+        return params.get(INCLUDE_ARCHIVED_PARAM, "").lower() in TRUE_VALUES
 
     def select(self, *, user, include_archived: bool):
         raise NotImplementedError

@@ -11,6 +11,7 @@ from rest_framework.response import Response
 
 from accounts.api.serializers import UserRefSerializer
 from common.api.pagination import StreamCursorPagination
+from common.api.sync import ChangePagePagination
 from common.api.viewsets import SESSION_ONLY, ApiViewSet
 from improvement import selectors
 from improvement.api.common import active_user_field
@@ -131,6 +132,7 @@ class WebhookSubscriptionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixi
     model = WebhookSubscription
     serializer_class = WebhookSubscriptionSerializer
     filterset_class = WebhookSubscriptionFilter
+    pagination_class = ChangePagePagination
     search_fields = ["name", "url"]
     ordering_fields = ["created_at", "updated_at", "name", "id"]
     ordering = ["-created_at", "-id"]
