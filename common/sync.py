@@ -29,8 +29,8 @@ from django.db.models.expressions import RawSQL
 
 MARKER = "change_marker"
 CURSOR_VERSION = "c1"
-# The position before every row: the start of a full walk.
-START = (-1, 0)
+# The position before every row (markers and ids are positive): the start of a full walk.
+START = (0, 0)
 MSG_CURSOR_INVALID = "This change cursor is not valid; start again with an empty change_cursor."
 
 _PG_XID = "pg_current_xact_id()::text::bigint"
