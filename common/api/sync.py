@@ -28,6 +28,11 @@ CURSOR_HELP = (
     "`sync.complete` is true, keep `sync.cursor`, and start from it next time. An invalid cursor "
     "answers 400."
 )
+UPDATED_SINCE_HELP = (
+    "Only records changed at or after this ISO 8601 time; archived records are included (flagged "
+    "`archived`). Approximate: a change is stamped when written, not when committed, and derived "
+    "numbers change without it. Use `change_cursor` for a lossless mirror."
+)
 SYNC_SCHEMA = {
     "type": "object",
     "description": "Present on answers to `change_cursor`.",

@@ -1,6 +1,6 @@
 from django.db import migrations, models
 
-from common.sync import ChangeTracking, TouchParent, TouchSeriesTargets
+from common.sync_triggers import ChangeTracking, TouchParent, TouchSeriesTargets
 
 
 class Migration(migrations.Migration):

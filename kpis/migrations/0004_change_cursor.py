@@ -1,6 +1,6 @@
 from django.db import migrations, models
 
-from common.sync import ChangeTracking
+from common.sync_triggers import ChangeTracking
 
 
 class Migration(migrations.Migration):
