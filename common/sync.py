@@ -14,7 +14,8 @@ migrations, common/sync_triggers.py), so no write path — a service, a bulk ups
 
 A row whose answer includes numbers derived from other tables (an initiative's milestone counts and
 members, a target's current value, an experiment's variants) is "touched" by triggers on those
-tables in the same transaction, so its marker moves whenever its answer can.
+tables in the same transaction, so its marker moves whenever its answer can. A deleted row leaves
+a tombstone (its id, with the deleting transaction's marker) that the walk serves in order too.
 """
 
 import base64
@@ -22,7 +23,7 @@ import binascii
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import connection, models
 from django.db.models import F, Q
 from django.db.models.expressions import RawSQL
 
@@ -89,3 +90,17 @@ def rows_after(queryset, *, position: Position, vendor: str):
     if vendor == "postgresql":
         qs = qs.filter(**{f"{MARKER}__lt": RawSQL(_PG_HORIZON, ())})
     return qs.order_by(F(MARKER).asc(), F("pk").asc())
+
+
+def deletions_after(table: str, *, position: Position, limit: int) -> list[tuple[int, int]]:
+    """(marker, id) of ``table``'s rows deleted after ``position``, below the same horizon as
+    ``rows_after``, in order: the tombstones written by the database on every delete."""
+    horizon = f" AND change_marker < {_PG_HORIZON}" if connection.vendor == "postgresql" else ""
+    sql = (
+        "SELECT change_marker, object_id FROM sync_tombstone WHERE table_name = %s"
+        " AND change_marker >= %s AND (change_marker > %s OR object_id > %s)"
+        f"{horizon} ORDER BY change_marker, object_id LIMIT %s"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [table, position.marker, position.marker, position.id, limit])
+        return [(marker, pk) for marker, pk in cursor.fetchall()]

@@ -8,6 +8,10 @@ from django.db.migrations.operations.base import Operation
 
 _PG_XID = "pg_current_xact_id()::text::bigint"
 _SQLITE_CLOCK = "sync_clock"
+# One row per deleted row of a tracked table, with the marker of the deleting transaction: the
+# change feed serves the ids as ``sync.deleted`` (common/sync.py reads it).
+TOMBSTONES = "sync_tombstone"
+_TOMBSTONE_COLUMNS = "(table_name, object_id, change_marker)"
 
 
 def _pg_functions() -> list[str]:
@@ -17,6 +21,19 @@ def _pg_functions() -> list[str]:
         BEGIN
             NEW.change_marker := {_PG_XID};
             RETURN NEW;
+        END $$""",
+        f"""
+        CREATE TABLE IF NOT EXISTS {TOMBSTONES} (
+            table_name varchar(63) NOT NULL,
+            object_id bigint NOT NULL,
+            change_marker bigint NOT NULL,
+            PRIMARY KEY (table_name, change_marker, object_id)
+        )""",
+        f"""
+        CREATE OR REPLACE FUNCTION sync_bury() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            INSERT INTO {TOMBSTONES} {_TOMBSTONE_COLUMNS} VALUES (TG_TABLE_NAME, OLD.id, {_PG_XID});
+            RETURN NULL;
         END $$""",
         # Touch the parent row named by a foreign key of the changed row (old and new, if moved):
         # its BEFORE UPDATE trigger moves its marker. Once per transaction and parent is enough.
@@ -45,7 +62,18 @@ def _sqlite_clock() -> list[str]:
         f"CREATE TABLE IF NOT EXISTS {_SQLITE_CLOCK} "
         "(id INTEGER PRIMARY KEY CHECK (id = 1), value INTEGER NOT NULL)",
         f"INSERT OR IGNORE INTO {_SQLITE_CLOCK} (id, value) VALUES (1, 0)",
+        f"CREATE TABLE IF NOT EXISTS {TOMBSTONES} (table_name TEXT NOT NULL, object_id INTEGER NOT NULL, "
+        "change_marker INTEGER NOT NULL, PRIMARY KEY (table_name, change_marker, object_id))",
     ]
+
+
+def _sqlite_bury(table: str) -> str:
+    return f"""
+        CREATE TRIGGER {table}_bury AFTER DELETE ON {table} BEGIN
+            UPDATE {_SQLITE_CLOCK} SET value = value + 1 WHERE id = 1;
+            INSERT INTO {TOMBSTONES} {_TOMBSTONE_COLUMNS}
+                VALUES ('{table}', OLD.id, (SELECT value FROM {_SQLITE_CLOCK} WHERE id = 1));
+        END"""
 
 
 def _sqlite_mark(table: str, event: str) -> str:
@@ -60,8 +88,8 @@ def _sqlite_mark(table: str, event: str) -> str:
 
 
 class ChangeTracking(Operation):
-    """Give ``table`` (which has a ``change_marker`` column) its marking trigger and (marker, id)
-    index, and stamp its existing rows. Database-only: the model state already has the field."""
+    """Give ``table`` (which has a ``change_marker`` column) its marking trigger, its tombstone
+    trigger and (marker, id) index, and stamp its existing rows."""
 
     reduces_to_sql = True
     reversible = True
@@ -81,6 +109,7 @@ class ChangeTracking(Operation):
                 f"UPDATE {t} SET change_marker = {_PG_XID}",
                 f"CREATE TRIGGER {t}_mark BEFORE INSERT OR UPDATE ON {t} "
                 "FOR EACH ROW EXECUTE FUNCTION sync_mark()",
+                f"CREATE TRIGGER {t}_bury AFTER DELETE ON {t} FOR EACH ROW EXECUTE FUNCTION sync_bury()",
                 index,
             ]
         else:
@@ -90,6 +119,7 @@ class ChangeTracking(Operation):
                 f"UPDATE {t} SET change_marker = (SELECT value FROM {_SQLITE_CLOCK} WHERE id = 1)",
                 _sqlite_mark(t, "INSERT"),
                 _sqlite_mark(t, "UPDATE"),
+                _sqlite_bury(t),
                 index,
             ]
         for statement in statements:
@@ -98,11 +128,15 @@ class ChangeTracking(Operation):
     def database_backwards(self, app_label, schema_editor, from_state, to_state):
         t = self.table
         if schema_editor.connection.vendor == "postgresql":
-            statements = [f"DROP TRIGGER IF EXISTS {t}_mark ON {t}"]
+            statements = [
+                f"DROP TRIGGER IF EXISTS {t}_mark ON {t}",
+                f"DROP TRIGGER IF EXISTS {t}_bury ON {t}",
+            ]
         else:
             statements = [
                 f"DROP TRIGGER IF EXISTS {t}_mark_insert",
                 f"DROP TRIGGER IF EXISTS {t}_mark_update",
+                f"DROP TRIGGER IF EXISTS {t}_bury",
             ]
         for statement in [*statements, f"DROP INDEX IF EXISTS {t}_change"]:
             schema_editor.execute(statement, params=None)

@@ -18,7 +18,7 @@ from rest_framework.utils.urls import remove_query_param, replace_query_param
 
 from common.api.pagination import PagePagination, StreamCursorPagination
 from common.api.viewsets import CHANGE_CURSOR_PARAM
-from common.sync import MARKER, Position, rows_after
+from common.sync import MARKER, Position, deletions_after, rows_after
 
 CURSOR_PARAM = CHANGE_CURSOR_PARAM
 CURSOR_HELP = (
@@ -36,12 +36,17 @@ UPDATED_SINCE_HELP = (
 SYNC_SCHEMA = {
     "type": "object",
     "description": "Present on answers to `change_cursor`.",
-    "required": ["cursor", "complete"],
+    "required": ["cursor", "complete", "deleted"],
     "properties": {
         "cursor": {"type": "string", "description": "Where the next walk starts: store it."},
         "complete": {
             "type": "boolean",
             "description": "True when every change committed so far has been served.",
+        },
+        "deleted": {
+            "type": "array",
+            "items": {"type": "integer"},
+            "description": "Ids deleted in this stretch of the walk: drop them from the mirror.",
         },
     },
 }
@@ -79,7 +84,11 @@ class ChangeFeed:
                 "next": next_url,
                 "previous": None,
                 "results": data,
-                "sync": {"cursor": self.walk.position.token(), "complete": self.walk.complete},
+                "sync": {
+                    "cursor": self.walk.position.token(),
+                    "complete": self.walk.complete,
+                    "deleted": self.walk.deleted,
+                },
             }
         )
 
@@ -103,20 +112,25 @@ class _Walk:
         self.position = position
         self.size = size
         self.complete = True
+        self.deleted: list[int] = []
 
     def page(self, rows) -> list:
         # The lean initiative list passes value rows that keep their queryset (ValueRows).
         queryset = getattr(rows, "queryset", rows)
-        keys = list(
-            rows_after(
-                queryset.prefetch_related(None), position=self.position, vendor=connection.vendor
-            ).values_list(MARKER, "pk")[: self.size + 1]
+        live = rows_after(queryset.prefetch_related(None), position=self.position, vendor=connection.vendor)
+        dead = deletions_after(queryset.model._meta.db_table, position=self.position, limit=self.size + 1)
+        # Two ordered streams on one key (ids are never reused, so a row and a tombstone never
+        # share one): the page is the first ``size`` keys of both.
+        keys = sorted(
+            [(marker, pk, False) for marker, pk in live.values_list(MARKER, "pk")[: self.size + 1]]
+            + [(marker, pk, True) for marker, pk in dead]
         )
         self.complete = len(keys) <= self.size
         keys = keys[: self.size]
         if keys:
-            self.position = Position(*keys[-1])
-        ids = [pk for _, pk in keys]
+            self.position = Position(*keys[-1][:2])
+        self.deleted = [pk for _, pk, gone in keys if gone]
+        ids = [pk for _, pk, gone in keys if not gone]
         if not ids:
             return []
         # A row changed again since the keys were read comes with its newer content now, and again

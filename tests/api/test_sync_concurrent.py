@@ -2,7 +2,8 @@
 
 PostgreSQL, real connections: writer threads hold transactions open (bulk upserts, new initiatives)
 while other transactions edit, archive, complete milestones and commit first — exactly the order
-that makes "remember NOW, then ask updated_since" lose rows for good.
+that makes "remember NOW, then ask updated_since" lose rows for good. Measurements are also
+deleted (as the admin site can): the mirror must drop them.
 """
 
 import datetime as dt
@@ -17,6 +18,7 @@ from django.utils import timezone
 from improvement.models import Initiative, Milestone
 from improvement.services import initiatives as initiative_services
 from improvement.services import roadmap
+from kpis.models import Measurement
 from kpis.services import measurement_upsert_many
 from tests.factories import InitiativeFactory, KpiFactory, KpiTargetFactory
 
@@ -52,6 +54,8 @@ class Mirror:
             for body in _pages(self.client, url):
                 for row in body["results"]:
                     self.rows[resource][row["id"]] = row
+                for pk in body["sync"]["deleted"]:
+                    self.rows[resource].pop(pk, None)
                 self.cursors[resource] = body["sync"]["cursor"]
 
     def truth(self, resource: str) -> dict:
@@ -64,9 +68,10 @@ class Mirror:
             truth = self.truth(resource)
             mine = self.rows[resource]
             missing = sorted(set(truth) - set(mine))
+            extra = sorted(set(mine) - set(truth))
             stale = sorted(pk for pk in set(truth) & set(mine) if truth[pk] != mine[pk])
-            if missing or stale:
-                found[resource] = {"missing": missing, "stale": stale}
+            if missing or extra or stale:
+                found[resource] = {"missing": missing, "extra": extra, "stale": stale}
         return found
 
 
@@ -145,6 +150,8 @@ def test_a_mirror_fed_by_the_change_cursor_equals_the_database_after_every_round
             )
             if round_ % 4 == 3:
                 initiative_services.initiative_archive(actor=lead, initiative=live[2])
+            # An admin deletes a measurement in the admin site: the mirror must drop it.
+            Measurement.objects.filter(pk=Measurement.objects.order_by("?").values("pk")[:1]).delete()
 
         workers = [_in_thread(work) for work in (long_upsert, long_create, quick_edits)]
         while any(thread.is_alive() for thread, _ in workers):

@@ -179,11 +179,37 @@ def test_the_cursor_token_is_opaque_and_round_trips():
 
 
 def test_an_empty_walk_hands_back_a_cursor_that_can_be_used_again(reader):
-    body = reader.get("/api/v1/experiments/?change_cursor=").json()
+    body = reader.get("/api/v1/experiments/?change_cursor=&page_size=500").json()
     assert body["results"] == []
     again = reader.get(f"/api/v1/experiments/?change_cursor={body['sync']['cursor']}")
     assert again.status_code == 200, again.content
-    assert again.json()["sync"] == body["sync"]
+    assert again.json()["sync"] == {"cursor": body["sync"]["cursor"], "complete": True, "deleted": []}
+
+
+def test_a_deleted_row_comes_as_its_id_in_sync_deleted(reader):
+    """Measurements can be deleted in the admin site: the walk names them, in order."""
+    kept, dropped = MeasurementFactory(), MeasurementFactory()
+    _, _, cursor = walk_until(reader, "measurements", lambda rows: len(rows) == 2)
+    dropped_id = dropped.pk
+    dropped.delete()
+
+    def deleted_after(cursor):
+        end = time.monotonic() + 30
+        while True:
+            body = reader.get(f"/api/v1/measurements/?change_cursor={cursor}").json()
+            if body["sync"]["deleted"] or time.monotonic() > end:
+                return body
+            time.sleep(0.2)
+
+    body = deleted_after(cursor)
+    assert body["results"] == []
+    assert body["sync"]["deleted"] == [dropped_id]
+    assert body["sync"]["complete"] is True
+    assert (
+        reader.get(f"/api/v1/measurements/?change_cursor={body['sync']['cursor']}").json()["sync"]["deleted"]
+        == []
+    )
+    assert kept.pk != dropped_id
 
 
 def _seed_every_resource(team, lead, admin):
@@ -206,7 +232,7 @@ def test_every_synced_list_walks_its_changes(reader, team, lead, admin, resource
     assert response.status_code == 200, response.content
     body = response.json()
     assert set(body) == {"next", "previous", "results", "sync"}
-    assert set(body["sync"]) == {"cursor", "complete"}
+    assert set(body["sync"]) == {"cursor", "complete", "deleted"}
 
 
 @pytest.mark.parametrize("resource", ["initiatives", "milestones", "targets", "measurements", "costs"])
