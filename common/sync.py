@@ -40,8 +40,9 @@ _PG_HORIZON = "pg_snapshot_xmin(pg_current_snapshot())::text::bigint"
 class ChangeTracked(models.Model):
     """Rows with a change marker, served in (marker, id) order by the change cursor."""
 
-    # Written only by the database's triggers: the value a Python save sends is overwritten.
-    change_marker = models.BigIntegerField(default=0, editable=False)
+    # Written only by the database's triggers: the value a Python save sends is overwritten. Not
+    # part of an export: a restored database stamps its rows anew (mirrors walk again from empty).
+    change_marker = models.BigIntegerField(default=0, editable=False, serialize=False)
 
     class Meta:
         abstract = True

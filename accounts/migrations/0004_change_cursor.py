@@ -13,12 +13,12 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="apitoken",
             name="change_marker",
-            field=models.BigIntegerField(default=0, editable=False),
+            field=models.BigIntegerField(default=0, editable=False, serialize=False),
         ),
         migrations.AddField(
             model_name="team",
             name="change_marker",
-            field=models.BigIntegerField(default=0, editable=False),
+            field=models.BigIntegerField(default=0, editable=False, serialize=False),
         ),
         ChangeTracking("accounts_team"),
         ChangeTracking("accounts_apitoken"),

@@ -13,12 +13,12 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="kpi",
             name="change_marker",
-            field=models.BigIntegerField(default=0, editable=False),
+            field=models.BigIntegerField(default=0, editable=False, serialize=False),
         ),
         migrations.AddField(
             model_name="measurement",
             name="change_marker",
-            field=models.BigIntegerField(default=0, editable=False),
+            field=models.BigIntegerField(default=0, editable=False, serialize=False),
         ),
         ChangeTracking("kpis_kpi"),
         ChangeTracking("kpis_measurement"),

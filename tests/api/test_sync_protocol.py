@@ -85,12 +85,14 @@ def reader(api, admin):
     return api(admin)
 
 
-def test_a_full_walk_serves_every_row_once_in_pages_then_says_complete(reader, team, lead):
+def test_a_walk_serves_every_row_once_in_pages_then_says_complete(reader, team, lead):
+    # (On SQLite, rows deleted by earlier tests left tombstones: start after them.)
+    _, _, start = walk(reader, "initiatives", page_size=500)
     made = {InitiativeFactory(team=team, lead=lead).pk for _ in range(5)}
-    rows, pages, cursor = walk_until(reader, "initiatives", lambda rows: len(rows) == 5)
+    rows, pages, cursor = walk_until(reader, "initiatives", lambda rows: len(rows) == 5, start)
     assert set(rows) == made
     assert pages == 3  # 2 + 2 + 1 rows
-    assert cursor
+    assert cursor not in ("", start)
 
 
 def test_a_walk_from_the_last_cursor_serves_only_what_changed_since(reader, team, lead):
