@@ -215,10 +215,15 @@ class TouchSeriesTargets(Operation):
                 CREATE OR REPLACE FUNCTION sync_touch_series_targets() RETURNS trigger
                 LANGUAGE plpgsql AS $$
                 BEGIN
-                    UPDATE {t} AS target SET change_marker = 0
-                    FROM (SELECT DISTINCT kpi_id, segment FROM changed) AS series
-                    WHERE target.kpi_id = series.kpi_id AND target.segment = series.segment
-                      AND target.change_marker <> {_PG_XID};
+                    -- Locked in id order: two upserts touching the same targets cannot deadlock.
+                    UPDATE {t} SET change_marker = 0 WHERE id IN (
+                        SELECT target.id FROM {t} AS target
+                        JOIN (SELECT DISTINCT kpi_id, segment FROM changed) AS series
+                          ON target.kpi_id = series.kpi_id AND target.segment = series.segment
+                        WHERE target.change_marker <> {_PG_XID}
+                        ORDER BY target.id
+                        FOR UPDATE OF target
+                    );
                     RETURN NULL;
                 END $$"""
             ]

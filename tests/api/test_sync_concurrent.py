@@ -15,7 +15,7 @@ import pytest
 from django.db import connection, transaction
 from django.utils import timezone
 
-from improvement.models import Initiative, Milestone
+from improvement.models import Initiative, KpiTarget, Milestone
 from improvement.services import initiatives as initiative_services
 from improvement.services import roadmap
 from kpis.models import Measurement
@@ -170,3 +170,40 @@ def test_a_mirror_fed_by_the_change_cursor_equals_the_database_after_every_round
                 break
             time.sleep(0.1)
         assert differences == {}, f"round {round_}: {differences}"
+
+
+def test_concurrent_bulk_upserts_of_the_same_series_all_commit_and_move_their_targets(admin, team, lead):
+    """Each upsert touches the targets of its series, in id order: overlapping upserts wait for
+    each other instead of deadlocking."""
+    kpi = KpiFactory(code="aht_sync", min_value=0, max_value=10_000)
+    targets = [
+        KpiTargetFactory(initiative=InitiativeFactory(team=team, lead=lead), kpi=kpi, segment=segment)
+        for segment in SEGMENTS
+        for _ in range(4)
+    ]
+    before = dict(KpiTarget.objects.filter(pk__in=[t.pk for t in targets]).values_list("pk", "change_marker"))
+    barrier = threading.Barrier(3)
+
+    def upsert(seed):
+        order = list(SEGMENTS)
+        random.Random(seed).shuffle(order)
+        rows = [
+            {
+                "kpi": "aht_sync",
+                "segment": segment,
+                "period": (timezone.localdate() - dt.timedelta(days=day)).isoformat(),
+                "value": float(seed + day),
+                "source": f"s{seed}",
+            }
+            for segment in order
+            for day in range(1, 30)
+        ]
+        barrier.wait()
+        measurement_upsert_many(actor=admin, rows=rows)
+
+    workers = [_in_thread(lambda seed=seed: upsert(seed)) for seed in range(3)]
+    for thread, failures in workers:
+        thread.join()
+        assert not failures, failures
+    after = dict(KpiTarget.objects.filter(pk__in=[t.pk for t in targets]).values_list("pk", "change_marker"))
+    assert all(after[pk] > before[pk] for pk in before)
