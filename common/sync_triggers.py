@@ -4,6 +4,8 @@ Database-only operations: the model state already has the ``change_marker`` fiel
 autodetector sees nothing here.
 """
 
+from django.db import DEFAULT_DB_ALIAS, connections
+from django.db.migrations.loader import MigrationLoader
 from django.db.migrations.operations.base import Operation
 
 _PG_XID = "pg_current_xact_id()::text::bigint"
@@ -11,6 +13,7 @@ _SQLITE_CLOCK = "sync_clock"
 # One row per deleted row of a tracked table, with the marker of the deleting transaction: the
 # change feed serves the ids as ``sync.deleted`` (common/sync.py reads it).
 TOMBSTONES = "sync_tombstone"
+_EVENTS = ("insert", "update", "delete")
 _TOMBSTONE_COLUMNS = "(table_name, object_id, change_marker)"
 
 
@@ -69,7 +72,7 @@ def _sqlite_clock() -> list[str]:
 
 def _sqlite_bury(table: str) -> str:
     return f"""
-        CREATE TRIGGER {table}_bury AFTER DELETE ON {table} BEGIN
+        CREATE TRIGGER IF NOT EXISTS {table}_bury AFTER DELETE ON {table} BEGIN
             UPDATE {_SQLITE_CLOCK} SET value = value + 1 WHERE id = 1;
             INSERT INTO {TOMBSTONES} {_TOMBSTONE_COLUMNS}
                 VALUES ('{table}', OLD.id, (SELECT value FROM {_SQLITE_CLOCK} WHERE id = 1));
@@ -80,7 +83,7 @@ def _sqlite_mark(table: str, event: str) -> str:
     # An AFTER trigger that updates its own table does not fire itself again (SQLite's
     # recursive_triggers is off), but does fire the touch triggers of other tables.
     return f"""
-        CREATE TRIGGER {table}_mark_{event.lower()} AFTER {event} ON {table} BEGIN
+        CREATE TRIGGER IF NOT EXISTS {table}_mark_{event.lower()} AFTER {event} ON {table} BEGIN
             UPDATE {_SQLITE_CLOCK} SET value = value + 1 WHERE id = 1;
             UPDATE {table} SET change_marker = (SELECT value FROM {_SQLITE_CLOCK} WHERE id = 1)
                 WHERE id = NEW.id;
@@ -102,7 +105,7 @@ class ChangeTracking(Operation):
 
     def database_forwards(self, app_label, schema_editor, from_state, to_state):
         t = self.table
-        index = f"CREATE INDEX {t}_change ON {t} (change_marker, id)"
+        index = f"CREATE INDEX IF NOT EXISTS {t}_change ON {t} (change_marker, id)"
         if schema_editor.connection.vendor == "postgresql":
             statements = [
                 *_pg_functions(),
@@ -144,6 +147,9 @@ class ChangeTracking(Operation):
     def describe(self):
         return f"Track changes of {self.table}"
 
+    def sqlite_triggers(self) -> set[str]:
+        return {f"{self.table}_mark_insert", f"{self.table}_mark_update", f"{self.table}_bury"}
+
 
 class TouchParent(Operation):
     """Any insert, update or delete of a ``table`` row moves the marker of the ``parent`` row that
@@ -173,7 +179,7 @@ class TouchParent(Operation):
         else:
             touch = f"UPDATE {parent} SET change_marker = change_marker WHERE id = {{row}}.{column};"
             statements = [
-                f"CREATE TRIGGER {self._name}_{event.lower()} AFTER {event} ON {t} BEGIN "
+                f"CREATE TRIGGER IF NOT EXISTS {self._name}_{event.lower()} AFTER {event} ON {t} BEGIN "
                 + "".join(touch.format(row=row) for row in rows)
                 + " END"
                 for event, rows in (("INSERT", ["NEW"]), ("UPDATE", ["NEW", "OLD"]), ("DELETE", ["OLD"]))
@@ -191,6 +197,9 @@ class TouchParent(Operation):
 
     def describe(self):
         return f"Touch {self.parent} on changes of {self.table}"
+
+    def sqlite_triggers(self) -> set[str]:
+        return {f"{self._name}_{event}" for event in _EVENTS}
 
 
 class TouchSeriesTargets(Operation):
@@ -239,7 +248,7 @@ class TouchSeriesTargets(Operation):
                 "WHERE kpi_id = {row}.kpi_id AND segment = {row}.segment;"
             )
             statements = [
-                f"CREATE TRIGGER {m}_touch_targets_{event.lower()} AFTER {event} ON {m} BEGIN "
+                f"CREATE TRIGGER IF NOT EXISTS {m}_touch_targets_{event.lower()} AFTER {event} ON {m} BEGIN "
                 + "".join(touch.format(row=row) for row in rows)
                 + " END"
                 for event, rows in (("INSERT", ["NEW"]), ("UPDATE", ["NEW", "OLD"]), ("DELETE", ["OLD"]))
@@ -255,3 +264,37 @@ class TouchSeriesTargets(Operation):
 
     def describe(self):
         return f"Touch {self.targets} on changes of {self.measurements}"
+
+    def sqlite_triggers(self) -> set[str]:
+        return {f"{self.measurements}_touch_targets_{event}" for event in _EVENTS}
+
+
+TRACKING_OPERATIONS = (ChangeTracking, TouchParent, TouchSeriesTargets)
+
+
+def reinstall_dropped_triggers(sender=None, *, using: str = DEFAULT_DB_ALIAS, **kwargs) -> None:
+    """After ``migrate`` (post_migrate), SQLite only: put back every trigger the applied migrations
+    declared that is gone. SQLite cannot add a NOT NULL column or alter one in place, so Django
+    rebuilds the table (copy, drop, rename), and the old table's triggers and raw index go with it:
+    without this, a later migration adding a column to a tracked table would silently stop its
+    change feed. (PostgreSQL alters tables in place; its triggers stay.)"""
+    connection = connections[using]
+    if connection.vendor != "sqlite":
+        return
+    loader = MigrationLoader(connection)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")
+        existing = {name for (name,) in cursor.fetchall()}
+    missing = [
+        operation
+        for key in loader.applied_migrations
+        if key in loader.disk_migrations
+        for operation in loader.disk_migrations[key].operations
+        if isinstance(operation, TRACKING_OPERATIONS) and not operation.sqlite_triggers() <= existing
+    ]
+    if missing:
+        # ChangeTracking stamps the table's rows anew: a row written while its trigger was gone
+        # is served again rather than missed.
+        with connection.schema_editor() as editor:
+            for operation in missing:
+                operation.database_forwards("", editor, None, None)

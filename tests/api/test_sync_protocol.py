@@ -9,10 +9,12 @@ import datetime as dt
 import time
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from accounts.models import Role
 from common.sync import MSG_CURSOR_INVALID, Position
+from common.sync_triggers import reinstall_dropped_triggers
 from improvement.models import Initiative
 from improvement.services import initiatives as initiative_services
 from improvement.services import roadmap
@@ -257,3 +259,19 @@ def test_updated_since_still_answers_pages_with_a_count(reader, team, lead):
     response = reader.get("/api/v1/initiatives/?updated_since=2000-01-01T00:00:00Z")
     assert response.status_code == 200
     assert response.json()["count"] == 1
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite rebuilds tables; PostgreSQL alters them")
+def test_a_table_rebuilt_by_a_later_migration_gets_its_change_triggers_back(reader, team, lead):
+    """SQLite adds a NOT NULL column by rebuilding the table, which drops its triggers: migrate's
+    post_migrate step puts back every trigger the migrations declared."""
+    with connection.cursor() as cursor:
+        for name in ("improvement_cost_mark_insert", "improvement_cost_mark_update", "improvement_cost_bury"):
+            cursor.execute(f"DROP TRIGGER {name}")
+    reinstall_dropped_triggers(using="default")
+
+    initiative = InitiativeFactory(team=team, lead=lead)
+    _, _, cursor = walk(reader, "costs", page_size=500)
+    cost = CostFactory(initiative=initiative)
+    rows = walk_until(reader, "costs", bool, cursor)[0]
+    assert set(rows) == {cost.pk}
