@@ -4,6 +4,7 @@ from django.utils import timezone
 
 from accounts.login import normalize_login_email
 from common.models import ArchivableModel, TimeStampedModel
+from common.sync import ChangeTracked
 
 
 class Role(models.TextChoices):
@@ -81,7 +82,7 @@ class User(AbstractBaseUser, PermissionsMixin):
         return self.is_superuser or self.role in ORGANISATION_WIDE_READERS
 
 
-class Team(ArchivableModel, TimeStampedModel):
+class Team(ChangeTracked, ArchivableModel, TimeStampedModel):
     name = models.CharField(max_length=120, unique=True)
     slug = models.SlugField(max_length=120, unique=True)
     description = models.TextField(blank=True)
@@ -112,7 +113,7 @@ class Scope(models.TextChoices):
     INITIATIVES_WRITE = "initiatives:write", "Change initiatives, targets, milestones and money"
 
 
-class ApiToken(TimeStampedModel):
+class ApiToken(ChangeTracked, TimeStampedModel):
     """An integration's credential. Only a SHA-256 digest of the secret is stored."""
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")

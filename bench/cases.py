@@ -8,6 +8,7 @@ from collections.abc import Callable
 
 from bench.raw import LIST_PAGE, raw_initiatives_page
 from bench.sizes import ADMIN_EMAIL, LEAD_EMAIL
+from bench.sync import SYNC_PAGE, full_sync
 
 MEASUREMENT_PAGE = 1_000
 BULK_ROWS = 10_000
@@ -109,6 +110,18 @@ def run_cases(seeded: dict, *, quick: bool, log=print) -> dict:
         "api_initiative_progress",
         get(api, f"/api/v1/initiatives/{initiative_id}/progress/"),
         note=f"initiative {initiative_id}",
+    )
+    initiatives = Initiative.objects.count()
+
+    def sync_all(i: int) -> None:
+        assert full_sync(api) == initiatives
+
+    case(
+        "api_initiatives_full_sync",
+        sync_all,
+        warmup=1,
+        repeat=3 if quick else 5,
+        note=f"change cursor from empty, pages of {SYNC_PAGE}, {initiatives:,} initiatives",
     )
     case("api_portfolio_summary", get(api, "/api/v1/portfolio/summary/"), note="every initiative")
     case(

@@ -7,6 +7,7 @@ import subprocess
 from pathlib import Path
 
 from bench import db
+from bench.sync import TARGET_SYNC_RATIO, sync_ratio
 
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 # Targets of issue 8 at the large size, in milliseconds (or a ratio).
@@ -81,6 +82,10 @@ def markdown(report: dict) -> str:
         lines.append(f"| {name} | " + " | ".join(cells) + f" | {verdict} |")
     ratios = " | ".join(f"{s}: {report['sizes'][s]['ratio_list_over_raw']}" for s in sizes)
     lines += ["", f"Initiatives list ÷ raw SQL + orjson (target ≤ {TARGET_RATIO}): {ratios}", ""]
+    ratio = sync_ratio(report)
+    if ratio is not None:
+        verdict = "met" if ratio <= TARGET_SYNC_RATIO else "MISSED"
+        lines += [f"Full sync large ÷ small (target ≤ {TARGET_SYNC_RATIO}): {ratio} ({verdict})", ""]
     for size in sizes:
         seed = report["sizes"][size].get("seed")
         if seed:

@@ -1,5 +1,14 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate, pre_migrate
 
 
 class CommonConfig(AppConfig):
     name = "common"
+
+    def ready(self):
+        from common.sync_triggers import drop_triggers_before_migrate, reinstall_dropped_triggers
+
+        # Once per migrate run (sender: this app): on SQLite the change triggers are taken off
+        # before the migrations (table rebuilds) and put on after them (common/sync_triggers.py).
+        pre_migrate.connect(drop_triggers_before_migrate, sender=self)
+        post_migrate.connect(reinstall_dropped_triggers, sender=self)

@@ -3,6 +3,7 @@ from django.db import models
 from django.utils import timezone
 
 from common.models import ArchivableModel, TimeStampedModel
+from common.sync import ChangeTracked
 
 
 class Unit(models.TextChoices):
@@ -26,7 +27,7 @@ class KpiKind(models.TextChoices):
     WARNING = "warning", "Warning indicator"
 
 
-class Kpi(ArchivableModel, TimeStampedModel):
+class Kpi(ChangeTracked, ArchivableModel, TimeStampedModel):
     code = models.SlugField(max_length=50, unique=True)
     name = models.CharField(max_length=120)
     description = models.TextField(blank=True)
@@ -63,7 +64,7 @@ class Kpi(ArchivableModel, TimeStampedModel):
         return a > b if self.higher_is_better else a < b
 
 
-class Measurement(TimeStampedModel):
+class Measurement(ChangeTracked, TimeStampedModel):
     """One value of a KPI for a period; (kpi, segment, period, source) is the natural key.
 
     ``segment`` is "" for the whole service, or a slice such as "chat", "phone" or "EMEA".

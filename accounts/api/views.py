@@ -17,6 +17,7 @@ from accounts.api.serializers import (
 from accounts.models import ApiToken, Team, User
 from common.api.conditional import check_if_match
 from common.api.idempotency import idempotent
+from common.api.sync import ChangePagePagination
 from common.api.viewsets import ANY_SCOPE, SESSION_ONLY, ApiViewSet
 
 
@@ -26,6 +27,7 @@ class TeamViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
     model = Team
     serializer_class = TeamSerializer
     filterset_class = TeamFilter
+    pagination_class = ChangePagePagination
     search_fields = ["name"]
     ordering_fields = ["name", "updated_at", "id"]
     ordering = ["name"]
@@ -73,6 +75,7 @@ class ApiTokenViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewS
     model = ApiToken
     serializer_class = ApiTokenSerializer
     filterset_class = ApiTokenFilter
+    pagination_class = ChangePagePagination
     search_fields = ["name"]
     ordering_fields = ["created_at", "name", "id"]
     ordering = ["-created_at"]

@@ -10,8 +10,10 @@ from common.api.permissions import ANY_SCOPE, SESSION_ONLY, TokenScopes
 
 SAFE_METHODS = permissions.SAFE_METHODS
 INTEGER_LOOKUP = "[0-9]+"
-# A list that is asked for changes since a time also shows archived rows, so mirrors follow them.
+# A list that is asked for changes (since a time, or after a change cursor) also shows archived
+# rows, so mirrors follow them.
 SYNC_PARAM = "updated_since"
+CHANGE_CURSOR_PARAM = "change_cursor"
 INCLUDE_ARCHIVED_PARAM = "include_archived"
 TRUE_VALUES = frozenset({"1", "true", "yes", "on"})
 FALSE_VALUES = frozenset({"", "0", "false", "no", "off"})
@@ -51,10 +53,12 @@ class ApiViewSet(ConditionalMixin, viewsets.GenericViewSet):
             # Archived records leave working lists but stay readable by their address.
             return True
         params = self.request.query_params
+        if SYNC_PARAM in params or CHANGE_CURSOR_PARAM in params:
+            return True
         asked = params.get(INCLUDE_ARCHIVED_PARAM, "").lower()
         if asked not in TRUE_VALUES | FALSE_VALUES:
             raise ValidationError({INCLUDE_ARCHIVED_PARAM: [MSG_NOT_A_BOOLEAN]})
-        return SYNC_PARAM in params or asked in TRUE_VALUES
+        return asked in TRUE_VALUES
 
     def select(self, *, user, include_archived: bool):
         raise NotImplementedError

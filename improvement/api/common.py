@@ -6,6 +6,7 @@ from rest_framework import mixins, serializers, status
 from accounts.models import Scope, Team, User
 from accounts.selectors import team_list
 from common.api.filters import BoundedIsoDateTimeFilter
+from common.api.sync import UPDATED_SINCE_HELP
 from common.api.viewsets import ApiViewSet
 from improvement.models import Initiative
 from improvement.selectors import initiative_list
@@ -75,6 +76,5 @@ def updated_since(field_name: str = "updated_at"):
     return BoundedIsoDateTimeFilter(
         field_name=field_name,
         lookup_expr="gte",
-        help_text="Only records changed at or after this ISO 8601 time; archived records are included "
-        "(flagged `archived`) so a mirror can follow them.",
+        help_text=UPDATED_SINCE_HELP,
     )

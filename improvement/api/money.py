@@ -8,6 +8,7 @@ from rest_framework.response import Response
 
 from common.api.conditional import check_if_match, honours_if_match
 from common.api.idempotency import idempotent
+from common.api.sync import ChangePagePagination
 from improvement import selectors
 from improvement.api.common import CREATED, MONEY, ReadViewSet, VisibleInitiativeField, updated_since
 from improvement.models import Benefit, BenefitKind, BenefitNature, Cost, CostKind
@@ -72,6 +73,7 @@ class CostViewSet(ReadViewSet):
     model = Cost
     serializer_class = CostSerializer
     filterset_class = CostFilter
+    pagination_class = ChangePagePagination
     search_fields = ["description"]
     ordering_fields = ["id", "amount", "updated_at"]
     ordering = ["id"]
@@ -158,6 +160,7 @@ class BenefitViewSet(ReadViewSet):
     model = Benefit
     serializer_class = BenefitSerializer
     filterset_class = BenefitFilter
+    pagination_class = ChangePagePagination
     search_fields = ["description"]
     ordering_fields = ["id", "monthly_amount", "updated_at"]
     ordering = ["id"]

@@ -10,6 +10,7 @@ from rest_framework.response import Response
 
 from common.api.conditional import check_if_match, honours_if_match
 from common.api.idempotency import idempotent
+from common.api.sync import ChangePagePagination
 from improvement import selectors
 from improvement.api.common import (
     CREATED,
@@ -91,6 +92,7 @@ class MilestoneViewSet(ReadViewSet):
     model = Milestone
     serializer_class = MilestoneSerializer
     filterset_class = MilestoneFilter
+    pagination_class = ChangePagePagination
     search_fields = ["title"]
     ordering_fields = ["due_date", "title", "updated_at", "id"]
     ordering = ["due_date", "id"]

@@ -7,7 +7,7 @@ history is read at ``/transitions/``.
 import django_filters
 from rest_framework import mixins, serializers
 
-from common.api.pagination import StreamCursorPagination
+from common.api.sync import ChangeStreamPagination
 from common.api.viewsets import ApiViewSet
 from improvement import selectors
 from improvement.api.common import blank_choice_field, updated_since
@@ -81,7 +81,7 @@ class StageTransitionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, A
     model = StageTransition
     serializer_class = StageTransitionSerializer
     filterset_class = StageTransitionFilter
-    pagination_class = StreamCursorPagination
+    pagination_class = ChangeStreamPagination
     ordering_fields = ["id", "created_at"]
     ordering = ["-id"]
 

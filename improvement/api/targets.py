@@ -7,6 +7,7 @@ from rest_framework.response import Response
 
 from common.api.conditional import check_if_match
 from common.api.idempotency import idempotent
+from common.api.sync import ChangePagePagination
 from improvement import selectors
 from improvement.api.common import (
     CREATED,
@@ -108,6 +109,7 @@ class KpiTargetViewSet(ReadViewSet):
     model = KpiTarget
     serializer_class = KpiTargetSerializer
     filterset_class = KpiTargetFilter
+    pagination_class = ChangePagePagination
     search_fields = ["kpi__name", "kpi__code", "segment"]
     ordering_fields = ["id", "updated_at", "target_date"]
     ordering = ["id"]

@@ -12,6 +12,7 @@ from rest_framework.response import Response
 from accounts.api.serializers import UserRefSerializer
 from common.api.filters import BoundedIsoDateTimeFilter
 from common.api.pagination import StreamCursorPagination
+from common.api.sync import ChangePagePagination
 from common.api.viewsets import SESSION_ONLY, ApiViewSet
 from improvement import selectors
 from improvement.api.common import active_user_field
@@ -132,6 +133,7 @@ class WebhookSubscriptionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixi
     model = WebhookSubscription
     serializer_class = WebhookSubscriptionSerializer
     filterset_class = WebhookSubscriptionFilter
+    pagination_class = ChangePagePagination
     search_fields = ["name", "url"]
     ordering_fields = ["created_at", "updated_at", "name", "id"]
     ordering = ["-created_at", "-id"]

@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("improvement", "0003_experiments"),
+        ("improvement", "0004_change_cursor"),
     ]
 
     operations = [

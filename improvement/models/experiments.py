@@ -5,6 +5,7 @@ from django.db import models
 from simple_history.models import HistoricalRecords
 
 from common.models import ArchivableModel, TimeStampedModel
+from common.sync import ChangeTracked
 from kpis.models import Kpi
 
 
@@ -31,7 +32,7 @@ class ExperimentDecision(models.TextChoices):
     ABANDON = "abandon", "Abandon"
 
 
-class Experiment(ArchivableModel, TimeStampedModel):
+class Experiment(ChangeTracked, ArchivableModel, TimeStampedModel):
     """An A/B(/n) test on an initiative's primary KPI. Status moves only through the services."""
 
     initiative = models.ForeignKey(
@@ -59,7 +60,7 @@ class Experiment(ArchivableModel, TimeStampedModel):
     )
     version = models.PositiveIntegerField(default=1)
 
-    history = HistoricalRecords(excluded_fields=["updated_at"], m2m_fields=[guardrail_kpis])
+    history = HistoricalRecords(excluded_fields=["updated_at", "change_marker"], m2m_fields=[guardrail_kpis])
 
     class Meta:
         ordering = ["-created_at", "-id"]

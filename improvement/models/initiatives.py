@@ -7,6 +7,7 @@ from simple_history.models import HistoricalRecords
 
 from accounts.models import Team
 from common.models import ArchivableModel, TimeStampedModel
+from common.sync import ChangeTracked
 from improvement.models.stages import Stage
 
 SCORE_VALIDATORS = [MinValueValidator(1), MaxValueValidator(5)]
@@ -59,7 +60,7 @@ def quadrant_for(impact: int, effort: int) -> str:
     return Quadrant.THANKLESS if high_effort else Quadrant.FILL_IN
 
 
-class Initiative(ArchivableModel, TimeStampedModel):
+class Initiative(ChangeTracked, ArchivableModel, TimeStampedModel):
     code = models.CharField(max_length=20, unique=True)
     title = models.CharField(max_length=200)
     problem_statement = models.TextField(blank=True)
@@ -100,7 +101,7 @@ class Initiative(ArchivableModel, TimeStampedModel):
     # Bumped on every change; stage moves and updates compare it to refuse lost updates.
     version = models.PositiveIntegerField(default=1)
 
-    history = HistoricalRecords(excluded_fields=["updated_at"], m2m_fields=[members])
+    history = HistoricalRecords(excluded_fields=["updated_at", "change_marker"], m2m_fields=[members])
 
     class Meta:
         ordering = ["code"]
@@ -130,7 +131,7 @@ class Initiative(ArchivableModel, TimeStampedModel):
         return Quadrant(self.quadrant).label
 
 
-class StatusUpdate(TimeStampedModel):
+class StatusUpdate(ChangeTracked, TimeStampedModel):
     initiative = models.ForeignKey(Initiative, on_delete=models.CASCADE, related_name="status_updates")
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     date = models.DateField()

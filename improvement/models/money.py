@@ -5,6 +5,7 @@ from django.db import models
 from simple_history.models import HistoricalRecords
 
 from common.models import ArchivableModel, TimeStampedModel
+from common.sync import ChangeTracked
 
 
 class CostKind(models.TextChoices):
@@ -12,7 +13,7 @@ class CostKind(models.TextChoices):
     RECURRING = "recurring", "Recurring (monthly)"
 
 
-class Cost(ArchivableModel, TimeStampedModel):
+class Cost(ChangeTracked, ArchivableModel, TimeStampedModel):
     initiative = models.ForeignKey("improvement.Initiative", on_delete=models.CASCADE, related_name="costs")
     kind = models.CharField(max_length=20, choices=CostKind.choices)
     description = models.CharField(max_length=200)
@@ -23,7 +24,7 @@ class Cost(ArchivableModel, TimeStampedModel):
     # Bumped on every change; If-Match updates compare it atomically to refuse lost updates.
     version = models.PositiveIntegerField(default=1)
 
-    history = HistoricalRecords(excluded_fields=["updated_at"])
+    history = HistoricalRecords(excluded_fields=["updated_at", "change_marker"])
 
     class Meta:
         ordering = ["initiative", "kind", "id"]
@@ -46,7 +47,7 @@ class BenefitNature(models.TextChoices):
     SOFT = "soft", "Soft"
 
 
-class Benefit(ArchivableModel, TimeStampedModel):
+class Benefit(ChangeTracked, ArchivableModel, TimeStampedModel):
     initiative = models.ForeignKey(
         "improvement.Initiative", on_delete=models.CASCADE, related_name="benefits"
     )
@@ -64,7 +65,7 @@ class Benefit(ArchivableModel, TimeStampedModel):
     # Bumped on every change, validation included: finance validates the version it read.
     version = models.PositiveIntegerField(default=1)
 
-    history = HistoricalRecords(excluded_fields=["updated_at"])
+    history = HistoricalRecords(excluded_fields=["updated_at", "change_marker"])
 
     class Meta:
         ordering = ["initiative", "kind", "id"]

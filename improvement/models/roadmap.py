@@ -5,6 +5,7 @@ from django.db import models
 from simple_history.models import HistoricalRecords
 
 from common.models import ArchivableModel, TimeStampedModel
+from common.sync import ChangeTracked
 
 
 class MilestoneStatus(models.TextChoices):
@@ -24,7 +25,7 @@ class Phase(models.TextChoices):
     ROLLOUT = "rollout", "Days 61–90: roll out"
 
 
-class Milestone(ArchivableModel, TimeStampedModel):
+class Milestone(ChangeTracked, ArchivableModel, TimeStampedModel):
     initiative = models.ForeignKey(
         "improvement.Initiative", on_delete=models.CASCADE, related_name="milestones"
     )
@@ -45,7 +46,7 @@ class Milestone(ArchivableModel, TimeStampedModel):
     overdue_since = models.DateField(null=True, blank=True)
     version = models.PositiveIntegerField(default=1)
 
-    history = HistoricalRecords(excluded_fields=["updated_at"])
+    history = HistoricalRecords(excluded_fields=["updated_at", "change_marker"])
 
     class Meta:
         ordering = ["due_date", "id"]

@@ -3,6 +3,8 @@
 from django.conf import settings
 from django.db import models
 
+from common.sync import ChangeTracked
+
 
 class Stage(models.TextChoices):
     PLAN = "plan", "Plan"
@@ -20,7 +22,7 @@ class Decision(models.TextChoices):
     ABANDON = "abandon", "Abandon"
 
 
-class StageTransition(models.Model):
+class StageTransition(ChangeTracked, models.Model):
     """One move of the PDCA stage machine, with the gate's verdict at the time."""
 
     initiative = models.ForeignKey(

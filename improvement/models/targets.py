@@ -4,6 +4,7 @@ from django.db import models
 from simple_history.models import HistoricalRecords
 
 from common.models import ArchivableModel, TimeStampedModel
+from common.sync import ChangeTracked
 from kpis.models import Kpi
 
 
@@ -14,7 +15,7 @@ class Evaluation(models.TextChoices):
     WORSE = "worse", "Worse"
 
 
-class KpiTarget(ArchivableModel, TimeStampedModel):
+class KpiTarget(ChangeTracked, ArchivableModel, TimeStampedModel):
     initiative = models.ForeignKey("improvement.Initiative", on_delete=models.CASCADE, related_name="targets")
     kpi = models.ForeignKey(Kpi, on_delete=models.PROTECT, related_name="targets")
     segment = models.CharField(max_length=100, blank=True, default="")
@@ -32,7 +33,7 @@ class KpiTarget(ArchivableModel, TimeStampedModel):
     # Bumped on every change, evaluation included; If-Match updates compare it atomically.
     version = models.PositiveIntegerField(default=1)
 
-    history = HistoricalRecords(excluded_fields=["updated_at"])
+    history = HistoricalRecords(excluded_fields=["updated_at", "change_marker"])
 
     class Meta:
         ordering = ["initiative", "-is_primary", "id"]

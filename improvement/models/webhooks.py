@@ -8,6 +8,7 @@ from django.db import models
 from django.utils import timezone
 
 from common.models import TimeStampedModel
+from common.sync import ChangeTracked
 
 
 class WebhookEventType(models.TextChoices):
@@ -21,7 +22,7 @@ def _webhook_secret() -> str:
     return "whsec_" + secrets.token_urlsafe(32)
 
 
-class WebhookSubscription(TimeStampedModel):
+class WebhookSubscription(ChangeTracked, TimeStampedModel):
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="webhook_subscriptions"
     )

@@ -6,7 +6,7 @@ from rest_framework.response import Response
 from accounts.models import Scope
 from common.api.conditional import check_if_match
 from common.api.idempotency import idempotent
-from common.api.pagination import StreamCursorPagination
+from common.api.sync import ChangePagePagination, ChangeStreamPagination
 from common.api.viewsets import SESSION_ONLY, ApiViewSet
 from kpis import selectors, services
 from kpis.api.filters import KpiFilter, MeasurementFilter
@@ -28,6 +28,7 @@ class KpiViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
     model = Kpi
     serializer_class = KpiSerializer
     filterset_class = KpiFilter
+    pagination_class = ChangePagePagination
     search_fields = ["name", "code"]
     ordering_fields = ["name", "code", "updated_at", "id"]
     ordering = ["name"]
@@ -64,7 +65,7 @@ class MeasurementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiVi
     model = Measurement
     serializer_class = MeasurementSerializer
     filterset_class = MeasurementFilter
-    pagination_class = StreamCursorPagination
+    pagination_class = ChangeStreamPagination
     search_fields = ["segment", "source"]
     ordering_fields = ["id", "period", "updated_at"]
     ordering = ["-id"]

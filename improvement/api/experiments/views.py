@@ -13,6 +13,7 @@ from accounts.models import Scope
 from common.api.conditional import check_if_match, honours_if_match
 from common.api.idempotency import idempotent
 from common.api.parsers import ApiJSONParser
+from common.api.sync import ChangePagePagination
 from common.api.viewsets import ApiViewSet
 from improvement import selectors
 from improvement.api.common import CREATED, updated_since
@@ -63,6 +64,7 @@ class ExperimentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiVie
     model = Experiment
     serializer_class = s.ExperimentSerializer
     filterset_class = ExperimentFilter
+    pagination_class = ChangePagePagination
     search_fields = ["name", "hypothesis"]
     ordering_fields = ["id", "created_at", "updated_at", "status"]
     ordering = ["-id"]

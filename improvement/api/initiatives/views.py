@@ -9,6 +9,7 @@ from rest_framework.response import Response
 from accounts.models import User
 from common.api.conditional import check_if_match, honours_if_match
 from common.api.idempotency import idempotent
+from common.api.sync import ChangePagePagination
 from common.api.viewsets import ApiViewSet
 from improvement import selectors
 from improvement.api.common import CREATED, ReadViewSet, updated_since
@@ -53,6 +54,14 @@ class ValueRows:
     def __getitem__(self, key):
         return self.values[key]
 
+    # The change feed's page: the rows of the keys it read (common/api/sync.py).
+    def keyed(self, ids) -> list:
+        return list(self.values.filter(pk__in=ids))
+
+    @staticmethod
+    def pk_of(row):
+        return row[INITIATIVE_VALUES.index("id")]
+
 
 class InitiativeFilter(django_filters.FilterSet):
     updated_since = updated_since()
@@ -82,6 +91,7 @@ class InitiativeViewSet(ReadViewSet):
     model = Initiative
     serializer_class = InitiativeSerializer
     filterset_class = InitiativeFilter
+    pagination_class = ChangePagePagination
     search_fields = ["code", "title"]
     ordering_fields = ["code", "title", "start_date", "target_end_date", "updated_at", "id"]
     ordering = ["code"]
@@ -195,6 +205,7 @@ class StatusUpdateViewSet(ReadViewSet):
     model = StatusUpdate
     serializer_class = StatusUpdateSerializer
     filterset_class = StatusUpdateFilter
+    pagination_class = ChangePagePagination
     search_fields = ["narrative"]
     ordering_fields = ["date", "id", "updated_at"]
     ordering = ["-date", "-id"]

@@ -1,0 +1,107 @@
+"""The change cursor: a commit-ordered change marker on every synced row, and its database triggers.
+
+``updated_at`` is stamped when Python saves a row, not when its transaction commits, so a mirror
+that asks for "changed since T" misses the rows of any transaction that was still open at T. The
+change marker is written by the DATABASE on every insert and update (triggers installed by the
+migrations, common/sync_triggers.py), so no write path — a service, a bulk upsert,
+``queryset.update()``, the admin, raw SQL — can forget it, and it is ordered by commit:
+
+- PostgreSQL: the marker is the writing transaction's id (``pg_current_xact_id()``). A walk serves
+  rows only below ``pg_snapshot_xmin(pg_current_snapshot())``: every transaction below it has ended,
+  so a transaction that commits later always writes a marker above any cursor already handed out.
+- SQLite: writers are serialised (one write transaction at a time, held to its commit), so a
+  counter bumped inside the writing transaction is already in commit order; no horizon is needed.
+
+A row whose answer includes numbers derived from other tables (an initiative's milestone counts and
+members, a target's current value, an experiment's variants) is "touched" by triggers on those
+tables in the same transaction, so its marker moves whenever its answer can. A deleted row leaves
+a tombstone (its id, with the deleting transaction's marker) that the walk serves in order too.
+"""
+
+import base64
+import binascii
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.db import connection, models
+from django.db.models import F, Q
+from django.db.models.expressions import RawSQL
+
+MARKER = "change_marker"
+CURSOR_VERSION = "c1"
+# The position before every row (markers and ids are positive): the start of a full walk.
+START = (0, 0)
+MSG_CURSOR_INVALID = "This change cursor is not valid; start again with an empty change_cursor."
+
+# Every transaction with an id below this has ended (committed or rolled back) for this statement.
+_PG_HORIZON = "pg_snapshot_xmin(pg_current_snapshot())::text::bigint"
+
+
+class ChangeTracked(models.Model):
+    """Rows with a change marker, served in (marker, id) order by the change cursor."""
+
+    # Written only by the database's triggers: the value a Python save sends is overwritten. Not
+    # part of an export: a restored database stamps its rows anew (mirrors walk again from empty).
+    change_marker = models.BigIntegerField(default=0, editable=False, serialize=False)
+
+    class Meta:
+        abstract = True
+
+
+# --- the cursor token ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, order=True)
+class Position:
+    """A place in a table's change walk: rows after (marker, id) have not been served yet."""
+
+    marker: int
+    id: int
+
+    def token(self) -> str:
+        raw = f"{CURSOR_VERSION}.{self.marker}.{self.id}".encode()
+        return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+    @classmethod
+    def parse(cls, token: str) -> "Position":
+        """The position of a token; an empty token is the start. Anything else is a 400."""
+        if not token:
+            return cls(*START)
+        try:
+            raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode("ascii")
+            version, marker, pk = raw.split(".")
+            if version != CURSOR_VERSION or not marker.isdigit() or not pk.isdigit():
+                raise ValueError(raw)
+            position = cls(int(marker), int(pk))
+        except (ValueError, UnicodeDecodeError, binascii.Error) as error:
+            raise ValidationError({"change_cursor": [MSG_CURSOR_INVALID]}) from error
+        if (
+            position.marker > models.BigIntegerField.MAX_BIGINT
+            or position.id > models.BigIntegerField.MAX_BIGINT
+        ):
+            raise ValidationError({"change_cursor": [MSG_CURSOR_INVALID]})
+        return position
+
+
+def rows_after(queryset, *, position: Position, vendor: str):
+    """``queryset``'s rows after ``position`` that no open transaction can still fall behind, in
+    (marker, id) order. The first condition, alone, is a range on the (marker, id) index."""
+    after = Q(**{f"{MARKER}__gt": position.marker}) | Q(**{MARKER: position.marker, "pk__gt": position.id})
+    qs = queryset.filter(Q(**{f"{MARKER}__gte": position.marker}) & after)
+    if vendor == "postgresql":
+        qs = qs.filter(**{f"{MARKER}__lt": RawSQL(_PG_HORIZON, ())})
+    return qs.order_by(F(MARKER).asc(), F("pk").asc())
+
+
+def deletions_after(table: str, *, position: Position, limit: int) -> list[tuple[int, int]]:
+    """(marker, id) of ``table``'s rows deleted after ``position``, below the same horizon as
+    ``rows_after``, in order: the tombstones written by the database on every delete."""
+    horizon = f" AND change_marker < {_PG_HORIZON}" if connection.vendor == "postgresql" else ""
+    sql = (
+        "SELECT change_marker, object_id FROM sync_tombstone WHERE table_name = %s"
+        " AND change_marker >= %s AND (change_marker > %s OR object_id > %s)"
+        f"{horizon} ORDER BY change_marker, object_id LIMIT %s"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [table, position.marker, position.marker, position.id, limit])
+        return [(marker, pk) for marker, pk in cursor.fetchall()]
