@@ -142,6 +142,34 @@ class Workflow:
         nothing = initiatives_list.sync_detailed(client=self.client, updated_since=later)
         assert nothing.status_code == 200 and nothing.parsed.count == 0
 
+    def _walk(self, endpoint, cursor: str) -> tuple[dict, str]:
+        """Follow the change feed from ``cursor`` until it says complete: (rows by id, new cursor)."""
+        rows = {}
+        for _ in range(1_000):
+            answer = endpoint.sync_detailed(client=self.client, change_cursor=cursor, page_size=100)
+            assert answer.status_code == 200, answer.status_code
+            rows.update({row.id: row for row in answer.parsed.results})
+            cursor = answer.parsed.sync.cursor
+            if answer.parsed.sync.complete:
+                return rows, cursor
+        raise AssertionError("the change feed never completed")
+
+    def sync_with_the_change_cursor(self):
+        initiatives, _ = self._walk(initiatives_list, "")
+        assert self.initiative.id in initiatives
+        targets, cursor = self._walk(targets_list, "")
+        assert targets[self.target_id].current_value == READINGS[-1]
+        again, _ = self._walk(targets_list, cursor)
+        assert self.target_id not in again, "an unchanged target came back"
+        # A new reading moves the target's current value: the feed serves the target again.
+        reading = MeasurementRowRequest(kpi=self.kpi, period=self.today, value=79.0)
+        answer = measurements_bulk_create.sync_detailed(
+            client=self.client, body=MeasurementBulkRequest(rows=[reading])
+        )
+        assert answer.status_code == 200, answer.status_code
+        changed, _ = self._walk(targets_list, cursor)
+        assert changed[self.target_id].current_value == 79.0
+
     def a_page_past_the_end_is_a_documented_404(self):
         answer = initiatives_list.sync_detailed(client=self.client, page=10_000)
         assert answer.status_code == 404 and isinstance(answer.parsed, Error)
@@ -156,6 +184,7 @@ STEPS = [
     "post_measurements",
     "read_progress",
     "sync_with_updated_since",
+    "sync_with_the_change_cursor",
     "a_page_past_the_end_is_a_documented_404",
 ]
 
