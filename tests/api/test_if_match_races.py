@@ -5,12 +5,10 @@ check, and the second write silently undoes the first. The write itself compares
 view read, so the second one answers 412 (it sent If-Match) and changes nothing.
 """
 
-import threading
 from decimal import Decimal
 from functools import partial
 
 import pytest
-from django.db import connection
 
 from common.api.errors import MSG_PRECONDITION_FAILED, error_body
 from common.errors import StaleVersion
@@ -18,6 +16,7 @@ from improvement.api import money as money_api
 from improvement.api import targets as targets_api
 from improvement.models import Benefit, Cost, KpiTarget
 from improvement.services import money, targets
+from tests.concurrency import race
 from tests.factories import BenefitFactory, CostFactory, KpiTargetFactory
 
 PRECONDITION_FAILED = error_body(code="precondition_failed", message=MSG_PRECONDITION_FAILED)
@@ -170,26 +169,6 @@ def test_an_amount_changed_after_the_etag_check_is_not_validated(api, lead, fina
 # --- real concurrent connections (PostgreSQL) -------------------------------------------------
 
 
-def _race(*sends):
-    """Run each ``send`` in its own thread (its own connection), released together; their answers."""
-    barrier = threading.Barrier(len(sends))
-    answers: list = [None] * len(sends)
-
-    def run(index, send):
-        try:
-            barrier.wait()
-            answers[index] = send()
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, send)) for i, send in enumerate(sends)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return answers
-
-
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("resource", RESOURCES)
@@ -205,7 +184,7 @@ def test_two_patches_with_the_same_etag_one_wins_one_answers_412(api, lead, init
             f"2031-0{round_ + 1}-0{writer}" if field == "target_date" else f"Writer {writer}, round {round_}"
             for writer in (1, 2)
         ]
-        answers = _race(
+        answers = race(
             *(
                 partial(client.patch, url, {field: value}, format="json", HTTP_IF_MATCH=etag)
                 for client, value in zip(clients, values, strict=True)
@@ -230,7 +209,7 @@ def test_an_amount_change_racing_a_validation_never_ends_validated_on_an_unseen_
         editor, reviewer = api(lead), api(finance)
         new_amount = f"{3000 + round_}.00"
         # The editor sends no If-Match (the site's form does not): it must still not slip under.
-        edit, validation = _race(
+        edit, validation = race(
             partial(editor.patch, url, {"monthly_amount": new_amount}, format="json"),
             partial(reviewer.post, _validate_url(benefit), {}, format="json", HTTP_IF_MATCH=reviewed),
         )
@@ -251,7 +230,7 @@ def test_an_amount_change_racing_a_validation_never_ends_validated_on_an_unseen_
 def test_version_checks_hold_for_targets_edited_by_the_service_concurrently(lead, initiative):
     target = _target(initiative)
     copies = [KpiTarget.objects.get(pk=target.pk) for _ in range(2)]
-    outcomes = _race(
+    outcomes = race(
         *(
             lambda copy=copy, day=day: _outcome(
                 lambda: targets.kpi_target_update(actor=lead, target=copy, target_date=f"2031-01-0{day}")

@@ -6,14 +6,13 @@ really did: across the racing batches every row is created exactly once.
 """
 
 import datetime as dt
-import threading
 from functools import partial
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from kpis.models import Measurement
+from tests.concurrency import race
 from tests.factories import KpiFactory
 
 BULK = "/api/v1/measurements/bulk/"
@@ -29,25 +28,6 @@ def _rows(value: float) -> list[dict]:
     ]
 
 
-def _race(*sends):
-    barrier = threading.Barrier(len(sends))
-    answers: list = [None] * len(sends)
-
-    def run(index, send):
-        try:
-            barrier.wait()
-            answers[index] = send()
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, send)) for i, send in enumerate(sends)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return answers
-
-
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_three_identical_concurrent_batches_create_each_row_once_and_say_so(token_api, contributor):
@@ -55,7 +35,7 @@ def test_three_identical_concurrent_batches_create_each_row_once_and_say_so(toke
     clients = [token_api(contributor, "measurements:write") for _ in range(BATCHES)]
 
     for value, expected in ((80.0, "created"), (81.0, "updated")):
-        answers = _race(*(partial(c.post, BULK, {"rows": _rows(value)}, format="json") for c in clients))
+        answers = race(*(partial(c.post, BULK, {"rows": _rows(value)}, format="json") for c in clients))
 
         assert [a.status_code for a in answers] == [200] * BATCHES
         counts = [a.json() for a in answers]
