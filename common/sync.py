@@ -25,7 +25,6 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 from django.db import connection, models
 from django.db.models import F, Q
-from django.db.models.expressions import RawSQL
 
 MARKER = "change_marker"
 CURSOR_VERSION = "c1"
@@ -83,25 +82,41 @@ class Position:
         return position
 
 
-def rows_after(queryset, *, position: Position, vendor: str):
-    """``queryset``'s rows after ``position`` that no open transaction can still fall behind, in
+def sync_horizon() -> int | None:
+    """The marker below which every transaction has ended (PostgreSQL), read ONCE per page and used
+    by every query of that page: a later query's snapshot sees all of them, so the page's rows and
+    its tombstones are cut at the same place and a delete committing between the two queries is
+    served on a later page instead of being skipped. None on SQLite (no horizon is needed)."""
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {_PG_HORIZON}")
+        return cursor.fetchone()[0]
+
+
+def rows_after(queryset, *, position: Position, horizon: int | None):
+    """``queryset``'s rows after ``position`` and below ``horizon`` (``sync_horizon``), in
     (marker, id) order. The first condition, alone, is a range on the (marker, id) index."""
     after = Q(**{f"{MARKER}__gt": position.marker}) | Q(**{MARKER: position.marker, "pk__gt": position.id})
     qs = queryset.filter(Q(**{f"{MARKER}__gte": position.marker}) & after)
-    if vendor == "postgresql":
-        qs = qs.filter(**{f"{MARKER}__lt": RawSQL(_PG_HORIZON, ())})
+    if horizon is not None:
+        qs = qs.filter(**{f"{MARKER}__lt": horizon})
     return qs.order_by(F(MARKER).asc(), F("pk").asc())
 
 
-def deletions_after(table: str, *, position: Position, limit: int) -> list[tuple[int, int]]:
-    """(marker, id) of ``table``'s rows deleted after ``position``, below the same horizon as
-    ``rows_after``, in order: the tombstones written by the database on every delete."""
-    horizon = f" AND change_marker < {_PG_HORIZON}" if connection.vendor == "postgresql" else ""
+def deletions_after(
+    table: str, *, position: Position, horizon: int | None, limit: int
+) -> list[tuple[int, int]]:
+    """(marker, id) of ``table``'s rows deleted after ``position`` and below ``horizon``, in order:
+    the tombstones written by the database on every delete."""
+    below = "" if horizon is None else " AND change_marker < %s"
     sql = (
         "SELECT change_marker, object_id FROM sync_tombstone WHERE table_name = %s"
         " AND change_marker >= %s AND (change_marker > %s OR object_id > %s)"
-        f"{horizon} ORDER BY change_marker, object_id LIMIT %s"
+        f"{below} ORDER BY change_marker, object_id LIMIT %s"
     )
+    params = [table, position.marker, position.marker, position.id]
+    params += ([] if horizon is None else [horizon]) + [limit]
     with connection.cursor() as cursor:
-        cursor.execute(sql, [table, position.marker, position.marker, position.id, limit])
+        cursor.execute(sql, params)
         return [(marker, pk) for marker, pk in cursor.fetchall()]

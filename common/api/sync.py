@@ -12,13 +12,12 @@ walk) with the rows changed after the cursor, oldest change first, keyset-pagina
 fall behind a cursor already handed out.
 """
 
-from django.db import connection
 from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
 from common.api.pagination import PagePagination, StreamCursorPagination
 from common.api.viewsets import CHANGE_CURSOR_PARAM
-from common.sync import MARKER, Position, deletions_after, rows_after
+from common.sync import MARKER, Position, deletions_after, rows_after, sync_horizon
 
 CURSOR_PARAM = CHANGE_CURSOR_PARAM
 CURSOR_HELP = (
@@ -117,8 +116,11 @@ class _Walk:
     def page(self, rows) -> list:
         # The lean initiative list passes value rows that keep their queryset (ValueRows).
         queryset = getattr(rows, "queryset", rows)
-        live = rows_after(queryset.prefetch_related(None), position=self.position, vendor=connection.vendor)
-        dead = deletions_after(queryset.model._meta.db_table, position=self.position, limit=self.size + 1)
+        horizon = sync_horizon()
+        live = rows_after(queryset.prefetch_related(None), position=self.position, horizon=horizon)
+        dead = deletions_after(
+            queryset.model._meta.db_table, position=self.position, horizon=horizon, limit=self.size + 1
+        )
         # Two ordered streams on one key (ids are never reused, so a row and a tombstone never
         # share one): the page is the first ``size`` keys of both.
         keys = sorted(

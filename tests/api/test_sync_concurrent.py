@@ -15,6 +15,7 @@ import pytest
 from django.db import connection, transaction
 from django.utils import timezone
 
+import common.api.sync as feed
 from improvement.models import Initiative, KpiTarget, Milestone
 from improvement.services import initiatives as initiative_services
 from improvement.services import roadmap
@@ -207,3 +208,50 @@ def test_concurrent_bulk_upserts_of_the_same_series_all_commit_and_move_their_ta
         assert not failures, failures
     after = dict(KpiTarget.objects.filter(pk__in=[t.pk for t in targets]).values_list("pk", "change_marker"))
     assert all(after[pk] > before[pk] for pk in before)
+
+
+def test_a_delete_committing_between_a_pages_queries_still_reaches_the_mirror(api, admin, monkeypatch):
+    """A page reads its tombstones and its rows in two statements; a delete that commits between
+    them must come on a later page, not be skipped by a cursor moved past it."""
+
+    kpi = KpiFactory(code="frt_tomb", min_value=0, max_value=10_000)
+    today = timezone.localdate()
+    victim, other = (
+        Measurement.objects.create(kpi=kpi, period=today - dt.timedelta(days=day), value=1.0, source="s")
+        for day in (2, 1)
+    )
+    mirror = Mirror(api(admin))
+    mirror.sync()
+    assert victim.pk in mirror.rows["measurements"]
+
+    deleted = threading.Event()
+    release = threading.Event()
+
+    def delete_and_hold():
+        # The delete's transaction starts first; a later committed write sits above it.
+        with transaction.atomic():
+            Measurement.objects.filter(pk=victim.pk).delete()
+            deleted.set()
+            release.wait(10)
+
+    holder, failures = _in_thread(delete_and_hold)
+    assert deleted.wait(10)
+    Measurement.objects.filter(pk=other.pk).update(value=2.0)
+
+    served_tombstones = feed.deletions_after
+
+    def commit_the_delete_after_reading_tombstones(table, **kwargs):
+        found = served_tombstones(table, **kwargs)
+        if table == Measurement._meta.db_table and not release.is_set():
+            release.set()
+            holder.join()
+        return found
+
+    monkeypatch.setattr(feed, "deletions_after", commit_the_delete_after_reading_tombstones)
+    mirror.sync()
+    monkeypatch.setattr(feed, "deletions_after", served_tombstones)
+    mirror.sync()
+
+    assert not failures
+    assert victim.pk not in mirror.rows["measurements"]
+    assert mirror.rows["measurements"][other.pk]["value"] == 2.0
