@@ -229,6 +229,7 @@ def measurement_upsert_many(*, actor: User, rows: Iterable[Mapping]) -> UpsertRe
         if connection.vendor == "postgresql":
             # The read above is a snapshot: a concurrent batch may insert or change the same rows
             # before ours writes, so on PostgreSQL the database says what it really did.
+            _lock_series(to_write)
             created, updated = _upsert_counted(to_write)
             unchanged = len(cleaned) - created - updated
         else:
@@ -243,6 +244,23 @@ def measurement_upsert_many(*, actor: User, rows: Iterable[Mapping]) -> UpsertRe
             )
         _schedule_alert_evaluation(to_write)
     return UpsertResult(created=created, updated=updated, unchanged=unchanged)
+
+
+def _lock_series(measurements: list[Measurement]) -> None:
+    """PostgreSQL: take this transaction's lock on every (kpi, segment) series it writes, in one
+    order, before writing any row. A write to a series also locks the rows that follow it (a
+    trigger moves their change marker, common/sync_triggers.py), one batch at a time: two batches
+    sharing a series could otherwise each hold a row the other needs next and deadlock. With the
+    series locked first, the second waits at the start instead. Advisory locks end with the
+    transaction; a hash collision only serialises two unrelated series."""
+    series = sorted({(m.kpi_id, m.segment) for m in measurements})
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(pg_advisory_xact_lock(kpi, hashtext(segment))) FROM ("
+            "SELECT kpi, segment FROM unnest(%s::integer[], %s::text[]) AS series (kpi, segment) "
+            "ORDER BY kpi, hashtext(segment)) AS ordered",
+            [[kpi for kpi, _ in series], [segment for _, segment in series]],
+        )
 
 
 def _upsert_counted(measurements: list[Measurement]) -> tuple[int, int]:
