@@ -7,7 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
-from common.dates import MSG_DATE_RANGE, date_in_range
+from common.dates import DATE_MAX, DATE_MIN, date_in_range
 from common.errors import Conflict, PermissionDenied
 from common.models import save_versioned
 from common.services import fields_refuse_unknown, model_update
@@ -22,6 +22,7 @@ OWNER_FIELDS = ("status", "description")
 
 MSG_CANNOT_PLAN = "You cannot plan milestones of this initiative."
 MSG_CANNOT_UPDATE = "Only the milestone's owner or the initiative's lead can update it."
+MSG_OWNER_ROLE_READS = "Your role ({role}) only reads: owning this milestone does not let you change it."
 MSG_OWNER_FIELDS = "As the milestone's owner you can change its status and description only."
 MSG_CYCLE = "This dependency would create a cycle: {path}."
 MSG_OTHER_INITIATIVE = "A milestone can depend only on milestones of the same initiative."
@@ -31,6 +32,12 @@ MSG_INACTIVE_OWNER = "The owner must be an active user."
 MSG_ALREADY_PLANNED = "This initiative already has the standard plan."
 MSG_ARCHIVED = "This milestone is archived."
 MSG_UNKNOWN_FIELD = "Unknown field."
+# How far the standard plan's last milestone lies past its start date.
+PLAN_SPAN = max(item.due_date for item in standard_plan(DATE_MIN)) - DATE_MIN
+MSG_PLAN_PAST_RANGE = (
+    f"With the standard plan the start date must lie between {DATE_MIN.isoformat()} and "
+    f"{(DATE_MAX - PLAN_SPAN).isoformat()}: its last milestone is due {PLAN_SPAN.days} days after it."
+)
 
 
 def _validate_owner(owner: User | None) -> None:
@@ -66,6 +73,13 @@ def milestone_create(
     return milestone
 
 
+def milestone_update_refusal(*, actor: User, milestone: Milestone) -> str:
+    """Why ``actor`` may not update ``milestone``: an owner is told it is their role that only reads."""
+    if milestone.owner_id == actor.pk:
+        return MSG_OWNER_ROLE_READS.format(role=actor.get_role_display())
+    return MSG_CANNOT_UPDATE
+
+
 @transaction.atomic
 def milestone_update(
     *, actor: User, milestone: Milestone, expected_version: int | None = None, **fields
@@ -73,7 +87,7 @@ def milestone_update(
     if milestone.archived_at is not None:
         raise Conflict(MSG_ARCHIVED)
     if not policies.can_update_milestone(actor, milestone):
-        raise PermissionDenied(MSG_CANNOT_UPDATE)
+        raise PermissionDenied(milestone_update_refusal(actor=actor, milestone=milestone))
     # Refused before the owner's narrower rights are checked, so an unknown field reads as such.
     fields_refuse_unknown(fields, allowed=PLAN_FIELDS)
     if not policies.can_edit(actor, milestone.initiative) and set(fields) - set(OWNER_FIELDS):
@@ -161,9 +175,11 @@ def initiative_apply_standard_plan(*, actor: User, initiative: Initiative) -> li
         raise PermissionDenied(MSG_CANNOT_PLAN)
     if Milestone.objects.filter(initiative=initiative).exclude(phase="").exists():
         raise Conflict(MSG_ALREADY_PLANNED)
-    if not date_in_range(initiative.start_date):
-        # Stored before the range was enforced: its plan would run past the last date.
-        raise ValidationError({"start_date": MSG_DATE_RANGE})
+    plan = standard_plan(initiative.start_date) if date_in_range(initiative.start_date) else []
+    if not plan or not all(date_in_range(item.due_date) for item in plan):
+        # A start near the end of the range (or stored before the range was enforced) would put
+        # milestones past the last date, where they could never be edited again.
+        raise ValidationError({"start_date": MSG_PLAN_PAST_RANGE})
     milestones = [
         Milestone(
             initiative=initiative,
@@ -172,7 +188,7 @@ def initiative_apply_standard_plan(*, actor: User, initiative: Initiative) -> li
             due_date=item.due_date,
             owner_id=initiative.lead_id,
         )
-        for item in standard_plan(initiative.start_date)
+        for item in plan
     ]
     for milestone in milestones:
         milestone._history_user = actor

@@ -13,11 +13,11 @@ from improvement.models import Milestone
 from improvement.selectors.roadmap import milestone_get, milestone_owner_choices
 from improvement.services.roadmap import (
     MSG_CANNOT_PLAN,
-    MSG_CANNOT_UPDATE,
     initiative_apply_standard_plan,
     milestone_complete,
     milestone_create,
     milestone_update,
+    milestone_update_refusal,
 )
 from improvement.views.common import initiative_or_404
 
@@ -79,7 +79,7 @@ def milestone_edit(request, pk: int):
             request.POST or None, initial={name: getattr(milestone, name) for name in fields}
         )
     else:
-        raise PermissionDenied(MSG_CANNOT_UPDATE)
+        raise PermissionDenied(milestone_update_refusal(actor=request.user, milestone=milestone))
     if request.method == "POST" and form.is_valid():
         changes = dict(form.cleaned_data)
         version = changes.pop("version")

@@ -12,6 +12,7 @@ Sample sizes are rounded up per arm; allocation weights set the ratio between ar
 """
 
 import math
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -52,12 +53,27 @@ MSG_TOO_MANY_USERS = (
     "detectable effect."
 )
 MSG_TOO_MANY_DAYS = "At this traffic the experiment would need more than {limit:,} days."
+MSG_TOO_SMALL = (
+    "{name} is too small to compute with ({value!r}): below {smallest:.3g} floating point loses precision."
+)
+MSG_MDE_UNDERFLOW = (
+    "The minimum detectable effect on the metric's scale ({mde!r} × |{baseline!r}|) is too small to compute "
+    "with; give it as an absolute effect."
+)
 MSG_MDE_TOO_LARGE = "The minimum detectable effect on the metric's scale ({diff!r}) is not a finite number."
 
 # Beyond these a plan is not an experiment anyone can run; they also keep every count a 64-bit
 # integer (and exact in a JavaScript number) where an unbounded one would reach the renderer.
 MAX_USERS_PER_ARM = 10**15
 MAX_DAYS = 10**6
+# The smallest normal float: below it (subnormals) a ratio such as sd / mde is silently inexact.
+SMALLEST = sys.float_info.min
+
+
+def _not_subnormal(value: float, *, name: str) -> float:
+    if value != 0 and abs(value) < SMALLEST:
+        raise ValueError(MSG_TOO_SMALL.format(name=name, value=value, smallest=SMALLEST))
+    return value
 
 
 def check_mde(mde: float, mde_type: str) -> float:
@@ -66,7 +82,7 @@ def check_mde(mde: float, mde_type: str) -> float:
     mde = finite(mde, name="mde")
     if mde == 0:
         raise ValueError(MSG_MDE_ZERO)
-    return mde
+    return _not_subnormal(mde, name="mde")
 
 
 def absolute_mde(*, baseline: float, mde: float, mde_type: str) -> float:
@@ -79,6 +95,8 @@ def absolute_mde(*, baseline: float, mde: float, mde_type: str) -> float:
     diff = mde * abs(baseline)
     if not math.isfinite(diff):
         raise ValueError(MSG_MDE_TOO_LARGE.format(diff=diff))
+    if abs(diff) < SMALLEST:
+        raise ValueError(MSG_MDE_UNDERFLOW.format(mde=mde, baseline=baseline))
     return diff
 
 
@@ -149,6 +167,7 @@ def mean_power(
     ratio = _arms(treatment_users, control_users)
     if not sd > 0:
         raise ValueError(MSG_SD)
+    _not_subnormal(sd, name="sd")
     std = sd * math.sqrt(1 + 1 / ratio)
     return _two_sided_power(
         diff=diff, std_null=std, std_alt=std, n1=treatment_users, alpha=check_alpha(alpha)
@@ -161,6 +180,7 @@ def mean_sample_size(
     """Treatment users (unrounded) for ``power``; the control needs ``ratio`` times as many."""
     if not sd > 0:
         raise ValueError(MSG_SD)
+    _not_subnormal(sd, name="sd")
     std = sd * math.sqrt(1 + 1 / ratio)
     return _one_tail_n1(
         diff=diff, std_null=std, std_alt=std, alpha=check_alpha(alpha), power=check_power(power)

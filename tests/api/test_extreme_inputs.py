@@ -15,7 +15,7 @@ from common.api.inputs import MSG_NULL_CHARACTER
 from common.api.parsers import MAX_JSON_DEPTH, MSG_JSON_TOO_DEEP
 from common.dates import DATE_MAX, MSG_DATE_RANGE
 from improvement.models import Experiment, Initiative, KpiTarget, Milestone
-from improvement.services.roadmap import initiative_apply_standard_plan
+from improvement.services.roadmap import MSG_PLAN_PAST_RANGE, PLAN_SPAN, initiative_apply_standard_plan
 
 SYNC_LISTS = [
     "initiatives",
@@ -178,15 +178,31 @@ def test_a_start_date_near_the_last_day_with_the_standard_plan_is_a_400(api, lea
     assert not Initiative.objects.exists()
 
 
-def test_the_last_day_of_the_range_takes_the_standard_plan(api, lead, team):
+def test_a_start_whose_plan_would_run_past_the_last_day_is_a_400_and_creates_nothing(api, lead, team):
+    start = DATE_MAX - PLAN_SPAN + dt.timedelta(days=1)
     response = api(lead).post(
         "/api/v1/initiatives/",
-        {"title": "Late", "team": team.pk, "start_date": DATE_MAX.isoformat(), "with_standard_plan": True},
+        {"title": "Late", "team": team.pk, "start_date": start.isoformat(), "with_standard_plan": True},
+        format="json",
+    )
+
+    assert response.status_code == 400
+    assert response.json() == invalid({"start_date": [MSG_PLAN_PAST_RANGE]})
+    assert not Initiative.objects.exists()
+
+
+def test_the_latest_start_that_takes_the_standard_plan_keeps_every_milestone_editable(api, lead, team):
+    start = DATE_MAX - PLAN_SPAN
+    response = api(lead).post(
+        "/api/v1/initiatives/",
+        {"title": "Late", "team": team.pk, "start_date": start.isoformat(), "with_standard_plan": True},
         format="json",
     )
 
     assert response.status_code == 201, response.json()
-    assert Milestone.objects.filter(initiative_id=response.json()["id"]).count() == 15
+    milestones = Milestone.objects.filter(initiative_id=response.json()["id"])
+    assert milestones.count() == 15
+    assert max(milestones.values_list("due_date", flat=True)) == DATE_MAX
 
 
 def test_a_target_dated_on_the_last_day_is_a_400(api, lead, initiative):
@@ -236,5 +252,5 @@ def test_a_stored_start_date_past_the_range_refuses_the_standard_plan(lead, init
     with pytest.raises(ValidationError) as refused:
         initiative_apply_standard_plan(actor=lead, initiative=initiative)
 
-    assert refused.value.message_dict == {"start_date": [MSG_DATE_RANGE]}
+    assert refused.value.message_dict == {"start_date": [MSG_PLAN_PAST_RANGE]}
     assert not Milestone.objects.exists()

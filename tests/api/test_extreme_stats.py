@@ -158,6 +158,33 @@ def test_a_plan_at_a_trickle_of_traffic_is_a_400(api, lead):
     assert response.json()["non_field_errors"] == [pw.MSG_TOO_MANY_DAYS.format(limit=pw.MAX_DAYS)]
 
 
+def test_a_relative_mde_that_underflows_on_a_tiny_baseline_is_a_400(api, lead):
+    body = {"metric_type": "mean", "baseline": 5e-324, "sd": 1, "mde": 0.1, "daily_users": 100}
+    response = api(lead).post(PLAN, body, format="json")
+
+    assert response.status_code == 400
+    assert response.json()["non_field_errors"] == [pw.MSG_MDE_UNDERFLOW.format(mde=0.1, baseline=5e-324)]
+
+
+@pytest.mark.parametrize(
+    ("sd", "mde", "name", "value"), [(5e-324, 1.0, "sd", 5e-324), (1.0, 1e-310, "mde", 1e-310)]
+)
+def test_a_subnormal_sd_or_mde_is_a_400_not_a_silently_inexact_plan(api, lead, sd, mde, name, value):
+    body = {
+        "metric_type": "mean",
+        "baseline": 5,
+        "sd": sd,
+        "mde": mde,
+        "mde_type": "absolute",
+        "daily_users": 100,
+    }
+    response = api(lead).post(PLAN, body, format="json")
+
+    assert response.status_code == 400
+    message = pw.MSG_TOO_SMALL.format(name=name, value=value, smallest=pw.SMALLEST)
+    assert response.json()["non_field_errors"] == [message]
+
+
 @pytest.mark.parametrize("weights", [[1e-320, 1e308], [1, 1e7], [1e308, 1e308, 1e-300]])
 def test_planner_weights_spread_beyond_a_million_are_a_400(api, lead, weights):
     response = api(lead).post(

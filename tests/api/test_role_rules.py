@@ -4,7 +4,7 @@ import pytest
 
 from improvement.models import Initiative, MilestoneStatus, StageTransition
 from improvement.services import stages
-from improvement.services.roadmap import MSG_CANNOT_UPDATE
+from improvement.services.roadmap import MSG_OWNER_ROLE_READS
 from tests.factories import KpiTargetFactory, MilestoneFactory
 
 READ_ONLY_ROLES = ["viewer", "finance", "executive"]
@@ -30,7 +30,7 @@ def test_owning_a_milestone_gives_a_read_only_role_no_write(request, api, initia
 
     for response in (edit, complete):
         assert response.status_code == 403
-        assert response.json()["message"] == MSG_CANNOT_UPDATE
+        assert response.json()["message"] == MSG_OWNER_ROLE_READS.format(role=owner.get_role_display())
     milestone.refresh_from_db()
     assert (milestone.status, milestone.version) == (MilestoneStatus.PLANNED, 1)
 

@@ -10,7 +10,7 @@ from django.utils.html import escape
 from common.errors import Conflict
 from improvement.models import MilestoneStatus, Stage, StageTransition
 from improvement.services.money import benefit_update
-from improvement.services.roadmap import MSG_CANNOT_UPDATE
+from improvement.services.roadmap import MSG_OWNER_ROLE_READS
 from improvement.services.stages import MSG_EXECUTIVE_ONLY_OVERRIDE
 from tests.factories import BenefitFactory, KpiTargetFactory, MilestoneFactory
 
@@ -38,7 +38,7 @@ def test_a_read_only_owner_can_neither_edit_nor_complete_their_milestone(
 
     for response in (page, edit, complete):
         assert response.status_code == 403
-        assert escape(MSG_CANNOT_UPDATE) in response.content.decode()
+        assert escape(MSG_OWNER_ROLE_READS.format(role=owner.get_role_display())) in response.content.decode()
     milestone.refresh_from_db()
     assert milestone.status == MilestoneStatus.PLANNED
 
