@@ -33,6 +33,19 @@ class _StrictPageSize:
     # Hard cap: a client cannot ask for the whole table in one page.
     max_page_size = settings.API_MAX_PAGE_SIZE
 
+    def get_schema_operation_parameters(self, view):
+        # A larger size is accepted and capped, not refused: the cap is said, not a ``maximum``
+        # that would make a validating client refuse what the server answers.
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.page_size_query_param:
+                parameter["schema"] = {**parameter["schema"], "minimum": 1}
+                parameter["description"] = (
+                    f"Rows per page (default {self.page_size}); "
+                    f"larger sizes are capped at {self.max_page_size}."
+                )
+        return parameters
+
     def get_page_size(self, request):
         message = MSG_PAGE_SIZE.format(max=self.max_page_size)
         asked = _whole_number(request, self.page_size_query_param, message)

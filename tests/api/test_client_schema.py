@@ -3,6 +3,7 @@
 import json
 
 import pytest
+from django.conf import settings
 from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.renderers import OpenApiJsonRenderer
 
@@ -168,3 +169,18 @@ def test_every_operation_with_a_body_documents_413_for_a_body_over_the_limit(doc
         for method in ("post", "put", "patch"):
             if method in operations:
                 assert "413" in operations[method]["responses"], f"{method.upper()} {path}"
+
+
+def test_every_page_size_parameter_says_its_minimum_and_its_cap(document):
+    sizes = [
+        parameter
+        for operations in document["paths"].values()
+        for operation in operations.values()
+        for parameter in operation.get("parameters", [])
+        if parameter["name"] == "page_size"
+    ]
+
+    assert sizes
+    for parameter in sizes:
+        assert parameter["schema"]["minimum"] == 1
+        assert f"capped at {settings.API_MAX_PAGE_SIZE}" in parameter["description"]
