@@ -23,9 +23,11 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 SCREENSHOTS = Path(settings.BASE_DIR) / "screenshots"
-DESKTOP = {"width": 1280, "height": 900}
+DESKTOP = {"width": 1440, "height": 900}
 PHONE = {"width": 390, "height": 844}
+WIDTHS = {"desktop": DESKTOP, "phone": PHONE}
 TIMEOUT_MS = 15_000
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 SCREENSHOT_NAME_LENGTH = 30
 
 # Playwright's sync API runs an event loop in this thread; the live server's database calls made
@@ -83,6 +85,27 @@ class Session:
         charts = self.page.locator("[data-chart]")
         for index in range(charts.count()):
             charts.nth(index).locator(".main-svg").first.wait_for(state="attached")
+
+    def accessibility_violations(self, impacts=("serious", "critical")) -> list[str]:
+        """axe-core's WCAG 2.x A/AA violations of the open page at the given impacts, one line each."""
+        from axe_playwright_python.sync_playwright import Axe
+
+        options = {"runOnly": {"type": "tag", "values": AXE_TAGS}, "resultTypes": ["violations"]}
+        self.wait_for_charts()
+        results = Axe().run(self.page, options=options)
+        return [
+            f"{self.page.url} {violation['impact']} {violation['id']}: {violation['help']} -> "
+            + "; ".join(
+                node["target"][0] if isinstance(node["target"][0], str) else str(node["target"])
+                for node in violation["nodes"][:5]
+            )
+            for violation in results.response["violations"]
+            if violation["impact"] in impacts
+        ]
+
+    def assert_accessible(self) -> None:
+        violations = self.accessibility_violations()
+        assert not violations, "axe-core violations:\n" + "\n".join(violations)
 
     def shot(self, name: str) -> None:
         self.wait_for_charts()
