@@ -31,6 +31,11 @@ class TransitionInputSerializer(serializers.Serializer):
 class DecisionInputSerializer(serializers.Serializer):
     decision = serializers.ChoiceField(choices=Decision.choices)
     note = serializers.CharField(required=False, allow_blank=True, default="")
+    confirm_open = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="Standardise although milestones are not done or targets not reached.",
+    )
 
 
 class GateConditionSerializer(serializers.Serializer):

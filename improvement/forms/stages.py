@@ -7,7 +7,9 @@ from improvement.models import STAGE_ORDER, Decision, Stage
 
 
 class TransitionForm(Form):
-    to = forms.ChoiceField(label="Move to", choices=Stage.choices)
+    """One move: forward through the gate (an override reason for those who may), or back with a reason."""
+
+    to = forms.ChoiceField(label="Move to", choices=Stage.choices, widget=forms.HiddenInput())
     note = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
     reason = forms.CharField(
         label="Reason for stepping back",
@@ -24,16 +26,31 @@ class TransitionForm(Form):
     version = forms.IntegerField(widget=forms.HiddenInput())
     next = forms.CharField(widget=forms.HiddenInput(), required=False)
 
-    def __init__(self, *args, stage: str, can_override: bool, **kwargs):
+    def __init__(self, *args, stage: str, forward: bool, can_override: bool, **kwargs):
         super().__init__(*args, **kwargs)
         index = STAGE_ORDER.index(stage)
         allowed = [s for s in STAGE_ORDER if s != stage and STAGE_ORDER.index(s) <= index + 1]
         self.fields["to"].choices = [(s.value, s.label) for s in allowed]
-        if not can_override:
+        if forward:
+            # A reason to step back means nothing on a forward move; the gate is what counts.
+            del self.fields["reason"]
+        if not (forward and can_override):
             del self.fields["override_reason"]
 
 
 class DecisionForm(Form):
     decision = forms.ChoiceField(choices=Decision.choices)
     note = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    confirm_open = forms.BooleanField(
+        label="Standardise although the work listed above is still open",
+        required=False,
+        help_text="Needed only to standardise while milestones are not done or targets not reached.",
+    )
     version = forms.IntegerField(widget=forms.HiddenInput())
+
+    def __init__(self, *args, open_work: list[str], **kwargs):
+        super().__init__(*args, **kwargs)
+        # What is still open, for the page to list above the confirmation it asks for.
+        self.open_work = open_work
+        if not open_work:
+            del self.fields["confirm_open"]

@@ -5,6 +5,7 @@ from dataclasses import asdict, dataclass
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.dateformat import format as date_format
 
 from accounts.models import User
 from common.errors import Conflict, GateFailed, PermissionDenied, StaleVersion
@@ -23,6 +24,7 @@ from improvement.models import (
     Status,
     VariantData,
 )
+from improvement.selectors.stages import OpenWork, initiative_open_work
 from improvement.services.notifications import stage_changed_announce
 from kpis.models import Measurement
 
@@ -38,14 +40,30 @@ MSG_DECIDE_ONLY_IN_ACT = "A decision is taken in Act; the initiative is in {stag
 MSG_UNKNOWN_STAGE = "Unknown stage: {stage}."
 MSG_UNKNOWN_DECISION = "Unknown decision: {decision}."
 
-COND_SMART_GOAL = "A SMART goal is written."
-COND_TARGET = "At least one KPI target has a baseline and a target value."
-COND_MILESTONES = "The plan has milestones."
-COND_OWNERS = "Every open milestone has an owner."
-COND_EVIDENCE = "A target KPI has measurements after the cycle start ({start}), or an experiment has data."
-COND_EVALUATED = "Every primary KPI target is evaluated, or an experiment is concluded."
+MSG_STANDARDISE_OPEN = (
+    "Standardising ends the initiative with work still open: {items}. Confirm to standardise anyway."
+)
+
+# Each gate condition says what the lead does to meet it; the codes are the API's and stay fixed.
+COND_SMART_GOAL = "Write a SMART goal for the initiative."
+COND_TARGET = "Add at least one KPI target with a baseline and a better target value."
+COND_MILESTONES = "Plan at least one milestone."
+COND_OWNERS = "Give every open milestone an owner."
+COND_EVIDENCE = (
+    "Record at least one measurement of a target KPI dated on or after {start} "
+    "(the day this cycle started), or enter experiment data."
+)
+COND_EVALUATED = "Evaluate every primary KPI target, or conclude an experiment."
 DETAIL_EXPERIMENT_DATA = "An experiment of this cycle has data."
 DETAIL_EXPERIMENT_CONCLUDED = "An experiment of this cycle is concluded."
+DETAIL_NO_MILESTONES = "No milestones yet, so none lacks an owner."
+DETAIL_NO_PRIMARY = "There is no primary KPI target."
+DATE_FORMAT = "j M Y"
+
+
+def evidence_date(initiative: Initiative) -> str:
+    """The first day whose measurements count as evidence of this cycle, as the site writes dates."""
+    return date_format(initiative.cycle_started_on, DATE_FORMAT)
 
 
 @dataclass(frozen=True)
@@ -86,11 +104,12 @@ def _gate_plan_to_do(initiative: Initiative) -> list[Condition]:
         Condition("smart_goal", COND_SMART_GOAL, bool(initiative.smart_goal.strip())),
         Condition("kpi_target", COND_TARGET, any(t.target_value != t.baseline_value for t in targets)),
         Condition("milestones", COND_MILESTONES, bool(milestones)),
+        # With no milestones no open one lacks an owner: the "milestones" condition is the unmet one.
         Condition(
             "milestone_owners",
             COND_OWNERS,
-            bool(milestones) and not open_without_owner,
-            detail=", ".join(open_without_owner),
+            not open_without_owner,
+            detail=", ".join(open_without_owner) if milestones else DETAIL_NO_MILESTONES,
         ),
     ]
 
@@ -106,9 +125,11 @@ def _cycle_experiments(initiative: Initiative):
 
 def _gate_do_to_check(initiative: Initiative) -> list[Condition]:
     targets = _active_targets(initiative)
+    # On or after the start: the measurement form suggests today, and a cycle may start today.
+    # The Check evaluation counts the same measurements (services/targets.py).
     has_evidence = any(
         Measurement.objects.filter(
-            kpi_id=t.kpi_id, segment=t.segment, period__gt=initiative.cycle_started_on
+            kpi_id=t.kpi_id, segment=t.segment, period__gte=initiative.cycle_started_on
         ).exists()
         for t in targets
     )
@@ -122,7 +143,7 @@ def _gate_do_to_check(initiative: Initiative) -> list[Condition]:
     return [
         Condition(
             "evidence",
-            COND_EVIDENCE.format(start=initiative.cycle_started_on.isoformat()),
+            COND_EVIDENCE.format(start=evidence_date(initiative)),
             has_evidence or experiment_data,
             detail=DETAIL_EXPERIMENT_DATA if experiment_data else "",
         ),
@@ -140,7 +161,7 @@ def _gate_check_to_act(initiative: Initiative) -> list[Condition]:
     if concluded:
         detail = DETAIL_EXPERIMENT_CONCLUDED
     else:
-        detail = ", ".join(unevaluated) if primary else "There is no primary KPI target."
+        detail = ", ".join(unevaluated) if primary else DETAIL_NO_PRIMARY
     return [Condition("targets_evaluated", COND_EVALUATED, evaluated or concluded, detail=detail)]
 
 
@@ -247,11 +268,27 @@ def initiative_transition(
     return transition
 
 
+def _refuse_open_work(open_work: OpenWork) -> None:
+    if open_work.items:
+        items = "; ".join(open_work.items)
+        raise ValidationError({"confirm_open": MSG_STANDARDISE_OPEN.format(items=items)})
+
+
 @transaction.atomic
 def initiative_decide(
-    *, actor: User, initiative: Initiative, decision: str, note: str = "", expected_version: int | None = None
+    *,
+    actor: User,
+    initiative: Initiative,
+    decision: str,
+    note: str = "",
+    confirm_open: bool = False,
+    expected_version: int | None = None,
 ) -> StageTransition:
-    """End the cycle in Act: standardise, adapt (cycle n+1 starts in Plan) or abandon."""
+    """End the cycle in Act: standardise, adapt (cycle n+1 starts in Plan) or abandon.
+
+    Standardising while milestones are not done or targets are not reached needs ``confirm_open``:
+    the lead is told what is open and confirms it knowingly.
+    """
     if decision not in Decision.values:
         raise ValidationError({"decision": MSG_UNKNOWN_DECISION.format(decision=decision)})
     if not policies.can_edit(actor, initiative):
@@ -261,6 +298,9 @@ def initiative_decide(
         raise Conflict(MSG_NOT_ACTIVE.format(status=locked.get_status_display().lower()))
     if locked.stage != Stage.ACT:
         raise Conflict(MSG_DECIDE_ONLY_IN_ACT.format(stage=locked.get_stage_display()))
+
+    if decision == Decision.STANDARDISE and not confirm_open:
+        _refuse_open_work(initiative_open_work(initiative=locked))
 
     finished_cycle = locked.cycle
     fields = []

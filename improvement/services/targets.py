@@ -5,6 +5,7 @@ import datetime as dt
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.dateformat import format as date_format
 
 from accounts.models import User
 from common.errors import Conflict, PermissionDenied
@@ -41,6 +42,10 @@ MSG_NEGATIVE_UNIT_VALUE = "The value of one unit of improvement cannot be negati
 MSG_CANNOT_POST = "Only the initiative's lead (or an admin) posts status updates."
 MSG_EMPTY_NARRATIVE = "Say what happened: the narrative cannot be empty."
 MSG_FUTURE_UPDATE = "A status update cannot be dated in the future."
+MSG_NOTHING_TO_EVALUATE = (
+    "No measurement of {kpi} is dated on or after {start}, the day this cycle started: "
+    "record one, then evaluate."
+)
 
 
 def _check_target(target: KpiTarget) -> None:
@@ -126,21 +131,22 @@ def _baseline_window(target: KpiTarget) -> tuple[dt.date | None, dt.date]:
 def kpi_target_evaluate(*, actor: User, target: KpiTarget, alpha: float = DEFAULT_ALPHA) -> KpiTarget:
     """Label the target met / improved / no significant change / worse from its measurements.
 
-    The baseline window's period values are compared with those after the cycle start (Welch's
+    The baseline window's period values are compared with those from the cycle start on (Welch's
     test, direction-aware; a one-sample test against the baseline value when the window has fewer
-    than two points). This evaluation feeds the Check → Act gate.
+    than two points). The start day counts, as it does for the Do → Check gate: a lead who records
+    today's value on the day the cycle started has evidence. This evaluation feeds the Check → Act gate.
     """
     if not policies.can_edit(actor, target.initiative):
         raise PermissionDenied(MSG_CANNOT_EDIT)
     start, end = _baseline_window(target)
     baseline_values = [v for _, v in kpi_series(kpi=target.kpi, segment=target.segment, start=start, end=end)]
-    after_values = [
-        v
-        for period, v in kpi_series(
-            kpi=target.kpi, segment=target.segment, start=target.initiative.cycle_started_on
+    cycle_start = target.initiative.cycle_started_on
+    after_values = [v for _, v in kpi_series(kpi=target.kpi, segment=target.segment, start=cycle_start)]
+    if not after_values:
+        start = date_format(cycle_start, "j M Y")
+        raise ValidationError(
+            {"evaluation": MSG_NOTHING_TO_EVALUATE.format(kpi=target.kpi.name, start=start)}
         )
-        if period > target.initiative.cycle_started_on
-    ]
     try:
         result = before_after(
             baseline_values=baseline_values,

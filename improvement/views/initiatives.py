@@ -24,12 +24,13 @@ from improvement.selectors.experiments import initiative_experiments
 from improvement.selectors.initiatives import initiative_history, initiative_search, initiative_status_updates
 from improvement.selectors.money import initiative_money, initiative_money_lines
 from improvement.selectors.roadmap import initiative_milestones
-from improvement.selectors.stages import initiative_transitions
+from improvement.selectors.stages import initiative_open_work, initiative_transitions
 from improvement.selectors.targets import target_list, target_progress, target_series
 from improvement.services.initiatives import MSG_CANNOT_CREATE, initiative_create, initiative_update
 from improvement.services.stages import gate_check, next_stage
 from improvement.services.targets import status_update_post
 from improvement.views.common import initiative_or_404
+from improvement.views.gates import gate_checklist
 from improvement.views.timeline import build_timeline
 from kpis.services import measurement_can_write
 
@@ -166,7 +167,13 @@ def _kpi_panels(targets, *, cycle_started_on) -> list[dict]:
     return panels
 
 
-def detail_context(request, initiative: Initiative, *, status_form: StatusUpdateForm | None = None) -> dict:
+def detail_context(
+    request,
+    initiative: Initiative,
+    *,
+    status_form: StatusUpdateForm | None = None,
+    decision_form: DecisionForm | None = None,
+) -> dict:
     user = request.user
     today = timezone.localdate()
     editable = policies.can_edit(user, initiative)
@@ -180,6 +187,13 @@ def detail_context(request, initiative: Initiative, *, status_form: StatusUpdate
     money = initiative_money(initiative=initiative)
     targets = list(target_list(initiative_ids=[initiative.pk]))
     earlier = STAGE_ORDER[: STAGE_ORDER.index(initiative.stage)]
+    gate = gate_check(initiative=initiative, to_stage=upcoming) if upcoming else None
+    deciding = moving and editable and initiative.stage == Stage.ACT
+    if deciding and decision_form is None:
+        decision_form = DecisionForm(
+            initial={"version": initiative.version},
+            open_work=initiative_open_work(initiative=initiative).items,
+        )
     return {
         "initiative": initiative,
         "today": today,
@@ -192,7 +206,10 @@ def detail_context(request, initiative: Initiative, *, status_form: StatusUpdate
         "stages": _stage_bar(initiative),
         "upcoming": Stage(upcoming) if upcoming else None,
         "previous": Stage(earlier[-1]) if earlier and moving else None,
-        "gate": gate_check(initiative=initiative, to_stage=upcoming) if upcoming else None,
+        "gate": gate,
+        "checklist": gate_checklist(initiative=initiative, user=user, conditions=gate.conditions)
+        if gate
+        else [],
         "kpi_panels": _kpi_panels(targets, cycle_started_on=initiative.cycle_started_on),
         "experiments": initiative_experiments(initiative=initiative),
         # Experiments start only on active initiatives (the service refuses the rest anyway).
@@ -204,9 +221,7 @@ def detail_context(request, initiative: Initiative, *, status_form: StatusUpdate
         "has_standard_plan": any(m.phase for m in milestones),
         "status_form": status_form or StatusUpdateForm(),
         "status_updates": initiative_status_updates(initiative=initiative),
-        "decision_form": DecisionForm(initial={"version": initiative.version})
-        if moving and editable and initiative.stage == Stage.ACT
-        else None,
+        "decision_form": decision_form if deciding else None,
         "costs": costs,
         "benefits": benefits,
         "money": money,

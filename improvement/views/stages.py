@@ -6,10 +6,11 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from common.web import act, redirect_back, site_view, submit
+from common.web import redirect_back, site_view, submit
 from improvement import policies
 from improvement.forms import DecisionForm, TransitionForm
 from improvement.models import STAGE_ORDER, Decision, Stage
+from improvement.selectors.stages import initiative_open_work
 from improvement.services.stages import (
     MSG_CANNOT_MOVE,
     gate_check,
@@ -18,6 +19,8 @@ from improvement.services.stages import (
     next_stage,
 )
 from improvement.views.common import initiative_or_404
+from improvement.views.gates import gate_checklist
+from improvement.views.initiatives import detail_context
 
 MSG_MOVED = "{code} moved to {stage}."
 MSG_DECIDED = "{code}: {decision}."
@@ -27,52 +30,67 @@ MSG_DECIDED = "{code}: {decision}."
 def initiative_move(request, pk: int):
     """GET shows the gate checklist for a move; POST runs the transition service.
 
-    A refused move renders this page again with the unmet conditions, whether it was started from
-    the initiative page or from a card on the board.
+    A refused move renders this page again with the unmet conditions, once, each with the link that
+    fixes it — whether it was started from the initiative page or from a card on the board.
     """
     initiative = initiative_or_404(request, pk)
     editable = policies.can_edit(request.user, initiative)
     can_override = policies.can_override_gate(request.user)
     if not (editable or can_override):
         raise PermissionDenied(MSG_CANNOT_MOVE)
-    initial = {
-        "to": request.GET.get("to") or next_stage(initiative.stage) or "",
-        "version": initiative.version,
-        "next": request.GET.get("next", ""),
-    }
+    data = request.POST if request.method == "POST" else request.GET
+    to = data.get("to") or next_stage(initiative.stage) or ""
+    valid = to in Stage.values and to != initiative.stage
+    forward = valid and STAGE_ORDER.index(to) > STAGE_ORDER.index(initiative.stage)
+    initial = {"to": to, "version": initiative.version, "next": request.GET.get("next", "")}
     form = TransitionForm(
-        request.POST or None, initial=initial, stage=initiative.stage, can_override=can_override
+        request.POST or None,
+        initial=initial,
+        stage=initiative.stage,
+        forward=forward,
+        can_override=can_override,
     )
-    if can_override and not editable:
+    if "to" in form.fields and to not in {value for value, _ in form.fields["to"].choices}:
+        valid = forward = False
+    if forward and can_override and not editable:
         form.fields["override_reason"].required = True
     form.unmet_conditions = []
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
+        cleaned = form.cleaned_data
         ok, _ = submit(
             form,
             initiative_transition,
             actor=request.user,
             initiative=initiative,
-            to=data["to"],
-            note=data["note"],
-            reason=data["reason"],
-            override_reason=data.get("override_reason", ""),
-            expected_version=data["version"],
+            to=cleaned["to"],
+            note=cleaned["note"],
+            reason=cleaned.get("reason", ""),
+            override_reason=cleaned.get("override_reason", ""),
+            expected_version=cleaned["version"],
         )
         if ok:
-            messages.success(request, MSG_MOVED.format(code=initiative.code, stage=Stage(data["to"]).label))
+            messages.success(
+                request, MSG_MOVED.format(code=initiative.code, stage=Stage(cleaned["to"]).label)
+            )
             return redirect_back(request, initiative_url(initiative))
-    to = form["to"].value()
-    if to not in {value for value, _ in form.fields["to"].choices}:
-        to = None
-    forward = to is not None and STAGE_ORDER.index(to) > STAGE_ORDER.index(initiative.stage)
+    refused = [
+        item
+        for item in gate_checklist(initiative=initiative, user=request.user, conditions=form.unmet_conditions)
+        if not item.passed
+    ]
+    gate = gate_check(initiative=initiative, to_stage=to) if forward else None
     context = {
         "initiative": initiative,
         "form": form,
-        "to_stage": Stage(to) if to else None,
+        "to_stage": Stage(to) if valid else None,
+        "upcoming": Stage(next_stage(initiative.stage)) if next_stage(initiative.stage) else None,
         "forward": forward,
-        "gate": gate_check(initiative=initiative, to_stage=to) if forward else None,
-        "can_override": can_override,
+        "refused": refused,
+        "gate": gate,
+        "checklist": gate_checklist(initiative=initiative, user=request.user, conditions=gate.conditions)
+        if gate and not refused
+        else [],
+        "can_override": can_override and forward,
     }
     return render(request, "improvement/initiative_move.html", context)
 
@@ -84,20 +102,25 @@ def initiative_url(initiative) -> str:
 @require_POST
 @site_view
 def initiative_decide_view(request, pk: int):
+    """Record the Act decision; a refusal (e.g. standardising with open work unconfirmed) is shown inline."""
     initiative = initiative_or_404(request, pk)
-    form = DecisionForm(request.POST)
+    form = DecisionForm(request.POST, open_work=initiative_open_work(initiative=initiative).items)
     if form.is_valid():
         data = form.cleaned_data
-        act(
-            request,
+        ok, _ = submit(
+            form,
             initiative_decide,
-            success=MSG_DECIDED.format(code=initiative.code, decision=Decision(data["decision"]).label),
             actor=request.user,
             initiative=initiative,
             decision=data["decision"],
             note=data["note"],
+            confirm_open=data.get("confirm_open", False),
             expected_version=data["version"],
         )
-    else:
-        messages.error(request, "Choose a decision.")
-    return redirect("improvement:initiative_detail", pk=pk)
+        if ok:
+            messages.success(
+                request, MSG_DECIDED.format(code=initiative.code, decision=Decision(data["decision"]).label)
+            )
+            return redirect("improvement:initiative_detail", pk=pk)
+    context = detail_context(request, initiative, decision_form=form)
+    return render(request, "improvement/initiative_detail.html", context)

@@ -47,10 +47,35 @@ def test_plan_to_do_lists_every_unmet_condition(lead, team):
     bare = initiative_create(actor=lead, title="Bare", team=team, start_date=timezone.localdate())
     with pytest.raises(GateFailed) as excinfo:
         stages.initiative_transition(actor=lead, initiative=bare, to=Stage.DO)
-    assert unmet_codes(excinfo) == ["smart_goal", "kpi_target", "milestones", "milestone_owners"]
+    assert unmet_codes(excinfo) == ["smart_goal", "kpi_target", "milestones"]
     bare.refresh_from_db()
     assert bare.stage == Stage.PLAN
     assert not StageTransition.objects.exists()
+
+
+def test_with_no_milestones_none_lacks_an_owner(lead, team):
+    bare = initiative_create(actor=lead, title="Bare", team=team, start_date=timezone.localdate())
+
+    owners = stages.gate_check(initiative=bare, to_stage=Stage.DO).conditions[-1]
+
+    assert (owners.code, owners.passed, owners.detail) == (
+        "milestone_owners",
+        True,
+        stages.DETAIL_NO_MILESTONES,
+    )
+
+
+def test_gate_conditions_say_what_to_do_with_the_day_the_cycle_started(lead, team):
+    started = initiative_create(actor=lead, title="Dated", team=team, start_date=dt.date(2026, 12, 2))
+    started.stage = Stage.DO
+
+    evidence = stages.gate_check(initiative=started, to_stage=Stage.CHECK).conditions[0]
+
+    assert evidence.code == "evidence"
+    assert evidence.message == (
+        "Record at least one measurement of a target KPI dated on or after 2 Dec 2026 "
+        "(the day this cycle started), or enter experiment data."
+    )
 
 
 def test_plan_to_do_needs_owners_on_open_milestones(ready_for_do, lead):
@@ -70,15 +95,29 @@ def test_plan_to_do_passes_and_is_recorded_with_the_gate_result(ready_for_do, le
     assert transition.note == "Go"
 
 
-def test_do_to_check_needs_a_measurement_after_the_cycle_start(ready_for_do, lead, fcr):
+def test_do_to_check_needs_a_measurement_on_or_after_the_cycle_start(ready_for_do, lead, fcr):
     stages.initiative_transition(actor=lead, initiative=ready_for_do, to=Stage.DO)
-    MeasurementFactory(kpi=fcr, period=ready_for_do.cycle_started_on, value=71)  # on the start day: not after
+    MeasurementFactory(kpi=fcr, period=ready_for_do.cycle_started_on - dt.timedelta(days=1), value=71)
     with pytest.raises(GateFailed) as excinfo:
         stages.initiative_transition(actor=lead, initiative=ready_for_do, to=Stage.CHECK)
     assert unmet_codes(excinfo) == ["evidence"]
-    MeasurementFactory(kpi=fcr, period=ready_for_do.cycle_started_on + dt.timedelta(days=1), value=74)
+    MeasurementFactory(kpi=fcr, period=ready_for_do.cycle_started_on, value=74)  # the start day counts
     stages.initiative_transition(actor=lead, initiative=ready_for_do, to=Stage.CHECK)
     assert Initiative.objects.get(pk=ready_for_do.pk).stage == Stage.CHECK
+
+
+def test_a_cycle_started_today_moves_on_with_todays_measurement(lead, team, fcr):
+    """The measurement form suggests today; a new initiative's cycle starts today: that must be enough."""
+    today = timezone.localdate()
+    fresh = initiative_create(actor=lead, title="New", team=team, start_date=today, smart_goal="Goal")
+    kpi_target_create(actor=lead, initiative=fresh, kpi=fcr, baseline_value=70, target_value=85)
+    milestone_create(actor=lead, initiative=fresh, title="Diagnose", due_date=today)
+    stages.initiative_transition(actor=lead, initiative=fresh, to=Stage.DO)
+    MeasurementFactory(kpi=fcr, period=today, value=78)
+
+    stages.initiative_transition(actor=lead, initiative=fresh, to=Stage.CHECK)
+
+    assert Initiative.objects.get(pk=fresh.pk).stage == Stage.CHECK
 
 
 def test_measurement_of_another_segment_is_no_evidence(ready_for_do, lead, fcr):
@@ -196,11 +235,45 @@ def test_adapt_starts_cycle_two_in_plan_and_keeps_history(ready_for_do, lead, fc
 )
 def test_standardise_and_abandon_end_the_initiative(ready_for_do, lead, fcr, decision, status):
     _to_act(ready_for_do, lead, fcr)
-    stages.initiative_decide(actor=lead, initiative=ready_for_do, decision=decision)
+    stages.initiative_decide(actor=lead, initiative=ready_for_do, decision=decision, confirm_open=True)
     ready_for_do.refresh_from_db()
     assert ready_for_do.status == status and ready_for_do.stage == Stage.ACT
     with pytest.raises(Conflict):
         stages.initiative_transition(actor=lead, initiative=ready_for_do, to=Stage.CHECK, reason="reopen")
+
+
+def test_standardising_with_open_work_says_what_is_open_and_needs_a_confirmation(ready_for_do, lead, fcr):
+    _to_act(ready_for_do, lead, fcr)  # FCR 70 → 80 of a target 85; the "Diagnose" milestone is planned
+    MilestoneFactory(initiative=ready_for_do, title="Roll out", status="done")
+
+    with pytest.raises(ValidationError) as excinfo:
+        stages.initiative_decide(actor=lead, initiative=ready_for_do, decision=Decision.STANDARDISE)
+
+    assert excinfo.value.message_dict == {
+        "confirm_open": [
+            stages.MSG_STANDARDISE_OPEN.format(
+                items=f"1 milestone is not done (“Diagnose”); {fcr.name} is at 67 % of the way to its target"
+            )
+        ]
+    }
+    ready_for_do.refresh_from_db()
+    assert (ready_for_do.status, ready_for_do.stage) == (Status.ACTIVE, Stage.ACT)
+    stages.initiative_decide(
+        actor=lead, initiative=ready_for_do, decision=Decision.STANDARDISE, confirm_open=True
+    )
+    ready_for_do.refresh_from_db()
+    assert ready_for_do.status == Status.STANDARDISED
+
+
+def test_standardising_finished_work_needs_no_confirmation(ready_for_do, lead, fcr):
+    _to_act(ready_for_do, lead, fcr)
+    ready_for_do.milestones.update(status="done")
+    MeasurementFactory(kpi=fcr, period=timezone.localdate() + dt.timedelta(days=1), value=86)
+
+    stages.initiative_decide(actor=lead, initiative=ready_for_do, decision=Decision.STANDARDISE)
+
+    ready_for_do.refresh_from_db()
+    assert ready_for_do.status == Status.STANDARDISED
 
 
 def test_a_decision_is_only_taken_in_act(ready_for_do, lead):

@@ -133,3 +133,38 @@ def test_only_the_lead_posts_status_updates(request, initiative, role_fixture):
             health="on_track",
             narrative="x",
         )
+
+
+def test_evaluation_counts_a_measurement_dated_on_the_day_the_cycle_started(lead, initiative):
+    fcr = Kpi.objects.get(code="fcr_rate")
+    target = targets.kpi_target_create(
+        actor=lead, initiative=initiative, kpi=fcr, baseline_value=70, target_value=85
+    )
+    MeasurementFactory(kpi=fcr, period=initiative.cycle_started_on - dt.timedelta(days=1), value=69)
+    MeasurementFactory(kpi=fcr, period=initiative.cycle_started_on, value=86)
+
+    evaluated = targets.kpi_target_evaluate(actor=lead, target=target)
+
+    assert evaluated.evaluation == "met"
+    assert (evaluated.evaluation_detail["after_n"], evaluated.evaluation_detail["after_mean"]) == (1, 86)
+    assert evaluated.evaluation_detail["baseline_n"] == 1
+
+
+def test_evaluation_with_nothing_since_the_cycle_start_says_what_to_record(lead, initiative):
+    fcr = Kpi.objects.get(code="fcr_rate")
+    target = targets.kpi_target_create(
+        actor=lead, initiative=initiative, kpi=fcr, baseline_value=70, target_value=85
+    )
+    MeasurementFactory(kpi=fcr, period=initiative.cycle_started_on - dt.timedelta(days=1), value=69)
+
+    with pytest.raises(ValidationError) as excinfo:
+        targets.kpi_target_evaluate(actor=lead, target=target)
+
+    assert excinfo.value.message_dict == {
+        "evaluation": [
+            "No measurement of First-contact resolution rate is dated on or after 1 Jan 2026, the day this "
+            "cycle started: record one, then evaluate."
+        ]
+    }
+    target.refresh_from_db()
+    assert target.evaluation == ""

@@ -3,8 +3,16 @@ from django.urls import reverse
 from django.utils.html import escape
 
 from improvement.models import Stage, StageTransition, Status
-from improvement.services.stages import COND_MILESTONES, COND_TARGET, MSG_BACK_NEEDS_REASON, MSG_CANNOT_MOVE
-from tests.factories import InitiativeFactory, KpiTargetFactory, MilestoneFactory
+from improvement.services.stages import (
+    COND_MILESTONES,
+    COND_OWNERS,
+    COND_SMART_GOAL,
+    COND_TARGET,
+    MSG_BACK_NEEDS_REASON,
+    MSG_CANNOT_MOVE,
+    MSG_STANDARDISE_OPEN,
+)
+from tests.factories import InitiativeFactory, KpiTargetFactory, MeasurementFactory, MilestoneFactory
 from tests.web.conftest import queries_for
 
 pytestmark = pytest.mark.django_db
@@ -19,20 +27,74 @@ def ready_for_do(initiative):
     MilestoneFactory(initiative=initiative)
 
 
-def test_a_refused_move_shows_each_unmet_condition_and_changes_nothing(login, lead, initiative):
+def detail(initiative) -> str:
+    return reverse("improvement:initiative_detail", args=[initiative.pk])
+
+
+def test_a_refused_move_lists_each_unmet_condition_once_with_its_fix_and_changes_nothing(
+    login, lead, initiative
+):
     response = login(lead).post(move(initiative), {"to": "do", "version": initiative.version})
 
     body = response.content.decode()
     assert response.status_code == 200
     assert "The move was refused" in body
-    assert [c["message"] for c in response.context["form"].unmet_conditions] == [
-        COND_TARGET,
-        COND_MILESTONES,
-        "Every open milestone has an owner.",
+    assert [(item.message, [fix.url for fix in item.fixes]) for item in response.context["refused"]] == [
+        (COND_TARGET, [reverse("improvement:target_create", args=[initiative.pk])]),
+        (COND_MILESTONES, [reverse("improvement:milestone_create", args=[initiative.pk])]),
     ]
+    assert body.count(escape(COND_TARGET)) == 1
+    assert body.count(escape(COND_MILESTONES)) == 1
+    assert "The stage gate is not met." not in body
+    assert "Reason for stepping back" not in body
     initiative.refresh_from_db()
     assert initiative.stage == Stage.PLAN
     assert not StageTransition.objects.exists()
+
+
+def test_an_unowned_milestone_links_to_its_own_edit_page(login, lead, initiative):
+    KpiTargetFactory(initiative=initiative)
+    unowned = MilestoneFactory(initiative=initiative, owner=None, title="Form the team")
+
+    response = login(lead).get(detail(initiative))
+
+    [owners] = [item for item in response.context["checklist"] if not item.passed]
+    assert owners.message == COND_OWNERS
+    assert [(fix.label, fix.url) for fix in owners.fixes] == [
+        ("Give “Form the team” an owner", reverse("improvement:milestone_edit", args=[unowned.pk]))
+    ]
+
+
+def test_the_initiative_page_disables_the_move_until_the_checklist_is_green(login, lead, initiative):
+    initiative.smart_goal = ""
+    initiative.save()
+    client = login(lead)
+
+    body = client.get(detail(initiative)).content.decode()
+
+    assert '<button class="button button-secondary button-waiting" type="button" disabled' in body
+    assert 'aria-describedby="gate-status"' in body
+    assert "3 of 4 conditions not met yet" in body
+    assert f'action="{move(initiative)}"' not in body
+    edit = reverse("improvement:initiative_edit", args=[initiative.pk])
+    assert f'<a href="{edit}#id_smart_goal">Write the SMART goal</a>' in body
+    assert escape(COND_SMART_GOAL) in body
+
+    initiative.smart_goal = "Cut waiting to 30 s."
+    initiative.save()
+    ready_for_do(initiative)
+    body = client.get(detail(initiative)).content.decode()
+
+    assert f'action="{move(initiative)}"' in body
+    assert '<button class="button" type="submit">Move to Do</button>' in body
+    assert "disabled" not in body.split('id="stage"')[1].split("</section>")[0]
+
+
+def test_readers_see_the_checklist_without_fix_links(login, viewer, initiative):
+    response = login(viewer).get(detail(initiative))
+
+    assert response.status_code == 200
+    assert all(not item.fixes for item in response.context["checklist"])
 
 
 def test_a_move_through_a_met_gate_goes_back_where_it_started(login, lead, initiative):
@@ -68,6 +130,8 @@ def test_stepping_back_needs_a_reason(login, lead, initiative):
     )
 
     assert refused.context["form"].errors == {"reason": [MSG_BACK_NEEDS_REASON]}
+    assert "Reason for stepping back" in refused.content.decode()
+    assert "override_reason" not in refused.context["form"].fields
     assert allowed.status_code == 302
     assert StageTransition.objects.get().reason == "Redo the plan"
 
@@ -116,6 +180,42 @@ def test_the_act_decision_ends_the_cycle(login, lead, initiative):
     )
 
     assert response.status_code == 302
+    initiative.refresh_from_db()
+    assert initiative.status == Status.STANDARDISED
+
+
+def test_standardising_with_open_work_warns_and_asks_for_a_confirmation(login, lead, initiative):
+    initiative.stage = Stage.ACT
+    initiative.save()
+    MilestoneFactory(initiative=initiative, title="Roll out to phone", status="in_progress")
+    target = KpiTargetFactory(initiative=initiative, baseline_value=70, target_value=90)
+    MeasurementFactory(kpi=target.kpi, period=initiative.cycle_started_on, value=75)
+    client = login(lead)
+    progress = f"{target.kpi.name} is at 25 % of the way to its target"
+    open_work = f"1 milestone is not done (“Roll out to phone”); {progress}"
+
+    page = client.get(detail(initiative)).content.decode()
+    refused = client.post(
+        reverse("improvement:initiative_decide", args=[initiative.pk]),
+        {"decision": "standardise", "version": initiative.version},
+    )
+
+    assert "Still open" in page
+    assert escape("1 milestone is not done (“Roll out to phone”)") in page
+    assert progress in page
+    assert refused.status_code == 200
+    assert refused.context["decision_form"].errors == {
+        "confirm_open": [MSG_STANDARDISE_OPEN.format(items=open_work)]
+    }
+    initiative.refresh_from_db()
+    assert initiative.status == Status.ACTIVE
+
+    confirmed = client.post(
+        reverse("improvement:initiative_decide", args=[initiative.pk]),
+        {"decision": "standardise", "version": initiative.version, "confirm_open": "on"},
+    )
+
+    assert confirmed.status_code == 302
     initiative.refresh_from_db()
     assert initiative.status == Status.STANDARDISED
 
