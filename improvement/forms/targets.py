@@ -1,12 +1,20 @@
 """KPI targets and the measurements entered against them on the site."""
 
+import datetime as dt
+
 from django import forms
 from django.utils import timezone
+from django.utils.dateformat import format as date_format
 
 from improvement.forms.common import DateInput, Form
 from kpis.models import Kpi
+from kpis.services import FUTURE_PERIOD_SLACK
 
 MSG_BASELINE_WINDOW = "The baseline window must end on or after it starts."
+HELP_PERIOD = (
+    "The day the value was measured; today unless you enter an earlier one. Values dated on or after "
+    "{start} (the day this cycle started) count for this cycle; dates after tomorrow are refused."
+)
 
 
 class KpiTargetForm(Form):
@@ -46,8 +54,12 @@ class MeasurementForm(Form):
     value = forms.FloatField()
     sample_size = forms.IntegerField(min_value=0, required=False)
 
-    def __init__(self, *args, targets, **kwargs):
+    def __init__(self, *args, targets, cycle_started_on: dt.date, **kwargs):
         super().__init__(*args, **kwargs)
+        # The same bounds the measurement service and the Do → Check gate apply, said up front.
+        latest = timezone.localdate() + FUTURE_PERIOD_SLACK
+        self.fields["period"].widget.attrs["max"] = latest.isoformat()
+        self.fields["period"].help_text = HELP_PERIOD.format(start=date_format(cycle_started_on, "j M Y"))
         self.targets = {str(t.pk): t for t in targets}
         self.fields["target"].choices = [
             (str(t.pk), f"{t.kpi.name}{f' ({t.segment})' if t.segment else ''}") for t in targets

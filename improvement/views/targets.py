@@ -60,7 +60,10 @@ def measurement_create(request, pk: int):
         messages.info(request, MSG_NO_TARGETS)
         return redirect(_detail(pk))
     form = MeasurementForm(
-        request.POST or None, targets=targets, initial={"target": request.GET.get("target")}
+        request.POST or None,
+        targets=targets,
+        cycle_started_on=initiative.cycle_started_on,
+        initial={"target": request.GET.get("target")},
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data

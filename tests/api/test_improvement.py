@@ -75,7 +75,7 @@ def test_a_failed_gate_answers_409_with_each_condition(api, lead, team):
         ("smart_goal", stages.COND_SMART_GOAL, False),
         ("kpi_target", stages.COND_TARGET, False),
         ("milestones", stages.COND_MILESTONES, False),
-        ("milestone_owners", stages.COND_OWNERS, False),
+        ("milestone_owners", stages.COND_OWNERS, True),
     ]
     initiative.refresh_from_db()
     assert initiative.stage == "plan"
@@ -305,3 +305,22 @@ def test_transition_history_is_cursor_paginated(api, lead, initiative):
     assert len(first["results"]) == 2
     assert len(second["results"]) == 1
     assert "count" not in first
+
+
+def test_standardising_with_open_milestones_answers_400_until_confirmed(api, lead, team):
+    initiative = InitiativeFactory(team=team, lead=lead, stage="act")
+    MilestoneFactory(initiative=initiative, title="Roll out")
+    url = f"/api/v1/initiatives/{initiative.pk}/decide/"
+
+    refused = api(lead).post(url, {"decision": "standardise"}, format="json")
+
+    assert refused.status_code == 400
+    assert refused.json()["fields"] == {
+        "confirm_open": [stages.MSG_STANDARDISE_OPEN.format(items="1 milestone is not done (“Roll out”)")]
+    }
+    initiative.refresh_from_db()
+    assert initiative.status == "active"
+    confirmed = api(lead).post(url, {"decision": "standardise", "confirm_open": True}, format="json")
+    assert confirmed.status_code == 201
+    initiative.refresh_from_db()
+    assert initiative.status == "standardised"

@@ -14,7 +14,7 @@ from improvement.services.roadmap import MSG_CANNOT_UPDATE, MSG_OPEN_DEPENDENCIE
 from improvement.services.targets import MSG_TARGET_NOT_BETTER
 from improvement.views.targets import MSG_NO_TARGETS
 from kpis.models import Measurement
-from kpis.services import MSG_ABOVE_MAX
+from kpis.services import MSG_ABOVE_MAX, MSG_FUTURE_PERIOD
 from tests.factories import BenefitFactory, KpiFactory, KpiTargetFactory, MilestoneFactory
 
 pytestmark = pytest.mark.django_db
@@ -90,6 +90,32 @@ def test_a_value_outside_the_kpi_range_is_refused_next_to_the_value(login, lead,
     assert response.context["form"].errors == {
         "value": [MSG_ABOVE_MAX.format(value=140.0, limit=100.0, kpi=target.kpi.name)]
     }
+    assert not Measurement.objects.exists()
+
+
+def test_the_measurement_form_suggests_today_and_says_which_dates_count(login, lead, initiative):
+    KpiTargetFactory(initiative=initiative)
+    initiative.cycle_started_on = dt.date(2026, 12, 2)
+    initiative.save()
+    today = timezone.localdate()
+
+    response = login(lead).get(url("measurement_create", initiative))
+
+    body = response.content.decode()
+    assert f'value="{today.isoformat()}"' in body
+    assert f'max="{(today + dt.timedelta(days=1)).isoformat()}"' in body
+    assert "on or after 2 Dec 2026 (the day this cycle started) count for this cycle" in body
+
+
+def test_a_measurement_dated_after_tomorrow_is_refused_next_to_the_period(login, lead, initiative):
+    target = KpiTargetFactory(initiative=initiative)
+    later = timezone.localdate() + dt.timedelta(days=2)
+
+    response = login(lead).post(
+        url("measurement_create", initiative), {"target": target.pk, "period": later.isoformat(), "value": 80}
+    )
+
+    assert response.context["form"].errors == {"period": [MSG_FUTURE_PERIOD.format(period=later.isoformat())]}
     assert not Measurement.objects.exists()
 
 
