@@ -59,7 +59,7 @@ class OpenWork:
             if percent is None:
                 items.append(f"{name} has no measurement yet")
             else:
-                items.append(f"{name} is at {percent} % of the way to its target")
+                items.append(f"{name} is at {percent}\u00a0% of the way to its target")
         return items
 
 

@@ -58,6 +58,8 @@ DETAIL_EXPERIMENT_DATA = "An experiment of this cycle has data."
 DETAIL_EXPERIMENT_CONCLUDED = "An experiment of this cycle is concluded."
 DETAIL_NO_MILESTONES = "No milestones yet, so none lacks an owner."
 DETAIL_NO_PRIMARY = "There is no primary KPI target."
+DETAIL_WITHOUT_OWNER = "Without an owner: {titles}."
+DETAIL_NOT_EVALUATED = "Not evaluated yet: {names}."
 DATE_FORMAT = "j M Y"
 
 
@@ -100,6 +102,9 @@ def _gate_plan_to_do(initiative: Initiative) -> list[Condition]:
     targets = list(_active_targets(initiative))
     milestones = list(Milestone.objects.active().filter(initiative=initiative))
     open_without_owner = [m.title for m in milestones if m.is_open and m.owner_id is None]
+    owners_detail = "" if milestones else DETAIL_NO_MILESTONES
+    if open_without_owner:
+        owners_detail = DETAIL_WITHOUT_OWNER.format(titles=", ".join(open_without_owner))
     return [
         Condition("smart_goal", COND_SMART_GOAL, bool(initiative.smart_goal.strip())),
         Condition("kpi_target", COND_TARGET, any(t.target_value != t.baseline_value for t in targets)),
@@ -109,7 +114,7 @@ def _gate_plan_to_do(initiative: Initiative) -> list[Condition]:
             "milestone_owners",
             COND_OWNERS,
             not open_without_owner,
-            detail=", ".join(open_without_owner) if milestones else DETAIL_NO_MILESTONES,
+            detail=owners_detail,
         ),
     ]
 
@@ -161,7 +166,7 @@ def _gate_check_to_act(initiative: Initiative) -> list[Condition]:
     if concluded:
         detail = DETAIL_EXPERIMENT_CONCLUDED
     else:
-        detail = ", ".join(unevaluated) if primary else DETAIL_NO_PRIMARY
+        detail = DETAIL_NOT_EVALUATED.format(names=", ".join(unevaluated)) if primary else DETAIL_NO_PRIMARY
     return [Condition("targets_evaluated", COND_EVALUATED, evaluated or concluded, detail=detail)]
 
 

@@ -154,7 +154,7 @@ def test_a_lead_takes_a_new_initiative_from_plan_to_standardise(browse, lead, kp
     expect(page.locator(".stage-bar li.current")).to_have_text("Act")
     open_work = page.locator("#open-work")
     expect(open_work).to_contain_text("15 milestones are not done")
-    expect(open_work).to_contain_text("First-contact resolution is at 53 % of the way to its target")
+    expect(open_work).to_contain_text("First-contact resolution is at 53\u00a0% of the way to its target")
     stage_done(session, "act")
     clicks.select(page.get_by_label("Decision"), "Standardise")
     clicks.check(page.get_by_label("Standardise although the work listed above is still open"))

@@ -249,13 +249,8 @@ def test_standardising_with_open_work_says_what_is_open_and_needs_a_confirmation
     with pytest.raises(ValidationError) as excinfo:
         stages.initiative_decide(actor=lead, initiative=ready_for_do, decision=Decision.STANDARDISE)
 
-    assert excinfo.value.message_dict == {
-        "confirm_open": [
-            stages.MSG_STANDARDISE_OPEN.format(
-                items=f"1 milestone is not done (“Diagnose”); {fcr.name} is at 67 % of the way to its target"
-            )
-        ]
-    }
+    items = f"1 milestone is not done (“Diagnose”); {fcr.name} is at 67\u00a0% of the way to its target"
+    assert excinfo.value.message_dict == {"confirm_open": [stages.MSG_STANDARDISE_OPEN.format(items=items)]}
     ready_for_do.refresh_from_db()
     assert (ready_for_do.status, ready_for_do.stage) == (Status.ACTIVE, Stage.ACT)
     stages.initiative_decide(

@@ -191,7 +191,7 @@ def test_standardising_with_open_work_warns_and_asks_for_a_confirmation(login, l
     target = KpiTargetFactory(initiative=initiative, baseline_value=70, target_value=90)
     MeasurementFactory(kpi=target.kpi, period=initiative.cycle_started_on, value=75)
     client = login(lead)
-    progress = f"{target.kpi.name} is at 25 % of the way to its target"
+    progress = f"{target.kpi.name} is at 25\u00a0% of the way to its target"
     open_work = f"1 milestone is not done (“Roll out to phone”); {progress}"
 
     page = client.get(detail(initiative)).content.decode()
