@@ -90,6 +90,23 @@ def test_the_initiative_page_disables_the_move_until_the_checklist_is_green(logi
     assert "disabled" not in body.split('id="stage"')[1].split("</section>")[0]
 
 
+def test_an_unmet_gate_offers_the_override_to_executives_and_admins_only(
+    login, lead, executive, admin, initiative
+):
+    override = f'href="{move(initiative)}?to=do"'
+
+    lead_body = login(lead).get(detail(initiative)).content.decode()
+    executive_body = login(executive).get(detail(initiative)).content.decode()
+    admin_body = login(admin).get(detail(initiative)).content.decode()
+
+    assert override not in lead_body
+    assert f"{override}>Move to Do (override)…</a>" in executive_body
+    assert f"{override}>Override the gate…</a>" in admin_body
+    assert 'type="button" disabled aria-describedby="gate-status">Move to Do</button>' in admin_body
+    ready_for_do(initiative)
+    assert override not in login(executive).get(detail(initiative)).content.decode()
+
+
 def test_readers_see_the_checklist_without_fix_links(login, viewer, initiative):
     response = login(viewer).get(detail(initiative))
 
