@@ -111,8 +111,12 @@ def test_a_lead_takes_a_new_initiative_from_plan_to_standardise(browse, lead, kp
     clicks.click(page.get_by_role("button", name="Create initiative"))
     expect(page.locator(".stage-bar li.current")).to_have_text("Plan")
     expect(checklist(page).filter(has_text="Write a SMART goal")).to_have_class("unmet")
-    expect(move.get_by_role("button", name="Move to Do")).to_be_disabled()
-    expect(page.locator("#gate-status")).to_contain_text("2 of 4 conditions not met yet")
+    waiting = move.get_by_role("button", name="Move to Do")
+    expect(waiting).to_be_disabled()
+    # A screen reader hears why the move is unavailable, not just that it is.
+    expect(waiting).to_have_accessible_description(
+        re.compile(r"^2 of 4 conditions not met yet: follow the links")
+    )
     stage_done(session, "plan-unmet")
 
     clicks.click(page.get_by_role("link", name="Write the SMART goal"))
