@@ -1,6 +1,6 @@
 """A stage gate as the pages show it: each condition met or not, with links to the pages that meet it."""
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 from django.urls import reverse
 
@@ -66,17 +66,16 @@ def gate_fixes(*, initiative: Initiative, user: User) -> dict[str, list[Fix]]:
 
 def gate_checklist(*, initiative: Initiative, user: User, conditions) -> list[ChecklistItem]:
     """Conditions (``Condition`` objects or the dicts a refusal carries) with their fix links."""
-    fixes = gate_fixes(initiative=initiative, user=user)
-    items = []
-    for condition in conditions:
-        row = condition if isinstance(condition, dict) else vars(condition)
-        items.append(
-            ChecklistItem(
-                code=row["code"],
-                message=row["message"],
-                passed=row["passed"],
-                detail=row.get("detail", ""),
-                fixes=[] if row["passed"] else fixes.get(row["code"], []),
-            )
+    rows = [condition if isinstance(condition, dict) else asdict(condition) for condition in conditions]
+    # The fixes cost a few queries: looked up only when something is unmet.
+    fixes = {} if all(row["passed"] for row in rows) else gate_fixes(initiative=initiative, user=user)
+    return [
+        ChecklistItem(
+            code=row["code"],
+            message=row["message"],
+            passed=row["passed"],
+            detail=row.get("detail", ""),
+            fixes=[] if row["passed"] else fixes.get(row["code"], []),
         )
-    return items
+        for row in rows
+    ]

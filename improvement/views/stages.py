@@ -50,7 +50,7 @@ def initiative_move(request, pk: int):
         forward=forward,
         can_override=can_override,
     )
-    if "to" in form.fields and to not in {value for value, _ in form.fields["to"].choices}:
+    if to not in dict(form.fields["to"].choices):  # e.g. a skipped stage asked for by hand
         valid = forward = False
     if forward and can_override and not editable:
         form.fields["override_reason"].required = True
