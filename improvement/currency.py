@@ -25,16 +25,15 @@ ISO_4217 = frozenset(
     NGN NIO NOK NPR NZD OMR PAB PEN PGK PHP PKR PLN PYG QAR RON RSD RUB RWF SAR SBD SCR SDG SEK SGD
     SHP SLE SOS SRD SSP STN SVC SYP SZL THB TJS TMT TND TOP TRY TTD TWD TZS UAH UGX USD UYU UZS VED
     VES VND VUV WST XAF XCD XCG XOF XPF YER ZAR ZMW ZWG
-    """.split()
+    """.split()  # noqa: SIM905 -- a table of codes reads better as whitespace-separated text
 )
 # Symbols that name one currency without doubt on an English-language site; others print their code.
 SYMBOLS = {"EUR": "€", "GBP": "£", "USD": "$", "JPY": "¥", "INR": "₹", "KRW": "₩", "ILS": "₪"}
 # Minor units differ from 2 for these (ISO 4217's exponent).
 MINOR_UNITS = {
-    **dict.fromkeys(
-        "BIF CLP DJF GNF ISK JPY KMF KRW PYG RWF UGX VND VUV XAF XOF XPF".split(), 0
-    ),
-    **dict.fromkeys("BHD IQD JOD KWD LYD OMR TND".split(), 3),
+    **dict.fromkeys(["BIF", "CLP", "DJF", "GNF", "ISK", "JPY", "KMF", "KRW", "PYG", "RWF", "UGX"], 0),
+    **dict.fromkeys(["VND", "VUV", "XAF", "XOF", "XPF"], 0),
+    **dict.fromkeys(["BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND"], 3),
 }
 
 
@@ -56,7 +55,8 @@ def format_amount(value: float | None, *, currency: str, cents: bool = False) ->
         return "—"
     decimals = minor_units(currency) if cents else 0
     # Half up from the number as written (1.2345 → 1.235), not from its binary float.
-    rounded = Decimal(repr(float(value))).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP, context=WIDE)
+    step = Decimal(1).scaleb(-decimals)
+    rounded = Decimal(repr(float(value))).quantize(step, rounding=ROUND_HALF_UP, context=WIDE)
     digits = f"{abs(rounded):,.{decimals}f}"
     sign = MINUS if rounded < 0 else ""
     symbol = SYMBOLS.get(currency)

@@ -177,6 +177,11 @@ class BenefitSplit:
         return self.claimed_hard + self.claimed_soft
 
     @property
+    def not_validated(self) -> float:
+        """Claimed lines and KPI-derived benefit: what finance has not confirmed."""
+        return self.claimed + self.derived
+
+    @property
     def hard(self) -> float:
         return self.validated_hard + self.claimed_hard
 

@@ -1,4 +1,4 @@
-"""Amounts in the site's currency: ``{{ money.npv|money }}``, ``{{ benefit.monthly_amount|money:"cents" }}``."""
+"""Amounts in the site's currency: ``{{ money.npv|money }}``, ``{{ line.amount|money:"cents" }}``."""
 
 from django import template
 from django.conf import settings

@@ -32,7 +32,9 @@ def test_amounts_are_written_with_the_currency(value, currency, cents, text):
 
 def test_the_money_filter_uses_the_configured_currency(settings):
     settings.PDCA_CURRENCY = "GBP"
-    template = Template('{% load money %}{{ a|money }} {{ b|money:"cents" }} {{ c|money }} {% currency_code %}')
+    template = Template(
+        '{% load money %}{{ a|money }} {{ b|money:"cents" }} {{ c|money }} {% currency_code %}'
+    )
     assert template.render(Context({"a": 12400.4, "b": "3.5", "c": None})) == "£12,400 £3.50 — GBP"
 
 

@@ -286,12 +286,16 @@ def test_ranking_figures_equal_each_initiatives_money(data):
         today=dt.date(2024, 6, 1),
     )
     ranked = roi.ranking(table, horizon=horizon, annual_rate=RATE)
-    for pk, row in table.index.items():
+    for row in table.index.values():
         money = roi.money_of(table.lines(row), horizon=horizon, annual_rate=RATE)
         assert ranked.total_cost[row] == pytest.approx(money.total_cost, rel=1e-9, abs=1e-6)
         assert ranked.net_benefit[row] == pytest.approx(money.net_benefit, rel=1e-9, abs=1e-6)
         assert ranked.npv[row] == pytest.approx(money.npv, rel=1e-9, abs=1e-6)
-        for vector, scalar in ((ranked.roi_percent, money.roi_percent), (ranked.payback_months, money.payback_months)):
+        undefined_when_none = (
+            (ranked.roi_percent, money.roi_percent),
+            (ranked.payback_months, money.payback_months),
+        )
+        for vector, scalar in undefined_when_none:
             if scalar is None:
                 assert math.isnan(vector[row])
             else:
