@@ -27,11 +27,13 @@ class InitiativeFilterForm(Form):
     health = forms.ChoiceField(choices=ANY + Health.choices, required=False)
     category = forms.ChoiceField(choices=ANY + Category.choices, required=False)
     mine = forms.BooleanField(label="Only initiatives I lead", required=False)
-    at_risk = forms.BooleanField(label="Only those needing attention", required=False)
+    at_risk = forms.BooleanField(label="Only those at risk", required=False)
+    sort = forms.ChoiceField(label="Sort by", choices=[("", "Code")], required=False)
 
     def __init__(self, *args, teams, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["team"].queryset = teams
+        self.fields["sort"].choices = [("", "Code"), *MoneySort.CHOICES]
 
 
 class Period:
