@@ -162,6 +162,10 @@ class RankedInitiative:
     payback_months: float | None
     npv: float
 
+    @property
+    def has_money(self) -> bool:
+        return self.total_cost != 0 or self.total_benefit != 0
+
 
 @dataclass(frozen=True)
 class PortfolioRanking:
