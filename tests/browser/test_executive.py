@@ -52,6 +52,10 @@ def test_an_executive_finds_the_top_initiatives_by_roi_drills_down_and_exports(b
     expect(page.locator("table.money-ranking tbody tr").first).to_contain_text("€1,200")
     expect(page.locator("table.money-ranking tbody tr").last).to_contain_text("—")
     expect(page.get_by_text("At risk: an active initiative")).to_be_visible()
+    # The ranking fits its box at both widths: nothing to scroll sideways to.
+    table, box = page.locator("table.money-ranking"), page.locator("table.money-ranking").locator("..")
+    assert table.evaluate("t => t.scrollWidth") <= box.evaluate("b => b.clientWidth")
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= WIDTHS[width]["width"]
     executive.shot(f"{width}-portfolio-ranked-by-roi")
     assert_page_accessible(executive)
 
