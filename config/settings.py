@@ -262,6 +262,8 @@ else:
 # Money: the annual discount rate used for NPV (a fraction, 0.08 = 8 %).
 PDCA_DISCOUNT_RATE = float(env("PDCA_DISCOUNT_RATE", "0.08"))
 PDCA_ROI_HORIZON_MONTHS = int(env("PDCA_ROI_HORIZON_MONTHS", "12"))
+# The ISO 4217 code of every amount (costs, benefits, ROI figures); checked at startup.
+PDCA_CURRENCY = env("PDCA_CURRENCY", "EUR")
 
 LOG_FORMAT = env("LOG_FORMAT", "json" if PRODUCTION else "text")
 LOGGING = {

@@ -7,6 +7,7 @@ class ImprovementConfig(AppConfig):
 
     def ready(self) -> None:
         # Registers the tasks that improvement.events enqueues by name, in every process.
+        import improvement.checks
         import improvement.tasks  # noqa: F401 -- imported for its side effect: task registration
         from accounts.notifications import notification_kind_register
         from improvement.models import NotificationKind

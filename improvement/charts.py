@@ -14,6 +14,7 @@ from pathlib import Path
 
 import plotly
 import plotly.graph_objects as go
+from django.conf import settings
 from django.contrib.staticfiles.finders import BaseFinder
 from django.core.files.storage import FileSystemStorage
 
@@ -201,7 +202,12 @@ def money_chart(*, money) -> dict:
     fig = go.Figure(
         layout=_layout(
             xaxis={"title": "Month", "dtick": 1, "gridcolor": COLOR_GRID, "zeroline": False},
-            yaxis={"title": "Amount", "gridcolor": COLOR_GRID, "zeroline": True, "zerolinecolor": "#9aa5b1"},
+            yaxis={
+                "title": f"Amount ({settings.PDCA_CURRENCY})",
+                "gridcolor": COLOR_GRID,
+                "zeroline": True,
+                "zerolinecolor": "#9aa5b1",
+            },
         )
     )
     fig.add_trace(
@@ -210,7 +216,7 @@ def money_chart(*, money) -> dict:
             y=list(money.cumulative),
             name="Net position",
             marker={"color": COLOR_NET, "opacity": 0.25},
-            hovertemplate="Month %{x}: net %{y:,.0f}<extra></extra>",
+            hovertemplate=f"Month %{{x}}: net %{{y:,.0f}} {settings.PDCA_CURRENCY}<extra></extra>",
         )
     )
     fig.add_trace(
@@ -220,7 +226,7 @@ def money_chart(*, money) -> dict:
             mode="lines+markers",
             name="Cumulative cost",
             line={"color": COLOR_COST, "width": 2},
-            hovertemplate="Month %{x}: cost %{y:,.0f}<extra></extra>",
+            hovertemplate=f"Month %{{x}}: cost %{{y:,.0f}} {settings.PDCA_CURRENCY}<extra></extra>",
         )
     )
     fig.add_trace(
@@ -230,7 +236,7 @@ def money_chart(*, money) -> dict:
             mode="lines+markers",
             name="Cumulative benefit",
             line={"color": COLOR_BENEFIT, "width": 2},
-            hovertemplate="Month %{x}: benefit %{y:,.0f}<extra></extra>",
+            hovertemplate=f"Month %{{x}}: benefit %{{y:,.0f}} {settings.PDCA_CURRENCY}<extra></extra>",
         )
     )
     if money.payback_months is not None:

@@ -5,7 +5,8 @@ The formulas are written out in docs/money.md. In short, over a horizon of H mon
 - cash flow of month 0 = − one-time investment; of month m (1…H) = benefit(m) − recurring cost(m);
 - ROI % = (total benefit − total cost) / total cost × 100, undiscounted; ``None`` when nothing was spent;
 - payback = the month in which the cumulative flow first turns ≥ 0, interpolated linearly inside that
-  month (exact on a month boundary); ``None`` ("never") when that does not happen within the horizon;
+  month (exact on a month boundary); ``None`` ("never") when that does not happen within the horizon,
+  and ``None`` when there is no money at all (no cost and no benefit: nothing to pay back);
 - NPV at an annual discount rate r, turned into the effective monthly rate (1 + r)^(1/12) − 1, with
   month 0 undiscounted;
 - IRR per month, and per year as (1 + monthly)^12 − 1; ``None`` when the flows have no IRR.
@@ -141,17 +142,62 @@ def summarise(
     total_cost = float(one_time_costs) + math.fsum(recurring)
     total_benefit = math.fsum(benefits)
     irr_monthly, irr_annual = irr(flows)
+    no_money = total_cost == 0 and total_benefit == 0
     return MoneySummary(
         cash_flows=tuple(flows),
         cumulative=tuple(float(v) for v in np.cumsum(flows)),
         total_cost=total_cost,
         total_benefit=total_benefit,
         roi_percent=roi_percent(total_benefit=total_benefit, total_cost=total_cost),
-        payback_months=payback_months(flows),
+        payback_months=None if no_money else payback_months(flows),
         npv=npv(flows, annual_rate=annual_discount_rate),
         irr_monthly=irr_monthly,
         irr_annual=irr_annual,
     )
+
+
+@dataclass(frozen=True)
+class BenefitSplit:
+    """The benefit over the horizon by evidence: validated by finance or only claimed, hard or soft,
+    and derived from measured KPI improvement (neither validated nor claimed). The five add up to
+    the total benefit."""
+
+    validated_hard: float = 0.0
+    validated_soft: float = 0.0
+    claimed_hard: float = 0.0
+    claimed_soft: float = 0.0
+    derived: float = 0.0
+
+    @property
+    def validated(self) -> float:
+        return self.validated_hard + self.validated_soft
+
+    @property
+    def claimed(self) -> float:
+        return self.claimed_hard + self.claimed_soft
+
+    @property
+    def not_validated(self) -> float:
+        """Claimed lines and KPI-derived benefit: what finance has not confirmed."""
+        return self.claimed + self.derived
+
+    @property
+    def hard(self) -> float:
+        return self.validated_hard + self.claimed_hard
+
+    @property
+    def soft(self) -> float:
+        return self.validated_soft + self.claimed_soft
+
+    @property
+    def total(self) -> float:
+        return self.validated + self.claimed + self.derived
+
+    def __add__(self, other: "BenefitSplit") -> "BenefitSplit":
+        return BenefitSplit(*(getattr(self, f) + getattr(other, f) for f in BENEFIT_SPLIT_FIELDS))
+
+
+BENEFIT_SPLIT_FIELDS = ("validated_hard", "validated_soft", "claimed_hard", "claimed_soft", "derived")
 
 
 @dataclass(frozen=True)
@@ -164,6 +210,7 @@ class MoneyLines:
     derived_monthly_benefit: float
     validated_monthly_benefit: float
     benefit_to_date: float
+    split: BenefitSplit = BenefitSplit()
 
     def __add__(self, other: "MoneyLines") -> "MoneyLines":
         return MoneyLines(
@@ -173,6 +220,7 @@ class MoneyLines:
             derived_monthly_benefit=self.derived_monthly_benefit + other.derived_monthly_benefit,
             validated_monthly_benefit=self.validated_monthly_benefit + other.validated_monthly_benefit,
             benefit_to_date=self.benefit_to_date + other.benefit_to_date,
+            split=self.split + other.split,
         )
 
 
@@ -201,6 +249,19 @@ class Money:
     def benefit_to_date(self) -> float:
         return self.lines.benefit_to_date
 
+    @property
+    def split(self) -> BenefitSplit:
+        return self.lines.split
+
+    @property
+    def net_benefit(self) -> float:
+        return self.total_benefit - self.total_cost
+
+    @property
+    def has_money(self) -> bool:
+        """Whether any cost or benefit was recorded (or derived): otherwise every figure is moot."""
+        return self.total_cost != 0 or self.total_benefit != 0
+
 
 def months_between(start: dt.date, today: dt.date) -> int:
     """Whole months from ``start`` to ``today`` (0 until the first month is complete)."""
@@ -221,6 +282,8 @@ class LineTable:
     derived: np.ndarray
     validated: np.ndarray
     to_date: np.ndarray
+    # n × 5: each row's benefit over the horizon by evidence, in BENEFIT_SPLIT_FIELDS order.
+    split: np.ndarray
 
     def lines(self, rows=slice(None)) -> MoneyLines:
         """The month-by-month sum of some rows (all by default), or one row's lines."""
@@ -231,6 +294,7 @@ class LineTable:
             derived_monthly_benefit=float(self.derived[rows].sum()),
             validated_monthly_benefit=float(self.validated[rows].sum()),
             benefit_to_date=float(self.to_date[rows].sum()),
+            split=BenefitSplit(*self.split[rows].reshape(-1, len(BENEFIT_SPLIT_FIELDS)).sum(axis=0).tolist()),
         )
 
     def per_initiative(self) -> dict[int, MoneyLines]:
@@ -245,7 +309,7 @@ def line_table(
     *,
     starts: Sequence[tuple[int, dt.date]],
     costs: Iterable[tuple[int, bool, Amount, int]],
-    benefits: Iterable[tuple[int, Amount, int, bool]],
+    benefits: Iterable[tuple[int, Amount, int, bool, bool]],
     valued_targets: Iterable[tuple[int, float, float | None, bool, Amount]],
     horizon: int,
     today: dt.date,
@@ -255,7 +319,8 @@ def line_table(
     - ``starts``: (initiative id, start date), one per initiative, in the order of the table's rows;
     - ``costs``: (initiative id, is one-time, amount, start month); a recurring cost runs from its
       1-based start month to the horizon;
-    - ``benefits``: (initiative id, monthly amount, start month, validated), recurring like costs;
+    - ``benefits``: (initiative id, monthly amount, start month, validated, hard), recurring like
+      costs;
     - ``valued_targets``: (initiative id, baseline, current value, higher is better, money value of
       one unit per month): a target that improved adds its gain × unit value to every month.
 
@@ -276,12 +341,18 @@ def line_table(
             recurring[1].append(start_month)
             recurring[2].append(float(amount))
     monthly_benefits, validated = ([], [], []), ([], [])
-    for pk, amount, start_month, ok in benefits:
+    # One (rows, starts, amounts) per evidence kind: validated hard, validated soft, claimed hard/soft.
+    by_evidence = {key: ([], [], []) for key in BENEFIT_SPLIT_FIELDS[:4]}
+    for pk, amount, start_month, ok, hard in benefits:
         if (row := index.get(pk)) is None:
             continue
         monthly_benefits[0].append(row)
         monthly_benefits[1].append(start_month)
         monthly_benefits[2].append(float(amount))
+        evidence = by_evidence[("validated_" if ok else "claimed_") + ("hard" if hard else "soft")]
+        evidence[0].append(row)
+        evidence[1].append(start_month)
+        evidence[2].append(float(amount))
         if ok:
             validated[0].append(row)
             validated[1].append(float(amount))
@@ -309,6 +380,10 @@ def line_table(
         validated=per_row(*validated),
         # Benefit to date: the months already elapsed since the initiative started.
         to_date=np.where(np.arange(horizon) < elapsed[:, None], monthly, 0.0).sum(axis=1),
+        split=np.column_stack(
+            [step_lines(*lines, n=n, horizon=horizon).sum(axis=1) for lines in by_evidence.values()]
+            + [derived_total * horizon]
+        ),
     )
 
 
@@ -334,4 +409,50 @@ def money_of(lines: MoneyLines, *, horizon: int, annual_rate: float) -> Money:
         npv=summary.npv,
         irr_monthly=summary.irr_monthly,
         irr_annual=summary.irr_annual,
+    )
+
+
+@dataclass(frozen=True)
+class Ranking:
+    """The figures a money table sorts on, one array entry per row of a ``LineTable``.
+
+    NaN where ``Money`` says ``None``: ROI without cost, payback never reached or without money.
+    Computed on the arrays at once, so a portfolio of thousands is ranked without a ``Money`` (and
+    its IRR root-finding) per initiative; the values equal ``money_of`` row by row.
+    """
+
+    total_cost: np.ndarray
+    total_benefit: np.ndarray
+    net_benefit: np.ndarray
+    roi_percent: np.ndarray
+    payback_months: np.ndarray
+    npv: np.ndarray
+
+
+def ranking(table: LineTable, *, horizon: int, annual_rate: float) -> Ranking:
+    recurring, benefits = table.recurring[:, :horizon], table.benefits[:, :horizon]
+    flows = np.column_stack([-table.one_time, benefits - recurring])
+    total_cost = table.one_time + recurring.sum(axis=1)
+    total_benefit = benefits.sum(axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        roi = np.where(total_cost == 0, np.nan, (total_benefit - total_cost) / total_cost * 100)
+    discount = (1 + monthly_rate(annual_rate)) ** -np.arange(horizon + 1, dtype=float)
+    cumulative = np.cumsum(flows, axis=1)
+    negative = cumulative < 0
+    # Month k pays back when the cumulative flow was negative after k − 1 and is not after k.
+    crossing = negative[:, :-1] & ~negative[:, 1:]
+    paid_back = crossing.any(axis=1)
+    month = crossing.argmax(axis=1) + 1
+    rows = np.arange(len(flows))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        inside = (month - 1) + (-cumulative[rows, month - 1]) / flows[rows, month]
+    payback = np.where(paid_back, inside, np.where(negative.any(axis=1), np.nan, 0.0))
+    payback = np.where((total_cost == 0) & (total_benefit == 0), np.nan, payback)
+    return Ranking(
+        total_cost=total_cost,
+        total_benefit=total_benefit,
+        net_benefit=total_benefit - total_cost,
+        roi_percent=roi,
+        payback_months=payback,
+        npv=flows @ discount,
     )

@@ -1,7 +1,8 @@
 """Costs and benefits in the API: inputs, the named outputs (a line, a money summary), the viewsets."""
 
 import django_filters
-from drf_spectacular.utils import extend_schema
+from django.conf import settings
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -15,15 +16,47 @@ from improvement.models import Benefit, BenefitKind, BenefitNature, Cost, CostKi
 from improvement.services import money
 
 
+@extend_schema_field({"type": "string", "pattern": "^[A-Z]{3}$", "example": "EUR"})
+class CurrencyField(serializers.Field):
+    """The ISO 4217 code every amount of the payload is in: the site's one currency, ``PDCA_CURRENCY``."""
+
+    def __init__(self, **kwargs):
+        kwargs.update(read_only=True, source="*", help_text="ISO 4217 code of every amount in this object.")
+        super().__init__(**kwargs)
+
+    def to_representation(self, value) -> str:
+        return settings.PDCA_CURRENCY
+
+
 class MoneySummarySerializer(serializers.Serializer):
+    currency = CurrencyField()
     total_cost = serializers.FloatField(read_only=True)
     benefit_to_date = serializers.FloatField(read_only=True)
     projected_12m_benefit = serializers.FloatField(read_only=True)
-    roi_percent = serializers.FloatField(read_only=True, allow_null=True)
+    roi_percent = serializers.FloatField(read_only=True, allow_null=True, help_text="Null: no cost recorded.")
     payback_months = serializers.FloatField(
-        read_only=True, allow_null=True, help_text="Null: not within the horizon."
+        read_only=True,
+        allow_null=True,
+        help_text="Null: not within the horizon, or no cost and no benefit recorded.",
     )
     npv = serializers.FloatField(read_only=True)
+    benefit_validated = serializers.FloatField(
+        source="split.validated", read_only=True, help_text="Benefit over the horizon validated by finance."
+    )
+    benefit_not_validated = serializers.FloatField(
+        source="split.not_validated",
+        read_only=True,
+        help_text="Benefit over the horizon not validated: claimed lines and KPI-derived benefit.",
+    )
+    benefit_hard = serializers.FloatField(
+        source="split.hard", read_only=True, help_text="Hard benefit lines."
+    )
+    benefit_soft = serializers.FloatField(
+        source="split.soft", read_only=True, help_text="Soft benefit lines."
+    )
+    benefit_from_kpis = serializers.FloatField(
+        source="split.derived", read_only=True, help_text="Measured KPI improvement × unit value."
+    )
 
 
 # --- costs ----------------------------------------------------------------------------------------
@@ -31,6 +64,7 @@ class MoneySummarySerializer(serializers.Serializer):
 
 class CostSerializer(serializers.ModelSerializer):
     archived = serializers.BooleanField(source="is_archived", read_only=True)
+    currency = CurrencyField()
 
     class Meta:
         model = Cost
@@ -40,6 +74,7 @@ class CostSerializer(serializers.ModelSerializer):
             "kind",
             "description",
             "amount",
+            "currency",
             "start_month",
             "version",
             "archived",
@@ -109,6 +144,7 @@ class CostViewSet(ReadViewSet):
 
 class BenefitSerializer(serializers.ModelSerializer):
     archived = serializers.BooleanField(source="is_archived", read_only=True)
+    currency = CurrencyField()
 
     class Meta:
         model = Benefit
@@ -119,6 +155,7 @@ class BenefitSerializer(serializers.ModelSerializer):
             "nature",
             "description",
             "monthly_amount",
+            "currency",
             "start_month",
             "validated",
             "validated_by",

@@ -18,6 +18,7 @@ from improvement.forms.initiatives import (
     InitiativeCreateForm,
     InitiativeEditForm,
     InitiativeFilterForm,
+    MoneySort,
     Period,
     StatusUpdateForm,
 )
@@ -45,6 +46,7 @@ __all__ = [
     "MilestoneEditForm",
     "MilestoneForm",
     "MilestoneOwnerForm",
+    "MoneySort",
     "ObservationsUploadForm",
     "Period",
     "RoadmapFilterForm",

@@ -27,11 +27,13 @@ class InitiativeFilterForm(Form):
     health = forms.ChoiceField(choices=ANY + Health.choices, required=False)
     category = forms.ChoiceField(choices=ANY + Category.choices, required=False)
     mine = forms.BooleanField(label="Only initiatives I lead", required=False)
-    at_risk = forms.BooleanField(label="Only those needing attention", required=False)
+    at_risk = forms.BooleanField(label="Only those at risk", required=False)
+    sort = forms.ChoiceField(label="Sort by", choices=[("", "Code")], required=False)
 
     def __init__(self, *args, teams, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["team"].queryset = teams
+        self.fields["sort"].choices = [("", "Code"), *MoneySort.CHOICES]
 
 
 class Period:
@@ -56,10 +58,45 @@ class Period:
         return None
 
 
+class MoneySort:
+    """How the money tables sort: "<figure>_<asc|desc>"; the figures are the selectors' MONEY_SORTS."""
+
+    LABELS = {
+        "roi": ("ROI %", "highest first", "lowest first"),
+        "payback": ("Payback", "longest first", "soonest first"),
+        "npv": ("NPV", "highest first", "lowest first"),
+        "net": ("Net benefit", "highest first", "lowest first"),
+        "investment": ("Investment", "largest first", "smallest first"),
+    }
+    CHOICES = [
+        (f"{key}_{direction}", f"{label} — {desc if direction == 'desc' else asc}")
+        for key, (label, desc, asc) in LABELS.items()
+        for direction in ("desc", "asc")
+    ]
+
+    @staticmethod
+    def parse(value: str) -> tuple[str, bool] | None:
+        """(figure, descending), or None for the default order."""
+        if not value:
+            return None
+        key, direction = value.rsplit("_", 1)
+        return key, direction == "desc"
+
+
 class DashboardFilterForm(Form):
+    q = forms.CharField(label="Search", required=False, max_length=MAX_SEARCH_LENGTH)
     team = forms.ModelChoiceField(queryset=Team.objects.none(), required=False, empty_label="All teams")
     category = forms.ChoiceField(choices=[("", "All categories"), *Category.choices], required=False)
+    stage = forms.ChoiceField(choices=[("", "All stages"), *Stage.choices], required=False)
+    # The portfolio leaves abandoned initiatives out.
+    status = forms.ChoiceField(
+        choices=[("", "All statuses"), *[c for c in Status.choices if c[0] != Status.ABANDONED]],
+        required=False,
+    )
     period = forms.ChoiceField(label="Started", choices=Period.CHOICES, required=False)
+    at_risk = forms.BooleanField(label="Only those at risk", required=False)
+    # No blank choice: an unsorted request shows the default, the first (ROI, highest first).
+    sort = forms.ChoiceField(label="Rank by", choices=MoneySort.CHOICES, required=False)
 
     def __init__(self, *args, teams, **kwargs):
         super().__init__(*args, **kwargs)

@@ -1,6 +1,7 @@
 """Costs and benefits on the site."""
 
 from django import forms
+from django.conf import settings
 
 from improvement.forms.common import Form
 from improvement.models import BenefitKind, BenefitNature, CostKind
@@ -12,6 +13,11 @@ class CostForm(Form):
     amount = forms.DecimalField(
         max_digits=14, decimal_places=2, help_text="One-time: the whole amount. Recurring: per month."
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["amount"].label = f"Amount ({settings.PDCA_CURRENCY})"
+
     start_month = forms.IntegerField(
         min_value=1, initial=1, help_text="Recurring costs: the month (from the start date) they begin."
     )
@@ -25,3 +31,7 @@ class BenefitForm(Form):
     start_month = forms.IntegerField(
         min_value=1, initial=1, help_text="The month (from the start date) the benefit begins."
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["monthly_amount"].label = f"Monthly amount ({settings.PDCA_CURRENCY})"

@@ -144,7 +144,15 @@ def initiative_search(
 
 
 def initiative_portfolio(
-    *, user: User, team: Team | None = None, category: str = "", started_from: dt.date | None = None
+    *,
+    user: User,
+    team: Team | None = None,
+    category: str = "",
+    started_from: dt.date | None = None,
+    q: str = "",
+    stage: str = "",
+    status: str = "",
+    at_risk: bool = False,
 ) -> QuerySet[Initiative]:
     """The portfolio an executive reads: every initiative except abandoned ones."""
     qs = initiative_list(user=user).exclude(status=Status.ABANDONED)
@@ -154,7 +162,23 @@ def initiative_portfolio(
         qs = qs.filter(category=category)
     if started_from is not None:
         qs = qs.filter(start_date__gte=started_from)
+    if q:
+        qs = qs.filter(Q(code__icontains=q) | Q(title__icontains=q))
+    if stage:
+        qs = qs.filter(stage=stage)
+    if status:
+        qs = qs.filter(status=status)
+    if at_risk:
+        qs = qs.filter(_needs_attention())
     return qs.order_by("code")
+
+
+# The one definition of "at risk" (the portfolio's list, "Needs your attention" on My work, the
+# initiative list's filter), said on those pages in these words.
+AT_RISK_DEFINITION = (
+    "At risk: an active initiative whose lead reports it at risk or off track, "
+    "or that has a milestone past its due date."
+)
 
 
 def _needs_attention() -> Q:
@@ -163,7 +187,8 @@ def _needs_attention() -> Q:
 
 
 def initiative_list_at_risk(*, initiatives: QuerySet[Initiative]) -> QuerySet[Initiative]:
-    """Those needing attention, worst first: off track, at risk, then by overdue milestones."""
+    """Those at risk (``AT_RISK_DEFINITION``), worst first: off track, at risk, then by overdue
+    milestones."""
     severity = Case(
         When(health=Health.OFF_TRACK, then=Value(0)),
         When(health=Health.AT_RISK, then=Value(1)),
@@ -183,18 +208,10 @@ def initiative_list_led(*, user: User) -> list[Initiative]:
     )
 
 
-def initiative_list_needing_attention(*, user: User) -> list[Initiative]:
-    """What an executive may need to unblock: off-track initiatives, and at-risk ones they sponsor.
-
-    Failed gate attempts are not stored, so health is the signal that a gate override or a decision
-    may be needed.
-    """
-    return list(
-        initiative_list(user=user)
-        .filter(status=Status.ACTIVE)
-        .filter(Q(health=Health.OFF_TRACK) | Q(health=Health.AT_RISK, sponsor=user))
-        .order_by("code")
-    )
+def initiative_list_needing_attention(*, user: User) -> QuerySet[Initiative]:
+    """What an executive may need to unblock: the portfolio's at-risk list, the same rows in the
+    same order (``AT_RISK_DEFINITION``)."""
+    return initiative_list_at_risk(initiatives=initiative_portfolio(user=user))
 
 
 def status_update_list(*, user: User) -> QuerySet[StatusUpdate]:

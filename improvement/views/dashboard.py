@@ -3,6 +3,7 @@
 import csv
 from collections import Counter
 
+from django.conf import settings
 from django.core.paginator import Paginator
 from django.db.models import Count, QuerySet
 from django.http import HttpResponse, QueryDict
@@ -12,11 +13,21 @@ from django.utils import timezone
 from accounts.selectors import team_list
 from common.web import site_view
 from improvement import charts
-from improvement.forms import DashboardFilterForm, Period
+from improvement.forms import DashboardFilterForm, MoneySort, Period
 from improvement.models import STAGE_ORDER, Health, Initiative, Status
-from improvement.selectors.initiatives import initiative_list_at_risk, initiative_portfolio
-from improvement.selectors.money import initiative_money_many, portfolio_money
+from improvement.selectors.initiatives import (
+    AT_RISK_DEFINITION,
+    initiative_list_at_risk,
+    initiative_portfolio,
+)
+from improvement.selectors.money import (
+    DEFAULT_MONEY_SORT,
+    MONEY_SORTS,
+    initiative_money_many,
+    portfolio_ranking,
+)
 from improvement.selectors.targets import target_list, target_progress, target_progress_list
+from improvement.views.money_table import money_rows, sort_headers
 
 # Spreadsheets run a cell starting with one of these as a formula (CSV injection).
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -41,8 +52,27 @@ CSV_HEADER = [
     "ROI %",
     "Payback months",
     "NPV",
+    # Added later, after the original columns so that readers by position keep working.
+    "Net benefit",
+    "Benefit validated",
+    "Benefit not validated",
+    "Hard benefit",
+    "Soft benefit",
+    "Benefit from KPIs",
+    "At risk",
+    "Currency",
 ]
 MONEY_DECIMALS = 2
+MONEY_ROWS_PER_PAGE = 25
+# The money table's columns a reader can sort by, in the order shown.
+MONEY_COLUMNS = [
+    ("investment", "Investment"),
+    ("net", "Net benefit"),
+    ("roi", "ROI %"),
+    ("payback", "Payback"),
+    ("npv", "NPV"),
+]
+RANKING_ANCHOR = "#ranking-heading"
 # The at-risk and KPI tables show this many rows, the worst first, with a link to all of them.
 TOP_ROWS = 10
 TARGETS_PER_PAGE = 50
@@ -71,15 +101,25 @@ def neutralise(cell):
     return cell
 
 
-def _filters(request) -> tuple[DashboardFilterForm, dict]:
+def _filters(request) -> tuple[DashboardFilterForm, dict, tuple[str, bool | None]]:
+    """The form, the portfolio's filters and the money table's order (figure, descending)."""
     form = DashboardFilterForm(request.GET or None, teams=team_list(user=request.user))
     filters = form.cleaned_data if form.is_valid() else {}
-    return form, {
-        "user": request.user,
-        "team": filters.get("team"),
-        "category": filters.get("category", ""),
-        "started_from": Period.start(filters.get("period", ""), today=timezone.localdate()),
-    }
+    order = MoneySort.parse(filters.get("sort", "")) or (DEFAULT_MONEY_SORT, None)
+    return (
+        form,
+        {
+            "user": request.user,
+            "team": filters.get("team"),
+            "category": filters.get("category", ""),
+            "started_from": Period.start(filters.get("period", ""), today=timezone.localdate()),
+            "q": filters.get("q", ""),
+            "stage": filters.get("stage", ""),
+            "status": filters.get("status", ""),
+            "at_risk": filters.get("at_risk", False),
+        },
+        order,
+    )
 
 
 def _counts(initiatives: QuerySet[Initiative], field: str) -> Counter:
@@ -94,10 +134,13 @@ def dashboard(request):
     the ``TOP_ROWS`` most relevant rows with a link to all of them (a paginated list), so the page
     does not grow with the organisation.
     """
-    form, filters = _filters(request)
+    form, filters, (sort, descending) = _filters(request)
     portfolio = initiative_portfolio(**filters)
     active = portfolio.filter(status=Status.ACTIVE)
-    money = portfolio_money(initiatives=portfolio)
+    ranking = portfolio_ranking(initiatives=portfolio, sort=sort, descending=descending)
+    money = ranking.money
+    descending = MONEY_SORTS[sort][1] if descending is None else descending
+    ranked_page = Paginator(ranking.rows, MONEY_ROWS_PER_PAGE).get_page(request.GET.get("page"))
     stage_counts, health_counts = _counts(active, "stage"), _counts(active, "health")
     funnel = [(stage.label, stage_counts.get(stage, 0)) for stage in STAGE_ORDER]
     health = [(value, label, health_counts.get(value, 0)) for value, label in Health.choices]
@@ -108,10 +151,21 @@ def dashboard(request):
     at_risk = initiative_list_at_risk(initiatives=portfolio)
     query = request.GET.copy()
     query.pop("targets_page", None)
+    ranking_query = request.GET.copy()
+    ranking_query.pop("page", None)
     context = {
         "form": form,
         "query": query.urlencode(),
-        "initiative_count": portfolio.count(),
+        "ranking_query": ranking_query.urlencode(),
+        "ranked_page": ranked_page,
+        "money_rows": money_rows(
+            portfolio, list(ranked_page.object_list), first_rank=ranked_page.start_index()
+        ),
+        "sort_headers": sort_headers(
+            request.GET, MONEY_COLUMNS, key=sort, descending=descending, anchor=RANKING_ANCHOR
+        ),
+        "at_risk_definition": AT_RISK_DEFINITION,
+        "initiative_count": len(ranking.rows),
         "active_count": sum(stage_counts.values()),
         "money": money,
         "funnel": funnel,
@@ -153,8 +207,13 @@ def _round(value: float | None):
 
 @site_view
 def dashboard_csv(request):
-    _, filters = _filters(request)
-    initiatives = list(initiative_portfolio(**filters))
+    """The portfolio's money table as on the page: the same filters, every row in the same order."""
+    _, filters, (sort, descending) = _filters(request)
+    portfolio = initiative_portfolio(**filters)
+    order = portfolio_ranking(initiatives=portfolio, sort=sort, descending=descending).rows
+    by_pk = portfolio.in_bulk([row.pk for row in order])
+    initiatives = [by_pk[row.pk] for row in order if row.pk in by_pk]
+    at_risk = set(initiative_list_at_risk(initiatives=portfolio).values_list("pk", flat=True))
     money = initiative_money_many(initiatives=initiatives)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     filename = CSV_FILENAME.format(date=timezone.localdate().isoformat())
@@ -183,6 +242,14 @@ def dashboard_csv(request):
             _round(m.roi_percent),
             _round(m.payback_months),
             _round(m.npv),
+            _round(m.net_benefit),
+            _round(m.split.validated),
+            _round(m.split.claimed),
+            _round(m.split.hard),
+            _round(m.split.soft),
+            _round(m.split.derived),
+            "yes" if initiative.pk in at_risk else "no",
+            settings.PDCA_CURRENCY,
         ]
         writer.writerow([neutralise(cell) for cell in row])
     return response

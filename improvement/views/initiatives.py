@@ -17,12 +17,13 @@ from improvement.forms import (
     InitiativeCreateForm,
     InitiativeEditForm,
     InitiativeFilterForm,
+    MoneySort,
     StatusUpdateForm,
 )
 from improvement.models import STAGE_ORDER, Initiative, Stage, Status
 from improvement.selectors.experiments import initiative_experiments
 from improvement.selectors.initiatives import initiative_history, initiative_search, initiative_status_updates
-from improvement.selectors.money import initiative_money, initiative_money_lines
+from improvement.selectors.money import initiative_money, initiative_money_lines, portfolio_ranking
 from improvement.selectors.roadmap import initiative_milestones
 from improvement.selectors.stages import initiative_open_work, initiative_transitions
 from improvement.selectors.targets import target_list, target_progress, target_series
@@ -31,10 +32,13 @@ from improvement.services.stages import gate_check, next_stage
 from improvement.services.targets import status_update_post
 from improvement.views.common import initiative_or_404
 from improvement.views.gates import gate_checklist
+from improvement.views.money_table import MoneyRow, money_rows, sort_headers
 from improvement.views.timeline import build_timeline
 from kpis.services import measurement_can_write
 
 PAGE_SIZE = 50
+# The money columns of the list, each sortable.
+LIST_MONEY_COLUMNS = [("investment", "Investment"), ("roi", "ROI %"), ("payback", "Payback")]
 MSG_CREATED = "Created {code}."
 MSG_SAVED = "Saved {code}."
 MSG_STATUS_POSTED = "Status update posted."
@@ -52,19 +56,39 @@ def can_create(user: User) -> bool:
 
 @site_view
 def initiative_list(request):
+    """Initiatives by code, or ranked by a money figure (the whole filtered list, then paged)."""
     form = InitiativeFilterForm(request.GET or None, teams=team_list(user=request.user))
     filters = dict(form.cleaned_data) if form.is_valid() else {}
     mine = filters.pop("mine", False)
-    page = Paginator(
-        initiative_search(user=request.user, lead=request.user if mine else None, **filters), PAGE_SIZE
-    ).get_page(request.GET.get("page"))
+    order = MoneySort.parse(filters.pop("sort", ""))
+    found = initiative_search(user=request.user, lead=request.user if mine else None, **filters)
+    if order:
+        ranked = portfolio_ranking(initiatives=found, sort=order[0], descending=order[1]).rows
+        page = Paginator(ranked, PAGE_SIZE).get_page(request.GET.get("page"))
+        rows = money_rows(found, list(page.object_list), first_rank=page.start_index())
+    else:
+        page = Paginator(found, PAGE_SIZE).get_page(request.GET.get("page"))
+        shown = list(page.object_list)
+        # The figures of this page's rows only: one load of their money lines.
+        figures = {
+            row.pk: row
+            for row in portfolio_ranking(
+                initiatives=Initiative.objects.filter(pk__in=[i.pk for i in shown])
+            ).rows
+        }
+        rows = [MoneyRow(i, figures[i.pk], page.start_index() + n) for n, i in enumerate(shown)]
     query = request.GET.copy()
     query.pop("page", None)
-    return render(
-        request,
-        "improvement/initiative_list.html",
-        {"form": form, "page": page, "query": query.urlencode(), "can_create": can_create(request.user)},
-    )
+    key, descending = order or (None, False)
+    context = {
+        "form": form,
+        "page": page,
+        "rows": rows,
+        "query": query.urlencode(),
+        "sort_headers": sort_headers(request.GET, LIST_MONEY_COLUMNS, key=key, descending=descending),
+        "can_create": can_create(request.user),
+    }
+    return render(request, "improvement/initiative_list.html", context)
 
 
 @site_view

@@ -7,12 +7,18 @@ from django.utils import timezone
 
 from common.web import site_view
 from improvement import policies
-from improvement.selectors.initiatives import initiative_list_led, initiative_list_needing_attention
+from improvement.selectors.initiatives import (
+    AT_RISK_DEFINITION,
+    initiative_list_led,
+    initiative_list_needing_attention,
+)
 from improvement.selectors.money import benefit_list_awaiting_validation
 from improvement.selectors.roadmap import milestone_list_owned
 
 # A lead's update older than this is flagged on "My work".
 STATUS_UPDATE_STALE_DAYS = 14
+# "Needs your attention" shows this many, the worst first, with a link to all of them.
+ATTENTION_ROWS = 10
 
 
 @site_view
@@ -37,6 +43,8 @@ def my_work(request):
         "led": led,
         "stale_days": STATUS_UPDATE_STALE_DAYS,
         "benefits": benefits,
-        "attention": attention,
+        "attention": None if attention is None else list(attention[:ATTENTION_ROWS]),
+        "attention_total": None if attention is None else attention.count(),
+        "at_risk_definition": AT_RISK_DEFINITION,
     }
     return render(request, "improvement/my_work.html", context)

@@ -66,6 +66,11 @@ def test_payback_is_zero_when_nothing_was_invested_and_nothing_is_lost():
     assert _summary(0, [0] * 12, [100] * 12).payback_months == 0.0
 
 
+def test_payback_is_undefined_without_any_money():
+    """An initiative with no cost and no benefit has nothing to pay back: "—", not "0.0 months"."""
+    assert _summary(0, [0] * 12, [0] * 12).payback_months is None
+
+
 def test_payback_after_a_slow_start():
     # Benefits start in month 3: −600 at month 2, then +200 a month → 0 at the end of month 5.
     assert _summary(600, [0] * 12, [0, 0] + [200] * 10).payback_months == 5.0
@@ -172,9 +177,9 @@ def _worked_table():
             (99, True, 5, 1),  # not one of the initiatives: ignored
         ],
         benefits=[
-            (10, 200, 1, True),  # A: validated, from month 1
-            (10, 100, 3, False),  # A: claimed, from month 3
-            (20, 40, 5, True),  # B: starts after the horizon, validated
+            (10, 200, 1, True, True),  # A: validated, hard, from month 1
+            (10, 100, 3, False, False),  # A: claimed, soft, from month 3
+            (20, 40, 5, True, True),  # B: starts after the horizon, validated
         ],
         valued_targets=[
             (10, 50.0, 53.0, True, 10),  # A: 3 units better × 10 = 30 a month
@@ -237,10 +242,79 @@ def test_payback_is_where_the_cumulative_flow_turns_non_negative(one_time, recur
     summary = _summary(one_time, recurring, benefits)
     payback = summary.payback_months
     if payback is None:
-        assert summary.cumulative[-1] < 0
+        assert summary.cumulative[-1] < 0 or summary.total_cost == summary.total_benefit == 0
         return
     assert 0 <= payback <= 12
     month = math.ceil(payback)
     assert summary.cumulative[month] >= -1e-6 * max(1.0, one_time)
     if month > 0:
         assert summary.cumulative[month - 1] < 0
+
+
+def test_benefit_split_by_evidence_adds_up_to_the_total_benefit():
+    lines = _worked_table().per_initiative()
+    a, b = lines[10].split, lines[20].split
+    # A: 200 validated hard × 4 months, 100 claimed soft × months 3–4, 30 derived × 4 months.
+    assert a == roi.BenefitSplit(validated_hard=800, claimed_soft=200, derived=120)
+    assert (a.validated, a.claimed, a.hard, a.soft, a.total) == (800, 200, 800, 200, 1120)
+    assert a.total == sum(lines[10].benefits)
+    # B's validated line starts after the horizon: only the derived 5 a month counts.
+    assert b == roi.BenefitSplit(derived=20)
+    assert _worked_table().lines().split == a + b
+
+
+def _ranking_rows(data, n):
+    horizon = data.draw(st.integers(min_value=1, max_value=14))
+    amounts = st.floats(min_value=0, max_value=1e6, allow_nan=False)
+    pk = st.integers(min_value=0, max_value=n - 1)
+    month = st.integers(min_value=1, max_value=16)
+    costs = data.draw(st.lists(st.tuples(pk, st.booleans(), amounts, month), max_size=8))
+    benefits = data.draw(st.lists(st.tuples(pk, amounts, month, st.booleans(), st.booleans()), max_size=8))
+    return horizon, costs, benefits
+
+
+@given(data=st.data())
+def test_ranking_figures_equal_each_initiatives_money(data):
+    n = 4
+    horizon, costs, benefits = _ranking_rows(data, n)
+    table = roi.line_table(
+        starts=[(pk, dt.date(2024, 1, 1)) for pk in range(n)],
+        costs=costs,
+        benefits=benefits,
+        valued_targets=[],
+        horizon=horizon,
+        today=dt.date(2024, 6, 1),
+    )
+    ranked = roi.ranking(table, horizon=horizon, annual_rate=RATE)
+    for row in table.index.values():
+        money = roi.money_of(table.lines(row), horizon=horizon, annual_rate=RATE)
+        assert ranked.total_cost[row] == pytest.approx(money.total_cost, rel=1e-9, abs=1e-6)
+        assert ranked.net_benefit[row] == pytest.approx(money.net_benefit, rel=1e-9, abs=1e-6)
+        assert ranked.npv[row] == pytest.approx(money.npv, rel=1e-9, abs=1e-6)
+        undefined_when_none = (
+            (ranked.roi_percent, money.roi_percent),
+            (ranked.payback_months, money.payback_months),
+        )
+        for vector, scalar in undefined_when_none:
+            if scalar is None:
+                assert math.isnan(vector[row])
+            else:
+                assert vector[row] == pytest.approx(scalar, rel=1e-9, abs=1e-9)
+
+
+def test_ranking_of_the_worked_example():
+    """1 200 invested, 300 a month: payback exactly 4 months, ROI 200 % (docs/money.md)."""
+    table = roi.line_table(
+        starts=[(1, dt.date(2024, 1, 1)), (2, dt.date(2024, 1, 1))],
+        costs=[(1, True, 1200, 1)],
+        benefits=[(1, 300, 1, False, True)],
+        valued_targets=[],
+        horizon=12,
+        today=dt.date(2024, 1, 1),
+    )
+    ranked = roi.ranking(table, horizon=12, annual_rate=RATE)
+    assert ranked.payback_months[0] == 4.0
+    assert ranked.roi_percent[0] == pytest.approx(200)
+    assert ranked.npv[0] == pytest.approx(npf.npv(roi.monthly_rate(RATE), [-1200] + [300] * 12))
+    # The second initiative has no money: no ROI, no payback.
+    assert math.isnan(ranked.roi_percent[1]) and math.isnan(ranked.payback_months[1])

@@ -150,14 +150,14 @@ def test_finance_sees_benefits_awaiting_validation(login, finance, initiative):
     assert response.context["attention"] is None
 
 
-def test_an_executive_sees_off_track_initiatives_and_at_risk_ones_they_sponsor(login, executive, team):
+def test_an_executive_sees_every_initiative_at_risk_worst_first(login, executive, team):
+    at_risk = InitiativeFactory(team=team, health=Health.AT_RISK)
     off_track = InitiativeFactory(team=team, health=Health.OFF_TRACK)
-    sponsored = InitiativeFactory(team=team, health=Health.AT_RISK, sponsor=executive)
-    InitiativeFactory(team=team, health=Health.AT_RISK)
+    InitiativeFactory(team=team, health=Health.ON_TRACK)
 
     response = login(executive).get(MY_WORK)
 
-    assert [i.pk for i in response.context["attention"]] == sorted([off_track.pk, sponsored.pk])
+    assert [i.pk for i in response.context["attention"]] == [off_track.pk, at_risk.pk]
     assert response.context["benefits"] is None
 
 

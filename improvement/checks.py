@@ -1,0 +1,16 @@
+"""Startup checks of the improvement settings."""
+
+from django.conf import settings
+from django.core import checks
+
+from improvement.currency import is_currency_code
+
+MSG_BAD_CURRENCY = "PDCA_CURRENCY must be an ISO 4217 currency code such as EUR, USD or GBP; it is {value!r}."
+
+
+@checks.register(checks.Tags.compatibility)
+def currency_check(app_configs, **kwargs) -> list[checks.CheckMessage]:
+    value = getattr(settings, "PDCA_CURRENCY", None)
+    if is_currency_code(value):
+        return []
+    return [checks.Error(MSG_BAD_CURRENCY.format(value=value), id="improvement.E001")]

@@ -1,0 +1,63 @@
+"""The currency every amount is in, and how the site writes an amount. Pure: no Django.
+
+The site keeps one currency (``PDCA_CURRENCY``, an ISO 4217 code; EUR by default): amounts are
+stored as plain decimals and every page, export and API payload names this currency.
+"""
+
+import math
+from decimal import ROUND_HALF_UP, Context, Decimal
+
+DEFAULT_CURRENCY = "EUR"
+MINUS = "\u2212"
+# A narrow no-break space between a code and the amount: "CHF 12,400" never wraps.
+CODE_SEPARATOR = "\u202f"
+
+# Enough digits to quantize any finite float (up to ~1.8e308) without an InvalidOperation.
+WIDE = Context(prec=400)
+
+# ISO 4217 active currency codes (funds and precious metals left out).
+ISO_4217 = frozenset(
+    """
+    AED AFN ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN BHD BIF BMD BND BOB BRL BSD BTN BWP BYN
+    BZD CAD CDF CHF CLP CNY COP CRC CUP CVE CZK DJF DKK DOP DZD EGP ERN ETB EUR FJD FKP GBP GEL GHS
+    GIP GMD GNF GTQ GYD HKD HNL HTG HUF IDR ILS INR IQD IRR ISK JMD JOD JPY KES KGS KHR KMF KPW KRW
+    KWD KYD KZT LAK LBP LKR LRD LSL LYD MAD MDL MGA MKD MMK MNT MOP MRU MUR MVR MWK MXN MYR MZN NAD
+    NGN NIO NOK NPR NZD OMR PAB PEN PGK PHP PKR PLN PYG QAR RON RSD RUB RWF SAR SBD SCR SDG SEK SGD
+    SHP SLE SOS SRD SSP STN SVC SYP SZL THB TJS TMT TND TOP TRY TTD TWD TZS UAH UGX USD UYU UZS VED
+    VES VND VUV WST XAF XCD XCG XOF XPF YER ZAR ZMW ZWG
+    """.split()  # noqa: SIM905 -- a table of codes reads better as whitespace-separated text
+)
+# Symbols that name one currency without doubt on an English-language site; others print their code.
+SYMBOLS = {"EUR": "€", "GBP": "£", "USD": "$", "JPY": "¥", "INR": "₹", "KRW": "₩", "ILS": "₪"}
+# Minor units differ from 2 for these (ISO 4217's exponent).
+MINOR_UNITS = {
+    **dict.fromkeys(["BIF", "CLP", "DJF", "GNF", "ISK", "JPY", "KMF", "KRW", "PYG", "RWF", "UGX"], 0),
+    **dict.fromkeys(["VND", "VUV", "XAF", "XOF", "XPF"], 0),
+    **dict.fromkeys(["BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND"], 3),
+}
+
+
+def is_currency_code(code: object) -> bool:
+    return isinstance(code, str) and code in ISO_4217
+
+
+def minor_units(code: str) -> int:
+    return MINOR_UNITS.get(code, 2)
+
+
+def format_amount(value: float | None, *, currency: str, cents: bool = False) -> str:
+    """An amount as the site writes it: "€12,400", "−€1,200.50", "CHF 12,400"; "—" for nothing.
+
+    Whole units unless ``cents`` (then the currency's own minor units). Grouped by commas, the
+    sign before the symbol, a true minus sign.
+    """
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return "—"
+    decimals = minor_units(currency) if cents else 0
+    # Half up from the number as written (1.2345 → 1.235), not from its binary float.
+    step = Decimal(1).scaleb(-decimals)
+    rounded = Decimal(repr(float(value))).quantize(step, rounding=ROUND_HALF_UP, context=WIDE)
+    digits = f"{abs(rounded):,.{decimals}f}"
+    sign = MINUS if rounded < 0 else ""
+    symbol = SYMBOLS.get(currency)
+    return f"{sign}{symbol}{digits}" if symbol else f"{sign}{currency}{CODE_SEPARATOR}{digits}"

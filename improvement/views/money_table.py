@@ -1,0 +1,48 @@
+"""What the money tables (the portfolio's ranking, the initiative list) share: rows and sort links."""
+
+from dataclasses import dataclass
+
+from django.db.models import QuerySet
+from django.http import QueryDict
+
+from improvement.models import Initiative
+from improvement.selectors.money import MONEY_SORTS, RankedInitiative
+
+
+@dataclass(frozen=True)
+class MoneyRow:
+    initiative: Initiative
+    figures: RankedInitiative
+    rank: int
+
+
+def money_rows(
+    initiatives: QuerySet[Initiative], ranked: list[RankedInitiative], *, first_rank: int = 1
+) -> list[MoneyRow]:
+    """The initiatives of ``ranked`` (one query, whatever their number), in the ranking's order."""
+    by_pk = initiatives.in_bulk([row.pk for row in ranked])
+    return [MoneyRow(by_pk[row.pk], row, first_rank + n) for n, row in enumerate(ranked) if row.pk in by_pk]
+
+
+def sort_headers(
+    query: QueryDict, columns: list[tuple[str, str]], *, key: str | None, descending: bool, anchor: str = ""
+) -> list[dict]:
+    """Each sortable column's link: the other direction when it is the current order, else its
+    natural one (ROI highest first, payback soonest first); ``sort`` names the current column's
+    direction for ``aria-sort``."""
+    headers = []
+    for column, label in columns:
+        natural = MONEY_SORTS[column][1]
+        current = column == key
+        linked = query.copy()
+        linked.pop("page", None)
+        linked["sort"] = f"{column}_{'asc' if (descending if current else not natural) else 'desc'}"
+        headers.append(
+            {
+                "key": column,
+                "label": label,
+                "url": "?" + linked.urlencode() + anchor,
+                "sort": ("descending" if descending else "ascending") if current else "",
+            }
+        )
+    return headers
