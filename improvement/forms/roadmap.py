@@ -45,8 +45,17 @@ class MilestoneEditForm(MilestoneForm):
 
 
 class MilestoneOwnerForm(Form):
-    """What a milestone's owner may change without editing rights on the initiative."""
+    """What a milestone's owner may change without editing rights on the initiative.
+
+    The fields are ``policies.MILESTONE_OWNER_FIELDS``, the same the API lets an owner change.
+    """
 
     status = forms.ChoiceField(choices=MilestoneStatus.choices)
+    due_date = forms.DateField(widget=DateInput())
+    acceptance_criteria = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        help_text="How everyone will know it is done.",
+    )
     description = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
     version = forms.IntegerField(widget=forms.HiddenInput())
