@@ -19,7 +19,7 @@ from accounts.notifications import (
     notification_unread_count,
 )
 from accounts.selectors import token_list
-from accounts.services import token_create, token_revoke
+from accounts.services import token_create, token_revoke, token_scopes_allowed
 from common.web import site_view, submit
 
 
@@ -83,7 +83,8 @@ def _token_rows(user) -> list[dict]:
 def api_token_list_view(request):
     """The user's own API tokens, and a form to create one. A new secret is shown in this response only."""
     created = secret = None
-    form = ApiTokenForm(request.POST if request.method == "POST" else None)
+    scopes = token_scopes_allowed(user=request.user)
+    form = ApiTokenForm(request.POST if request.method == "POST" else None, scopes=scopes)
     if request.method == "POST" and form.is_valid():
         days = form.cleaned_data["expires_in_days"]
         ok, result = submit(
@@ -96,7 +97,7 @@ def api_token_list_view(request):
         )
         if ok:
             created, secret = result
-            form = ApiTokenForm()
+            form = ApiTokenForm(scopes=scopes)
     return render(
         request,
         "accounts/api_tokens.html",

@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 
 from accounts.models import ApiToken, Team
-from accounts.services import MSG_TEAM_NAME_NO_SLUG, _hash_secret
+from accounts.services import MSG_SCOPE_NOT_FOR_ROLE, MSG_TEAM_NAME_NO_SLUG, _hash_secret
 from common.api.errors import MSG_INVALID, error_body
 from common.api.permissions import MSG_MISSING_SCOPE, MSG_SESSION_ONLY
 from kpis.models import Measurement
@@ -233,6 +233,20 @@ def test_an_unknown_scope_is_refused(api, lead):
 
     assert response.status_code == 400
     assert response.json()["fields"] == {"scopes[0]": ['"everything" is not a valid choice.']}
+    assert not ApiToken.objects.exists()
+
+
+def test_a_viewer_cannot_mint_a_write_token(api, viewer):
+    response = api(viewer).post(
+        "/api/v1/tokens/", {"name": "BI", "scopes": ["progress:read", "measurements:write"]}, format="json"
+    )
+
+    assert response.status_code == 400
+    assert response.json()["fields"] == {
+        "scopes": [
+            MSG_SCOPE_NOT_FOR_ROLE.format(role="Viewer", scope="measurements:write", allowed="progress:read")
+        ]
+    }
     assert not ApiToken.objects.exists()
 
 
