@@ -29,6 +29,8 @@ class LoginView(auth_views.LoginView):
 
 
 NOTIFICATIONS_PER_PAGE = 50
+MSG_MUTED = "“{label}” muted: no more of these, here or by email. Unmute it under “What you hear about”."
+MSG_UNMUTED = "“{label}” unmuted."
 
 
 @site_view
@@ -39,7 +41,8 @@ def notification_list_view(request):
     muted = notification_muted_kinds(user=request.user)
     kinds = [{"value": v, "label": label, "muted": v in muted} for v, label in notification_kinds().items()]
     unread = notification_unread_count(user=request.user)
-    return render(request, "accounts/notifications.html", {"page": page, "kinds": kinds, "unread": unread})
+    context = {"page": page, "kinds": kinds, "unread": unread, "muted_count": len(muted)}
+    return render(request, "accounts/notifications.html", context)
 
 
 @site_view
@@ -55,9 +58,10 @@ def notification_read_view(request):
 @require_POST
 def notification_mute_view(request):
     """Mute or unmute a kind; a kind the page never offered is refused (400, by ``site_view``)."""
-    notification_mute_set(
-        actor=request.user, kind=request.POST.get("kind", ""), muted=request.POST.get("muted") == "1"
-    )
+    kind, muted = request.POST.get("kind", ""), request.POST.get("muted") == "1"
+    notification_mute_set(actor=request.user, kind=kind, muted=muted)
+    label = notification_kinds()[kind]
+    messages.success(request, (MSG_MUTED if muted else MSG_UNMUTED).format(label=label))
     return redirect("notifications:list")
 
 
