@@ -4,15 +4,18 @@ from django import forms
 
 from accounts.models import Team, User
 from common.dates import validate_date_in_range
-from improvement.forms.common import DateInput, Form, PersonChoiceField
+from improvement.forms.common import DateInput, Form, PersonChoiceField, SiteDateField
 from improvement.models import MilestoneStatus, Phase
 
 
 class RoadmapFilterForm(Form):
     team = forms.ModelChoiceField(queryset=Team.objects.none(), required=False, empty_label="All teams")
     owner = PersonChoiceField(queryset=User.objects.none(), required=False, empty_label="Everyone")
-    start = forms.DateField(
-        label="From", required=False, widget=DateInput(), validators=[validate_date_in_range]
+    start = SiteDateField(
+        label="From",
+        required=False,
+        validators=[validate_date_in_range],
+        help_text="The window's first day, e.g. 2 Dec 2026.",
     )
 
     def __init__(self, *args, teams, owners, **kwargs):
