@@ -15,7 +15,6 @@ class RoadmapFilterForm(Form):
         label="From",
         required=False,
         validators=[validate_date_in_range],
-        help_text="The window's first day, e.g. 2 Dec 2026.",
     )
 
     def __init__(self, *args, teams, owners, **kwargs):
