@@ -70,13 +70,16 @@ def initiative_board(
     # Counted on the bare rows: the cards' milestone counts and joins would only slow the count.
     counted = _board_filter(initiative_readable(user=user), **filters)
     totals = dict(counted.order_by().values_list("stage").annotate(n=Count("pk")).values_list("stage", "n"))
-    ranked = (
-        _board_filter(initiative_list(user=user), **filters)
-        .annotate(board_rank=Window(RowNumber(), partition_by=[F("stage")], order_by=[F("code").asc()]))
+    # Ranked on the bare rows too, then only the shown cards get their joins and milestone counts.
+    shown = (
+        counted.annotate(
+            board_rank=Window(RowNumber(), partition_by=[F("stage")], order_by=[F("code").asc()])
+        )
         .filter(board_rank__lte=cap)
+        .values_list("pk", flat=True)
     )
     cards: dict[str, list[Initiative]] = {stage: [] for stage in STAGE_ORDER}
-    for initiative in ranked.order_by("code"):
+    for initiative in initiative_list(user=user).filter(pk__in=list(shown)).order_by("code"):
         cards[initiative.stage].append(initiative)
     return [
         BoardColumn(stage=Stage(stage), cards=cards[stage], total=totals.get(stage, 0))
