@@ -26,13 +26,15 @@ VIEW_LIST = "list"
 @site_view
 def roadmap(request):
     today = timezone.localdate()
+    default_start = today - dt.timedelta(days=LOOK_BACK_DAYS)
     form = RoadmapFilterForm(
         request.GET or None,
         teams=team_list(user=request.user),
         owners=milestone_owner_list(user=request.user),
+        initial={"start": default_start},
     )
     filters = form.cleaned_data if form.is_valid() else {}
-    start = filters.get("start") or today - dt.timedelta(days=LOOK_BACK_DAYS)
+    start = filters.get("start") or default_start
     page, milestones = milestone_roadmap(
         user=request.user,
         start=start,

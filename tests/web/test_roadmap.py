@@ -242,6 +242,13 @@ def test_the_window_starts_on_a_date_typed_as_the_site_writes_it_or_iso(login, e
     assert 'value="2 Dec 2026"' in response.content.decode()
 
 
+def test_the_date_box_shows_the_default_window_start_as_the_site_writes_dates(login, executive):
+    body = login(executive).get(ROADMAP).content.decode()
+
+    start = timezone.localdate() - dt.timedelta(days=LOOK_BACK_DAYS)
+    assert f'value="{start.day} {start:%b %Y}"' in body
+
+
 def test_a_date_the_filter_cannot_read_is_an_error_on_the_field(login, executive):
     response = login(executive).get(ROADMAP, {"start": "12/02/2026"})
 
