@@ -7,6 +7,8 @@ from accounts.models import NotificationMute, Scope
 from accounts.notifications import notification_kinds
 from accounts.services import MSG_NO_SCOPES
 
+MSG_SCOPE_NOT_OFFERED = "Your role cannot use the scope %(value)s."
+
 
 class LoginForm(AuthenticationForm):
     """Sign in with an email address."""
@@ -29,9 +31,16 @@ class ApiTokenForm(forms.Form):
     # The service's ``expires_at`` error belongs next to the field the user filled in.
     service_fields = {"expires_at": "expires_in_days"}
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, scopes: list[str], **kwargs):
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
+        # Only what the role can use is offered; anything else posted is refused by the choices,
+        # and again by the service.
+        labels = dict(Scope.choices)
+        self.fields["scopes"].choices = [(scope, labels[scope]) for scope in scopes]
+        self.fields["scopes"].error_messages["invalid_choice"] = MSG_SCOPE_NOT_OFFERED
+        if len(scopes) == 1:
+            self.fields["scopes"].initial = scopes
 
     name = forms.CharField(
         max_length=100,

@@ -113,6 +113,19 @@ class Scope(models.TextChoices):
     INITIATIVES_WRITE = "initiatives:write", "Change initiatives, targets, milestones and money"
 
 
+# The scopes a token of each role may carry: a scope whose every write the role's services refuse
+# would only mislead the integration (a viewer's "measurements:write" token can push nothing).
+# Executives write through initiatives:write (gate overrides), finance reviewers too (validating).
+ROLE_TOKEN_SCOPES = {
+    Role.ADMIN: frozenset(Scope.values),
+    Role.LEAD: frozenset(Scope.values),
+    Role.CONTRIBUTOR: frozenset(Scope.values),
+    Role.EXECUTIVE: frozenset({Scope.PROGRESS_READ, Scope.INITIATIVES_WRITE}),
+    Role.FINANCE: frozenset({Scope.PROGRESS_READ, Scope.INITIATIVES_WRITE}),
+    Role.VIEWER: frozenset({Scope.PROGRESS_READ}),
+}
+
+
 class ApiToken(ChangeTracked, TimeStampedModel):
     """An integration's credential. Only a SHA-256 digest of the secret is stored."""
 

@@ -9,7 +9,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.text import slugify
 
-from accounts.models import ApiToken, Membership, Role, Scope, Team, User
+from accounts.models import ROLE_TOKEN_SCOPES, ApiToken, Membership, Role, Scope, Team, User
 from common.errors import PermissionDenied
 from common.services import model_update
 
@@ -23,6 +23,7 @@ TEAM_FIELDS = ("name", "slug", "description")
 MSG_ADMIN_ONLY = "Only an admin can do this."
 MSG_UNKNOWN_SCOPE = "Unknown scope: {scope}. Valid scopes: {valid}."
 MSG_NO_SCOPES = "A token needs at least one scope."
+MSG_SCOPE_NOT_FOR_ROLE = "Your role ({role}) cannot use the scope {scope}: it can use {allowed}."
 MSG_EXPIRY_PAST = "The expiry must be in the future."
 MSG_TOKEN_NOT_YOURS = "You can only manage your own tokens."
 MSG_TEAM_NAME_NO_SLUG = "A team name needs at least one letter or digit (a–z, 0–9)."
@@ -112,6 +113,12 @@ def _hash_secret(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
+def token_scopes_allowed(*, user: User) -> list[str]:
+    """The scopes a token of ``user`` may carry, in the catalogue's order."""
+    allowed = frozenset(Scope.values) if user.is_admin else ROLE_TOKEN_SCOPES.get(user.role, frozenset())
+    return [scope for scope in Scope.values if scope in allowed]
+
+
 @transaction.atomic
 def token_create(
     *,
@@ -129,9 +136,14 @@ def token_create(
     errors = {}
     if not scopes:
         errors["scopes"] = MSG_NO_SCOPES
+    allowed = token_scopes_allowed(user=owner)
     for scope in scopes:
         if scope not in Scope.values:
             errors["scopes"] = MSG_UNKNOWN_SCOPE.format(scope=scope, valid=", ".join(Scope.values))
+        elif scope not in allowed:
+            errors["scopes"] = MSG_SCOPE_NOT_FOR_ROLE.format(
+                role=owner.get_role_display(), scope=scope, allowed=", ".join(allowed)
+            )
     if expires_at is not None and expires_at <= timezone.now():
         errors["expires_at"] = MSG_EXPIRY_PAST
     if not name.strip():

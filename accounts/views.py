@@ -19,7 +19,7 @@ from accounts.notifications import (
     notification_unread_count,
 )
 from accounts.selectors import token_list
-from accounts.services import token_create, token_revoke
+from accounts.services import token_create, token_revoke, token_scopes_allowed
 from common.web import site_view, submit
 
 
@@ -29,6 +29,8 @@ class LoginView(auth_views.LoginView):
 
 
 NOTIFICATIONS_PER_PAGE = 50
+MSG_MUTED = "“{label}” muted: no more of these, here or by email. Unmute it under “What you hear about”."
+MSG_UNMUTED = "“{label}” unmuted."
 
 
 @site_view
@@ -39,7 +41,8 @@ def notification_list_view(request):
     muted = notification_muted_kinds(user=request.user)
     kinds = [{"value": v, "label": label, "muted": v in muted} for v, label in notification_kinds().items()]
     unread = notification_unread_count(user=request.user)
-    return render(request, "accounts/notifications.html", {"page": page, "kinds": kinds, "unread": unread})
+    context = {"page": page, "kinds": kinds, "unread": unread, "muted_count": len(muted)}
+    return render(request, "accounts/notifications.html", context)
 
 
 @site_view
@@ -55,9 +58,10 @@ def notification_read_view(request):
 @require_POST
 def notification_mute_view(request):
     """Mute or unmute a kind; a kind the page never offered is refused (400, by ``site_view``)."""
-    notification_mute_set(
-        actor=request.user, kind=request.POST.get("kind", ""), muted=request.POST.get("muted") == "1"
-    )
+    kind, muted = request.POST.get("kind", ""), request.POST.get("muted") == "1"
+    notification_mute_set(actor=request.user, kind=kind, muted=muted)
+    label = notification_kinds()[kind]
+    messages.success(request, (MSG_MUTED if muted else MSG_UNMUTED).format(label=label))
     return redirect("notifications:list")
 
 
@@ -83,7 +87,8 @@ def _token_rows(user) -> list[dict]:
 def api_token_list_view(request):
     """The user's own API tokens, and a form to create one. A new secret is shown in this response only."""
     created = secret = None
-    form = ApiTokenForm(request.POST if request.method == "POST" else None)
+    scopes = token_scopes_allowed(user=request.user)
+    form = ApiTokenForm(request.POST if request.method == "POST" else None, scopes=scopes)
     if request.method == "POST" and form.is_valid():
         days = form.cleaned_data["expires_in_days"]
         ok, result = submit(
@@ -96,7 +101,7 @@ def api_token_list_view(request):
         )
         if ok:
             created, secret = result
-            form = ApiTokenForm()
+            form = ApiTokenForm(scopes=scopes)
     return render(
         request,
         "accounts/api_tokens.html",

@@ -3,8 +3,9 @@
 - admin: everything.
 - lead: creates initiatives in their teams; edits, moves and plans initiatives of those teams or
   that they lead.
-- contributor / milestone owner: updates milestones they own (a lead or contributor; owning one
-  gives a viewer, finance reviewer or executive no write).
+- contributor / milestone owner: updates milestones they own — status, due date, description and
+  acceptance criteria (``MILESTONE_OWNER_FIELDS``) — when a lead or contributor; owning one gives a
+  viewer, finance reviewer or executive no write.
 - executive: reads everything; may move a stage only to override a failed gate, with a reason.
 - finance: validates benefit lines.
 - viewer: reads their teams' initiatives.
@@ -16,6 +17,9 @@ from improvement.models import Initiative, Milestone
 # Roles whose milestone owners update their milestones (status, description) without editing the
 # initiative. The others never write initiative content, owned milestones included.
 MILESTONE_OWNER_ROLES = frozenset({Role.LEAD, Role.CONTRIBUTOR})
+# What such an owner may change: the work and its schedule, not what the milestone is (title, phase)
+# nor who does it (owner). The site's owner form and the API's update share this one list.
+MILESTONE_OWNER_FIELDS = ("status", "due_date", "description", "acceptance_criteria")
 
 
 def _team_ids(user: User) -> set[int]:

@@ -42,6 +42,7 @@ urlpatterns = [
     path("initiatives/<int:pk>/benefits/new/", money.benefit_create_view, name="benefit_create"),
     path("milestones/<int:pk>/edit/", milestones.milestone_edit, name="milestone_edit"),
     path("milestones/<int:pk>/complete/", milestones.milestone_complete_view, name="milestone_complete"),
+    path("milestones/<int:pk>/reopen/", milestones.milestone_reopen_view, name="milestone_reopen"),
     path("benefits/<int:pk>/validate/", money.benefit_validate_view, name="benefit_validate"),
     path(
         "initiatives/<int:pk>/experiments/new/",

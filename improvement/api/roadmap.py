@@ -87,7 +87,8 @@ class MilestoneFilter(django_filters.FilterSet):
 
 
 class MilestoneViewSet(ReadViewSet):
-    """The 90-day roadmap. Owners change status and description of their own milestones."""
+    """The 90-day roadmap. Owners change status, due date, description and acceptance criteria of their own
+    milestones (``policies.MILESTONE_OWNER_FIELDS``), and complete and reopen them."""
 
     model = Milestone
     serializer_class = MilestoneSerializer
@@ -131,4 +132,14 @@ class MilestoneViewSet(ReadViewSet):
         roadmap.milestone_complete(
             actor=request.user, milestone=milestone, expected_version=milestone.version
         )
+        return Response(MilestoneSerializer(self.reread(milestone)).data)
+
+    @extend_schema(request=None, responses={200: MilestoneSerializer})
+    @action(detail=True, methods=["post"])
+    @honours_if_match
+    def reopen(self, request, pk=None):
+        """Undo ``complete``: the milestone returns to the open status it had before."""
+        milestone = self.get_object()
+        check_if_match(request, MilestoneSerializer(milestone).data)
+        roadmap.milestone_reopen(actor=request.user, milestone=milestone, expected_version=milestone.version)
         return Response(MilestoneSerializer(self.reread(milestone)).data)

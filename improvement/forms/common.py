@@ -1,7 +1,12 @@
 """What the site's forms share: the base form, the date widget, people pickers."""
 
+import datetime as dt
+import re
+
 from django import forms
+from django.core.exceptions import ValidationError
 from django.db.models import Q
+from django.utils.formats import date_format
 
 from accounts.models import User
 
@@ -31,3 +36,71 @@ def people(*roles: str):
     if roles:
         queryset = queryset.filter(Q(role__in=roles) | Q(is_superuser=True))
     return queryset.order_by("full_name", "email")
+
+
+MSG_SITE_DATE = "Enter a date like 2 Dec 2026 or 2026-12-02."
+SITE_DATE_FORMAT = "j M Y"  # Django's date format of every date the site writes: "2 Dec 2026".
+# Spelled out rather than from strftime, which follows the process locale.
+_MONTH_NAMES = (
+    "january", "february", "march", "april", "may", "june",
+    "july", "august", "september", "october", "november", "december",
+)  # fmt: skip
+_MONTHS = {
+    **{name: number for number, name in enumerate(_MONTH_NAMES, start=1)},
+    **{name[:3]: number for number, name in enumerate(_MONTH_NAMES, start=1)},
+    "sept": 9,
+}
+_SITE_DATE = re.compile(r"^(\d{1,2})\s+([a-z]+)\.?,?\s+(\d{4})$")
+
+
+def parse_site_date(text: str) -> dt.date:
+    """A date written as the site writes it ("2 Dec 2026", "2 December 2026") or as ISO (2026-12-02).
+
+    Raises ``ValueError`` for anything else, e.g. 12/02/2026, which reads differently by country.
+    """
+    text = " ".join(text.split()).lower()
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+        return dt.date.fromisoformat(text)
+    match = _SITE_DATE.match(text)
+    if match is None or match[2] not in _MONTHS:
+        raise ValueError(text)
+    return dt.date(int(match[3]), _MONTHS[match[2]], int(match[1]))
+
+
+class SiteDateInput(forms.TextInput):
+    """A text box showing its date the way the site writes dates, whatever the browser's locale.
+
+    The browser's own date input shows the reader's locale (12/02/2026 in the US), next to pages
+    that say "2 Dec 2026"; this one shows and accepts the site's format.
+    """
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs={"placeholder": "e.g. 2 Dec 2026", "autocomplete": "off", **(attrs or {})})
+
+    def format_value(self, value):
+        if isinstance(value, str):
+            # Typed or from a link (the roadmap's Earlier/Later, ISO): shown as the site writes it.
+            try:
+                value = parse_site_date(value)
+            except ValueError:
+                return value
+        if isinstance(value, dt.date):
+            return date_format(value, SITE_DATE_FORMAT)
+        return super().format_value(value)
+
+
+class SiteDateField(forms.DateField):
+    """A date typed as the site writes it ("2 Dec 2026", "2 December 2026") or as ISO (2026-12-02)."""
+
+    widget = SiteDateInput
+    default_error_messages = {"invalid": MSG_SITE_DATE}
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        if isinstance(value, dt.date):
+            return value
+        try:
+            return parse_site_date(str(value))
+        except ValueError as exc:
+            raise ValidationError(self.error_messages["invalid"], code="invalid") from exc

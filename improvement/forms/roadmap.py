@@ -4,15 +4,17 @@ from django import forms
 
 from accounts.models import Team, User
 from common.dates import validate_date_in_range
-from improvement.forms.common import DateInput, Form, PersonChoiceField
+from improvement.forms.common import DateInput, Form, PersonChoiceField, SiteDateField
 from improvement.models import MilestoneStatus, Phase
 
 
 class RoadmapFilterForm(Form):
     team = forms.ModelChoiceField(queryset=Team.objects.none(), required=False, empty_label="All teams")
     owner = PersonChoiceField(queryset=User.objects.none(), required=False, empty_label="Everyone")
-    start = forms.DateField(
-        label="From", required=False, widget=DateInput(), validators=[validate_date_in_range]
+    start = SiteDateField(
+        label="From",
+        required=False,
+        validators=[validate_date_in_range],
     )
 
     def __init__(self, *args, teams, owners, **kwargs):
@@ -45,8 +47,17 @@ class MilestoneEditForm(MilestoneForm):
 
 
 class MilestoneOwnerForm(Form):
-    """What a milestone's owner may change without editing rights on the initiative."""
+    """What a milestone's owner may change without editing rights on the initiative.
+
+    The fields are ``policies.MILESTONE_OWNER_FIELDS``, the same the API lets an owner change.
+    """
 
     status = forms.ChoiceField(choices=MilestoneStatus.choices)
+    due_date = forms.DateField(widget=DateInput())
+    acceptance_criteria = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        help_text="How everyone will know it is done.",
+    )
     description = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
     version = forms.IntegerField(widget=forms.HiddenInput())

@@ -17,13 +17,14 @@ from improvement.plan import standard_plan
 from improvement.services.notifications import milestone_overdue_announce
 
 PLAN_FIELDS = ("title", "description", "acceptance_criteria", "owner", "due_date", "phase", "status")
-# What a milestone's owner may change without being able to edit the initiative.
-OWNER_FIELDS = ("status", "description")
 
 MSG_CANNOT_PLAN = "You cannot plan milestones of this initiative."
 MSG_CANNOT_UPDATE = "Only the milestone's owner or the initiative's lead can update it."
 MSG_OWNER_ROLE_READS = "Your role ({role}) only reads: owning this milestone does not let you change it."
-MSG_OWNER_FIELDS = "As the milestone's owner you can change its status and description only."
+MSG_OWNER_FIELDS = (
+    "As the milestone's owner you can change its status, due date, description and acceptance criteria only."
+)
+MSG_NOT_DONE = "Only a done milestone can be reopened."
 MSG_CYCLE = "This dependency would create a cycle: {path}."
 MSG_OTHER_INITIATIVE = "A milestone can depend only on milestones of the same initiative."
 MSG_SELF_DEPENDENCY = "A milestone cannot depend on itself."
@@ -45,16 +46,23 @@ def _validate_owner(owner: User | None) -> None:
         raise ValidationError({"owner": MSG_INACTIVE_OWNER})
 
 
-def _apply_done_state(milestone: Milestone) -> None:
+def _apply_status_and_schedule(milestone: Milestone, changed: list[str]) -> None:
+    """Derived fields of a status or due-date change.
+
+    ``overdue_since`` names the overdue episode its reminders are sent once for. Completing keeps
+    it, so reopening (an undo, say) continues the same episode instead of reminding again; a due
+    date moved to today or later ends the episode, so the new date, once missed, starts another.
+    """
     if milestone.status == MilestoneStatus.DONE:
         open_deps = [d.title for d in milestone.dependencies.all() if d.is_open and d.archived_at is None]
         if open_deps:
             raise ValidationError({"status": MSG_OPEN_DEPENDENCIES.format(titles="; ".join(open_deps))})
         if milestone.completed_at is None:
             milestone.completed_at = timezone.now()
-        milestone.overdue_since = None
     else:
         milestone.completed_at = None
+    if "due_date" in changed and milestone.due_date >= timezone.localdate():
+        milestone.overdue_since = None
 
 
 @transaction.atomic
@@ -90,7 +98,8 @@ def milestone_update(
         raise PermissionDenied(milestone_update_refusal(actor=actor, milestone=milestone))
     # Refused before the owner's narrower rights are checked, so an unknown field reads as such.
     fields_refuse_unknown(fields, allowed=PLAN_FIELDS)
-    if not policies.can_edit(actor, milestone.initiative) and set(fields) - set(OWNER_FIELDS):
+    owner_only = not policies.can_edit(actor, milestone.initiative)
+    if owner_only and set(fields) - set(policies.MILESTONE_OWNER_FIELDS):
         raise PermissionDenied(MSG_OWNER_FIELDS)
     if "owner" in fields:
         _validate_owner(fields["owner"])
@@ -100,7 +109,9 @@ def milestone_update(
         data=fields,
         allowed=PLAN_FIELDS,
         clean_exclude=["initiative"],
-        prepare=(lambda changed: _apply_done_state(milestone)) if "status" in fields else None,
+        prepare=(lambda changed: _apply_status_and_schedule(milestone, changed))
+        if {"status", "due_date"} & set(fields)
+        else None,
         expected_version=milestone.version if expected_version is None else expected_version,
     )
     return milestone
@@ -111,6 +122,28 @@ def milestone_complete(
 ) -> Milestone:
     return milestone_update(
         actor=actor, milestone=milestone, expected_version=expected_version, status=MilestoneStatus.DONE
+    )
+
+
+@transaction.atomic
+def milestone_reopen(*, actor: User, milestone: Milestone, expected_version: int | None = None) -> Milestone:
+    """Undo "done": back to the open status the milestone had before it, as if it was never completed.
+
+    The status comes from the milestone's history; an overdue milestone completed by mistake is
+    overdue again under the same episode, so its reminders are not sent a second time. Anyone who
+    may complete the milestone may reopen it.
+    """
+    if milestone.status != MilestoneStatus.DONE:
+        raise Conflict(MSG_NOT_DONE)
+    before = (
+        milestone.history.exclude(status=MilestoneStatus.DONE)
+        .order_by("-history_date", "-history_id")
+        .values_list("status", flat=True)
+        .first()
+    )
+    status = before if before in OPEN_MILESTONE_STATUSES else MilestoneStatus.PLANNED
+    return milestone_update(
+        actor=actor, milestone=milestone, expected_version=expected_version, status=status
     )
 
 

@@ -3,6 +3,7 @@
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
@@ -16,6 +17,7 @@ from improvement.services.roadmap import (
     initiative_apply_standard_plan,
     milestone_complete,
     milestone_create,
+    milestone_reopen,
     milestone_update,
     milestone_update_refusal,
 )
@@ -25,6 +27,7 @@ MSG_NOT_FOUND = "No such milestone, or you cannot see it."
 MSG_ADDED = "Milestone “{title}” added."
 MSG_SAVED = "Milestone “{title}” saved."
 MSG_COMPLETED = "Milestone “{title}” done."
+MSG_REOPENED = "Milestone “{title}” reopened: {status}."
 MSG_PLAN_ADDED = "The standard 90-day plan was added: {count} milestones."
 
 
@@ -99,19 +102,49 @@ def milestone_edit(request, pk: int):
     return render(request, "improvement/milestone_form.html", context)
 
 
+def _posted_version(request) -> int | None:
+    version = request.POST.get("version")
+    return int(version) if version and version.isdigit() else None
+
+
 @require_POST
 @site_view
 def milestone_complete_view(request, pk: int):
+    """Mark done; the confirmation carries an Undo button, so a slip of the finger costs one click."""
     milestone = _milestone_or_404(request, pk)
-    version = request.POST.get("version")
-    act(
+    back = request.POST.get("next", "")
+    ok, _ = act(
         request,
         milestone_complete,
-        success=MSG_COMPLETED.format(title=milestone.title),
         actor=request.user,
         milestone=milestone,
-        expected_version=int(version) if version and version.isdigit() else None,
+        expected_version=_posted_version(request),
     )
+    if ok:
+        # Rendered now (with this session's CSRF token): the message list shows it as it is.
+        undo = render_to_string(
+            "improvement/includes/milestone_done_message.html",
+            {"milestone": milestone, "text": MSG_COMPLETED.format(title=milestone.title), "next": back},
+            request=request,
+        )
+        messages.success(request, undo)
+    return redirect_back(request, _detail(milestone.initiative_id))
+
+
+@require_POST
+@site_view
+def milestone_reopen_view(request, pk: int):
+    milestone = _milestone_or_404(request, pk)
+    ok, _ = act(
+        request,
+        milestone_reopen,
+        actor=request.user,
+        milestone=milestone,
+        expected_version=_posted_version(request),
+    )
+    if ok:
+        status = milestone.get_status_display().lower()
+        messages.success(request, MSG_REOPENED.format(title=milestone.title, status=status))
     return redirect_back(request, _detail(milestone.initiative_id))
 
 

@@ -242,19 +242,39 @@ def test_a_status_update_sets_the_initiatives_health(api, lead, initiative):
     assert StatusUpdate.objects.get().narrative == "Vendor late"
 
 
-def test_a_milestone_owner_changes_status_but_not_the_due_date(api, contributor, initiative):
+def test_a_milestone_owner_changes_status_and_due_date_but_not_the_title(api, contributor, initiative):
     milestone = MilestoneFactory(initiative=initiative, owner=contributor)
     client = api(contributor)
 
-    status = client.patch(f"/api/v1/milestones/{milestone.pk}/", {"status": "in_progress"}, format="json")
-    due = client.patch(f"/api/v1/milestones/{milestone.pk}/", {"due_date": "2031-01-01"}, format="json")
+    status = client.patch(
+        f"/api/v1/milestones/{milestone.pk}/",
+        {"status": "in_progress", "due_date": "2031-01-01", "acceptance_criteria": "Signed off"},
+        format="json",
+    )
+    title = client.patch(f"/api/v1/milestones/{milestone.pk}/", {"title": "Renamed"}, format="json")
 
     assert status.status_code == 200
-    assert due.status_code == 403
-    assert due.json()["message"] == MSG_OWNER_FIELDS
+    assert title.status_code == 403
+    assert title.json()["message"] == MSG_OWNER_FIELDS
     milestone.refresh_from_db()
     assert milestone.status == "in_progress"
-    assert milestone.due_date != dt.date(2031, 1, 1)
+    assert milestone.due_date == dt.date(2031, 1, 1)
+    assert milestone.acceptance_criteria == "Signed off"
+    assert milestone.title != "Renamed"
+
+
+def test_a_milestone_owner_reopens_a_milestone_completed_by_mistake(api, contributor, initiative):
+    milestone = MilestoneFactory(initiative=initiative, owner=contributor, status="in_progress")
+    client = api(contributor)
+    client.post(f"/api/v1/milestones/{milestone.pk}/complete/")
+
+    reopened = client.post(f"/api/v1/milestones/{milestone.pk}/reopen/")
+    again = client.post(f"/api/v1/milestones/{milestone.pk}/reopen/")
+
+    assert reopened.status_code == 200
+    assert reopened.json()["status"] == "in_progress"
+    assert reopened.json()["completed_at"] is None
+    assert again.status_code == 409
 
 
 def test_completing_a_milestone(api, lead, initiative):

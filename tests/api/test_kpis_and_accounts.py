@@ -4,8 +4,8 @@ import datetime as dt
 
 import pytest
 
-from accounts.models import ApiToken, Team
-from accounts.services import MSG_TEAM_NAME_NO_SLUG, _hash_secret
+from accounts.models import ApiToken, Role, Team
+from accounts.services import MSG_SCOPE_NOT_FOR_ROLE, MSG_TEAM_NAME_NO_SLUG, _hash_secret
 from common.api.errors import MSG_INVALID, error_body
 from common.api.permissions import MSG_MISSING_SCOPE, MSG_SESSION_ONLY
 from kpis.models import Measurement
@@ -127,9 +127,13 @@ def test_a_full_batch_of_ten_thousand_rows_is_accepted(token_api, contributor, k
 
 
 def test_a_viewer_cannot_push_measurements_even_with_the_scope(token_api, viewer, kpi):
-    response = token_api(viewer, "measurements:write").post(
-        BULK, {"rows": [row("2026-01-01", 1)]}, format="json"
-    )
+    """A contributor's token keeps its scope when its owner becomes a viewer; the role still decides."""
+    viewer.role = Role.CONTRIBUTOR
+    client = token_api(viewer, "measurements:write")
+    viewer.role = Role.VIEWER
+    viewer.save(update_fields=["role"])
+
+    response = client.post(BULK, {"rows": [row("2026-01-01", 1)]}, format="json")
 
     assert response.status_code == 403
     assert response.json()["message"] == MSG_CANNOT_WRITE
@@ -233,6 +237,20 @@ def test_an_unknown_scope_is_refused(api, lead):
 
     assert response.status_code == 400
     assert response.json()["fields"] == {"scopes[0]": ['"everything" is not a valid choice.']}
+    assert not ApiToken.objects.exists()
+
+
+def test_a_viewer_cannot_mint_a_write_token(api, viewer):
+    response = api(viewer).post(
+        "/api/v1/tokens/", {"name": "BI", "scopes": ["progress:read", "measurements:write"]}, format="json"
+    )
+
+    assert response.status_code == 400
+    assert response.json()["fields"] == {
+        "scopes": [
+            MSG_SCOPE_NOT_FOR_ROLE.format(role="Viewer", scope="measurements:write", allowed="progress:read")
+        ]
+    }
     assert not ApiToken.objects.exists()
 
 

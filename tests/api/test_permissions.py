@@ -290,8 +290,12 @@ def test_any_token_may_ask_who_it_is(admin, scope, db):
 
 
 def test_a_token_is_limited_by_its_owners_role_too(token_api, viewer, initiative):
-    """Every scope does not make a viewer an editor."""
+    """Every scope does not make a viewer an editor: a lead's token keeps its scopes when the lead
+    becomes a viewer, and the role is still checked on every write."""
+    viewer.role = Role.LEAD
     client = token_api(viewer, *Scope.values)
+    viewer.role = Role.VIEWER
+    viewer.save(update_fields=["role"])
 
     response = client.patch(f"/api/v1/initiatives/{initiative.pk}/", {"title": "Renamed"}, format="json")
 

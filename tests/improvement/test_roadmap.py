@@ -52,15 +52,86 @@ def test_owner_completes_their_milestone(lead, team, contributor):
     assert milestone.history.first().history_user == contributor
 
 
-def test_owner_cannot_move_the_due_date(lead, team, contributor):
+def test_owner_moves_the_due_date_and_sets_acceptance_criteria(lead, team, contributor):
     milestone = roadmap.milestone_create(
         actor=lead, initiative=_initiative(lead, team), title="Pilot", due_date=START, owner=contributor
     )
-    with pytest.raises(PermissionDenied) as excinfo:
-        roadmap.milestone_update(
-            actor=contributor, milestone=milestone, due_date=START + dt.timedelta(days=30)
-        )
-    assert excinfo.value.message == roadmap.MSG_OWNER_FIELDS
+    roadmap.milestone_update(
+        actor=contributor,
+        milestone=milestone,
+        due_date=START + dt.timedelta(days=30),
+        acceptance_criteria="80 % within 30 s",
+    )
+    milestone.refresh_from_db()
+    assert milestone.due_date == START + dt.timedelta(days=30)
+    assert milestone.acceptance_criteria == "80 % within 30 s"
+
+
+def test_owner_cannot_rename_or_reassign_the_milestone(lead, team, contributor):
+    milestone = roadmap.milestone_create(
+        actor=lead, initiative=_initiative(lead, team), title="Pilot", due_date=START, owner=contributor
+    )
+    for change in ({"title": "Something else"}, {"owner": lead}, {"phase": "pilot"}):
+        with pytest.raises(PermissionDenied) as excinfo:
+            roadmap.milestone_update(actor=contributor, milestone=milestone, **change)
+        assert excinfo.value.message == roadmap.MSG_OWNER_FIELDS
+    milestone.refresh_from_db()
+    assert (milestone.title, milestone.owner) == ("Pilot", contributor)
+
+
+def test_reopening_returns_to_the_status_before_done(lead, team, contributor):
+    milestone = roadmap.milestone_create(
+        actor=lead, initiative=_initiative(lead, team), title="Pilot", due_date=START, owner=contributor
+    )
+    roadmap.milestone_update(actor=contributor, milestone=milestone, status=MilestoneStatus.BLOCKED)
+    roadmap.milestone_complete(actor=contributor, milestone=milestone)
+
+    roadmap.milestone_reopen(actor=contributor, milestone=milestone)
+
+    milestone.refresh_from_db()
+    assert milestone.status == MilestoneStatus.BLOCKED and milestone.completed_at is None
+    assert milestone.history.first().history_user == contributor
+
+
+def test_reopening_an_overdue_milestone_keeps_its_overdue_episode(lead, team, contributor):
+    """The reminders of the episode went out already: an undo must not start a new episode."""
+    milestone = roadmap.milestone_create(
+        actor=lead, initiative=_initiative(lead, team), title="Pilot", due_date=START, owner=contributor
+    )
+    stamped = START + dt.timedelta(days=3)
+    roadmap.milestones_mark_overdue(today=stamped)
+    milestone.refresh_from_db()
+    roadmap.milestone_complete(actor=contributor, milestone=milestone)
+
+    roadmap.milestone_reopen(actor=contributor, milestone=milestone)
+
+    milestone.refresh_from_db()
+    assert milestone.overdue_since == stamped
+    assert roadmap.milestones_mark_overdue(today=stamped + dt.timedelta(days=1)) == []
+
+
+def test_a_due_date_moved_ahead_ends_the_overdue_episode(lead, team, contributor):
+    milestone = roadmap.milestone_create(
+        actor=lead, initiative=_initiative(lead, team), title="Pilot", due_date=START, owner=contributor
+    )
+    roadmap.milestones_mark_overdue(today=START + dt.timedelta(days=3))
+    milestone.refresh_from_db()
+
+    roadmap.milestone_update(
+        actor=contributor, milestone=milestone, due_date=dt.date.today() + dt.timedelta(days=7)
+    )
+
+    milestone.refresh_from_db()
+    assert milestone.overdue_since is None
+
+
+def test_only_a_done_milestone_can_be_reopened(lead, team, contributor):
+    milestone = roadmap.milestone_create(
+        actor=lead, initiative=_initiative(lead, team), title="Pilot", due_date=START, owner=contributor
+    )
+    with pytest.raises(Conflict) as excinfo:
+        roadmap.milestone_reopen(actor=contributor, milestone=milestone)
+    assert excinfo.value.message == roadmap.MSG_NOT_DONE
 
 
 def test_others_cannot_update_a_milestone(lead, team, contributor, viewer, executive):

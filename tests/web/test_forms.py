@@ -164,6 +164,81 @@ def test_the_owner_completes_their_milestone(login, contributor, initiative):
     assert milestone.completed_at is not None
 
 
+def test_the_owner_moves_the_due_date_and_writes_acceptance_criteria(login, contributor, initiative):
+    milestone = MilestoneFactory(initiative=initiative, owner=contributor, title="Pilot")
+    due = timezone.localdate() + dt.timedelta(days=45)
+
+    response = login(contributor).post(
+        url("milestone_edit", milestone),
+        {
+            "status": "in_progress",
+            "due_date": due.isoformat(),
+            "acceptance_criteria": "Queue B answers 80 % of chats within 30 s",
+            "description": "",
+            "version": milestone.version,
+        },
+    )
+
+    assert response.status_code == 302
+    milestone.refresh_from_db()
+    assert milestone.due_date == due
+    assert milestone.acceptance_criteria == "Queue B answers 80 % of chats within 30 s"
+    assert milestone.status == MilestoneStatus.IN_PROGRESS
+    assert milestone.history.first().history_user == contributor
+
+
+def test_marking_done_offers_an_undo_that_restores_the_milestone(login, contributor, initiative):
+    milestone = MilestoneFactory(initiative=initiative, owner=contributor, status=MilestoneStatus.IN_PROGRESS)
+    my_work = reverse("improvement:my_work")
+    client = login(contributor)
+
+    done = client.post(
+        url("milestone_complete", milestone), {"version": milestone.version, "next": my_work}, follow=True
+    )
+
+    page = done.content.decode()
+    assert f'action="{url("milestone_reopen", milestone)}"' in page
+    assert ">Undo<" in page
+    milestone.refresh_from_db()
+    assert milestone.status == MilestoneStatus.DONE
+
+    undone = client.post(url("milestone_reopen", milestone), {"version": milestone.version, "next": my_work})
+
+    assert undone["Location"] == my_work
+    milestone.refresh_from_db()
+    assert milestone.status == MilestoneStatus.IN_PROGRESS
+    assert milestone.completed_at is None
+    assert [h.status for h in milestone.history.order_by("history_date")][-3:] == [
+        "in_progress",
+        "done",
+        "in_progress",
+    ]
+
+
+def test_undo_with_a_stale_version_changes_nothing(login, contributor, initiative):
+    milestone = MilestoneFactory(initiative=initiative, owner=contributor)
+    client = login(contributor)
+    client.post(url("milestone_complete", milestone), {"version": milestone.version})
+
+    response = client.post(url("milestone_reopen", milestone), {"version": milestone.version}, follow=True)
+
+    assert response.status_code == 200
+    milestone.refresh_from_db()
+    assert milestone.status == MilestoneStatus.DONE
+
+
+def test_someone_elses_milestone_cannot_be_reopened(login, lead, contributor, initiative):
+    milestone = MilestoneFactory(initiative=initiative)
+    login(lead).post(url("milestone_complete", milestone), {"version": milestone.version})
+    milestone.refresh_from_db()
+
+    response = login(contributor).post(url("milestone_reopen", milestone), {"version": milestone.version})
+
+    assert response.status_code == 403
+    milestone.refresh_from_db()
+    assert milestone.status == MilestoneStatus.DONE
+
+
 def test_someone_elses_milestone_cannot_be_completed(login, contributor, initiative):
     milestone = MilestoneFactory(initiative=initiative)
 
@@ -195,7 +270,7 @@ def test_the_owner_gets_the_status_form_and_the_lead_the_whole_milestone(
     owner_form = login(contributor).get(url("milestone_edit", milestone)).context["form"]
     lead_form = login(lead).get(url("milestone_edit", milestone)).context["form"]
 
-    assert set(owner_form.fields) == {"status", "description", "version"}
+    assert set(owner_form.fields) == {"status", "due_date", "acceptance_criteria", "description", "version"}
     assert {"title", "due_date", "owner", "status"} <= set(lead_form.fields)
 
 
@@ -204,7 +279,12 @@ def test_the_owner_marks_their_milestone_blocked(login, contributor, initiative)
 
     response = login(contributor).post(
         url("milestone_edit", milestone),
-        {"status": "blocked", "description": "Waiting for IT", "version": milestone.version},
+        {
+            "status": "blocked",
+            "due_date": milestone.due_date.isoformat(),
+            "description": "Waiting for IT",
+            "version": milestone.version,
+        },
     )
 
     assert response.status_code == 302

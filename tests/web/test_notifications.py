@@ -4,6 +4,7 @@ from django.urls import reverse
 from accounts import notifications
 from accounts.models import Notification, NotificationMute
 from accounts.notifications import notification_kind_register, notification_kinds, notification_send
+from accounts.views import MSG_MUTED
 from improvement.models import NotificationKind
 from tests.web.conftest import queries_for
 
@@ -80,3 +81,27 @@ def test_the_page_lists_every_registered_kind_by_label_and_labels_each_notificat
     assert kinds["survey_due"] == ("Survey due", True)
     assert list(kinds)[: len(NotificationKind)] == list(NotificationKind.values)
     assert "Stage changed · <time" in response.content.decode()
+
+
+def test_the_mute_settings_come_before_the_list_and_each_notification_offers_its_mute(login, lead):
+    notify(lead, 2)
+    body = login(lead).get(PAGE).content.decode()
+
+    assert body.index('id="what-you-hear-about"') < body.index('class="notification-list"')
+    item = body[body.index('class="notification-list"') :]
+    assert item.count('name="kind" value="stage_changed"><input type="hidden" name="muted" value="1"') == 2
+    assert "Mute “Stage changed”" in item
+
+
+def test_muting_from_a_notification_stops_that_kind_and_says_so(login, lead):
+    notify(lead, 2)
+    client = login(lead)
+
+    response = client.post(
+        reverse("notifications:mute"), {"kind": NotificationKind.STAGE_CHANGED, "muted": "1"}, follow=True
+    )
+
+    assert [str(m) for m in response.context["messages"]] == [MSG_MUTED.format(label="Stage changed")]
+    assert response.context["muted_count"] == 1
+    notify(lead, 1, start=10)
+    assert not Notification.objects.filter(recipient=lead, title="IMP-010 moved").exists()

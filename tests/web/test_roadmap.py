@@ -7,8 +7,10 @@ from django.urls import reverse
 from django.utils import timezone
 from icalendar import Calendar
 
+from improvement.forms.common import MSG_SITE_DATE
 from improvement.models import Health, MilestoneStatus, Status
 from improvement.views.calendar import calendar_token
+from improvement.views.roadmap import LOOK_BACK_DAYS
 from tests.factories import (
     BenefitFactory,
     InitiativeFactory,
@@ -199,3 +201,66 @@ def test_the_roadmap_pages_by_initiative_and_keeps_its_filters(login, executive,
     assert shown(second) == shown_by_page[2]
     assert first.context["page"].paginator.count == 3
     assert f"team={team.pk}&amp;page=2" in first.content.decode()
+
+
+def test_the_roadmap_list_writes_out_title_owner_due_date_and_status(login, executive, team, contributor):
+    initiative = InitiativeFactory(team=team, code="IMP-777")
+    MilestoneFactory(
+        initiative=initiative,
+        title="Pilot the callback queue",
+        owner=contributor,
+        due_date=days(-3),
+        status=MilestoneStatus.BLOCKED,
+    )
+
+    body = login(executive).get(ROADMAP, {"view": "list"}).content.decode()
+
+    at = body.index("Pilot the callback queue")
+    row = body[body.rindex("<tr>", 0, at) : body.index("</tr>", at)]
+    assert contributor.get_full_name() in row
+    assert days(-3).strftime("%-d %b %Y") in row
+    assert (
+        '<span class="badge badge-blocked">Blocked</span> <span class="badge badge-overdue">Overdue</span>'
+        in row
+    )
+
+
+def test_the_timeline_legend_names_cancelled_and_blocked_and_overdue(login, executive, team):
+    MilestoneFactory(initiative=InitiativeFactory(team=team), due_date=days(3))
+
+    body = login(executive).get(ROADMAP).content.decode()
+
+    assert '<span class="timeline-dot cancelled"></span>Cancelled' in body
+    assert '<span class="timeline-dot blocked overdue"></span>Blocked and overdue' in body
+
+
+@pytest.mark.parametrize("typed", ["2 Dec 2026", "2 december 2026", "2026-12-02"])
+def test_the_window_starts_on_a_date_typed_as_the_site_writes_it_or_iso(login, executive, typed):
+    response = login(executive).get(ROADMAP, {"start": typed})
+
+    assert response.context["timeline"].start == dt.date(2026, 12, 2)
+    assert 'value="2 Dec 2026"' in response.content.decode()
+
+
+def test_the_date_box_shows_the_default_window_start_as_the_site_writes_dates(login, executive):
+    body = login(executive).get(ROADMAP).content.decode()
+
+    start = timezone.localdate() - dt.timedelta(days=LOOK_BACK_DAYS)
+    assert f'value="{start.day} {start:%b %Y}"' in body
+
+
+def test_a_date_the_filter_cannot_read_is_an_error_on_the_field(login, executive):
+    response = login(executive).get(ROADMAP, {"start": "12/02/2026"})
+
+    assert response.context["form"].errors["start"] == [MSG_SITE_DATE]
+    assert MSG_SITE_DATE in response.content.decode()
+    assert response.context["timeline"].start == timezone.localdate() - dt.timedelta(days=LOOK_BACK_DAYS)
+
+
+def test_the_later_link_keeps_the_date_box_in_the_site_format(login, executive):
+    response = login(executive).get(ROADMAP, {"start": "2026-12-02", "view": "list"})
+
+    later = response.context["later"]
+    assert "start=2027-01-01" in later and "view=list" in later
+    follow = login(executive).get(f"{ROADMAP}?{later}")
+    assert 'value="1 Jan 2027"' in follow.content.decode()

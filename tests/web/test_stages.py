@@ -1,4 +1,6 @@
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils.html import escape
 
@@ -14,6 +16,8 @@ from improvement.services.stages import (
 )
 from tests.factories import InitiativeFactory, KpiTargetFactory, MeasurementFactory, MilestoneFactory
 from tests.web.conftest import queries_for
+
+BOARD = reverse("improvement:board")
 
 pytestmark = pytest.mark.django_db
 
@@ -247,8 +251,8 @@ def test_the_board_has_a_column_per_stage_with_its_cards(login, lead, team):
 
     columns = login(lead).get(reverse("improvement:board")).context["columns"]
 
-    assert [c["stage"] for c in columns] == [Stage.PLAN, Stage.DO, Stage.CHECK, Stage.ACT]
-    assert [[card.pk for card in c["cards"]] for c in columns] == [[planning.pk], [], [checking.pk], []]
+    assert [c.stage for c in columns] == [Stage.PLAN, Stage.DO, Stage.CHECK, Stage.ACT]
+    assert [[card.pk for card in c.cards] for c in columns] == [[planning.pk], [], [checking.pk], []]
 
 
 def test_board_cards_carry_a_move_form_for_editors_only(login, lead, contributor, executive, initiative):
@@ -270,6 +274,73 @@ def test_the_board_runs_the_same_number_of_queries_for_3n_cards(login, lead, tea
     InitiativeFactory.create_batch(6, team=team, stage=Stage.DO)
 
     assert queries_for(client, url) == few
+
+
+def _cards(response) -> dict[str, list[int]]:
+    return {column.stage.value: [card.pk for card in column.cards] for column in response.context["columns"]}
+
+
+def test_the_board_shows_the_readers_teams_by_default(login, executive, lead, team, other_team):
+    ours = InitiativeFactory(team=team, stage=Stage.PLAN)
+    theirs = InitiativeFactory(team=other_team, stage=Stage.PLAN)
+    executive.memberships.create(team=team)
+
+    mine = login(executive).get(BOARD)
+    everything = login(executive).get(BOARD, {"show": "all"})
+
+    assert _cards(mine)["plan"] == [ours.pk]
+    assert sorted(_cards(everything)["plan"]) == sorted([ours.pk, theirs.pk])
+
+
+def test_someone_without_a_team_sees_everything_they_may_read(login, executive, team, other_team):
+    shown = [InitiativeFactory(team=team).pk, InitiativeFactory(team=other_team).pk]
+
+    assert sorted(_cards(login(executive).get(BOARD))["plan"]) == sorted(shown)
+
+
+def test_the_board_filters_by_lead_and_by_initiatives_i_lead(login, lead, other_lead, team):
+    led = InitiativeFactory(team=team, lead=lead)
+    other = InitiativeFactory(team=team, lead=other_lead)
+    client = login(lead)
+
+    assert _cards(client.get(BOARD, {"show": "mine"}))["plan"] == [led.pk]
+    assert _cards(client.get(BOARD, {"lead": other_lead.pk}))["plan"] == [other.pk]
+
+
+def test_a_long_column_is_capped_and_links_to_the_rest_in_the_list(login, lead, team, monkeypatch):
+    monkeypatch.setattr("improvement.views.board.BOARD_COLUMN_CAP", 3)
+    InitiativeFactory.create_batch(5, team=team, stage=Stage.DO)
+    InitiativeFactory(team=team, stage=Stage.PLAN)
+
+    response = login(lead).get(BOARD, {"team": team.pk})
+
+    columns = {column.stage.value: column for column in response.context["columns"]}
+    assert (len(columns["do"].cards), columns["do"].total) == (3, 5)
+    assert (len(columns["plan"].cards), columns["plan"].hidden) == (1, 0)
+    body = response.content.decode()
+    assert body.count("data-card=") == 4
+    link = f"{reverse('improvement:initiative_list')}?stage=do&amp;team={team.pk}"
+    assert f'<a href="{link}">2 more in Do — see the list</a>' in body
+
+
+def test_the_board_stays_the_same_size_and_query_count_however_many_initiatives(
+    login, lead, team, monkeypatch
+):
+    """A column shows its first cards only: 3 or 30 initiatives, same queries, same page weight."""
+    monkeypatch.setattr("improvement.views.board.BOARD_COLUMN_CAP", 2)
+    client = login(lead)
+    # One lead for all: the lead filter lists people, and grows with them, not with initiatives.
+    InitiativeFactory.create_batch(3, team=team, stage=Stage.PLAN, lead=lead)
+    with CaptureQueriesContext(connection) as few_queries:
+        few = client.get(BOARD).content
+    InitiativeFactory.create_batch(27, team=team, stage=Stage.PLAN, lead=lead)
+    with CaptureQueriesContext(connection) as many_queries:
+        many = client.get(BOARD).content
+
+    assert len(many_queries.captured_queries) == len(few_queries.captured_queries)
+    assert many.count(b"data-card=") == few.count(b"data-card=") == 2
+    # Only the column's total and the "N more" count grow by a digit or two.
+    assert abs(len(many) - len(few)) < 40
 
 
 def test_asking_for_a_skipped_stage_shows_no_gate(login, lead, initiative):

@@ -1,11 +1,13 @@
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.forms import MSG_SCOPE_NOT_OFFERED
 from accounts.models import ApiToken, Scope
-from accounts.services import token_authenticate, token_create
+from accounts.services import MSG_SCOPE_NOT_FOR_ROLE, token_authenticate, token_create
 from tests.factories import ApiTokenFactory
 from tests.web.conftest import queries_for
 
@@ -24,8 +26,8 @@ def test_the_page_needs_a_signed_in_user(client):
     assert client.get(PAGE).status_code == 302
 
 
-def test_creating_shows_the_secret_once_and_it_authenticates(login, viewer):
-    client = login(viewer)
+def test_creating_shows_the_secret_once_and_it_authenticates(login, contributor):
+    client = login(contributor)
     response = client.post(
         PAGE,
         {
@@ -40,7 +42,7 @@ def test_creating_shows_the_secret_once_and_it_authenticates(login, viewer):
     body = response.content.decode()
     assert secret in body and "will not be shown again" in body
     token = token_authenticate(secret=secret)
-    assert token is not None and token.user == viewer and token.name == "Power BI"
+    assert token is not None and token.user == contributor and token.name == "Power BI"
     assert sorted(token.scopes) == sorted([Scope.PROGRESS_READ, Scope.MEASUREMENTS_WRITE])
     assert timezone.timedelta(days=29) < token.expires_at - timezone.now() <= timezone.timedelta(days=30)
     # Not kept anywhere for a later page: neither the list nor the messages nor the session.
@@ -132,3 +134,41 @@ def test_creating_costs_a_bounded_number_of_queries(login, lead):
     with CaptureQueriesContext(connection) as captured:
         client.post(PAGE, {"name": "n", "scopes": [Scope.PROGRESS_READ]})
     assert len(captured.captured_queries) < 15
+
+
+def test_a_viewer_is_offered_only_the_read_scope(login, viewer):
+    form = login(viewer).get(PAGE).context["form"]
+
+    assert [value for value, _ in form.fields["scopes"].choices] == [Scope.PROGRESS_READ]
+
+
+def test_a_contributor_is_offered_every_scope_they_can_use(login, contributor):
+    form = login(contributor).get(PAGE).context["form"]
+
+    assert {value for value, _ in form.fields["scopes"].choices} == set(Scope.values)
+
+
+def test_a_viewer_posting_a_write_scope_gets_a_form_error_and_no_token(login, viewer):
+    response = login(viewer).post(
+        PAGE, {"name": "Sneaky", "scopes": [Scope.PROGRESS_READ, Scope.MEASUREMENTS_WRITE]}
+    )
+
+    assert response.status_code == 200
+    assert response.context["form"].errors["scopes"] == [
+        MSG_SCOPE_NOT_OFFERED % {"value": Scope.MEASUREMENTS_WRITE}
+    ]
+    assert not ApiToken.objects.exists()
+
+
+def test_the_service_refuses_a_scope_the_role_cannot_use(viewer, executive):
+    with pytest.raises(ValidationError) as excinfo:
+        token_create(actor=viewer, name="BI", scopes=[Scope.INITIATIVES_WRITE])
+
+    assert excinfo.value.message_dict["scopes"] == [
+        MSG_SCOPE_NOT_FOR_ROLE.format(
+            role="Viewer", scope=Scope.INITIATIVES_WRITE, allowed=Scope.PROGRESS_READ
+        )
+    ]
+    token, _ = token_create(actor=executive, name="Overrides", scopes=[Scope.INITIATIVES_WRITE])
+    assert token.scopes == [Scope.INITIATIVES_WRITE]
+    assert not ApiToken.objects.filter(user=viewer).exists()
