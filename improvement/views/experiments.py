@@ -1,5 +1,7 @@
 """The experiment page (results, interval chart, SRM, planner, data entry) and its buttons."""
 
+import math
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
@@ -14,7 +16,8 @@ from improvement.forms import (
     SampleSizeForm,
     VariantDataForm,
 )
-from improvement.models import Experiment, ExperimentStatus, Variant
+from improvement.forms.experiments import ENTRIES, ENTRY_MEAN_SD, ENTRY_SUMS
+from improvement.models import Experiment, ExperimentStatus, MetricType, Variant
 from improvement.selectors import experiment_get
 from improvement.services import experiment_data, experiments
 
@@ -121,27 +124,41 @@ def _may_push(user, experiment: Experiment) -> bool:
     )
 
 
-def _readable(totals: dict | None) -> dict | None:
-    """Stored sums without float noise in the inputs (6042.6, not 6042.599999999999)."""
+def _readable(value: float) -> float:
+    """A stored number without float noise in an input (6042.6, not 6042.599999999999)."""
+    return float(f"{value:.12g}")
+
+
+def _initial(totals: dict | None, *, metric: str, entry: str) -> dict | None:
+    """What a variant's form shows now: its totals, or the mean and sd they give."""
     if totals is None:
         return None
-    return {
-        name: float(f"{value:.12g}") if isinstance(value, float) else value for name, value in totals.items()
-    }
+    if metric == MetricType.MEAN and entry == ENTRY_MEAN_SD:
+        users = totals["users"]
+        if users < 2:
+            return {"users": users}
+        mean = totals["sum"] / users
+        variance = max(totals["sum_squares"] - totals["sum"] * mean, 0.0) / (users - 1)
+        return {"users": users, "mean": _readable(mean), "sd": _readable(math.sqrt(variance))}
+    return {name: _readable(value) if isinstance(value, float) else value for name, value in totals.items()}
 
 
-def _data_forms(experiment: Experiment, data=None) -> list[tuple[Variant, VariantDataForm]]:
-    """One totals form per variant, pre-filled with what the variant holds now."""
+def _data_forms(
+    experiment: Experiment, data=None, *, entry: str = ENTRY_MEAN_SD
+) -> list[tuple[Variant, VariantDataForm]]:
+    """One data form per variant, pre-filled with what the variant holds now."""
     variants = list(experiment.variants.all())
     totals = {} if data is not None else selectors.variant_totals(variants=variants)
+    metric = experiment.metric_type
     return [
         (
             variant,
             VariantDataForm(
                 data,
-                metric=experiment.metric_type,
-                prefix=f"data-{index}",
-                initial=_readable(totals.get(variant.pk)),
+                metric=metric,
+                entry=entry,
+                prefix=f"{'sums' if entry == ENTRY_SUMS else 'data'}-{index}",
+                initial=_initial(totals.get(variant.pk), metric=metric, entry=entry),
             ),
         )
         for index, variant in enumerate(variants)
@@ -153,6 +170,7 @@ def _detail_context(
     experiment: Experiment,
     *,
     data_forms: list | None = None,
+    sum_forms: list | None = None,
     data_errors: list[str] | None = None,
     upload_form: ObservationsUploadForm | None = None,
 ) -> dict:
@@ -177,6 +195,11 @@ def _detail_context(
         if can_edit and live and experiment.status in experiments.DATA_STATUSES
         else None,
         "data_forms": (data_forms or _data_forms(experiment)) if can_push else None,
+        # A mean can also be entered as sums, by those who have them.
+        "sum_forms": (sum_forms or _data_forms(experiment, entry=ENTRY_SUMS))
+        if can_push and experiment.metric_type == MetricType.MEAN
+        else None,
+        "sums_open": sum_forms is not None,
         "data_errors": data_errors or [],
         "upload_form": (upload_form or ObservationsUploadForm()) if can_push else None,
     }
@@ -200,10 +223,12 @@ def _results_url(pk: int) -> str:
 @require_POST
 @site_view
 def experiment_data_view(request, pk: int):
-    """Per-variant totals typed in on the page replace what each variant holds."""
+    """Per-variant data typed in on the page (totals, or users, mean and sd) replace what each holds."""
     experiment = experiment_or_404(request, pk)
     _check_can_push(request, experiment)
-    pairs = _data_forms(experiment, request.POST)
+    entry = request.POST.get("entry")
+    entry = entry if entry in ENTRIES else ENTRY_MEAN_SD
+    pairs = _data_forms(experiment, request.POST, entry=entry)
     forms = [form for _, form in pairs]
     problems: list[str] = []
     valid = [form.is_valid() for form in forms]
@@ -221,7 +246,8 @@ def experiment_data_view(request, pk: int):
             return redirect(_results_url(pk))
         rest, problems = rows_onto_forms(outcome.invalid, "rows", forms)
         problems += [message for error_list in rest.values() for e in error_list for message in e.messages]
-    context = _detail_context(request, experiment, data_forms=pairs, data_errors=problems)
+    bound = {"sum_forms": pairs} if entry == ENTRY_SUMS else {"data_forms": pairs}
+    context = _detail_context(request, experiment, data_errors=problems, **bound)
     return render(request, "improvement/experiment_detail.html", context)
 
 
