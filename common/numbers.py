@@ -118,7 +118,7 @@ def span(low, high, fmt) -> str:
     return f"{fmt(low)} to {fmt(high)}"
 
 
-def with_unit(value, unit: str, digits: int = SIGNIFICANT_DIGITS) -> str:
+def with_unit(value, unit: str, digits: int = SIGNIFICANT_DIGITS, *, sign: bool = False) -> str:
     """A KPI value with its unit: 5327.4 seconds → "5,330 s", 92.43 percent → "92.4 %"."""
-    text = readable(value, digits)
+    text = readable(value, digits, sign=sign)
     return text if text == DASH else text + UNIT_SUFFIX.get(unit, f" {unit}" if unit else "")
