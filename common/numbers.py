@@ -94,12 +94,15 @@ def p_value(value) -> str:
 
 
 def percent(value, digits: int = 1, *, sign: bool = False) -> str:
-    """A fraction as a percentage: 0.4913 → "49.1 %"; ``sign`` adds a plus on gains."""
+    """A fraction as a percentage: 0.4913 → "49.1 %"; ``sign`` adds a plus on gains.
+
+    Negative ``digits`` are at most that many decimals, as Django's floatformat: 0.03 → "3 %".
+    """
     number = _finite(value)
     if number is None:
         return DASH
-    text = f"{100 * number:{'+' if sign else ''}.{digits}f}".replace("-", MINUS)
-    return f"{text} %"
+    text = f"{100 * number:{'+' if sign else ''}.{abs(digits)}f}".replace("-", MINUS)
+    return f"{_strip_zeros(text) if digits < 0 else text} %"
 
 
 def points(value, digits: int = 1, *, sign: bool = True) -> str:

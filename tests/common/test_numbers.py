@@ -60,6 +60,8 @@ def test_rate_differences_are_points_and_rates_are_percentages():
     assert numbers.points(0.036, sign=False) == "3.6 points"
     assert numbers.percent(0.4913) == "49.1 %"
     assert numbers.percent(0.4913, 0) == "49 %"
+    assert numbers.percent(0.03, -1) == "3 %"
+    assert numbers.percent(0.025, -1) == "2.5 %"
     assert numbers.percent(0.034, sign=True) == "+3.4 %"
     assert numbers.count(2489) == "2,489"
     assert numbers.span(0.036, 0.106, lambda v: numbers.points(v, sign=False)) == "3.6 points to 10.6 points"

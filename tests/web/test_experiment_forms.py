@@ -332,8 +332,8 @@ def test_a_csv_of_observations_is_folded_into_the_results(login, lead, initiativ
     assert response.status_code == 302
     rows = client.get(url("experiment_detail", experiment)).context["rows"]
     assert {r["summary"]["key"]: (r["summary"]["users"], r["mean"]) for r in rows} == {
-        "control": (4, "25.00 %"),
-        "bot": (4, "50.00 %"),
+        "control": (4, "25.0 %"),
+        "bot": (4, "50.0 %"),
     }
 
 
