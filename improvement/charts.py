@@ -342,7 +342,7 @@ def experiment_interval_chart(*, comparisons: Sequence[dict], alpha: float) -> d
         layout=_layout(
             height=max(SMALL_CHART_HEIGHT // 2 + 60 * len(shown), SMALL_CHART_HEIGHT // 2 + 60),
             xaxis={
-                "title": f"Relative effect vs control, % ({100 * (1 - alpha):g} % CI)",
+                "title": f"Relative effect vs control ({100 * (1 - alpha):g} % CI)",
                 "gridcolor": COLOR_GRID,
                 "zeroline": False,
                 "ticksuffix": " %",
