@@ -14,7 +14,7 @@ from accounts.models import Role
 from improvement.services import experiment_data as data
 from improvement.services import experiments as ex
 from kpis.models import Unit
-from tests.browser.conftest import WIDTHS
+from tests.browser.conftest import SCREENSHOTS, WIDTHS
 from tests.factories import InitiativeFactory, KpiFactory, TeamFactory, UserFactory
 
 E_NOTATION = re.compile(r"\d[eE][+-]?\d")
@@ -150,8 +150,8 @@ def test_lead_reads_evidence(browse, width):
     session.go(f"/experiments/{scored.pk}/#data")
     entry = page.get_by_role("form", name="Results per variant")
     for name, users, mean, sd in (
-        ("Plain confirmation", "3020", "3.82", "1.05"),
-        ("Itinerary", "1492", "4.05", "1.0"),
+        ("plain", "3020", "3.82", "1.05"),
+        ("itinerary", "1492", "4.05", "1.0"),
     ):
         entry.get_by_label(f"{name}: Users").fill(users)
         entry.get_by_label(f"{name}: Mean").fill(mean)
@@ -169,4 +169,6 @@ def test_lead_reads_evidence(browse, width):
     page.get_by_role("link", name="How these are computed").click()
     expect(page.get_by_role("heading", name="2. Treatment against control")).to_be_visible()
     assert page.url.endswith("/help/statistics/#2-treatment-against-control")
-    session.shot("help")
+    # The viewport only: the whole document is many screens tall.
+    SCREENSHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=SCREENSHOTS / f"lead-reads-evidence-{width}-04-help.png")
