@@ -93,6 +93,12 @@ def p_value(value) -> str:
     return f"{number:.3f}"
 
 
+def p_statement(value) -> str:
+    """A p-value in a sentence: "p = 0.023", "p < 0.001", "p > 0.999"."""
+    text = p_value(value)
+    return f"p {text}" if text[0] in "<>" else f"p = {text}"
+
+
 def percent(value, digits: int = 1, *, sign: bool = False) -> str:
     """A fraction as a percentage: 0.4913 → "49.1 %"; ``sign`` adds a plus on gains.
 

@@ -33,6 +33,11 @@ def p_value(value):
 
 
 @register.filter
+def p_statement(value):
+    return numbers.p_statement(value)
+
+
+@register.filter
 def percent(value, digits=1):
     return numbers.percent(value, int(digits))
 

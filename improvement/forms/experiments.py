@@ -160,6 +160,7 @@ class SampleSizeForm(Form):
 
 
 class ExperimentConcludeForm(Form):
-    decision = forms.ChoiceField(choices=ExperimentDecision.choices)
+    # No decision is pre-selected: shipping must be chosen, never the default of a form.
+    decision = forms.ChoiceField(choices=[("", "Choose a decision"), *ExperimentDecision.choices])
     note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
     version = forms.IntegerField(widget=forms.HiddenInput)

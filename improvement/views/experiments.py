@@ -30,6 +30,10 @@ MSG_STOPPED = "The experiment is stopped."
 MSG_CONCLUDED = "The experiment is concluded: {decision}."
 MSG_DATA_SAVED = "Totals saved for {variants}."
 MSG_UPLOADED = "{observations} observations folded into the totals of {variants}."
+MSG_CONCLUDE_EARLY = (
+    "Not enough data yet for {variants}: a decision now rests on too few users to detect the minimum "
+    "detectable effect. Keep the experiment running, or conclude with Iterate."
+)
 SECONDS_PER_DAY = 86_400
 PLANNER_FIELDS = ("metric_type", "baseline", "sd", "mde", "mde_type", "alpha", "power", "daily_users")
 
@@ -232,12 +236,15 @@ def _detail_context(
     can_edit = policies.can_edit(request.user, experiment.initiative)
     live = experiment.archived_at is None
     can_push = _may_push(request.user, experiment)
+    found = _verdicts(experiment, results)
+    early = [item["verdict"].name for item in found if item["verdict"].kind == verdicts.MORE_DATA]
     return {
         "experiment": experiment,
         "initiative": experiment.initiative,
         "results": results,
         "rows": _rows(results, unit=experiment.primary_kpi.unit),
-        "verdicts": _verdicts(experiment, results),
+        "verdicts": found,
+        "not_enough_data": MSG_CONCLUDE_EARLY.format(variants=", ".join(early)) if early else "",
         "chart": _chart(experiment, results),
         "confidence": f"{100 * (1 - experiment.alpha):g}",
         "planner": planner,

@@ -92,3 +92,10 @@ def test_the_template_filters_write_the_same_formats():
     )
     # Escaped as HTML, read as "< 0.001".
     assert html == "&lt; 0.001 | +3.6 points | 2,489 | 5,330 | 49 % | 5,330 s | +0.2"
+
+
+def test_a_p_value_in_a_sentence_never_reads_p_equals_less_than():
+    assert numbers.p_statement(0.0234) == "p = 0.023"
+    assert numbers.p_statement(2.18e-12) == "p < 0.001"
+    assert numbers.p_statement(0.9999) == "p > 0.999"
+    assert numbers.p_statement(None) == "p = —"
