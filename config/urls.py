@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from common.health import healthz, readyz
+from common.help import help_page
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -10,6 +11,7 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("notifications/", include("accounts.notification_urls")),
     path("api/", include("config.api")),
+    path("help/<slug:page>/", help_page, name="help"),
     path("", include("improvement.urls")),
 ]
 

@@ -18,7 +18,9 @@ from django.conf import settings
 from django.contrib.staticfiles.finders import BaseFinder
 from django.core.files.storage import FileSystemStorage
 
+from common import numbers
 from common.dates import date_shift
+from kpis.models import Unit
 from kpis.stats.spc import MIN_BASELINE_POINTS, xmr_chart
 
 PLOTLY_JS_DIR = Path(plotly.__file__).resolve().parent / "package_data"
@@ -95,6 +97,30 @@ class ControlLimits:
     upper: float
 
 
+# Chart labels are a little smaller than the text, on a light backing so a line under them stays
+# legible; limits are labelled at the right, baseline and target at the left, each on the side of
+# its line away from its neighbour, so no two labels share a corner.
+ANNOTATION_FONT_SIZE = 11
+ANNOTATION_BACKGROUND = "rgba(255,255,255,0.85)"
+UNIT_CODES = {label: value for value, label in Unit.choices}
+
+
+def _unit_code(unit: str) -> str:
+    """The KPI unit's code, whether given as the code ("percent") or its label ("%")."""
+    return unit if unit in Unit.values else UNIT_CODES.get(unit, unit)
+
+
+def _label_line(fig: go.Figure, *, y: float, text: str, position: str, line: dict) -> None:
+    fig.add_hline(
+        y=y,
+        line=line,
+        annotation_text=text,
+        annotation_position=position,
+        annotation_font={"size": ANNOTATION_FONT_SIZE, "color": line["color"]},
+        annotation_bgcolor=ANNOTATION_BACKGROUND,
+    )
+
+
 def kpi_chart(
     *,
     title: str,
@@ -105,7 +131,13 @@ def kpi_chart(
     target_date: dt.date | None = None,
     limits: ControlLimits | None = None,
 ) -> dict:
-    """Measurements over time with the baseline and target lines, and control limits when known."""
+    """Measurements over time with the baseline and target lines, and control limits when known.
+
+    ``unit`` is the KPI's unit (code or label); every label and hover value is written with it and
+    without e-notation ("UCL 5,330 s", "Target 92.4 %").
+    """
+    code = _unit_code(unit)
+    suffix = numbers.UNIT_SUFFIX.get(code, "")
     dates = [period for period, _ in series]
     values = [value for _, value in series]
     fig = go.Figure(
@@ -115,35 +147,51 @@ def kpi_chart(
             mode="lines+markers",
             name="Measured",
             line={"color": COLOR_MEASURE, "width": 2},
-            hovertemplate="%{x|%d %b %Y}: %{y}<extra></extra>",
+            hovertemplate=f"%{{x|%d %b %Y}}: %{{y:,.4~r}}{suffix}<extra></extra>",
         ),
         layout=_layout(
             title={"text": title, "font": {"size": 14}, "x": 0, "xanchor": "left"},
-            yaxis_title=unit,
             # Measurements are per period (a day at the finest): never show times of day.
             xaxis={"type": "date", "tickformat": "%d %b %Y", "gridcolor": COLOR_GRID, "zeroline": False},
+            yaxis={
+                "title": {"text": Unit(code).label if code in Unit.values else unit},
+                "gridcolor": COLOR_GRID,
+                "zeroline": False,
+                "exponentformat": "none",
+                "separatethousands": True,
+            },
             margin={"l": 56, "r": 16, "t": 64, "b": 40},
         ),
     )
-    fig.add_hline(
+    # Baseline and target at the left: the higher one labelled above its line, the lower below.
+    upper_side = "top left" if target >= baseline else "bottom left"
+    lower_side = "bottom left" if target >= baseline else "top left"
+    _label_line(
+        fig,
         y=baseline,
+        text=f"Baseline {numbers.with_unit(baseline, code)}",
+        position=lower_side,
         line={"color": COLOR_BASELINE, "dash": "dash"},
-        annotation_text=f"Baseline {baseline:g}",
-        annotation_position="bottom left",
     )
-    fig.add_hline(
+    _label_line(
+        fig,
         y=target,
+        text=f"Target {numbers.with_unit(target, code)}",
+        position=upper_side,
         line={"color": COLOR_TARGET, "dash": "dash"},
-        annotation_text=f"Target {target:g}",
-        annotation_position="top left",
     )
     if limits is not None:
-        for value, label in ((limits.upper, "UCL"), (limits.lower, "LCL")):
-            fig.add_hline(
+        # Limits at the right: UCL above its line, LCL below its line, away from the centre.
+        for value, label, position in (
+            (limits.upper, "UCL", "top right"),
+            (limits.lower, "LCL", "bottom right"),
+        ):
+            _label_line(
+                fig,
                 y=value,
+                text=f"{label} {numbers.with_unit(value, code)}",
+                position=position,
                 line={"color": COLOR_LIMIT, "dash": "dot", "width": 1},
-                annotation_text=f"{label} {value:.3g}",
-                annotation_position="top right",
             )
         fig.add_hline(y=limits.centre, line={"color": COLOR_LIMIT, "width": 1})
     if target_date is not None:
@@ -154,7 +202,7 @@ def kpi_chart(
                 mode="markers",
                 name="Target date",
                 marker={"color": COLOR_TARGET, "symbol": "star", "size": 12},
-                hovertemplate="Target %{y} by %{x|%d %b %Y}<extra></extra>",
+                hovertemplate=f"Target %{{y:,.4~r}}{suffix} by %{{x|%d %b %Y}}<extra></extra>",
             )
         )
     shown = [*dates, *([target_date] if target_date else [])]
@@ -348,7 +396,7 @@ def experiment_interval_chart(*, comparisons: Sequence[dict], alpha: float) -> d
         layout=_layout(
             height=max(SMALL_CHART_HEIGHT // 2 + 60 * len(shown), SMALL_CHART_HEIGHT // 2 + 60),
             xaxis={
-                "title": f"Relative effect vs control, % ({100 * (1 - alpha):g} % CI)",
+                "title": f"Relative effect vs control ({100 * (1 - alpha):g} % CI)",
                 "gridcolor": COLOR_GRID,
                 "zeroline": False,
                 "ticksuffix": " %",

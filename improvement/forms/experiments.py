@@ -87,19 +87,38 @@ def variant_forms(data=None, *, initial: list[dict] | None = None) -> list[Varia
     ]
 
 
+ENTRY_MEAN_SD = "mean_sd"
+ENTRY_SUMS = "sums"
+ENTRIES = (ENTRY_MEAN_SD, ENTRY_SUMS)
+
+
 class VariantDataForm(Form):
-    """One variant's totals; the fields a metric does not use are removed."""
+    """One variant's data; the fields its metric and way of entry do not use are removed.
+
+    A mean is entered as users, mean and standard deviation (``entry="mean_sd"``, the default), or
+    as the sums of values and of squared values (``entry="sums"``) by those who have them; the
+    service turns the former into the latter exactly and puts its refusals on these fields.
+    """
 
     users = forms.IntegerField(widget=forms.NumberInput(attrs={"min": 0}))
     conversions = forms.IntegerField(widget=forms.NumberInput(attrs={"min": 0}))
+    mean = forms.DecimalField(label="Mean", widget=forms.NumberInput(attrs={"step": "any"}))
+    sd = forms.DecimalField(
+        label="Standard deviation", widget=forms.NumberInput(attrs={"step": "any", "min": 0})
+    )
     sum = forms.FloatField(label="Sum of values", widget=forms.NumberInput(attrs={"step": "any"}))
     sum_squares = forms.FloatField(
         label="Sum of squared values", widget=forms.NumberInput(attrs={"step": "any", "min": 0})
     )
 
-    def __init__(self, *args, metric: str, **kwargs):
+    def __init__(self, *args, metric: str, entry: str = ENTRY_MEAN_SD, **kwargs):
         super().__init__(*args, **kwargs)
-        unused = ("sum", "sum_squares") if metric == MetricType.PROPORTION else ("conversions",)
+        if metric == MetricType.PROPORTION:
+            unused = ("mean", "sd", "sum", "sum_squares")
+        elif entry == ENTRY_SUMS:
+            unused = ("conversions", "mean", "sd")
+        else:
+            unused = ("conversions", "sum", "sum_squares")
         for name in unused:
             del self.fields[name]
 
@@ -141,6 +160,7 @@ class SampleSizeForm(Form):
 
 
 class ExperimentConcludeForm(Form):
-    decision = forms.ChoiceField(choices=ExperimentDecision.choices)
+    # No decision is pre-selected: shipping must be chosen, never the default of a form.
+    decision = forms.ChoiceField(choices=[("", "Choose a decision"), *ExperimentDecision.choices])
     note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
     version = forms.IntegerField(widget=forms.HiddenInput)

@@ -50,6 +50,14 @@ MSG_VALUE_NUMBER = "Every value must be a number; row {row} is {value!r}."
 MSG_CSV_UNREADABLE = "The CSV could not be read: {error}."
 MSG_OBSERVATION_SHAPE = "Each row is an object with variant and value."
 MSG_ONE_SOURCE = "Send the observations either as JSON rows or as a CSV file, not both."
+MSG_SUMS_OR_MEAN_SD = "Give either sum and sum_squares or mean and sd, not both."
+# A mean experiment's row holds its totals, or the mean and sample sd they are computed from.
+MEAN_SD_FIELDS = ("mean", "sd")
+MEAN_SD_MESSAGE_FIELD = {
+    agg.MSG_SD_FEW_USERS: "users",
+    agg.MSG_SD_NEGATIVE: "sd",
+    agg.MSG_MEAN_TOO_LARGE: "mean",
+}
 
 
 @dataclass(frozen=True)
@@ -107,8 +115,11 @@ def _clean_data_row(
     key = row.get("variant")
     if key not in variants:
         errors["variant"] = MSG_UNKNOWN_VARIANT.format(key=key, keys=", ".join(sorted(variants)))
+    by_sd = metric == MetricType.MEAN and any(row.get(field) is not None for field in MEAN_SD_FIELDS)
+    if by_sd:
+        return _clean_mean_sd_row(row, key=key, errors=errors)
     wanted, unused = (
-        (("users", "conversions"), ("sum", "sum_squares"))
+        (("users", "conversions"), ("sum", "sum_squares", *MEAN_SD_FIELDS))
         if metric == MetricType.PROPORTION
         else (("users", "sum", "sum_squares"), ("conversions",))
     )
@@ -141,13 +152,47 @@ def _clean_data_row(
     return {"variant": key, "day": row.get("day"), **values}, errors
 
 
+def _clean_mean_sd_row(
+    row: Mapping[str, Any], *, key: Any, errors: dict[str, str]
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """A mean experiment's row given as users, mean and sample sd, turned into its exact totals."""
+    for field in ("sum", "sum_squares"):
+        if row.get(field) is not None:
+            errors[field] = MSG_SUMS_OR_MEAN_SD
+    if row.get("conversions") is not None:
+        errors["conversions"] = MSG_NOT_FOR_METRIC.format(metric=MetricType.MEAN, field="conversions")
+    for field in ("users", *MEAN_SD_FIELDS):
+        if row.get(field) is None:
+            errors[field] = MSG_REQUIRED.format(metric=MetricType.MEAN)
+    values: dict[str, Any] = {}
+    if not errors:
+        try:
+            users = agg.whole_count(row["users"], name="users")
+            if users > MAX_COUNT:
+                raise ValueError(MSG_COUNT_TOO_BIG.format(field="users", limit=MAX_COUNT))
+            data = agg.mean_aggregate_from_sd(users, row["mean"], row["sd"])
+        except ValueError as exc:
+            # Each message goes on the field a person would correct; the field-level checks of
+            # kpis.stats name their field first ("mean must be a finite number…"); totals out of
+            # bounds come from a huge sd.
+            message = str(exc)
+            field = MEAN_SD_MESSAGE_FIELD.get(message, message.split(" ", 1)[0])
+            errors[field if field in ("users", *MEAN_SD_FIELDS) else "sd"] = message
+        else:
+            values = {"users": data.users, "sum": data.sum, "sum_squares": data.sum_squares}
+    return {"variant": key, "day": row.get("day"), **values}, errors
+
+
 @transaction.atomic
 def experiment_data_replace(
     *, actor: User, experiment: Experiment, rows: Sequence[Mapping[str, Any]]
 ) -> DataWriteResult:
     """Store per-variant aggregates, all or nothing; variants not named keep their data.
 
-    A row without ``day`` is the variant's new totals and replaces everything it had. Rows with a
+    A row without ``day`` is the variant's new totals and replaces everything it had. A mean
+    experiment's row may give ``users``, ``mean`` and ``sd`` (the sample standard deviation, n − 1)
+    instead of ``sum`` and ``sum_squares``; they are converted exactly
+    (``kpis.stats.aggregates.mean_aggregate_from_sd``). Rows with a
     ``day`` replace that day's totals and keep its other days (a daily push sends today's row);
     they also drop a totals row sent earlier, since a variant's data are totals or days, not both.
     Inconsistent input (conversions > users, negative counts, sum_squares too small for sum, NaN)

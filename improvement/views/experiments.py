@@ -1,22 +1,28 @@
 """The experiment page (results, interval chart, SRM, planner, data entry) and its buttons."""
 
+import math
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from common import numbers
 from common.web import act, add_service_errors, attempt, object_or_404, rows_onto_forms, site_view, submit
-from improvement import charts, policies, selectors
+from improvement import charts, policies, selectors, verdicts
 from improvement.forms import (
     ExperimentConcludeForm,
     ObservationsUploadForm,
     SampleSizeForm,
     VariantDataForm,
 )
-from improvement.models import Experiment, ExperimentStatus, Variant
+from improvement.forms.experiments import ENTRIES, ENTRY_MEAN_SD, ENTRY_SUMS
+from improvement.models import Experiment, ExperimentStatus, MetricType, Variant
 from improvement.selectors import experiment_get
 from improvement.services import experiment_data, experiments
+from kpis.models import Direction
 
 MSG_NOT_FOUND = "No such experiment, or you cannot see it."
 MSG_STARTED = "The experiment is running."
@@ -24,6 +30,11 @@ MSG_STOPPED = "The experiment is stopped."
 MSG_CONCLUDED = "The experiment is concluded: {decision}."
 MSG_DATA_SAVED = "Totals saved for {variants}."
 MSG_UPLOADED = "{observations} observations folded into the totals of {variants}."
+MSG_CONCLUDE_EARLY = (
+    "Not enough data yet for {variants}: a decision now rests on too few users to detect the minimum "
+    "detectable effect. Keep the experiment running, or conclude with Iterate."
+)
+SECONDS_PER_DAY = 86_400
 PLANNER_FIELDS = ("metric_type", "baseline", "sd", "mde", "mde_type", "alpha", "power", "daily_users")
 
 
@@ -58,51 +69,100 @@ def _planner(request, experiment: Experiment, results: dict | None) -> tuple[Sam
     return SampleSizeForm(initial=initial), None
 
 
-def _pct(value: float | None, digits: int = 1) -> str:
-    return "—" if value is None else f"{100 * value:+.{digits}f} %"
+def _effect(value: float | None, *, proportion: bool, unit: str) -> str:
+    """A difference against the control: points for a rate, the KPI's unit for a mean."""
+    return numbers.points(value) if proportion else numbers.with_unit(value, unit, sign=True)
 
 
-def _interval(bounds: list[float] | None, *, percent: bool) -> str:
-    if bounds is None:
-        return "—"
-    low, high = bounds
-    return f"[{_pct(low)}, {_pct(high)}]" if percent else f"[{low:+.4g}, {high:+.4g}]"
+def _interval(bounds: list[float] | None, fmt) -> str:
+    return numbers.DASH if bounds is None else numbers.span(bounds[0], bounds[1], fmt)
 
 
-def _rows(results: dict | None) -> list[dict]:
-    """One row per variant for the results table, numbers formatted for reading."""
+def _rows(results: dict | None, *, unit: str) -> list[dict]:
+    """One row per variant for the results table, numbers formatted for reading (no e-notation)."""
     if not results:
         return []
     proportion = results["metric"] == "proportion"
     treatments = {c["variant"]: c for c in results["comparisons"]}
+    names = {summary["key"]: summary["name"] for summary in results["variants"]}
     rows = []
     for summary in results["variants"]:
         comparison = treatments.get(summary["key"])
         mean = summary["mean"]
         row = {
             "summary": summary,
-            "mean": "—" if mean is None else f"{100 * mean:.2f} %" if proportion else f"{mean:.4g}",
-            "sd": "—" if summary["sd"] is None else f"{summary['sd']:.4g}",
+            "users": numbers.count(summary["users"]),
+            "mean": numbers.percent(mean) if proportion else numbers.with_unit(mean, unit),
+            "sd": None if proportion else numbers.with_unit(summary["sd"], unit),
             "comparison": comparison,
         }
         if comparison:
-            absolute = comparison["absolute_effect"]
             risk = comparison["risk"]
+            needed = comparison["required_users_per_arm"]
+
+            def difference(value, _proportion=proportion):
+                return _effect(value, proportion=_proportion, unit=unit)
+
             row.update(
-                absolute="—" if absolute is None else _pct(absolute, 2) if proportion else f"{absolute:+.4g}",
-                absolute_ci=_interval(comparison["absolute_ci"], percent=proportion),
-                relative=_pct(comparison["relative_effect"]),
-                relative_ci=_interval(comparison["relative_ci"], percent=True),
-                chance=_pct(comparison["chance_to_beat_control"]).lstrip("+"),
-                risk="—"
+                absolute=difference(comparison["absolute_effect"]),
+                absolute_ci=_interval(comparison["absolute_ci"], difference),
+                relative=numbers.percent(comparison["relative_effect"], sign=True),
+                relative_ci=_interval(
+                    comparison["relative_ci"], lambda value: numbers.percent(value, sign=True)
+                ),
+                p_holm=numbers.p_value(comparison["p_value_holm"]),
+                p_raw=numbers.p_value(comparison["p_value"]),
+                chance=numbers.percent(comparison["chance_to_beat_control"], 0),
+                risk=numbers.DASH
                 if risk is None
-                else f"{100 * risk['control']:.2f} % / {100 * risk['treatment']:.2f} %",
-                power="—"
-                if comparison["power_at_mde"] is None
-                else f"{100 * comparison['power_at_mde']:.0f} %",
+                else f"{difference(risk['control'])} / {difference(risk['treatment'])}",
+                power=numbers.percent(comparison["power_at_mde"], 0),
+                needed=[{"name": names[key], "needed": numbers.count(n)} for key, n in needed.items()]
+                if needed
+                else None,
             )
         rows.append(row)
     return rows
+
+
+def _elapsed_days(experiment: Experiment) -> float | None:
+    """How long the experiment has collected users: from its start to its stop (or now)."""
+    if experiment.started_at is None:
+        return None
+    end = experiment.stopped_at or experiment.concluded_at or timezone.now()
+    return (end - experiment.started_at).total_seconds() / SECONDS_PER_DAY
+
+
+def _verdicts(experiment: Experiment, results: dict | None) -> list[dict]:
+    """Each treatment's verdict, with each arm's users against those it needs."""
+    if not results:
+        return []
+    names = {summary["key"]: summary["name"] for summary in results["variants"]}
+    found = verdicts.experiment_verdicts(
+        results=results,
+        higher_is_better=experiment.primary_kpi.direction == Direction.HIGHER,
+        unit=experiment.primary_kpi.unit,
+        target_power=experiment.power,
+        elapsed_days=_elapsed_days(experiment),
+    )
+    return [
+        {
+            "verdict": verdict,
+            "control": names[results["control"]],
+            "power": numbers.percent(verdict.power, 0),
+            "target_power": numbers.percent(verdict.target_power, 0),
+            "arms": [
+                {
+                    "name": names[key],
+                    "have": numbers.count(users),
+                    "needed": numbers.count(verdict.needed[key]) if verdict.needed else None,
+                    "short": bool(verdict.needed) and users < verdict.needed[key],
+                }
+                for key, users in verdict.users.items()
+            ],
+        }
+        for verdict in found
+    ]
 
 
 def _chart(experiment: Experiment, results: dict | None) -> dict | None:
@@ -121,27 +181,41 @@ def _may_push(user, experiment: Experiment) -> bool:
     )
 
 
-def _readable(totals: dict | None) -> dict | None:
-    """Stored sums without float noise in the inputs (6042.6, not 6042.599999999999)."""
+def _readable(value: float) -> float:
+    """A stored number without float noise in an input (6042.6, not 6042.599999999999)."""
+    return float(f"{value:.12g}")
+
+
+def _initial(totals: dict | None, *, metric: str, entry: str) -> dict | None:
+    """What a variant's form shows now: its totals, or the mean and sd they give."""
     if totals is None:
         return None
-    return {
-        name: float(f"{value:.12g}") if isinstance(value, float) else value for name, value in totals.items()
-    }
+    if metric == MetricType.MEAN and entry == ENTRY_MEAN_SD:
+        users = totals["users"]
+        if users < 2:
+            return {"users": users}
+        mean = totals["sum"] / users
+        variance = max(totals["sum_squares"] - totals["sum"] * mean, 0.0) / (users - 1)
+        return {"users": users, "mean": _readable(mean), "sd": _readable(math.sqrt(variance))}
+    return {name: _readable(value) if isinstance(value, float) else value for name, value in totals.items()}
 
 
-def _data_forms(experiment: Experiment, data=None) -> list[tuple[Variant, VariantDataForm]]:
-    """One totals form per variant, pre-filled with what the variant holds now."""
+def _data_forms(
+    experiment: Experiment, data=None, *, entry: str = ENTRY_MEAN_SD
+) -> list[tuple[Variant, VariantDataForm]]:
+    """One data form per variant, pre-filled with what the variant holds now."""
     variants = list(experiment.variants.all())
     totals = {} if data is not None else selectors.variant_totals(variants=variants)
+    metric = experiment.metric_type
     return [
         (
             variant,
             VariantDataForm(
                 data,
-                metric=experiment.metric_type,
-                prefix=f"data-{index}",
-                initial=_readable(totals.get(variant.pk)),
+                metric=metric,
+                entry=entry,
+                prefix=f"{'sums' if entry == ENTRY_SUMS else 'data'}-{index}",
+                initial=_initial(totals.get(variant.pk), metric=metric, entry=entry),
             ),
         )
         for index, variant in enumerate(variants)
@@ -153,6 +227,7 @@ def _detail_context(
     experiment: Experiment,
     *,
     data_forms: list | None = None,
+    sum_forms: list | None = None,
     data_errors: list[str] | None = None,
     upload_form: ObservationsUploadForm | None = None,
 ) -> dict:
@@ -161,11 +236,15 @@ def _detail_context(
     can_edit = policies.can_edit(request.user, experiment.initiative)
     live = experiment.archived_at is None
     can_push = _may_push(request.user, experiment)
+    found = _verdicts(experiment, results)
+    early = [item["verdict"].name for item in found if item["verdict"].kind == verdicts.MORE_DATA]
     return {
         "experiment": experiment,
         "initiative": experiment.initiative,
         "results": results,
-        "rows": _rows(results),
+        "rows": _rows(results, unit=experiment.primary_kpi.unit),
+        "verdicts": found,
+        "not_enough_data": MSG_CONCLUDE_EARLY.format(variants=", ".join(early)) if early else "",
         "chart": _chart(experiment, results),
         "confidence": f"{100 * (1 - experiment.alpha):g}",
         "planner": planner,
@@ -177,6 +256,11 @@ def _detail_context(
         if can_edit and live and experiment.status in experiments.DATA_STATUSES
         else None,
         "data_forms": (data_forms or _data_forms(experiment)) if can_push else None,
+        # A mean can also be entered as sums, by those who have them.
+        "sum_forms": (sum_forms or _data_forms(experiment, entry=ENTRY_SUMS))
+        if can_push and experiment.metric_type == MetricType.MEAN
+        else None,
+        "sums_open": sum_forms is not None,
         "data_errors": data_errors or [],
         "upload_form": (upload_form or ObservationsUploadForm()) if can_push else None,
     }
@@ -200,10 +284,12 @@ def _results_url(pk: int) -> str:
 @require_POST
 @site_view
 def experiment_data_view(request, pk: int):
-    """Per-variant totals typed in on the page replace what each variant holds."""
+    """Per-variant data typed in on the page (totals, or users, mean and sd) replace what each holds."""
     experiment = experiment_or_404(request, pk)
     _check_can_push(request, experiment)
-    pairs = _data_forms(experiment, request.POST)
+    entry = request.POST.get("entry")
+    entry = entry if entry in ENTRIES else ENTRY_MEAN_SD
+    pairs = _data_forms(experiment, request.POST, entry=entry)
     forms = [form for _, form in pairs]
     problems: list[str] = []
     valid = [form.is_valid() for form in forms]
@@ -221,7 +307,8 @@ def experiment_data_view(request, pk: int):
             return redirect(_results_url(pk))
         rest, problems = rows_onto_forms(outcome.invalid, "rows", forms)
         problems += [message for error_list in rest.values() for e in error_list for message in e.messages]
-    context = _detail_context(request, experiment, data_forms=pairs, data_errors=problems)
+    bound = {"sum_forms": pairs} if entry == ENTRY_SUMS else {"data_forms": pairs}
+    context = _detail_context(request, experiment, data_errors=problems, **bound)
     return render(request, "improvement/experiment_detail.html", context)
 
 

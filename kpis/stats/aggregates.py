@@ -9,10 +9,11 @@ import math
 import sys
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
+from decimal import Decimal, localcontext
 
 import numpy as np
 
-from kpis.stats.common import finite
+from kpis.stats.common import MSG_NOT_FINITE, finite
 
 MSG_COUNT = "{name} must be a whole number of at least 0, not {value!r}."
 MSG_CONVERSIONS_EXCEED_USERS = "conversions ({conversions}) cannot exceed users ({users})."
@@ -28,6 +29,10 @@ MSG_TOO_MANY_VARIANTS = "More than {limit} distinct variants in the observations
 MSG_VALUE_TOO_LARGE = "Every value must lie between -1e100 and 1e100; row {row} is {value!r}."
 MSG_TOTAL_TOO_LARGE = "{name} must lie between -{limit:g} and {limit:g}, not {value!r}."
 MSG_SQUARES_TOO_LARGE = "{name} must lie between 0 and {limit:g}, not {value!r}."
+EXACT_DIGITS = 120
+MSG_SD_NEGATIVE = "A standard deviation cannot be negative."
+MSG_SD_FEW_USERS = "A standard deviation needs at least 2 users (it divides by users − 1)."
+MSG_MEAN_TOO_LARGE = "The mean must lie between -1e100 and 1e100."
 
 # Totals summed in floating point can put sum_squares a hair under sum²/users when every value is
 # equal; a relative shortfall this small is rounding, anything larger is inconsistent input.
@@ -116,6 +121,38 @@ class MeanAggregate:
         return MeanAggregate(
             self.users + other.users, self.sum + other.sum, self.sum_squares + other.sum_squares
         )
+
+
+def _exact(value: object, *, name: str) -> Decimal:
+    """The decimal a person typed: a float is read back through its shortest repr (3.82, not
+    3.8199999999999998401...), so the totals below are the exact ones, rounded once."""
+    number = value if isinstance(value, Decimal) else Decimal(repr(finite(value, name=name)))
+    if not number.is_finite():
+        raise ValueError(MSG_NOT_FINITE.format(name=name, value=value))
+    return number
+
+
+def mean_aggregate_from_sd(users: object, mean: object, sd: object) -> MeanAggregate:
+    """The totals of ``users`` values with this mean and sample standard deviation (n − 1).
+
+    sum = n·mean and sum_squares = (n − 1)·sd² + n·mean², computed in exact decimal arithmetic
+    and rounded to the nearest double once, so the read-out gives back the mean and sd typed in.
+    Raises ValueError: sd < 0, fewer than 2 users, a non-finite number, totals out of bounds.
+    """
+    n = whole_count(users, name="users")
+    m = _exact(mean, name="mean")
+    s = _exact(sd, name="sd")
+    if s < 0:
+        raise ValueError(MSG_SD_NEGATIVE)
+    if n < 2:
+        raise ValueError(MSG_SD_FEW_USERS)
+    if abs(m) > Decimal(MAX_ABS_VALUE):
+        raise ValueError(MSG_MEAN_TOO_LARGE)
+    # Enough digits that n·mean² is exact for any typed input; the only rounding is to float.
+    with localcontext(prec=EXACT_DIGITS):
+        total = n * m
+        squares = (n - 1) * s * s + n * m * m
+    return MeanAggregate(n, float(total), float(squares))
 
 
 def _codes(labels: np.ndarray) -> tuple[list[Hashable], np.ndarray]:

@@ -8,6 +8,7 @@ import pytest
 from common.api.errors import MSG_INVALID, error_body
 from improvement import selectors
 from improvement.models import VariantData
+from improvement.services import experiment_data as data
 from improvement.services import experiments as ex
 from improvement.services.experiment_data import MAX_COUNT, MSG_COUNT_TOO_BIG
 from kpis.stats import aggregates as agg
@@ -151,3 +152,72 @@ def test_a_million_csv_observations_are_folded_exactly_in_about_a_second(api, le
     results = api(lead).get(url(experiment, "results")).json()
     control = values[labels == "control"]
     assert results["variants"][0]["sd"] == pytest.approx(control.std(ddof=1), rel=1e-9)
+
+
+# --- a mean experiment's rows as users, mean and standard deviation --------------------------------
+
+
+@pytest.fixture
+def running_mean(initiative, lead, aht):
+    experiment = ex.experiment_create(
+        actor=lead,
+        initiative=initiative,
+        name="Scripted openings",
+        primary_kpi=aht,
+        metric_type="mean",
+        variants=AB,
+        mde=0.05,
+    )
+    return ex.experiment_start(actor=lead, experiment=experiment)
+
+
+def test_a_mean_experiment_takes_users_mean_and_sd_and_reads_out_as_from_the_raw_values(
+    api, lead, running_mean
+):
+    rng = np.random.default_rng(11)
+    raw = {"control": rng.normal(300, 60, 400), "callback": rng.normal(290, 55, 380)}
+    client = api(lead)
+    observations = [{"variant": key, "value": float(v)} for key, values in raw.items() for v in values]
+    uploaded = client.post(url(running_mean, "observations"), {"rows": observations}, format="json")
+    assert uploaded.status_code == 200
+    from_raw = selectors.experiment_results(experiment=running_mean)
+
+    rows = [
+        {
+            "variant": key,
+            "users": len(values),
+            "mean": float(np.mean(values)),
+            "sd": float(np.std(values, ddof=1)),
+        }
+        for key, values in raw.items()
+    ]
+    response = client.post(url(running_mean, "data"), {"rows": rows}, format="json")
+    from_sd = selectors.experiment_results(experiment=running_mean)
+
+    assert response.status_code == 200
+    for typed, folded in zip(from_sd["variants"], from_raw["variants"], strict=True):
+        assert typed["users"] == folded["users"]
+        assert typed["mean"] == pytest.approx(folded["mean"], rel=1e-12)
+        assert typed["sd"] == pytest.approx(folded["sd"], rel=1e-9)
+    assert from_sd["comparisons"][0]["p_value"] == pytest.approx(
+        from_raw["comparisons"][0]["p_value"], rel=1e-9
+    )
+
+
+def test_mean_and_sd_rows_are_refused_field_by_field_with_nothing_written(api, lead, running_mean):
+    rows = [
+        {"variant": "control", "users": 100, "mean": 300.0, "sd": -4.0},
+        {"variant": "callback", "users": 1, "mean": 290.0, "sd": 50.0},
+    ]
+    mixed = [{"variant": "control", "users": 100, "mean": 300.0, "sd": 4.0, "sum": 30000.0}]
+
+    response = api(lead).post(url(running_mean, "data"), {"rows": rows}, format="json")
+    mixed_response = api(lead).post(url(running_mean, "data"), {"rows": mixed}, format="json")
+
+    assert response.status_code == 400
+    assert response.json()["fields"] == {
+        "rows[0].sd": [agg.MSG_SD_NEGATIVE],
+        "rows[1].users": [agg.MSG_SD_FEW_USERS],
+    }
+    assert mixed_response.json()["fields"] == {"rows[0].sum": [data.MSG_SUMS_OR_MEAN_SD]}
+    assert not VariantData.objects.exists()

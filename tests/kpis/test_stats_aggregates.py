@@ -2,6 +2,8 @@
 
 import math
 import re
+import statistics
+from fractions import Fraction
 
 import numpy as np
 import pandas as pd
@@ -11,6 +13,7 @@ from hypothesis import strategies as st
 
 from kpis.stats import aggregates as ag
 from kpis.stats.common import MSG_NOT_FINITE
+from kpis.stats.effects import sample_variance
 from kpis.stats.experiments import analyze_experiment
 
 
@@ -186,3 +189,44 @@ def test_squares_that_underflow_to_zero_are_not_called_inconsistent():
     # 2e-162² is below the smallest double: the summed squares are 0, and that is no contradiction.
     data = ag.MeanAggregate(users=1, sum=2e-162, sum_squares=0.0)
     assert data.sum_squares == 0.0
+
+
+# --- totals from a mean and a standard deviation -------------------------------------------------
+
+
+def test_totals_from_mean_and_sd_are_the_exact_ones_rounded_once():
+    """sum = n·mean and sum_squares = (n − 1)·sd² + n·mean², exact before the one rounding to float."""
+    data = ag.mean_aggregate_from_sd(3020, 3.82, 1.05)
+    n, m, s = 3020, Fraction("3.82"), Fraction("1.05")
+    assert data.users == 3020
+    assert data.sum == float(n * m) == 11536.4
+    assert data.sum_squares == float((n - 1) * s * s + n * m * m)
+    assert data.sum / data.users == pytest.approx(3.82, rel=1e-15)
+    assert sample_variance(data) ** 0.5 == pytest.approx(1.05, rel=1e-12)
+
+
+def test_totals_from_mean_and_sd_match_the_raw_values_they_summarise():
+    rng = np.random.default_rng(7)
+    values = rng.normal(180.0, 42.0, size=2_500)
+    raw = ag.fold_observations(np.array(["a"] * values.size, dtype=object), values)["a"]
+    typed = ag.mean_aggregate_from_sd(values.size, statistics.fmean(values), statistics.stdev(values))
+    assert typed.users == raw.users
+    assert typed.sum == pytest.approx(raw.sum, rel=1e-12)
+    assert typed.sum_squares == pytest.approx(raw.sum_squares, rel=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("users", "mean", "sd", "message"),
+    [
+        (100, 3.5, -0.1, ag.MSG_SD_NEGATIVE),
+        (1, 3.5, 0.0, ag.MSG_SD_FEW_USERS),
+        (0, 0.0, 0.0, ag.MSG_SD_FEW_USERS),
+        (100, float("nan"), 1.0, "mean must be a finite number, not nan."),
+        (100, 1e101, 1.0, ag.MSG_MEAN_TOO_LARGE),
+        (2.5, 3.0, 1.0, "users must be a whole number of at least 0, not 2.5."),
+    ],
+)
+def test_totals_from_mean_and_sd_refuse_what_has_no_totals(users, mean, sd, message):
+    with pytest.raises(ValueError) as excinfo:
+        ag.mean_aggregate_from_sd(users, mean, sd)
+    assert str(excinfo.value) == message

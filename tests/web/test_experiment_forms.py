@@ -1,5 +1,7 @@
 """The experiment forms of the site: design (new and edit), totals per variant and the CSV upload."""
 
+from fractions import Fraction
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
@@ -11,6 +13,7 @@ from improvement.services import experiment_data as data
 from improvement.services import experiments as ex
 from improvement.services.experiments import MSG_DESIGN_FROZEN, MSG_DUPLICATE_KEY, MSG_GUARDRAIL_IS_PRIMARY
 from kpis.models import Kpi
+from kpis.stats import aggregates as agg
 from kpis.stats.common import MSG_ALPHA
 
 pytestmark = pytest.mark.django_db
@@ -231,20 +234,23 @@ def test_refused_totals_show_next_to_the_field_and_write_nothing(login, lead, in
     ]
 
 
-def test_a_mean_experiment_takes_users_sum_and_sum_of_squares(login, lead, initiative):
+def test_a_mean_experiment_takes_users_sum_and_sum_of_squares_from_those_who_have_them(
+    login, lead, initiative
+):
     experiment = running(initiative, lead, metric=MetricType.MEAN)
     client = login(lead)
-    form_fields = list(client.get(url("experiment_detail", experiment)).context["data_forms"][0][1].fields)
+    form_fields = list(client.get(url("experiment_detail", experiment)).context["sum_forms"][0][1].fields)
 
     client.post(
         url("experiment_data", experiment),
         {
-            "data-0-users": 4,
-            "data-0-sum": 20,
-            "data-0-sum_squares": 110,
-            "data-1-users": 4,
-            "data-1-sum": 16,
-            "data-1-sum_squares": 70,
+            "entry": "sums",
+            "sums-0-users": 4,
+            "sums-0-sum": 20,
+            "sums-0-sum_squares": 110,
+            "sums-1-users": 4,
+            "sums-1-sum": 16,
+            "sums-1-sum_squares": 70,
         },
     )
 
@@ -254,6 +260,61 @@ def test_a_mean_experiment_takes_users_sum_and_sum_of_squares(login, lead, initi
         for row in client.get(url("experiment_detail", experiment)).context["rows"]
     }
     assert means == {"control": 5.0, "bot": 4.0}
+
+
+def test_a_lead_enters_users_mean_and_sd_and_gets_the_exact_sums(login, lead, initiative):
+    """sum = n·mean and sum_squares = (n − 1)·sd² + n·mean², exactly; the form shows them back."""
+    experiment = running(initiative, lead, metric=MetricType.MEAN)
+    client = login(lead)
+    page = client.get(url("experiment_detail", experiment))
+    form_fields = list(page.context["data_forms"][0][1].fields)
+
+    response = client.post(
+        url("experiment_data", experiment),
+        {
+            "data-0-users": 3020,
+            "data-0-mean": "3.82",
+            "data-0-sd": "1.05",
+            "data-1-users": 1492,
+            "data-1-mean": "4.05",
+            "data-1-sd": "1.0",
+        },
+    )
+
+    assert form_fields == ["users", "mean", "sd"]
+    assert response.status_code == 302
+    stored = dict(VariantData.objects.values_list("variant__key", "sum"))
+    squares = dict(VariantData.objects.values_list("variant__key", "sum_squares"))
+    assert stored == {"control": 11536.4, "bot": float(1492 * Fraction("4.05"))}
+    assert squares["control"] == float(3019 * Fraction("1.05") ** 2 + 3020 * Fraction("3.82") ** 2)
+    assert squares["bot"] == float(1491 * Fraction("1.0") ** 2 + 1492 * Fraction("4.05") ** 2)
+    html = client.get(url("experiment_detail", experiment)).content.decode()
+    assert 'value="3.82"' in html and 'value="1.05"' in html
+
+
+@pytest.mark.parametrize(
+    ("fields", "field", "message"),
+    [
+        ({"data-0-sd": "-1"}, "sd", agg.MSG_SD_NEGATIVE),
+        ({"data-0-users": 1}, "users", agg.MSG_SD_FEW_USERS),
+        ({"data-0-mean": ""}, "mean", "This field is required."),
+    ],
+)
+def test_mean_and_sd_that_give_no_totals_are_refused_on_their_field(
+    login, lead, initiative, fields, field, message
+):
+    experiment = running(initiative, lead, metric=MetricType.MEAN)
+    good = {"data-0-users": 100, "data-0-mean": "3", "data-0-sd": "1"}
+    good |= {"data-1-users": 100, "data-1-mean": "3", "data-1-sd": "1"}
+
+    response = login(lead).post(url("experiment_data", experiment), {**good, **fields})
+
+    assert response.status_code == 200
+    (_, control), (_, bot) = response.context["data_forms"]
+    assert control.errors == {field: [message]}
+    assert not bot.errors
+    assert escape(message) in response.content.decode()
+    assert not VariantData.objects.exists()
 
 
 def test_a_csv_of_observations_is_folded_into_the_results(login, lead, initiative):
@@ -271,8 +332,8 @@ def test_a_csv_of_observations_is_folded_into_the_results(login, lead, initiativ
     assert response.status_code == 302
     rows = client.get(url("experiment_detail", experiment)).context["rows"]
     assert {r["summary"]["key"]: (r["summary"]["users"], r["mean"]) for r in rows} == {
-        "control": (4, "25.00 %"),
-        "bot": (4, "50.00 %"),
+        "control": (4, "25.0 %"),
+        "bot": (4, "50.0 %"),
     }
 
 

@@ -1,4 +1,5 @@
 import datetime as dt
+import re
 
 import pytest
 from django.urls import reverse
@@ -6,6 +7,7 @@ from django.urls import reverse
 from improvement.models import ExperimentStatus
 from improvement.services import experiment_data as data
 from improvement.services import experiments as ex
+from improvement.views import experiments as experiments_view
 from kpis.models import Kpi
 from tests.factories import KpiTargetFactory, MeasurementFactory
 from tests.web.conftest import queries_for
@@ -173,3 +175,46 @@ def test_the_initiative_page_costs_the_same_queries_for_3n_experiments(login, le
         _experiment(initiative, lead, name=f"f{index}")
 
     assert queries_for(client, url) == few
+
+
+def test_an_underpowered_experiment_leads_with_not_enough_data_and_warns_before_concluding(
+    login, lead, initiative
+):
+    experiment = _experiment(initiative, lead)
+    _push(experiment, lead, [400, 400])
+
+    response = login(lead).get(page(experiment))
+
+    html = response.content.decode()
+    (item,) = response.context["verdicts"]
+    assert item["verdict"].text.startswith("Not enough data yet: about ")
+    assert item["verdict"].text in html
+    assert html.index("Not enough data yet") < html.index("Difference vs control")
+    assert experiments_view.MSG_CONCLUDE_EARLY.format(variants="t1") in html
+    assert response.context["conclude_form"]["decision"].value() is None
+    assert '<option value="" selected>Choose a decision</option>' in html
+
+
+def test_the_results_write_p_values_and_rate_differences_for_reading(login, lead, initiative):
+    experiment = _experiment(initiative, lead)
+    data.experiment_data_replace(
+        actor=lead,
+        experiment=experiment,
+        rows=[
+            {"variant": "control", "users": 20000, "conversions": 2000},
+            {"variant": "t1", "users": 20000, "conversions": 2600},
+        ],
+    )
+
+    response = login(lead).get(page(experiment))
+
+    html = response.content.decode()
+    (row,) = [r for r in response.context["rows"] if r["comparison"]]
+    assert row["comparison"]["p_value_holm"] < 1e-12
+    assert row["p_holm"] == "< 0.001"
+    assert row["absolute"] == "+3.0 points"
+    assert row["sd"] is None
+    assert ">SD<" not in html and "Standard deviation</th>" not in html
+    text = re.sub(r"<script.*?</script>", "", html, flags=re.DOTALL)
+    assert not re.search(r"\d[eE][+-]?\d", text)
+    assert " pp" not in html

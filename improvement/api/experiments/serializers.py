@@ -111,7 +111,10 @@ class ConcludeInputSerializer(serializers.Serializer):
 
 
 class DataRowSerializer(serializers.Serializer):
-    """Totals of one variant (``day`` omitted) or of one day. Counts are checked by the service."""
+    """Totals of one variant (``day`` omitted) or of one day. Counts are checked by the service.
+
+    A mean experiment's row gives ``sum`` and ``sum_squares``, or ``mean`` and ``sd`` instead.
+    """
 
     variant = serializers.CharField(max_length=50)
     day = serializers.DateField(required=False, allow_null=True, default=None)
@@ -119,6 +122,17 @@ class DataRowSerializer(serializers.Serializer):
     conversions = serializers.IntegerField(required=False, allow_null=True, help_text="Proportions only.")
     sum = serializers.FloatField(required=False, allow_null=True, help_text="Means only.")
     sum_squares = serializers.FloatField(required=False, allow_null=True, help_text="Means only.")
+    mean = serializers.FloatField(
+        required=False,
+        allow_null=True,
+        help_text="Means only, with `sd` instead of `sum` and `sum_squares`: the variant's mean value.",
+    )
+    sd = serializers.FloatField(
+        required=False,
+        allow_null=True,
+        help_text="Means only, with `mean`: the sample standard deviation (n − 1); needs at least 2 users. "
+        "Stored as sum = users·mean and sum_squares = (users − 1)·sd² + users·mean².",
+    )
 
 
 class DataInputSerializer(serializers.Serializer):

@@ -158,7 +158,8 @@ class ExperimentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiVie
         responses={200: s.DataWriteResultSerializer},
         description=(
             "Per-variant aggregates, all or nothing: `{variant, users, conversions}` for a proportion, "
-            "`{variant, users, sum, sum_squares}` for a mean. A row without `day` replaces the "
+            "`{variant, users, sum, sum_squares}` or `{variant, users, mean, sd}` (sample standard "
+            "deviation, n − 1; converted exactly to the sums) for a mean. A row without `day` replaces the "
             "variant's totals; rows with a `day` replace that day and keep the others. Inconsistent "
             "rows are refused with one message per row and field (`rows[1].conversions`)."
         ),
@@ -207,7 +208,7 @@ class ExperimentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiVie
         description="Per variant: users, rate or mean, sd; the SRM check; per treatment against the control: "
         "absolute and relative effects with confidence intervals, p-value raw and Holm-adjusted, chance "
         "to beat control, risk, power at the MDE and users needed per arm. Numbers that cannot be "
-        "computed are null, with a warning that says why. Formulas: docs/statistics.md.",
+        "computed are null, with a warning that says why. Formulas: /help/statistics/.",
     )
     @action(detail=True, methods=["get"])
     def results(self, request, pk=None):
