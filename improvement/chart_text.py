@@ -129,7 +129,7 @@ def _describe(series: _Series) -> str:
         category, value = pairs[0]
         return f"{series.name}: {format_number(value)} ({format_category(category)})"
     if len(pairs) <= MAX_LISTED and not all(isinstance(c, int | float) for c in series.categories):
-        return f"{series.name}: " + ", ".join(f"{format_category(c)} {format_number(v)}" for c, v in pairs)
+        return f"{series.name} — " + ", ".join(f"{format_category(c)}: {format_number(v)}" for c, v in pairs)
     (first_c, first_v), (last_c, last_v) = pairs[0], pairs[-1]
     return (
         f"{series.name}: {len(pairs)} values from {format_category(first_c)} to {format_category(last_c)}, "
@@ -185,6 +185,6 @@ def chart_text(spec: dict) -> ChartText:
     parts = [_describe(s) for s in series]
     lines = _reference_lines(layout)
     if lines:
-        parts.append("lines at " + ", ".join(lines))
+        parts.append("reference lines: " + ", ".join(lines))
     summary = "; ".join(parts) + "."
     return ChartText(summary=summary[0].upper() + summary[1:], columns=columns, rows=rows)

@@ -7,15 +7,22 @@ renders a page, so a new page is checked as soon as it is linked. The demo portf
 has initiatives in every stage with charts, experiments, milestones, money and notifications.
 """
 
+import datetime as dt
+import io
+import re
 from urllib.parse import urljoin, urlsplit
 
 import pytest
 from django.core.management import call_command
-from django.urls import URLPattern, URLResolver, Resolver404, get_resolver, resolve
+from django.urls import Resolver404, URLPattern, URLResolver, get_resolver, resolve
+from playwright.sync_api import expect
 
-from accounts.models import Role
+from accounts.models import Role, User
 from improvement.management.demo_cases import DEMO_PASSWORD, DEMO_USERS
+from improvement.models import Experiment, Initiative, Stage, Status
+from improvement.services.experiments import experiment_create
 from tests.browser.conftest import DESKTOP, PHONE
+from tests.factories import InitiativeFactory, KpiFactory, KpiTargetFactory, MeasurementFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -43,6 +50,8 @@ NOT_PAGES = frozenset(
         "improvement:experiment_start",
         "improvement:experiment_stop",
         "improvement:experiment_conclude",
+        "improvement:experiment_data",
+        "improvement:experiment_upload",
     }
 )
 # Reached only after a form is sent, not by a link.
@@ -75,9 +84,10 @@ def _route(path: str) -> str | None:
 class Crawl:
     """One signed-in role in one browser context: every page it can reach, checked at both widths."""
 
-    def __init__(self, session, role: str):
+    def __init__(self, session, role: str, phone_routes: set[str]):
         self.session = session
         self.role = role
+        self.phone_routes = phone_routes
         self.seen: dict[str, str] = {}
         self.checked: set[str] = set()
         self.problems: list[str] = []
@@ -97,9 +107,17 @@ class Crawl:
         if landed in self.checked and expect_status == 200:
             return []
         self.checked.add(landed)
-        for width, viewport in (("1440px", DESKTOP), ("390px", PHONE)):
+        widths = [("1440px", DESKTOP)]
+        route = _route(landed) or landed
+        if route not in self.phone_routes:
+            # Every route at phone width once, by the first role that reaches it: the layout does not
+            # change with the role, and a second width for each role would double the run time.
+            self.phone_routes.add(route)
+            widths.append(("390px", PHONE))
+        for width, viewport in widths:
             page.set_viewport_size(viewport)
-            self.problems += [f"[{self.role} {width}] {line}" for line in self.session.accessibility_violations()]
+            found = self.session.accessibility_violations()
+            self.problems += [f"[{self.role} {width}] {line}" for line in found]
         hrefs = page.locator("a[href]").evaluate_all(LINKS)
         return [urljoin(page.url, href) for href in hrefs]
 
@@ -110,7 +128,8 @@ class Crawl:
             path = queue.pop(0)
             for url in self.check(path):
                 parts = urlsplit(url)
-                if parts.netloc != urlsplit(self.session.page.url).netloc or parts.path.startswith(OUTSIDE_PREFIXES):
+                outside = parts.netloc != urlsplit(self.session.page.url).netloc
+                if outside or parts.path.startswith(OUTSIDE_PREFIXES):
                     continue
                 name = _route(parts.path)
                 if name is None or name in NOT_PAGES or name in self.seen:
@@ -119,26 +138,48 @@ class Crawl:
                 queue.append(parts.path)
 
 
+def _draft_experiment(lead_email: str) -> Experiment:
+    """The demo's experiments have all started; a draft one has its own design page."""
+    lead = User.objects.get(email=lead_email)
+    initiative = Initiative.objects.filter(lead=lead, status=Status.ACTIVE).exclude(stage=Stage.ACT).first()
+    experiment = initiative.experiments.first() or Experiment.objects.first()
+    return experiment_create(
+        actor=lead,
+        initiative=initiative,
+        name="Shorter web form",
+        primary_kpi=experiment.primary_kpi,
+        variants=[
+            {"key": "A", "name": "Current form", "weight": 1, "is_control": True},
+            {"key": "B", "name": "Three fields", "weight": 1, "is_control": False},
+        ],
+    )
+
+
 def test_every_page_for_every_role_passes_axe_at_both_widths(browse):
-    call_command("load_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115 - the demo's own report is not wanted
+    call_command("load_demo", stdout=io.StringIO())
     people = {}
     for user in DEMO_USERS:
         people.setdefault(user.role, user.email)
     assert set(people) == set(Role)
+    draft = _draft_experiment(people[Role.LEAD])
 
     problems: list[str] = []
     reached: set[str] = set()
+    phone_routes: set[str] = set()
     for role, email in people.items():
-        session = browse().login(email, DEMO_PASSWORD)
-        crawl = Crawl(session, role)
+        crawl = Crawl(browse().login(email, DEMO_PASSWORD), role, phone_routes)
         crawl.run()
         crawl.check(MISSING_PATH, expect_status=404)
         if role == Role.VIEWER:
             crawl.check(FORBIDDEN_FOR_VIEWER, expect_status=403)
+        if role == Role.LEAD:
+            for path in (f"/experiments/{draft.pk}/", f"/experiments/{draft.pk}/edit/"):
+                crawl.check(path)
+                reached.add(_route(path))
         problems += crawl.problems
         reached |= set(crawl.seen)
 
-    anonymous = Crawl(browse(), "anonymous")
+    anonymous = Crawl(browse(), "anonymous", phone_routes)
     anonymous.check("/accounts/login/")
     problems += anonymous.problems
     reached.add("login")
@@ -146,3 +187,62 @@ def test_every_page_for_every_role_passes_axe_at_both_widths(browse):
     assert not problems, "\n".join(problems)
     unreached = _named_routes() - NOT_PAGES - AFTER_A_FORM - reached
     assert not unreached, f"pages no role's crawl reached: {sorted(unreached)}"
+
+
+@pytest.fixture
+def falling_kpi(lead):
+    """An initiative whose KPI (higher is better) fell far below its baseline: −283 % of the way."""
+    initiative = InitiativeFactory(team=lead.teams.first(), lead=lead, title="Callback promise kept")
+    kpi = KpiFactory(code="fcr_a11y", name="First-contact resolution", unit="percent", direction="higher")
+    target = KpiTargetFactory(initiative=initiative, kpi=kpi, baseline_value=70, target_value=85)
+    for day, value in ((dt.date(2026, 1, 5), 68.0), (dt.date(2026, 2, 2), 41.0), (dt.date(2026, 3, 2), 27.5)):
+        MeasurementFactory(kpi=kpi, period=day, value=value)
+    return target
+
+
+def test_charts_have_no_keyboard_stops_and_give_their_data_as_text(browse, lead, falling_kpi):
+    session = browse().login(lead.email)
+    session.go(f"/initiatives/{falling_kpi.initiative_id}/")
+    session.wait_for_charts()
+    page = session.page
+    chart = page.locator("[data-chart]").first
+    expect(chart).to_have_attribute("role", "img")
+    assert chart.locator("a, button, input, [tabindex]").count() == 0, "no mode bar buttons inside the image"
+
+    data = page.locator(".chart-data").first
+    data.get_by_text("Chart data as text").click()
+    expect(data).to_contain_text("Measured — 5 Jan 2026: 68, 2 Feb 2026: 41, 2 Mar 2026: 27.5")
+    expect(data).to_contain_text("reference lines: Baseline 70, Target 85")
+    rows = data.locator("tbody tr")
+    expect(rows).to_have_count(3)
+    expect(rows.nth(2).locator("th")).to_have_text("2 Mar 2026")
+    expect(rows.nth(2).locator("td")).to_have_text("27.5")
+    session.shot("chart-data-open")
+    session.assert_accessible()
+
+
+def test_a_progress_bar_is_drawn_clamped_but_announces_the_true_value(browse, lead, falling_kpi):
+    session = browse().login(lead.email)
+    session.go(f"/initiatives/{falling_kpi.initiative_id}/")
+    bar = session.page.get_by_role("progressbar", name="Progress to target")
+    expect(bar).to_have_attribute("aria-valuenow", "0")
+    expect(bar).to_have_attribute("aria-valuetext", re.compile(r"^-283 % of the way to the target, further"))
+    expect(bar.locator("span")).to_have_attribute("style", re.compile(r"width: 0%"))
+    expect(session.page.locator("td[data-label='Progress']")).to_contain_text("-283 %")
+
+
+def test_a_form_page_starts_at_its_first_field_and_a_refused_one_at_the_wrong_field(
+    browse, lead, falling_kpi
+):
+    csat = KpiFactory(code="csat_a11y", name="Customer satisfaction", unit="percent", direction="higher")
+    session = browse(viewport=PHONE).login(lead.email)
+    page = session.page
+    session.go(f"/initiatives/{falling_kpi.initiative_id}/targets/new/")
+    expect(page.get_by_label("KPI")).to_be_focused()
+    page.get_by_label("KPI").select_option(label=str(csat))
+    page.get_by_label("Baseline", exact=True).fill("70")
+    page.get_by_label("Target", exact=True).fill("60")
+    page.get_by_role("button", name="Add target").click()
+    expect(page.get_by_label("Target", exact=True)).to_be_focused()
+    expect(page.get_by_label("Target", exact=True)).to_have_attribute("aria-invalid", "true")
+    session.assert_accessible()
