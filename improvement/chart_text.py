@@ -49,7 +49,7 @@ def format_number(value: float) -> str:
     return text.replace("-", "−")
 
 
-def format_category(value) -> str:
+def _format_category(value) -> str:
     if isinstance(value, str) and ISO_DATE.match(value):
         day = dt.date.fromisoformat(value[:10])
         return f"{day.day} {day:%b %Y}"
@@ -123,7 +123,12 @@ def _reference_lines(layout: dict) -> list[str]:
     return lines
 
 
-def _describe(series: _Series) -> str:
+def _describe(series: _Series, heading: str) -> str:
+    def format_category(value) -> str:
+        # "Month 3", not a bare "3", when the categories are numbers along a titled axis.
+        text = _format_category(value)
+        return f"{heading} {text}" if _is_numeric([value]) and heading != CATEGORY_HEADING else text
+
     pairs = list(zip(series.categories, series.values, strict=True))
     if len(pairs) == 1:
         category, value = pairs[0]
@@ -180,9 +185,9 @@ def chart_text(spec: dict) -> ChartText:
                 cells[category] += (
                     ["—", "—"] if i is None else [format_number(s.low[i]), format_number(s.high[i])]
                 )
-    rows = [[format_category(c), *cells[c]] for c in order]
+    rows = [[_format_category(c), *cells[c]] for c in order]
 
-    parts = [_describe(s) for s in series]
+    parts = [_describe(s, heading) for s in series]
     lines = _reference_lines(layout)
     if lines:
         parts.append("reference lines: " + ", ".join(lines))

@@ -1,6 +1,7 @@
 """A chart's text alternative says what the chart draws: the same numbers, written for reading."""
 
 import datetime as dt
+from types import SimpleNamespace
 
 import pytest
 
@@ -68,3 +69,13 @@ def test_an_interval_chart_gives_each_variant_its_effect_and_interval_ends():
 
 def test_a_chart_without_data_says_so():
     assert chart_text({"data": [], "layout": {}}).summary == "No data to show yet."
+
+
+def test_a_money_chart_lists_months_in_order_with_the_payback_point_between_them():
+    lines = SimpleNamespace(one_time_cost=12000.0, recurring_costs=[100.0] * 4, benefits=[3000.0] * 4)
+    money = SimpleNamespace(lines=lines, cumulative=[-12000, -9100, -6200, -3300, -400], payback_months=3.4)
+    text = chart_text(charts.money_chart(money=money))
+    assert [row[0] for row in text.rows] == ["0", "1", "2", "3", "3.4", "4"]
+    assert text.rows[1] == ["1", "−9,100", "12,100", "3,000", "—"]
+    assert "Net position: 5 values from Month 0 to Month 4, first −12,000, last −400" in text.summary
+    assert text.summary.endswith("Payback: 12,340 (Month 3.4).")
