@@ -28,6 +28,9 @@ run: demo
 	@echo "PDCA Tracker is starting at http://$(HOST):$(PORT)/  (Ctrl+C stops it)"
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
+# Served as in production: hashed, pre-compressed static files cached for a year (config/settings.py).
+serve: export DJANGO_DEBUG ?= false
+serve: export DJANGO_STATIC_HASHED ?= true
 serve: migrate
 	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
 	$(BIN)/gunicorn config.wsgi:application --bind $(HOST):$(PORT) --workers $${WEB_CONCURRENCY:-2} --access-logfile -

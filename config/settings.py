@@ -168,12 +168,17 @@ STATICFILES_FINDERS = [
     # plotly.min.js is served from the installed plotly package, never copied into the repository.
     "improvement.charts.PlotlyJsFinder",
 ]
+# Served for real (production, `make serve`), static files are collected under content-hashed names
+# with gzip and brotli copies beside them, so whitenoise can tell browsers to keep them for a year
+# ("immutable") and send the plotly bundle compressed. The test suite and `make run` (DEBUG) read the
+# source files through the finders instead and need no collectstatic.
+STATIC_HASHED = env_bool("DJANGO_STATIC_HASHED", default=PRODUCTION)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": (
             "whitenoise.storage.CompressedManifestStaticFilesStorage"
-            if PRODUCTION
+            if STATIC_HASHED
             else "django.contrib.staticfiles.storage.StaticFilesStorage"
         )
     },

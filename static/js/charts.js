@@ -2,10 +2,11 @@
 (function () {
   "use strict";
 
+  // No mode bar: its buttons would be keyboard stops inside an element that is an image to screen
+  // readers (each chart's data is given as text beside it, templates/includes/chart.html).
   var CONFIG = {
     responsive: true,
-    displaylogo: false,
-    modeBarButtonsToRemove: ["lasso2d", "select2d", "autoScale2d"]
+    displayModeBar: false
   };
 
   function draw() {
