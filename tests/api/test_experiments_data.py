@@ -1,6 +1,5 @@
 """The experiments API: aggregates and raw observations (JSON rows, CSV files) going in."""
 
-import time
 
 import numpy as np
 import pytest
@@ -119,7 +118,7 @@ def test_a_bad_csv_is_refused_with_the_row_and_nothing_written(api, lead, runnin
     assert not VariantData.objects.exists()
 
 
-def test_a_million_csv_observations_are_folded_exactly_in_about_a_second(api, lead, initiative, aht):
+def test_a_million_csv_observations_are_folded_exactly(api, lead, initiative, aht):
     experiment = ex.experiment_create(
         actor=lead,
         initiative=initiative,
@@ -135,14 +134,11 @@ def test_a_million_csv_observations_are_folded_exactly_in_about_a_second(api, le
     values = np.round(rng.normal(300, 60, n), 2)
     body = ("variant,value\n" + "\n".join(f"{a},{b}" for a, b in zip(labels, values, strict=True))).encode()
 
-    started = time.perf_counter()
+    # Its speed is measured by bench/, not here.
     response = api(lead).post(url(experiment, "observations"), data=body, content_type="text/csv")
-    elapsed = time.perf_counter() - started
 
     assert response.status_code == 200, response.content
     assert response.json()["observations"] == n
-    # Generous for slow CI machines; about a second on a laptop.
-    assert elapsed < 5
     stored = selectors.experiment_aggregates(experiment=experiment)
     for key in ("control", "callback"):
         mine = values[labels == key]
