@@ -166,9 +166,12 @@ def _kpi_panels(targets, *, cycle_started_on) -> list[dict]:
     panels = []
     for target in targets:
         points = series[(target.kpi_id, target.segment)]
-        # Control limits come from the baseline (up to its end, else the cycle start) and are held.
-        baseline_end = target.baseline_end or cycle_started_on
-        baseline_points = sum(1 for period, _ in points if period <= baseline_end)
+        # Control limits come from the baseline (up to its end, else the day before the cycle start:
+        # a measurement on the start day already counts as after the change) and are held.
+        if target.baseline_end:
+            baseline_points = sum(1 for period, _ in points if period <= target.baseline_end)
+        else:
+            baseline_points = sum(1 for period, _ in points if period < cycle_started_on)
         title = target.kpi.name + (f" · {target.segment}" if target.segment else "")
         panels.append(
             {
