@@ -22,7 +22,9 @@ MAX_UNIT_LENGTH = 24
 # Values closer to zero than this are written "≈ 0", never in scientific notation.
 TINY = 0.001
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}(?:[ T]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$")
-TRAILING_NUMBER = re.compile(r"\s*[−+-]?[\d.,]+(?:e[+-]?\d+)?\s*$")
+# A reference line's label ends with its value as drawn ("UCL 5,330 s", "Target 92.4 %"): the text
+# alternative names the line and writes its exact value instead.
+TRAILING_NUMBER = re.compile(r"\s*[−+-]?[€$£]?[\d.,]+(?:e[+-]?\d+)?(?:\s*[^\d\s]{1,12})?\s*$")
 
 
 @dataclass(frozen=True)
