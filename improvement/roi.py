@@ -434,7 +434,7 @@ def ranking(table: LineTable, *, horizon: int, annual_rate: float) -> Ranking:
     flows = np.column_stack([-table.one_time, benefits - recurring])
     total_cost = table.one_time + recurring.sum(axis=1)
     total_benefit = benefits.sum(axis=1)
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         roi = np.where(total_cost == 0, np.nan, (total_benefit - total_cost) / total_cost * 100)
     discount = (1 + monthly_rate(annual_rate)) ** -np.arange(horizon + 1, dtype=float)
     cumulative = np.cumsum(flows, axis=1)
@@ -444,7 +444,7 @@ def ranking(table: LineTable, *, horizon: int, annual_rate: float) -> Ranking:
     paid_back = crossing.any(axis=1)
     month = crossing.argmax(axis=1) + 1
     rows = np.arange(len(flows))
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         inside = (month - 1) + (-cumulative[rows, month - 1]) / flows[rows, month]
     payback = np.where(paid_back, inside, np.where(negative.any(axis=1), np.nan, 0.0))
     payback = np.where((total_cost == 0) & (total_benefit == 0), np.nan, payback)

@@ -50,7 +50,7 @@ def test_a_lead_takes_an_initiative_through_plan_while_owner_and_executive_follo
 
     executive = browse().login("erin@example.com")
     expect(executive.page.get_by_role("heading", name="Portfolio")).to_be_visible()
-    assert stat(executive.page, "Total investment") == "0"
+    assert stat(executive.page, "Total investment") == "€0"
     executive.shot("dashboard-empty")
 
     lead = browse().login("lena@example.com")
@@ -154,9 +154,9 @@ def test_a_lead_takes_an_initiative_through_plan_while_owner_and_executive_follo
 
     # The executive's dashboard now shows the money and the initiative at risk.
     executive.go("/dashboard/")
-    assert stat(executive.page, "Total investment") == "12,000"
-    assert stat(executive.page, "Projected 12-month benefit") != "0"
-    expect(executive.page.locator("#risk-heading + .table-wrap")).to_contain_text(initiative.code)
+    assert stat(executive.page, "Total investment") == "€12,000"
+    assert stat(executive.page, "Projected 12-month benefit") != "€0"
+    expect(executive.page.locator("#risk-heading ~ .table-wrap")).to_contain_text(initiative.code)
     executive.shot("dashboard-after")
     executive.go(f"/initiatives/{initiative.pk}/")
     expect(executive.page.get_by_role("button", name="Post update")).to_have_count(0)
