@@ -6,10 +6,8 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from common import numbers
 from common.web import act, add_service_errors, attempt, object_or_404, rows_onto_forms, site_view, submit
 from improvement import charts, policies, selectors, verdicts
 from improvement.forms import (
@@ -22,7 +20,9 @@ from improvement.forms.experiments import ENTRIES, ENTRY_MEAN_SD, ENTRY_SUMS
 from improvement.models import Experiment, ExperimentStatus, MetricType, Variant
 from improvement.selectors import experiment_get
 from improvement.services import experiment_data, experiments
-from kpis.models import Direction
+from improvement.views import experiment_readout as readout
+from kpis.stats.aggregates import MeanAggregate
+from kpis.stats.effects import sample_variance
 
 MSG_NOT_FOUND = "No such experiment, or you cannot see it."
 MSG_STARTED = "The experiment is running."
@@ -34,7 +34,6 @@ MSG_CONCLUDE_EARLY = (
     "Not enough data yet for {variants}: a decision now rests on too few users to detect the minimum "
     "detectable effect. Keep the experiment running, or conclude with Iterate."
 )
-SECONDS_PER_DAY = 86_400
 PLANNER_FIELDS = ("metric_type", "baseline", "sd", "mde", "mde_type", "alpha", "power", "daily_users")
 
 
@@ -69,102 +68,6 @@ def _planner(request, experiment: Experiment, results: dict | None) -> tuple[Sam
     return SampleSizeForm(initial=initial), None
 
 
-def _effect(value: float | None, *, proportion: bool, unit: str) -> str:
-    """A difference against the control: points for a rate, the KPI's unit for a mean."""
-    return numbers.points(value) if proportion else numbers.with_unit(value, unit, sign=True)
-
-
-def _interval(bounds: list[float] | None, fmt) -> str:
-    return numbers.DASH if bounds is None else numbers.span(bounds[0], bounds[1], fmt)
-
-
-def _rows(results: dict | None, *, unit: str) -> list[dict]:
-    """One row per variant for the results table, numbers formatted for reading (no e-notation)."""
-    if not results:
-        return []
-    proportion = results["metric"] == "proportion"
-    treatments = {c["variant"]: c for c in results["comparisons"]}
-    names = {summary["key"]: summary["name"] for summary in results["variants"]}
-    rows = []
-    for summary in results["variants"]:
-        comparison = treatments.get(summary["key"])
-        mean = summary["mean"]
-        row = {
-            "summary": summary,
-            "users": numbers.count(summary["users"]),
-            "mean": numbers.percent(mean) if proportion else numbers.with_unit(mean, unit),
-            "sd": None if proportion else numbers.with_unit(summary["sd"], unit),
-            "comparison": comparison,
-        }
-        if comparison:
-            risk = comparison["risk"]
-            needed = comparison["required_users_per_arm"]
-
-            def difference(value, _proportion=proportion):
-                return _effect(value, proportion=_proportion, unit=unit)
-
-            row.update(
-                absolute=difference(comparison["absolute_effect"]),
-                absolute_ci=_interval(comparison["absolute_ci"], difference),
-                relative=numbers.percent(comparison["relative_effect"], sign=True),
-                relative_ci=_interval(
-                    comparison["relative_ci"], lambda value: numbers.percent(value, sign=True)
-                ),
-                p_holm=numbers.p_value(comparison["p_value_holm"]),
-                p_raw=numbers.p_value(comparison["p_value"]),
-                chance=numbers.percent(comparison["chance_to_beat_control"], 0),
-                risk=numbers.DASH
-                if risk is None
-                else f"{difference(risk['control'])} / {difference(risk['treatment'])}",
-                power=numbers.percent(comparison["power_at_mde"], 0),
-                needed=[{"name": names[key], "needed": numbers.count(n)} for key, n in needed.items()]
-                if needed
-                else None,
-            )
-        rows.append(row)
-    return rows
-
-
-def _elapsed_days(experiment: Experiment) -> float | None:
-    """How long the experiment has collected users: from its start to its stop (or now)."""
-    if experiment.started_at is None:
-        return None
-    end = experiment.stopped_at or experiment.concluded_at or timezone.now()
-    return (end - experiment.started_at).total_seconds() / SECONDS_PER_DAY
-
-
-def _verdicts(experiment: Experiment, results: dict | None) -> list[dict]:
-    """Each treatment's verdict, with each arm's users against those it needs."""
-    if not results:
-        return []
-    names = {summary["key"]: summary["name"] for summary in results["variants"]}
-    found = verdicts.experiment_verdicts(
-        results=results,
-        higher_is_better=experiment.primary_kpi.direction == Direction.HIGHER,
-        unit=experiment.primary_kpi.unit,
-        target_power=experiment.power,
-        elapsed_days=_elapsed_days(experiment),
-    )
-    return [
-        {
-            "verdict": verdict,
-            "control": names[results["control"]],
-            "power": numbers.percent(verdict.power, 0),
-            "target_power": numbers.percent(verdict.target_power, 0),
-            "arms": [
-                {
-                    "name": names[key],
-                    "have": numbers.count(users),
-                    "needed": numbers.count(verdict.needed[key]) if verdict.needed else None,
-                    "short": bool(verdict.needed) and users < verdict.needed[key],
-                }
-                for key, users in verdict.users.items()
-            ],
-        }
-        for verdict in found
-    ]
-
-
 def _chart(experiment: Experiment, results: dict | None) -> dict | None:
     if not results:
         return None
@@ -194,9 +97,13 @@ def _initial(totals: dict | None, *, metric: str, entry: str) -> dict | None:
         users = totals["users"]
         if users < 2:
             return {"users": users}
-        mean = totals["sum"] / users
-        variance = max(totals["sum_squares"] - totals["sum"] * mean, 0.0) / (users - 1)
-        return {"users": users, "mean": _readable(mean), "sd": _readable(math.sqrt(variance))}
+        try:
+            data = MeanAggregate(users, totals["sum"], totals["sum_squares"])
+        except ValueError:
+            # Totals stored before the bounds were enforced: the read-out warns about them.
+            return {"users": users}
+        sd = math.sqrt(sample_variance(data))
+        return {"users": users, "mean": _readable(data.sum / users), "sd": _readable(sd)}
     return {name: _readable(value) if isinstance(value, float) else value for name, value in totals.items()}
 
 
@@ -236,13 +143,13 @@ def _detail_context(
     can_edit = policies.can_edit(request.user, experiment.initiative)
     live = experiment.archived_at is None
     can_push = _may_push(request.user, experiment)
-    found = _verdicts(experiment, results)
+    found = readout.verdict_items(experiment, results)
     early = [item["verdict"].name for item in found if item["verdict"].kind == verdicts.MORE_DATA]
     return {
         "experiment": experiment,
         "initiative": experiment.initiative,
         "results": results,
-        "rows": _rows(results, unit=experiment.primary_kpi.unit),
+        "rows": readout.result_rows(results, unit=experiment.primary_kpi.unit),
         "verdicts": found,
         "not_enough_data": MSG_CONCLUDE_EARLY.format(variants=", ".join(early)) if early else "",
         "chart": _chart(experiment, results),

@@ -1,0 +1,110 @@
+"""The experiment page's read-out in words and readable numbers: the verdicts and the results rows.
+
+Numbers are written by ``common.numbers`` (no e-notation, p-values bounded, rate differences in
+points, a mean's differences in the KPI's unit); the verdicts come from ``improvement.verdicts``.
+"""
+
+from functools import partial
+
+from django.utils import timezone
+
+from common import numbers
+from improvement import verdicts
+from improvement.models import Experiment
+from kpis.models import Direction
+
+SECONDS_PER_DAY = 86_400
+
+
+def _effect(value: float | None, *, proportion: bool, unit: str) -> str:
+    """A difference against the control: points for a rate, the KPI's unit for a mean."""
+    return numbers.points(value) if proportion else numbers.with_unit(value, unit, sign=True)
+
+
+def _interval(bounds: list[float] | None, fmt) -> str:
+    return numbers.DASH if bounds is None else numbers.span(bounds[0], bounds[1], fmt)
+
+
+def result_rows(results: dict | None, *, unit: str) -> list[dict]:
+    """One row per variant for the results table, numbers formatted for reading (no e-notation)."""
+    if not results:
+        return []
+    proportion = results["metric"] == "proportion"
+    treatments = {c["variant"]: c for c in results["comparisons"]}
+    names = {summary["key"]: summary["name"] for summary in results["variants"]}
+    rows = []
+    for summary in results["variants"]:
+        comparison = treatments.get(summary["key"])
+        mean = summary["mean"]
+        row = {
+            "summary": summary,
+            "users": numbers.count(summary["users"]),
+            "mean": numbers.percent(mean) if proportion else numbers.with_unit(mean, unit),
+            "sd": None if proportion else numbers.with_unit(summary["sd"], unit),
+            "comparison": comparison,
+        }
+        if comparison:
+            difference = partial(_effect, proportion=proportion, unit=unit)
+            risk = comparison["risk"]
+            needed = comparison["required_users_per_arm"]
+
+            row.update(
+                absolute=difference(comparison["absolute_effect"]),
+                absolute_ci=_interval(comparison["absolute_ci"], difference),
+                relative=numbers.percent(comparison["relative_effect"], sign=True),
+                relative_ci=_interval(
+                    comparison["relative_ci"], lambda value: numbers.percent(value, sign=True)
+                ),
+                p_holm=numbers.p_value(comparison["p_value_holm"]),
+                p_raw=numbers.p_value(comparison["p_value"]),
+                chance=numbers.percent(comparison["chance_to_beat_control"], 0),
+                risk=numbers.DASH
+                if risk is None
+                else f"{difference(risk['control'])} / {difference(risk['treatment'])}",
+                power=numbers.percent(comparison["power_at_mde"], 0),
+                needed=[{"name": names[key], "needed": numbers.count(n)} for key, n in needed.items()]
+                if needed
+                else None,
+            )
+        rows.append(row)
+    return rows
+
+
+def _elapsed_days(experiment: Experiment) -> float | None:
+    """How long the experiment has collected users: from its start to its stop (or now)."""
+    if experiment.started_at is None:
+        return None
+    end = experiment.stopped_at or experiment.concluded_at or timezone.now()
+    return (end - experiment.started_at).total_seconds() / SECONDS_PER_DAY
+
+
+def verdict_items(experiment: Experiment, results: dict | None) -> list[dict]:
+    """Each treatment's verdict, with each arm's users against those it needs."""
+    if not results:
+        return []
+    names = {summary["key"]: summary["name"] for summary in results["variants"]}
+    found = verdicts.experiment_verdicts(
+        results=results,
+        higher_is_better=experiment.primary_kpi.direction == Direction.HIGHER,
+        unit=experiment.primary_kpi.unit,
+        target_power=experiment.power,
+        elapsed_days=_elapsed_days(experiment),
+    )
+    return [
+        {
+            "verdict": verdict,
+            "control": names[results["control"]],
+            "power": numbers.percent(verdict.power, 0),
+            "target_power": numbers.percent(verdict.target_power, 0),
+            "arms": [
+                {
+                    "name": names[key],
+                    "have": numbers.count(users),
+                    "needed": numbers.count(verdict.needed[key]) if verdict.needed else None,
+                    "short": bool(verdict.needed) and users < verdict.needed[key],
+                }
+                for key, users in verdict.users.items()
+            ],
+        }
+        for verdict in found
+    ]
