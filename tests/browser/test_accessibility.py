@@ -155,7 +155,7 @@ def _draft_experiment(lead_email: str) -> Experiment:
     )
 
 
-def test_every_page_for_every_role_passes_axe(browse):
+def test_every_page_for_every_role_passes_axe(browse, kpi_catalogue):
     call_command("load_demo", stdout=io.StringIO())
     people = {}
     for user in DEMO_USERS:
