@@ -46,6 +46,7 @@ NOT_PAGES = frozenset(
         "improvement:target_evaluate",
         "improvement:apply_plan",
         "improvement:milestone_complete",
+        "improvement:milestone_reopen",
         "improvement:benefit_validate",
         "improvement:experiment_start",
         "improvement:experiment_stop",

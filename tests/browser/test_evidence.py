@@ -57,16 +57,6 @@ def _fits(session) -> None:
         assert scroll <= box, widths
 
 
-# Plotly's toolbar buttons inside the chart's image role are the shared chart include's to fix
-# (templates/includes/chart.html, static/js/charts.js); any other serious violation fails here.
-CHART_TOOLBAR = "nested-interactive: Interactive controls must not be nested -> #experiment-intervals"
-
-
-def _assert_accessible_but_chart_toolbar(session) -> None:
-    violations = [v for v in session.accessibility_violations() if not v.endswith(CHART_TOOLBAR)]
-    assert not violations, "axe-core violations:\n" + "\n".join(violations)
-
-
 def _in_view_horizontally(session, locator) -> None:
     box = locator.bounding_box()
     assert box is not None and box["x"] >= 0
@@ -132,7 +122,7 @@ def test_lead_reads_evidence(browse, width):
     _in_view_horizontally(session, verdict)
     _fits(session)
     session.shot("not-enough-data")
-    _assert_accessible_but_chart_toolbar(session)
+    session.assert_accessible()
 
     # Enough data: the interval in points, no "pp", no e-notation, no raw p-values.
     session.go(f"/experiments/{settled.pk}/")

@@ -11,7 +11,6 @@ from playwright.sync_api import expect
 from accounts.models import Role
 from improvement.models import Stage
 from tests.browser.conftest import WIDTHS
-from tests.browser.shared_chrome import assert_page_accessible
 from tests.factories import BenefitFactory, CostFactory, InitiativeFactory, TeamFactory, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -57,7 +56,7 @@ def test_an_executive_finds_the_top_initiatives_by_roi_drills_down_and_exports(b
     assert table.evaluate("t => t.scrollWidth") <= box.evaluate("b => b.clientWidth")
     assert page.evaluate("() => document.documentElement.scrollWidth") <= WIDTHS[width]["width"]
     executive.shot(f"{width}-portfolio-ranked-by-roi")
-    assert_page_accessible(executive)
+    executive.assert_accessible()
 
     # Narrow to one team and rank by payback, soonest first (filters: 2 choices + 1 click).
     page.get_by_label("Team").select_option(label="Customer Care")
@@ -96,4 +95,4 @@ def test_an_executive_finds_the_top_initiatives_by_roi_drills_down_and_exports(b
     expect(page.locator("table tbody tr").first).to_contain_text("IMP-101")
     expect(page.locator("table tbody tr").first).to_contain_text("200.0 %")
     executive.shot(f"{width}-initiative-list-by-roi")
-    assert_page_accessible(executive)
+    executive.assert_accessible()

@@ -8,7 +8,6 @@ from playwright.sync_api import expect
 
 from accounts.models import Role
 from tests.browser.conftest import WIDTHS
-from tests.browser.shared_chrome import assert_page_accessible
 from tests.factories import BenefitFactory, CostFactory, InitiativeFactory, TeamFactory, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -46,7 +45,7 @@ def test_finance_validates_a_benefit_and_sees_the_validated_totals_change(browse
     # Signing in lands on My work with the queue of claimed benefits.
     expect(page.get_by_role("heading", name="Benefits awaiting validation")).to_be_visible()
     finance.shot(f"{width}-queue")
-    assert_page_accessible(finance)
+    finance.assert_accessible()
     finance.go("/dashboard/")
     assert split_cells(page, "Total") == {"Validated": "€0", "Not validated": "€14,400", "Total": "€14,400"}
     finance.go("/my-work/")
@@ -64,7 +63,7 @@ def test_finance_validates_a_benefit_and_sees_the_validated_totals_change(browse
     expect(summary).to_contain_text("of €14,400")
     assert split_cells(page, "Hard") == {"Validated": "€12,000", "Not validated": "€0", "Total": "€12,000"}
     finance.shot(f"{width}-initiative-validated")
-    assert_page_accessible(finance)
+    finance.assert_accessible()
 
     # The portfolio's totals (1 click) count it as validated; the soft line stays claimed.
     page.get_by_role("link", name="Portfolio").click()

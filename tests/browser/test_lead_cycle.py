@@ -64,37 +64,11 @@ def checklist(page):
     return page.locator("#stage .checklist li")
 
 
-# Violations from the site's shared chrome, not from the stage block this journey exercises: the
-# flash-message list's role (base.html), the stage badge colours (site.css), plotly's toolbar
-# inside the charts, and the money section's table scroll box at phone width (a table-wrap with no
-# tab stop). Each entry is (axe rule, start of the offending nodes' selectors).
-SHARED_CHROME = [
-    ("listitem", (".success",)),
-    ("scrollable-region-focusable", (".grid-2.grid > .table-wrap",)),
-    ("color-contrast", (".badge-stage",)),
-    ("nested-interactive", ("#chart-", "#kpi-chart-")),
-]
-
-
-def shared(line: str) -> bool:
-    rule = line.split(" ")[2].rstrip(":")
-    nodes = line.rsplit(" -> ", 1)[1].split("; ")
-    return any(
-        rule == shared_rule and all(node.startswith(prefixes) for node in nodes)
-        for shared_rule, prefixes in SHARED_CHROME
-    )
-
-
-def own_violations(session) -> list[str]:
-    return [line for line in session.accessibility_violations() if not shared(line)]
-
-
 def stage_done(session, name: str) -> None:
     """The initiative page at one stage: its screenshot and no serious or critical axe violation."""
     width = session.page.viewport_size["width"]
     session.shot(f"{width}px-{name}")
-    violations = own_violations(session)
-    assert not violations, "axe-core violations:\n" + "\n".join(violations)
+    session.assert_accessible()
 
 
 @pytest.mark.parametrize("width", WIDTHS)
