@@ -219,9 +219,14 @@ CELERY_TIMEZONE = TIME_ZONE
 # seconds. No task waits long in the broker (retries are rescheduled through the outbox, not held as
 # countdowns), and the time limits below end every task well within it, so it can be short.
 # RabbitMQ redelivers as soon as the dead worker's connection drops (docs/deploy.md).
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": int(env("CELERY_VISIBILITY_TIMEOUT", "60"))}
-CELERY_TASK_SOFT_TIME_LIMIT = int(env("CELERY_TASK_SOFT_TIME_LIMIT", "40"))
-CELERY_TASK_TIME_LIMIT = int(env("CELERY_TASK_TIME_LIMIT", "50"))
+# Workers look for such messages every 5 s (kombu's default works out at every 100 s).
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": int(env("CELERY_VISIBILITY_TIMEOUT", "45")),
+    "unacked_restore_interval": 5,
+    "unacked_restore_throttle": 1,
+}
+CELERY_TASK_SOFT_TIME_LIMIT = int(env("CELERY_TASK_SOFT_TIME_LIMIT", "30"))
+CELERY_TASK_TIME_LIMIT = int(env("CELERY_TASK_TIME_LIMIT", "40"))
 # Webhook deliveries wait on other people's servers: their own queue, so a slow receiver cannot hold
 # every worker process while alerts and notifications queue behind it. Workers consume both queues.
 CELERY_TASK_DEFAULT_QUEUE = "celery"
