@@ -50,7 +50,7 @@ format: install
 	$(BIN)/ruff check --fix .
 
 worker: install
-	$(BIN)/celery -A config worker --beat --loglevel=info
+	$(BIN)/celery -A config worker -Q celery,webhooks --beat --loglevel=info
 
 beat: install
 	$(BIN)/celery -A config beat --loglevel=info

@@ -6,6 +6,7 @@ class CommonConfig(AppConfig):
     name = "common"
 
     def ready(self):
+        import common.tasks  # noqa: F401 -- registers the outbox relay in every process (beat, eager)
         from common.sync_triggers import drop_triggers_before_migrate, reinstall_dropped_triggers
 
         # Once per migrate run (sender: this app): on SQLite the change triggers are taken off

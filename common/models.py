@@ -71,3 +71,47 @@ def save_versioned(instance, *, update_fields, expected_version: int, actor=None
     if actor is not None:
         instance._history_user = actor
     instance.save(update_fields=sorted({*update_fields, "version", "updated_at"}))
+
+
+class OutboxState(models.TextChoices):
+    PENDING = "pending", "Pending"
+    PUBLISHED = "published", "Published"
+    DONE = "done", "Done"
+    FAILED = "failed", "Failed"
+
+
+class OutboxMessage(models.Model):
+    """A background task to run, written in the transaction of the change that asks for it.
+
+    The relay (``common.outbox``) hands due rows to the broker; the task records its completion here,
+    so a message delivered again after it was done is a no-op. Retries set ``due_at`` in the future
+    instead of waiting on the broker.
+    """
+
+    task = models.CharField(max_length=200)
+    args = models.JSONField(default=list, blank=True)
+    state = models.CharField(max_length=10, choices=OutboxState.choices, default=OutboxState.PENDING)
+    due_at = models.DateTimeField(default=timezone.now)
+    # Retries scheduled so far; the task sees it as ``request.retries`` (backoff and max_retries).
+    attempts = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    published_at = models.DateTimeField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    # The request that asked for the work, so the worker's log lines can be traced back to it.
+    request_id = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        indexes = [
+            # The relay's scan: few rows are not done, so the partial indexes stay small.
+            models.Index(fields=["due_at"], condition=models.Q(state="pending"), name="outbox_pending_due"),
+            models.Index(
+                fields=["published_at"],
+                condition=models.Q(state="published"),
+                name="outbox_published_at",
+            ),
+            models.Index(fields=["state", "completed_at"], name="outbox_state_completed"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.task}{tuple(self.args)} #{self.pk} ({self.state})"

@@ -2,18 +2,77 @@ import os
 
 from celery import Celery
 from celery.contrib.django.task import DjangoTask
-from celery.exceptions import Retry
+from celery.exceptions import Ignore, Retry
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 
+def _outbox():
+    """``common.outbox`` imports models, and this module is imported with the settings, before the
+    app registry is ready: the hooks look it up when a task runs."""
+    import common.outbox
+
+    return common.outbox
+
+
 class Task(DjangoTask):
-    """Django's task class (``delay_on_commit``), whose retries also work when run in-process.
+    """Django's task class (``delay_on_commit``), aware of the outbox row a message stands for.
+
+    A message published from the outbox carries its row in its task id (``common.outbox``):
+
+    - a delivery of a row already done is skipped (a redelivery after a lost acknowledgement, or a
+      lost message published again), and success or final failure is recorded on the row;
+    - a retry does not wait in the worker or the broker (a countdown on Redis is held unacknowledged
+      and redelivered after the visibility timeout): the row becomes due again after the backoff and
+      the message is acknowledged; the relay publishes it then.
 
     With no broker, tasks run eagerly and propagate their errors; Celery then lets a retry escape as
     an exception instead of running it. Here the retry runs at once (without the backoff wait), as
     a worker would run it later, so the embedded default behaves like production, only faster.
     """
+
+    def before_start(self, task_id, args, kwargs):
+        message_id = _outbox().outbox_message_id(task_id)
+        if message_id is not None and _outbox().outbox_is_done(message_id=message_id):
+            raise Ignore()
+
+    def on_success(self, retval, task_id, args, kwargs):
+        message_id = _outbox().outbox_message_id(task_id)
+        if message_id is not None:
+            _outbox().outbox_mark_done(message_id=message_id)
+
+    def on_failure(self, exc, task_id, args, kwargs, einfo):
+        message_id = _outbox().outbox_message_id(task_id)
+        if message_id is not None:
+            _outbox().outbox_mark_failed(message_id=message_id, error=f"{type(exc).__name__}: {exc}")
+
+    def retry(
+        self,
+        args=None,
+        kwargs=None,
+        exc=None,
+        throw=True,
+        eta=None,
+        countdown=None,
+        max_retries=None,
+        **options,
+    ):
+        message_id = _outbox().outbox_message_id(self.request.id)
+        limit = self.max_retries if max_retries is None else max_retries
+        out_of_retries = limit is not None and self.request.retries >= limit
+        if (
+            message_id is None
+            or self.request.is_eager
+            or self.request.called_directly
+            or out_of_retries
+            or eta
+        ):
+            return super().retry(args, kwargs, exc, throw, eta, countdown, max_retries, **options)
+        delay = self.default_retry_delay if countdown is None else countdown
+        _outbox().outbox_retry_later(
+            message_id=message_id, delay_seconds=delay, error=f"{type(exc).__name__}: {exc}"
+        )
+        raise Ignore()
 
     def apply(self, args=None, kwargs=None, **options):
         try:

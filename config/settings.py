@@ -220,14 +220,41 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
-# A task whose worker dies before acknowledging it is delivered again after this many seconds; keep
-# it above the longest task's run time (tests of worker loss set it low).
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": int(env("CELERY_VISIBILITY_TIMEOUT", "3600"))}
+# With Redis, a task whose worker dies before acknowledging it is delivered again after this many
+# seconds. No task waits long in the broker (retries are rescheduled through the outbox, not held as
+# countdowns), and the time limits below end every task well within it, so it can be short.
+# RabbitMQ redelivers as soon as the dead worker's connection drops (docs/deploy.md).
+# Workers look for such messages every 5 s (kombu's default works out at every 100 s).
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": int(env("CELERY_VISIBILITY_TIMEOUT", "45")),
+    "unacked_restore_interval": 5,
+    "unacked_restore_throttle": 1,
+}
+CELERY_TASK_SOFT_TIME_LIMIT = int(env("CELERY_TASK_SOFT_TIME_LIMIT", "30"))
+CELERY_TASK_TIME_LIMIT = int(env("CELERY_TASK_TIME_LIMIT", "40"))
+# Webhook deliveries wait on other people's servers: their own queue, so a slow receiver cannot hold
+# every worker process while alerts and notifications queue behind it. Workers consume both queues.
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+WEBHOOKS_QUEUE = "webhooks"
+CELERY_TASK_ROUTES = {"improvement.deliver_webhook": {"queue": WEBHOOKS_QUEUE}}
 CELERY_WORKER_SEND_TASK_EVENTS = False
+
+# The transactional outbox (common/outbox.py). The publish right after commit waits at most this long
+# for the broker (it runs in the request), and after a failure requests skip it for a pause; the relay
+# runs every few seconds and publishes again a message never completed after the republish age.
+PDCA_OUTBOX_PUBLISH_TIMEOUT_SECONDS = float(env("PDCA_OUTBOX_PUBLISH_TIMEOUT_SECONDS", "1.5"))
+PDCA_OUTBOX_PUBLISH_PAUSE_SECONDS = float(env("PDCA_OUTBOX_PUBLISH_PAUSE_SECONDS", "10"))
+PDCA_OUTBOX_RELAY_SECONDS = float(env("PDCA_OUTBOX_RELAY_SECONDS", "5"))
+PDCA_OUTBOX_REPUBLISH_SECONDS = int(env("PDCA_OUTBOX_REPUBLISH_SECONDS", "900"))
 
 # The periodic jobs, one row each. Every task named here is registered exactly once (tested); a
 # deployment overrides the times through the environment.
 CELERY_BEAT_SCHEDULE = {
+    "outbox-relay": {
+        "task": "common.outbox_relay",
+        "schedule": PDCA_OUTBOX_RELAY_SECONDS,
+        "options": {"expires": PDCA_OUTBOX_RELAY_SECONDS * 6},
+    },
     "mark-overdue-milestones-and-remind": {
         "task": "improvement.mark_overdue_milestones",
         "schedule": crontab(hour=env("PDCA_REMINDERS_HOUR", "6"), minute=0),
@@ -249,11 +276,13 @@ PDCA_SITE_URL = env("PDCA_SITE_URL", "http://localhost:8000")
 
 # Webhooks: receivers on loopback or private addresses are refused unless this is on.
 PDCA_WEBHOOKS_ALLOW_PRIVATE = env_bool("PDCA_WEBHOOKS_ALLOW_PRIVATE")
+# The whole attempt (connect, send, the answer) ends within this many seconds, however slowly the
+# receiver trickles its answer.
 PDCA_WEBHOOK_TIMEOUT_SECONDS = float(env("PDCA_WEBHOOK_TIMEOUT_SECONDS", "10"))
 PDCA_WEBHOOK_MAX_ATTEMPTS = int(env("PDCA_WEBHOOK_MAX_ATTEMPTS", "6"))
 # Retry n waits a random time up to backoff × 2^n seconds, capped at the maximum.
 PDCA_WEBHOOK_BACKOFF_SECONDS = int(env("PDCA_WEBHOOK_BACKOFF_SECONDS", "30"))
-# Keep it below the visibility timeout: a retry waiting longer on Redis would be handed out twice.
+# Retries wait in the outbox (a due time on the row), not in the broker, so the wait may be long.
 PDCA_WEBHOOK_BACKOFF_MAX_SECONDS = int(env("PDCA_WEBHOOK_BACKOFF_MAX_SECONDS", "1800"))
 # A subscription whose deliveries failed (every attempt) this many times in a row is disabled.
 PDCA_WEBHOOK_DISABLE_AFTER = int(env("PDCA_WEBHOOK_DISABLE_AFTER", "5"))

@@ -6,19 +6,20 @@ each task by its registered Celery name and imports no task module, and nothing 
 module except services: services → events → (Celery, by name) → tasks → services, with no
 import in the chain pointing back.
 
-Every function enqueues with ``delay_on_commit``: the task is sent only once the surrounding
-transaction commits (and never if it rolls back), so the task finds the rows it is given.
+Every function records its task in the transactional outbox (``common.outbox``): a row written in
+the transaction of the change, published to the broker after commit or by the relay, so the task
+runs exactly when the change committed, even if the broker was unreachable at the time.
 
 The names resolve to the registered tasks because the task modules are imported at start-up
-(``ImprovementConfig.ready``, and Celery's autodiscovery in a worker). With no broker, Celery
-runs them in-process (eager) exactly as if the task object had been called; a name that no task
-registers raises ``KeyError`` at once, inside the request, instead of losing the work.
+(``ImprovementConfig.ready``, and Celery's autodiscovery in a worker). With no broker, the task
+runs in-process right after commit; a name that no task registers raises ``KeyError`` at once,
+inside the request, instead of losing the work.
 
-``kpis`` stays below ``improvement`` and enqueues its own task (``kpis.evaluate_alerts``) itself:
-its services import ``kpis.tasks``, which imports nothing of the services.
+``kpis`` stays below ``improvement`` and enqueues its own task (``kpis.evaluate_alerts``) itself,
+through the same outbox.
 """
 
-from celery import current_app
+from common.outbox import outbox_enqueue
 
 NOTIFY_STAGE_CHANGED = "improvement.notify_stage_changed"
 NOTIFY_TARGET_MET = "improvement.notify_target_met"
@@ -27,7 +28,7 @@ DELIVER_WEBHOOK = "improvement.deliver_webhook"
 
 
 def _enqueue_on_commit(name: str, *args) -> None:
-    current_app.tasks[name].delay_on_commit(*args)
+    outbox_enqueue(task=name, args=args)
 
 
 def stage_changed(*, transition_id: int) -> None:

@@ -3,7 +3,8 @@
 Each task takes primitive ids, re-fetches, returns quietly when the work is gone or already done,
 and calls one service. Idempotence lives in the services (dedupe keys recorded in the database), so
 a task delivered twice — after a worker died before acknowledging it — has its effect once.
-Only transient errors are retried, with exponential backoff and jitter.
+Only transient errors are retried, with exponential backoff and jitter; the retry waits in the
+outbox (``config.celery.Task``), not in the worker.
 """
 
 import datetime as dt
@@ -14,6 +15,7 @@ from django.conf import settings
 from django.db import OperationalError
 from django.utils import timezone
 
+from common.outbox import outbox_enqueue
 from improvement.models import DeliveryStatus, KpiTarget, StageTransition, WebhookDelivery
 from improvement.services import notifications, roadmap, webhooks
 from kpis.models import KpiAlert
@@ -29,6 +31,14 @@ RETRY_OPTIONS = {
 }
 # Pending webhook deliveries untouched this long are assumed lost and enqueued again.
 STALLED_DELIVERY_SECONDS = 3600
+# The daily and weekly batches write and mail per person, so they may outlast the default limits. On
+# Redis a run past the visibility timeout may be handed out again: their dedupe keys make that harmless.
+BATCH_LIMITS = {"soft_time_limit": 540, "time_limit": 600}
+# A webhook attempt ends within its own deadline (webhook_transport); the task limits are a backstop.
+WEBHOOK_LIMITS = {
+    "soft_time_limit": settings.PDCA_WEBHOOK_TIMEOUT_SECONDS + 10,
+    "time_limit": settings.PDCA_WEBHOOK_TIMEOUT_SECONDS + 20,
+}
 
 
 def _today(value: str | None) -> dt.date:
@@ -63,21 +73,21 @@ def notify_kpi_alert(alert_id: int) -> int:
     return notifications.kpi_alert_notify(alert=alert)
 
 
-@shared_task(name="improvement.mark_overdue_milestones", **RETRY_OPTIONS)
+@shared_task(name="improvement.mark_overdue_milestones", **RETRY_OPTIONS, **BATCH_LIMITS)
 def mark_overdue_milestones(today: str | None = None) -> int:
     """Daily: stamp newly overdue milestones (each emits its webhook event), then send reminders."""
     day = _today(today)
     newly = roadmap.milestones_mark_overdue(today=day)
-    send_reminders.delay_on_commit(day.isoformat())
+    outbox_enqueue(task=send_reminders.name, args=[day.isoformat()])
     return len(newly)
 
 
-@shared_task(name="improvement.send_reminders", **RETRY_OPTIONS)
+@shared_task(name="improvement.send_reminders", **RETRY_OPTIONS, **BATCH_LIMITS)
 def send_reminders(today: str | None = None) -> int:
     return notifications.reminders_send(today=_today(today))
 
 
-@shared_task(name="improvement.send_digest", **RETRY_OPTIONS)
+@shared_task(name="improvement.send_digest", **RETRY_OPTIONS, **BATCH_LIMITS)
 def send_digest(today: str | None = None) -> int:
     return notifications.digest_send(today=_today(today))
 
@@ -91,6 +101,7 @@ def send_digest(today: str | None = None) -> int:
     retry_jitter=True,
     # The service counts attempts in the database and gives up first; this is only a backstop.
     max_retries=settings.PDCA_WEBHOOK_MAX_ATTEMPTS,
+    **WEBHOOK_LIMITS,
 )
 def deliver_webhook(delivery_id: int) -> int | None:
     delivery = (
@@ -107,5 +118,5 @@ def resume_stalled_webhooks() -> int:
     """Hourly: enqueue pending deliveries whose task was lost (e.g. the broker lost its message)."""
     stalled = webhooks.webhook_deliveries_stalled(older_than_seconds=STALLED_DELIVERY_SECONDS)
     for delivery_id in stalled:
-        deliver_webhook.delay(delivery_id)
+        outbox_enqueue(task=deliver_webhook.name, args=[delivery_id])
     return len(stalled)

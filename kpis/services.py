@@ -11,6 +11,7 @@ from django.utils.dateparse import parse_date
 from accounts.models import Role, User
 from common.dates import MSG_DATE_RANGE, date_in_range
 from common.errors import PermissionDenied
+from common.outbox import outbox_enqueue
 from common.services import model_update
 from kpis.alerts import kpi_is_watched
 from kpis.models import Kpi, Measurement
@@ -313,13 +314,15 @@ def _upsert_counted(measurements: list[Measurement]) -> tuple[int, int]:
 
 
 def _schedule_alert_evaluation(measurements: list[Measurement]) -> None:
-    """After commit, evaluate alerts for each (KPI, segment) whose values were written."""
+    """After commit (through the outbox), evaluate alerts for each (KPI, segment) written."""
     periods: dict[tuple[int, str], set[dt.date]] = {}
     for m in measurements:
         if kpi_is_watched(m.kpi):
             periods.setdefault((m.kpi.pk, m.segment), set()).add(m.period)
     for (kpi_id, segment), dates in periods.items():
-        evaluate_alerts.delay_on_commit(kpi_id, segment, sorted(d.isoformat() for d in dates))
+        outbox_enqueue(
+            task=evaluate_alerts.name, args=[kpi_id, segment, sorted(d.isoformat() for d in dates)]
+        )
 
 
 def measurement_record(

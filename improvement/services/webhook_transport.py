@@ -6,10 +6,12 @@ connection goes to the address that was checked, while the Host header, the TLS 
 certificate's hostname check still use the host of the URL.
 """
 
+import contextlib
 import http.client
 import ipaddress
 import socket
 import ssl
+import threading
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -23,6 +25,7 @@ MSG_URL_SCHEME = "A webhook URL must start with http:// or https://."
 MSG_URL_HOST = "A webhook URL needs a host name."
 MSG_URL_UNRESOLVABLE = "The host {host} cannot be resolved."
 MSG_URL_PRIVATE = "The host {host} resolves to a loopback or private address ({address}); refused."
+MSG_DEADLINE = "No complete answer within {seconds:g} s."
 
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 
@@ -144,6 +147,42 @@ class _PinnedHTTPSConnection(http.client.HTTPSConnection):
         self.sock = self._tls.wrap_socket(_connect(self._target, self.timeout), server_hostname=self.host)
 
 
+class _Deadline:
+    """Ends the attempt when its time is up, whatever it is waiting for: a socket timeout bounds each
+    read, so a receiver trickling a byte every few seconds would otherwise hold the worker for as
+    long as it likes. Shutting the socket down wakes the blocked read, which then fails."""
+
+    def __init__(self, connection: http.client.HTTPConnection, seconds: float):
+        self.connection = connection
+        self.seconds = seconds
+        self.expired = False
+        self._timer = threading.Timer(seconds, self._expire)
+        self._timer.daemon = True
+
+    def _expire(self) -> None:
+        self.expired = True
+        sock = self.connection.sock
+        if sock is not None:
+            # The plain socket's shutdown, under any TLS layer: it only wakes the reader. It may
+            # already be closed by the attempt itself.
+            with contextlib.suppress(OSError):
+                socket.socket.shutdown(sock, socket.SHUT_RDWR)
+
+    def __enter__(self):
+        self._timer.start()
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        self._timer.cancel()
+        if (
+            self.expired
+            and exc_type is not None
+            and issubclass(exc_type, (OSError, http.client.HTTPException))
+        ):
+            raise TimeoutError(MSG_DEADLINE.format(seconds=self.seconds)) from exc
+        return False
+
+
 def webhook_post(
     target: WebhookTarget,
     *,
@@ -153,14 +192,20 @@ def webhook_post(
     context: ssl.SSLContext | None = None,
 ) -> tuple[int, str]:
     """POST ``body`` to the target; (status, first characters of the answer). Redirects are answers,
-    never followed: they could point at an address no check has seen."""
+    never followed: they could point at an address no check has seen.
+
+    The whole attempt, from connecting to the last byte read, ends within ``timeout`` seconds
+    (``TimeoutError`` otherwise)."""
     if target.scheme == "https":
         connection = _PinnedHTTPSConnection(target, timeout, context or ssl.create_default_context())
     else:
         connection = _PinnedHTTPConnection(target, timeout)
     try:
-        connection.request("POST", target.path, body=body, headers={**headers, "Host": target.host_header})
-        response = connection.getresponse()
-        return response.status, response.read(EXCERPT_CHARS).decode(errors="replace")
+        with _Deadline(connection, timeout):
+            connection.request(
+                "POST", target.path, body=body, headers={**headers, "Host": target.host_header}
+            )
+            response = connection.getresponse()
+            return response.status, response.read(EXCERPT_CHARS).decode(errors="replace")
     finally:
         connection.close()

@@ -1,4 +1,4 @@
-"""``improvement.events``: follow-up work enqueued by task name, after commit, without an import cycle."""
+"""``improvement.events``: follow-up work recorded in the outbox by task name, without an import cycle."""
 
 import ast
 from pathlib import Path
@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 from celery import current_app
 
+from common.models import OutboxMessage, OutboxState
 from improvement import events, tasks
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -42,12 +43,16 @@ def test_events_imports_no_task_module_and_no_task_module_imports_events():
 
 
 @pytest.mark.django_db
-def test_the_task_is_sent_when_the_transaction_commits_and_runs_in_process(
+def test_the_task_is_recorded_in_the_change_and_runs_in_process_after_commit(
     django_capture_on_commit_callbacks,
 ):
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         events.kpi_alert_raised(alert_id=0)
 
+    message = OutboxMessage.objects.get()
+    assert (message.task, message.args, message.state) == (events.NOTIFY_KPI_ALERT, [0], OutboxState.PENDING)
     assert len(callbacks) == 1
-    # With no broker the task runs eagerly; an alert that is gone is a quiet no-op.
-    assert callbacks[0]().get() == 0
+    # With no broker the task runs in-process; an alert that is gone is a quiet no-op.
+    callbacks[0]()
+    message.refresh_from_db()
+    assert message.state == OutboxState.DONE

@@ -1,16 +1,19 @@
 """The webhook address guard: one resolution, checked, and the connection made to a checked address
 with the URL's host kept for the Host header, TLS SNI and the certificate check."""
 
+import re
 import socket
 import ssl
 import subprocess
+import threading
+import time
 
 import pytest
 from django.core.exceptions import ValidationError
 from pytest_httpserver import HTTPServer
 
 from improvement.models import DeliveryStatus, WebhookDelivery, WebhookEventType
-from improvement.services.webhook_transport import MSG_URL_PRIVATE, WebhookTarget, webhook_post
+from improvement.services.webhook_transport import MSG_DEADLINE, MSG_URL_PRIVATE, WebhookTarget, webhook_post
 from improvement.services.webhooks import webhook_event_emit, webhook_subscription_create
 
 pytestmark = pytest.mark.django_db
@@ -148,3 +151,58 @@ def test_https_to_the_right_address_under_another_name_fails_the_certificate_che
             pinned("other.example.test", server.port), body=b"{}", headers={}, timeout=5, context=trusting
         )
     assert server.log == []
+
+
+@pytest.fixture
+def trickling_receiver():
+    """A receiver that reads the request, then answers one byte every 0.2 s: every read finishes well
+    within a socket timeout, but the answer takes 10 s in all."""
+    server = socket.create_server(("127.0.0.1", 0))
+    stop = threading.Event()
+
+    def serve():
+        connection, _ = server.accept()
+        with connection:
+            connection.recv(65536)
+            for byte in b"HTTP/1.1 200 OK\r\nContent-Length: 30\r\n\r\n" + b"x" * 30:
+                if stop.wait(0.2):
+                    return
+                try:
+                    connection.sendall(bytes([byte]))
+                except OSError:
+                    return
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    yield server.getsockname()[1]
+    stop.set()
+    server.close()
+    thread.join(timeout=5)
+
+
+def test_a_trickling_receiver_cannot_hold_an_attempt_past_its_deadline(trickling_receiver):
+    target = WebhookTarget("http", "127.0.0.1", trickling_receiver, "/hook", addresses=())
+
+    started = time.monotonic()
+    with pytest.raises(TimeoutError, match=re.escape(MSG_DEADLINE.format(seconds=1))):
+        webhook_post(target, body=b"{}", headers={}, timeout=1)
+
+    assert time.monotonic() - started < 1.5
+
+
+def test_a_trickled_answer_is_a_failed_attempt_logged_within_the_deadline(
+    admin, settings, trickling_receiver, django_capture_on_commit_callbacks
+):
+    settings.PDCA_WEBHOOKS_ALLOW_PRIVATE = True
+    settings.PDCA_WEBHOOK_TIMEOUT_SECONDS = 1
+    settings.PDCA_WEBHOOK_MAX_ATTEMPTS = 1
+    url = f"http://127.0.0.1:{trickling_receiver}/hook"
+    webhook_subscription_create(actor=admin, url=url, events=[STAGE_CHANGED])
+
+    emit(django_capture_on_commit_callbacks)
+
+    delivery = WebhookDelivery.objects.get()
+    attempt = delivery.attempts.get()
+    assert delivery.status == DeliveryStatus.FAILED
+    assert attempt.error == "TimeoutError: " + MSG_DEADLINE.format(seconds=1)
+    assert attempt.duration_ms < 1500

@@ -73,6 +73,7 @@ class Worker:
             "PDCA_IT_DIR": str(directory),
             "PDCA_WEBHOOKS_ALLOW_PRIVATE": "1",
             "PDCA_WEBHOOK_BACKOFF_SECONDS": "1",
+            "PDCA_OUTBOX_RELAY_SECONDS": "1",
         }
 
     @property
@@ -89,6 +90,8 @@ class Worker:
                 "-A",
                 "config",
                 "worker",
+                "-Q",
+                "celery,webhooks",
                 "--pool=solo",
                 "--loglevel=INFO",
                 "--without-gossip",
@@ -96,16 +99,21 @@ class Worker:
                 "--without-heartbeat",
                 "-n",
                 f"it-{uuid.uuid4().hex[:8]}@%h",
+                # Beat runs the outbox relay, which publishes retries when they are due.
+                "--beat",
+                "-s",
+                str(self.directory / "beat-schedule"),
             ],
             cwd=ROOT,
             env=self.env,
             stdout=self.log.open("w"),
             stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
         wait_for(lambda: "ready." in self.log.read_text(), timeout=60, what="the worker to start")
 
     def kill(self) -> None:
-        os.kill(self.process.pid, signal.SIGKILL)
+        os.killpg(self.process.pid, signal.SIGKILL)  # the worker and its beat
         self.process.wait(timeout=10)
 
     def stop(self) -> None:
