@@ -15,7 +15,7 @@ from django.db import OperationalError
 from django.utils import timezone
 
 from improvement.models import DeliveryStatus, KpiTarget, StageTransition, WebhookDelivery
-from improvement.services import notifications, roadmap, webhooks
+from improvement.services import notifications, retention, roadmap, webhooks
 from kpis.models import KpiAlert
 
 TRANSIENT_ERRORS = (OperationalError, smtplib.SMTPException, ConnectionError, TimeoutError)
@@ -109,3 +109,8 @@ def resume_stalled_webhooks() -> int:
     for delivery_id in stalled:
         deliver_webhook.delay(delivery_id)
     return len(stalled)
+
+
+@shared_task(name="improvement.prune_old_records", **RETRY_OPTIONS)
+def prune_old_records() -> dict[str, int]:
+    return retention.records_prune()
