@@ -220,6 +220,11 @@ def backup_restore(*, manifest: Path, target: dict) -> dict[str, int]:
         raise BackupError(f"pg_restore failed: {result.stderr.strip()}")
     restored = {}
     with _connect(target) as conn:
+        migrations: dict[str, list[str]] = {}
+        for app_label, name in sorted(conn.execute("SELECT app, name FROM django_migrations").fetchall()):
+            migrations.setdefault(app_label, []).append(name)
+        if migrations != document["migrations"]:
+            raise BackupError(MSG_COUNTS.format(differences="the applied migrations differ"))
         for label, entry in document["records"].items():
             table = sql.Identifier(entry["table"])
             restored[label] = conn.execute(sql.SQL("SELECT COUNT(*) FROM {}").format(table)).fetchone()[0]
