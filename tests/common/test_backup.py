@@ -150,3 +150,16 @@ def test_export_reads_one_snapshot_so_writes_committed_meanwhile_are_absent_ever
     assert [r["fields"]["name"] for r in records if r["model"] == "accounts.team"] == ["Before"]
     assert not [r for r in records if r["model"] == "kpis.measurement"]
     assert Measurement.objects.count() == 1 and Team.objects.count() == 2
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_restore_whose_counts_differ_from_the_manifest_fails_naming_it(tmp_path, lead, empty_database):
+    backup = backup_create(directory=tmp_path)
+    manifest = json.loads(backup.manifest.read_text())
+    manifest["records"]["accounts.user"]["rows"] += 1
+    backup.manifest.write_text(json.dumps(manifest))
+
+    expected = User.objects.count()
+    with pytest.raises(CommandError, match=rf"accounts\.user: {expected} rows, expected {expected + 1}"):
+        call_command("restore", str(backup.manifest), "--target", _url(empty_database))
