@@ -1,4 +1,4 @@
-"""Migration drill on the database of DATABASE_URL (emptied first): migrations back and forth, with data.
+"""Migration drill on the new, empty database of DATABASE_URL: migrations back and forth, with data.
 
 Migrate to the latest and load the demo. Then, per app (accounts, kpis, improvement): go back one
 migration and, if that is allowed, forward again — every record must be as before; go back to zero —
@@ -67,7 +67,6 @@ def check(label: str, before: list[dict], state: set) -> None:
 
 def main() -> None:
     started = time.monotonic()
-    call_command("flush", interactive=False, verbosity=0) if applied() else None
     call_command("migrate", verbosity=0, interactive=False)
     call_command("load_demo", stdout=io.StringIO())
     data, state = snapshot(), applied()
