@@ -78,14 +78,15 @@ def main() -> None:
         if refusal is None:
             migrate(app)
             reversed_with_data += 1
-            print(f"  {app} → {back} → latest: reversed and reapplied, every record kept")
+            print(f"{connection.vendor}: {app} → {back} → latest: reversed and reapplied, every record kept")
         else:
-            print(f"  {app} → {back}: refused ({refusal.split(': it would destroy ')[1].split('. ')[0]})")
+            losses = refusal.split(": it would destroy ")[1].split(". ")[0]
+            print(f"{connection.vendor}: {app} → {back}: refused ({losses})")
         check(f"{app} back one and forth", data, state)
         if migrate(app, "zero") is None:
             sys.exit(f"{connection.vendor}: {app} → zero ran with data in the database")
         check(f"the refused {app} → zero", data, state)
-        print(f"  {app} → zero: refused, nothing changed")
+        print(f"{connection.vendor}: {app} → zero: refused, nothing changed")
     if not reversed_with_data:
         sys.exit("no migration reversed with data: the drill proved only refusals")
 
@@ -96,7 +97,8 @@ def main() -> None:
     call_command("migrate", verbosity=0, interactive=False)
     if applied() != state:
         sys.exit(f"{connection.vendor}: zero and back did not reach the same migrations")
-    print(f"  empty database: every app → zero → latest ran ({time.monotonic() - started:.0f} s)")
+    elapsed = time.monotonic() - started
+    print(f"{connection.vendor}: empty database: every app → zero → latest ran ({elapsed:.0f} s)")
 
 
 if __name__ == "__main__":
