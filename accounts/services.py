@@ -9,9 +9,9 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.text import slugify
 
-from accounts.models import ROLE_TOKEN_SCOPES, ApiToken, Membership, Role, Scope, Team, User
+from accounts.models import ROLE_TOKEN_SCOPES, ApiToken, Membership, Notification, Role, Scope, Team, User
 from common.errors import PermissionDenied
-from common.services import model_update
+from common.services import model_update, queryset_delete_in_batches
 
 TOKEN_PREFIX_LENGTH = 8
 TOKEN_SECRET_BYTES = 32
@@ -190,3 +190,9 @@ def calendar_feed_rotate(*, actor: User) -> User:
     User.objects.filter(pk=actor.pk).update(calendar_feed_generation=F("calendar_feed_generation") + 1)
     actor.refresh_from_db(fields=["calendar_feed_generation"])
     return actor
+
+
+def notification_prune_read(*, older_than: datetime, batch_size: int) -> int:
+    """Delete notifications read and created before ``older_than``; unread ones always stay."""
+    stale = Notification.objects.filter(read_at__isnull=False, created_at__lt=older_than)
+    return queryset_delete_in_batches(stale, batch_size=batch_size)

@@ -31,6 +31,7 @@ from django.utils import timezone
 
 from common.logging import request_id_var
 from common.models import OutboxMessage, OutboxState
+from common.services import queryset_delete_in_batches
 
 logger = logging.getLogger(__name__)
 
@@ -273,3 +274,14 @@ def outbox_backlog() -> OutboxBacklog:
     count = due.count()
     oldest = summary["oldest"]
     return OutboxBacklog(count=count, oldest_age_seconds=(now - oldest).total_seconds() if oldest else 0.0)
+
+
+def outbox_prune_finished(*, older_than: dt.datetime, batch_size: int) -> int:
+    """Delete outbox rows whose job finished (done, or failed for good) before ``older_than``.
+
+    Pending and published rows are jobs not yet run: they always stay.
+    """
+    finished = OutboxMessage.objects.filter(
+        state__in=[OutboxState.DONE, OutboxState.FAILED], completed_at__lt=older_than
+    )
+    return queryset_delete_in_batches(finished, batch_size=batch_size)

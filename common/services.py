@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import models, transaction
 
 from common.errors import StaleVersion
 from common.models import save_versioned
@@ -102,3 +102,20 @@ def model_update(
     else:
         instance.save(update_fields=[*changed, "updated_at"])
     return changed
+
+
+def queryset_delete_in_batches(queryset: models.QuerySet, *, batch_size: int) -> int:
+    """Delete the rows of ``queryset`` (cascades included) ``batch_size`` at a time, each batch in
+    its own short transaction, so pruning a large backlog never holds locks for long. Returns the
+    number of ``queryset``'s own rows deleted."""
+    model = queryset.model
+    deleted = 0
+    while True:
+        ids = list(queryset.order_by("pk").values_list("pk", flat=True)[:batch_size])
+        if not ids:
+            return deleted
+        with transaction.atomic():
+            _, per_model = model._base_manager.filter(pk__in=ids).delete()
+        deleted += per_model.get(model._meta.label, 0)
+        if len(ids) < batch_size:
+            return deleted

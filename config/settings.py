@@ -269,7 +269,20 @@ CELERY_BEAT_SCHEDULE = {
         "task": "improvement.resume_stalled_webhooks",
         "schedule": crontab(minute=17),
     },
+    "prune-old-records": {
+        "task": "improvement.prune_old_records",
+        "schedule": crontab(hour=env("PDCA_PRUNE_HOUR", "3"), minute=41),
+    },
 }
+
+# Retention (improvement/services/retention.py): records older than this many days are pruned
+# nightly; 0 keeps them forever. Unread notifications and pending deliveries are never pruned.
+PDCA_RETAIN_WEBHOOK_DELIVERIES_DAYS = int(env("PDCA_RETAIN_WEBHOOK_DELIVERIES_DAYS", "90"))
+PDCA_RETAIN_WEBHOOK_EVENTS_DAYS = int(env("PDCA_RETAIN_WEBHOOK_EVENTS_DAYS", "90"))
+PDCA_RETAIN_READ_NOTIFICATIONS_DAYS = int(env("PDCA_RETAIN_READ_NOTIFICATIONS_DAYS", "180"))
+PDCA_RETAIN_OUTBOX_DAYS = int(env("PDCA_RETAIN_OUTBOX_DAYS", "30"))
+# Rows deleted per transaction.
+PDCA_PRUNE_BATCH_SIZE = int(env("PDCA_PRUNE_BATCH_SIZE", "1000"))
 
 # Links in emails point here.
 PDCA_SITE_URL = env("PDCA_SITE_URL", "http://localhost:8000")

@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from common.outbox import outbox_enqueue
 from improvement.models import DeliveryStatus, KpiTarget, StageTransition, WebhookDelivery
-from improvement.services import notifications, roadmap, webhooks
+from improvement.services import notifications, retention, roadmap, webhooks
 from kpis.models import KpiAlert
 
 TRANSIENT_ERRORS = (OperationalError, smtplib.SMTPException, ConnectionError, TimeoutError)
@@ -120,3 +120,8 @@ def resume_stalled_webhooks() -> int:
     for delivery_id in stalled:
         outbox_enqueue(task=deliver_webhook.name, args=[delivery_id])
     return len(stalled)
+
+
+@shared_task(name="improvement.prune_old_records", **RETRY_OPTIONS)
+def prune_old_records() -> dict[str, int]:
+    return retention.records_prune()

@@ -21,6 +21,7 @@ from django.utils import timezone
 from accounts.models import User
 from accounts.notifications import notification_send
 from common.errors import PermissionDenied
+from common.services import queryset_delete_in_batches
 from improvement import events
 from improvement.models import (
     DeliveryStatus,
@@ -270,3 +271,19 @@ def webhook_deliveries_stalled(*, older_than_seconds: int) -> list[int]:
     return sorted(
         set(stale_attempts.values_list("pk", flat=True)) | set(never_tried.values_list("pk", flat=True))
     )
+
+
+def webhook_deliveries_prune(*, older_than: dt.datetime, batch_size: int) -> int:
+    """Delete finished deliveries (and their attempts, the delivery log) that finished before
+    ``older_than``. A pending delivery stays whatever its age: the sweeper still owes it."""
+    finished = WebhookDelivery.objects.exclude(status=DeliveryStatus.PENDING).filter(
+        finished_at__lt=older_than
+    )
+    return queryset_delete_in_batches(finished, batch_size=batch_size)
+
+
+def webhook_events_prune(*, older_than: dt.datetime, batch_size: int) -> int:
+    """Delete events created before ``older_than`` that no delivery refers to any more. Its
+    ``dedupe_key`` goes with it; nothing re-raises an event that old."""
+    unreferenced = WebhookEvent.objects.filter(created_at__lt=older_than, deliveries__isnull=True)
+    return queryset_delete_in_batches(unreferenced, batch_size=batch_size)

@@ -47,20 +47,34 @@ CATALOGUE = [
 ]
 
 
+def _defaults(row) -> dict:
+    code, name, unit, direction, kind, low, high, warning, critical, description = row
+    return dict(
+        name=name, unit=unit, direction=direction, kind=kind, min_value=low, max_value=high,
+        warning_threshold=warning, critical_threshold=critical, description=description,
+    )
+
+
 def load(apps, schema_editor):
+    # Only the missing ones: a KPI kept by ``unload`` (it carries data) keeps its own settings.
     Kpi = apps.get_model("kpis", "Kpi")
-    for code, name, unit, direction, kind, low, high, warning, critical, description in CATALOGUE:
-        Kpi.objects.update_or_create(
-            code=code,
-            defaults=dict(
-                name=name, unit=unit, direction=direction, kind=kind, min_value=low, max_value=high,
-                warning_threshold=warning, critical_threshold=critical, description=description,
-            ),
-        )
+    for row in CATALOGUE:
+        Kpi.objects.get_or_create(code=row[0], defaults=_defaults(row))
 
 
 def unload(apps, schema_editor):
-    apps.get_model("kpis", "Kpi").objects.filter(code__in=[row[0] for row in CATALOGUE]).delete()
+    """Take back only the catalogue KPIs exactly as shipped and used by nothing; a KPI with
+    measurements, targets, alerts or experiments, or one edited since, is data and stays."""
+    Kpi = apps.get_model("kpis", "Kpi")
+    # Every reverse relation, hidden ones (history rows) included.
+    related = [f for f in Kpi._meta.get_fields(include_hidden=True) if f.auto_created and not f.concrete]
+    for row in CATALOGUE:
+        kpi = Kpi.objects.filter(code=row[0], **_defaults(row)).first()
+        if kpi is None:
+            continue
+        used = any(rel.related_model._base_manager.filter(**{rel.field.name: kpi}).exists() for rel in related)
+        if not used:
+            kpi.delete()
 
 
 class Migration(migrations.Migration):

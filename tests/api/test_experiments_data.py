@@ -1,6 +1,5 @@
 """The experiments API: aggregates and raw observations (JSON rows, CSV files) going in."""
 
-
 import numpy as np
 import pytest
 

@@ -1,0 +1,44 @@
+"""Restore a backup into an empty PostgreSQL database and check it against its manifest."""
+
+from pathlib import Path
+
+import dj_database_url
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
+
+from common.backup import BackupError, backup_restore
+
+MSG_TARGET_NOT_POSTGRES = "restore needs a PostgreSQL target (postgres://…); got {url}."
+
+
+class Command(BaseCommand):
+    help = (
+        "Restore a backup (its manifest file) into an EMPTY PostgreSQL database and verify the sha256 "
+        "and the record count of every model against the manifest."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("manifest", help="the backup's manifest, e.g. backups/pdca-20261202T031500Z.json")
+        parser.add_argument(
+            "--target",
+            help="database URL to restore into (default: the configured database); it must be empty",
+        )
+
+    def handle(self, *args, manifest: str, target: str | None, **options):
+        if target:
+            settings_dict = dj_database_url.parse(target)
+            if settings_dict["ENGINE"] != "django.db.backends.postgresql":
+                raise CommandError(MSG_TARGET_NOT_POSTGRES.format(url=target))
+        elif connection.vendor != "postgresql":
+            raise CommandError(MSG_TARGET_NOT_POSTGRES.format(url=connection.settings_dict["NAME"]))
+        else:
+            settings_dict = connection.settings_dict
+        try:
+            counts = backup_restore(manifest=Path(manifest), target=settings_dict)
+        except BackupError as exc:
+            raise CommandError(str(exc)) from exc
+        total = sum(counts.values())
+        self.stdout.write(
+            f"Restored {manifest} into {settings_dict['NAME']}: {total} records in {len(counts)} models, "
+            "every count as in the manifest."
+        )
