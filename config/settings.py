@@ -105,6 +105,8 @@ DATABASES = {
     "default": dj_database_url.parse(
         env("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
         conn_max_age=int(env("DATABASE_CONN_MAX_AGE", "0")),
+        # A persistent connection left dead by a database restart is replaced, not handed to a request.
+        conn_health_checks=True,
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -218,7 +220,6 @@ CELERY_TIMEZONE = TIME_ZONE
 # A task whose worker dies before acknowledging it is delivered again after this many seconds; keep
 # it above the longest task's run time (tests of worker loss set it low).
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": int(env("CELERY_VISIBILITY_TIMEOUT", "3600"))}
-CELERY_WORKER_SEND_TASK_EVENTS = False
 
 # The periodic jobs, one row each. Every task named here is registered exactly once (tested); a
 # deployment overrides the times through the environment.
@@ -258,6 +259,42 @@ if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# Bounded waits: a dependency that accepts connections and never answers costs a request seconds,
+# not gunicorn's 30 s timeout (docs/deploy.md, "Timeouts").
+DATABASE_CONNECT_TIMEOUT = int(env("DATABASE_CONNECT_TIMEOUT", "3"))  # libpq's minimum is 2
+DATABASE_STATEMENT_TIMEOUT_MS = int(env("DATABASE_STATEMENT_TIMEOUT_MS", "30000"))  # 0: none
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "connect_timeout": DATABASE_CONNECT_TIMEOUT,
+            "options": f"-c statement_timeout={DATABASE_STATEMENT_TIMEOUT_MS}",
+        }
+    )
+CACHE_CONNECT_TIMEOUT = float(env("CACHE_CONNECT_TIMEOUT", "1"))
+CACHE_SOCKET_TIMEOUT = float(env("CACHE_SOCKET_TIMEOUT", "1"))
+if REDIS_URL:
+    CACHES["default"]["OPTIONS"] = {
+        "socket_connect_timeout": CACHE_CONNECT_TIMEOUT,
+        "socket_timeout": CACHE_SOCKET_TIMEOUT,
+    }
+BROKER_CONNECT_TIMEOUT = float(env("BROKER_CONNECT_TIMEOUT", "2"))
+BROKER_SOCKET_TIMEOUT = float(env("BROKER_SOCKET_TIMEOUT", "5"))
+CELERY_BROKER_CONNECTION_TIMEOUT = BROKER_CONNECT_TIMEOUT  # amqp: connect_timeout
+CELERY_BROKER_TRANSPORT_OPTIONS.update(
+    {"socket_connect_timeout": BROKER_CONNECT_TIMEOUT, "socket_timeout": BROKER_SOCKET_TIMEOUT}
+)
+# Readiness checks each dependency for at most this long, all at once (common/health.py).
+HEALTH_CHECK_TIMEOUT_SECONDS = float(env("HEALTH_CHECK_TIMEOUT_SECONDS", "2"))
+
+# Seeing it: /metrics (Prometheus text) answers only a bearer token; unset, it is a 404.
+METRICS_TOKEN = env("METRICS_TOKEN")
+CELERY_WORKER_SEND_TASK_EVENTS = True
+CELERY_TASK_SEND_SENT_EVENT = True
+# Beat touches this file on every tick; docker-compose's health check reads its age.
+BEAT_HEARTBEAT_FILE = env("BEAT_HEARTBEAT_FILE", "/tmp/pdca-beat-heartbeat")
+CELERY_BEAT_SCHEDULER = "config.celery:HeartbeatScheduler"
+CELERY_BEAT_MAX_LOOP_INTERVAL = 60
 
 # Money: the annual discount rate used for NPV (a fraction, 0.08 = 8 %).
 PDCA_DISCOUNT_RATE = float(env("PDCA_DISCOUNT_RATE", "0.08"))
