@@ -10,6 +10,7 @@ scrape time by collectors the view registers (``config/metrics.py``).
 import os
 import time
 
+from celery.signals import before_task_publish, task_postrun, task_prerun
 from prometheus_client import CollectorRegistry, Counter, Histogram, multiprocess
 from prometheus_client import registry as default_registry
 
@@ -64,3 +65,30 @@ class MetricsMiddleware:
         HTTP_REQUESTS.labels(view=view, method=method, status=str(response.status_code)).inc()
         HTTP_LATENCY.labels(view=view, method=method).observe(time.monotonic() - started)
         return response
+
+
+# --- Celery tasks, counted where they run (worker processes, or in-process without a broker) -----
+
+_task_started: dict[str, float] = {}
+
+
+def _count_published(sender: str | None = None, **kwargs) -> None:
+    TASKS_PUBLISHED.labels(task=sender or "unknown").inc()
+
+
+def _start_task_clock(task_id: str, **kwargs) -> None:
+    _task_started[task_id] = time.monotonic()
+
+
+def _count_task(task_id: str, task, state: str | None = None, **kwargs) -> None:
+    started = _task_started.pop(task_id, None)
+    if started is not None:
+        TASK_DURATION.labels(task=task.name).observe(time.monotonic() - started)
+    TASKS.labels(task=task.name, outcome=(state or "unknown").lower()).inc()
+
+
+def connect_task_metrics() -> None:
+    """Count tasks in every process that sends or runs them (``config/celery.py`` calls this)."""
+    before_task_publish.connect(_count_published, weak=False, dispatch_uid="pdca-metrics-published")
+    task_prerun.connect(_start_task_clock, weak=False, dispatch_uid="pdca-metrics-prerun")
+    task_postrun.connect(_count_task, weak=False, dispatch_uid="pdca-metrics-postrun")
