@@ -30,9 +30,8 @@ SANE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 access_log = logging.getLogger("pdca.request")
 
 # Paths that carry a secret: the calendar feed's address is its only credential, so a log reader
-# could subscribe to anyone's milestones. This app's access line is the access log (gunicorn's own is
-# off in the Procfile and Dockerfile for this reason); Django's "Not Found: <path>" lines go through
-# the filter below.
+# could subscribe to anyone's milestones. The app's access line, gunicorn's (GunicornAccessJsonFormatter)
+# and Django's "Not Found: <path>" lines all go through redact_path.
 SECRET_IN_PATH = re.compile(r"(/calendar/)[^/?#\s]+(\.ics)")
 REDACTED = "[redacted]"
 

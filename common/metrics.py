@@ -1,18 +1,24 @@
 """Prometheus metrics of requests and tasks, and the ``/metrics`` view's registry.
 
 With ``PROMETHEUS_MULTIPROC_DIR`` set (every gunicorn worker and Celery process of a host sharing
-one directory), counters and histograms are written to files there and ``/metrics`` adds up all
-processes; without it each process counts only its own requests (fine for tests and ``runserver``).
+one directory, containers of one host sharing it as a volume), counters and histograms are written
+to files there and ``/metrics`` adds up all processes, task counts of the workers included; without
+it each process counts only its own requests and tasks (fine for tests and ``runserver``).
 Gauges that read a dependency (queue depth, outbox backlog, webhook deliveries) are computed at
 scrape time by collectors the view registers (``config/metrics.py``).
 """
 
 import os
+import socket
 import time
 
 from celery.signals import before_task_publish, task_postrun, task_prerun
-from prometheus_client import CollectorRegistry, Counter, Histogram, multiprocess
+from prometheus_client import CollectorRegistry, Counter, Histogram, multiprocess, values
 from prometheus_client import registry as default_registry
+
+if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    # Containers sharing the directory repeat each other's process ids; the host name tells them apart.
+    values.ValueClass = values.MultiProcessValue(lambda: f"{socket.gethostname()}-{os.getpid()}")
 
 HTTP_REQUESTS = Counter(
     "pdca_http_requests_total",
