@@ -11,6 +11,7 @@ from django.test import Client
 from django.urls import reverse
 
 from tests.worker.test_celery_worker import Worker, wait_for
+
 # The real-worker tests' initiative fixture, used here by name.
 from tests.worker.test_celery_worker import initiative as initiative
 
