@@ -245,7 +245,9 @@ def gunicorn_workers(master: subprocess.Popen) -> list[int]:
 # --- scenarios ---------------------------------------------------------------------------------------
 
 
-def baseline(api: Api) -> None:
+def baseline(api: Api, env: dict) -> None:
+    probe = subprocess.run([PY, "-m", "config.probe", "web"], cwd=ROOT, env=env, capture_output=True)
+    check(probe.returncode == 0, "all up: the container health check of web passes")
     status, headers, _ = http("/readyz")
     checks = json.loads(headers.get("_body", "{}")).get("checks") if status != 200 else None
     check(status == 200, f"all up: /readyz 200 ({checks or 'database, cache, broker, static_manifest'})")
@@ -435,7 +437,7 @@ def main() -> int:
         wait_until(lambda: http("/healthz")[0] == 200, what="gunicorn")
         print("== 2 gunicorn workers up", flush=True)
 
-        baseline(api)
+        baseline(api, env)
         cache = cache_down(api, cache)
         hung_broker(api, broker_proxy)
         hung_database(api, db_proxy)

@@ -12,6 +12,7 @@ from datetime import timedelta
 
 from celery import current_app
 from django.conf import settings
+from django.db import DatabaseError
 from django.db.models import Count
 from django.http import Http404, HttpResponse
 from django.utils import timezone
@@ -45,10 +46,13 @@ def queue_lengths() -> dict[str, int]:
 
 
 def outbox_backlog_reader():
-    """The outbox's own backlog function, or None in a release without an outbox."""
-    if importlib.util.find_spec(OUTBOX_MODULE) is None:
+    """The outbox's own backlog function, or None in a release without (a working) outbox."""
+    try:
+        if importlib.util.find_spec(OUTBOX_MODULE) is None:
+            return None
+        return getattr(importlib.import_module(OUTBOX_MODULE), "outbox_backlog", None)
+    except ImportError:
         return None
-    return getattr(importlib.import_module(OUTBOX_MODULE), "outbox_backlog", None)
 
 
 class DependencyCollector:
@@ -62,12 +66,15 @@ class DependencyCollector:
         up = GaugeMetricFamily(
             "pdca_scrape_check_up", "1 when a scrape-time reading answered in time", labels=["check"]
         )
+        backlog = outbox_backlog_reader()
+        if backlog is not None:
+            try:
+                found["outbox"], errors["outbox"] = backlog(), None
+            except DatabaseError as exc:  # the scrape still reports everything else
+                errors["outbox"] = type(exc).__name__
         for name, error in errors.items():
             up.add_metric([name], 0 if error else 1)
         yield up
-        backlog = outbox_backlog_reader()
-        if backlog is not None:
-            found["outbox"] = backlog()
         found["webhooks"] = self._webhooks()
         if "queues" in found:
             queues = GaugeMetricFamily(
@@ -94,13 +101,15 @@ class DependencyCollector:
 
     @staticmethod
     def _outbox(backlog):
-        gauge = GaugeMetricFamily("pdca_outbox_backlog", "Outbox rows not yet published", labels=["kind"])
-        if isinstance(backlog, dict):
-            for kind, count in backlog.items():
-                gauge.add_metric([str(kind)], count)
-        else:
-            gauge.add_metric(["all"], backlog)
-        yield gauge
+        # common.outbox.outbox_backlog() answers a count and the age of the oldest due row.
+        yield GaugeMetricFamily(
+            "pdca_outbox_backlog", "Due outbox rows not yet published", value=backlog.count
+        )
+        yield GaugeMetricFamily(
+            "pdca_outbox_oldest_age_seconds",
+            "How long the oldest due outbox row has waited",
+            value=backlog.oldest_age_seconds,
+        )
 
     @staticmethod
     def _webhooks() -> tuple[dict[str, int], int]:

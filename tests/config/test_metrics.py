@@ -60,10 +60,14 @@ def test_metrics_count_task_runs_and_report_webhook_deliveries(client, metrics_o
 def test_metrics_report_the_outbox_backlog_when_the_outbox_exists(client, metrics_on, monkeypatch):
     outbox = types.ModuleType("common.outbox")
     outbox.__spec__ = importlib.machinery.ModuleSpec("common.outbox", loader=None)
-    outbox.outbox_backlog = lambda: 7
+    outbox.outbox_backlog = lambda: types.SimpleNamespace(count=7, oldest_age_seconds=42.5)
     monkeypatch.setitem(sys.modules, "common.outbox", outbox)
 
-    assert 'pdca_outbox_backlog{kind="all"} 7.0' in _scrape(client)
+    text = _scrape(client)
+
+    assert "pdca_outbox_backlog 7.0" in text
+    assert "pdca_outbox_oldest_age_seconds 42.5" in text
+    assert 'pdca_scrape_check_up{check="outbox"} 1.0' in text
 
 
 @pytest.mark.django_db
