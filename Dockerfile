@@ -7,7 +7,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     DJANGO_ENV=production
 
 WORKDIR /app
-RUN useradd --create-home --uid 1000 pdca
+RUN useradd --create-home --uid 1000 pdca && mkdir /metrics && chown pdca /metrics
 
 COPY pyproject.toml README.md ./
 COPY config ./config
@@ -23,8 +23,10 @@ COPY static ./static
 COPY docs ./docs
 # collectstatic needs settings that import; these throwaway values never reach a running container.
 RUN DJANGO_SECRET_KEY=build-only DJANGO_ALLOWED_HOSTS=localhost DATABASE_URL=sqlite:////tmp/build.sqlite3 \
-    python manage.py collectstatic --noinput --verbosity 0
+    python manage.py collectstatic --noinput --verbosity 0 && chown -R pdca /app/staticfiles
 
 USER pdca
 EXPOSE 8000
-CMD ["sh", "-c", "gunicorn config.wsgi:application --bind 0.0.0.0:8000 --workers ${WEB_CONCURRENCY:-2}"]
+# The image carries its static files (above); a web process started without them collects them first
+# rather than answering 500 on every page (/readyz fails while the manifest is missing).
+CMD ["sh", "-c", "test -f staticfiles/staticfiles.json || python manage.py collectstatic --noinput --verbosity 0; exec gunicorn -c config/gunicorn.py config.wsgi:application"]

@@ -33,7 +33,7 @@ serve: export DJANGO_DEBUG ?= false
 serve: export DJANGO_STATIC_HASHED ?= true
 serve: migrate
 	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
-	$(BIN)/gunicorn config.wsgi:application --bind $(HOST):$(PORT) --workers $${WEB_CONCURRENCY:-2} --access-logfile -
+	PORT=$(PORT) $(BIN)/gunicorn -c config/gunicorn.py config.wsgi:application --bind $(HOST):$(PORT)
 
 # In parallel, one worker per core (pytest-xdist); PYTEST_WORKERS=0 runs in one process.
 PYTEST_WORKERS ?= auto

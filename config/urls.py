@@ -3,11 +3,13 @@ from django.urls import include, path
 
 from common.health import healthz, readyz
 from common.help import help_page
+from config.metrics import metrics
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
     path("readyz", readyz, name="readyz"),
+    path("metrics", metrics, name="metrics"),
     path("accounts/", include("accounts.urls")),
     path("notifications/", include("accounts.notification_urls")),
     path("api/", include("config.api")),

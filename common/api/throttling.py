@@ -1,6 +1,13 @@
 """One request budget per API token, per signed-in user, and per address for anonymous callers."""
 
+import logging
+
 from rest_framework.throttling import SimpleRateThrottle
+
+from common.cache_errors import CACHE_ERRORS
+from common.metrics import CACHE_FAILURES
+
+logger = logging.getLogger(__name__)
 
 
 class CallerRateThrottle(SimpleRateThrottle):
@@ -15,3 +22,13 @@ class CallerRateThrottle(SimpleRateThrottle):
         else:
             ident = f"anon:{self.get_ident(request)}"
         return self.cache_format % {"scope": self.scope, "ident": ident}
+
+    def allow_request(self, request, view):
+        try:
+            return super().allow_request(request, view)
+        except CACHE_ERRORS as exc:
+            # Fails open: refusing every call because the counters are out of reach would turn a
+            # cache outage into a full API outage.
+            CACHE_FAILURES.labels(feature="throttling").inc()
+            logger.warning("Throttling skipped, the cache is unavailable (%s)", type(exc).__name__)
+            return True

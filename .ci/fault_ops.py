@@ -1,0 +1,474 @@
+"""Operations faults against the production shape: bounded waits, degradation, stale connections.
+
+Two gunicorn workers (``config/gunicorn.py``, ``DJANGO_ENV=production``) run on a fresh PostgreSQL
+database reached through a TCP proxy this script controls, with a broker Redis behind another proxy
+and a cache Redis of their own (throwaway ``redis-server`` processes). Each scenario breaks one
+dependency and checks what an operator and a user would see:
+
+- cache down: ``/healthz`` fast, ``/readyz`` 503 naming the cache, pages and API reads and plain
+  writes work, a keyed write is refused with 503 + Retry-After and changes nothing;
+- hung broker, hung database (the proxy accepts and never answers): two ``/readyz`` probes at once
+  answer 503 within their budget and ``/healthz`` is not held behind them; a page works while the
+  broker hangs; everything works again once the dependency is back;
+- database backends terminated between two requests of persistent connections: no 500;
+- a request killed while holding its Idempotency-Key lock: the retry goes through within seconds
+  and writes once.
+
+Throughout, every write that is in the database was answered 2xx, and exactly once.
+"""
+
+import asyncio
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import psycopg
+
+ROOT = Path(__file__).resolve().parents[1]
+PY = str(ROOT / ".venv/bin/python")
+PORTS = {"web": 9160, "cache": 9161, "broker": 9162, "broker_proxy": 9163, "db_proxy": 9164}
+DATABASE = os.environ.get("FAULT_DATABASE", "pdca_fault_ops")
+ADMIN_DSN = "postgresql://postgres@127.0.0.1:5432/postgres"
+DB_DSN = f"postgresql://postgres@127.0.0.1:5432/{DATABASE}"
+BASE = f"http://127.0.0.1:{PORTS['web']}"
+HEALTH_BUDGET = 2.5  # seconds a /readyz may take with a hung dependency
+HEALTHZ_BUDGET = 3.0  # /healthz may wait for one readyz to free a worker, never longer
+LOCK_RELEASE_BUDGET = 6.0  # a killed request's Idempotency-Key lock is gone within this
+MILESTONES = "/api/v1/milestones/"
+
+failures: list[str] = []
+# Every write sent: title -> the statuses it was answered with (one per attempt).
+ledger: dict[str, list[int]] = {}
+
+
+def check(condition: bool, what: str) -> None:
+    print(("ok   " if condition else "FAIL ") + what, flush=True)
+    if not condition:
+        failures.append(what)
+
+
+# --- a TCP proxy that can hang ----------------------------------------------------------------------
+
+
+class Proxy:
+    """Forwards a local port to a target. ``hang()`` stops forwarding in both directions and leaves
+    new connections accepted but unanswered; ``resume()`` forwards again."""
+
+    def __init__(self, listen_port: int, target_port: int):
+        self.listen_port, self.target_port = listen_port, target_port
+        self.loop = asyncio.new_event_loop()
+        self.flowing = asyncio.Event()
+        self.ready = threading.Event()
+        threading.Thread(target=self._run, daemon=True).start()
+        self.ready.wait()
+
+    def _run(self) -> None:
+        asyncio.set_event_loop(self.loop)
+        self.flowing.set()
+        self.loop.run_until_complete(self._serve())
+
+    async def _serve(self) -> None:
+        server = await asyncio.start_server(self._client, "127.0.0.1", self.listen_port)
+        self.ready.set()
+        async with server:
+            await server.serve_forever()
+
+    async def _pipe(self, reader, writer) -> None:
+        try:
+            while data := await reader.read(65536):
+                await self.flowing.wait()
+                writer.write(data)
+                await writer.drain()
+        except (ConnectionError, OSError):
+            pass
+        finally:
+            writer.close()
+
+    async def _client(self, client_reader, client_writer) -> None:
+        await self.flowing.wait()
+        try:
+            target_reader, target_writer = await asyncio.open_connection("127.0.0.1", self.target_port)
+        except OSError:
+            client_writer.close()
+            return
+        await asyncio.gather(
+            self._pipe(client_reader, target_writer), self._pipe(target_reader, client_writer)
+        )
+
+    def hang(self) -> None:
+        self.loop.call_soon_threadsafe(self.flowing.clear)
+
+    def resume(self) -> None:
+        self.loop.call_soon_threadsafe(self.flowing.set)
+
+
+# --- processes --------------------------------------------------------------------------------------
+
+
+def start_redis(port: int) -> subprocess.Popen:
+    process = subprocess.Popen(
+        ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+        stdout=subprocess.DEVNULL,
+    )
+    wait_until(
+        lambda: subprocess.run(["redis-cli", "-p", str(port), "ping"], capture_output=True).returncode == 0
+    )
+    return process
+
+
+def wait_until(predicate, timeout: float = 30, what: str = "a condition") -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if predicate():
+                return
+        except Exception:  # not up yet
+            pass
+        time.sleep(0.2)
+    raise RuntimeError(f"timed out waiting for {what}")
+
+
+def app_env(work: Path) -> dict:
+    return {
+        **os.environ,
+        "DJANGO_ENV": "production",
+        "DJANGO_SECRET_KEY": "fault-ops-" + os.urandom(16).hex(),
+        "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "DJANGO_SECURE_SSL_REDIRECT": "false",
+        "DATABASE_URL": f"postgres://postgres@127.0.0.1:{PORTS['db_proxy']}/{DATABASE}",
+        "DATABASE_CONN_MAX_AGE": "60",
+        "CELERY_BROKER_URL": f"redis://127.0.0.1:{PORTS['broker_proxy']}/0",
+        "REDIS_URL": f"redis://127.0.0.1:{PORTS['cache']}/0",
+        "API_THROTTLE_RATE": "1000000/hour",
+        "METRICS_TOKEN": "fault-ops-metrics",
+        "PROMETHEUS_MULTIPROC_DIR": str(work / "metrics"),
+        "PORT": str(PORTS["web"]),
+        "WEB_CONCURRENCY": "2",
+    }
+
+
+SETUP = """
+from accounts.models import Role, Scope
+from accounts.services import token_create
+from tests.factories import InitiativeFactory, TeamFactory, UserFactory
+team = TeamFactory(name="Ops", slug="ops")
+lead = UserFactory(role=Role.LEAD, teams=[team], email="lead@example.com")
+initiative = InitiativeFactory(team=team, lead=lead, title="Faster first response")
+_, secret = token_create(actor=lead, name="fault ops", scopes=[Scope.PROGRESS_READ, Scope.INITIATIVES_WRITE])
+print(secret, initiative.pk)
+"""
+
+
+class Api:
+    def __init__(self, token: str, initiative: int):
+        self.token, self.initiative = token, initiative
+
+    def call(self, method: str, path: str, body=None, headers=None, timeout: float = 40):
+        request = urllib.request.Request(
+            BASE + path, method=method, data=json.dumps(body).encode() if body else None
+        )
+        request.add_header("Authorization", f"Bearer {self.token}")
+        request.add_header("Content-Type", "application/json")
+        for name, value in (headers or {}).items():
+            request.add_header(name, value)
+        return http(request, timeout)
+
+    def write(self, title: str, key: str | None = None) -> tuple[int, dict]:
+        body = {"initiative": self.initiative, "title": title, "due_date": "2030-01-31"}
+        status, headers, _ = self.call("POST", MILESTONES, body, {"Idempotency-Key": key} if key else None)
+        ledger.setdefault(title, []).append(status)
+        return status, headers
+
+
+def http(request_or_path, timeout: float = 40):
+    """(status, headers, seconds); status 0 when the connection failed or timed out."""
+    request = (
+        request_or_path
+        if isinstance(request_or_path, urllib.request.Request)
+        else urllib.request.Request(BASE + request_or_path)
+    )
+    started = time.monotonic()
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            response.read()
+            return response.status, dict(response.headers), time.monotonic() - started
+    except urllib.error.HTTPError as error:
+        body = error.read()
+        headers = dict(error.headers)
+        headers["_body"] = body.decode(errors="replace")
+        return error.code, headers, time.monotonic() - started
+    except (urllib.error.URLError, OSError):
+        return 0, {}, time.monotonic() - started
+
+
+def probes_while_hung(dependency: str) -> None:
+    """Two /readyz at once (they take both workers), and /healthz just behind them."""
+    with ThreadPoolExecutor(3) as pool:
+        ready = [pool.submit(http, "/readyz") for _ in range(2)]
+        time.sleep(0.2)
+        live = pool.submit(http, "/healthz")
+        answers = [f.result() for f in ready]
+        live_status, _, live_seconds = live.result()
+    for status, headers, seconds in answers:
+        failing = json.loads(headers.get("_body", "{}")).get("failing", [])
+        check(
+            status == 503 and dependency in failing and seconds <= HEALTH_BUDGET,
+            f"hung {dependency}: /readyz 503 naming it in {seconds:.2f} s (≤ {HEALTH_BUDGET}); {failing}",
+        )
+    check(
+        live_status == 200 and live_seconds <= HEALTHZ_BUDGET,
+        f"hung {dependency}: /healthz 200 in {live_seconds:.2f} s behind two /readyz (≤ {HEALTHZ_BUDGET})",
+    )
+
+
+def stored_titles() -> dict[str, int]:
+    with psycopg.connect(DB_DSN) as conn:
+        rows = conn.execute(
+            "SELECT title, count(*) FROM improvement_milestone WHERE title LIKE 'fault-%%' GROUP BY title"
+        ).fetchall()
+    return dict(rows)
+
+
+def gunicorn_workers(master: subprocess.Popen) -> list[int]:
+    out = subprocess.run(["ps", "-o", "pid=", "--ppid", str(master.pid)], capture_output=True, text=True)
+    return [int(pid) for pid in out.stdout.split()]
+
+
+# --- scenarios ---------------------------------------------------------------------------------------
+
+
+def baseline(api: Api, env: dict) -> None:
+    probe = subprocess.run([PY, "-m", "config.probe", "web"], cwd=ROOT, env=env, capture_output=True)
+    check(probe.returncode == 0, "all up: the container health check of web passes")
+    status, headers, _ = http("/readyz")
+    checks = json.loads(headers.get("_body", "{}")).get("checks") if status != 200 else None
+    check(status == 200, f"all up: /readyz 200 ({checks or 'database, cache, broker, static_manifest'})")
+    check(http("/accounts/login/")[0] == 200, "all up: the sign-in page renders")
+    check(api.write("fault-baseline")[0] == 201, "all up: a write answers 201")
+    request = urllib.request.Request(BASE + "/metrics", headers={"Authorization": "Bearer fault-ops-metrics"})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        text = response.read().decode()
+    check(
+        "pdca_http_requests_total" in text and 'pdca_celery_queue_length{queue="celery"}' in text,
+        "all up: /metrics shows request counts and the queue depth",
+    )
+
+
+def cache_down(api: Api, cache: subprocess.Popen) -> subprocess.Popen:
+    cache.terminate()
+    cache.wait(10)
+    status, _, seconds = http("/healthz")
+    check(status == 200 and seconds < 1, f"cache down: /healthz 200 in {seconds:.2f} s")
+    status, headers, seconds = http("/readyz")
+    failing = json.loads(headers.get("_body", "{}")).get("failing")
+    check(
+        status == 503 and failing == ["cache"],
+        f"cache down: /readyz 503 failing={failing} in {seconds:.2f} s",
+    )
+    check(http("/accounts/login/")[0] == 200, "cache down: the sign-in page renders")
+    check(
+        api.call("GET", MILESTONES)[0] == 200, "cache down: an API read answers 200 (throttling fails open)"
+    )
+    check(api.write("fault-cache-plain")[0] == 201, "cache down: a write without a key answers 201")
+    status, headers = api.write("fault-cache-keyed", key="cache-keyed")
+    check(
+        status == 503 and headers.get("Retry-After") == "30",
+        f"cache down: a keyed write answers 503, Retry-After ({status}, {headers.get('Retry-After')})",
+    )
+    check("fault-cache-keyed" not in stored_titles(), "cache down: the refused keyed write changed nothing")
+    cache = start_redis(PORTS["cache"])
+    check(
+        api.write("fault-cache-keyed", key="cache-keyed")[0] == 201, "cache back: the keyed retry answers 201"
+    )
+    check(http("/readyz")[0] == 200, "cache back: /readyz 200")
+    return cache
+
+
+def hung_broker(api: Api, broker_proxy: Proxy) -> None:
+    broker_proxy.hang()
+    try:
+        probes_while_hung("broker")
+        status, _, seconds = http("/accounts/login/")
+        check(status == 200 and seconds < 1, f"hung broker: the sign-in page 200 in {seconds:.2f} s")
+        status, _, seconds = api.call("GET", MILESTONES)
+        check(status == 200 and seconds < 1, f"hung broker: an API read 200 in {seconds:.2f} s")
+        status, _ = api.write("fault-broker-hung")
+        print(f"     hung broker: a write answered {status}", flush=True)
+    finally:
+        broker_proxy.resume()
+    wait_until(lambda: http("/readyz")[0] == 200, timeout=15, what="readiness after the broker came back")
+    check(api.write("fault-broker-back")[0] == 201, "broker back: a write answers 201")
+
+
+def hung_database(api: Api, db_proxy: Proxy) -> None:
+    db_proxy.hang()
+    try:
+        probes_while_hung("database")
+    finally:
+        db_proxy.resume()
+    wait_until(lambda: http("/readyz")[0] == 200, timeout=15, what="readiness after the database came back")
+    check(http("/accounts/login/")[0] == 200, "database back: the sign-in page renders")
+    check(api.write("fault-db-back")[0] == 201, "database back: a write answers 201")
+
+
+def stale_connections(api: Api) -> None:
+    for _ in range(4):  # both workers hold a persistent connection
+        api.call("GET", MILESTONES)
+    with psycopg.connect(ADMIN_DSN, autocommit=True) as conn:
+        killed = conn.execute(
+            "SELECT count(*) FROM (SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = %s AND pid <> pg_backend_pid()) t",
+            (DATABASE,),
+        ).fetchone()[0]
+    statuses = [api.call("GET", MILESTONES)[0] for _ in range(6)]
+    check(
+        killed >= 1 and statuses == [200] * 6,
+        f"database restarted under persistent connections ({killed} terminated): reads {statuses}",
+    )
+    check(api.write("fault-after-terminate")[0] == 201, "database restarted: a write answers 201")
+
+
+def killed_request(api: Api, master: subprocess.Popen) -> None:
+    title, key = "fault-killed", "killed-request"
+    blocker = psycopg.connect(DB_DSN)
+    blocker.execute("LOCK TABLE improvement_milestone IN EXCLUSIVE MODE")
+    pending = ThreadPoolExecutor(1).submit(api.write, title, key)
+    with psycopg.connect(DB_DSN, autocommit=True) as conn:
+        wait_until(
+            lambda: (
+                conn.execute(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = %s AND wait_event_type = 'Lock'",
+                    (DATABASE,),
+                ).fetchone()[0]
+                == 1
+            ),
+            timeout=15,
+            what="the keyed write to wait on the table lock",
+        )
+    check(bool(idempotency_locks()), "killed request: its Idempotency-Key lock is held while it waits")
+    for pid in gunicorn_workers(master):
+        os.kill(pid, signal.SIGKILL)
+    killed_at = time.monotonic()
+    blocker.rollback()
+    blocker.close()
+    pending.result()
+    wait_until(lambda: not idempotency_locks(), timeout=30, what="the killed request's lock to expire")
+    seconds = time.monotonic() - killed_at
+    check(seconds <= LOCK_RELEASE_BUDGET, f"killed request: its lock expired {seconds:.1f} s after the kill")
+    wait_until(lambda: http("/healthz")[0] == 200, what="gunicorn's new workers")
+    status, _ = api.write(title, key)
+    check(status == 201, f"killed request: the retry with its key answers 201 ({status})")
+    check(
+        api.write(title, key)[1].get("Idempotent-Replayed") == "true",
+        "killed request: a further retry replays the answer",
+    )
+
+
+def idempotency_locks() -> list[str]:
+    out = subprocess.run(
+        ["redis-cli", "-p", str(PORTS["cache"]), "--scan", "--pattern", "*idem:*:lock"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return out.stdout.split()
+
+
+def accepted_writes_answered() -> None:
+    stored = stored_titles()
+    for title, count in stored.items():
+        check(count == 1, f"{title}: stored once ({count})")
+        check(
+            any(200 <= status < 300 for status in ledger.get(title, [])),
+            f"{title}: answered 2xx {ledger.get(title)}",
+        )
+
+
+def main() -> int:
+    work = Path(os.environ["FAULT_WORK"])
+    (work / "metrics").mkdir(exist_ok=True)
+    env = app_env(work)
+    with psycopg.connect(ADMIN_DSN, autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
+        conn.execute(f"CREATE DATABASE {DATABASE}")
+    cache = start_redis(PORTS["cache"])
+    broker = start_redis(PORTS["broker"])
+    broker_proxy = Proxy(PORTS["broker_proxy"], PORTS["broker"])
+    db_proxy = Proxy(PORTS["db_proxy"], 5432)
+    web = None
+    try:
+        print(f"== fresh database {DATABASE}, static files, a lead with a token", flush=True)
+        subprocess.run([PY, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
+        if not (ROOT / "staticfiles/staticfiles.json").exists():
+            subprocess.run(
+                [PY, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=env, check=True
+            )
+        out = subprocess.run(
+            [PY, "manage.py", "shell", "-c", SETUP],
+            cwd=ROOT,
+            env=env,
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout.split()
+        api = Api(out[-2], int(out[-1]))
+        web = subprocess.Popen(
+            [
+                str(ROOT / ".venv/bin/gunicorn"),
+                "-c",
+                "config/gunicorn.py",
+                "config.wsgi:application",
+                "--bind",
+                f"127.0.0.1:{PORTS['web']}",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=(work / "web.log").open("w"),
+            stderr=subprocess.STDOUT,
+        )
+        wait_until(lambda: http("/healthz")[0] == 200, what="gunicorn")
+        print("== 2 gunicorn workers up", flush=True)
+
+        baseline(api, env)
+        cache = cache_down(api, cache)
+        hung_broker(api, broker_proxy)
+        hung_database(api, db_proxy)
+        stale_connections(api)
+        killed_request(api, web)
+        accepted_writes_answered()
+
+        access = [
+            json.loads(line)
+            for line in (work / "web.log").read_text().splitlines()
+            if line.startswith("{") and '"gunicorn.access"' in line
+        ]
+        check(
+            bool(access) and all(line.get("request_id") for line in access if line.get("path") != "/healthz"),
+            f"gunicorn's access log is JSON with request ids ({len(access)} lines)",
+        )
+    finally:
+        if web is not None:
+            web.terminate()
+            try:
+                web.wait(20)
+            except subprocess.TimeoutExpired:
+                web.kill()
+        for process in (cache, broker):
+            process.terminate()
+            process.wait(10)
+        with psycopg.connect(ADMIN_DSN, autocommit=True) as conn:
+            conn.execute(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
+    print(f"fault_ops: {len(failures)} failed" + ("" if not failures else ": " + "; ".join(failures)))
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
