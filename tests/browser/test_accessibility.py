@@ -47,6 +47,7 @@ NOT_PAGES = frozenset(
         "improvement:apply_plan",
         "improvement:milestone_complete",
         "improvement:milestone_reopen",
+        "metrics",
         "improvement:benefit_validate",
         "improvement:experiment_start",
         "improvement:experiment_stop",
