@@ -14,14 +14,11 @@ The formulas are written out in docs/money.md. In short, over a horizon of H mon
 
 import datetime as dt
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from decimal import Decimal
 
 import numpy as np
 import numpy_financial as npf
-
-from improvement.progress import improvement_amount
 
 MONTHS_PER_YEAR = 12
 
@@ -271,122 +268,6 @@ def months_between(start: dt.date, today: dt.date) -> int:
     return max(months, 0)
 
 
-@dataclass(frozen=True)
-class LineTable:
-    """The money lines of many initiatives as arrays, row i for the i-th initiative given."""
-
-    index: dict[int, int]
-    one_time: np.ndarray
-    recurring: np.ndarray
-    benefits: np.ndarray
-    derived: np.ndarray
-    validated: np.ndarray
-    to_date: np.ndarray
-    # n × 5: each row's benefit over the horizon by evidence, in BENEFIT_SPLIT_FIELDS order.
-    split: np.ndarray
-
-    def lines(self, rows=slice(None)) -> MoneyLines:
-        """The month-by-month sum of some rows (all by default), or one row's lines."""
-        return MoneyLines(
-            one_time_cost=float(self.one_time[rows].sum()),
-            recurring_costs=self.recurring[rows].reshape(-1, self.recurring.shape[1]).sum(axis=0).tolist(),
-            benefits=self.benefits[rows].reshape(-1, self.benefits.shape[1]).sum(axis=0).tolist(),
-            derived_monthly_benefit=float(self.derived[rows].sum()),
-            validated_monthly_benefit=float(self.validated[rows].sum()),
-            benefit_to_date=float(self.to_date[rows].sum()),
-            split=BenefitSplit(*self.split[rows].reshape(-1, len(BENEFIT_SPLIT_FIELDS)).sum(axis=0).tolist()),
-        )
-
-    def per_initiative(self) -> dict[int, MoneyLines]:
-        """Each initiative's own lines, by initiative id."""
-        return {pk: self.lines(row) for pk, row in self.index.items()}
-
-
-Amount = float | Decimal
-
-
-def line_table(
-    *,
-    starts: Sequence[tuple[int, dt.date]],
-    costs: Iterable[tuple[int, bool, Amount, int]],
-    benefits: Iterable[tuple[int, Amount, int, bool, bool]],
-    valued_targets: Iterable[tuple[int, float, float | None, bool, Amount]],
-    horizon: int,
-    today: dt.date,
-) -> LineTable:
-    """Every initiative's money lines over ``horizon`` months, from plain rows.
-
-    - ``starts``: (initiative id, start date), one per initiative, in the order of the table's rows;
-    - ``costs``: (initiative id, is one-time, amount, start month); a recurring cost runs from its
-      1-based start month to the horizon;
-    - ``benefits``: (initiative id, monthly amount, start month, validated, hard), recurring like
-      costs;
-    - ``valued_targets``: (initiative id, baseline, current value, higher is better, money value of
-      one unit per month): a target that improved adds its gain × unit value to every month.
-
-    Rows of initiatives not in ``starts`` are ignored. The month arithmetic runs on arrays
-    (``step_lines``), not per initiative in Python: a portfolio holds thousands of initiatives.
-    """
-    index = {pk: row for row, (pk, _) in enumerate(starts)}
-    n = len(index)
-    one_time, recurring = ([], []), ([], [], [])
-    for pk, is_one_time, amount, start_month in costs:
-        if (row := index.get(pk)) is None:
-            continue
-        if is_one_time:
-            one_time[0].append(row)
-            one_time[1].append(float(amount))
-        else:
-            recurring[0].append(row)
-            recurring[1].append(start_month)
-            recurring[2].append(float(amount))
-    monthly_benefits, validated = ([], [], []), ([], [])
-    # One (rows, starts, amounts) per evidence kind: validated hard, validated soft, claimed hard/soft.
-    by_evidence = {key: ([], [], []) for key in BENEFIT_SPLIT_FIELDS[:4]}
-    for pk, amount, start_month, ok, hard in benefits:
-        if (row := index.get(pk)) is None:
-            continue
-        monthly_benefits[0].append(row)
-        monthly_benefits[1].append(start_month)
-        monthly_benefits[2].append(float(amount))
-        evidence = by_evidence[("validated_" if ok else "claimed_") + ("hard" if hard else "soft")]
-        evidence[0].append(row)
-        evidence[1].append(start_month)
-        evidence[2].append(float(amount))
-        if ok:
-            validated[0].append(row)
-            validated[1].append(float(amount))
-    derived = ([], [])
-    for pk, baseline, current, higher_is_better, unit_value in valued_targets:
-        gain = improvement_amount(baseline=baseline, current=current, higher_is_better=higher_is_better)
-        if (row := index.get(pk)) is not None and gain is not None and gain > 0:
-            derived[0].append(row)
-            derived[1].append(gain * float(unit_value))
-
-    def per_row(rows, amounts) -> np.ndarray:
-        return np.bincount(np.asarray(rows, dtype=int), weights=amounts, minlength=n).astype(float)
-
-    derived_total = per_row(*derived)
-    monthly = step_lines(*monthly_benefits, n=n, horizon=horizon) + derived_total[:, None]
-    elapsed = np.fromiter(
-        (min(months_between(start, today), horizon) for _, start in starts), dtype=int, count=n
-    )
-    return LineTable(
-        index=index,
-        one_time=per_row(*one_time),
-        recurring=step_lines(*recurring, n=n, horizon=horizon),
-        benefits=monthly,
-        derived=derived_total,
-        validated=per_row(*validated),
-        # Benefit to date: the months already elapsed since the initiative started.
-        to_date=np.where(np.arange(horizon) < elapsed[:, None], monthly, 0.0).sum(axis=1),
-        split=np.column_stack(
-            [step_lines(*lines, n=n, horizon=horizon).sum(axis=1) for lines in by_evidence.values()]
-            + [derived_total * horizon]
-        ),
-    )
-
-
 def money_of(lines: MoneyLines, *, horizon: int, annual_rate: float) -> Money:
     """The figures the money panels show for ``lines`` (see ``summarise``)."""
     summary = summarise(
@@ -409,50 +290,4 @@ def money_of(lines: MoneyLines, *, horizon: int, annual_rate: float) -> Money:
         npv=summary.npv,
         irr_monthly=summary.irr_monthly,
         irr_annual=summary.irr_annual,
-    )
-
-
-@dataclass(frozen=True)
-class Ranking:
-    """The figures a money table sorts on, one array entry per row of a ``LineTable``.
-
-    NaN where ``Money`` says ``None``: ROI without cost, payback never reached or without money.
-    Computed on the arrays at once, so a portfolio of thousands is ranked without a ``Money`` (and
-    its IRR root-finding) per initiative; the values equal ``money_of`` row by row.
-    """
-
-    total_cost: np.ndarray
-    total_benefit: np.ndarray
-    net_benefit: np.ndarray
-    roi_percent: np.ndarray
-    payback_months: np.ndarray
-    npv: np.ndarray
-
-
-def ranking(table: LineTable, *, horizon: int, annual_rate: float) -> Ranking:
-    recurring, benefits = table.recurring[:, :horizon], table.benefits[:, :horizon]
-    flows = np.column_stack([-table.one_time, benefits - recurring])
-    total_cost = table.one_time + recurring.sum(axis=1)
-    total_benefit = benefits.sum(axis=1)
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        roi = np.where(total_cost == 0, np.nan, (total_benefit - total_cost) / total_cost * 100)
-    discount = (1 + monthly_rate(annual_rate)) ** -np.arange(horizon + 1, dtype=float)
-    cumulative = np.cumsum(flows, axis=1)
-    negative = cumulative < 0
-    # Month k pays back when the cumulative flow was negative after k − 1 and is not after k.
-    crossing = negative[:, :-1] & ~negative[:, 1:]
-    paid_back = crossing.any(axis=1)
-    month = crossing.argmax(axis=1) + 1
-    rows = np.arange(len(flows))
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        inside = (month - 1) + (-cumulative[rows, month - 1]) / flows[rows, month]
-    payback = np.where(paid_back, inside, np.where(negative.any(axis=1), np.nan, 0.0))
-    payback = np.where((total_cost == 0) & (total_benefit == 0), np.nan, payback)
-    return Ranking(
-        total_cost=total_cost,
-        total_benefit=total_benefit,
-        net_benefit=total_benefit - total_cost,
-        roi_percent=roi,
-        payback_months=payback,
-        npv=flows @ discount,
     )

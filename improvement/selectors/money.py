@@ -15,7 +15,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from accounts.models import User
-from improvement import roi
+from improvement import roi, roi_portfolio
 from improvement.models import (
     Benefit,
     BenefitNature,
@@ -64,7 +64,7 @@ def initiative_money_lines(*, initiative: Initiative) -> tuple[list[Cost], list[
 
 def _line_table(
     starts: Sequence[tuple[int, dt.date]], *, horizon: int, today: dt.date, scope: QuerySet | None = None
-) -> roi.LineTable:
+) -> roi_portfolio.LineTable:
     """Every initiative's money lines, from four queries of plain values (no model instances).
 
     ``starts`` holds (initiative id, start date) of each initiative. ``scope``, the queryset the
@@ -96,7 +96,7 @@ def _line_table(
             "initiative_id", "kpi_id", "segment", "baseline_value", "kpi__direction", "unit_value_per_month"
         )
     ]
-    return roi.line_table(
+    return roi_portfolio.line_table(
         starts=starts,
         costs=costs,
         benefits=benefits,
@@ -138,7 +138,7 @@ def portfolio_money(*, initiatives: QuerySet[Initiative], today: dt.date | None 
     return _money(table.lines())
 
 
-# What the money table sorts on: the figure's name on roi.Ranking, and its natural direction
+# What the money table sorts on: the figure's name on roi_portfolio.Ranking, and its natural direction
 # (True: highest first). Rows without the figure (no cost, never paid back) always come last.
 MONEY_SORTS = {
     "roi": ("roi_percent", True),
@@ -201,7 +201,7 @@ def portfolio_ranking(
         today=today or timezone.localdate(),
         scope=initiatives,
     )
-    ranked = roi.ranking(table, horizon=horizon, annual_rate=settings.PDCA_DISCOUNT_RATE)
+    ranked = roi_portfolio.ranking(table, horizon=horizon, annual_rate=settings.PDCA_DISCOUNT_RATE)
     rows = [
         RankedInitiative(
             pk=pk,

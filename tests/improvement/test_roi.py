@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from scipy.optimize import brentq
 
-from improvement import roi
+from improvement import roi, roi_portfolio
 
 RATE = 0.08
 
@@ -167,7 +167,7 @@ def test_months_between_counts_whole_months_only(start, today, months):
 
 def _worked_table():
     """Two initiatives over a 4-month horizon; the figures expected are worked out by hand below."""
-    return roi.line_table(
+    return roi_portfolio.line_table(
         # A started two whole months before today, B today.
         starts=[(10, dt.date(2024, 1, 1)), (20, dt.date(2024, 3, 1))],
         costs=[
@@ -277,7 +277,7 @@ def _ranking_rows(data, n):
 def test_ranking_figures_equal_each_initiatives_money(data):
     n = 4
     horizon, costs, benefits = _ranking_rows(data, n)
-    table = roi.line_table(
+    table = roi_portfolio.line_table(
         starts=[(pk, dt.date(2024, 1, 1)) for pk in range(n)],
         costs=costs,
         benefits=benefits,
@@ -285,7 +285,7 @@ def test_ranking_figures_equal_each_initiatives_money(data):
         horizon=horizon,
         today=dt.date(2024, 6, 1),
     )
-    ranked = roi.ranking(table, horizon=horizon, annual_rate=RATE)
+    ranked = roi_portfolio.ranking(table, horizon=horizon, annual_rate=RATE)
     for row in table.index.values():
         money = roi.money_of(table.lines(row), horizon=horizon, annual_rate=RATE)
         assert ranked.total_cost[row] == pytest.approx(money.total_cost, rel=1e-9, abs=1e-6)
@@ -304,7 +304,7 @@ def test_ranking_figures_equal_each_initiatives_money(data):
 
 def test_ranking_of_the_worked_example():
     """1 200 invested, 300 a month: payback exactly 4 months, ROI 200 % (docs/money.md)."""
-    table = roi.line_table(
+    table = roi_portfolio.line_table(
         starts=[(1, dt.date(2024, 1, 1)), (2, dt.date(2024, 1, 1))],
         costs=[(1, True, 1200, 1)],
         benefits=[(1, 300, 1, False, True)],
@@ -312,7 +312,7 @@ def test_ranking_of_the_worked_example():
         horizon=12,
         today=dt.date(2024, 1, 1),
     )
-    ranked = roi.ranking(table, horizon=12, annual_rate=RATE)
+    ranked = roi_portfolio.ranking(table, horizon=12, annual_rate=RATE)
     assert ranked.payback_months[0] == 4.0
     assert ranked.roi_percent[0] == pytest.approx(200)
     assert ranked.npv[0] == pytest.approx(npf.npv(roi.monthly_rate(RATE), [-1200] + [300] * 12))
