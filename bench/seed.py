@@ -27,6 +27,26 @@ ASSIGNED_ID_TABLES = (
 )
 
 
+def _unlisted_defaults(table: str, columns: list[str]) -> dict[str, object]:
+    """The model's default for each NOT NULL column the seed does not list (a field added since,
+    such as a version counter): COPY would otherwise write NULL into it."""
+    from django.apps import apps
+    from django.db import models
+
+    model = next((m for m in apps.get_models() if m._meta.db_table == table), None)
+    if model is None:
+        return {}
+    return {
+        field.column: field.get_default()
+        for field in model._meta.concrete_fields
+        if not field.null
+        and not field.primary_key
+        and field.has_default()
+        and field.db_default is models.NOT_PROVIDED
+        and field.column not in columns
+    }
+
+
 class Copier:
     """COPY rows into a table; returns the count."""
 
@@ -36,10 +56,12 @@ class Copier:
 
     def __call__(self, table: str, columns: list[str], rows) -> int:
         n = 0
-        sql = f"COPY {table} ({', '.join(columns)}) FROM STDIN"
+        defaults = _unlisted_defaults(table, columns)
+        sql = f"COPY {table} ({', '.join([*columns, *defaults])}) FROM STDIN"
+        extra = tuple(defaults.values())
         with self.conn.cursor() as cur, cur.copy(sql) as copy:
             for row in rows:
-                copy.write_row(row)
+                copy.write_row((*row, *extra))
                 n += 1
         self.counts[table] = self.counts.get(table, 0) + n
         return n
@@ -82,6 +104,10 @@ def seed(size: Size, *, log=print) -> dict:
 
     with transaction.atomic():
         connection.ensure_connection()
+        with connection.cursor() as cursor:
+            # The requests keep the production statement timeout; loading a million rows through
+            # the change-marker trigger on a busy machine may take longer than it.
+            cursor.execute("SET LOCAL statement_timeout = 0")
         copy = Copier(connection.connection)
         t = time.perf_counter()
         kpis = _kpis()
@@ -107,7 +133,9 @@ def seed(size: Size, *, log=print) -> dict:
                 )
     t = time.perf_counter()
     with connection.cursor() as cursor:
+        cursor.execute("SET statement_timeout = 0")
         cursor.execute("VACUUM ANALYZE")
+        cursor.execute("RESET statement_timeout")
     lap("vacuum analyze", t)
     total = round(time.perf_counter() - started, 2)
     log(f"  seeded {size.name} in {total} s")

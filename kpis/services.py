@@ -4,7 +4,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.db import connection, models, transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 
@@ -14,14 +14,14 @@ from common.errors import PermissionDenied
 from common.outbox import outbox_enqueue
 from common.services import model_update
 from kpis.alerts import kpi_is_watched
+from kpis.measurement_copy import UPSERT_FIELDS, measurement_copy_upsert, measurement_series_lock
 from kpis.models import Kpi, Measurement
 from kpis.tasks import evaluate_alerts
 
 MAX_BATCH_ROWS = 10_000
 # Rows per INSERT statement of an upsert: bounds the memory of one statement and its RETURNING.
 UPSERT_BATCH_ROWS = 1000
-# What re-sending a measurement with another value changes; the natural key and created_at stay.
-MEASUREMENT_UPSERT_FIELDS = ["value", "sample_size", "recorded_by", "updated_at"]
+MEASUREMENT_UPSERT_FIELDS = list(UPSERT_FIELDS)
 MEASUREMENT_WRITER_ROLES = frozenset({Role.ADMIN, Role.LEAD, Role.CONTRIBUTOR})
 KPI_EDITABLE_FIELDS = (
     "name",
@@ -202,6 +202,24 @@ def measurement_upsert_many(*, actor: User, rows: Iterable[Mapping]) -> UpsertRe
     if errors:
         raise ValidationError(errors)
 
+    if connection.vendor == "postgresql":
+        # The database says what it did, row by row: no read of the existing rows beforehand.
+        measurement_series_lock([(c["kpi"].pk, c["segment"]) for c in cleaned])
+        written = measurement_copy_upsert(actor=actor, rows=cleaned)
+        created, updated, changed = written.created, written.updated, written.changed
+    else:
+        created, updated, changed = _upsert_snapshot(actor=actor, cleaned=cleaned)
+    kpis_by_id = {c["kpi"].pk: c["kpi"] for c in cleaned}
+    _schedule_alert_evaluation([(kpis_by_id[kpi_id], segment, period) for kpi_id, segment, period in changed])
+    return UpsertResult(created=created, updated=updated, unchanged=len(cleaned) - created - updated)
+
+
+def _upsert_snapshot(*, actor: User, cleaned: list[dict]) -> tuple[int, int, list[tuple[int, str, dt.date]]]:
+    """SQLite: compare with the stored rows, then write those new or different.
+
+    SQLite runs IMMEDIATE transactions: no other writer between the read and the write. ON
+    CONFLICT keeps the natural key unique all the same.
+    """
     periods = [c["period"] for c in cleaned]
     # Plain tuples, one SELECT: 10,000 model instances cost more than the query.
     existing = {
@@ -214,111 +232,33 @@ def measurement_upsert_many(*, actor: User, rows: Iterable[Mapping]) -> UpsertRe
         ).values_list("kpi_id", "segment", "period", "source", "value", "sample_size")
     }
     to_write: list[Measurement] = []
-    created = updated = unchanged = 0
+    created = updated = 0
     for clean in cleaned:
         key = (clean["kpi"].pk, clean["segment"], clean["period"], clean["source"])
         current = existing.get(key)
         if current is None:
             created += 1
         elif current == (clean["value"], clean["sample_size"]):
-            unchanged += 1
             continue
         else:
             updated += 1
         to_write.append(Measurement(recorded_by=actor, **clean))
-    if to_write:
-        if connection.vendor == "postgresql":
-            # The read above is a snapshot: a concurrent batch may insert or change the same rows
-            # before ours writes, so on PostgreSQL the database says what it really did.
-            _lock_series(to_write)
-            created, updated = _upsert_counted(to_write)
-            unchanged = len(cleaned) - created - updated
-        else:
-            # SQLite runs IMMEDIATE transactions: no other writer between the read and the write.
-            # ON CONFLICT keeps the natural key unique all the same.
-            Measurement.objects.bulk_create(
-                to_write,
-                batch_size=UPSERT_BATCH_ROWS,
-                update_conflicts=True,
-                unique_fields=["kpi", "segment", "period", "source"],
-                update_fields=MEASUREMENT_UPSERT_FIELDS,
-            )
-        _schedule_alert_evaluation(to_write)
-    return UpsertResult(created=created, updated=updated, unchanged=unchanged)
-
-
-def _lock_series(measurements: list[Measurement]) -> None:
-    """PostgreSQL: take this transaction's lock on every (kpi, segment) series it writes, in one
-    order, before writing any row. A write to a series also locks the rows that follow it (a
-    trigger moves their change marker, common/sync_triggers.py), one batch at a time: two batches
-    sharing a series could otherwise each hold a row the other needs next and deadlock. With the
-    series locked first, the second waits at the start instead. Advisory locks end with the
-    transaction; a hash collision only serialises two unrelated series."""
-    series = sorted({(m.kpi_id, m.segment) for m in measurements})
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT count(pg_advisory_xact_lock(kpi, hashtext(segment))) FROM ("
-            "SELECT kpi, segment FROM unnest(%s::integer[], %s::text[]) AS series (kpi, segment) "
-            "ORDER BY kpi, hashtext(segment)) AS ordered",
-            [[kpi for kpi, _ in series], [segment for _, segment in series]],
-        )
-
-
-def _upsert_counted(measurements: list[Measurement]) -> tuple[int, int]:
-    """PostgreSQL: insert or update by natural key; return how many rows were created and updated.
-
-    ``ON CONFLICT … DO UPDATE … WHERE`` changes a row only when its value or sample size differs
-    (a row already equal is neither rewritten nor returned), and ``RETURNING xmax = 0`` is true for
-    a freshly inserted row: so the counts are what this transaction did, even when another batch
-    wrote the same rows after our read. Columns are the model's own, so a new field is written too.
-    """
-    meta = Measurement._meta
-    fields = [
-        f
-        for f in meta.concrete_fields
-        if not f.primary_key and not f.generated and f.db_default is models.NOT_PROVIDED
-    ]
-    quote = connection.ops.quote_name
-    table = quote(meta.db_table)
-    columns = ", ".join(quote(f.column) for f in fields)
-    key = ", ".join(quote(meta.get_field(name).column) for name in ("kpi", "segment", "period", "source"))
-    updates = [meta.get_field(name).column for name in MEASUREMENT_UPSERT_FIELDS]
-    assignments = ", ".join(f"{quote(c)} = EXCLUDED.{quote(c)}" for c in updates)
-    compared = [quote(meta.get_field(name).column) for name in ("value", "sample_size")]
-    # One array per column, unnested into rows: a handful of parameters per statement, however
-    # many rows (the way Django's own bulk_create writes on PostgreSQL).
-    arrays = ", ".join(f"%s::{f.db_type(connection)}[]" for f in fields)
-    sql = (
-        f"INSERT INTO {table} ({columns}) SELECT * FROM UNNEST({arrays}) "
-        f"ON CONFLICT ({key}) DO UPDATE SET {assignments} "
-        f"WHERE ({', '.join(f'{table}.{c}' for c in compared)}) "
-        f"IS DISTINCT FROM ({', '.join(f'EXCLUDED.{c}' for c in compared)}) "
-        "RETURNING (xmax = 0)"
+    Measurement.objects.bulk_create(
+        to_write,
+        batch_size=UPSERT_BATCH_ROWS,
+        update_conflicts=True,
+        unique_fields=["kpi", "segment", "period", "source"],
+        update_fields=MEASUREMENT_UPSERT_FIELDS,
     )
-    # One key order for every batch: two batches locking shared rows in opposite orders deadlock.
-    measurements = sorted(measurements, key=lambda m: (m.kpi_id, m.segment, m.period, m.source))
-    created = updated = 0
-    with connection.cursor() as cursor:
-        for start in range(0, len(measurements), UPSERT_BATCH_ROWS):
-            batch = measurements[start : start + UPSERT_BATCH_ROWS]
-            cursor.execute(
-                sql,
-                [[f.get_db_prep_save(f.pre_save(m, add=True), connection) for m in batch] for f in fields],
-            )
-            for (inserted,) in cursor.fetchall():
-                if inserted:
-                    created += 1
-                else:
-                    updated += 1
-    return created, updated
+    return created, updated, [(m.kpi_id, m.segment, m.period) for m in to_write]
 
 
-def _schedule_alert_evaluation(measurements: list[Measurement]) -> None:
+def _schedule_alert_evaluation(changed: list[tuple[Kpi, str, dt.date]]) -> None:
     """After commit (through the outbox), evaluate alerts for each (KPI, segment) written."""
     periods: dict[tuple[int, str], set[dt.date]] = {}
-    for m in measurements:
-        if kpi_is_watched(m.kpi):
-            periods.setdefault((m.kpi.pk, m.segment), set()).add(m.period)
+    for kpi, segment, period in changed:
+        if kpi_is_watched(kpi):
+            periods.setdefault((kpi.pk, segment), set()).add(period)
     for (kpi_id, segment), dates in periods.items():
         outbox_enqueue(
             task=evaluate_alerts.name, args=[kpi_id, segment, sorted(d.isoformat() for d in dates)]
