@@ -19,7 +19,7 @@ from improvement.forms import (
 from improvement.forms.experiments import ENTRIES, ENTRY_MEAN_SD, ENTRY_SUMS
 from improvement.models import Experiment, ExperimentStatus, MetricType, Variant
 from improvement.selectors import experiment_get
-from improvement.services import experiment_data, experiments
+from improvement.services import experiment_data, experiment_observations, experiments
 from improvement.views import experiment_readout as readout
 from kpis.stats.aggregates import MeanAggregate
 from kpis.stats.effects import sample_variance
@@ -228,7 +228,7 @@ def experiment_upload_view(request, pk: int):
     form = ObservationsUploadForm(request.POST, request.FILES)
     if form.is_valid():
         outcome = attempt(
-            experiment_data.experiment_observations_ingest,
+            experiment_observations.experiment_observations_ingest,
             actor=request.user,
             experiment=experiment,
             csv=form.cleaned_data["observations"],

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from common.errors import Conflict, PermissionDenied
 from improvement import selectors
 from improvement.services import experiment_data as data
+from improvement.services import experiment_observations as observations
 from improvement.services import experiments as ex
 from kpis.stats import aggregates as agg
 from tests.improvement.conftest import make, stored
@@ -174,7 +175,7 @@ def test_observations_fold_into_totals_and_replace_the_whole_data_set(initiative
         rows=[{"variant": "callback", "users": 5, "sum": 5, "sum_squares": 5}],
     )
 
-    result = data.experiment_observations_ingest(
+    result = observations.experiment_observations_ingest(
         actor=lead,
         experiment=experiment,
         rows=[{"variant": "control", "value": 2.0}, {"variant": "control", "value": 4.0}],
@@ -193,7 +194,7 @@ def test_observations_in_add_mode_add_to_the_totals_and_collapse_days(running, l
     )
     csv = "variant,value\ncontrol,1\ncontrol,0\ncallback,1\n"
 
-    data.experiment_observations_ingest(actor=lead, experiment=running, csv=csv, mode="add")
+    observations.experiment_observations_ingest(actor=lead, experiment=running, csv=csv, mode="add")
 
     assert stored(running) == [("callback", None, 1, 1, 0.0, 0.0), ("control", None, 12, 4, 0.0, 0.0)]
 
@@ -202,19 +203,19 @@ def test_observations_in_add_mode_add_to_the_totals_and_collapse_days(running, l
     ("csv", "message"),
     [
         ("variant,value\ncontrol,1\ncallback,0.5\n", agg.MSG_NOT_BINARY.format(row=1, value=0.5)),
-        ("variant,value\ncontrol,1\ncallback,yes\n", data.MSG_CSV_VALUE.format(value="yes", row=1)),
+        ("variant,value\ncontrol,1\ncallback,yes\n", observations.MSG_CSV_VALUE.format(value="yes", row=1)),
         ("variant,value\ncontrol,1\ncallback,nan\n", agg.MSG_VALUE_NOT_FINITE.format(row=1, value=math.nan)),
-        ("arm,value\ncontrol,1\n", data.MSG_CSV_HEADER),
-        ("", data.MSG_NO_OBSERVATIONS),
+        ("arm,value\ncontrol,1\n", observations.MSG_CSV_HEADER),
+        ("", observations.MSG_NO_OBSERVATIONS),
         (
             "variant,value\ncontrol,1\nghost,0\n",
-            data.MSG_UNKNOWN_LABELS.format(labels="ghost", keys="callback, control"),
+            observations.MSG_UNKNOWN_LABELS.format(labels="ghost", keys="callback, control"),
         ),
     ],
 )
 def test_bad_observations_are_refused_and_nothing_is_written(running, lead, csv, message):
     with pytest.raises(ValidationError) as excinfo:
-        data.experiment_observations_ingest(actor=lead, experiment=running, csv=csv)
+        observations.experiment_observations_ingest(actor=lead, experiment=running, csv=csv)
 
     assert excinfo.value.message_dict == {"observations": [message]}
     assert stored(running) == []

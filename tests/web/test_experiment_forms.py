@@ -10,6 +10,7 @@ from django.utils.html import escape
 from improvement.forms import MSG_CONTROL_ROW_EMPTY
 from improvement.models import Experiment, ExperimentStatus, MetricType, VariantData
 from improvement.services import experiment_data as data
+from improvement.services import experiment_observations as observations
 from improvement.services import experiments as ex
 from improvement.services.experiments import MSG_DESIGN_FROZEN, MSG_DUPLICATE_KEY, MSG_GUARDRAIL_IS_PRIMARY
 from kpis.models import Kpi
@@ -350,7 +351,7 @@ def test_a_csv_with_unknown_variants_is_refused_next_to_the_file_and_writes_noth
 
     assert response.status_code == 200
     (message,) = response.context["upload_form"].errors["observations"]
-    assert message == data.MSG_UNKNOWN_LABELS.format(labels="robot", keys="bot, control")
+    assert message == observations.MSG_UNKNOWN_LABELS.format(labels="robot", keys="bot, control")
     assert escape(message) in response.content.decode()
     assert not VariantData.objects.exists()
 

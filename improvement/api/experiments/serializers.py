@@ -12,12 +12,8 @@ from improvement.models import (
     MetricType,
     Variant,
 )
-from improvement.services.experiment_data import (
-    INGEST_MODES,
-    MAX_DATA_ROWS,
-    MAX_JSON_OBSERVATIONS,
-    MODE_REPLACE,
-)
+from improvement.services.experiment_data import MAX_DATA_ROWS
+from improvement.services.experiment_observations import INGEST_MODES, MAX_JSON_OBSERVATIONS, MODE_REPLACE
 
 # --- the experiment --------------------------------------------------------------------------------
 

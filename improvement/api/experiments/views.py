@@ -19,7 +19,7 @@ from improvement import selectors
 from improvement.api.common import CREATED, updated_since
 from improvement.api.experiments import serializers as s
 from improvement.models import Experiment
-from improvement.services import experiment_data, experiments
+from improvement.services import experiment_data, experiment_observations, experiments
 
 CSV_MEDIA_TYPE = "text/csv"
 CSV_FILE_FIELD = "file"
@@ -183,7 +183,7 @@ class ExperimentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiVie
         parameters=[s.ModeQuerySerializer],
         responses={200: s.DataWriteResultSerializer},
         description="Raw `{variant, value}` rows folded into per-variant totals: JSON `rows` (up to "
-        f"{experiment_data.MAX_JSON_OBSERVATIONS:,}), or a CSV with a `variant,value` header sent as "
+        f"{experiment_observations.MAX_JSON_OBSERVATIONS:,}), or a CSV with a `variant,value` header sent as "
         f"`{CSV_MEDIA_TYPE}` or as the multipart field `{CSV_FILE_FIELD}` (read in chunks, any size). "
         "`mode=replace` (default): the upload is the whole data set; `mode=add`: added to the totals.",
     )
@@ -198,7 +198,7 @@ class ExperimentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiVie
             source = {"csv": request.FILES[CSV_FILE_FIELD], "mode": mode.validated_data["mode"]}
         else:
             source = self.parse(s.ObservationsInputSerializer)
-        result = experiment_data.experiment_observations_ingest(
+        result = experiment_observations.experiment_observations_ingest(
             actor=request.user, experiment=experiment, **source
         )
         return Response(s.DataWriteResultSerializer(result).data)

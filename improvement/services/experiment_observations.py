@@ -1,0 +1,238 @@
+"""Raw experiment observations (JSON rows or a CSV file) folded into per-variant totals.
+
+``experiment_observations_ingest`` folds ``{variant, value}`` rows with ``kpis.stats`` (vectorised,
+in chunks) and writes one totals row per variant, so a million rows never become a million objects.
+All or nothing.
+"""
+
+import io
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from typing import IO, Any
+
+import numpy as np
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from accounts.models import User
+from improvement import selectors
+from improvement.models import Experiment, MetricType, VariantData
+from improvement.services.experiment_data import (
+    MSG_TOO_MANY_ROWS,
+    DataWriteResult,
+    check_can_push,
+    check_data_status,
+    experiment_data_changed,
+    lock_for_data,
+    variants_by_key,
+)
+from improvement.services.experiment_totals import check_totals
+from kpis.stats import aggregates as agg
+
+# Rows of one JSON observations body; bigger data sets come as CSV, which is read in chunks.
+MAX_JSON_OBSERVATIONS = 100_000
+CSV_CHUNK_ROWS = 250_000
+MODE_REPLACE = "replace"
+MODE_ADD = "add"
+INGEST_MODES = (MODE_REPLACE, MODE_ADD)
+MSG_UNKNOWN_MODE = "mode must be 'replace' or 'add'."
+MSG_NO_OBSERVATIONS = "The observations are empty."
+MSG_UNKNOWN_LABELS = "Unknown variants in the observations: {labels}; this experiment has {keys}."
+MSG_CSV_HEADER = "The CSV needs a header row with the columns variant and value."
+MSG_CSV_VALUE = "Every value must be a number; the CSV has {value!r} (data row {row})."
+MSG_VALUE_NUMBER = "Every value must be a number; row {row} is {value!r}."
+MSG_CSV_UNREADABLE = "The CSV could not be read: {error}."
+MSG_OBSERVATION_SHAPE = "Each row is an object with variant and value."
+MSG_ONE_SOURCE = "Send the observations either as JSON rows or as a CSV file, not both."
+
+
+def _check_observation_values(values: np.ndarray, *, binary: bool, offset: int) -> None:
+    """The fold's own checks, reported with the row number in the whole upload (0-based)."""
+    bad = ~np.isfinite(values)
+    if bad.any():
+        row = int(bad.argmax())
+        raise ValidationError(
+            {"observations": agg.MSG_VALUE_NOT_FINITE.format(row=offset + row, value=float(values[row]))}
+        )
+    if binary:
+        bad = (values != 0) & (values != 1)
+        if bad.any():
+            row = int(bad.argmax())
+            raise ValidationError(
+                {"observations": agg.MSG_NOT_BINARY.format(row=offset + row, value=float(values[row]))}
+            )
+    bad = np.abs(values) > agg.MAX_ABS_VALUE
+    if bad.any():
+        row = int(bad.argmax())
+        raise ValidationError(
+            {"observations": agg.MSG_VALUE_TOO_LARGE.format(row=offset + row, value=float(values[row]))}
+        )
+
+
+def _json_chunks(rows: Sequence[Any]) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    if len(rows) > MAX_JSON_OBSERVATIONS:
+        raise ValidationError({"rows": MSG_TOO_MANY_ROWS.format(limit=MAX_JSON_OBSERVATIONS)})
+    try:
+        labels = [str(row["variant"]) for row in rows]
+        raw = [row["value"] for row in rows]
+    except (KeyError, TypeError):
+        raise ValidationError({"rows": MSG_OBSERVATION_SHAPE}) from None
+    values = np.empty(len(raw), dtype=float)
+    for index, value in enumerate(raw):
+        # Booleans and strings are not numbers here, whatever float() would make of them.
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ValidationError({f"rows[{index}].value": MSG_VALUE_NUMBER.format(value=value, row=index)})
+        values[index] = value
+    yield np.asarray(labels, dtype=object), values
+
+
+def _first_unparsed(text, values: np.ndarray) -> int | None:
+    """The first row whose text is not a number: NaN after parsing without saying "nan".
+
+    Only the NaN rows' text is looked at (normally none): stripping and lower-casing every row's
+    text cost more than reading the CSV.
+    """
+    (nan_rows,) = np.nonzero(np.isnan(values))
+    for row in nan_rows.tolist():
+        if str(text.iloc[row]).strip().lower() != "nan":
+            return row
+    return None
+
+
+def _csv_chunks(source: IO) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """Chunks of (labels, values) read from a CSV with a ``variant,value`` header, in C (pandas)."""
+    # Imported here: only CSV uploads pay for pandas.
+    import pandas as pd
+
+    if isinstance(source, bytes | str):
+        source = io.BytesIO(source.encode() if isinstance(source, str) else source)
+    try:
+        reader = pd.read_csv(
+            source,
+            usecols=["variant", "value"],
+            # Plain Python strings. pandas' own string dtype costs more to build and to convert
+            # back; a categorical would turn labels that look like numbers into numbers ("01" → 1).
+            dtype={"variant": object},
+            chunksize=CSV_CHUNK_ROWS,
+            skipinitialspace=True,
+            keep_default_na=False,
+            na_values=[],
+        )
+        offset = 0
+        for chunk in reader:
+            labels = chunk["variant"].to_numpy(dtype=object)
+            values = pd.to_numeric(chunk["value"], errors="coerce").to_numpy(dtype=float)
+            row = _first_unparsed(chunk["value"], values)
+            if row is not None:
+                raise ValidationError(
+                    {"observations": MSG_CSV_VALUE.format(value=chunk["value"].iloc[row], row=offset + row)}
+                )
+            yield labels, values
+            offset += len(chunk)
+    # pandas' errors are ValueErrors: the specific ones first.
+    except pd.errors.EmptyDataError:
+        raise ValidationError({"observations": MSG_NO_OBSERVATIONS}) from None
+    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
+        raise ValidationError({"observations": MSG_CSV_UNREADABLE.format(error=exc)}) from None
+    except ValueError as exc:
+        if "usecols" in str(exc).lower():
+            raise ValidationError({"observations": MSG_CSV_HEADER}) from None
+        raise ValidationError({"observations": MSG_CSV_UNREADABLE.format(error=exc)}) from None
+
+
+def observations_fold(
+    *, chunks: Iterable[tuple[np.ndarray, np.ndarray]], metric: str, keys: Iterable[str]
+) -> tuple[dict[str, agg.ProportionAggregate | agg.MeanAggregate], int]:
+    """Fold chunks of raw rows into per-variant aggregates (streaming); ValidationError on bad rows."""
+    binary = metric == MetricType.PROPORTION
+    fold = agg.ObservationFold(binary=binary)
+    known = set(keys)
+    count = 0
+    for labels, values in chunks:
+        _check_observation_values(values, binary=binary, offset=count)
+        try:
+            fold.add(labels, values)
+        except ValueError as exc:
+            raise ValidationError({"observations": str(exc)}) from None
+        count += len(values)
+    try:
+        folded = fold.aggregates()
+    except ValueError as exc:
+        # Values within bounds can still add up past them.
+        raise ValidationError({"observations": str(exc)}) from None
+    unknown = sorted(str(label) for label in folded if label not in known)
+    if unknown:
+        raise ValidationError(
+            {
+                "observations": MSG_UNKNOWN_LABELS.format(
+                    labels=", ".join(unknown), keys=", ".join(sorted(known))
+                )
+            }
+        )
+    if count == 0:
+        raise ValidationError({"observations": MSG_NO_OBSERVATIONS})
+    return folded, count
+
+
+@transaction.atomic
+def experiment_observations_ingest(
+    *,
+    actor: User,
+    experiment: Experiment,
+    rows: Sequence[Mapping[str, Any]] | None = None,
+    csv: IO | bytes | str | None = None,
+    mode: str = MODE_REPLACE,
+) -> DataWriteResult:
+    """Fold raw ``{variant, value}`` rows (JSON rows or a CSV file) into per-variant totals.
+
+    ``replace`` (the default): the upload is the experiment's whole data set. Every variant's data
+    are replaced by its folded totals; a variant absent from the upload is left with no users.
+    ``add``: the upload is more of the same; its totals are added to what each variant has (a
+    variant kept per day is collapsed into one totals row first).
+    Values of a proportion are 0 or 1. Nothing is written unless every row is valid. The CSV is
+    read in chunks and folded with numpy, so memory stays bounded by the chunk size.
+    """
+    check_can_push(actor, experiment)
+    if mode not in INGEST_MODES:
+        raise ValidationError({"mode": MSG_UNKNOWN_MODE})
+    if (rows is None) == (csv is None):
+        raise ValidationError({"observations": MSG_ONE_SOURCE})
+    check_data_status(experiment)
+    # Fold before taking the row lock: reading a large upload must not block the experiment.
+    # Variants and metric are frozen once running, so they cannot change meanwhile.
+    variants = variants_by_key(experiment)
+    chunks = _json_chunks(rows) if rows is not None else _csv_chunks(csv)
+    folded, count = observations_fold(chunks=chunks, metric=experiment.metric_type, keys=variants)
+    locked = lock_for_data(experiment)
+
+    existing = selectors.variant_totals(variants=variants.values()) if mode == MODE_ADD else {}
+    targets = list(variants) if mode == MODE_REPLACE else sorted(folded)
+    written = []
+    for key in targets:
+        variant = variants[key]
+        new = folded.get(key)
+        old = existing.get(variant.pk)
+        users = (new.users if new else 0) + (old["users"] if old else 0)
+        if locked.metric_type == MetricType.PROPORTION:
+            conversions = (new.conversions if new else 0) + (old["conversions"] if old else 0)
+            total = squares = 0.0
+        else:
+            conversions = 0
+            total = (new.sum if new else 0.0) + (old["sum"] if old else 0.0)
+            squares = (new.sum_squares if new else 0.0) + (old["sum_squares"] if old else 0.0)
+        written.append(
+            VariantData(
+                variant=variant,
+                day=None,
+                users=users,
+                conversions=conversions,
+                sum=total,
+                sum_squares=squares,
+            )
+        )
+    check_totals(
+        {row.variant.key: vars(row) for row in written}, metric=locked.metric_type, field="observations"
+    )
+    VariantData.objects.filter(variant__in=[variants[key] for key in targets]).delete()
+    VariantData.objects.bulk_create(written)
+    experiment_data_changed(locked)
+    return DataWriteResult(variants=targets, rows_written=len(written), observations=count)
