@@ -175,6 +175,8 @@ def run_cases(seeded: dict, *, quick: bool, log=print) -> dict:
     case("page_initiative", get(site, f"/initiatives/{initiative_id}/"), note=f"initiative {initiative_id}")
     case("page_roadmap", get(site, "/roadmap/"), note="admin: every team, 90-day window")
 
+    write_side_cases(case, get, site)
+
     ratio = results["api_initiatives_list"]["median_ms"] / results["raw_sql_orjson_list"]["median_ms"]
     return {
         "cases": results,
@@ -182,3 +184,27 @@ def run_cases(seeded: dict, *, quick: bool, log=print) -> dict:
         "initiative_id": initiative_id,
         "timestamp": timezone.now().isoformat(),
     }
+
+
+# --- the admin's measurements changelist and the board --------------------------------------------
+
+ADMIN_MEASUREMENTS = "/admin/kpis/measurement/"
+
+
+def write_side_cases(case, get, site) -> None:
+    """The admin's measurements changelist (plain, searched, filtered by KPI) and the PDCA board."""
+    from kpis.models import Kpi
+
+    kpi = Kpi.objects.order_by("pk").first()
+    case("admin_measurements", get(site, ADMIN_MEASUREMENTS), note="admin changelist, page 1")
+    case(
+        "admin_measurements_search",
+        get(site, f"{ADMIN_MEASUREMENTS}?q={kpi.code}"),
+        note=f"search q={kpi.code} (a KPI code)",
+    )
+    case(
+        "admin_measurements_kpi_filter",
+        get(site, f"{ADMIN_MEASUREMENTS}?kpi__id__exact={kpi.pk}"),
+        note="filtered by one KPI",
+    )
+    case("page_board", get(site, "/board/"), note="admin: the PDCA board, capped columns")
