@@ -17,7 +17,7 @@ from tests.concurrency import race
 from tests.factories import KpiFactory
 
 BULK = "/api/v1/measurements/bulk/"
-FIRST = timezone.localdate() - dt.timedelta(days=2000)
+FIRST = timezone.localdate() - dt.timedelta(days=3000)
 # Text COPY's own escapes and separators, and characters beyond ASCII (the serializer's slow path).
 AWKWARD_SEGMENTS = ["Île-de-France", "客服", "tab\there", "back\\slash", "\\N", "line\nbreak", "emoji 😀"]
 
