@@ -87,7 +87,12 @@ class Measurement(ChangeTracked, TimeStampedModel):
                 fields=["kpi", "segment", "period", "source"], name="measurement_natural_key"
             )
         ]
-        indexes = [models.Index(fields=["kpi", "segment", "period"], name="measurement_series")]
+        indexes = [
+            models.Index(fields=["kpi", "segment", "period"], name="measurement_series"),
+            # The list filtered by KPI and period range: an ordered range scan for ``ordering=period``
+            # or ``-period`` (ties by id), a bounded range scan for the default ``-id``.
+            models.Index(fields=["kpi", "period", "id"], name="measurement_kpi_period"),
+        ]
 
     def __str__(self) -> str:
         segment = f" [{self.segment}]" if self.segment else ""

@@ -1,12 +1,15 @@
 import datetime as dt
 import math
+from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.db.models import QuerySet
+from django.db.models import DateField, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
 
 from kpis.models import Kpi, Measurement
-from kpis.stats.spc import MIN_BASELINE_POINTS, XmrChart, xmr_chart
+from kpis.stats.spc import LOOKBACK_POINTS, MIN_BASELINE_POINTS, XmrChart, xmr_chart_window
 
 
 def kpi_list(*, include_archived: bool = False) -> QuerySet[Kpi]:
@@ -43,16 +46,108 @@ def kpi_series(
 
 
 @dataclass(frozen=True)
+class SeriesWindow:
+    """The latest ``points`` periods of a KPI series within [``start``, ``end``] (None: unbounded)."""
+
+    kpi_id: int
+    segment: str
+    points: int
+    end: dt.date | None = None
+    start: dt.date | None = None
+
+    def scope(self) -> Q:
+        scope = Q(kpi_id=self.kpi_id, segment=self.segment)
+        if self.end is not None:
+            scope &= Q(period__lte=self.end)
+        if self.start is not None:
+            scope &= Q(period__gte=self.start)
+        return scope
+
+    def holds(self, period: dt.date) -> bool:
+        return (self.start is None or period >= self.start) and (self.end is None or period <= self.end)
+
+
+# Before every stored period: a window shorter than its ``points`` starts here.
+EARLIEST_PERIOD = dt.date(1, 1, 1)
+
+
+def kpi_series_windows(*, windows: Sequence[SeriesWindow]) -> list[list[tuple[dt.date, float]]]:
+    """Each window's periods (one value per period, the mean over sources), oldest first, in one query.
+
+    A window reads at most its ``points`` periods however long the series is: its oldest period is
+    found by a ``DISTINCT period … ORDER BY period DESC OFFSET points − 1`` subquery on the series
+    index, and only rows from there on are read.
+    """
+    if not windows:
+        return []
+    condition = Q()
+    for window in windows:
+        edge = (
+            Measurement.objects.filter(window.scope())
+            .order_by("-period")
+            .values("period")
+            .distinct()[window.points - 1 : window.points]
+        )
+        oldest = Coalesce(Subquery(edge), Value(EARLIEST_PERIOD), output_field=DateField())
+        condition |= window.scope() & Q(period__gte=oldest)
+    # Averaged in Python, as kpi_series does: a SQL AVG of values near the float limit overflows.
+    values: dict[tuple[int, str], dict[dt.date, list[float]]] = defaultdict(dict)
+    rows = (
+        Measurement.objects.filter(condition)
+        .order_by("period")
+        .values_list("kpi_id", "segment", "period", "value")
+    )
+    for kpi_id, segment, period, value in rows:
+        values[(kpi_id, segment)].setdefault(period, []).append(value)
+    found = []
+    for window in windows:
+        series = values.get((window.kpi_id, window.segment), {})
+        inside = [(period, period_mean(vs)) for period, vs in series.items() if window.holds(period)]
+        found.append(inside[-window.points :])
+    return found
+
+
+def series_period_count(*, kpi: Kpi, segment: str, after: dt.date | None = None) -> int:
+    """How many periods the series holds (only those after ``after`` when given)."""
+    qs = Measurement.objects.filter(kpi=kpi, segment=segment)
+    if after is not None:
+        qs = qs.filter(period__gt=after)
+    return qs.values("period").distinct().count()
+
+
+# The points a control chart answers by default, and at most: a year of days, ten years of days.
+CHART_POINTS = 365
+CHART_POINTS_MAX = 3_660
+
+
+@dataclass(frozen=True)
 class ControlChart:
-    """An XmR chart of a KPI series, with the periods the chart's 0-based indexes stand for."""
+    """An XmR chart of the latest stretch of a KPI series.
+
+    ``periods`` are the stretch's periods; ``first_index`` is the position of the first in the whole
+    series (the chart's indexes are positions in the whole series). ``points_total`` counts the
+    series' periods; ``truncated`` is true when the stretch leaves some out.
+    """
 
     kpi: Kpi
     segment: str
     periods: list[dt.date]
+    first_index: int
+    points_total: int
+    limit: int
+    baseline: tuple[dt.date, dt.date]
     chart: XmrChart
+
+    @property
+    def truncated(self) -> bool:
+        return self.points_total > len(self.periods)
+
+    def period(self, index: int) -> dt.date:
+        return self.periods[index - self.first_index]
 
 
 MSG_CHART_BASELINE = "The baseline period must hold at least {minimum} measured periods of the series."
+MSG_CHART_RANGE = "period_after must not be later than period_before."
 
 
 def kpi_control_chart(
@@ -61,21 +156,51 @@ def kpi_control_chart(
     segment: str = "",
     baseline_start: dt.date | None = None,
     baseline_end: dt.date | None = None,
+    limit: int = CHART_POINTS,
+    period_after: dt.date | None = None,
+    period_before: dt.date | None = None,
 ) -> ControlChart:
-    """The XmR chart of the KPI's series (one value per period), limits from the baseline periods.
+    """The XmR chart of the series' latest ``limit`` periods within [period_after, period_before].
 
-    Without a baseline period the whole series sets the limits. The limits are held while every
-    point, later ones included, is judged by the Western Electric rules.
+    The limits come from the baseline: the periods from ``baseline_start`` to ``baseline_end`` of
+    the whole series when either is given (a missing one: the series' first or last period), else
+    the points answered. They are held while every answered point is judged by the Western Electric
+    rules, with the 7 periods before the first answered one read as well, so each point is judged
+    and each moving range taken exactly as in the chart of the whole series.
     """
-    series = kpi_series(kpi=kpi, segment=segment)
-    periods = [period for period, _ in series]
-    inside = [
-        index
-        for index, period in enumerate(periods)
-        if (baseline_start is None or period >= baseline_start)
-        and (baseline_end is None or period <= baseline_end)
-    ]
-    if len(inside) < MIN_BASELINE_POINTS:
+    if period_after is not None and period_before is not None and period_after > period_before:
+        raise ValidationError({"period_after": MSG_CHART_RANGE})
+    window = SeriesWindow(kpi.pk, segment, limit + LOOKBACK_POINTS, end=period_before)
+    (stretch,) = kpi_series_windows(windows=[window])
+    shown_from = len(stretch) - sum(
+        1 for period, _ in stretch[-limit:] if period_after is None or period >= period_after
+    )
+    shown = stretch[shown_from:]
+    explicit = baseline_start is not None or baseline_end is not None
+    if explicit:
+        baseline = kpi_series(kpi=kpi, segment=segment, start=baseline_start, end=baseline_end)
+    else:
+        baseline = shown
+    if len(baseline) < MIN_BASELINE_POINTS:
         raise ValidationError({"baseline": MSG_CHART_BASELINE.format(minimum=MIN_BASELINE_POINTS)})
-    chart = xmr_chart([value for _, value in series], baseline_start=inside[0], baseline_end=inside[-1] + 1)
-    return ControlChart(kpi=kpi, segment=segment, periods=periods, chart=chart)
+    first, last = baseline[0][0], baseline[-1][0]
+    total = series_period_count(kpi=kpi, segment=segment)
+    later = 0 if period_before is None else series_period_count(kpi=kpi, segment=segment, after=period_before)
+    first_index = total - later - len(shown)
+    chart = xmr_chart_window(
+        [value for _, value in stretch],
+        baseline=[value for _, value in baseline],
+        shown_from=shown_from,
+        first_index=first_index,
+        in_baseline=[first <= period <= last for period, _ in shown],
+    )
+    return ControlChart(
+        kpi=kpi,
+        segment=segment,
+        periods=[period for period, _ in shown],
+        first_index=first_index,
+        points_total=total,
+        limit=limit,
+        baseline=(first, last),
+        chart=chart,
+    )
