@@ -52,7 +52,7 @@ def seed_measurements(copy, *, size: Size, rnd, now, today, kpis: list) -> list[
 
 def _first_version(rows):
     """Rows with ``version`` 1 appended: the optimistic-locking counter of a row never edited."""
-    return (row + (1,) for row in rows)
+    return ((*row, 1) for row in rows)
 
 
 def seed_initiative_records(copy, *, rnd, now, initiatives: list[dict], series: list[tuple]) -> None:

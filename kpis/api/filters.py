@@ -36,4 +36,4 @@ class MeasurementFilter(django_filters.FilterSet):
         # ``kpi_id = (SELECT id … WHERE code = …)`` rather than a JOIN on the code: the planner then
         # reads the KPI's rows through the (kpi, period, id) index instead of walking the whole
         # table by id and discarding the other KPIs' rows.
-        return queryset.filter(kpi_id=Subquery(Kpi.objects.filter(code=value).values("pk")[:1]))
+        return queryset.filter(kpi_id=Subquery(Kpi.objects.filter(code=value).order_by().values("pk")[:1]))
