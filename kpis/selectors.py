@@ -5,9 +5,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.db.models import DateField, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 
+from common.errors import NotFound
 from kpis.models import Kpi, Measurement
 from kpis.stats.spc import LOOKBACK_POINTS, MIN_BASELINE_POINTS, XmrChart, xmr_chart_window
 
@@ -29,7 +31,7 @@ def period_mean(values: list[float]) -> float:
 
 
 def kpi_series(
-    *, kpi: Kpi, segment: str = "", start: dt.date | None = None, end: dt.date | None = None
+    *, kpi: Kpi | int, segment: str = "", start: dt.date | None = None, end: dt.date | None = None
 ) -> list[tuple[dt.date, float]]:
     """One value per period (the mean over sources), oldest first."""
     qs = Measurement.objects.filter(kpi=kpi, segment=segment)
@@ -71,15 +73,9 @@ class SeriesWindow:
 EARLIEST_PERIOD = dt.date(1, 1, 1)
 
 
-def kpi_series_windows(*, windows: Sequence[SeriesWindow]) -> list[list[tuple[dt.date, float]]]:
-    """Each window's periods (one value per period, the mean over sources), oldest first, in one query.
-
-    A window reads at most its ``points`` periods however long the series is: its oldest period is
-    found by a ``DISTINCT period … ORDER BY period DESC OFFSET points − 1`` subquery on the series
-    index, and only rows from there on are read.
-    """
-    if not windows:
-        return []
+def _window_rows(windows: Sequence[SeriesWindow]) -> QuerySet[Measurement]:
+    """The rows of every window: from each window's oldest period on, found by a ``DISTINCT period …
+    ORDER BY period DESC OFFSET points − 1`` subquery on the series index."""
     condition = Q()
     for window in windows:
         edge = (
@@ -90,13 +86,13 @@ def kpi_series_windows(*, windows: Sequence[SeriesWindow]) -> list[list[tuple[dt
         )
         oldest = Coalesce(Subquery(edge), Value(EARLIEST_PERIOD), output_field=DateField())
         condition |= window.scope() & Q(period__gte=oldest)
+    return Measurement.objects.filter(condition).order_by("period")
+
+
+def _windows_of(rows, windows: Sequence[SeriesWindow]) -> list[list[tuple[dt.date, float]]]:
+    """Each window's periods from (kpi_id, segment, period, value) rows in period order."""
     # Averaged in Python, as kpi_series does: a SQL AVG of values near the float limit overflows.
     values: dict[tuple[int, str], dict[dt.date, list[float]]] = defaultdict(dict)
-    rows = (
-        Measurement.objects.filter(condition)
-        .order_by("period")
-        .values_list("kpi_id", "segment", "period", "value")
-    )
     for kpi_id, segment, period, value in rows:
         values[(kpi_id, segment)].setdefault(period, []).append(value)
     found = []
@@ -107,12 +103,15 @@ def kpi_series_windows(*, windows: Sequence[SeriesWindow]) -> list[list[tuple[dt
     return found
 
 
-def series_period_count(*, kpi: Kpi, segment: str, after: dt.date | None = None) -> int:
-    """How many periods the series holds (only those after ``after`` when given)."""
-    qs = Measurement.objects.filter(kpi=kpi, segment=segment)
-    if after is not None:
-        qs = qs.filter(period__gt=after)
-    return qs.values("period").distinct().count()
+def kpi_series_windows(*, windows: Sequence[SeriesWindow]) -> list[list[tuple[dt.date, float]]]:
+    """Each window's periods (one value per period, the mean over sources), oldest first, in one query.
+
+    A window reads at most its ``points`` periods however long the series is.
+    """
+    if not windows:
+        return []
+    rows = _window_rows(windows).values_list("kpi_id", "segment", "period", "value")
+    return _windows_of(rows, windows)
 
 
 # The points a control chart answers by default, and at most: a year of days, ten years of days.
@@ -129,7 +128,7 @@ class ControlChart:
     series' periods; ``truncated`` is true when the stretch leaves some out.
     """
 
-    kpi: Kpi
+    code: str
     segment: str
     periods: list[dt.date]
     first_index: int
@@ -150,9 +149,42 @@ MSG_CHART_BASELINE = "The baseline period must hold at least {minimum} measured 
 MSG_CHART_RANGE = "period_after must not be later than period_before."
 
 
+LATEST_PERIOD = dt.date(9999, 12, 31)
+# The chart's one query, written out (it runs on every chart, and the ORM took longer to build it
+# than PostgreSQL to run it). Portable SQL: PostgreSQL and SQLite. The KPI by its code in each
+# subquery; the window's oldest period by DISTINCT … OFFSET on the (kpi, segment, period) index;
+# the series' period counts (all, and after the window) ride along on every row.
+_KPI = "(SELECT id FROM kpis_kpi WHERE code = %(code)s)"
+_SERIES = f"kpi_id = {_KPI} AND segment = %(segment)s"
+CONTROL_CHART_SQL = f"""
+SELECT m.kpi_id, m.period, m.value,
+       (SELECT COUNT(*) FROM (SELECT DISTINCT period FROM kpis_measurement WHERE {_SERIES}) t),
+       (SELECT COUNT(*) FROM (SELECT DISTINCT period FROM kpis_measurement
+                              WHERE {_SERIES} AND period > %(before)s) a)
+FROM kpis_measurement m
+WHERE m.{_SERIES} AND m.period <= %(before)s
+  AND m.period >= COALESCE(
+      (SELECT period FROM (SELECT DISTINCT period FROM kpis_measurement
+                           WHERE {_SERIES} AND period <= %(before)s
+                           ORDER BY period DESC LIMIT 1 OFFSET %(offset)s) e),
+      %(earliest)s)
+ORDER BY m.period
+"""
+
+
+def _periods_of(rows) -> list[tuple[dt.date, float]]:
+    """(kpi_id, period, value, …) rows in period order as one value per period."""
+    values: dict[dt.date, list[float]] = {}
+    for _, period, value, *_ in rows:
+        # SQLite hands dates back as text.
+        day = period if isinstance(period, dt.date) else dt.date.fromisoformat(period)
+        values.setdefault(day, []).append(value)
+    return [(period, period_mean(vs)) for period, vs in values.items()]
+
+
 def kpi_control_chart(
     *,
-    kpi: Kpi,
+    code: str,
     segment: str = "",
     baseline_start: dt.date | None = None,
     baseline_end: dt.date | None = None,
@@ -170,22 +202,38 @@ def kpi_control_chart(
     """
     if period_after is not None and period_before is not None and period_after > period_before:
         raise ValidationError({"period_after": MSG_CHART_RANGE})
-    window = SeriesWindow(kpi.pk, segment, limit + LOOKBACK_POINTS, end=period_before)
-    (stretch,) = kpi_series_windows(windows=[window])
+    params = {
+        "code": code,
+        "segment": segment,
+        "before": period_before or LATEST_PERIOD,
+        "offset": limit + LOOKBACK_POINTS - 1,
+        "earliest": EARLIEST_PERIOD,
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(CONTROL_CHART_SQL, params)
+        rows = cursor.fetchall()
+    stretch = _periods_of(rows)
+    if rows:
+        kpi_pk, total, later = rows[0][0], rows[0][3], rows[0][4]
+    else:
+        kpi_pk = Kpi.objects.filter(code=code).values_list("pk", flat=True).first()
+        if kpi_pk is None:
+            raise NotFound()
+        total = later = (
+            Measurement.objects.filter(kpi_id=kpi_pk, segment=segment).values("period").distinct().count()
+        )
     shown_from = len(stretch) - sum(
         1 for period, _ in stretch[-limit:] if period_after is None or period >= period_after
     )
     shown = stretch[shown_from:]
     explicit = baseline_start is not None or baseline_end is not None
     if explicit:
-        baseline = kpi_series(kpi=kpi, segment=segment, start=baseline_start, end=baseline_end)
+        baseline = kpi_series(kpi=kpi_pk, segment=segment, start=baseline_start, end=baseline_end)
     else:
         baseline = shown
     if len(baseline) < MIN_BASELINE_POINTS:
         raise ValidationError({"baseline": MSG_CHART_BASELINE.format(minimum=MIN_BASELINE_POINTS)})
     first, last = baseline[0][0], baseline[-1][0]
-    total = series_period_count(kpi=kpi, segment=segment)
-    later = 0 if period_before is None else series_period_count(kpi=kpi, segment=segment, after=period_before)
     first_index = total - later - len(shown)
     chart = xmr_chart_window(
         [value for _, value in stretch],
@@ -195,7 +243,7 @@ def kpi_control_chart(
         in_baseline=[first <= period <= last for period, _ in shown],
     )
     return ControlChart(
-        kpi=kpi,
+        code=code,
         segment=segment,
         periods=[period for period, _ in shown],
         first_index=first_index,

@@ -93,7 +93,7 @@ def control_chart_data(result: selectors.ControlChart) -> dict:
     """The answer, as ``ControlChartSerializer`` writes it (dates ISO 8601, numbers as floats)."""
     chart, period = result.chart, result.period
     return {
-        "kpi": result.kpi.code,
+        "kpi": result.code,
         "segment": result.segment,
         "points_total": result.points_total,
         "truncated": result.truncated,
@@ -159,5 +159,6 @@ class KpiControlChartViewSet(ApiViewSet):
     def control_chart(self, request, code=None):
         query = ControlChartQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        result = selectors.kpi_control_chart(kpi=self.get_object(), **query.validated_data)
+        # The KPI is looked up inside the chart's one query (404 when there is none).
+        result = selectors.kpi_control_chart(code=code, **query.validated_data)
         return Response(control_chart_data(result))
