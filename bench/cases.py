@@ -143,12 +143,12 @@ def run_cases(seeded: dict, *, quick: bool, log=print) -> dict:
     case(
         "api_measurements_kpi_period",
         get(api, f"/api/v1/measurements/?{ranged}"),
-        note=f"kpi + {RANGE_DAYS} days, default page size, default ordering (newest id first)",
+        note=f"kpi + {RANGE_DAYS} days, default page size and order (newest period first)",
     )
     case(
-        "api_measurements_kpi_period_by_period",
-        get(api, f"/api/v1/measurements/?{ranged}&ordering=-period"),
-        note="the same, newest period first",
+        "api_measurements_kpi_period_oldest_first",
+        get(api, f"/api/v1/measurements/?{ranged}&ordering=period"),
+        note="the same, oldest period first",
     )
     chart_url = f"/api/v1/kpis/{kpi_code}/control-chart/"
     chart_answer = _expect(api.get(chart_url)).content

@@ -91,8 +91,9 @@ class Measurement(ChangeTracked, TimeStampedModel):
         ]
         indexes = [
             models.Index(fields=["kpi", "segment", "period"], name="measurement_series"),
-            # The list filtered by KPI and period range: an ordered range scan for ``ordering=period``
-            # or ``-period`` (ties by id), a bounded range scan for the default ``-id``.
+            # The measurements list orders by period, ties by id (newest first by default): one
+            # ordered index range scan for the whole list, and for a KPI and a period range.
+            models.Index(fields=["period", "id"], name="measurement_period"),
             models.Index(fields=["kpi", "period", "id"], name="measurement_kpi_period"),
         ]
 

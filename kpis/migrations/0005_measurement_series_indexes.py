@@ -20,6 +20,10 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='measurement',
+            index=models.Index(fields=['period', 'id'], name='measurement_period'),
+        ),
+        migrations.AddIndex(
+            model_name='measurement',
             index=models.Index(fields=['kpi', 'period', 'id'], name='measurement_kpi_period'),
         ),
     ]

@@ -61,13 +61,21 @@ def test_by_period_oldest_first_ties_come_oldest_id_first(api, viewer, kpi):
     assert ids == [m.pk for m in Measurement.objects.order_by("period", "id")]
 
 
-def test_by_default_the_filtered_list_comes_newest_id_first(api, viewer, kpi):
+def test_by_default_the_filtered_list_comes_newest_period_first_ties_newest_id_first(api, viewer, kpi):
     stored(kpi, days=6)
 
     ids = walk(api(viewer), {"kpi": "chat_csat", "period_after": "2026-03-03", "page_size": 4})
 
-    expected = Measurement.objects.filter(period__gte=dt.date(2026, 3, 3)).order_by("-id")
+    expected = Measurement.objects.filter(period__gte=dt.date(2026, 3, 3)).order_by("-period", "-id")
     assert ids == [m.pk for m in expected]
+
+
+def test_ordering_by_id_orders_by_id_alone(api, viewer, kpi):
+    stored(kpi, days=3)
+
+    ids = walk(api(viewer), {"ordering": "-id", "page_size": 4})
+
+    assert ids == [m.pk for m in Measurement.objects.order_by("-id")]
 
 
 def test_an_unknown_kpi_code_lists_nothing(api, viewer, kpi):
