@@ -1,18 +1,24 @@
 """The timed cases: each hot path called through Django's test ``Client`` with warm-up runs, then
 repeated runs (median and p95)."""
 
+import datetime as dt
 import json
 import statistics
 import time
 from collections.abc import Callable
 
 from bench.raw import LIST_PAGE, raw_initiatives_page
+from bench.raw_series import interleaved, raw_control_chart
 from bench.sizes import ADMIN_EMAIL, LEAD_EMAIL
 from bench.sync import SYNC_PAGE, full_sync
 
 MEASUREMENT_PAGE = 1_000
 BULK_ROWS = 10_000
 OBSERVATIONS = 1_000_000
+# The measurements list filtered by a KPI and 90 days that end half a year ago (both sizes hold them).
+RANGE_DAYS = 90
+RANGE_ENDS_DAYS_AGO = 180
+INTERLEAVED_ROUNDS = 40
 
 
 def percentile(values: list[float], fraction: float) -> float:
@@ -130,6 +136,32 @@ def run_cases(seeded: dict, *, quick: bool, log=print) -> dict:
         note="cursor, first page of 1,000",
     )
 
+    # The first KPI's rows have the lowest ids: walking the id index from the top reaches them last.
+    kpi_code = Measurement.objects.order_by("id").values_list("kpi__code", flat=True).first()
+    last = timezone.localdate() - dt.timedelta(days=RANGE_ENDS_DAYS_AGO)
+    ranged = f"kpi={kpi_code}&period_after={last - dt.timedelta(days=RANGE_DAYS - 1)}&period_before={last}"
+    case(
+        "api_measurements_kpi_period",
+        get(api, f"/api/v1/measurements/?{ranged}"),
+        note=f"kpi + {RANGE_DAYS} days, default page size and order (newest period first)",
+    )
+    case(
+        "api_measurements_kpi_period_oldest_first",
+        get(api, f"/api/v1/measurements/?{ranged}&ordering=period"),
+        note="the same, oldest period first",
+    )
+    chart_url = f"/api/v1/kpis/{kpi_code}/control-chart/"
+    chart_answer = _expect(api.get(chart_url)).content
+    assert chart_answer == raw_control_chart(kpi_code), "the raw control chart is not the API's answer"
+    case("api_control_chart", get(api, chart_url), note=f"{kpi_code}, the whole service, defaults")
+    case(
+        "raw_control_chart", lambda i: raw_control_chart(kpi_code), note="one SQL query + orjson, same bytes"
+    )
+    chart_pair = interleaved(
+        lambda: _expect(api.get(chart_url)), lambda: raw_control_chart(kpi_code), rounds=INTERLEAVED_ROUNDS
+    )
+    log(f"  control chart ÷ raw, interleaved: {chart_pair}")
+
     # Re-pushes the latest 10,000 values with new numbers: every run updates 10,000 rows.
     keys = list(
         Measurement.objects.order_by("-period", "id").values_list(
@@ -181,6 +213,8 @@ def run_cases(seeded: dict, *, quick: bool, log=print) -> dict:
     return {
         "cases": results,
         "ratio_list_over_raw": round(ratio, 2),
+        "control_chart_over_raw_interleaved": chart_pair,
+        "control_chart_bytes": len(chart_answer),
         "initiative_id": initiative_id,
         "timestamp": timezone.now().isoformat(),
     }

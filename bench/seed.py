@@ -102,6 +102,10 @@ def seed(size: Size, *, log=print) -> dict:
         log(f"  seeded {name} in {timings[name]} s")
         return time.perf_counter()
 
+    with connection.cursor() as cursor:
+        # The site's statement timeout bounds a request; a COPY of a million rows on a busy machine
+        # is not one.
+        cursor.execute("SET statement_timeout = 0")
     with transaction.atomic():
         connection.ensure_connection()
         with connection.cursor() as cursor:

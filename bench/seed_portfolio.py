@@ -64,8 +64,9 @@ def seed_people(copy, *, size: Size, rnd, now) -> dict[int, list[int]]:
             "is_active",
             "is_staff",
             "date_joined",
+            "calendar_feed_generation",
         ],
-        ((uid, password, su, email, name, role, True, su, now) for uid, email, name, role, su in users),
+        ((uid, password, su, email, name, role, True, su, now, 0) for uid, email, name, role, su in users),
     )
     copy(
         "accounts_membership",

@@ -50,6 +50,11 @@ def seed_measurements(copy, *, size: Size, rnd, now, today, kpis: list) -> list[
     return series
 
 
+def _first_version(rows):
+    """Rows with ``version`` 1 appended: the optimistic-locking counter of a row never edited."""
+    return ((*row, 1) for row in rows)
+
+
 def seed_initiative_records(copy, *, rnd, now, initiatives: list[dict], series: list[tuple]) -> None:
     """Each initiative's targets (one or two series), costs, a benefit, status updates and the stage
     moves that brought it to its stage."""
@@ -89,13 +94,23 @@ def seed_initiative_records(copy, *, rnd, now, initiatives: list[dict], series: 
             "evaluation_detail",
             "created_at",
             "updated_at",
+            "version",
         ],
-        targets(),
+        _first_version(targets()),
     )
     copy(
         "improvement_cost",
-        ["initiative_id", "kind", "description", "amount", "start_month", "created_at", "updated_at"],
-        (
+        [
+            "initiative_id",
+            "kind",
+            "description",
+            "amount",
+            "start_month",
+            "created_at",
+            "updated_at",
+            "version",
+        ],
+        _first_version(
             line
             for row in initiatives
             for line in (
@@ -116,8 +131,9 @@ def seed_initiative_records(copy, *, rnd, now, initiatives: list[dict], series: 
             "validated",
             "created_at",
             "updated_at",
+            "version",
         ],
-        (
+        _first_version(
             (
                 row["id"],
                 "cost_saving",

@@ -70,7 +70,9 @@ class Measurement(ChangeTracked, TimeStampedModel):
     ``segment`` is "" for the whole service, or a slice such as "chat", "phone" or "EMEA".
     """
 
-    kpi = models.ForeignKey(Kpi, on_delete=models.PROTECT, related_name="measurements")
+    # No index of its own: the three composite indexes below lead with it. A lone kpi index made
+    # the planner read a KPI's whole history (all segments) for a window of one series.
+    kpi = models.ForeignKey(Kpi, on_delete=models.PROTECT, related_name="measurements", db_index=False)
     segment = models.CharField(max_length=100, blank=True, default="")
     period = models.DateField()
     value = models.FloatField()
@@ -87,7 +89,13 @@ class Measurement(ChangeTracked, TimeStampedModel):
                 fields=["kpi", "segment", "period", "source"], name="measurement_natural_key"
             )
         ]
-        indexes = [models.Index(fields=["kpi", "segment", "period"], name="measurement_series")]
+        indexes = [
+            models.Index(fields=["kpi", "segment", "period"], name="measurement_series"),
+            # The measurements list orders by period, ties by id (newest first by default): one
+            # ordered index range scan for the whole list, and for a KPI and a period range.
+            models.Index(fields=["period", "id"], name="measurement_period"),
+            models.Index(fields=["kpi", "period", "id"], name="measurement_kpi_period"),
+        ]
 
     def __str__(self) -> str:
         segment = f" [{self.segment}]" if self.segment else ""

@@ -67,3 +67,12 @@ class StreamCursorPagination(_StrictPageSize, CursorPagination):
 
     page_size = settings.API_PAGE_SIZE
     ordering = ("-id",)
+
+    def get_ordering(self, request, queryset, view):
+        """The asked ordering, with the id in the same direction as its last field added when absent:
+        rows that tie (one ``period`` holds many measurements) then come in one fixed order, and the
+        cursor's offset among them counts the same rows on every page."""
+        ordering = super().get_ordering(request, queryset, view)
+        if any(field.lstrip("-") in ("id", "pk") for field in ordering):
+            return ordering
+        return (*ordering, "-id" if ordering[-1].startswith("-") else "id")

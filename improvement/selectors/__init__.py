@@ -12,9 +12,9 @@ from improvement.selectors.experiments import (
     initiative_experiments,
     variant_totals,
 )
+from improvement.selectors.history import initiative_history
 from improvement.selectors.initiatives import (
     initiative_get,
-    initiative_history,
     initiative_list,
     initiative_list_at_risk,
     initiative_list_led,
@@ -50,11 +50,11 @@ from improvement.selectors.roadmap import (
 from improvement.selectors.stages import initiative_transitions, transition_list
 from improvement.selectors.targets import (
     kpi_target_list,
+    target_chart_series,
     target_list,
     target_primary_kpi,
     target_progress,
     target_progress_list,
-    target_series,
 )
 from improvement.selectors.webhooks import webhook_delivery_list, webhook_subscription_list
 
@@ -96,11 +96,11 @@ __all__ = [
     "portfolio_money",
     "portfolio_summary",
     "status_update_list",
+    "target_chart_series",
     "target_list",
     "target_primary_kpi",
     "target_progress",
     "target_progress_list",
-    "target_series",
     "transition_list",
     "variant_totals",
     "webhook_delivery_list",

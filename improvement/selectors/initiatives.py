@@ -4,9 +4,7 @@ Every other area scopes its rows through ``initiative_visibility_filter`` and ``
 """
 
 import datetime as dt
-from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 
 from django.db.models import Case, Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.db.models.functions import Coalesce
@@ -15,23 +13,14 @@ from django.utils import timezone
 from accounts.models import Membership, Team, User
 from improvement.models import (
     OPEN_MILESTONE_STATUSES,
-    Benefit,
-    Cost,
     Health,
     Initiative,
-    KpiTarget,
     Milestone,
     MilestoneStatus,
     Status,
     StatusUpdate,
 )
-from kpis.models import Kpi
 
-HISTORY_LIMIT = 100
-# Fields that change on every write or hold machine detail, not something a person decided.
-HISTORY_HIDDEN_FIELDS = frozenset(
-    {"id", "version", "created_at", "updated_at", "evaluation_detail", "overdue_since", "completed_at"}
-)
 STATUS_UPDATES_SHOWN = 20
 
 
@@ -223,110 +212,3 @@ def initiative_status_updates(
 ) -> list[StatusUpdate]:
     """The initiative's latest status updates (the page already checked the reader)."""
     return list(StatusUpdate.objects.filter(initiative=initiative).select_related("author")[:limit])
-
-
-@dataclass
-class Change:
-    field: str
-    old: str
-    new: str
-
-
-@dataclass
-class HistoryEntry:
-    when: dt.datetime
-    who: User | None
-    subject: str
-    action: str
-    changes: list[Change] = field(default_factory=list)
-
-
-def _display(value, model_field, names: dict) -> str:
-    if value is None or value == "":
-        return "—"
-    if model_field.is_relation:
-        return names.get((model_field.related_model, value), f"#{value}")
-    if model_field.choices:
-        return str(dict(model_field.flatchoices).get(value, value))
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, dt.datetime):
-        return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
-    return str(value)
-
-
-def _related_names(records) -> dict:
-    wanted: dict[type, set] = defaultdict(set)
-    for record in records:
-        for model_field in record.tracked_fields:
-            value = getattr(record, model_field.attname, None)
-            if model_field.is_relation and value is not None and model_field.name != "initiative":
-                wanted[model_field.related_model].add(value)
-    names = {}
-    for model, ids in wanted.items():
-        if model in (User, Team, Kpi):
-            for obj in model._default_manager.filter(pk__in=ids):
-                names[(model, obj.pk)] = str(obj)
-    return names
-
-
-def _subject(record, kind: str) -> str:
-    label = getattr(record, "title", None) or getattr(record, "description", None)
-    if kind == "KPI target":
-        return kind
-    return f"{kind} “{label}”" if label and kind != "Initiative" else kind
-
-
-def initiative_history(*, initiative: Initiative, limit: int = HISTORY_LIMIT) -> list[HistoryEntry]:
-    """Who changed what and when: the initiative, its targets, milestones and money lines."""
-    sources = [
-        ("Initiative", Initiative.history.filter(id=initiative.pk)),
-        ("KPI target", KpiTarget.history.filter(initiative_id=initiative.pk)),
-        ("Milestone", Milestone.history.filter(initiative_id=initiative.pk)),
-        ("Cost", Cost.history.filter(initiative_id=initiative.pk)),
-        ("Benefit", Benefit.history.filter(initiative_id=initiative.pk)),
-    ]
-    fetched = [
-        (kind, list(qs.select_related("history_user").order_by("id", "history_date", "history_id")))
-        for kind, qs in sources
-    ]
-    names = _related_names(record for _, records in fetched for record in records)
-    entries: list[HistoryEntry] = []
-    for kind, records in fetched:
-        previous = None
-        for record in records:
-            if previous is None or previous.id != record.id or record.history_type == "+":
-                entries.append(
-                    HistoryEntry(record.history_date, record.history_user, _subject(record, kind), "created")
-                )
-                previous = record
-                continue
-            changes = []
-            for model_field in record.tracked_fields:
-                if model_field.name in HISTORY_HIDDEN_FIELDS or model_field.name == "initiative":
-                    continue
-                old = getattr(previous, model_field.attname, None)
-                new = getattr(record, model_field.attname, None)
-                if old != new:
-                    changes.append(
-                        Change(
-                            str(model_field.verbose_name).capitalize(),
-                            _display(old, model_field, names),
-                            _display(new, model_field, names),
-                        )
-                    )
-            previous = record
-            if not changes:
-                continue
-            archived = any(c.field == "Archived at" and c.old == "—" for c in changes)
-            entries.append(
-                HistoryEntry(
-                    record.history_date,
-                    record.history_user,
-                    _subject(record, kind),
-                    "archived" if archived else "changed",
-                    [] if archived else changes,
-                )
-            )
-    entries.sort(key=lambda e: e.when, reverse=True)
-    return entries[:limit]

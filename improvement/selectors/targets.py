@@ -4,14 +4,14 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db.models import Min, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Min, OuterRef, QuerySet, Subquery
 
 from accounts.models import User
 from improvement.models import Initiative, KpiTarget
 from improvement.progress import clamped_progress, improvement_amount, progress
 from improvement.selectors.initiatives import scope_to_readable
 from kpis.models import Kpi, Measurement
-from kpis.selectors import period_mean
+from kpis.selectors import SeriesWindow, kpi_series_windows
 
 
 def _latest_value() -> Subquery:
@@ -115,23 +115,38 @@ def target_primary_kpi(*, initiative: Initiative) -> Kpi | None:
     return target.kpi if target else None
 
 
-def target_series(*, targets: list[KpiTarget]) -> dict[tuple[int, str], list[tuple[dt.date, float]]]:
-    """Each target's KPI series (one value per period, the mean over sources), in one query."""
-    series: dict[tuple[int, str], list[tuple[dt.date, float]]] = {(t.kpi_id, t.segment): [] for t in targets}
-    if not targets:
-        return series
-    condition = Q()
-    for kpi_id, segment in series:
-        condition |= Q(kpi_id=kpi_id, segment=segment)
-    # Averaged in Python, as kpi_series does: a SQL AVG of values near the float limit overflows.
-    rows = (
-        Measurement.objects.filter(condition)
-        .order_by("kpi_id", "segment", "period")
-        .values_list("kpi_id", "segment", "period", "value")
-    )
-    periods: dict[tuple[int, str, dt.date], list[float]] = {}
-    for kpi_id, segment, period, value in rows:
-        periods.setdefault((kpi_id, segment, period), []).append(value)
-    for (kpi_id, segment, period), values in periods.items():
-        series[(kpi_id, segment)].append((period, period_mean(values)))
-    return series
+# A target's chart on the initiative page: its series' latest periods, and control limits from up to
+# as many periods of its baseline.
+CHART_POINTS = 365
+BASELINE_POINTS = 365
+
+
+@dataclass(frozen=True)
+class TargetChartSeries:
+    """The latest ``CHART_POINTS`` periods of a target's series, and its baseline's latest
+    ``BASELINE_POINTS`` (up to the baseline's end, else the day before the cycle started: a
+    measurement on the start day already counts as after the change). ``truncated``: older periods
+    exist that the chart leaves out."""
+
+    shown: list[tuple[dt.date, float]]
+    baseline: list[tuple[dt.date, float]]
+    truncated: bool
+
+
+def target_chart_series(*, targets: list[KpiTarget], cycle_started_on: dt.date) -> list[TargetChartSeries]:
+    """Each target's bounded chart series, in one query however long the series are."""
+    windows = []
+    for target in targets:
+        baseline_end = target.baseline_end or cycle_started_on - dt.timedelta(days=1)
+        windows += [
+            # One period more than is shown: its presence says the chart is cut.
+            SeriesWindow(target.kpi_id, target.segment, CHART_POINTS + 1),
+            SeriesWindow(
+                target.kpi_id, target.segment, BASELINE_POINTS, end=baseline_end, start=target.baseline_start
+            ),
+        ]
+    found = kpi_series_windows(windows=windows)
+    return [
+        TargetChartSeries(shown=shown[-CHART_POINTS:], baseline=baseline, truncated=len(shown) > CHART_POINTS)
+        for shown, baseline in zip(found[::2], found[1::2], strict=True)
+    ]

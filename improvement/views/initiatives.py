@@ -1,5 +1,7 @@
 """Initiative list, create, edit, the initiative page and the lead's status update."""
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -22,11 +24,12 @@ from improvement.forms import (
 )
 from improvement.models import STAGE_ORDER, Initiative, Stage, Status
 from improvement.selectors.experiments import initiative_experiments
-from improvement.selectors.initiatives import initiative_history, initiative_search, initiative_status_updates
+from improvement.selectors.history import initiative_history
+from improvement.selectors.initiatives import initiative_search, initiative_status_updates
 from improvement.selectors.money import initiative_money, initiative_money_lines, portfolio_ranking
 from improvement.selectors.roadmap import initiative_milestones
 from improvement.selectors.stages import initiative_open_work, initiative_transitions
-from improvement.selectors.targets import target_list, target_progress, target_series
+from improvement.selectors.targets import target_chart_series, target_list, target_progress
 from improvement.services.initiatives import MSG_CANNOT_CREATE, initiative_create, initiative_update
 from improvement.services.stages import gate_check, next_stage
 from improvement.services.targets import status_update_post
@@ -34,7 +37,9 @@ from improvement.views.common import initiative_or_404
 from improvement.views.gates import gate_checklist
 from improvement.views.money_table import MoneyRow, money_rows, sort_headers
 from improvement.views.timeline import build_timeline
+from kpis.selectors import CHART_POINTS_MAX
 from kpis.services import measurement_can_write
+from kpis.stats.spc import MIN_BASELINE_POINTS
 
 PAGE_SIZE = 50
 # The money columns of the list, each sortable.
@@ -161,22 +166,34 @@ def can_post_status(user: User, initiative: Initiative) -> bool:
     return initiative.lead_id == user.pk or policies.can_edit(user, initiative)
 
 
+def _full_chart_url(target, baseline: list) -> str:
+    """The KPI's control chart in the API: the series' latest 3,660 periods, the page's baseline."""
+    query = {"segment": target.segment, "limit": CHART_POINTS_MAX}
+    if len(baseline) >= MIN_BASELINE_POINTS:
+        query |= {"baseline_start": baseline[0][0].isoformat(), "baseline_end": baseline[-1][0].isoformat()}
+    return reverse("v1:kpi-chart-control-chart", kwargs={"code": target.kpi.code}) + "?" + urlencode(query)
+
+
 def _kpi_panels(targets, *, cycle_started_on) -> list[dict]:
-    series = target_series(targets=targets)
     panels = []
-    for target in targets:
-        points = series[(target.kpi_id, target.segment)]
-        # Control limits come from the baseline (up to its end, else the day before the cycle start:
-        # a measurement on the start day already counts as after the change) and are held.
-        if target.baseline_end:
-            baseline_points = sum(1 for period, _ in points if period <= target.baseline_end)
-        else:
-            baseline_points = sum(1 for period, _ in points if period < cycle_started_on)
+    found = target_chart_series(targets=targets, cycle_started_on=cycle_started_on)
+    for target, series in zip(targets, found, strict=True):
+        points = series.shown
+        # Limits from the baseline, held; a baseline of fewer than two periods: from the points shown.
+        baseline = series.baseline if len(series.baseline) >= MIN_BASELINE_POINTS else points
         title = target.kpi.name + (f" · {target.segment}" if target.segment else "")
+        caption = (
+            f"The latest {len(points):,} measurement periods"
+            if series.truncated
+            else f"{len(points):,} measurement periods"
+        )
         panels.append(
             {
                 "progress": target_progress(target=target),
                 "points": len(points),
+                "truncated": series.truncated,
+                "caption": caption,
+                "full_url": _full_chart_url(target, series.baseline),
                 "chart_id": f"kpi-chart-{target.pk}",
                 "chart": charts.kpi_chart(
                     title=title,
@@ -185,9 +202,7 @@ def _kpi_panels(targets, *, cycle_started_on) -> list[dict]:
                     baseline=target.baseline_value,
                     target=target.target_value,
                     target_date=target.target_date,
-                    limits=charts.control_limits(
-                        [value for _, value in points], baseline_points=baseline_points
-                    ),
+                    limits=charts.control_limits([value for _, value in baseline]),
                 ),
             }
         )

@@ -1,4 +1,10 @@
-"""``GET /api/v1/kpis/{code}/control-chart/``: the XmR chart of a KPI series and its signals."""
+"""``GET /api/v1/kpis/{code}/control-chart/``: the XmR chart of a KPI series and its signals.
+
+The answer is bounded: the latest ``limit`` periods (365 by default, at most 3,660), within
+``period_after``/``period_before`` when given; ``points_total`` and ``truncated`` say what was left
+out. It is written straight from the chart as dicts with ``ControlChartSerializer``'s keys, order and
+formats (the serializer documents the schema; a test holds the two to the same output).
+"""
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
@@ -8,7 +14,7 @@ from rest_framework.response import Response
 from common.api.viewsets import ApiViewSet
 from kpis import selectors
 from kpis.models import Kpi
-from kpis.stats.spc import RULE_NAMES
+from kpis.stats.spc import MIN_BASELINE_POINTS, RULE_NAMES
 
 
 class ControlChartQuerySerializer(serializers.Serializer):
@@ -21,10 +27,20 @@ class ControlChartQuerySerializer(serializers.Serializer):
     baseline_end = serializers.DateField(
         required=False, help_text="Last period of the baseline (default: the last); later points are judged."
     )
+    limit = serializers.IntegerField(
+        required=False,
+        default=selectors.CHART_POINTS,
+        min_value=MIN_BASELINE_POINTS,
+        max_value=selectors.CHART_POINTS_MAX,
+        help_text=f"How many of the latest periods to answer (default {selectors.CHART_POINTS}, "
+        f"at most {selectors.CHART_POINTS_MAX:,}). Without a baseline, the answered points set the limits.",
+    )
+    period_after = serializers.DateField(required=False, help_text="Only periods on or after this date.")
+    period_before = serializers.DateField(required=False, help_text="Only periods on or before this date.")
 
 
 class ControlChartPointSerializer(serializers.Serializer):
-    index = serializers.IntegerField(read_only=True, help_text="0-based position in the series.")
+    index = serializers.IntegerField(read_only=True, help_text="0-based position in the whole series.")
     period = serializers.DateField(read_only=True)
     value = serializers.FloatField(read_only=True, help_text="The period's value (mean over sources).")
     moving_range = serializers.FloatField(read_only=True, allow_null=True)
@@ -58,17 +74,30 @@ class ControlChartSignalSerializer(serializers.Serializer):
 class ControlChartSerializer(serializers.Serializer):
     kpi = serializers.CharField(read_only=True)
     segment = serializers.CharField(read_only=True)
+    points_total = serializers.IntegerField(read_only=True, help_text="Periods in the whole series.")
+    truncated = serializers.BooleanField(
+        read_only=True, help_text="True when `points` leaves periods of the series out (see `limit`)."
+    )
+    limit = serializers.IntegerField(read_only=True, help_text="The most points this answer could hold.")
     limits = ControlChartLimitsSerializer(read_only=True)
     points = ControlChartPointSerializer(many=True, read_only=True)
     signals = ControlChartSignalSerializer(many=True, read_only=True)
     warnings = serializers.ListField(child=serializers.CharField(), read_only=True)
 
 
+def _day(value):
+    return value.isoformat()
+
+
 def control_chart_data(result: selectors.ControlChart) -> dict:
-    chart, periods = result.chart, result.periods
+    """The answer, as ``ControlChartSerializer`` writes it (dates ISO 8601, numbers as floats)."""
+    chart, period = result.chart, result.period
     return {
-        "kpi": result.kpi.code,
+        "kpi": result.code,
         "segment": result.segment,
+        "points_total": result.points_total,
+        "truncated": result.truncated,
+        "limit": result.limit,
         "limits": {
             "centre": chart.centre,
             "ucl": chart.ucl,
@@ -76,15 +105,29 @@ def control_chart_data(result: selectors.ControlChart) -> dict:
             "sigma": chart.sigma,
             "mean_moving_range": chart.mean_moving_range,
             "moving_range_ucl": chart.moving_range_ucl,
-            "baseline_start": periods[chart.baseline_start],
-            "baseline_end": periods[chart.baseline_end - 1],
+            "baseline_start": _day(result.baseline[0]),
+            "baseline_end": _day(result.baseline[1]),
         },
-        "points": [{**point.as_dict(), "period": periods[point.index]} for point in chart.points],
+        "points": [
+            {
+                "index": point.index,
+                "period": _day(period(point.index)),
+                "value": point.value,
+                "moving_range": point.moving_range,
+                "in_baseline": point.in_baseline,
+            }
+            for point in chart.points
+        ],
         "signals": [
-            {"rule": s.rule, "description": RULE_NAMES[s.rule], "index": s.index, "period": periods[s.index]}
+            {
+                "rule": s.rule,
+                "description": RULE_NAMES[s.rule],
+                "index": s.index,
+                "period": _day(period(s.index)),
+            }
             for s in chart.signals
         ],
-        "warnings": chart.warnings,
+        "warnings": list(chart.warnings),
     }
 
 
@@ -105,11 +148,17 @@ class KpiControlChartViewSet(ApiViewSet):
         responses={200: ControlChartSerializer},
         description="XmR chart of the KPI's series (one value per period, the mean over sources): limits "
         "from the baseline periods, held while every point is judged by the four Western Electric rules. "
-        "Each signal names its rule and the 0-based index of the point that completes it.",
+        "Each signal names its rule and the 0-based index (in the whole series) of the point that "
+        "completes it. The answer holds the latest `limit` periods (default 365, at most 3,660) within "
+        "`period_after`/`period_before`; `points_total` and `truncated` say what was left out. Without "
+        "`baseline_start`/`baseline_end` the answered points set the limits; with either, the baseline "
+        "is read from the whole series, and the points before the answered ones are still taken into "
+        "account for the rules and the first moving range. A limit outside 2–3,660 answers 400.",
     )
     @action(detail=True, methods=["get"], url_path="control-chart", url_name="control-chart")
     def control_chart(self, request, code=None):
         query = ControlChartQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        result = selectors.kpi_control_chart(kpi=self.get_object(), **query.validated_data)
-        return Response(ControlChartSerializer(control_chart_data(result)).data)
+        # The KPI is looked up inside the chart's one query (404 when there is none).
+        result = selectors.kpi_control_chart(code=code, **query.validated_data)
+        return Response(control_chart_data(result))

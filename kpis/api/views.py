@@ -60,7 +60,11 @@ class KpiViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
 
 
 class MeasurementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
-    """KPI time series, organisation-wide. Cursor-paginated: it grows without bound."""
+    """KPI time series, organisation-wide. Cursor-paginated: it grows without bound.
+
+    Newest period first, ties newest id first (``ordering=period`` reverses both; ``ordering=id``
+    or ``-id`` orders by id alone): every order ends in the id, so pages never shift, and each is an
+    index range scan, for the whole list and for a KPI and a period range alike."""
 
     model = Measurement
     serializer_class = MeasurementSerializer
@@ -68,7 +72,7 @@ class MeasurementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiVi
     pagination_class = ChangeStreamPagination
     search_fields = ["segment", "source"]
     ordering_fields = ["id", "period", "updated_at"]
-    ordering = ["-id"]
+    ordering = ["-period", "-id"]
     write_scope = Scope.MEASUREMENTS_WRITE
 
     def select(self, *, user, include_archived):

@@ -168,3 +168,72 @@ def xmr_chart(
         signals=western_electric_signals(series.tolist(), centre=centre, ucl=ucl, lcl=lcl),
         warnings=[W_FLAT_BASELINE] if mean_moving_range == 0 else [],
     )
+
+
+# Rule 4 (the longest pattern) reads the 8 points ending at a point: 7 before it, and the moving
+# range of a point reads 1 before it. With these before a stretch, the stretch is judged as it is
+# in the whole series.
+LOOKBACK_POINTS = 7
+
+
+def xmr_chart_window(
+    values: Sequence[float],
+    *,
+    baseline: Sequence[float],
+    shown_from: int,
+    first_index: int,
+    in_baseline: Sequence[bool],
+) -> XmrChart:
+    """The XmR chart of a stretch of a longer series, limits from ``baseline`` (consecutive points).
+
+    ``values`` holds up to ``LOOKBACK_POINTS`` points before the stretch, which starts at
+    ``values[shown_from]`` and is position ``first_index`` of the whole series: the points, their
+    moving ranges and the signals are those of the stretch in ``xmr_chart`` of the whole series with
+    the same limits. ``baseline_start``/``baseline_end`` of the result are left at 0 (the caller
+    says where the baseline lies in its own terms); ``in_baseline`` flags the stretch's points.
+    """
+    series = np.asarray(values, dtype=float)
+    base = np.asarray(baseline, dtype=float)
+    if not (np.isfinite(series).all() and np.isfinite(base).all()):
+        raise ValueError(MSG_VALUES_NOT_FINITE)
+    if len(base) < MIN_BASELINE_POINTS:
+        raise ValueError(MSG_BASELINE.format(minimum=MIN_BASELINE_POINTS))
+    with np.errstate(over="ignore", invalid="ignore"):
+        centre = float(np.mean(base))
+        mean_moving_range = float(np.mean(np.abs(np.diff(base))))
+        ucl = centre + NATURAL_LIMIT_FACTOR * mean_moving_range
+        lcl = centre - NATURAL_LIMIT_FACTOR * mean_moving_range
+        moving_ranges = [None, *(defined(float(r)) for r in np.abs(np.diff(series)))]
+    shift = first_index - shown_from
+    points = [
+        XmrPoint(
+            index=shift + at,
+            value=float(series[at]),
+            # The series' first point has no moving range; a stretch's first point has one when a
+            # point before it was given.
+            moving_range=moving_ranges[at],
+            in_baseline=bool(in_baseline[at - shown_from]),
+        )
+        for at in range(shown_from, len(series))
+    ]
+    limits = (centre, ucl, lcl, mean_moving_range, MOVING_RANGE_LIMIT_FACTOR * mean_moving_range)
+    if not all(math.isfinite(limit) for limit in limits):
+        return XmrChart(None, None, None, None, None, None, 0, 0, points, [], [W_LIMITS_UNDEFINED])
+    signals = [
+        Signal(signal.rule, shift + signal.index)
+        for signal in western_electric_signals(series.tolist(), centre=centre, ucl=ucl, lcl=lcl)
+        if signal.index >= shown_from
+    ]
+    return XmrChart(
+        centre=centre,
+        ucl=ucl,
+        lcl=lcl,
+        sigma=(ucl - centre) / 3,
+        mean_moving_range=mean_moving_range,
+        moving_range_ucl=MOVING_RANGE_LIMIT_FACTOR * mean_moving_range,
+        baseline_start=0,
+        baseline_end=0,
+        points=points,
+        signals=signals,
+        warnings=[W_FLAT_BASELINE] if mean_moving_range == 0 else [],
+    )

@@ -42,6 +42,8 @@ REVIEWED = {
     ("accounts", "0003_notification_kinds_registered"): migrations.AlterField,
     # Reverse takes back only the shipped KPIs nothing uses; the forward adds only missing ones.
     ("kpis", "0002_kpi_catalogue"): migrations.RunPython,
+    # Only ``db_index`` of the measurement's ``kpi`` changes: an index dropped and re-created, no row.
+    ("kpis", "0005_measurement_series_indexes"): migrations.AlterField,
 }
 
 

@@ -149,3 +149,32 @@ def test_signals_follow_the_rule_definitions(values, baseline):
     assert [(s.rule, s.index) for s in chart.signals] == expected
     assert chart.lcl <= chart.centre <= chart.ucl
     assert chart.sigma == pytest.approx((chart.ucl - chart.centre) / 3)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    values=st.lists(st.integers(-40, 40).map(lambda v: v / 4), min_size=3, max_size=60),
+    baseline=st.integers(2, 20),
+    start=st.integers(0, 59),
+)
+def test_a_stretch_with_its_lookback_is_judged_as_in_the_whole_series(values, baseline, start):
+    end = min(baseline, len(values))
+    start = min(start, len(values) - 1)
+    first = max(0, start - spc.LOOKBACK_POINTS)
+
+    stretch = spc.xmr_chart_window(
+        values[first:],
+        baseline=values[:end],
+        shown_from=start - first,
+        first_index=start,
+        in_baseline=[index < end for index in range(start, len(values))],
+    )
+
+    centre = float(np.mean(values[:end]))
+    mean_mr = float(np.mean(np.abs(np.diff(values[:end]))))
+    ucl, lcl = centre + 2.66 * mean_mr, centre - 2.66 * mean_mr
+    expected = [s for s in brute_force(values, centre, (ucl - centre) / 3, ucl, lcl) if s[1] >= start]
+    assert [(s.rule, s.index) for s in stretch.signals] == expected
+    whole = spc.xmr_chart(values, baseline_end=end)
+    assert [p.as_dict() for p in stretch.points] == [p.as_dict() for p in whole.points[start:]]
+    assert (stretch.centre, stretch.ucl, stretch.lcl) == pytest.approx((centre, ucl, lcl))
