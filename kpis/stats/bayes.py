@@ -20,6 +20,12 @@ def chance_to_beat(mean: float, sd: float) -> float:
     return float(stats.norm.cdf(mean / sd))
 
 
+def credible_interval(mean: float, sd: float, alpha: float) -> list[float]:
+    """The central 1 − α credible interval of N(mean, sd²): mean ± z_{1−α/2} · sd (flat prior)."""
+    half = float(stats.norm.isf(alpha / 2)) * sd
+    return [mean - half, mean + half]
+
+
 def risk(mean: float, sd: float) -> Risk:
     """E[max(effect, 0)] (lost by keeping the control) and E[max(−effect, 0)] (lost by shipping).
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from scipy import stats
 
+from kpis.stats import exact
 from kpis.stats.aggregates import MeanAggregate, ProportionAggregate
 from kpis.stats.common import welch_df
 
@@ -36,6 +37,9 @@ W_ZERO_RELATIVE_VARIANCE = (
 )
 
 
+WELCH_T = "welch_t"
+
+
 def sample_variance(data: MeanAggregate) -> float:
     # Floating-point totals of identical values can leave a tiny negative difference: it is zero.
     return max(data.sum_squares - data.sum * (data.sum / data.users), 0.0) / (data.users - 1)
@@ -54,6 +58,8 @@ class Effect:
     statistic: float | None = None
     degrees_of_freedom: float | None = None
     p_value: float | None = None
+    # "z" (pooled z-test), "fisher_exact" (an expected cell below 5) or "welch_t".
+    test: str | None = None
 
 
 def _interval(centre: float, half_width: float) -> list[float]:
@@ -94,18 +100,37 @@ def _relative(
     return relative, se, _interval(relative, quantile * se)
 
 
+def _proportion_df(v_t: float, v_c: float, n_t: int, n_c: int) -> float | None:
+    """Welch–Satterthwaite df of the two arms' variances p(1 − p)/n, as GrowthBook computes it.
+
+    An arm with zero variance adds nothing (its n − 1 may be 0); with both at zero there is no df.
+    """
+    vn_t, vn_c = v_t / n_t, v_c / n_c
+    if vn_t + vn_c == 0:
+        return None
+    if vn_t == 0 or vn_c == 0:
+        return float((n_c if vn_t == 0 else n_t) - 1)
+    return welch_df(vn_t, vn_c, n_t, n_c)
+
+
 def proportion_effect(t: ProportionAggregate, c: ProportionAggregate, alpha: float, warn: dict) -> Effect:
     p_t, p_c = t.conversions / t.users, c.conversions / c.users
     diff = p_t - p_c
     v_t, v_c = p_t * (1 - p_t), p_c * (1 - p_c)
     z = stats.norm.isf(alpha / 2)
-    # p-value: pooled two-proportion z-test (statsmodels proportions_ztest).
+    # p-value: pooled two-proportion z-test (statsmodels proportions_ztest), or Fisher's exact test
+    # (scipy fisher_exact) when an expected cell of the 2×2 table is below 5.
     pooled = (t.conversions + c.conversions) / (t.users + c.users)
     se_null = math.sqrt(pooled * (1 - pooled) * (1 / t.users + 1 / c.users))
     statistic = p_value = None
+    test = exact.Z_TEST
     if se_null > 0:
         statistic = diff / se_null
         p_value = float(2 * stats.norm.sf(abs(statistic)))
+        fisher = exact.fisher_p_value(t, c) if exact.needs_exact(t, c) else None
+        if fisher is not None:
+            statistic, p_value, test = None, fisher, exact.FISHER_EXACT
+            warn["exact"] = exact.W_FISHER
     else:
         warn["test"] = W_ZERO_VARIANCE_TEST
     # Interval: unpooled Wald (statsmodels confint_proportions_2indep, method="wald").
@@ -115,11 +140,15 @@ def proportion_effect(t: ProportionAggregate, c: ProportionAggregate, alpha: flo
         absolute_ci = _interval(diff, z * se)
     else:
         warn["variance"] = W_ZERO_VARIANCE
-    # Normal quantile, as for the absolute interval: the z-test has no degrees of freedom.
+    # Relative interval on Welch t degrees of freedom, as GrowthBook's TwoSidedTTest.
+    df = _proportion_df(v_t, v_c, t.users, c.users)
+    quantile = float(stats.t.isf(alpha / 2, df)) if df else z
     relative, relative_se, relative_ci = _relative(
-        m_t=p_t, m_c=p_c, v_t=v_t, v_c=v_c, n_t=t.users, n_c=c.users, quantile=z, warn=warn
+        m_t=p_t, m_c=p_c, v_t=v_t, v_c=v_c, n_t=t.users, n_c=c.users, quantile=quantile, warn=warn
     )
-    return Effect(diff, absolute_ci, relative, relative_ci, relative_se, se or None, statistic, None, p_value)
+    return Effect(
+        diff, absolute_ci, relative, relative_ci, relative_se, se or None, statistic, None, p_value, test
+    )
 
 
 def mean_effect(t: MeanAggregate, c: MeanAggregate, alpha: float, warn: dict) -> Effect:
@@ -129,14 +158,14 @@ def mean_effect(t: MeanAggregate, c: MeanAggregate, alpha: float, warn: dict) ->
     if t.users < 2 or c.users < 2:
         warn["users"] = W_COMPARE_ONE_USER
         relative, _, _ = _relative(m_t=m_t, m_c=m_c, v_t=None, v_c=None, quantile=None, warn=warn, **sizes)
-        return Effect(absolute_effect=diff, relative_effect=relative)
+        return Effect(absolute_effect=diff, relative_effect=relative, test=WELCH_T)
     v_t, v_c = sample_variance(t), sample_variance(c)
     vn_t, vn_c = v_t / t.users, v_c / c.users
     if vn_t + vn_c == 0:
         warn["test"] = W_ZERO_VARIANCE_TEST
         warn["variance"] = W_ZERO_VARIANCE
         relative, _, _ = _relative(m_t=m_t, m_c=m_c, v_t=None, v_c=None, quantile=None, warn=warn, **sizes)
-        return Effect(absolute_effect=diff, relative_effect=relative)
+        return Effect(absolute_effect=diff, relative_effect=relative, test=WELCH_T)
     # Welch's t-test on Welch–Satterthwaite degrees of freedom (scipy ttest_ind_from_stats, equal_var=False).
     se = math.sqrt(vn_t + vn_c)
     df = welch_df(vn_t, vn_c, t.users, c.users)
@@ -147,5 +176,14 @@ def mean_effect(t: MeanAggregate, c: MeanAggregate, alpha: float, warn: dict) ->
         m_t=m_t, m_c=m_c, v_t=v_t, v_c=v_c, quantile=quantile, warn=warn, **sizes
     )
     return Effect(
-        diff, _interval(diff, quantile * se), relative, relative_ci, relative_se, se, statistic, df, p_value
+        diff,
+        _interval(diff, quantile * se),
+        relative,
+        relative_ci,
+        relative_se,
+        se,
+        statistic,
+        df,
+        p_value,
+        WELCH_T,
     )

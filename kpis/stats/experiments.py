@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from kpis.stats import power as pw
 from kpis.stats.aggregates import MeanAggregate, ProportionAggregate
-from kpis.stats.bayes import Risk, chance_to_beat, risk
+from kpis.stats.bayes import Risk, chance_to_beat, credible_interval, risk
 from kpis.stats.common import Result, check_alpha, check_power, defined, finite
 from kpis.stats.effects import (
     W_COMPARE_ONE_USER,
@@ -28,6 +28,7 @@ from kpis.stats.effects import (
     proportion_effect,
     sample_variance,
 )
+from kpis.stats.omnibus import Omnibus, chi_square_omnibus, welch_anova
 from kpis.stats.srm import Srm, srm_test
 
 # The comparison warnings are defined with the effects and named here too, so that callers find
@@ -114,6 +115,9 @@ class Comparison(Result):
     power_at_mde: float | None
     required_users_per_arm: dict[str, int] | None
     warnings: list[str]
+    # "z", "fisher_exact" or "welch_t"; the 1 − α credible interval of the relative effect.
+    test: str | None = None
+    credible_interval: list[float] | None = None
 
 
 @dataclass(frozen=True)
@@ -125,6 +129,8 @@ class ExperimentResult(Result):
     srm: Srm
     comparisons: list[Comparison]
     warnings: list[str]
+    # Three or more arms: the k×2 χ² test (proportions) or Welch's ANOVA (means).
+    omnibus: Omnibus | None = None
 
 
 def holm(p_values: Sequence[float | None]) -> list[float | None]:
@@ -319,10 +325,11 @@ def analyze_experiment(
     adjusted = holm([effect.p_value for _, effect, _, _, _ in partial])
     comparisons = []
     for (key, effect, achieved, required, texts), p_holm in zip(partial, adjusted, strict=True):
-        chance = loss = None
+        chance = loss = credible = None
         if effect.relative_effect is not None and effect.relative_se:
             chance = chance_to_beat(effect.relative_effect, effect.relative_se)
             loss = risk(effect.relative_effect, effect.relative_se)
+            credible = credible_interval(effect.relative_effect, effect.relative_se, alpha)
         comparisons.append(
             Comparison(
                 variant=key,
@@ -342,9 +349,17 @@ def analyze_experiment(
                 power_at_mde=achieved,
                 required_users_per_arm=required,
                 warnings=texts,
+                test=effect.test,
+                credible_interval=credible,
             )
         )
+    omnibus = None
+    if len(keys) >= 3:
+        arms = [aggregates[key] for key in keys]
+        omnibus = chi_square_omnibus(arms) if metric == pw.PROPORTION else welch_anova(arms)
+        warnings.extend(omnibus.warnings)
     return ExperimentResult(
+        omnibus=omnibus,
         metric=metric,
         control=control,
         alpha=alpha,

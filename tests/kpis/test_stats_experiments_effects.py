@@ -35,8 +35,14 @@ def test_proportion_p_value_is_the_pooled_z_test_and_the_interval_unpooled_wald(
     comparison = proportion_result(n_c, x_c, n_t, x_t, alpha=alpha).comparisons[0]
 
     assert comparison.absolute_effect == pytest.approx(x_t / n_t - x_c / n_c, rel=REL, abs=1e-15)
-    if x_c + x_t not in (0, n_c + n_t):
+    small = min(n * col / (n_c + n_t) for n in (n_c, n_t) for col in (x_c + x_t, n_c + n_t - x_c - x_t)) < 5
+    if x_c + x_t not in (0, n_c + n_t) and small:
+        p = stats.fisher_exact([[x_t, n_t - x_t], [x_c, n_c - x_c]]).pvalue
+        assert (comparison.test, comparison.statistic) == ("fisher_exact", None)
+        assert comparison.p_value == pytest.approx(p, rel=1e-12)
+    elif x_c + x_t not in (0, n_c + n_t):
         z, p = proportions_ztest([x_t, x_c], [n_t, n_c])
+        assert comparison.test == "z"
         assert comparison.statistic == pytest.approx(z, rel=REL)
         assert comparison.p_value == pytest.approx(p, rel=REL, abs=1e-300)
     if 0 < x_c < n_c or 0 < x_t < n_t:
@@ -47,12 +53,14 @@ def test_proportion_p_value_is_the_pooled_z_test_and_the_interval_unpooled_wald(
 @pytest.mark.parametrize(
     ("n_c", "x_c", "n_t", "x_t"), [c for c in PROPORTION_CASES if 0 < c[1] < c[0] and 0 < c[3] < c[2]]
 )
-def test_proportion_relative_interval_is_the_delta_method_with_normal_quantile(n_c, x_c, n_t, x_t):
+def test_proportion_relative_interval_is_the_delta_method_on_welch_t_df(n_c, x_c, n_t, x_t):
     comparison = proportion_result(n_c, x_c, n_t, x_t).comparisons[0]
     p_t, p_c = x_t / n_t, x_c / n_c
 
     se = delta_method_se(p_t, p_c, p_t * (1 - p_t), p_c * (1 - p_c), n_t, n_c)
-    z = stats.norm.isf(0.025)
+    vn_t, vn_c = p_t * (1 - p_t) / n_t, p_c * (1 - p_c) / n_c
+    df = (vn_t + vn_c) ** 2 / (vn_t**2 / (n_t - 1) + vn_c**2 / (n_c - 1))
+    z = stats.t.isf(0.025, df)
     assert comparison.relative_effect == pytest.approx((p_t - p_c) / p_c, rel=REL)
     assert comparison.relative_ci == pytest.approx(
         [comparison.relative_effect - z * se, comparison.relative_effect + z * se], rel=1e-9
