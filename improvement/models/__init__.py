@@ -14,6 +14,7 @@ from improvement.models.experiments import (
     Variant,
     VariantData,
 )
+from improvement.models.guardrails import Guardrail, GuardrailData
 from improvement.models.initiatives import (
     HIGH_SCORE,
     SCORE_VALIDATORS,
@@ -59,6 +60,8 @@ __all__ = [
     "Experiment",
     "ExperimentDecision",
     "ExperimentStatus",
+    "Guardrail",
+    "GuardrailData",
     "Health",
     "Initiative",
     "KpiTarget",

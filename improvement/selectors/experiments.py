@@ -8,6 +8,7 @@ from django.db.models import Count, Prefetch, QuerySet, Sum
 
 from accounts.models import User
 from improvement.models import Experiment, Initiative, MdeType, MetricType, Variant, VariantData
+from improvement.selectors.experiment_decision import experiment_decision, guardrail_results
 from improvement.selectors.initiatives import scope_to_readable
 from kpis.stats.aggregates import MeanAggregate, ProportionAggregate
 from kpis.stats.experiments import analyze_experiment
@@ -117,6 +118,11 @@ def experiment_results(*, experiment: Experiment) -> dict[str, Any] | None:
         summary["is_control"] = summary["key"] == control.key
     result["users"] = sum(summary["users"] for summary in result["variants"])
     result["warnings"] = [*stored_warnings, *result["warnings"]]
+    # Guardrails analysed like the primary KPI, then the decision with its reasons and days left.
+    result["guardrails"] = guardrail_results(experiment=experiment, variants=variants)
+    decided = experiment_decision(experiment=experiment, results=result, guardrails=result["guardrails"])
+    result["guardrail_status"] = decided.pop("guardrails")
+    result.update(decided)
     return result
 
 

@@ -1,0 +1,199 @@
+"""What to do with an experiment: ship, roll back, keep running or call it inconclusive, and why.
+
+Pure: the read-outs of ``kpis.stats.experiments`` as dicts in (the primary KPI's and each
+guardrail's), a ``Decision`` out. The rule is the table in docs/statistics.md ("The decision").
+"""
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass
+from typing import Any
+
+SHIP = "ship"
+ROLL_BACK = "roll_back"
+KEEP_RUNNING = "keep_running"
+INCONCLUSIVE = "inconclusive"
+DECISIONS = (SHIP, ROLL_BACK, KEEP_RUNNING, INCONCLUSIVE)
+
+# A guardrail of one treatment: worse beyond its tolerance, within it, or not known yet.
+BREACHED = "breached"
+WITHIN = "within_tolerance"
+UNKNOWN = "unknown"
+
+# One day at least: a rate measured over minutes after the start says little about the pace.
+MIN_ELAPSED_DAYS = 1.0
+
+R_NO_DATA = "No data yet: an arm has too few users to compare."
+R_SRM = (
+    "{kpi}: the users are not split as the weights say (sample-ratio mismatch), so the assignment or "
+    "the logging is broken and no result can be trusted."
+)
+R_BETTER = "{variant} is better than {control} on {kpi} (Holm-adjusted p = {p})."
+R_WORSE = "{variant} is worse than {control} on {kpi} (Holm-adjusted p = {p})."
+R_NO_DIFFERENCE = "{variant} shows no significant difference from {control} on {kpi}."
+R_POWER_REACHED = "{variant}: power at the MDE is reached ({power} of {target})."
+R_POWER_SHORT = "{variant}: not enough users yet for the planned power ({power} of {target})."
+R_NO_MDE = "No minimum detectable effect is set, so whether there are enough users is unknown."
+R_BREACHED = "{variant} makes guardrail {kpi} worse by {change}, beyond its tolerance of {tolerance}."
+R_WITHIN = "{variant} keeps guardrail {kpi} within its tolerance of {tolerance}."
+R_GUARD_UNKNOWN = "Guardrail {kpi} has no interval for {variant} yet (enter its data)."
+R_STOPPED = "The experiment is stopped, so it will not get more data."
+D_SHIP = "Ship {variant}."
+D_ROLL_BACK = "Roll back to {control}: no treatment can ship and at least one does harm."
+D_KEEP_RUNNING = "Keep running: the data do not decide yet."
+D_INCONCLUSIVE = "Inconclusive: the data cannot support shipping or rolling back."
+DL_NO_MDE = "No minimum detectable effect, so there is no planned sample size to reach."
+DL_NOT_STARTED = "The experiment has not started, so there is no daily rate yet."
+DL_NO_USERS = "An arm that needs more users has none yet, so its daily rate is unknown."
+DL_NO_PLAN = "The planned sample size could not be computed (see the warnings)."
+
+
+@dataclass(frozen=True)
+class Decision:
+    decision: str
+    variant: str | None
+    reasons: list[str]
+    days_left: int | None
+    days_left_reason: str | None
+    guardrails: list[dict[str, Any]]
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _pct(value: float) -> str:
+    return f"{value * 100:.1f} %"
+
+
+def _p(value: float) -> str:
+    return f"{value:.3g}"
+
+
+def guardrail_status(comparison: Mapping[str, Any], *, higher_is_better: bool, tolerance: float) -> str:
+    """Breached when the guardrail is worse with 1 − α confidence (the relative interval lies wholly
+    on the bad side of 0) and its estimated worsening exceeds the tolerance; unknown without an
+    interval; within tolerance otherwise."""
+    interval, effect = comparison.get("relative_ci"), comparison.get("relative_effect")
+    if interval is None or effect is None:
+        return UNKNOWN
+    sign = -1.0 if higher_is_better else 1.0
+    worse_low = min(sign * interval[0], sign * interval[1])
+    return BREACHED if worse_low > 0 and sign * effect > tolerance else WITHIN
+
+
+def days_left(primary: Mapping[str, Any], *, elapsed_days: float | None) -> tuple[int | None, str | None]:
+    """max over arms of ⌈(planned − users) / (users / elapsed days)⌉; 0 once every arm has its users.
+
+    The planned users of an arm are the largest ``required_users_per_arm`` over the comparisons.
+    """
+    planned: dict[str, int] = {}
+    for comparison in primary["comparisons"]:
+        for key, users in (comparison.get("required_users_per_arm") or {}).items():
+            planned[key] = max(planned.get(key, 0), users)
+    if not planned:
+        no_mde = any(w.startswith("No minimum detectable effect") for w in primary.get("warnings", []))
+        return None, DL_NO_MDE if no_mde else DL_NO_PLAN
+    users = {summary["key"]: summary["users"] for summary in primary["variants"]}
+    short = {key: max(0, need - users.get(key, 0)) for key, need in planned.items()}
+    if not any(short.values()):
+        return 0, None
+    if elapsed_days is None:
+        return None, DL_NOT_STARTED
+    elapsed = max(elapsed_days, MIN_ELAPSED_DAYS)
+    days = 0.0
+    for key, missing in short.items():
+        if missing and not users.get(key):
+            return None, DL_NO_USERS
+        if missing:
+            days = max(days, missing / (users[key] / elapsed))
+    return math.ceil(days), None
+
+
+def experiment_decision(
+    *,
+    primary: Mapping[str, Any],
+    kpi: str,
+    higher_is_better: bool,
+    guardrails: Sequence[Mapping[str, Any]],
+    target_power: float,
+    elapsed_days: float | None,
+    stopped: bool,
+) -> Decision:
+    """The decision and its reasons. ``guardrails``: ``{kpi, name, higher_is_better, tolerance,
+    results}`` with ``results`` the guardrail's read-out (None without a control)."""
+    names = {summary["key"]: summary.get("name") or summary["key"] for summary in primary["variants"]}
+    control = names[primary["control"]]
+    left, left_reason = days_left(primary, elapsed_days=elapsed_days)
+    reasons: list[str] = []
+    statuses: list[dict[str, Any]] = []
+
+    def done(decision: str, variant: str | None = None, head: str = "") -> Decision:
+        if stopped and decision == KEEP_RUNNING:
+            decision, head = INCONCLUSIVE, D_INCONCLUSIVE
+            reasons.append(R_STOPPED)
+        return Decision(decision, variant, [head, *reasons], left, left_reason, statuses)
+
+    srm = [kpi] if primary["srm"]["detected"] else []
+    srm += [g["name"] for g in guardrails if g["results"] and g["results"]["srm"]["detected"]]
+    if srm:
+        reasons.extend(R_SRM.format(kpi=name) for name in srm)
+        return done(INCONCLUSIVE, head=D_INCONCLUSIVE)
+
+    ready, pending, harmful = [], [], []
+    if any(w.startswith("No minimum detectable effect") for w in primary.get("warnings", [])):
+        reasons.append(R_NO_MDE)
+    for comparison in primary["comparisons"]:
+        key = comparison["variant"]
+        fmt = {"variant": names[key], "control": control, "kpi": kpi}
+        if comparison["significant"] is None:
+            reasons.append(R_NO_DATA)
+            pending.append(key)
+            continue
+        gain = comparison["relative_effect"] if higher_is_better else -comparison["relative_effect"]
+        better = comparison["significant"] and gain > 0
+        worse = comparison["significant"] and gain < 0
+        if better:
+            reasons.append(R_BETTER.format(**fmt, p=_p(comparison["p_value_holm"])))
+        elif worse:
+            reasons.append(R_WORSE.format(**fmt, p=_p(comparison["p_value_holm"])))
+        else:
+            reasons.append(R_NO_DIFFERENCE.format(**fmt))
+        power, required = comparison["power_at_mde"], comparison["required_users_per_arm"]
+        powered = None
+        if required is not None and power is not None:
+            users = {s["key"]: s["users"] for s in primary["variants"]}
+            powered = all(users[arm] >= need for arm, need in required.items())
+            template = R_POWER_REACHED if powered else R_POWER_SHORT
+            reasons.append(template.format(variant=names[key], power=_pct(power), target=_pct(target_power)))
+        guard_states = []
+        for guard in guardrails:
+            match = next(
+                (c for c in (guard["results"] or {}).get("comparisons", []) if c["variant"] == key), {}
+            )
+            state = guardrail_status(
+                match, higher_is_better=guard["higher_is_better"], tolerance=guard["tolerance"]
+            )
+            guard_fmt = {"variant": names[key], "kpi": guard["name"], "tolerance": _pct(guard["tolerance"])}
+            if state == BREACHED:
+                change = abs(match["relative_effect"])
+                reasons.append(R_BREACHED.format(**guard_fmt, change=_pct(change)))
+            elif state == WITHIN:
+                reasons.append(R_WITHIN.format(**guard_fmt))
+            else:
+                reasons.append(R_GUARD_UNKNOWN.format(**guard_fmt))
+            guard_states.append(state)
+            statuses.append({"kpi": guard["kpi"], "variant": key, "status": state})
+        if worse or BREACHED in guard_states:
+            harmful.append(key)
+        elif better and powered is not False and UNKNOWN not in guard_states:
+            ready.append((gain, key))
+        elif powered is False or UNKNOWN in guard_states:
+            pending.append(key)
+    if ready:
+        best = max(ready)[1]
+        return done(SHIP, best, D_SHIP.format(variant=names[best]))
+    if pending:
+        return done(KEEP_RUNNING, head=D_KEEP_RUNNING)
+    if harmful:
+        return done(ROLL_BACK, head=D_ROLL_BACK.format(control=control))
+    return done(INCONCLUSIVE, head=D_INCONCLUSIVE)
