@@ -11,6 +11,7 @@ from accounts.models import User
 from common.errors import Conflict, GateFailed, PermissionDenied, StaleVersion
 from common.models import save_versioned
 from improvement import policies
+from improvement.decision import ROLL_BACK, SHIP
 from improvement.models import (
     STAGE_ORDER,
     Decision,
@@ -24,6 +25,7 @@ from improvement.models import (
     Status,
     VariantData,
 )
+from improvement.selectors.experiments import experiment_results
 from improvement.selectors.stages import OpenWork, initiative_open_work
 from improvement.services.notifications import stage_changed_announce
 from kpis.models import Measurement
@@ -56,6 +58,10 @@ COND_EVIDENCE = (
 COND_EVALUATED = "Evaluate every primary KPI target, or conclude an experiment."
 DETAIL_EXPERIMENT_DATA = "An experiment of this cycle has data."
 DETAIL_EXPERIMENT_CONCLUDED = "An experiment of this cycle is concluded."
+COND_EXPERIMENT_DECIDED = (
+    "The concluded experiment's data decide: ship or roll back (an executive may override with a reason)."
+)
+DETAIL_EXPERIMENT_DECIDED = "{name}: {decision}"
 DETAIL_NO_MILESTONES = "No milestones yet, so none lacks an owner."
 DETAIL_NO_PRIMARY = "There is no primary KPI target."
 DETAIL_WITHOUT_OWNER = "Without an owner: {titles}."
@@ -167,7 +173,23 @@ def _gate_check_to_act(initiative: Initiative) -> list[Condition]:
         detail = DETAIL_EXPERIMENT_CONCLUDED
     else:
         detail = DETAIL_NOT_EVALUATED.format(names=", ".join(unevaluated)) if primary else DETAIL_NO_PRIMARY
-    return [Condition("targets_evaluated", COND_EVALUATED, evaluated or concluded, detail=detail)]
+    conditions = [Condition("targets_evaluated", COND_EVALUATED, evaluated or concluded, detail=detail)]
+    if concluded:
+        conditions.append(_experiment_decided(initiative))
+    return conditions
+
+
+def _experiment_decided(initiative: Initiative) -> Condition:
+    """Act on an experiment only when its data decide (docs/statistics.md, "The decision")."""
+    details = []
+    for experiment in _cycle_experiments(initiative).filter(status=ExperimentStatus.CONCLUDED):
+        results = experiment_results(experiment=experiment)
+        if results is None:
+            continue
+        details.append(DETAIL_EXPERIMENT_DECIDED.format(name=experiment.name, decision=results["reasons"][0]))
+        if results["decision"] in (SHIP, ROLL_BACK):
+            return Condition("experiment_decided", COND_EXPERIMENT_DECIDED, True, detail=details[-1])
+    return Condition("experiment_decided", COND_EXPERIMENT_DECIDED, False, detail=" ".join(details))
 
 
 GATES = {

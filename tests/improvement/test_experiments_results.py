@@ -63,9 +63,14 @@ def test_an_experiment_with_data_is_evidence_for_do_to_check(initiative, lead, r
     assert transition.gate_result[0]["detail"] == stages.DETAIL_EXPERIMENT_DATA
 
 
-def test_a_concluded_experiment_opens_check_to_act(initiative, lead, running):
+def test_a_concluded_experiment_whose_data_decide_opens_check_to_act(initiative, lead, running):
     data.experiment_data_replace(
-        actor=lead, experiment=running, rows=[{"variant": "control", "users": 10, "conversions": 1}]
+        actor=lead,
+        experiment=running,
+        rows=[
+            {"variant": "control", "users": 20_000, "conversions": 2_000},
+            {"variant": "callback", "users": 20_000, "conversions": 2_600},
+        ],
     )
     stages.initiative_transition(actor=lead, initiative=initiative, to=Stage.DO)
     stages.initiative_transition(actor=lead, initiative=initiative, to=Stage.CHECK)
@@ -77,6 +82,29 @@ def test_a_concluded_experiment_opens_check_to_act(initiative, lead, running):
 
     assert transition.gate_passed
     assert transition.gate_result[0]["detail"] == stages.DETAIL_EXPERIMENT_CONCLUDED
+    assert transition.gate_result[1]["code"] == "experiment_decided"
+    assert "Ship Offer a callback." in transition.gate_result[1]["detail"]
+
+
+def test_an_experiment_concluded_on_too_little_data_fails_check_to_act_unless_overridden(
+    initiative, lead, executive, running
+):
+    data.experiment_data_replace(
+        actor=lead, experiment=running, rows=[{"variant": "control", "users": 10, "conversions": 1}]
+    )
+    stages.initiative_transition(actor=lead, initiative=initiative, to=Stage.DO)
+    stages.initiative_transition(actor=lead, initiative=initiative, to=Stage.CHECK)
+    ex.experiment_conclude(actor=lead, experiment=running, decision="ship")
+
+    gate = stages.gate_check(initiative=initiative, to_stage=Stage.ACT)
+    assert [c.code for c in gate.unmet] == ["experiment_decided"]
+    assert "Inconclusive" in gate.unmet[0].detail
+    with pytest.raises(GateFailed):
+        stages.initiative_transition(actor=lead, initiative=initiative, to=Stage.ACT)
+    transition = stages.initiative_transition(
+        actor=executive, initiative=initiative, to=Stage.ACT, override_reason="Pilot ends with the quarter."
+    )
+    assert transition.to_stage == Stage.ACT
 
 
 def test_an_archived_experiment_is_no_evidence(initiative, lead, running):

@@ -1,0 +1,198 @@
+"""Guardrails analysed like the primary KPI, and the decision the read-out carries (ship, roll back,
+keep running, inconclusive) with its reasons and days left."""
+
+import datetime as dt
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from improvement import decision as rule
+from improvement import selectors
+from improvement.models import Experiment
+from improvement.services import experiment_data as data
+from improvement.services import experiment_guardrails as guard
+from improvement.services import experiments as ex
+from tests.improvement.conftest import make
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def guarded(initiative, lead, fcr, aht):
+    experiment = make(initiative, lead, fcr, mde=0.1, guardrail_kpis=[aht])
+    guard.experiment_guardrail_set(
+        actor=lead, experiment=experiment, kpi=aht, metric_type="mean", tolerance=0.05
+    )
+    experiment = ex.experiment_start(actor=lead, experiment=experiment)
+    # Ten days of data so far.
+    Experiment.objects.filter(pk=experiment.pk).update(started_at=timezone.now() - dt.timedelta(days=10))
+    experiment.refresh_from_db()
+    return experiment
+
+
+def primary(experiment, lead, control, treatment, users=20_000):
+    data.experiment_data_replace(
+        actor=lead,
+        experiment=experiment,
+        rows=[
+            {"variant": "control", "users": users, "conversions": control},
+            {"variant": "callback", "users": users, "conversions": treatment},
+        ],
+    )
+
+
+def handle_time(experiment, lead, aht, control_mean, treatment_mean, users=20_000, sd=60.0):
+    guard.experiment_guardrail_data_replace(
+        actor=lead,
+        experiment=experiment,
+        kpi=aht,
+        rows=[
+            {"variant": "control", "users": users, "mean": control_mean, "sd": sd},
+            {"variant": "callback", "users": users, "mean": treatment_mean, "sd": sd},
+        ],
+    )
+
+
+def test_a_guardrail_is_analysed_like_the_primary_kpi(guarded, lead, aht):
+    primary(guarded, lead, 2_000, 2_600)
+    handle_time(guarded, lead, aht, 300.0, 301.0)
+
+    results = selectors.experiment_results(experiment=guarded)
+
+    (guardrail,) = results["guardrails"]
+    assert (guardrail["kpi"], guardrail["metric"], guardrail["tolerance"]) == (aht.code, "mean", 0.05)
+    comparison = guardrail["results"]["comparisons"][0]
+    assert comparison["absolute_effect"] == pytest.approx(1.0)
+    assert comparison["test"] == "welch_t" and comparison["absolute_ci"][0] < 1 < comparison["absolute_ci"][1]
+    assert results["guardrail_status"] == [
+        {"kpi": aht.code, "variant": "callback", "status": "within_tolerance"}
+    ]
+
+
+def test_better_powered_and_guardrails_within_tolerance_ships(guarded, lead, aht):
+    primary(guarded, lead, 2_000, 2_600)
+    handle_time(guarded, lead, aht, 300.0, 301.0)
+
+    results = selectors.experiment_results(experiment=guarded)
+
+    assert (results["decision"], results["variant"], results["days_left"]) == ("ship", "callback", 0)
+    assert results["reasons"][0] == "Ship Offer a callback."
+    assert any("within its tolerance of 5.0 %" in reason for reason in results["reasons"])
+
+
+def test_a_guardrail_worse_beyond_its_tolerance_rolls_back(guarded, lead, aht):
+    primary(guarded, lead, 2_000, 2_600)
+    # Handle time is lower-is-better: +10 % is a clear breach of the 5 % tolerance.
+    handle_time(guarded, lead, aht, 300.0, 330.0)
+
+    results = selectors.experiment_results(experiment=guarded)
+
+    assert results["decision"] == "roll_back"
+    assert any(
+        "makes guardrail" in reason and "beyond its tolerance" in reason for reason in results["reasons"]
+    )
+
+
+def test_too_few_users_keeps_running_with_days_left_at_the_observed_pace(guarded, lead, aht):
+    primary(guarded, lead, 100, 110, users=1_000)
+    handle_time(guarded, lead, aht, 300.0, 300.0, users=1_000)
+
+    results = selectors.experiment_results(experiment=guarded)
+
+    needed = results["comparisons"][0]["required_users_per_arm"]
+    missing = max(needed.values()) - 1_000
+    assert results["decision"] == "keep_running"
+    # 1,000 users per arm in 10 days: 100 a day.
+    assert results["days_left"] == pytest.approx(missing / 100, abs=1)
+    assert results["days_left_reason"] is None
+
+
+def test_a_guardrail_without_data_blocks_shipping(guarded, lead):
+    primary(guarded, lead, 2_000, 2_600)
+
+    results = selectors.experiment_results(experiment=guarded)
+
+    assert results["decision"] == "keep_running"
+    assert any("enter its data" in reason for reason in results["reasons"])
+
+
+def test_a_sample_ratio_mismatch_is_inconclusive(guarded, lead, aht):
+    data.experiment_data_replace(
+        actor=lead,
+        experiment=guarded,
+        rows=[
+            {"variant": "control", "users": 20_000, "conversions": 2_000},
+            {"variant": "callback", "users": 15_000, "conversions": 2_600},
+        ],
+    )
+    handle_time(guarded, lead, aht, 300.0, 301.0)
+
+    results = selectors.experiment_results(experiment=guarded)
+
+    assert results["decision"] == "inconclusive"
+    assert "sample-ratio mismatch" in results["reasons"][1]
+
+
+def test_days_left_is_null_with_a_reason_without_an_mde(initiative, lead, fcr):
+    experiment = ex.experiment_start(actor=lead, experiment=make(initiative, lead, fcr))
+    primary(experiment, lead, 100, 110, users=1_000)
+
+    results = selectors.experiment_results(experiment=experiment)
+
+    assert results["days_left"] is None
+    assert results["days_left_reason"] == rule.DL_NO_MDE
+
+
+@pytest.mark.parametrize(
+    ("fields", "field"),
+    [
+        ({"tolerance": -0.1}, "tolerance"),
+        ({"tolerance": float("inf")}, "tolerance"),
+        ({"tolerance": "a lot"}, "tolerance"),
+        ({"metric_type": "median"}, "metric_type"),
+    ],
+)
+def test_guardrail_settings_refuse_bad_values_per_field(guarded, lead, aht, fields, field):
+    with pytest.raises(ValidationError) as refused:
+        guard.experiment_guardrail_set(actor=lead, experiment=guarded, kpi=aht, **fields)
+    assert list(refused.value.message_dict) == [field]
+
+
+def test_guardrail_data_for_a_kpi_that_is_not_a_guardrail_is_refused(guarded, lead, fcr):
+    with pytest.raises(ValidationError) as refused:
+        guard.experiment_guardrail_data_replace(
+            actor=lead,
+            experiment=guarded,
+            kpi=fcr,
+            rows=[{"variant": "control", "users": 1, "sum": 1, "sum_squares": 1}],
+        )
+    assert list(refused.value.message_dict) == ["kpi"]
+
+
+def test_guardrail_data_rows_are_checked_like_the_primary_data(guarded, lead, aht):
+    with pytest.raises(ValidationError) as refused:
+        guard.experiment_guardrail_data_replace(
+            actor=lead, experiment=guarded, kpi=aht, rows=[{"variant": "nope", "users": 5, "conversions": 1}]
+        )
+    assert set(refused.value.message_dict) == {
+        "rows[0].variant",
+        "rows[0].conversions",
+        "rows[0].sum",
+        "rows[0].sum_squares",
+    }
+
+
+@pytest.mark.parametrize(
+    ("interval", "effect", "higher", "status"),
+    [
+        ([-0.10, -0.06], -0.08, True, rule.BREACHED),  # worse, beyond 5 %
+        ([-0.06, -0.01], -0.035, True, rule.WITHIN),  # worse, but within 5 %
+        ([-0.08, 0.02], -0.03, True, rule.WITHIN),  # not significantly worse
+        ([0.06, 0.10], 0.08, False, rule.BREACHED),  # lower is better: up 8 % is worse
+        (None, None, True, rule.UNKNOWN),
+    ],
+)
+def test_guardrail_status(interval, effect, higher, status):
+    comparison = {"relative_ci": interval, "relative_effect": effect}
+    assert rule.guardrail_status(comparison, higher_is_better=higher, tolerance=0.05) == status
