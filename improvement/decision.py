@@ -149,7 +149,9 @@ def experiment_decision(
             reasons.append(R_NO_DATA)
             pending.append(key)
             continue
-        gain = comparison["relative_effect"] if higher_is_better else -comparison["relative_effect"]
+        # The direction from the absolute effect: the relative one is undefined for a control at 0.
+        sign = 1.0 if higher_is_better else -1.0
+        gain = sign * comparison["absolute_effect"]
         better = comparison["significant"] and gain > 0
         worse = comparison["significant"] and gain < 0
         if better:
@@ -186,11 +188,11 @@ def experiment_decision(
         if worse or BREACHED in guard_states:
             harmful.append(key)
         elif better and powered is not False and UNKNOWN not in guard_states:
-            ready.append((gain, key))
+            ready.append((sign * (comparison["relative_effect"] or 0.0), gain, key))
         elif powered is False or UNKNOWN in guard_states:
             pending.append(key)
     if ready:
-        best = max(ready)[1]
+        best = max(ready)[-1]
         return done(SHIP, best, D_SHIP.format(variant=names[best]))
     if pending:
         return done(KEEP_RUNNING, head=D_KEEP_RUNNING)

@@ -4,6 +4,7 @@ from rest_framework import serializers
 
 from common.api.fields import MAX_LIST_ITEMS, ReferenceListField
 from improvement.api.common import KpiRefSerializer, VisibleInitiativeField, kpi_code_field
+from improvement.decision import DECISIONS
 from improvement.models import (
     Experiment,
     ExperimentDecision,
@@ -12,6 +13,7 @@ from improvement.models import (
     MetricType,
     Variant,
 )
+from improvement.models.guardrails import MAX_TOLERANCE
 from improvement.services.experiment_data import MAX_DATA_ROWS
 from improvement.services.experiment_observations import INGEST_MODES, MAX_JSON_OBSERVATIONS, MODE_REPLACE
 
@@ -135,6 +137,25 @@ class DataInputSerializer(serializers.Serializer):
     rows = DataRowSerializer(many=True, allow_empty=False, max_length=MAX_DATA_ROWS)
 
 
+class GuardrailInputSerializer(serializers.Serializer):
+    kpi = kpi_code_field()
+    metric_type = serializers.ChoiceField(choices=MetricType.choices, required=False)
+    tolerance = serializers.FloatField(
+        required=False,
+        help_text=f"How much worse the guardrail may get, relative (0.02 = 2 %), 0 to {MAX_TOLERANCE:g}.",
+    )
+
+
+class GuardrailDataInputSerializer(DataInputSerializer):
+    kpi = kpi_code_field()
+
+
+class GuardrailSerializer(serializers.Serializer):
+    kpi = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    metric_type = serializers.ChoiceField(choices=MetricType.choices, read_only=True)
+    tolerance = serializers.FloatField(read_only=True)
+
+
 class ObservationRowSerializer(serializers.Serializer):
     variant = serializers.CharField()
     value = serializers.FloatField(help_text="0 or 1 for a proportion.")
@@ -213,17 +234,74 @@ class ComparisonSerializer(serializers.Serializer):
         child=serializers.IntegerField(), read_only=True, allow_null=True
     )
     warnings = serializers.ListField(child=serializers.CharField(), read_only=True)
+    test = serializers.ChoiceField(
+        choices=["z", "fisher_exact", "welch_t"],
+        read_only=True,
+        allow_null=True,
+        help_text="The test behind `p_value`: `fisher_exact` when an expected 2×2 cell is below 5.",
+    )
+    credible_interval = serializers.ListField(
+        child=serializers.FloatField(),
+        read_only=True,
+        allow_null=True,
+        help_text="1 − α credible interval of the relative effect (flat prior, normal posterior).",
+    )
 
 
-class ExperimentResultsSerializer(serializers.Serializer):
+class OmnibusSerializer(serializers.Serializer):
+    test = serializers.ChoiceField(choices=["chi_square", "welch_anova"], read_only=True)
+    statistic = serializers.FloatField(read_only=True, allow_null=True)
+    df = serializers.FloatField(read_only=True, allow_null=True)
+    df_denominator = serializers.FloatField(read_only=True, allow_null=True, help_text="Welch's ANOVA only.")
+    p_value = serializers.FloatField(read_only=True, allow_null=True)
+    warnings = serializers.ListField(child=serializers.CharField(), read_only=True)
+
+
+class ReadoutSerializer(serializers.Serializer):
     metric = serializers.ChoiceField(choices=MetricType.choices, read_only=True)
     control = serializers.CharField(read_only=True)
     alpha = serializers.FloatField(read_only=True)
-    users = serializers.IntegerField(read_only=True)
     variants = VariantSummarySerializer(many=True, read_only=True)
     srm = SrmSerializer(read_only=True)
     comparisons = ComparisonSerializer(many=True, read_only=True)
+    omnibus = OmnibusSerializer(
+        read_only=True, allow_null=True, help_text="Three or more arms: one test that all are equal."
+    )
     warnings = serializers.ListField(child=serializers.CharField(), read_only=True)
+
+
+class GuardrailResultSerializer(serializers.Serializer):
+    kpi = serializers.CharField(read_only=True)
+    name = serializers.CharField(read_only=True)
+    metric = serializers.ChoiceField(choices=MetricType.choices, read_only=True)
+    higher_is_better = serializers.BooleanField(read_only=True)
+    tolerance = serializers.FloatField(read_only=True)
+    results = ReadoutSerializer(read_only=True)
+
+
+class GuardrailStatusSerializer(serializers.Serializer):
+    kpi = serializers.CharField(read_only=True)
+    variant = serializers.CharField(read_only=True)
+    status = serializers.ChoiceField(choices=["breached", "within_tolerance", "unknown"], read_only=True)
+
+
+class ExperimentResultsSerializer(ReadoutSerializer):
+    users = serializers.IntegerField(read_only=True)
+    guardrails = GuardrailResultSerializer(many=True, read_only=True)
+    guardrail_status = GuardrailStatusSerializer(many=True, read_only=True)
+    decision = serializers.ChoiceField(
+        choices=DECISIONS, read_only=True, help_text="What the data support (docs: the decision table)."
+    )
+    variant = serializers.CharField(read_only=True, allow_null=True, help_text="The variant to ship.")
+    reasons = serializers.ListField(
+        child=serializers.CharField(), read_only=True, help_text="The decision first, then why."
+    )
+    days_left = serializers.IntegerField(
+        read_only=True,
+        allow_null=True,
+        help_text="Days until every arm has the planned users, at each arm's pace so far.",
+    )
+    days_left_reason = serializers.CharField(read_only=True, allow_null=True)
 
 
 # --- the planner ---------------------------------------------------------------------------------------

@@ -19,7 +19,7 @@ from improvement import selectors
 from improvement.api.common import CREATED, updated_since
 from improvement.api.experiments import serializers as s
 from improvement.models import Experiment
-from improvement.services import experiment_data, experiment_observations, experiments
+from improvement.services import experiment_data, experiment_guardrails, experiment_observations, experiments
 
 CSV_MEDIA_TYPE = "text/csv"
 CSV_FILE_FIELD = "file"
@@ -72,6 +72,7 @@ class ExperimentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiVie
     action_scopes = {
         "data": Scope.EXPERIMENTS_WRITE,
         "observations": Scope.EXPERIMENTS_WRITE,
+        "guardrail_data": Scope.EXPERIMENTS_WRITE,
         # Computes without writing: any caller who reads may plan.
         "sample_size": Scope.PROGRESS_READ,
     }
@@ -172,6 +173,32 @@ class ExperimentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiVie
         return Response(s.DataWriteResultSerializer(result).data)
 
     @extend_schema(
+        request=s.GuardrailInputSerializer,
+        responses={200: s.GuardrailSerializer},
+        description="Set a guardrail KPI's metric type and tolerance (how much worse, relative, it may "
+        "get before it blocks shipping). The KPI must be one of the experiment's `guardrail_kpis`.",
+    )
+    @action(detail=True, methods=["post"])
+    def guardrails(self, request, pk=None):
+        guardrail = experiment_guardrails.experiment_guardrail_set(
+            actor=request.user, experiment=self.get_object(), **self.parse(s.GuardrailInputSerializer)
+        )
+        return Response(s.GuardrailSerializer(guardrail).data)
+
+    @extend_schema(
+        request=s.GuardrailDataInputSerializer,
+        responses={200: s.DataWriteResultSerializer},
+        description="One guardrail KPI's per-variant aggregates, in the shapes and with the rules of "
+        "`data` (its metric type is the guardrail's).",
+    )
+    @action(detail=True, methods=["post"], url_path="guardrail-data", url_name="guardrail-data")
+    def guardrail_data(self, request, pk=None):
+        result = experiment_guardrails.experiment_guardrail_data_replace(
+            actor=request.user, experiment=self.get_object(), **self.parse(s.GuardrailDataInputSerializer)
+        )
+        return Response(s.DataWriteResultSerializer(result).data)
+
+    @extend_schema(
         request={
             "application/json": s.ObservationsInputSerializer,
             CSV_MEDIA_TYPE: OpenApiRequest(bytes),
@@ -207,8 +234,11 @@ class ExperimentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiVie
         responses={200: s.ExperimentResultsSerializer},
         description="Per variant: users, rate or mean, sd; the SRM check; per treatment against the control: "
         "absolute and relative effects with confidence intervals, p-value raw and Holm-adjusted, chance "
-        "to beat control, risk, power at the MDE and users needed per arm. Numbers that cannot be "
-        "computed are null, with a warning that says why. Formulas: /help/statistics/.",
+        "to beat control with its credible interval, risk, power at the MDE and users needed per arm; "
+        "Fisher's exact test for small cells; the omnibus test for three or more arms; every guardrail "
+        "KPI analysed the same way; the `decision` (ship, roll_back, keep_running, inconclusive) with "
+        "its `reasons` and `days_left`. Numbers that cannot be computed are null, with a warning that "
+        "says why. Formulas: /help/statistics/.",
     )
     @action(detail=True, methods=["get"])
     def results(self, request, pk=None):
