@@ -28,8 +28,8 @@ R_SRM = (
     "{kpi}: the users are not split as the weights say (sample-ratio mismatch), so the assignment or "
     "the logging is broken and no result can be trusted."
 )
-R_BETTER = "{variant} is better than {control} on {kpi} (Holm-adjusted p = {p})."
-R_WORSE = "{variant} is worse than {control} on {kpi} (Holm-adjusted p = {p})."
+R_BETTER = "{variant} is better than {control} on {kpi} (Holm-adjusted p {p})."
+R_WORSE = "{variant} is worse than {control} on {kpi} (Holm-adjusted p {p})."
 R_NO_DIFFERENCE = "{variant} shows no significant difference from {control} on {kpi}."
 R_POWER_REACHED = "{variant}: power at the MDE is reached ({power} of {target})."
 R_POWER_SHORT = "{variant}: not enough users yet for the planned power ({power} of {target})."
@@ -66,7 +66,8 @@ def _pct(value: float) -> str:
 
 
 def _p(value: float) -> str:
-    return f"{value:.3g}"
+    """Written as the site writes p-values: three decimals, and "< 0.001" below that (no e-notation)."""
+    return "< 0.001" if value < 0.001 else f"= {value:.3f}"
 
 
 def guardrail_status(comparison: Mapping[str, Any], *, higher_is_better: bool, tolerance: float) -> str:

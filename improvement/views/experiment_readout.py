@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from common import numbers
 from improvement import verdicts
+from improvement.forms.guardrails import GuardrailForm
 from improvement.models import Experiment
 from kpis.models import Direction
 
@@ -108,3 +109,78 @@ def verdict_items(experiment: Experiment, results: dict | None) -> list[dict]:
         }
         for verdict in found
     ]
+
+
+def guardrail_forms(
+    experiment, results, bound: GuardrailForm | None = None
+) -> list[tuple[dict, GuardrailForm]]:
+    """(the guardrail's read-out, its settings form) per guardrail KPI; ``bound`` replaces its own."""
+    forms = []
+    for guardrail in (results or {}).get("guardrails", []):
+        if bound is not None and bound.data.get("kpi") == guardrail["kpi"]:
+            forms.append((guardrail, bound))
+            continue
+        initial = {k: guardrail[k] for k in ("kpi", "tolerance")} | {"metric_type": guardrail["metric"]}
+        forms.append((guardrail, GuardrailForm(initial=initial)))
+    return forms
+
+
+STATUS_WORDS = {
+    "breached": "Worse beyond its tolerance",
+    "within_tolerance": "Within its tolerance",
+    "unknown": "No interval yet",
+}
+DECISION_WORDS = {
+    "ship": "Ship",
+    "roll_back": "Roll back",
+    "keep_running": "Keep running",
+    "inconclusive": "Inconclusive",
+}
+
+
+def decision_item(results: dict | None) -> dict | None:
+    """The decision in words: its title, the reasons, days left and the omnibus test in a sentence."""
+    if not results:
+        return None
+    omnibus = results.get("omnibus")
+    return {
+        "kind": results["decision"],
+        "title": DECISION_WORDS[results["decision"]],
+        "reasons": results["reasons"],
+        "days_left": None if results["days_left"] is None else numbers.count(results["days_left"]),
+        "days_left_reason": results["days_left_reason"],
+        "omnibus": None
+        if omnibus is None
+        else {
+            "name": "χ² test of all arms" if omnibus["test"] == "chi_square" else "Welch's ANOVA of all arms",
+            "p": numbers.p_statement(omnibus["p_value"]) if omnibus["p_value"] is not None else numbers.DASH,
+        },
+    }
+
+
+def guardrail_rows(results: dict | None) -> list[dict]:
+    """One row per guardrail and treatment: relative change with its interval, and the status."""
+    if not results:
+        return []
+    status = {(s["kpi"], s["variant"]): s["status"] for s in results.get("guardrail_status", [])}
+    names = {v["key"]: v["name"] for v in results["variants"]}
+    pct = partial(numbers.percent, sign=True)
+    rows = []
+    for guardrail in results.get("guardrails", []):
+        for comparison in guardrail["results"]["comparisons"]:
+            state = status.get((guardrail["kpi"], comparison["variant"]), "unknown")
+            rows.append(
+                {
+                    "kpi": guardrail["name"],
+                    "variant": names.get(comparison["variant"], comparison["variant"]),
+                    "tolerance": numbers.percent(guardrail["tolerance"]),
+                    "change": numbers.DASH
+                    if comparison["relative_effect"] is None
+                    else pct(comparison["relative_effect"]),
+                    "interval": _interval(comparison["relative_ci"], pct),
+                    "status": state,
+                    "status_text": STATUS_WORDS[state],
+                    "direction": "higher is better" if guardrail["higher_is_better"] else "lower is better",
+                }
+            )
+    return rows

@@ -137,6 +137,7 @@ def _detail_context(
     sum_forms: list | None = None,
     data_errors: list[str] | None = None,
     upload_form: ObservationsUploadForm | None = None,
+    guardrail_form=None,
 ) -> dict:
     results = selectors.experiment_results(experiment=experiment)
     planner, plan = _planner(request, experiment, results)
@@ -170,6 +171,11 @@ def _detail_context(
         "sums_open": sum_forms is not None,
         "data_errors": data_errors or [],
         "upload_form": (upload_form or ObservationsUploadForm()) if can_push else None,
+        "decision": readout.decision_item(results),
+        "guardrail_rows": readout.guardrail_rows(results),
+        "guardrail_forms": readout.guardrail_forms(experiment, results, guardrail_form)
+        if can_edit and live and experiment.status != ExperimentStatus.CONCLUDED
+        else [],
     }
 
 
