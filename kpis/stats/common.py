@@ -15,6 +15,10 @@ MSG_WEIGHT_RATIO = "Allocation weights must be within a factor of 1,000,000 of e
 
 
 def _plain(value: Any) -> Any:
+    # Field by field rather than dataclasses.asdict, whose deep copy of every float is most of the
+    # cost of serialising a read-out with dozens of comparisons.
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {field.name: _plain(getattr(value, field.name)) for field in dataclasses.fields(value)}
     if isinstance(value, dict):
         return {key: _plain(item) for key, item in value.items()}
     if isinstance(value, list | tuple):
@@ -29,7 +33,7 @@ class Result:
     """
 
     def as_dict(self) -> dict[str, Any]:
-        return _plain(dataclasses.asdict(self))
+        return _plain(self)
 
     # The KPI-target service stores ``to_dict()``; both spellings are the same thing.
     to_dict = as_dict

@@ -5,6 +5,8 @@ import datetime as dt
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from improvement import decision as rule
@@ -13,6 +15,7 @@ from improvement.models import Experiment
 from improvement.services import experiment_data as data
 from improvement.services import experiment_guardrails as guard
 from improvement.services import experiments as ex
+from kpis.models import Kpi
 from tests.improvement.conftest import make
 
 pytestmark = pytest.mark.django_db
@@ -196,3 +199,17 @@ def test_guardrail_data_rows_are_checked_like_the_primary_data(guarded, lead, ah
 def test_guardrail_status(interval, effect, higher, status):
     comparison = {"relative_ci": interval, "relative_effect": effect}
     assert rule.guardrail_status(comparison, higher_is_better=higher, tolerance=0.05) == status
+
+
+def test_the_read_out_costs_the_same_queries_however_many_guardrails(initiative, lead, fcr, aht):
+    def queries(guardrails):
+        experiment = make(
+            initiative, lead, fcr, name=f"{len(guardrails)} guardrails", guardrail_kpis=guardrails
+        )
+        experiment = Experiment.objects.select_related("primary_kpi").get(pk=experiment.pk)
+        with CaptureQueriesContext(connection) as captured:
+            selectors.experiment_results(experiment=experiment)
+        return len(captured)
+
+    others = list(Kpi.objects.exclude(pk__in=[fcr.pk, aht.pk])[:3])
+    assert queries([aht]) == queries([aht, *others]) == 5
