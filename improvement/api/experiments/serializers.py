@@ -151,7 +151,7 @@ class GuardrailDataInputSerializer(DataInputSerializer):
 
 
 class GuardrailSerializer(serializers.Serializer):
-    kpi = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    kpi = serializers.CharField(source="kpi.code", read_only=True, help_text="The KPI's code.")
     metric_type = serializers.ChoiceField(choices=MetricType.choices, read_only=True)
     tolerance = serializers.FloatField(read_only=True)
 
