@@ -12,7 +12,7 @@ from common.admin import (
     ReadOnlyHistoryMixin,
     ServiceWriteAdminMixin,
 )
-from improvement.models import Experiment, Variant, VariantData
+from improvement.models import Experiment, Guardrail, GuardrailData, Variant, VariantData
 from improvement.services import experiments
 
 
@@ -90,3 +90,21 @@ class VariantDataAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("variant", "day", "users", "conversions", "sum", "sum_squares", "updated_at")
     search_fields = ("variant__key", "variant__experiment__name", "variant__experiment__initiative__code")
     list_select_related = ("variant__experiment__initiative",)
+
+
+@admin.register(Guardrail)
+class GuardrailAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Set by experiment_guardrail_set (the experiment page's form or the API)."""
+
+    list_display = ("experiment", "kpi", "metric_type", "tolerance", "updated_at")
+    search_fields = ("kpi__code", "experiment__name", "experiment__initiative__code")
+    list_select_related = ("experiment__initiative", "kpi")
+
+
+@admin.register(GuardrailData)
+class GuardrailDataAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Written by experiment_guardrail_data_replace, all or nothing."""
+
+    list_display = ("guardrail", "variant", "day", "users", "conversions", "sum", "sum_squares", "updated_at")
+    search_fields = ("variant__key", "guardrail__kpi__code", "guardrail__experiment__name")
+    list_select_related = ("guardrail", "variant__experiment__initiative")
