@@ -62,6 +62,11 @@ urlpatterns = [
         experiment_guardrails.experiment_guardrail_view,
         name="experiment_guardrail",
     ),
+    path(
+        "experiments/<int:pk>/guardrail-data/",
+        experiment_guardrails.experiment_guardrail_data_view,
+        name="experiment_guardrail_data",
+    ),
     path("board/", board.board, name="board"),
     path("roadmap/", roadmap.roadmap, name="roadmap"),
     path("my-work/", mywork.my_work, name="my_work"),

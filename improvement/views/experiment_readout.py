@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from common import numbers
 from improvement import verdicts
+from improvement.forms.experiments import VariantDataForm
 from improvement.forms.guardrails import GuardrailForm
 from improvement.models import Experiment
 from kpis.models import Direction
@@ -184,3 +185,25 @@ def guardrail_rows(results: dict | None) -> list[dict]:
                 }
             )
     return rows
+
+
+def guardrail_data_forms(
+    experiment: Experiment, results: dict | None, data=None, *, kpi: str | None = None
+) -> list[dict]:
+    """Per guardrail: its read-out and one data form per variant (users and rate, or mean and sd).
+
+    ``data`` binds the forms of guardrail ``kpi`` (the one just posted); the others are blank.
+    """
+    variants = list(experiment.variants.all())
+    found = []
+    for guardrail in (results or {}).get("guardrails", []):
+        bound = data if guardrail["kpi"] == kpi else None
+        forms = [
+            (
+                variant,
+                VariantDataForm(bound, metric=guardrail["metric"], prefix=f"{guardrail['kpi']}-{index}"),
+            )
+            for index, variant in enumerate(variants)
+        ]
+        found.append({"guardrail": guardrail, "forms": forms, "errors": []})
+    return found

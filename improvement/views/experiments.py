@@ -138,6 +138,7 @@ def _detail_context(
     data_errors: list[str] | None = None,
     upload_form: ObservationsUploadForm | None = None,
     guardrail_form=None,
+    guardrail_data: list | None = None,
 ) -> dict:
     results = selectors.experiment_results(experiment=experiment)
     planner, plan = _planner(request, experiment, results)
@@ -173,6 +174,9 @@ def _detail_context(
         "upload_form": (upload_form or ObservationsUploadForm()) if can_push else None,
         "decision": readout.decision_item(results),
         "guardrail_rows": readout.guardrail_rows(results),
+        "guardrail_data": (guardrail_data or readout.guardrail_data_forms(experiment, results))
+        if can_push and experiment.status in experiments.DATA_STATUSES
+        else [],
         "guardrail_forms": readout.guardrail_forms(experiment, results, guardrail_form)
         if can_edit and live and experiment.status != ExperimentStatus.CONCLUDED
         else [],

@@ -54,3 +54,44 @@ def test_the_tolerance_form_saves_and_refuses_a_negative_tolerance_on_its_field(
     assert saved.status_code == 302
     (guardrail,) = guarded.guardrails.all()
     assert (guardrail.metric_type, guardrail.tolerance) == ("mean", 0.05)
+
+
+def test_guardrail_data_are_entered_per_variant_on_the_page(client, lead, guarded):
+    client.force_login(lead)
+    target = reverse("improvement:experiment_guardrail_data", args=[guarded.pk])
+    guard.experiment_guardrail_set(
+        actor=lead, experiment=guarded, kpi=Kpi.objects.get(code="average_handle_time"), metric_type="mean"
+    )
+    page = client.get(reverse("improvement:experiment_detail", args=[guarded.pk])).content.decode()
+    assert "Enter data: " in page and 'name="average_handle_time-1-sd"' in page
+
+    fields = {"kpi": "average_handle_time", "entry": "mean_sd"}
+    fields |= {
+        "average_handle_time-0-users": "20000",
+        "average_handle_time-0-mean": "300",
+        "average_handle_time-0-sd": "60",
+    }
+    refused = client.post(
+        target,
+        fields
+        | {
+            "average_handle_time-1-users": "20000",
+            "average_handle_time-1-mean": "301",
+            "average_handle_time-1-sd": "-5",
+        },
+    )
+    assert refused.status_code == 400
+    assert not guarded.guardrails.get().data.exists()
+
+    saved = client.post(
+        target,
+        fields
+        | {
+            "average_handle_time-1-users": "20000",
+            "average_handle_time-1-mean": "301",
+            "average_handle_time-1-sd": "60",
+        },
+    )
+    assert saved.status_code == 302
+    results = client.get(reverse("improvement:experiment_detail", args=[guarded.pk])).content.decode()
+    assert "Within its tolerance" in results
