@@ -23,7 +23,7 @@ UNKNOWN = "unknown"
 # One day at least: a rate measured over minutes after the start says little about the pace.
 MIN_ELAPSED_DAYS = 1.0
 
-R_NO_DATA = "No data yet: an arm has too few users to compare."
+R_NO_DATA = "{variant} cannot be compared with {control} yet: an arm has too few users."
 R_SRM = (
     "{kpi}: the users are not split as the weights say (sample-ratio mismatch), so the assignment or "
     "the logging is broken and no result can be trusted."
@@ -147,7 +147,7 @@ def experiment_decision(
         key = comparison["variant"]
         fmt = {"variant": names[key], "control": control, "kpi": kpi}
         if comparison["significant"] is None:
-            reasons.append(R_NO_DATA)
+            reasons.append(R_NO_DATA.format(**fmt))
             pending.append(key)
             continue
         # The direction from the absolute effect: the relative one is undefined for a control at 0.
@@ -163,11 +163,12 @@ def experiment_decision(
             reasons.append(R_NO_DIFFERENCE.format(**fmt))
         power, required = comparison["power_at_mde"], comparison["required_users_per_arm"]
         powered = None
-        if required is not None and power is not None:
+        if required is not None:
             users = {s["key"]: s["users"] for s in primary["variants"]}
             powered = all(users[arm] >= need for arm, need in required.items())
             template = R_POWER_REACHED if powered else R_POWER_SHORT
-            reasons.append(template.format(variant=names[key], power=_pct(power), target=_pct(target_power)))
+            achieved = "unknown" if power is None else _pct(power)
+            reasons.append(template.format(variant=names[key], power=achieved, target=_pct(target_power)))
         guard_states = []
         for guard in guardrails:
             match = next(

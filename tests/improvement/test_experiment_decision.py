@@ -213,3 +213,84 @@ def test_the_read_out_costs_the_same_queries_however_many_guardrails(initiative,
 
     others = list(Kpi.objects.exclude(pk__in=[fcr.pk, aht.pk])[:3])
     assert queries([aht]) == queries([aht, *others]) == 5
+
+
+def readout(*, effect, significant, required=None, users=1_000, warnings=()):
+    """A two-arm primary read-out as the selector returns it, reduced to what the rule reads."""
+    return {
+        "control": "a",
+        "srm": {"detected": False},
+        "warnings": list(warnings),
+        "variants": [{"key": "a", "name": "A", "users": users}, {"key": "b", "name": "B", "users": users}],
+        "comparisons": [
+            {
+                "variant": "b",
+                "absolute_effect": effect,
+                "relative_effect": effect * 10,
+                "significant": significant,
+                "p_value_holm": 0.001 if significant else 0.5,
+                "power_at_mde": 0.9,
+                "required_users_per_arm": required,
+            }
+        ],
+    }
+
+
+def decide(primary, *, stopped=False, higher=True, elapsed=10.0):
+    return rule.experiment_decision(
+        primary=primary,
+        kpi="FCR",
+        higher_is_better=higher,
+        guardrails=[],
+        target_power=0.8,
+        elapsed_days=elapsed,
+        stopped=stopped,
+    )
+
+
+@pytest.mark.parametrize(
+    ("primary", "higher", "stopped", "expected"),
+    [
+        # Better and powered: ship; better without an MDE: ship (the reasons say power is unknown).
+        (readout(effect=0.02, significant=True, required={"a": 500, "b": 500}), True, False, rule.SHIP),
+        (
+            readout(effect=0.02, significant=True, warnings=["No minimum detectable effect is set"]),
+            True,
+            False,
+            rule.SHIP,
+        ),
+        # A significant gain in a lower-is-better KPI is harm: roll back.
+        (readout(effect=0.02, significant=True, required={"a": 500, "b": 500}), False, False, rule.ROLL_BACK),
+        # Better but under-powered: keep running; the same once stopped: inconclusive.
+        (
+            readout(effect=0.02, significant=True, required={"a": 5_000, "b": 5_000}),
+            True,
+            False,
+            rule.KEEP_RUNNING,
+        ),
+        (
+            readout(effect=0.02, significant=True, required={"a": 5_000, "b": 5_000}),
+            True,
+            True,
+            rule.INCONCLUSIVE,
+        ),
+        # No difference with enough users: inconclusive.
+        (
+            readout(effect=0.001, significant=False, required={"a": 500, "b": 500}),
+            True,
+            False,
+            rule.INCONCLUSIVE,
+        ),
+    ],
+)
+def test_the_decision_table(primary, higher, stopped, expected):
+    assert decide(primary, higher=higher, stopped=stopped).decision == expected
+
+
+def test_days_left_follows_each_arms_pace_and_is_null_before_the_start():
+    primary = readout(effect=0.02, significant=False, required={"a": 3_000, "b": 3_000}, users=1_000)
+    # 1,000 users in 10 days: 100 a day, 2,000 more → 20 days.
+    assert rule.days_left(primary, elapsed_days=10.0) == (20, None)
+    assert rule.days_left(primary, elapsed_days=None) == (None, rule.DL_NOT_STARTED)
+    # Less than a day counts as one day.
+    assert rule.days_left(primary, elapsed_days=0.01) == (2, None)
