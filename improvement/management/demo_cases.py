@@ -130,6 +130,16 @@ class VariantSpec:
 
 
 @dataclass(frozen=True)
+class GuardrailSpec:
+    """A guardrail KPI's settings and per-variant totals (the variants' keys match the experiment's)."""
+
+    kpi: str
+    metric_type: str
+    tolerance: float
+    variants: tuple[VariantSpec, ...]
+
+
+@dataclass(frozen=True)
 class ExperimentSpec:
     """An A/B test run while the initiative is in Do; its totals arrive as per-variant aggregates."""
 
@@ -140,6 +150,7 @@ class ExperimentSpec:
     variants: tuple[VariantSpec, ...]
     mde: float
     guardrails: tuple[str, ...] = ()
+    guardrail_data: tuple[GuardrailSpec, ...] = ()
     # Concluded with this decision; "" leaves the experiment running.
     decision: str = ""
     decision_note: str = ""
@@ -237,6 +248,17 @@ INITIATIVES = (
                 metric_type=MetricType.PROPORTION,
                 mde=0.03,
                 guardrails=("csat",),
+                guardrail_data=(
+                    GuardrailSpec(
+                        "csat",
+                        MetricType.PROPORTION,
+                        0.02,
+                        (
+                            VariantSpec("control", "Agent greets", 8012, conversions=6330),
+                            VariantSpec("greeting-bot", "Greeting bot", 7988, conversions=6295),
+                        ),
+                    ),
+                ),
                 variants=(
                     VariantSpec("control", "Agent greets", 8012, conversions=5609, is_control=True),
                     VariantSpec("greeting-bot", "Greeting bot", 7988, conversions=5783),
@@ -565,6 +587,20 @@ INITIATIVES = (
                 metric_type=MetricType.MEAN,
                 mde=0.03,
                 guardrails=("conversation_volume",),
+                guardrail_data=(
+                    GuardrailSpec(
+                        "conversation_volume",
+                        MetricType.MEAN,
+                        0.05,
+                        (
+                            VariantSpec("confirmation", "Plain confirmation", 3020, mean=0.42, sd=0.71),
+                            VariantSpec("itinerary", "Itinerary message", 1492, mean=0.40, sd=0.69),
+                            VariantSpec(
+                                "itinerary-reminders", "Itinerary and reminders", 1508, mean=0.41, sd=0.7
+                            ),
+                        ),
+                    ),
+                ),
                 variants=(
                     VariantSpec(
                         "confirmation",

@@ -35,6 +35,10 @@ from improvement.management.demo_cases import (
 )
 from improvement.models import STAGE_ORDER, Initiative, MetricType, Milestone, MilestoneStatus, Stage
 from improvement.services.experiment_data import experiment_data_replace
+from improvement.services.experiment_guardrails import (
+    experiment_guardrail_data_replace,
+    experiment_guardrail_set,
+)
 from improvement.services.experiments import experiment_conclude, experiment_create, experiment_start
 from improvement.services.initiatives import initiative_create, initiative_update
 from improvement.services.money import benefit_create, benefit_validate, cost_create
@@ -293,20 +297,24 @@ class DemoLoader:
             ],
         )
         experiment_start(actor=lead, experiment=experiment)
-        if spec.metric_type == MetricType.PROPORTION:
-            rows = [{"variant": v.key, "users": v.users, "conversions": v.conversions} for v in spec.variants]
-        else:
-            # The sufficient statistics of ``users`` values with that mean and sample sd.
-            rows = [
-                {
-                    "variant": v.key,
-                    "users": v.users,
-                    "sum": v.users * v.mean,
-                    "sum_squares": (v.users - 1) * v.sd**2 + v.users * v.mean**2,
-                }
-                for v in spec.variants
-            ]
-        experiment_data_replace(actor=lead, experiment=experiment, rows=rows)
+        experiment_data_replace(
+            actor=lead, experiment=experiment, rows=_rows(spec.metric_type, spec.variants)
+        )
+        for guardrail in spec.guardrail_data:
+            kpi = self.kpis[guardrail.kpi]
+            experiment_guardrail_set(
+                actor=lead,
+                experiment=experiment,
+                kpi=kpi,
+                metric_type=guardrail.metric_type,
+                tolerance=guardrail.tolerance,
+            )
+            experiment_guardrail_data_replace(
+                actor=lead,
+                experiment=experiment,
+                kpi=kpi,
+                rows=_rows(guardrail.metric_type, guardrail.variants),
+            )
         if spec.decision:
             experiment_conclude(
                 actor=lead, experiment=experiment, decision=spec.decision, note=spec.decision_note
@@ -392,6 +400,22 @@ class DemoLoader:
             )
             if item.validated:
                 benefit_validate(actor=self.users["finance"], benefit=benefit)
+
+
+def _rows(metric_type: str, variants) -> list[dict]:
+    """Per-variant totals: conversions for a proportion; for a mean, the sufficient statistics of
+    ``users`` values with that mean and sample sd."""
+    if metric_type == MetricType.PROPORTION:
+        return [{"variant": v.key, "users": v.users, "conversions": v.conversions} for v in variants]
+    return [
+        {
+            "variant": v.key,
+            "users": v.users,
+            "sum": v.users * v.mean,
+            "sum_squares": (v.users - 1) * v.sd**2 + v.users * v.mean**2,
+        }
+        for v in variants
+    ]
 
 
 class Command(BaseCommand):
