@@ -66,7 +66,7 @@ def whole_count(value: object, *, name: str) -> int:
 def bounded_total(value: object, *, name: str) -> float:
     """``sum`` (|x| ≤ MAX_ABS_SUM) or ``sum_squares`` (0 ≤ x ≤ MAX_SUM_SQUARES) as a float, or ValueError."""
     number = finite(value, name=name)
-    if name == "sum_squares":
+    if name.endswith("sum_squares"):
         if number > MAX_SUM_SQUARES:
             raise ValueError(MSG_SQUARES_TOO_LARGE.format(name=name, limit=MAX_SUM_SQUARES, value=number))
     elif abs(number) > MAX_ABS_SUM:

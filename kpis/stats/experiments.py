@@ -14,9 +14,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from kpis.stats import power as pw
+from kpis.stats.adjustments import comparison_adjustments
 from kpis.stats.aggregates import MeanAggregate, ProportionAggregate
 from kpis.stats.bayes import Risk, chance_to_beat, risk
 from kpis.stats.common import Result, check_alpha, check_power, defined, finite
+from kpis.stats.cuped import CupedAggregate, CupedEffect
 from kpis.stats.effects import (
     W_COMPARE_ONE_USER,
     W_ZERO_CONTROL_MEAN,
@@ -28,6 +30,7 @@ from kpis.stats.effects import (
     proportion_effect,
     sample_variance,
 )
+from kpis.stats.sequential import DEFAULT_TUNING, check_tuning
 from kpis.stats.srm import Srm, srm_test
 
 # The comparison warnings are defined with the effects and named here too, so that callers find
@@ -114,6 +117,13 @@ class Comparison(Result):
     power_at_mde: float | None
     required_users_per_arm: dict[str, int] | None
     warnings: list[str]
+    # Always-valid confidence sequences (sequential experiments only, else None).
+    sequential_ci: list[float] | None = None
+    sequential_relative_ci: list[float] | None = None
+    sequential_p_value: float | None = None
+    sequential_relative_p_value: float | None = None
+    # The regression-adjusted (CUPED) effect, when every arm has pre-period totals.
+    cuped: CupedEffect | None = None
 
 
 @dataclass(frozen=True)
@@ -121,6 +131,9 @@ class ExperimentResult(Result):
     metric: str
     control: str
     alpha: float
+    sequential: bool
+    sequential_tuning: float | None
+    cuped: bool
     variants: list[VariantSummary]
     srm: Srm
     comparisons: list[Comparison]
@@ -260,12 +273,18 @@ def analyze_experiment(
     power: float = 0.8,
     mde: float | None = None,
     mde_type: str = pw.MDE_RELATIVE,
+    sequential: bool = False,
+    sequential_tuning: float = DEFAULT_TUNING,
 ) -> ExperimentResult:
     """Summaries per variant, the SRM check, and each treatment compared with the control.
 
     ``significant`` uses the Holm-adjusted p-value, since every treatment is tested against the same
     control. Power at the MDE uses the users seen so far; required users use the planned weights.
+    ``sequential`` adds always-valid confidence sequences with tuning N* (``kpis.stats.sequential``).
+    A mean experiment whose every arm is a ``CupedAggregate`` gets the CUPED effect too.
     """
+    if sequential:
+        sequential_tuning = check_tuning(sequential_tuning)
     if metric not in pw.METRICS:
         raise ValueError(pw.MSG_METRIC)
     if mde is None:
@@ -283,11 +302,18 @@ def analyze_experiment(
     weight_of = {key: finite(weight, name="weight") for key, weight in weights.items()}
     if min(weight_of.values()) <= 0:
         raise ValueError(MSG_WEIGHT)
-    expected_type = ProportionAggregate if metric == pw.PROPORTION else MeanAggregate
-    for key, data in aggregates.items():
+    expected_type = ProportionAggregate if metric == pw.PROPORTION else (MeanAggregate, CupedAggregate)
+    use_cuped = all(isinstance(data, CupedAggregate) for data in aggregates.values())
+    pre_period = aggregates
+    aggregates = {
+        key: data.post if isinstance(data, CupedAggregate) else data for key, data in aggregates.items()
+    }
+    for key, data in pre_period.items():
         if not isinstance(data, expected_type):
             raise ValueError(
-                MSG_AGGREGATE_TYPE.format(variant=key, metric=metric, expected=expected_type.__name__)
+                MSG_AGGREGATE_TYPE.format(
+                    variant=key, metric=metric, expected=type(aggregates[control]).__name__
+                )
             )
 
     keys = [control, *(key for key in aggregates if key != control)]
@@ -313,12 +339,22 @@ def analyze_experiment(
             mde=mde,
             mde_type=mde_type,
         )
-        partial.append((key, effect, achieved, required, texts))
+        extras = comparison_adjustments(
+            effect,
+            pre_period[key],
+            pre_period[control],
+            alpha=alpha,
+            names={"variant": key, "control": control},
+            sequential_tuning=sequential_tuning if sequential else None,
+            use_cuped=use_cuped,
+            texts=texts,
+        )
+        partial.append((key, effect, achieved, required, texts, extras))
         warnings.extend(texts)
 
-    adjusted = holm([effect.p_value for _, effect, _, _, _ in partial])
+    adjusted = holm([item[1].p_value for item in partial])
     comparisons = []
-    for (key, effect, achieved, required, texts), p_holm in zip(partial, adjusted, strict=True):
+    for (key, effect, achieved, required, texts, extras), p_holm in zip(partial, adjusted, strict=True):
         chance = loss = None
         if effect.relative_effect is not None and effect.relative_se:
             chance = chance_to_beat(effect.relative_effect, effect.relative_se)
@@ -342,12 +378,16 @@ def analyze_experiment(
                 power_at_mde=achieved,
                 required_users_per_arm=required,
                 warnings=texts,
+                **extras,
             )
         )
     return ExperimentResult(
         metric=metric,
         control=control,
         alpha=alpha,
+        sequential=sequential,
+        sequential_tuning=sequential_tuning if sequential else None,
+        cuped=use_cuped and metric == pw.MEAN,
         variants=[summaries[key] for key in keys],
         srm=srm,
         comparisons=comparisons,

@@ -1,0 +1,217 @@
+"""Variance reduction with pre-period data (CUPED): GrowthBook's regression adjustment.
+
+Each user has a value y in the experiment and a value x from before it. Per variant the totals are
+n, Σy, Σy², Σx, Σx² and Σxy (``CupedAggregate``). θ is the slope of y on x over the users of the
+pair of arms taken together (GrowthBook's ``compute_theta``); each arm's mean becomes ȳ − θx̄ and its
+variance s_y² + θ²s_x² − 2θ·s_xy. Formulas in ``docs/statistics.md`` §2.
+"""
+
+import math
+from dataclasses import dataclass
+
+from scipy import stats
+
+from kpis.stats.aggregates import MAX_SUM_SQUARES, MeanAggregate, bounded_total
+from kpis.stats.common import Result, finite, welch_df
+
+MSG_PRE_FIELD = "pre-period {detail}"
+MSG_SUM_PRODUCT_RANGE = "sum_product must lie between -{limit:g} and {limit:g}, not {value!r}."
+MSG_SUM_PRODUCT_INCONSISTENT = (
+    "sum_product ({value}) is inconsistent with the other totals: the covariance it implies is larger "
+    "than the product of the standard deviations."
+)
+MSG_EMPTY_WITH_PRODUCT = "A variant with no users must have sum_product of 0."
+# As for sum_squares: a relative excess this small is rounding of floating-point totals.
+COVARIANCE_REL_TOLERANCE = 1e-8
+
+W_CUPED_ONE_USER = (
+    "{variant} vs {control}: an arm has fewer than 2 users, so the CUPED adjustment is undefined."
+)
+W_CUPED_NO_PRE_VARIANCE = (
+    "{variant} vs {control}: the pre-period values (or the values) do not vary, so θ = 0 and CUPED "
+    "leaves the effect unadjusted."
+)
+W_CUPED_ZERO_VARIANCE = (
+    "{variant} vs {control}: the adjusted variance is zero, so the CUPED interval and p-value are undefined."
+)
+
+
+def _variance(total: float, squares: float, n: int) -> float:
+    return max(squares - total * (total / n), 0.0) / (n - 1)
+
+
+def _covariance(products: float, total_y: float, total_x: float, n: int) -> float:
+    return (products - total_y * (total_x / n)) / (n - 1)
+
+
+@dataclass(frozen=True)
+class CupedAggregate:
+    """One variant's experiment-period and pre-period totals. Validated on construction."""
+
+    users: int
+    sum: float
+    sum_squares: float
+    pre_sum: float
+    pre_sum_squares: float
+    sum_product: float
+
+    def __post_init__(self):
+        # The two periods are each a valid MeanAggregate (field-named errors come from there).
+        post = MeanAggregate(self.users, self.sum, self.sum_squares)
+        try:
+            pre = MeanAggregate(
+                post.users,
+                bounded_total(self.pre_sum, name="pre_sum"),
+                bounded_total(self.pre_sum_squares, name="pre_sum_squares"),
+            )
+        except ValueError as exc:
+            raise ValueError(MSG_PRE_FIELD.format(detail=exc)) from None
+        product = finite(self.sum_product, name="sum_product")
+        if abs(product) > MAX_SUM_SQUARES:
+            raise ValueError(MSG_SUM_PRODUCT_RANGE.format(limit=MAX_SUM_SQUARES, value=product))
+        if post.users == 0 and product != 0:
+            raise ValueError(MSG_EMPTY_WITH_PRODUCT)
+        if post.users >= 2:
+            # Cauchy–Schwarz on the centred totals: |s_xy| ≤ s_y·s_x. Square roots taken separately
+            # so that variances near 10²⁴⁰ do not overflow in the product.
+            bound = math.sqrt(_variance(post.sum, post.sum_squares, post.users)) * math.sqrt(
+                _variance(pre.sum, pre.sum_squares, pre.users)
+            )
+            excess = abs(_covariance(product, post.sum, pre.sum, post.users)) - bound
+            if excess > COVARIANCE_REL_TOLERANCE * bound + 1e-300:
+                raise ValueError(MSG_SUM_PRODUCT_INCONSISTENT.format(value=product))
+        object.__setattr__(self, "users", post.users)
+        for name, value in (
+            ("sum", post.sum),
+            ("sum_squares", post.sum_squares),
+            ("pre_sum", pre.sum),
+            ("pre_sum_squares", pre.sum_squares),
+            ("sum_product", product),
+        ):
+            object.__setattr__(self, name, value)
+
+    @property
+    def post(self) -> MeanAggregate:
+        return MeanAggregate(self.users, self.sum, self.sum_squares)
+
+    def __add__(self, other: "CupedAggregate") -> "CupedAggregate":
+        return CupedAggregate(
+            self.users + other.users,
+            self.sum + other.sum,
+            self.sum_squares + other.sum_squares,
+            self.pre_sum + other.pre_sum,
+            self.pre_sum_squares + other.pre_sum_squares,
+            self.sum_product + other.sum_product,
+        )
+
+
+def pooled_theta(t: CupedAggregate, c: CupedAggregate) -> float:
+    """θ = Cov(y, x) / Var(x) over the users of both arms together (n − 1 denominators).
+
+    0 when either variance is zero or θ is not a finite number (GrowthBook then leaves the effect
+    unadjusted).
+    """
+    n = t.users + c.users
+    total_y, total_x = t.sum + c.sum, t.pre_sum + c.pre_sum
+    var_y = _variance(total_y, t.sum_squares + c.sum_squares, n)
+    var_x = _variance(total_x, t.pre_sum_squares + c.pre_sum_squares, n)
+    if var_y == 0 or var_x == 0:
+        return 0.0
+    theta = _covariance(t.sum_product + c.sum_product, total_y, total_x, n) / var_x
+    return theta if math.isfinite(theta) else 0.0
+
+
+@dataclass(frozen=True)
+class CupedArm:
+    mean: float  # ȳ, unadjusted
+    adjusted_mean: float  # ȳ − θx̄
+    variance: float  # s_y², unadjusted
+    adjusted_variance: float  # s_y² + θ²s_x² − 2θ s_xy, at least 0
+    covariance: float  # s_xy
+    pre_variance: float  # s_x²
+
+
+def _arm(data: CupedAggregate, theta: float) -> CupedArm:
+    n = data.users
+    var_y = _variance(data.sum, data.sum_squares, n)
+    var_x = _variance(data.pre_sum, data.pre_sum_squares, n)
+    cov = _covariance(data.sum_product, data.sum, data.pre_sum, n)
+    # θ·(θ s_x² − 2 s_xy) rather than θ² s_x² − 2θ s_xy: one product fewer that could overflow.
+    adjusted = var_y + theta * (theta * var_x - 2 * cov)
+    mean_y, mean_x = data.sum / n, data.pre_sum / n
+    return CupedArm(mean_y, mean_y - theta * mean_x, var_y, max(adjusted, 0.0), cov, var_x)
+
+
+@dataclass(frozen=True)
+class CupedEffect(Result):
+    theta: float
+    absolute_effect: float
+    absolute_se: float | None
+    absolute_ci: list[float] | None
+    relative_effect: float | None
+    relative_se: float | None
+    relative_ci: list[float] | None
+    degrees_of_freedom: float | None
+    p_value: float | None
+    variance_reduction: float | None
+    # Filled in by the read-out when the experiment is sequential.
+    sequential_ci: list[float] | None = None
+    sequential_relative_ci: list[float] | None = None
+    sequential_p_value: float | None = None
+    sequential_relative_p_value: float | None = None
+
+
+def cuped_effect(
+    t: CupedAggregate, c: CupedAggregate, *, alpha: float, warn: dict, theta: float | None = None
+) -> CupedEffect | None:
+    """The regression-adjusted effect of t against c (None with a warning if an arm has < 2 users).
+
+    ``theta`` overrides the pooled θ (for checks against other estimators of the slope).
+    Absolute: Δ = (ȳ_t − θx̄_t) − (ȳ_c − θx̄_c), SE² = v_t/n_t + v_c/n_c with the adjusted variances,
+    Welch's t on those variances. Relative: Δ / |ȳ_c| with GrowthBook's delta-method variance.
+    """
+    if t.users < 2 or c.users < 2:
+        warn["cuped"] = W_CUPED_ONE_USER
+        return None
+    if theta is None:
+        theta = pooled_theta(t, c)
+        if theta == 0:
+            warn["cuped"] = W_CUPED_NO_PRE_VARIANCE
+    arm_t, arm_c = _arm(t, theta), _arm(c, theta)
+    diff = arm_t.adjusted_mean - arm_c.adjusted_mean
+    vn_t, vn_c = arm_t.adjusted_variance / t.users, arm_c.adjusted_variance / c.users
+    unadjusted = arm_t.variance / t.users + arm_c.variance / c.users
+    reduction = 1 - (vn_t + vn_c) / unadjusted if unadjusted > 0 else None
+    relative = relative_se = relative_ci = None
+    if arm_c.mean != 0:
+        relative = diff / abs(arm_c.mean)
+        ratio = arm_t.mean / arm_c.mean
+        # GrowthBook's frequentist_variance_relative_cuped, each arm divided by n·ȳ_c².
+        v_ctrl = (
+            arm_c.variance * ratio * ratio
+            - 2 * theta * arm_c.covariance * ratio
+            + theta * theta * arm_c.pre_variance
+        )
+        rel_var = (arm_t.adjusted_variance / t.users + max(v_ctrl, 0.0) / c.users) / arm_c.mean / arm_c.mean
+        relative_se = math.sqrt(rel_var) if math.isfinite(rel_var) and rel_var > 0 else None
+    if vn_t + vn_c == 0 or not math.isfinite(vn_t + vn_c):
+        warn["cuped_variance"] = W_CUPED_ZERO_VARIANCE
+        return CupedEffect(theta, diff, None, None, relative, None, None, None, None, reduction)
+    se = math.sqrt(vn_t + vn_c)
+    df = welch_df(vn_t, vn_c, t.users, c.users)
+    quantile = float(stats.t.isf(alpha / 2, df))
+    p_value = float(2 * stats.t.sf(abs(diff / se), df))
+    if relative_se is not None:
+        relative_ci = [relative - quantile * relative_se, relative + quantile * relative_se]
+    return CupedEffect(
+        theta=theta,
+        absolute_effect=diff,
+        absolute_se=se,
+        absolute_ci=[diff - quantile * se, diff + quantile * se],
+        relative_effect=relative,
+        relative_se=relative_se,
+        relative_ci=relative_ci,
+        degrees_of_freedom=df,
+        p_value=p_value,
+        variance_reduction=reduction,
+    )
