@@ -11,18 +11,8 @@ from dataclasses import dataclass
 
 from scipy import stats
 
-from kpis.stats.aggregates import MAX_SUM_SQUARES, MeanAggregate, bounded_total
-from kpis.stats.common import Result, finite, welch_df
-
-MSG_PRE_FIELD = "pre-period {detail}"
-MSG_SUM_PRODUCT_RANGE = "sum_product must lie between -{limit:g} and {limit:g}, not {value!r}."
-MSG_SUM_PRODUCT_INCONSISTENT = (
-    "sum_product ({value}) is inconsistent with the other totals: the covariance it implies is larger "
-    "than the product of the standard deviations."
-)
-MSG_EMPTY_WITH_PRODUCT = "A variant with no users must have sum_product of 0."
-# As for sum_squares: a relative excess this small is rounding of floating-point totals.
-COVARIANCE_REL_TOLERANCE = 1e-8
+from kpis.stats.aggregates import CupedAggregate, centred_covariance, centred_variance
+from kpis.stats.common import Result, welch_df
 
 W_CUPED_ONE_USER = (
     "{variant} vs {control}: an arm has fewer than 2 users, so the CUPED adjustment is undefined."
@@ -36,75 +26,6 @@ W_CUPED_ZERO_VARIANCE = (
 )
 
 
-def _variance(total: float, squares: float, n: int) -> float:
-    return max(squares - total * (total / n), 0.0) / (n - 1)
-
-
-def _covariance(products: float, total_y: float, total_x: float, n: int) -> float:
-    return (products - total_y * (total_x / n)) / (n - 1)
-
-
-@dataclass(frozen=True)
-class CupedAggregate:
-    """One variant's experiment-period and pre-period totals. Validated on construction."""
-
-    users: int
-    sum: float
-    sum_squares: float
-    pre_sum: float
-    pre_sum_squares: float
-    sum_product: float
-
-    def __post_init__(self):
-        # The two periods are each a valid MeanAggregate (field-named errors come from there).
-        post = MeanAggregate(self.users, self.sum, self.sum_squares)
-        try:
-            pre = MeanAggregate(
-                post.users,
-                bounded_total(self.pre_sum, name="pre_sum"),
-                bounded_total(self.pre_sum_squares, name="pre_sum_squares"),
-            )
-        except ValueError as exc:
-            raise ValueError(MSG_PRE_FIELD.format(detail=exc)) from None
-        product = finite(self.sum_product, name="sum_product")
-        if abs(product) > MAX_SUM_SQUARES:
-            raise ValueError(MSG_SUM_PRODUCT_RANGE.format(limit=MAX_SUM_SQUARES, value=product))
-        if post.users == 0 and product != 0:
-            raise ValueError(MSG_EMPTY_WITH_PRODUCT)
-        if post.users >= 2:
-            # Cauchy–Schwarz on the centred totals: |s_xy| ≤ s_y·s_x. Square roots taken separately
-            # so that variances near 10²⁴⁰ do not overflow in the product.
-            bound = math.sqrt(_variance(post.sum, post.sum_squares, post.users)) * math.sqrt(
-                _variance(pre.sum, pre.sum_squares, pre.users)
-            )
-            excess = abs(_covariance(product, post.sum, pre.sum, post.users)) - bound
-            if excess > COVARIANCE_REL_TOLERANCE * bound + 1e-300:
-                raise ValueError(MSG_SUM_PRODUCT_INCONSISTENT.format(value=product))
-        object.__setattr__(self, "users", post.users)
-        for name, value in (
-            ("sum", post.sum),
-            ("sum_squares", post.sum_squares),
-            ("pre_sum", pre.sum),
-            ("pre_sum_squares", pre.sum_squares),
-            ("sum_product", product),
-        ):
-            object.__setattr__(self, name, value)
-
-    @property
-    def post(self) -> MeanAggregate:
-        return MeanAggregate(self.users, self.sum, self.sum_squares)
-
-    def __add__(self, other: "CupedAggregate") -> "CupedAggregate":
-        return CupedAggregate(
-            self.users + other.users,
-            self.sum + other.sum,
-            self.sum_squares + other.sum_squares,
-            self.pre_sum + other.pre_sum,
-            self.pre_sum_squares + other.pre_sum_squares,
-            self.sum_product + other.sum_product,
-        )
-
-
 def pooled_theta(t: CupedAggregate, c: CupedAggregate) -> float:
     """θ = Cov(y, x) / Var(x) over the users of both arms together (n − 1 denominators).
 
@@ -113,11 +34,11 @@ def pooled_theta(t: CupedAggregate, c: CupedAggregate) -> float:
     """
     n = t.users + c.users
     total_y, total_x = t.sum + c.sum, t.pre_sum + c.pre_sum
-    var_y = _variance(total_y, t.sum_squares + c.sum_squares, n)
-    var_x = _variance(total_x, t.pre_sum_squares + c.pre_sum_squares, n)
+    var_y = centred_variance(total_y, t.sum_squares + c.sum_squares, n)
+    var_x = centred_variance(total_x, t.pre_sum_squares + c.pre_sum_squares, n)
     if var_y == 0 or var_x == 0:
         return 0.0
-    theta = _covariance(t.sum_product + c.sum_product, total_y, total_x, n) / var_x
+    theta = centred_covariance(t.sum_product + c.sum_product, total_y, total_x, n) / var_x
     return theta if math.isfinite(theta) else 0.0
 
 
@@ -133,9 +54,9 @@ class CupedArm:
 
 def _arm(data: CupedAggregate, theta: float) -> CupedArm:
     n = data.users
-    var_y = _variance(data.sum, data.sum_squares, n)
-    var_x = _variance(data.pre_sum, data.pre_sum_squares, n)
-    cov = _covariance(data.sum_product, data.sum, data.pre_sum, n)
+    var_y = centred_variance(data.sum, data.sum_squares, n)
+    var_x = centred_variance(data.pre_sum, data.pre_sum_squares, n)
+    cov = centred_covariance(data.sum_product, data.sum, data.pre_sum, n)
     # θ·(θ s_x² − 2 s_xy) rather than θ² s_x² − 2θ s_xy: one product fewer that could overflow.
     adjusted = var_y + theta * (theta * var_x - 2 * cov)
     mean_y, mean_x = data.sum / n, data.pre_sum / n

@@ -312,7 +312,9 @@ def analyze_experiment(
         if not isinstance(data, expected_type):
             raise ValueError(
                 MSG_AGGREGATE_TYPE.format(
-                    variant=key, metric=metric, expected=type(aggregates[control]).__name__
+                    variant=key,
+                    metric=metric,
+                    expected=MeanAggregate.__name__ if metric == pw.MEAN else ProportionAggregate.__name__,
                 )
             )
 
