@@ -84,6 +84,14 @@ def bounded_total(value: object, *, name: str) -> float:
     return number
 
 
+def bounded_product(value: object) -> float:
+    """``sum_product`` (|x| ≤ MAX_SUM_SQUARES, as Cauchy–Schwarz bounds it by √(Σx²·Σy²)) or ValueError."""
+    number = finite(value, name="sum_product")
+    if abs(number) > MAX_SUM_SQUARES:
+        raise ValueError(MSG_SUM_PRODUCT_RANGE.format(limit=MAX_SUM_SQUARES, value=number))
+    return number
+
+
 @dataclass(frozen=True)
 class ProportionAggregate:
     """Users and how many of them converted. Invalid totals raise ValueError on construction."""
@@ -163,9 +171,7 @@ class CupedAggregate:
             )
         except ValueError as exc:
             raise ValueError(MSG_PRE_FIELD.format(detail=exc)) from None
-        product = finite(self.sum_product, name="sum_product")
-        if abs(product) > MAX_SUM_SQUARES:
-            raise ValueError(MSG_SUM_PRODUCT_RANGE.format(limit=MAX_SUM_SQUARES, value=product))
+        product = bounded_product(self.sum_product)
         if post.users == 0 and product != 0:
             raise ValueError(MSG_EMPTY_WITH_PRODUCT)
         if post.users >= 2:
