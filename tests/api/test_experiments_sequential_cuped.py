@@ -1,8 +1,6 @@
 """Sequential experiments and CUPED through the API: design, data in (totals, JSON rows, CSV with a
 pre-period column), results out, and a clear 400 per field for bad input."""
 
-import io
-
 import numpy as np
 import pytest
 
@@ -139,7 +137,8 @@ def test_csv_with_a_pre_value_column_folds_into_cuped_totals(api, lead, mean_run
     experiment = mean_running()
     labels, values, pre = _raw()
     text = "variant,value,pre_value\n" + "".join(
-        f"{label},{float(value)!r},{float(x)!r}\n" for label, value, x in zip(labels, values, pre, strict=True)
+        f"{label},{float(value)!r},{float(x)!r}\n"
+        for label, value, x in zip(labels, values, pre, strict=True)
     )
 
     response = api(lead).post(url(experiment, "observations"), text.encode(), content_type="text/csv")
