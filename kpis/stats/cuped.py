@@ -14,6 +14,8 @@ from scipy import stats
 from kpis.stats.aggregates import CupedAggregate, centred_covariance, centred_variance
 from kpis.stats.common import Result, welch_df
 
+# About 64 machine epsilons: the error of a difference of sums of squares in doubles.
+ROUNDING_SHARE = 64 * 2.220446049250313e-16
 W_CUPED_ONE_USER = (
     "{variant} vs {control}: an arm has fewer than 2 users, so the CUPED adjustment is undefined."
 )
@@ -59,6 +61,13 @@ def _arm(data: CupedAggregate, theta: float) -> CupedArm:
     cov = centred_covariance(data.sum_product, data.sum, data.pre_sum, n)
     # θ·(θ s_x² − 2 s_xy) rather than θ² s_x² − 2θ s_xy: one product fewer that could overflow.
     adjusted = var_y + theta * (theta * var_x - 2 * cov)
+    # The three terms come from raw totals; what is left of them below this share of the raw second
+    # moments is rounding (a pre-period that predicts y exactly), not variance.
+    scale = (
+        data.sum_squares + abs(theta) * (abs(theta) * data.pre_sum_squares + 2 * abs(data.sum_product))
+    ) / (n - 1)
+    if math.isfinite(scale) and adjusted <= ROUNDING_SHARE * scale:
+        adjusted = 0.0
     mean_y, mean_x = data.sum / n, data.pre_sum / n
     return CupedArm(mean_y, mean_y - theta * mean_x, var_y, max(adjusted, 0.0), cov, var_x)
 

@@ -9,7 +9,7 @@ import statsmodels.api as sm
 from scipy import stats
 
 from kpis.stats.aggregates import CupedAggregate, MeanAggregate, fold_observations
-from kpis.stats.cuped import W_CUPED_NO_PRE_VARIANCE, cuped_effect, pooled_theta
+from kpis.stats.cuped import W_CUPED_NO_PRE_VARIANCE, W_CUPED_ZERO_VARIANCE, cuped_effect, pooled_theta
 from kpis.stats.experiments import analyze_experiment
 
 
@@ -121,7 +121,8 @@ def test_inconsistent_totals_are_refused(fields, message):
         # Subnormal spreads: variances underflow, θ falls back to 0; no error, no zero-width interval.
         (((3, 1.5e-323, 0.0, 1.5e-323, 0.0, 0.0), (3, 0.0, 0.0, 5e-324, 0.0, 0.0)), True),
         # Values near 10¹⁰⁰: squares near the 10²⁴⁰ bound (a valid read-out).
-        (((2, 2e100, 2.5e200, 1e100, 1e200, 1.5e200), (2, 1e100, 1e200, 1e100, 1e200, 1e200)), False),
+        (((2, 2e100, 2.5e200, 1e100, 1e200, 1.5e200), (2, 1e100, 1e200, 1e100, 1e200, 1e200)), True),
+        (((3, 3e100, 5e200, 1e100, 2e200, 1e200), (3, 1e100, 2e200, 2e100, 3e200, 2e200)), False),
         # One user per arm.
         (((1, 2.0, 4.0, 1.0, 1.0, 2.0), (1, 1.0, 1.0, 1.0, 1.0, 1.0)), True),
     ],
@@ -140,6 +141,32 @@ def test_float_extremes_give_numbers_or_null(arms, warned):
     assert bool(result["comparisons"][0]["warnings"]) is warned
     if not warned:
         assert cuped["p_value"] is not None and cuped["sequential_ci"] is not None
+
+
+def test_a_pre_period_that_predicts_every_value_leaves_no_variance_not_rounding_noise():
+    """y = x for every user: the adjusted variance is 0 exactly; in doubles the three terms leave
+    about 10⁻¹⁶ of 10²⁰⁰ behind, which would claim p ≈ 10⁻⁸ from nothing."""
+    warn = {}
+    effect = cuped_effect(
+        CupedAggregate(2, 1e100, 1e200, 1e100, 1e200, 1e200),
+        CupedAggregate(2, 2e100, 2.5e200, 1e100, 1e200, 1.5e200),
+        alpha=0.05,
+        warn=warn,
+    )
+    assert effect.p_value is None and effect.absolute_ci is None
+    assert warn["cuped_variance"] == W_CUPED_ZERO_VARIANCE
+    # Values offset a million times their spread keep their variance (about 4 digits survive).
+    rng = np.random.default_rng(5)
+    x = rng.normal(1e6, 1, 400)
+    y = x + rng.normal(0, 1, 400)
+    kept = cuped_effect(_totals(x[:200], y[:200]), _totals(x[200:], y[200:]), alpha=0.05, warn={})
+    assert kept.absolute_se == pytest.approx(
+        math.sqrt(
+            np.var(y[:200] - kept.theta * x[:200], ddof=1) / 200
+            + np.var(y[200:] - kept.theta * x[200:], ddof=1) / 200
+        ),
+        rel=1e-3,
+    )
 
 
 def test_mixed_arms_are_analysed_without_cuped():
