@@ -48,8 +48,9 @@ class Experiment(ChangeTracked, ArchivableModel, TimeStampedModel):
     mde = models.FloatField("minimum detectable effect", null=True, blank=True)
     mde_type = models.CharField(max_length=20, choices=MdeType.choices, default=MdeType.RELATIVE)
     # Always-valid confidence sequences for daily looks; N* is the total users where they are tightest.
-    sequential = models.BooleanField(default=False)
-    sequential_tuning = models.FloatField("sequential tuning (N*)", default=5000.0)
+    # db_default too: rows written by raw SQL (bench seeding) that do not name the columns stay valid.
+    sequential = models.BooleanField(default=False, db_default=False)
+    sequential_tuning = models.FloatField("sequential tuning (N*)", default=5000.0, db_default=5000.0)
     status = models.CharField(
         max_length=20, choices=ExperimentStatus.choices, default=ExperimentStatus.DRAFT, db_index=True
     )

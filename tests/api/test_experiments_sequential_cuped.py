@@ -220,3 +220,32 @@ def test_the_results_schema_documents_the_new_fields(api, lead):
     assert {"sequential_ci", "sequential_p_value", "sequential_relative_ci", "cuped"} <= set(comparison)
     cuped = schema["components"]["schemas"]["Cuped"]["properties"]
     assert {"theta", "variance_reduction", "p_value", "absolute_ci", "sequential_ci"} <= set(cuped)
+
+
+def test_uploads_in_add_mode_add_the_pre_period_totals_and_one_without_them_turns_cuped_off(
+    api, lead, mean_running
+):
+    experiment = mean_running()
+    labels, values, pre = _raw(n=400)
+    lines = list(zip(labels, values.tolist(), pre.tolist(), strict=True))
+    with_pre = "variant,value,pre_value\n" + "".join(
+        f"{label},{value!r},{x!r}\n" for label, value, x in lines
+    )
+    without = "variant,value\n" + "".join(f"{label},{value!r}\n" for label, value, _ in lines)
+    post = api(lead).post
+    observations = url(experiment, "observations")
+
+    assert post(observations, with_pre.encode(), content_type="text/csv").status_code == 200
+    assert post(f"{observations}?mode=add", with_pre.encode(), content_type="text/csv").status_code == 200
+
+    stored = VariantData.objects.get(variant__key="control")
+    mask = labels == "control"
+    assert stored.users == 2 * mask.sum()
+    assert stored.sum_product == pytest.approx(2 * (values[mask] * pre[mask]).sum(), rel=1e-12)
+    assert api(lead).get(url(experiment, "results")).json()["cuped"] is True
+
+    assert post(f"{observations}?mode=add", without.encode(), content_type="text/csv").status_code == 200
+
+    body = api(lead).get(url(experiment, "results")).json()
+    assert body["cuped"] is False and body["comparisons"][0]["cuped"] is None
+    assert VariantData.objects.get(variant__key="control").pre_sum is None
