@@ -221,7 +221,7 @@ def _interval(**kwargs) -> serializers.ListField:
 
 
 class CupedSerializer(serializers.Serializer):
-    """The regression-adjusted (CUPED) effect: θ pooled over both arms, docs/statistics.md §2."""
+    """The regression-adjusted (CUPED) effect, θ pooled over both arms (formulas: /help/statistics/)."""
 
     theta = serializers.FloatField(read_only=True)
     absolute_effect = serializers.FloatField(read_only=True)
