@@ -2,7 +2,8 @@
 
     BENCH_DATABASE=hc_bench_large python -m bench.since_sync --rounds 5
 
-Times, in one process and interleaved round by round (wall and CPU time, medians):
+Times, in one process and interleaved round by round (wall and CPU time, medians), then the
+database's own time for each deep page's queries (``sql_ms``, EXPLAIN ANALYZE, median of the rounds):
 - ``since_sync``: every initiative by ``updated_since`` in keyset pages of 100 (follow ``next``);
 - ``since_deep``: its last page (the keyset URL the walk ended on);
 - ``offset_deep``: the same rows' last page as a page number (``ordering=updated_at&page=N``), what
@@ -29,6 +30,29 @@ def _timed(fn) -> tuple[float, float]:
     after = resource.getrusage(resource.RUSAGE_SELF)
     used = (after.ru_utime - cpu.ru_utime) + (after.ru_stime - cpu.ru_stime)
     return (time.perf_counter() - wall) * 1000, used * 1000
+
+
+def _sql_ms(client, url: str, rounds: int) -> float:
+    """The database's own time for ``url``'s queries: the median over ``rounds`` of the sum of
+    their ``EXPLAIN ANALYZE`` execution and planning times (no Python, no network in it)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        client.get(url)
+    statements = [
+        q["sql"] for q in captured.captured_queries if q["sql"].lstrip().upper().startswith("SELECT")
+    ]
+    totals = []
+    with connection.cursor() as cursor:
+        for _ in range(rounds):
+            total = 0.0
+            for statement in statements:
+                cursor.execute(f"EXPLAIN (ANALYZE, FORMAT JSON) {statement}")
+                plan = cursor.fetchone()[0][0]
+                total += plan["Execution Time"] + plan["Planning Time"]
+            totals.append(total)
+    return round(statistics.median(totals), 2)
 
 
 def main() -> None:
@@ -70,6 +94,10 @@ def main() -> None:
         for name, fn in cases.items():
             times[name].append(_timed(fn))
         loads.append(os.getloadavg()[0])
+    sql = {
+        "since_deep": _sql_ms(api, deep_url, args.rounds),
+        "offset_deep": _sql_ms(api, offset_url, args.rounds),
+    }
     result = {
         "database": db.DATABASE,
         "initiatives": total,
@@ -87,6 +115,7 @@ def main() -> None:
             for name, runs in times.items()
         },
     }
+    result["sql_ms"] = sql
     print(json.dumps(result, indent=1))
     admin.api_tokens.filter(name="bench-since").delete()
 

@@ -13,12 +13,20 @@ from django.core.management.base import CommandError
 from django.db import IntegrityError, connection, transaction
 
 from common.sync import MARKER
+from kpis.measurement_copy import forget_partitioning
 from kpis.models import Measurement
 from kpis.partitioning import MSG_DEFAULT_HOLDS_MONTH, MSG_NOT_POSTGRESQL, TABLE
 from kpis.services import measurement_upsert_many
 from tests.factories import KpiFactory, MeasurementFactory
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _plain_table_again():
+    """The conversion rolls back with the test: the bulk upsert must read the table's kind again."""
+    yield
+    forget_partitioning()
 
 
 def _partitions() -> dict[str, int]:
