@@ -172,3 +172,16 @@ def test_postgresql_reads_a_deep_page_as_one_index_range(team, lead):
         plan = queryset.values_list("updated_at", "pk")[:100].explain()
     assert "initiative_updated_keyset" in plan
     assert "Index Cond: (ROW(" in plan
+
+
+@pytest.mark.postgres
+def test_postgresql_reads_the_change_cursor_as_one_index_range(team, lead):
+    from common.sync import Position, rows_after
+
+    InitiativeFactory(team=team, lead=lead)
+    queryset = rows_after(Initiative.objects.all(), position=Position(5, 3), horizon=None)
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        plan = queryset.values_list("change_marker", "pk")[:100].explain()
+    assert "improvement_initiative_change" in plan
+    assert "Index Cond: (ROW(change_marker, id) > ROW(" in plan
