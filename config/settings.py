@@ -460,3 +460,17 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
 }
 INSTALLED_APPS += ["drf_spectacular_sidecar"]
+
+# A read replica (docs/scaling.md): reads marked lag tolerant (common/db_router.py) go there, every
+# other query to the primary. Same engine and options as the primary, only where to connect differs;
+# in tests the alias mirrors the default database.
+DATABASE_REPLICA_URL = env("DATABASE_REPLICA_URL")
+if DATABASE_REPLICA_URL:
+    _replica = dj_database_url.parse(DATABASE_REPLICA_URL)
+    _where = ("NAME", "USER", "PASSWORD", "HOST", "PORT")
+    DATABASES["replica"] = {
+        **DATABASES["default"],
+        **{key: _replica[key] for key in _where if key in _replica},
+        "TEST": {"MIRROR": "default"},
+    }
+    DATABASE_ROUTERS = ["common.db_router.ReplicaRouter"]

@@ -68,6 +68,8 @@ class Experiment(ChangeTracked, ArchivableModel, TimeStampedModel):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        # ``updated_since`` reads walk this in keyset pages (common/api/since.py).
+        indexes = [models.Index(fields=["updated_at", "id"], name="experiment_updated_keyset")]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(alpha__gt=0, alpha__lt=1), name="experiment_alpha_between_0_1"
