@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('accounts', '0005_change_cursor'),
-        ('improvement', '0005_money_target_versions'),
+        ('improvement', '0006_experiment_sequential_and_pre_period'),
         ('kpis', '0006_updated_since_keyset_indexes'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
