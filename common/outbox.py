@@ -240,6 +240,15 @@ def outbox_is_done(*, message_id: int) -> bool:
     return OutboxMessage.objects.filter(pk=message_id, state=OutboxState.DONE).exists()
 
 
+def outbox_unfinished_first_args(*, task: str) -> set:
+    """The first argument of every ``task`` message not finished yet (pending or published): work
+    the outbox still owns (it retries and republishes it), which nothing else should start again."""
+    unfinished = OutboxMessage.objects.filter(
+        task=task, state__in=[OutboxState.PENDING, OutboxState.PUBLISHED]
+    ).values_list("args", flat=True)
+    return {args[0] for args in unfinished.iterator() if args}
+
+
 def outbox_mark_done(*, message_id: int) -> None:
     OutboxMessage.objects.filter(pk=message_id).exclude(state=OutboxState.DONE).update(
         state=OutboxState.DONE, completed_at=timezone.now(), last_error=""
