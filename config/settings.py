@@ -53,6 +53,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "common.logging.RequestIdMiddleware",
     "common.metrics.MetricsMiddleware",
+    # A database down or not answering: 503 + Retry-After, and a bound on each wait for it.
+    "common.db_unavailable.DatabaseUnavailableMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -102,7 +104,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    # Bounded waits (config/settings_ops.py, docs/deploy.md "Timeouts").
+    # Django's backend with a bounded wait for each answer in a request (common/postgresql/base.py),
+    # and the connect, statement and TCP bounds of config/settings_ops.py (docs/deploy.md "Timeouts").
+    DATABASES["default"]["ENGINE"] = "common.postgresql"
     DATABASES["default"].setdefault("OPTIONS", {}).update(postgresql_options())
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Backups (export_data) keep times to the microsecond; see common/serialization.py.

@@ -90,6 +90,13 @@ else:
 # not gunicorn's 30 s timeout (docs/deploy.md, "Timeouts").
 DATABASE_CONNECT_TIMEOUT = int(env("DATABASE_CONNECT_TIMEOUT", "3"))  # libpq's minimum is 2
 DATABASE_STATEMENT_TIMEOUT_MS = int(env("DATABASE_STATEMENT_TIMEOUT_MS", "30000"))  # 0: none
+# Inside a web request, each statement, commit or health check waits at most this many seconds for
+# the server's answer; then 503 + Retry-After (common/postgresql/base.py). Workers and commands
+# (backup, migrate) have no such bound. 0 turns it off.
+DATABASE_ANSWER_TIMEOUT = float(env("DATABASE_ANSWER_TIMEOUT", "8"))
+# A server gone from the network: sent data unacknowledged this long ends the connection (libpq
+# tcp_user_timeout), and an idle kept connection is probed by TCP keepalives.
+DATABASE_TCP_USER_TIMEOUT_MS = int(env("DATABASE_TCP_USER_TIMEOUT_MS", "15000"))
 
 
 def postgresql_options() -> dict:
@@ -97,6 +104,11 @@ def postgresql_options() -> dict:
     return {
         "connect_timeout": DATABASE_CONNECT_TIMEOUT,
         "options": f"-c statement_timeout={DATABASE_STATEMENT_TIMEOUT_MS}",
+        "keepalives": 1,
+        "keepalives_idle": 30,
+        "keepalives_interval": 5,
+        "keepalives_count": 3,
+        "tcp_user_timeout": DATABASE_TCP_USER_TIMEOUT_MS,
     }
 
 
