@@ -10,6 +10,8 @@ dependency and checks what an operator and a user would see:
 - hung broker, hung database (the proxy accepts and never answers): two ``/readyz`` probes at once
   answer 503 within their budget and ``/healthz`` is not held behind them; a page works while the
   broker hangs; everything works again once the dependency is back;
+- hung database on the connections the workers keep: each request answers 503 + Retry-After within
+  ``DATABASE_ANSWER_TIMEOUT`` + 1 s;
 - database backends terminated between two requests of persistent connections: no 500;
 - a request killed while holding its Idempotency-Key lock: the retry goes through within seconds
   and writes once.
@@ -41,6 +43,8 @@ DB_DSN = f"postgresql://postgres@127.0.0.1:5432/{DATABASE}"
 BASE = f"http://127.0.0.1:{PORTS['web']}"
 HEALTH_BUDGET = 2.5  # seconds a /readyz may take with a hung dependency
 HEALTHZ_BUDGET = 3.0  # /healthz may wait for one readyz to free a worker, never longer
+ANSWER_TIMEOUT = 4  # DATABASE_ANSWER_TIMEOUT of the web processes (production default: 8)
+ANSWER_BUDGET = ANSWER_TIMEOUT + 1.0  # a request on a kept connection to a hung database ends within this
 LOCK_RELEASE_BUDGET = 6.0  # a killed request's Idempotency-Key lock is gone within this
 MILESTONES = "/api/v1/milestones/"
 
@@ -145,6 +149,7 @@ def app_env(work: Path) -> dict:
         "DJANGO_SECURE_SSL_REDIRECT": "false",
         "DATABASE_URL": f"postgres://postgres@127.0.0.1:{PORTS['db_proxy']}/{DATABASE}",
         "DATABASE_CONN_MAX_AGE": "60",
+        "DATABASE_ANSWER_TIMEOUT": str(ANSWER_TIMEOUT),
         "CELERY_BROKER_URL": f"redis://127.0.0.1:{PORTS['broker_proxy']}/0",
         "REDIS_URL": f"redis://127.0.0.1:{PORTS['cache']}/0",
         "API_THROTTLE_RATE": "1000000/hour",
@@ -319,6 +324,37 @@ def hung_database(api: Api, db_proxy: Proxy) -> None:
     check(api.write("fault-db-back")[0] == 201, "database back: a write answers 201")
 
 
+def hung_database_kept_connections(api: Api, db_proxy: Proxy) -> None:
+    """The database stops answering on the connections the workers keep (DATABASE_CONN_MAX_AGE):
+    each request ends with 503 + Retry-After within the answer timeout, not gunicorn's 30 s."""
+    for _ in range(4):  # both workers hold a persistent connection through the proxy
+        api.call("GET", MILESTONES)
+    db_proxy.hang()
+    try:
+        for what, (status, headers, seconds) in (
+            ("a read", api.call("GET", MILESTONES)),
+            ("a second read", api.call("GET", MILESTONES)),
+            ("a write", api.call("POST", MILESTONES, {"initiative": api.initiative, "title": "fault-db-hung",
+                                                     "due_date": "2030-01-31"})),
+        ):  # fmt: skip
+            body = json.loads(headers.get("_body") or "{}")
+            check(
+                status == 503
+                and headers.get("Retry-After") == "10"
+                and body.get("code") == "database_unavailable"
+                and seconds <= ANSWER_BUDGET,
+                f"hung database, kept connection: {what} answers {status} "
+                f"({body.get('code')}, Retry-After {headers.get('Retry-After')}) in {seconds:.2f} s "
+                f"(≤ {ANSWER_BUDGET})",
+            )
+    finally:
+        db_proxy.resume()
+    wait_until(lambda: http("/readyz")[0] == 200, timeout=15, what="readiness after the database answered")
+    statuses = [api.call("GET", MILESTONES)[0] for _ in range(4)]
+    check(statuses == [200] * 4, f"database answering again: reads {statuses}")
+    check("fault-db-hung" not in stored_titles(), "hung database: the refused write changed nothing")
+
+
 def stale_connections(api: Api) -> None:
     for _ in range(4):  # both workers hold a persistent connection
         api.call("GET", MILESTONES)
@@ -441,6 +477,7 @@ def main() -> int:
         cache = cache_down(api, cache)
         hung_broker(api, broker_proxy)
         hung_database(api, db_proxy)
+        hung_database_kept_connections(api, db_proxy)
         stale_connections(api)
         killed_request(api, web)
         accepted_writes_answered()

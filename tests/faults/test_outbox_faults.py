@@ -2,10 +2,12 @@
 and every job it asked for runs, once in effect.
 
 Skipped unless ``PDCA_FAULT_IT=1`` (``.ci/fault_outbox`` sets it up). The broker is a Redis server of
-the tests' own, reached through a TCP proxy the tests control: closed (connections refused), hung
-(connections accepted, never answered) or open. Workers (with beat, so the outbox relay runs) are
-separate process groups on the test database, so the tests commit (``transaction=True``) and poll
-the database for the workers' effect; the test process itself plays the web.
+the tests' own, or with ``PDCA_FAULT_BROKER=rabbitmq`` the RabbitMQ on 127.0.0.1:5672 with a fresh
+virtual host per test (created and deleted with ``rabbitmqctl``), reached through a TCP proxy the
+tests control: closed (connections refused), hung (connections accepted, never answered) or open.
+Workers (with beat, so the outbox relay runs) are separate process groups on the test database, so
+the tests commit (``transaction=True``) and poll the database for the workers' effect; the test
+process itself plays the web.
 """
 
 import asyncio
@@ -22,6 +24,7 @@ import uuid
 from pathlib import Path
 from urllib.parse import quote
 
+import kombu.pools
 import pytest
 from celery import current_app
 from django.db import connection
@@ -44,9 +47,11 @@ pytestmark = [
 ]
 
 ROOT = Path(__file__).resolve().parents[2]
+BROKER = os.environ.get("PDCA_FAULT_BROKER", "redis")  # or "rabbitmq"
 REDIS_PORT = int(os.environ.get("PDCA_FAULT_REDIS_PORT", "9101"))
+RABBITMQ_PORT = int(os.environ.get("PDCA_FAULT_RABBITMQ_PORT", "5672"))
 PROXY_PORT = int(os.environ.get("PDCA_FAULT_PROXY_PORT", "9110"))
-BROKER_URL = f"redis://127.0.0.1:{PROXY_PORT}/0"
+REDIS_BROKER_URL = f"redis://127.0.0.1:{PROXY_PORT}/0"
 # A write must answer well within this even while the broker hangs (the post-commit publish waits at
 # most PDCA_OUTBOX_PUBLISH_TIMEOUT_SECONDS, once per pause).
 FAST_ANSWER_SECONDS = 3
@@ -142,6 +147,12 @@ class Proxy:
 
 @pytest.fixture(scope="module")
 def broker(tmp_path_factory):
+    if BROKER == "rabbitmq":  # the machine's RabbitMQ (.ci/fault_outbox starts it when it is down)
+        wait_for(lambda: _port_open(RABBITMQ_PORT), timeout=10, what="rabbitmq to accept connections")
+        proxy = Proxy(PROXY_PORT, RABBITMQ_PORT)
+        yield proxy
+        proxy.shutdown()
+        return
     directory = tmp_path_factory.mktemp("redis")
     server = subprocess.Popen(
         [shutil.which("redis-server") or "redis-server", "--port", str(REDIS_PORT), "--bind", "127.0.0.1",
@@ -156,6 +167,10 @@ def broker(tmp_path_factory):
     server.wait(timeout=10)
 
 
+def rabbitmqctl(*args: str) -> None:
+    subprocess.run(["rabbitmqctl", "-q", *args], check=True, capture_output=True, timeout=60)
+
+
 def _port_open(port: int) -> bool:
     with socket.socket() as probe:
         return probe.connect_ex(("127.0.0.1", port)) == 0
@@ -165,14 +180,24 @@ def _port_open(port: int) -> bool:
 def web(broker):
     """This process sends its tasks to the broker behind the proxy (not in-process)."""
     broker.open()
-    subprocess.run(["redis-cli", "-p", str(REDIS_PORT), "flushall"], check=True, capture_output=True)
+    if BROKER == "rabbitmq":  # a virtual host of this test's own: nothing left over from another run
+        vhost = f"pdca-fault-{uuid.uuid4().hex[:10]}"
+        rabbitmqctl("add_vhost", vhost)
+        rabbitmqctl("set_permissions", "-p", vhost, "guest", ".*", ".*", ".*")
+        url = f"amqp://guest:guest@127.0.0.1:{PROXY_PORT}/{vhost}"
+    else:
+        subprocess.run(["redis-cli", "-p", str(REDIS_PORT), "flushall"], check=True, capture_output=True)
+        url = REDIS_BROKER_URL
     conf = current_app.conf
     saved = conf.task_always_eager, conf.broker_url
-    conf.task_always_eager, conf.broker_url = False, BROKER_URL
+    conf.task_always_eager, conf.broker_url = False, url
     outbox._Breaker.reset()
     yield broker
     conf.task_always_eager, conf.broker_url = saved
     outbox._Breaker.reset()
+    kombu.pools.reset()  # the kept publishing connections go with the test's broker
+    if BROKER == "rabbitmq":
+        rabbitmqctl("delete_vhost", vhost)
 
 
 # --- workers -----------------------------------------------------------------------------------
@@ -196,7 +221,7 @@ class Worker:
         self.env = {
             **os.environ,
             "DATABASE_URL": database_url(),
-            "CELERY_BROKER_URL": BROKER_URL,
+            "CELERY_BROKER_URL": current_app.conf.broker_url,  # the test's broker (the web fixture)
             "EMAIL_BACKEND": "tests.worker.email_backend.RecordingEmailBackend",
             "PDCA_IT_DIR": str(directory),
             "PDCA_WEBHOOKS_ALLOW_PRIVATE": "1",
