@@ -64,14 +64,17 @@ class _Watchdog:
         self._cond = threading.Condition()
         self._armed: dict[int, tuple[float, int]] = {}
         self._ids = itertools.count()
+        self._next_due = 0.0  # when the thread wakes next on its own (infinity: it waits for a notify)
         threading.Thread(target=self._run, name="db-answer-deadline", daemon=True).start()
 
     def arm(self, seconds: float, fd: int) -> int:
         self._start_if_needed()
+        due = time.monotonic() + seconds
         with self._cond:
             token = next(self._ids)
-            self._armed[token] = (time.monotonic() + seconds, fd)
-            self._cond.notify()
+            self._armed[token] = (due, fd)
+            if due < self._next_due:  # the thread sleeps until a later time (or forever): wake it
+                self._cond.notify()
             return token
 
     def disarm(self, token: int) -> bool:
@@ -85,8 +88,8 @@ class _Watchdog:
                 now = time.monotonic()
                 for token in [t for t, (due, _) in self._armed.items() if due <= now]:
                     _shut_down(self._armed.pop(token)[1])
-                dues = [due for due, _ in self._armed.values()]
-                self._cond.wait(timeout=min(dues) - now if dues else None)
+                self._next_due = min((due for due, _ in self._armed.values()), default=float("inf"))
+                self._cond.wait(timeout=None if self._next_due == float("inf") else self._next_due - now)
 
 
 _watchdog = _Watchdog()
