@@ -55,7 +55,8 @@ worker: install
 beat: install
 	$(BIN)/celery -A config beat --loglevel=info
 
-# Benchmarks at scale against PostgreSQL (docs/performance.md): SIZE=small|large|both (default both).
+# Benchmarks at scale against PostgreSQL (docs/performance.md): SIZE=small|large|xlarge|both (default
+# both: small then large; xlarge, 10× large, is run on its own).
 SIZE ?= both
 bench: install
 	@command -v wrk >/dev/null 2>&1 || (apt-get install -y wrk || (apt-get update && apt-get install -y wrk))

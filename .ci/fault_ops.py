@@ -10,6 +10,7 @@ dependency and checks what an operator and a user would see:
 - hung broker, hung database (the proxy accepts and never answers): two ``/readyz`` probes at once
   answer 503 within their budget and ``/healthz`` is not held behind them; a page works while the
   broker hangs; everything works again once the dependency is back;
+- hung database on kept connections: each request answers 503 within the answer timeout + 1 s;
 - database backends terminated between two requests of persistent connections: no 500;
 - a request killed while holding its Idempotency-Key lock: the retry goes through within seconds
   and writes once.
@@ -17,13 +18,11 @@ dependency and checks what an operator and a user would see:
 Throughout, every write that is in the database was answered 2xx, and exactly once.
 """
 
-import asyncio
 import json
 import os
 import signal
 import subprocess
 import sys
-import threading
 import time
 import urllib.error
 import urllib.request
@@ -31,16 +30,26 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import psycopg
+from fault_support import (
+    BASE,
+    PORTS,
+    Proxy,
+    gunicorn_workers,
+    http,
+    idempotency_locks,
+    start_redis,
+    wait_until,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 PY = str(ROOT / ".venv/bin/python")
-PORTS = {"web": 9160, "cache": 9161, "broker": 9162, "broker_proxy": 9163, "db_proxy": 9164}
 DATABASE = os.environ.get("FAULT_DATABASE", "pdca_fault_ops")
 ADMIN_DSN = "postgresql://postgres@127.0.0.1:5432/postgres"
 DB_DSN = f"postgresql://postgres@127.0.0.1:5432/{DATABASE}"
-BASE = f"http://127.0.0.1:{PORTS['web']}"
 HEALTH_BUDGET = 2.5  # seconds a /readyz may take with a hung dependency
 HEALTHZ_BUDGET = 3.0  # /healthz may wait for one readyz to free a worker, never longer
+ANSWER_TIMEOUT = 4  # DATABASE_ANSWER_TIMEOUT of the web processes (production default: 8)
+ANSWER_BUDGET = ANSWER_TIMEOUT + 1.0  # a request on a kept connection to a hung database ends within this
 LOCK_RELEASE_BUDGET = 6.0  # a killed request's Idempotency-Key lock is gone within this
 MILESTONES = "/api/v1/milestones/"
 
@@ -55,87 +64,6 @@ def check(condition: bool, what: str) -> None:
         failures.append(what)
 
 
-# --- a TCP proxy that can hang ----------------------------------------------------------------------
-
-
-class Proxy:
-    """Forwards a local port to a target. ``hang()`` stops forwarding in both directions and leaves
-    new connections accepted but unanswered; ``resume()`` forwards again."""
-
-    def __init__(self, listen_port: int, target_port: int):
-        self.listen_port, self.target_port = listen_port, target_port
-        self.loop = asyncio.new_event_loop()
-        self.flowing = asyncio.Event()
-        self.ready = threading.Event()
-        threading.Thread(target=self._run, daemon=True).start()
-        self.ready.wait()
-
-    def _run(self) -> None:
-        asyncio.set_event_loop(self.loop)
-        self.flowing.set()
-        self.loop.run_until_complete(self._serve())
-
-    async def _serve(self) -> None:
-        server = await asyncio.start_server(self._client, "127.0.0.1", self.listen_port)
-        self.ready.set()
-        async with server:
-            await server.serve_forever()
-
-    async def _pipe(self, reader, writer) -> None:
-        try:
-            while data := await reader.read(65536):
-                await self.flowing.wait()
-                writer.write(data)
-                await writer.drain()
-        except (ConnectionError, OSError):
-            pass
-        finally:
-            writer.close()
-
-    async def _client(self, client_reader, client_writer) -> None:
-        await self.flowing.wait()
-        try:
-            target_reader, target_writer = await asyncio.open_connection("127.0.0.1", self.target_port)
-        except OSError:
-            client_writer.close()
-            return
-        await asyncio.gather(
-            self._pipe(client_reader, target_writer), self._pipe(target_reader, client_writer)
-        )
-
-    def hang(self) -> None:
-        self.loop.call_soon_threadsafe(self.flowing.clear)
-
-    def resume(self) -> None:
-        self.loop.call_soon_threadsafe(self.flowing.set)
-
-
-# --- processes --------------------------------------------------------------------------------------
-
-
-def start_redis(port: int) -> subprocess.Popen:
-    process = subprocess.Popen(
-        ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-        stdout=subprocess.DEVNULL,
-    )
-    wait_until(
-        lambda: subprocess.run(["redis-cli", "-p", str(port), "ping"], capture_output=True).returncode == 0
-    )
-    return process
-
-
-def wait_until(predicate, timeout: float = 30, what: str = "a condition") -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            if predicate():
-                return
-        except Exception:  # not up yet
-            pass
-        time.sleep(0.2)
-    raise RuntimeError(f"timed out waiting for {what}")
-
-
 def app_env(work: Path) -> dict:
     return {
         **os.environ,
@@ -145,6 +73,7 @@ def app_env(work: Path) -> dict:
         "DJANGO_SECURE_SSL_REDIRECT": "false",
         "DATABASE_URL": f"postgres://postgres@127.0.0.1:{PORTS['db_proxy']}/{DATABASE}",
         "DATABASE_CONN_MAX_AGE": "60",
+        "DATABASE_ANSWER_TIMEOUT": str(ANSWER_TIMEOUT),
         "CELERY_BROKER_URL": f"redis://127.0.0.1:{PORTS['broker_proxy']}/0",
         "REDIS_URL": f"redis://127.0.0.1:{PORTS['cache']}/0",
         "API_THROTTLE_RATE": "1000000/hour",
@@ -188,27 +117,6 @@ class Api:
         return status, headers
 
 
-def http(request_or_path, timeout: float = 40):
-    """(status, headers, seconds); status 0 when the connection failed or timed out."""
-    request = (
-        request_or_path
-        if isinstance(request_or_path, urllib.request.Request)
-        else urllib.request.Request(BASE + request_or_path)
-    )
-    started = time.monotonic()
-    try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
-            response.read()
-            return response.status, dict(response.headers), time.monotonic() - started
-    except urllib.error.HTTPError as error:
-        body = error.read()
-        headers = dict(error.headers)
-        headers["_body"] = body.decode(errors="replace")
-        return error.code, headers, time.monotonic() - started
-    except (urllib.error.URLError, OSError):
-        return 0, {}, time.monotonic() - started
-
-
 def probes_while_hung(dependency: str) -> None:
     """Two /readyz at once (they take both workers), and /healthz just behind them."""
     with ThreadPoolExecutor(3) as pool:
@@ -235,11 +143,6 @@ def stored_titles() -> dict[str, int]:
             "SELECT title, count(*) FROM improvement_milestone WHERE title LIKE 'fault-%%' GROUP BY title"
         ).fetchall()
     return dict(rows)
-
-
-def gunicorn_workers(master: subprocess.Popen) -> list[int]:
-    out = subprocess.run(["ps", "-o", "pid=", "--ppid", str(master.pid)], capture_output=True, text=True)
-    return [int(pid) for pid in out.stdout.split()]
 
 
 # --- scenarios ---------------------------------------------------------------------------------------
@@ -319,6 +222,37 @@ def hung_database(api: Api, db_proxy: Proxy) -> None:
     check(api.write("fault-db-back")[0] == 201, "database back: a write answers 201")
 
 
+def hung_database_kept_connections(api: Api, db_proxy: Proxy) -> None:
+    """The database stops answering on the connections the workers keep (DATABASE_CONN_MAX_AGE):
+    each request ends with 503 + Retry-After within the answer timeout, not gunicorn's 30 s."""
+    for _ in range(4):  # both workers hold a persistent connection through the proxy
+        api.call("GET", MILESTONES)
+    db_proxy.hang()
+    try:
+        for what, (status, headers, seconds) in (
+            ("a read", api.call("GET", MILESTONES)),
+            ("a second read", api.call("GET", MILESTONES)),
+            ("a write", api.call("POST", MILESTONES, {"initiative": api.initiative, "title": "fault-db-hung",
+                                                     "due_date": "2030-01-31"})),
+        ):  # fmt: skip
+            body = json.loads(headers.get("_body") or "{}")
+            check(
+                status == 503
+                and headers.get("Retry-After") == "10"
+                and body.get("code") == "database_unavailable"
+                and seconds <= ANSWER_BUDGET,
+                f"hung database, kept connection: {what} answers {status} "
+                f"({body.get('code')}, Retry-After {headers.get('Retry-After')}) in {seconds:.2f} s "
+                f"(≤ {ANSWER_BUDGET})",
+            )
+    finally:
+        db_proxy.resume()
+    wait_until(lambda: http("/readyz")[0] == 200, timeout=15, what="readiness after the database answered")
+    statuses = [api.call("GET", MILESTONES)[0] for _ in range(4)]
+    check(statuses == [200] * 4, f"database answering again: reads {statuses}")
+    check("fault-db-hung" not in stored_titles(), "hung database: the refused write changed nothing")
+
+
 def stale_connections(api: Api) -> None:
     for _ in range(4):  # both workers hold a persistent connection
         api.call("GET", MILESTONES)
@@ -370,16 +304,6 @@ def killed_request(api: Api, master: subprocess.Popen) -> None:
         api.write(title, key)[1].get("Idempotent-Replayed") == "true",
         "killed request: a further retry replays the answer",
     )
-
-
-def idempotency_locks() -> list[str]:
-    out = subprocess.run(
-        ["redis-cli", "-p", str(PORTS["cache"]), "--scan", "--pattern", "*idem:*:lock"],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return out.stdout.split()
 
 
 def accepted_writes_answered() -> None:
@@ -441,6 +365,7 @@ def main() -> int:
         cache = cache_down(api, cache)
         hung_broker(api, broker_proxy)
         hung_database(api, db_proxy)
+        hung_database_kept_connections(api, db_proxy)
         stale_connections(api)
         killed_request(api, web)
         accepted_writes_answered()

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from bench.raw import LIST_PAGE, raw_initiatives_page
 from bench.raw_series import interleaved, raw_control_chart
 from bench.sizes import ADMIN_EMAIL, LEAD_EMAIL
-from bench.sync import SYNC_PAGE, full_sync
+from bench.sync import SYNC_PAGE, full_sync, since_sync
 
 MEASUREMENT_PAGE = 1_000
 BULK_ROWS = 10_000
@@ -129,6 +129,19 @@ def run_cases(seeded: dict, *, quick: bool, log=print) -> dict:
         repeat=3 if quick else 5,
         note=f"change cursor from empty, pages of {SYNC_PAGE}, {initiatives:,} initiatives",
     )
+    _, since_pages, since_last = since_sync(api)
+
+    def since_all(i: int) -> None:
+        assert since_sync(api)[0] == initiatives
+
+    case(
+        "api_initiatives_since_sync",
+        since_all,
+        warmup=1,
+        repeat=3 if quick else 5,
+        note=f"updated_since, keyset pages of {SYNC_PAGE}, {since_pages} pages",
+    )
+    case("api_initiatives_since_deep_page", get(api, since_last), note=f"updated_since, page {since_pages}")
     case("api_portfolio_summary", get(api, "/api/v1/portfolio/summary/"), note="every initiative")
     case(
         "api_measurements_page",

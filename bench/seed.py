@@ -67,8 +67,8 @@ class Copier:
         return n
 
 
-def _kpis():
-    """The catalogue (shipped by migration) topped up to ``KPI_COUNT`` with bench KPIs."""
+def _kpis(count: int = KPI_COUNT):
+    """The catalogue (shipped by migration) topped up to ``count`` with bench KPIs."""
     from kpis.models import Kpi
 
     have = Kpi.objects.count()
@@ -81,10 +81,10 @@ def _kpis():
             min_value=0,
             max_value=100,
         )
-        for i in range(max(KPI_COUNT - have, 0))
+        for i in range(max(count - have, 0))
     ]
     Kpi.objects.bulk_create(extra)
-    return list(Kpi.objects.order_by("id")[:KPI_COUNT])
+    return list(Kpi.objects.order_by("id")[:count])
 
 
 def seed(size: Size, *, log=print) -> dict:
@@ -114,7 +114,7 @@ def seed(size: Size, *, log=print) -> dict:
             cursor.execute("SET LOCAL statement_timeout = 0")
         copy = Copier(connection.connection)
         t = time.perf_counter()
-        kpis = _kpis()
+        kpis = _kpis(size.kpis)
         team_users = seed_people(copy, size=size, rnd=rnd, now=now)
         t = lap("users and teams", t)
         initiatives = seed_initiatives(copy, size=size, rnd=rnd, now=now, today=today, team_users=team_users)

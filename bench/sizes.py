@@ -23,6 +23,8 @@ class Size:
     measurements: int
     users_per_team: int
     experiments: int
+    # KPIs seeded (× 5 segments = the daily series the measurements fill).
+    kpis: int = KPI_COUNT
 
     @property
     def milestones(self) -> int:
@@ -32,4 +34,15 @@ class Size:
 SIZES = {
     "large": Size("large", initiatives=10_000, measurements=1_000_000, users_per_team=10, experiments=500),
     "small": Size("small", initiatives=1_000, measurements=100_000, users_per_team=2, experiments=50),
+    # 10× large. Ten times the KPIs rather than ten times the days: the series keep large's 18 years
+    # (6,667 days), as a bigger organisation would, instead of reaching back 182 years. Seed time not
+    # measured yet (docs/performance.md); run it on a PostgreSQL server of its own.
+    "xlarge": Size(
+        "xlarge",
+        initiatives=100_000,
+        measurements=10_000_000,
+        users_per_team=100,
+        experiments=5_000,
+        kpis=300,
+    ),
 }

@@ -1,7 +1,7 @@
 """Run a few blocking calls at once, each for at most a given time.
 
 A call still blocked at the deadline is abandoned in its daemon thread (Python cannot stop a thread);
-the socket timeouts of each client (config/settings.py, "Bounded waits") end it soon after, so
+the socket timeouts of each client (config/settings_ops.py, "Bounded waits") end it soon after, so
 abandoned threads do not pile up.
 """
 

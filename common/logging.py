@@ -19,6 +19,7 @@ import uuid
 
 from celery.signals import before_task_publish, task_postrun, task_prerun
 from django.core.signals import request_finished
+from django.db import InterfaceError, OperationalError
 from django.dispatch import receiver
 
 request_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar("request_id", default=None)
@@ -117,8 +118,11 @@ class RequestIdMiddleware:
         started = time.monotonic()
         response = self.get_response(request)
         user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated:
-            user_id_var.set(user.pk)
+        try:
+            if user is not None and user.is_authenticated:
+                user_id_var.set(user.pk)
+        except (OperationalError, InterfaceError):
+            pass  # the database is down (the answer is a 503): the line goes out without the user
         response[REQUEST_ID_HEADER] = request_id
         path = redact_path(request.path)
         access_log.info(

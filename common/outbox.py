@@ -23,6 +23,7 @@ import logging
 import time
 from dataclasses import dataclass
 
+import kombu.pools
 from celery import current_app
 from django.conf import settings
 from django.db import transaction
@@ -125,11 +126,22 @@ def _broker_connection():
     )
 
 
+def _connection_pool():
+    """This process's pool of kept publishing connections (``_broker_connection``'s short waits).
+
+    kombu keeps one pool per set of connection parameters and empties it in a forked child, so each
+    gunicorn or Celery process keeps its own connections, reused from one commit to the next."""
+    return kombu.pools.connections[_broker_connection()]
+
+
 def _publish(messages: list[OutboxMessage]) -> list[int]:
-    """Send each message to the broker, in order; the ids sent before an error (which is raised)."""
+    """Send each message to the broker, in order, on a kept connection; the ids sent before an error
+    (which is raised). A connection that failed is dropped from the pool, never handed out again."""
     sent: list[int] = []
-    with _broker_connection() as connection:
-        connection.ensure_connection(max_retries=0)
+    pool = _connection_pool()
+    connection = pool.acquire(block=True, timeout=settings.PDCA_OUTBOX_PUBLISH_TIMEOUT_SECONDS)
+    try:
+        connection.ensure_connection(max_retries=0)  # connects only when not connected yet
         for message in messages:
             current_app.send_task(
                 message.task,
@@ -140,6 +152,11 @@ def _publish(messages: list[OutboxMessage]) -> list[int]:
                 retry=False,
             )
             sent.append(message.pk)
+    except BaseException:
+        connection.collect()  # drops the transport without talking to a broker that may hang
+        pool.replace(connection)
+        raise
+    pool.release(connection)
     return sent
 
 
@@ -238,6 +255,15 @@ def outbox_relay(*, batch: int = RELAY_BATCH) -> int:
 
 def outbox_is_done(*, message_id: int) -> bool:
     return OutboxMessage.objects.filter(pk=message_id, state=OutboxState.DONE).exists()
+
+
+def outbox_unfinished_first_args(*, task: str) -> set:
+    """The first argument of every ``task`` message not finished yet (pending or published): work
+    the outbox still owns (it retries and republishes it), which nothing else should start again."""
+    unfinished = OutboxMessage.objects.filter(
+        task=task, state__in=[OutboxState.PENDING, OutboxState.PUBLISHED]
+    ).values_list("args", flat=True)
+    return {args[0] for args in unfinished.iterator() if args}
 
 
 def outbox_mark_done(*, message_id: int) -> None:

@@ -24,7 +24,9 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import connection, models
-from django.db.models import F, Q
+from django.db.models import F
+
+from common.keyset import after
 
 MARKER = "change_marker"
 CURSOR_VERSION = "c1"
@@ -96,9 +98,9 @@ def sync_horizon() -> int | None:
 
 def rows_after(queryset, *, position: Position, horizon: int | None):
     """``queryset``'s rows after ``position`` and below ``horizon`` (``sync_horizon``), in
-    (marker, id) order. The first condition, alone, is a range on the (marker, id) index."""
-    after = Q(**{f"{MARKER}__gt": position.marker}) | Q(**{MARKER: position.marker, "pk__gt": position.id})
-    qs = queryset.filter(Q(**{f"{MARKER}__gte": position.marker}) & after)
+    (marker, id) order: ``(change_marker, id) > (marker, id)``, a row comparison on PostgreSQL (one
+    range on the (marker, id) index), its portable spelling elsewhere (common/keyset.py)."""
+    qs = after(queryset, (MARKER, "pk"), (position.marker, position.id))
     if horizon is not None:
         qs = qs.filter(**{f"{MARKER}__lt": horizon})
     return qs.order_by(F(MARKER).asc(), F("pk").asc())

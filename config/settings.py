@@ -4,35 +4,17 @@ Absent variables mean the embedded default: SQLite, in-process Celery tasks, con
 Production hardening is switched on with ``DJANGO_ENV=production``.
 """
 
-import os
 from pathlib import Path
 
 import dj_database_url
-from celery.schedules import crontab
 from csp.constants import NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 
+from config.env import DJANGO_ENV, PRODUCTION, env, env_bool, env_list  # noqa: F401  (settings)
+from config.settings_ops import *  # noqa: F403  (Celery, outbox, cache, timeouts, health, metrics, logging)
+from config.settings_ops import postgresql_options
+
 BASE_DIR = Path(__file__).resolve().parent.parent
-
-
-def env(name: str, default: str | None = None) -> str | None:
-    value = os.environ.get(name)
-    return value if value not in (None, "") else default
-
-
-def env_bool(name: str, default: bool = False) -> bool:
-    value = env(name)
-    if value is None:
-        return default
-    return value.strip().lower() in {"1", "true", "yes", "on"}
-
-
-def env_list(name: str, default: str = "") -> list[str]:
-    return [item.strip() for item in (env(name, default) or "").split(",") if item.strip()]
-
-
-DJANGO_ENV = env("DJANGO_ENV", "development")
-PRODUCTION = DJANGO_ENV == "production"
 
 # Production refuses to start without what it cannot safely default.
 PRODUCTION_REQUIRED = ("DJANGO_SECRET_KEY", "DJANGO_ALLOWED_HOSTS", "DATABASE_URL")
@@ -71,6 +53,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "common.logging.RequestIdMiddleware",
     "common.metrics.MetricsMiddleware",
+    # A database down or not answering: 503 + Retry-After, and a bound on each wait for it.
+    "common.db_unavailable.DatabaseUnavailableMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -119,6 +103,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Django's backend with a bounded wait for each answer in a request (common/postgresql/base.py),
+    # and the connect, statement and TCP bounds of config/settings_ops.py (docs/deploy.md "Timeouts").
+    DATABASES["default"]["ENGINE"] = "common.postgresql"
+    DATABASES["default"].setdefault("OPTIONS", {}).update(postgresql_options())
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Backups (export_data) keep times to the microsecond; see common/serialization.py.
 SERIALIZATION_MODULES = {"json": "common.serialization"}
@@ -212,80 +201,6 @@ EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "PDCA Tracker <noreply@localhost>")
 
-# Celery: with no broker configured, tasks run in-process (the embedded default).
-CELERY_BROKER_URL = env("CELERY_BROKER_URL")
-CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND")
-CELERY_TASK_ALWAYS_EAGER = CELERY_BROKER_URL is None
-CELERY_TASK_EAGER_PROPAGATES = True
-CELERY_TASK_ACKS_LATE = True
-CELERY_TASK_REJECT_ON_WORKER_LOST = True
-CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-CELERY_TASK_SERIALIZER = "json"
-CELERY_ACCEPT_CONTENT = ["json"]
-CELERY_TIMEZONE = TIME_ZONE
-# With Redis, a task whose worker dies before acknowledging it is delivered again after this many
-# seconds. No task waits long in the broker (retries are rescheduled through the outbox, not held as
-# countdowns), and the time limits below end every task well within it, so it can be short.
-# RabbitMQ redelivers as soon as the dead worker's connection drops (docs/deploy.md).
-# Workers look for such messages every 5 s (kombu's default works out at every 100 s).
-CELERY_BROKER_TRANSPORT_OPTIONS = {
-    "visibility_timeout": int(env("CELERY_VISIBILITY_TIMEOUT", "45")),
-    "unacked_restore_interval": 5,
-    "unacked_restore_throttle": 1,
-}
-CELERY_TASK_SOFT_TIME_LIMIT = int(env("CELERY_TASK_SOFT_TIME_LIMIT", "30"))
-CELERY_TASK_TIME_LIMIT = int(env("CELERY_TASK_TIME_LIMIT", "40"))
-# Webhook deliveries wait on other people's servers: their own queue, so a slow receiver cannot hold
-# every worker process while alerts and notifications queue behind it. Workers consume both queues.
-CELERY_TASK_DEFAULT_QUEUE = "celery"
-WEBHOOKS_QUEUE = "webhooks"
-CELERY_TASK_ROUTES = {"improvement.deliver_webhook": {"queue": WEBHOOKS_QUEUE}}
-
-# The transactional outbox (common/outbox.py). The publish right after commit waits at most this long
-# for the broker (it runs in the request), and after a failure requests skip it for a pause; the relay
-# runs every few seconds and publishes again a message never completed after the republish age.
-PDCA_OUTBOX_PUBLISH_TIMEOUT_SECONDS = float(env("PDCA_OUTBOX_PUBLISH_TIMEOUT_SECONDS", "1.5"))
-PDCA_OUTBOX_PUBLISH_PAUSE_SECONDS = float(env("PDCA_OUTBOX_PUBLISH_PAUSE_SECONDS", "10"))
-PDCA_OUTBOX_RELAY_SECONDS = float(env("PDCA_OUTBOX_RELAY_SECONDS", "5"))
-PDCA_OUTBOX_REPUBLISH_SECONDS = int(env("PDCA_OUTBOX_REPUBLISH_SECONDS", "900"))
-
-# The periodic jobs, one row each. Every task named here is registered exactly once (tested); a
-# deployment overrides the times through the environment.
-CELERY_BEAT_SCHEDULE = {
-    "outbox-relay": {
-        "task": "common.outbox_relay",
-        "schedule": PDCA_OUTBOX_RELAY_SECONDS,
-        "options": {"expires": PDCA_OUTBOX_RELAY_SECONDS * 6},
-    },
-    "mark-overdue-milestones-and-remind": {
-        "task": "improvement.mark_overdue_milestones",
-        "schedule": crontab(hour=env("PDCA_REMINDERS_HOUR", "6"), minute=0),
-    },
-    "weekly-digest": {
-        "task": "improvement.send_digest",
-        "schedule": crontab(
-            day_of_week=env("PDCA_DIGEST_WEEKDAY", "mon"), hour=env("PDCA_DIGEST_HOUR", "7"), minute=0
-        ),
-    },
-    "resume-stalled-webhooks": {
-        "task": "improvement.resume_stalled_webhooks",
-        "schedule": crontab(minute=17),
-    },
-    "prune-old-records": {
-        "task": "improvement.prune_old_records",
-        "schedule": crontab(hour=env("PDCA_PRUNE_HOUR", "3"), minute=41),
-    },
-}
-
-# Retention (improvement/services/retention.py): records older than this many days are pruned
-# nightly; 0 keeps them forever. Unread notifications and pending deliveries are never pruned.
-PDCA_RETAIN_WEBHOOK_DELIVERIES_DAYS = int(env("PDCA_RETAIN_WEBHOOK_DELIVERIES_DAYS", "90"))
-PDCA_RETAIN_WEBHOOK_EVENTS_DAYS = int(env("PDCA_RETAIN_WEBHOOK_EVENTS_DAYS", "90"))
-PDCA_RETAIN_READ_NOTIFICATIONS_DAYS = int(env("PDCA_RETAIN_READ_NOTIFICATIONS_DAYS", "180"))
-PDCA_RETAIN_OUTBOX_DAYS = int(env("PDCA_RETAIN_OUTBOX_DAYS", "30"))
-# Rows deleted per transaction.
-PDCA_PRUNE_BATCH_SIZE = int(env("PDCA_PRUNE_BATCH_SIZE", "1000"))
-
 # Links in emails point here.
 PDCA_SITE_URL = env("PDCA_SITE_URL", "http://localhost:8000")
 
@@ -302,85 +217,11 @@ PDCA_WEBHOOK_BACKOFF_MAX_SECONDS = int(env("PDCA_WEBHOOK_BACKOFF_MAX_SECONDS", "
 # A subscription whose deliveries failed (every attempt) this many times in a row is disabled.
 PDCA_WEBHOOK_DISABLE_AFTER = int(env("PDCA_WEBHOOK_DISABLE_AFTER", "5"))
 
-REDIS_URL = env("REDIS_URL")
-if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
-else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-
-# Bounded waits: a dependency that accepts connections and never answers costs a request seconds,
-# not gunicorn's 30 s timeout (docs/deploy.md, "Timeouts").
-DATABASE_CONNECT_TIMEOUT = int(env("DATABASE_CONNECT_TIMEOUT", "3"))  # libpq's minimum is 2
-DATABASE_STATEMENT_TIMEOUT_MS = int(env("DATABASE_STATEMENT_TIMEOUT_MS", "30000"))  # 0: none
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    DATABASES["default"].setdefault("OPTIONS", {}).update(
-        {
-            "connect_timeout": DATABASE_CONNECT_TIMEOUT,
-            "options": f"-c statement_timeout={DATABASE_STATEMENT_TIMEOUT_MS}",
-        }
-    )
-CACHE_CONNECT_TIMEOUT = float(env("CACHE_CONNECT_TIMEOUT", "1"))
-CACHE_SOCKET_TIMEOUT = float(env("CACHE_SOCKET_TIMEOUT", "1"))
-if REDIS_URL:
-    CACHES["default"]["OPTIONS"] = {
-        "socket_connect_timeout": CACHE_CONNECT_TIMEOUT,
-        "socket_timeout": CACHE_SOCKET_TIMEOUT,
-    }
-BROKER_CONNECT_TIMEOUT = float(env("BROKER_CONNECT_TIMEOUT", "2"))
-BROKER_SOCKET_TIMEOUT = float(env("BROKER_SOCKET_TIMEOUT", "5"))
-CELERY_BROKER_CONNECTION_TIMEOUT = BROKER_CONNECT_TIMEOUT  # amqp: connect_timeout
-CELERY_BROKER_TRANSPORT_OPTIONS.update(
-    {"socket_connect_timeout": BROKER_CONNECT_TIMEOUT, "socket_timeout": BROKER_SOCKET_TIMEOUT}
-)
-# Readiness checks each dependency for at most this long, all at once (common/health.py).
-HEALTH_CHECK_TIMEOUT_SECONDS = float(env("HEALTH_CHECK_TIMEOUT_SECONDS", "2"))
-
-# Seeing it: /metrics (Prometheus text) answers only a bearer token; unset, it is a 404.
-METRICS_TOKEN = env("METRICS_TOKEN")
-CELERY_WORKER_SEND_TASK_EVENTS = True
-CELERY_TASK_SEND_SENT_EVENT = True
-# Beat touches this file on every tick; docker-compose's health check reads its age.
-BEAT_HEARTBEAT_FILE = env("BEAT_HEARTBEAT_FILE", "/tmp/pdca-beat-heartbeat")
-CELERY_BEAT_SCHEDULER = "config.celery:HeartbeatScheduler"
-CELERY_BEAT_MAX_LOOP_INTERVAL = 60
-
 # Money: the annual discount rate used for NPV (a fraction, 0.08 = 8 %).
 PDCA_DISCOUNT_RATE = float(env("PDCA_DISCOUNT_RATE", "0.08"))
 PDCA_ROI_HORIZON_MONTHS = int(env("PDCA_ROI_HORIZON_MONTHS", "12"))
 # The ISO 4217 code of every amount (costs, benefits, ROI figures); checked at startup.
 PDCA_CURRENCY = env("PDCA_CURRENCY", "EUR")
-
-LOG_FORMAT = env("LOG_FORMAT", "json" if PRODUCTION else "text")
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "filters": {"request_context": {"()": "common.logging.RequestContextFilter"}},
-    "formatters": {
-        "json": {"()": "common.logging.JsonFormatter"},
-        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
-    },
-    "handlers": {
-        "console": {
-            "class": "logging.StreamHandler",
-            "filters": ["request_context"],
-            "formatter": LOG_FORMAT,
-        },
-    },
-    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
-    "loggers": {
-        # The access line comes from common.logging; Django's own runserver line would repeat it.
-        "pdca.request": {"level": env("ACCESS_LOG_LEVEL", "INFO" if PRODUCTION else "WARNING")},
-        "django.server": {"level": "WARNING"},
-        # In-process tasks would log a line per task run into the page's own request log.
-        "celery.app.trace": {"level": "INFO" if CELERY_BROKER_URL else "WARNING"},
-    },
-}
-
-SENTRY_DSN = env("SENTRY_DSN")
-if SENTRY_DSN:
-    import sentry_sdk
-
-    sentry_sdk.init(dsn=SENTRY_DSN, environment=DJANGO_ENV, send_default_pii=False)
 
 if PRODUCTION:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
@@ -460,3 +301,17 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
 }
 INSTALLED_APPS += ["drf_spectacular_sidecar"]
+
+# A read replica (docs/scaling.md): reads marked lag tolerant (common/db_router.py) go there, every
+# other query to the primary. Same engine and options as the primary, only where to connect differs;
+# in tests the alias mirrors the default database.
+DATABASE_REPLICA_URL = env("DATABASE_REPLICA_URL")
+if DATABASE_REPLICA_URL:
+    _replica = dj_database_url.parse(DATABASE_REPLICA_URL)
+    _where = ("NAME", "USER", "PASSWORD", "HOST", "PORT")
+    DATABASES["replica"] = {
+        **DATABASES["default"],
+        **{key: _replica[key] for key in _where if key in _replica},
+        "TEST": {"MIRROR": "default"},
+    }
+    DATABASE_ROUTERS = ["common.db_router.ReplicaRouter"]

@@ -15,7 +15,7 @@ from django.conf import settings
 from django.db import OperationalError
 from django.utils import timezone
 
-from common.outbox import outbox_enqueue
+from common.outbox import outbox_enqueue, outbox_unfinished_first_args
 from improvement.models import DeliveryStatus, KpiTarget, StageTransition, WebhookDelivery
 from improvement.services import notifications, retention, roadmap, webhooks
 from kpis.models import KpiAlert
@@ -115,8 +115,16 @@ def deliver_webhook(delivery_id: int) -> int | None:
 
 @shared_task(name="improvement.resume_stalled_webhooks", **RETRY_OPTIONS)
 def resume_stalled_webhooks() -> int:
-    """Hourly: enqueue pending deliveries whose task was lost (e.g. the broker lost its message)."""
-    stalled = webhooks.webhook_deliveries_stalled(older_than_seconds=STALLED_DELIVERY_SECONDS)
+    """Hourly: enqueue pending deliveries that no task will attempt any more (their outbox message
+    failed for good, or they never had one). A delivery whose outbox message is still pending or
+    published belongs to the outbox, which publishes it (again) itself: after a broker outage of
+    any length it is attempted once, not once by each."""
+    owned = outbox_unfinished_first_args(task=deliver_webhook.name)
+    stalled = [
+        delivery_id
+        for delivery_id in webhooks.webhook_deliveries_stalled(older_than_seconds=STALLED_DELIVERY_SECONDS)
+        if delivery_id not in owned
+    ]
     for delivery_id in stalled:
         outbox_enqueue(task=deliver_webhook.name, args=[delivery_id])
     return len(stalled)

@@ -4,7 +4,8 @@
 ``kpis.services.measurement_upsert_many`` validates the batch and calls this inside its transaction.
 The rows travel to the server in one COPY stream instead of ten array-bound INSERTs built from model
 instances; the single INSERT lets the database say what it did per row: ``xmax = 0`` is true for a
-freshly inserted row, and a row whose value and sample size are already those sent is neither
+freshly inserted row (on a partitioned table, which returns no system column: the row carries the
+batch's creation time), and a row whose value and sample size are already those sent is neither
 rewritten nor returned. So the counts and the rows handed to alert evaluation are what this
 transaction really changed, even when another batch wrote the same rows meanwhile.
 
@@ -53,6 +54,27 @@ def _batch_fields() -> list[models.Field]:
     ]
 
 
+_partitioned: dict[str, bool] = {}
+
+
+def table_is_partitioned() -> bool:
+    """Whether the measurements table is partitioned (kpis/partitioning.py), read once per database."""
+    name = connection.settings_dict["NAME"]
+    if name not in _partitioned:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT EXISTS (SELECT 1 FROM pg_partitioned_table WHERE partrelid = %s::regclass)",
+                [Measurement._meta.db_table],
+            )
+            _partitioned[name] = cursor.fetchone()[0]
+    return _partitioned[name]
+
+
+def forget_partitioning() -> None:
+    """Read the table's kind again on the next batch (after a conversion)."""
+    _partitioned.clear()
+
+
 def measurement_series_lock(series: Sequence[tuple[int, str]]) -> None:
     """Take this transaction's lock on every (kpi id, segment) series it writes, in one order,
     before writing any row. A write to a series also locks the rows that follow it (a trigger moves
@@ -91,6 +113,11 @@ def measurement_copy_upsert(*, actor: User, rows: Sequence[dict]) -> CopyUpsert:
         else:
             selected.append(f"%s::{f.db_type(connection)}")
             params.append(f.get_db_prep_save(f.pre_save(template, add=True), connection))
+    inserted = "(xmax = 0)"
+    if table_is_partitioned():
+        # A partitioned table answers no system column in RETURNING: a row of this batch was
+        # inserted when it carries the batch's own creation time (an updated row keeps its own).
+        inserted = f"({quote(_column('created_at'))} = %s::timestamptz)"
     key_columns = [quote(_column(name)) for name in NATURAL_KEY]
     key = ", ".join(key_columns)
     assignments = ", ".join(f"{quote(_column(n))} = EXCLUDED.{quote(_column(n))}" for n in UPSERT_FIELDS)
@@ -102,7 +129,7 @@ def measurement_copy_upsert(*, actor: User, rows: Sequence[dict]) -> CopyUpsert:
         f"ON CONFLICT ({key}) DO UPDATE SET {assignments} "
         f"WHERE ({', '.join(f'{table}.{c}' for c in compared)}) "
         f"IS DISTINCT FROM ({', '.join(f'EXCLUDED.{c}' for c in compared)}) "
-        f"RETURNING (xmax = 0), {quote(_column('kpi'))}, {quote(_column('segment'))}, "
+        f"RETURNING {inserted}, {quote(_column('kpi'))}, {quote(_column('segment'))}, "
         f"{quote(_column('period'))}"
     )
     columns = ", ".join(quote(c) for c in row_columns)
@@ -126,7 +153,7 @@ def measurement_copy_upsert(*, actor: User, rows: Sequence[dict]) -> CopyUpsert:
                         row["source"],
                     )
                 )
-        cursor.execute(insert, params)
+        cursor.execute(insert, params + ([template.created_at] if "%s" in inserted else []))
         returned = cursor.fetchall()
     created = sum(1 for inserted, *_ in returned if inserted)
     changed = [(kpi_id, segment, period) for _, kpi_id, segment, period in returned]

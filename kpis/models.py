@@ -95,6 +95,8 @@ class Measurement(ChangeTracked, TimeStampedModel):
             # ordered index range scan for the whole list, and for a KPI and a period range.
             models.Index(fields=["period", "id"], name="measurement_period"),
             models.Index(fields=["kpi", "period", "id"], name="measurement_kpi_period"),
+            # ``updated_since`` reads walk this in keyset pages (common/api/since.py).
+            models.Index(fields=["updated_at", "id"], name="measurement_updated_keyset"),
         ]
 
     def __str__(self) -> str:

@@ -5,7 +5,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.db import connection
+from django.db import connections, router
 from django.db.models import DateField, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 
@@ -209,7 +209,8 @@ def kpi_control_chart(
         "offset": limit + LOOKBACK_POINTS - 1,
         "earliest": EARLIEST_PERIOD,
     }
-    with connection.cursor() as cursor:
+    # The router's choice for a measurement read: the replica when the caller tolerates lag.
+    with connections[router.db_for_read(Measurement)].cursor() as cursor:
         cursor.execute(CONTROL_CHART_SQL, params)
         rows = cursor.fetchall()
     stretch = _periods_of(rows)

@@ -22,6 +22,7 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
 from common import errors
+from common.db_unavailable import database_error_in_flight, database_unavailable_response
 
 MSG_INVALID = "The input is not valid."
 MSG_NOT_FOUND = "Not found."
@@ -188,6 +189,8 @@ def page_not_found(request, exception):
 
 
 def server_error(request):
+    if database_error_in_flight():  # raised outside a view, e.g. in a middleware
+        return database_unavailable_response(request)
     if _is_api(request):
         return _json_error(
             code="server_error", message=MSG_SERVER_ERROR, http_status=status.HTTP_500_INTERNAL_SERVER_ERROR

@@ -16,6 +16,7 @@ from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
 from common.api.pagination import PagePagination, StreamCursorPagination
+from common.api.since import SinceKeyset
 from common.api.viewsets import CHANGE_CURSOR_PARAM
 from common.sync import MARKER, Position, deletions_after, rows_after, sync_horizon
 
@@ -30,7 +31,9 @@ CURSOR_HELP = (
 UPDATED_SINCE_HELP = (
     "Only records changed at or after this ISO 8601 time; archived records are included (flagged "
     "`archived`). Approximate: a change is stamped when written, not when committed, and derived "
-    "numbers change without it. Use `change_cursor` for a lossless mirror."
+    "numbers change without it. Use `change_cursor` for a lossless mirror. Rows come oldest change "
+    "first in (updated_at, id) order; follow `next` (a `since_cursor`): `page` and `ordering` do "
+    "not apply."
 )
 SYNC_SCHEMA = {
     "type": "object",
@@ -146,9 +149,10 @@ def _pk(row, rows):
     return rows.pk_of(row) if hasattr(rows, "pk_of") else row.pk
 
 
-class ChangePagePagination(ChangeFeed, PagePagination):
-    """Page numbers, or the change walk with ``?change_cursor=``."""
+class ChangePagePagination(ChangeFeed, SinceKeyset, PagePagination):
+    """Page numbers, keyset pages with ``?updated_since=``, or the change walk with ``?change_cursor=``."""
 
 
-class ChangeStreamPagination(ChangeFeed, StreamCursorPagination):
-    """The stable id cursor, or the change walk with ``?change_cursor=``."""
+class ChangeStreamPagination(ChangeFeed, SinceKeyset, StreamCursorPagination):
+    """The stable id cursor, keyset pages with ``?updated_since=``, or the change walk with
+    ``?change_cursor=``."""

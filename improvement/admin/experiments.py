@@ -57,6 +57,8 @@ class ExperimentAdmin(ArchivableAdminMixin, ServiceWriteAdminMixin, ReadOnlyHist
         "power",
         "mde",
         "mde_type",
+        "sequential",
+        "sequential_tuning",
         "status",
         "decision",
         "decision_note",

@@ -5,6 +5,7 @@ from django import forms
 from improvement.forms.common import Form
 from improvement.models import ExperimentDecision, MdeType, MetricType
 from kpis.models import Kpi
+from kpis.stats.sequential import DEFAULT_TUNING
 
 MAX_VARIANTS = 4
 MSG_CONTROL_ROW_EMPTY = "The control must be one of the variants filled in below."
@@ -46,6 +47,17 @@ class ExperimentForm(Form):
         help_text="Relative: 0.05 is 5 % of the control. Absolute: in the KPI's units.",
     )
     mde_type = forms.ChoiceField(label="MDE type", choices=MdeType.choices, initial=MdeType.RELATIVE)
+    sequential = forms.BooleanField(
+        label="Sequential testing",
+        required=False,
+        help_text="Intervals and p-values that stay valid however often you look at the results.",
+    )
+    sequential_tuning = forms.FloatField(
+        label="Sequential tuning (N*)",
+        required=False,
+        initial=DEFAULT_TUNING,
+        help_text="Total users at which the intervals are tightest: your planned sample size.",
+    )
     control = forms.TypedChoiceField(
         label="Control",
         choices=[(i, f"Variant {i + 1}") for i in range(MAX_VARIANTS)],
@@ -53,6 +65,11 @@ class ExperimentForm(Form):
         initial=0,
         widget=forms.RadioSelect,
     )
+
+    def clean_sequential_tuning(self):
+        # Left empty: the default N*. Its range is the service's rule.
+        value = self.cleaned_data["sequential_tuning"]
+        return DEFAULT_TUNING if value is None else value
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -110,15 +127,30 @@ class VariantDataForm(Form):
     sum_squares = forms.FloatField(
         label="Sum of squared values", widget=forms.NumberInput(attrs={"step": "any", "min": 0})
     )
+    # CUPED, optional: the same users' values before the experiment (x) and Σ value × x.
+    pre_sum = forms.FloatField(
+        label="Pre-period sum", required=False, widget=forms.NumberInput(attrs={"step": "any"})
+    )
+    pre_sum_squares = forms.FloatField(
+        label="Pre-period sum of squares",
+        required=False,
+        widget=forms.NumberInput(attrs={"step": "any", "min": 0}),
+    )
+    sum_product = forms.FloatField(
+        label="Sum of value × pre-period value",
+        required=False,
+        widget=forms.NumberInput(attrs={"step": "any"}),
+    )
 
     def __init__(self, *args, metric: str, entry: str = ENTRY_MEAN_SD, **kwargs):
         super().__init__(*args, **kwargs)
+        pre = ("pre_sum", "pre_sum_squares", "sum_product")
         if metric == MetricType.PROPORTION:
-            unused = ("mean", "sd", "sum", "sum_squares")
+            unused = ("mean", "sd", "sum", "sum_squares", *pre)
         elif entry == ENTRY_SUMS:
             unused = ("conversions", "mean", "sd")
         else:
-            unused = ("conversions", "sum", "sum_squares")
+            unused = ("conversions", "sum", "sum_squares", *pre)
         for name in unused:
             del self.fields[name]
 
@@ -127,7 +159,8 @@ class ObservationsUploadForm(Form):
     observations = forms.FileField(
         label="CSV file",
         help_text="A header row with the columns variant and value, then one row per user. "
-        "For a proportion the value is 0 or 1.",
+        "For a proportion the value is 0 or 1. For a mean, an optional pre_value column (each user's "
+        "value before the experiment) adds the CUPED read-out.",
         widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
     )
     mode = forms.ChoiceField(

@@ -47,6 +47,10 @@ class Experiment(ChangeTracked, ArchivableModel, TimeStampedModel):
     power = models.FloatField(default=0.8)
     mde = models.FloatField("minimum detectable effect", null=True, blank=True)
     mde_type = models.CharField(max_length=20, choices=MdeType.choices, default=MdeType.RELATIVE)
+    # Always-valid confidence sequences for daily looks; N* is the total users where they are tightest.
+    # db_default too: rows written by raw SQL (bench seeding) that do not name the columns stay valid.
+    sequential = models.BooleanField(default=False, db_default=False)
+    sequential_tuning = models.FloatField("sequential tuning (N*)", default=5000.0, db_default=5000.0)
     status = models.CharField(
         max_length=20, choices=ExperimentStatus.choices, default=ExperimentStatus.DRAFT, db_index=True
     )
@@ -64,6 +68,8 @@ class Experiment(ChangeTracked, ArchivableModel, TimeStampedModel):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        # ``updated_since`` reads walk this in keyset pages (common/api/since.py).
+        indexes = [models.Index(fields=["updated_at", "id"], name="experiment_updated_keyset")]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(alpha__gt=0, alpha__lt=1), name="experiment_alpha_between_0_1"
@@ -73,6 +79,9 @@ class Experiment(ChangeTracked, ArchivableModel, TimeStampedModel):
             ),
             models.CheckConstraint(
                 condition=models.Q(mde__isnull=True) | ~models.Q(mde=0), name="experiment_mde_not_zero"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(sequential_tuning__gt=0), name="experiment_sequential_tuning_positive"
             ),
             # A concluded experiment always carries its decision; nothing else does.
             models.CheckConstraint(
@@ -110,8 +119,10 @@ class Variant(TimeStampedModel):
 class VariantData(models.Model):
     """Sufficient statistics of one variant: its totals (``day`` null) or one day's totals.
 
-    A proportion uses users and conversions; a mean uses users, sum and sum_squares. A variant's data
-    are either all totals or all per day (the services replace one kind by the other, never mix).
+    A proportion uses users and conversions; a mean uses users, sum and sum_squares, and with a
+    pre-period (CUPED) also pre_sum, pre_sum_squares and sum_product (Σx, Σx², Σxy; null: none).
+    A variant's data are either all totals or all per day (the services replace one kind by the
+    other, never mix).
     """
 
     variant = models.ForeignKey(Variant, on_delete=models.CASCADE, related_name="data")
@@ -120,6 +131,9 @@ class VariantData(models.Model):
     conversions = models.PositiveBigIntegerField(default=0)
     sum = models.FloatField(default=0.0)
     sum_squares = models.FloatField(default=0.0)
+    pre_sum = models.FloatField(null=True, blank=True)
+    pre_sum_squares = models.FloatField(null=True, blank=True)
+    sum_product = models.FloatField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

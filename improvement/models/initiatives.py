@@ -105,6 +105,8 @@ class Initiative(ChangeTracked, ArchivableModel, TimeStampedModel):
 
     class Meta:
         ordering = ["code"]
+        # ``updated_since`` reads walk this in keyset pages (common/api/since.py).
+        indexes = [models.Index(fields=["updated_at", "id"], name="initiative_updated_keyset")]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(impact__gte=1, impact__lte=5), name="initiative_impact_1_5"
@@ -140,6 +142,8 @@ class StatusUpdate(ChangeTracked, TimeStampedModel):
 
     class Meta:
         ordering = ["-date", "-id"]
+        # ``updated_since`` reads walk this in keyset pages (common/api/since.py).
+        indexes = [models.Index(fields=["updated_at", "id"], name="status_update_updated_keyset")]
 
     def __str__(self) -> str:
         return f"{self.initiative.code} {self.date}: {self.get_health_display()}"

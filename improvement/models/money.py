@@ -28,6 +28,8 @@ class Cost(ChangeTracked, ArchivableModel, TimeStampedModel):
 
     class Meta:
         ordering = ["initiative", "kind", "id"]
+        # ``updated_since`` reads walk this in keyset pages (common/api/since.py).
+        indexes = [models.Index(fields=["updated_at", "id"], name="cost_updated_keyset")]
         constraints = [
             models.CheckConstraint(condition=models.Q(amount__gte=0), name="cost_amount_non_negative"),
         ]
@@ -69,6 +71,8 @@ class Benefit(ChangeTracked, ArchivableModel, TimeStampedModel):
 
     class Meta:
         ordering = ["initiative", "kind", "id"]
+        # ``updated_since`` reads walk this in keyset pages (common/api/since.py).
+        indexes = [models.Index(fields=["updated_at", "id"], name="benefit_updated_keyset")]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(monthly_amount__gte=0), name="benefit_amount_non_negative"

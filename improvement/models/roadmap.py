@@ -50,6 +50,8 @@ class Milestone(ChangeTracked, ArchivableModel, TimeStampedModel):
 
     class Meta:
         ordering = ["due_date", "id"]
+        # ``updated_since`` reads walk this in keyset pages (common/api/since.py).
+        indexes = [models.Index(fields=["updated_at", "id"], name="milestone_updated_keyset")]
 
     def __str__(self) -> str:
         return f"{self.initiative.code}: {self.title}"

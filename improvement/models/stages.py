@@ -44,6 +44,8 @@ class StageTransition(ChangeTracked, models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        # ``updated_since`` reads walk this in keyset pages (common/api/since.py).
+        indexes = [models.Index(fields=["created_at", "id"], name="transition_created_keyset")]
 
     def __str__(self) -> str:
         return f"{self.initiative.code}: {self.from_stage} → {self.to_stage}"

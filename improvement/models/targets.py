@@ -37,6 +37,8 @@ class KpiTarget(ChangeTracked, ArchivableModel, TimeStampedModel):
 
     class Meta:
         ordering = ["initiative", "-is_primary", "id"]
+        # ``updated_since`` reads walk this in keyset pages (common/api/since.py).
+        indexes = [models.Index(fields=["updated_at", "id"], name="kpi_target_updated_keyset")]
         constraints = [
             models.UniqueConstraint(
                 fields=["initiative", "kpi", "segment"],

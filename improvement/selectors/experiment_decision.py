@@ -56,7 +56,10 @@ def guardrail_results(*, experiment: Experiment, variants: list[Variant]) -> lis
             aggregates=aggregates,
             weights={v.key: v.weight for v in variants},
             alpha=experiment.alpha,
+            sequential=experiment.sequential,
+            sequential_tuning=experiment.sequential_tuning,
         ).as_dict()
+        result["users"] = sum(summary["users"] for summary in result["variants"])
         # Without an MDE the read-out warns about power; a guardrail is judged by its tolerance instead.
         result["warnings"] = [*warnings, *(w for w in result["warnings"] if not w.startswith("No minimum"))]
         found.append(

@@ -4,13 +4,13 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Prefetch, QuerySet, Sum
+from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 
 from accounts.models import User
 from improvement.models import Experiment, Initiative, MdeType, MetricType, Variant, VariantData
 from improvement.selectors.experiment_decision import experiment_decision, guardrail_results
 from improvement.selectors.initiatives import scope_to_readable
-from kpis.stats.aggregates import MeanAggregate, ProportionAggregate
+from kpis.stats.aggregates import CupedAggregate, MeanAggregate, ProportionAggregate
 from kpis.stats.experiments import analyze_experiment
 from kpis.stats.power import plan_sample_size
 
@@ -40,15 +40,33 @@ def initiative_experiments(*, initiative: Initiative) -> QuerySet[Experiment]:
 
 
 def variant_totals(*, variants: Iterable[Variant]) -> dict[int, dict[str, float]]:
-    """Each variant's summed rows (its totals, or the sum of its days), keyed by variant id."""
+    """Each variant's summed rows (its totals, or the sum of its days), keyed by variant id.
+
+    The pre-period totals (CUPED) are None unless every row of the variant has them.
+    """
     sums = (
         VariantData.objects.filter(variant__in=list(variants))
         .values("variant")
         .annotate(
-            users=Sum("users"), conversions=Sum("conversions"), sum=Sum("sum"), sum_squares=Sum("sum_squares")
+            users=Sum("users"),
+            conversions=Sum("conversions"),
+            sum=Sum("sum"),
+            sum_squares=Sum("sum_squares"),
+            # Named apart from the fields: the FILTER below must see the column, not the SUM.
+            total_pre_sum=Sum("pre_sum"),
+            total_pre_sum_squares=Sum("pre_sum_squares"),
+            total_sum_product=Sum("sum_product"),
+            without_pre=Count("id", filter=Q(pre_sum__isnull=True)),
         )
     )
-    return {row["variant"]: row for row in sums}
+    totals = {}
+    for row in sums:
+        complete = not row.pop("without_pre")
+        for field in ("pre_sum", "pre_sum_squares", "sum_product"):
+            total = row.pop(f"total_{field}")
+            row[field] = total if complete else None
+        totals[row["variant"]] = row
+    return totals
 
 
 W_STORED_TOTALS = "{variant}'s stored totals are out of range ({reason}); it is analysed as having no users."
@@ -61,11 +79,16 @@ def _aggregates_and_warnings(
     result: dict[str, ProportionAggregate | MeanAggregate] = {}
     warnings: list[str] = []
     empty = {"users": 0, "conversions": 0, "sum": 0.0, "sum_squares": 0.0}
+    # CUPED when every variant with data has pre-period totals (one without data counts as empty).
+    pre_period = bool(totals) and all(row["pre_sum"] is not None for row in totals.values())
+    fields = ("users", "sum", "sum_squares", "pre_sum", "pre_sum_squares", "sum_product")
     for variant in variants:
         row = totals.get(variant.pk) or empty
         try:
             if experiment.metric_type == MetricType.PROPORTION:
                 result[variant.key] = ProportionAggregate(int(row["users"]), int(row["conversions"]))
+            elif pre_period:
+                result[variant.key] = CupedAggregate(*(row.get(field) or 0 for field in fields))
             else:
                 result[variant.key] = MeanAggregate(
                     int(row["users"]), float(row["sum"]), float(row["sum_squares"])
@@ -111,6 +134,8 @@ def experiment_results(*, experiment: Experiment) -> dict[str, Any] | None:
         power=experiment.power,
         mde=experiment.mde,
         mde_type=experiment.mde_type,
+        sequential=experiment.sequential,
+        sequential_tuning=experiment.sequential_tuning,
     ).as_dict()
     names = {v.key: v.name or v.key for v in variants}
     for summary in result["variants"]:

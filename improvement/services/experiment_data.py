@@ -17,7 +17,13 @@ from accounts.models import User
 from common.errors import Conflict, PermissionDenied
 from improvement import policies
 from improvement.models import Experiment, MetricType, Variant, VariantData
-from improvement.services.experiment_totals import MAX_COUNT, MSG_COUNT_TOO_BIG, check_totals, stored_totals
+from improvement.services.experiment_totals import (
+    MAX_COUNT,
+    MSG_COUNT_TOO_BIG,
+    PRE_FIELDS,
+    check_totals,
+    stored_totals,
+)
 from improvement.services.experiments import DATA_STATUSES, MSG_ARCHIVED
 from kpis.stats import aggregates as agg
 
@@ -32,6 +38,10 @@ MSG_NOT_FOR_METRIC = "A {metric} experiment does not use {field}."
 MSG_DUPLICATE_ROW = "Variant {key!r} appears twice{day}."
 MSG_MIXED_DAYS = "Variant {key!r}: send either one totals row (no day) or rows per day, not both."
 MSG_SUMS_OR_MEAN_SD = "Give either sum and sum_squares or mean and sd, not both."
+MSG_PRE_ALL_OR_NONE = (
+    "Give pre_sum, pre_sum_squares and sum_product together (the pre-period totals), or none."
+)
+MSG_PRE_NEEDS_SUMS = "Pre-period totals go with sum and sum_squares, not with mean and sd."
 # A mean experiment's row holds its totals, or the mean and sample sd they are computed from.
 MEAN_SD_FIELDS = ("mean", "sd")
 MEAN_SD_MESSAGE_FIELD = {
@@ -100,10 +110,17 @@ def _clean_data_row(
     if by_sd:
         return _clean_mean_sd_row(row, key=key, errors=errors)
     wanted, unused = (
-        (("users", "conversions"), ("sum", "sum_squares", *MEAN_SD_FIELDS))
+        (("users", "conversions"), ("sum", "sum_squares", *MEAN_SD_FIELDS, *PRE_FIELDS))
         if metric == MetricType.PROPORTION
         else (("users", "sum", "sum_squares"), ("conversions",))
     )
+    given_pre = [field for field in PRE_FIELDS if row.get(field) is not None]
+    if metric == MetricType.MEAN and given_pre:
+        if len(given_pre) < len(PRE_FIELDS):
+            for field in PRE_FIELDS:
+                if field not in given_pre:
+                    errors[field] = MSG_PRE_ALL_OR_NONE
+        wanted = (*wanted, *given_pre)
     for field in unused:
         if row.get(field) is not None:
             errors[field] = MSG_NOT_FOR_METRIC.format(metric=metric, field=field)
@@ -117,6 +134,8 @@ def _clean_data_row(
                 values[field] = agg.whole_count(row[field], name=field)
                 if values[field] > MAX_COUNT:
                     raise ValueError(MSG_COUNT_TOO_BIG.format(field=field, limit=MAX_COUNT))
+            elif field == "sum_product":
+                values[field] = agg.bounded_product(row[field])
             else:
                 values[field] = agg.bounded_total(row[field], name=field)
         except ValueError as exc:
@@ -125,12 +144,25 @@ def _clean_data_row(
         try:
             if metric == MetricType.PROPORTION:
                 agg.ProportionAggregate(**values)
+            elif given_pre:
+                agg.CupedAggregate(**values)
             else:
                 agg.MeanAggregate(**values)
         except ValueError as exc:
             # What is left after the per-field checks is a relation between the fields.
-            errors["conversions" if metric == MetricType.PROPORTION else "sum_squares"] = str(exc)
+            errors[_relation_field(metric, str(exc))] = str(exc)
     return {"variant": key, "day": row.get("day"), **values}, errors
+
+
+def _relation_field(metric: str, message: str) -> str:
+    """The field a person would correct when totals do not fit together."""
+    if metric == MetricType.PROPORTION:
+        return "conversions"
+    if "sum_product" in message:
+        return "sum_product"
+    if message.startswith("pre-period"):
+        return "pre_sum_squares"
+    return "sum_squares"
 
 
 def _clean_mean_sd_row(
@@ -142,6 +174,9 @@ def _clean_mean_sd_row(
             errors[field] = MSG_SUMS_OR_MEAN_SD
     if row.get("conversions") is not None:
         errors["conversions"] = MSG_NOT_FOR_METRIC.format(metric=MetricType.MEAN, field="conversions")
+    for field in PRE_FIELDS:
+        if row.get(field) is not None:
+            errors[field] = MSG_PRE_NEEDS_SUMS
     for field in ("users", *MEAN_SD_FIELDS):
         if row.get(field) is None:
             errors[field] = MSG_REQUIRED.format(metric=MetricType.MEAN)
@@ -225,6 +260,7 @@ def experiment_data_replace(
                 conversions=values.get("conversions", 0),
                 sum=values.get("sum", 0.0),
                 sum_squares=values.get("sum_squares", 0.0),
+                **{field: values.get(field) for field in PRE_FIELDS},
             )
             for values in mine
         ]

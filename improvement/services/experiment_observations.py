@@ -25,12 +25,13 @@ from improvement.services.experiment_data import (
     lock_for_data,
     variants_by_key,
 )
-from improvement.services.experiment_totals import check_totals
+from improvement.services.experiment_totals import PRE_FIELDS, check_totals
 from kpis.stats import aggregates as agg
 
 # Rows of one JSON observations body; bigger data sets come as CSV, which is read in chunks.
 MAX_JSON_OBSERVATIONS = 100_000
 CSV_CHUNK_ROWS = 250_000
+CSV_COLUMNS = frozenset({"variant", "value", "pre_value"})
 MODE_REPLACE = "replace"
 MODE_ADD = "add"
 INGEST_MODES = (MODE_REPLACE, MODE_ADD)
@@ -42,6 +43,8 @@ MSG_CSV_VALUE = "Every value must be a number; the CSV has {value!r} (data row {
 MSG_VALUE_NUMBER = "Every value must be a number; row {row} is {value!r}."
 MSG_CSV_UNREADABLE = "The CSV could not be read: {error}."
 MSG_OBSERVATION_SHAPE = "Each row is an object with variant and value."
+MSG_PRE_SHAPE = "With pre-period values, every row is an object with variant, value and pre_value."
+MSG_PRE_FOR_MEANS = "Pre-period values (pre_value) are for mean experiments."
 MSG_ONE_SOURCE = "Send the observations either as JSON rows or as a CSV file, not both."
 
 
@@ -68,21 +71,29 @@ def _check_observation_values(values: np.ndarray, *, binary: bool, offset: int) 
         )
 
 
-def _json_chunks(rows: Sequence[Any]) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-    if len(rows) > MAX_JSON_OBSERVATIONS:
-        raise ValidationError({"rows": MSG_TOO_MANY_ROWS.format(limit=MAX_JSON_OBSERVATIONS)})
-    try:
-        labels = [str(row["variant"]) for row in rows]
-        raw = [row["value"] for row in rows]
-    except (KeyError, TypeError):
-        raise ValidationError({"rows": MSG_OBSERVATION_SHAPE}) from None
+def _numbers(raw: Sequence[Any], field: str) -> np.ndarray:
     values = np.empty(len(raw), dtype=float)
     for index, value in enumerate(raw):
         # Booleans and strings are not numbers here, whatever float() would make of them.
         if isinstance(value, bool) or not isinstance(value, int | float):
-            raise ValidationError({f"rows[{index}].value": MSG_VALUE_NUMBER.format(value=value, row=index)})
+            raise ValidationError({f"rows[{index}].{field}": MSG_VALUE_NUMBER.format(value=value, row=index)})
         values[index] = value
-    yield np.asarray(labels, dtype=object), values
+    return values
+
+
+def _json_chunks(rows: Sequence[Any]) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray | None]]:
+    if len(rows) > MAX_JSON_OBSERVATIONS:
+        raise ValidationError({"rows": MSG_TOO_MANY_ROWS.format(limit=MAX_JSON_OBSERVATIONS)})
+    with_pre = False
+    try:
+        labels = [str(row["variant"]) for row in rows]
+        raw = [row["value"] for row in rows]
+        with_pre = bool(rows) and "pre_value" in rows[0]
+        raw_pre = [row["pre_value"] for row in rows] if with_pre else None
+    except (KeyError, TypeError):
+        raise ValidationError({"rows": MSG_PRE_SHAPE if with_pre else MSG_OBSERVATION_SHAPE}) from None
+    pre = _numbers(raw_pre, "pre_value") if with_pre else None
+    yield np.asarray(labels, dtype=object), _numbers(raw, "value"), pre
 
 
 def _first_unparsed(text, values: np.ndarray) -> int | None:
@@ -98,8 +109,21 @@ def _first_unparsed(text, values: np.ndarray) -> int | None:
     return None
 
 
-def _csv_chunks(source: IO) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-    """Chunks of (labels, values) read from a CSV with a ``variant,value`` header, in C (pandas)."""
+def _csv_numbers(column, offset: int) -> np.ndarray:
+    import pandas as pd
+
+    values = pd.to_numeric(column, errors="coerce").to_numpy(dtype=float)
+    row = _first_unparsed(column, values)
+    if row is not None:
+        raise ValidationError(
+            {"observations": MSG_CSV_VALUE.format(value=column.iloc[row], row=offset + row)}
+        )
+    return values
+
+
+def _csv_chunks(source: IO) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray | None]]:
+    """Chunks of (labels, values, pre-period values or None) read from a CSV with a
+    ``variant,value`` header and an optional ``pre_value`` column, in C (pandas)."""
     # Imported here: only CSV uploads pay for pandas.
     import pandas as pd
 
@@ -108,7 +132,7 @@ def _csv_chunks(source: IO) -> Iterator[tuple[np.ndarray, np.ndarray]]:
     try:
         reader = pd.read_csv(
             source,
-            usecols=["variant", "value"],
+            usecols=lambda column: column in CSV_COLUMNS,
             # Plain Python strings. pandas' own string dtype costs more to build and to convert
             # back; a categorical would turn labels that look like numbers into numbers ("01" → 1).
             dtype={"variant": object},
@@ -119,14 +143,12 @@ def _csv_chunks(source: IO) -> Iterator[tuple[np.ndarray, np.ndarray]]:
         )
         offset = 0
         for chunk in reader:
+            if not {"variant", "value"} <= set(chunk.columns):
+                raise ValidationError({"observations": MSG_CSV_HEADER})
             labels = chunk["variant"].to_numpy(dtype=object)
-            values = pd.to_numeric(chunk["value"], errors="coerce").to_numpy(dtype=float)
-            row = _first_unparsed(chunk["value"], values)
-            if row is not None:
-                raise ValidationError(
-                    {"observations": MSG_CSV_VALUE.format(value=chunk["value"].iloc[row], row=offset + row)}
-                )
-            yield labels, values
+            values = _csv_numbers(chunk["value"], offset)
+            pre = _csv_numbers(chunk["pre_value"], offset) if "pre_value" in chunk.columns else None
+            yield labels, values, pre
             offset += len(chunk)
     # pandas' errors are ValueErrors: the specific ones first.
     except pd.errors.EmptyDataError:
@@ -140,20 +162,30 @@ def _csv_chunks(source: IO) -> Iterator[tuple[np.ndarray, np.ndarray]]:
 
 
 def observations_fold(
-    *, chunks: Iterable[tuple[np.ndarray, np.ndarray]], metric: str, keys: Iterable[str]
-) -> tuple[dict[str, agg.ProportionAggregate | agg.MeanAggregate], int]:
-    """Fold chunks of raw rows into per-variant aggregates (streaming); ValidationError on bad rows."""
+    *, chunks: Iterable[tuple[np.ndarray, np.ndarray, np.ndarray | None]], metric: str, keys: Iterable[str]
+) -> tuple[dict[str, agg.ProportionAggregate | agg.MeanAggregate | agg.CupedAggregate], int]:
+    """Fold chunks of raw rows into per-variant aggregates (streaming); ValidationError on bad rows.
+
+    A mean's rows with pre-period values (``pre_value``) fold into CUPED totals.
+    """
     binary = metric == MetricType.PROPORTION
-    fold = agg.ObservationFold(binary=binary)
+    fold = None
     known = set(keys)
     count = 0
-    for labels, values in chunks:
+    for labels, values, pre in chunks:
+        if binary and pre is not None:
+            raise ValidationError({"observations": MSG_PRE_FOR_MEANS})
+        fold = fold or agg.ObservationFold(binary=binary, pre=pre is not None)
         _check_observation_values(values, binary=binary, offset=count)
+        if pre is not None:
+            _check_observation_values(pre, binary=False, offset=count)
         try:
-            fold.add(labels, values)
+            fold.add(labels, values, pre)
         except ValueError as exc:
             raise ValidationError({"observations": str(exc)}) from None
         count += len(values)
+    if fold is None:
+        raise ValidationError({"observations": MSG_NO_OBSERVATIONS})
     try:
         folded = fold.aggregates()
     except ValueError as exc:
@@ -204,6 +236,7 @@ def experiment_observations_ingest(
     folded, count = observations_fold(chunks=chunks, metric=experiment.metric_type, keys=variants)
     locked = lock_for_data(experiment)
 
+    with_pre = any(isinstance(data, agg.CupedAggregate) for data in folded.values())
     existing = selectors.variant_totals(variants=variants.values()) if mode == MODE_ADD else {}
     targets = list(variants) if mode == MODE_REPLACE else sorted(folded)
     written = []
@@ -212,6 +245,7 @@ def experiment_observations_ingest(
         new = folded.get(key)
         old = existing.get(variant.pk)
         users = (new.users if new else 0) + (old["users"] if old else 0)
+        pre = dict.fromkeys(PRE_FIELDS)
         if locked.metric_type == MetricType.PROPORTION:
             conversions = (new.conversions if new else 0) + (old["conversions"] if old else 0)
             total = squares = 0.0
@@ -219,6 +253,9 @@ def experiment_observations_ingest(
             conversions = 0
             total = (new.sum if new else 0.0) + (old["sum"] if old else 0.0)
             squares = (new.sum_squares if new else 0.0) + (old["sum_squares"] if old else 0.0)
+            if with_pre and (old is None or old["pre_sum"] is not None):
+                # Pre-period totals only when everything the variant now holds has them.
+                pre = {f: (getattr(new, f) if new else 0.0) + (old[f] if old else 0.0) for f in PRE_FIELDS}
         written.append(
             VariantData(
                 variant=variant,
@@ -227,6 +264,7 @@ def experiment_observations_ingest(
                 conversions=conversions,
                 sum=total,
                 sum_squares=squares,
+                **pre,
             )
         )
     check_totals(

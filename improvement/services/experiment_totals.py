@@ -16,23 +16,23 @@ from kpis.stats import aggregates as agg
 
 # Counts are stored in 64-bit columns; a bigger one must be refused here, not fail in the INSERT.
 MAX_COUNT = BigIntegerField.MAX_BIGINT
+# The pre-period totals of CUPED: Σx, Σx², Σxy.
+PRE_FIELDS = ("pre_sum", "pre_sum_squares", "sum_product")
 MSG_COUNT_TOO_BIG = "{field} must be at most {limit}."
 MSG_TOTALS_OUT_OF_RANGE = "With this data, variant {key!r}'s totals are out of range: {error}"
 
 
 def stored_totals(variants: Sequence[Variant]) -> dict[str, dict[str, Any]]:
     """Each variant's summed rows, added in Python: a database SUM of 64-bit counts can overflow."""
-    totals = {v.key: {"users": 0, "conversions": 0, "sum": 0.0, "sum_squares": 0.0} for v in variants}
+    fields = ("users", "conversions", "sum", "sum_squares", *PRE_FIELDS)
+    totals = {v.key: dict.fromkeys(fields, 0) for v in variants}
     keys = {v.pk: v.key for v in variants}
-    rows = VariantData.objects.filter(variant__in=variants).values_list(
-        "variant", "users", "conversions", "sum", "sum_squares"
-    )
-    for variant, users, conversions, total, squares in rows:
+    rows = VariantData.objects.filter(variant__in=variants).values_list("variant", *fields)
+    for variant, *values in rows:
         row = totals[keys[variant]]
-        row["users"] += users
-        row["conversions"] += conversions
-        row["sum"] += total
-        row["sum_squares"] += squares
+        for field, value in zip(fields, values, strict=True):
+            # A pre-period total is None as soon as one row lacks it.
+            row[field] = None if value is None or row[field] is None else row[field] + value
     return totals
 
 
@@ -46,6 +46,13 @@ def check_totals(totals: Mapping[str, Mapping[str, Any]], *, metric: str, field:
                     raise ValueError(MSG_COUNT_TOO_BIG.format(field=count, limit=MAX_COUNT))
             if metric == MetricType.PROPORTION:
                 agg.ProportionAggregate(int(row["users"]), int(row["conversions"]))
+            elif all(row.get(field) is not None for field in PRE_FIELDS):
+                agg.CupedAggregate(
+                    int(row["users"]),
+                    float(row["sum"]),
+                    float(row["sum_squares"]),
+                    *map(float, (row[f] for f in PRE_FIELDS)),
+                )
             else:
                 agg.MeanAggregate(int(row["users"]), float(row["sum"]), float(row["sum_squares"]))
         except (ValueError, OverflowError) as exc:

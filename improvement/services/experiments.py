@@ -32,8 +32,18 @@ from improvement.services.webhooks import initiative_ref, webhook_event_emit
 from kpis.models import Kpi
 from kpis.stats import power as pw
 from kpis.stats.common import check_alpha, check_power, check_weight_spread, finite
+from kpis.stats.sequential import DEFAULT_TUNING, check_tuning
 
-DESIGN_FIELDS = ("primary_kpi", "metric_type", "alpha", "power", "mde", "mde_type")
+DESIGN_FIELDS = (
+    "primary_kpi",
+    "metric_type",
+    "alpha",
+    "power",
+    "mde",
+    "mde_type",
+    "sequential",
+    "sequential_tuning",
+)
 TEXT_FIELDS = ("name", "hypothesis")
 DATA_STATUSES = (ExperimentStatus.RUNNING, ExperimentStatus.STOPPED)
 
@@ -46,6 +56,7 @@ MSG_DECISION_REQUIRED = "Concluding needs a decision: ship, iterate or abandon."
 MSG_UNKNOWN_DECISION = "Unknown decision: {decision}."
 MSG_UNKNOWN_METRIC = "metric_type must be 'proportion' or 'mean'."
 MSG_UNKNOWN_MDE_TYPE = "mde_type must be 'relative' or 'absolute'."
+MSG_SEQUENTIAL = "sequential must be true or false."
 MSG_GUARDRAIL_IS_PRIMARY = "The primary KPI cannot also be a guardrail."
 MSG_TWO_VARIANTS = "An experiment needs a control and at least one treatment."
 MSG_ONE_CONTROL = "Exactly one variant must be the control (found {count})."
@@ -80,6 +91,12 @@ def _clean_design(fields: dict[str, Any]) -> dict[str, Any]:
             fields[name] = check(fields[name])
         except ValueError as exc:
             errors[name] = str(exc)
+    if not isinstance(fields.get("sequential", False), bool):
+        errors["sequential"] = MSG_SEQUENTIAL
+    try:
+        fields["sequential_tuning"] = check_tuning(fields.get("sequential_tuning", DEFAULT_TUNING))
+    except ValueError as exc:
+        errors["sequential_tuning"] = str(exc)
     if fields.get("mde") is not None and "mde_type" not in errors:
         try:
             fields["mde"] = pw.check_mde(fields["mde"], fields["mde_type"])
@@ -152,13 +169,23 @@ def experiment_create(
     power: float = 0.8,
     mde: float | None = None,
     mde_type: str = MdeType.RELATIVE,
+    sequential: bool = False,
+    sequential_tuning: float = DEFAULT_TUNING,
     guardrail_kpis: Iterable[Kpi] = (),
 ) -> Experiment:
     """A draft experiment with its variants (exactly one control)."""
     _check_can_edit(actor, initiative)
     _check_initiative_open(initiative)
     design = _clean_design(
-        {"metric_type": metric_type, "alpha": alpha, "power": power, "mde": mde, "mde_type": mde_type}
+        {
+            "metric_type": metric_type,
+            "alpha": alpha,
+            "power": power,
+            "mde": mde,
+            "mde_type": mde_type,
+            "sequential": sequential,
+            "sequential_tuning": sequential_tuning,
+        }
     )
     cleaned = _clean_variants(variants)
     experiment = Experiment(

@@ -27,6 +27,45 @@ def _interval(bounds: list[float] | None, fmt) -> str:
     return numbers.DASH if bounds is None else numbers.span(bounds[0], bounds[1], fmt)
 
 
+def _significance(p: float | None, alpha: float) -> str:
+    if p is None:
+        return "cannot be tested"
+    return "significant" if p < alpha else "not significant"
+
+
+def sequential_words(comparison: dict, *, alpha: float, tuning: float | None, difference) -> str | None:
+    """The always-valid read-out in a sentence, or None for a fixed-horizon experiment."""
+    if tuning is None:
+        return None
+    if comparison["sequential_ci"] is None:
+        return "Valid at every look: not computable yet (see the warnings)."
+    return (
+        f"Valid at every look (sequential, N* = {numbers.count(tuning)} users): the difference lies in "
+        f"{_interval(comparison['sequential_ci'], difference)}, relative "
+        f"{_interval(comparison['sequential_relative_ci'], lambda v: numbers.percent(v, sign=True))}; "
+        f"{numbers.p_value(comparison['sequential_p_value'])}, "
+        f"{_significance(comparison['sequential_p_value'], alpha)} even if you look every day."
+    )
+
+
+def cuped_words(cuped: dict | None, *, alpha: float, difference) -> str | None:
+    """The CUPED read-out in a sentence, or None without pre-period data."""
+    if not cuped:
+        return None
+    effect, interval = difference(cuped["absolute_effect"]), _interval(cuped["absolute_ci"], difference)
+    relative, p = numbers.percent(cuped["relative_effect"], sign=True), numbers.p_value(cuped["p_value"])
+    text = (
+        f"Adjusted for each user's pre-period value (CUPED, θ = {numbers.readable(cuped['theta'])}): "
+        f"difference {effect} in {interval}, relative {relative}; "
+        f"{p}, {_significance(cuped['p_value'], alpha)}."
+    )
+    if cuped["variance_reduction"] is not None:
+        text += f" The pre-period removed {numbers.percent(cuped['variance_reduction'], 0)} of the variance."
+    if cuped["sequential_ci"] is not None:
+        text += f" Valid at every look: {_interval(cuped['sequential_ci'], difference)}."
+    return text
+
+
 def result_rows(results: dict | None, *, unit: str) -> list[dict]:
     """One row per variant for the results table, numbers formatted for reading (no e-notation)."""
     if not results:
@@ -67,6 +106,13 @@ def result_rows(results: dict | None, *, unit: str) -> list[dict]:
                 needed=[{"name": names[key], "needed": numbers.count(n)} for key, n in needed.items()]
                 if needed
                 else None,
+                sequential=sequential_words(
+                    comparison,
+                    alpha=results["alpha"],
+                    tuning=results.get("sequential_tuning"),
+                    difference=difference,
+                ),
+                cuped=cuped_words(comparison.get("cuped"), alpha=results["alpha"], difference=difference),
             )
         rows.append(row)
     return rows

@@ -12,6 +12,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from common.api.viewsets import ApiViewSet
+from common.db_router import lag_tolerant_view
 from kpis import selectors
 from kpis.models import Kpi
 from kpis.stats.spc import MIN_BASELINE_POINTS, RULE_NAMES
@@ -156,6 +157,7 @@ class KpiControlChartViewSet(ApiViewSet):
         "account for the rules and the first moving range. A limit outside 2–3,660 answers 400.",
     )
     @action(detail=True, methods=["get"], url_path="control-chart", url_name="control-chart")
+    @lag_tolerant_view
     def control_chart(self, request, code=None):
         query = ControlChartQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)

@@ -22,6 +22,7 @@ MSG_SUM_SQUARES_TOO_SMALL = (
     "sum_squares ({sum_squares}) is too small for sum ({sum}) over {users} users: "
     "it must be at least sum² / users."
 )
+MSG_PRE_VALUES = "Every row needs its pre-period value (pre_value)."
 MSG_LENGTHS = "labels and values differ in length ({labels} and {values})."
 MSG_VALUE_NOT_FINITE = "Every value must be a finite number; row {row} is {value!r}."
 MSG_NOT_BINARY = "A proportion's values must be 0 or 1; row {row} is {value!r}."
@@ -33,6 +34,15 @@ EXACT_DIGITS = 120
 MSG_SD_NEGATIVE = "A standard deviation cannot be negative."
 MSG_SD_FEW_USERS = "A standard deviation needs at least 2 users (it divides by users − 1)."
 MSG_MEAN_TOO_LARGE = "The mean must lie between -1e100 and 1e100."
+MSG_PRE_FIELD = "pre-period {detail}"
+MSG_SUM_PRODUCT_RANGE = "sum_product must lie between -{limit:g} and {limit:g}, not {value!r}."
+MSG_SUM_PRODUCT_INCONSISTENT = (
+    "sum_product ({value}) is inconsistent with the other totals: the covariance it implies is larger "
+    "than the product of the standard deviations."
+)
+MSG_EMPTY_WITH_PRODUCT = "A variant with no users must have sum_product of 0."
+# As for sum_squares: a relative excess this small is rounding of floating-point totals.
+COVARIANCE_REL_TOLERANCE = 1e-8
 
 # Totals summed in floating point can put sum_squares a hair under sum²/users when every value is
 # equal; a relative shortfall this small is rounding, anything larger is inconsistent input.
@@ -66,11 +76,19 @@ def whole_count(value: object, *, name: str) -> int:
 def bounded_total(value: object, *, name: str) -> float:
     """``sum`` (|x| ≤ MAX_ABS_SUM) or ``sum_squares`` (0 ≤ x ≤ MAX_SUM_SQUARES) as a float, or ValueError."""
     number = finite(value, name=name)
-    if name == "sum_squares":
+    if name.endswith("sum_squares"):
         if number > MAX_SUM_SQUARES:
             raise ValueError(MSG_SQUARES_TOO_LARGE.format(name=name, limit=MAX_SUM_SQUARES, value=number))
     elif abs(number) > MAX_ABS_SUM:
         raise ValueError(MSG_TOTAL_TOO_LARGE.format(name=name, limit=MAX_ABS_SUM, value=number))
+    return number
+
+
+def bounded_product(value: object) -> float:
+    """``sum_product`` (|x| ≤ MAX_SUM_SQUARES, as Cauchy–Schwarz bounds it by √(Σx²·Σy²)) or ValueError."""
+    number = finite(value, name="sum_product")
+    if abs(number) > MAX_SUM_SQUARES:
+        raise ValueError(MSG_SUM_PRODUCT_RANGE.format(limit=MAX_SUM_SQUARES, value=number))
     return number
 
 
@@ -120,6 +138,73 @@ class MeanAggregate:
     def __add__(self, other: "MeanAggregate") -> "MeanAggregate":
         return MeanAggregate(
             self.users + other.users, self.sum + other.sum, self.sum_squares + other.sum_squares
+        )
+
+
+def centred_variance(total: float, squares: float, n: int) -> float:
+    return max(squares - total * (total / n), 0.0) / (n - 1)
+
+
+def centred_covariance(products: float, total_y: float, total_x: float, n: int) -> float:
+    return (products - total_y * (total_x / n)) / (n - 1)
+
+
+@dataclass(frozen=True)
+class CupedAggregate:
+    """One variant's experiment-period and pre-period totals. Validated on construction."""
+
+    users: int
+    sum: float
+    sum_squares: float
+    pre_sum: float
+    pre_sum_squares: float
+    sum_product: float
+
+    def __post_init__(self):
+        # The two periods are each a valid MeanAggregate (field-named errors come from there).
+        post = MeanAggregate(self.users, self.sum, self.sum_squares)
+        try:
+            pre = MeanAggregate(
+                post.users,
+                bounded_total(self.pre_sum, name="pre_sum"),
+                bounded_total(self.pre_sum_squares, name="pre_sum_squares"),
+            )
+        except ValueError as exc:
+            raise ValueError(MSG_PRE_FIELD.format(detail=exc)) from None
+        product = bounded_product(self.sum_product)
+        if post.users == 0 and product != 0:
+            raise ValueError(MSG_EMPTY_WITH_PRODUCT)
+        if post.users >= 2:
+            # Cauchy–Schwarz on the centred totals: |s_xy| ≤ s_y·s_x. Square roots taken separately
+            # so that variances near 10²⁴⁰ do not overflow in the product.
+            bound = math.sqrt(centred_variance(post.sum, post.sum_squares, post.users)) * math.sqrt(
+                centred_variance(pre.sum, pre.sum_squares, pre.users)
+            )
+            excess = abs(centred_covariance(product, post.sum, pre.sum, post.users)) - bound
+            if excess > COVARIANCE_REL_TOLERANCE * bound + 1e-300:
+                raise ValueError(MSG_SUM_PRODUCT_INCONSISTENT.format(value=product))
+        object.__setattr__(self, "users", post.users)
+        for name, value in (
+            ("sum", post.sum),
+            ("sum_squares", post.sum_squares),
+            ("pre_sum", pre.sum),
+            ("pre_sum_squares", pre.sum_squares),
+            ("sum_product", product),
+        ):
+            object.__setattr__(self, name, value)
+
+    @property
+    def post(self) -> MeanAggregate:
+        return MeanAggregate(self.users, self.sum, self.sum_squares)
+
+    def __add__(self, other: "CupedAggregate") -> "CupedAggregate":
+        return CupedAggregate(
+            self.users + other.users,
+            self.sum + other.sum,
+            self.sum_squares + other.sum_squares,
+            self.pre_sum + other.pre_sum,
+            self.pre_sum_squares + other.pre_sum_squares,
+            self.sum_product + other.sum_product,
         )
 
 
@@ -197,34 +282,55 @@ class ObservationFold:
     """Running per-variant totals of raw observations, fed in chunks (streaming).
 
     ``binary=True`` folds 0/1 conversions into :class:`ProportionAggregate`; otherwise values fold
-    into :class:`MeanAggregate`. A chunk with a bad value raises ValueError and leaves the totals
+    into :class:`MeanAggregate`, or with ``pre=True`` (each row also has its pre-period value) into
+    :class:`CupedAggregate`. A chunk with a bad value raises ValueError and leaves the totals
     unchanged.
     """
 
-    def __init__(self, *, binary: bool = False):
+    def __init__(self, *, binary: bool = False, pre: bool = False):
         self.binary = binary
+        self.pre = pre and not binary
         self._users: dict[Hashable, int] = {}
-        self._sums: dict[Hashable, float] = {}
-        self._squares: dict[Hashable, float] = {}
+        # Per variant: Σy, Σy² (and with pre-period values Σx, Σx², Σxy).
+        self._totals: dict[Hashable, np.ndarray] = {}
 
-    def add(self, labels: Sequence[Hashable] | np.ndarray, values: Sequence[float] | np.ndarray) -> None:
+    def add(
+        self,
+        labels: Sequence[Hashable] | np.ndarray,
+        values: Sequence[float] | np.ndarray,
+        pre_values: Sequence[float] | np.ndarray | None = None,
+    ) -> None:
         labels = np.asarray(labels)
         values = np.asarray(values, dtype=float)
         if labels.shape[0] != values.shape[0]:
             raise ValueError(MSG_LENGTHS.format(labels=labels.shape[0], values=values.shape[0]))
+        if self.pre:
+            if pre_values is None:
+                raise ValueError(MSG_PRE_VALUES)
+            pre_values = np.asarray(pre_values, dtype=float)
+            if pre_values.shape[0] != values.shape[0]:
+                raise ValueError(MSG_LENGTHS.format(labels=labels.shape[0], values=pre_values.shape[0]))
         if labels.shape[0] == 0:
             return
         _check_values(values, binary=self.binary)
+        weights = [values, values * values]
+        if self.pre:
+            _check_values(pre_values, binary=False)
+            weights += [pre_values, pre_values * pre_values, values * pre_values]
         keys, codes = _codes(labels)
         users = np.bincount(codes, minlength=len(keys))
-        sums = np.bincount(codes, weights=values, minlength=len(keys))
-        squares = np.bincount(codes, weights=values * values, minlength=len(keys))
+        totals = np.stack([np.bincount(codes, weights=weight, minlength=len(keys)) for weight in weights])
         for index, key in enumerate(keys):
             self._users[key] = self._users.get(key, 0) + int(users[index])
-            self._sums[key] = self._sums.get(key, 0.0) + float(sums[index])
-            self._squares[key] = self._squares.get(key, 0.0) + float(squares[index])
+            self._totals[key] = self._totals.get(key, 0.0) + totals[:, index]
 
-    def aggregates(self) -> dict[Hashable, ProportionAggregate | MeanAggregate]:
+    def aggregates(self) -> dict[Hashable, ProportionAggregate | MeanAggregate | CupedAggregate]:
+        if self.pre:
+            return {
+                key: CupedAggregate(self._users[key], *map(float, self._totals[key])) for key in self._users
+            }
+        self._sums = {key: float(totals[0]) for key, totals in self._totals.items()}
+        self._squares = {key: float(totals[1]) for key, totals in self._totals.items()}
         if self.binary:
             # 0/1 values: the sum is an exact count (integers below 2**53 add exactly in floats).
             return {key: ProportionAggregate(self._users[key], round(self._sums[key])) for key in self._users}
@@ -238,8 +344,11 @@ def fold_observations(
     values: Sequence[float] | np.ndarray,
     *,
     binary: bool = False,
-) -> dict[Hashable, ProportionAggregate | MeanAggregate]:
-    """Per-variant aggregates of ``(label, value)`` rows, in one go (see ObservationFold for chunks)."""
-    fold = ObservationFold(binary=binary)
-    fold.add(labels, values)
+    pre_values: Sequence[float] | np.ndarray | None = None,
+) -> dict[Hashable, ProportionAggregate | MeanAggregate | CupedAggregate]:
+    """Per-variant aggregates of ``(label, value)`` rows, in one go (see ObservationFold for chunks).
+
+    With ``pre_values`` (each row's pre-period value) a mean's rows fold into CupedAggregate."""
+    fold = ObservationFold(binary=binary, pre=pre_values is not None)
+    fold.add(labels, values, pre_values)
     return fold.aggregates()

@@ -14,9 +14,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from kpis.stats import power as pw
+from kpis.stats.adjustments import comparison_adjustments
 from kpis.stats.aggregates import MeanAggregate, ProportionAggregate
 from kpis.stats.bayes import Risk, chance_to_beat, credible_interval, risk
 from kpis.stats.common import Result, check_alpha, check_power, defined, finite
+from kpis.stats.cuped import CupedAggregate, CupedEffect
 from kpis.stats.effects import (
     W_COMPARE_ONE_USER,
     W_ZERO_CONTROL_MEAN,
@@ -29,6 +31,7 @@ from kpis.stats.effects import (
     sample_variance,
 )
 from kpis.stats.omnibus import Omnibus, chi_square_omnibus, welch_anova
+from kpis.stats.sequential import DEFAULT_TUNING, check_tuning
 from kpis.stats.srm import Srm, srm_test
 
 # The comparison warnings are defined with the effects and named here too, so that callers find
@@ -118,6 +121,13 @@ class Comparison(Result):
     # "z", "fisher_exact" or "welch_t"; the 1 − α credible interval of the relative effect.
     test: str | None = None
     credible_interval: list[float] | None = None
+    # Always-valid confidence sequences (sequential experiments only, else None).
+    sequential_ci: list[float] | None = None
+    sequential_relative_ci: list[float] | None = None
+    sequential_p_value: float | None = None
+    sequential_relative_p_value: float | None = None
+    # The regression-adjusted (CUPED) effect, when every arm has pre-period totals.
+    cuped: CupedEffect | None = None
 
 
 @dataclass(frozen=True)
@@ -125,6 +135,9 @@ class ExperimentResult(Result):
     metric: str
     control: str
     alpha: float
+    sequential: bool
+    sequential_tuning: float | None
+    cuped: bool
     variants: list[VariantSummary]
     srm: Srm
     comparisons: list[Comparison]
@@ -266,12 +279,18 @@ def analyze_experiment(
     power: float = 0.8,
     mde: float | None = None,
     mde_type: str = pw.MDE_RELATIVE,
+    sequential: bool = False,
+    sequential_tuning: float = DEFAULT_TUNING,
 ) -> ExperimentResult:
     """Summaries per variant, the SRM check, and each treatment compared with the control.
 
     ``significant`` uses the Holm-adjusted p-value, since every treatment is tested against the same
     control. Power at the MDE uses the users seen so far; required users use the planned weights.
+    ``sequential`` adds always-valid confidence sequences with tuning N* (``kpis.stats.sequential``).
+    A mean experiment whose every arm is a ``CupedAggregate`` gets the CUPED effect too.
     """
+    if sequential:
+        sequential_tuning = check_tuning(sequential_tuning)
     if metric not in pw.METRICS:
         raise ValueError(pw.MSG_METRIC)
     if mde is None:
@@ -289,11 +308,20 @@ def analyze_experiment(
     weight_of = {key: finite(weight, name="weight") for key, weight in weights.items()}
     if min(weight_of.values()) <= 0:
         raise ValueError(MSG_WEIGHT)
-    expected_type = ProportionAggregate if metric == pw.PROPORTION else MeanAggregate
-    for key, data in aggregates.items():
+    expected_type = ProportionAggregate if metric == pw.PROPORTION else (MeanAggregate, CupedAggregate)
+    use_cuped = all(isinstance(data, CupedAggregate) for data in aggregates.values())
+    pre_period = aggregates
+    aggregates = {
+        key: data.post if isinstance(data, CupedAggregate) else data for key, data in aggregates.items()
+    }
+    for key, data in pre_period.items():
         if not isinstance(data, expected_type):
             raise ValueError(
-                MSG_AGGREGATE_TYPE.format(variant=key, metric=metric, expected=expected_type.__name__)
+                MSG_AGGREGATE_TYPE.format(
+                    variant=key,
+                    metric=metric,
+                    expected=MeanAggregate.__name__ if metric == pw.MEAN else ProportionAggregate.__name__,
+                )
             )
 
     keys = [control, *(key for key in aggregates if key != control)]
@@ -319,12 +347,22 @@ def analyze_experiment(
             mde=mde,
             mde_type=mde_type,
         )
-        partial.append((key, effect, achieved, required, texts))
+        extras = comparison_adjustments(
+            effect,
+            pre_period[key],
+            pre_period[control],
+            alpha=alpha,
+            names={"variant": key, "control": control},
+            sequential_tuning=sequential_tuning if sequential else None,
+            use_cuped=use_cuped,
+            texts=texts,
+        )
+        partial.append((key, effect, achieved, required, texts, extras))
         warnings.extend(texts)
 
-    adjusted = holm([effect.p_value for _, effect, _, _, _ in partial])
+    adjusted = holm([item[1].p_value for item in partial])
     comparisons = []
-    for (key, effect, achieved, required, texts), p_holm in zip(partial, adjusted, strict=True):
+    for (key, effect, achieved, required, texts, extras), p_holm in zip(partial, adjusted, strict=True):
         chance = loss = credible = None
         if effect.relative_effect is not None and effect.relative_se:
             chance = chance_to_beat(effect.relative_effect, effect.relative_se)
@@ -351,6 +389,7 @@ def analyze_experiment(
                 warnings=texts,
                 test=effect.test,
                 credible_interval=credible,
+                **extras,
             )
         )
     omnibus = None
@@ -363,6 +402,9 @@ def analyze_experiment(
         metric=metric,
         control=control,
         alpha=alpha,
+        sequential=sequential,
+        sequential_tuning=sequential_tuning if sequential else None,
+        cuped=use_cuped and metric == pw.MEAN,
         variants=[summaries[key] for key in keys],
         srm=srm,
         comparisons=comparisons,

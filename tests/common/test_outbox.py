@@ -6,6 +6,8 @@ import socket
 import time
 
 import kombu.exceptions
+import kombu.pools
+import kombu.transport.memory
 import pytest
 from celery import current_app, shared_task
 from celery.exceptions import Ignore
@@ -204,3 +206,60 @@ def test_task_ids_name_their_row_and_only_theirs():
     assert outbox_message_id("3f2a-uuid") is None
     assert outbox_message_id("outbox-x") is None
     assert outbox_message_id(None) is None
+
+
+@pytest.fixture
+def memory_broker(monkeypatch):
+    """Tasks go to kombu's in-memory broker; counts the broker connections opened."""
+    conf = current_app.conf
+    saved = conf.task_always_eager, conf.broker_url
+    conf.task_always_eager, conf.broker_url = False, "memory://"
+    kombu.pools.reset()
+    opened: list[object] = []
+    establish = kombu.transport.memory.Transport.establish_connection
+
+    def counting(self):
+        opened.append(self)
+        return establish(self)
+
+    monkeypatch.setattr(kombu.transport.memory.Transport, "establish_connection", counting)
+    outbox_module._Breaker.reset()
+    yield opened
+    conf.task_always_eager, conf.broker_url = saved
+    kombu.pools.reset()
+    outbox_module._Breaker.reset()
+
+
+def test_commits_publish_on_one_kept_broker_connection(memory_broker, django_capture_on_commit_callbacks):
+    for number in range(3):
+        with django_capture_on_commit_callbacks(execute=True):
+            outbox_enqueue(task="tests.outbox_count", args=[number])
+
+    assert set(OutboxMessage.objects.values_list("state", flat=True)) == {OutboxState.PUBLISHED}
+    assert len(memory_broker) == 1
+
+
+def test_a_connection_that_failed_is_dropped_and_the_next_publish_opens_a_new_one(
+    memory_broker, monkeypatch, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        outbox_enqueue(task="tests.outbox_count", args=[1])
+    assert len(memory_broker) == 1
+    send_task = current_app.send_task
+    calls = []
+
+    def broken_once(*args, **kwargs):
+        calls.append(kwargs["connection"])
+        if len(calls) == 1:
+            raise ConnectionResetError("the broker went away")
+        return send_task(*args, **kwargs)
+
+    monkeypatch.setattr(current_app, "send_task", broken_once)
+    with django_capture_on_commit_callbacks(execute=True):
+        failed = outbox_enqueue(task="tests.outbox_count", args=[2])
+    assert OutboxMessage.objects.get(pk=failed.pk).state == OutboxState.PENDING  # left to the relay
+
+    assert outbox_relay() == 1
+    assert OutboxMessage.objects.get(pk=failed.pk).state == OutboxState.PUBLISHED
+    assert calls[1] is not calls[0]
+    assert len(memory_broker) == 2  # a fresh connection, not the broken one again

@@ -9,6 +9,8 @@ from django.utils import timezone
 
 from accounts.models import Notification, Role
 from accounts.notifications import notification_mute_set
+from common.models import OutboxMessage, OutboxState
+from common.outbox import outbox_relay
 from config.celery import app
 from improvement import tasks
 from improvement.models import (
@@ -25,7 +27,7 @@ from improvement.models import (
 )
 from improvement.services.notifications import MSG_ESCALATION_TITLE, MSG_OVERDUE_TITLE
 from improvement.services.stages import initiative_transition
-from improvement.services.webhooks import webhook_subscription_create
+from improvement.services.webhooks import webhook_event_emit, webhook_subscription_create
 from tests.factories import InitiativeFactory, KpiTargetFactory, MilestoneFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -217,3 +219,57 @@ def test_every_task_acknowledges_late_and_retries_only_named_errors():
         assert task.acks_late, task.name
         assert Exception not in task.autoretry_for, task.name
         assert task.max_retries, task.name
+
+
+@pytest.fixture
+def hook(admin, httpserver, settings):
+    settings.PDCA_WEBHOOKS_ALLOW_PRIVATE = True
+    httpserver.expect_request("/hook").respond_with_data("ok")
+    webhook_subscription_create(
+        actor=admin, url=httpserver.url_for("/hook"), events=[WebhookEventType.STAGE_CHANGED]
+    )
+    return httpserver
+
+
+def emit_while_the_broker_is_down(hours: float) -> WebhookDelivery:
+    """A delivery whose outbox message was never published (the post-commit publish did not run),
+    made to look ``hours`` old."""
+    webhook_event_emit(type=WebhookEventType.STAGE_CHANGED, dedupe_key="sweep:1", data={"n": 1})
+    delivery = WebhookDelivery.objects.get()
+    long_ago = timezone.now() - dt.timedelta(hours=hours)
+    WebhookDelivery.objects.filter(pk=delivery.pk).update(created_at=long_ago)
+    OutboxMessage.objects.filter(task=tasks.deliver_webhook.name).update(due_at=long_ago)
+    return delivery
+
+
+def test_the_sweeper_leaves_a_delivery_the_outbox_still_owns_so_it_is_attempted_once(
+    hook, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=False):
+        delivery = emit_while_the_broker_is_down(hours=2)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert tasks.resume_stalled_webhooks.delay().get() == 0
+    assert OutboxMessage.objects.filter(task=tasks.deliver_webhook.name).count() == 1
+
+    outbox_relay()  # the broker is back: the relay publishes the one message
+
+    delivery.refresh_from_db()
+    assert delivery.status == DeliveryStatus.SUCCEEDED
+    assert delivery.attempts.count() == 1
+    assert len(hook.log) == 1
+
+
+def test_the_sweeper_resumes_a_delivery_whose_outbox_message_failed_for_good(
+    hook, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=False):
+        delivery = emit_while_the_broker_is_down(hours=2)
+    OutboxMessage.objects.update(state=OutboxState.FAILED)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert tasks.resume_stalled_webhooks.delay().get() == 1
+
+    delivery.refresh_from_db()
+    assert delivery.status == DeliveryStatus.SUCCEEDED
+    assert len(hook.log) == 1

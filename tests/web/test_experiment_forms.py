@@ -255,7 +255,7 @@ def test_a_mean_experiment_takes_users_sum_and_sum_of_squares_from_those_who_hav
         },
     )
 
-    assert form_fields == ["users", "sum", "sum_squares"]
+    assert form_fields == ["users", "sum", "sum_squares", "pre_sum", "pre_sum_squares", "sum_product"]
     means = {
         row["summary"]["key"]: row["summary"]["mean"]
         for row in client.get(url("experiment_detail", experiment)).context["rows"]

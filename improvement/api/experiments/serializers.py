@@ -51,6 +51,8 @@ class ExperimentSerializer(serializers.ModelSerializer):
             "power",
             "mde",
             "mde_type",
+            "sequential",
+            "sequential_tuning",
             "variants",
             "status",
             "decision",
@@ -87,6 +89,12 @@ class ExperimentUpdateSerializer(serializers.Serializer):
         required=False, allow_null=True, help_text="Minimum detectable effect, relative or absolute."
     )
     mde_type = serializers.ChoiceField(choices=MdeType.choices, required=False)
+    sequential = serializers.BooleanField(
+        required=False, help_text="Always-valid confidence sequences, for looking at the results daily."
+    )
+    sequential_tuning = serializers.FloatField(
+        required=False, help_text="N*: the total users at which the sequence is tightest (default 5,000)."
+    )
     variants = VariantInputSerializer(
         many=True, required=False, max_length=MAX_LIST_ITEMS, help_text="Exactly one is the control."
     )
@@ -125,6 +133,17 @@ class DataRowSerializer(serializers.Serializer):
         allow_null=True,
         help_text="Means only, with `sd` instead of `sum` and `sum_squares`: the variant's mean value.",
     )
+    pre_sum = serializers.FloatField(
+        required=False, allow_null=True, help_text="Means only (CUPED): Σx of the users' pre-period values."
+    )
+    pre_sum_squares = serializers.FloatField(
+        required=False, allow_null=True, help_text="Means only (CUPED): Σx² of the pre-period values."
+    )
+    sum_product = serializers.FloatField(
+        required=False,
+        allow_null=True,
+        help_text="Means only (CUPED): Σxy, each user's value times pre-period value.",
+    )
     sd = serializers.FloatField(
         required=False,
         allow_null=True,
@@ -159,6 +178,10 @@ class GuardrailSerializer(serializers.Serializer):
 class ObservationRowSerializer(serializers.Serializer):
     variant = serializers.CharField()
     value = serializers.FloatField(help_text="0 or 1 for a proportion.")
+    pre_value = serializers.FloatField(
+        required=False,
+        help_text="Means only (CUPED): the user's value before the experiment; all rows or none.",
+    )
 
 
 class ObservationsInputSerializer(serializers.Serializer):
@@ -167,7 +190,7 @@ class ObservationsInputSerializer(serializers.Serializer):
         child=serializers.JSONField(),
         allow_empty=False,
         max_length=MAX_JSON_OBSERVATIONS,
-        help_text="`{variant, value}` objects. Larger data sets: upload CSV.",
+        help_text="`{variant, value}` objects (with `pre_value` for CUPED). Larger data sets: upload CSV.",
     )
     mode = serializers.ChoiceField(choices=INGEST_MODES, required=False, default=MODE_REPLACE)
 
@@ -214,6 +237,31 @@ class RiskSerializer(serializers.Serializer):
     treatment = serializers.FloatField(read_only=True, help_text="Expected relative loss of shipping.")
 
 
+def _interval(**kwargs) -> serializers.ListField:
+    return serializers.ListField(child=serializers.FloatField(), read_only=True, allow_null=True, **kwargs)
+
+
+class CupedSerializer(serializers.Serializer):
+    """The regression-adjusted (CUPED) effect, θ pooled over both arms (formulas: /help/statistics/)."""
+
+    theta = serializers.FloatField(read_only=True)
+    absolute_effect = serializers.FloatField(read_only=True)
+    absolute_se = serializers.FloatField(read_only=True, allow_null=True)
+    absolute_ci = _interval()
+    relative_effect = serializers.FloatField(read_only=True, allow_null=True)
+    relative_se = serializers.FloatField(read_only=True, allow_null=True)
+    relative_ci = _interval()
+    degrees_of_freedom = serializers.FloatField(read_only=True, allow_null=True)
+    p_value = serializers.FloatField(read_only=True, allow_null=True)
+    variance_reduction = serializers.FloatField(
+        read_only=True, allow_null=True, help_text="1 − adjusted/unadjusted variance of the absolute effect."
+    )
+    sequential_ci = _interval()
+    sequential_relative_ci = _interval()
+    sequential_p_value = serializers.FloatField(read_only=True, allow_null=True)
+    sequential_relative_p_value = serializers.FloatField(read_only=True, allow_null=True)
+
+
 class ComparisonSerializer(serializers.Serializer):
     variant = serializers.CharField(read_only=True)
     control = serializers.CharField(read_only=True)
@@ -246,6 +294,13 @@ class ComparisonSerializer(serializers.Serializer):
         allow_null=True,
         help_text="1 − α credible interval of the relative effect (flat prior, normal posterior).",
     )
+    sequential_ci = _interval(help_text="Always-valid confidence sequence of the absolute effect.")
+    sequential_relative_ci = _interval(help_text="Always-valid confidence sequence of the relative effect.")
+    sequential_p_value = serializers.FloatField(
+        read_only=True, allow_null=True, help_text="Always-valid p-value of the absolute effect."
+    )
+    sequential_relative_p_value = serializers.FloatField(read_only=True, allow_null=True)
+    cuped = CupedSerializer(read_only=True, allow_null=True)
 
 
 class OmnibusSerializer(serializers.Serializer):
@@ -261,6 +316,10 @@ class ReadoutSerializer(serializers.Serializer):
     metric = serializers.ChoiceField(choices=MetricType.choices, read_only=True)
     control = serializers.CharField(read_only=True)
     alpha = serializers.FloatField(read_only=True)
+    sequential = serializers.BooleanField(read_only=True)
+    sequential_tuning = serializers.FloatField(read_only=True, allow_null=True)
+    cuped = serializers.BooleanField(read_only=True, help_text="Every variant has pre-period totals.")
+    users = serializers.IntegerField(read_only=True)
     variants = VariantSummarySerializer(many=True, read_only=True)
     srm = SrmSerializer(read_only=True)
     comparisons = ComparisonSerializer(many=True, read_only=True)

@@ -211,7 +211,9 @@ class ExperimentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiVie
         responses={200: s.DataWriteResultSerializer},
         description="Raw `{variant, value}` rows folded into per-variant totals: JSON `rows` (up to "
         f"{experiment_observations.MAX_JSON_OBSERVATIONS:,}), or a CSV with a `variant,value` header sent as "
-        f"`{CSV_MEDIA_TYPE}` or as the multipart field `{CSV_FILE_FIELD}` (read in chunks, any size). "
+        f"`{CSV_MEDIA_TYPE}` or as the multipart field `{CSV_FILE_FIELD}` (read in chunks, any size). A mean "
+        "experiment's rows may carry `pre_value` (a CSV column of that name), the user's pre-period value "
+        "for CUPED. "
         "`mode=replace` (default): the upload is the whole data set; `mode=add`: added to the totals.",
     )
     @action(detail=True, methods=["post"], parser_classes=[ApiJSONParser, CsvParser, MultiPartParser])
@@ -237,8 +239,10 @@ class ExperimentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiVie
         "to beat control with its credible interval, risk, power at the MDE and users needed per arm; "
         "Fisher's exact test for small cells; the omnibus test for three or more arms; every guardrail "
         "KPI analysed the same way; the `decision` (ship, roll_back, keep_running, inconclusive) with "
-        "its `reasons` and `days_left`. Numbers that cannot be computed are null, with a warning that "
-        "says why. Formulas: /help/statistics/.",
+        "its `reasons` and `days_left`; for a sequential experiment the always-valid `sequential_ci` and "
+        "`sequential_p_value` too, and with pre-period data the CUPED effect (`cuped`) with its "
+        "`variance_reduction`. Numbers that cannot be computed are null, with a warning that says why. "
+        "Formulas: /help/statistics/.",
     )
     @action(detail=True, methods=["get"])
     def results(self, request, pk=None):

@@ -11,6 +11,7 @@ from common.api.conditional import check_if_match, honours_if_match
 from common.api.idempotency import idempotent
 from common.api.sync import ChangePagePagination
 from common.api.viewsets import ApiViewSet
+from common.db_router import lag_tolerant_view
 from improvement import selectors
 from improvement.api.common import CREATED, ReadViewSet, updated_since
 from improvement.api.initiatives.columns import INITIATIVE_VALUES, initiative_list_data
@@ -235,6 +236,7 @@ class PortfolioViewSet(ApiViewSet):
 
     @extend_schema(parameters=[PortfolioQuerySerializer], responses={200: PortfolioSummarySerializer})
     @action(detail=False, methods=["get"])
+    @lag_tolerant_view
     def summary(self, request):
         query = PortfolioQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('improvement', '0005_money_target_versions'),
+        ('improvement', '0007_updated_since_keyset_indexes'),
         ('kpis', '0005_measurement_series_indexes'),
     ]
 

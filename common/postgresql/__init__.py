@@ -1,0 +1,1 @@
+"""The PostgreSQL database backend with bounded waits (``common.postgresql.base``)."""
