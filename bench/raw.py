@@ -110,7 +110,7 @@ def page_links(*, base: str, page: int, size: int, count: int) -> tuple[str | No
 
 
 def raw_initiatives_page(
-    *, page: int = 1, today: dt.date | None = None, base: str = "http://testserver"
+    *, page: int = 1, size: int = LIST_PAGE, today: dt.date | None = None, base: str = "http://testserver"
 ) -> bytes:
     """The admin's initiatives list page as the API answers it: the page, its count, orjson."""
     import orjson
@@ -123,13 +123,13 @@ def raw_initiatives_page(
     with connection.cursor() as cursor:
         cursor.execute(RAW_COUNT_SQL)
         (count,) = cursor.fetchone()
-        parameters = {"limit": LIST_PAGE, "offset": (page - 1) * LIST_PAGE, "today": today}
+        parameters = {"limit": size, "offset": (page - 1) * size, "today": today}
         cursor.execute(raw_list_sql(), parameters)
         rows = cursor.fetchall()
     pk, members = INITIATIVE_VALUES.index("id"), len(INITIATIVE_VALUES)
     write = initiative_row_writer(
         members={row[pk]: row[members] for row in rows}, date=_as_read, moment=_as_read, quadrant=_quadrant
     )
-    following, previous = page_links(base=base, page=page, size=LIST_PAGE, count=count)
+    following, previous = page_links(base=base, page=page, size=size, count=count)
     answer = {"count": count, "next": following, "previous": previous, "results": [write(r) for r in rows]}
     return js_safe(orjson.dumps(answer, option=orjson.OPT_UTC_Z))

@@ -23,7 +23,7 @@ The SQL (reviewed with EXPLAIN ANALYZE on the large bench database):
 """
 
 import base64
-from urllib.parse import urlencode
+from urllib.parse import quote_plus, urlencode
 
 from bench.raw import js_safe
 from kpis.stats.spc import LOOKBACK_POINTS
@@ -80,7 +80,8 @@ def raw_measurements_page(*, size: int = 1_000, base: str = "http://testserver")
     following = None
     if len(rows) > size:
         cursor_token = _next_cursor(page, rows[size][3])
-        following = f"{base}{MEASUREMENTS_PATH}?cursor={cursor_token}&page_size={size}"
+        # Query parameters are URL-encoded: base64's padding ``=`` is written ``%3D``.
+        following = f"{base}{MEASUREMENTS_PATH}?cursor={quote_plus(cursor_token)}&page_size={size}"
     results = [dict(zip(MEASUREMENT_KEYS, row, strict=True)) for row in page]
     answer = {"next": following, "previous": None, "results": results}
     return js_safe(orjson.dumps(answer, option=orjson.OPT_UTC_Z))
