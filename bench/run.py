@@ -71,9 +71,8 @@ def run_size(size: Size, *, quick: bool, load: bool, keep: bool, reuse: bool) ->
 
 def seeded_from_database() -> dict:
     """What ``seed`` returns that the cases read, from an already seeded database."""
-    from improvement.models import Experiment
-
     from bench.sizes import BENCH_EXPERIMENT_NAME
+    from improvement.models import Experiment
 
     experiment = Experiment.objects.filter(name=BENCH_EXPERIMENT_NAME).values_list("pk", flat=True).get()
     return {"seconds": None, "rows": {}, "bench_experiment_id": experiment}
