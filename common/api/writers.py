@@ -10,12 +10,14 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
+import orjson
 from rest_framework import ISO_8601, serializers
 from rest_framework.settings import api_settings
 
 Writer = Callable[[Any], Any]
 # The names of the UTC zone: a time already at offset 0 is written as is, with ``Z``.
 UTC_ZONES = frozenset({"UTC", "Etc/UTC"})
+ZERO = dt.timedelta(0)
 
 
 def date_writer() -> Writer:
@@ -48,5 +50,25 @@ def datetime_writer() -> Writer:
             return value.isoformat()[:-6] + "Z"
         text = value.astimezone(zone).isoformat()
         return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+    return write
+
+
+def datetime_column_writer() -> Callable[[list], list]:
+    """``datetime_writer`` for a whole column of values at once.
+
+    When the current zone is UTC and every value is an aware time at offset 0, orjson writes them
+    all in one call: the same text (ISO 8601, microseconds when there are any, ``Z``) at a fraction of
+    the cost of one ``isoformat`` per value. Any other column is written value by value.
+    """
+    one = datetime_writer()
+    zone = serializers.DateTimeField().default_timezone()
+    utc = zone is dt.UTC or getattr(zone, "key", None) in UTC_ZONES
+    plain = api_settings.DATETIME_FORMAT is not None and api_settings.DATETIME_FORMAT.lower() == ISO_8601
+
+    def write(values: list) -> list:
+        if utc and plain and all(value is not None and value.utcoffset() == ZERO for value in values):
+            return orjson.loads(orjson.dumps(values, option=orjson.OPT_UTC_Z))
+        return [one(value) for value in values]
 
     return write

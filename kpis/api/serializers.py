@@ -3,7 +3,7 @@ import math
 
 from rest_framework import serializers
 
-from common.api.writers import date_writer, datetime_writer
+from common.api.writers import date_writer, datetime_column_writer
 from kpis.models import Direction, Kpi, KpiKind, Measurement, Unit
 from kpis.services import MAX_BATCH_ROWS
 
@@ -88,8 +88,11 @@ MEASUREMENT_VALUES = (
 def measurement_list_data(rows) -> list[dict]:
     """``MeasurementSerializer(many=True).data`` for ``values(*MEASUREMENT_VALUES)`` rows: the same
     keys, order and formats (dates ISO 8601, times in the current time zone with ``Z`` for UTC), no
-    model instance and no field walk per row."""
-    date, moment = date_writer(), datetime_writer()
+    model instance and no field walk per row; the two time columns are written a column at a time."""
+    rows = list(rows)
+    date, moments = date_writer(), datetime_column_writer()
+    created = moments([row["created_at"] for row in rows])
+    updated = moments([row["updated_at"] for row in rows])
     return [
         {
             "id": row["id"],
@@ -99,10 +102,10 @@ def measurement_list_data(rows) -> list[dict]:
             "value": float(row["value"]),
             "sample_size": row["sample_size"],
             "source": row["source"],
-            "created_at": moment(row["created_at"]),
-            "updated_at": moment(row["updated_at"]),
+            "created_at": created_at,
+            "updated_at": updated_at,
         }
-        for row in rows
+        for row, created_at, updated_at in zip(rows, created, updated, strict=True)
     ]
 
 
