@@ -5,7 +5,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run serve test lint format install migrate demo worker beat clean bench
+.PHONY: run serve test lint format install migrate demo worker beat clean bench bench-pairs
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -57,10 +57,14 @@ beat: install
 
 # Benchmarks at scale against PostgreSQL (docs/performance.md): SIZE=small|large|xlarge|both (default
 # both: small then large; xlarge, 10× large, is run on its own).
+# The load run needs wrk (`apt-get install wrk`, see docs/performance.md); without it, it is skipped.
 SIZE ?= both
 bench: install
-	@command -v wrk >/dev/null 2>&1 || (apt-get install -y wrk || (apt-get update && apt-get install -y wrk))
 	$(BIN)/python -m bench.run --size $(SIZE)
+
+# App ÷ raw baseline, interleaved, on a kept bench database: BENCH_DATABASE=name make bench-pairs
+bench-pairs: install
+	$(BIN)/python -m bench.interleave
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache .ruff_cache

@@ -165,7 +165,9 @@ def token_create(
 
 def token_authenticate(*, secret: str) -> ApiToken | None:
     """Return the usable token for ``secret``, or None (unknown, revoked, expired, inactive owner)."""
-    token = ApiToken.objects.select_related("user").filter(key_hash=_hash_secret(secret)).first()
+    # The hash is unique: no ordering (``first()`` would add ``Meta.ordering`` to every API request).
+    found = ApiToken.objects.select_related("user").filter(key_hash=_hash_secret(secret)).order_by()[:1]
+    token = next(iter(found), None)
     now = timezone.now()
     if token is None or not token.is_usable(now=now) or not token.user.is_active:
         return None

@@ -1,36 +1,106 @@
-"""The raw baseline of the control chart, and an interleaved app-vs-raw timer.
+"""The raw baselines of the series reads: the measurements cursor page and the control chart.
+
+Both answer what the API answers, byte for byte (the bench and tests/bench/test_raw_baselines.py
+assert it), with the same count strategy: the cursor page counts nothing; the control chart counts
+the series' periods, as the app does.
+
+``raw_measurements_page`` answers ``GET /api/v1/measurements/?page_size=n`` (the first page, newest
+period first, ties newest id first): one query of ``n + 1`` rows — the extra row tells whether a page
+follows, as DRF's cursor paginator reads it — a backward scan of the (period, id) index joined to the
+KPI by primary key; the ``next`` cursor computed as DRF computes it (the period of the row after the
+page, the offset among the rows sharing it); orjson.
 
 ``raw_control_chart`` answers what ``GET /api/v1/kpis/{code}/control-chart/`` answers with its
 defaults (the latest ``limit`` periods, the limits from them), byte for byte: one SQL query, the
 same pure XmR computation (``kpis.stats.spc``), its own dict and orjson. What the API adds on top is
 ours to shrink: authentication, throttling, parameter checks, the KPI lookup and the answer's ETag.
 
-The SQL (reviewed with EXPLAIN ANALYZE on the large bench database):
-- ``edge``: the oldest period read, ``DISTINCT period … ORDER BY period DESC OFFSET n − 1`` on the
-  (kpi, segment, period) index, backwards, stopping after n periods;
-- ``total``: the series' period count, an index-only scan of the series (InitPlan, once);
-- the rows from the edge on, an index range scan of the same index.
+The control chart's SQL (reviewed with EXPLAIN ANALYZE on the large bench database, 6,667 periods):
+the KPI's id by its code as an InitPlan in each part (an index condition, not a JOIN); the window's
+oldest period by ``DISTINCT period … ORDER BY period DESC OFFSET n`` on the (kpi, segment, period)
+index, backwards, stopping after n + 1 periods; the series' period count, an index-only scan of the
+series; the rows from the edge on, an index range scan of the same index. It is the app's query
+without what the defaults do not need (the ``period_before`` bound and the count of periods after
+it): ~1.5 ms of execution on the large database. An earlier version with the KPI in a CTE took
+6.5 ms (the planner could not use the id as an index condition): a slower baseline flatters the app.
 """
 
-import statistics
-import time
-from collections.abc import Callable
+import base64
+from urllib.parse import quote_plus, urlencode
 
+from bench.raw import js_safe
 from kpis.stats.spc import LOOKBACK_POINTS
 
-RAW_CONTROL_CHART_SQL = """
-WITH kpi AS (SELECT id FROM kpis_kpi WHERE code = %(code)s),
-edge AS (
-    SELECT DISTINCT period FROM kpis_measurement
-    WHERE kpi_id = (SELECT id FROM kpi) AND segment = %(segment)s
-    ORDER BY period DESC OFFSET %(offset)s LIMIT 1
-)
-SELECT m.period, m.value,
-       (SELECT count(*) FROM (SELECT DISTINCT period FROM kpis_measurement
-                              WHERE kpi_id = (SELECT id FROM kpi) AND segment = %(segment)s) s)
+MEASUREMENTS_PATH = "/api/v1/measurements/"
+RAW_MEASUREMENTS_SQL = """
+SELECT m.id, k.code, m.segment, m.period, m.value, m.sample_size, m.source, m.created_at, m.updated_at
 FROM kpis_measurement m
-WHERE m.kpi_id = (SELECT id FROM kpi) AND m.segment = %(segment)s
-  AND m.period >= COALESCE((SELECT period FROM edge), '-infinity'::date)
+JOIN kpis_kpi k ON k.id = m.kpi_id
+ORDER BY m.period DESC, m.id DESC
+LIMIT %(limit)s
+"""
+MEASUREMENT_KEYS = (
+    "id",
+    "kpi",
+    "segment",
+    "period",
+    "value",
+    "sample_size",
+    "source",
+    "created_at",
+    "updated_at",
+)
+
+
+def _next_cursor(page: list, following) -> str:
+    """DRF's forward cursor after the first page: the last position in the page that differs from
+    the following row's, and how many rows at the end of the page share the following position."""
+    compare, offset, position = following, 0, None
+    for row in reversed(page):
+        if row[3] != compare:
+            position = row[3]
+            break
+        offset += 1  # noqa: SIM113 (counts the rows sharing the following position)
+    if position is None:
+        # Every row of the page shares the following row's period: the first page's cursor is
+        # then an offset of the page size, with no position.
+        offset = len(page)
+    tokens = {"o": str(offset)} if offset else {}
+    if position is not None:
+        tokens["p"] = str(position)
+    return base64.b64encode(urlencode(tokens, doseq=True).encode("ascii")).decode("ascii")
+
+
+def raw_measurements_page(*, size: int = 1_000, base: str = "http://testserver") -> bytes:
+    """The first cursor page of ``size`` measurements as the API answers it, from one query."""
+    import orjson
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(RAW_MEASUREMENTS_SQL, {"limit": size + 1})
+        rows = cursor.fetchall()
+    page = rows[:size]
+    following = None
+    if len(rows) > size:
+        cursor_token = _next_cursor(page, rows[size][3])
+        # Query parameters are URL-encoded: base64's padding ``=`` is written ``%3D``.
+        following = f"{base}{MEASUREMENTS_PATH}?cursor={quote_plus(cursor_token)}&page_size={size}"
+    results = [dict(zip(MEASUREMENT_KEYS, row, strict=True)) for row in page]
+    answer = {"next": following, "previous": None, "results": results}
+    return js_safe(orjson.dumps(answer, option=orjson.OPT_UTC_Z))
+
+
+_KPI = "(SELECT id FROM kpis_kpi WHERE code = %(code)s)"
+_SERIES = f"kpi_id = {_KPI} AND segment = %(segment)s"
+RAW_CONTROL_CHART_SQL = f"""
+SELECT m.period, m.value,
+       (SELECT count(*) FROM (SELECT DISTINCT period FROM kpis_measurement WHERE {_SERIES}) t)
+FROM kpis_measurement m
+WHERE m.{_SERIES}
+  AND m.period >= COALESCE(
+      (SELECT period FROM (SELECT DISTINCT period FROM kpis_measurement WHERE {_SERIES}
+                           ORDER BY period DESC LIMIT 1 OFFSET %(offset)s) e),
+      '-infinity'::date)
 ORDER BY m.period
 """
 
@@ -93,32 +163,4 @@ def raw_control_chart(code: str, *, segment: str = "", limit: int = 365) -> byte
         ],
         "warnings": chart.warnings,
     }
-    return orjson.dumps(answer)
-
-
-def interleaved(
-    app: Callable[[], object], raw: Callable[[], object], *, rounds: int, warmup: int = 5
-) -> dict:
-    """``app`` and ``raw`` called alternately (``rounds`` times each, after ``warmup`` of each), so
-    both see the same machine load: the wall-clock and this process's CPU medians in ms, and their
-    ratios. On a busy machine the CPU ratio is the steadier one; it leaves out the database's time."""
-    for _ in range(warmup):
-        app()
-        raw()
-    times: dict[str, list[float]] = {"app": [], "raw": [], "app_cpu": [], "raw_cpu": []}
-    for _ in range(rounds):
-        for name, fn in (("app", app), ("raw", raw)):
-            wall, cpu = time.perf_counter(), time.process_time()
-            fn()
-            times[f"{name}_cpu"].append((time.process_time() - cpu) * 1000)
-            times[name].append((time.perf_counter() - wall) * 1000)
-    median = {name: statistics.median(values) for name, values in times.items()}
-    return {
-        "app_median_ms": round(median["app"], 2),
-        "raw_median_ms": round(median["raw"], 2),
-        "ratio": round(median["app"] / median["raw"], 2),
-        "app_cpu_ms": round(median["app_cpu"], 2),
-        "raw_cpu_ms": round(median["raw_cpu"], 2),
-        "cpu_ratio": round(median["app_cpu"] / median["raw_cpu"], 2),
-        "rounds": rounds,
-    }
+    return js_safe(orjson.dumps(answer))

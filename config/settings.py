@@ -253,7 +253,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": [
-        "django_filters.rest_framework.DjangoFilterBackend",
+        "common.api.filtering.ApiFilterBackend",
         "common.api.filters.StrictOrderingFilter",
         "rest_framework.filters.SearchFilter",
     ],

@@ -86,6 +86,10 @@ class ControlChartSerializer(serializers.Serializer):
     warnings = serializers.ListField(child=serializers.CharField(), read_only=True)
 
 
+# What ``ControlChartQuerySerializer`` validates an empty query string to (a test holds the two equal).
+CHART_DEFAULTS = {"segment": "", "limit": selectors.CHART_POINTS}
+
+
 def _day(value):
     return value.isoformat()
 
@@ -159,8 +163,13 @@ class KpiControlChartViewSet(ApiViewSet):
     @action(detail=True, methods=["get"], url_path="control-chart", url_name="control-chart")
     @lag_tolerant_view
     def control_chart(self, request, code=None):
-        query = ControlChartQuerySerializer(data=request.query_params)
-        query.is_valid(raise_exception=True)
+        if request.query_params:
+            query = ControlChartQuerySerializer(data=request.query_params)
+            query.is_valid(raise_exception=True)
+            params = query.validated_data
+        else:
+            # No parameters: the serializer's defaults, without building and running it.
+            params = CHART_DEFAULTS
         # The KPI is looked up inside the chart's one query (404 when there is none).
-        result = selectors.kpi_control_chart(code=code, **query.validated_data)
+        result = selectors.kpi_control_chart(code=code, **params)
         return Response(control_chart_data(result))

@@ -154,3 +154,13 @@ def test_the_raw_baseline_writes_the_same_bytes(api, viewer, fcr):
 
     assert orjson.loads(answer)["truncated"] is True
     assert raw_control_chart("fcr_rate") == answer
+
+
+def test_the_defaults_without_parameters_are_the_query_serializers():
+    from django.http import QueryDict
+
+    from kpis.api.control_chart import CHART_DEFAULTS, ControlChartQuerySerializer
+
+    query = ControlChartQuerySerializer(data=QueryDict())
+    assert query.is_valid()
+    assert dict(query.validated_data) == CHART_DEFAULTS

@@ -15,9 +15,9 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from rest_framework import ISO_8601, serializers
-from rest_framework.settings import api_settings
+from rest_framework import serializers
 
+from common.api.writers import date_writer, datetime_writer
 from improvement.models import Quadrant, quadrant_for
 
 
@@ -155,38 +155,10 @@ def _quadrant(impact: int, effort: int) -> str:
     return serializers.ChoiceField(choices=Quadrant.choices).to_representation(quadrant_for(impact, effort))
 
 
-def _date_writer() -> Writer:
-    """``DateField().to_representation`` (None stays None), without the field per value."""
-    field = serializers.DateField()
-    output = api_settings.DATE_FORMAT
-    if output is None or output.lower() != ISO_8601:
-        return lambda value: None if value is None else field.to_representation(value)
-    return lambda value: None if value is None else value.isoformat()
-
-
-def _datetime_writer() -> Writer:
-    """``DateTimeField().to_representation``: ISO 8601 in the current time zone, UTC as ``Z``."""
-    field = serializers.DateTimeField()
-    output = api_settings.DATETIME_FORMAT
-    zone = field.default_timezone()
-    if output is None or output.lower() != ISO_8601 or zone is None:
-        return lambda value: None if value is None else field.to_representation(value)
-
-    def write(value):
-        if value is None:
-            return None
-        if value.utcoffset() is None:
-            return field.to_representation(value)
-        text = value.astimezone(zone).isoformat()
-        return text[:-6] + "Z" if text.endswith("+00:00") else text
-
-    return write
-
-
 def initiative_list_data(rows, *, members: Mapping[int, list[int]]) -> list[dict]:
     """``InitiativeSerializer(many=True).data`` for rows of ``INITIATIVE_VALUES`` (a ``values_list``
     of ``initiative_list``) and the members' ids of each (``initiative_member_ids``)."""
     write = initiative_row_writer(
-        members=members, date=_date_writer(), moment=_datetime_writer(), quadrant=_quadrant
+        members=members, date=date_writer(), moment=datetime_writer(), quadrant=_quadrant
     )
     return [write(row) for row in rows]

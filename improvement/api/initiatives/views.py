@@ -43,7 +43,20 @@ class ValueRows:
 
     def __init__(self, queryset, columns):
         self.queryset = queryset
+        members = selectors.initiative_member_ids_column()
+        self.members_inline = members is not None
+        if self.members_inline:
+            # The members' ids ride along as a last column (PostgreSQL): one query for the page.
+            queryset = queryset.annotate(member_ids=members)
+            columns = (*columns, "member_ids")
         self.values = queryset.prefetch_related(None).values_list(*columns)
+
+    def members(self, rows) -> dict[int, list[int]]:
+        """The members' ids of each row of the page."""
+        pk = INITIATIVE_VALUES.index("id")
+        if self.members_inline:
+            return {row[pk]: row[-1] for row in rows}
+        return selectors.initiative_member_ids(initiative_ids=[row[pk] for row in rows])
 
     @property
     def ordered(self) -> bool:
@@ -107,13 +120,10 @@ class InitiativeViewSet(ReadViewSet):
         # Same rows, filters, ordering and page as the generic list (the queryset is the same up to
         # values_list); the members' ids come in one query for the page. (A comment, not a
         # docstring: the schema would take a docstring as the operation's description.)
-        rows = ValueRows(self.filter_queryset(self.get_queryset()), INITIATIVE_VALUES)
-        page = self.paginate_queryset(rows)
-        rows = list(rows.values) if page is None else page
-        pk = INITIATIVE_VALUES.index("id")
-        data = initiative_list_data(
-            rows, members=selectors.initiative_member_ids(initiative_ids=[r[pk] for r in rows])
-        )
+        values = ValueRows(self.filter_queryset(self.get_queryset()), INITIATIVE_VALUES)
+        page = self.paginate_queryset(values)
+        rows = list(values.values) if page is None else page
+        data = initiative_list_data(rows, members=values.members(rows))
         return Response(data) if page is None else self.get_paginated_response(data)
 
     @extend_schema(request=InitiativeInputSerializer, responses={201: InitiativeSerializer})

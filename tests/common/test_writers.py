@@ -1,0 +1,28 @@
+"""The lean list paths' date and time writers write what DRF's fields write."""
+
+import datetime as dt
+import zoneinfo
+
+import pytest
+from rest_framework import serializers
+
+from common.api.writers import datetime_column_writer, datetime_writer
+
+UTC_TIMES = [
+    dt.datetime(2026, 3, 2, 12, 0, tzinfo=dt.UTC),
+    dt.datetime(2026, 3, 2, 12, 0, 0, 5, tzinfo=dt.UTC),
+    dt.datetime(1, 1, 2, tzinfo=zoneinfo.ZoneInfo("UTC")),
+    dt.datetime(9999, 12, 30, 23, 59, 59, 999999, tzinfo=dt.UTC),
+]
+MIXED = [*UTC_TIMES, dt.datetime(2026, 7, 1, 12, tzinfo=zoneinfo.ZoneInfo("Europe/Paris")), None]
+
+
+@pytest.mark.parametrize("zone", ["UTC", "Europe/Paris", "America/St_Johns"])
+@pytest.mark.parametrize("column", [UTC_TIMES, MIXED, []])
+def test_the_writers_write_what_the_field_writes(settings, zone, column):
+    settings.TIME_ZONE = zone
+    field = serializers.DateTimeField()
+    expected = [None if value is None else field.to_representation(value) for value in column]
+
+    assert [datetime_writer()(value) for value in column] == expected
+    assert datetime_column_writer()(column) == expected
