@@ -191,6 +191,18 @@ def portfolio_ranking(
     first). Ties and rows without the figure are ordered by code. The query count does not depend
     on the number of initiatives: the caller fetches the rows of the page it shows.
     """
+    table, rows = ranked_table(initiatives=initiatives, sort=sort, descending=descending, today=today)
+    return PortfolioRanking(money=_money(table.lines()), rows=rows)
+
+
+def ranked_table(
+    *,
+    initiatives: QuerySet[Initiative],
+    sort: str = DEFAULT_MONEY_SORT,
+    descending: bool | None = None,
+    today: dt.date | None = None,
+) -> tuple[roi_portfolio.LineTable, list[RankedInitiative]]:
+    """The money lines of ``initiatives`` and their rows ranked as ``portfolio_ranking`` says."""
     figure, natural = MONEY_SORTS[sort]
     descending = natural if descending is None else descending
     starts = list(initiatives.order_by().values_list("pk", "start_date", "code"))
@@ -219,7 +231,7 @@ def portfolio_ranking(
     # Stable sorts: by code, then by the figure, then those without it to the end.
     rows.sort(key=lambda r: getattr(r, figure) or 0.0, reverse=descending)
     rows.sort(key=lambda r: getattr(r, figure) is None)
-    return PortfolioRanking(money=_money(table.lines()), rows=rows)
+    return table, rows
 
 
 @dataclass(frozen=True)
