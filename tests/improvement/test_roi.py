@@ -333,7 +333,8 @@ def test_row_money_is_each_initiatives_money_bit_for_bit(data):
     horizon, costs, benefits = _ranking_rows(data, n)
     signed = st.floats(min_value=-1e6, max_value=1e6, allow_nan=False)
     pk = st.integers(min_value=0, max_value=n - 1)
-    targets = data.draw(st.lists(st.tuples(pk, signed, signed | st.none(), st.booleans(), signed), max_size=4))
+    target = st.tuples(pk, signed, signed | st.none(), st.booleans(), signed)
+    targets = data.draw(st.lists(target, max_size=4))
     table = roi_portfolio.line_table(
         starts=[(pk, dt.date(2024, m, 1)) for pk, m in zip(range(n), (1, 3, 5, 6), strict=True)],
         costs=costs,

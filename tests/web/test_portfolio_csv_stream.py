@@ -76,7 +76,7 @@ def _random_portfolio(seed: int, count: int) -> None:
         initiative = InitiativeFactory(
             team=rng.choice(teams),
             lead=rng.choice(leads),
-            title=rng.choice(["Plain", "-2+3", "Commas, and \"quotes\"", "Été"]) + f" {n}",
+            title=rng.choice(["Plain", "-2+3", 'Commas, and "quotes"', "Été"]) + f" {n}",
             category=rng.choice(Category.values),
             stage=rng.choice(Stage.values),
             status=rng.choice([Status.ACTIVE, Status.ACTIVE, *Status.values]),
@@ -114,9 +114,14 @@ def _random_portfolio(seed: int, count: int) -> None:
             )
 
 
+QUERIES = ["", "?sort=payback_asc", "?sort=npv_desc&stage=do", "?sort=investment_asc"]
+
+
 @pytest.mark.parametrize("seed", [1, 2])
-@pytest.mark.parametrize("query", ["", "?sort=payback_asc", "?sort=npv_desc&stage=do", "?sort=investment_asc"])
-def test_the_streamed_export_has_the_bytes_of_the_in_memory_export(login, executive, seed, query, monkeypatch):
+@pytest.mark.parametrize("query", QUERIES)
+def test_the_streamed_export_has_the_bytes_of_the_in_memory_export(
+    login, executive, seed, query, monkeypatch
+):
     monkeypatch.setattr("improvement.selectors.portfolio_export.EXPORT_CHUNK", 7)
     _random_portfolio(seed, 25)
     request = RequestFactory().get(CSV_URL + query)
