@@ -176,10 +176,12 @@ def ranking(table: LineTable, *, horizon: int, annual_rate: float) -> Ranking:
     )
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class RowMoney:
     """One row's figures exactly as ``roi.money_of`` gives them, the IRR aside: a list or an export
     does not show it, and its root-finding per initiative is what made a portfolio of thousands slow.
+    The benefit split is flattened into its five sums (``BenefitSplit``'s properties, same additions).
+    Not frozen: thousands are built per export, and a frozen dataclass's constructor costs 10× more.
     """
 
     total_cost: float
@@ -189,7 +191,11 @@ class RowMoney:
     roi_percent: float | None
     payback_months: float | None
     npv: float
-    split: BenefitSplit
+    validated: float
+    claimed: float
+    hard: float
+    soft: float
+    derived: float
 
     @property
     def net_benefit(self) -> float:
@@ -240,7 +246,15 @@ def row_money(table: LineTable, *, annual_rate: float) -> list[RowMoney]:
             roi_percent=None if cost == 0 else (benefit - cost) / cost * 100,
             payback_months=None if math.isnan(payback[row]) else payback[row],
             npv=npv[row],
-            split=BenefitSplit(*split[row]),
+            validated=validated_hard + validated_soft,
+            claimed=claimed_hard + claimed_soft,
+            hard=validated_hard + claimed_hard,
+            soft=validated_soft + claimed_soft,
+            derived=derived,
         )
-        for row, (cost, benefit) in enumerate(zip(total_cost, total_benefit, strict=True))
+        for row, (
+            cost,
+            benefit,
+            (validated_hard, validated_soft, claimed_hard, claimed_soft, derived),
+        ) in enumerate(zip(total_cost, total_benefit, split, strict=True))
     ]

@@ -230,20 +230,21 @@ def _csv_lines(chunks):
     writer = csv.writer(_Lines())
     yield writer.writerow(CSV_HEADER)
     for chunk in chunks:
-        yield "".join(writer.writerow([neutralise(cell) for cell in _csv_row(row)]) for row in chunk)
+        yield "".join(writer.writerow(_csv_row(row)) for row in chunk)
 
 
 def _csv_row(row: ExportRow) -> list:
+    """The cells of one row; the text cells neutralised (the others are numbers, dates, yes/no)."""
     m = row.money
     return [
-        row.code,
-        row.title,
-        row.team,
-        row.lead,
-        row.category,
-        row.stage,
-        row.status,
-        row.health,
+        neutralise(row.code),
+        neutralise(row.title),
+        neutralise(row.team),
+        neutralise(row.lead),
+        neutralise(row.category),
+        neutralise(row.stage),
+        neutralise(row.status),
+        neutralise(row.health),
         row.start_date.isoformat(),
         row.target_end_date.isoformat() if row.target_end_date else "",
         row.milestones_done,
@@ -256,11 +257,11 @@ def _csv_row(row: ExportRow) -> list:
         _round(m.payback_months),
         _round(m.npv),
         _round(m.net_benefit),
-        _round(m.split.validated),
-        _round(m.split.claimed),
-        _round(m.split.hard),
-        _round(m.split.soft),
-        _round(m.split.derived),
+        _round(m.validated),
+        _round(m.claimed),
+        _round(m.hard),
+        _round(m.soft),
+        _round(m.derived),
         "yes" if row.at_risk else "no",
-        settings.PDCA_CURRENCY,
+        neutralise(settings.PDCA_CURRENCY),
     ]
