@@ -12,6 +12,7 @@ from common.admin import (
 )
 from kpis import services
 from kpis.models import Kpi, KpiAlert, Measurement
+from kpis.signals import measurements_written
 
 
 @admin.register(Kpi)
@@ -105,6 +106,16 @@ class MeasurementAdmin(admin.ModelAdmin):
         if obj.recorded_by_id is None:
             obj.recorded_by = request.user
         super().save_model(request, obj, form, change)
+        measurements_written.send(Measurement, series={(obj.kpi_id, obj.segment)})
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        measurements_written.send(Measurement, series={(obj.kpi_id, obj.segment)})
+
+    def delete_queryset(self, request, queryset):
+        series = set(queryset.values_list("kpi_id", "segment").distinct())
+        super().delete_queryset(request, queryset)
+        measurements_written.send(Measurement, series=series)
 
 
 @admin.register(KpiAlert)

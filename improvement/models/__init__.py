@@ -27,6 +27,7 @@ from improvement.models.initiatives import (
     quadrant_for,
 )
 from improvement.models.money import Benefit, BenefitKind, BenefitNature, Cost, CostKind
+from improvement.models.money_summary import InitiativeMoney, InitiativeMoneyMonth
 from improvement.models.notifications import NotificationKind, ReminderReason, SentReminder
 from improvement.models.roadmap import OPEN_MILESTONE_STATUSES, Milestone, MilestoneStatus, Phase
 from improvement.models.stages import STAGE_ORDER, Decision, Stage, StageTransition
@@ -61,6 +62,8 @@ __all__ = [
     "ExperimentStatus",
     "Health",
     "Initiative",
+    "InitiativeMoney",
+    "InitiativeMoneyMonth",
     "KpiTarget",
     "MdeType",
     "MetricType",
