@@ -8,11 +8,16 @@ writing transaction, so a summary never commits without the write, nor the write
 
 from django.db.models.signals import post_delete, post_save
 
-from improvement.models import Benefit, Cost, Initiative, InitiativeMoney, KpiTarget
-from improvement.services.money_summaries import money_summaries_refresh, money_summaries_refresh_series
+from improvement.models import Benefit, Cost, Initiative, KpiTarget
+from improvement.services.money_summaries import (
+    initiative_counted_again,
+    money_summaries_refresh,
+    money_summaries_refresh_series,
+)
 from kpis.models import Kpi, Measurement
 from kpis.signals import measurements_written
 
+INITIATIVE_MONEY_FIELDS = {"start_date", "team", "category", "stage", "health", "status", "archived_at"}
 # Fields of a KPI target the money depends on (an update naming none of them changes no money).
 TARGET_MONEY_FIELDS = {
     "baseline_value",
@@ -42,11 +47,14 @@ def _line_deleted(sender, instance, origin=None, **kwargs) -> None:
 
 
 def _initiative_saved(sender, instance, created, update_fields=None, **kwargs) -> None:
-    """A new initiative gets its (empty) summary; a new start date moves its months' dates."""
-    if update_fields is not None and "start_date" not in update_fields:
+    """A new initiative gets its (empty) summary; a new start date moves its months' dates; a new
+    team, category, stage, health, status or archiving moves it in the roll-up."""
+    if update_fields is not None and not set(update_fields) & INITIATIVE_MONEY_FIELDS:
         return
-    if created or not InitiativeMoney.objects.filter(pk=instance.pk, start_date=instance.start_date).exists():
+    if created:
         money_summaries_refresh(initiative_ids=[instance.pk])
+    else:
+        initiative_counted_again(initiative=instance)
 
 
 def _kpi_saved(sender, instance, created, update_fields=None, **kwargs) -> None:

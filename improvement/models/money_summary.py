@@ -34,6 +34,14 @@ class InitiativeMoney(models.Model):
     irr_monthly = models.FloatField(null=True)
     irr_annual = models.FloatField(null=True)
     computed_at = models.DateTimeField(auto_now=True)
+    # Where the roll-up last counted the initiative: when one of these changes on the initiative,
+    # the roll-up rows of the old and the new (team, category) are counted again.
+    team_id_counted = models.BigIntegerField()
+    category_counted = models.CharField(max_length=30)
+    stage_counted = models.CharField(max_length=10)
+    health_counted = models.CharField(max_length=20)
+    status_counted = models.CharField(max_length=20)
+    archived_counted = models.BooleanField()
 
     def __str__(self) -> str:
         return f"money of initiative {self.initiative_id}"
@@ -59,3 +67,36 @@ class InitiativeMoneyMonth(models.Model):
 
     def __str__(self) -> str:
         return f"money of initiative {self.initiative_id}, month {self.month}"
+
+
+class PortfolioRollup(models.Model):
+    """The portfolio roll-up of one (team, category): its initiatives that count (not archived,
+    not abandoned) added up. Kept on write with the summaries; the benefit to date is as of
+    ``as_of`` and counted again on the first read of a later day."""
+
+    team = models.ForeignKey("accounts.Team", on_delete=models.CASCADE, related_name="+")
+    category = models.CharField(max_length=30)
+    horizon_months = models.PositiveSmallIntegerField()
+    discount_rate = models.FloatField()
+    as_of = models.DateField()
+    initiatives = models.PositiveIntegerField()
+    # {"status": {value: n}, "stage": {value: n}, "health": {value: n}}; stage and health of
+    # active initiatives only, as the roll-up shows them.
+    counts = models.JSONField()
+    one_time_cost = models.FloatField()
+    derived_monthly_benefit = models.FloatField()
+    validated_monthly_benefit = models.FloatField()
+    validated_hard = models.FloatField()
+    validated_soft = models.FloatField()
+    claimed_hard = models.FloatField()
+    claimed_soft = models.FloatField()
+    derived = models.FloatField()
+    recurring_costs = models.JSONField()  # month 1…horizon
+    benefits = models.JSONField()
+    benefit_to_date = models.FloatField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["team", "category"], name="portfolio_rollup_unique")]
+
+    def __str__(self) -> str:
+        return f"portfolio roll-up of team {self.team_id}, {self.category}"

@@ -18,9 +18,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from improvement import roi, roi_portfolio
-from improvement.models import Initiative, InitiativeMoney, InitiativeMoneyMonth, KpiTarget
+from improvement.models import Initiative, InitiativeMoney, InitiativeMoneyMonth, KpiTarget, PortfolioRollup
 from improvement.selectors.money import money_line_table
 from improvement.selectors.targets import kpi_latest_values
+from improvement.services.money_rollup import portfolio_rollups_refresh
 from kpis.models import Direction
 
 REFRESH_CHUNK = 1000
@@ -45,7 +46,15 @@ SUMMARY_FIELDS = [
     "irr_monthly",
     "irr_annual",
     "computed_at",
+    "team_id_counted",
+    "category_counted",
+    "stage_counted",
+    "health_counted",
+    "status_counted",
+    "archived_counted",
 ]
+# What the roll-up groups and counts an initiative by, as read from the initiative.
+KEY_FIELDS = ("team_id", "category", "stage", "health", "status", "archived_at")
 
 
 def month_complete_on(start: dt.date, month: int) -> dt.date:
@@ -61,9 +70,24 @@ def month_complete_on(start: dt.date, month: int) -> dt.date:
     return dt.date(year + month_of_year // 12, month_of_year % 12 + 1, 1)
 
 
-def _summary(pk: int, start: dt.date, money: roi.Money, *, horizon: int, rate: float) -> InitiativeMoney:
+def _counted(key: tuple) -> dict:
+    team_id, category, stage, health, status, archived_at = key
+    return {
+        "team_id_counted": team_id,
+        "category_counted": category,
+        "stage_counted": stage,
+        "health_counted": health,
+        "status_counted": status,
+        "archived_counted": archived_at is not None,
+    }
+
+
+def _summary(
+    pk: int, start: dt.date, money: roi.Money, key: tuple, *, horizon: int, rate: float
+) -> InitiativeMoney:
     split = money.split
     return InitiativeMoney(
+        **_counted(key),
         initiative_id=pk,
         horizon_months=horizon,
         discount_rate=rate,
@@ -89,23 +113,35 @@ def _summary(pk: int, start: dt.date, money: roi.Money, *, horizon: int, rate: f
 
 
 @transaction.atomic
-def money_summaries_refresh(*, initiative_ids: Iterable[int]) -> int:
-    """Rewrite the summaries of these initiatives (archived ones included); ids of initiatives that
-    no longer exist are skipped. Returns the number of summaries written."""
+def money_summaries_refresh(*, initiative_ids: Iterable[int], rollups: bool = True) -> int:
+    """Rewrite the summaries of these initiatives (archived ones included) and, unless ``rollups``
+    is false, the roll-up rows they were and are counted in; ids of initiatives that no longer
+    exist are skipped. Returns the number of summaries written."""
     ids = sorted(set(initiative_ids))
     horizon, rate = settings.PDCA_ROI_HORIZON_MONTHS, settings.PDCA_DISCOUNT_RATE
     written = 0
     for first in range(0, len(ids), REFRESH_CHUNK):
         chunk = ids[first : first + REFRESH_CHUNK]
-        starts = list(Initiative.objects.filter(pk__in=chunk).order_by("pk").values_list("pk", "start_date"))
+        found = (
+            Initiative.objects.filter(pk__in=chunk)
+            .order_by("pk")
+            .values_list("pk", "start_date", *KEY_FIELDS)
+        )
+        keys = {pk: tuple(key) for pk, _, *key in found}
+        starts = [(pk, start) for pk, start, *_ in found]
         if not starts:
             continue
+        touched = set(
+            InitiativeMoney.objects.filter(initiative_id__in=chunk).values_list(
+                "team_id_counted", "category_counted"
+            )
+        ) | {key[:2] for key in keys.values()}
         # ``today`` only moves the benefit to date, which the summary does not keep (see ``complete_on``).
         table = money_line_table(starts, horizon=horizon, today=timezone.localdate())
         summaries, months = [], []
         for pk, start in starts:
             money = roi.money_of(table.lines(table.index[pk]), horizon=horizon, annual_rate=rate)
-            summaries.append(_summary(pk, start, money, horizon=horizon, rate=rate))
+            summaries.append(_summary(pk, start, money, keys[pk], horizon=horizon, rate=rate))
             months += [
                 InitiativeMoneyMonth(
                     initiative_id=pk,
@@ -128,16 +164,45 @@ def money_summaries_refresh(*, initiative_ids: Iterable[int]) -> int:
         )
         InitiativeMoneyMonth.objects.filter(initiative_id__in=chunk, month__gt=horizon).delete()
         written += len(summaries)
+        if rollups:
+            portfolio_rollups_refresh(keys=touched)
     return written
 
 
 def money_summaries_rebuild() -> int:
-    """Every initiative's summary, rewritten a chunk at a time (each chunk in its own transaction)."""
+    """Every initiative's summary, rewritten a chunk at a time (each chunk in its own transaction),
+    then every roll-up row."""
     ids = list(Initiative.objects.order_by("pk").values_list("pk", flat=True))
-    return sum(
-        money_summaries_refresh(initiative_ids=ids[first : first + REFRESH_CHUNK])
+    written = sum(
+        money_summaries_refresh(initiative_ids=ids[first : first + REFRESH_CHUNK], rollups=False)
         for first in range(0, len(ids), REFRESH_CHUNK)
     )
+    with transaction.atomic():
+        PortfolioRollup.objects.all().delete()
+        portfolio_rollups_refresh()
+    return written
+
+
+@transaction.atomic
+def initiative_counted_again(*, initiative: Initiative) -> None:
+    """After an initiative was saved: a new start date rewrites its summary; a new team, category,
+    stage, health, status or archiving counts its old and new roll-up rows again."""
+    stored = (
+        InitiativeMoney.objects.filter(pk=initiative.pk).values_list("start_date", *_counted_fields()).first()
+    )
+    key = tuple(getattr(initiative, field) for field in KEY_FIELDS)
+    if stored is None or stored[0] != initiative.start_date:
+        money_summaries_refresh(initiative_ids=[initiative.pk])
+        return
+    now = _counted(key)
+    if list(stored[1:]) == list(now.values()):
+        return
+    InitiativeMoney.objects.filter(pk=initiative.pk).update(**now)
+    portfolio_rollups_refresh(keys={(stored[1], stored[2]), key[:2]})
+
+
+def _counted_fields() -> list[str]:
+    return [field for field in SUMMARY_FIELDS if field.endswith("_counted")]
 
 
 def money_summaries_refresh_series(*, series: Iterable[tuple[int, str]]) -> int:

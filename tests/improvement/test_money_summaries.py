@@ -9,11 +9,20 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 from hypothesis import given
 from hypothesis import strategies as st
 
 from improvement import roi
-from improvement.models import Category, Initiative, InitiativeMoney, InitiativeMoneyMonth
+from improvement.models import (
+    Category,
+    Health,
+    Initiative,
+    InitiativeMoney,
+    InitiativeMoneyMonth,
+    PortfolioRollup,
+    Status,
+)
 from improvement.selectors.money import initiative_money, portfolio_summary_live
 from improvement.selectors.portfolio_rollup import portfolio_summary
 from improvement.services import money, targets
@@ -210,19 +219,67 @@ def test_the_roll_up_of_summaries_equals_the_live_roll_up(executive, seed):
         _close(mine.money, theirs.money)
 
 
-def test_the_roll_up_fills_in_summaries_that_are_missing(executive):
+def test_the_roll_up_is_written_again_when_it_is_missing(executive):
     _random_portfolio(7, 4)
     InitiativeMoney.objects.all().delete()
+    PortfolioRollup.objects.all().delete()
 
     _close(portfolio_summary(user=executive).money, portfolio_summary_live(user=executive).money)
-    assert InitiativeMoney.objects.count() == 4
+    assert InitiativeMoney.objects.count() == 4 and PortfolioRollup.objects.exists()
 
 
-def test_the_roll_up_runs_the_same_queries_for_3n_initiatives(executive):
+def test_a_readers_missing_summaries_are_filled_in(lead, team):
+    for n in range(3):
+        CostFactory(initiative=InitiativeFactory(team=team, lead=lead), amount=Decimal(100 + n))
+    InitiativeMoney.objects.all().delete()
+
+    assert portfolio_summary(user=lead).money.total_cost == 303
+    assert InitiativeMoney.objects.count() == 3
+
+
+def test_moving_an_initiative_moves_its_money_in_the_roll_up(executive):
+    made = _random_portfolio(10, 8)
+    other = TeamFactory()
+    made[0].team = other
+    made[0].save()
+    made[1].status = Status.ABANDONED
+    made[1].save()
+    made[2].archived_at = timezone.now()
+    made[2].save(update_fields=["archived_at", "updated_at"])
+    made[3].category = Category.OTHER if made[3].category != Category.OTHER else Category.QUALITY_ASSURANCE
+    made[3].health = Health.OFF_TRACK
+    made[3].save()
+
+    summed, live = portfolio_summary(user=executive), portfolio_summary_live(user=executive)
+    assert (summed.initiatives, summed.by_status, summed.by_health) == (
+        live.initiatives, live.by_status, live.by_health,
+    )  # fmt: skip
+    for mine, theirs in zip(
+        summed.by_team + summed.by_category, live.by_team + live.by_category, strict=True
+    ):
+        assert (mine.key, mine.initiatives) == (theirs.key, theirs.initiatives)
+        _close(mine.money, theirs.money)
+
+
+def test_the_benefit_to_date_of_the_roll_up_follows_the_calendar(executive, team):
+    initiative = InitiativeFactory(team=team, start_date=dt.date.today() - dt.timedelta(days=1))
+    BenefitFactory(initiative=initiative, monthly_amount=Decimal("100"))
+    assert portfolio_summary(user=executive).money.benefit_to_date == 0
+
+    later = dt.date.today() + dt.timedelta(days=75)
+    summed = portfolio_summary(user=executive, today=later).money
+    assert summed.benefit_to_date == portfolio_summary_live(user=executive, today=later).money.benefit_to_date
+    assert summed.benefit_to_date in (200, 300)  # two or three whole months, by the day of the month
+
+
+@pytest.mark.parametrize("reader", ["executive", "lead"])
+def test_the_roll_up_runs_the_same_queries_for_3n_initiatives(request, reader, team):
+    user = request.getfixturevalue(reader)
     _random_portfolio(8, 3)
+    portfolio_summary(user=user)  # the day's first read may count the roll-up again
     with CaptureQueriesContext(connection) as few:
-        portfolio_summary(user=executive)
+        portfolio_summary(user=user)
     _random_portfolio(9, 9)
     with CaptureQueriesContext(connection) as more:
-        portfolio_summary(user=executive)
+        portfolio_summary(user=user)
     assert len(more.captured_queries) == len(few.captured_queries) <= 5
