@@ -273,13 +273,21 @@ def test_the_benefit_to_date_of_the_roll_up_follows_the_calendar(executive, team
 
 
 @pytest.mark.parametrize("reader", ["executive", "lead"])
-def test_the_roll_up_runs_the_same_queries_for_3n_initiatives(request, reader, team):
+def test_the_roll_up_runs_the_same_queries_for_3n_initiatives(request, reader, team, lead):
+    """The lead reads the initiatives of their team (summaries summed), the executive all (roll-up rows)."""
     user = request.getfixturevalue(reader)
-    _random_portfolio(8, 3)
+
+    def more(n: int) -> None:
+        _random_portfolio(n, n)
+        for _ in range(n):
+            CostFactory(initiative=InitiativeFactory(team=team, lead=lead), amount=Decimal("10"))
+
+    more(2)
     portfolio_summary(user=user)  # the day's first read may count the roll-up again
     with CaptureQueriesContext(connection) as few:
-        portfolio_summary(user=user)
-    _random_portfolio(9, 9)
-    with CaptureQueriesContext(connection) as more:
-        portfolio_summary(user=user)
-    assert len(more.captured_queries) == len(few.captured_queries) <= 5
+        first = portfolio_summary(user=user)
+    more(6)
+    with CaptureQueriesContext(connection) as many:
+        second = portfolio_summary(user=user)
+    assert second.initiatives > first.initiatives
+    assert len(many.captured_queries) == len(few.captured_queries) <= 5
