@@ -66,11 +66,11 @@ def _kpi_saved(sender, instance, created, update_fields=None, **kwargs) -> None:
 
 
 def _measurement_saved(sender, instance, **kwargs) -> None:
-    money_summaries_refresh_series(series={(instance.kpi_id, instance.segment)})
+    money_summaries_refresh_series(periods={(instance.kpi_id, instance.segment): instance.period})
 
 
-def _measurements_written(sender, series, **kwargs) -> None:
-    money_summaries_refresh_series(series=series)
+def _measurements_written(sender, periods, **kwargs) -> None:
+    money_summaries_refresh_series(periods=periods)
 
 
 def connect() -> None:

@@ -1,6 +1,7 @@
 from django import forms
 from django.contrib import admin
 from django.core.paginator import Paginator
+from django.db.models import Max
 from django.utils.functional import cached_property
 
 from common.admin import (
@@ -105,17 +106,17 @@ class MeasurementAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         if obj.recorded_by_id is None:
             obj.recorded_by = request.user
-        super().save_model(request, obj, form, change)
-        measurements_written.send(Measurement, series={(obj.kpi_id, obj.segment)})
+        super().save_model(request, obj, form, change)  # post_save tells improvement
 
     def delete_model(self, request, obj):
         super().delete_model(request, obj)
-        measurements_written.send(Measurement, series={(obj.kpi_id, obj.segment)})
+        measurements_written.send(Measurement, periods={(obj.kpi_id, obj.segment): obj.period})
 
     def delete_queryset(self, request, queryset):
-        series = set(queryset.values_list("kpi_id", "segment").distinct())
+        latest = queryset.order_by().values_list("kpi_id", "segment").annotate(latest=Max("period"))
+        periods = {(kpi_id, segment): period for kpi_id, segment, period in latest}
         super().delete_queryset(request, queryset)
-        measurements_written.send(Measurement, series=series)
+        measurements_written.send(Measurement, periods=periods)
 
 
 @admin.register(KpiAlert)

@@ -211,7 +211,10 @@ def measurement_upsert_many(*, actor: User, rows: Iterable[Mapping]) -> UpsertRe
     else:
         created, updated, changed = _upsert_snapshot(actor=actor, cleaned=cleaned)
     kpis_by_id = {c["kpi"].pk: c["kpi"] for c in cleaned}
-    measurements_written.send(Measurement, series={(kpi_id, segment) for kpi_id, segment, _ in changed})
+    periods: dict[tuple[int, str], dt.date] = {}
+    for kpi_id, segment, period in changed:
+        periods[(kpi_id, segment)] = max(period, periods.get((kpi_id, segment), period))
+    measurements_written.send(Measurement, periods=periods)
     _schedule_alert_evaluation([(kpis_by_id[kpi_id], segment, period) for kpi_id, segment, period in changed])
     return UpsertResult(created=created, updated=updated, unchanged=len(cleaned) - created - updated)
 

@@ -11,10 +11,11 @@ the same month lines the live computation builds (docs/money.md).
 
 import calendar
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Max
 from django.utils import timezone
 
 from improvement import roi, roi_portfolio
@@ -22,7 +23,7 @@ from improvement.models import Initiative, InitiativeMoney, InitiativeMoneyMonth
 from improvement.selectors.money import money_line_table
 from improvement.selectors.targets import kpi_latest_values
 from improvement.services.money_rollup import portfolio_rollups_refresh
-from kpis.models import Direction
+from kpis.models import Direction, Measurement
 
 REFRESH_CHUNK = 1000
 SUMMARY_FIELDS = [
@@ -205,10 +206,18 @@ def _counted_fields() -> list[str]:
     return [field for field in SUMMARY_FIELDS if field.endswith("_counted")]
 
 
-def money_summaries_refresh_series(*, series: Iterable[tuple[int, str]]) -> int:
-    """After measurements of these (KPI, segment) series were written: rewrite the summaries of the
-    initiatives whose KPI-derived benefit moved (a new latest value), and only those."""
-    series = set(series)
+def money_summaries_refresh_series(*, periods: Mapping[tuple[int, str], dt.date]) -> int:
+    """After measurements were written or deleted — ``periods`` maps each (KPI id, segment) series
+    to the latest period written or deleted in it — rewrite the summaries of the initiatives whose
+    KPI-derived benefit moved, and only those. A series whose latest period is later than every
+    period written kept its latest value: nothing to do (one index lookup per series)."""
+    series = set()
+    for (kpi_id, segment), period in periods.items():
+        latest = Measurement.objects.filter(kpi_id=kpi_id, segment=segment).aggregate(latest=Max("period"))[
+            "latest"
+        ]
+        if latest is None or period >= latest:
+            series.add((kpi_id, segment))
     if not series:
         return 0
     valued = KpiTarget.objects.active().exclude(unit_value_per_month=None)

@@ -291,3 +291,23 @@ def test_the_roll_up_runs_the_same_queries_for_3n_initiatives(request, reader, t
         second = portfolio_summary(user=user)
     assert second.initiatives > first.initiatives
     assert len(many.captured_queries) == len(few.captured_queries) <= 5
+
+
+def test_an_older_measurement_leaves_the_summary_alone_a_newer_one_moves_it(lead, admin):
+    initiative = InitiativeFactory(lead=lead)
+    kpi = KpiFactory(direction="higher")
+    targets.kpi_target_create(
+        actor=lead, initiative=initiative, kpi=kpi, baseline_value=10, target_value=20, unit_value_per_month=5
+    )
+    today = dt.date.today()
+    measurement_record(actor=admin, kpi=kpi, period=today - dt.timedelta(days=2), value=14)
+    written = InitiativeMoney.objects.get(pk=initiative.pk).computed_at
+
+    measurement_record(actor=admin, kpi=kpi, period=today - dt.timedelta(days=30), value=99)
+    stored = InitiativeMoney.objects.get(pk=initiative.pk)
+    assert (stored.derived_monthly_benefit, stored.computed_at) == (20, written)
+    _assert_summary_is_live(initiative)
+
+    measurement_record(actor=admin, kpi=kpi, period=today - dt.timedelta(days=1), value=16)
+    assert InitiativeMoney.objects.get(pk=initiative.pk).derived_monthly_benefit == 30
+    _assert_summary_is_live(initiative)
