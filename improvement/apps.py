@@ -10,6 +10,7 @@ class ImprovementConfig(AppConfig):
         import improvement.checks
         import improvement.tasks  # noqa: F401 -- imported for its side effect: task registration
         from accounts.notifications import notification_kind_register
+        from improvement import receivers
         from improvement.models import NotificationKind
         from improvement.services.notifications import kpi_alert_listener
         from kpis.alerts import kpi_alert_listener_register
@@ -19,3 +20,5 @@ class ImprovementConfig(AppConfig):
         # accounts must not know improvement's vocabulary: improvement registers the kinds it sends.
         for kind in NotificationKind:
             notification_kind_register(key=kind.value, label=kind.label)
+        # Each initiative's money summary follows every write that changes its money.
+        receivers.connect()

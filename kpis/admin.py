@@ -1,6 +1,7 @@
 from django import forms
 from django.contrib import admin
 from django.core.paginator import Paginator
+from django.db.models import Max
 from django.utils.functional import cached_property
 
 from common.admin import (
@@ -12,6 +13,7 @@ from common.admin import (
 )
 from kpis import services
 from kpis.models import Kpi, KpiAlert, Measurement
+from kpis.signals import measurements_written
 
 
 @admin.register(Kpi)
@@ -104,7 +106,17 @@ class MeasurementAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         if obj.recorded_by_id is None:
             obj.recorded_by = request.user
-        super().save_model(request, obj, form, change)
+        super().save_model(request, obj, form, change)  # post_save tells improvement
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        measurements_written.send(Measurement, periods={(obj.kpi_id, obj.segment): obj.period})
+
+    def delete_queryset(self, request, queryset):
+        latest = queryset.order_by().values_list("kpi_id", "segment").annotate(latest=Max("period"))
+        periods = {(kpi_id, segment): period for kpi_id, segment, period in latest}
+        super().delete_queryset(request, queryset)
+        measurements_written.send(Measurement, periods=periods)
 
 
 @admin.register(KpiAlert)

@@ -16,6 +16,7 @@ from common.services import model_update
 from kpis.alerts import kpi_is_watched
 from kpis.measurement_copy import UPSERT_FIELDS, measurement_copy_upsert, measurement_series_lock
 from kpis.models import Kpi, Measurement
+from kpis.signals import measurements_written
 from kpis.tasks import evaluate_alerts
 
 MAX_BATCH_ROWS = 10_000
@@ -210,6 +211,10 @@ def measurement_upsert_many(*, actor: User, rows: Iterable[Mapping]) -> UpsertRe
     else:
         created, updated, changed = _upsert_snapshot(actor=actor, cleaned=cleaned)
     kpis_by_id = {c["kpi"].pk: c["kpi"] for c in cleaned}
+    periods: dict[tuple[int, str], dt.date] = {}
+    for kpi_id, segment, period in changed:
+        periods[(kpi_id, segment)] = max(period, periods.get((kpi_id, segment), period))
+    measurements_written.send(Measurement, periods=periods)
     _schedule_alert_evaluation([(kpis_by_id[kpi_id], segment, period) for kpi_id, segment, period in changed])
     return UpsertResult(created=created, updated=updated, unchanged=len(cleaned) - created - updated)
 

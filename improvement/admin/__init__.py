@@ -7,6 +7,11 @@ Only what the services let a user edit is editable, and saves call those service
 from improvement.admin.experiments import ExperimentAdmin, VariantAdmin, VariantDataAdmin
 from improvement.admin.initiatives import InitiativeAdmin, StatusUpdateAdmin
 from improvement.admin.money import BenefitAdmin, BenefitInline, CostAdmin, CostInline
+from improvement.admin.money_summary import (
+    InitiativeMoneyAdmin,
+    InitiativeMoneyMonthAdmin,
+    PortfolioRollupAdmin,
+)
 from improvement.admin.notifications import SentReminderAdmin
 from improvement.admin.roadmap import MilestoneAdmin, MilestoneInline
 from improvement.admin.stages import StageTransitionAdmin, StageTransitionInline
@@ -30,11 +35,14 @@ __all__ = [
     "CostInline",
     "ExperimentAdmin",
     "InitiativeAdmin",
+    "InitiativeMoneyAdmin",
+    "InitiativeMoneyMonthAdmin",
     "KpiTargetAdmin",
     "KpiTargetForm",
     "KpiTargetInline",
     "MilestoneAdmin",
     "MilestoneInline",
+    "PortfolioRollupAdmin",
     "SentReminderAdmin",
     "StageTransitionAdmin",
     "StageTransitionInline",

@@ -28,6 +28,7 @@ from improvement.models.initiatives import (
     quadrant_for,
 )
 from improvement.models.money import Benefit, BenefitKind, BenefitNature, Cost, CostKind
+from improvement.models.money_summary import InitiativeMoney, InitiativeMoneyMonth, PortfolioRollup
 from improvement.models.notifications import NotificationKind, ReminderReason, SentReminder
 from improvement.models.roadmap import OPEN_MILESTONE_STATUSES, Milestone, MilestoneStatus, Phase
 from improvement.models.stages import STAGE_ORDER, Decision, Stage, StageTransition
@@ -64,6 +65,8 @@ __all__ = [
     "GuardrailData",
     "Health",
     "Initiative",
+    "InitiativeMoney",
+    "InitiativeMoneyMonth",
     "KpiTarget",
     "MdeType",
     "MetricType",
@@ -71,6 +74,7 @@ __all__ = [
     "MilestoneStatus",
     "NotificationKind",
     "Phase",
+    "PortfolioRollup",
     "Quadrant",
     "ReminderReason",
     "SentReminder",

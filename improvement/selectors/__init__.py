@@ -36,8 +36,8 @@ from improvement.selectors.money import (
     initiative_money_many,
     initiative_progress,
     portfolio_money,
-    portfolio_summary,
 )
+from improvement.selectors.portfolio_rollup import portfolio_summary
 from improvement.selectors.roadmap import (
     initiative_milestones,
     milestone_calendar,

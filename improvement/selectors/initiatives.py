@@ -202,6 +202,11 @@ def _needs_attention() -> Q:
     return Q(status=Status.ACTIVE) & (~Q(health=Health.ON_TRACK) | Q(milestones_overdue__gt=0))
 
 
+def is_at_risk(*, status: str, health: str, milestones_overdue: int) -> bool:
+    """``AT_RISK_DEFINITION`` for one row's plain values: the same test as ``_needs_attention``."""
+    return status == Status.ACTIVE and (health != Health.ON_TRACK or milestones_overdue > 0)
+
+
 def initiative_list_at_risk(*, initiatives: QuerySet[Initiative]) -> QuerySet[Initiative]:
     """Those at risk (``AT_RISK_DEFINITION``), worst first: off track, at risk, then by overdue
     milestones."""

@@ -62,10 +62,13 @@ def initiative_money_lines(*, initiative: Initiative) -> tuple[list[Cost], list[
     return costs, benefits
 
 
-def _line_table(
+def money_line_table(
     starts: Sequence[tuple[int, dt.date]], *, horizon: int, today: dt.date, scope: QuerySet | None = None
 ) -> roi_portfolio.LineTable:
     """Every initiative's money lines, from four queries of plain values (no model instances).
+
+    The rows are read in id order, whatever the filter: an initiative's lines are then added up in
+    the same order by every reader, so its summary and a live computation agree to the last bit.
 
     ``starts`` holds (initiative id, start date) of each initiative. ``scope``, the queryset the
     initiatives came from, filters the money rows by a subquery: a portfolio of thousands of
@@ -80,19 +83,21 @@ def _line_table(
         (pk, kind == CostKind.ONE_TIME, amount, start_month)
         for pk, kind, amount, start_month in Cost.objects.active()
         .filter(**belongs)
+        .order_by("pk")
         .values_list("initiative_id", "kind", "amount", "start_month")
     ]
     benefits = [
         (pk, amount, start_month, validated, nature == BenefitNature.HARD)
         for pk, amount, start_month, validated, nature in Benefit.objects.active()
         .filter(**belongs)
+        .order_by("pk")
         .values_list("initiative_id", "monthly_amount", "start_month", "validated", "nature")
     ]
     valued = KpiTarget.objects.active().filter(**belongs).exclude(unit_value_per_month=None)
     latest = kpi_latest_values(targets=valued)
     valued_targets = [
         (pk, baseline, latest.get((kpi_id, segment)), direction == Direction.HIGHER, unit_value)
-        for pk, kpi_id, segment, baseline, direction, unit_value in valued.values_list(
+        for pk, kpi_id, segment, baseline, direction, unit_value in valued.order_by("pk").values_list(
             "initiative_id", "kpi_id", "segment", "baseline_value", "kpi__direction", "unit_value_per_month"
         )
     ]
@@ -117,7 +122,9 @@ def initiative_money_many(
 ) -> dict[int, roi.Money]:
     """Money of many initiatives in a constant number of queries, whatever their count."""
     starts = [(i.pk, i.start_date) for i in initiatives]
-    table = _line_table(starts, horizon=settings.PDCA_ROI_HORIZON_MONTHS, today=today or timezone.localdate())
+    table = money_line_table(
+        starts, horizon=settings.PDCA_ROI_HORIZON_MONTHS, today=today or timezone.localdate()
+    )
     return {pk: _money(lines) for pk, lines in table.per_initiative().items()}
 
 
@@ -134,7 +141,7 @@ def portfolio_money(*, initiatives: QuerySet[Initiative], today: dt.date | None 
     """
     starts = list(initiatives.values_list("pk", "start_date"))
     horizon = settings.PDCA_ROI_HORIZON_MONTHS
-    table = _line_table(starts, horizon=horizon, today=today or timezone.localdate(), scope=initiatives)
+    table = money_line_table(starts, horizon=horizon, today=today or timezone.localdate(), scope=initiatives)
     return _money(table.lines())
 
 
@@ -191,11 +198,23 @@ def portfolio_ranking(
     first). Ties and rows without the figure are ordered by code. The query count does not depend
     on the number of initiatives: the caller fetches the rows of the page it shows.
     """
+    table, rows = ranked_table(initiatives=initiatives, sort=sort, descending=descending, today=today)
+    return PortfolioRanking(money=_money(table.lines()), rows=rows)
+
+
+def ranked_table(
+    *,
+    initiatives: QuerySet[Initiative],
+    sort: str = DEFAULT_MONEY_SORT,
+    descending: bool | None = None,
+    today: dt.date | None = None,
+) -> tuple[roi_portfolio.LineTable, list[RankedInitiative]]:
+    """The money lines of ``initiatives`` and their rows ranked as ``portfolio_ranking`` says."""
     figure, natural = MONEY_SORTS[sort]
     descending = natural if descending is None else descending
     starts = list(initiatives.order_by().values_list("pk", "start_date", "code"))
     horizon = settings.PDCA_ROI_HORIZON_MONTHS
-    table = _line_table(
+    table = money_line_table(
         [(pk, start) for pk, start, _ in starts],
         horizon=horizon,
         today=today or timezone.localdate(),
@@ -219,7 +238,7 @@ def portfolio_ranking(
     # Stable sorts: by code, then by the figure, then those without it to the end.
     rows.sort(key=lambda r: getattr(r, figure) or 0.0, reverse=descending)
     rows.sort(key=lambda r: getattr(r, figure) is None)
-    return PortfolioRanking(money=_money(table.lines()), rows=rows)
+    return table, rows
 
 
 @dataclass(frozen=True)
@@ -272,10 +291,12 @@ class _RollupRow:
     start_date: dt.date
 
 
-def portfolio_summary(
+def portfolio_summary_live(
     *, user: User, team_id: int | None = None, category: str = "", today: dt.date | None = None
 ) -> PortfolioSummary:
-    """The executive roll-up of the initiatives ``user`` reads (abandoned ones left out).
+    """The executive roll-up of the initiatives ``user`` reads (abandoned ones left out), computed
+    from the money rows themselves: the reference ``portfolio_rollup.portfolio_summary`` (which
+    adds up the money summaries instead) is tested and timed against.
 
     Stage and health count active initiatives only; money counts every initiative. Groups reuse
     one load of the money lines, so the query count does not grow with teams or categories.
@@ -288,7 +309,7 @@ def portfolio_summary(
         qs = qs.filter(category=category)
     fields = ("pk", "team_id", "team__name", "category", "stage", "health", "status", "start_date")
     initiatives = [_RollupRow(*row) for row in qs.order_by("code").values_list(*fields)]
-    table = _line_table(
+    table = money_line_table(
         [(i.pk, i.start_date) for i in initiatives],
         horizon=settings.PDCA_ROI_HORIZON_MONTHS,
         today=today or timezone.localdate(),

@@ -6,7 +6,7 @@ from collections import Counter
 from django.conf import settings
 from django.core.paginator import Paginator
 from django.db.models import Count, QuerySet
-from django.http import HttpResponse, QueryDict
+from django.http import QueryDict, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
@@ -23,9 +23,9 @@ from improvement.selectors.initiatives import (
 from improvement.selectors.money import (
     DEFAULT_MONEY_SORT,
     MONEY_SORTS,
-    initiative_money_many,
     portfolio_ranking,
 )
+from improvement.selectors.portfolio_export import ExportRow, portfolio_export
 from improvement.selectors.targets import target_list, target_progress, target_progress_list
 from improvement.views.money_table import money_rows, sort_headers
 
@@ -205,51 +205,63 @@ def _round(value: float | None):
     return "" if value is None else round(value, MONEY_DECIMALS)
 
 
+class _Lines:
+    """A file-like object whose ``write`` hands the line back: ``csv.writer`` formats, we stream."""
+
+    def write(self, line: str) -> str:
+        return line
+
+
 @site_view
 def dashboard_csv(request):
-    """The portfolio's money table as on the page: the same filters, every row in the same order."""
+    """The portfolio's money table as on the page: the same filters, every row in the same order.
+
+    Streamed: the ranking is computed first, then the rows are read and written a chunk at a time.
+    """
     _, filters, (sort, descending) = _filters(request)
-    portfolio = initiative_portfolio(**filters)
-    order = portfolio_ranking(initiatives=portfolio, sort=sort, descending=descending).rows
-    by_pk = portfolio.in_bulk([row.pk for row in order])
-    initiatives = [by_pk[row.pk] for row in order if row.pk in by_pk]
-    at_risk = set(initiative_list_at_risk(initiatives=portfolio).values_list("pk", flat=True))
-    money = initiative_money_many(initiatives=initiatives)
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    chunks = portfolio_export(initiatives=initiative_portfolio(**filters), sort=sort, descending=descending)
+    response = StreamingHttpResponse(_csv_lines(chunks), content_type="text/csv; charset=utf-8")
     filename = CSV_FILENAME.format(date=timezone.localdate().isoformat())
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    writer = csv.writer(response)
-    writer.writerow(CSV_HEADER)
-    for initiative in initiatives:
-        m = money[initiative.pk]
-        row = [
-            initiative.code,
-            initiative.title,
-            initiative.team.name,
-            initiative.lead.get_full_name(),
-            initiative.get_category_display(),
-            initiative.get_stage_display(),
-            initiative.get_status_display(),
-            initiative.get_health_display(),
-            initiative.start_date.isoformat(),
-            initiative.target_end_date.isoformat() if initiative.target_end_date else "",
-            initiative.milestones_done,
-            initiative.milestones_total,
-            initiative.milestones_overdue,
-            _round(m.total_cost),
-            _round(m.benefit_to_date),
-            _round(m.projected_12m_benefit),
-            _round(m.roi_percent),
-            _round(m.payback_months),
-            _round(m.npv),
-            _round(m.net_benefit),
-            _round(m.split.validated),
-            _round(m.split.claimed),
-            _round(m.split.hard),
-            _round(m.split.soft),
-            _round(m.split.derived),
-            "yes" if initiative.pk in at_risk else "no",
-            settings.PDCA_CURRENCY,
-        ]
-        writer.writerow([neutralise(cell) for cell in row])
     return response
+
+
+def _csv_lines(chunks):
+    writer = csv.writer(_Lines())
+    yield writer.writerow(CSV_HEADER)
+    for chunk in chunks:
+        yield "".join(writer.writerow(_csv_row(row)) for row in chunk)
+
+
+def _csv_row(row: ExportRow) -> list:
+    """The cells of one row; the text cells neutralised (the others are numbers, dates, yes/no)."""
+    m = row.money
+    return [
+        neutralise(row.code),
+        neutralise(row.title),
+        neutralise(row.team),
+        neutralise(row.lead),
+        neutralise(row.category),
+        neutralise(row.stage),
+        neutralise(row.status),
+        neutralise(row.health),
+        row.start_date.isoformat(),
+        row.target_end_date.isoformat() if row.target_end_date else "",
+        row.milestones_done,
+        row.milestones_total,
+        row.milestones_overdue,
+        _round(m.total_cost),
+        _round(m.benefit_to_date),
+        _round(m.projected_12m_benefit),
+        _round(m.roi_percent),
+        _round(m.payback_months),
+        _round(m.npv),
+        _round(m.net_benefit),
+        _round(m.validated),
+        _round(m.claimed),
+        _round(m.hard),
+        _round(m.soft),
+        _round(m.derived),
+        "yes" if row.at_risk else "no",
+        neutralise(settings.PDCA_CURRENCY),
+    ]

@@ -318,3 +318,51 @@ def test_ranking_of_the_worked_example():
     assert ranked.npv[0] == pytest.approx(npf.npv(roi.monthly_rate(RATE), [-1200] + [300] * 12))
     # The second initiative has no money: no ROI, no payback.
     assert math.isnan(ranked.roi_percent[1]) and math.isnan(ranked.payback_months[1])
+
+
+ROW_MONEY_FIGURES = (
+    "total_cost", "total_benefit", "benefit_to_date", "projected_12m_benefit", "roi_percent",
+    "payback_months", "npv", "net_benefit",
+)  # fmt: skip
+
+
+@given(data=st.data())
+def test_row_money_is_each_initiatives_money_bit_for_bit(data):
+    """The export's figures are those of ``money_of``, to the last bit: the CSV keeps its bytes."""
+    n = 4
+    horizon, costs, benefits = _ranking_rows(data, n)
+    signed = st.floats(min_value=-1e6, max_value=1e6, allow_nan=False)
+    pk = st.integers(min_value=0, max_value=n - 1)
+    target = st.tuples(pk, signed, signed | st.none(), st.booleans(), signed)
+    targets = data.draw(st.lists(target, max_size=4))
+    table = roi_portfolio.line_table(
+        starts=[(pk, dt.date(2024, m, 1)) for pk, m in zip(range(n), (1, 3, 5, 6), strict=True)],
+        costs=costs,
+        benefits=benefits,
+        valued_targets=targets,
+        horizon=horizon,
+        today=dt.date(2024, 6, 1),
+    )
+    rows = roi_portfolio.row_money(table, annual_rate=RATE)
+    for row in table.index.values():
+        money = roi.money_of(table.lines(row), horizon=horizon, annual_rate=RATE)
+        for figure in ROW_MONEY_FIGURES:
+            assert repr(getattr(rows[row], figure)) == repr(getattr(money, figure)), figure
+        for part in ("validated", "claimed", "hard", "soft", "derived"):
+            assert repr(getattr(rows[row], part)) == repr(getattr(money.split, part)), part
+
+
+def test_row_money_of_the_worked_example_against_numpy_financial():
+    table = roi_portfolio.line_table(
+        starts=[(1, dt.date(2024, 1, 1)), (2, dt.date(2024, 1, 1))],
+        costs=[(1, True, 1000, 1)],
+        benefits=[(1, 300, 1, True, True)],
+        valued_targets=[],
+        horizon=12,
+        today=dt.date(2024, 4, 1),
+    )
+    paid, empty = roi_portfolio.row_money(table, annual_rate=RATE)
+    assert paid.payback_months == pytest.approx(3 + 100 / 300)
+    assert paid.npv == npf.npv(roi.monthly_rate(RATE), [-1000] + [300] * 12)
+    assert (paid.roi_percent, paid.benefit_to_date, paid.validated) == (260.0, 900.0, 3600.0)
+    assert (empty.roi_percent, empty.payback_months, empty.npv) == (None, None, 0.0)

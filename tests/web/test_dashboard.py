@@ -122,7 +122,7 @@ def test_the_dashboard_and_export_run_the_same_number_of_queries_for_3n_initiati
 
 
 def _rows(response) -> list[list[str]]:
-    return list(csv.reader(io.StringIO(response.content.decode())))
+    return list(csv.reader(io.StringIO(response.getvalue().decode())))
 
 
 def test_the_export_has_a_row_per_initiative_with_its_money(login, executive, team):

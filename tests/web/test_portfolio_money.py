@@ -62,7 +62,7 @@ def _table(response) -> list[str]:
 
 
 def _csv(response) -> list[dict]:
-    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    rows = list(csv.reader(io.StringIO(response.getvalue().decode())))
     assert rows[0] == CSV_HEADER
     return [dict(zip(CSV_HEADER, row, strict=True)) for row in rows[1:]]
 

@@ -1,0 +1,32 @@
+"""The money summaries and the portfolio roll-up, readable for support: written by the services on
+every money write (and by ``rebuild_money_summaries``), never by hand."""
+
+from django.contrib import admin
+
+from common.admin import ReadOnlyAdminMixin
+from improvement.models import InitiativeMoney, InitiativeMoneyMonth, PortfolioRollup
+
+
+@admin.register(InitiativeMoney)
+class InitiativeMoneyAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ("initiative", "total_cost", "total_benefit", "roi_percent", "payback_months", "npv")
+    list_select_related = ("initiative",)
+    search_fields = ("=initiative__code",)
+    ordering = ("-initiative_id",)
+    show_full_result_count = False
+
+
+@admin.register(InitiativeMoneyMonth)
+class InitiativeMoneyMonthAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ("initiative", "month", "recurring_cost", "benefit", "complete_on")
+    list_select_related = ("initiative",)
+    search_fields = ("=initiative__code",)
+    ordering = ("-initiative_id", "month")
+    show_full_result_count = False
+
+
+@admin.register(PortfolioRollup)
+class PortfolioRollupAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ("team", "category", "initiatives", "one_time_cost", "benefit_to_date", "as_of")
+    list_select_related = ("team",)
+    ordering = ("team__name", "category")

@@ -1,0 +1,84 @@
+"""Keeps each initiative's money summary in step with every write that changes its money.
+
+Connected in ``ImprovementConfig.ready``. Model signals catch every ``save()`` and ``delete()``
+(services, admin, imports and the demo loader all save models); measurements, written in bulk,
+announce their series with ``kpis.signals.measurements_written``. Each receiver runs inside the
+writing transaction, so a summary never commits without the write, nor the write without it.
+"""
+
+from django.db.models.signals import post_delete, post_save
+
+from improvement.models import Benefit, Cost, Initiative, KpiTarget
+from improvement.services.money_summaries import (
+    initiative_counted_again,
+    money_summaries_refresh,
+    money_summaries_refresh_series,
+)
+from kpis.models import Kpi, Measurement
+from kpis.signals import measurements_written
+
+INITIATIVE_MONEY_FIELDS = {"start_date", "team", "category", "stage", "health", "status", "archived_at"}
+# Fields of a KPI target the money depends on (an update naming none of them changes no money).
+TARGET_MONEY_FIELDS = {
+    "baseline_value",
+    "unit_value_per_month",
+    "kpi",
+    "segment",
+    "archived_at",
+    "initiative",
+}
+
+
+def _deleted_with_its_initiative(origin) -> bool:
+    """Whether a delete started from an initiative: its summary goes with it (CASCADE)."""
+    model = getattr(origin, "model", type(origin))
+    return model is Initiative
+
+
+def _line_saved(sender, instance, update_fields=None, **kwargs) -> None:
+    if sender is KpiTarget and update_fields is not None and not set(update_fields) & TARGET_MONEY_FIELDS:
+        return
+    money_summaries_refresh(initiative_ids=[instance.initiative_id])
+
+
+def _line_deleted(sender, instance, origin=None, **kwargs) -> None:
+    if not _deleted_with_its_initiative(origin):
+        money_summaries_refresh(initiative_ids=[instance.initiative_id])
+
+
+def _initiative_saved(sender, instance, created, update_fields=None, **kwargs) -> None:
+    """A new initiative gets its (empty) summary; a new start date moves its months' dates; a new
+    team, category, stage, health, status or archiving moves it in the roll-up."""
+    if update_fields is not None and not set(update_fields) & INITIATIVE_MONEY_FIELDS:
+        return
+    if created:
+        money_summaries_refresh(initiative_ids=[instance.pk])
+    else:
+        initiative_counted_again(initiative=instance)
+
+
+def _kpi_saved(sender, instance, created, update_fields=None, **kwargs) -> None:
+    """A KPI's direction decides which way is an improvement: the initiatives valuing it are redone."""
+    if created or (update_fields is not None and "direction" not in update_fields):
+        return
+    following = KpiTarget.objects.active().filter(kpi=instance).exclude(unit_value_per_month=None)
+    money_summaries_refresh(initiative_ids=following.values_list("initiative_id", flat=True).distinct())
+
+
+def _measurement_saved(sender, instance, **kwargs) -> None:
+    money_summaries_refresh_series(periods={(instance.kpi_id, instance.segment): instance.period})
+
+
+def _measurements_written(sender, periods, **kwargs) -> None:
+    money_summaries_refresh_series(periods=periods)
+
+
+def connect() -> None:
+    uid = "improvement.money_summary"
+    for model in (Cost, Benefit, KpiTarget):
+        post_save.connect(_line_saved, sender=model, dispatch_uid=f"{uid}.{model.__name__}.saved")
+        post_delete.connect(_line_deleted, sender=model, dispatch_uid=f"{uid}.{model.__name__}.deleted")
+    post_save.connect(_initiative_saved, sender=Initiative, dispatch_uid=f"{uid}.initiative")
+    post_save.connect(_kpi_saved, sender=Kpi, dispatch_uid=f"{uid}.kpi")
+    post_save.connect(_measurement_saved, sender=Measurement, dispatch_uid=f"{uid}.measurement")
+    measurements_written.connect(_measurements_written, dispatch_uid=f"{uid}.measurements")

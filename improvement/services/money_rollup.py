@@ -1,0 +1,117 @@
+"""The portfolio roll-up rows (``PortfolioRollup``): one per (team, category), counted again from
+the money summaries whenever an initiative in it changes (``money_summaries_refresh``, the
+initiative receivers), so the executive roll-up reads a few dozen rows whatever the portfolio's size.
+"""
+
+import datetime as dt
+from collections.abc import Iterable
+
+import numpy as np
+from django.conf import settings
+from django.db.models import Case, Count, F, FloatField, Sum, Value, When
+from django.utils import timezone
+
+from improvement.models import (
+    Initiative,
+    InitiativeMoney,
+    InitiativeMoneyMonth,
+    PortfolioRollup,
+    Status,
+)
+
+# The sums of InitiativeMoney a roll-up row keeps, as named on both models.
+ROLLUP_SUMS = (
+    "one_time_cost",
+    "derived_monthly_benefit",
+    "validated_monthly_benefit",
+    "validated_hard",
+    "validated_soft",
+    "claimed_hard",
+    "claimed_soft",
+    "derived",
+)
+Key = tuple[int, str]
+
+
+def counted_initiatives():
+    """The initiatives a roll-up counts: not archived, not abandoned."""
+    return Initiative.objects.active().exclude(status=Status.ABANDONED)
+
+
+def portfolio_rollups_refresh(*, keys: Iterable[Key] | None = None, today: dt.date | None = None) -> int:
+    """Count again the rows of these (team id, category) keys, every row when ``keys`` is None.
+
+    Three grouped queries over the members of the keys' teams and categories; a key left without
+    members loses its row. Returns the number of rows written.
+    """
+    today = today or timezone.localdate()
+    horizon, rate = settings.PDCA_ROI_HORIZON_MONTHS, settings.PDCA_DISCOUNT_RATE
+    members = counted_initiatives()
+    existing = PortfolioRollup.objects.all()
+    if keys is not None:
+        keys = set(keys)
+        if not keys:
+            return 0
+        teams, categories = {team for team, _ in keys}, {category for _, category in keys}
+        members = members.filter(team_id__in=teams, category__in=categories)
+        existing = existing.filter(team_id__in=teams, category__in=categories)
+    counts: dict[Key, dict] = {}
+    for team, category, stage, health, status, n in (
+        members.order_by()
+        .values_list("team_id", "category", "stage", "health", "status")
+        .annotate(n=Count("pk"))
+    ):
+        row = counts.setdefault((team, category), {"status": {}, "stage": {}, "health": {}, "n": 0})
+        row["n"] += n
+        row["status"][status] = row["status"].get(status, 0) + n
+        if status == Status.ACTIVE:
+            row["stage"][stage] = row["stage"].get(stage, 0) + n
+            row["health"][health] = row["health"].get(health, 0) + n
+    scope = {"initiative__in": members.order_by().values("pk")}
+    sums = {
+        (team, category): values
+        for team, category, *values in InitiativeMoney.objects.filter(**scope)
+        .order_by()
+        .values_list("initiative__team_id", "initiative__category")
+        .annotate(**{f"sum_{name}": Sum(name) for name in ROLLUP_SUMS})
+    }
+    done = Case(
+        When(complete_on__lte=today, then=F("benefit")), default=Value(0.0), output_field=FloatField()
+    )
+    months: dict[Key, np.ndarray] = {}
+    for team, category, month, cost, benefit, to_date in (
+        InitiativeMoneyMonth.objects.filter(**scope, month__lte=horizon)
+        .order_by()
+        .values_list("initiative__team_id", "initiative__category", "month")
+        .annotate(cost=Sum("recurring_cost"), benefit_sum=Sum("benefit"), to_date=Sum(done))
+    ):
+        months.setdefault((team, category), np.zeros((3, horizon)))[:, month - 1] = (cost, benefit, to_date)
+    rows = []
+    for key, count in counts.items():
+        lines = months.get(key, np.zeros((3, horizon)))
+        values = [float(v or 0.0) for v in sums.get(key, [0.0] * len(ROLLUP_SUMS))]
+        rows.append(
+            PortfolioRollup(
+                team_id=key[0],
+                category=key[1],
+                horizon_months=horizon,
+                discount_rate=rate,
+                as_of=today,
+                initiatives=count.pop("n"),
+                counts=count,
+                **dict(zip(ROLLUP_SUMS, values, strict=True)),
+                recurring_costs=lines[0].tolist(),
+                benefits=lines[1].tolist(),
+                benefit_to_date=float(lines[2].sum()),
+            )
+        )
+    fields = [
+        f.name for f in PortfolioRollup._meta.concrete_fields if f.name not in {"id", "team", "category"}
+    ]
+    PortfolioRollup.objects.bulk_create(
+        rows, update_conflicts=True, unique_fields=["team", "category"], update_fields=fields
+    )
+    for team, category in existing.values_list("team_id", "category"):
+        if (team, category) not in counts:
+            PortfolioRollup.objects.filter(team_id=team, category=category).delete()
+    return len(rows)

@@ -1,0 +1,257 @@
+"""Each initiative's money summary (``InitiativeMoney`` and its months), rewritten in the
+transaction of every write that changes the initiative's money.
+
+What changes an initiative's money: its costs and benefit lines, its KPI targets (baseline, unit
+value, archiving), its start date, the direction of a KPI it follows and the latest measurement of
+a series one of its valued targets follows. ``improvement.receivers`` calls the functions below on
+each of those writes; ``rebuild_money_summaries`` rewrites every row (after a change of
+``PDCA_ROI_HORIZON_MONTHS`` or ``PDCA_DISCOUNT_RATE``). The figures are ``roi.money_of``'s, from
+the same month lines the live computation builds (docs/money.md).
+"""
+
+import calendar
+import datetime as dt
+from collections.abc import Iterable, Mapping
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from improvement import roi, roi_portfolio
+from improvement.models import Initiative, InitiativeMoney, InitiativeMoneyMonth, KpiTarget, PortfolioRollup
+from improvement.selectors.money import money_line_table
+from improvement.selectors.targets import kpi_latest_values
+from improvement.services.money_rollup import portfolio_rollups_refresh
+from kpis.models import Direction, Measurement
+
+REFRESH_CHUNK = 1000
+SUMMARY_FIELDS = [
+    "horizon_months",
+    "discount_rate",
+    "start_date",
+    "one_time_cost",
+    "derived_monthly_benefit",
+    "validated_monthly_benefit",
+    "validated_hard",
+    "validated_soft",
+    "claimed_hard",
+    "claimed_soft",
+    "derived",
+    "total_cost",
+    "total_benefit",
+    "projected_12m_benefit",
+    "roi_percent",
+    "payback_months",
+    "npv",
+    "irr_monthly",
+    "irr_annual",
+    "computed_at",
+    "team_id_counted",
+    "category_counted",
+    "stage_counted",
+    "health_counted",
+    "status_counted",
+    "archived_counted",
+]
+# What the roll-up groups and counts an initiative by, as read from the initiative.
+KEY_FIELDS = ("team_id", "category", "stage", "health", "status", "archived_at")
+
+
+def month_complete_on(start: dt.date, month: int) -> dt.date:
+    """The first day on which ``roi.months_between(start, day) >= month``.
+
+    The same day of the month ``month`` months later; when that month is too short for the day
+    (31 January + 1 month), the first of the month after it.
+    """
+    index = start.month - 1 + month
+    year, month_of_year = start.year + index // 12, index % 12 + 1
+    if start.day <= calendar.monthrange(year, month_of_year)[1]:
+        return dt.date(year, month_of_year, start.day)
+    return dt.date(year + month_of_year // 12, month_of_year % 12 + 1, 1)
+
+
+def _counted(key: tuple) -> dict:
+    team_id, category, stage, health, status, archived_at = key
+    return {
+        "team_id_counted": team_id,
+        "category_counted": category,
+        "stage_counted": stage,
+        "health_counted": health,
+        "status_counted": status,
+        "archived_counted": archived_at is not None,
+    }
+
+
+def _summary(
+    pk: int, start: dt.date, money: roi.Money, key: tuple, *, horizon: int, rate: float
+) -> InitiativeMoney:
+    split = money.split
+    return InitiativeMoney(
+        **_counted(key),
+        initiative_id=pk,
+        horizon_months=horizon,
+        discount_rate=rate,
+        start_date=start,
+        one_time_cost=money.one_time_cost,
+        derived_monthly_benefit=money.lines.derived_monthly_benefit,
+        validated_monthly_benefit=money.lines.validated_monthly_benefit,
+        validated_hard=split.validated_hard,
+        validated_soft=split.validated_soft,
+        claimed_hard=split.claimed_hard,
+        claimed_soft=split.claimed_soft,
+        derived=split.derived,
+        total_cost=money.total_cost,
+        total_benefit=money.total_benefit,
+        projected_12m_benefit=money.projected_12m_benefit,
+        roi_percent=money.roi_percent,
+        payback_months=money.payback_months,
+        npv=money.npv,
+        irr_monthly=money.irr_monthly,
+        irr_annual=money.irr_annual,
+        computed_at=timezone.now(),
+    )
+
+
+@transaction.atomic
+def money_summaries_refresh(*, initiative_ids: Iterable[int], rollups: bool = True) -> int:
+    """Rewrite the summaries of these initiatives (archived ones included) and, unless ``rollups``
+    is false, the roll-up rows they were and are counted in; ids of initiatives that no longer
+    exist are skipped. Returns the number of summaries written."""
+    ids = sorted(set(initiative_ids))
+    horizon, rate = settings.PDCA_ROI_HORIZON_MONTHS, settings.PDCA_DISCOUNT_RATE
+    written = 0
+    for first in range(0, len(ids), REFRESH_CHUNK):
+        chunk = ids[first : first + REFRESH_CHUNK]
+        found = (
+            Initiative.objects.filter(pk__in=chunk)
+            .order_by("pk")
+            .values_list("pk", "start_date", *KEY_FIELDS)
+        )
+        keys = {pk: tuple(key) for pk, _, *key in found}
+        starts = [(pk, start) for pk, start, *_ in found]
+        if not starts:
+            continue
+        touched = set(
+            InitiativeMoney.objects.filter(initiative_id__in=chunk).values_list(
+                "team_id_counted", "category_counted"
+            )
+        ) | {key[:2] for key in keys.values()}
+        # ``today`` only moves the benefit to date, which the summary does not keep (see ``complete_on``).
+        table = money_line_table(starts, horizon=horizon, today=timezone.localdate())
+        summaries, months = [], []
+        for pk, start in starts:
+            money = roi.money_of(table.lines(table.index[pk]), horizon=horizon, annual_rate=rate)
+            summaries.append(_summary(pk, start, money, keys[pk], horizon=horizon, rate=rate))
+            months += [
+                InitiativeMoneyMonth(
+                    initiative_id=pk,
+                    month=month,
+                    recurring_cost=money.lines.recurring_costs[month - 1],
+                    benefit=money.lines.benefits[month - 1],
+                    complete_on=month_complete_on(start, month),
+                )
+                for month in range(1, horizon + 1)
+            ]
+        # Upserts, not delete + insert: two writers of one initiative cannot collide on its key.
+        InitiativeMoney.objects.bulk_create(
+            summaries, update_conflicts=True, unique_fields=["initiative"], update_fields=SUMMARY_FIELDS
+        )
+        InitiativeMoneyMonth.objects.bulk_create(
+            months,
+            update_conflicts=True,
+            unique_fields=["initiative", "month"],
+            update_fields=["recurring_cost", "benefit", "complete_on"],
+        )
+        InitiativeMoneyMonth.objects.filter(initiative_id__in=chunk, month__gt=horizon).delete()
+        written += len(summaries)
+        if rollups:
+            portfolio_rollups_refresh(keys=touched)
+    return written
+
+
+def money_summaries_rebuild() -> int:
+    """Every initiative's summary, rewritten a chunk at a time (each chunk in its own transaction),
+    then every roll-up row."""
+    ids = list(Initiative.objects.order_by("pk").values_list("pk", flat=True))
+    written = sum(
+        money_summaries_refresh(initiative_ids=ids[first : first + REFRESH_CHUNK], rollups=False)
+        for first in range(0, len(ids), REFRESH_CHUNK)
+    )
+    with transaction.atomic():
+        PortfolioRollup.objects.all().delete()
+        portfolio_rollups_refresh()
+    return written
+
+
+@transaction.atomic
+def initiative_counted_again(*, initiative: Initiative) -> None:
+    """After an initiative was saved: a new start date rewrites its summary; a new team, category,
+    stage, health, status or archiving counts its old and new roll-up rows again."""
+    stored = (
+        InitiativeMoney.objects.filter(pk=initiative.pk).values_list("start_date", *_counted_fields()).first()
+    )
+    key = tuple(getattr(initiative, field) for field in KEY_FIELDS)
+    if stored is None or stored[0] != initiative.start_date:
+        money_summaries_refresh(initiative_ids=[initiative.pk])
+        return
+    now = _counted(key)
+    if list(stored[1:]) == list(now.values()):
+        return
+    InitiativeMoney.objects.filter(pk=initiative.pk).update(**now)
+    portfolio_rollups_refresh(keys={(stored[1], stored[2]), key[:2]})
+
+
+def _counted_fields() -> list[str]:
+    return [field for field in SUMMARY_FIELDS if field.endswith("_counted")]
+
+
+def money_summaries_refresh_series(*, periods: Mapping[tuple[int, str], dt.date]) -> int:
+    """After measurements were written or deleted — ``periods`` maps each (KPI id, segment) series
+    to the latest period written or deleted in it — rewrite the summaries of the initiatives whose
+    KPI-derived benefit moved, and only those. A series whose latest period is later than every
+    period written kept its latest value: nothing to do (one index lookup per series)."""
+    series = set()
+    for (kpi_id, segment), period in periods.items():
+        latest = Measurement.objects.filter(kpi_id=kpi_id, segment=segment).aggregate(latest=Max("period"))[
+            "latest"
+        ]
+        if latest is None or period >= latest:
+            series.add((kpi_id, segment))
+    if not series:
+        return 0
+    valued = KpiTarget.objects.active().exclude(unit_value_per_month=None)
+    following = {
+        pk
+        for pk, kpi_id, segment in valued.filter(kpi_id__in={kpi for kpi, _ in series}).values_list(
+            "initiative_id", "kpi_id", "segment"
+        )
+        if (kpi_id, segment) in series
+    }
+    if not following:
+        return 0
+    stored = dict(
+        InitiativeMoney.objects.filter(initiative_id__in=following).values_list(
+            "initiative_id", "derived_monthly_benefit"
+        )
+    )
+    targets = valued.filter(initiative_id__in=following)
+    latest = kpi_latest_values(targets=targets)
+    valued_targets = [
+        (pk, baseline, latest.get((kpi_id, segment)), direction == Direction.HIGHER, unit_value)
+        for pk, kpi_id, segment, baseline, direction, unit_value in targets.order_by("pk").values_list(
+            "initiative_id", "kpi_id", "segment", "baseline_value", "kpi__direction", "unit_value_per_month"
+        )
+    ]
+    ordered = sorted(following)
+    # The derived benefit as ``line_table`` computes it: the same sums in the same order.
+    table = roi_portfolio.line_table(
+        starts=[(pk, timezone.localdate()) for pk in ordered],
+        costs=[],
+        benefits=[],
+        valued_targets=valued_targets,
+        horizon=1,
+        today=timezone.localdate(),
+    )
+    moved = [pk for pk in ordered if stored.get(pk) != float(table.derived[table.index[pk]])]
+    return money_summaries_refresh(initiative_ids=moved) if moved else 0
