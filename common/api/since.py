@@ -155,5 +155,10 @@ class _SincePage:
             return []
         found = rows.keyed(ids) if hasattr(rows, "keyed") else queryset.filter(pk__in=ids)
         order = {pk: index for index, pk in enumerate(ids)}
-        pk_of = rows.pk_of if hasattr(rows, "pk_of") else (lambda row: row.pk)
+        # Value rows (the lean measurements list) are dicts that carry their "id".
+        pk_of = (
+            rows.pk_of
+            if hasattr(rows, "pk_of")
+            else (lambda row: row["id"] if isinstance(row, dict) else row.pk)
+        )
         return sorted(found, key=lambda row: order[pk_of(row)])

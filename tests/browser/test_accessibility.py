@@ -54,6 +54,8 @@ NOT_PAGES = frozenset(
         "improvement:experiment_conclude",
         "improvement:experiment_data",
         "improvement:experiment_upload",
+        "improvement:experiment_guardrail",
+        "improvement:experiment_guardrail_data",
     }
 )
 # Reached only after a form is sent, not by a link.

@@ -113,7 +113,7 @@ def test_lead_reads_evidence(browse, width):
 
     # An underpowered test: the verdict says so first, with power and users needed beside it.
     session.go(f"/experiments/{early.pk}/")
-    verdict = page.locator(".verdict").first
+    verdict = page.locator("article.verdict").first
     expect(verdict).to_contain_text(
         "Not enough data yet: about 2,563 more users per arm, ~3 days at the current rate."
     )
@@ -126,7 +126,7 @@ def test_lead_reads_evidence(browse, width):
 
     # Enough data: the interval in points, no "pp", no e-notation, no raw p-values.
     session.go(f"/experiments/{settled.pk}/")
-    expect(page.locator(".verdict").first).to_contain_text(
+    expect(page.locator("article.verdict").first).to_contain_text(
         "Greeting bot converts better than Agent greets: up by 1.0 to 3.8 points. Enough data."
     )
     results = page.locator("#results")
@@ -147,7 +147,7 @@ def test_lead_reads_evidence(browse, width):
         entry.get_by_label(f"{name}: Mean").fill(mean)
         entry.get_by_label(f"{name}: Standard deviation").fill(sd)
     entry.get_by_role("button", name="Save results").click()
-    expect(page.locator(".verdict").first).to_contain_text(
+    expect(page.locator("article.verdict").first).to_contain_text(
         "Itinerary does better than Plain confirmation: up by"
     )
     expect(page.locator(".results-table").first).to_contain_text("3.82")
