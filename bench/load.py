@@ -103,6 +103,7 @@ def load_run(*, initiative_id: int) -> dict:
     endpoints = {
         "initiatives list (page of 100)": f"{base}/api/v1/initiatives/?page_size=100",
         "initiative progress": f"{base}/api/v1/initiatives/{initiative_id}/progress/",
+        "portfolio summary": f"{base}/api/v1/portfolio/summary/",
     }
     result = {"connections": CONNECTIONS, "workers": WORKERS, "seconds": SECONDS, "endpoints": {}}
     try:

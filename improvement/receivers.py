@@ -35,7 +35,9 @@ def _deleted_with_its_initiative(origin) -> bool:
     return model is Initiative
 
 
-def _line_saved(sender, instance, update_fields=None, **kwargs) -> None:
+def _line_saved(sender, instance, update_fields=None, raw=False, **kwargs) -> None:
+    if raw:  # loaddata: the summaries come with the fixture
+        return
     if sender is KpiTarget and update_fields is not None and not set(update_fields) & TARGET_MONEY_FIELDS:
         return
     money_summaries_refresh(initiative_ids=[instance.initiative_id])
@@ -46,9 +48,11 @@ def _line_deleted(sender, instance, origin=None, **kwargs) -> None:
         money_summaries_refresh(initiative_ids=[instance.initiative_id])
 
 
-def _initiative_saved(sender, instance, created, update_fields=None, **kwargs) -> None:
+def _initiative_saved(sender, instance, created, update_fields=None, raw=False, **kwargs) -> None:
     """A new initiative gets its (empty) summary; a new start date moves its months' dates; a new
     team, category, stage, health, status or archiving moves it in the roll-up."""
+    if raw:  # loaddata: the summaries come with the fixture
+        return
     if update_fields is not None and not set(update_fields) & INITIATIVE_MONEY_FIELDS:
         return
     if created:
@@ -57,15 +61,19 @@ def _initiative_saved(sender, instance, created, update_fields=None, **kwargs) -
         initiative_counted_again(initiative=instance)
 
 
-def _kpi_saved(sender, instance, created, update_fields=None, **kwargs) -> None:
+def _kpi_saved(sender, instance, created, update_fields=None, raw=False, **kwargs) -> None:
     """A KPI's direction decides which way is an improvement: the initiatives valuing it are redone."""
+    if raw:  # loaddata: the summaries come with the fixture
+        return
     if created or (update_fields is not None and "direction" not in update_fields):
         return
     following = KpiTarget.objects.active().filter(kpi=instance).exclude(unit_value_per_month=None)
     money_summaries_refresh(initiative_ids=following.values_list("initiative_id", flat=True).distinct())
 
 
-def _measurement_saved(sender, instance, **kwargs) -> None:
+def _measurement_saved(sender, instance, raw=False, **kwargs) -> None:
+    if raw:  # loaddata: the summaries come with the fixture
+        return
     money_summaries_refresh_series(periods={(instance.kpi_id, instance.segment): instance.period})
 
 

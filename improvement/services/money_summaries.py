@@ -212,7 +212,9 @@ def money_summaries_refresh_series(*, periods: Mapping[tuple[int, str], dt.date]
     KPI-derived benefit moved, and only those. A series whose latest period is later than every
     period written kept its latest value: nothing to do (one index lookup per series)."""
     series = set()
-    for (kpi_id, segment), period in periods.items():
+    as_date = Measurement._meta.get_field("period").to_python  # a row saved with "2026-01-31" text
+    for (kpi_id, segment), written in periods.items():
+        period = as_date(written)
         latest = Measurement.objects.filter(kpi_id=kpi_id, segment=segment).aggregate(latest=Max("period"))[
             "latest"
         ]
