@@ -9,6 +9,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from kpis.stats.experiments import holm
+
 SHIP = "ship"
 ROLL_BACK = "roll_back"
 KEEP_RUNNING = "keep_running"
@@ -30,6 +32,8 @@ R_SRM = (
 )
 R_BETTER = "{variant} is better than {control} on {kpi} (Holm-adjusted p {p})."
 R_WORSE = "{variant} is worse than {control} on {kpi} (Holm-adjusted p {p})."
+R_BETTER_SEQ = "{variant} is better than {control} on {kpi} (always-valid p {p}, Holm-adjusted)."
+R_WORSE_SEQ = "{variant} is worse than {control} on {kpi} (always-valid p {p}, Holm-adjusted)."
 R_NO_DIFFERENCE = "{variant} shows no significant difference from {control} on {kpi}."
 R_POWER_REACHED = "{variant}: power at the MDE is reached ({power} of {target})."
 R_POWER_SHORT = "{variant}: not enough users yet for the planned power ({power} of {target})."
@@ -70,11 +74,15 @@ def _p(value: float) -> str:
     return "< 0.001" if value < 0.001 else f"= {value:.3f}"
 
 
-def guardrail_status(comparison: Mapping[str, Any], *, higher_is_better: bool, tolerance: float) -> str:
-    """Breached when the guardrail is worse with 1 − α confidence (the relative interval lies wholly
+def guardrail_status(
+    comparison: Mapping[str, Any], *, higher_is_better: bool, tolerance: float, sequential: bool = False
+) -> str:
+    """Breached when the guardrail is worse with 1 − α confidence (the relative interval — the
+    always-valid one in a sequential experiment — lies wholly
     on the bad side of 0) and its estimated worsening exceeds the tolerance; unknown without an
     interval; within tolerance otherwise."""
-    interval, effect = comparison.get("relative_ci"), comparison.get("relative_effect")
+    interval = comparison.get("sequential_relative_ci" if sequential else "relative_ci")
+    effect = comparison.get("relative_effect")
     if interval is None or effect is None:
         return UNKNOWN
     sign = -1.0 if higher_is_better else 1.0
@@ -140,6 +148,16 @@ def experiment_decision(
         reasons.extend(R_SRM.format(kpi=name) for name in srm)
         return done(INCONCLUSIVE, head=D_INCONCLUSIVE)
 
+    # A sequential experiment is judged on its always-valid p-values (Holm across the treatments),
+    # so that looking every day does not raise the chance of shipping on noise.
+    sequential = bool(primary.get("sequential"))
+    sequential_holm = dict(
+        zip(
+            [c["variant"] for c in primary["comparisons"]],
+            holm([c.get("sequential_p_value") for c in primary["comparisons"]]),
+            strict=True,
+        )
+    )
     ready, pending, harmful = [], [], []
     if any(w.startswith("No minimum detectable effect") for w in primary.get("warnings", [])):
         reasons.append(R_NO_MDE)
@@ -153,12 +171,16 @@ def experiment_decision(
         # The direction from the absolute effect: the relative one is undefined for a control at 0.
         sign = 1.0 if higher_is_better else -1.0
         gain = sign * comparison["absolute_effect"]
-        better = comparison["significant"] and gain > 0
-        worse = comparison["significant"] and gain < 0
+        p_value, significant = comparison["p_value_holm"], comparison["significant"]
+        if sequential:
+            p_value = sequential_holm[key]
+            significant = p_value is not None and p_value < primary["alpha"]
+        better = significant and gain > 0
+        worse = significant and gain < 0
         if better:
-            reasons.append(R_BETTER.format(**fmt, p=_p(comparison["p_value_holm"])))
+            reasons.append((R_BETTER_SEQ if sequential else R_BETTER).format(**fmt, p=_p(p_value)))
         elif worse:
-            reasons.append(R_WORSE.format(**fmt, p=_p(comparison["p_value_holm"])))
+            reasons.append((R_WORSE_SEQ if sequential else R_WORSE).format(**fmt, p=_p(p_value)))
         else:
             reasons.append(R_NO_DIFFERENCE.format(**fmt))
         power, required = comparison["power_at_mde"], comparison["required_users_per_arm"]
@@ -175,7 +197,10 @@ def experiment_decision(
                 (c for c in (guard["results"] or {}).get("comparisons", []) if c["variant"] == key), {}
             )
             state = guardrail_status(
-                match, higher_is_better=guard["higher_is_better"], tolerance=guard["tolerance"]
+                match,
+                higher_is_better=guard["higher_is_better"],
+                tolerance=guard["tolerance"],
+                sequential=sequential,
             )
             guard_fmt = {"variant": names[key], "kpi": guard["name"], "tolerance": _pct(guard["tolerance"])}
             if state == BREACHED:

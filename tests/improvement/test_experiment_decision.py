@@ -294,3 +294,26 @@ def test_days_left_follows_each_arms_pace_and_is_null_before_the_start():
     assert rule.days_left(primary, elapsed_days=None) == (None, rule.DL_NOT_STARTED)
     # Less than a day counts as one day.
     assert rule.days_left(primary, elapsed_days=0.01) == (2, None)
+
+
+def test_a_sequential_experiment_decides_on_its_always_valid_p_values(guarded, lead, aht):
+    # 10.0 % against 10.75 %: significant at a fixed horizon (z ≈ 2.5), not within the wider
+    # always-valid interval a daily look needs.
+    primary(guarded, lead, 2_000, 2_150)
+    handle_time(guarded, lead, aht, 300.0, 301.0)
+    fixed = selectors.experiment_results(experiment=guarded)
+    assert fixed["decision"] == "ship"
+
+    Experiment.objects.filter(pk=guarded.pk).update(sequential=True)
+    guarded.refresh_from_db()
+    looked = selectors.experiment_results(experiment=guarded)
+
+    (comparison,) = looked["comparisons"]
+    assert comparison["p_value_holm"] < 0.05 < comparison["sequential_p_value"]
+    assert looked["decision"] != "ship"
+    assert any("shows no significant difference" in reason for reason in looked["reasons"])
+
+    primary(guarded, lead, 2_000, 2_600)
+    clear = selectors.experiment_results(experiment=guarded)
+    assert clear["decision"] == "ship"
+    assert any("always-valid p" in reason for reason in clear["reasons"])
