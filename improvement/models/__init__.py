@@ -5,12 +5,14 @@ Migrations refer to ``improvement.models._webhook_secret`` (the default of a sub
 so it stays reachable here.
 """
 
+from improvement.models.clusters import ClusterData, SiteValue
 from improvement.models.experiments import (
     Experiment,
     ExperimentDecision,
     ExperimentStatus,
     MdeType,
     MetricType,
+    RandomisationUnit,
     Variant,
     VariantData,
 )
@@ -52,6 +54,7 @@ __all__ = [
     "BenefitNature",
     "BreakpointType",
     "Category",
+    "ClusterData",
     "Cost",
     "CostKind",
     "Decision",
@@ -72,8 +75,10 @@ __all__ = [
     "NotificationKind",
     "Phase",
     "Quadrant",
+    "RandomisationUnit",
     "ReminderReason",
     "SentReminder",
+    "SiteValue",
     "Stage",
     "StageTransition",
     "Status",
