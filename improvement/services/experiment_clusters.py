@@ -6,7 +6,9 @@ stores per-cluster totals, ``experiment_site_values_replace`` the per-period val
 control sites. Both writes are all or nothing, with one message per row and field.
 """
 
+import csv
 import datetime
+import io
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -54,6 +56,64 @@ MSG_SITE_PERIOD_TWICE = "Site {site!r} has two values for {day}."
 MSG_SITE_BOTH_SIDES = "Site {site!r} is given as both pilot and control."
 MSG_PILOT = "pilot must be true or false."
 MSG_DAY = "day must be a date (YYYY-MM-DD)."
+MSG_CSV_HEADER = "The CSV needs a header row with the columns {columns}."
+MSG_CSV_TEXT = "The file is not UTF-8 text."
+CLUSTER_COLUMNS = ("variant", "cluster", "users")
+CLUSTER_NUMBERS = ("users", "conversions", "sum", "sum_squares")
+SITE_COLUMNS = ("site", "pilot", "day", "value")
+PILOT_WORDS = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
+
+
+def _csv_records(stream, *, columns: Sequence[str]) -> list[dict[str, str]]:
+    """The CSV's rows as dicts of stripped strings (at most MAX_DATA_ROWS), or a ValidationError."""
+    raw = stream.read()
+    try:
+        text = raw.decode("utf-8-sig") if isinstance(raw, bytes) else raw
+    except UnicodeDecodeError:
+        raise ValidationError({"file": MSG_CSV_TEXT}) from None
+    reader = csv.DictReader(io.StringIO(text))
+    if not reader.fieldnames or not set(columns) <= {name.strip() for name in reader.fieldnames}:
+        raise ValidationError({"file": MSG_CSV_HEADER.format(columns=", ".join(columns))})
+    records = []
+    for record in reader:
+        if len(records) == MAX_DATA_ROWS:
+            raise ValidationError({"rows": MSG_TOO_MANY_ROWS.format(limit=MAX_DATA_ROWS)})
+        records.append({(k or "").strip(): (v or "").strip() for k, v in record.items()})
+    return records
+
+
+def _number(text: str) -> Any:
+    if text == "":
+        return None
+    try:
+        return float(text)
+    except ValueError:
+        return text  # the row's check names the field
+
+
+def csv_cluster_rows(stream) -> list[dict[str, Any]]:
+    """A CSV of ``variant,cluster,users,conversions`` (or ``sum,sum_squares``) as rows to check."""
+    return [
+        {
+            "variant": r.get("variant"),
+            "cluster": r.get("cluster"),
+            **{c: _number(r.get(c, "")) for c in CLUSTER_NUMBERS},
+        }
+        for r in _csv_records(stream, columns=CLUSTER_COLUMNS)
+    ]
+
+
+def csv_site_rows(stream) -> list[dict[str, Any]]:
+    """A CSV of ``site,pilot,day,value`` (pilot: true/false, yes/no or 1/0) as rows to check."""
+    return [
+        {
+            "site": r["site"],
+            "pilot": PILOT_WORDS.get(r["pilot"].lower(), r["pilot"]),
+            "day": r["day"],
+            "value": _number(r["value"]),
+        }
+        for r in _csv_records(stream, columns=SITE_COLUMNS)
+    ]
 
 
 def _label(value: Any) -> str:

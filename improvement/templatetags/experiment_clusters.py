@@ -1,6 +1,7 @@
 from django import template
 
 from improvement import cluster_text
+from improvement.forms.experiment_clusters import ClusterUploadForm, SiteValuesUploadForm
 
 register = template.Library()
 
@@ -13,3 +14,13 @@ def cluster_sentences(readout):
 @register.filter
 def before_after_sentence(did):
     return cluster_text.before_after_sentence(did)
+
+
+@register.simple_tag
+def cluster_upload_form():
+    return ClusterUploadForm()
+
+
+@register.simple_tag
+def site_values_form():
+    return SiteValuesUploadForm()

@@ -3,6 +3,7 @@
 from datetime import date, timedelta
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from improvement.services import experiment_clusters as ec
@@ -52,3 +53,58 @@ def test_the_page_says_the_cluster_effect_and_the_difference_in_differences(logi
     assert "Controlled before/after" in page
     assert "the pilot sites moved" in page
     assert "treating each period as independent" in page
+
+
+@pytest.fixture
+def clustered(lead, initiative):
+    experiment = ex.experiment_create(
+        actor=lead,
+        initiative=initiative,
+        name="Callback by team",
+        primary_kpi=Kpi.objects.get(code="fcr_rate"),
+        variants=AB,
+    )
+    ec.experiment_cluster_design_set(actor=lead, experiment=experiment, randomisation_unit="cluster")
+    return ex.experiment_start(actor=lead, experiment=experiment)
+
+
+def _upload(text: str, name: str = "data.csv"):
+    return SimpleUploadedFile(name, text.encode(), content_type="text/csv")
+
+
+def test_cluster_csv_on_the_page_saves_or_lists_each_problem_by_line(login, lead, clustered):
+    client = login(lead)
+    page = client.get(reverse("improvement:experiment_detail", args=[clustered.pk])).content.decode()
+    assert "Upload cluster totals" in page and "Controlled before/after" in page
+    target = reverse("improvement:experiment_cluster_upload", args=[clustered.pk])
+
+    bad = "variant,cluster,users,conversions\ncontrol,a,10,11\nnobody,b,10,1\n"
+    refused = client.post(target, {"clusters": _upload(bad)}, follow=True).content.decode()
+    assert "Line 2, conversions" in refused and "Line 3, variant" in refused
+    assert not clustered.variants.filter(cluster_data__isnull=False).exists()
+
+    good = (
+        "variant,cluster,users,conversions\ncontrol,a,10,2\ncontrol,b,12,3\ncallback,c,11,4\ncallback,d,9,1\n"
+    )
+    saved = client.post(target, {"clusters": _upload(good)}, follow=True).content.decode()
+    assert "4 clusters saved for callback, control." in saved
+    assert "callback against control (2 and 2 clusters)" in saved
+
+
+def test_site_values_csv_with_the_change_date(login, lead, clustered):
+    client = login(lead)
+    target = reverse("improvement:experiment_site_values_upload", args=[clustered.pk])
+    lines = ["site,pilot,day,value"] + [
+        f"{s},{'yes' if s == 'north' else 'no'},{(date(2026, 6, 1) + timedelta(weeks=w)).isoformat()},"
+        f"{10 + (w * w + len(s)) % 3 + (2 if s == 'north' and w >= 0 else 0)}"
+        for s in ("north", "south")
+        for w in range(-3, 3)
+    ]
+    missing_date = client.post(target, {"sites": _upload("\n".join(lines))}, follow=True).content.decode()
+    assert "Change date: This field is required." in missing_date
+
+    saved = client.post(
+        target, {"sites": _upload("\n".join(lines)), "change_date": "2026-06-01"}, follow=True
+    ).content.decode()
+    assert "12 site values saved; change date 2026-06-01." in saved
+    assert "the pilot sites moved" in saved

@@ -1,11 +1,9 @@
 """``/api/v1/experiments/{id}/`` actions for cluster-randomised pilots and controlled before/after."""
 
-import csv
 import io
 
 from drf_spectacular.utils import OpenApiRequest, extend_schema
 from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError
 from rest_framework.parsers import BaseParser
 from rest_framework.response import Response
 
@@ -13,11 +11,8 @@ from common.api.parsers import ApiJSONParser
 from improvement.api.experiments import cluster_serializers as cs
 from improvement.api.experiments import serializers as s
 from improvement.services import experiment_clusters
-from improvement.services.experiment_data import MAX_DATA_ROWS
 
 CSV_MEDIA_TYPE = "text/csv"
-NUMBER_COLUMNS = ("users", "conversions", "sum", "sum_squares")
-MSG_CSV = "The CSV needs a header with variant, cluster, users and conversions (or sum, sum_squares)."
 
 
 class ClusterCsvParser(BaseParser):
@@ -27,27 +22,6 @@ class ClusterCsvParser(BaseParser):
 
     def parse(self, stream, media_type=None, parser_context=None):
         return io.BytesIO(stream.read() if stream is not None else b"")
-
-
-def csv_cluster_rows(stream) -> list[dict]:
-    """CSV rows as the JSON rows the service checks; numbers parsed, blanks are missing values."""
-    text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")
-    reader = csv.DictReader(text)
-    if not reader.fieldnames or not {"variant", "cluster", "users"} <= set(reader.fieldnames):
-        raise ValidationError({"file": MSG_CSV})
-    rows = []
-    for record in reader:
-        if len(rows) == MAX_DATA_ROWS:
-            raise ValidationError({"rows": f"Send at most {MAX_DATA_ROWS} rows at once."})
-        row = {"variant": record.get("variant"), "cluster": record.get("cluster")}
-        for column in NUMBER_COLUMNS:
-            raw = (record.get(column) or "").strip()
-            try:
-                row[column] = None if raw == "" else float(raw)
-            except ValueError:
-                row[column] = raw  # the service names the field
-        rows.append(row)
-    return rows
 
 
 class ClusterActionsMixin:
@@ -84,7 +58,7 @@ class ClusterActionsMixin:
     def cluster_data(self, request, pk=None):
         experiment = self.get_object()
         if isinstance(request.data, io.BytesIO):
-            rows = csv_cluster_rows(request.data)
+            rows = experiment_clusters.csv_cluster_rows(request.data)
         else:
             rows = self.parse(cs.ClusterDataInputSerializer)["rows"]
         result = experiment_clusters.experiment_cluster_data_replace(
