@@ -134,7 +134,8 @@ def _naive_se(live, *, metric: str, users: int, ratio: float, total_x: float) ->
 
 
 def _welch_df(se_t: float, se_c: float, k_t: int, k_c: int) -> float:
-    share_t = 1 / (1 + (se_c / se_t) ** 2) if se_t > 0 else 0.0
+    ratio = se_c / se_t if se_t > 0 else math.inf
+    share_t = 1 / (1 + ratio * ratio)  # products, not **: a float power raises on overflow
     share_c = 1 - share_t
     return 1 / (share_t * share_t / (k_t - 1) + share_c * share_c / (k_c - 1))
 
@@ -168,7 +169,7 @@ def _compare(treat: ArmSummary, control: ArmSummary, alpha: float) -> ClusterCom
     if treat.naive_standard_error is not None and control.naive_standard_error is not None:
         naive = math.hypot(treat.naive_standard_error, control.naive_standard_error)
         if se is not None and naive > 0:
-            deff = (se / naive) ** 2
+            deff = (se / naive) * (se / naive)
     return ClusterComparison(
         variant=treat.variant,
         control=control.variant,

@@ -157,3 +157,27 @@ def test_float_extremes_keep_a_positive_standard_error(scale):
     assert comparison.standard_error is not None and comparison.standard_error > 0
     assert comparison.p_value is not None and 0 <= comparison.p_value <= 1
     assert comparison.as_dict()  # JSON-ready, no NaN
+
+
+@pytest.mark.parametrize("tiny_arm", ["control", "b"])
+def test_arms_of_wildly_different_scale_answer_without_overflow(tiny_arm):
+    tiny = [Cluster(f"s{i}", 1 + i, (1 + i) * 1e-300 * (1 + i % 3), 1e-290) for i in range(12)]
+    huge = [Cluster(f"h{i}", 1 + i, 1e120 * (1 + i % 2), 1e240) for i in range(12)]
+    rows = {"control": tiny, "b": huge} if tiny_arm == "control" else {"control": huge, "b": tiny}
+    readout = analyze_clusters(metric="mean", control="control", clusters=rows)
+    comparison = readout.comparisons[0]
+    assert comparison.absolute_effect != 0 and comparison.standard_error > 0
+    assert comparison.degrees_of_freedom is not None and comparison.p_value is not None
+    assert (
+        comparison.relative_effect is None
+        or comparison.relative_ci is None
+        or all(math.isfinite(b) for b in comparison.relative_ci)
+    )
+    assert comparison.design_effect is None or math.isfinite(comparison.design_effect)
+
+
+def test_an_arm_without_clusters_is_said():
+    rows = {"control": [Cluster("a", 10, 1), Cluster("b", 10, 2)], "b": []}
+    readout = analyze_clusters(metric="proportion", control="control", clusters=rows)
+    assert readout.comparisons[0].absolute_effect is None
+    assert any("b has no users" in w for w in readout.warnings)
