@@ -159,9 +159,10 @@ def test_float_extremes_keep_a_positive_standard_error(scale):
     assert comparison.as_dict()  # JSON-ready, no NaN
 
 
+@pytest.mark.parametrize("small", [1e-300, 1e-100])
 @pytest.mark.parametrize("tiny_arm", ["control", "b"])
-def test_arms_of_wildly_different_scale_answer_without_overflow(tiny_arm):
-    tiny = [Cluster(f"s{i}", 1 + i, (1 + i) * 1e-300 * (1 + i % 3), 1e-290) for i in range(12)]
+def test_arms_of_wildly_different_scale_answer_without_overflow(tiny_arm, small):
+    tiny = [Cluster(f"s{i}", 1 + i, (1 + i) * small * (1 + i % 3), 1e-190) for i in range(12)]
     huge = [Cluster(f"h{i}", 1 + i, 1e120 * (1 + i % 2), 1e240) for i in range(12)]
     rows = {"control": tiny, "b": huge} if tiny_arm == "control" else {"control": huge, "b": tiny}
     readout = analyze_clusters(metric="mean", control="control", clusters=rows)
