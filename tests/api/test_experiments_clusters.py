@@ -190,3 +190,41 @@ def test_bad_site_values_are_refused_per_field(api, lead, running):
     valid_shape = rows[:3]
     response = api(lead).post(url(running, "site-values"), {"rows": valid_shape}, format="json")
     assert set(response.json()["fields"]) == {"rows[1].pilot", "rows[2].day"}
+
+
+def test_non_finite_and_out_of_range_numbers_are_400s_not_500s(api, lead, initiative, aht):
+    experiment = ex.experiment_create(
+        actor=lead,
+        initiative=initiative,
+        name="AHT by site",
+        primary_kpi=aht,
+        variants=AB,
+        metric_type="mean",
+    )
+    ec.experiment_cluster_design_set(actor=lead, experiment=experiment, randomisation_unit="cluster")
+    ex.experiment_start(actor=lead, experiment=experiment)
+    rows = [
+        {"variant": "control", "cluster": "a", "users": 2**64, "sum": 1.0, "sum_squares": 1.0},
+        {"variant": "control", "cluster": "b", "users": 10, "sum": "NaN", "sum_squares": 1.0},
+        {"variant": "control", "cluster": "c", "users": 10, "sum": 1.0, "sum_squares": "Infinity"},
+        {"variant": "callback", "cluster": "d", "users": 10, "sum": 1e300, "sum_squares": 1e300},
+        {"variant": "callback", "cluster": "e", "users": 10, "sum": 100.0, "sum_squares": 1.0},
+    ]
+    client = api(lead)
+    # Not numbers at all: the request's shape is refused first.
+    response = client.post(url(experiment, "cluster-data"), {"rows": rows}, format="json")
+    assert response.status_code == 400
+    assert set(response.json()["fields"]) == {"rows[1].sum", "rows[2].sum_squares"}
+    # Numbers out of the bounds of the statistics, or totals that cannot be: per row and field.
+    response = client.post(url(experiment, "cluster-data"), {"rows": rows[:1] + rows[3:]}, format="json")
+    assert response.status_code == 400
+    assert set(response.json()["fields"]) == {
+        "rows[0].users",
+        "rows[1].sum",
+        "rows[1].sum_squares",
+        "rows[2].sum_squares",
+    }
+    assert not ClusterData.objects.exists()
+    sites = [{"site": "n", "pilot": True, "day": "2026-06-01", "value": "Infinity"}]
+    refused = api(lead).post(url(experiment, "site-values"), {"rows": sites}, format="json")
+    assert refused.status_code == 400 and set(refused.json()["fields"]) == {"rows[0].value"}
