@@ -61,6 +61,11 @@ urlpatterns = [
         name="experiment_cluster_upload",
     ),
     path(
+        "experiments/<int:pk>/randomisation/",
+        experiment_clusters.experiment_randomisation,
+        name="experiment_randomisation",
+    ),
+    path(
         "experiments/<int:pk>/site-values/",
         experiment_clusters.experiment_site_values_upload,
         name="experiment_site_values_upload",

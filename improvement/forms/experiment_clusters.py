@@ -2,6 +2,8 @@
 
 from django import forms
 
+from improvement.models import RandomisationUnit
+
 
 class ClusterUploadForm(forms.Form):
     clusters = forms.FileField(
@@ -22,4 +24,13 @@ class SiteValuesUploadForm(forms.Form):
         help_text="A header row site,pilot,day,value, then one row per site and period (pilot: yes or no). "
         "Replaces the experiment's site values.",
         widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
+    )
+
+
+class RandomisationForm(forms.Form):
+    randomisation_unit = forms.ChoiceField(
+        label="Randomised by",
+        choices=RandomisationUnit.choices,
+        help_text="Cluster: whole agents, teams or sites get one variant; "
+        "their data are entered per cluster.",
     )

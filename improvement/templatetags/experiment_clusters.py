@@ -1,7 +1,7 @@
 from django import template
 
 from improvement import cluster_text
-from improvement.forms.experiment_clusters import ClusterUploadForm, SiteValuesUploadForm
+from improvement.forms.experiment_clusters import ClusterUploadForm, RandomisationForm, SiteValuesUploadForm
 
 register = template.Library()
 
@@ -24,3 +24,8 @@ def cluster_upload_form():
 @register.simple_tag
 def site_values_form():
     return SiteValuesUploadForm()
+
+
+@register.simple_tag
+def randomisation_form(experiment):
+    return RandomisationForm(initial={"randomisation_unit": experiment.randomisation_unit})

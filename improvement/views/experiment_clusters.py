@@ -13,11 +13,12 @@ from common.errors import Conflict
 from common.errors import PermissionDenied as ServicePermissionDenied
 from common.web import site_view
 from improvement import policies
-from improvement.forms.experiment_clusters import ClusterUploadForm, SiteValuesUploadForm
+from improvement.forms.experiment_clusters import ClusterUploadForm, RandomisationForm, SiteValuesUploadForm
 from improvement.services import experiment_clusters as ec
 from improvement.views.experiments import experiment_or_404
 
 MSG_CLUSTERS_SAVED = "{rows} clusters saved for {variants}."
+MSG_UNIT_SAVED = "Randomised by {unit}."
 MSG_SITES_SAVED = "{rows} site values saved; change date {day}."
 MAX_SHOWN = 10
 ROW_KEY = re.compile(r"rows\[(\d+)\]\.?(.*)")
@@ -102,3 +103,27 @@ def experiment_site_values_upload(request, pk: int):
         messages.success(request, MSG_SITES_SAVED.format(rows=result.rows_written, day=day.isoformat()))
         return _back(pk, "#before-after")
     return _back(pk, "#cluster-data")
+
+
+@require_POST
+@site_view
+def experiment_randomisation(request, pk: int):
+    """Randomised by user or by cluster: a design choice, made in draft."""
+    experiment = experiment_or_404(request, pk)
+    form = RandomisationForm(request.POST)
+    if not form.is_valid():
+        _form_problems(request, form)
+        return _back(pk, "#randomisation")
+    try:
+        ec.experiment_cluster_design_set(
+            actor=request.user,
+            experiment=experiment,
+            randomisation_unit=form.cleaned_data["randomisation_unit"],
+        )
+    except (Conflict, ServicePermissionDenied) as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(
+            request, MSG_UNIT_SAVED.format(unit=experiment.get_randomisation_unit_display().lower())
+        )
+    return _back(pk, "#randomisation")

@@ -108,3 +108,29 @@ def test_site_values_csv_with_the_change_date(login, lead, clustered):
     ).content.decode()
     assert "12 site values saved; change date 2026-06-01." in saved
     assert "the pilot sites moved" in saved
+
+
+def test_the_randomisation_unit_is_chosen_on_the_page_in_draft(login, lead, initiative):
+    experiment = ex.experiment_create(
+        actor=lead,
+        initiative=initiative,
+        name="Callback by team",
+        primary_kpi=Kpi.objects.get(code="fcr_rate"),
+        variants=AB,
+    )
+    client = login(lead)
+    detail = reverse("improvement:experiment_detail", args=[experiment.pk])
+    assert "Randomised by" in client.get(detail).content.decode()
+    target = reverse("improvement:experiment_randomisation", args=[experiment.pk])
+
+    refused = client.post(target, {"randomisation_unit": "site"}, follow=True).content.decode()
+    assert "Randomised by: Select a valid choice." in refused
+    saved = client.post(target, {"randomisation_unit": "cluster"}, follow=True).content.decode()
+    assert "Randomised by cluster (agent, team or site)." in saved
+    experiment.refresh_from_db()
+    assert experiment.randomisation_unit == "cluster"
+
+    ex.experiment_start(actor=lead, experiment=experiment)
+    frozen = client.post(target, {"randomisation_unit": "user"}, follow=True).content.decode()
+    assert "changes only in draft" in frozen
+    assert "Randomised by" not in client.get(detail).content.decode().split("Results")[0]
