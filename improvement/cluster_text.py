@@ -13,9 +13,10 @@ def _effect(value: float | None, metric: str) -> str:
 def _ci(bounds: list[float] | None, metric: str, confidence: str) -> str:
     if not bounds:
         return "no interval"
-    fmt = (
-        (lambda v: _effect(v, metric).removesuffix(" points")) if metric == "proportion" else numbers.readable
-    )
+
+    def fmt(value: float) -> str:
+        return _effect(value, metric).removesuffix(" points")
+
     unit = " points" if metric == "proportion" else ""
     return f"{confidence} % interval {numbers.span(bounds[0], bounds[1], fmt)}{unit}"
 
@@ -29,6 +30,7 @@ def cluster_sentences(readout: Mapping[str, Any] | None) -> list[str]:
     if not readout:
         return []
     metric, confidence = readout["metric"], _confidence(readout["alpha"])
+    noun = "rate" if metric == "proportion" else "mean"
     arms = {arm["variant"]: arm for arm in readout["variants"]}
     sentences = []
     for c in readout["comparisons"]:
@@ -38,7 +40,7 @@ def cluster_sentences(readout: Mapping[str, Any] | None) -> list[str]:
             continue
         effect = _effect(c["absolute_effect"], metric)
         text = (
-            f"{c['variant']} against {c['control']} ({counts}): {effect} per user "
+            f"{c['variant']} against {c['control']} ({counts}): {effect} on the per-user {noun} "
             f"({_ci(c['absolute_ci'], metric, confidence)}"
         )
         if c["relative_effect"] is not None:
@@ -49,10 +51,15 @@ def cluster_sentences(readout: Mapping[str, Any] | None) -> list[str]:
             if c["degrees_of_freedom"]
             else "."
         )
-        if c["design_effect"] is not None:
+        if c["design_effect"] is not None and c["design_effect"] > 1:
             text += (
                 f" Treating users as independent would understate the variance "
                 f"{c['design_effect']:.1f}×, because users of one cluster are alike."
+            )
+        elif c["design_effect"] is not None:
+            text += (
+                " The clusters differ less than independent users would "
+                f"(design effect {c['design_effect']:.2g})."
             )
         sentences.append(text)
     return sentences
@@ -69,6 +76,7 @@ def before_after_sentence(did: Mapping[str, Any] | None) -> str:
     )
     p = f", {numbers.p_statement(did['p_value'])}" if did["p_value"] is not None else ""
     return (
-        f"Since {did['change_date']}, the pilot sites moved {numbers.readable(did['effect'], sign=True)} "
-        f"more than the control sites ({ci}{p}; standard error {method})."
+        f"Since {did['change_date']}, the pilot sites changed by "
+        f"{numbers.readable(did['effect'], sign=True)} "
+        f"relative to the control sites ({ci}{p}; standard error {method})."
     )

@@ -27,7 +27,7 @@ def test_the_page_says_the_cluster_effect_and_the_difference_in_differences(logi
     )
     ex.experiment_start(actor=lead, experiment=experiment)
     rows = [
-        {"variant": v, "cluster": f"{v}{i}", "users": 40 + i, "conversions": 8 + (i + j) % 5 + 2 * j}
+        {"variant": v, "cluster": f"{v}{i}", "users": 40 + i, "conversions": [2, 15, 4, 18, 6][i] + 2 * j}
         for j, v in enumerate(["control", "callback"])
         for i in range(5)
     ]
@@ -51,7 +51,7 @@ def test_the_page_says_the_cluster_effect_and_the_difference_in_differences(logi
     assert "Treating users as independent would understate the variance" in page
     assert "fewer than 10" in page
     assert "Controlled before/after" in page
-    assert "the pilot sites moved" in page
+    assert "the pilot sites changed by" in page
     assert "treating each period as independent" in page
 
 
@@ -107,7 +107,7 @@ def test_site_values_csv_with_the_change_date(login, lead, clustered):
         target, {"sites": _upload("\n".join(lines)), "change_date": "2026-06-01"}, follow=True
     ).content.decode()
     assert "12 site values saved; change date 2026-06-01." in saved
-    assert "the pilot sites moved" in saved
+    assert "the pilot sites changed by" in saved
 
 
 def test_the_randomisation_unit_is_chosen_on_the_page_in_draft(login, lead, initiative):
