@@ -50,7 +50,14 @@ def before_after_results(*, experiment: Experiment) -> dict[str, Any] | None:
     if not rows:
         return None
     if experiment.change_date is None:
-        return {"change_date": None, "warnings": [W_NO_CHANGE_DATE]}
+        empty = dict.fromkeys(("method", "effect", "standard_error", "ci", "degrees_of_freedom", "p_value"))
+        return {
+            **empty,
+            "change_date": None,
+            "cells": [],
+            "alpha": experiment.alpha,
+            "warnings": [W_NO_CHANGE_DATE],
+        }
     return difference_in_differences(
         rows=rows, change_date=experiment.change_date, alpha=experiment.alpha
     ).as_dict()

@@ -40,6 +40,7 @@ from improvement.services.experiment_data import (
     variants_by_key,
 )
 from improvement.services.experiment_totals import MAX_COUNT, MSG_COUNT_TOO_BIG
+from improvement.services.experiments import MSG_ARCHIVED
 from kpis.stats import aggregates as agg
 from kpis.stats.common import finite
 
@@ -131,6 +132,8 @@ def experiment_cluster_design_set(
     if not policies.can_edit(actor, experiment.initiative):
         raise PermissionDenied(MSG_CANNOT_EDIT)
     locked = Experiment.objects.select_for_update().get(pk=experiment.pk)
+    if locked.archived_at is not None:
+        raise Conflict(MSG_ARCHIVED)
     if locked.status == ExperimentStatus.CONCLUDED:
         raise Conflict(MSG_CONCLUDED)
     if randomisation_unit is not None and randomisation_unit != locked.randomisation_unit:

@@ -159,8 +159,10 @@ def _site_rows():
 def test_site_values_and_change_date_give_the_difference_in_differences(api, lead, running, conforms):
     client = api(lead)
     assert client.post(url(running, "site-values"), {"rows": _site_rows()}, format="json").status_code == 200
-    waiting = client.get(url(running, "results")).json()["before_after"]
-    assert waiting["change_date"] is None and waiting["warnings"]
+    waiting = client.get(url(running, "results"))
+    conforms(waiting, RESULTS)
+    assert waiting.json()["before_after"]["change_date"] is None
+    assert waiting.json()["before_after"]["effect"] is None and waiting.json()["before_after"]["warnings"]
 
     design = client.post(url(running, "cluster-design"), {"change_date": "2026-06-01"}, format="json")
     assert design.status_code == 200

@@ -117,21 +117,19 @@ class BeforeAfterSerializer(serializers.Serializer):
         choices=[SITE_CLUSTERED, PERIODS_INDEPENDENT],
         read_only=True,
         allow_null=True,
-        required=False,
         help_text="`site_clustered` with ≥ 2 pilot and ≥ 2 control sites, else `periods_independent`.",
     )
-    cells = DidCellSerializer(many=True, read_only=True, required=False)
+    cells = DidCellSerializer(many=True, read_only=True)
     effect = serializers.FloatField(
         read_only=True,
         allow_null=True,
-        required=False,
         help_text="(pilot_after − pilot_before) − (control_after − control_before).",
     )
-    standard_error = serializers.FloatField(read_only=True, allow_null=True, required=False)
-    ci = _interval(required=False)
-    degrees_of_freedom = serializers.FloatField(read_only=True, allow_null=True, required=False)
-    p_value = serializers.FloatField(read_only=True, allow_null=True, required=False)
-    alpha = serializers.FloatField(read_only=True, required=False)
+    standard_error = serializers.FloatField(read_only=True, allow_null=True)
+    ci = _interval()
+    degrees_of_freedom = serializers.FloatField(read_only=True, allow_null=True)
+    p_value = serializers.FloatField(read_only=True, allow_null=True)
+    alpha = serializers.FloatField(read_only=True)
     warnings = serializers.ListField(child=serializers.CharField(), read_only=True)
 
 
