@@ -5,12 +5,14 @@ Migrations refer to ``improvement.models._webhook_secret`` (the default of a sub
 so it stays reachable here.
 """
 
+from improvement.models.clusters import ClusterData, SiteValue
 from improvement.models.experiments import (
     Experiment,
     ExperimentDecision,
     ExperimentStatus,
     MdeType,
     MetricType,
+    RandomisationUnit,
     Variant,
     VariantData,
 )
@@ -53,6 +55,7 @@ __all__ = [
     "BenefitNature",
     "BreakpointType",
     "Category",
+    "ClusterData",
     "Cost",
     "CostKind",
     "Decision",
@@ -76,8 +79,10 @@ __all__ = [
     "Phase",
     "PortfolioRollup",
     "Quadrant",
+    "RandomisationUnit",
     "ReminderReason",
     "SentReminder",
+    "SiteValue",
     "Stage",
     "StageTransition",
     "Status",

@@ -19,6 +19,11 @@ class MdeType(models.TextChoices):
     ABSOLUTE = "absolute", "Absolute (metric units)"
 
 
+class RandomisationUnit(models.TextChoices):
+    USER = "user", "User"
+    CLUSTER = "cluster", "Cluster (agent, team or site)"
+
+
 class ExperimentStatus(models.TextChoices):
     DRAFT = "draft", "Draft"
     RUNNING = "running", "Running"
@@ -51,6 +56,12 @@ class Experiment(ChangeTracked, ArchivableModel, TimeStampedModel):
     # db_default too: rows written by raw SQL (bench seeding) that do not name the columns stay valid.
     sequential = models.BooleanField(default=False, db_default=False)
     sequential_tuning = models.FloatField("sequential tuning (N*)", default=5000.0, db_default=5000.0)
+    # Cluster-randomised pilots: data per cluster (ClusterData) and the delta-method read-out.
+    randomisation_unit = models.CharField(
+        max_length=20, choices=RandomisationUnit.choices, default=RandomisationUnit.USER, db_default="user"
+    )
+    # Controlled before/after: pilot against control sites, values on or after this date are "after".
+    change_date = models.DateField(null=True, blank=True)
     status = models.CharField(
         max_length=20, choices=ExperimentStatus.choices, default=ExperimentStatus.DRAFT, db_index=True
     )

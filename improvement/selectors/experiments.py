@@ -8,6 +8,7 @@ from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 
 from accounts.models import User
 from improvement.models import Experiment, Initiative, MdeType, MetricType, Variant, VariantData
+from improvement.selectors.experiment_clusters import W_CLUSTERED, before_after_results, cluster_results
 from improvement.selectors.experiment_decision import experiment_decision, guardrail_results
 from improvement.selectors.initiatives import scope_to_readable
 from kpis.stats.aggregates import CupedAggregate, MeanAggregate, ProportionAggregate
@@ -148,6 +149,10 @@ def experiment_results(*, experiment: Experiment) -> dict[str, Any] | None:
     decided = experiment_decision(experiment=experiment, results=result, guardrails=result["guardrails"])
     result["guardrail_status"] = decided.pop("guardrails")
     result.update(decided)
+    result["clusters"] = cluster_results(experiment=experiment, variants=variants)
+    if result["clusters"] is not None:
+        result["warnings"].append(W_CLUSTERED)
+    result["before_after"] = before_after_results(experiment=experiment)
     return result
 
 

@@ -49,7 +49,10 @@ def test_json_bodies_are_declared_as_json_only_and_uploads_keep_csv_and_multipar
     }
 
     uploads = {key: types for key, types in declared.items() if types != ["application/json"]}
-    assert uploads == {("POST", OBSERVATIONS): ["application/json", "multipart/form-data", "text/csv"]}
+    assert uploads == {
+        ("POST", OBSERVATIONS): ["application/json", "multipart/form-data", "text/csv"],
+        ("POST", "/api/v1/experiments/{id}/cluster-data/"): ["application/json", "text/csv"],
+    }
 
 
 def test_a_form_encoded_body_is_refused_with_415(api, lead, team):

@@ -53,6 +53,8 @@ class ExperimentSerializer(serializers.ModelSerializer):
             "mde_type",
             "sequential",
             "sequential_tuning",
+            "randomisation_unit",
+            "change_date",
             "variants",
             "status",
             "decision",

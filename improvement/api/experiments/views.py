@@ -17,7 +17,9 @@ from common.api.sync import ChangePagePagination
 from common.api.viewsets import ApiViewSet
 from improvement import selectors
 from improvement.api.common import CREATED, updated_since
+from improvement.api.experiments import cluster_serializers as cs
 from improvement.api.experiments import serializers as s
+from improvement.api.experiments.clusters import ClusterActionsMixin
 from improvement.models import Experiment
 from improvement.services import experiment_data, experiment_guardrails, experiment_observations, experiments
 
@@ -57,7 +59,7 @@ class ExperimentFilter(django_filters.FilterSet):
         fields = ["initiative", "status", "metric_type", "decision"]
 
 
-class ExperimentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
+class ExperimentViewSet(ClusterActionsMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
     """A/B experiments of the initiatives the caller reads. Leads (and admins) design and move them;
     integrations with ``experiments:write`` push data."""
 
@@ -73,6 +75,8 @@ class ExperimentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiVie
         "data": Scope.EXPERIMENTS_WRITE,
         "observations": Scope.EXPERIMENTS_WRITE,
         "guardrail_data": Scope.EXPERIMENTS_WRITE,
+        "cluster_data": Scope.EXPERIMENTS_WRITE,
+        "site_values": Scope.EXPERIMENTS_WRITE,
         # Computes without writing: any caller who reads may plan.
         "sample_size": Scope.PROGRESS_READ,
     }
@@ -233,7 +237,7 @@ class ExperimentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiVie
         return Response(s.DataWriteResultSerializer(result).data)
 
     @extend_schema(
-        responses={200: s.ExperimentResultsSerializer},
+        responses={200: cs.ExperimentResultsSerializer},
         description="Per variant: users, rate or mean, sd; the SRM check; per treatment against the control: "
         "absolute and relative effects with confidence intervals, p-value raw and Holm-adjusted, chance "
         "to beat control with its credible interval, risk, power at the MDE and users needed per arm; "
@@ -241,13 +245,15 @@ class ExperimentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiVie
         "KPI analysed the same way; the `decision` (ship, roll_back, keep_running, inconclusive) with "
         "its `reasons` and `days_left`; for a sequential experiment the always-valid `sequential_ci` and "
         "`sequential_p_value` too, and with pre-period data the CUPED effect (`cuped`) with its "
-        "`variance_reduction`. Numbers that cannot be computed are null, with a warning that says why. "
+        "`variance_reduction`; for a cluster-randomised experiment `clusters` (delta-method read-out "
+        "over clusters) and with site values `before_after` (difference in differences). Numbers that "
+        "cannot be computed are null, with a warning that says why. "
         "Formulas: /help/statistics/.",
     )
     @action(detail=True, methods=["get"])
     def results(self, request, pk=None):
         return Response(
-            s.ExperimentResultsSerializer(selectors.experiment_results(experiment=self.get_object())).data
+            cs.ExperimentResultsSerializer(selectors.experiment_results(experiment=self.get_object())).data
         )
 
     @extend_schema(
