@@ -5,7 +5,7 @@ import pytest
 from statsmodels.stats.multitest import multipletests
 from statsmodels.stats.proportion import proportions_ztest
 
-from kpis.stats.aggregates import MeanAggregate, ProportionAggregate
+from kpis.stats.aggregates import MAX_ABS_SUM, MAX_SUM_SQUARES, MeanAggregate, ProportionAggregate
 from kpis.stats.experiments import analyze_experiment
 from kpis.stats.segments import analyze_segments
 
@@ -88,11 +88,11 @@ def test_segments_without_p_values_stay_out_of_the_family():
 
 
 def test_means_at_the_limits_of_floating_point_give_nulls_not_errors():
-    huge = 1e150
+    big = MAX_ABS_SUM / 3
     segments = {
         "north": {
-            "control": MeanAggregate(3, 3 * huge, 3 * huge * huge),
-            "a": MeanAggregate(3, 3 * huge, 3 * huge * huge),
+            "control": MeanAggregate(3, 3 * big / 3, MAX_SUM_SQUARES),
+            "a": MeanAggregate(3, -big, MAX_SUM_SQUARES),
             "b": MeanAggregate(2, 1.0, 1.0),
         },
         "south": {
@@ -104,5 +104,5 @@ def test_means_at_the_limits_of_floating_point_give_nulls_not_errors():
     found = analyze_segments(metric="mean", control="control", segments=segments, weights=WEIGHTS)
     for item in found:
         for c in item["results"]["comparisons"]:
-            for key in ("absolute_effect", "p_value", "p_value_segments"):
+            for key in ("absolute_effect", "relative_effect", "p_value", "p_value_segments"):
                 assert c[key] is None or np.isfinite(c[key])
