@@ -30,6 +30,7 @@ from improvement.models.initiatives import (
 from improvement.models.money import Benefit, BenefitKind, BenefitNature, Cost, CostKind
 from improvement.models.notifications import NotificationKind, ReminderReason, SentReminder
 from improvement.models.roadmap import OPEN_MILESTONE_STATUSES, Milestone, MilestoneStatus, Phase
+from improvement.models.segments import SegmentData
 from improvement.models.stages import STAGE_ORDER, Decision, Stage, StageTransition
 from improvement.models.targets import Evaluation, KpiTarget
 from improvement.models.webhooks import (
@@ -73,6 +74,7 @@ __all__ = [
     "Phase",
     "Quadrant",
     "ReminderReason",
+    "SegmentData",
     "SentReminder",
     "Stage",
     "StageTransition",

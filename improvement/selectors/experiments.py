@@ -9,6 +9,7 @@ from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 from accounts.models import User
 from improvement.models import Experiment, Initiative, MdeType, MetricType, Variant, VariantData
 from improvement.selectors.experiment_decision import experiment_decision, guardrail_results
+from improvement.selectors.experiment_segments import segment_results
 from improvement.selectors.initiatives import scope_to_readable
 from kpis.stats.aggregates import CupedAggregate, MeanAggregate, ProportionAggregate
 from kpis.stats.experiments import analyze_experiment
@@ -148,6 +149,8 @@ def experiment_results(*, experiment: Experiment) -> dict[str, Any] | None:
     decided = experiment_decision(experiment=experiment, results=result, guardrails=result["guardrails"])
     result["guardrail_status"] = decided.pop("guardrails")
     result.update(decided)
+    # The primary KPI by segment, Holm across segments × treatments; the overall result is unchanged.
+    result["by_segment"] = segment_results(experiment=experiment, variants=variants)
     return result
 
 
