@@ -100,10 +100,7 @@ def _pick(item: Any, path: tuple) -> Any:
     for step in path:
         if item is None:
             return None
-        if isinstance(step, int):
-            item = item[step] if len(item) > step else None
-        else:
-            item = item.get(step)
+        item = item.get(step) if isinstance(step, str) else (item[step] if len(item) > step else None)
     return item
 
 

@@ -19,6 +19,15 @@ def _aggregate(metric: str, row: dict[str, Any] | None) -> ProportionAggregate |
     return MeanAggregate(int(row["users"]), float(row["sum"]), float(row["sum_squares"]))
 
 
+def label_variants(readout: dict[str, Any], variants: list[Variant]) -> None:
+    """Each variant summary of a read-out gets its display name and whether it is the control."""
+    by_key = {v.key: v for v in variants}
+    for summary in readout["variants"]:
+        variant = by_key[summary["key"]]
+        summary["name"] = variant.name or variant.key
+        summary["is_control"] = variant.is_control
+
+
 def segment_results(*, experiment: Experiment, variants: list[Variant]) -> dict[str, Any]:
     """``{correction, comparisons, segments}``: each segment's read-out, Holm across the family.
 
@@ -53,6 +62,8 @@ def segment_results(*, experiment: Experiment, variants: list[Variant]) -> dict[
         sequential=experiment.sequential,
         sequential_tuning=experiment.sequential_tuning,
     )
+    for item in analysed:
+        label_variants(item["results"], variants)
     family = sum(
         1 for item in analysed for c in item["results"]["comparisons"] if c["p_value_segments"] is not None
     )

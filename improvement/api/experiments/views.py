@@ -8,6 +8,7 @@ from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.parsers import BaseParser, MultiPartParser
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 
 from accounts.models import Scope
 from common.api.conditional import check_if_match, honours_if_match
@@ -17,9 +18,16 @@ from common.api.sync import ChangePagePagination
 from common.api.viewsets import ApiViewSet
 from improvement import selectors
 from improvement.api.common import CREATED, updated_since
+from improvement.api.experiments import segments as seg
 from improvement.api.experiments import serializers as s
 from improvement.models import Experiment
-from improvement.services import experiment_data, experiment_guardrails, experiment_observations, experiments
+from improvement.services import (
+    experiment_data,
+    experiment_guardrails,
+    experiment_observations,
+    experiment_segments,
+    experiments,
+)
 
 CSV_MEDIA_TYPE = "text/csv"
 CSV_FILE_FIELD = "file"
@@ -73,6 +81,7 @@ class ExperimentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiVie
         "data": Scope.EXPERIMENTS_WRITE,
         "observations": Scope.EXPERIMENTS_WRITE,
         "guardrail_data": Scope.EXPERIMENTS_WRITE,
+        "segment_data": Scope.EXPERIMENTS_WRITE,
         # Computes without writing: any caller who reads may plan.
         "sample_size": Scope.PROGRESS_READ,
     }
@@ -233,7 +242,7 @@ class ExperimentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiVie
         return Response(s.DataWriteResultSerializer(result).data)
 
     @extend_schema(
-        responses={200: s.ExperimentResultsSerializer},
+        responses=seg.RESULTS_RESPONSES,
         description="Per variant: users, rate or mean, sd; the SRM check; per treatment against the control: "
         "absolute and relative effects with confidence intervals, p-value raw and Holm-adjusted, chance "
         "to beat control with its credible interval, risk, power at the MDE and users needed per arm; "
@@ -241,14 +250,35 @@ class ExperimentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiVie
         "KPI analysed the same way; the `decision` (ship, roll_back, keep_running, inconclusive) with "
         "its `reasons` and `days_left`; for a sequential experiment the always-valid `sequential_ci` and "
         "`sequential_p_value` too, and with pre-period data the CUPED effect (`cuped`) with its "
-        "`variance_reduction`. Numbers that cannot be computed are null, with a warning that says why. "
+        "`variance_reduction`; `by_segment`: the primary KPI per segment, Holm-corrected across segments × "
+        "treatments. Numbers that cannot be computed are null, with a warning that says why. "
+        "`results.csv` (or `Accept: text/csv`): the same numbers, one row per (metric, variant). "
         "Formulas: /help/statistics/.",
     )
-    @action(detail=True, methods=["get"])
-    def results(self, request, pk=None):
-        return Response(
-            s.ExperimentResultsSerializer(selectors.experiment_results(experiment=self.get_object())).data
+    @action(
+        detail=True,
+        methods=["get"],
+        renderer_classes=[*api_settings.DEFAULT_RENDERER_CLASSES, seg.ResultsCsvRenderer],
+    )
+    def results(self, request, pk=None, **kwargs):
+        experiment = self.get_object()
+        self.kpi_code = experiment.primary_kpi.code
+        return Response(seg.ResultsSerializer(selectors.experiment_results(experiment=experiment)).data)
+
+    @extend_schema(
+        request=seg.SegmentDataInputSerializer,
+        responses={200: seg.SegmentWriteResultSerializer},
+        description="The primary KPI's totals per segment and variant, all or nothing: `{segment, variant, "
+        "users, conversions}` for a proportion, `{segment, variant, users, sum, sum_squares}` or `{segment, "
+        "variant, users, mean, sd}` for a mean. Each segment named is replaced whole; others keep their "
+        "data. Results by segment: `by_segment` of `results`.",
+    )
+    @action(detail=True, methods=["post"], url_path="segment-data", url_name="segment-data")
+    def segment_data(self, request, pk=None):
+        result = experiment_segments.experiment_segment_data_replace(
+            actor=request.user, experiment=self.get_object(), **self.parse(seg.SegmentDataInputSerializer)
         )
+        return Response(seg.SegmentWriteResultSerializer(result).data)
 
     @extend_schema(
         request=s.SampleSizeInputSerializer,
