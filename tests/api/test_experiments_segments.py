@@ -243,3 +243,73 @@ def test_results_csv_of_an_experiment_without_data_is_the_header_and_its_arms(ap
 
 def test_results_csv_of_an_unknown_experiment_is_a_404(api, lead):
     assert api(lead).get("/api/v1/experiments/999999/results.csv").status_code == 404
+
+
+# --- raw observations with a segment ---------------------------------------------------------------
+
+
+def test_raw_rows_with_a_segment_fold_into_segment_totals_as_pandas_groupby(api, lead, initiative, aht):
+    import numpy as np
+    import pandas as pd
+
+    experiment = ex.experiment_start(
+        actor=lead,
+        experiment=ex.experiment_create(
+            actor=lead, initiative=initiative, name="AHT", primary_kpi=aht, variants=AB, metric_type="mean"
+        ),
+    )
+    rng = np.random.default_rng(14)
+    frame = pd.DataFrame(
+        {
+            "segment": rng.choice(["chat", "phone", "EMEA"], 5000),
+            "variant": rng.choice(["control", "callback"], 5000),
+            "value": rng.normal(300, 60, 5000).round(3),
+        }
+    )
+    body = frame.to_csv(index=False).encode()
+
+    answer = api(lead).post(f"{url(experiment)}segment-observations/", body, content_type="text/csv")
+
+    assert answer.status_code == 200, answer.json()
+    assert answer.json() == {"segments": ["EMEA", "chat", "phone"], "rows_written": 6}
+    expected = (
+        frame.assign(sq=frame.value**2)
+        .groupby(["segment", "variant"])
+        .agg(users=("value", "size"), total=("value", "sum"), squares=("sq", "sum"))
+    )
+    for row in SegmentData.objects.select_related("variant"):
+        ref = expected.loc[(row.segment, row.variant.key)]
+        assert row.users == ref.users
+        assert row.sum == pytest.approx(ref.total, rel=1e-12)
+        assert row.sum_squares == pytest.approx(ref.squares, rel=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("rows", "field"),
+    [
+        ([{"segment": "chat", "variant": "control", "value": 2}], "observations"),
+        ([{"segment": "chat", "variant": "nope", "value": 1}], "observations"),
+        ([{"segment": "", "variant": "control", "value": 1}], "rows[0].segment"),
+        ([{"variant": "control", "value": 1}], "rows"),
+        ([{"segment": "chat", "variant": "control", "value": "x"}], "rows[0].value"),
+    ],
+)
+def test_bad_raw_segment_rows_are_refused_per_field(api, lead, running, rows, field):
+    answer = api(lead).post(f"{url(running)}segment-observations/", {"rows": rows}, format="json")
+    assert answer.status_code == 400
+    assert field in answer.json()["fields"]
+    assert not SegmentData.objects.exists()
+
+
+def test_json_raw_segment_rows_of_a_proportion(api, lead, running):
+    rows = [
+        {"segment": "chat", "variant": "control", "value": 1},
+        {"segment": "chat", "variant": "control", "value": 0},
+        {"segment": "chat", "variant": "callback", "value": 1},
+    ]
+    answer = api(lead).post(f"{url(running)}segment-observations/", {"rows": rows}, format="json")
+    assert answer.status_code == 200, answer.json()
+    assert sorted(SegmentData.objects.values_list("variant__key", "users", "conversions")) == [
+        ("callback", 1, 1),
+        ("control", 2, 1),
+    ]

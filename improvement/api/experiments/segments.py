@@ -10,6 +10,7 @@ from improvement.api.experiments import serializers as s
 from improvement.models.segments import SEGMENT_MAX_LENGTH
 from improvement.selectors.experiment_export import results_csv
 from improvement.services.experiment_data import MAX_DATA_ROWS
+from improvement.services.experiment_observations import MAX_JSON_OBSERVATIONS
 
 CSV_FILENAME = "experiment-{pk}-results.csv"
 
@@ -33,6 +34,16 @@ class SegmentDataRowSerializer(serializers.Serializer):
 
 class SegmentDataInputSerializer(serializers.Serializer):
     rows = SegmentDataRowSerializer(many=True, allow_empty=False, max_length=MAX_DATA_ROWS)
+
+
+class SegmentObservationsInputSerializer(serializers.Serializer):
+    # Checked row by row by the service (vectorised); a serializer per row would cost more than the fold.
+    rows = serializers.ListField(
+        child=serializers.JSONField(),
+        allow_empty=False,
+        max_length=MAX_JSON_OBSERVATIONS,
+        help_text="`{segment, variant, value}` objects; value 0 or 1 for a proportion.",
+    )
 
 
 class SegmentWriteResultSerializer(serializers.Serializer):

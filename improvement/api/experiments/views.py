@@ -25,6 +25,7 @@ from improvement.services import (
     experiment_data,
     experiment_guardrails,
     experiment_observations,
+    experiment_segment_observations,
     experiment_segments,
     experiments,
 )
@@ -82,6 +83,7 @@ class ExperimentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiVie
         "observations": Scope.EXPERIMENTS_WRITE,
         "guardrail_data": Scope.EXPERIMENTS_WRITE,
         "segment_data": Scope.EXPERIMENTS_WRITE,
+        "segment_observations": Scope.EXPERIMENTS_WRITE,
         # Computes without writing: any caller who reads may plan.
         "sample_size": Scope.PROGRESS_READ,
     }
@@ -277,6 +279,41 @@ class ExperimentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiVie
     def segment_data(self, request, pk=None):
         result = experiment_segments.experiment_segment_data_replace(
             actor=request.user, experiment=self.get_object(), **self.parse(seg.SegmentDataInputSerializer)
+        )
+        return Response(seg.SegmentWriteResultSerializer(result).data)
+
+    @extend_schema(
+        request={
+            "application/json": seg.SegmentObservationsInputSerializer,
+            CSV_MEDIA_TYPE: OpenApiRequest(bytes),
+            "multipart/form-data": {
+                "type": "object",
+                "properties": {CSV_FILE_FIELD: {"type": "string", "format": "binary"}},
+            },
+        },
+        responses={200: seg.SegmentWriteResultSerializer},
+        description="Raw `{segment, variant, value}` rows folded into per (segment, variant) totals: JSON "
+        "`rows`, or a CSV with a `segment,variant,value` header (as `text/csv` or the multipart field "
+        f"`{CSV_FILE_FIELD}`). Each segment in the upload is replaced whole; the overall totals are not "
+        "touched (send them to `observations`).",
+    )
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path="segment-observations",
+        url_name="segment-observations",
+        parser_classes=[ApiJSONParser, CsvParser, MultiPartParser],
+    )
+    def segment_observations(self, request, pk=None):
+        experiment = self.get_object()
+        if isinstance(request.data, io.BufferedReader):
+            source = {"csv": request.data}
+        elif CSV_FILE_FIELD in request.FILES:
+            source = {"csv": request.FILES[CSV_FILE_FIELD]}
+        else:
+            source = self.parse(seg.SegmentObservationsInputSerializer)
+        result = experiment_segment_observations.experiment_segment_observations_ingest(
+            actor=request.user, experiment=experiment, **source
         )
         return Response(seg.SegmentWriteResultSerializer(result).data)
 
