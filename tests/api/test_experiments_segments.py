@@ -313,3 +313,27 @@ def test_json_raw_segment_rows_of_a_proportion(api, lead, running):
         ("callback", 1, 1),
         ("control", 2, 1),
     ]
+
+
+def test_the_read_out_costs_the_same_queries_however_many_segments(lead, guarded):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from improvement import selectors
+    from improvement.models import Experiment
+
+    def queries(segments: int) -> int:
+        SegmentData.objects.all().delete()
+        rows = [
+            {"segment": f"q{i}", "variant": key, "users": 100, "conversions": 10}
+            for i in range(segments)
+            for key in ("control", "callback")
+        ]
+        segs.experiment_segment_data_replace(actor=lead, experiment=guarded, rows=rows)
+        experiment = Experiment.objects.select_related("primary_kpi").get(pk=guarded.pk)
+        with CaptureQueriesContext(connection) as captured:
+            found = selectors.experiment_results(experiment=experiment)
+        assert len(found["by_segment"]["segments"]) == segments
+        return len(captured)
+
+    assert queries(1) == queries(20)
