@@ -9,6 +9,7 @@ from improvement.admin.initiatives import InitiativeAdmin, StatusUpdateAdmin
 from improvement.admin.money import BenefitAdmin, BenefitInline, CostAdmin, CostInline
 from improvement.admin.notifications import SentReminderAdmin
 from improvement.admin.roadmap import MilestoneAdmin, MilestoneInline
+from improvement.admin.segments import SegmentDataAdmin
 from improvement.admin.stages import StageTransitionAdmin, StageTransitionInline
 from improvement.admin.targets import MSG_KPI_FIXED, KpiTargetAdmin, KpiTargetForm, KpiTargetInline
 from improvement.admin.webhooks import (
@@ -35,6 +36,7 @@ __all__ = [
     "KpiTargetInline",
     "MilestoneAdmin",
     "MilestoneInline",
+    "SegmentDataAdmin",
     "SentReminderAdmin",
     "StageTransitionAdmin",
     "StageTransitionInline",
