@@ -82,3 +82,36 @@ def test_a_csv_download_answers_the_signed_in_reader(login, lead, running):
     lines = answer.content.decode().splitlines()
     assert lines[0].startswith("metric,kpi,segment,variant")
     assert sum(line.startswith("segment,") for line in lines) == 4
+
+
+def test_a_mean_experiment_shows_its_segments_and_what_the_csv_holds(login, lead, initiative):
+    experiment = ex.experiment_start(
+        actor=lead,
+        experiment=ex.experiment_create(
+            actor=lead,
+            initiative=initiative,
+            name="Handle time",
+            primary_kpi=Kpi.objects.get(code="average_handle_time"),
+            metric_type="mean",
+            variants=[{"key": "control", "is_control": True}, {"key": "bot"}],
+        ),
+    )
+    client = login(lead)
+    table = "segment,variant,users,mean,sd\nEMEA,control,400,300,60\nEMEA,bot,400,290,58\n"
+
+    page = client.post(segments_url(experiment), {"table": table}, follow=True).content.decode()
+
+    assert "Segment totals saved for EMEA." in page
+    assert "What the CSV holds" in page
+    assert ">EMEA</th>" in page
+
+
+def test_segment_totals_are_refused_once_the_experiment_is_concluded(login, lead, running):
+    ex.experiment_stop(actor=lead, experiment=running)
+    running.refresh_from_db()
+    ex.experiment_conclude(actor=lead, experiment=running, decision="abandon")
+
+    page = login(lead).post(segments_url(running), {"table": TABLE}, follow=True).content.decode()
+
+    assert not SegmentData.objects.exists()
+    assert "Enter totals by segment" not in page
