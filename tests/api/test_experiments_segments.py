@@ -242,7 +242,10 @@ def test_results_csv_of_an_experiment_without_data_is_the_header_and_its_arms(ap
 
 
 def test_results_csv_of_an_unknown_experiment_is_a_404(api, lead):
-    assert api(lead).get("/api/v1/experiments/999999/results.csv").status_code == 404
+    answer = api(lead).get("/api/v1/experiments/999999/results.csv")
+    assert answer.status_code == 404
+    assert answer["Content-Type"] == "application/json"
+    assert answer.json()["code"]
 
 
 # --- raw observations with a segment ---------------------------------------------------------------
