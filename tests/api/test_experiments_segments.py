@@ -340,3 +340,15 @@ def test_the_read_out_costs_the_same_queries_however_many_segments(lead, guarded
         return len(captured)
 
     assert queries(1) == queries(20)
+
+
+def test_an_integration_token_needs_the_experiments_write_scope_for_segment_data(token_api, lead, running):
+    body = {"rows": [{"segment": "chat", "variant": "control", "users": 10, "conversions": 1}]}
+
+    refused = token_api(lead, "progress:read").post(url(running, "segment-data"), body, format="json")
+    read = token_api(lead, "progress:read").get(f"{url(running)}results.csv")
+    accepted = token_api(lead, "experiments:write").post(url(running, "segment-data"), body, format="json")
+
+    assert refused.status_code == 403 and refused.json()["code"] == "missing_scope"
+    assert read.status_code == 200
+    assert accepted.status_code == 200
