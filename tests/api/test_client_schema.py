@@ -19,6 +19,7 @@ pytestmark = pytest.mark.django_db
 
 INITIATIVES = "/api/v1/initiatives/"
 OBSERVATIONS = "/api/v1/experiments/{id}/observations/"
+SEGMENT_OBSERVATIONS = "/api/v1/experiments/{id}/segment-observations/"
 STALE = '"not-the-current-etag"'
 
 
@@ -49,7 +50,8 @@ def test_json_bodies_are_declared_as_json_only_and_uploads_keep_csv_and_multipar
     }
 
     uploads = {key: types for key, types in declared.items() if types != ["application/json"]}
-    assert uploads == {("POST", OBSERVATIONS): ["application/json", "multipart/form-data", "text/csv"]}
+    raw = ["application/json", "multipart/form-data", "text/csv"]
+    assert uploads == {("POST", OBSERVATIONS): raw, ("POST", SEGMENT_OBSERVATIONS): raw}
 
 
 def test_a_form_encoded_body_is_refused_with_415(api, lead, team):
