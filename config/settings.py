@@ -294,6 +294,9 @@ SPECTACULAR_SETTINGS = {
         "InitiativeDecisionEnum": "improvement.models.Decision",
         "WebhookEventTypeEnum": "improvement.models.WebhookEventType",
         "WebhookDeliveryStatusEnum": "improvement.models.DeliveryStatus",
+        # A comparison's and the omnibus' `test` (the first shared by the results by segment).
+        "ComparisonTestEnum": ["z", "fisher_exact", "welch_t"],
+        "OmnibusTestEnum": ["chi_square", "welch_anova"],
     },
     # Swagger UI is served from the installed sidecar package, never fetched from a CDN.
     "SWAGGER_UI_DIST": "SIDECAR",

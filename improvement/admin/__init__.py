@@ -14,6 +14,7 @@ from improvement.admin.money_summary import (
 )
 from improvement.admin.notifications import SentReminderAdmin
 from improvement.admin.roadmap import MilestoneAdmin, MilestoneInline
+from improvement.admin.segments import SegmentDataAdmin
 from improvement.admin.stages import StageTransitionAdmin, StageTransitionInline
 from improvement.admin.targets import MSG_KPI_FIXED, KpiTargetAdmin, KpiTargetForm, KpiTargetInline
 from improvement.admin.webhooks import (
@@ -43,6 +44,7 @@ __all__ = [
     "MilestoneAdmin",
     "MilestoneInline",
     "PortfolioRollupAdmin",
+    "SegmentDataAdmin",
     "SentReminderAdmin",
     "StageTransitionAdmin",
     "StageTransitionInline",

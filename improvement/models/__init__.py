@@ -33,6 +33,7 @@ from improvement.models.money import Benefit, BenefitKind, BenefitNature, Cost, 
 from improvement.models.money_summary import InitiativeMoney, InitiativeMoneyMonth, PortfolioRollup
 from improvement.models.notifications import NotificationKind, ReminderReason, SentReminder
 from improvement.models.roadmap import OPEN_MILESTONE_STATUSES, Milestone, MilestoneStatus, Phase
+from improvement.models.segments import SegmentData
 from improvement.models.stages import STAGE_ORDER, Decision, Stage, StageTransition
 from improvement.models.targets import Evaluation, KpiTarget
 from improvement.models.webhooks import (
@@ -81,6 +82,7 @@ __all__ = [
     "Quadrant",
     "RandomisationUnit",
     "ReminderReason",
+    "SegmentData",
     "SentReminder",
     "SiteValue",
     "Stage",

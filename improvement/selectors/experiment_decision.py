@@ -60,6 +60,10 @@ def guardrail_results(*, experiment: Experiment, variants: list[Variant]) -> lis
             sequential_tuning=experiment.sequential_tuning,
         ).as_dict()
         result["users"] = sum(summary["users"] for summary in result["variants"])
+        # Named like the primary read-out's variants, as the results schema documents them.
+        for summary in result["variants"]:
+            summary["name"] = next(v.name or v.key for v in variants if v.key == summary["key"])
+            summary["is_control"] = summary["key"] == control.key
         # Without an MDE the read-out warns about power; a guardrail is judged by its tolerance instead.
         result["warnings"] = [*warnings, *(w for w in result["warnings"] if not w.startswith("No minimum"))]
         found.append(

@@ -10,6 +10,7 @@ from accounts.models import User
 from improvement.models import Experiment, Initiative, MdeType, MetricType, Variant, VariantData
 from improvement.selectors.experiment_clusters import W_CLUSTERED, before_after_results, cluster_results
 from improvement.selectors.experiment_decision import experiment_decision, guardrail_results
+from improvement.selectors.experiment_segments import segment_results
 from improvement.selectors.initiatives import scope_to_readable
 from kpis.stats.aggregates import CupedAggregate, MeanAggregate, ProportionAggregate
 from kpis.stats.experiments import analyze_experiment
@@ -153,6 +154,8 @@ def experiment_results(*, experiment: Experiment) -> dict[str, Any] | None:
     if result["clusters"] is not None:
         result["warnings"].append(W_CLUSTERED)
     result["before_after"] = before_after_results(experiment=experiment)
+    # The primary KPI by segment, Holm across segments × treatments; the overall result is unchanged.
+    result["by_segment"] = segment_results(experiment=experiment, variants=variants)
     return result
 
 

@@ -19,6 +19,7 @@ pytestmark = pytest.mark.django_db
 
 INITIATIVES = "/api/v1/initiatives/"
 OBSERVATIONS = "/api/v1/experiments/{id}/observations/"
+SEGMENT_OBSERVATIONS = "/api/v1/experiments/{id}/segment-observations/"
 STALE = '"not-the-current-etag"'
 
 
@@ -49,8 +50,10 @@ def test_json_bodies_are_declared_as_json_only_and_uploads_keep_csv_and_multipar
     }
 
     uploads = {key: types for key, types in declared.items() if types != ["application/json"]}
+    raw = ["application/json", "multipart/form-data", "text/csv"]
     assert uploads == {
-        ("POST", OBSERVATIONS): ["application/json", "multipart/form-data", "text/csv"],
+        ("POST", OBSERVATIONS): raw,
+        ("POST", SEGMENT_OBSERVATIONS): raw,
         ("POST", "/api/v1/experiments/{id}/cluster-data/"): ["application/json", "text/csv"],
     }
 

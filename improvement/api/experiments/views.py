@@ -8,6 +8,7 @@ from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.parsers import BaseParser, MultiPartParser
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 
 from accounts.models import Scope
 from common.api.conditional import check_if_match, honours_if_match
@@ -17,11 +18,18 @@ from common.api.sync import ChangePagePagination
 from common.api.viewsets import ApiViewSet
 from improvement import selectors
 from improvement.api.common import CREATED, updated_since
-from improvement.api.experiments import cluster_serializers as cs
+from improvement.api.experiments import segments as seg
 from improvement.api.experiments import serializers as s
 from improvement.api.experiments.clusters import ClusterActionsMixin
 from improvement.models import Experiment
-from improvement.services import experiment_data, experiment_guardrails, experiment_observations, experiments
+from improvement.services import (
+    experiment_data,
+    experiment_guardrails,
+    experiment_observations,
+    experiment_segment_observations,
+    experiment_segments,
+    experiments,
+)
 
 CSV_MEDIA_TYPE = "text/csv"
 CSV_FILE_FIELD = "file"
@@ -77,6 +85,8 @@ class ExperimentViewSet(ClusterActionsMixin, mixins.ListModelMixin, mixins.Retri
         "guardrail_data": Scope.EXPERIMENTS_WRITE,
         "cluster_data": Scope.EXPERIMENTS_WRITE,
         "site_values": Scope.EXPERIMENTS_WRITE,
+        "segment_data": Scope.EXPERIMENTS_WRITE,
+        "segment_observations": Scope.EXPERIMENTS_WRITE,
         # Computes without writing: any caller who reads may plan.
         "sample_size": Scope.PROGRESS_READ,
     }
@@ -237,7 +247,7 @@ class ExperimentViewSet(ClusterActionsMixin, mixins.ListModelMixin, mixins.Retri
         return Response(s.DataWriteResultSerializer(result).data)
 
     @extend_schema(
-        responses={200: cs.ExperimentResultsSerializer},
+        responses=seg.RESULTS_RESPONSES,
         description="Per variant: users, rate or mean, sd; the SRM check; per treatment against the control: "
         "absolute and relative effects with confidence intervals, p-value raw and Holm-adjusted, chance "
         "to beat control with its credible interval, risk, power at the MDE and users needed per arm; "
@@ -246,15 +256,71 @@ class ExperimentViewSet(ClusterActionsMixin, mixins.ListModelMixin, mixins.Retri
         "its `reasons` and `days_left`; for a sequential experiment the always-valid `sequential_ci` and "
         "`sequential_p_value` too, and with pre-period data the CUPED effect (`cuped`) with its "
         "`variance_reduction`; for a cluster-randomised experiment `clusters` (delta-method read-out "
-        "over clusters) and with site values `before_after` (difference in differences). Numbers that "
-        "cannot be computed are null, with a warning that says why. "
+        "over clusters) and with site values `before_after` (difference in differences); "
+        "`by_segment`: the primary KPI per segment, Holm-corrected across segments × "
+        "treatments. Numbers that cannot be computed are null, with a warning that says why. "
+        "`results.csv` (or `Accept: text/csv`): the same numbers, one row per (metric, variant). "
         "Formulas: /help/statistics/.",
     )
-    @action(detail=True, methods=["get"])
-    def results(self, request, pk=None):
-        return Response(
-            cs.ExperimentResultsSerializer(selectors.experiment_results(experiment=self.get_object())).data
+    @action(
+        detail=True,
+        methods=["get"],
+        renderer_classes=[*api_settings.DEFAULT_RENDERER_CLASSES, seg.ResultsCsvRenderer],
+    )
+    def results(self, request, pk=None, **kwargs):
+        experiment = self.get_object()
+        self.kpi_code = experiment.primary_kpi.code
+        return Response(seg.ResultsSerializer(selectors.experiment_results(experiment=experiment)).data)
+
+    @extend_schema(
+        request=seg.SegmentDataInputSerializer,
+        responses={200: seg.SegmentWriteResultSerializer},
+        description="The primary KPI's totals per segment and variant, all or nothing: `{segment, variant, "
+        "users, conversions}` for a proportion, `{segment, variant, users, sum, sum_squares}` or `{segment, "
+        "variant, users, mean, sd}` for a mean. Each segment named is replaced whole; others keep their "
+        "data. Results by segment: `by_segment` of `results`.",
+    )
+    @action(detail=True, methods=["post"], url_path="segment-data", url_name="segment-data")
+    def segment_data(self, request, pk=None):
+        result = experiment_segments.experiment_segment_data_replace(
+            actor=request.user, experiment=self.get_object(), **self.parse(seg.SegmentDataInputSerializer)
         )
+        return Response(seg.SegmentWriteResultSerializer(result).data)
+
+    @extend_schema(
+        request={
+            "application/json": seg.SegmentObservationsInputSerializer,
+            CSV_MEDIA_TYPE: OpenApiRequest(bytes),
+            "multipart/form-data": {
+                "type": "object",
+                "properties": {CSV_FILE_FIELD: {"type": "string", "format": "binary"}},
+            },
+        },
+        responses={200: seg.SegmentWriteResultSerializer},
+        description="Raw `{segment, variant, value}` rows folded into per (segment, variant) totals: JSON "
+        "`rows`, or a CSV with a `segment,variant,value` header (as `text/csv` or the multipart field "
+        f"`{CSV_FILE_FIELD}`). Each segment in the upload is replaced whole; the overall totals are not "
+        "touched (send them to `observations`).",
+    )
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path="segment-observations",
+        url_name="segment-observations",
+        parser_classes=[ApiJSONParser, CsvParser, MultiPartParser],
+    )
+    def segment_observations(self, request, pk=None):
+        experiment = self.get_object()
+        if isinstance(request.data, io.BufferedReader):
+            source = {"csv": request.data}
+        elif CSV_FILE_FIELD in request.FILES:
+            source = {"csv": request.FILES[CSV_FILE_FIELD]}
+        else:
+            source = self.parse(seg.SegmentObservationsInputSerializer)
+        result = experiment_segment_observations.experiment_segment_observations_ingest(
+            actor=request.user, experiment=experiment, **source
+        )
+        return Response(seg.SegmentWriteResultSerializer(result).data)
 
     @extend_schema(
         request=s.SampleSizeInputSerializer,
