@@ -6,6 +6,7 @@ from improvement.models import ClusterData, Experiment, RandomisationUnit, SiteV
 from kpis.stats.clusters import Cluster, analyze_clusters
 from kpis.stats.did import SiteValue as SitePoint
 from kpis.stats.did import difference_in_differences
+from kpis.stats.experiments import holm
 
 W_CLUSTERED = (
     "This experiment is randomised by cluster: read the cluster read-out, whose intervals account for "
@@ -61,3 +62,36 @@ def before_after_results(*, experiment: Experiment) -> dict[str, Any] | None:
     return difference_in_differences(
         rows=rows, change_date=experiment.change_date, alpha=experiment.alpha
     ).as_dict()
+
+
+def cluster_decision_input(clusters: dict[str, Any], *, result: dict[str, Any]) -> dict[str, Any]:
+    """The cluster read-out in the shape ``improvement.decision`` reads for its primary KPI, so a
+    cluster-randomised experiment is decided on its cluster-robust comparisons (Holm across the
+    treatments). Neither power nor the sample-ratio check is computed over clusters: neither holds
+    a decision back, and ``days_left`` has no plan to count to."""
+    names = {summary["key"]: summary["name"] for summary in result["variants"]}
+    comparisons = clusters["comparisons"]
+    adjusted = holm([c["p_value"] for c in comparisons])
+    return {
+        "control": clusters["control"],
+        "alpha": clusters["alpha"],
+        "sequential": False,
+        "srm": {"detected": False},
+        "warnings": result["warnings"],
+        "variants": [
+            {"key": arm["variant"], "name": names.get(arm["variant"], arm["variant"]), "users": arm["users"]}
+            for arm in clusters["variants"]
+        ],
+        "comparisons": [
+            {
+                "variant": c["variant"],
+                "significant": None if p is None else p < clusters["alpha"],
+                "absolute_effect": c["absolute_effect"],
+                "relative_effect": c["relative_effect"],
+                "p_value_holm": p,
+                "power_at_mde": None,
+                "required_users_per_arm": None,
+            }
+            for c, p in zip(comparisons, adjusted, strict=True)
+        ],
+    }

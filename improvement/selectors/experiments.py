@@ -8,7 +8,12 @@ from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 
 from accounts.models import User
 from improvement.models import Experiment, Initiative, MdeType, MetricType, Variant, VariantData
-from improvement.selectors.experiment_clusters import W_CLUSTERED, before_after_results, cluster_results
+from improvement.selectors.experiment_clusters import (
+    W_CLUSTERED,
+    before_after_results,
+    cluster_decision_input,
+    cluster_results,
+)
 from improvement.selectors.experiment_decision import experiment_decision, guardrail_results
 from improvement.selectors.experiment_segments import segment_results
 from improvement.selectors.initiatives import scope_to_readable
@@ -147,12 +152,15 @@ def experiment_results(*, experiment: Experiment) -> dict[str, Any] | None:
     result["warnings"] = [*stored_warnings, *result["warnings"]]
     # Guardrails analysed like the primary KPI, then the decision with its reasons and days left.
     result["guardrails"] = guardrail_results(experiment=experiment, variants=variants)
-    decided = experiment_decision(experiment=experiment, results=result, guardrails=result["guardrails"])
-    result["guardrail_status"] = decided.pop("guardrails")
-    result.update(decided)
     result["clusters"] = cluster_results(experiment=experiment, variants=variants)
+    primary = result
     if result["clusters"] is not None:
         result["warnings"].append(W_CLUSTERED)
+        # Randomised by cluster: decided on the cluster-robust comparisons, not the per-user ones.
+        primary = cluster_decision_input(result["clusters"], result=result)
+    decided = experiment_decision(experiment=experiment, results=primary, guardrails=result["guardrails"])
+    result["guardrail_status"] = decided.pop("guardrails")
+    result.update(decided)
     result["before_after"] = before_after_results(experiment=experiment)
     # The primary KPI by segment, Holm across segments × treatments; the overall result is unchanged.
     result["by_segment"] = segment_results(experiment=experiment, variants=variants)

@@ -230,3 +230,27 @@ def test_non_finite_and_out_of_range_numbers_are_400s_not_500s(api, lead, initia
     sites = [{"site": "n", "pilot": True, "day": "2026-06-01", "value": "Infinity"}]
     refused = api(lead).post(url(experiment, "site-values"), {"rows": sites}, format="json")
     assert refused.status_code == 400 and set(refused.json()["fields"]) == {"rows[0].value"}
+
+
+def test_a_cluster_randomised_experiment_is_decided_on_its_cluster_comparisons(api, lead, clustered):
+    client = api(lead)
+    # No per-user totals at all: only clusters, the treatment clearly better in every team.
+    rows = []
+    for i in range(12):
+        rows.append({"variant": "control", "cluster": f"c{i}", "users": 100 + i, "conversions": 20 + i % 3})
+        rows.append({"variant": "callback", "cluster": f"t{i}", "users": 100 + i, "conversions": 40 + i % 3})
+    assert client.post(url(clustered, "cluster-data"), {"rows": rows}, format="json").status_code == 200
+
+    body = client.get(url(clustered, "results")).json()
+
+    (comparison,) = body["clusters"]["comparisons"]
+    assert comparison["p_value"] < 0.001
+    assert (body["decision"], body["variant"]) == ("ship", "callback")
+    assert not any("too few users" in reason for reason in body["reasons"])
+
+    # Same totals, the treatment clearly worse: roll back.
+    for row in rows:
+        if row["variant"] == "callback":
+            row["conversions"] = 5
+    assert client.post(url(clustered, "cluster-data"), {"rows": rows}, format="json").status_code == 200
+    assert client.get(url(clustered, "results")).json()["decision"] == "roll_back"
