@@ -1,7 +1,8 @@
 """The experiment results CSV: one row per (metric, variant) from the results read-out's JSON.
 
 Rows are built from the same dict the results API returns, so the CSV and the JSON carry the same
-numbers. A metric is the primary KPI, a guardrail KPI or the primary KPI within one segment; the
+numbers. A metric is the primary KPI, a guardrail KPI, the primary KPI within one segment, the cluster
+read-out of a cluster-randomised experiment or the controlled before/after (one row); the
 control's row carries its users and mean, the comparison columns empty. The decision, its variant,
 reasons and days left are experiment-wide and repeated on every row, so any filtered subset of the
 rows still says what the data support. Columns: docs/statistics.md §9.
@@ -18,6 +19,7 @@ import numpy as np
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 TEXT_SEPARATOR = " | "
 PRIMARY, GUARDRAIL, SEGMENT = "primary", "guardrail", "segment"
+CLUSTER, BEFORE_AFTER = "cluster", "before_after"
 
 # (column, where in a comparison); an interval gives two columns, its low and high end.
 COMPARISON_COLUMNS: list[tuple[str, tuple[str, ...]]] = [
@@ -58,6 +60,7 @@ COMPARISON_COLUMNS: list[tuple[str, tuple[str, ...]]] = [
     ("risk_control", ("risk", "control")),
     ("risk_treatment", ("risk", "treatment")),
     ("power_at_mde", ("power_at_mde",)),
+    ("design_effect", ("design_effect",)),
 ]
 HEADER = [
     "metric",
@@ -135,6 +138,32 @@ def results_table(results: dict | None, *, kpi: str) -> list[dict[str, Any]]:
         table += _rows(GUARDRAIL, guardrail["kpi"], "", guardrail["results"], status)
     for item in (results.get("by_segment") or {}).get("segments") or []:
         table += _rows(SEGMENT, kpi, item["segment"], item["results"], {})
+    clusters = results.get("clusters")
+    if clusters:
+        arms = [{**arm, "key": arm["variant"]} for arm in clusters["variants"]]
+        readout = {"control": clusters["control"], "variants": arms, "comparisons": clusters["comparisons"]}
+        for row in _rows(CLUSTER, kpi, "", readout, {}):
+            row["test"] = None if row["is_control"] else clusters.get("test")
+            row["warnings"] = TEXT_SEPARATOR.join(filter(None, [row["warnings"], *clusters["warnings"]]))
+            table.append(row)
+    before_after = results.get("before_after")
+    if before_after:
+        interval = before_after.get("ci") or [None, None]
+        table.append(
+            {
+                "metric": BEFORE_AFTER,
+                "kpi": kpi,
+                "variant": "pilot",
+                "absolute_effect": before_after.get("effect"),
+                "ci_low": interval[0],
+                "ci_high": interval[1],
+                "standard_error": before_after.get("standard_error"),
+                "degrees_of_freedom": before_after.get("degrees_of_freedom"),
+                "test": before_after.get("method"),
+                "p_value": before_after.get("p_value"),
+                "warnings": TEXT_SEPARATOR.join(before_after.get("warnings") or []),
+            }
+        )
     shared = {
         "decision": results.get("decision"),
         "decision_variant": results.get("variant"),

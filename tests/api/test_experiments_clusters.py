@@ -1,5 +1,7 @@
 """The experiments API: cluster-randomised pilots and controlled before/after, in and out."""
 
+import csv
+import io
 from datetime import date, timedelta
 
 import pytest
@@ -254,3 +256,40 @@ def test_a_cluster_randomised_experiment_is_decided_on_its_cluster_comparisons(a
             row["conversions"] = 5
     assert client.post(url(clustered, "cluster-data"), {"rows": rows}, format="json").status_code == 200
     assert client.get(url(clustered, "results")).json()["decision"] == "roll_back"
+
+
+def test_the_results_csv_carries_the_cluster_read_out(api, lead, clustered):
+    client = api(lead)
+    assert client.post(url(clustered, "cluster-data"), {"rows": _rows()}, format="json").status_code == 200
+    body = client.get(url(clustered, "results")).json()
+
+    answer = client.get(f"{url(clustered)}results.csv")
+
+    assert answer.status_code == 200
+    rows = list(csv.DictReader(io.StringIO(answer.content.decode())))
+    cluster = {row["variant"]: row for row in rows if row["metric"] == "cluster"}
+    (comparison,) = body["clusters"]["comparisons"]
+    treated = cluster["callback"]
+    assert float(treated["absolute_effect"]) == comparison["absolute_effect"]
+    assert [float(treated["ci_low"]), float(treated["ci_high"])] == comparison["absolute_ci"]
+    assert float(treated["p_value"]) == comparison["p_value"]
+    assert float(treated["design_effect"]) == comparison["design_effect"]
+    assert cluster["control"]["is_control"] == "true" and cluster["control"]["absolute_effect"] == ""
+
+
+def test_the_results_csv_carries_the_difference_in_differences(api, lead, running):
+    client = api(lead)
+    assert client.post(url(running, "site-values"), {"rows": _site_rows()}, format="json").status_code == 200
+    assert (
+        client.post(url(running, "cluster-design"), {"change_date": "2026-06-01"}, format="json").status_code
+        == 200
+    )
+    did = client.get(url(running, "results")).json()["before_after"]
+
+    rows = list(csv.DictReader(io.StringIO(client.get(f"{url(running)}results.csv").content.decode())))
+
+    (row,) = [row for row in rows if row["metric"] == "before_after"]
+    assert (row["variant"], row["test"]) == ("pilot", did["method"])
+    assert float(row["absolute_effect"]) == did["effect"]
+    assert [float(row["ci_low"]), float(row["ci_high"])] == did["ci"]
+    assert float(row["p_value"]) == did["p_value"]
