@@ -4,6 +4,7 @@ Only what the services let a user edit is editable, and saves call those service
 ``common.admin.ServiceWrites``).
 """
 
+from improvement.admin.clusters import ClusterDataAdmin, SiteValueAdmin
 from improvement.admin.experiments import ExperimentAdmin, VariantAdmin, VariantDataAdmin
 from improvement.admin.initiatives import InitiativeAdmin, StatusUpdateAdmin
 from improvement.admin.money import BenefitAdmin, BenefitInline, CostAdmin, CostInline
@@ -33,6 +34,7 @@ __all__ = [
     "BenefitAdmin",
     "BenefitInline",
     "CostAdmin",
+    "ClusterDataAdmin",
     "CostInline",
     "ExperimentAdmin",
     "InitiativeAdmin",
@@ -46,6 +48,7 @@ __all__ = [
     "PortfolioRollupAdmin",
     "SegmentDataAdmin",
     "SentReminderAdmin",
+    "SiteValueAdmin",
     "StageTransitionAdmin",
     "StageTransitionInline",
     "StatusUpdateAdmin",

@@ -56,6 +56,10 @@ NOT_PAGES = frozenset(
         "improvement:experiment_upload",
         "improvement:experiment_guardrail",
         "improvement:experiment_guardrail_data",
+        "improvement:experiment_cluster_upload",
+        "improvement:experiment_randomisation",
+        "improvement:experiment_segments",
+        "improvement:experiment_site_values_upload",
     }
 )
 # Reached only after a form is sent, not by a link.
