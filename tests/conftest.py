@@ -16,6 +16,15 @@ def pytest_configure(config):
     django_settings.PASSWORD_HASHERS = TEST_PASSWORD_HASHERS
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty cache: the database is rolled back between tests, and cached
+    answers (the portfolio roll-up, throttles, idempotency keys) must not outlive it."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 def pytest_collection_modifyitems(config, items):
     """Tests marked ``postgres`` need PostgreSQL-only behaviour: skip them elsewhere, never fake them."""
     if connection.vendor == "postgresql":

@@ -31,6 +31,7 @@ from improvement.models import (
 )
 from improvement.selectors.initiatives import initiative_readable, initiative_visibility_filter
 from improvement.selectors.money import PortfolioGroup, PortfolioSummary
+from improvement.selectors.portfolio_rollup_cache import rollup_cached
 
 # The sums of InitiativeMoney read per (team, category), in this order.
 _SCALARS = (
@@ -144,7 +145,12 @@ def portfolio_summary(
     """
     today = today or timezone.localdate()
     if initiative_visibility_filter(user=user) is None:
-        return _summary(_parts_from_rollups(team_id=team_id, category=category, today=today))
+        return rollup_cached(
+            team_id=team_id,
+            category=category,
+            today=today,
+            compute=lambda: _summary(_parts_from_rollups(team_id=team_id, category=category, today=today)),
+        )
     qs = initiative_readable(user=user).exclude(status=Status.ABANDONED)
     if team_id is not None:
         qs = qs.filter(team_id=team_id)

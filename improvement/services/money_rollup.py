@@ -8,6 +8,7 @@ from collections.abc import Iterable
 
 import numpy as np
 from django.conf import settings
+from django.db import transaction
 from django.db.models import Case, Count, F, FloatField, Sum, Value, When
 from django.utils import timezone
 
@@ -18,6 +19,7 @@ from improvement.models import (
     PortfolioRollup,
     Status,
 )
+from improvement.selectors.portfolio_rollup_cache import rollup_revision_new
 
 # The sums of InitiativeMoney a roll-up row keeps, as named on both models.
 ROLLUP_SUMS = (
@@ -108,6 +110,9 @@ def portfolio_rollups_refresh(*, keys: Iterable[Key] | None = None, today: dt.da
     fields = [
         f.name for f in PortfolioRollup._meta.concrete_fields if f.name not in {"id", "team", "category"}
     ]
+    # Cached summaries of the roll-up are dropped now and again once this transaction commits.
+    rollup_revision_new()
+    transaction.on_commit(rollup_revision_new)
     PortfolioRollup.objects.bulk_create(
         rows, update_conflicts=True, unique_fields=["team", "category"], update_fields=fields
     )

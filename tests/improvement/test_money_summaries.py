@@ -284,6 +284,7 @@ def test_the_roll_up_runs_the_same_queries_for_3n_initiatives(request, reader, t
 
     more(2)
     portfolio_summary(user=user)  # the day's first read may count the roll-up again
+    more(1)  # a write: the executive's cached roll-up answer is dropped
     with CaptureQueriesContext(connection) as few:
         first = portfolio_summary(user=user)
     more(6)
@@ -291,6 +292,10 @@ def test_the_roll_up_runs_the_same_queries_for_3n_initiatives(request, reader, t
         second = portfolio_summary(user=user)
     assert second.initiatives > first.initiatives
     assert len(many.captured_queries) == len(few.captured_queries) <= 5
+    # Read again with nothing written: the executive's answer comes from the cache.
+    with CaptureQueriesContext(connection) as again:
+        assert portfolio_summary(user=user) == second
+    assert len(again.captured_queries) == (0 if reader == "executive" else len(many.captured_queries))
 
 
 def test_an_older_measurement_leaves_the_summary_alone_a_newer_one_moves_it(lead, admin):
@@ -311,3 +316,37 @@ def test_an_older_measurement_leaves_the_summary_alone_a_newer_one_moves_it(lead
     measurement_record(actor=admin, kpi=kpi, period=today - dt.timedelta(days=1), value=16)
     assert InitiativeMoney.objects.get(pk=initiative.pk).derived_monthly_benefit == 30
     _assert_summary_is_live(initiative)
+
+
+def test_a_cached_roll_up_answer_is_dropped_by_the_next_money_write(
+    lead, executive, django_capture_on_commit_callbacks
+):
+    initiative = InitiativeFactory(lead=lead)
+    before = portfolio_summary(user=executive)
+    assert portfolio_summary(user=executive) == before  # served from the cache
+
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        money.cost_create(
+            actor=lead, initiative=initiative, kind="one_time", description="Bot", amount="1200"
+        )
+
+    assert callbacks  # the revision is replaced again once the write commits
+    after = portfolio_summary(user=executive)
+    assert after.money.one_time_cost == before.money.one_time_cost + 1200
+    assert after == portfolio_summary_live(user=executive)
+
+
+def test_with_the_cache_down_the_roll_up_is_computed(lead, executive, monkeypatch):
+    from redis.exceptions import ConnectionError as RedisConnectionError
+
+    from improvement.selectors import portfolio_rollup_cache
+
+    InitiativeFactory(lead=lead)
+    expected = portfolio_summary(user=executive)
+
+    def down(*args, **kwargs):
+        raise RedisConnectionError("cache down")
+
+    for name in ("get", "set", "add"):
+        monkeypatch.setattr(portfolio_rollup_cache.cache, name, down)
+    assert portfolio_summary(user=executive) == expected
