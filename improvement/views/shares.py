@@ -9,6 +9,7 @@ revoked one 410, and neither is logged.
 """
 
 from django.contrib import messages
+from django.contrib.auth.models import AnonymousUser
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -94,6 +95,9 @@ def _experiment_report(link: ShareLink) -> dict:
 @require_GET
 def share_page(request, token: str):
     """What one share address shows, to anyone who has it. No session, no navigation, no forms."""
+    # Whoever holds the address is nobody in particular: set so that nothing (the access log's user
+    # id included) reads the session to find out who is signed in in this browser.
+    request.user = AnonymousUser()
     try:
         link = shares.share_link_open(
             token=token,
