@@ -260,3 +260,30 @@ def test_the_address_never_reaches_the_logs(lead, initiative, caplog):
     assert any("/share/[redacted]/" in line for line in lines)
     leaked = [line for line in lines if token in line]
     assert not leaked, leaked
+
+
+def test_an_experiments_page_costs_the_same_queries_for_two_arms_as_for_four(lead, initiative):
+    def queries(arms: int) -> int:
+        experiment = ex.experiment_create(
+            actor=lead,
+            initiative=initiative,
+            name=f"{arms} arms",
+            primary_kpi=Kpi.objects.get(code="fcr_rate"),
+            variants=[{"key": "control", "is_control": True}] + [{"key": f"t{i}"} for i in range(1, arms)],
+            mde=0.1,
+        )
+        ex.experiment_start(actor=lead, experiment=experiment)
+        data.experiment_data_replace(
+            actor=lead,
+            experiment=experiment,
+            rows=[
+                {"variant": v.key, "users": 4000, "conversions": 400 + 10 * i}
+                for i, v in enumerate(experiment.variants.all())
+            ],
+        )
+        _, token = shares.share_link_create(actor=lead, experiment=experiment)
+        with CaptureQueriesContext(connection) as captured:
+            assert Client().get(share_url(token)).status_code == 200
+        return len(captured.captured_queries)
+
+    assert queries(2) == queries(4)
