@@ -31,14 +31,17 @@ SANE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 access_log = logging.getLogger("pdca.request")
 
 # Paths that carry a secret: the calendar feed's address is its only credential, so a log reader
-# could subscribe to anyone's milestones. The app's access line, gunicorn's (GunicornAccessJsonFormatter)
-# and Django's "Not Found: <path>" lines all go through redact_path.
+# could subscribe to anyone's milestones; a share link's address reads an initiative's report. The
+# app's access line, gunicorn's (GunicornAccessJsonFormatter) and Django's "Not Found: <path>" lines
+# all go through redact_path.
 SECRET_IN_PATH = re.compile(r"(/calendar/)[^/?#\s]+(\.ics)")
+SHARE_IN_PATH = re.compile(r"(/share/)[^/?#\s]+")
 REDACTED = "[redacted]"
 
 
 def redact_path(text: str) -> str:
-    return SECRET_IN_PATH.sub(rf"\g<1>{REDACTED}\g<2>", text)
+    text = SECRET_IN_PATH.sub(rf"\g<1>{REDACTED}\g<2>", text)
+    return SHARE_IN_PATH.sub(rf"\g<1>{REDACTED}", text)
 
 
 class RequestContextFilter(logging.Filter):

@@ -13,6 +13,7 @@ from improvement.api import (
     KpiTargetViewSet,
     MilestoneViewSet,
     PortfolioViewSet,
+    ShareLinkViewSet,
     StageTransitionViewSet,
     StatusUpdateViewSet,
     WebhookSubscriptionViewSet,
@@ -38,6 +39,7 @@ router.register("transitions", StageTransitionViewSet, basename="transition")
 router.register("portfolio", PortfolioViewSet, basename="portfolio")
 router.register("experiments", ExperimentViewSet, basename="experiment")
 router.register("webhooks", WebhookSubscriptionViewSet, basename="webhook")
+router.register("share-links", ShareLinkViewSet, basename="share-link")
 
 urlpatterns = [
     path("v1/", include((router.urls, "api"), namespace="v1")),

@@ -15,6 +15,7 @@ from improvement.views import (
     money,
     mywork,
     roadmap,
+    shares,
     stages,
     targets,
 )
@@ -89,6 +90,11 @@ urlpatterns = [
         experiment_guardrails.experiment_guardrail_data_view,
         name="experiment_guardrail_data",
     ),
+    path("initiatives/<int:pk>/share/", shares.share_initiative_create, name="share_initiative"),
+    path("experiments/<int:pk>/share/", shares.share_experiment_create, name="share_experiment"),
+    path("share-links/<int:pk>/revoke/", shares.share_revoke, name="share_revoke"),
+    # The public read-only page of a share link: no account, no session (improvement/views/shares.py).
+    path("share/<str:token>/", shares.share_page, name="share"),
     path("board/", board.board, name="board"),
     path("roadmap/", roadmap.roadmap, name="roadmap"),
     path("my-work/", mywork.my_work, name="my_work"),

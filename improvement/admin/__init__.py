@@ -16,6 +16,7 @@ from improvement.admin.money_summary import (
 from improvement.admin.notifications import SentReminderAdmin
 from improvement.admin.roadmap import MilestoneAdmin, MilestoneInline
 from improvement.admin.segments import SegmentDataAdmin
+from improvement.admin.shares import ShareLinkAdmin, ShareLinkViewAdmin
 from improvement.admin.stages import StageTransitionAdmin, StageTransitionInline
 from improvement.admin.targets import MSG_KPI_FIXED, KpiTargetAdmin, KpiTargetForm, KpiTargetInline
 from improvement.admin.webhooks import (
@@ -48,6 +49,8 @@ __all__ = [
     "PortfolioRollupAdmin",
     "SegmentDataAdmin",
     "SentReminderAdmin",
+    "ShareLinkAdmin",
+    "ShareLinkViewAdmin",
     "SiteValueAdmin",
     "StageTransitionAdmin",
     "StageTransitionInline",

@@ -1,6 +1,6 @@
 """The improvement API, one module per area: ``initiatives`` (with status updates and the portfolio),
-``stages``, ``targets``, ``roadmap``, ``money``, ``experiments``, ``webhooks``; ``common`` holds what
-they share. Re-exported here: the viewsets the router registers and the initiative's output."""
+``stages``, ``targets``, ``roadmap``, ``money``, ``experiments``, ``webhooks``, ``shares``; ``common``
+holds what they share. Re-exported here: the viewsets the router registers and the initiative's output."""
 
 from improvement.api.experiments import ExperimentViewSet
 from improvement.api.initiatives import (
@@ -11,6 +11,7 @@ from improvement.api.initiatives import (
 )
 from improvement.api.money import BenefitViewSet, CostViewSet
 from improvement.api.roadmap import MilestoneViewSet
+from improvement.api.shares import ShareLinkViewSet
 from improvement.api.stages import StageTransitionViewSet
 from improvement.api.targets import KpiTargetViewSet
 from improvement.api.webhooks import WebhookSubscriptionViewSet
@@ -24,6 +25,7 @@ __all__ = [
     "KpiTargetViewSet",
     "MilestoneViewSet",
     "PortfolioViewSet",
+    "ShareLinkViewSet",
     "StageTransitionViewSet",
     "StatusUpdateViewSet",
     "WebhookSubscriptionViewSet",

@@ -34,6 +34,7 @@ from improvement.models.money_summary import InitiativeMoney, InitiativeMoneyMon
 from improvement.models.notifications import NotificationKind, ReminderReason, SentReminder
 from improvement.models.roadmap import OPEN_MILESTONE_STATUSES, Milestone, MilestoneStatus, Phase
 from improvement.models.segments import SegmentData
+from improvement.models.shares import SHARE_DAYS_DEFAULT, SHARE_DAYS_MAX, ShareLink, ShareLinkView
 from improvement.models.stages import STAGE_ORDER, Decision, Stage, StageTransition
 from improvement.models.targets import Evaluation, KpiTarget
 from improvement.models.webhooks import (
@@ -50,6 +51,8 @@ __all__ = [
     "HIGH_SCORE",
     "OPEN_MILESTONE_STATUSES",
     "SCORE_VALIDATORS",
+    "SHARE_DAYS_DEFAULT",
+    "SHARE_DAYS_MAX",
     "STAGE_ORDER",
     "Benefit",
     "BenefitKind",
@@ -84,6 +87,8 @@ __all__ = [
     "ReminderReason",
     "SegmentData",
     "SentReminder",
+    "ShareLink",
+    "ShareLinkView",
     "SiteValue",
     "Stage",
     "StageTransition",

@@ -21,6 +21,7 @@ from improvement.models import Experiment, ExperimentStatus, MetricType, Variant
 from improvement.selectors import experiment_get
 from improvement.services import experiment_data, experiment_observations, experiments
 from improvement.views import experiment_readout as readout
+from improvement.views.share_panel import share_panel
 from kpis.stats.aggregates import MeanAggregate
 from kpis.stats.effects import sample_variance
 
@@ -180,6 +181,7 @@ def _detail_context(
         "guardrail_forms": readout.guardrail_forms(experiment, results, guardrail_form)
         if can_edit and live and experiment.status != ExperimentStatus.CONCLUDED
         else [],
+        **share_panel(request.user, experiment=experiment),
     }
 
 

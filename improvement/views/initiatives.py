@@ -36,6 +36,7 @@ from improvement.services.targets import status_update_post
 from improvement.views.common import initiative_or_404
 from improvement.views.gates import gate_checklist
 from improvement.views.money_table import MoneyRow, money_rows, sort_headers
+from improvement.views.share_panel import share_panel
 from improvement.views.timeline import build_timeline
 from kpis.selectors import CHART_POINTS_MAX
 from kpis.services import measurement_can_write
@@ -271,6 +272,7 @@ def detail_context(
         "transitions": initiative_transitions(initiative=initiative),
         "history": initiative_history(initiative=initiative),
         "detail_url": reverse("improvement:initiative_detail", args=[initiative.pk]),
+        **share_panel(user, initiative=initiative),
     }
 
 

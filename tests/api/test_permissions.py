@@ -12,6 +12,7 @@ from rest_framework.test import APIClient
 
 from accounts.models import Role, Scope
 from accounts.services import token_create
+from improvement.services.shares import share_link_create
 from tests.factories import BenefitFactory, KpiFactory, MilestoneFactory, UserFactory
 
 ROLES = ["admin", "executive", "lead", "other_lead", "contributor", "finance", "viewer"]
@@ -26,14 +27,16 @@ class World:
     milestone_id: int
     benefit_id: int
     kpi_code: str
+    share_link_id: int
 
 
 @pytest.fixture
-def world(initiative, contributor):
+def world(initiative, contributor, lead):
     milestone = MilestoneFactory(initiative=initiative, owner=contributor)
     benefit = BenefitFactory(initiative=initiative)
     kpi = KpiFactory(code="matrix_kpi")
-    return World(initiative.pk, milestone.pk, benefit.pk, kpi.code)
+    link, _ = share_link_create(actor=lead, initiative=initiative)
+    return World(initiative.pk, milestone.pk, benefit.pk, kpi.code, link.pk)
 
 
 def _new_name() -> str:
@@ -50,6 +53,8 @@ CASES = [
     ("list measurements", "get", "/api/v1/measurements/", None, READERS),
     ("list transitions", "get", "/api/v1/transitions/", None, READERS),
     ("me", "get", "/api/v1/users/me/", None, READERS),
+    # Everyone may ask; each sees only the links of initiatives they may edit (others: an empty list).
+    ("list share links", "get", "/api/v1/share-links/", None, READERS),
     (
         "edit initiative",
         "patch",
@@ -177,6 +182,29 @@ CASES = [
         },
     ),
     (
+        "share initiative",
+        "post",
+        "/api/v1/share-links/",
+        lambda w: {"initiative": w.initiative_id, "days": 7},
+        {
+            "admin": 201,
+            "lead": 201,
+            "other_lead": 400,
+            "executive": 403,
+            "contributor": 403,
+            "finance": 403,
+            "viewer": 403,
+        },
+    ),
+    (
+        "revoke share link",
+        "post",
+        "/api/v1/share-links/{w.share_link_id}/revoke/",
+        None,
+        # Those who may not manage the link do not see it: 404, never a telling 403.
+        {**dict.fromkeys(ROLES, 404), "admin": 200, "lead": 200},
+    ),
+    (
         "create team",
         "post",
         "/api/v1/teams/",
@@ -245,6 +273,15 @@ TOKEN_CASES = [
         "post",
         "/api/v1/milestones/",
         lambda w: {"initiative": w.initiative_id, "title": "New", "due_date": "2030-01-01"},
+        Scope.INITIATIVES_WRITE,
+        201,
+    ),
+    ("list share links", "get", "/api/v1/share-links/", None, Scope.PROGRESS_READ, 200),
+    (
+        "share initiative",
+        "post",
+        "/api/v1/share-links/",
+        lambda w: {"initiative": w.initiative_id},
         Scope.INITIATIVES_WRITE,
         201,
     ),

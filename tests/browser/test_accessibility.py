@@ -60,10 +60,14 @@ NOT_PAGES = frozenset(
         "improvement:experiment_randomisation",
         "improvement:experiment_segments",
         "improvement:experiment_site_values_upload",
+        "improvement:share_initiative",
+        "improvement:share_experiment",
+        "improvement:share_revoke",
     }
 )
 # Reached only after a form is sent, not by a link.
-AFTER_A_FORM = frozenset({"password_change_done"})
+# The public share page opens at the address shown once after "Create link" (tests/web/test_share_links.py).
+AFTER_A_FORM = frozenset({"password_change_done", "improvement:share"})
 MISSING_PATH = "/no-such-page/"
 FORBIDDEN_FOR_VIEWER = "/initiatives/new/"
 LINKS = "els => els.map(e => e.getAttribute('href'))"
