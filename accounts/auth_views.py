@@ -11,8 +11,8 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.shortcuts import redirect, render, resolve_url
-from django.urls import reverse_lazy
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.urls import reverse, reverse_lazy
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
@@ -45,7 +45,9 @@ class CodeForm(forms.Form):
     otp_token = forms.CharField(
         label="Code",
         max_length=32,
-        widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "one-time-code", "inputmode": "numeric"}),
+        widget=forms.TextInput(
+            attrs={"autofocus": True, "autocomplete": "one-time-code", "inputmode": "numeric"}
+        ),
         help_text="The 6 digits your authenticator app shows, or one of your backup codes.",
     )
 
@@ -72,7 +74,7 @@ class LoginView(auth_views.LoginView):
             return super().form_valid(form)
         two_factor.pending_start(self.request, user)
         audit(CODE_ASKED, request=self.request, user=user)
-        return redirect(f"{reverse_lazy('login_code')}?next={self.get_redirect_url() or ''}")
+        return redirect(f"{reverse('login_code')}?{urlencode({'next': self.get_redirect_url()})}")
 
 
 @sensitive_post_parameters("otp_token")
@@ -129,11 +131,10 @@ class PasswordResetView(auth_views.PasswordResetView):
         form.label_suffix = ""
         return form
 
-    def get_extra_email_context(self):
+    @property
+    def extra_email_context(self):
         # Links point at the configured site, never at whatever Host the request carried.
         return {"site_url": settings.PDCA_SITE_URL.rstrip("/")}
-
-    extra_email_context = property(get_extra_email_context)
 
     def form_valid(self, form):
         email = normalize_login_email(form.cleaned_data["email"])
@@ -194,7 +195,12 @@ def two_factor_view(request):
             form.add_error("otp_token", MSG_CODE_WRONG)
     if form.errors:
         status = 400
-    context = {"form": form, "enabled": enabled, "codes": codes, "required": two_factor.two_factor_required(user)}
+    context = {
+        "form": form,
+        "enabled": enabled,
+        "codes": codes,
+        "required": two_factor.two_factor_required(user),
+    }
     if not enabled:
         device = two_factor.pending_device(user)
         context.update(

@@ -21,7 +21,6 @@ from accounts.selectors import token_list
 from accounts.services import token_create, token_revoke, token_scopes_allowed
 from common.web import site_view, submit
 
-
 NOTIFICATIONS_PER_PAGE = 50
 MSG_MUTED = "“{label}” muted: no more of these, here or by email. Unmute it under “What you hear about”."
 MSG_UNMUTED = "“{label}” unmuted."

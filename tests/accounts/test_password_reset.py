@@ -53,7 +53,9 @@ def test_reset_by_email_end_to_end(client, caplog):
         page.redirect_chain[-1][0], {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD}
     )
     assert done.headers["Location"] == "/accounts/password/reset/complete/"
-    assert client.post("/accounts/login/", {"username": user.email, "password": NEW_PASSWORD}).status_code == 302
+    assert (
+        client.post("/accounts/login/", {"username": user.email, "password": NEW_PASSWORD}).status_code == 302
+    )
     client.logout()
     old = client.post("/accounts/login/", {"username": user.email, "password": DEFAULT_PASSWORD})
     assert old.status_code == 200
@@ -70,7 +72,10 @@ def test_an_unknown_email_gets_the_same_answer_and_no_mail(client):
     known = client.post(RESET, {"email": "known@example.com"})
     unknown = client.post(RESET, {"email": "nobody@example.com"})
 
-    assert (unknown.status_code, unknown.headers["Location"]) == (known.status_code, known.headers["Location"])
+    assert (unknown.status_code, unknown.headers["Location"]) == (
+        known.status_code,
+        known.headers["Location"],
+    )
     assert [m.to for m in mail.outbox] == [["known@example.com"]]
 
 
