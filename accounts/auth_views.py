@@ -85,7 +85,11 @@ def login_code_view(request):
     if pending is None:
         messages.error(request, MSG_CODE_EXPIRED)
         return redirect("login")
-    user = get_user_model().objects.get(pk=pending["user"])
+    user = get_user_model().objects.filter(pk=pending["user"], is_active=True).first()
+    if user is None:
+        del request.session[two_factor.PENDING_KEY]
+        messages.error(request, MSG_CODE_EXPIRED)
+        return redirect("login")
     form = CodeForm(request.POST if request.method == "POST" else None)
     status = 200
     if request.method == "POST" and form.is_valid():

@@ -5,6 +5,9 @@ site behind the code, API tokens unaffected."""
 import time
 
 import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -191,3 +194,29 @@ def test_api_tokens_are_unaffected_by_two_factor(client, settings):
     response = client.get("/api/v1/initiatives/", HTTP_AUTHORIZATION=f"Bearer {secret}")
 
     assert response.status_code == 200
+
+
+def test_a_verified_session_costs_one_query_a_page(client, lead):
+    client.force_login(lead)
+    with CaptureQueriesContext(connection) as plain:
+        client.get(PAGE)
+    user, device = _with_device(role=Role.LEAD)
+    other = Client()
+    other.post(LOGIN, {"username": user.email, "password": DEFAULT_PASSWORD})
+    other.post(CODE, {"otp_token": _code(device)})
+    with CaptureQueriesContext(connection) as verified:
+        assert other.get(PAGE).status_code == 200
+
+    assert len(verified) == len(plain) + 1  # django-otp loads the session's device
+
+
+def test_an_account_deactivated_between_the_two_steps_is_not_signed_in(client):
+    user, device = _with_device(role=Role.LEAD)
+    client.post(LOGIN, {"username": user.email, "password": DEFAULT_PASSWORD})
+    user.is_active = False
+    user.save()
+
+    response = client.post(CODE, {"otp_token": _code(device)})
+
+    assert response.headers["Location"] == LOGIN
+    assert "_auth_user_id" not in client.session
