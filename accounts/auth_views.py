@@ -157,6 +157,11 @@ class PasswordResetView(auth_views.PasswordResetView):
 class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     success_url = reverse_lazy("password_reset_complete")
 
+    def get_form(self, form_class=None):
+        form = super().get_form(form_class)
+        form.label_suffix = ""
+        return form
+
     def form_valid(self, form):
         response = super().form_valid(form)
         audit(RESET_DONE, request=self.request, user=form.user)
@@ -206,6 +211,7 @@ def two_factor_view(request):
         "required": two_factor.two_factor_required(user),
     }
     if not enabled:
+        form.fields["otp_token"].help_text = "The 6 digits your authenticator app shows."
         device = two_factor.pending_device(user)
         context.update(
             uri=device.config_url,
