@@ -220,3 +220,14 @@ def test_an_account_deactivated_between_the_two_steps_is_not_signed_in(client):
 
     assert response.headers["Location"] == LOGIN
     assert "_auth_user_id" not in client.session
+
+
+def test_an_admin_can_remove_the_devices_of_someone_who_lost_them(client, admin):
+    user, device = _with_device(role=Role.LEAD)
+    client.force_login(admin)
+
+    assert client.get("/admin/otp_totp/totpdevice/").status_code == 200
+    response = client.post(f"/admin/otp_totp/totpdevice/{device.pk}/delete/", {"post": "yes"})
+
+    assert response.status_code == 302
+    assert not TOTPDevice.objects.filter(user=user).exists()
