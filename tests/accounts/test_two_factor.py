@@ -231,3 +231,14 @@ def test_an_admin_can_remove_the_devices_of_someone_who_lost_them(client, admin)
 
     assert response.status_code == 302
     assert not TOTPDevice.objects.filter(user=user).exists()
+
+
+def test_an_admin_session_without_the_code_is_signed_out_when_required(client, settings):
+    settings.REQUIRE_ADMIN_2FA = True
+    user, _ = _with_device(role=Role.ADMIN, is_staff=True)
+    client.force_login(user)  # signed in before enrolling, in another browser
+
+    response = client.get(PAGE)
+
+    assert response.headers["Location"] == f"{LOGIN}?next=%2Faccounts%2Ftokens%2F"
+    assert "_auth_user_id" not in client.session
