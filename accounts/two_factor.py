@@ -1,9 +1,10 @@
 """Optional TOTP two-factor authentication (django-otp), with single-use backup codes.
 
-A user with a confirmed device signs in in two steps: the password (accounts.auth_views.LoginView), then
-a code from the authenticator app or a backup code (``login_code_view``). With
+A user with a confirmed device signs in in two steps: the password (accounts.auth_views.LoginView),
+then a code from the authenticator app or a backup code (``login_code_view``). With
 ``REQUIRE_ADMIN_2FA`` on, an admin without a device is sent to enrol before any other page. API
-tokens are not affected: a Bearer token is its own proof (docs/deploy.md, "Password reset and two-factor").
+tokens are not affected: a Bearer token is its own proof (docs/deploy.md, "Password reset and
+two-factor").
 """
 
 import base64
@@ -29,7 +30,9 @@ BACKUP_DEVICE = "Backup codes"
 PENDING_SECONDS = 5 * 60
 PENDING_ATTEMPTS = 5
 PENDING_KEY = "pdca_otp_pending"
-MSG_ENROL_FIRST = "Set up two-factor authentication (“Two-factor”, at the top of each page) before using the site."
+MSG_ENROL_FIRST = (
+    "Set up two-factor authentication (“Two-factor”, at the top of each page) before using the site."
+)
 
 
 def two_factor_required(user) -> bool:
