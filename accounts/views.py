@@ -1,14 +1,13 @@
 from datetime import timedelta
 
 from django.contrib import messages
-from django.contrib.auth import views as auth_views
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts.forms import ApiTokenForm, LoginForm
+from accounts.forms import ApiTokenForm
 from accounts.models import Scope
 from accounts.notifications import (
     notification_kinds,
@@ -21,12 +20,6 @@ from accounts.notifications import (
 from accounts.selectors import token_list
 from accounts.services import token_create, token_revoke, token_scopes_allowed
 from common.web import site_view, submit
-
-
-class LoginView(auth_views.LoginView):
-    form_class = LoginForm
-    redirect_authenticated_user = True
-
 
 NOTIFICATIONS_PER_PAGE = 50
 MSG_MUTED = "“{label}” muted: no more of these, here or by email. Unmute it under “What you hear about”."

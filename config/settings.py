@@ -44,6 +44,9 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "simple_history",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "common",
     "accounts",
     "kpis",
@@ -61,6 +64,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(): signed in with a two-factor code in this session.
+    "django_otp.middleware.OTPMiddleware",
+    "accounts.two_factor.TwoFactorRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -135,6 +141,15 @@ AXES_USERNAME_FORM_FIELD = "username"
 AXES_USERNAME_CALLABLE = "accounts.login.axes_username"
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_IPWARE_PROXY_COUNT = int(env("DJANGO_PROXY_COUNT", "1" if PRODUCTION else "0"))
+
+# Password reset by email (docs/deploy.md, "Password reset and two-factor"): a link works once (it
+# is tied to the password hash and the last sign-in) and for PASSWORD_RESET_TIMEOUT seconds,
+# Django's default of 3 days unless set.
+PASSWORD_RESET_TIMEOUT = int(env("DJANGO_PASSWORD_RESET_SECONDS", str(3 * 24 * 60 * 60)))
+PASSWORD_RESET_RATE_PER_HOUR = int(env("PASSWORD_RESET_RATE_PER_HOUR", "5"))
+# Two-factor (TOTP, django-otp): optional for everyone, required for admins when this is on.
+REQUIRE_ADMIN_2FA = env_bool("REQUIRE_ADMIN_2FA")
+OTP_TOTP_ISSUER = env("OTP_TOTP_ISSUER", "PDCA Tracker")
 
 SESSION_COOKIE_AGE = int(env("DJANGO_SESSION_SECONDS", str(12 * 60 * 60)))
 SESSION_COOKIE_HTTPONLY = True

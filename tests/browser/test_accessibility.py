@@ -67,7 +67,13 @@ NOT_PAGES = frozenset(
 )
 # Reached only after a form is sent, not by a link.
 # The public share page opens at the address shown once after "Create link" (tests/web/test_share_links.py).
-AFTER_A_FORM = frozenset({"password_change_done", "improvement:share"})
+AFTER_A_FORM = frozenset({"password_change_done", "login_code", "improvement:share"})
+# Password reset pages reached from an email or after its form; checked signed out below.
+RESET_PAGES = {
+    "password_reset_done": "/accounts/password/reset/sent/",
+    "password_reset_confirm": "/accounts/password/reset/MQ/not-a-valid-token/",
+    "password_reset_complete": "/accounts/password/reset/complete/",
+}
 MISSING_PATH = "/no-such-page/"
 FORBIDDEN_FOR_VIEWER = "/initiatives/new/"
 LINKS = "els => els.map(e => e.getAttribute('href'))"
@@ -192,9 +198,11 @@ def test_every_page_for_every_role_passes_axe(browse, kpi_catalogue):
         reached |= set(crawl.seen)
 
     anonymous = Crawl(browse(), "anonymous", phone_routes)
-    anonymous.check("/accounts/login/")
+    anonymous.run("/accounts/login/")  # and the password reset page it links to
+    for path in RESET_PAGES.values():
+        anonymous.check(path)
     problems += anonymous.problems
-    reached.add("login")
+    reached |= set(anonymous.seen) | set(RESET_PAGES)
 
     assert not problems, "\n".join(problems)
     unreached = _named_routes() - NOT_PAGES - AFTER_A_FORM - reached
