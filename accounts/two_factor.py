@@ -112,7 +112,7 @@ def pending_get(request) -> dict | None:
 
 
 EXEMPT_NAMES = ("two_factor", "logout", "login", "login_code")
-EXEMPT_PREFIXES = ("/static/", "/healthz", "/readyz", "/metrics")
+EXEMPT_PREFIXES = ("/static/", "/healthz", "/readyz", "/metrics", "/share/")
 
 
 class TwoFactorRequiredMiddleware:
@@ -124,12 +124,16 @@ class TwoFactorRequiredMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
+        # Without the setting, or on a page that reads no session (health, metrics, share links),
+        # the user is not even loaded here.
+        path = request.path
+        if not settings.REQUIRE_ADMIN_2FA or path.startswith(EXEMPT_PREFIXES):
+            return self.get_response(request)
         user = request.user
         if not (user.is_authenticated and two_factor_required(user)) or user.is_verified():
             return self.get_response(request)
-        path = request.path
         exempt = {reverse(name) for name in EXEMPT_NAMES}
-        if path in exempt or path.startswith(EXEMPT_PREFIXES):
+        if path in exempt:
             return self.get_response(request)
         if has_two_factor(user):
             logout(request)
