@@ -88,6 +88,8 @@ def measurement_rows(*, initiative: Initiative) -> Iterator[list]:
     qs = (
         Measurement.objects.filter(scope)
         .order_by("kpi__code", "segment", "period", "source", "id")
-        .values_list("kpi__code", "kpi__name", "kpi__unit", "segment", "period", "value", "sample_size", "source")
+        .values_list(
+            "kpi__code", "kpi__name", "kpi__unit", "segment", "period", "value", "sample_size", "source"
+        )
     )
     return (list(row) for row in qs.iterator(chunk_size=MEASUREMENT_CHUNK))
