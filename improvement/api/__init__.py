@@ -3,6 +3,7 @@
 they share. Re-exported here: the viewsets the router registers and the initiative's output."""
 
 from improvement.api.experiments import ExperimentViewSet
+from improvement.api.exports import InitiativeExportViewSet, PortfolioExportViewSet
 from improvement.api.initiatives import (
     InitiativeSerializer,
     InitiativeViewSet,
@@ -19,10 +20,12 @@ __all__ = [
     "BenefitViewSet",
     "CostViewSet",
     "ExperimentViewSet",
+    "InitiativeExportViewSet",
     "InitiativeSerializer",
     "InitiativeViewSet",
     "KpiTargetViewSet",
     "MilestoneViewSet",
+    "PortfolioExportViewSet",
     "PortfolioViewSet",
     "StageTransitionViewSet",
     "StatusUpdateViewSet",

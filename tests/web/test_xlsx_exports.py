@@ -13,9 +13,9 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from common.xlsx import XLSX_MEDIA_TYPE, money_format
+from improvement.exports import PORTFOLIO_MONEY_COLUMNS
 from improvement.selectors.exports import BENEFIT_HEADER, COST_HEADER, MEASUREMENT_HEADER
 from improvement.views.dashboard import CSV_HEADER, neutralise
-from improvement.views.exports import PORTFOLIO_MONEY_COLUMNS
 from tests.factories import (
     BenefitFactory,
     CostFactory,
