@@ -1,7 +1,7 @@
 """XLSX downloads: the portfolio (as its CSV), an initiative's money lines and its measurements.
 
 Each is read with the same permission as the page or CSV it mirrors (improvement/exports.py builds
-the files; docs/exports.md lists the columns).
+the files; /help/exports/ lists the columns).
 """
 
 from common.web import site_view

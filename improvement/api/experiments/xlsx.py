@@ -1,4 +1,4 @@
-"""``results.xlsx``: the results CSV as a workbook with typed cells (docs/exports.md)."""
+"""``results.xlsx``: the results CSV as a workbook with typed cells (/help/exports/)."""
 
 from rest_framework.renderers import BaseRenderer
 
