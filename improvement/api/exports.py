@@ -6,9 +6,10 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.decorators import action
+from rest_framework.exceptions import NotAcceptable
 from rest_framework.renderers import BaseRenderer
 
-from common.api.renderers import render_json
+from common.api.renderers import ApiJSONRenderer, render_json
 from common.api.viewsets import ApiViewSet
 from common.xlsx import XLSX_MEDIA_TYPE
 from improvement import selectors
@@ -25,10 +26,13 @@ from improvement.selectors.exports import BENEFIT_HEADER, COST_HEADER, MEASUREME
 from improvement.selectors.initiatives import initiative_readable
 from improvement.selectors.money import DEFAULT_MONEY_SORT
 
+MSG_FILE_ONLY = f"This route answers an XLSX file only: accept {XLSX_MEDIA_TYPE} (or */*)."
+
 
 class XlsxRenderer(BaseRenderer):
     """Lets ``.xlsx`` and ``Accept:`` the XLSX type reach the view, which answers the file itself;
-    an error keeps its JSON body (and says so)."""
+    an error keeps its JSON body (and says so). Listed first: a caller who accepts anything gets the
+    file; JSON is there for the errors (and is refused, 406, as the answer to a success)."""
 
     media_type = XLSX_MEDIA_TYPE
     format = "xlsx"
@@ -40,6 +44,11 @@ class XlsxRenderer(BaseRenderer):
         if response is not None:
             response["Content-Type"] = "application/json"
         return render_json(data)
+
+
+def _file_only(request) -> None:
+    if request.accepted_renderer.format != XlsxRenderer.format:
+        raise NotAcceptable(MSG_FILE_ONLY)
 
 
 def _xlsx(description: str) -> dict:
@@ -60,7 +69,7 @@ class PortfolioExportViewSet(ApiViewSet):
     model = Initiative
     pagination_class = None
     filter_backends: list = []
-    renderer_classes = [XlsxRenderer]
+    renderer_classes = [XlsxRenderer, ApiJSONRenderer]
 
     def select(self, *, user, include_archived):
         return selectors.initiative_list(user=user)
@@ -75,6 +84,7 @@ class PortfolioExportViewSet(ApiViewSet):
     )
     @action(detail=False, methods=["get"])
     def export(self, request, **kwargs):
+        _file_only(request)
         query = PortfolioExportQuerySerializer(data=request.query_params, context={"request": request})
         query.is_valid(raise_exception=True)
         sort, descending = MoneySort.parse(query.validated_data.get("sort", "")) or (DEFAULT_MONEY_SORT, None)
@@ -91,7 +101,7 @@ class InitiativeExportViewSet(ApiViewSet):
     model = Initiative
     pagination_class = None
     filter_backends: list = []
-    renderer_classes = [XlsxRenderer]
+    renderer_classes = [XlsxRenderer, ApiJSONRenderer]
 
     def select(self, *, user, include_archived):
         return initiative_readable(user=user)
@@ -104,6 +114,7 @@ class InitiativeExportViewSet(ApiViewSet):
     )
     @action(detail=True, methods=["get"], url_path="money-lines")
     def money_lines(self, request, pk=None, **kwargs):
+        _file_only(request)
         return money_lines_workbook(initiative=self.get_object())
 
     @extend_schema(
@@ -114,4 +125,5 @@ class InitiativeExportViewSet(ApiViewSet):
     )
     @action(detail=True, methods=["get"])
     def measurements(self, request, pk=None, **kwargs):
+        _file_only(request)
         return measurements_workbook(initiative=self.get_object())

@@ -44,13 +44,15 @@ def test_the_portfolio_answers_the_workbook_to_an_accept_header_too(api, executi
 
     assert len(_rows(answer)) == 2
     assert "portfolio-" in answer["Content-Disposition"]
+    assert len(_rows(api(executive).get("/api/v1/portfolio/export/"))) == 2  # no Accept: the file
 
 
-def test_bad_portfolio_parameters_answer_400_per_field(api, lead, other_team):
+def test_bad_portfolio_parameters_answer_400_per_field(api, lead, other_team, conforms):
     answer = api(lead).get(PORTFOLIO, {"sort": "fame_desc", "team": other_team.pk, "category": "x"})
 
     assert answer.status_code == 400
     assert answer["Content-Type"] == "application/json"
+    conforms(answer, "GET /api/v1/portfolio/export/")
     assert set(answer.json()["fields"]) == {"sort", "team", "category"}
 
 
@@ -69,10 +71,18 @@ def test_an_initiatives_money_lines_and_measurements(api, viewer, initiative):
 
 
 @pytest.mark.parametrize("path", ["money-lines.xlsx", "measurements.xlsx"])
-def test_another_teams_initiative_has_no_workbook(api, other_lead, initiative, path):
+def test_another_teams_initiative_has_no_workbook(api, other_lead, initiative, path, conforms):
     answer = api(other_lead).get(f"/api/v1/initiatives/{initiative.pk}/{path}")
 
     assert answer.status_code == 404
+    assert answer["Content-Type"] == "application/json"
+    conforms(answer, f"GET /api/v1/initiatives/{{id}}/{path.removesuffix('.xlsx')}/")
+
+
+def test_asking_for_json_answers_406_not_a_file(api, lead):
+    answer = api(lead).get("/api/v1/portfolio/export/", HTTP_ACCEPT="application/json")
+
+    assert answer.status_code == 406
     assert answer["Content-Type"] == "application/json"
 
 
