@@ -9,9 +9,11 @@ from improvement.api import (
     BenefitViewSet,
     CostViewSet,
     ExperimentViewSet,
+    InitiativeExportViewSet,
     InitiativeViewSet,
     KpiTargetViewSet,
     MilestoneViewSet,
+    PortfolioExportViewSet,
     PortfolioViewSet,
     ShareLinkViewSet,
     StageTransitionViewSet,
@@ -30,6 +32,7 @@ router.register("kpis", KpiViewSet, basename="kpi")
 router.register("kpis", KpiControlChartViewSet, basename="kpi-chart")
 router.register("measurements", MeasurementViewSet, basename="measurement")
 router.register("initiatives", InitiativeViewSet, basename="initiative")
+router.register("initiatives", InitiativeExportViewSet, basename="initiative-export")
 router.register("targets", KpiTargetViewSet, basename="target")
 router.register("status-updates", StatusUpdateViewSet, basename="status-update")
 router.register("milestones", MilestoneViewSet, basename="milestone")
@@ -37,6 +40,7 @@ router.register("costs", CostViewSet, basename="cost")
 router.register("benefits", BenefitViewSet, basename="benefit")
 router.register("transitions", StageTransitionViewSet, basename="transition")
 router.register("portfolio", PortfolioViewSet, basename="portfolio")
+router.register("portfolio", PortfolioExportViewSet, basename="portfolio-export")
 router.register("experiments", ExperimentViewSet, basename="experiment")
 router.register("webhooks", WebhookSubscriptionViewSet, basename="webhook")
 router.register("share-links", ShareLinkViewSet, basename="share-link")

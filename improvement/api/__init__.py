@@ -3,6 +3,7 @@
 holds what they share. Re-exported here: the viewsets the router registers and the initiative's output."""
 
 from improvement.api.experiments import ExperimentViewSet
+from improvement.api.exports import InitiativeExportViewSet, PortfolioExportViewSet
 from improvement.api.initiatives import (
     InitiativeSerializer,
     InitiativeViewSet,
@@ -20,10 +21,12 @@ __all__ = [
     "BenefitViewSet",
     "CostViewSet",
     "ExperimentViewSet",
+    "InitiativeExportViewSet",
     "InitiativeSerializer",
     "InitiativeViewSet",
     "KpiTargetViewSet",
     "MilestoneViewSet",
+    "PortfolioExportViewSet",
     "PortfolioViewSet",
     "ShareLinkViewSet",
     "StageTransitionViewSet",

@@ -352,3 +352,67 @@ def test_an_integration_token_needs_the_experiments_write_scope_for_segment_data
     assert refused.status_code == 403 and refused.json()["code"] == "missing_scope"
     assert read.status_code == 200
     assert accepted.status_code == 200
+
+
+# --- results.xlsx ----------------------------------------------------------------------------------
+
+
+def _workbook_rows(answer):
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(io.BytesIO(answer.content)).active
+    assert sheet.freeze_panes == "A2"
+    return list(sheet.iter_rows())
+
+
+def test_results_xlsx_has_the_csv_rows_with_the_json_values_typed(api, lead, guarded, aht):
+    from common.xlsx import XLSX_MEDIA_TYPE
+
+    client = api(lead)
+    _fill(client, guarded, aht)
+    body = client.get(url(guarded, "results")).json()
+    table = list(csv.DictReader(io.StringIO(client.get(f"{url(guarded)}results.csv").content.decode())))
+
+    answer = client.get(f"{url(guarded)}results.xlsx")
+    by_accept = client.get(url(guarded, "results"), HTTP_ACCEPT=XLSX_MEDIA_TYPE)
+
+    assert answer.status_code == by_accept.status_code == 200
+    assert answer["Content-Type"] == by_accept["Content-Type"] == XLSX_MEDIA_TYPE
+    assert f"experiment-{guarded.pk}-results.xlsx" in answer["Content-Disposition"]
+    rows = _workbook_rows(answer)
+    assert [cell.value for cell in rows[0]] == HEADER
+    records = [dict(zip(HEADER, row, strict=True)) for row in rows[1:]]
+    assert len(records) == len(table) == 10
+    for record, text in zip(records, table, strict=True):
+        for column in HEADER:
+            cell, csv_value = record[column], text[column]
+            if cell.value is None:
+                assert csv_value == "", column
+            elif isinstance(cell.value, bool):
+                assert csv_value == str(cell.value).lower() and cell.data_type == "b"
+            elif isinstance(cell.value, int | float):
+                # openpyxl writes a number with 16 significant digits (Excel shows 15).
+                assert float(f"{_number(csv_value):.16g}") == cell.value and cell.data_type == "n", column
+            else:
+                assert cell.data_type == "s"
+                assert csv_value in (cell.value, "'" + cell.value), column
+    primary, segment = records[1], records[4]
+    c = body["comparisons"][0]
+    assert primary["p_value"].value == pytest.approx(c["p_value"], rel=1e-15)
+    assert [primary["ci_low"].value, primary["ci_high"].value] == pytest.approx(c["absolute_ci"], rel=1e-15)
+    assert primary["users"].value == 4300 and primary["is_control"].value is False
+    assert primary["reasons"].value.split(" | ") == body["reasons"]
+    # The segment named like a formula is text in its cell, not neutralised and not a formula.
+    assert segment["segment"].value == "=cmd|' /C calc'!A0" and segment["segment"].data_type == "s"
+
+
+def test_results_xlsx_of_an_unknown_experiment_is_a_json_404(api, lead):
+    answer = api(lead).get("/api/v1/experiments/999999/results.xlsx")
+    assert answer.status_code == 404
+    assert answer["Content-Type"] == "application/json"
+    assert answer.json()["code"]
+
+
+def test_results_xlsx_of_another_teams_experiment_is_a_404(api, other_lead, guarded):
+    answer = api(other_lead).get(f"{url(guarded)}results.xlsx")
+    assert answer.status_code == 404

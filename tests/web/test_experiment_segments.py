@@ -47,6 +47,7 @@ def test_a_lead_pastes_segment_totals_and_sees_results_by_segment_with_holm(logi
     assert "Results by segment" in page
     assert "adjusted with Holm" in page and "all 2 segment × treatment comparisons" in page
     assert f"/api/v1/experiments/{running.pk}/results.csv" in page
+    assert f"/api/v1/experiments/{running.pk}/results.xlsx" in page
     assert SegmentData.objects.count() == 4
 
 
@@ -82,6 +83,22 @@ def test_a_csv_download_answers_the_signed_in_reader(login, lead, running):
     lines = answer.content.decode().splitlines()
     assert lines[0].startswith("metric,kpi,segment,variant")
     assert sum(line.startswith("segment,") for line in lines) == 4
+
+
+def test_an_xlsx_download_answers_the_signed_in_reader_with_the_csv_rows(login, lead, running):
+    import io
+
+    from openpyxl import load_workbook
+
+    client = login(lead)
+    client.post(segments_url(running), {"table": TABLE})
+
+    answer = client.get(f"/api/v1/experiments/{running.pk}/results.xlsx")
+
+    assert answer.status_code == 200
+    rows = list(load_workbook(io.BytesIO(answer.content)).active.iter_rows(values_only=True))
+    assert rows[0][:4] == ("metric", "kpi", "segment", "variant")
+    assert sum(row[0] == "segment" for row in rows) == 4
 
 
 def test_a_mean_experiment_shows_its_segments_and_what_the_csv_holds(login, lead, initiative):

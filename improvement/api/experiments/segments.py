@@ -6,6 +6,7 @@ from rest_framework import serializers
 from rest_framework.renderers import BaseRenderer
 
 from common.api.renderers import render_json
+from common.xlsx import XLSX_MEDIA_TYPE
 from improvement.api.experiments import cluster_serializers as cs
 from improvement.api.experiments import serializers as s
 from improvement.models.segments import SEGMENT_MAX_LENGTH
@@ -118,5 +119,10 @@ RESULTS_RESPONSES = {
         OpenApiTypes.STR,
         description="`results.csv`: one row per (metric: primary / guardrail / segment, variant) with the "
         "fields above; the decision and reasons repeated on every row (/help/statistics/).",
+    ),
+    (200, XLSX_MEDIA_TYPE): OpenApiResponse(
+        OpenApiTypes.BINARY,
+        description="`results.xlsx`: the rows and columns of `results.csv` in one sheet with typed cells "
+        "(numbers, booleans, text that never runs as a formula) and a frozen header row (/help/exports/).",
     ),
 }

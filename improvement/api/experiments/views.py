@@ -21,6 +21,7 @@ from improvement.api.common import CREATED, updated_since
 from improvement.api.experiments import segments as seg
 from improvement.api.experiments import serializers as s
 from improvement.api.experiments.clusters import ClusterActionsMixin
+from improvement.api.experiments.xlsx import ResultsXlsxRenderer
 from improvement.models import Experiment
 from improvement.services import (
     experiment_data,
@@ -259,13 +260,19 @@ class ExperimentViewSet(ClusterActionsMixin, mixins.ListModelMixin, mixins.Retri
         "over clusters) and with site values `before_after` (difference in differences); "
         "`by_segment`: the primary KPI per segment, Holm-corrected across segments × "
         "treatments. Numbers that cannot be computed are null, with a warning that says why. "
-        "`results.csv` (or `Accept: text/csv`): the same numbers, one row per (metric, variant). "
+        "`results.csv` (or `Accept: text/csv`): the same numbers, one row per (metric, variant); "
+        "`results.xlsx` (or `Accept: application/vnd.openxmlformats-officedocument.spreadsheetml.sheet`) "
+        "the same rows and columns with typed cells. "
         "Formulas: /help/statistics/.",
     )
     @action(
         detail=True,
         methods=["get"],
-        renderer_classes=[*api_settings.DEFAULT_RENDERER_CLASSES, seg.ResultsCsvRenderer],
+        renderer_classes=[
+            *api_settings.DEFAULT_RENDERER_CLASSES,
+            seg.ResultsCsvRenderer,
+            ResultsXlsxRenderer,
+        ],
     )
     def results(self, request, pk=None, **kwargs):
         experiment = self.get_object()

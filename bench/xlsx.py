@@ -1,0 +1,104 @@
+"""The portfolio XLSX against the portfolio CSV, interleaved in one process (docs/performance.md).
+
+    BENCH_DATABASE=<a kept, seeded database> python -m bench.xlsx [--rounds 5]
+
+Alternates, round by round: the site's XLSX download (``/dashboard/portfolio.xlsx``, read to the last
+byte) and the streamed CSV of the same rows. Reports wall-clock and CPU medians and the load average.
+Then the writer's peak memory (tracemalloc, the rows read beforehand) for the first 1,000 rows and
+for all of them, and the whole export's (ranking included) for 1,000 and 10,000 initiatives.
+"""
+
+import argparse
+import io
+import itertools
+import os
+import tracemalloc
+
+from bench import db
+from bench.money import _load, _report, _timed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    parser.add_argument("--rounds", type=int, default=5)
+    rounds = parser.parse_args().rounds
+    os.environ.setdefault("LOG_LEVEL", "WARNING")
+    db.setup_django()
+    from django.conf import settings
+    from django.test import Client
+    from openpyxl import load_workbook
+
+    from accounts.models import User
+    from bench.sizes import ADMIN_EMAIL
+    from common.xlsx import Sheet, write_sheets
+    from improvement.exports import PORTFOLIO_HEADER, portfolio_formats, portfolio_xlsx_row
+    from improvement.selectors.initiatives import initiative_list
+    from improvement.selectors.money import DEFAULT_MONEY_SORT
+    from improvement.selectors.portfolio_export import portfolio_export
+
+    admin = User.objects.get(email=ADMIN_EMAIL)
+    currency = settings.PDCA_CURRENCY
+    site = Client()
+    site.force_login(admin)
+
+    def xlsx() -> bytes:
+        return b"".join(site.get("/dashboard/portfolio.xlsx").streaming_content)
+
+    def csv() -> bytes:
+        return site.get("/dashboard/portfolio.csv").getvalue()
+
+    def every_initiative() -> bytes:
+        """All initiatives, abandoned ones too (the dashboard leaves them out): 10,000 rows."""
+        chunks = portfolio_export(initiatives=initiative_list(user=admin), sort=DEFAULT_MONEY_SORT)
+        rows = (portfolio_xlsx_row(row, currency) for chunk in chunks for row in chunk)
+        with write_sheets([Sheet("Portfolio", PORTFOLIO_HEADER, rows, portfolio_formats(currency))]) as f:
+            return f.read()
+
+    print("load average before:", _load())
+    body = xlsx()
+    rows = sum(1 for _ in load_workbook(io.BytesIO(body), read_only=True).active.iter_rows()) - 1
+    every = load_workbook(io.BytesIO(every_initiative()), read_only=True).active.iter_rows()
+    print(f"rows: {rows} (dashboard), {sum(1 for _ in every) - 1} (every initiative)")
+    print(f"XLSX {len(body) / 1e6:.2f} MB, CSV {len(csv()) / 1e6:.2f} MB")
+    calls = [("xlsx", xlsx), ("csv", csv), ("xlsx every initiative", every_initiative)]
+    timings: dict[str, list] = {name: [] for name, _ in calls}
+    for i in range(rounds):
+        for name, call in calls if i % 2 == 0 else calls[::-1]:
+            wall, cpu, _ = _timed(call)
+            timings[name].append((wall, cpu))
+    for name, results in timings.items():
+        _report(name, results)
+    print("load average after:", _load())
+
+    chunks = portfolio_export(initiatives=initiative_list(user=admin), sort=DEFAULT_MONEY_SORT)
+    table = [portfolio_xlsx_row(row, currency) for chunk in chunks for row in chunk]
+    for count in (1000, len(table)):
+        tracemalloc.start()
+        sheet = Sheet(
+            "Portfolio", PORTFOLIO_HEADER, itertools.islice(table, count), portfolio_formats(currency)
+        )
+        write_sheets([sheet]).close()
+        _, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        print(f"writer peak for {count} rows: {peak / 1e6:.2f} MB (tracemalloc)")
+    # The whole export (ranking, rows read in chunks, workbook written), the first 1,000 initiatives
+    # by id against all of them.
+    everyone = initiative_list(user=admin)
+    for scope in (everyone.filter(pk__in=everyone.order_by("pk").values("pk")[:1000]), everyone):
+        tracemalloc.start()
+        chunks = portfolio_export(initiatives=scope, sort=DEFAULT_MONEY_SORT)
+        rows = (portfolio_xlsx_row(row, currency) for chunk in chunks for row in chunk)
+        write_sheets([Sheet("Portfolio", PORTFOLIO_HEADER, rows, portfolio_formats(currency))]).close()
+        _, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        print(f"whole export peak for {scope.count()} initiatives: {peak / 1e6:.2f} MB (tracemalloc)")
+        tracemalloc.start()
+        for _ in portfolio_export(initiatives=scope, sort=DEFAULT_MONEY_SORT):
+            pass
+        _, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        print(f"  of which the rows alone (as the CSV reads them): {peak / 1e6:.2f} MB (tracemalloc)")
+
+
+if __name__ == "__main__":
+    main()
