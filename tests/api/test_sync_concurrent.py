@@ -210,6 +210,16 @@ def test_concurrent_bulk_upserts_of_the_same_series_all_commit_and_move_their_ta
     assert all(after[pk] > before[pk] for pk in before)
 
 
+def _sync_until(mirror, caught_up, *, seconds: float = 60) -> None:
+    """Sync until ``caught_up()``: the change cursor's horizon is the server's, and a transaction open
+    in another database (a parallel test worker) holds later rows back until it ends."""
+    deadline = time.monotonic() + seconds
+    mirror.sync()
+    while not caught_up() and time.monotonic() < deadline:
+        time.sleep(0.2)
+        mirror.sync()
+
+
 def test_a_delete_committing_between_a_pages_queries_still_reaches_the_mirror(api, admin, monkeypatch):
     """A page reads its tombstones and its rows in two statements; a delete that commits between
     them must come on a later page, not be skipped by a cursor moved past it."""
@@ -221,7 +231,7 @@ def test_a_delete_committing_between_a_pages_queries_still_reaches_the_mirror(ap
         for day in (2, 1)
     )
     mirror = Mirror(api(admin))
-    mirror.sync()
+    _sync_until(mirror, lambda: victim.pk in mirror.rows["measurements"])
     assert victim.pk in mirror.rows["measurements"]
 
     deleted = threading.Event()
@@ -253,13 +263,7 @@ def test_a_delete_committing_between_a_pages_queries_still_reaches_the_mirror(ap
     # The horizon is the server's: a transaction open in another database (a parallel test worker)
     # holds later pages back until it ends. The mirror syncs again until it has caught up; the delete
     # must never be skipped on the way.
-    deadline = time.monotonic() + 60
-    while True:
-        mirror.sync()
-        caught_up = mirror.rows["measurements"].get(other.pk, {}).get("value") == 2.0
-        if caught_up or time.monotonic() > deadline:
-            break
-        time.sleep(0.2)
+    _sync_until(mirror, lambda: mirror.rows["measurements"].get(other.pk, {}).get("value") == 2.0)
 
     assert not failures
     assert victim.pk not in mirror.rows["measurements"]
