@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from common.web import act, add_service_errors, attempt, object_or_404, rows_onto_forms, site_view, submit
-from improvement import charts, policies, selectors, verdicts
+from improvement import experiment_chart, policies, selectors, verdicts
 from improvement.forms import (
     ExperimentConcludeForm,
     ObservationsUploadForm,
@@ -74,7 +74,7 @@ def _chart(experiment: Experiment, results: dict | None) -> dict | None:
         return None
     names = {v["key"]: v["name"] for v in results["variants"]}
     named = [{**c, "variant": names[c["variant"]]} for c in results["comparisons"]]
-    return charts.experiment_interval_chart(comparisons=named, alpha=experiment.alpha)
+    return experiment_chart.experiment_interval_chart(comparisons=named, alpha=experiment.alpha)
 
 
 def _may_push(user, experiment: Experiment) -> bool:

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from common.errors import NotFound
 from common.web import object_or_404, site_view, submit
-from improvement import charts, selectors
+from improvement import charts, experiment_chart, selectors
 from improvement.forms.shares import ShareLinkForm
 from improvement.models import ShareLink
 from improvement.selectors.experiments import initiative_experiments
@@ -78,7 +78,7 @@ def _experiment_report(link: ShareLink) -> dict:
     if results:
         names = {v["key"]: v["name"] for v in results["variants"]}
         named = [{**c, "variant": names[c["variant"]]} for c in results["comparisons"]]
-        chart = charts.experiment_interval_chart(comparisons=named, alpha=experiment.alpha)
+        chart = experiment_chart.experiment_interval_chart(comparisons=named, alpha=experiment.alpha)
     return {
         "experiment": experiment,
         "initiative": experiment.initiative,

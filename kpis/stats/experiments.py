@@ -10,7 +10,7 @@ MDE and the Bayesian read-out.
 """
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from kpis.stats import power as pw
@@ -30,6 +30,7 @@ from kpis.stats.effects import (
     proportion_effect,
     sample_variance,
 )
+from kpis.stats.multiple import holm
 from kpis.stats.omnibus import Omnibus, chi_square_omnibus, welch_anova
 from kpis.stats.sequential import DEFAULT_TUNING, check_tuning
 from kpis.stats.srm import Srm, srm_test
@@ -144,20 +145,6 @@ class ExperimentResult(Result):
     warnings: list[str]
     # Three or more arms: the k×2 χ² test (proportions) or Welch's ANOVA (means).
     omnibus: Omnibus | None = None
-
-
-def holm(p_values: Sequence[float | None]) -> list[float | None]:
-    """Holm's step-down adjusted p-values; ``None`` entries stay ``None`` and are not in the family.
-
-    Sorted ascending, the i-th (1-based) of m becomes max over j ≤ i of min(1, (m − j + 1) p_(j)).
-    """
-    order = sorted((p, index) for index, p in enumerate(p_values) if p is not None)
-    adjusted: list[float | None] = [None] * len(p_values)
-    running = 0.0
-    for rank, (p, index) in enumerate(order):
-        running = max(running, min(1.0, (len(order) - rank) * p))
-        adjusted[index] = running
-    return adjusted
 
 
 def _summary(

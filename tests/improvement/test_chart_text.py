@@ -5,7 +5,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from improvement import charts
+from improvement import charts, experiment_chart
 from improvement.chart_text import chart_text, format_number
 
 
@@ -54,7 +54,7 @@ def test_a_funnel_lists_each_stage_with_its_count():
 
 
 def test_an_interval_chart_gives_each_variant_its_effect_and_interval_ends():
-    spec = charts.experiment_interval_chart(
+    spec = experiment_chart.experiment_interval_chart(
         comparisons=[
             {"variant": "B", "relative_effect": 0.071, "relative_ci": (0.036, 0.106), "significant": True},
             {"variant": "C", "relative_effect": -0.01, "relative_ci": (-0.05, 0.03), "significant": False},
