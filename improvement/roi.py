@@ -105,16 +105,32 @@ def irr(flows: Sequence[float]) -> tuple[float | None, float | None]:
     return monthly, annual
 
 
-def step_lines(rows: Sequence[int], starts: Sequence[int], amounts: Sequence[float], *, n: int, horizon: int):
+def step_lines(
+    rows: Sequence[int],
+    starts: Sequence[int],
+    amounts: Sequence[float],
+    ends: Sequence[int | None] | None = None,
+    *,
+    n: int,
+    horizon: int,
+):
     """Month-by-month amounts of ``n`` rows (an array n × horizon) from lines that recur.
 
     Line k adds ``amounts[k]`` to row ``rows[k]`` in every month from its 1-based start month (a
-    start below 1 counts from month 1) to the horizon: a step, so the rows are the running sums of
-    each month's new amounts.
+    start below 1 counts from month 1) to its end month included (``ends[k]``; ``None``: to the
+    horizon): a step up at the start and down after the end, so the rows are the running sums of
+    each month's changes.
     """
     steps = np.zeros((n, horizon + 1))
+    rows_ = np.asarray(rows, dtype=int)
+    values = np.asarray(amounts, dtype=float)
     columns = np.clip(np.asarray(starts, dtype=int) - 1, 0, horizon)
-    np.add.at(steps, (np.asarray(rows, dtype=int), columns), np.asarray(amounts, dtype=float))
+    np.add.at(steps, (rows_, columns), values)
+    if ends is not None and len(ends):
+        last = np.asarray([horizon if end is None else end for end in ends], dtype=int)
+        # A line ending before it starts adds nothing (the models refuse one).
+        stops = np.clip(np.maximum(last, columns), 0, horizon)
+        np.add.at(steps, (rows_, stops), -values)
     return np.cumsum(steps, axis=1)[:, :horizon]
 
 

@@ -58,6 +58,11 @@ class LineTable:
 Amount = float | Decimal
 
 
+def _end(rest: Sequence) -> int | None:
+    """The optional last field of a cost or benefit row: its end month (``None``: open-ended)."""
+    return rest[0] if rest else None
+
+
 def line_table(
     *,
     starts: Sequence[tuple[int, dt.date]],
@@ -70,10 +75,11 @@ def line_table(
     """Every initiative's money lines over ``horizon`` months, from plain rows.
 
     - ``starts``: (initiative id, start date), one per initiative, in the order of the table's rows;
-    - ``costs``: (initiative id, is one-time, amount, start month); a recurring cost runs from its
-      1-based start month to the horizon;
-    - ``benefits``: (initiative id, monthly amount, start month, validated, hard), recurring like
-      costs;
+    - ``costs``: (initiative id, is one-time, amount, start month[, end month]); a recurring cost
+      runs from its 1-based start month to its end month included (``None`` or left out: to the
+      horizon);
+    - ``benefits``: (initiative id, monthly amount, start month, validated, hard[, end month]),
+      recurring like costs;
     - ``valued_targets``: (initiative id, baseline, current value, higher is better, money value of
       one unit per month): a target that improved adds its gain × unit value to every month.
 
@@ -82,30 +88,29 @@ def line_table(
     """
     index = {pk: row for row, (pk, _) in enumerate(starts)}
     n = len(index)
-    one_time, recurring = ([], []), ([], [], [])
-    for pk, is_one_time, amount, start_month in costs:
+    one_time, recurring = ([], []), ([], [], [], [])
+    for pk, is_one_time, amount, start_month, *end in costs:
         if (row := index.get(pk)) is None:
             continue
         if is_one_time:
             one_time[0].append(row)
             one_time[1].append(float(amount))
         else:
-            recurring[0].append(row)
-            recurring[1].append(start_month)
-            recurring[2].append(float(amount))
-    monthly_benefits, validated = ([], [], []), ([], [])
-    # One (rows, starts, amounts) per evidence kind: validated hard, validated soft, claimed hard/soft.
-    by_evidence = {key: ([], [], []) for key in BENEFIT_SPLIT_FIELDS[:4]}
-    for pk, amount, start_month, ok, hard in benefits:
+            for column, value in zip(recurring, (row, start_month, float(amount), _end(end)), strict=True):
+                column.append(value)
+    monthly_benefits, validated = ([], [], [], []), ([], [])
+    # One (rows, starts, amounts, ends) per evidence kind: validated hard, validated soft, claimed
+    # hard, claimed soft.
+    by_evidence = {key: ([], [], [], []) for key in BENEFIT_SPLIT_FIELDS[:4]}
+    for pk, amount, start_month, ok, hard, *end in benefits:
         if (row := index.get(pk)) is None:
             continue
-        monthly_benefits[0].append(row)
-        monthly_benefits[1].append(start_month)
-        monthly_benefits[2].append(float(amount))
         evidence = by_evidence[("validated_" if ok else "claimed_") + ("hard" if hard else "soft")]
-        evidence[0].append(row)
-        evidence[1].append(start_month)
-        evidence[2].append(float(amount))
+        line = (row, start_month, float(amount), _end(end))
+        for column, value in zip(monthly_benefits, line, strict=True):
+            column.append(value)
+        for column, value in zip(evidence, line, strict=True):
+            column.append(value)
         if ok:
             validated[0].append(row)
             validated[1].append(float(amount))

@@ -65,7 +65,7 @@ class BenefitInline(BenefitWrites, ServiceInlineMixin, ArchivableInlineMixin, ad
 class CostAdmin(
     CostWrites, ArchivableAdminMixin, ServiceWriteAdminMixin, ReadOnlyHistoryMixin, SimpleHistoryAdmin
 ):
-    list_display = ("description", "initiative", "kind", "amount", "start_month", "archived")
+    list_display = ("description", "initiative", "kind", "amount", "start_month", "end_month", "archived")
     list_filter = ("kind", ArchivedListFilter)
     search_fields = ("description", "initiative__code", "initiative__title")
     list_select_related = ("initiative",)
@@ -87,6 +87,7 @@ class BenefitAdmin(
         "nature",
         "monthly_amount",
         "start_month",
+        "end_month",
         "validated",
         "archived",
     )

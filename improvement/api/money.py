@@ -76,6 +76,7 @@ class CostSerializer(serializers.ModelSerializer):
             "amount",
             "currency",
             "start_month",
+            "end_month",
             "version",
             "archived",
             "archived_at",
@@ -90,6 +91,12 @@ class CostUpdateSerializer(serializers.Serializer):
     description = serializers.CharField(max_length=200)
     amount = serializers.DecimalField(**MONEY, help_text="One-time: the whole amount; recurring: per month.")
     start_month = serializers.IntegerField(min_value=1, required=False)
+    end_month = serializers.IntegerField(
+        min_value=1,
+        required=False,
+        allow_null=True,
+        help_text="Recurring costs: the last month paid, included; null: every month to the horizon.",
+    )
 
 
 class CostInputSerializer(CostUpdateSerializer):
@@ -157,6 +164,7 @@ class BenefitSerializer(serializers.ModelSerializer):
             "monthly_amount",
             "currency",
             "start_month",
+            "end_month",
             "validated",
             "validated_by",
             "validated_at",
@@ -175,6 +183,12 @@ class BenefitUpdateSerializer(serializers.Serializer):
     monthly_amount = serializers.DecimalField(**MONEY)
     nature = serializers.ChoiceField(choices=BenefitNature.choices, required=False)
     start_month = serializers.IntegerField(min_value=1, required=False)
+    end_month = serializers.IntegerField(
+        min_value=1,
+        required=False,
+        allow_null=True,
+        help_text="The last month of the benefit, included; null: every month to the horizon.",
+    )
 
 
 class BenefitInputSerializer(BenefitUpdateSerializer):

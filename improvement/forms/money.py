@@ -21,6 +21,12 @@ class CostForm(Form):
     start_month = forms.IntegerField(
         min_value=1, initial=1, help_text="Recurring costs: the month (from the start date) they begin."
     )
+    end_month = forms.IntegerField(
+        min_value=1,
+        required=False,
+        help_text="Recurring costs: the last month they are paid. Empty: every month. "
+        "A cost of month 5 only: start 5, end 5.",
+    )
 
 
 class BenefitForm(Form):
@@ -30,6 +36,9 @@ class BenefitForm(Form):
     monthly_amount = forms.DecimalField(max_digits=14, decimal_places=2)
     start_month = forms.IntegerField(
         min_value=1, initial=1, help_text="The month (from the start date) the benefit begins."
+    )
+    end_month = forms.IntegerField(
+        min_value=1, required=False, help_text="The last month of the benefit. Empty: every month."
     )
 
     def __init__(self, *args, **kwargs):

@@ -1,11 +1,28 @@
 """Costs and benefit lines of an initiative: what its return on investment is built from."""
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from simple_history.models import HistoricalRecords
 
 from common.models import ArchivableModel, TimeStampedModel
 from common.sync import ChangeTracked
+
+MSG_END_BEFORE_START = "The end month cannot be before the start month."
+MSG_ONE_TIME_ENDS = "A one-time cost has no end month: it is spent at the start."
+
+
+def _end_month_check(prefix: str) -> models.CheckConstraint:
+    return models.CheckConstraint(
+        condition=models.Q(end_month__isnull=True) | models.Q(end_month__gte=models.F("start_month")),
+        name=f"{prefix}_ends_after_start",
+        violation_error_message=MSG_END_BEFORE_START,
+    )
+
+
+def _check_end_month(line) -> None:
+    if line.end_month is not None and line.start_month is not None and line.end_month < line.start_month:
+        raise ValidationError({"end_month": MSG_END_BEFORE_START})
 
 
 class CostKind(models.TextChoices):
@@ -19,8 +36,10 @@ class Cost(ChangeTracked, ArchivableModel, TimeStampedModel):
     description = models.CharField(max_length=200)
     # One-time: the whole amount, spent at month 0. Recurring: the amount per month.
     amount = models.DecimalField(max_digits=14, decimal_places=2)
-    # The month (1-based, counted from the start date) a recurring cost begins.
+    # The month (1-based, counted from the start date) a recurring cost begins, and the last month
+    # it is paid (included; empty: every month to the horizon). Start 5, end 5: a cost of month 5.
     start_month = models.PositiveSmallIntegerField(default=1)
+    end_month = models.PositiveSmallIntegerField(null=True, blank=True)
     # Bumped on every change; If-Match updates compare it atomically to refuse lost updates.
     version = models.PositiveIntegerField(default=1)
 
@@ -32,7 +51,13 @@ class Cost(ChangeTracked, ArchivableModel, TimeStampedModel):
         indexes = [models.Index(fields=["updated_at", "id"], name="cost_updated_keyset")]
         constraints = [
             models.CheckConstraint(condition=models.Q(amount__gte=0), name="cost_amount_non_negative"),
+            _end_month_check("cost"),
         ]
+
+    def clean(self) -> None:
+        if self.kind == CostKind.ONE_TIME and self.end_month is not None:
+            raise ValidationError({"end_month": MSG_ONE_TIME_ENDS})
+        _check_end_month(self)
 
     def __str__(self) -> str:
         return f"{self.initiative.code}: {self.description} {self.amount}"
@@ -57,8 +82,10 @@ class Benefit(ChangeTracked, ArchivableModel, TimeStampedModel):
     nature = models.CharField(max_length=10, choices=BenefitNature.choices, default=BenefitNature.HARD)
     description = models.CharField(max_length=200)
     monthly_amount = models.DecimalField(max_digits=14, decimal_places=2)
-    # The month (1-based, counted from the start date) the benefit begins to accrue.
+    # The month (1-based, counted from the start date) the benefit begins to accrue, and the last
+    # month it does (included; empty: every month to the horizon).
     start_month = models.PositiveSmallIntegerField(default=1)
+    end_month = models.PositiveSmallIntegerField(null=True, blank=True)
     validated = models.BooleanField(default=False)
     validated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -78,7 +105,11 @@ class Benefit(ChangeTracked, ArchivableModel, TimeStampedModel):
                 condition=models.Q(monthly_amount__gte=0), name="benefit_amount_non_negative"
             ),
             models.CheckConstraint(condition=models.Q(start_month__gte=1), name="benefit_starts_month_1"),
+            _end_month_check("benefit"),
         ]
+
+    def clean(self) -> None:
+        _check_end_month(self)
 
     def __str__(self) -> str:
         return f"{self.initiative.code}: {self.description} {self.monthly_amount}/month"

@@ -11,13 +11,14 @@ from django.db.models import Q
 from improvement.models import Benefit, Cost, Initiative, KpiTarget
 from kpis.models import Measurement
 
-COST_HEADER = ["Kind", "Description", "Amount", "Start month", "Currency"]
+COST_HEADER = ["Kind", "Description", "Amount", "Start month", "End month", "Currency"]
 BENEFIT_HEADER = [
     "Kind",
     "Nature",
     "Description",
     "Monthly amount",
     "Start month",
+    "End month",
     "Validated",
     "Validated by",
     "Validated at",
@@ -36,9 +37,9 @@ def cost_rows(*, initiative: Initiative, currency: str) -> list[list]:
     kinds = _label(Cost, "kind")
     qs = Cost.objects.active().filter(initiative=initiative).order_by("kind", "id")
     return [
-        [kinds.get(kind, kind), description, amount, start_month, currency]
-        for kind, description, amount, start_month in qs.values_list(
-            "kind", "description", "amount", "start_month"
+        [kinds.get(kind, kind), description, amount, start_month, end_month, currency]
+        for kind, description, amount, start_month, end_month in qs.values_list(
+            "kind", "description", "amount", "start_month", "end_month"
         )
     ]
 
@@ -53,6 +54,7 @@ def benefit_rows(*, initiative: Initiative, currency: str) -> list[list]:
         "description",
         "monthly_amount",
         "start_month",
+        "end_month",
         "validated",
         "validated_by__full_name",
         "validated_by__email",
@@ -65,14 +67,24 @@ def benefit_rows(*, initiative: Initiative, currency: str) -> list[list]:
             description,
             amount,
             start_month,
+            end_month,
             validated,
             (full_name or email or "") if validated else "",
             validated_at if validated else None,
             currency,
         ]
-        for kind, nature, description, amount, start_month, validated, full_name, email, validated_at in (
-            qs.values_list(*fields)
-        )
+        for (
+            kind,
+            nature,
+            description,
+            amount,
+            start_month,
+            end_month,
+            validated,
+            full_name,
+            email,
+            validated_at,
+        ) in qs.values_list(*fields)
     ]
 
 

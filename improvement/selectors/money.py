@@ -80,18 +80,18 @@ def money_line_table(
         else {"initiative_id__in": list(dict.fromkeys(pk for pk, _ in starts))}
     )
     costs = [
-        (pk, kind == CostKind.ONE_TIME, amount, start_month)
-        for pk, kind, amount, start_month in Cost.objects.active()
+        (pk, kind == CostKind.ONE_TIME, amount, start_month, end_month)
+        for pk, kind, amount, start_month, end_month in Cost.objects.active()
         .filter(**belongs)
         .order_by("pk")
-        .values_list("initiative_id", "kind", "amount", "start_month")
+        .values_list("initiative_id", "kind", "amount", "start_month", "end_month")
     ]
     benefits = [
-        (pk, amount, start_month, validated, nature == BenefitNature.HARD)
-        for pk, amount, start_month, validated, nature in Benefit.objects.active()
+        (pk, amount, start_month, validated, nature == BenefitNature.HARD, end_month)
+        for pk, amount, start_month, validated, nature, end_month in Benefit.objects.active()
         .filter(**belongs)
         .order_by("pk")
-        .values_list("initiative_id", "monthly_amount", "start_month", "validated", "nature")
+        .values_list("initiative_id", "monthly_amount", "start_month", "validated", "nature", "end_month")
     ]
     valued = KpiTarget.objects.active().filter(**belongs).exclude(unit_value_per_month=None)
     latest = kpi_latest_values(targets=valued)

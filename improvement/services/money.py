@@ -13,10 +13,10 @@ from common.services import model_update
 from improvement import policies
 from improvement.models import Benefit, Cost, Initiative
 
-COST_FIELDS = ("kind", "description", "amount", "start_month")
-BENEFIT_FIELDS = ("kind", "nature", "description", "monthly_amount", "start_month")
+COST_FIELDS = ("kind", "description", "amount", "start_month", "end_month")
+BENEFIT_FIELDS = ("kind", "nature", "description", "monthly_amount", "start_month", "end_month")
 # Changing what a benefit claims voids finance's validation of it.
-BENEFIT_CLAIM_FIELDS = ("kind", "nature", "monthly_amount", "start_month")
+BENEFIT_CLAIM_FIELDS = ("kind", "nature", "monthly_amount", "start_month", "end_month")
 
 MSG_CANNOT_EDIT = "You cannot change this initiative's money."
 MSG_NEGATIVE = "The amount cannot be negative."

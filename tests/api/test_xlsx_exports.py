@@ -65,7 +65,7 @@ def test_an_initiatives_money_lines_and_measurements(api, viewer, initiative):
     benefits = _rows(client.get(f"/api/v1/initiatives/{initiative.pk}/money-lines.xlsx"), 1)
     measurements = _rows(client.get(f"/api/v1/initiatives/{initiative.pk}/measurements.xlsx"))
 
-    assert costs == [tuple(COST_HEADER), ("One-time investment", "=2*3", 40.5, 1, "EUR")]
+    assert costs == [tuple(COST_HEADER), ("One-time investment", "=2*3", 40.5, 1, None, "EUR")]
     assert len(benefits) == 2
     assert measurements == [tuple(MEASUREMENT_HEADER)]
 

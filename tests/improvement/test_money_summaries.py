@@ -75,17 +75,21 @@ def _random_portfolio(seed: int, count: int) -> list[Initiative]:
             start_date=today - dt.timedelta(days=rng.randint(0, 600)),
         )
         for _ in range(rng.randint(0, 3)):
+            kind, start = rng.choice(["one_time", "recurring"]), rng.randint(1, 14)
             CostFactory(
                 initiative=initiative,
-                kind=rng.choice(["one_time", "recurring"]),
+                kind=kind,
                 amount=Decimal(rng.randint(0, 5_000_000)) / 100,
-                start_month=rng.randint(1, 14),
+                start_month=start,
+                end_month=None if kind == "one_time" else rng.choice([None, start + rng.randint(0, 8)]),
             )
         for _ in range(rng.randint(0, 3)):
+            start = rng.randint(1, 14)
             BenefitFactory(
                 initiative=initiative,
                 monthly_amount=Decimal(rng.randint(0, 900_000)) / 100,
-                start_month=rng.randint(1, 14),
+                start_month=start,
+                end_month=rng.choice([None, start + rng.randint(0, 8)]),
                 validated=rng.random() < 0.5,
                 nature=rng.choice(["hard", "soft"]),
             )

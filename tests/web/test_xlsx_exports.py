@@ -160,8 +160,8 @@ def test_the_money_lines_workbook_has_a_sheet_of_costs_and_one_of_benefits(login
     cost_rows = list(costs.iter_rows(values_only=True))
     assert list(cost_rows[0]) == COST_HEADER
     assert cost_rows[1:] == [
-        ("One-time investment", "=Licence", 12000.5, 1, "EUR"),
-        ("Recurring (monthly)", "Hosting", 99, 3, "EUR"),
+        ("One-time investment", "=Licence", 12000.5, 1, None, "EUR"),
+        ("Recurring (monthly)", "Hosting", 99, 3, None, "EUR"),
     ]
     assert costs.cell(row=2, column=2).data_type == "s"
     assert costs.cell(row=2, column=3).number_format == '#,##0.00 "EUR"'
