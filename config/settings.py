@@ -235,6 +235,8 @@ PDCA_WEBHOOK_DISABLE_AFTER = int(env("PDCA_WEBHOOK_DISABLE_AFTER", "5"))
 # Money: the annual discount rate used for NPV (a fraction, 0.08 = 8 %).
 PDCA_DISCOUNT_RATE = float(env("PDCA_DISCOUNT_RATE", "0.08"))
 PDCA_ROI_HORIZON_MONTHS = int(env("PDCA_ROI_HORIZON_MONTHS", "12"))
+# The organisation's payback target in months; an initiative may set its own.
+PDCA_PAYBACK_TARGET_MONTHS = float(env("PDCA_PAYBACK_TARGET_MONTHS", "4"))
 # The ISO 4217 code of every amount (costs, benefits, ROI figures); checked at startup.
 PDCA_CURRENCY = env("PDCA_CURRENCY", "EUR")
 

@@ -9,7 +9,11 @@ The formulas are written out in docs/money.md. In short, over a horizon of H mon
   and ``None`` when there is no money at all (no cost and no benefit: nothing to pay back);
 - NPV at an annual discount rate r, turned into the effective monthly rate (1 + r)^(1/12) − 1, with
   month 0 undiscounted;
-- IRR per month, and per year as (1 + monthly)^12 − 1; ``None`` when the flows have no IRR.
+- IRR per month, and per year as (1 + monthly)^12 − 1; ``None`` when the flows have no IRR;
+- discounted payback = the payback of the flows discounted at the monthly rate (month m divided by
+  (1 + i)^m), the same rules otherwise;
+- payback status against a target T months: on target when payback ≤ T, late when later, not within
+  the horizon when there is no payback; ``None`` without money or without a target.
 """
 
 import datetime as dt
@@ -23,6 +27,16 @@ import numpy_financial as npf
 MONTHS_PER_YEAR = 12
 
 
+PAYBACK_ON_TARGET = "on_target"
+PAYBACK_LATE = "late"
+PAYBACK_NEVER = "not_within_horizon"
+PAYBACK_STATUSES = {
+    PAYBACK_ON_TARGET: "On target",
+    PAYBACK_LATE: "Later than the target",
+    PAYBACK_NEVER: "Not within the horizon",
+}
+
+
 @dataclass(frozen=True)
 class MoneySummary:
     cash_flows: tuple[float, ...]
@@ -34,6 +48,7 @@ class MoneySummary:
     npv: float
     irr_monthly: float | None
     irr_annual: float | None
+    discounted_payback_months: float | None = None
 
 
 def monthly_rate(annual_rate: float) -> float:
@@ -77,6 +92,23 @@ def payback_months(flows: Sequence[float]) -> float | None:
             return (month - 1) + owed / flow
         owed -= flow
     return None if owed > 0 else 0.0
+
+
+def discounted_payback_months(flows: Sequence[float], *, annual_rate: float) -> float | None:
+    """``payback_months`` of the flows discounted to month 0: month m's flow ÷ (1 + i)^m for the
+    monthly rate i of ``annual_rate``. The cumulative discounted flow at month k is then the NPV of
+    the flows of months 0…k."""
+    rate = monthly_rate(annual_rate)
+    return payback_months([flow / (1 + rate) ** month for month, flow in enumerate(flows)])
+
+
+def payback_status(payback: float | None, *, target: float | None, has_money: bool) -> str | None:
+    """Where a payback stands against a target in months (``PAYBACK_STATUSES``)."""
+    if not has_money or target is None:
+        return None
+    if payback is None:
+        return PAYBACK_NEVER
+    return PAYBACK_ON_TARGET if payback <= target else PAYBACK_LATE
 
 
 def npv(flows: Sequence[float], *, annual_rate: float) -> float:
@@ -166,6 +198,9 @@ def summarise(
         npv=npv(flows, annual_rate=annual_discount_rate),
         irr_monthly=irr_monthly,
         irr_annual=irr_annual,
+        discounted_payback_months=(
+            None if no_money else discounted_payback_months(flows, annual_rate=annual_discount_rate)
+        ),
     )
 
 
@@ -253,6 +288,27 @@ class Money:
     npv: float
     irr_monthly: float | None
     irr_annual: float | None
+    discounted_payback_months: float | None = None
+    # The payback target the figures are judged against (months); ``None``: none set.
+    payback_target_months: float | None = None
+
+    @property
+    def payback_status(self) -> str | None:
+        return payback_status(
+            self.payback_months, target=self.payback_target_months, has_money=self.has_money
+        )
+
+    @property
+    def payback_status_label(self) -> str:
+        return PAYBACK_STATUSES.get(self.payback_status or "", "")
+
+    @property
+    def irr_monthly_percent(self) -> float | None:
+        return None if self.irr_monthly is None else self.irr_monthly * 100
+
+    @property
+    def irr_annual_percent(self) -> float | None:
+        return None if self.irr_annual is None else self.irr_annual * 100
 
     @property
     def one_time_cost(self) -> float:
@@ -284,8 +340,11 @@ def months_between(start: dt.date, today: dt.date) -> int:
     return max(months, 0)
 
 
-def money_of(lines: MoneyLines, *, horizon: int, annual_rate: float) -> Money:
-    """The figures the money panels show for ``lines`` (see ``summarise``)."""
+def money_of(
+    lines: MoneyLines, *, horizon: int, annual_rate: float, payback_target: float | None = None
+) -> Money:
+    """The figures the money panels show for ``lines`` (see ``summarise``), judged against a
+    payback target of ``payback_target`` months."""
     summary = summarise(
         one_time_costs=lines.one_time_cost,
         monthly_recurring_costs=lines.recurring_costs,
@@ -306,4 +365,6 @@ def money_of(lines: MoneyLines, *, horizon: int, annual_rate: float) -> Money:
         npv=summary.npv,
         irr_monthly=summary.irr_monthly,
         irr_annual=summary.irr_annual,
+        discounted_payback_months=summary.discounted_payback_months,
+        payback_target_months=payback_target,
     )

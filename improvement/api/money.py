@@ -10,7 +10,7 @@ from rest_framework.response import Response
 from common.api.conditional import check_if_match, honours_if_match
 from common.api.idempotency import idempotent
 from common.api.sync import ChangePagePagination
-from improvement import selectors
+from improvement import roi, selectors
 from improvement.api.common import CREATED, MONEY, ReadViewSet, VisibleInitiativeField, updated_since
 from improvement.models import Benefit, BenefitKind, BenefitNature, Cost, CostKind
 from improvement.services import money
@@ -40,6 +40,34 @@ class MoneySummarySerializer(serializers.Serializer):
         help_text="Null: not within the horizon, or no cost and no benefit recorded.",
     )
     npv = serializers.FloatField(read_only=True)
+    net_benefit = serializers.FloatField(
+        read_only=True, help_text="Total benefit − total cost over the horizon."
+    )
+    irr_monthly = serializers.FloatField(
+        read_only=True,
+        allow_null=True,
+        help_text="Internal rate of return per month. Null: the flows have none.",
+    )
+    irr_annual = serializers.FloatField(
+        read_only=True, allow_null=True, help_text="(1 + monthly IRR)^12 − 1. Null: no IRR."
+    )
+    discounted_payback_months = serializers.FloatField(
+        read_only=True,
+        allow_null=True,
+        help_text="Payback of the flows discounted at the discount rate. Null as for payback_months.",
+    )
+    payback_target_months = serializers.FloatField(
+        read_only=True,
+        allow_null=True,
+        help_text="The payback target judged against: the initiative's own, else the organisation's.",
+    )
+    payback_status = serializers.ChoiceField(
+        choices=list(roi.PAYBACK_STATUSES.items()),
+        read_only=True,
+        allow_null=True,
+        help_text="Payback against the target. Null: no cost and no benefit recorded.",
+    )
+    horizon_months = serializers.IntegerField(read_only=True)
     benefit_validated = serializers.FloatField(
         source="split.validated", read_only=True, help_text="Benefit over the horizon validated by finance."
     )

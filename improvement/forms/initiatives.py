@@ -1,6 +1,7 @@
 """Initiatives on the site: their filters (list and dashboard), create and edit, status updates."""
 
 import datetime as dt
+from decimal import Decimal
 
 from django import forms
 from django.utils import timezone
@@ -128,6 +129,14 @@ class InitiativeForm(Form):
     lead = PersonChoiceField(queryset=User.objects.none(), required=False, empty_label="Me")
     sponsor = PersonChoiceField(
         label="Executive sponsor", queryset=User.objects.none(), required=False, empty_label="None"
+    )
+    payback_target_months = forms.DecimalField(
+        label="Payback target (months)",
+        max_digits=4,
+        decimal_places=1,
+        min_value=Decimal("0.1"),
+        required=False,
+        help_text="Empty: the organisation's target.",
     )
 
     def __init__(self, *args, teams, **kwargs):

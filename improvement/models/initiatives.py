@@ -1,5 +1,7 @@
 """Initiatives (the PDCA record itself) and the status updates posted on them."""
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -98,6 +100,15 @@ class Initiative(ChangeTracked, ArchivableModel, TimeStampedModel):
     cycle = models.PositiveIntegerField(default=1)
     # The day the current cycle started: measurements after it count as evidence for Do → Check.
     cycle_started_on = models.DateField()
+    # Months the investment should pay back in; empty: the organisation's (PDCA_PAYBACK_TARGET_MONTHS).
+    payback_target_months = models.DecimalField(
+        max_digits=4,
+        decimal_places=1,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0.1"))],
+        help_text="Empty: the organisation's target.",
+    )
     # Bumped on every change; stage moves and updates compare it to refuse lost updates.
     version = models.PositiveIntegerField(default=1)
 
@@ -120,6 +131,11 @@ class Initiative(ChangeTracked, ArchivableModel, TimeStampedModel):
                 name="initiative_ends_after_start",
             ),
             models.CheckConstraint(condition=models.Q(cycle__gte=1), name="initiative_cycle_positive"),
+            models.CheckConstraint(
+                condition=models.Q(payback_target_months__isnull=True)
+                | models.Q(payback_target_months__gt=0),
+                name="initiative_payback_target_positive",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -131,6 +147,13 @@ class Initiative(ChangeTracked, ArchivableModel, TimeStampedModel):
 
     def get_quadrant_display(self) -> str:
         return Quadrant(self.quadrant).label
+
+    @property
+    def payback_target(self) -> float:
+        """The payback target in months: the initiative's own, else the organisation's."""
+        if self.payback_target_months is not None:
+            return float(self.payback_target_months)
+        return float(settings.PDCA_PAYBACK_TARGET_MONTHS)
 
 
 class StatusUpdate(ChangeTracked, TimeStampedModel):

@@ -30,6 +30,7 @@ class InitiativeMoney(models.Model):
     projected_12m_benefit = models.FloatField()
     roi_percent = models.FloatField(null=True)
     payback_months = models.FloatField(null=True)
+    discounted_payback_months = models.FloatField(null=True)
     npv = models.FloatField()
     irr_monthly = models.FloatField(null=True)
     irr_annual = models.FloatField(null=True)

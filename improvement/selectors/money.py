@@ -111,9 +111,14 @@ def money_line_table(
     )
 
 
-def _money(lines: roi.MoneyLines) -> roi.Money:
+def _money(lines: roi.MoneyLines, *, payback_target: float | None = None) -> roi.Money:
+    """``roi.money_of`` under the organisation's horizon and rate, judged against ``payback_target``
+    months (by default the organisation's target)."""
     return roi.money_of(
-        lines, horizon=settings.PDCA_ROI_HORIZON_MONTHS, annual_rate=settings.PDCA_DISCOUNT_RATE
+        lines,
+        horizon=settings.PDCA_ROI_HORIZON_MONTHS,
+        annual_rate=settings.PDCA_DISCOUNT_RATE,
+        payback_target=settings.PDCA_PAYBACK_TARGET_MONTHS if payback_target is None else payback_target,
     )
 
 
@@ -125,7 +130,8 @@ def initiative_money_many(
     table = money_line_table(
         starts, horizon=settings.PDCA_ROI_HORIZON_MONTHS, today=today or timezone.localdate()
     )
-    return {pk: _money(lines) for pk, lines in table.per_initiative().items()}
+    targets = {i.pk: i.payback_target for i in initiatives}
+    return {pk: _money(lines, payback_target=targets[pk]) for pk, lines in table.per_initiative().items()}
 
 
 def initiative_money(*, initiative: Initiative, today: dt.date | None = None) -> roi.Money:

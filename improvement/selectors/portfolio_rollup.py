@@ -84,6 +84,7 @@ def _money(scalars: np.ndarray, lines: np.ndarray, to_date: float) -> roi.Money:
         ),
         horizon=settings.PDCA_ROI_HORIZON_MONTHS,
         annual_rate=settings.PDCA_DISCOUNT_RATE,
+        payback_target=settings.PDCA_PAYBACK_TARGET_MONTHS,
     )
 
 

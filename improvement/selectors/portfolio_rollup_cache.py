@@ -41,7 +41,8 @@ def rollup_cached(*, team_id: int | None, category: str, today: dt.date, compute
                 revision = cache.get(REVISION_KEY)
         key = (
             f"portfolio-rollup:{revision}:{team_id}:{category}:{today.isoformat()}:"
-            f"{settings.PDCA_ROI_HORIZON_MONTHS}:{settings.PDCA_DISCOUNT_RATE}"
+            f"{settings.PDCA_ROI_HORIZON_MONTHS}:{settings.PDCA_DISCOUNT_RATE}:"
+            f"{settings.PDCA_PAYBACK_TARGET_MONTHS}"
         )
         found = cache.get(key)
     except CACHE_ERRORS:

@@ -30,6 +30,7 @@ EDITABLE_FIELDS = (
     "target_end_date",
     "team",
     "lead",
+    "payback_target_months",
 )
 
 MSG_CANNOT_CREATE = "You can create initiatives only in a team you belong to, as a project lead."

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from django.db.models import QuerySet
 from django.http import QueryDict
 
+from improvement import roi
 from improvement.models import Initiative
 from improvement.selectors.money import MONEY_SORTS, RankedInitiative
 
@@ -14,6 +15,19 @@ class MoneyRow:
     initiative: Initiative
     figures: RankedInitiative
     rank: int
+
+    @property
+    def payback_status(self) -> str | None:
+        """Where the row's payback stands against its initiative's payback target."""
+        return roi.payback_status(
+            self.figures.payback_months,
+            target=self.initiative.payback_target,
+            has_money=self.figures.has_money,
+        )
+
+    @property
+    def payback_status_label(self) -> str:
+        return roi.PAYBACK_STATUSES.get(self.payback_status or "", "")
 
 
 def money_rows(

@@ -42,7 +42,7 @@ pytestmark = pytest.mark.django_db
 
 FIGURES = (
     "total_cost", "total_benefit", "projected_12m_benefit", "roi_percent", "payback_months", "npv",
-    "irr_monthly", "irr_annual",
+    "irr_monthly", "irr_annual", "discounted_payback_months",
 )  # fmt: skip
 
 

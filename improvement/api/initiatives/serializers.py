@@ -1,6 +1,8 @@
 """Initiatives, their status updates, progress and the portfolio: input shapes (the services judge)
 and named, read-only outputs."""
 
+from decimal import Decimal
+
 from rest_framework import serializers
 
 from accounts.api.serializers import TeamRefSerializer, UserRefSerializer
@@ -60,6 +62,15 @@ class InitiativeUpdateSerializer(serializers.Serializer):
     impact = serializers.IntegerField(min_value=1, max_value=5, required=False)
     effort = serializers.IntegerField(min_value=1, max_value=5, required=False)
     target_end_date = serializers.DateField(required=False, allow_null=True)
+    payback_target_months = serializers.DecimalField(
+        max_digits=4,
+        decimal_places=1,
+        min_value=Decimal("0.1"),
+        required=False,
+        allow_null=True,
+        help_text="Months the investment should pay back in; null: the organisation's target. "
+        "Read back as money.payback_target_months of the progress endpoint.",
+    )
 
 
 class InitiativeInputSerializer(InitiativeUpdateSerializer):
