@@ -21,6 +21,7 @@ INITIATIVE_MONEY_FIELDS = {"start_date", "team", "category", "stage", "health", 
 # Fields of a KPI target the money depends on (an update naming none of them changes no money).
 TARGET_MONEY_FIELDS = {
     "baseline_value",
+    "target_value",
     "unit_value_per_month",
     "kpi",
     "segment",

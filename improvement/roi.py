@@ -259,6 +259,10 @@ class MoneyLines:
     validated_monthly_benefit: float
     benefit_to_date: float
     split: BenefitSplit = BenefitSplit()
+    # A month's benefit were every valued KPI target met: Σ (target − baseline, the good way) × unit value.
+    target_monthly_benefit: float = 0.0
+    # The benefit over the horizon forecast when the initiative entered Do (0: no forecast locked).
+    forecast_benefit: float = 0.0
 
     def __add__(self, other: "MoneyLines") -> "MoneyLines":
         return MoneyLines(
@@ -269,6 +273,8 @@ class MoneyLines:
             validated_monthly_benefit=self.validated_monthly_benefit + other.validated_monthly_benefit,
             benefit_to_date=self.benefit_to_date + other.benefit_to_date,
             split=self.split + other.split,
+            target_monthly_benefit=self.target_monthly_benefit + other.target_monthly_benefit,
+            forecast_benefit=self.forecast_benefit + other.forecast_benefit,
         )
 
 
@@ -325,6 +331,20 @@ class Money:
     @property
     def net_benefit(self) -> float:
         return self.total_benefit - self.total_cost
+
+    @property
+    def target_benefit(self) -> float:
+        """The benefit over the horizon were every valued KPI target met, every month."""
+        return self.lines.target_monthly_benefit * self.horizon_months
+
+    @property
+    def forecast_benefit(self) -> float:
+        return self.lines.forecast_benefit
+
+    @property
+    def actual_benefit(self) -> float:
+        """The benefit measured: KPI improvement × unit value over the horizon."""
+        return self.split.derived
 
     @property
     def has_money(self) -> bool:

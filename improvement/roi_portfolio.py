@@ -37,6 +37,9 @@ class LineTable:
     to_date: np.ndarray
     # n × 5: each row's benefit over the horizon by evidence, in BENEFIT_SPLIT_FIELDS order.
     split: np.ndarray
+    # A month's benefit were the valued targets met; the forecast locked on entering Do.
+    target: np.ndarray
+    forecast: np.ndarray
 
     def lines(self, rows=slice(None)) -> MoneyLines:
         """The month-by-month sum of some rows (all by default), or one row's lines."""
@@ -48,6 +51,8 @@ class LineTable:
             validated_monthly_benefit=float(self.validated[rows].sum()),
             benefit_to_date=float(self.to_date[rows].sum()),
             split=BenefitSplit(*self.split[rows].reshape(-1, len(BENEFIT_SPLIT_FIELDS)).sum(axis=0).tolist()),
+            target_monthly_benefit=float(self.target[rows].sum()),
+            forecast_benefit=float(self.forecast[rows].sum()),
         )
 
     def per_initiative(self) -> dict[int, MoneyLines]:
@@ -68,9 +73,10 @@ def line_table(
     starts: Sequence[tuple[int, dt.date]],
     costs: Iterable[tuple[int, bool, Amount, int]],
     benefits: Iterable[tuple[int, Amount, int, bool, bool]],
-    valued_targets: Iterable[tuple[int, float, float | None, bool, Amount]],
+    valued_targets: Iterable[tuple],
     horizon: int,
     today: dt.date,
+    forecasts: Iterable[tuple[int, float]] = (),
 ) -> LineTable:
     """Every initiative's money lines over ``horizon`` months, from plain rows.
 
@@ -81,7 +87,10 @@ def line_table(
     - ``benefits``: (initiative id, monthly amount, start month, validated, hard[, end month]),
       recurring like costs;
     - ``valued_targets``: (initiative id, baseline, current value, higher is better, money value of
-      one unit per month): a target that improved adds its gain × unit value to every month.
+      one unit per month[, target value]): a target that improved adds its gain × unit value to
+      every month; its target value, what meeting it would be worth a month;
+    - ``forecasts``: (initiative id, benefit over the horizon forecast on entering Do), at most one
+      per initiative.
 
     Rows of initiatives not in ``starts`` are ignored. The month arithmetic runs on arrays
     (``step_lines``), not per initiative in Python: a portfolio holds thousands of initiatives.
@@ -114,12 +123,25 @@ def line_table(
         if ok:
             validated[0].append(row)
             validated[1].append(float(amount))
-    derived = ([], [])
-    for pk, baseline, current, higher_is_better, unit_value in valued_targets:
+    derived, targeted = ([], []), ([], [])
+    for pk, baseline, current, higher_is_better, unit_value, *target in valued_targets:
+        if (row := index.get(pk)) is None:
+            continue
         gain = improvement_amount(baseline=baseline, current=current, higher_is_better=higher_is_better)
-        if (row := index.get(pk)) is not None and gain is not None and gain > 0:
+        if gain is not None and gain > 0:
             derived[0].append(row)
             derived[1].append(gain * float(unit_value))
+        aim = improvement_amount(
+            baseline=baseline, current=target[0] if target else None, higher_is_better=higher_is_better
+        )
+        if aim is not None and aim > 0:
+            targeted[0].append(row)
+            targeted[1].append(aim * float(unit_value))
+    forecast = ([], [])
+    for pk, amount in forecasts:
+        if (row := index.get(pk)) is not None:
+            forecast[0].append(row)
+            forecast[1].append(float(amount))
 
     def per_row(rows, amounts) -> np.ndarray:
         return np.bincount(np.asarray(rows, dtype=int), weights=amounts, minlength=n).astype(float)
@@ -142,6 +164,8 @@ def line_table(
             [step_lines(*lines, n=n, horizon=horizon).sum(axis=1) for lines in by_evidence.values()]
             + [derived_total * horizon]
         ),
+        target=per_row(*targeted),
+        forecast=per_row(*forecast),
     )
 
 

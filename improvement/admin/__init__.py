@@ -7,7 +7,7 @@ Only what the services let a user edit is editable, and saves call those service
 from improvement.admin.clusters import ClusterDataAdmin, SiteValueAdmin
 from improvement.admin.experiments import ExperimentAdmin, VariantAdmin, VariantDataAdmin
 from improvement.admin.initiatives import InitiativeAdmin, StatusUpdateAdmin
-from improvement.admin.money import BenefitAdmin, BenefitInline, CostAdmin, CostInline
+from improvement.admin.money import BenefitAdmin, BenefitInline, CostAdmin, CostInline, MoneyForecastAdmin
 from improvement.admin.money_summary import (
     InitiativeMoneyAdmin,
     InitiativeMoneyMonthAdmin,
@@ -46,6 +46,7 @@ __all__ = [
     "KpiTargetInline",
     "MilestoneAdmin",
     "MilestoneInline",
+    "MoneyForecastAdmin",
     "PortfolioRollupAdmin",
     "SegmentDataAdmin",
     "SentReminderAdmin",

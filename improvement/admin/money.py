@@ -8,11 +8,12 @@ from common.admin import (
     ArchivableAdminMixin,
     ArchivableInlineMixin,
     ArchivedListFilter,
+    ReadOnlyAdminMixin,
     ReadOnlyHistoryMixin,
     ServiceInlineMixin,
     ServiceWriteAdminMixin,
 )
-from improvement.models import Benefit, Cost
+from improvement.models import Benefit, Cost, MoneyForecast
 from improvement.services import money
 
 
@@ -108,3 +109,12 @@ class BenefitAdmin(
         # Validation is finance's call through benefit_validate.
         system = ("validated", "validated_by", "validated_at", *SYSTEM_FIELDS)
         return system if obj is None else ("initiative", *system)
+
+
+@admin.register(MoneyForecast)
+class MoneyForecastAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Forecasts are locked by the move to Do and never edited."""
+
+    list_display = ("initiative", "cycle", "locked_at", "locked_by", "total_cost", "total_benefit")
+    search_fields = ("initiative__code", "initiative__title")
+    list_select_related = ("initiative", "locked_by")

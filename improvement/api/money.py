@@ -68,6 +68,21 @@ class MoneySummarySerializer(serializers.Serializer):
         help_text="Payback against the target. Null: no cost and no benefit recorded.",
     )
     horizon_months = serializers.IntegerField(read_only=True)
+    benefit_target = serializers.FloatField(
+        source="target_benefit",
+        read_only=True,
+        help_text="Benefit over the horizon were the valued KPI targets met: gap × unit value.",
+    )
+    benefit_forecast = serializers.FloatField(
+        source="forecast_benefit",
+        read_only=True,
+        help_text="Benefit over the horizon forecast when the initiative entered Do, locked then; 0 before.",
+    )
+    benefit_actual = serializers.FloatField(
+        source="actual_benefit",
+        read_only=True,
+        help_text="Benefit over the horizon from the measured KPI change × unit value.",
+    )
     benefit_validated = serializers.FloatField(
         source="split.validated", read_only=True, help_text="Benefit over the horizon validated by finance."
     )

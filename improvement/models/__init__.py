@@ -29,7 +29,7 @@ from improvement.models.initiatives import (
     StatusUpdate,
     quadrant_for,
 )
-from improvement.models.money import Benefit, BenefitKind, BenefitNature, Cost, CostKind
+from improvement.models.money import Benefit, BenefitKind, BenefitNature, Cost, CostKind, MoneyForecast
 from improvement.models.money_summary import InitiativeMoney, InitiativeMoneyMonth, PortfolioRollup
 from improvement.models.notifications import NotificationKind, ReminderReason, SentReminder
 from improvement.models.roadmap import OPEN_MILESTONE_STATUSES, Milestone, MilestoneStatus, Phase
@@ -79,6 +79,7 @@ __all__ = [
     "MetricType",
     "Milestone",
     "MilestoneStatus",
+    "MoneyForecast",
     "NotificationKind",
     "Phase",
     "PortfolioRollup",

@@ -113,3 +113,41 @@ class Benefit(ChangeTracked, ArchivableModel, TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.initiative.code}: {self.description} {self.monthly_amount}/month"
+
+
+class MoneyForecast(models.Model):
+    """The money expected of an initiative, locked when it enters Do: one row per cycle, never
+    changed afterwards, so the forecast of every cycle stays on record (docs/money.md)."""
+
+    initiative = models.ForeignKey(
+        "improvement.Initiative", on_delete=models.CASCADE, related_name="money_forecasts"
+    )
+    cycle = models.PositiveIntegerField()
+    transition = models.OneToOneField(
+        "improvement.StageTransition", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    locked_at = models.DateTimeField()
+    locked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # The figures as they stood, under the horizon and rate of the day.
+    horizon_months = models.PositiveSmallIntegerField()
+    discount_rate = models.FloatField()
+    total_cost = models.FloatField()
+    total_benefit = models.FloatField()
+    benefit_hard = models.FloatField()
+    benefit_soft = models.FloatField()
+    benefit_from_kpis = models.FloatField()
+    roi_percent = models.FloatField(null=True)
+    payback_months = models.FloatField(null=True)
+    npv = models.FloatField()
+    monthly_benefits = models.JSONField()  # month 1…horizon
+
+    class Meta:
+        ordering = ["initiative", "-cycle"]
+        constraints = [
+            models.UniqueConstraint(fields=["initiative", "cycle"], name="one_money_forecast_per_cycle")
+        ]
+
+    def __str__(self) -> str:
+        return f"money forecast of initiative {self.initiative_id}, cycle {self.cycle}"

@@ -25,6 +25,9 @@ class InitiativeMoney(models.Model):
     claimed_hard = models.FloatField()
     claimed_soft = models.FloatField()
     derived = models.FloatField()
+    # A month's benefit were the valued KPI targets met; the benefit forecast on entering Do.
+    target_monthly_benefit = models.FloatField(default=0.0)
+    forecast_benefit = models.FloatField(default=0.0)
     total_cost = models.FloatField()
     total_benefit = models.FloatField()
     projected_12m_benefit = models.FloatField()
@@ -92,6 +95,8 @@ class PortfolioRollup(models.Model):
     claimed_hard = models.FloatField()
     claimed_soft = models.FloatField()
     derived = models.FloatField()
+    target_monthly_benefit = models.FloatField(default=0.0)
+    forecast_benefit = models.FloatField(default=0.0)
     recurring_costs = models.JSONField()  # month 1…horizon
     benefits = models.JSONField()
     benefit_to_date = models.FloatField()

@@ -25,6 +25,7 @@ from improvement.models import (
     Health,
     Initiative,
     KpiTarget,
+    MoneyForecast,
     Stage,
     Status,
 )
@@ -51,6 +52,11 @@ def benefit_list_awaiting_validation(*, user: User) -> list[Benefit]:
     qs = Benefit.objects.active().filter(validated=False, initiative__archived_at__isnull=True)
     qs = scope_to_readable(qs, user=user)
     return list(qs.select_related("initiative").order_by("initiative__code", "id"))
+
+
+def money_forecast_list(*, initiative: Initiative) -> list[MoneyForecast]:
+    """The forecasts locked each time the initiative entered Do, the latest cycle first."""
+    return list(MoneyForecast.objects.filter(initiative=initiative).select_related("locked_by"))
 
 
 def initiative_money_lines(*, initiative: Initiative) -> tuple[list[Cost], list[Benefit]]:
@@ -96,11 +102,23 @@ def money_line_table(
     valued = KpiTarget.objects.active().filter(**belongs).exclude(unit_value_per_month=None)
     latest = kpi_latest_values(targets=valued)
     valued_targets = [
-        (pk, baseline, latest.get((kpi_id, segment)), direction == Direction.HIGHER, unit_value)
-        for pk, kpi_id, segment, baseline, direction, unit_value in valued.order_by("pk").values_list(
-            "initiative_id", "kpi_id", "segment", "baseline_value", "kpi__direction", "unit_value_per_month"
+        (pk, baseline, latest.get((kpi_id, segment)), direction == Direction.HIGHER, unit_value, target)
+        for pk, kpi_id, segment, baseline, direction, unit_value, target in valued.order_by("pk").values_list(
+            "initiative_id",
+            "kpi_id",
+            "segment",
+            "baseline_value",
+            "kpi__direction",
+            "unit_value_per_month",
+            "target_value",
         )
     ]
+    # The forecast of each initiative's latest cycle that locked one (rows by cycle: the last wins).
+    forecasts = dict(
+        MoneyForecast.objects.filter(**belongs)
+        .order_by("initiative_id", "cycle")
+        .values_list("initiative_id", "total_benefit")
+    )
     return roi_portfolio.line_table(
         starts=starts,
         costs=costs,
@@ -108,6 +126,7 @@ def money_line_table(
         valued_targets=valued_targets,
         horizon=horizon,
         today=today,
+        forecasts=forecasts.items(),
     )
 
 

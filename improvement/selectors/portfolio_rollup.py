@@ -43,6 +43,8 @@ _SCALARS = (
     "claimed_hard",
     "claimed_soft",
     "derived",
+    "target_monthly_benefit",
+    "forecast_benefit",
 )
 
 
@@ -80,7 +82,9 @@ def _money(scalars: np.ndarray, lines: np.ndarray, to_date: float) -> roi.Money:
             derived_monthly_benefit=float(scalars[1]),
             validated_monthly_benefit=float(scalars[2]),
             benefit_to_date=float(to_date),
-            split=roi.BenefitSplit(*scalars[3:].tolist()),
+            split=roi.BenefitSplit(*scalars[3:8].tolist()),
+            target_monthly_benefit=float(scalars[8]),
+            forecast_benefit=float(scalars[9]),
         ),
         horizon=settings.PDCA_ROI_HORIZON_MONTHS,
         annual_rate=settings.PDCA_DISCOUNT_RATE,

@@ -31,6 +31,8 @@ ROLLUP_SUMS = (
     "claimed_hard",
     "claimed_soft",
     "derived",
+    "target_monthly_benefit",
+    "forecast_benefit",
 )
 Key = tuple[int, str]
 

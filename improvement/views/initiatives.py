@@ -26,7 +26,12 @@ from improvement.models import STAGE_ORDER, Initiative, Stage, Status
 from improvement.selectors.experiments import initiative_experiments
 from improvement.selectors.history import initiative_history
 from improvement.selectors.initiatives import initiative_search, initiative_status_updates
-from improvement.selectors.money import initiative_money, initiative_money_lines, portfolio_ranking
+from improvement.selectors.money import (
+    initiative_money,
+    initiative_money_lines,
+    money_forecast_list,
+    portfolio_ranking,
+)
 from improvement.selectors.roadmap import initiative_milestones
 from improvement.selectors.stages import initiative_open_work, initiative_transitions
 from improvement.selectors.targets import target_chart_series, target_list, target_progress
@@ -269,6 +274,7 @@ def detail_context(
         "benefits": benefits,
         "money": money,
         "money_chart": charts.money_chart(money=money),
+        "forecasts": money_forecast_list(initiative=initiative),
         "transitions": initiative_transitions(initiative=initiative),
         "history": initiative_history(initiative=initiative),
         "detail_url": reverse("improvement:initiative_detail", args=[initiative.pk]),
