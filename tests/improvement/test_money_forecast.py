@@ -123,7 +123,8 @@ def test_portfolio_target_forecast_and_actual_equal_the_sum_of_each_initiative(e
     teams = [TeamFactory(), TeamFactory()]
     made = []
     for n in range(6):
-        initiative = InitiativeFactory(team=teams[n % 2], category=["self_service", "other"][n % 2 and n % 3 > 0])
+        category = "other" if n % 3 else "self_service"
+        initiative = InitiativeFactory(team=teams[n % 2], category=category)
         _valued(initiative, baseline=10 + n, target=20 + 2 * n, current=12 + n, unit=str(50 + n))
         money.benefit_create(
             actor=initiative.lead,
