@@ -149,6 +149,26 @@ PASSWORD_RESET_TIMEOUT = int(env("DJANGO_PASSWORD_RESET_SECONDS", str(3 * 24 * 6
 PASSWORD_RESET_RATE_PER_HOUR = int(env("PASSWORD_RESET_RATE_PER_HOUR", "5"))
 # Two-factor (TOTP, django-otp): optional for everyone, required for admins when this is on.
 REQUIRE_ADMIN_2FA = env_bool("REQUIRE_ADMIN_2FA")
+
+# SCIM 2.0 provisioning at /scim/v2/ (accounts/scim, docs/deploy.md): users and teams from the identity
+# provider. Users it creates without a role get SCIM_DEFAULT_ROLE.
+SCIM_DEFAULT_ROLE = env("SCIM_DEFAULT_ROLE", "viewer")
+SCIM_SERVICE_PROVIDER = {
+    "NETLOC": "localhost",  # Unused: addresses follow the request (accounts.scim.config.base_location).
+    "AUTHENTICATION_SCHEMES": [
+        {"type": "oauthbearertoken", "name": "Bearer token", "description": "API token"}
+    ],
+    "USER_ADAPTER": "accounts.scim.users.ScimUser",
+    "GROUP_MODEL": "accounts.models.Team",
+    "GROUP_ADAPTER": "accounts.scim.teams.ScimTeam",
+    "USER_FILTER_PARSER": "accounts.scim.filters.UserFilter",
+    "GROUP_FILTER_PARSER": "accounts.scim.filters.TeamFilter",
+    "SERVICE_PROVIDER_CONFIG_MODEL": "accounts.scim.config.ServiceProviderConfig",
+    "BASE_LOCATION_GETTER": "accounts.scim.config.base_location",
+    "GET_OBJECT_POST_PROCESSOR_GETTER": "accounts.scim.teams.object_post_processor_getter",
+    "GET_QUERYSET_POST_PROCESSOR_GETTER": "accounts.scim.teams.queryset_post_processor_getter",
+    "AUTH_CHECK_MIDDLEWARE": "accounts.scim.auth.ScimTokenCheck",
+}
 OTP_TOTP_ISSUER = env("OTP_TOTP_ISSUER", "PDCA Tracker")
 
 SESSION_COOKIE_AGE = int(env("DJANGO_SESSION_SECONDS", str(12 * 60 * 60)))
