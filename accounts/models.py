@@ -56,6 +56,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     calendar_feed_generation = models.PositiveIntegerField(default=0, editable=False)
     # The identity provider's own id for this user (SCIM ``externalId``), as it last sent it.
     scim_external_id = models.CharField(max_length=254, blank=True, db_index=True)
+    # An IANA zone ("Asia/Shanghai"); blank follows the organisation's (settings.TIME_ZONE).
+    time_zone = models.CharField(max_length=64, blank=True)
 
     objects = UserManager()
 

@@ -25,6 +25,7 @@ urlpatterns = [
         name="password_reset_complete",
     ),
     path("two-factor/", sign_in.two_factor_view, name="two_factor"),
+    path("preferences/", views.preferences_view, name="preferences"),
     path("tokens/", views.api_token_list_view, name="api_tokens"),
     path("tokens/<int:pk>/revoke/", views.api_token_revoke_view, name="api_token_revoke"),
 ]

@@ -67,6 +67,8 @@ MIDDLEWARE = [
     # request.user.is_verified(): signed in with a two-factor code in this session.
     "django_otp.middleware.OTPMiddleware",
     "accounts.two_factor.TwoFactorRequiredMiddleware",
+    # The signed-in user's time zone for pages and "today" (accounts/time_zones.py).
+    "accounts.time_zones.UserTimeZoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
