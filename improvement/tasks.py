@@ -89,7 +89,8 @@ def send_reminders(today: str | None = None) -> int:
 
 @shared_task(name="improvement.send_digest", **RETRY_OPTIONS, **BATCH_LIMITS)
 def send_digest(today: str | None = None) -> int:
-    return notifications.digest_send(today=_today(today))
+    """Hourly: the digest goes to each person once their own week and hour have come (a date: to all)."""
+    return notifications.digest_send(today=dt.date.fromisoformat(today) if today else None)
 
 
 @shared_task(

@@ -8,12 +8,14 @@ transaction, each with a dedupe key so a job that runs twice tells nobody twice.
 
 import datetime as dt
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Role, User
 from accounts.notifications import notification_send
+from accounts.time_zones import zone_of
 from improvement import events, selectors
 from improvement.models import (
     OPEN_MILESTONE_STATUSES,
@@ -36,6 +38,7 @@ from kpis.models import AlertRule, KpiAlert
 ESCALATE_AFTER_DAYS = 7
 DIGEST_DAYS = 7
 DIGEST_ROLES = (Role.LEAD, Role.EXECUTIVE)
+DIGEST_WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 MSG_STAGE_TITLE = "{code} moved from {src} to {dst}"
 MSG_DECISION_TITLE = "{code}: cycle {cycle} ended — {decision}"
@@ -357,20 +360,32 @@ def digest_compose(*, user: User, today: dt.date) -> str:
     return "\n\n".join(sections)
 
 
-def digest_send(*, today: dt.date | None = None) -> int:
-    """Send the weekly digest to every active lead and executive with something to read, once a week."""
-    today = today or timezone.localdate()
-    year, week, _ = today.isocalendar()
+def digest_send(*, today: dt.date | None = None, now: dt.datetime | None = None) -> int:
+    """Send the weekly digest to every active lead and executive with something to read, once a week.
+
+    With ``today`` everyone gets the digest of that date. Without it (the hourly job) each person
+    gets it once their own clock (``accounts.time_zones``) has reached ``PDCA_DIGEST_WEEKDAY`` at
+    ``PDCA_DIGEST_HOUR``: Shanghai reads it on its Monday morning, Los Angeles on its own.
+    """
+    moment = now or timezone.now()
+    weekday = DIGEST_WEEKDAYS.index(settings.PDCA_DIGEST_WEEKDAY[:3].lower())
     sent = 0
     for user in User.objects.filter(is_active=True, role__in=DIGEST_ROLES).order_by("pk"):
-        body = digest_compose(user=user, today=today)
+        day = today
+        if day is None:
+            local = moment.astimezone(zone_of(user))
+            if local.weekday() != weekday or local.hour < settings.PDCA_DIGEST_HOUR:
+                continue
+            day = local.date()
+        year, week, _ = day.isocalendar()
+        body = digest_compose(user=user, today=day)
         if not body:
             continue
         sent += bool(
             notification_send(
                 recipient=user,
                 kind=NotificationKind.DIGEST,
-                title=MSG_DIGEST_TITLE.format(date=today.isoformat()),
+                title=MSG_DIGEST_TITLE.format(date=day.isoformat()),
                 body=body,
                 url=reverse("improvement:dashboard"),
                 dedupe_key=f"digest:{year}-W{week:02d}",
