@@ -206,17 +206,31 @@ def _remind(*, milestone: Milestone, recipient: User, reason: str, title: str, k
     return True
 
 
-def reminders_send(*, today: dt.date | None = None) -> int:
+def _local_day(user: User, *, today: dt.date | None, moment: dt.datetime) -> dt.date | None:
+    """The day it is for ``user``, or None before ``PDCA_REMINDERS_HOUR`` on their clock.
+
+    With ``today`` (a run for one date) every recipient is on that date at once.
+    """
+    if today is not None:
+        return today
+    local = moment.astimezone(zone_of(user))
+    return local.date() if local.hour >= settings.PDCA_REMINDERS_HOUR else None
+
+
+def reminders_send(*, today: dt.date | None = None, now: dt.datetime | None = None) -> int:
     """Remind owners of overdue milestones once per overdue episode, and the lead once 7+ days late.
 
     Works from ``overdue_since`` stamped by ``milestones_mark_overdue``; returns how many went out.
+    Without ``today`` (the hourly job) each person is reminded on their own clock: once their date
+    is past the due date and their hour has reached ``PDCA_REMINDERS_HOUR``.
     """
-    today = today or timezone.localdate()
+    moment = now or timezone.now()
+    latest = today or (moment + dt.timedelta(days=1)).date()  # Zones ahead of UTC are a day on.
     overdue = (
         Milestone.objects.active()
         .filter(
             status__in=OPEN_MILESTONE_STATUSES,
-            due_date__lt=today,
+            due_date__lt=latest,
             overdue_since__isnull=False,
             initiative__archived_at__isnull=True,
             initiative__status=Status.ACTIVE,
@@ -227,15 +241,18 @@ def reminders_send(*, today: dt.date | None = None) -> int:
     for milestone in overdue:
         initiative = milestone.initiative
         due = milestone.due_date.isoformat()
-        if milestone.owner and milestone.owner.is_active:
+        owner = milestone.owner
+        owner_day = _local_day(owner, today=today, moment=moment) if owner else None
+        if owner and owner.is_active and owner_day and owner_day > milestone.due_date:
             sent += _remind(
                 milestone=milestone,
-                recipient=milestone.owner,
+                recipient=owner,
                 reason=ReminderReason.OWNER_OVERDUE,
                 kind=NotificationKind.MILESTONE_OVERDUE,
                 title=MSG_OVERDUE_TITLE.format(title=milestone.title, code=initiative.code, due=due),
             )
-        days_late = (today - milestone.due_date).days
+        lead_day = _local_day(initiative.lead, today=today, moment=moment)
+        days_late = (lead_day - milestone.due_date).days if lead_day else 0
         if days_late >= ESCALATE_AFTER_DAYS and initiative.lead.is_active:
             sent += _remind(
                 milestone=milestone,

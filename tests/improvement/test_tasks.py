@@ -298,3 +298,25 @@ def test_the_hourly_digest_reaches_each_reader_on_their_own_monday_morning(
     assert Notification.objects.get(kind=NotificationKind.DIGEST, recipient=executive).title.endswith(
         "2026-01-05"
     )
+
+
+def test_the_hourly_reminder_reaches_each_owner_at_their_own_morning(initiative, contributor, lead, settings):
+    settings.TIME_ZONE = "UTC"
+    settings.PDCA_REMINDERS_HOUR = 6
+    contributor.time_zone = "America/Los_Angeles"
+    contributor.save(update_fields=["time_zone"])
+    milestone = MilestoneFactory(
+        initiative=initiative,
+        owner=contributor,
+        due_date=dt.date(2026, 3, 9),
+        overdue_since=dt.date(2026, 3, 10),
+    )
+    # 10 March 06:30 UTC: overdue in London, but still the due date (9 March, 23:30) in Los Angeles.
+    assert notifications.reminders_send(now=dt.datetime(2026, 3, 10, 6, 30, tzinfo=dt.UTC)) == 0
+    # 10 March 12:00 UTC = 05:00 in Los Angeles (daylight time from 8 March): before its reminder hour.
+    assert notifications.reminders_send(now=dt.datetime(2026, 3, 10, 12, 0, tzinfo=dt.UTC)) == 0
+    # 13:00 UTC = 06:00 in Los Angeles: the reminder goes out, once.
+    assert notifications.reminders_send(now=dt.datetime(2026, 3, 10, 13, 0, tzinfo=dt.UTC)) == 1
+    assert notifications.reminders_send(now=dt.datetime(2026, 3, 10, 14, 0, tzinfo=dt.UTC)) == 0
+    assert SentReminder.objects.get().milestone == milestone
+    assert Notification.objects.get(kind=NotificationKind.MILESTONE_OVERDUE).recipient == contributor
