@@ -29,6 +29,7 @@ TWO_FACTOR_OFF = "two-factor disabled"
 PROVISIONED = "user provisioned"
 DEACTIVATED = "user deactivated"
 REACTIVATED = "user reactivated"
+SSO_REFUSED = "single sign-on refused"
 
 
 def audit(event: str, *, request=None, email: str = "", user=None) -> None:

@@ -210,3 +210,30 @@ class NotificationMute(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} mutes {self.kind}"
+
+
+class SsoGroupMapping(TimeStampedModel):
+    """A group the identity provider sends at single sign-on, and the role and team it gives here.
+
+    A user signing in gets the highest role of their mapped groups and the teams they map to. Once
+    any mapping exists, signing in needs at least one mapped group: someone removed from every
+    mapped group is refused and deactivated at their next sign-in.
+    """
+
+    group = models.CharField(max_length=200, help_text="The group's name as the identity provider sends it.")
+    role = models.CharField(max_length=20, choices=Role.choices, blank=True)
+    team = models.ForeignKey(Team, null=True, blank=True, on_delete=models.CASCADE, related_name="sso_groups")
+
+    class Meta:
+        ordering = ["group", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["group", "role", "team"], name="sso_group_mapping_once"),
+            models.CheckConstraint(
+                condition=~models.Q(role="") | models.Q(team__isnull=False),
+                name="sso_group_mapping_gives_something",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        gives = ", ".join(filter(None, [self.get_role_display() if self.role else "", str(self.team or "")]))
+        return f"{self.group} → {gives}"

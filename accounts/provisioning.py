@@ -26,8 +26,8 @@ MSG_UNKNOWN_MEMBERS = "Unknown users: {ids}."
 
 
 def provisioned_role() -> str:
-    """The role of a provisioned user whose identity provider sends none (``SCIM_DEFAULT_ROLE``)."""
-    return getattr(settings, "SCIM_DEFAULT_ROLE", Role.VIEWER)
+    """The role of a provisioned user whose identity provider sends none (``IDP_DEFAULT_ROLE``)."""
+    return getattr(settings, "IDP_DEFAULT_ROLE", Role.VIEWER)
 
 
 @transaction.atomic
@@ -59,7 +59,7 @@ def user_provision_save(*, actor: User, user: User, request=None) -> User:
     if created:
         audit.audit(audit.PROVISIONED, request=request, user=user)
     elif deactivating:
-        _end_access(user)
+        end_access(user)
         audit.audit(audit.DEACTIVATED, request=request, user=user)
     elif not before.is_active and user.is_active:
         audit.audit(audit.REACTIVATED, request=request, user=user)
@@ -72,7 +72,8 @@ def user_deactivate(*, actor: User, user: User, request=None) -> User:
     return user_provision_save(actor=actor, user=user, request=request)
 
 
-def _end_access(user: User) -> None:
+def end_access(user: User) -> None:
+    """Revoke every API token of a deactivated user (sessions end as the user is inactive)."""
     ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=timezone.now())
 
 

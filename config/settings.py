@@ -153,8 +153,31 @@ PASSWORD_RESET_RATE_PER_HOUR = int(env("PASSWORD_RESET_RATE_PER_HOUR", "5"))
 REQUIRE_ADMIN_2FA = env_bool("REQUIRE_ADMIN_2FA")
 
 # SCIM 2.0 provisioning at /scim/v2/ (accounts/scim, docs/deploy.md): users and teams from the identity
-# provider. Users it creates without a role get SCIM_DEFAULT_ROLE.
-SCIM_DEFAULT_ROLE = env("SCIM_DEFAULT_ROLE", "viewer")
+# provider. Users it creates (SCIM or single sign-on) without a role get IDP_DEFAULT_ROLE.
+IDP_DEFAULT_ROLE = env("IDP_DEFAULT_ROLE", "viewer")
+
+# Single sign-on with OpenID Connect (accounts/sso.py, docs/deploy.md): on when OIDC_RP_CLIENT_ID is set.
+OIDC_RP_CLIENT_ID = env("OIDC_RP_CLIENT_ID", "")
+OIDC_RP_CLIENT_SECRET = env("OIDC_RP_CLIENT_SECRET", "")
+OIDC_OP_AUTHORIZATION_ENDPOINT = env("OIDC_OP_AUTHORIZATION_ENDPOINT", "")
+OIDC_OP_TOKEN_ENDPOINT = env("OIDC_OP_TOKEN_ENDPOINT", "")
+OIDC_OP_USER_ENDPOINT = env("OIDC_OP_USER_ENDPOINT", "")
+OIDC_OP_JWKS_ENDPOINT = env("OIDC_OP_JWKS_ENDPOINT", "")
+OIDC_OP_LOGOUT_ENDPOINT = env("OIDC_OP_LOGOUT_ENDPOINT", "")
+OIDC_OP_ISSUER = env("OIDC_OP_ISSUER", "")
+OIDC_RP_SIGN_ALGO = env("OIDC_RP_SIGN_ALGO", "RS256")
+OIDC_RP_SCOPES = env("OIDC_RP_SCOPES", "openid email profile groups")
+OIDC_TIMEOUT = float(env("OIDC_TIMEOUT_SECONDS", "5"))
+OIDC_USE_PKCE = True
+OIDC_STORE_ID_TOKEN = True
+OIDC_AUTHENTICATION_CALLBACK_URL = "sso_callback"
+OIDC_OP_LOGOUT_URL_METHOD = "accounts.sso.provider_logout_url"
+LOGIN_REDIRECT_URL_FAILURE = "/accounts/login/?sso=refused"
+SSO_GROUPS_CLAIM = env("SSO_GROUPS_CLAIM", "groups")
+# People who sign in through the identity provider cannot also use a local password.
+SSO_DISABLE_LOCAL_PASSWORDS = env_bool("SSO_DISABLE_LOCAL_PASSWORDS")
+if OIDC_RP_CLIENT_ID:
+    AUTHENTICATION_BACKENDS = [*AUTHENTICATION_BACKENDS, "accounts.sso.SsoBackend"]
 SCIM_SERVICE_PROVIDER = {
     "NETLOC": "localhost",  # Unused: addresses follow the request (accounts.scim.config.base_location).
     "AUTHENTICATION_SCHEMES": [
