@@ -7,7 +7,16 @@ from django.db.models import Count
 
 from accounts import services
 from accounts.forms import NotificationMuteAdminForm
-from accounts.models import ApiToken, Membership, Notification, NotificationMute, Scope, Team, User
+from accounts.models import (
+    ApiToken,
+    Membership,
+    Notification,
+    NotificationMute,
+    Scope,
+    SsoGroupMapping,
+    Team,
+    User,
+)
 from accounts.notifications import notification_kind_label, notification_kinds
 from common.admin import (
     ArchivableAdminMixin,
@@ -139,6 +148,18 @@ class MembershipAdmin(admin.ModelAdmin):
     search_fields = ("user__email", "user__full_name", "team__name")
     list_select_related = ("user", "team")
     autocomplete_fields = ("user", "team")
+    readonly_fields = ("created_at", "updated_at")
+
+
+@admin.register(SsoGroupMapping)
+class SsoGroupMappingAdmin(admin.ModelAdmin):
+    """Which identity-provider group gives which role and team at single sign-on (docs/deploy.md)."""
+
+    list_display = ("group", "role", "team", "updated_at")
+    list_filter = ("role", "team")
+    search_fields = ("group", "team__name")
+    list_select_related = ("team",)
+    autocomplete_fields = ("team",)
     readonly_fields = ("created_at", "updated_at")
 
 

@@ -26,6 +26,10 @@ CODE_ASKED = "two-factor code asked"
 CODE_REFUSED = "two-factor code refused"
 TWO_FACTOR_ON = "two-factor enabled"
 TWO_FACTOR_OFF = "two-factor disabled"
+PROVISIONED = "user provisioned"
+DEACTIVATED = "user deactivated"
+REACTIVATED = "user reactivated"
+SSO_REFUSED = "single sign-on refused"
 
 
 def audit(event: str, *, request=None, email: str = "", user=None) -> None:

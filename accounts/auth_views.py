@@ -68,6 +68,14 @@ class LoginView(auth_views.LoginView):
     form_class = LoginForm
     redirect_authenticated_user = True
 
+    def get_context_data(self, **kwargs):
+        from accounts.sso import sso_enabled
+
+        context = super().get_context_data(**kwargs)
+        context["sso_enabled"] = sso_enabled()
+        context["sso_refused"] = self.request.GET.get("sso") == "refused"
+        return context
+
     def form_valid(self, form):
         user = form.get_user()
         if not two_factor.has_two_factor(user):

@@ -6,6 +6,7 @@ from accounts.login import normalize_login_email
 from accounts.models import NotificationMute, Scope
 from accounts.notifications import notification_kinds
 from accounts.services import MSG_NO_SCOPES
+from accounts.time_zones import zone_names
 
 MSG_SCOPE_NOT_OFFERED = "Your role cannot use the scope %(value)s."
 
@@ -74,3 +75,21 @@ class NotificationMuteAdminForm(forms.ModelForm):
     class Meta:
         model = NotificationMute
         fields = ("user", "kind")
+
+
+class PreferencesForm(forms.Form):
+    """The signed-in user's name and time zone; the service checks the zone again."""
+
+    full_name = forms.CharField(label="Name", max_length=150, required=False)
+    time_zone = forms.ChoiceField(
+        label="Time zone",
+        required=False,
+        help_text="Dates, “today”, due dates, reminders and the weekly digest follow it.",
+    )
+
+    def __init__(self, *args, organisation_zone: str, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+        self.fields["time_zone"].choices = [("", f"The organisation’s ({organisation_zone})")] + [
+            (name, name.replace("_", " ")) for name in zone_names()
+        ]

@@ -54,6 +54,10 @@ class User(AbstractBaseUser, PermissionsMixin):
     date_joined = models.DateTimeField(default=timezone.now)
     # Part of the signed calendar-feed address: raising it retires every address given out before.
     calendar_feed_generation = models.PositiveIntegerField(default=0, editable=False)
+    # The identity provider's own id for this user (SCIM ``externalId``), as it last sent it.
+    scim_external_id = models.CharField(max_length=254, blank=True, db_index=True)
+    # An IANA zone ("Asia/Shanghai"); blank follows the organisation's (settings.TIME_ZONE).
+    time_zone = models.CharField(max_length=64, blank=True)
 
     objects = UserManager()
 
@@ -87,6 +91,8 @@ class Team(ChangeTracked, ArchivableModel, TimeStampedModel):
     slug = models.SlugField(max_length=120, unique=True)
     description = models.TextField(blank=True)
     members = models.ManyToManyField(User, through="Membership", related_name="teams")
+    # The identity provider's own id for this group (SCIM ``externalId``), as it last sent it.
+    scim_external_id = models.CharField(max_length=254, blank=True, db_index=True)
 
     class Meta:
         ordering = ["name"]
@@ -111,6 +117,12 @@ class Scope(models.TextChoices):
     MEASUREMENTS_WRITE = "measurements:write", "Push KPI measurements"
     EXPERIMENTS_WRITE = "experiments:write", "Push experiment data"
     INITIATIVES_WRITE = "initiatives:write", "Change initiatives, targets, milestones and money"
+    # Admins only: the identity provider creates, changes and deactivates users and teams (/scim/v2/).
+    SCIM_PROVISION = "scim:provision", "Provision users and teams (SCIM)"
+
+
+# Every scope but provisioning, which only admins' tokens may carry.
+WORK_SCOPES = frozenset(Scope.values) - {Scope.SCIM_PROVISION}
 
 
 # The scopes a token of each role may carry: a scope whose every write the role's services refuse
@@ -118,8 +130,8 @@ class Scope(models.TextChoices):
 # Executives write through initiatives:write (gate overrides), finance reviewers too (validating).
 ROLE_TOKEN_SCOPES = {
     Role.ADMIN: frozenset(Scope.values),
-    Role.LEAD: frozenset(Scope.values),
-    Role.CONTRIBUTOR: frozenset(Scope.values),
+    Role.LEAD: WORK_SCOPES,
+    Role.CONTRIBUTOR: WORK_SCOPES,
     Role.EXECUTIVE: frozenset({Scope.PROGRESS_READ, Scope.INITIATIVES_WRITE}),
     Role.FINANCE: frozenset({Scope.PROGRESS_READ, Scope.INITIATIVES_WRITE}),
     Role.VIEWER: frozenset({Scope.PROGRESS_READ}),
@@ -198,3 +210,30 @@ class NotificationMute(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} mutes {self.kind}"
+
+
+class SsoGroupMapping(TimeStampedModel):
+    """A group the identity provider sends at single sign-on, and the role and team it gives here.
+
+    A user signing in gets the highest role of their mapped groups and the teams they map to. Once
+    any mapping exists, signing in needs at least one mapped group: someone removed from every
+    mapped group is refused and deactivated at their next sign-in.
+    """
+
+    group = models.CharField(max_length=200, help_text="The group's name as the identity provider sends it.")
+    role = models.CharField(max_length=20, choices=Role.choices, blank=True)
+    team = models.ForeignKey(Team, null=True, blank=True, on_delete=models.CASCADE, related_name="sso_groups")
+
+    class Meta:
+        ordering = ["group", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["group", "role", "team"], name="sso_group_mapping_once"),
+            models.CheckConstraint(
+                condition=~models.Q(role="") | models.Q(team__isnull=False),
+                name="sso_group_mapping_gives_something",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        gives = ", ".join(filter(None, [self.get_role_display() if self.role else "", str(self.team or "")]))
+        return f"{self.group} → {gives}"

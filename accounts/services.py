@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from accounts.models import ROLE_TOKEN_SCOPES, ApiToken, Membership, Notification, Role, Scope, Team, User
+from accounts.time_zones import MSG_UNKNOWN_ZONE, is_zone
 from common.errors import PermissionDenied
 from common.services import model_update, queryset_delete_in_batches
 
@@ -107,6 +108,17 @@ def membership_add(*, actor: User | None, team: Team, user: User) -> Membership:
 def membership_remove(*, actor: User, team: Team, user: User) -> None:
     _require_admin(actor)
     Membership.objects.filter(team=team, user=user).delete()
+
+
+def user_preferences_update(*, actor: User, full_name: str, time_zone: str) -> User:
+    """The signed-in user's own name and time zone (blank: the organisation's zone)."""
+    time_zone = time_zone.strip()
+    if time_zone and not is_zone(time_zone):
+        raise ValidationError({"time_zone": MSG_UNKNOWN_ZONE.format(zone=time_zone)})
+    user = User.objects.get(pk=actor.pk)
+    user.full_name, user.time_zone = full_name.strip()[:150], time_zone
+    user.save(update_fields=["full_name", "time_zone"])
+    return user
 
 
 def _hash_secret(secret: str) -> str:

@@ -2,7 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from accounts import auth_views as sign_in
-from accounts import views
+from accounts import sso, views
 
 # Not namespaced: settings.LOGIN_URL and LOGOUT_REDIRECT_URL name "login", and Django's password
 # reset views name "password_reset_done", "password_reset_confirm" and "password_reset_complete".
@@ -25,6 +25,10 @@ urlpatterns = [
         name="password_reset_complete",
     ),
     path("two-factor/", sign_in.two_factor_view, name="two_factor"),
+    path("preferences/", views.preferences_view, name="preferences"),
+    path("sso/login/", sso.SsoLoginView.as_view(), name="sso_login"),
+    path("sso/callback/", sso.SsoCallbackView.as_view(), name="sso_callback"),
+    path("sso/logout/", sso.SsoLogoutView.as_view(), name="sso_logout"),
     path("tokens/", views.api_token_list_view, name="api_tokens"),
     path("tokens/<int:pk>/revoke/", views.api_token_revoke_view, name="api_token_revoke"),
 ]

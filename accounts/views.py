@@ -1,5 +1,6 @@
 from datetime import timedelta
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
@@ -7,7 +8,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts.forms import ApiTokenForm
+from accounts.forms import ApiTokenForm, PreferencesForm
 from accounts.models import Scope
 from accounts.notifications import (
     notification_kinds,
@@ -18,12 +19,13 @@ from accounts.notifications import (
     notification_unread_count,
 )
 from accounts.selectors import token_list
-from accounts.services import token_create, token_revoke, token_scopes_allowed
+from accounts.services import token_create, token_revoke, token_scopes_allowed, user_preferences_update
 from common.web import site_view, submit
 
 NOTIFICATIONS_PER_PAGE = 50
 MSG_MUTED = "“{label}” muted: no more of these, here or by email. Unmute it under “What you hear about”."
 MSG_UNMUTED = "“{label}” unmuted."
+MSG_PREFERENCES_SAVED = "Preferences saved."
 
 
 @site_view
@@ -110,3 +112,23 @@ def api_token_revoke_view(request, pk: int):
     token_revoke(actor=request.user, token=token)
     messages.success(request, f"Token “{token.name}” ({token.prefix}…) revoked.")
     return redirect("api_tokens")
+
+
+@site_view
+@never_cache
+@require_http_methods(["GET", "POST"])
+def preferences_view(request):
+    """The signed-in user's name and time zone."""
+    user = request.user
+    initial = {"full_name": user.full_name, "time_zone": user.time_zone}
+    form = PreferencesForm(
+        request.POST if request.method == "POST" else None,
+        initial=initial,
+        organisation_zone=settings.TIME_ZONE,
+    )
+    if request.method == "POST" and form.is_valid():
+        ok, _ = submit(form, user_preferences_update, actor=user, **form.cleaned_data)
+        if ok:
+            messages.success(request, MSG_PREFERENCES_SAVED)
+            return redirect("preferences")
+    return render(request, "accounts/preferences.html", {"form": form, "now": timezone.now()})

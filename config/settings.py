@@ -67,6 +67,8 @@ MIDDLEWARE = [
     # request.user.is_verified(): signed in with a two-factor code in this session.
     "django_otp.middleware.OTPMiddleware",
     "accounts.two_factor.TwoFactorRequiredMiddleware",
+    # The signed-in user's time zone for pages and "today" (accounts/time_zones.py).
+    "accounts.time_zones.UserTimeZoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -149,6 +151,49 @@ PASSWORD_RESET_TIMEOUT = int(env("DJANGO_PASSWORD_RESET_SECONDS", str(3 * 24 * 6
 PASSWORD_RESET_RATE_PER_HOUR = int(env("PASSWORD_RESET_RATE_PER_HOUR", "5"))
 # Two-factor (TOTP, django-otp): optional for everyone, required for admins when this is on.
 REQUIRE_ADMIN_2FA = env_bool("REQUIRE_ADMIN_2FA")
+
+# SCIM 2.0 provisioning at /scim/v2/ (accounts/scim, docs/deploy.md): users and teams from the identity
+# provider. Users it creates (SCIM or single sign-on) without a role get IDP_DEFAULT_ROLE.
+IDP_DEFAULT_ROLE = env("IDP_DEFAULT_ROLE", "viewer")
+
+# Single sign-on with OpenID Connect (accounts/sso.py, docs/deploy.md): on when OIDC_RP_CLIENT_ID is set.
+OIDC_RP_CLIENT_ID = env("OIDC_RP_CLIENT_ID", "")
+OIDC_RP_CLIENT_SECRET = env("OIDC_RP_CLIENT_SECRET", "")
+OIDC_OP_AUTHORIZATION_ENDPOINT = env("OIDC_OP_AUTHORIZATION_ENDPOINT", "")
+OIDC_OP_TOKEN_ENDPOINT = env("OIDC_OP_TOKEN_ENDPOINT", "")
+OIDC_OP_USER_ENDPOINT = env("OIDC_OP_USER_ENDPOINT", "")
+OIDC_OP_JWKS_ENDPOINT = env("OIDC_OP_JWKS_ENDPOINT", "")
+OIDC_OP_LOGOUT_ENDPOINT = env("OIDC_OP_LOGOUT_ENDPOINT", "")
+OIDC_OP_ISSUER = env("OIDC_OP_ISSUER", "")
+OIDC_RP_SIGN_ALGO = env("OIDC_RP_SIGN_ALGO", "RS256")
+OIDC_RP_SCOPES = env("OIDC_RP_SCOPES", "openid email profile groups")
+OIDC_TIMEOUT = float(env("OIDC_TIMEOUT_SECONDS", "5"))
+OIDC_USE_PKCE = True
+OIDC_STORE_ID_TOKEN = True
+OIDC_AUTHENTICATION_CALLBACK_URL = "sso_callback"
+OIDC_OP_LOGOUT_URL_METHOD = "accounts.sso.provider_logout_url"
+LOGIN_REDIRECT_URL_FAILURE = "/accounts/login/?sso=refused"
+SSO_GROUPS_CLAIM = env("SSO_GROUPS_CLAIM", "groups")
+# People who sign in through the identity provider cannot also use a local password.
+SSO_DISABLE_LOCAL_PASSWORDS = env_bool("SSO_DISABLE_LOCAL_PASSWORDS")
+if OIDC_RP_CLIENT_ID:
+    AUTHENTICATION_BACKENDS = [*AUTHENTICATION_BACKENDS, "accounts.sso.SsoBackend"]
+SCIM_SERVICE_PROVIDER = {
+    "NETLOC": "localhost",  # Unused: addresses follow the request (accounts.scim.config.base_location).
+    "AUTHENTICATION_SCHEMES": [
+        {"type": "oauthbearertoken", "name": "Bearer token", "description": "API token"}
+    ],
+    "USER_ADAPTER": "accounts.scim.users.ScimUser",
+    "GROUP_MODEL": "accounts.models.Team",
+    "GROUP_ADAPTER": "accounts.scim.teams.ScimTeam",
+    "USER_FILTER_PARSER": "accounts.scim.filters.UserFilter",
+    "GROUP_FILTER_PARSER": "accounts.scim.filters.TeamFilter",
+    "SERVICE_PROVIDER_CONFIG_MODEL": "accounts.scim.config.ServiceProviderConfig",
+    "BASE_LOCATION_GETTER": "accounts.scim.config.base_location",
+    "GET_OBJECT_POST_PROCESSOR_GETTER": "accounts.scim.teams.object_post_processor_getter",
+    "GET_QUERYSET_POST_PROCESSOR_GETTER": "accounts.scim.teams.queryset_post_processor_getter",
+    "AUTH_CHECK_MIDDLEWARE": "accounts.scim.auth.ScimTokenCheck",
+}
 OTP_TOTP_ISSUER = env("OTP_TOTP_ISSUER", "PDCA Tracker")
 
 SESSION_COOKIE_AGE = int(env("DJANGO_SESSION_SECONDS", str(12 * 60 * 60)))

@@ -3,6 +3,7 @@ health, metrics and logging. ``config/settings.py`` imports every name defined h
 """
 
 from celery.schedules import crontab
+from django.core.exceptions import ImproperlyConfigured
 
 from config.env import DJANGO_ENV, PRODUCTION, env
 
@@ -43,6 +44,18 @@ PDCA_OUTBOX_PUBLISH_PAUSE_SECONDS = float(env("PDCA_OUTBOX_PUBLISH_PAUSE_SECONDS
 PDCA_OUTBOX_RELAY_SECONDS = float(env("PDCA_OUTBOX_RELAY_SECONDS", "5"))
 PDCA_OUTBOX_REPUBLISH_SECONDS = int(env("PDCA_OUTBOX_REPUBLISH_SECONDS", "900"))
 
+# The hour overdue reminders go out, and the weekly digest's day and hour, on each reader's own
+# clock (accounts/time_zones.py).
+PDCA_REMINDERS_HOUR = int(env("PDCA_REMINDERS_HOUR", "6"))
+PDCA_DIGEST_WEEKDAY = env("PDCA_DIGEST_WEEKDAY", "mon")
+PDCA_DIGEST_HOUR = int(env("PDCA_DIGEST_HOUR", "7"))
+if PDCA_DIGEST_WEEKDAY[:3].lower() not in ("mon", "tue", "wed", "thu", "fri", "sat", "sun") or not (
+    0 <= PDCA_DIGEST_HOUR <= 23 and 0 <= PDCA_REMINDERS_HOUR <= 23
+):
+    raise ImproperlyConfigured(
+        "PDCA_DIGEST_WEEKDAY must name a day (mon…sun); PDCA_DIGEST_HOUR and PDCA_REMINDERS_HOUR be 0–23."
+    )
+
 # The periodic jobs, one row each. Every task named here is registered exactly once (tested); a
 # deployment overrides the times through the environment.
 CELERY_BEAT_SCHEDULE = {
@@ -53,13 +66,14 @@ CELERY_BEAT_SCHEDULE = {
     },
     "mark-overdue-milestones-and-remind": {
         "task": "improvement.mark_overdue_milestones",
-        "schedule": crontab(hour=env("PDCA_REMINDERS_HOUR", "6"), minute=0),
+        # Hourly: reminders reach each person at PDCA_REMINDERS_HOUR of their own time zone.
+        "schedule": crontab(minute=0),
     },
+    # Hourly: each person gets the digest when their own clock reaches PDCA_DIGEST_WEEKDAY at
+    # PDCA_DIGEST_HOUR (improvement.services.notifications.digest_send).
     "weekly-digest": {
         "task": "improvement.send_digest",
-        "schedule": crontab(
-            day_of_week=env("PDCA_DIGEST_WEEKDAY", "mon"), hour=env("PDCA_DIGEST_HOUR", "7"), minute=0
-        ),
+        "schedule": crontab(minute=5),
     },
     "resume-stalled-webhooks": {
         "task": "improvement.resume_stalled_webhooks",

@@ -13,6 +13,7 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("notifications/", include("accounts.notification_urls")),
     path("api/", include("config.api")),
+    path("scim/v2/", include("accounts.scim.urls")),
     path("help/<slug:page>/", help_page, name="help"),
     path("", include("improvement.urls")),
 ]

@@ -75,21 +75,25 @@ def notify_kpi_alert(alert_id: int) -> int:
 
 @shared_task(name="improvement.mark_overdue_milestones", **RETRY_OPTIONS, **BATCH_LIMITS)
 def mark_overdue_milestones(today: str | None = None) -> int:
-    """Daily: stamp newly overdue milestones (each emits its webhook event), then send reminders."""
-    day = _today(today)
-    newly = roadmap.milestones_mark_overdue(today=day)
-    outbox_enqueue(task=send_reminders.name, args=[day.isoformat()])
+    """Hourly: stamp newly overdue milestones (each emits its webhook event), then send reminders.
+
+    Stamping follows the organisation's date; the reminders each recipient's own clock, unless a
+    date is given (then that date for everyone).
+    """
+    newly = roadmap.milestones_mark_overdue(today=_today(today))
+    outbox_enqueue(task=send_reminders.name, args=[today] if today else [])
     return len(newly)
 
 
 @shared_task(name="improvement.send_reminders", **RETRY_OPTIONS, **BATCH_LIMITS)
 def send_reminders(today: str | None = None) -> int:
-    return notifications.reminders_send(today=_today(today))
+    return notifications.reminders_send(today=dt.date.fromisoformat(today) if today else None)
 
 
 @shared_task(name="improvement.send_digest", **RETRY_OPTIONS, **BATCH_LIMITS)
 def send_digest(today: str | None = None) -> int:
-    return notifications.digest_send(today=_today(today))
+    """Hourly: the digest goes to each person once their own week and hour have come (a date: to all)."""
+    return notifications.digest_send(today=dt.date.fromisoformat(today) if today else None)
 
 
 @shared_task(

@@ -8,12 +8,14 @@ transaction, each with a dedupe key so a job that runs twice tells nobody twice.
 
 import datetime as dt
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Role, User
 from accounts.notifications import notification_send
+from accounts.time_zones import zone_of
 from improvement import events, selectors
 from improvement.models import (
     OPEN_MILESTONE_STATUSES,
@@ -36,6 +38,7 @@ from kpis.models import AlertRule, KpiAlert
 ESCALATE_AFTER_DAYS = 7
 DIGEST_DAYS = 7
 DIGEST_ROLES = (Role.LEAD, Role.EXECUTIVE)
+DIGEST_WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 MSG_STAGE_TITLE = "{code} moved from {src} to {dst}"
 MSG_DECISION_TITLE = "{code}: cycle {cycle} ended — {decision}"
@@ -203,17 +206,31 @@ def _remind(*, milestone: Milestone, recipient: User, reason: str, title: str, k
     return True
 
 
-def reminders_send(*, today: dt.date | None = None) -> int:
+def _local_day(user: User, *, today: dt.date | None, moment: dt.datetime) -> dt.date | None:
+    """The day it is for ``user``, or None before ``PDCA_REMINDERS_HOUR`` on their clock.
+
+    With ``today`` (a run for one date) every recipient is on that date at once.
+    """
+    if today is not None:
+        return today
+    local = moment.astimezone(zone_of(user))
+    return local.date() if local.hour >= settings.PDCA_REMINDERS_HOUR else None
+
+
+def reminders_send(*, today: dt.date | None = None, now: dt.datetime | None = None) -> int:
     """Remind owners of overdue milestones once per overdue episode, and the lead once 7+ days late.
 
     Works from ``overdue_since`` stamped by ``milestones_mark_overdue``; returns how many went out.
+    Without ``today`` (the hourly job) each person is reminded on their own clock: once their date
+    is past the due date and their hour has reached ``PDCA_REMINDERS_HOUR``.
     """
-    today = today or timezone.localdate()
+    moment = now or timezone.now()
+    latest = today or (moment + dt.timedelta(days=1)).date()  # Zones ahead of UTC are a day on.
     overdue = (
         Milestone.objects.active()
         .filter(
             status__in=OPEN_MILESTONE_STATUSES,
-            due_date__lt=today,
+            due_date__lt=latest,
             overdue_since__isnull=False,
             initiative__archived_at__isnull=True,
             initiative__status=Status.ACTIVE,
@@ -224,15 +241,18 @@ def reminders_send(*, today: dt.date | None = None) -> int:
     for milestone in overdue:
         initiative = milestone.initiative
         due = milestone.due_date.isoformat()
-        if milestone.owner and milestone.owner.is_active:
+        owner = milestone.owner
+        owner_day = _local_day(owner, today=today, moment=moment) if owner else None
+        if owner and owner.is_active and owner_day and owner_day > milestone.due_date:
             sent += _remind(
                 milestone=milestone,
-                recipient=milestone.owner,
+                recipient=owner,
                 reason=ReminderReason.OWNER_OVERDUE,
                 kind=NotificationKind.MILESTONE_OVERDUE,
                 title=MSG_OVERDUE_TITLE.format(title=milestone.title, code=initiative.code, due=due),
             )
-        days_late = (today - milestone.due_date).days
+        lead_day = _local_day(initiative.lead, today=today, moment=moment)
+        days_late = (lead_day - milestone.due_date).days if lead_day else 0
         if days_late >= ESCALATE_AFTER_DAYS and initiative.lead.is_active:
             sent += _remind(
                 milestone=milestone,
@@ -357,20 +377,32 @@ def digest_compose(*, user: User, today: dt.date) -> str:
     return "\n\n".join(sections)
 
 
-def digest_send(*, today: dt.date | None = None) -> int:
-    """Send the weekly digest to every active lead and executive with something to read, once a week."""
-    today = today or timezone.localdate()
-    year, week, _ = today.isocalendar()
+def digest_send(*, today: dt.date | None = None, now: dt.datetime | None = None) -> int:
+    """Send the weekly digest to every active lead and executive with something to read, once a week.
+
+    With ``today`` everyone gets the digest of that date. Without it (the hourly job) each person
+    gets it once their own clock (``accounts.time_zones``) has reached ``PDCA_DIGEST_WEEKDAY`` at
+    ``PDCA_DIGEST_HOUR``: Shanghai reads it on its Monday morning, Los Angeles on its own.
+    """
+    moment = now or timezone.now()
+    weekday = DIGEST_WEEKDAYS.index(settings.PDCA_DIGEST_WEEKDAY[:3].lower())
     sent = 0
     for user in User.objects.filter(is_active=True, role__in=DIGEST_ROLES).order_by("pk"):
-        body = digest_compose(user=user, today=today)
+        day = today
+        if day is None:
+            local = moment.astimezone(zone_of(user))
+            if local.weekday() != weekday or local.hour < settings.PDCA_DIGEST_HOUR:
+                continue
+            day = local.date()
+        year, week, _ = day.isocalendar()
+        body = digest_compose(user=user, today=day)
         if not body:
             continue
         sent += bool(
             notification_send(
                 recipient=user,
                 kind=NotificationKind.DIGEST,
-                title=MSG_DIGEST_TITLE.format(date=today.isoformat()),
+                title=MSG_DIGEST_TITLE.format(date=day.isoformat()),
                 body=body,
                 url=reverse("improvement:dashboard"),
                 dedupe_key=f"digest:{year}-W{week:02d}",

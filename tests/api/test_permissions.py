@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import pytest
 from rest_framework.test import APIClient
 
-from accounts.models import Role, Scope
+from accounts.models import WORK_SCOPES, Role, Scope
 from accounts.services import token_create
 from improvement.services.shares import share_link_create
 from tests.factories import BenefitFactory, KpiFactory, MilestoneFactory, UserFactory
@@ -330,7 +330,7 @@ def test_a_token_is_limited_by_its_owners_role_too(token_api, viewer, initiative
     """Every scope does not make a viewer an editor: a lead's token keeps its scopes when the lead
     becomes a viewer, and the role is still checked on every write."""
     viewer.role = Role.LEAD
-    client = token_api(viewer, *Scope.values)
+    client = token_api(viewer, *WORK_SCOPES)
     viewer.role = Role.VIEWER
     viewer.save(update_fields=["role"])
 

@@ -86,7 +86,7 @@ def _named_routes(patterns=None, namespace: str = "") -> set[str]:
     names: set[str] = set()
     for pattern in get_resolver().url_patterns if patterns is None else patterns:
         if isinstance(pattern, URLResolver):
-            if str(pattern.pattern).startswith(("admin/", "api/")):
+            if str(pattern.pattern).startswith(("admin/", "api/", "scim/")):
                 continue
             inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
             names |= _named_routes(pattern.url_patterns, inner)

@@ -25,6 +25,7 @@ from improvement.models import (
     WebhookEvent,
     WebhookEventType,
 )
+from improvement.services import notifications
 from improvement.services.notifications import MSG_ESCALATION_TITLE, MSG_OVERDUE_TITLE
 from improvement.services.stages import initiative_transition
 from improvement.services.webhooks import webhook_event_emit, webhook_subscription_create
@@ -273,3 +274,49 @@ def test_the_sweeper_resumes_a_delivery_whose_outbox_message_failed_for_good(
     delivery.refresh_from_db()
     assert delivery.status == DeliveryStatus.SUCCEEDED
     assert len(hook.log) == 1
+
+
+def test_the_hourly_digest_reaches_each_reader_on_their_own_monday_morning(
+    lead, executive, initiative, settings
+):
+    settings.TIME_ZONE = "UTC"
+    settings.PDCA_DIGEST_WEEKDAY, settings.PDCA_DIGEST_HOUR = "mon", 7
+    lead.time_zone, executive.time_zone = "Asia/Shanghai", "America/Los_Angeles"
+    lead.save(update_fields=["time_zone"])
+    executive.save(update_fields=["time_zone"])
+    StatusUpdate.objects.create(
+        initiative=initiative, author=lead, date=dt.date(2026, 1, 4), health="at_risk", narrative="x"
+    )
+    sunday_evening_utc = dt.datetime(2026, 1, 4, 23, 30, tzinfo=dt.UTC)  # Shanghai: Mon 07:30.
+    monday_afternoon_utc = dt.datetime(2026, 1, 5, 15, 5, tzinfo=dt.UTC)  # Los Angeles: Mon 07:05.
+
+    assert notifications.digest_send(now=sunday_evening_utc - dt.timedelta(hours=1)) == 0
+    assert notifications.digest_send(now=sunday_evening_utc) == 1
+    assert Notification.objects.get(kind=NotificationKind.DIGEST).recipient == lead
+    assert notifications.digest_send(now=sunday_evening_utc + dt.timedelta(hours=1)) == 0  # Once.
+    assert notifications.digest_send(now=monday_afternoon_utc) == 1
+    assert Notification.objects.get(kind=NotificationKind.DIGEST, recipient=executive).title.endswith(
+        "2026-01-05"
+    )
+
+
+def test_the_hourly_reminder_reaches_each_owner_at_their_own_morning(initiative, contributor, lead, settings):
+    settings.TIME_ZONE = "UTC"
+    settings.PDCA_REMINDERS_HOUR = 6
+    contributor.time_zone = "America/Los_Angeles"
+    contributor.save(update_fields=["time_zone"])
+    milestone = MilestoneFactory(
+        initiative=initiative,
+        owner=contributor,
+        due_date=dt.date(2026, 3, 9),
+        overdue_since=dt.date(2026, 3, 10),
+    )
+    # 10 March 06:30 UTC: overdue in London, but still the due date (9 March, 23:30) in Los Angeles.
+    assert notifications.reminders_send(now=dt.datetime(2026, 3, 10, 6, 30, tzinfo=dt.UTC)) == 0
+    # 10 March 12:00 UTC = 05:00 in Los Angeles (daylight time from 8 March): before its reminder hour.
+    assert notifications.reminders_send(now=dt.datetime(2026, 3, 10, 12, 0, tzinfo=dt.UTC)) == 0
+    # 13:00 UTC = 06:00 in Los Angeles: the reminder goes out, once.
+    assert notifications.reminders_send(now=dt.datetime(2026, 3, 10, 13, 0, tzinfo=dt.UTC)) == 1
+    assert notifications.reminders_send(now=dt.datetime(2026, 3, 10, 14, 0, tzinfo=dt.UTC)) == 0
+    assert SentReminder.objects.get().milestone == milestone
+    assert Notification.objects.get(kind=NotificationKind.MILESTONE_OVERDUE).recipient == contributor

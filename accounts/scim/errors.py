@@ -1,0 +1,26 @@
+"""Service validation errors as SCIM errors: 409 ``uniqueness`` for a taken name, else 400."""
+
+from contextlib import contextmanager
+
+from django.core.exceptions import ValidationError
+from django_scim.exceptions import BadRequestError, IntegrityError
+
+from common.errors import PermissionDenied
+
+
+@contextmanager
+def scim_errors():
+    try:
+        yield
+    except ValidationError as error:
+        codes = (
+            {e.code for errors in error.error_dict.values() for e in errors}
+            if hasattr(error, "error_dict")
+            else set()
+        )
+        detail = " ".join(f"{field}: {' '.join(messages)}" for field, messages in error.message_dict.items())
+        if "unique" in codes:
+            raise IntegrityError(detail, scim_type="uniqueness") from None
+        raise BadRequestError(detail, scim_type="invalidValue") from None
+    except PermissionDenied as error:
+        raise BadRequestError(str(error)) from None

@@ -1,0 +1,58 @@
+"""Each person's time zone: pages, "today", due and overdue dates, reminders and digests follow it.
+
+A user's ``time_zone`` (an IANA name) falls back to the organisation's, ``settings.TIME_ZONE``
+(environment ``TIME_ZONE``, UTC by default). In the site the zone is activated for the whole request,
+so every ``timezone.localdate()`` / ``localtime()`` and every date a template shows is the user's.
+The API keeps the organisation's zone: integrations read the same offsets whoever owns the token.
+"""
+
+import datetime as dt
+from functools import lru_cache
+from zoneinfo import ZoneInfo, available_timezones
+
+from django.conf import settings
+from django.utils import timezone
+
+MSG_UNKNOWN_ZONE = "Unknown time zone: {zone}. Use an IANA name such as Europe/London or Asia/Shanghai."
+
+
+@lru_cache(maxsize=1)
+def zone_names() -> tuple[str, ...]:
+    return tuple(sorted(name for name in available_timezones() if "/" in name or name == "UTC"))
+
+
+def is_zone(name: str) -> bool:
+    return name in zone_names()
+
+
+def zone_of(user) -> ZoneInfo:
+    name = getattr(user, "time_zone", "") or settings.TIME_ZONE
+    return ZoneInfo(name if is_zone(name) else settings.TIME_ZONE)
+
+
+def local_today(user, *, now: dt.datetime | None = None) -> dt.date:
+    """The date it is for ``user`` at ``now`` (default: now)."""
+    return (now or timezone.now()).astimezone(zone_of(user)).date()
+
+
+class UserTimeZoneMiddleware:
+    """Activate the signed-in user's zone for the request (after AuthenticationMiddleware)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if (
+            user is not None
+            and user.is_authenticated
+            and user.time_zone
+            and not request.path.startswith("/api/")
+        ):
+            timezone.activate(zone_of(user))
+        else:
+            timezone.deactivate()
+        try:
+            return self.get_response(request)
+        finally:
+            timezone.deactivate()

@@ -1,0 +1,310 @@
+"""SCIM 2.0 provisioning with the requests Okta and Entra ID send (their published SCIM guides)."""
+
+import json
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.test import Client
+
+from accounts.models import ApiToken, Membership, Role, Team, User
+from accounts.services import token_create
+from tests.factories import DEFAULT_PASSWORD, TeamFactory, UserFactory
+
+SCIM = "application/scim+json"
+USER_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:User"
+GROUP_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:Group"
+PATCH_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
+ERROR_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:Error"
+
+
+class Scim:
+    def __init__(self, secret: str | None):
+        self.client = Client()
+        self.headers = {"HTTP_AUTHORIZATION": f"Bearer {secret}"} if secret else {}
+
+    def _send(self, method, path, body=None, **query):
+        data = json.dumps(body) if body is not None else (query or None)
+        kwargs = {"content_type": SCIM} if body is not None else {}
+        response = getattr(self.client, method)(f"/scim/v2/{path}", data, **kwargs, **self.headers)
+        response.body = (
+            json.loads(response.content)
+            if "json" in response.get("Content-Type", "") and response.content
+            else None
+        )
+        return response
+
+    def get(self, path, **query):
+        return self._send("get", path, **query)
+
+    def post(self, path, body):
+        return self._send("post", path, body)
+
+    def put(self, path, body):
+        return self._send("put", path, body)
+
+    def patch(self, path, *operations):
+        return self._send("patch", path, {"schemas": [PATCH_SCHEMA], "Operations": list(operations)})
+
+    def delete(self, path):
+        return self._send("delete", path)
+
+
+@pytest.fixture
+def scim(admin):
+    _, secret = token_create(actor=admin, name="okta", scopes=["scim:provision"])
+    return Scim(secret)
+
+
+def okta_user(email="ada@example.com", **extra):
+    return {
+        "schemas": [USER_SCHEMA],
+        "userName": email,
+        "name": {"givenName": "Ada", "familyName": "Lovelace"},
+        "emails": [{"primary": True, "value": email, "type": "work"}],
+        "displayName": "Ada Lovelace",
+        "locale": "en-US",
+        "externalId": "00u1abcd",
+        "groups": [],
+        "password": "not-kept-1A!",
+        "active": True,
+        **extra,
+    }
+
+
+def entra_user(upn="grace@example.com"):
+    return {
+        "schemas": [USER_SCHEMA, "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"],
+        "externalId": "grace",
+        "userName": upn,
+        "active": True,
+        "emails": [{"primary": True, "type": "work", "value": upn}],
+        "meta": {"resourceType": "User"},
+        "name": {"formatted": "Grace Hopper", "familyName": "Hopper", "givenName": "Grace"},
+        "roles": [],
+        "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User": {"department": "Service"},
+    }
+
+
+# --- who may call ----------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_no_token_is_401_and_a_signed_in_admin_session_is_not_enough(admin):
+    anonymous = Scim(None)
+    assert anonymous.get("Users").status_code == 401
+    anonymous.client.force_login(admin)
+    response = anonymous.post("Users", okta_user())
+    assert response.status_code == 401
+    assert not User.objects.filter(email="ada@example.com").exists()
+
+
+@pytest.mark.django_db
+def test_a_token_without_the_scope_or_of_a_non_admin_is_403(admin, lead):
+    _, work_secret = token_create(actor=admin, name="work", scopes=["progress:read"])
+    assert Scim(work_secret).get("Users").status_code == 403
+    _, secret = token_create(actor=admin, name="scim", scopes=["scim:provision"])
+    admin.role = Role.LEAD  # An admin demoted since: the token keeps no provisioning power.
+    admin.is_superuser = admin.is_staff = False
+    admin.save()
+    assert Scim(secret).get("Users").status_code == 403
+    with pytest.raises(ValidationError):  # A lead cannot be given the scope at all.
+        token_create(actor=lead, name="scim", scopes=["scim:provision"])
+
+
+@pytest.mark.django_db
+def test_service_provider_config_says_filter_and_patch_are_supported(scim):
+    config = scim.get("ServiceProviderConfig").body
+    assert config["patch"]["supported"] and config["filter"]["supported"]
+    assert config["authenticationSchemes"][0]["type"] == "oauthbearertoken"
+    types = {t["id"] for t in scim.get("ResourceTypes").body["Resources"]}
+    assert types == {"User", "Group"}
+
+
+# --- users -------------------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_okta_checks_then_creates_a_user_without_a_local_password(scim, client):
+    found = scim.get("Users", filter='userName eq "ada@example.com"', startIndex=1, count=100)
+    assert found.status_code == 200 and found.body["totalResults"] == 0 and found.body["Resources"] == []
+
+    created = scim.post("Users", okta_user())
+    assert created.status_code == 201, created.body
+    user = User.objects.get(email="ada@example.com")
+    assert created.body["id"] == str(user.pk)
+    assert created["Location"].endswith(f"/scim/v2/Users/{user.pk}")
+    assert created.body["userName"] == "ada@example.com" and created.body["active"] is True
+    assert user.full_name == "Ada Lovelace" and user.scim_external_id == "00u1abcd"
+    assert user.role == Role.VIEWER and not user.has_usable_password()
+    refused = client.post("/accounts/login/", {"username": "ada@example.com", "password": "not-kept-1A!"})
+    assert refused.status_code == 200  # The form again, with its error: no local password.
+
+    found = scim.get("Users", filter='userName eq "ADA@example.com"')
+    assert [r["id"] for r in found.body["Resources"]] == [str(user.pk)]
+
+
+@pytest.mark.django_db
+def test_a_taken_user_name_is_409_uniqueness_and_a_bad_one_400(scim):
+    assert scim.post("Users", okta_user()).status_code == 201
+    again = scim.post("Users", okta_user(externalId="other"))
+    assert again.status_code == 409 and again.body["scimType"] == "uniqueness"
+    assert again.body["schemas"] == [ERROR_SCHEMA]
+    bad = scim.post("Users", okta_user(email="not-an-address", emails=[]))
+    assert bad.status_code == 400 and "userName" in bad.body["detail"]
+    assert User.objects.filter(email__icontains="ada").count() == 1
+
+
+@pytest.mark.django_db
+def test_entra_creates_with_roles_and_patches_with_string_booleans(scim):
+    body = entra_user()
+    body["roles"] = [{"primary": True, "type": "WindowsAzureActiveDirectoryRole", "value": "lead"}]
+    created = scim.post("Users", body)
+    assert created.status_code == 201, created.body
+    user = User.objects.get(email="grace@example.com")
+    assert user.role == Role.LEAD and user.full_name == "Grace Hopper"
+
+    changed = scim.patch(
+        f"Users/{user.pk}",
+        {"op": "Replace", "path": "name.givenName", "value": "Amazing"},
+        {"op": "Add", "path": 'emails[type eq "work"].value', "value": "grace.hopper@example.com"},
+        {
+            "op": "Replace",
+            "path": "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department",
+            "value": "CX",
+        },
+        {"op": "Replace", "path": "active", "value": "False"},
+    )
+    assert changed.status_code == 200, changed.body
+    user.refresh_from_db()
+    assert user.full_name == "Amazing Hopper" and user.email == "grace.hopper@example.com"
+    assert user.is_active is False and changed.body["active"] is False
+
+    unknown_role = scim.patch(
+        f"Users/{user.pk}", {"op": "replace", "path": "roles", "value": [{"value": "boss"}]}
+    )
+    assert unknown_role.status_code == 400 and "boss" in unknown_role.body["detail"]
+    assert User.objects.get(pk=user.pk).role == Role.LEAD
+
+
+@pytest.mark.django_db
+def test_deactivation_ends_the_users_session_and_api_tokens_at_once(scim, lead):
+    _, secret = token_create(actor=lead, name="sync", scopes=["progress:read"])
+    browser = Client()
+    browser.force_login(lead)
+    assert browser.get("/my-work/").status_code == 200
+    api = Client(HTTP_AUTHORIZATION=f"Bearer {secret}")
+    assert api.get("/api/v1/initiatives/").status_code == 200
+
+    response = scim.patch(f"Users/{lead.pk}", {"op": "replace", "value": {"active": False}})  # Okta's form
+    assert response.status_code == 200
+    lead.refresh_from_db()
+    assert lead.is_active is False, response.body
+
+    assert browser.get("/my-work/").status_code == 302  # Back to the sign-in page.
+    assert api.get("/api/v1/initiatives/").status_code == 401
+    assert ApiToken.objects.get(user=lead).revoked_at is not None
+    # Reactivated, the user signs in again; the revoked token stays revoked.
+    assert scim.patch(f"Users/{lead.pk}", {"op": "replace", "value": {"active": True}}).status_code == 200
+    assert (
+        Client().post("/accounts/login/", {"username": lead.email, "password": DEFAULT_PASSWORD}).status_code
+        == 302
+    )
+    assert api.get("/api/v1/initiatives/").status_code == 401
+
+
+@pytest.mark.django_db
+def test_delete_deactivates_and_the_last_admin_is_kept(scim, admin, lead):
+    assert scim.delete(f"Users/{lead.pk}").status_code == 204
+    lead.refresh_from_db()
+    assert User.objects.filter(pk=lead.pk).exists() and lead.is_active is False
+    assert scim.get(f"Users/{lead.pk}").body["active"] is False
+    refused = scim.patch(f"Users/{admin.pk}", {"op": "replace", "path": "active", "value": False})
+    assert refused.status_code == 400 and "last active admin" in refused.body["detail"]
+    assert User.objects.get(pk=admin.pk).is_active
+
+
+@pytest.mark.django_db
+def test_put_replaces_the_user_and_unknown_ids_are_404(scim):
+    user_id = scim.post("Users", okta_user()).body["id"]
+    replaced = scim.put(f"Users/{user_id}", okta_user(name={"givenName": "Augusta", "familyName": "King"}))
+    assert replaced.status_code == 200 and replaced.body["name"]["formatted"] == "Augusta King"
+    assert scim.get("Users/999999").status_code == 404
+    assert scim.get("Users/not-a-number").status_code == 404
+
+
+@pytest.mark.django_db
+def test_lists_are_paged_with_start_index_and_count(scim):
+    for n in range(5):
+        scim.post("Users", okta_user(email=f"u{n}@example.com", externalId=f"x{n}"))
+    page = scim.get("Users", filter='userName sw "u"', startIndex=3, count=2).body
+    assert page["totalResults"] == 5 and page["startIndex"] == 3 and page["itemsPerPage"] == 2
+    assert [r["userName"] for r in page["Resources"]] == ["u2@example.com", "u3@example.com"]
+    by_external = scim.get("Users", filter='externalId eq "x4"').body
+    assert [r["userName"] for r in by_external["Resources"]] == ["u4@example.com"]
+    assert scim.get("Users", filter="userName eq").status_code == 400
+
+
+# --- groups (teams) ----------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_okta_pushes_a_group_renames_it_and_manages_members(scim):
+    ada = scim.post("Users", okta_user()).body["id"]
+    grace = scim.post("Users", okta_user(email="grace@example.com", externalId="g")).body["id"]
+    created = scim.post(
+        "Groups", {"schemas": [GROUP_SCHEMA], "displayName": "Billing desk", "members": [{"value": ada}]}
+    )
+    assert created.status_code == 201, created.body
+    team = Team.objects.get(name="Billing desk")
+    assert [m["value"] for m in created.body["members"]] == [ada]
+
+    renamed = scim.patch(
+        f"Groups/{team.pk}", {"op": "replace", "value": {"id": str(team.pk), "displayName": "Billing"}}
+    )
+    assert renamed.status_code == 200 and Team.objects.get(pk=team.pk).slug == "billing"
+    scim.patch(
+        f"Groups/{team.pk}", {"op": "add", "path": "members", "value": [{"value": grace, "display": "g"}]}
+    )
+    scim.patch(f"Groups/{team.pk}", {"op": "remove", "path": f'members[value eq "{ada}"]'})
+    assert set(Membership.objects.filter(team=team).values_list("user_id", flat=True)) == {int(grace)}
+    user = scim.get(f"Users/{grace}").body
+    assert user["groups"] == [
+        {"value": str(team.pk), "display": "Billing", "$ref": user["groups"][0]["$ref"]}
+    ]
+
+
+@pytest.mark.django_db
+def test_entra_removes_members_by_value_list_and_an_unknown_member_changes_nothing(scim, lead, viewer):
+    team = lead.teams.get()
+    response = scim.patch(
+        f"Groups/{team.pk}", {"op": "Remove", "path": "members", "value": [{"value": str(lead.pk)}]}
+    )
+    assert response.status_code == 200
+    assert set(team.members.values_list("pk", flat=True)) == {viewer.pk}
+    refused = scim.patch(
+        f"Groups/{team.pk}",
+        {"op": "Add", "path": "members", "value": [{"value": str(lead.pk)}]},
+        {"op": "Add", "path": "members", "value": [{"value": "424242"}]},
+    )
+    assert refused.status_code == 400 and "424242" in refused.body["detail"]
+    assert set(team.members.values_list("pk", flat=True)) == {viewer.pk}  # All or nothing.
+
+
+@pytest.mark.django_db
+def test_a_deleted_group_is_archived_and_gone_from_scim(scim):
+    team = TeamFactory(name="Night shift")
+    member = UserFactory(teams=[team])
+    assert scim.get("Groups", filter='displayName eq "night shift"').body["totalResults"] == 1
+    assert scim.delete(f"Groups/{team.pk}").status_code == 204
+    team.refresh_from_db()
+    assert team.archived_at is not None and team.members.filter(pk=member.pk).exists()
+    assert scim.get(f"Groups/{team.pk}").status_code == 404
+    assert scim.get("Groups", filter='displayName eq "Night shift"').body["totalResults"] == 0
+    assert str(team.pk) not in {g["id"] for g in scim.get("Groups").body["Resources"]}
+
+
+@pytest.mark.django_db
+def test_a_taken_group_name_is_409(scim):
+    TeamFactory(name="Billing", slug="billing")
+    response = scim.post("Groups", {"schemas": [GROUP_SCHEMA], "displayName": "billing", "members": []})
+    assert response.status_code == 409 and response.body["scimType"] == "uniqueness"
