@@ -7,6 +7,8 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     DJANGO_ENV=production
 
 WORKDIR /app
+# xmlsec1: pysaml2 signs and checks SAML messages with it (single sign-on with SAML 2.0).
+RUN apt-get update && apt-get install -y --no-install-recommends xmlsec1 && rm -rf /var/lib/apt/lists/*
 RUN useradd --create-home --uid 1000 pdca && mkdir /metrics && chown pdca /metrics
 
 COPY pyproject.toml README.md ./

@@ -69,10 +69,12 @@ class LoginView(auth_views.LoginView):
     redirect_authenticated_user = True
 
     def get_context_data(self, **kwargs):
+        from accounts.saml import saml_enabled
         from accounts.sso import sso_enabled
 
         context = super().get_context_data(**kwargs)
-        context["sso_enabled"] = sso_enabled()
+        context["sso_enabled"] = sso_enabled() or saml_enabled()
+        context["sso_login_url"] = reverse("sso_login") if sso_enabled() else reverse("saml2_login")
         context["sso_refused"] = self.request.GET.get("sso") == "refused"
         return context
 

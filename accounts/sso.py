@@ -71,6 +71,11 @@ def sso_user_sync(*, user: User | None, claims: dict, request=None) -> User | No
     return user
 
 
+def filter_user(email: str) -> User | None:
+    email = normalize_login_email(email or "")
+    return User.objects.filter(email__iexact=email).first() if email else None
+
+
 class SsoBackend(OIDCAuthenticationBackend):
     def filter_users_by_claims(self, claims):
         email = normalize_login_email(claims.get("email", ""))

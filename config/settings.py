@@ -47,6 +47,8 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    # SAML 2.0 single sign-on (its templates: the POST binding form and the refusal page).
+    "djangosaml2",
     "common",
     "accounts",
     "kpis",
@@ -64,6 +66,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # The SAML request/response bookkeeping cookie (only SAML sign-ins write it).
+    "djangosaml2.middleware.SamlSessionMiddleware",
     # request.user.is_verified(): signed in with a two-factor code in this session.
     "django_otp.middleware.OTPMiddleware",
     "accounts.two_factor.TwoFactorRequiredMiddleware",
@@ -178,6 +182,27 @@ SSO_GROUPS_CLAIM = env("SSO_GROUPS_CLAIM", "groups")
 SSO_DISABLE_LOCAL_PASSWORDS = env_bool("SSO_DISABLE_LOCAL_PASSWORDS")
 if OIDC_RP_CLIENT_ID:
     AUTHENTICATION_BACKENDS = [*AUTHENTICATION_BACKENDS, "accounts.sso.SsoBackend"]
+
+# Single sign-on with SAML 2.0 (accounts/saml.py, docs/deploy.md): on when the identity provider's
+# metadata is given (a file or an address) with this site's key pair and address.
+SAML_IDP_METADATA_FILE = env("SAML_IDP_METADATA_FILE", "")
+SAML_IDP_METADATA_URL = env("SAML_IDP_METADATA_URL", "")
+SAML_GROUPS_ATTRIBUTE = env("SAML_GROUPS_ATTRIBUTE", "groups")
+SAML_SESSION_COOKIE_SAMESITE = "None" if PRODUCTION else "Lax"
+SAML_CONFIG = None
+if SAML_IDP_METADATA_FILE or SAML_IDP_METADATA_URL:
+    from config.saml import saml_config
+
+    SAML_CONFIG = saml_config(
+        site_url=env("PDCA_SITE_URL", "http://localhost:8000").rstrip("/"),
+        metadata={"local": [SAML_IDP_METADATA_FILE]}
+        if SAML_IDP_METADATA_FILE
+        else {"remote": [{"url": SAML_IDP_METADATA_URL}]},
+        key_file=env("SAML_SP_KEY_FILE", ""),
+        cert_file=env("SAML_SP_CERT_FILE", ""),
+        xmlsec=env("SAML_XMLSEC_BINARY", "/usr/bin/xmlsec1"),
+    )
+    AUTHENTICATION_BACKENDS = [*AUTHENTICATION_BACKENDS, "accounts.saml.SamlBackend"]
 SCIM_SERVICE_PROVIDER = {
     "NETLOC": "localhost",  # Unused: addresses follow the request (accounts.scim.config.base_location).
     "AUTHENTICATION_SCHEMES": [

@@ -10,6 +10,7 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("readyz", readyz, name="readyz"),
     path("metrics", metrics, name="metrics"),
+    path("accounts/saml/", include("accounts.saml_urls")),
     path("accounts/", include("accounts.urls")),
     path("notifications/", include("accounts.notification_urls")),
     path("api/", include("config.api")),
