@@ -5,6 +5,7 @@ Migrations refer to ``improvement.models._webhook_secret`` (the default of a sub
 so it stays reachable here.
 """
 
+from improvement.models.chat import ChatDestination, ChatEventType, ChatKind, url_mask
 from improvement.models.clusters import ClusterData, SiteValue
 from improvement.models.experiments import (
     Experiment,
@@ -59,6 +60,9 @@ __all__ = [
     "BenefitNature",
     "BreakpointType",
     "Category",
+    "ChatDestination",
+    "ChatEventType",
+    "ChatKind",
     "ClusterData",
     "Cost",
     "CostKind",
@@ -103,4 +107,5 @@ __all__ = [
     "WebhookSubscription",
     "_webhook_secret",
     "quadrant_for",
+    "url_mask",
 ]
