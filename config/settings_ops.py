@@ -61,6 +61,12 @@ CELERY_BEAT_SCHEDULE = {
             day_of_week=env("PDCA_DIGEST_WEEKDAY", "mon"), hour=env("PDCA_DIGEST_HOUR", "7"), minute=0
         ),
     },
+    "weekly-chat-digest": {
+        "task": "improvement.post_chat_digest",
+        "schedule": crontab(
+            day_of_week=env("PDCA_DIGEST_WEEKDAY", "mon"), hour=env("PDCA_DIGEST_HOUR", "7"), minute=5
+        ),
+    },
     "resume-stalled-webhooks": {
         "task": "improvement.resume_stalled_webhooks",
         "schedule": crontab(minute=17),

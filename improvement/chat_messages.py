@@ -1,9 +1,11 @@
 """Chat messages as Slack Block Kit and Microsoft Teams Adaptive Card payloads. Pure: no Django.
 
 A ``ChatMessage`` says what to post; ``slack_payload`` and ``teams_payload`` lay it out for an
-incoming webhook. Text written by people (titles, notes) never becomes markup: Slack gets it in
-``plain_text`` objects, or escaped (``&``, ``<``, ``>``) where Slack reads ``mrkdwn``; Teams gets it
-with every Markdown character backslash-escaped, since Adaptive Card text blocks read Markdown.
+incoming webhook. Text written by people (titles, notes, names) never becomes markup: Slack gets it
+in ``plain_text`` objects (header, fields, body, context), and the one ``mrkdwn`` text (the summary
+line, and the notification fallback) has ``&``, ``<`` and ``>`` escaped so no ``<!channel>`` or
+``<url|label>`` gets through; Teams gets every Markdown character backslash-escaped, since Adaptive
+Card text blocks read Markdown.
 """
 
 import re
@@ -53,7 +55,8 @@ def markdown_escape(text: str) -> str:
 
 
 def _plain(text: str, limit: int) -> dict:
-    return {"type": "plain_text", "text": cut(text, limit), "emoji": False}
+    # Slack refuses an empty text object.
+    return {"type": "plain_text", "text": cut(text, limit) or "—", "emoji": False}
 
 
 def slack_payload(message: ChatMessage) -> dict:
@@ -63,12 +66,9 @@ def slack_payload(message: ChatMessage) -> dict:
         "text": {"type": "mrkdwn", "text": cut(mrkdwn_escape(message.summary), SLACK_TEXT_CHARS)},
     }
     if message.facts:
+        # Plain text: a value typed by someone (an experiment's name, a reason) is never markup.
         summary["fields"] = [
-            {
-                "type": "mrkdwn",
-                "text": cut(f"*{mrkdwn_escape(label)}*\n{mrkdwn_escape(value)}", SLACK_FIELD_CHARS),
-            }
-            for label, value in message.facts[:SLACK_FIELDS]
+            _plain(f"{label}\n{value}", SLACK_FIELD_CHARS) for label, value in message.facts[:SLACK_FIELDS]
         ]
     blocks = [{"type": "header", "text": _plain(message.title, SLACK_HEADER_CHARS)}, summary]
     if message.body:

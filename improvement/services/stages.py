@@ -27,6 +27,7 @@ from improvement.models import (
 )
 from improvement.selectors.experiments import experiment_results
 from improvement.selectors.stages import OpenWork, initiative_open_work
+from improvement.services.chat import gate_overridden_announce
 from improvement.services.notifications import stage_changed_announce
 from kpis.models import Measurement
 
@@ -292,6 +293,7 @@ def initiative_transition(
         gate_result=result.as_list(),
     )
     stage_changed_announce(transition=transition)
+    gate_overridden_announce(transition=transition)
     return transition
 
 
