@@ -81,6 +81,7 @@ def stage_changed_announce(*, transition: StageTransition) -> None:
             "gate_passed": transition.gate_passed,
             "overridden": transition.overridden,
             "actor": transition.actor.email if transition.actor else None,
+            "note": transition.note,
             "at": transition.created_at.isoformat(),
         },
         team_ids=[initiative.team_id],
