@@ -312,6 +312,9 @@ SPECTACULAR_SETTINGS = {
         "InitiativeDecisionEnum": "improvement.models.Decision",
         "WebhookEventTypeEnum": "improvement.models.WebhookEventType",
         "WebhookDeliveryStatusEnum": "improvement.models.DeliveryStatus",
+        "ChatKindEnum": "improvement.models.ChatKind",
+        "ChatEventTypeEnum": "improvement.models.ChatEventType",
+        "ChatDeliveryEventTypeEnum": "improvement.models.CHAT_DELIVERY_EVENT_CHOICES",
         # A comparison's and the omnibus' `test` (the first shared by the results by segment).
         "ComparisonTestEnum": ["z", "fisher_exact", "welch_t"],
         "OmnibusTestEnum": ["chi_square", "welch_anova"],

@@ -5,7 +5,14 @@ Migrations refer to ``improvement.models._webhook_secret`` (the default of a sub
 so it stays reachable here.
 """
 
-from improvement.models.chat import ChatDestination, ChatEventType, ChatKind, url_mask
+from improvement.models.chat import (
+    CHAT_DELIVERY_EVENT_CHOICES,
+    CHAT_TEST,
+    ChatDestination,
+    ChatEventType,
+    ChatKind,
+    url_mask,
+)
 from improvement.models.clusters import ClusterData, SiteValue
 from improvement.models.experiments import (
     Experiment,
@@ -49,6 +56,8 @@ from improvement.models.webhooks import (
 )
 
 __all__ = [
+    "CHAT_DELIVERY_EVENT_CHOICES",
+    "CHAT_TEST",
     "HIGH_SCORE",
     "OPEN_MILESTONE_STATUSES",
     "SCORE_VALIDATORS",

@@ -24,6 +24,12 @@ class ChatEventType(models.TextChoices):
     DIGEST = "digest.weekly", "Weekly digest"
 
 
+# A test message from the team's settings page: delivered to one destination, never subscribed to.
+CHAT_TEST = "chat.test"
+# What a destination's delivery log may show: the events, and test messages.
+CHAT_DELIVERY_EVENT_CHOICES = [*ChatEventType.choices, (CHAT_TEST, "Test message")]
+
+
 class ChatDestination(TimeStampedModel):
     team = models.ForeignKey("accounts.Team", on_delete=models.CASCADE, related_name="chat_destinations")
     name = models.CharField(max_length=100)

@@ -16,6 +16,7 @@ from common.errors import PermissionDenied
 from common.services import model_update
 from improvement import policies
 from improvement.models import (
+    CHAT_TEST,
     ChatDestination,
     ChatEventType,
     ChatKind,
@@ -24,7 +25,6 @@ from improvement.models import (
     Status,
     WebhookDelivery,
 )
-from improvement.services.chat_render import CHAT_TEST
 from improvement.services.notifications import digest_text
 from improvement.services.webhooks import chat_url_check, initiative_ref, webhook_event_emit
 from kpis.models import KpiAlert

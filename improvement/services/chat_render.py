@@ -11,10 +11,8 @@ from django.conf import settings
 from django.urls import reverse
 
 from improvement.chat_messages import ChatMessage, slack_payload, teams_payload
-from improvement.models import ChatKind, Decision, ExperimentDecision, Stage, WebhookEvent
+from improvement.models import CHAT_TEST, ChatKind, Decision, ExperimentDecision, Stage, WebhookEvent
 
-# A test message from the team's settings page; no destination subscribes to it.
-CHAT_TEST = "chat.test"
 BRAND = "PDCA Tracker"
 
 
