@@ -7,10 +7,12 @@ import socket
 import pytest
 from celery.exceptions import Ignore
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from werkzeug import Response
 
 from accounts.models import Notification
 from common.errors import PermissionDenied
+from common.models import OutboxMessage, OutboxState
 from improvement import tasks
 from improvement.models import (
     ChatEventType,
@@ -413,3 +415,22 @@ def test_a_destination_failing_every_time_is_switched_off_and_its_creator_told(
     chat_destination_update(actor=lead, destination=chosen, is_active=True)
     chosen.refresh_from_db()
     assert chosen.is_active and chosen.consecutive_failures == 0 and chosen.disabled_reason == ""
+
+
+def test_the_sweeper_resumes_a_lost_chat_message_too(
+    initiative, lead, slack, django_capture_on_commit_callbacks
+):
+    destination(lead, initiative.team, slack, events=[ChatEventType.DIGEST])
+    with django_capture_on_commit_callbacks(execute=False):
+        webhook_event_emit(
+            type=ChatEventType.DIGEST, dedupe_key="d", data={"team": "T"}, team_ids=[initiative.team_id]
+        )
+    long_ago = timezone.now() - dt.timedelta(hours=2)
+    WebhookDelivery.objects.update(created_at=long_ago)
+    OutboxMessage.objects.update(state=OutboxState.FAILED)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert tasks.resume_stalled_webhooks.delay().get() == 1
+
+    assert WebhookDelivery.objects.get().status == DeliveryStatus.SUCCEEDED
+    assert len(slack.messages) == 1
