@@ -434,3 +434,37 @@ def test_the_sweeper_resumes_a_lost_chat_message_too(
 
     assert WebhookDelivery.objects.get().status == DeliveryStatus.SUCCEEDED
     assert len(slack.messages) == 1
+
+
+def test_an_experiment_decision_links_to_the_experiment(
+    initiative, lead, slack, teams, django_capture_on_commit_callbacks
+):
+    destination(lead, initiative.team, slack, events=[ChatEventType.EXPERIMENT_CONCLUDED])
+    destination(lead, initiative.team, teams, events=[ChatEventType.EXPERIMENT_CONCLUDED])
+
+    with django_capture_on_commit_callbacks(execute=True):
+        webhook_event_emit(
+            type=WebhookEventType.EXPERIMENT_CONCLUDED,
+            dedupe_key="experiment.concluded:9",
+            data={
+                "initiative": {"id": initiative.pk, "code": "IMP-042", "title": "Faster replies"},
+                "experiment": {"id": 9, "name": "Bot_first *greeting*", "metric_type": "binary"},
+                "decision": "ship",
+                "note": "Clear win",
+                "actor": "lead@example.com",
+                "comparisons": [{"variant": "B", "relative_effect": 0.042, "significant": True}],
+            },
+            team_ids=[initiative.team_id],
+        )
+
+    blocks = slack.messages[0]["blocks"]
+    assert blocks[1]["text"]["text"] == "Experiment concluded: Ship."
+    assert blocks[1]["fields"][0] == {
+        "type": "plain_text",
+        "text": "Experiment\nBot_first *greeting*",
+        "emoji": False,
+    }
+    assert blocks[2]["text"]["text"] == "Clear win\nB: +4.2% (significant)"
+    assert blocks[-1]["elements"][0]["url"] == f"{SITE}/experiments/9/"
+    card = teams.messages[0]["attachments"][0]["content"]
+    assert card["body"][2]["facts"][0] == {"title": "Experiment", "value": r"Bot\_first \*greeting\*"}
