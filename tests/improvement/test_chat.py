@@ -1,7 +1,6 @@
 """Chat destinations against a local receiver that checks every message's shape (``chat_shapes``)."""
 
 import datetime as dt
-import json
 import socket
 
 import pytest
@@ -25,21 +24,16 @@ from improvement.models import (
 )
 from improvement.services.chat import (
     chat_destination_create,
-    chat_destination_test,
     chat_destination_update,
-    chat_digest_post,
-    kpi_alert_announce,
 )
 from improvement.services.stages import initiative_transition
 from improvement.services.webhooks import MSG_CHAT_HOST, MSG_CHAT_HTTPS, webhook_event_emit
-from kpis.models import AlertLevel, KpiAlert
-from tests.factories import InitiativeFactory, KpiFactory, KpiTargetFactory, MilestoneFactory
-from tests.improvement.chat_shapes import shape_errors
+from tests.factories import InitiativeFactory
+from tests.improvement.chat_receiver import ALL_EVENTS, destination, ready_for_do
 
 pytestmark = pytest.mark.django_db
 
 SITE = "https://pdca.example.com"
-ALL_EVENTS = list(ChatEventType.values)
 
 
 @pytest.fixture(autouse=True)
@@ -52,47 +46,6 @@ def local_receivers(settings):
 @pytest.fixture
 def initiative(team, lead, executive):
     return InitiativeFactory(team=team, lead=lead, sponsor=executive, code="IMP-042", title="Faster replies")
-
-
-class Receiver:
-    """Answers like a chat app: 400 with the reasons for a message of the wrong shape, else the next
-    queued status (200 when none is queued)."""
-
-    def __init__(self, httpserver, kind: str):
-        self.kind = kind
-        self.messages: list[dict] = []
-        self.answers: list[Response] = []
-        httpserver.expect_request(f"/{kind}", method="POST").respond_with_handler(self.handle)
-        self.url = httpserver.url_for(f"/{kind}")
-
-    def handle(self, request):
-        payload = json.loads(request.get_data())
-        errors = shape_errors(self.kind, payload)
-        if errors:
-            return Response("\n".join(errors), status=400)
-        self.messages.append(payload)
-        return self.answers.pop(0) if self.answers else Response("ok")
-
-
-@pytest.fixture
-def slack(httpserver):
-    return Receiver(httpserver, "slack")
-
-
-@pytest.fixture
-def teams(httpserver):
-    return Receiver(httpserver, "teams")
-
-
-def destination(actor, team, receiver, events=ALL_EVENTS, **kwargs):
-    return chat_destination_create(
-        actor=actor, team=team, kind=receiver.kind, url=receiver.url, events=events, **kwargs
-    )
-
-
-def ready_for_do(initiative):
-    KpiTargetFactory(initiative=initiative)
-    MilestoneFactory(initiative=initiative)
 
 
 def slack_texts(message) -> list[tuple[str, str]]:
@@ -316,81 +269,6 @@ def test_bad_input_is_refused_and_saves_nothing(team, lead, slack):
     assert not team.chat_destinations.exists()
 
 
-def test_a_test_message_goes_to_that_destination_alone(
-    team, lead, slack, teams, django_capture_on_commit_callbacks
-):
-    chosen = destination(lead, team, slack, events=[ChatEventType.DIGEST], name="#care")
-    destination(lead, team, teams)
-
-    with django_capture_on_commit_callbacks(execute=True):
-        delivery = chat_destination_test(actor=lead, destination=chosen)
-
-    delivery.refresh_from_db()
-    assert delivery.status == DeliveryStatus.SUCCEEDED
-    [message] = slack.messages
-    assert message["blocks"][0]["text"]["text"] == "Test message for Customer Care"
-    assert message["blocks"][-1]["elements"][0]["url"] == f"{SITE}/teams/customer-care/settings/"
-    assert teams.messages == []
-
-
-def test_an_executive_sign_off_of_a_failed_gate_is_posted(
-    initiative, executive, lead, teams, django_capture_on_commit_callbacks
-):
-    destination(lead, initiative.team, teams, events=[ChatEventType.GATE_OVERRIDDEN])
-
-    with django_capture_on_commit_callbacks(execute=True):
-        initiative_transition(
-            actor=executive, initiative=initiative, to=Stage.DO, override_reason="Board approved the pilot"
-        )
-
-    [envelope] = teams.messages
-    body = envelope["attachments"][0]["content"]["body"]
-    assert body[1]["text"] == r"A failed gate was signed off by an executive \(Plan → Do\)\."
-    facts = {f["title"]: f["value"] for f in body[2]["facts"]}
-    assert facts["Signed off by"] == r"exec@example\.com"
-    assert r"Plan at least one milestone\." in facts["Unmet"]
-    assert body[3]["text"] == "Reason: Board approved the pilot"
-
-
-def test_a_kpi_alert_goes_to_the_teams_whose_initiatives_target_the_kpi(
-    initiative, lead, other_lead, other_team, slack, teams, django_capture_on_commit_callbacks
-):
-    kpi = KpiFactory(code="frt", name="First response time")
-    KpiTargetFactory(initiative=initiative, kpi=kpi)
-    destination(lead, initiative.team, slack, events=[ChatEventType.KPI_ALERT])
-    destination(other_lead, other_team, teams, events=[ChatEventType.KPI_ALERT])  # no initiative on it
-    alert = KpiAlert.objects.create(
-        kpi=kpi, period=dt.date(2026, 3, 2), level=AlertLevel.CRITICAL, value=95.0, threshold=60.0
-    )
-
-    with django_capture_on_commit_callbacks(execute=True):
-        kpi_alert_announce(alert=alert)
-
-    [message] = slack.messages
-    assert message["blocks"][0]["text"]["text"] == "Critical alert: First response time"
-    assert message["blocks"][1]["text"]["text"] == "95.0 on 2026-03-02, past the threshold 60.0."
-    assert teams.messages == []
-
-
-def test_the_weekly_digest_is_posted_once_a_week_per_team(
-    initiative, lead, slack, django_capture_on_commit_callbacks
-):
-    destination(lead, initiative.team, slack, events=[ChatEventType.DIGEST])
-    ready_for_do(initiative)
-    initiative_transition(actor=lead, initiative=initiative, to=Stage.DO)
-    today = dt.date.today()
-
-    with django_capture_on_commit_callbacks(execute=True):
-        assert chat_digest_post(today=today) == 1
-    with django_capture_on_commit_callbacks(execute=True):
-        chat_digest_post(today=today)  # the job ran twice
-
-    [message] = slack.messages
-    assert message["blocks"][0]["text"]["text"] == "Weekly digest: Customer Care"
-    assert "IMP-042: Plan → Do" in message["blocks"][2]["text"]["text"]
-    assert message["blocks"][-1]["elements"][0]["url"] == f"{SITE}/dashboard/"
-
-
 def test_a_destination_failing_every_time_is_switched_off_and_its_creator_told(
     initiative, lead, slack, settings, django_capture_on_commit_callbacks
 ):
@@ -434,37 +312,3 @@ def test_the_sweeper_resumes_a_lost_chat_message_too(
 
     assert WebhookDelivery.objects.get().status == DeliveryStatus.SUCCEEDED
     assert len(slack.messages) == 1
-
-
-def test_an_experiment_decision_links_to_the_experiment(
-    initiative, lead, slack, teams, django_capture_on_commit_callbacks
-):
-    destination(lead, initiative.team, slack, events=[ChatEventType.EXPERIMENT_CONCLUDED])
-    destination(lead, initiative.team, teams, events=[ChatEventType.EXPERIMENT_CONCLUDED])
-
-    with django_capture_on_commit_callbacks(execute=True):
-        webhook_event_emit(
-            type=WebhookEventType.EXPERIMENT_CONCLUDED,
-            dedupe_key="experiment.concluded:9",
-            data={
-                "initiative": {"id": initiative.pk, "code": "IMP-042", "title": "Faster replies"},
-                "experiment": {"id": 9, "name": "Bot_first *greeting*", "metric_type": "binary"},
-                "decision": "ship",
-                "note": "Clear win",
-                "actor": "lead@example.com",
-                "comparisons": [{"variant": "B", "relative_effect": 0.042, "significant": True}],
-            },
-            team_ids=[initiative.team_id],
-        )
-
-    blocks = slack.messages[0]["blocks"]
-    assert blocks[1]["text"]["text"] == "Experiment concluded: Ship."
-    assert blocks[1]["fields"][0] == {
-        "type": "plain_text",
-        "text": "Experiment\nBot_first *greeting*",
-        "emoji": False,
-    }
-    assert blocks[2]["text"]["text"] == "Clear win\nB: +4.2% (significant)"
-    assert blocks[-1]["elements"][0]["url"] == f"{SITE}/experiments/9/"
-    card = teams.messages[0]["attachments"][0]["content"]
-    assert card["body"][2]["facts"][0] == {"title": "Experiment", "value": r"Bot\_first \*greeting\*"}
