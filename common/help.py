@@ -26,6 +26,7 @@ HELP_PAGES = {
     "money": ("Money: ROI, payback and NPV", "money.md"),
     "domain": ("Rules of initiatives, stages and targets", "domain.md"),
     "exports": ("Exports: CSV and XLSX columns", "exports.md"),
+    "chat": ("Slack and Microsoft Teams messages", "chat.md"),
 }
 # Wide formula blocks and tables scroll inside themselves, so keyboard users must reach them.
 SCROLLABLE = {"table_open", "code_block", "fence"}

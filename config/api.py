@@ -7,6 +7,7 @@ from rest_framework.routers import DefaultRouter
 from accounts.api.views import ApiTokenViewSet, MeViewSet, TeamViewSet
 from improvement.api import (
     BenefitViewSet,
+    ChatDestinationViewSet,
     CostViewSet,
     ExperimentViewSet,
     InitiativeExportViewSet,
@@ -44,6 +45,7 @@ router.register("portfolio", PortfolioExportViewSet, basename="portfolio-export"
 router.register("experiments", ExperimentViewSet, basename="experiment")
 router.register("webhooks", WebhookSubscriptionViewSet, basename="webhook")
 router.register("share-links", ShareLinkViewSet, basename="share-link")
+router.register("chat-destinations", ChatDestinationViewSet, basename="chat-destination")
 
 urlpatterns = [
     path("v1/", include((router.urls, "api"), namespace="v1")),

@@ -301,6 +301,9 @@ PDCA_WEBHOOK_BACKOFF_SECONDS = int(env("PDCA_WEBHOOK_BACKOFF_SECONDS", "30"))
 PDCA_WEBHOOK_BACKOFF_MAX_SECONDS = int(env("PDCA_WEBHOOK_BACKOFF_MAX_SECONDS", "1800"))
 # A subscription whose deliveries failed (every attempt) this many times in a row is disabled.
 PDCA_WEBHOOK_DISABLE_AFTER = int(env("PDCA_WEBHOOK_DISABLE_AFTER", "5"))
+# Chat destinations: an https address on hooks.slack.com (Slack) or a *.webhook.office.com host
+# (Microsoft Teams). On, any http(s) host the address guard lets through is taken (development).
+PDCA_CHAT_ANY_HOST = env_bool("PDCA_CHAT_ANY_HOST", default=DEBUG and not PRODUCTION)
 
 # Money: the annual discount rate used for NPV (a fraction, 0.08 = 8 %).
 PDCA_DISCOUNT_RATE = float(env("PDCA_DISCOUNT_RATE", "0.08"))
@@ -381,6 +384,9 @@ SPECTACULAR_SETTINGS = {
         "InitiativeDecisionEnum": "improvement.models.Decision",
         "WebhookEventTypeEnum": "improvement.models.WebhookEventType",
         "WebhookDeliveryStatusEnum": "improvement.models.DeliveryStatus",
+        "ChatKindEnum": "improvement.models.ChatKind",
+        "ChatEventTypeEnum": "improvement.models.ChatEventType",
+        "ChatDeliveryEventTypeEnum": "improvement.models.CHAT_DELIVERY_EVENT_CHOICES",
         # A comparison's and the omnibus' `test` (the first shared by the results by segment).
         "ComparisonTestEnum": ["z", "fisher_exact", "welch_t"],
         "OmnibusTestEnum": ["chi_square", "welch_anova"],

@@ -75,6 +75,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "improvement.send_digest",
         "schedule": crontab(minute=5),
     },
+    "weekly-chat-digest": {
+        "task": "improvement.post_chat_digest",
+        "schedule": crontab(
+            day_of_week=env("PDCA_DIGEST_WEEKDAY", "mon"), hour=env("PDCA_DIGEST_HOUR", "7"), minute=5
+        ),
+    },
     "resume-stalled-webhooks": {
         "task": "improvement.resume_stalled_webhooks",
         "schedule": crontab(minute=17),

@@ -68,3 +68,8 @@ def can_push_experiment_data(user: User, initiative: Initiative) -> bool:
     return user.role == Role.CONTRIBUTOR and (
         initiative.team_id in _team_ids(user) or initiative.members.filter(pk=user.pk).exists()
     )
+
+
+def can_manage_team_chat(user: User, team_id: int) -> bool:
+    """A team's chat destinations: admins, and the team's leads."""
+    return can_create_in_team(user, team_id)

@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from common.outbox import outbox_enqueue, outbox_unfinished_first_args
 from improvement.models import DeliveryStatus, KpiTarget, StageTransition, WebhookDelivery
-from improvement.services import notifications, retention, roadmap, webhooks
+from improvement.services import chat, notifications, retention, roadmap, webhooks
 from kpis.models import KpiAlert
 
 TRANSIENT_ERRORS = (OperationalError, smtplib.SMTPException, ConnectionError, TimeoutError)
@@ -96,8 +96,14 @@ def send_digest(today: str | None = None) -> int:
     return notifications.digest_send(today=dt.date.fromisoformat(today) if today else None)
 
 
+@shared_task(name="improvement.post_chat_digest", **RETRY_OPTIONS, **BATCH_LIMITS)
+def post_chat_digest(today: str | None = None) -> int:
+    return chat.chat_digest_post(today=_today(today))
+
+
 @shared_task(
     name="improvement.deliver_webhook",
+    bind=True,
     acks_late=True,
     autoretry_for=(webhooks.WebhookAttemptFailed, OperationalError),
     retry_backoff=settings.PDCA_WEBHOOK_BACKOFF_SECONDS,
@@ -107,13 +113,21 @@ def send_digest(today: str | None = None) -> int:
     max_retries=settings.PDCA_WEBHOOK_MAX_ATTEMPTS,
     **WEBHOOK_LIMITS,
 )
-def deliver_webhook(delivery_id: int) -> int | None:
+def deliver_webhook(self, delivery_id: int) -> int | None:
     delivery = (
-        WebhookDelivery.objects.select_related("event", "subscription__owner").filter(pk=delivery_id).first()
+        WebhookDelivery.objects.select_related("event", "subscription__owner", "destination__team")
+        .filter(pk=delivery_id)
+        .first()
     )
     if delivery is None or delivery.status != DeliveryStatus.PENDING:
         return None
-    attempt = webhooks.webhook_deliver(delivery=delivery)
+    try:
+        attempt = webhooks.webhook_deliver(delivery=delivery)
+    except webhooks.WebhookAttemptFailed as exc:
+        if exc.retry_after is None:
+            raise  # the backoff of autoretry_for
+        # The receiver said when to come back (a 429 or 503 with Retry-After): wait that long.
+        raise self.retry(exc=exc, countdown=exc.retry_after) from exc
     return attempt.status_code if attempt else None
 
 

@@ -19,6 +19,7 @@ from improvement.views import (
     shares,
     stages,
     targets,
+    teams,
 )
 
 app_name = "improvement"
@@ -107,6 +108,19 @@ urlpatterns = [
     path("roadmap/", roadmap.roadmap, name="roadmap"),
     path("my-work/", mywork.my_work, name="my_work"),
     path("calendar/", calendar.calendar_page, name="calendar"),
+    path("teams/", teams.team_settings_index, name="team_settings_index"),
+    path("teams/<slug:slug>/settings/", teams.team_settings, name="team_settings"),
+    path("chat-destinations/<int:pk>/test/", teams.chat_destination_test_view, name="chat_destination_test"),
+    path(
+        "chat-destinations/<int:pk>/enable/",
+        teams.chat_destination_enable_view,
+        name="chat_destination_enable",
+    ),
+    path(
+        "chat-destinations/<int:pk>/remove/",
+        teams.chat_destination_remove_view,
+        name="chat_destination_remove",
+    ),
     path("calendar/new-address/", calendar.calendar_rotate, name="calendar_rotate"),
     path("calendar/<str:token>.ics", calendar.calendar_feed, name="calendar_feed"),
 ]

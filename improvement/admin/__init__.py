@@ -4,6 +4,7 @@ Only what the services let a user edit is editable, and saves call those service
 ``common.admin.ServiceWrites``).
 """
 
+from improvement.admin.chat import ChatDestinationAdmin
 from improvement.admin.clusters import ClusterDataAdmin, SiteValueAdmin
 from improvement.admin.experiments import ExperimentAdmin, VariantAdmin, VariantDataAdmin
 from improvement.admin.initiatives import InitiativeAdmin, StatusUpdateAdmin
@@ -34,6 +35,7 @@ __all__ = [
     "MSG_WEBHOOK_SECRET",
     "BenefitAdmin",
     "BenefitInline",
+    "ChatDestinationAdmin",
     "ClusterDataAdmin",
     "CostAdmin",
     "CostInline",

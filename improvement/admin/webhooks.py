@@ -148,10 +148,18 @@ class WebhookAttemptInline(ReadOnlyAdminMixin, admin.TabularInline):
 
 @admin.register(WebhookDelivery)
 class WebhookDeliveryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ("event", "subscription", "status", "attempt_count", "created_at", "finished_at")
-    list_filter = ("status",)
-    search_fields = ("subscription__name", "subscription__url", "event__dedupe_key")
-    list_select_related = ("event", "subscription")
+    list_display = (
+        "event",
+        "subscription",
+        "destination",
+        "status",
+        "attempt_count",
+        "created_at",
+        "finished_at",
+    )
+    list_filter = ("status", "destination")
+    search_fields = ("subscription__name", "subscription__url", "destination__name", "event__dedupe_key")
+    list_select_related = ("event", "subscription", "destination")
     date_hierarchy = "created_at"
     inlines = (WebhookAttemptInline,)
 

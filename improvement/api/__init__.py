@@ -1,7 +1,9 @@
 """The improvement API, one module per area: ``initiatives`` (with status updates and the portfolio),
-``stages``, ``targets``, ``roadmap``, ``money``, ``experiments``, ``webhooks``, ``shares``; ``common``
-holds what they share. Re-exported here: the viewsets the router registers and the initiative's output."""
+``stages``, ``targets``, ``roadmap``, ``money``, ``experiments``, ``webhooks``, ``chat``, ``shares``;
+``common`` holds what they share. Re-exported here: the viewsets the router registers and the
+initiative's output."""
 
+from improvement.api.chat import ChatDestinationViewSet
 from improvement.api.experiments import ExperimentViewSet
 from improvement.api.exports import InitiativeExportViewSet, PortfolioExportViewSet
 from improvement.api.initiatives import (
@@ -19,6 +21,7 @@ from improvement.api.webhooks import WebhookSubscriptionViewSet
 
 __all__ = [
     "BenefitViewSet",
+    "ChatDestinationViewSet",
     "CostViewSet",
     "ExperimentViewSet",
     "InitiativeExportViewSet",

@@ -5,6 +5,14 @@ Migrations refer to ``improvement.models._webhook_secret`` (the default of a sub
 so it stays reachable here.
 """
 
+from improvement.models.chat import (
+    CHAT_DELIVERY_EVENT_CHOICES,
+    CHAT_TEST,
+    ChatDestination,
+    ChatEventType,
+    ChatKind,
+    url_mask,
+)
 from improvement.models.clusters import ClusterData, SiteValue
 from improvement.models.experiments import (
     Experiment,
@@ -48,6 +56,8 @@ from improvement.models.webhooks import (
 )
 
 __all__ = [
+    "CHAT_DELIVERY_EVENT_CHOICES",
+    "CHAT_TEST",
     "HIGH_SCORE",
     "OPEN_MILESTONE_STATUSES",
     "SCORE_VALIDATORS",
@@ -59,6 +69,9 @@ __all__ = [
     "BenefitNature",
     "BreakpointType",
     "Category",
+    "ChatDestination",
+    "ChatEventType",
+    "ChatKind",
     "ClusterData",
     "Cost",
     "CostKind",
@@ -104,4 +117,5 @@ __all__ = [
     "WebhookSubscription",
     "_webhook_secret",
     "quadrant_for",
+    "url_mask",
 ]

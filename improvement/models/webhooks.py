@@ -73,9 +73,18 @@ class DeliveryStatus(models.TextChoices):
 
 
 class WebhookDelivery(models.Model):
-    """One event to one subscription; its attempts are the delivery log."""
+    """One event to one subscription or chat destination; its attempts are the delivery log."""
 
-    subscription = models.ForeignKey(WebhookSubscription, on_delete=models.CASCADE, related_name="deliveries")
+    subscription = models.ForeignKey(
+        WebhookSubscription, on_delete=models.CASCADE, related_name="deliveries", null=True, blank=True
+    )
+    destination = models.ForeignKey(
+        "improvement.ChatDestination",
+        on_delete=models.CASCADE,
+        related_name="deliveries",
+        null=True,
+        blank=True,
+    )
     event = models.ForeignKey(WebhookEvent, on_delete=models.CASCADE, related_name="deliveries")
     status = models.CharField(
         max_length=20, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING, db_index=True
@@ -87,12 +96,23 @@ class WebhookDelivery(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
         constraints = [
-            models.UniqueConstraint(fields=["subscription", "event"], name="one_delivery_per_subscription")
+            models.UniqueConstraint(fields=["subscription", "event"], name="one_delivery_per_subscription"),
+            models.UniqueConstraint(fields=["destination", "event"], name="one_delivery_per_destination"),
+            models.CheckConstraint(
+                condition=models.Q(subscription__isnull=False, destination__isnull=True)
+                | models.Q(subscription__isnull=True, destination__isnull=False),
+                name="delivery_has_one_receiver",
+            ),
         ]
         verbose_name_plural = "webhook deliveries"
 
     def __str__(self) -> str:
-        return f"{self.event} → {self.subscription}: {self.status}"
+        return f"{self.event} → {self.receiver}: {self.status}"
+
+    @property
+    def receiver(self):
+        """The subscription or chat destination the event goes to."""
+        return self.subscription if self.subscription_id else self.destination
 
 
 class WebhookAttempt(models.Model):

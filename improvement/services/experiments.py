@@ -385,6 +385,7 @@ def _announce_concluded(*, experiment: Experiment, actor: User) -> None:
                 for comparison in (results["comparisons"] if results else [])
             ],
         },
+        team_ids=[initiative.team_id],
     )
 
 

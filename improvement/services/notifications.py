@@ -84,8 +84,10 @@ def stage_changed_announce(*, transition: StageTransition) -> None:
             "gate_passed": transition.gate_passed,
             "overridden": transition.overridden,
             "actor": transition.actor.email if transition.actor else None,
+            "note": transition.note,
             "at": transition.created_at.isoformat(),
         },
+        team_ids=[initiative.team_id],
     )
     events.stage_changed(transition_id=transition.pk)
 
@@ -320,9 +322,19 @@ def kpi_alert_notify(*, alert: KpiAlert) -> int:
 
 def digest_compose(*, user: User, today: dt.date) -> str:
     """The digest's text for ``user``: what moved in their initiatives over the last week; "" if nothing."""
+    ids = list(
+        selectors.initiative_list(user=user)
+        .filter(status=Status.ACTIVE)
+        .order_by("code")
+        .values_list("pk", flat=True)
+    )
+    return digest_text(initiative_ids=ids, today=today)
+
+
+def digest_text(*, initiative_ids: list[int], today: dt.date) -> str:
+    """What moved in these initiatives over the week ending ``today``; "" if nothing did."""
     since = timezone.make_aware(dt.datetime.combine(today - dt.timedelta(days=DIGEST_DAYS), dt.time.min))
-    initiatives = list(selectors.initiative_list(user=user).filter(status=Status.ACTIVE).order_by("code"))
-    ids = [i.pk for i in initiatives]
+    ids = initiative_ids
     if not ids:
         return ""
     moves = StageTransition.objects.filter(initiative_id__in=ids, created_at__gte=since).select_related(

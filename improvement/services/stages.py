@@ -27,6 +27,7 @@ from improvement.models import (
 )
 from improvement.selectors.experiments import experiment_results
 from improvement.selectors.stages import OpenWork, initiative_open_work
+from improvement.services.chat import gate_overridden_announce
 from improvement.services.money_forecast import money_forecast_lock
 from improvement.services.notifications import stage_changed_announce
 from kpis.models import Measurement
@@ -295,6 +296,7 @@ def initiative_transition(
     if source == Stage.PLAN and to == Stage.DO:
         money_forecast_lock(actor=actor, initiative=locked, transition=transition)
     stage_changed_announce(transition=transition)
+    gate_overridden_announce(transition=transition)
     return transition
 
 

@@ -7,12 +7,15 @@ certificate's hostname check still use the host of the URL.
 """
 
 import contextlib
+import datetime as dt
+import email.utils
 import http.client
 import ipaddress
 import socket
 import ssl
 import threading
 from dataclasses import dataclass
+from typing import NamedTuple
 from urllib.parse import urlsplit
 
 from django.core.exceptions import ValidationError
@@ -51,6 +54,29 @@ class WebhookTarget:
     def host_header(self) -> str:
         host = f"[{self.host}]" if ":" in self.host else self.host
         return host if self.port == DEFAULT_PORTS[self.scheme] else f"{host}:{self.port}"
+
+
+class WebhookAnswer(NamedTuple):
+    status: int
+    excerpt: str
+    # Seconds the receiver asked to wait (``Retry-After``, as seconds or an HTTP date); None if unsaid.
+    retry_after: float | None = None
+
+
+def retry_after_seconds(value: str | None, *, now: dt.datetime | None = None) -> float | None:
+    """RFC 9110 §10.2.3: a number of seconds or an HTTP date; None when absent or unreadable."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=dt.UTC)
+    return max(0.0, (when - (now or dt.datetime.now(dt.UTC))).total_seconds())
 
 
 def embedded_ipv4(address: Address) -> ipaddress.IPv4Address | None:
@@ -190,9 +216,10 @@ def webhook_post(
     headers: dict[str, str],
     timeout: float,
     context: ssl.SSLContext | None = None,
-) -> tuple[int, str]:
-    """POST ``body`` to the target; (status, first characters of the answer). Redirects are answers,
-    never followed: they could point at an address no check has seen.
+) -> WebhookAnswer:
+    """POST ``body`` to the target; the status, the first characters of the answer and its
+    Retry-After. Redirects are answers, never followed: they could point at an address no check
+    has seen.
 
     The whole attempt, from connecting to the last byte read, ends within ``timeout`` seconds
     (``TimeoutError`` otherwise)."""
@@ -206,6 +233,10 @@ def webhook_post(
                 "POST", target.path, body=body, headers={**headers, "Host": target.host_header}
             )
             response = connection.getresponse()
-            return response.status, response.read(EXCERPT_CHARS).decode(errors="replace")
+            return WebhookAnswer(
+                response.status,
+                response.read(EXCERPT_CHARS).decode(errors="replace"),
+                retry_after_seconds(response.getheader("Retry-After")),
+            )
     finally:
         connection.close()

@@ -1,5 +1,9 @@
 """Webhooks: subscriptions, events stored once, signed deliveries with retries and an attempt log.
 
+Chat destinations (a team's Slack or Teams incoming webhook) receive the same events through the
+same delivery rows, retries and log; only the body (a Block Kit or Adaptive Card message, rendered
+by ``chat_render``), the headers (no signature) and the address rule differ.
+
 An event is written in the transaction of the change it reports (it commits or rolls back with it);
 its deliveries are enqueued after commit. Each delivery attempt is one HTTP POST of the same JSON
 body, signed with HMAC-SHA256 over ``timestamp + "." + body`` and logged as a ``WebhookAttempt``.
@@ -11,10 +15,12 @@ import hmac
 import http.client
 import json
 import time
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -24,6 +30,8 @@ from common.errors import PermissionDenied
 from common.services import queryset_delete_in_batches
 from improvement import events
 from improvement.models import (
+    ChatDestination,
+    ChatKind,
     DeliveryStatus,
     Initiative,
     NotificationKind,
@@ -33,6 +41,7 @@ from improvement.models import (
     WebhookEventType,
     WebhookSubscription,
 )
+from improvement.services.chat_render import chat_body
 from improvement.services.webhook_transport import (
     EXCERPT_CHARS,
     WebhookTarget,
@@ -55,10 +64,26 @@ MSG_DISABLED_BODY = (
     "The last {count} deliveries to {url} failed after every retry, so the subscription was disabled. "
     "Check the delivery log, fix the receiver and enable the subscription again."
 )
+MSG_CHAT_DISABLED_TITLE = "Chat destination “{name}” was disabled"
+MSG_CHAT_DISABLED_BODY = (
+    "The last {count} messages to {url} failed after every retry, so the destination was disabled. "
+    "Check its delivery log, fix the address and switch it on again in the team's settings."
+)
+MSG_CHAT_HTTPS = "A chat address must start with https://."
+MSG_CHAT_HOST = {
+    ChatKind.SLACK: "A Slack incoming-webhook address is on hooks.slack.com.",
+    ChatKind.TEAMS: "A Teams incoming-webhook address is on a *.webhook.office.com host.",
+}
+MSG_RETRY_AFTER = "The receiver asked to wait {seconds:g} s (Retry-After)."
 
 
 class WebhookAttemptFailed(Exception):
-    """An attempt failed and attempts remain: the task retries the delivery with backoff."""
+    """An attempt failed and attempts remain: the task retries the delivery with backoff, or after
+    ``retry_after`` seconds when the receiver said how long to wait."""
+
+    def __init__(self, message: str, *, retry_after: float | None = None):
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 # --- subscriptions -----------------------------------------------------------------------------
@@ -73,6 +98,26 @@ def webhook_url_check(url: str) -> WebhookTarget:
     address it checked.
     """
     return webhook_target_resolve(url, check=not settings.PDCA_WEBHOOKS_ALLOW_PRIVATE)
+
+
+def _chat_host_allowed(kind: str, host: str) -> bool:
+    host = host.lower().rstrip(".")
+    if kind == ChatKind.SLACK:
+        return host == "hooks.slack.com"
+    return host.endswith(".webhook.office.com")
+
+
+def chat_url_check(url: str, *, kind: str) -> WebhookTarget:
+    """A chat destination's address: https on Slack's or Teams' incoming-webhook hosts, then the
+    address guard of ``webhook_url_check``. With ``PDCA_CHAT_ANY_HOST`` (development) any http(s)
+    host the guard lets through is taken."""
+    if not settings.PDCA_CHAT_ANY_HOST:
+        parts = urlsplit(url)
+        if parts.scheme != "https":
+            raise ValidationError({"url": MSG_CHAT_HTTPS})
+        if not _chat_host_allowed(kind, parts.hostname or ""):
+            raise ValidationError({"url": MSG_CHAT_HOST[kind]})
+    return webhook_url_check(url)
 
 
 def _clean_events(events: list[str]) -> list[str]:
@@ -123,8 +168,17 @@ def initiative_ref(initiative: Initiative) -> dict:
 
 
 @transaction.atomic
-def webhook_event_emit(*, type: str, dedupe_key: str, data: dict) -> WebhookEvent:
-    """Store the event once per ``dedupe_key`` and schedule a delivery to every listening subscription.
+def webhook_event_emit(
+    *,
+    type: str,
+    dedupe_key: str,
+    data: dict,
+    team_ids: list[int] | tuple = (),
+    chat_destination_ids: list[int] | tuple = (),
+) -> WebhookEvent:
+    """Store the event once per ``dedupe_key`` and schedule a delivery to every listening subscription,
+    and to the listening chat destinations of ``team_ids`` (the teams the event is about). Named
+    ``chat_destination_ids`` get it whatever they listen to (a test message).
 
     Emitting the same key again returns the stored event and schedules nothing.
     """
@@ -135,8 +189,16 @@ def webhook_event_emit(*, type: str, dedupe_key: str, data: dict) -> WebhookEven
         return event
     # Filtered in Python: JSON containment lookups are not portable to SQLite, and there are few rows.
     listening = [s for s in WebhookSubscription.objects.filter(is_active=True) if s.listens_to(type)]
+    chats = [
+        d
+        for d in ChatDestination.objects.filter(
+            Q(team_id__in=set(team_ids)) | Q(pk__in=set(chat_destination_ids)), is_active=True
+        )
+        if d.listens_to(type) or d.pk in chat_destination_ids
+    ]
     deliveries = WebhookDelivery.objects.bulk_create(
         [WebhookDelivery(subscription=s, event=event) for s in listening]
+        + [WebhookDelivery(destination=d, event=event) for d in chats]
     )
     for delivery in deliveries:
         events.webhook_delivery_created(delivery_id=delivery.pk)
@@ -162,33 +224,49 @@ def webhook_signature(*, secret: str, timestamp: int, body: bytes) -> str:
 # --- delivery ----------------------------------------------------------------------------------
 
 
+def _request(delivery: WebhookDelivery) -> tuple[WebhookTarget, bytes, dict[str, str]]:
+    """Where the attempt goes, its body and headers: a signed event for a subscription, a chat
+    message for a destination. Raises ``ValidationError`` for an address the rules refuse."""
+    event = delivery.event
+    if delivery.destination_id:
+        destination = delivery.destination
+        target = chat_url_check(destination.url, kind=destination.kind)
+        body = chat_body(kind=destination.kind, event=event)
+        return target, body, {"Content-Type": "application/json", "User-Agent": USER_AGENT}
+    subscription = delivery.subscription
+    target = webhook_url_check(subscription.url)
+    body = webhook_body(event)
+    headers = {
+        "Content-Type": "application/json",
+        "User-Agent": USER_AGENT,
+        EVENT_TYPE_HEADER: event.type,
+        EVENT_ID_HEADER: str(event.id),
+        SIGNATURE_HEADER: webhook_signature(
+            secret=subscription.secret, timestamp=int(time.time()), body=body
+        ),
+    }
+    return target, body, headers
+
+
 def webhook_deliver(*, delivery: WebhookDelivery) -> WebhookAttempt | None:
     """Make the next attempt of a pending delivery and log it; None when there is nothing to do.
 
-    Success ends the delivery and resets the subscription's failure count. A failure with attempts
-    left raises ``WebhookAttemptFailed`` so the task retries with backoff; the last failure (or a
-    refused URL) gives up, counts against the subscription and disables it after
-    ``PDCA_WEBHOOK_DISABLE_AFTER`` failed deliveries in a row, telling its owner.
-    The HTTP request runs outside any transaction so no row stays locked while a receiver is slow.
+    Success ends the delivery and resets the receiver's failure count. A failure with attempts
+    left raises ``WebhookAttemptFailed`` so the task retries with backoff (or after the receiver's
+    Retry-After); the last failure (or a refused URL) gives up, counts against the subscription or
+    chat destination and disables it after ``PDCA_WEBHOOK_DISABLE_AFTER`` failed deliveries in a
+    row, telling its owner. The HTTP request runs outside any transaction so no row stays locked
+    while a receiver is slow.
     """
-    subscription = delivery.subscription
-    if delivery.status != DeliveryStatus.PENDING or not subscription.is_active:
+    receiver = delivery.receiver
+    if delivery.status != DeliveryStatus.PENDING or not receiver.is_active:
         return None
-    body = webhook_body(delivery.event)
     requested_at = timezone.now()
     started = time.monotonic()
-    status_code, excerpt, error, refused = None, "", "", False
+    status_code, excerpt, error, refused, retry_after = None, "", "", False, None
     try:
-        target = webhook_url_check(subscription.url)
-        timestamp = int(time.time())
-        headers = {
-            "Content-Type": "application/json",
-            "User-Agent": USER_AGENT,
-            EVENT_TYPE_HEADER: delivery.event.type,
-            EVENT_ID_HEADER: str(delivery.event.id),
-            SIGNATURE_HEADER: webhook_signature(secret=subscription.secret, timestamp=timestamp, body=body),
-        }
-        status_code, excerpt = webhook_post(
+        target, body, headers = _request(delivery)
+        status_code, excerpt, retry_after = webhook_post(
             target, body=body, headers=headers, timeout=settings.PDCA_WEBHOOK_TIMEOUT_SECONDS
         )
     except ValidationError as exc:
@@ -198,6 +276,11 @@ def webhook_deliver(*, delivery: WebhookDelivery) -> WebhookAttempt | None:
     if status_code is not None and 300 <= status_code < 400:
         error = MSG_REDIRECT.format(status=status_code)
     succeeded = status_code is not None and 200 <= status_code < 300
+    if succeeded:
+        retry_after = None
+    elif retry_after is not None:
+        retry_after = min(retry_after, settings.PDCA_WEBHOOK_BACKOFF_MAX_SECONDS)
+        error = error or MSG_RETRY_AFTER.format(seconds=retry_after)
     duration_ms = int((time.monotonic() - started) * 1000)
 
     with transaction.atomic():
@@ -220,27 +303,46 @@ def webhook_deliver(*, delivery: WebhookDelivery) -> WebhookAttempt | None:
             delivery.finished_at = timezone.now()
         delivery.save(update_fields=["attempt_count", "status", "finished_at"])
         if succeeded:
-            WebhookSubscription.objects.filter(pk=subscription.pk).update(consecutive_failures=0)
+            type(receiver).objects.filter(pk=receiver.pk).update(consecutive_failures=0)
     if gave_up:
-        _count_failed_delivery(subscription_id=subscription.pk)
+        _count_failed_delivery(receiver=receiver)
     elif not succeeded:
-        raise WebhookAttemptFailed(error or f"HTTP {status_code}")
+        raise WebhookAttemptFailed(error or f"HTTP {status_code}", retry_after=retry_after)
     return attempt
 
 
-def _count_failed_delivery(*, subscription_id: int) -> None:
+def _disabled_notice(receiver) -> dict | None:
+    """Whom to tell that a receiver was disabled, and what; None when nobody is left to tell."""
+    count = receiver.consecutive_failures
+    if isinstance(receiver, ChatDestination):
+        if receiver.created_by is None:
+            return None
+        return {
+            "recipient": receiver.created_by,
+            "title": MSG_CHAT_DISABLED_TITLE.format(name=receiver),
+            "body": MSG_CHAT_DISABLED_BODY.format(count=count, url=receiver.url_masked),
+            "url": reverse("improvement:team_settings", args=[receiver.team.slug]),
+            "dedupe_key": f"chat_disabled:{receiver.pk}:{receiver.disabled_at.isoformat()}",
+        }
+    return {
+        "recipient": receiver.owner,
+        "title": MSG_DISABLED_TITLE.format(name=receiver),
+        "body": MSG_DISABLED_BODY.format(count=count, url=receiver.url),
+        "url": reverse("admin:improvement_webhooksubscription_change", args=[receiver.pk]),
+        "dedupe_key": f"webhook_disabled:{receiver.pk}:{receiver.disabled_at.isoformat()}",
+    }
+
+
+def _count_failed_delivery(*, receiver) -> None:
     with transaction.atomic():
-        subscription = WebhookSubscription.objects.select_for_update().get(pk=subscription_id)
-        subscription.consecutive_failures += 1
-        disable = (
-            subscription.is_active
-            and subscription.consecutive_failures >= settings.PDCA_WEBHOOK_DISABLE_AFTER
-        )
+        receiver = type(receiver).objects.select_for_update().get(pk=receiver.pk)
+        receiver.consecutive_failures += 1
+        disable = receiver.is_active and receiver.consecutive_failures >= settings.PDCA_WEBHOOK_DISABLE_AFTER
         if disable:
-            subscription.is_active = False
-            subscription.disabled_at = timezone.now()
-            subscription.disabled_reason = MSG_DISABLED.format(count=subscription.consecutive_failures)
-        subscription.save(
+            receiver.is_active = False
+            receiver.disabled_at = timezone.now()
+            receiver.disabled_reason = MSG_DISABLED.format(count=receiver.consecutive_failures)
+        receiver.save(
             update_fields=[
                 "consecutive_failures",
                 "is_active",
@@ -249,21 +351,17 @@ def _count_failed_delivery(*, subscription_id: int) -> None:
                 "updated_at",
             ]
         )
-    if disable:
-        notification_send(
-            recipient=subscription.owner,
-            kind=NotificationKind.WEBHOOK_DISABLED,
-            title=MSG_DISABLED_TITLE.format(name=subscription),
-            body=MSG_DISABLED_BODY.format(count=subscription.consecutive_failures, url=subscription.url),
-            url=reverse("admin:improvement_webhooksubscription_change", args=[subscription.pk]),
-            dedupe_key=f"webhook_disabled:{subscription.pk}:{subscription.disabled_at.isoformat()}",
-        )
+    notice = _disabled_notice(receiver) if disable else None
+    if notice:
+        notification_send(kind=NotificationKind.WEBHOOK_DISABLED, **notice)
 
 
 def webhook_deliveries_stalled(*, older_than_seconds: int) -> list[int]:
     """Pending deliveries untouched for a while (their task was lost): their ids, to enqueue again."""
     cutoff = timezone.now() - dt.timedelta(seconds=older_than_seconds)
-    pending = WebhookDelivery.objects.filter(status=DeliveryStatus.PENDING, subscription__is_active=True)
+    pending = WebhookDelivery.objects.filter(
+        Q(subscription__is_active=True) | Q(destination__is_active=True), status=DeliveryStatus.PENDING
+    )
     stale_attempts = pending.filter(attempts__requested_at__lt=cutoff).exclude(
         attempts__requested_at__gte=cutoff
     )

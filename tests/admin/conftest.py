@@ -6,6 +6,7 @@ from django.urls import reverse
 
 from accounts.models import Notification, NotificationMute
 from improvement.models import (
+    ChatDestination,
     SentReminder,
     WebhookAttempt,
     WebhookDelivery,
@@ -66,4 +67,12 @@ def records(team, lead):
     event = WebhookEvent.objects.create(type="stage.changed", dedupe_key="transition:1")
     delivery = WebhookDelivery.objects.create(subscription=subscription, event=event)
     WebhookAttempt.objects.create(delivery=delivery, number=1, status_code=500, error="Server error")
+    chat = ChatDestination.objects.create(
+        team=team,
+        kind="slack",
+        name="#care",
+        url="https://hooks.slack.com/services/T/B/secret",
+        events=["kpi.alert"],
+    )
+    WebhookDelivery.objects.create(destination=chat, event=event)
     return initiative

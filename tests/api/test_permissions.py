@@ -12,6 +12,7 @@ from rest_framework.test import APIClient
 
 from accounts.models import WORK_SCOPES, Role, Scope
 from accounts.services import token_create
+from improvement.services.chat import chat_destination_create
 from improvement.services.shares import share_link_create
 from tests.factories import BenefitFactory, KpiFactory, MilestoneFactory, UserFactory
 
@@ -28,15 +29,25 @@ class World:
     benefit_id: int
     kpi_code: str
     share_link_id: int
+    team_id: int
+    chat_destination_id: int
+
+
+CHAT_HOOK = "https://chat.example.test/hook"
 
 
 @pytest.fixture
-def world(initiative, contributor, lead):
+def world(initiative, contributor, lead, settings):
+    # A local chat receiver's address is taken without a DNS look-up (no network in tests).
+    settings.PDCA_CHAT_ANY_HOST = settings.PDCA_WEBHOOKS_ALLOW_PRIVATE = True
     milestone = MilestoneFactory(initiative=initiative, owner=contributor)
     benefit = BenefitFactory(initiative=initiative)
     kpi = KpiFactory(code="matrix_kpi")
     link, _ = share_link_create(actor=lead, initiative=initiative)
-    return World(initiative.pk, milestone.pk, benefit.pk, kpi.code, link.pk)
+    chat = chat_destination_create(
+        actor=lead, team=initiative.team, kind="slack", url=CHAT_HOOK, events=["stage.changed"]
+    )
+    return World(initiative.pk, milestone.pk, benefit.pk, kpi.code, link.pk, initiative.team_id, chat.pk)
 
 
 def _new_name() -> str:
@@ -204,6 +215,37 @@ CASES = [
         # Those who may not manage the link do not see it: 404, never a telling 403.
         {**dict.fromkeys(ROLES, 404), "admin": 200, "lead": 200},
     ),
+    # Everyone may ask; each sees only the destinations of teams they manage (others: an empty list).
+    ("list chat destinations", "get", "/api/v1/chat-destinations/", None, READERS),
+    (
+        "add chat destination",
+        "post",
+        "/api/v1/chat-destinations/",
+        lambda w: {"team": w.team_id, "kind": "teams", "url": CHAT_HOOK, "events": ["kpi.alert"]},
+        {
+            "admin": 201,
+            "lead": 201,
+            "other_lead": 400,
+            "executive": 403,
+            "contributor": 403,
+            "finance": 403,
+            "viewer": 403,
+        },
+    ),
+    (
+        "test chat destination",
+        "post",
+        "/api/v1/chat-destinations/{w.chat_destination_id}/test/",
+        None,
+        {**dict.fromkeys(ROLES, 404), "admin": 202, "lead": 202},
+    ),
+    (
+        "remove chat destination",
+        "delete",
+        "/api/v1/chat-destinations/{w.chat_destination_id}/",
+        None,
+        {**dict.fromkeys(ROLES, 404), "admin": 204, "lead": 204},
+    ),
     (
         "create team",
         "post",
@@ -284,6 +326,15 @@ TOKEN_CASES = [
         lambda w: {"initiative": w.initiative_id},
         Scope.INITIATIVES_WRITE,
         201,
+    ),
+    ("list chat destinations", "get", "/api/v1/chat-destinations/", None, Scope.PROGRESS_READ, 200),
+    (
+        "add chat destination",
+        "post",
+        "/api/v1/chat-destinations/",
+        lambda w: {"team": w.team_id, "kind": "slack", "url": CHAT_HOOK, "events": ["kpi.alert"]},
+        None,
+        None,
     ),
     ("list tokens", "get", "/api/v1/tokens/", None, None, None),
     (

@@ -66,6 +66,9 @@ NOT_PAGES = frozenset(
         "improvement:share_initiative",
         "improvement:share_experiment",
         "improvement:share_revoke",
+        "improvement:chat_destination_test",
+        "improvement:chat_destination_enable",
+        "improvement:chat_destination_remove",
     }
 )
 # Reached only after a form is sent, not by a link.

@@ -15,6 +15,7 @@ from improvement.services.initiatives import initiative_create
 from improvement.services.roadmap import milestone_create
 from improvement.services.targets import kpi_target_create
 from kpis.models import Kpi
+from tests.improvement.chat_receiver import Receiver
 
 AB = [{"key": "control", "is_control": True}, {"key": "callback", "name": "Offer a callback"}]
 
@@ -66,3 +67,16 @@ def stored(experiment):
             "variant__key", "day", "users", "conversions", "sum", "sum_squares"
         )
     )
+
+
+# --- chat receivers (tests/improvement/chat_receiver.py) ----------------------------------------
+
+
+@pytest.fixture
+def slack(httpserver):
+    return Receiver(httpserver, "slack")
+
+
+@pytest.fixture
+def teams(httpserver):
+    return Receiver(httpserver, "teams")

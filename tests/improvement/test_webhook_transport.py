@@ -139,7 +139,7 @@ def test_https_to_a_pinned_address_sends_sni_and_checks_the_certificate_for_the_
 
     answer = webhook_post(pinned(TLS_HOST, server.port), body=b"{}", headers={}, timeout=5, context=trusting)
 
-    assert answer == (200, "tls ok")
+    assert answer[:2] == (200, "tls ok")
     assert server.log[0][0].headers["Host"] == f"{TLS_HOST}:{server.port}"
 
 

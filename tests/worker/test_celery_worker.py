@@ -25,6 +25,7 @@ from django.urls import reverse
 
 from accounts.models import Notification
 from improvement.models import DeliveryStatus, NotificationKind, WebhookDelivery, WebhookEventType
+from improvement.services.chat import chat_destination_create
 from improvement.services.webhooks import SIGNATURE_HEADER, webhook_event_emit, webhook_subscription_create
 from tests.factories import InitiativeFactory, KpiTargetFactory, MilestoneFactory
 
@@ -216,3 +217,30 @@ def test_a_receiver_answering_500_twice_gets_the_event_on_the_third_attempt(
     ).hexdigest()
     assert hmac.compare_digest(expected, fields["v1"])
     assert str(event.id) in body.decode()
+
+
+def test_a_chat_app_answering_429_is_tried_again_after_its_retry_after(
+    worker, lead, team, httpserver, settings
+):
+    """The backoff here is at most 1 s: a second attempt 3 s later is the receiver's Retry-After."""
+    settings.PDCA_WEBHOOKS_ALLOW_PRIVATE = settings.PDCA_CHAT_ANY_HOST = True
+    httpserver.expect_ordered_request("/slack", method="POST").respond_with_data(
+        "rate limited", status=429, headers={"Retry-After": "3"}
+    )
+    httpserver.expect_ordered_request("/slack", method="POST").respond_with_data("ok")
+    chat_destination_create(
+        actor=lead, team=team, kind="slack", url=httpserver.url_for("/slack"), events=["digest.weekly"]
+    )
+
+    event = webhook_event_emit(
+        type="digest.weekly", dedupe_key="it:chat", data={"team": "T"}, team_ids=[team.pk]
+    )
+
+    delivery = WebhookDelivery.objects.get(event=event)
+    wait_for(
+        lambda: WebhookDelivery.objects.get(pk=delivery.pk).status == DeliveryStatus.SUCCEEDED,
+        what="the attempt after Retry-After",
+    )
+    first, second = delivery.attempts.order_by("number")
+    assert (first.status_code, second.status_code) == (429, 200)
+    assert (second.requested_at - first.requested_at).total_seconds() >= 3
