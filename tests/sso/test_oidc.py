@@ -111,3 +111,28 @@ def test_an_expired_token_is_a_refused_sign_in_not_an_error(idp, mapping):
 def test_without_configuration_single_sign_on_is_not_offered(client):
     assert client.get("/accounts/sso/login/").status_code == 404
     assert "single sign-on" not in client.get("/accounts/login/").content.decode()
+
+
+@pytest.mark.parametrize(
+    ("groups", "own_expected", "other_expected"),
+    [
+        (["pdca-leads", "care"], 200, 404),  # A lead edits its own team's initiative only.
+        (["care"], 403, 404),  # No role group: IDP_DEFAULT_ROLE (viewer) reads its team's, edits nothing.
+        (["pdca-admins"], 200, 200),
+    ],
+)
+def test_a_user_signed_in_through_sso_has_exactly_its_mapped_rights(
+    idp, mapping, groups, own_expected, other_expected
+):
+    from tests.factories import InitiativeFactory
+
+    own = InitiativeFactory(team=mapping["care"], title="Care initiative")
+    other = InitiativeFactory(team=mapping["claims"], title="Claims initiative")
+    idp.user("fay", email="fay@example.com", groups=groups)
+    client, _ = sign_in(idp, "fay")
+
+    for initiative, expected in ((own, own_expected), (other, other_expected)):
+        response = client.patch(
+            f"/api/v1/initiatives/{initiative.pk}/", {"title": "Renamed"}, content_type="application/json"
+        )
+        assert response.status_code == expected, (initiative.title, response.content[:300])
