@@ -33,7 +33,8 @@ from kpis.stats.spc import LOOKBACK_POINTS
 
 MEASUREMENTS_PATH = "/api/v1/measurements/"
 RAW_MEASUREMENTS_SQL = """
-SELECT m.id, k.code, m.segment, m.period, m.value, m.sample_size, m.source, m.created_at, m.updated_at
+SELECT m.id, k.code, m.segment, m.period, m.value, m.sample_size, m.numerator, m.source, m.note,
+       m.assignable_cause, m.created_at, m.updated_at
 FROM kpis_measurement m
 JOIN kpis_kpi k ON k.id = m.kpi_id
 ORDER BY m.period DESC, m.id DESC
@@ -46,7 +47,10 @@ MEASUREMENT_KEYS = (
     "period",
     "value",
     "sample_size",
+    "numerator",
     "source",
+    "note",
+    "assignable_cause",
     "created_at",
     "updated_at",
 )
