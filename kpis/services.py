@@ -39,6 +39,7 @@ KPI_EDITABLE_FIELDS = (
     "max_value",
     "warning_threshold",
     "critical_threshold",
+    "chart_type",
 )
 
 MSG_NOT_FINITE = "The value must be a finite number (not NaN or infinite)."

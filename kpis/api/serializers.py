@@ -4,7 +4,7 @@ import math
 from rest_framework import serializers
 
 from common.api.writers import date_writer, datetime_column_writer
-from kpis.models import Direction, Kpi, KpiKind, Measurement, Unit
+from kpis.models import ChartType, Direction, Kpi, KpiKind, Measurement, Unit
 from kpis.services import MAX_BATCH_ROWS, MAX_CAUSE_LENGTH, MAX_NOTE_LENGTH
 
 DEFAULT_API_SOURCE = "api"
@@ -27,6 +27,7 @@ class KpiSerializer(serializers.ModelSerializer):
             "max_value",
             "warning_threshold",
             "critical_threshold",
+            "chart_type",
             "archived",
             "archived_at",
             "created_at",
@@ -45,6 +46,12 @@ class KpiUpdateSerializer(serializers.Serializer):
     max_value = serializers.FloatField(required=False, allow_null=True)
     warning_threshold = serializers.FloatField(required=False, allow_null=True)
     critical_threshold = serializers.FloatField(required=False, allow_null=True)
+    chart_type = serializers.ChoiceField(
+        choices=ChartType.choices,
+        required=False,
+        help_text="The control chart drawn: auto (p or u for rates and counts with sample sizes, Laney P′ "
+        "when periods are overdispersed, else XmR), xmr, p, u or laney_p.",
+    )
 
 
 class KpiInputSerializer(KpiUpdateSerializer):
