@@ -2,7 +2,9 @@
 confidence intervals, and two periods compared. Writes and reads of one area, as the rest of
 ``kpis`` splits them: ``survey_answers_record`` is the service, the others are selectors."""
 
+import csv
 import datetime as dt
+import io
 from collections.abc import Iterable, Mapping
 
 from django.core.exceptions import ValidationError
@@ -20,6 +22,33 @@ SURVEY_SOURCE = "survey"
 MSG_NOT_SURVEY_KPI = "Survey answers are taken for NPS, CSAT and CES only ({codes})."
 MSG_NO_ANSWERS = "No survey answers for {kpi} in {period}."
 MSG_ONE_OF = "Send either scores (one per answer) or counts per score, not both."
+CSV_FILE_FIELD = "file"
+CSV_SCORE_COLUMN = "score"
+MAX_CSV_BYTES = 10 * 1024 * 1024
+MSG_CSV_COLUMN = f"The CSV needs a `{CSV_SCORE_COLUMN}` column, one answer per row."
+MSG_CSV_SCORE = "Row {row}: the score {value!r} is not a whole number."
+MSG_CSV_SIZE = f"The CSV may hold at most {MAX_CSV_BYTES // (1024 * 1024)} MB."
+MSG_CSV_ENCODING = "The CSV must be UTF-8 text."
+
+
+def survey_csv_scores(upload) -> list[int]:
+    """The scores of an uploaded CSV's ``score`` column (a ValidationError on ``file`` if unreadable)."""
+    if upload.size > MAX_CSV_BYTES:
+        raise ValidationError({CSV_FILE_FIELD: MSG_CSV_SIZE})
+    try:
+        text = io.StringIO(upload.read().decode("utf-8-sig"))
+    except UnicodeDecodeError as error:
+        raise ValidationError({CSV_FILE_FIELD: MSG_CSV_ENCODING}) from error
+    reader = csv.DictReader(text)
+    if CSV_SCORE_COLUMN not in (reader.fieldnames or []):
+        raise ValidationError({CSV_FILE_FIELD: MSG_CSV_COLUMN})
+    scores = []
+    for number, row in enumerate(reader, start=2):
+        value = (row.get(CSV_SCORE_COLUMN) or "").strip()
+        if not value.lstrip("-").isdigit():
+            raise ValidationError({CSV_FILE_FIELD: MSG_CSV_SCORE.format(row=number, value=value)})
+        scores.append(int(value))
+    return scores
 
 
 def survey_kind(kpi: Kpi) -> str:

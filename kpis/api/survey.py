@@ -1,9 +1,6 @@
 """``/api/v1/kpis/{code}/survey-answers/`` (POST), ``survey-scores/`` and ``survey-compare/`` (GET):
 NPS, CSAT and CES from raw survey answers, with confidence intervals (formulas: docs/statistics.md)."""
 
-import csv
-import io
-
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.decorators import action
@@ -15,16 +12,16 @@ from common.api.parsers import ApiJSONParser
 from common.api.viewsets import ApiViewSet
 from kpis import selectors
 from kpis.models import Kpi
-from kpis.survey_answers import survey_answers_record, survey_periods_compare, survey_scores
+from kpis.survey_answers import (
+    CSV_FILE_FIELD,
+    CSV_SCORE_COLUMN,
+    survey_answers_record,
+    survey_csv_scores,
+    survey_periods_compare,
+    survey_scores,
+)
 
-CSV_FILE_FIELD = "file"
-CSV_SCORE_COLUMN = "score"
-MAX_CSV_BYTES = 10 * 1024 * 1024
 MAX_SCORES = 1_000_000
-MSG_CSV_COLUMN = f"The CSV needs a `{CSV_SCORE_COLUMN}` column, one answer per row."
-MSG_CSV_SCORE = "Row {row}: the score {value!r} is not a whole number."
-MSG_CSV_SIZE = f"The CSV may hold at most {MAX_CSV_BYTES // (1024 * 1024)} MB."
-MSG_CSV_ENCODING = "The CSV must be UTF-8 text."
 
 
 class SurveyAnswersInputSerializer(serializers.Serializer):
@@ -41,27 +38,6 @@ class SurveyAnswersInputSerializer(serializers.Serializer):
         required=False,
         help_text='How many gave each score, e.g. {"9": 40, "10": 25, "6": 7}.',
     )
-
-
-def _csv_scores(upload) -> list[int]:
-    if upload.size > MAX_CSV_BYTES:
-        raise serializers.ValidationError({CSV_FILE_FIELD: [MSG_CSV_SIZE]})
-    try:
-        text = io.StringIO(upload.read().decode("utf-8-sig"))
-    except UnicodeDecodeError as error:
-        raise serializers.ValidationError({CSV_FILE_FIELD: [MSG_CSV_ENCODING]}) from error
-    reader = csv.DictReader(text)
-    if CSV_SCORE_COLUMN not in (reader.fieldnames or []):
-        raise serializers.ValidationError({CSV_FILE_FIELD: [MSG_CSV_COLUMN]})
-    scores = []
-    for number, row in enumerate(reader, start=2):
-        value = (row.get(CSV_SCORE_COLUMN) or "").strip()
-        if not value.lstrip("-").isdigit():
-            raise serializers.ValidationError(
-                {CSV_FILE_FIELD: [MSG_CSV_SCORE.format(row=number, value=value)]}
-            )
-        scores.append(int(value))
-    return scores
 
 
 class SurveyScoreValuesSerializer(serializers.Serializer):
@@ -147,7 +123,7 @@ class KpiSurveyViewSet(ApiViewSet):
         kpi = self.get_object()
         data = self.parse(SurveyAnswersInputSerializer)
         if CSV_FILE_FIELD in request.FILES:
-            data["scores"] = _csv_scores(request.FILES[CSV_FILE_FIELD])
+            data["scores"] = survey_csv_scores(request.FILES[CSV_FILE_FIELD])
         if "counts" in data:
             data["counts"] = {_score_key(key): count for key, count in data["counts"].items()}
         answers, score = survey_answers_record(actor=request.user, kpi=kpi, **data)

@@ -7,9 +7,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from kpis import survey
-from kpis.api.survey import MSG_CSV_COLUMN
 from kpis.models import Measurement, SurveyAnswers
-from kpis.survey_answers import MSG_NOT_SURVEY_KPI, SURVEY_KPIS
+from kpis.survey_answers import MSG_CSV_COLUMN, MSG_NOT_SURVEY_KPI, SURVEY_KPIS
 
 JAN, FEB = dt.date(2026, 1, 1), dt.date(2026, 2, 1)
 NPS_JAN = [10] * 30 + [9] * 20 + [8] * 25 + [7] * 10 + [5] * 10 + [0] * 5

@@ -66,6 +66,8 @@ NOT_PAGES = frozenset(
         "improvement:share_initiative",
         "improvement:share_experiment",
         "improvement:share_revoke",
+        "improvement:kpi_phase_break_add",
+        "improvement:kpi_survey_upload",
     }
 )
 # Reached only after a form is sent, not by a link.
