@@ -89,12 +89,8 @@ def control_chart_figure(result: ControlChart, *, unit_label: str) -> dict:
                     marker={"color": COLOR_SIGNAL, "size": 9, "symbol": "circle-open"},
                 )
             )
-        if phase.starts is not None:
+        # A break before the stretch shown would stretch the axis back to it.
+        if phase.starts is not None and days and phase.starts.isoformat() >= days[0] and number:
             fig.add_vline(x=phase.starts.isoformat(), line={"color": COLOR_BASELINE, "width": 1})
-    fig.update_layout(
-        **_layout(
-            title={"text": f"{CHART_NAMES.get(result.kind, result.kind)} of {result.code}", "x": 0},
-            yaxis={"title": unit_label},
-        )
-    )
+    fig.update_layout(**_layout(yaxis={"title": unit_label}))
     return figure_spec(fig)
