@@ -13,6 +13,7 @@ from kpis import survey
 from kpis.models import Kpi, Measurement, PhaseBreak, SurveyAnswers
 from kpis.phases import MSG_CANNOT_MARK
 from kpis.survey_answers import MSG_CSV_COLUMN
+from tests.web.conftest import queries_for
 
 pytestmark = pytest.mark.django_db
 START = dt.date(2025, 6, 1)
@@ -90,3 +91,13 @@ def test_a_csv_without_a_score_column_is_refused_next_to_the_file(login, lead):
     assert response.status_code == 400
     assert response.context["survey_form"].errors == {"file": [MSG_CSV_COLUMN]}
     assert not SurveyAnswers.objects.exists()
+
+
+def test_the_page_costs_the_same_queries_for_3n_periods(login, lead):
+    client = login(lead)
+    rates(40)
+    few = queries_for(client, page("fcr_rate"))
+    Measurement.objects.all().delete()
+    rates(120)
+
+    assert queries_for(client, page("fcr_rate")) == few
