@@ -228,9 +228,10 @@ def _series_periods(*, kpi_pk: int, segment: str, unit: str, start, end) -> list
     return periods_of_rows(qs.order_by("period").values_list(*fields), unit=unit)
 
 
-def _choose(requested: str, unit: str, periods: list[Period]) -> tuple[str, str]:
+def _choose(requested: str, unit: str, periods: list[Period], charted: list[Period]) -> tuple[str, str]:
+    """``periods`` set σ_z (the latest phase's); every period ``charted`` must have a sample size."""
     natural = _natural(unit)
-    sized = bool(periods) and all(p.size for p in periods)
+    sized = bool(periods) and all(p.size for p in periods) and all(p.size for p in charted)
     sigma_z = None
     if requested == ChartType.AUTO and natural == ac.P_CHART and sized:
         try:
@@ -314,7 +315,8 @@ def kpi_control_chart(
         if len(base) < MIN_BASELINE_POINTS:
             raise ValidationError({"baseline": MSG_CHART_BASELINE.format(minimum=MIN_BASELINE_POINTS)})
     latest_points = [shown[at] for at in groups.get(latest, [])]
-    kind, why = _choose(chart or chart_type, unit, baseline_latest if explicit else latest_points)
+    charted = stretch + (baseline_latest or [])
+    kind, why = _choose(chart or chart_type, unit, baseline_latest if explicit else latest_points, charted)
     phases = []
     for number, ats in sorted(groups.items()):
         starts_on = breaks[number - 1][0] if number else None

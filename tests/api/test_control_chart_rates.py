@@ -32,7 +32,7 @@ def store(code: str, values, sizes=None, counts=None, extra=None) -> Kpi:
                 kpi=kpi,
                 period=day(n),
                 value=value,
-                sample_size=None if sizes is None else int(sizes[n]),
+                sample_size=None if sizes is None or sizes[n] is None else int(sizes[n]),
                 numerator=None if counts is None else int(counts[n]),
                 **(extra or {}).get(n, {}),
             )
@@ -169,3 +169,13 @@ def test_the_raw_baseline_writes_the_same_bytes_for_a_p_chart(api, viewer):
 
     assert orjson.loads(answer)["chart_type"] == "p"
     assert raw_control_chart("fcr_rate") == answer
+
+
+def test_auto_never_refuses_when_an_earlier_phase_has_no_sample_sizes(api, viewer):
+    kpi = store("fcr_rate", [70.0] * 10 + [71.0, 72.0, 70.0, 69.0, 73.0], [None] * 10 + [100] * 5)
+    PhaseBreak.objects.create(kpi=kpi, starts=day(10), label="Counts from now on")
+
+    response = api(viewer).get(url("fcr_rate"))
+
+    assert response.status_code == 200
+    assert (response.json()["chart_type"], response.json()["chart_reason"]) == ("xmr", attribute.WHY_NO_SIZES)
