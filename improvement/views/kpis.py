@@ -14,7 +14,13 @@ from kpis.control_chart import kpi_control_chart
 from kpis.models import ChartType, Kpi
 from kpis.phases import phase_break_can_mark, phase_break_create, phase_break_list
 from kpis.services import measurement_can_write
-from kpis.survey_answers import SURVEY_KPIS, survey_answers_record, survey_csv_scores, survey_scores
+from kpis.survey_answers import (
+    SURVEY_KPIS,
+    survey_answers_record,
+    survey_csv_scores,
+    survey_periods_compare,
+    survey_scores,
+)
 
 MSG_PHASE_ADDED = "Phase “{label}” starts on {day}."
 MSG_SURVEY_SAVED = "{n} answers for {day}: {score:.1f}."
@@ -38,6 +44,8 @@ def _page(request, kpi: Kpi, *, phase_form=None, survey_form=None, status: int =
     except ValidationError as error:
         problem = MSG_NO_CHART.format(reason=" ".join(error.messages))
     is_survey = kpi.code in SURVEY_KPIS
+    scores = survey_scores(kpi=kpi, segment=segment)[-24:] if is_survey else []
+    comparison = _comparison(request, kpi, segment, scores) if len(scores) >= 2 else None
     context = {
         "kpi": kpi,
         "segment": segment,
@@ -52,11 +60,20 @@ def _page(request, kpi: Kpi, *, phase_form=None, survey_form=None, status: int =
         "can_mark": phase_break_can_mark(actor=request.user),
         "phase_form": phase_form or PhaseBreakForm(initial={"segment": segment}),
         "is_survey": is_survey,
-        "scores": survey_scores(kpi=kpi, segment=segment)[-24:] if is_survey else [],
+        "scores": scores,
+        "comparison": comparison,
         "can_upload": is_survey and measurement_can_write(actor=request.user),
         "survey_form": survey_form or SurveyUploadForm(initial={"segment": segment}),
     }
     return render(request, "improvement/kpi_detail.html", context, status=status)
+
+
+def _comparison(request, kpi: Kpi, segment: str, scores):
+    """Two periods of the page's list compared: ``?a=&b=`` (default: the last two)."""
+    periods = {answers.period.isoformat(): answers.period for answers, _ in scores}
+    a = periods.get(request.GET.get("a", ""), scores[-2][0].period)
+    b = periods.get(request.GET.get("b", ""), scores[-1][0].period)
+    return {"a": a, "b": b, "result": survey_periods_compare(kpi=kpi, a=a, b=b, segment=segment)}
 
 
 @site_view

@@ -101,3 +101,20 @@ def test_the_page_costs_the_same_queries_for_3n_periods(login, lead):
     rates(120)
 
     assert queries_for(client, page("fcr_rate")) == few
+
+
+def test_two_survey_periods_are_compared_with_a_p_value(login, lead):
+    client = login(lead)
+    answers = {"2026-01-01": [5, 4, 3, 2, 1, 4, 4, 3], "2026-02-01": [5, 5, 4, 4, 5, 4, 3, 5]}
+    for period, scores in answers.items():
+        csv = "score\n" + "\n".join(map(str, scores))
+        upload = SimpleUploadedFile("a.csv", csv.encode(), content_type="text/csv")
+        client.post(
+            reverse("improvement:kpi_survey_upload", args=["csat"]), {"period": period, "file": upload}
+        )
+
+    body = client.get(page("csat") + "?a=2026-01-01&b=2026-02-01").content.decode()
+
+    expected = survey.survey_compare(survey.CSAT, answers["2026-01-01"], answers["2026-02-01"])
+    assert f"p = {expected.p_value:.4f}" in body
+    assert f"difference {expected.difference:.1f}" in body
