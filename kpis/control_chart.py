@@ -4,6 +4,7 @@ each phase with its own limits, drawn as XmR, p, u or Laney P′ (see docs/stati
 import bisect
 import datetime as dt
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from django.core.exceptions import ValidationError
 from django.db import connections, router
@@ -130,14 +131,16 @@ class ChartPhase:
         chart = self.xmr or self.attribute
         return chart.signals if chart else []
 
+    @cached_property
+    def _judged(self) -> tuple[list[float], float, float]:
+        """What the rules judged: the values against the centre and σ (XmR), or the z-scores."""
+        if self.xmr is not None:
+            return [point.value for point in self.xmr.points], self.xmr.centre, self.xmr.sigma
+        return [point.z for point in self.attribute.points], 0.0, 1.0
+
     def members(self, signal: Signal) -> list[int]:
         """The indexes (in the whole series) of the answered points making up ``signal``."""
-        if self.xmr is not None:
-            values = [point.value for point in self.xmr.points]
-            centre, sigma = self.xmr.centre, self.xmr.sigma
-        else:
-            values = [point.z for point in self.attribute.points]
-            centre, sigma = 0.0, 1.0
+        values, centre, sigma = self._judged
         local = Signal(signal.rule, signal.index - self.first_index)
         found = signal_members(values, centre=centre, sigma=sigma, signal=local)
         return [self.first_index + at for at in found]
