@@ -33,7 +33,8 @@ from kpis.stats.spc import LOOKBACK_POINTS
 
 MEASUREMENTS_PATH = "/api/v1/measurements/"
 RAW_MEASUREMENTS_SQL = """
-SELECT m.id, k.code, m.segment, m.period, m.value, m.sample_size, m.source, m.created_at, m.updated_at
+SELECT m.id, k.code, m.segment, m.period, m.value, m.sample_size, m.numerator, m.source, m.note,
+       m.assignable_cause, m.created_at, m.updated_at
 FROM kpis_measurement m
 JOIN kpis_kpi k ON k.id = m.kpi_id
 ORDER BY m.period DESC, m.id DESC
@@ -46,7 +47,10 @@ MEASUREMENT_KEYS = (
     "period",
     "value",
     "sample_size",
+    "numerator",
     "source",
+    "note",
+    "assignable_cause",
     "created_at",
     "updated_at",
 )
@@ -94,7 +98,10 @@ _KPI = "(SELECT id FROM kpis_kpi WHERE code = %(code)s)"
 _SERIES = f"kpi_id = {_KPI} AND segment = %(segment)s"
 RAW_CONTROL_CHART_SQL = f"""
 SELECT m.period, m.value,
-       (SELECT count(*) FROM (SELECT DISTINCT period FROM kpis_measurement WHERE {_SERIES}) t)
+       (SELECT count(*) FROM (SELECT DISTINCT period FROM kpis_measurement WHERE {_SERIES}) t),
+       m.sample_size, m.numerator, m.note, m.assignable_cause,
+       (SELECT unit FROM kpis_kpi WHERE code = %(code)s),
+       (SELECT chart_type FROM kpis_kpi WHERE code = %(code)s)
 FROM kpis_measurement m
 WHERE m.{_SERIES}
   AND m.period >= COALESCE(
@@ -105,13 +112,49 @@ ORDER BY m.period
 """
 
 
+def _raw_chart(periods, *, unit: str, chart_type: str, limit: int, first: int):
+    """The chart of the answered periods (no phase breaks), as the app chooses and computes it."""
+    from kpis.stats import attribute as ac
+    from kpis.stats.spc import xmr_chart_window
+
+    shown_from = max(0, len(periods) - limit)
+    shown = periods[shown_from:]
+    natural = {"percent": ac.P_CHART, "count": ac.U_CHART}.get(unit)
+    sized = all(p.size for p in shown)
+    sigma_z = None
+    if chart_type == "auto" and natural == ac.P_CHART and sized:
+        sigma_z = ac.overdispersion([p.count for p in shown], [p.size for p in shown])
+    kind, why = ac.chart_choice(requested=chart_type, natural=natural, sized=sized, sigma_z=sigma_z)
+    if kind == ac.XMR_CHART:
+        chart = xmr_chart_window(
+            [p.value for p in periods],
+            baseline=[p.value for p in shown],
+            shown_from=shown_from,
+            first_index=first,
+            in_baseline=[True] * len(shown),
+        )
+    else:
+        chart = ac.attribute_chart(
+            [p.count for p in periods],
+            [p.size for p in periods],
+            kind=kind,
+            shown_from=shown_from,
+            first_index=first,
+            baseline_counts=[p.count for p in shown],
+            baseline_sizes=[p.size for p in shown],
+        )
+    return kind, why, shown, chart
+
+
 def raw_control_chart(code: str, *, segment: str = "", limit: int = 365) -> bytes:
-    """The control chart's default answer for the KPI ``code``, from one SQL query and orjson."""
+    """The control chart's default answer for the KPI ``code``, from one SQL query and orjson.
+
+    The series is taken to have no phase breaks (the bench's have none), so it is one phase."""
     import orjson
     from django.db import connection
 
-    from kpis.selectors import period_mean
-    from kpis.stats.spc import RULE_NAMES, xmr_chart_window
+    from kpis.control_chart import FIRST_PHASE_LABEL, periods_of_rows
+    from kpis.stats.spc import RULE_NAMES, signal_members
 
     with connection.cursor() as cursor:
         cursor.execute(
@@ -119,48 +162,95 @@ def raw_control_chart(code: str, *, segment: str = "", limit: int = 365) -> byte
         )
         rows = cursor.fetchall()
     total = rows[0][2] if rows else 0
-    by_period: dict = {}
-    for period, value, _ in rows:
-        by_period.setdefault(period, []).append(value)
-    periods = list(by_period)
-    values = [period_mean(vs) for vs in by_period.values()]
-    shown_from = max(0, len(values) - limit)
-    shown = values[shown_from:]
-    first = total - len(shown)
-    chart = xmr_chart_window(
-        values, baseline=shown, shown_from=shown_from, first_index=first, in_baseline=[True] * len(shown)
-    )
-    day = {index: period.isoformat() for index, period in enumerate(periods[shown_from:], start=first)}
-    answer = {
-        "kpi": code,
-        "segment": segment,
-        "points_total": total,
-        "truncated": total > len(shown),
-        "limit": limit,
-        "limits": {
+    unit, chart_type = (rows[0][7], rows[0][8]) if rows else ("", "auto")
+    periods = periods_of_rows([(r[0], r[1], r[3], r[4], r[5], r[6]) for r in rows], unit=unit)
+    first = total - min(limit, len(periods))
+    kind, why, shown, chart = _raw_chart(periods, unit=unit, chart_type=chart_type, limit=limit, first=first)
+    xmr = kind == "xmr"
+    scale = 100.0 if unit == "percent" and kind in ("p", "laney_p") else 1.0
+    day = {index: p.day.isoformat() for index, p in enumerate(shown, start=first)}
+    last = chart.points[-1]
+    if xmr:
+        limits = {
             "centre": chart.centre,
             "ucl": chart.ucl,
             "lcl": chart.lcl,
             "sigma": chart.sigma,
             "mean_moving_range": chart.mean_moving_range,
             "moving_range_ucl": chart.moving_range_ucl,
-            "baseline_start": day[first],
-            "baseline_end": day[first + len(shown) - 1],
-        },
-        "points": [
+            "sigma_z": None,
+        }
+        values, centre, sigma = [p.value for p in chart.points], chart.centre, chart.sigma
+    else:
+        limits = {
+            "centre": chart.centre * scale,
+            "ucl": None if last.ucl is None else last.ucl * scale,
+            "lcl": None if last.lcl is None else last.lcl * scale,
+            "sigma": None,
+            "mean_moving_range": None,
+            "moving_range_ucl": chart.moving_range_ucl,
+            "sigma_z": chart.sigma_z,
+        }
+        values, centre, sigma = [p.z for p in chart.points], 0.0, 1.0
+    limits["baseline_start"], limits["baseline_end"] = day[first], day[first + len(shown) - 1]
+    signals = []
+    for s in chart.signals:
+        local = type(s)(s.rule, s.index - first)
+        members = [first + at for at in signal_members(values, centre=centre, sigma=sigma, signal=local)]
+        signals.append(
             {
-                "index": p.index,
-                "period": day[p.index],
-                "value": p.value,
-                "moving_range": p.moving_range,
-                "in_baseline": p.in_baseline,
+                "rule": s.rule,
+                "description": RULE_NAMES[s.rule],
+                "index": s.index,
+                "period": day[s.index],
+                "points": members,
             }
-            for p in chart.points
-        ],
-        "signals": [
-            {"rule": s.rule, "description": RULE_NAMES[s.rule], "index": s.index, "period": day[s.index]}
-            for s in chart.signals
-        ],
-        "warnings": chart.warnings,
+        )
+    mr_ucl = chart.moving_range_ucl
+    beyond = (
+        []
+        if mr_ucl is None
+        else [p.index for p in chart.points if p.moving_range is not None and p.moving_range > mr_ucl]
+    )
+    points = [
+        {
+            "index": p.index,
+            "period": day[p.index],
+            "value": period.value if xmr else p.value * scale,
+            "moving_range": p.moving_range,
+            "in_baseline": p.in_baseline,
+            "phase": 0,
+            "ucl": chart.ucl if xmr else (None if p.ucl is None else p.ucl * scale),
+            "lcl": chart.lcl if xmr else (None if p.lcl is None else p.lcl * scale),
+            "sample_size": period.size,
+            "note": period.note,
+            "assignable_cause": period.assignable_cause,
+        }
+        for p, period in zip(chart.points, shown, strict=True)
+    ]
+    phase = {
+        "label": FIRST_PHASE_LABEL,
+        "starts": None,
+        "first_index": first,
+        "points": len(shown),
+        "limits": limits,
+        "signals": signals,
+        "moving_range_beyond": beyond,
+        "warnings": list(chart.warnings),
+    }
+    answer = {
+        "kpi": code,
+        "segment": segment,
+        "chart_type": kind,
+        "chart_reason": why,
+        "points_total": total,
+        "truncated": total > len(shown),
+        "limit": limit,
+        "limits": limits,
+        "points": points,
+        "signals": signals,
+        "moving_range_beyond": beyond,
+        "phases": [phase],
+        "warnings": list(chart.warnings),
     }
     return js_safe(orjson.dumps(answer))

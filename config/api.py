@@ -22,6 +22,8 @@ from improvement.api import (
     WebhookSubscriptionViewSet,
 )
 from kpis.api.control_chart import KpiControlChartViewSet
+from kpis.api.phases import KpiPhaseBreakViewSet
+from kpis.api.survey import KpiSurveyViewSet
 from kpis.api.views import KpiViewSet, MeasurementViewSet
 
 router = DefaultRouter()
@@ -31,6 +33,8 @@ router.register("tokens", ApiTokenViewSet, basename="token")
 router.register("kpis", KpiViewSet, basename="kpi")
 # Same prefix, addressed by code: /kpis/{code}/control-chart/.
 router.register("kpis", KpiControlChartViewSet, basename="kpi-chart")
+router.register("kpis", KpiSurveyViewSet, basename="kpi-survey")
+router.register("kpis", KpiPhaseBreakViewSet, basename="kpi-phase")
 router.register("measurements", MeasurementViewSet, basename="measurement")
 router.register("initiatives", InitiativeViewSet, basename="initiative")
 router.register("initiatives", InitiativeExportViewSet, basename="initiative-export")

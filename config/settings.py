@@ -378,6 +378,8 @@ SPECTACULAR_SETTINGS = {
         "CostKindEnum": "improvement.models.CostKind",
         "BenefitKindEnum": "improvement.models.BenefitKind",
         "KpiKindEnum": "kpis.models.KpiKind",
+        "KpiChartTypeEnum": "kpis.models.ChartType",
+        "DrawnChartEnum": "kpis.api.control_chart.CHART_KINDS",
         "ExperimentStatusEnum": "improvement.models.ExperimentStatus",
         "MetricTypeEnum": "improvement.models.MetricType",
         "ExperimentDecisionEnum": "improvement.models.ExperimentDecision",

@@ -12,6 +12,7 @@ from improvement.views import (
     exports,
     home,
     initiatives,
+    kpis,
     milestones,
     money,
     mywork,
@@ -27,6 +28,9 @@ app_name = "improvement"
 urlpatterns = [
     path("", home.home, name="home"),
     path("dashboard/", dashboard.dashboard, name="dashboard"),
+    path("kpis/<slug:code>/", kpis.kpi_detail, name="kpi_detail"),
+    path("kpis/<slug:code>/phases/", kpis.kpi_phase_break_add, name="kpi_phase_break_add"),
+    path("kpis/<slug:code>/survey/", kpis.kpi_survey_upload, name="kpi_survey_upload"),
     path("dashboard/portfolio.csv", dashboard.dashboard_csv, name="dashboard_csv"),
     path("dashboard/portfolio.xlsx", exports.dashboard_xlsx, name="dashboard_xlsx"),
     path("initiatives/", initiatives.initiative_list, name="initiative_list"),

@@ -12,7 +12,7 @@ from common.admin import (
     ServiceWriteAdminMixin,
 )
 from kpis import services
-from kpis.models import Kpi, KpiAlert, Measurement
+from kpis.models import Kpi, KpiAlert, Measurement, PhaseBreak, SurveyAnswers
 from kpis.signals import measurements_written
 
 
@@ -48,7 +48,18 @@ class KpiAdmin(ArchivableAdminMixin, ServiceWriteAdminMixin, admin.ModelAdmin):
 class MeasurementForm(forms.ModelForm):
     class Meta:
         model = Measurement
-        fields = ("kpi", "segment", "period", "value", "sample_size", "source", "recorded_by")
+        fields = (
+            "kpi",
+            "segment",
+            "period",
+            "value",
+            "sample_size",
+            "numerator",
+            "note",
+            "assignable_cause",
+            "source",
+            "recorded_by",
+        )
 
     def clean(self):
         cleaned = super().clean()
@@ -117,6 +128,24 @@ class MeasurementAdmin(admin.ModelAdmin):
         periods = {(kpi_id, segment): period for kpi_id, segment, period in latest}
         super().delete_queryset(request, queryset)
         measurements_written.send(Measurement, periods=periods)
+
+
+@admin.register(PhaseBreak)
+class PhaseBreakAdmin(admin.ModelAdmin):
+    list_display = ("kpi", "segment", "starts", "label", "source", "reference")
+    list_filter = ("source",)
+    search_fields = ("kpi__code", "label", "reference")
+    list_select_related = ("kpi",)
+    autocomplete_fields = ("kpi", "created_by")
+
+
+@admin.register(SurveyAnswers)
+class SurveyAnswersAdmin(admin.ModelAdmin):
+    list_display = ("kpi", "segment", "period", "updated_at")
+    search_fields = ("kpi__code", "segment")
+    list_select_related = ("kpi",)
+    autocomplete_fields = ("kpi", "recorded_by")
+    date_hierarchy = "period"
 
 
 @admin.register(KpiAlert)

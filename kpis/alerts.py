@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 from django.db import transaction
 
-from kpis.models import AlertLevel, AlertRule, Kpi, KpiAlert, KpiKind, Measurement
+from kpis.models import AlertLevel, AlertRule, Kpi, KpiAlert, KpiKind, Measurement, PhaseBreak
 from kpis.selectors import kpi_series
 from kpis.stats.spc import RULE_NAMES, xmr_chart
 
@@ -118,9 +118,20 @@ def _spc_alerts(
     """Western Electric signals in the KPI's bad direction at the given periods (one alert per period).
 
     The limits come from the periods just before the first new one, so new data are judged against
-    the recent past and cannot widen the limits they are judged by. A flat baseline (every value
+    the recent past and cannot widen the limits they are judged by; never from before the latest
+    phase break (fewer than ``SPC_MIN_BASELINE_POINTS`` since: no signal yet). A flat baseline (every value
     equal) would make every change a signal, so it yields none.
     """
+    # The latest phase only: limits from before a marked change would judge the new process by
+    # the old one's, so the baseline starts no earlier than the break the new periods fall in.
+    phase_start = (
+        PhaseBreak.objects.filter(kpi=kpi, segment__in={"", segment}, starts__lte=min(wanted))
+        .order_by("-starts")
+        .values_list("starts", flat=True)
+        .first()
+    )
+    if phase_start is not None:
+        series = [(period, value) for period, value in series if period >= phase_start]
     first = next((i for i, (period, _) in enumerate(series) if period in wanted), None)
     if first is None or first < SPC_MIN_BASELINE_POINTS:
         return []

@@ -26,11 +26,21 @@ from kpis.models import Measurement
 STAGING_TABLE = "kpis_measurement_staging"
 # The columns a batch row sets; every other column (who recorded it, timestamps…) has one value
 # for the whole batch, taken from the model as ``bulk_create`` would.
-ROW_FIELDS = ("kpi", "segment", "period", "value", "sample_size", "source")
+ROW_FIELDS = (
+    "kpi",
+    "segment",
+    "period",
+    "value",
+    "sample_size",
+    "source",
+    "numerator",
+    "note",
+    "assignable_cause",
+)
 NATURAL_KEY = ("kpi", "segment", "period", "source")
 # What re-sending a measurement with another value changes; the natural key and created_at stay.
-UPSERT_FIELDS = ("value", "sample_size", "recorded_by", "updated_at")
-COMPARED_FIELDS = ("value", "sample_size")
+COMPARED_FIELDS = ("value", "sample_size", "numerator", "note", "assignable_cause")
+UPSERT_FIELDS = (*COMPARED_FIELDS, "recorded_by", "updated_at")
 
 
 @dataclass(frozen=True)
@@ -151,6 +161,9 @@ def measurement_copy_upsert(*, actor: User, rows: Sequence[dict]) -> CopyUpsert:
                         row["value"],
                         row["sample_size"],
                         row["source"],
+                        row["numerator"],
+                        row["note"],
+                        row["assignable_cause"],
                     )
                 )
         cursor.execute(insert, params + ([template.created_at] if "%s" in inserted else []))

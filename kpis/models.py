@@ -27,6 +27,14 @@ class KpiKind(models.TextChoices):
     WARNING = "warning", "Warning indicator"
 
 
+class ChartType(models.TextChoices):
+    AUTO = "auto", "Automatic (p or u for rates and counts with sample sizes, else XmR)"
+    XMR = "xmr", "XmR (individuals and moving range)"
+    P = "p", "p-chart (share of each period's sample)"
+    U = "u", "u-chart (count per unit)"
+    LANEY_P = "laney_p", "Laney P′ (p-chart for very large periods)"
+
+
 class Kpi(ChangeTracked, ArchivableModel, TimeStampedModel):
     code = models.SlugField(max_length=50, unique=True)
     name = models.CharField(max_length=120)
@@ -40,6 +48,7 @@ class Kpi(ChangeTracked, ArchivableModel, TimeStampedModel):
     # Alert thresholds, crossed in the KPI's bad direction.
     warning_threshold = models.FloatField(null=True, blank=True)
     critical_threshold = models.FloatField(null=True, blank=True)
+    chart_type = models.CharField(max_length=10, choices=ChartType.choices, default=ChartType.AUTO)
 
     class Meta:
         ordering = ["name"]
@@ -77,7 +86,13 @@ class Measurement(ChangeTracked, TimeStampedModel):
     period = models.DateField()
     value = models.FloatField()
     sample_size = models.PositiveIntegerField(null=True, blank=True)
+    # Of the sample, how many counted (resolved first time, transferred, complained); without it a
+    # rate's count is value × sample size.
+    numerator = models.PositiveIntegerField(null=True, blank=True)
     source = models.CharField(max_length=100, default="manual")
+    # What happened in the period, and the assignable (special) cause behind an unusual point.
+    note = models.TextField(blank=True, default="")
+    assignable_cause = models.CharField(max_length=200, blank=True, default="")
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -87,7 +102,12 @@ class Measurement(ChangeTracked, TimeStampedModel):
         constraints = [
             models.UniqueConstraint(
                 fields=["kpi", "segment", "period", "source"], name="measurement_natural_key"
-            )
+            ),
+            models.CheckConstraint(
+                condition=models.Q(numerator__isnull=True)
+                | models.Q(sample_size__isnull=False, numerator__lte=models.F("sample_size")),
+                name="measurement_numerator_within_sample",
+            ),
         ]
         indexes = [
             models.Index(fields=["kpi", "segment", "period"], name="measurement_series"),
@@ -144,3 +164,62 @@ class KpiAlert(models.Model):
     def __str__(self) -> str:
         segment = f" [{self.segment}]" if self.segment else ""
         return f"{self.get_level_display()}: {self.kpi.code}{segment} {self.period} = {self.value}"
+
+
+class PhaseSource(models.TextChoices):
+    MANUAL = "manual", "Marked by a lead"
+    INITIATIVE = "initiative", "An initiative's Do start"
+
+
+class PhaseBreak(TimeStampedModel):
+    """The date a KPI's process changed: its control chart computes limits afresh from here on.
+
+    ``segment`` "" splits every segment's chart. Breaks from an initiative's Do start carry its
+    code in ``reference`` (one per initiative, KPI and segment).
+    """
+
+    kpi = models.ForeignKey(Kpi, on_delete=models.CASCADE, related_name="phase_breaks")
+    segment = models.CharField(max_length=100, blank=True, default="")
+    starts = models.DateField(help_text="The first period of the new phase.")
+    label = models.CharField(max_length=120)
+    source = models.CharField(max_length=20, choices=PhaseSource.choices, default=PhaseSource.MANUAL)
+    reference = models.CharField(max_length=50, blank=True, default="")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["kpi", "segment", "starts"]
+        constraints = [
+            models.UniqueConstraint(fields=["kpi", "segment", "starts"], name="phase_break_once_per_day"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kpi.code} from {self.starts}: {self.label}"
+
+
+class SurveyAnswers(TimeStampedModel):
+    """The answers of one survey for a KPI (NPS, CSAT or CES) and period, kept as counts per score.
+
+    ``counts`` maps each score of the scale ("0".."10", "1".."5" or "1".."7") to how many gave it:
+    compact for any number of answers, and all the scores and their intervals need.
+    """
+
+    kpi = models.ForeignKey(Kpi, on_delete=models.CASCADE, related_name="survey_answers")
+    segment = models.CharField(max_length=100, blank=True, default="")
+    period = models.DateField()
+    counts = models.JSONField()
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["kpi", "segment", "period"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kpi", "segment", "period"], name="survey_answers_once_per_period"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kpi.code} survey {self.period}"

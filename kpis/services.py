@@ -14,7 +14,12 @@ from common.errors import PermissionDenied
 from common.outbox import outbox_enqueue
 from common.services import model_update
 from kpis.alerts import kpi_is_watched
-from kpis.measurement_copy import UPSERT_FIELDS, measurement_copy_upsert, measurement_series_lock
+from kpis.measurement_copy import (
+    COMPARED_FIELDS,
+    UPSERT_FIELDS,
+    measurement_copy_upsert,
+    measurement_series_lock,
+)
 from kpis.models import Kpi, Measurement
 from kpis.signals import measurements_written
 from kpis.tasks import evaluate_alerts
@@ -34,6 +39,7 @@ KPI_EDITABLE_FIELDS = (
     "max_value",
     "warning_threshold",
     "critical_threshold",
+    "chart_type",
 )
 
 MSG_NOT_FINITE = "The value must be a finite number (not NaN or infinite)."
@@ -51,6 +57,11 @@ FUTURE_PERIOD_SLACK = dt.timedelta(days=1)
 # The largest PositiveIntegerField value every supported database stores (PostgreSQL's integer).
 MAX_SAMPLE_SIZE = 2_147_483_647
 MSG_BAD_SAMPLE = f"The sample size must be a whole number from 0 to {MAX_SAMPLE_SIZE}."
+MSG_BAD_NUMERATOR = "The count must be a whole number from 0 to the sample size, and needs a sample size."
+MAX_NOTE_LENGTH = 2_000
+MAX_CAUSE_LENGTH = 200
+MSG_NOTE_TOO_LONG = f"A note holds at most {MAX_NOTE_LENGTH:,} characters."
+MSG_CAUSE_TOO_LONG = f"An assignable cause holds at most {MAX_CAUSE_LENGTH} characters."
 MSG_TOO_MANY_ROWS = "A batch holds at most {limit} rows; got {count}."
 MSG_EMPTY_BATCH = "The batch is empty."
 MSG_DUPLICATE_ROW = "Row {other} has the same KPI, segment, period and source."
@@ -153,12 +164,36 @@ def _clean_row(
         or not 0 <= sample_size <= MAX_SAMPLE_SIZE
     ):
         errors["sample_size"] = MSG_BAD_SAMPLE
+    numerator = row.get("numerator")
+    if numerator is not None and (
+        isinstance(numerator, bool)
+        or not isinstance(numerator, int)
+        or "sample_size" in errors
+        or sample_size is None
+        or not 0 <= numerator <= sample_size
+    ):
+        errors["numerator"] = MSG_BAD_NUMERATOR
+    note = row.get("note") or ""
+    if not isinstance(note, str) or len(note) > MAX_NOTE_LENGTH:
+        errors["note"] = MSG_NOTE_TOO_LONG
+    cause = row.get("assignable_cause") or ""
+    if not isinstance(cause, str) or len(cause) > MAX_CAUSE_LENGTH:
+        errors["assignable_cause"] = MSG_CAUSE_TOO_LONG
     value = row.get("value")
     if kpi is not None and "kpi" not in errors:
         message = kpi_validate_value(kpi=kpi, value=value)
         if message:
             errors["value"] = message
-    clean = {"kpi": kpi, "segment": segment, "period": period, "source": source, "sample_size": sample_size}
+    clean = {
+        "kpi": kpi,
+        "segment": segment,
+        "period": period,
+        "source": source,
+        "sample_size": sample_size,
+        "numerator": numerator,
+        "note": note,
+        "assignable_cause": cause,
+    }
     if "value" not in errors and value is not None:
         clean["value"] = float(value)
     return clean, errors
@@ -173,7 +208,8 @@ def measurement_upsert_many(*, actor: User, rows: Iterable[Mapping]) -> UpsertRe
     """Insert or update measurements by natural key, all or nothing.
 
     Each row: ``kpi`` (code or Kpi), ``period``, ``value``, optional ``segment``, ``sample_size``,
-    ``source``. Re-sending the same rows changes nothing. Any invalid row refuses the whole batch
+    ``numerator`` (how many of the sample counted), ``note``, ``assignable_cause``, ``source``.
+    Re-sending the same rows changes nothing. Any invalid row refuses the whole batch
     with a ``ValidationError`` keyed ``rows[i].field``.
     """
     if not measurement_can_write(actor=actor):
@@ -228,13 +264,13 @@ def _upsert_snapshot(*, actor: User, cleaned: list[dict]) -> tuple[int, int, lis
     periods = [c["period"] for c in cleaned]
     # Plain tuples, one SELECT: 10,000 model instances cost more than the query.
     existing = {
-        (kpi_id, segment, period, source): (value, sample_size)
-        for kpi_id, segment, period, source, value, sample_size in Measurement.objects.filter(
+        (kpi_id, segment, period, source): compared
+        for kpi_id, segment, period, source, *compared in Measurement.objects.filter(
             kpi_id__in={c["kpi"].pk for c in cleaned},
             period__gte=min(periods),
             period__lte=max(periods),
             source__in={c["source"] for c in cleaned},
-        ).values_list("kpi_id", "segment", "period", "source", "value", "sample_size")
+        ).values_list("kpi_id", "segment", "period", "source", *COMPARED_FIELDS)
     }
     to_write: list[Measurement] = []
     created = updated = 0
@@ -243,7 +279,7 @@ def _upsert_snapshot(*, actor: User, cleaned: list[dict]) -> tuple[int, int, lis
         current = existing.get(key)
         if current is None:
             created += 1
-        elif current == (clean["value"], clean["sample_size"]):
+        elif current == [clean[name] for name in COMPARED_FIELDS]:
             continue
         else:
             updated += 1
@@ -279,7 +315,9 @@ def measurement_record(
     segment: str = "",
     sample_size: int | None = None,
     source: str = "manual",
+    **extra,
 ) -> UpsertResult:
+    """One measurement; ``extra``: ``numerator``, ``note``, ``assignable_cause``."""
     return measurement_upsert_many(
         actor=actor,
         rows=[
@@ -290,6 +328,7 @@ def measurement_record(
                 "segment": segment,
                 "sample_size": sample_size,
                 "source": source,
+                **extra,
             }
         ],
     )
@@ -305,6 +344,9 @@ def measurement_put(
     segment: str = "",
     sample_size: int | None = None,
     source: str = "manual",
+    numerator: int | None = None,
+    note: str = "",
+    assignable_cause: str = "",
 ) -> tuple[Measurement, UpsertResult]:
     """Upsert one measurement (``kpi`` as a Kpi or its code) and return the stored row."""
     row = {
@@ -314,6 +356,9 @@ def measurement_put(
         "segment": segment,
         "sample_size": sample_size,
         "source": source,
+        "numerator": numerator,
+        "note": note,
+        "assignable_cause": assignable_cause,
     }
     result = measurement_upsert_many(actor=actor, rows=[row])
     code = kpi.code if isinstance(kpi, Kpi) else kpi

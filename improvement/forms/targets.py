@@ -52,7 +52,23 @@ class MeasurementForm(Form):
     target = forms.ChoiceField(label="KPI")
     period = forms.DateField(widget=DateInput(), initial=timezone.localdate)
     value = forms.FloatField()
-    sample_size = forms.IntegerField(min_value=0, required=False)
+    sample_size = forms.IntegerField(
+        min_value=0,
+        required=False,
+        help_text="For a rate: the period's contacts, surveys or tickets. Rates are then charted as rates.",
+    )
+    numerator = forms.IntegerField(
+        min_value=0,
+        required=False,
+        label="Of which counted",
+        help_text="How many of the sample counted (resolved first time, transferred, complained).",
+    )
+    note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}), max_length=2_000)
+    assignable_cause = forms.CharField(
+        required=False,
+        max_length=200,
+        help_text="The special cause behind an unusual point, once found.",
+    )
 
     def __init__(self, *args, targets, cycle_started_on: dt.date, **kwargs):
         super().__init__(*args, **kwargs)

@@ -31,11 +31,13 @@ from improvement.services.chat import gate_overridden_announce
 from improvement.services.money_forecast import money_forecast_lock
 from improvement.services.notifications import stage_changed_announce
 from kpis.models import Measurement
+from kpis.phases import phase_break_mark
 
 MSG_CANNOT_MOVE = "You cannot move this initiative's stage."
 MSG_EXECUTIVE_ONLY_OVERRIDE = "Executives move a stage only to override a failed gate, with a reason."
 MSG_NOT_ACTIVE = "Only an active initiative can change stage (this one is {status})."
 MSG_SAME_STAGE = "The initiative is already in {stage}."
+PHASE_LABEL = "{code} Do (cycle {cycle})"
 MSG_SKIP = "A stage cannot be skipped: from {src} the next stage is {nxt}."
 MSG_BACK_NEEDS_REASON = "Stepping back needs a reason."
 MSG_OVERRIDE_FORBIDDEN = "Only an executive or admin can override a gate."
@@ -295,9 +297,21 @@ def initiative_transition(
     )
     if source == Stage.PLAN and to == Stage.DO:
         money_forecast_lock(actor=actor, initiative=locked, transition=transition)
+    if to == Stage.DO and not backward:
+        _mark_phase_breaks(locked)
     stage_changed_announce(transition=transition)
     gate_overridden_announce(transition=transition)
     return transition
+
+
+def _mark_phase_breaks(initiative: Initiative) -> None:
+    """Doing starts today: each target KPI's control chart computes new limits from today on."""
+    today = timezone.localdate()
+    label = PHASE_LABEL.format(code=initiative.code, cycle=initiative.cycle)
+    for target in _active_targets(initiative):
+        phase_break_mark(
+            kpi=target.kpi, segment=target.segment, starts=today, label=label, reference=initiative.code
+        )
 
 
 def _refuse_open_work(open_work: OpenWork) -> None:

@@ -77,6 +77,9 @@ def measurement_create(request, pk: int):
             period=data["period"],
             value=data["value"],
             sample_size=data["sample_size"],
+            numerator=data["numerator"],
+            note=data["note"],
+            assignable_cause=data["assignable_cause"],
         )
         if ok:
             outcome = ", ".join(f"{count} {name}" for name, count in result.as_dict().items() if count)

@@ -14,8 +14,12 @@ from rest_framework.response import Response
 from common.api.viewsets import ApiViewSet
 from common.db_router import lag_tolerant_view
 from kpis import selectors
-from kpis.models import Kpi
+from kpis.control_chart import ChartPhase, ControlChart, kpi_control_chart
+from kpis.models import ChartType, Kpi
+from kpis.stats.attribute import ATTRIBUTE_CHARTS, XMR_CHART
 from kpis.stats.spc import MIN_BASELINE_POINTS, RULE_NAMES
+
+CHART_KINDS = [XMR_CHART, *ATTRIBUTE_CHARTS]
 
 
 class ControlChartQuerySerializer(serializers.Serializer):
@@ -38,31 +42,58 @@ class ControlChartQuerySerializer(serializers.Serializer):
     )
     period_after = serializers.DateField(required=False, help_text="Only periods on or after this date.")
     period_before = serializers.DateField(required=False, help_text="Only periods on or before this date.")
+    chart = serializers.ChoiceField(
+        choices=ChartType.choices,
+        required=False,
+        help_text="The chart to draw (default: the KPI's chart type; `auto` picks p, u or Laney P′ for "
+        "rates and counts with sample sizes, else XmR). `chart_reason` in the answer says why.",
+    )
 
 
 class ControlChartPointSerializer(serializers.Serializer):
     index = serializers.IntegerField(read_only=True, help_text="0-based position in the whole series.")
     period = serializers.DateField(read_only=True)
-    value = serializers.FloatField(read_only=True, help_text="The period's value (mean over sources).")
-    moving_range = serializers.FloatField(read_only=True, allow_null=True)
+    value = serializers.FloatField(
+        read_only=True,
+        help_text="XmR: the period's value (mean over sources). p / Laney P′: the share counted, in the "
+        "KPI's unit (percent for a percent KPI). u: the count per unit.",
+    )
+    moving_range = serializers.FloatField(
+        read_only=True, allow_null=True, help_text="XmR: |value − previous|; Laney P′: of the z-scores."
+    )
     in_baseline = serializers.BooleanField(read_only=True)
+    phase = serializers.IntegerField(read_only=True, help_text="0-based index into `phases`.")
+    ucl = serializers.FloatField(read_only=True, allow_null=True, help_text="This point's upper limit.")
+    lcl = serializers.FloatField(read_only=True, allow_null=True, help_text="This point's lower limit.")
+    sample_size = serializers.FloatField(
+        read_only=True, allow_null=True, help_text="The period's sample size (summed over sources)."
+    )
+    note = serializers.CharField(read_only=True)
+    assignable_cause = serializers.CharField(read_only=True)
 
 
 class ControlChartLimitsSerializer(serializers.Serializer):
     centre = serializers.FloatField(read_only=True, allow_null=True)
     ucl = serializers.FloatField(
-        read_only=True, allow_null=True, help_text="centre + 2.66 × mean moving range"
+        read_only=True,
+        allow_null=True,
+        help_text="XmR: centre + 2.66 × mean moving range; p / u / Laney P′: the latest point's limit.",
     )
     lcl = serializers.FloatField(
-        read_only=True, allow_null=True, help_text="centre − 2.66 × mean moving range"
+        read_only=True,
+        allow_null=True,
+        help_text="XmR: centre − 2.66 × mean moving range; p / u / Laney P′: the latest point's limit.",
     )
-    sigma = serializers.FloatField(read_only=True, allow_null=True, help_text="(UCL − centre) / 3")
+    sigma = serializers.FloatField(read_only=True, allow_null=True, help_text="XmR: (UCL − centre) / 3")
     mean_moving_range = serializers.FloatField(read_only=True, allow_null=True)
     moving_range_ucl = serializers.FloatField(
-        read_only=True, allow_null=True, help_text="3.267 × mean moving range"
+        read_only=True, allow_null=True, help_text="3.267 × mean moving range (XmR; Laney P′ of the z-scores)"
     )
-    baseline_start = serializers.DateField(read_only=True)
-    baseline_end = serializers.DateField(read_only=True)
+    sigma_z = serializers.FloatField(
+        read_only=True, allow_null=True, help_text="p / u / Laney P′: the overdispersion ratio σ_z."
+    )
+    baseline_start = serializers.DateField(read_only=True, allow_null=True)
+    baseline_end = serializers.DateField(read_only=True, allow_null=True)
 
 
 class ControlChartSignalSerializer(serializers.Serializer):
@@ -70,19 +101,45 @@ class ControlChartSignalSerializer(serializers.Serializer):
     description = serializers.CharField(read_only=True)
     index = serializers.IntegerField(read_only=True, help_text="0-based index of the point completing it.")
     period = serializers.DateField(read_only=True)
+    points = serializers.ListField(
+        child=serializers.IntegerField(),
+        read_only=True,
+        help_text="Indexes of the answered points that make up the signal.",
+    )
+
+
+class ControlChartPhaseSerializer(serializers.Serializer):
+    label = serializers.CharField(read_only=True)
+    starts = serializers.DateField(read_only=True, allow_null=True, help_text="The phase break's date.")
+    first_index = serializers.IntegerField(read_only=True)
+    points = serializers.IntegerField(read_only=True, help_text="How many answered points it holds.")
+    limits = ControlChartLimitsSerializer(read_only=True)
+    signals = ControlChartSignalSerializer(many=True, read_only=True)
+    moving_range_beyond = serializers.ListField(
+        child=serializers.IntegerField(),
+        read_only=True,
+        help_text="Indexes of points above the moving-range chart's limit (XmR, Laney P′).",
+    )
+    warnings = serializers.ListField(child=serializers.CharField(), read_only=True)
 
 
 class ControlChartSerializer(serializers.Serializer):
     kpi = serializers.CharField(read_only=True)
     segment = serializers.CharField(read_only=True)
+    chart_type = serializers.ChoiceField(choices=CHART_KINDS, read_only=True)
+    chart_reason = serializers.CharField(read_only=True, help_text="Why this chart was chosen.")
     points_total = serializers.IntegerField(read_only=True, help_text="Periods in the whole series.")
     truncated = serializers.BooleanField(
         read_only=True, help_text="True when `points` leaves periods of the series out (see `limit`)."
     )
     limit = serializers.IntegerField(read_only=True, help_text="The most points this answer could hold.")
-    limits = ControlChartLimitsSerializer(read_only=True)
+    limits = ControlChartLimitsSerializer(read_only=True, help_text="The latest phase's limits.")
     points = ControlChartPointSerializer(many=True, read_only=True)
-    signals = ControlChartSignalSerializer(many=True, read_only=True)
+    signals = ControlChartSignalSerializer(many=True, read_only=True, help_text="The latest phase's signals.")
+    moving_range_beyond = serializers.ListField(
+        child=serializers.IntegerField(), read_only=True, help_text="The latest phase's."
+    )
+    phases = ControlChartPhaseSerializer(many=True, read_only=True)
     warnings = serializers.ListField(child=serializers.CharField(), read_only=True)
 
 
@@ -91,48 +148,113 @@ CHART_DEFAULTS = {"segment": "", "limit": selectors.CHART_POINTS}
 
 
 def _day(value):
-    return value.isoformat()
+    return None if value is None else value.isoformat()
 
 
-def control_chart_data(result: selectors.ControlChart) -> dict:
+def _limits(phase: ChartPhase, scale: float) -> dict:
+    xmr, attr = phase.xmr, phase.attribute
+    first, last = phase.baseline or (None, None)
+    limits = dict.fromkeys(
+        ("centre", "ucl", "lcl", "sigma", "mean_moving_range", "moving_range_ucl", "sigma_z")
+    )
+    if xmr is not None:
+        limits.update(
+            centre=xmr.centre,
+            ucl=xmr.ucl,
+            lcl=xmr.lcl,
+            sigma=xmr.sigma,
+            mean_moving_range=xmr.mean_moving_range,
+            moving_range_ucl=xmr.moving_range_ucl,
+        )
+    elif attr is not None:
+        end = attr.points[-1] if attr.points else None
+        limits.update(
+            centre=attr.centre * scale,
+            ucl=None if end is None or end.ucl is None else end.ucl * scale,
+            lcl=None if end is None or end.lcl is None else end.lcl * scale,
+            moving_range_ucl=attr.moving_range_ucl,
+            sigma_z=attr.sigma_z,
+        )
+    return {**limits, "baseline_start": _day(first), "baseline_end": _day(last)}
+
+
+def _signals(phase: ChartPhase, period) -> list[dict]:
+    return [
+        {
+            "rule": s.rule,
+            "description": RULE_NAMES[s.rule],
+            "index": s.index,
+            "period": _day(period(s.index)),
+            "points": phase.members(s),
+        }
+        for s in phase.signals
+    ]
+
+
+def _points(result: ControlChart) -> list[dict]:
+    points = []
+    for number, phase in enumerate(result.phases):
+        chart = phase.xmr or phase.attribute
+        drawn = chart.points if chart else [None] * len(phase.periods)
+        for at, (period, point) in enumerate(zip(phase.periods, drawn, strict=True)):
+            ucl = lcl = None
+            if phase.xmr is not None:
+                ucl, lcl = phase.xmr.ucl, phase.xmr.lcl
+            elif phase.attribute is not None and point.ucl is not None:
+                ucl, lcl = point.ucl * result.scale, point.lcl * result.scale
+            value = period.value if phase.attribute is None else point.value * result.scale
+            points.append(
+                {
+                    "index": phase.first_index + at,
+                    "period": _day(period.day),
+                    "value": value,
+                    "moving_range": point.moving_range if point else None,
+                    "in_baseline": point.in_baseline if point else False,
+                    "phase": number,
+                    "ucl": ucl,
+                    "lcl": lcl,
+                    "sample_size": period.size,
+                    "note": period.note,
+                    "assignable_cause": period.assignable_cause,
+                }
+            )
+    return points
+
+
+def control_chart_data(result: ControlChart) -> dict:
     """The answer, as ``ControlChartSerializer`` writes it (dates ISO 8601, numbers as floats)."""
-    chart, period = result.chart, result.period
+    days = {result.first_index + at: p.day for at, p in enumerate(result.periods)}
+    phases = [
+        {
+            "label": phase.label,
+            "starts": _day(phase.starts),
+            "first_index": phase.first_index,
+            "points": len(phase.periods),
+            "limits": _limits(phase, result.scale),
+            "signals": _signals(phase, days.get),
+            "moving_range_beyond": phase.moving_range_beyond(),
+            "warnings": [
+                *phase.warnings,
+                *((phase.xmr or phase.attribute).warnings if phase.xmr or phase.attribute else ()),
+            ],
+        }
+        for phase in result.phases
+    ]
+    latest = phases[-1]
     return {
         "kpi": result.code,
         "segment": result.segment,
+        "chart_type": result.kind,
+        "chart_reason": result.why,
         "points_total": result.points_total,
         "truncated": result.truncated,
         "limit": result.limit,
-        "limits": {
-            "centre": chart.centre,
-            "ucl": chart.ucl,
-            "lcl": chart.lcl,
-            "sigma": chart.sigma,
-            "mean_moving_range": chart.mean_moving_range,
-            "moving_range_ucl": chart.moving_range_ucl,
-            "baseline_start": _day(result.baseline[0]),
-            "baseline_end": _day(result.baseline[1]),
-        },
-        "points": [
-            {
-                "index": point.index,
-                "period": _day(period(point.index)),
-                "value": point.value,
-                "moving_range": point.moving_range,
-                "in_baseline": point.in_baseline,
-            }
-            for point in chart.points
-        ],
-        "signals": [
-            {
-                "rule": s.rule,
-                "description": RULE_NAMES[s.rule],
-                "index": s.index,
-                "period": _day(period(s.index)),
-            }
-            for s in chart.signals
-        ],
-        "warnings": list(chart.warnings),
+        "limits": latest["limits"],
+        "points": _points(result),
+        "signals": latest["signals"],
+        "moving_range_beyond": latest["moving_range_beyond"],
+        "phases": phases,
+        "warnings": latest["warnings"],
     }
 
 
@@ -171,5 +293,5 @@ class KpiControlChartViewSet(ApiViewSet):
             # No parameters: the serializer's defaults, without building and running it.
             params = CHART_DEFAULTS
         # The KPI is looked up inside the chart's one query (404 when there is none).
-        result = selectors.kpi_control_chart(code=code, **params)
+        result = kpi_control_chart(code=code, **params)
         return Response(control_chart_data(result))

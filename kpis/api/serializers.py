@@ -4,8 +4,8 @@ import math
 from rest_framework import serializers
 
 from common.api.writers import date_writer, datetime_column_writer
-from kpis.models import Direction, Kpi, KpiKind, Measurement, Unit
-from kpis.services import MAX_BATCH_ROWS
+from kpis.models import ChartType, Direction, Kpi, KpiKind, Measurement, Unit
+from kpis.services import MAX_BATCH_ROWS, MAX_CAUSE_LENGTH, MAX_NOTE_LENGTH
 
 DEFAULT_API_SOURCE = "api"
 
@@ -27,6 +27,7 @@ class KpiSerializer(serializers.ModelSerializer):
             "max_value",
             "warning_threshold",
             "critical_threshold",
+            "chart_type",
             "archived",
             "archived_at",
             "created_at",
@@ -45,6 +46,12 @@ class KpiUpdateSerializer(serializers.Serializer):
     max_value = serializers.FloatField(required=False, allow_null=True)
     warning_threshold = serializers.FloatField(required=False, allow_null=True)
     critical_threshold = serializers.FloatField(required=False, allow_null=True)
+    chart_type = serializers.ChoiceField(
+        choices=ChartType.choices,
+        required=False,
+        help_text="The control chart drawn: auto (p or u for rates and counts with sample sizes, Laney P′ "
+        "when periods are overdispersed, else XmR), xmr, p, u or laney_p.",
+    )
 
 
 class KpiInputSerializer(KpiUpdateSerializer):
@@ -63,7 +70,10 @@ class MeasurementSerializer(serializers.ModelSerializer):
             "period",
             "value",
             "sample_size",
+            "numerator",
             "source",
+            "note",
+            "assignable_cause",
             "created_at",
             "updated_at",
         ]
@@ -79,7 +89,10 @@ MEASUREMENT_VALUES = (
     "period",
     "value",
     "sample_size",
+    "numerator",
     "source",
+    "note",
+    "assignable_cause",
     "created_at",
     "updated_at",
 )
@@ -101,7 +114,10 @@ def measurement_list_data(rows) -> list[dict]:
             "period": date(row["period"]),
             "value": float(row["value"]),
             "sample_size": row["sample_size"],
+            "numerator": row["numerator"],
             "source": row["source"],
+            "note": row["note"],
+            "assignable_cause": row["assignable_cause"],
             "created_at": created_at,
             "updated_at": updated_at,
         }
@@ -132,8 +148,12 @@ def _plain_row(row) -> dict | None:
     segment = _plain_text(row.get("segment", ""), max_length=100, blank=True)
     source = _plain_text(row.get("source", DEFAULT_API_SOURCE), max_length=100, blank=False)
     period, value = row.get("period"), row.get("value")
-    sample_size = row.get("sample_size")
+    sample_size, numerator = row.get("sample_size"), row.get("numerator")
+    note = _plain_text(row.get("note", ""), max_length=MAX_NOTE_LENGTH, blank=True)
+    cause = _plain_text(row.get("assignable_cause", ""), max_length=MAX_CAUSE_LENGTH, blank=True)
     if kpi is None or segment is None or source is None or type(period) is not str or len(period) != 10:
+        return None
+    if note is None or cause is None or (numerator is not None and type(numerator) is not int):
         return None
     if type(value) not in (int, float) or (sample_size is not None and type(sample_size) is not int):
         return None
@@ -150,6 +170,9 @@ def _plain_row(row) -> dict | None:
         "value": value,
         "sample_size": sample_size,
         "source": source,
+        "numerator": numerator,
+        "note": note,
+        "assignable_cause": cause,
     }
 
 
@@ -170,8 +193,31 @@ class MeasurementRowSerializer(serializers.Serializer):
     )
     period = serializers.DateField()
     value = serializers.FloatField()
-    sample_size = serializers.IntegerField(min_value=0, required=False, allow_null=True, default=None)
+    sample_size = serializers.IntegerField(
+        min_value=0,
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="The period's denominator: contacts, surveys or tickets (units for a count KPI).",
+    )
+    numerator = serializers.IntegerField(
+        min_value=0,
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="Of the sample, how many counted (resolved, transferred, complained). Needs `sample_size`.",
+    )
     source = serializers.CharField(max_length=100, required=False, default=DEFAULT_API_SOURCE)
+    note = serializers.CharField(
+        max_length=MAX_NOTE_LENGTH, required=False, allow_blank=True, default="", help_text="What happened."
+    )
+    assignable_cause = serializers.CharField(
+        max_length=MAX_CAUSE_LENGTH,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="The special cause behind an unusual point, once found.",
+    )
 
 
 class MeasurementBulkSerializer(serializers.Serializer):

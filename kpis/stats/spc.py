@@ -237,3 +237,23 @@ def xmr_chart_window(
         signals=signals,
         warnings=[W_FLAT_BASELINE] if mean_moving_range == 0 else [],
     )
+
+
+# Per rule: how many points end at the signalling one, and how far (in σ) beyond the centre they lie.
+RULE_PATTERNS = {
+    RULE_BEYOND_3_SIGMA: (1, 3),
+    RULE_2_OF_3_BEYOND_2_SIGMA: (3, 2),
+    RULE_4_OF_5_BEYOND_1_SIGMA: (5, 1),
+    RULE_8_ON_ONE_SIDE: (8, 0),
+}
+
+
+def signal_members(values: Sequence[float], *, centre: float, sigma: float, signal: Signal) -> list[int]:
+    """The indexes of the points that make up ``signal``: those of its window beyond its zone on the
+    side of the signalling point, compared as ``western_electric_signals`` compares them."""
+    if signal.rule == RULE_BEYOND_3_SIGMA:
+        return [signal.index]
+    window, zones = RULE_PATTERNS[signal.rule]
+    side = 1 if values[signal.index] > centre else -1
+    start = max(0, signal.index - window + 1)
+    return [at for at in range(start, signal.index + 1) if side * (values[at] - centre) > zones * sigma]

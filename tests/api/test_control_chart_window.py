@@ -8,8 +8,9 @@ import pytest
 from django.db import connection
 
 from kpis.api.control_chart import ControlChartSerializer
+from kpis.control_chart import MSG_CHART_RANGE
 from kpis.models import Kpi, Measurement
-from kpis.selectors import CHART_POINTS, CHART_POINTS_MAX, MSG_CHART_RANGE
+from kpis.selectors import CHART_POINTS, CHART_POINTS_MAX
 from kpis.stats.spc import RULE_NAMES, xmr_chart
 from tests.api.conftest import queries_for
 

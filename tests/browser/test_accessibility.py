@@ -69,6 +69,8 @@ NOT_PAGES = frozenset(
         "improvement:chat_destination_test",
         "improvement:chat_destination_enable",
         "improvement:chat_destination_remove",
+        "improvement:kpi_phase_break_add",
+        "improvement:kpi_survey_upload",
     }
 )
 # Reached only after a form is sent, not by a link.

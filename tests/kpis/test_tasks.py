@@ -6,7 +6,7 @@ import pytest
 
 from accounts.models import Notification
 from improvement.models import NotificationKind
-from kpis.models import AlertLevel, KpiAlert
+from kpis.models import AlertLevel, KpiAlert, PhaseBreak
 from kpis.services import measurement_upsert_many
 from tests.factories import InitiativeFactory, KpiFactory, KpiTargetFactory
 
@@ -125,4 +125,31 @@ def test_a_control_chart_signal_in_the_good_direction_is_no_alert(
 
 def test_too_short_a_history_draws_no_control_chart(complaints, lead, django_capture_on_commit_callbacks):
     ingest(django_capture_on_commit_callbacks, lead, 10, 12, 10, 40, kpi="complaints-watch")
+    assert not KpiAlert.objects.exists()
+
+
+def test_control_chart_alerts_judge_new_data_by_the_latest_phase_only(
+    complaints, lead, django_capture_on_commit_callbacks
+):
+    # An old phase around 30, then a marked change and 10 periods alternating 10 and 12: a new 17
+    # is beyond the new phase's limit (16.32), though well inside the limits of the two together.
+    ingest(django_capture_on_commit_callbacks, lead, *([28, 32] * 5), kpi="complaints-watch")
+    change = DAY + dt.timedelta(days=10)
+    PhaseBreak.objects.create(kpi=complaints, starts=change, label="Root cause fixed")
+    ingest(django_capture_on_commit_callbacks, lead, *([10, 12] * 5), start=change, kpi="complaints-watch")
+    later = change + dt.timedelta(days=10)
+    ingest(django_capture_on_commit_callbacks, lead, 17, start=later, kpi="complaints-watch")
+
+    alert = KpiAlert.objects.get(period=later)
+    assert alert.threshold == pytest.approx(11 + 2.66 * 2)
+
+
+def test_just_after_a_marked_change_there_is_too_little_history_for_a_control_chart(
+    complaints, lead, django_capture_on_commit_callbacks
+):
+    ingest(django_capture_on_commit_callbacks, lead, *([10, 12] * 5), kpi="complaints-watch")
+    change = DAY + dt.timedelta(days=10)
+    PhaseBreak.objects.create(kpi=complaints, starts=change, label="New process")
+    ingest(django_capture_on_commit_callbacks, lead, 10, 12, 40, start=change, kpi="complaints-watch")
+
     assert not KpiAlert.objects.exists()

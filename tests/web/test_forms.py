@@ -14,7 +14,7 @@ from improvement.services.roadmap import MSG_CANNOT_UPDATE, MSG_OPEN_DEPENDENCIE
 from improvement.services.targets import MSG_TARGET_NOT_BETTER
 from improvement.views.targets import MSG_NO_TARGETS
 from kpis.models import Measurement
-from kpis.services import MSG_ABOVE_MAX, MSG_FUTURE_PERIOD
+from kpis.services import MSG_ABOVE_MAX, MSG_BAD_NUMERATOR, MSG_FUTURE_PERIOD
 from tests.factories import BenefitFactory, KpiFactory, KpiTargetFactory, MilestoneFactory
 
 pytestmark = pytest.mark.django_db
@@ -77,6 +77,20 @@ def test_a_contributor_records_a_measurement_of_a_target_kpi(login, contributor,
     measurement = Measurement.objects.get()
     assert (measurement.kpi, measurement.segment, measurement.value) == (target.kpi, "chat", 81.5)
     assert measurement.recorded_by == contributor
+
+
+def test_a_measurement_carries_its_counts_note_and_assignable_cause(login, lead, initiative):
+    target = KpiTargetFactory(initiative=initiative)
+    form = {"target": target.pk, "period": timezone.localdate().isoformat(), "value": 75}
+    extra = {"sample_size": 400, "numerator": 300, "note": "Storm", "assignable_cause": "Line outage"}
+
+    refused = login(lead).post(url("measurement_create", initiative), form | extra | {"numerator": 401})
+    saved = login(lead).post(url("measurement_create", initiative), form | extra)
+
+    assert refused.context["form"].errors == {"numerator": [MSG_BAD_NUMERATOR]}
+    assert saved.status_code == 302
+    stored = Measurement.objects.get()
+    assert (stored.numerator, stored.note, stored.assignable_cause) == (300, "Storm", "Line outage")
 
 
 def test_a_value_outside_the_kpi_range_is_refused_next_to_the_value(login, lead, initiative):
