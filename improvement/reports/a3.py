@@ -40,6 +40,7 @@ GUTTER = 8 * mm
 HEADER_HEIGHT = 22 * mm
 COLUMN_WIDTH = (PAGE[0] - 2 * MARGIN - GUTTER) / 2
 CHART_HEIGHT = 72 * mm
+MONEY_COLUMNS = ("Total investment", "Benefit to date", "Projected 12-month benefit", "ROI", "Payback", "NPV")
 MSG_MORE = "… and {count} more (see the initiative page)."
 
 
@@ -210,10 +211,7 @@ def _money(initiative: Initiative) -> list:
     roi = "—" if money.roi_percent is None else f"{money.roi_percent:.1f} %"
     payback = "—" if money.payback_months is None else f"{money.payback_months:.1f} months"
     rows = [
-        [
-            pdf.text(name, "head")
-            for name in ("Total investment", "Benefit to date", "Projected 12-month benefit", "ROI", "Payback", "NPV")
-        ],
+        [pdf.text(name, "head") for name in MONEY_COLUMNS],
         [
             pdf.money(money.total_cost),
             pdf.money(money.benefit_to_date),

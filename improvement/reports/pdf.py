@@ -21,7 +21,7 @@ from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
-from reportlab.platypus import Paragraph, Table, TableStyle
+from reportlab.platypus import Flowable, Paragraph, Table, TableStyle
 
 from improvement import charts
 from improvement.currency import format_amount
@@ -77,7 +77,7 @@ def money(value: float | None) -> str:
 
 def table(rows: Sequence[Sequence], widths: Sequence[float], *, numeric_from: int | None = None) -> Table:
     """A table whose first row is its header; columns from ``numeric_from`` on are right-aligned."""
-    found = Table(list(rows), colWidths=list(widths), repeatRows=1)
+    found = Table(list(rows), colWidths=list(widths), repeatRows=1, hAlign="LEFT")
     style = [
         ("FONT", (0, 0), (-1, -1), FONT, 7.5),
         ("FONT", (0, 0), (-1, 0), FONT_BOLD, 7.5),
@@ -185,3 +185,85 @@ def _date_steps(first: int, last: int, count: int = 4) -> list[int]:
 
 
 CHART_WIDTH = 180 * mm
+
+
+class Rows(Flowable):
+    """A long table of one-line text cells, drawn straight on the canvas a page-full at a time.
+
+    ``Table`` measures every cell and re-measures the rest of a table each time it splits across a
+    page, which for thousands of rows costs seconds; these rows have a fixed height, so a page
+    takes as many as fit and the rest moves on. Cells longer than their column are cut.
+    """
+
+    ROW_HEIGHT = 10.5
+    FONT_SIZE = 7
+
+    def __init__(
+        self,
+        header: Sequence[str],
+        rows: Sequence[Sequence[str]],
+        widths: Sequence[float],
+        *,
+        numeric_from: int | None = None,
+    ):
+        super().__init__()
+        self.header, self.rows, self.widths = list(header), rows, list(widths)
+        self.numeric_from = len(self.widths) if numeric_from is None else numeric_from
+
+    def wrap(self, available_width, available_height):
+        self.width = sum(self.widths)
+        self.height = self.ROW_HEIGHT * (len(self.rows) + 1)
+        return self.width, self.height
+
+    def split(self, available_width, available_height):
+        fit = int(available_height // self.ROW_HEIGHT) - 1
+        if fit >= len(self.rows):
+            return [self]
+        if fit < 1:
+            return []
+        keep = {"numeric_from": self.numeric_from}
+        return [
+            Rows(self.header, self.rows[:fit], self.widths, **keep),
+            Rows(self.header, self.rows[fit:], self.widths, **keep),
+        ]
+
+    def _line(self, canvas, cells, y: float, font: str) -> None:
+        """One row as one text object (a ``drawString`` per cell costs an object each)."""
+        line = canvas.beginText()
+        line.setFont(font, self.FONT_SIZE)
+        x = 0.0
+        for index, (cell, width) in enumerate(zip(cells, self.widths, strict=True)):
+            if index >= self.numeric_from:
+                line.setTextOrigin(x + width - 2 - pdfmetrics.stringWidth(cell, font, self.FONT_SIZE), y)
+            else:
+                line.setTextOrigin(x + 2, y)
+                cell = _fit(cell, width - 4, font, self.FONT_SIZE)
+            line.textOut(cell)
+            x += width
+        canvas.drawText(line)
+
+    def draw(self):
+        canvas = self.canv
+        canvas.setFillColor(HEAD_FILL)
+        canvas.rect(0, self.height - self.ROW_HEIGHT, self.width, self.ROW_HEIGHT, stroke=0, fill=1)
+        canvas.setFillColor(INK)
+        canvas.setStrokeColor(GRID)
+        canvas.setLineWidth(0.25)
+        base = self.height - self.ROW_HEIGHT + 3
+        self._line(canvas, self.header, base, FONT_BOLD)
+        rules = (self.height - n * self.ROW_HEIGHT for n in range(1, len(self.rows) + 1))
+        canvas.lines([(0, y, self.width, y) for y in rules])
+        for number, row in enumerate(self.rows, start=2):
+            self._line(canvas, row, self.height - number * self.ROW_HEIGHT + 3, FONT)
+
+
+# No glyph of the font is wider than this many ems: a text this short fits without measuring.
+WIDEST_GLYPH_EM = 1.0
+
+
+def _fit(value: str, width: float, font: str, size: float) -> str:
+    if len(value) * size * WIDEST_GLYPH_EM <= width or pdfmetrics.stringWidth(value, font, size) <= width:
+        return value
+    while value and pdfmetrics.stringWidth(value + "…", font, size) > width:
+        value = value[: max(1, int(len(value) * 0.9))] if len(value) > 8 else value[:-1]
+    return value + "…"
