@@ -74,7 +74,9 @@ NOT_PAGES = frozenset(
 # Reached only after a form is sent, not by a link.
 # The public share page opens at the address shown once after "Create link" (tests/web/test_share_links.py).
 # A pack's page opens after "Build a pack now" (tests/web/test_reports.py).
-AFTER_A_FORM = frozenset({"password_change_done", "login_code", "improvement:share", "improvement:pack_detail"})
+AFTER_A_FORM = frozenset(
+    {"password_change_done", "login_code", "improvement:share", "improvement:pack_detail"}
+)
 # Password reset pages reached from an email or after its form; checked signed out below.
 RESET_PAGES = {
     "password_reset_done": "/accounts/password/reset/sent/",
