@@ -22,6 +22,7 @@ from common.outbox import outbox_enqueue
 from improvement.models import NotificationKind, PackStatus, PortfolioPack
 from improvement.reports.pack_data import pack_compose
 from improvement.reports.pack_pdf import FILENAME, pack_pdf
+from improvement.selectors.packs import PACK_READERS
 
 logger = logging.getLogger(__name__)
 
@@ -39,7 +40,6 @@ MSG_MAIL_BODY = (
     "The portfolio review pack of {date} is attached: the portfolio's figures, the initiatives ranked by "
     "ROI, what moved since the last pack ({previous}) and what is at risk and why."
 )
-PACK_READERS = (Role.ADMIN, Role.EXECUTIVE)
 PACK_RECIPIENTS = (Role.EXECUTIVE,)
 
 
@@ -107,13 +107,6 @@ def pack_build(*, pack: PortfolioPack, reader: User | None = None, title: str = 
         pack.status, pack.progress, pack.finished_at = PackStatus.DONE, 100, timezone.now()
         pack.save(update_fields=["file", "snapshot", "initiatives", "status", "progress", "finished_at"])
     return pack
-
-
-def pack_can_read(*, user: User, pack: PortfolioPack) -> bool:
-    """A person reads the packs they asked for; admins and executives also read the scheduled ones."""
-    if pack.requested_by_id is not None:
-        return pack.requested_by_id == user.pk
-    return user.role in PACK_READERS
 
 
 def pack_send_scheduled(*, today: dt.date) -> PortfolioPack | None:

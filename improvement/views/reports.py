@@ -7,7 +7,6 @@ admins and executives (``pack_can_read``).
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
@@ -17,7 +16,8 @@ from improvement.models import PackStatus, PortfolioPack
 from improvement.reports.a3 import FILENAME as A3_FILENAME
 from improvement.reports.a3 import a3_pdf
 from improvement.reports.pack_pdf import FILENAME as PACK_FILENAME
-from improvement.services.packs import PACK_READERS, PDF_MEDIA_TYPE, pack_can_read, pack_request
+from improvement.selectors import packs as pack_selectors
+from improvement.services.packs import PDF_MEDIA_TYPE, pack_request
 from improvement.views.common import initiative_or_404
 
 PACKS_SHOWN = 20
@@ -40,24 +40,16 @@ def initiative_a3(request, pk: int):
     return pdf_response(a3_pdf(initiative=initiative), filename=A3_FILENAME.format(code=initiative.code))
 
 
-def packs_readable(user):
-    """The packs ``user`` may read, newest first."""
-    mine = Q(requested_by=user)
-    if user.role in PACK_READERS:
-        mine |= Q(requested_by__isnull=True)
-    return PortfolioPack.objects.filter(mine)
-
-
 def _pack_or_404(request, pk: int) -> PortfolioPack:
     pack = PortfolioPack.objects.filter(pk=pk).first()
-    if pack is None or not pack_can_read(user=request.user, pack=pack):
+    if pack is None or not pack_selectors.pack_can_read(user=request.user, pack=pack):
         raise Http404(MSG_NO_PACK)
     return pack
 
 
 @site_view
 def pack_list(request):
-    packs = list(packs_readable(request.user)[:PACKS_SHOWN])
+    packs = list(pack_selectors.pack_list(user=request.user)[:PACKS_SHOWN])
     return render(request, "improvement/pack_list.html", {"packs": packs})
 
 
