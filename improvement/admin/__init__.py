@@ -14,6 +14,7 @@ from improvement.admin.money_summary import (
     PortfolioRollupAdmin,
 )
 from improvement.admin.notifications import SentReminderAdmin
+from improvement.admin.packs import PortfolioPackAdmin
 from improvement.admin.roadmap import MilestoneAdmin, MilestoneInline
 from improvement.admin.segments import SegmentDataAdmin
 from improvement.admin.shares import ShareLinkAdmin, ShareLinkViewAdmin
@@ -46,6 +47,7 @@ __all__ = [
     "KpiTargetInline",
     "MilestoneAdmin",
     "MilestoneInline",
+    "PortfolioPackAdmin",
     "PortfolioRollupAdmin",
     "SegmentDataAdmin",
     "SentReminderAdmin",
