@@ -144,13 +144,13 @@ def pack_pdf(
     story = [pdf.text(title, "title"), pdf.text(f"Figures as of {content.as_of.isoformat()}", "subtitle")]
     story += [*_figures(content), *_moves(content), PageBreak(), *_at_risk(content), PageBreak()]
     story += _ranked(content)
-    size = {"total": 1}
+    # Progress by pages laid out, against the pages the rows will take (a few more for the figures).
+    rows = len(content.rows) + len(content.at_risk) + len(content.moves)
+    pages = rows / ((PAGE[1] - 2 * MARGIN) // pdf.Rows.ROW_HEIGHT - 1) + 2
 
     def progress(kind: str, value: int) -> None:
-        if kind == "SIZE_EST":
-            size["total"] = max(value, 1)
-        elif kind == "PROGRESS":
-            on_progress(min(value / size["total"], 1.0))
+        if kind == "PAGE":
+            on_progress(min(value / pages, 0.99))
 
     def footer(canvas, doc) -> None:
         canvas.saveState()
@@ -174,5 +174,6 @@ def pack_pdf(
         )
         doc.setProgressCallBack(progress)
         doc.build(story, onFirstPage=footer, onLaterPages=footer)
+        on_progress(1.0)
 
     return pdf.pdf_bytes(build)
