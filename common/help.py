@@ -25,7 +25,7 @@ HELP_PAGES = {
     "statistics": ("Statistics of experiments and checks", "statistics.md"),
     "money": ("Money: ROI, payback and NPV", "money.md"),
     "domain": ("Rules of initiatives, stages and targets", "domain.md"),
-    "exports": ("Exports: CSV and XLSX columns", "exports.md"),
+    "exports": ("Exports: CSV, XLSX and PDF", "exports.md"),
 }
 # Wide formula blocks and tables scroll inside themselves, so keyboard users must reach them.
 SCROLLABLE = {"table_open", "code_block", "fence"}
