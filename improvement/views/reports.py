@@ -23,7 +23,7 @@ from improvement.views.common import initiative_or_404
 PACKS_SHOWN = 20
 # While a pack is being built its page reloads itself this often (no script needed).
 REFRESH_SECONDS = 2
-MSG_PACK_STARTED = "The pack is being built; this page shows its progress."
+MSG_PACK_STARTED = "Pack requested: this page shows its progress, then the download."
 MSG_NO_PACK = "No such pack."
 
 
