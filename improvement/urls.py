@@ -109,6 +109,7 @@ urlpatterns = [
     path("share-links/<int:pk>/revoke/", shares.share_revoke, name="share_revoke"),
     # The public read-only page of a share link: no account, no session (improvement/views/shares.py).
     path("share/<str:token>/", shares.share_page, name="share"),
+    path("share/<str:token>/a3.pdf", shares.share_a3, name="share_a3"),
     path("board/", board.board, name="board"),
     path("roadmap/", roadmap.roadmap, name="roadmap"),
     path("my-work/", mywork.my_work, name="my_work"),

@@ -69,6 +69,7 @@ NOT_PAGES = frozenset(
         "improvement:share_initiative",
         "improvement:share_experiment",
         "improvement:share_revoke",
+        "improvement:share_a3",
     }
 )
 # Reached only after a form is sent, not by a link.
