@@ -1,15 +1,19 @@
 """Portfolio packs: built in the background with progress, compared with the last pack, mailed monthly."""
 
+import csv
 import datetime as dt
+import io
 
 import pytest
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Notification, Role
 from accounts.notifications import notification_mute_set
 from improvement import tasks
+from improvement.currency import format_amount
 from improvement.models import Health, NotificationKind, PackStatus, PortfolioPack, Stage
 from improvement.reports.pack_data import MSG_GONE
 from improvement.services.packs import MSG_BUSY, pack_request, pack_send_scheduled
@@ -162,3 +166,27 @@ def test_the_pack_renders_to_png(portfolio, executive, tmp_path, django_capture_
     pages = pdf_to_png(pack.file.read(), tmp_path, first=1, last=3)
 
     assert len(pages) >= 2
+
+
+def test_the_packs_figures_are_the_portfolio_csvs(
+    portfolio, executive, client, django_capture_on_commit_callbacks
+):
+    pack = _build(executive, django_capture_on_commit_callbacks)
+    client.force_login(executive)
+    answer = client.get(reverse("improvement:dashboard_csv"))
+    rows = list(csv.DictReader(io.StringIO(b"".join(answer.streaming_content).decode("utf-8-sig"))))
+
+    text = pdf_text(pack.file.read())
+
+    for row in rows:
+        figures = [
+            format_amount(float(row[name]), currency=settings.PDCA_CURRENCY)
+            for name in ("Total cost", "Net benefit", "NPV")
+        ]
+        roi = f"{float(row['ROI %']):.1f}" if row["ROI %"] else "—"
+        assert (
+            f"{row['Code']} {row['Title']} {row['Team']} {row['Stage']} {row['Health']} "
+            + " ".join([figures[0], figures[1], roi])
+            in text
+        )
+        assert figures[2] in text
