@@ -7,7 +7,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     DJANGO_ENV=production
 
 WORKDIR /app
-RUN useradd --create-home --uid 1000 pdca && mkdir /metrics && chown pdca /metrics
+RUN useradd --create-home --uid 1000 pdca && mkdir /metrics /media && chown pdca /metrics /media
 
 COPY pyproject.toml README.md ./
 COPY config ./config
