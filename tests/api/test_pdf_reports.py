@@ -3,6 +3,7 @@
 import pytest
 
 from improvement.models import PortfolioPack
+from tests.api.conftest import queries_for
 from tests.factories import InitiativeFactory
 from tests.improvement.pdf_helpers import pdf_text
 
@@ -92,3 +93,13 @@ def test_an_idempotency_key_replays_the_first_answer(api, lead, settings):
     assert first.status_code == again.status_code == 202
     assert again.json()["id"] == first.json()["id"]
     assert PortfolioPack.objects.count() == 1
+
+
+def test_the_pack_list_costs_the_same_queries_for_more_packs(api, executive):
+    client = api(executive)
+    PortfolioPack.objects.create(requested_by=executive, as_of="2026-01-31")
+    few = queries_for(client, PACKS)
+    for day in range(1, 4):
+        PortfolioPack.objects.create(as_of=f"2026-02-{day:02d}")
+
+    assert queries_for(client, PACKS) == few

@@ -6,6 +6,7 @@ from django.urls import reverse
 from improvement.models import PackStatus, PortfolioPack
 from tests.factories import InitiativeFactory
 from tests.improvement.pdf_helpers import pdf_text
+from tests.web.conftest import queries_for
 
 pytestmark = pytest.mark.django_db
 
@@ -102,3 +103,14 @@ def test_the_pack_list_shows_only_the_readers_packs(login, lead, other_lead):
     page = login(lead).get(PACKS).content.decode()
 
     assert "No pack yet." in page
+
+
+def test_the_pack_list_costs_the_same_queries_for_more_packs(login, executive):
+    client = login(executive)
+    PortfolioPack.objects.create(requested_by=executive, as_of="2026-01-31")
+    PortfolioPack.objects.create(as_of="2026-02-01")
+    few = queries_for(client, PACKS)
+    for day in range(2, 8):
+        PortfolioPack.objects.create(as_of=f"2026-02-{day:02d}")
+
+    assert queries_for(client, PACKS) == few
