@@ -77,7 +77,7 @@ def _pack(admin, out: Path, label: str) -> None:
     data = pack.file.read()
     (out / f"bench-{label}.pdf").write_bytes(data)
     print(
-        f"{label}: {pack.initiatives:,} initiatives, {wall:.2f} s wall, {cpu:.2f} s CPU (this thread), "
+        f"{label}: {pack.initiatives:,} initiatives, {wall:.2f} s wall, {cpu:.2f} s CPU (process), "
         f"{len(data) / 1e6:.1f} MB, status {pack.status}; load after: {_load()}"
     )
     print("  progress seen (s, %): " + ", ".join(f"{t:.1f}:{p}" for t, p in seen))
