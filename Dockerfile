@@ -9,7 +9,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 WORKDIR /app
 # xmlsec1: pysaml2 signs and checks SAML messages with it (single sign-on with SAML 2.0).
 RUN apt-get update && apt-get install -y --no-install-recommends xmlsec1 && rm -rf /var/lib/apt/lists/*
-RUN useradd --create-home --uid 1000 pdca && mkdir /metrics && chown pdca /metrics
+RUN useradd --create-home --uid 1000 pdca && mkdir /metrics /media && chown pdca /metrics /media
 
 COPY pyproject.toml README.md ./
 COPY config ./config

@@ -8,9 +8,11 @@ The kinds are not a list of choices here: each layer registers the kinds it send
 vocabulary and a new kind needs no migration. Only registered kinds can be sent or muted.
 """
 
+from collections.abc import Sequence
+
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured, ValidationError
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage, send_mail
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -72,6 +74,7 @@ def notification_send(
     body: str = "",
     url: str = "",
     email: bool = True,
+    attachments: Sequence[tuple[str, bytes, str]] = (),
 ) -> Notification | None:
     """Record one notification per (recipient, dedupe_key) and email it.
 
@@ -80,6 +83,7 @@ def notification_send(
     inside the transaction that records the row: when sending fails the row is rolled back and the
     job's retry tries both again. A crash between sending and commit can repeat an email, never lose
     one. Callers therefore send one notification per transaction, never a loop in one atomic block.
+    ``attachments`` (file name, content, media type) go with the email.
     """
     _check_kind(kind)
     if not recipient.is_active or NotificationMute.objects.filter(user=recipient, kind=kind).exists():
@@ -92,12 +96,12 @@ def notification_send(
         )
         if created and email and recipient.email:
             link = _absolute(url)
-            send_mail(
-                subject=EMAIL_SUBJECT_PREFIX + notification.title,
-                message=f"{body}\n\n{link}".strip() if link else body,
-                from_email=None,
-                recipient_list=[recipient.email],
-            )
+            subject = EMAIL_SUBJECT_PREFIX + notification.title
+            message = f"{body}\n\n{link}".strip() if link else body
+            if attachments:
+                EmailMessage(subject, message, to=[recipient.email], attachments=list(attachments)).send()
+            else:
+                send_mail(subject=subject, message=message, from_email=None, recipient_list=[recipient.email])
             notification.emailed_at = timezone.now()
             notification.save(update_fields=["emailed_at"])
     return notification if created else None

@@ -25,7 +25,7 @@ HELP_PAGES = {
     "statistics": ("Statistics of experiments and checks", "statistics.md"),
     "money": ("Money: ROI, payback and NPV", "money.md"),
     "domain": ("Rules of initiatives, stages and targets", "domain.md"),
-    "exports": ("Exports: CSV and XLSX columns", "exports.md"),
+    "exports": ("Exports: CSV, XLSX and PDF", "exports.md"),
     "chat": ("Slack and Microsoft Teams messages", "chat.md"),
 }
 # Wide formula blocks and tables scroll inside themselves, so keyboard users must reach them.

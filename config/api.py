@@ -11,10 +11,12 @@ from improvement.api import (
     CostViewSet,
     ExperimentViewSet,
     InitiativeExportViewSet,
+    InitiativeReportViewSet,
     InitiativeViewSet,
     KpiTargetViewSet,
     MilestoneViewSet,
     PortfolioExportViewSet,
+    PortfolioPackViewSet,
     PortfolioViewSet,
     ShareLinkViewSet,
     StageTransitionViewSet,
@@ -38,6 +40,7 @@ router.register("kpis", KpiPhaseBreakViewSet, basename="kpi-phase")
 router.register("measurements", MeasurementViewSet, basename="measurement")
 router.register("initiatives", InitiativeViewSet, basename="initiative")
 router.register("initiatives", InitiativeExportViewSet, basename="initiative-export")
+router.register("initiatives", InitiativeReportViewSet, basename="initiative-report")
 router.register("targets", KpiTargetViewSet, basename="target")
 router.register("status-updates", StatusUpdateViewSet, basename="status-update")
 router.register("milestones", MilestoneViewSet, basename="milestone")
@@ -46,6 +49,7 @@ router.register("benefits", BenefitViewSet, basename="benefit")
 router.register("transitions", StageTransitionViewSet, basename="transition")
 router.register("portfolio", PortfolioViewSet, basename="portfolio")
 router.register("portfolio", PortfolioExportViewSet, basename="portfolio-export")
+router.register("portfolio-packs", PortfolioPackViewSet, basename="portfolio-pack")
 router.register("experiments", ExperimentViewSet, basename="experiment")
 router.register("webhooks", WebhookSubscriptionViewSet, basename="webhook")
 router.register("share-links", ShareLinkViewSet, basename="share-link")

@@ -250,6 +250,8 @@ STATICFILES_FINDERS = [
 # ("immutable") and send the plotly bundle compressed. The test suite and `make run` (DEBUG) read the
 # source files through the finders instead and need no collectstatic.
 STATIC_HASHED = env_bool("DJANGO_STATIC_HASHED", default=PRODUCTION)
+# Files the site writes (the portfolio packs' PDFs), through the "default" storage below.
+MEDIA_ROOT = env("DJANGO_MEDIA_ROOT", str(BASE_DIR / "media"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

@@ -81,6 +81,13 @@ CELERY_BEAT_SCHEDULE = {
             day_of_week=env("PDCA_DIGEST_WEEKDAY", "mon"), hour=env("PDCA_DIGEST_HOUR", "7"), minute=5
         ),
     },
+    # The portfolio review pack (PDF) mailed to the executives monthly: the 30/60/90-day reviews.
+    "portfolio-review-pack": {
+        "task": "improvement.send_portfolio_pack",
+        "schedule": crontab(
+            day_of_month=env("PDCA_PACK_DAY_OF_MONTH", "1"), hour=env("PDCA_PACK_HOUR", "7"), minute=30
+        ),
+    },
     "resume-stalled-webhooks": {
         "task": "improvement.resume_stalled_webhooks",
         "schedule": crontab(minute=17),

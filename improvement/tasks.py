@@ -16,8 +16,15 @@ from django.db import OperationalError
 from django.utils import timezone
 
 from common.outbox import outbox_enqueue, outbox_unfinished_first_args
-from improvement.models import DeliveryStatus, KpiTarget, StageTransition, WebhookDelivery
-from improvement.services import chat, notifications, retention, roadmap, webhooks
+from improvement.models import (
+    DeliveryStatus,
+    KpiTarget,
+    PackStatus,
+    PortfolioPack,
+    StageTransition,
+    WebhookDelivery,
+)
+from improvement.services import chat, notifications, packs, retention, roadmap, webhooks
 from kpis.models import KpiAlert
 
 TRANSIENT_ERRORS = (OperationalError, smtplib.SMTPException, ConnectionError, TimeoutError)
@@ -151,3 +158,19 @@ def resume_stalled_webhooks() -> int:
 @shared_task(name="improvement.prune_old_records", **RETRY_OPTIONS)
 def prune_old_records() -> dict[str, int]:
     return retention.records_prune()
+
+
+@shared_task(name="improvement.build_pack", **RETRY_OPTIONS, **BATCH_LIMITS)
+def build_pack(pack_id: int) -> int | None:
+    """Build a portfolio pack somebody asked for; a pack already built or gone is left alone."""
+    pack = PortfolioPack.objects.select_related("requested_by", "previous").filter(pk=pack_id).first()
+    if pack is None or pack.status in (PackStatus.DONE, PackStatus.FAILED) or pack.requested_by is None:
+        return None
+    return packs.pack_build(pack=pack).initiatives
+
+
+@shared_task(name="improvement.send_portfolio_pack", **RETRY_OPTIONS, **BATCH_LIMITS)
+def send_portfolio_pack(today: str | None = None) -> int | None:
+    """Scheduled: the organisation's review pack, mailed to the executives."""
+    pack = packs.pack_send_scheduled(today=_today(today))
+    return pack.pk if pack else None

@@ -15,6 +15,7 @@ from improvement.admin.money_summary import (
     PortfolioRollupAdmin,
 )
 from improvement.admin.notifications import SentReminderAdmin
+from improvement.admin.packs import PortfolioPackAdmin
 from improvement.admin.roadmap import MilestoneAdmin, MilestoneInline
 from improvement.admin.segments import SegmentDataAdmin
 from improvement.admin.shares import ShareLinkAdmin, ShareLinkViewAdmin
@@ -49,6 +50,7 @@ __all__ = [
     "MilestoneAdmin",
     "MilestoneInline",
     "MoneyForecastAdmin",
+    "PortfolioPackAdmin",
     "PortfolioRollupAdmin",
     "SegmentDataAdmin",
     "SentReminderAdmin",

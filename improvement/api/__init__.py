@@ -13,6 +13,7 @@ from improvement.api.initiatives import (
     StatusUpdateViewSet,
 )
 from improvement.api.money import BenefitViewSet, CostViewSet
+from improvement.api.reports import InitiativeReportViewSet, PortfolioPackViewSet
 from improvement.api.roadmap import MilestoneViewSet
 from improvement.api.shares import ShareLinkViewSet
 from improvement.api.stages import StageTransitionViewSet
@@ -25,11 +26,13 @@ __all__ = [
     "CostViewSet",
     "ExperimentViewSet",
     "InitiativeExportViewSet",
+    "InitiativeReportViewSet",
     "InitiativeSerializer",
     "InitiativeViewSet",
     "KpiTargetViewSet",
     "MilestoneViewSet",
     "PortfolioExportViewSet",
+    "PortfolioPackViewSet",
     "PortfolioViewSet",
     "ShareLinkViewSet",
     "StageTransitionViewSet",

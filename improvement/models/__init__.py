@@ -40,6 +40,7 @@ from improvement.models.initiatives import (
 from improvement.models.money import Benefit, BenefitKind, BenefitNature, Cost, CostKind, MoneyForecast
 from improvement.models.money_summary import InitiativeMoney, InitiativeMoneyMonth, PortfolioRollup
 from improvement.models.notifications import NotificationKind, ReminderReason, SentReminder
+from improvement.models.packs import PackStatus, PortfolioPack
 from improvement.models.roadmap import OPEN_MILESTONE_STATUSES, Milestone, MilestoneStatus, Phase
 from improvement.models.segments import SegmentData
 from improvement.models.shares import SHARE_DAYS_DEFAULT, SHARE_DAYS_MAX, ShareLink, ShareLinkView
@@ -94,7 +95,9 @@ __all__ = [
     "MilestoneStatus",
     "MoneyForecast",
     "NotificationKind",
+    "PackStatus",
     "Phase",
+    "PortfolioPack",
     "PortfolioRollup",
     "Quadrant",
     "RandomisationUnit",

@@ -16,6 +16,7 @@ class NotificationKind(models.TextChoices):
     TARGET_MET = "target_met", "KPI target met"
     KPI_ALERT = "kpi_alert", "KPI alert"
     DIGEST = "digest", "Weekly digest"
+    PORTFOLIO_PACK = "portfolio_pack", "Portfolio review pack (PDF)"
     WEBHOOK_DISABLED = "webhook_disabled", "Webhook subscription disabled"
 
 

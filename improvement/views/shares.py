@@ -22,6 +22,8 @@ from common.web import object_or_404, site_view, submit
 from improvement import charts, experiment_chart, selectors
 from improvement.forms.shares import ShareLinkForm
 from improvement.models import ShareLink
+from improvement.reports.a3 import FILENAME as A3_FILENAME
+from improvement.reports.a3 import a3_pdf
 from improvement.selectors.experiments import initiative_experiments
 from improvement.selectors.initiatives import initiative_status_updates
 from improvement.selectors.money import initiative_money
@@ -34,6 +36,7 @@ from improvement.views import experiment_readout as readout
 from improvement.views.common import initiative_or_404
 from improvement.views.experiments import experiment_or_404
 from improvement.views.initiatives import _kpi_panels, _stage_bar
+from improvement.views.reports import pdf_response
 
 SHARE_HEADERS = {
     "Cache-Control": "private, no-store",
@@ -112,6 +115,29 @@ def share_page(request, token: str):
     if link.initiative_id:
         return _answer("improvement/share/initiative.html", context | _initiative_report(link))
     return _answer("improvement/share/experiment.html", context | _experiment_report(link))
+
+
+@require_GET
+def share_a3(request, token: str):
+    """The shared initiative's A3 report as PDF, for whoever holds the address (as the page)."""
+    request.user = AnonymousUser()
+    try:
+        link = shares.share_link_open(
+            token=token,
+            address=request.META.get("REMOTE_ADDR", ""),
+            user_agent=request.headers.get("User-Agent", ""),
+        )
+    except NotFound:
+        return _answer("improvement/share/refused.html", {"message": shares.MSG_NOT_FOUND}, status=404)
+    except shares.ShareGone as exc:
+        return _answer("improvement/share/refused.html", {"message": exc.message}, status=410)
+    if not link.initiative_id:
+        return _answer("improvement/share/refused.html", {"message": shares.MSG_NOT_FOUND}, status=404)
+    initiative = share_initiative(pk=link.initiative_id)
+    response = pdf_response(a3_pdf(initiative=initiative), filename=A3_FILENAME.format(code=initiative.code))
+    for name, value in SHARE_HEADERS.items():
+        response[name] = value
+    return response
 
 
 def _created(request, form, *, initiative=None, experiment=None):

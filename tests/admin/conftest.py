@@ -7,6 +7,7 @@ from django.urls import reverse
 from accounts.models import Notification, NotificationMute
 from improvement.models import (
     ChatDestination,
+    PortfolioPack,
     SentReminder,
     WebhookAttempt,
     WebhookDelivery,
@@ -61,6 +62,7 @@ def records(team, lead):
     SentReminder.objects.create(
         milestone=milestone, recipient=lead, reason="owner_overdue", overdue_since=milestone.due_date
     )
+    PortfolioPack.objects.create(requested_by=lead, as_of=milestone.due_date)
     subscription = WebhookSubscription.objects.create(
         owner=lead, url="https://hooks.example.com/pdca", events=["stage.changed"]
     )

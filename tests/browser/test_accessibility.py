@@ -42,6 +42,9 @@ NOT_PAGES = frozenset(
         "improvement:dashboard_xlsx",
         "improvement:initiative_money_xlsx",
         "improvement:initiative_measurements_xlsx",
+        "improvement:initiative_a3",
+        "improvement:pack_start",
+        "improvement:pack_download",
         "improvement:calendar_feed",
         "improvement:calendar_rotate",
         "improvement:status_post",
@@ -71,11 +74,15 @@ NOT_PAGES = frozenset(
         "improvement:chat_destination_remove",
         "improvement:kpi_phase_break_add",
         "improvement:kpi_survey_upload",
+        "improvement:share_a3",
     }
 )
 # Reached only after a form is sent, not by a link.
 # The public share page opens at the address shown once after "Create link" (tests/web/test_share_links.py).
-AFTER_A_FORM = frozenset({"password_change_done", "login_code", "improvement:share"})
+# A pack's page opens after "Build a pack now" (tests/web/test_reports.py).
+AFTER_A_FORM = frozenset(
+    {"password_change_done", "login_code", "improvement:share", "improvement:pack_detail"}
+)
 # Password reset pages reached from an email or after its form; checked signed out below.
 RESET_PAGES = {
     "password_reset_done": "/accounts/password/reset/sent/",

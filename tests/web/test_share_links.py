@@ -25,6 +25,7 @@ from tests.factories import (
     StatusUpdateFactory,
     UserFactory,
 )
+from tests.improvement.pdf_helpers import pdf_text
 
 pytestmark = pytest.mark.django_db
 
@@ -64,9 +65,10 @@ def test_a_lead_shares_and_a_stranger_reads_the_report_without_forms_or_links(lo
         assert shown in html, shown
     assert "<form" not in html
     assert "<input" not in html
-    # No address into the site: only the stylesheet, icon and chart scripts under /static/.
+    # No address into the site: only the stylesheet, icon and chart scripts under /static/, and the
+    # A3 of this same link (relative: /share/<token>/a3.pdf).
     hrefs = re.findall(r'(?:href|src|action)="([^"]+)"', html)
-    assert hrefs and all(h.startswith("/static/") for h in hrefs), hrefs
+    assert hrefs and all(h.startswith("/static/") or h == "a3.pdf" for h in hrefs), hrefs
     assert "<nav" not in html
     assert response["Cache-Control"] == "private, no-store"
     assert response["Referrer-Policy"] == "no-referrer"
@@ -127,6 +129,23 @@ def test_expired_revoked_and_tampered_links_are_refused_and_change_nothing(lead,
         assert client.get(share_url(token)).status_code == 404
     assert not ShareLinkView.objects.exists()
     assert initiative.title not in client.get(share_url(revoked_token)).content.decode()
+
+
+def test_a_shared_initiative_offers_its_a3_to_whoever_holds_the_address(lead, initiative):
+    _report(initiative)
+    _, token = shares.share_link_create(actor=lead, initiative=initiative)
+    revoked, revoked_token = shares.share_link_create(actor=lead, initiative=initiative)
+    shares.share_link_revoke(actor=lead, link=revoked)
+    client = Client()
+
+    response = client.get(reverse("improvement:share_a3", args=[token]))
+
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    assert response["Cache-Control"] == "private, no-store"
+    assert initiative.title in pdf_text(response.content)
+    assert not response.cookies
+    assert client.get(reverse("improvement:share_a3", args=[revoked_token])).status_code == 410
+    assert client.get(reverse("improvement:share_a3", args=[token + "x"])).status_code == 404
 
 
 def test_a_link_stops_when_its_creators_account_is_closed(lead, initiative):
