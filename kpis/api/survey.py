@@ -1,5 +1,5 @@
 """``/api/v1/kpis/{code}/survey-answers/`` (POST), ``survey-scores/`` and ``survey-compare/`` (GET):
-NPS, CSAT and CES from raw survey answers, with confidence intervals (formulas: docs/statistics.md)."""
+NPS, CSAT and CES from raw survey answers, with confidence intervals (formulas: /help/statistics/)."""
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
