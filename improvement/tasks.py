@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from common.outbox import outbox_enqueue, outbox_unfinished_first_args
 from improvement.models import DeliveryStatus, KpiTarget, StageTransition, WebhookDelivery
-from improvement.services import notifications, retention, roadmap, webhooks
+from improvement.services import imports, notifications, retention, roadmap, webhooks
 from kpis.models import KpiAlert
 
 TRANSIENT_ERRORS = (OperationalError, smtplib.SMTPException, ConnectionError, TimeoutError)
@@ -39,6 +39,8 @@ WEBHOOK_LIMITS = {
     "soft_time_limit": settings.PDCA_WEBHOOK_TIMEOUT_SECONDS + 10,
     "time_limit": settings.PDCA_WEBHOOK_TIMEOUT_SECONDS + 20,
 }
+# A 100,000-row import takes seconds; the limits leave room for a busy database.
+IMPORT_LIMITS = {"soft_time_limit": 300, "time_limit": 330}
 
 
 def _today(value: str | None) -> dt.date:
@@ -133,3 +135,10 @@ def resume_stalled_webhooks() -> int:
 @shared_task(name="improvement.prune_old_records", **RETRY_OPTIONS)
 def prune_old_records() -> dict[str, int]:
     return retention.records_prune()
+
+
+@shared_task(name="improvement.import_run", **RETRY_OPTIONS, **IMPORT_LIMITS)
+def import_run(job_id: int) -> str | None:
+    """The dry run or the import an import job waits for (improvement.services.imports)."""
+    job = imports.import_job_run(job_id=job_id)
+    return None if job is None else job.status

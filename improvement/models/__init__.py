@@ -17,6 +17,7 @@ from improvement.models.experiments import (
     VariantData,
 )
 from improvement.models.guardrails import Guardrail, GuardrailData
+from improvement.models.imports import FINISHED_STATUSES, ImportJob, ImportKind, ImportStatus
 from improvement.models.initiatives import (
     HIGH_SCORE,
     SCORE_VALIDATORS,
@@ -48,6 +49,7 @@ from improvement.models.webhooks import (
 )
 
 __all__ = [
+    "FINISHED_STATUSES",
     "HIGH_SCORE",
     "OPEN_MILESTONE_STATUSES",
     "SCORE_VALIDATORS",
@@ -71,6 +73,9 @@ __all__ = [
     "Guardrail",
     "GuardrailData",
     "Health",
+    "ImportJob",
+    "ImportKind",
+    "ImportStatus",
     "Initiative",
     "InitiativeMoney",
     "InitiativeMoneyMonth",
