@@ -9,6 +9,7 @@ from improvement.api import (
     BenefitViewSet,
     CostViewSet,
     ExperimentViewSet,
+    ImportViewSet,
     InitiativeExportViewSet,
     InitiativeViewSet,
     KpiTargetViewSet,
@@ -44,6 +45,7 @@ router.register("portfolio", PortfolioExportViewSet, basename="portfolio-export"
 router.register("experiments", ExperimentViewSet, basename="experiment")
 router.register("webhooks", WebhookSubscriptionViewSet, basename="webhook")
 router.register("share-links", ShareLinkViewSet, basename="share-link")
+router.register("imports", ImportViewSet, basename="import")
 
 urlpatterns = [
     path("v1/", include((router.urls, "api"), namespace="v1")),

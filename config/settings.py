@@ -309,6 +309,8 @@ SPECTACULAR_SETTINGS = {
         "InitiativeDecisionEnum": "improvement.models.Decision",
         "WebhookEventTypeEnum": "improvement.models.WebhookEventType",
         "WebhookDeliveryStatusEnum": "improvement.models.DeliveryStatus",
+        "ImportKindEnum": "improvement.models.ImportKind",
+        "ImportStatusEnum": "improvement.models.ImportStatus",
         # A comparison's and the omnibus' `test` (the first shared by the results by segment).
         "ComparisonTestEnum": ["z", "fisher_exact", "welch_t"],
         "OmnibusTestEnum": ["chi_square", "welch_anova"],

@@ -4,6 +4,7 @@ holds what they share. Re-exported here: the viewsets the router registers and t
 
 from improvement.api.experiments import ExperimentViewSet
 from improvement.api.exports import InitiativeExportViewSet, PortfolioExportViewSet
+from improvement.api.imports import ImportViewSet
 from improvement.api.initiatives import (
     InitiativeSerializer,
     InitiativeViewSet,
@@ -21,6 +22,7 @@ __all__ = [
     "BenefitViewSet",
     "CostViewSet",
     "ExperimentViewSet",
+    "ImportViewSet",
     "InitiativeExportViewSet",
     "InitiativeSerializer",
     "InitiativeViewSet",

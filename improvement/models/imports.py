@@ -28,6 +28,10 @@ class ImportStatus(models.TextChoices):
     FAILED = "failed", "Not imported"
 
 
+def no_counts() -> dict[str, int]:
+    return {"create": 0, "update": 0, "unchanged": 0}
+
+
 FINISHED_STATUSES = frozenset(
     {ImportStatus.INVALID, ImportStatus.VALID, ImportStatus.DONE, ImportStatus.FAILED}
 )
@@ -45,7 +49,7 @@ class ImportJob(models.Model):
     errors = models.JSONField(default=list, blank=True)
     error_count = models.PositiveIntegerField(default=0)
     # {"create": n, "update": n, "unchanged": n}: planned by the dry run, then done by the import.
-    counts = models.JSONField(default=dict, blank=True)
+    counts = models.JSONField(default=no_counts, blank=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 

@@ -65,8 +65,11 @@ def import_progress(*, job: ImportJob) -> int:
 
 
 @transaction.atomic
-def import_job_create(*, actor: User, kind: str, filename: str, content: bytes) -> ImportJob:
-    """Store the file and schedule its dry run."""
+def import_job_create(
+    *, actor: User, kind: str, filename: str, content: bytes, dry_run: bool = True
+) -> ImportJob:
+    """Store the file and schedule its dry run, or (``dry_run=False``) its import at once: the
+    import checks every row too and writes nothing if one fails."""
     if kind not in ImportKind.values:
         raise ValidationError({"kind": f"Choose one of: {', '.join(ImportKind.values)}."})
     if not import_can_create(actor=actor, kind=kind):
@@ -77,7 +80,13 @@ def import_job_create(*, actor: User, kind: str, filename: str, content: bytes) 
         file_format(filename)
     except FileError as error:
         raise ValidationError({"file": str(error)}) from error
-    job = ImportJob.objects.create(kind=kind, created_by=actor, filename=filename[:255], content=content)
+    job = ImportJob.objects.create(
+        kind=kind,
+        created_by=actor,
+        filename=filename[:255],
+        content=content,
+        status=ImportStatus.VALIDATING if dry_run else ImportStatus.IMPORTING,
+    )
     outbox_enqueue(task=IMPORT_TASK, args=[job.pk])
     return job
 
