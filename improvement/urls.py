@@ -11,6 +11,7 @@ from improvement.views import (
     experiments,
     exports,
     home,
+    imports,
     initiatives,
     milestones,
     money,
@@ -26,6 +27,15 @@ app_name = "improvement"
 urlpatterns = [
     path("", home.home, name="home"),
     path("dashboard/", dashboard.dashboard, name="dashboard"),
+    path("imports/", imports.import_start, name="import_start"),
+    path("imports/<int:pk>/", imports.import_detail, name="import_detail"),
+    path("imports/<int:pk>/run/", imports.import_run, name="import_run"),
+    path("imports/<int:pk>/status/", imports.import_status, name="import_status"),
+    path(
+        "imports/template/<slug:kind>.<str:extension>",
+        imports.import_template,
+        name="import_template",
+    ),
     path("dashboard/portfolio.csv", dashboard.dashboard_csv, name="dashboard_csv"),
     path("dashboard/portfolio.xlsx", exports.dashboard_xlsx, name="dashboard_xlsx"),
     path("initiatives/", initiatives.initiative_list, name="initiative_list"),

@@ -66,11 +66,17 @@ NOT_PAGES = frozenset(
         "improvement:share_initiative",
         "improvement:share_experiment",
         "improvement:share_revoke",
+        "improvement:import_run",
+        "improvement:import_status",
+        "improvement:import_template",
     }
 )
 # Reached only after a form is sent, not by a link.
 # The public share page opens at the address shown once after "Create link" (tests/web/test_share_links.py).
-AFTER_A_FORM = frozenset({"password_change_done", "login_code", "improvement:share"})
+# An import's page opens after its file is uploaded (tests/browser/test_imports.py).
+AFTER_A_FORM = frozenset(
+    {"password_change_done", "login_code", "improvement:share", "improvement:import_detail"}
+)
 # Password reset pages reached from an email or after its form; checked signed out below.
 RESET_PAGES = {
     "password_reset_done": "/accounts/password/reset/sent/",
