@@ -12,6 +12,7 @@ from openpyxl import load_workbook
 from improvement.import_columns import MSG_NUMBER
 from improvement.models import ImportJob
 from kpis.models import Kpi, Measurement
+from tests.factories import KpiTargetFactory, MeasurementFactory
 
 D1 = (dt.date.today() - dt.timedelta(days=3)).isoformat()
 
@@ -86,3 +87,40 @@ def test_the_templates_carry_the_header_row(login, lead):
     sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
     assert [c.value for c in sheet[1]][:3] == ["Initiative", "Title", "Due date"]
     assert client.get("/imports/template/money.csv").status_code == 404
+
+
+def _edit_and_upload(client, workbook_bytes: bytes, kind: str, edit) -> None:
+    workbook = load_workbook(io.BytesIO(workbook_bytes))
+    edit(workbook.active)
+    out = io.BytesIO()
+    workbook.save(out)
+    client.post("/imports/", {"kind": kind, "file": SimpleUploadedFile("edited.xlsx", out.getvalue())})
+
+
+def test_an_exported_measurements_workbook_edited_imports_as_one_update(
+    login, lead, initiative, django_capture_on_commit_callbacks
+):
+    target = KpiTargetFactory(initiative=initiative)
+    MeasurementFactory(kpi=target.kpi, period=dt.date(2026, 1, 1), value=50)
+    MeasurementFactory(kpi=target.kpi, period=dt.date(2026, 1, 2), value=60)
+    client = login(lead)
+    exported = b"".join(client.get(f"/initiatives/{initiative.pk}/measurements.xlsx").streaming_content)
+
+    def edit(sheet):
+        sheet["F2"] = 55  # the first row's Value
+
+    with django_capture_on_commit_callbacks(execute=True):
+        _edit_and_upload(client, exported, "measurements", edit)
+    job = ImportJob.objects.get()
+    assert (job.status, job.counts) == ("valid", {"create": 0, "update": 1, "unchanged": 1}), job.errors
+
+
+def test_an_exported_portfolio_workbook_imports_back_unchanged(
+    login, lead, initiative, django_capture_on_commit_callbacks
+):
+    client = login(lead)
+    exported = b"".join(client.get("/dashboard/portfolio.xlsx").streaming_content)
+    with django_capture_on_commit_callbacks(execute=True):
+        _edit_and_upload(client, exported, "initiatives", lambda sheet: None)
+    job = ImportJob.objects.get()
+    assert (job.status, job.counts) == ("valid", {"create": 0, "update": 0, "unchanged": 1}), job.errors
