@@ -33,6 +33,8 @@ class CellError(ValueError):
 
 def text(limit: int | None = None) -> Callable[[object], str]:
     def parse(value: object) -> str:
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)  # a spreadsheet's number 42 read as a code is "42", not "42.0"
         value = value if isinstance(value, str) else str(value)
         value = value.strip()
         if limit is not None and len(value) > limit:

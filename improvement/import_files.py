@@ -4,16 +4,22 @@ Pure: no Django. Cells are data, never evaluated: an XLSX formula cell is read a
 (``=SUM(A1:A3)``), never as the value a spreadsheet computed, and text starting with ``=``, ``+``,
 ``-`` or ``@`` stays text. The apostrophe our CSV exports put in front of such text (a CSV has no
 types) is taken off again, so an exported file imports as it was exported.
+
+A workbook is read with calamine (a Rust reader, many times faster than openpyxl) unless one of
+its sheets holds a formula: calamine answers a formula cell's cached value, so such a workbook is
+read with openpyxl, which gives the formula's text.
 """
 
 import csv
 import datetime as dt
 import io
+import re
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 from openpyxl import load_workbook
+from python_calamine import CalamineError, CalamineWorkbook
 
 CSV = "csv"
 XLSX = "xlsx"
@@ -23,12 +29,19 @@ FIRST_DATA_ROW = 2
 CSV_ENCODINGS = ("utf-8-sig", "cp1252")
 # Text our CSV exports wrote with a leading apostrophe (a formula-injection guard).
 GUARDED_STARTS = ("'=", "'+", "'-", "'@")
+# A formula element of a sheet's XML (<f>, <f t="shared" …/>, or with a namespace prefix).
+FORMULA_ELEMENT = re.compile(rb"<(?:\w+:)?f[\s>/]")
+SHEET_PREFIX = "xl/worksheets/"
+# Sheets larger than this once unpacked are refused (a small zip can unpack to gigabytes).
+MAX_UNPACKED_BYTES = 400 * 1024 * 1024
+SCAN_CHUNK = 1 << 20
 
 MSG_FORMAT = "Upload a .csv or .xlsx file."
 MSG_EMPTY = "The file has no header row."
 MSG_NOT_XLSX = "The file is not a readable XLSX workbook."
 MSG_ENCODING = "The CSV file must be UTF-8 (or Windows-1252) text."
 MSG_DUPLICATE_COLUMN = "The column {name} appears twice."
+MSG_UNPACKED_TOO_LARGE = "The workbook is too large once unpacked."
 
 
 class FileError(ValueError):
@@ -95,7 +108,43 @@ def _csv_rows(content: bytes) -> Iterator[list[str]]:
     yield from csv.reader(io.StringIO(text, newline=""))
 
 
+def _has_formulas(content: bytes) -> bool:
+    """Whether any sheet of the workbook holds a formula; refuses a workbook that unpacks too large."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            sheets = [i for i in archive.infolist() if i.filename.startswith(SHEET_PREFIX)]
+            if sum(i.file_size for i in sheets) > MAX_UNPACKED_BYTES:
+                raise FileError(MSG_UNPACKED_TOO_LARGE)
+            for info in sheets:
+                with archive.open(info) as sheet:
+                    tail = b""
+                    while chunk := sheet.read(SCAN_CHUNK):
+                        if FORMULA_ELEMENT.search(tail + chunk):
+                            return True
+                        tail = chunk[-16:]
+    except (zipfile.BadZipFile, OSError, ValueError) as error:
+        raise FileError(MSG_NOT_XLSX) from error
+    return False
+
+
+def _calamine_rows(content: bytes) -> Iterator[list]:
+    try:
+        workbook = CalamineWorkbook.from_filelike(io.BytesIO(content))
+        # Leading empty rows kept, so a row's number is its row in the sheet.
+        rows = workbook.get_sheet_by_index(0).to_python(skip_empty_area=False)
+    except (CalamineError, IndexError, ValueError) as error:
+        raise FileError(MSG_NOT_XLSX) from error
+    for cells in rows:
+        yield [
+            cell.date() if isinstance(cell, dt.datetime) and cell.time() == dt.time() else cell
+            for cell in cells
+        ]
+
+
 def _xlsx_rows(content: bytes) -> Iterator[tuple]:
+    if not _has_formulas(content):
+        yield from _calamine_rows(content)
+        return
     try:
         # read_only streams the sheet; data_only=False keeps a formula as its text, unevaluated.
         workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=False)

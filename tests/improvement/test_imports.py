@@ -190,6 +190,18 @@ def test_the_measurements_export_header_and_guarded_text_are_read_back():
     assert column_key(" Target end-date ") == "target_end_date"
 
 
+def test_a_workbook_without_formulas_reads_typed_cells_with_their_row_numbers():
+    """Read by calamine: numbers, dates and the row numbers as the openpyxl reading gives them."""
+    content = xlsx_bytes(
+        [["KPI", "Period", "Value"], [None], ["fcr", dt.date(2026, 1, 2), 5], ["nps", "x", 2.5]]
+    )
+    table = read_table(content, filename="f.xlsx")
+    assert table.rows == [
+        (3, {"kpi": "fcr", "period": dt.date(2026, 1, 2), "value": 5}),
+        (4, {"kpi": "nps", "period": "x", "value": 2.5}),
+    ]
+
+
 def test_an_xlsx_formula_is_read_as_its_text_never_evaluated():
     table = read_table(xlsx_bytes([["KPI", "Value"], ["fcr", "=1+1"]]), filename="f.xlsx")
     assert table.rows == [(2, {"kpi": "fcr", "value": "=1+1"})]
