@@ -6,8 +6,11 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from improvement.import_columns import MSG_NUMBER
+from improvement.models import ImportJob
+from improvement.services import imports
 from improvement.services.imports import MSG_NOT_READY
 from kpis.models import Kpi, Measurement
+from tests.api.conftest import queries_for
 
 URL = "/api/v1/imports/"
 D1 = (dt.date.today() - dt.timedelta(days=3)).isoformat()
@@ -85,3 +88,24 @@ def test_nobody_sees_another_persons_import(api, lead, admin, kpi, django_captur
         job = upload(api(lead), GOOD).json()
     assert api(admin).get(f"{URL}{job['id']}/").status_code == 404
     assert api(admin).post(f"{URL}{job['id']}/run/").status_code == 404
+
+
+def _jobs(user, count: int) -> None:
+    for _ in range(count):
+        ImportJob.objects.create(kind="measurements", created_by=user, filename="m.csv", content=b"x")
+
+
+def test_the_list_costs_the_same_queries_for_three_times_the_jobs(api, lead):
+    client = api(lead)
+    _jobs(lead, 2)
+    few = queries_for(client, URL)
+    _jobs(lead, 4)
+    assert queries_for(client, URL) == few
+
+
+def test_a_file_over_the_size_limit_is_a_400_and_stores_nothing(api, lead, kpi, monkeypatch):
+    monkeypatch.setattr(imports, "MAX_FILE_BYTES", 10)
+    response = upload(api(lead), GOOD)
+    assert response.status_code == 400
+    assert response.json()["fields"] == {"file": [imports.MSG_TOO_LARGE]}
+    assert not ImportJob.objects.exists()

@@ -13,6 +13,7 @@ from improvement.import_columns import MSG_NUMBER
 from improvement.models import ImportJob
 from kpis.models import Kpi, Measurement
 from tests.factories import KpiTargetFactory, MeasurementFactory
+from tests.web.conftest import queries_for
 
 D1 = (dt.date.today() - dt.timedelta(days=3)).isoformat()
 
@@ -124,3 +125,13 @@ def test_an_exported_portfolio_workbook_imports_back_unchanged(
         _edit_and_upload(client, exported, "initiatives", lambda sheet: None)
     job = ImportJob.objects.get()
     assert (job.status, job.counts) == ("valid", {"create": 0, "update": 0, "unchanged": 1}), job.errors
+
+
+def test_the_import_page_costs_the_same_queries_for_three_times_the_jobs(login, lead):
+    client = login(lead)
+    for count in (2, 4):
+        for _ in range(count):
+            ImportJob.objects.create(kind="targets", created_by=lead, filename="t.csv", content=b"x")
+        if count == 2:
+            few = queries_for(client, "/imports/")
+    assert queries_for(client, "/imports/") == few
