@@ -179,18 +179,22 @@ def missing_columns(kind: str, present: list[str]) -> list[Column]:
     return [c for c in COLUMNS[kind] if c.required and c.key not in present]
 
 
+# (key, parse, required) of each column, worked out once: parse_row runs for every row of a file.
+_PARSERS = {kind: [(c.key, c.parse, c.required) for c in columns] for kind, columns in COLUMNS.items()}
+
+
 def parse_row(kind: str, cells: dict[str, object]) -> tuple[dict[str, object], dict[str, str]]:
     """The row's values by column key (absent or empty cells left out) and its cell errors."""
     values: dict[str, object] = {}
     errors: dict[str, str] = {}
-    for column in COLUMNS[kind]:
-        cell = cells.get(column.key)
+    for key, parse, required in _PARSERS[kind]:
+        cell = cells.get(key)
         if cell is None or (isinstance(cell, str) and not cell.strip()):
-            if column.required:
-                errors[column.key] = MSG_REQUIRED
+            if required:
+                errors[key] = MSG_REQUIRED
             continue
         try:
-            values[column.key] = column.parse(cell)
+            values[key] = parse(cell)
         except CellError as error:
-            errors[column.key] = str(error)
+            errors[key] = str(error)
     return values, errors

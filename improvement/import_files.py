@@ -70,7 +70,7 @@ def column_key(name: object) -> str:
 
 
 def _unguard(value: object) -> object:
-    if isinstance(value, str) and value.startswith(GUARDED_STARTS):
+    if value.__class__ is str and value[:1] == "'" and value.startswith(GUARDED_STARTS):
         return value[1:]
     return value
 
