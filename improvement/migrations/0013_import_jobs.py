@@ -2,37 +2,74 @@
 
 import django.db.models.deletion
 import django.utils.timezone
-import improvement.models.imports
 from django.conf import settings
 from django.db import migrations, models
 
+import improvement.models.imports
+
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('improvement', '0012_share_links'),
+        ("improvement", "0012_share_links"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ImportJob',
+            name="ImportJob",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('initiatives', 'Initiatives'), ('targets', 'KPI targets'), ('milestones', 'Milestones'), ('measurements', 'Measurements')], max_length=20)),
-                ('status', models.CharField(choices=[('validating', 'Checking'), ('invalid', 'Has errors'), ('valid', 'Ready to import'), ('importing', 'Importing'), ('done', 'Imported'), ('failed', 'Not imported')], default='validating', max_length=20)),
-                ('filename', models.CharField(max_length=255)),
-                ('content', models.BinaryField()),
-                ('rows_total', models.PositiveIntegerField(default=0)),
-                ('errors', models.JSONField(blank=True, default=list)),
-                ('error_count', models.PositiveIntegerField(default=0)),
-                ('counts', models.JSONField(blank=True, default=improvement.models.imports.no_counts)),
-                ('created_at', models.DateTimeField(db_index=True, default=django.utils.timezone.now)),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
-                ('created_by', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='imports', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("initiatives", "Initiatives"),
+                            ("targets", "KPI targets"),
+                            ("milestones", "Milestones"),
+                            ("measurements", "Measurements"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("validating", "Checking"),
+                            ("invalid", "Has errors"),
+                            ("valid", "Ready to import"),
+                            ("importing", "Importing"),
+                            ("done", "Imported"),
+                            ("failed", "Not imported"),
+                        ],
+                        default="validating",
+                        max_length=20,
+                    ),
+                ),
+                ("filename", models.CharField(max_length=255)),
+                ("content", models.BinaryField()),
+                ("rows_total", models.PositiveIntegerField(default=0)),
+                ("errors", models.JSONField(blank=True, default=list)),
+                ("error_count", models.PositiveIntegerField(default=0)),
+                ("counts", models.JSONField(blank=True, default=improvement.models.imports.no_counts)),
+                ("created_at", models.DateTimeField(db_index=True, default=django.utils.timezone.now)),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="imports",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-id'],
+                "ordering": ["-created_at", "-id"],
             },
         ),
     ]
