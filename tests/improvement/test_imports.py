@@ -212,3 +212,20 @@ def test_a_file_that_is_not_csv_or_xlsx_is_refused(lead):
         imports.import_job_create(actor=lead, kind="measurements", filename="m.pdf", content=b"x")
     assert refused.value.message_dict == {"file": [MSG_FORMAT]}
     assert not ImportJob.objects.exists()
+
+
+def test_a_row_that_no_longer_fits_at_import_time_writes_nothing(
+    lead, kpi, django_capture_on_commit_callbacks
+):
+    """The import checks again: a KPI archived after the preview refuses the whole file."""
+    other = Kpi.objects.create(code="aht", name="AHT", unit="seconds", direction="lower")
+    content = csv_bytes("KPI,Period,Value", f"fcr,{D1},71", f"aht,{D1},300")
+    job = run(lead, "measurements", content, "m.csv", django_capture_on_commit_callbacks)
+    assert job.status == ImportStatus.VALID
+    other.archived_at = dt.datetime.now(tz=dt.UTC)
+    other.save(update_fields=["archived_at"])
+    job = start(lead, job, django_capture_on_commit_callbacks)
+    assert job.status == ImportStatus.FAILED
+    assert job.errors == [{"row": 3, "column": "KPI", "message": MSG_UNKNOWN_KPI.format(code="aht")}]
+    assert not Measurement.objects.exists()
+    assert bytes(job.content) == b""
