@@ -10,6 +10,7 @@ from improvement.api import (
     ChatDestinationViewSet,
     CostViewSet,
     ExperimentViewSet,
+    ImportViewSet,
     InitiativeExportViewSet,
     InitiativeReportViewSet,
     InitiativeViewSet,
@@ -54,6 +55,7 @@ router.register("experiments", ExperimentViewSet, basename="experiment")
 router.register("webhooks", WebhookSubscriptionViewSet, basename="webhook")
 router.register("share-links", ShareLinkViewSet, basename="share-link")
 router.register("chat-destinations", ChatDestinationViewSet, basename="chat-destination")
+router.register("imports", ImportViewSet, basename="import")
 
 urlpatterns = [
     path("v1/", include((router.urls, "api"), namespace="v1")),

@@ -391,6 +391,8 @@ SPECTACULAR_SETTINGS = {
         "ChatKindEnum": "improvement.models.ChatKind",
         "ChatEventTypeEnum": "improvement.models.ChatEventType",
         "ChatDeliveryEventTypeEnum": "improvement.models.CHAT_DELIVERY_EVENT_CHOICES",
+        "ImportKindEnum": "improvement.models.ImportKind",
+        "ImportStatusEnum": "improvement.models.ImportStatus",
         # A comparison's and the omnibus' `test` (the first shared by the results by segment).
         "ComparisonTestEnum": ["z", "fisher_exact", "welch_t"],
         "OmnibusTestEnum": ["chi_square", "welch_anova"],

@@ -24,7 +24,7 @@ from improvement.models import (
     StageTransition,
     WebhookDelivery,
 )
-from improvement.services import chat, notifications, packs, retention, roadmap, webhooks
+from improvement.services import chat, imports, notifications, packs, retention, roadmap, webhooks
 from kpis.models import KpiAlert
 
 TRANSIENT_ERRORS = (OperationalError, smtplib.SMTPException, ConnectionError, TimeoutError)
@@ -46,6 +46,8 @@ WEBHOOK_LIMITS = {
     "soft_time_limit": settings.PDCA_WEBHOOK_TIMEOUT_SECONDS + 10,
     "time_limit": settings.PDCA_WEBHOOK_TIMEOUT_SECONDS + 20,
 }
+# A 100,000-row import takes seconds; the limits leave room for a busy database.
+IMPORT_LIMITS = {"soft_time_limit": 300, "time_limit": 330}
 
 
 def _today(value: str | None) -> dt.date:
@@ -174,3 +176,10 @@ def send_portfolio_pack(today: str | None = None) -> int | None:
     """Scheduled: the organisation's review pack, mailed to the executives."""
     pack = packs.pack_send_scheduled(today=_today(today))
     return pack.pk if pack else None
+
+
+@shared_task(name="improvement.import_run", **RETRY_OPTIONS, **IMPORT_LIMITS)
+def import_run(job_id: int) -> str | None:
+    """The dry run or the import an import job waits for (improvement.services.imports)."""
+    job = imports.import_job_run(job_id=job_id)
+    return None if job is None else job.status

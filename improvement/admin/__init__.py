@@ -7,6 +7,7 @@ Only what the services let a user edit is editable, and saves call those service
 from improvement.admin.chat import ChatDestinationAdmin
 from improvement.admin.clusters import ClusterDataAdmin, SiteValueAdmin
 from improvement.admin.experiments import ExperimentAdmin, VariantAdmin, VariantDataAdmin
+from improvement.admin.imports import ImportJobAdmin
 from improvement.admin.initiatives import InitiativeAdmin, StatusUpdateAdmin
 from improvement.admin.money import BenefitAdmin, BenefitInline, CostAdmin, CostInline, MoneyForecastAdmin
 from improvement.admin.money_summary import (
@@ -41,6 +42,7 @@ __all__ = [
     "CostAdmin",
     "CostInline",
     "ExperimentAdmin",
+    "ImportJobAdmin",
     "InitiativeAdmin",
     "InitiativeMoneyAdmin",
     "InitiativeMoneyMonthAdmin",

@@ -6,6 +6,7 @@ initiative's output."""
 from improvement.api.chat import ChatDestinationViewSet
 from improvement.api.experiments import ExperimentViewSet
 from improvement.api.exports import InitiativeExportViewSet, PortfolioExportViewSet
+from improvement.api.imports import ImportViewSet
 from improvement.api.initiatives import (
     InitiativeSerializer,
     InitiativeViewSet,
@@ -25,6 +26,7 @@ __all__ = [
     "ChatDestinationViewSet",
     "CostViewSet",
     "ExperimentViewSet",
+    "ImportViewSet",
     "InitiativeExportViewSet",
     "InitiativeReportViewSet",
     "InitiativeSerializer",

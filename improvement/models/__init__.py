@@ -25,6 +25,7 @@ from improvement.models.experiments import (
     VariantData,
 )
 from improvement.models.guardrails import Guardrail, GuardrailData
+from improvement.models.imports import FINISHED_STATUSES, ImportJob, ImportKind, ImportStatus
 from improvement.models.initiatives import (
     HIGH_SCORE,
     SCORE_VALIDATORS,
@@ -59,6 +60,7 @@ from improvement.models.webhooks import (
 __all__ = [
     "CHAT_DELIVERY_EVENT_CHOICES",
     "CHAT_TEST",
+    "FINISHED_STATUSES",
     "HIGH_SCORE",
     "OPEN_MILESTONE_STATUSES",
     "SCORE_VALIDATORS",
@@ -85,6 +87,9 @@ __all__ = [
     "Guardrail",
     "GuardrailData",
     "Health",
+    "ImportJob",
+    "ImportKind",
+    "ImportStatus",
     "Initiative",
     "InitiativeMoney",
     "InitiativeMoneyMonth",

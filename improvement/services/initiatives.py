@@ -71,12 +71,14 @@ def initiative_create(
     lead: User | None = None,
     members: list[User] | None = None,
     with_standard_plan: bool = False,
+    code: str | None = None,
     **fields,
 ) -> Initiative:
     """Create an initiative in Plan, optionally with the standard 90-day plan.
 
-    The code (IMP-001…) is the next free number; a concurrent create that took the same number is
-    retried, so codes stay unique without a counter table.
+    The code (IMP-001…) is the next free number unless one is given (an import names its own); a
+    concurrent create that took the same number is retried, so codes stay unique without a counter
+    table.
     """
     if not policies.can_create_in_team(actor, team.pk):
         raise PermissionDenied(MSG_CANNOT_CREATE)
@@ -87,7 +89,7 @@ def initiative_create(
         try:
             with transaction.atomic():
                 initiative = Initiative(
-                    code=_next_code(),
+                    code=code or _next_code(),
                     title=title,
                     team=team,
                     lead=lead,
@@ -96,7 +98,8 @@ def initiative_create(
                     **fields,
                 )
                 # cycle_started_on is the start date: its errors are reported once, on start_date.
-                initiative.full_clean(exclude=["code", "cycle_started_on"])
+                # A given code is checked (format, uniqueness); a generated one is free by construction.
+                initiative.full_clean(exclude=["cycle_started_on"] if code else ["code", "cycle_started_on"])
                 initiative._history_user = actor
                 initiative.save()
                 if members:
@@ -105,7 +108,7 @@ def initiative_create(
                     initiative_apply_standard_plan(actor=actor, initiative=initiative)
                 return initiative
         except IntegrityError:
-            if attempt == CODE_ATTEMPTS - 1:
+            if code or attempt == CODE_ATTEMPTS - 1:
                 raise
     raise AssertionError("unreachable")
 

@@ -75,13 +75,23 @@ NOT_PAGES = frozenset(
         "improvement:kpi_phase_break_add",
         "improvement:kpi_survey_upload",
         "improvement:share_a3",
+        "improvement:import_run",
+        "improvement:import_status",
+        "improvement:import_template",
     }
 )
 # Reached only after a form is sent, not by a link.
 # The public share page opens at the address shown once after "Create link" (tests/web/test_share_links.py).
-# A pack's page opens after "Build a pack now" (tests/web/test_reports.py).
+# A pack's page opens after "Build a pack now" (tests/web/test_reports.py); an import's page after
+# its file is uploaded (tests/browser/test_imports.py).
 AFTER_A_FORM = frozenset(
-    {"password_change_done", "login_code", "improvement:share", "improvement:pack_detail"}
+    {
+        "password_change_done",
+        "login_code",
+        "improvement:share",
+        "improvement:pack_detail",
+        "improvement:import_detail",
+    }
 )
 # Password reset pages reached from an email or after its form; checked signed out below.
 RESET_PAGES = {
