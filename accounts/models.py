@@ -1,6 +1,7 @@
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 
 from accounts.login import normalize_login_email
 from common.models import ArchivableModel, TimeStampedModel
@@ -56,6 +57,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     calendar_feed_generation = models.PositiveIntegerField(default=0, editable=False)
     # The identity provider's own id for this user (SCIM ``externalId``), as it last sent it.
     scim_external_id = models.CharField(max_length=254, blank=True, db_index=True)
+    # Raised when the identity provider deactivates the user: every session open before stays dead,
+    # even once the user is active again (get_session_auth_hash).
+    session_generation = models.PositiveIntegerField(default=0, editable=False)
     # An IANA zone ("Asia/Shanghai"); blank follows the organisation's (settings.TIME_ZONE).
     time_zone = models.CharField(max_length=64, blank=True)
 
@@ -76,6 +80,20 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def get_short_name(self) -> str:
         return (self.full_name or self.email).split(" ")[0]
+
+    def _with_generation(self, base: str) -> str:
+        if not self.session_generation:
+            return base  # Sessions from before the first deactivation stay valid.
+        return salted_hmac(
+            "accounts.User.session_generation", f"{base}:{self.session_generation}", algorithm="sha256"
+        ).hexdigest()
+
+    def get_session_auth_hash(self) -> str:
+        return self._with_generation(super().get_session_auth_hash())
+
+    def get_session_auth_fallback_hash(self):
+        for base in super().get_session_auth_fallback_hash():
+            yield self._with_generation(base)
 
     @property
     def is_admin(self) -> bool:

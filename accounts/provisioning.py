@@ -10,6 +10,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from accounts import audit
@@ -19,7 +20,8 @@ from accounts.services import _require_admin, _team_slug
 MSG_EMAIL_TAKEN = "Another user already has this e-mail address."
 MSG_EMAIL_INVALID = "userName (or the primary e-mail) must be an e-mail address."
 MSG_UNKNOWN_ROLE = "Unknown role: {role}. Valid roles: {valid}."
-MSG_LAST_ADMIN = "The last active admin cannot be deactivated."
+MSG_LAST_ADMIN = "The last active admin cannot be deactivated or lose the admin role."
+MSG_TOO_LONG = "At most {limit} characters."
 MSG_TEAM_NAME = "A team needs a displayName with at least one letter or digit."
 MSG_TEAM_TAKEN = "Another team already has this name."
 MSG_UNKNOWN_MEMBERS = "Unknown users: {ids}."
@@ -35,6 +37,11 @@ def user_provision_save(*, actor: User, user: User, request=None) -> User:
     """Validate and save ``user`` as changed by the identity provider (created when it has no pk)."""
     _require_admin(actor)
     user.email = (user.email or "").strip().lower()
+    _check_lengths(
+        userName=(user.email, User._meta.get_field("email").max_length),
+        externalId=(user.scim_external_id, User._meta.get_field("scim_external_id").max_length),
+        name=(user.full_name, User._meta.get_field("full_name").max_length),
+    )
     try:
         validate_email(user.email)
     except ValidationError:
@@ -54,7 +61,7 @@ def user_provision_save(*, actor: User, user: User, request=None) -> User:
         before is not None and before.is_admin and before.is_active and not (user.is_admin and user.is_active)
     )
     if losing_admin and not User.objects.filter(is_active=True, role=Role.ADMIN).exclude(pk=user.pk).exists():
-        raise ValidationError({"active": MSG_LAST_ADMIN})
+        raise ValidationError({"active" if not user.is_active else "roles": MSG_LAST_ADMIN})
     user.save()
     if created:
         audit.audit(audit.PROVISIONED, request=request, user=user)
@@ -66,6 +73,17 @@ def user_provision_save(*, actor: User, user: User, request=None) -> User:
     return user
 
 
+def _check_lengths(**fields: tuple[str, int]) -> None:
+    """A value longer than its column is a 400 here, not a database error (PostgreSQL refuses it)."""
+    errors = {
+        name: MSG_TOO_LONG.format(limit=limit)
+        for name, (value, limit) in fields.items()
+        if len(value or "") > limit
+    }
+    if errors:
+        raise ValidationError(errors)
+
+
 def user_deactivate(*, actor: User, user: User, request=None) -> User:
     """What the identity provider's DELETE means: the user is deactivated, never deleted."""
     user.is_active = False
@@ -73,7 +91,13 @@ def user_deactivate(*, actor: User, user: User, request=None) -> User:
 
 
 def end_access(user: User) -> None:
-    """Revoke every API token of a deactivated user (sessions end as the user is inactive)."""
+    """Revoke every API token of a deactivated user and retire every session it had open.
+
+    Sessions are refused while the user is inactive (Django's model backend); raising the session
+    generation keeps them dead if the user is activated again (``User.get_session_auth_hash``).
+    """
+    User.objects.filter(pk=user.pk).update(session_generation=F("session_generation") + 1)
+    user.refresh_from_db(fields=["session_generation"])
     ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=timezone.now())
 
 
@@ -82,13 +106,26 @@ def team_provision_save(*, actor: User, team: Team, member_ids: list[int] | None
     """Save ``team`` (created when it has no pk); ``member_ids`` not None replaces its members."""
     _require_admin(actor)
     team.name = (team.name or "").strip()
+    _check_lengths(
+        displayName=(team.name, Team._meta.get_field("name").max_length),
+        externalId=(team.scim_external_id, Team._meta.get_field("scim_external_id").max_length),
+    )
     try:
         team.slug = _team_slug(team.name) if team.name else ""
     except ValidationError:
         team.slug = ""
     if not team.slug:
         raise ValidationError({"displayName": MSG_TEAM_NAME})
-    if Team.objects.filter(slug=team.slug).exclude(pk=team.pk).exists():
+    archived = Team.objects.archived().filter(slug=team.slug).exclude(pk=team.pk).first()
+    if team.pk is None and archived is not None:
+        # A group created again with the name of a team it deleted: that team comes back, history and all.
+        archived.name, archived.scim_external_id, archived.archived_at = (
+            team.name,
+            team.scim_external_id,
+            None,
+        )
+        team = archived
+    elif Team.objects.filter(slug=team.slug).exclude(pk=team.pk).exists():
         raise ValidationError({"displayName": ValidationError(MSG_TEAM_TAKEN, code="unique")})
     team.save()
     if member_ids is not None:

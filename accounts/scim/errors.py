@@ -3,7 +3,8 @@
 from contextlib import contextmanager
 
 from django.core.exceptions import ValidationError
-from django_scim.exceptions import BadRequestError, IntegrityError
+from django_scim.exceptions import BadRequestError, IntegrityError, NotFoundError
+from django_scim.views import SCIMView
 
 from common.errors import PermissionDenied
 
@@ -24,3 +25,14 @@ def scim_errors():
         raise BadRequestError(detail, scim_type="invalidValue") from None
     except PermissionDenied as error:
         raise BadRequestError(str(error)) from None
+
+
+class UnknownResource(SCIMView):
+    """``/Users/<id>`` or ``/Groups/<id>`` with an id that is not a number: no such resource."""
+
+    http_method_names = ["get", "put", "patch", "delete"]
+
+    def _missing(self, request, *args, **kwargs):
+        raise NotFoundError(kwargs.get("uuid", ""))
+
+    get = put = patch = delete = _missing

@@ -20,7 +20,14 @@ class _Filter:
 
     @classmethod
     def search(cls, filter_query: str, request=None):
-        return cls.queryset().filter(get_query(filter_query, cls.attr_map)).order_by("pk")
+        """A filter on an attribute this resource does not have is a ValueError (the view's 400)."""
+        try:
+            query = get_query(filter_query, cls.attr_map)
+        except (TypeError, KeyError, AttributeError, IndexError):
+            raise ValueError("the filter names an attribute that cannot be filtered on") from None
+        if query is None:
+            raise ValueError("the filter is empty")
+        return cls.queryset().filter(query).order_by("pk")
 
 
 class UserFilter(_Filter):

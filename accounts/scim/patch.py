@@ -15,6 +15,10 @@ CORE_PREFIXES = (
     "urn:ietf:params:scim:schemas:core:2.0:user:",
     "urn:ietf:params:scim:schemas:core:2.0:group:",
 )
+# attr, attr.sub, urn:…:attr, attr[filter], attr[filter].sub — brackets and quotes balanced.
+_PATH = re.compile(
+    r'^[a-z0-9:._$-]+(\[[a-z0-9._]+ [a-z]{2} ("[^"]*"|true|false|[0-9.]+)\](\.[a-z0-9_$]+)?)?$'
+)
 _VALUE_FILTER = re.compile(r'^(?P<attr>[a-z]+)\[value eq "(?P<value>[^"]*)"\]$')
 
 
@@ -37,8 +41,24 @@ def operations(body: list) -> list[tuple[str, str, object]]:
                 raise BadRequestError("Without a path the value must be an object.", scim_type="invalidValue")
             result.extend((op, _clean(key), item) for key, item in value.items())
         else:
-            result.append((op, _clean(str(path)), value))
+            if not isinstance(path, str):
+                raise BadRequestError('"path" must be a string.', scim_type="invalidPath")
+            path = _clean(path)
+            if not _PATH.match(path):
+                raise BadRequestError(
+                    f"Cannot read the path {operation.get('path')!r}.", scim_type="invalidPath"
+                )
+            result.append((op, path, value))
     return result
+
+
+def text(value, *, name: str) -> str:
+    """A string attribute's value (null is empty); any other type is a 400."""
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise BadRequestError(f'"{name}" must be a string.', scim_type="invalidValue")
+    return value
 
 
 def _clean(path: str) -> str:

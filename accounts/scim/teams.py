@@ -81,13 +81,13 @@ class ScimTeam(SCIMGroup):
             raise BadRequestError("The body must be a Group object.", scim_type="invalidSyntax")
 
     def from_dict(self, d: dict) -> None:
-        self.obj.name = str(d.get("displayName") or "")
-        self.obj.scim_external_id = str(d.get("externalId") or "")
+        self.obj.name = patch.text(d.get("displayName"), name="displayName")
+        self.obj.scim_external_id = patch.text(d.get("externalId"), name="externalId")
         self.member_ids = patch.ids(d.get("members") or [])
 
     def save(self) -> None:
         with scim_errors():
-            provisioning.team_provision_save(
+            self.obj = provisioning.team_provision_save(
                 actor=self.request.user, team=self.obj, member_ids=self.member_ids
             )
         self.member_ids = None
@@ -113,9 +113,10 @@ class ScimTeam(SCIMGroup):
                         actor=actor, team=team, user_ids=patch.ids({"value": found[1]})
                     )
                 elif path == "displayname" and op != "remove":
-                    team.name, changed = str(value or ""), True
+                    team.name, changed = patch.text(value, name="displayName"), True
                 elif path == "externalid":
-                    team.scim_external_id, changed = ("" if op == "remove" else str(value or "")), True
+                    external = "" if op == "remove" else patch.text(value, name="externalId")
+                    team.scim_external_id, changed = external, True
                 elif path == "id":
                     continue  # Okta repeats the id in a replace; it never changes.
                 else:

@@ -84,7 +84,7 @@ class ScimUser(SCIMUser):
     def from_dict(self, d: dict) -> None:
         """A whole User (POST, PUT): what it leaves out takes its default."""
         user = self.obj
-        user.scim_external_id = str(d.get("externalId") or "")
+        user.scim_external_id = patch.text(d.get("externalId"), name="externalId")
         email = d.get("userName") or ""
         if "@" not in str(email):
             email = (_primary(d.get("emails")) or {}).get("value", email)
@@ -100,12 +100,12 @@ class ScimUser(SCIMUser):
     @staticmethod
     def _full_name(name: dict, display_name=None, current: str = "") -> str:
         if name.get("formatted"):
-            return str(name["formatted"]).strip()[:150]
+            return patch.text(name["formatted"], name="name.formatted").strip()
         current_given, _, current_family = current.partition(" ")
         given = name.get("givenName", current_given if not display_name else "")
         family = name.get("familyName", current_family if not display_name else "")
         joined = f"{given or ''} {family or ''}".strip()
-        return (joined or str(display_name or "").strip())[:150]
+        return joined or str(display_name or "").strip()
 
     @staticmethod
     def _role(roles) -> str:
@@ -133,23 +133,25 @@ class ScimUser(SCIMUser):
         if path == "active":
             user.is_active = patch.boolean(value, name="active")
         elif path == "username":
-            user.email = str(value or "")
+            user.email = patch.text(value, name="userName")
         elif path in ("emails", 'emails[type eq "work"].value', "emails.value"):
             entry = _primary(value) if isinstance(value, list | dict) else {"value": value}
             user.email = str((entry or {}).get("value") or "")
         elif path == "externalid":
-            user.scim_external_id = str(value or "")
+            user.scim_external_id = patch.text(value, name="externalId")
         elif path == "displayname":
-            user.full_name = str(value or "").strip()[:150]
+            user.full_name = patch.text(value, name="displayName").strip()
         elif path == "name":
-            user.full_name = self._full_name(value if isinstance(value, dict) else {}, current=user.full_name)
+            if not isinstance(value, dict):
+                raise BadRequestError('"name" must be an object.', scim_type="invalidValue")
+            user.full_name = self._full_name(value, current=user.full_name)
         elif path in ("name.givenname", "name.familyname", "name.formatted"):
             key = {
                 "name.givenname": "givenName",
                 "name.familyname": "familyName",
                 "name.formatted": "formatted",
             }[path]
-            user.full_name = self._full_name({key: value}, current=user.full_name)
+            user.full_name = self._full_name({key: patch.text(value, name=key)}, current=user.full_name)
         elif path == "roles" or path.startswith("roles["):
             user.role = self._role(value if isinstance(value, list | dict) else {"value": value})
         # Anything else (phone numbers, title, locale, the enterprise extension…) is not kept here.

@@ -308,3 +308,100 @@ def test_a_taken_group_name_is_409(scim):
     TeamFactory(name="Billing", slug="billing")
     response = scim.post("Groups", {"schemas": [GROUP_SCHEMA], "displayName": "billing", "members": []})
     assert response.status_code == 409 and response.body["scimType"] == "uniqueness"
+
+
+# --- odd input: always a SCIM 4xx, never a 500, nothing written -----------------------------------
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("path", "body", "field"),
+    [
+        ("Users", okta_user(email="u" * 250 + "@x.test"), "userName"),
+        ("Users", okta_user(externalId="x" * 300), "externalId"),
+        ("Users", okta_user(name={"formatted": "n" * 200}), "name"),
+        ("Groups", {"schemas": [GROUP_SCHEMA], "displayName": "g" * 200}, "displayName"),
+        ("Groups", {"schemas": [GROUP_SCHEMA], "displayName": "Ok", "externalId": "e" * 300}, "externalId"),
+    ],
+)
+def test_values_longer_than_their_column_are_400_on_every_database(scim, path, body, field):
+    users, teams = User.objects.count(), Team.objects.count()
+
+    response = scim.post(path, body)
+
+    assert response.status_code == 400 and field in response.body["detail"]
+    assert (User.objects.count(), Team.objects.count()) == (users, teams)
+
+
+@pytest.mark.django_db
+def test_malformed_bodies_are_scim_errors(scim, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    too_big = scim.client.post("/scim/v2/Users", "{" + " " * 2000 + "}", content_type=SCIM, **scim.headers)
+    assert too_big.status_code == 413
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+    not_utf8 = scim.client.post("/scim/v2/Users", b'\xff\xfe{"userName"', content_type=SCIM, **scim.headers)
+    assert not_utf8.status_code == 400 and json.loads(not_utf8.content)["scimType"] == "invalidSyntax"
+    deep = "[" * 5000 + "]" * 5000
+    nested = scim.client.post("/scim/v2/Users", deep, content_type=SCIM, **scim.headers)
+    assert nested.status_code == 400
+    assert scim.get("Users", filter='nosuch eq "a"').status_code == 400
+    missing = scim.get("Users/not-a-number")
+    assert missing.status_code == 404 and missing.body["schemas"] == [ERROR_SCHEMA]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "operation",
+    [
+        {"op": "replace", "path": 5, "value": "x"},
+        {"op": "replace", "path": 'emails[type eq "work".value', "value": "a@b.test"},
+        {"op": "replace", "path": "name.givenName", "value": {"a": 1}},
+        {"op": "replace", "path": "name", "value": "Ada"},
+        {"op": "replace", "path": "displayName", "value": "d" * 200},
+    ],
+)
+def test_a_patch_with_a_bad_path_or_value_is_400_and_changes_nothing(scim, lead, operation):
+    before = (lead.full_name, lead.email)
+
+    response = scim.patch(f"Users/{lead.pk}", operation)
+
+    assert response.status_code == 400, response.body
+    lead.refresh_from_db()
+    assert (lead.full_name, lead.email) == before
+
+
+@pytest.mark.django_db
+def test_a_reactivated_user_signs_in_again_but_old_sessions_stay_ended(scim, lead):
+    browser = Client()
+    browser.force_login(lead)
+    assert (
+        scim.patch(f"Users/{lead.pk}", {"op": "replace", "path": "active", "value": False}).status_code == 200
+    )
+    assert (
+        scim.patch(f"Users/{lead.pk}", {"op": "replace", "path": "active", "value": True}).status_code == 200
+    )
+
+    assert browser.get("/my-work/").status_code == 302
+    fresh = Client()
+    fresh.force_login(User.objects.get(pk=lead.pk))
+    assert fresh.get("/my-work/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_a_group_created_again_after_its_delete_brings_the_archived_team_back(scim):
+    first = scim.post("Groups", {"schemas": [GROUP_SCHEMA], "displayName": "Okta Team"}).body["id"]
+    assert scim.delete(f"Groups/{first}").status_code == 204
+
+    again = scim.post("Groups", {"schemas": [GROUP_SCHEMA], "displayName": "Okta Team", "externalId": "g2"})
+
+    assert again.status_code == 201 and again.body["id"] == first
+    team = Team.objects.get(pk=first)
+    assert team.archived_at is None and team.scim_external_id == "g2"
+
+
+@pytest.mark.django_db
+def test_demoting_the_last_admin_says_so(scim, admin):
+    response = scim.patch(
+        f"Users/{admin.pk}", {"op": "replace", "path": "roles", "value": [{"value": "viewer"}]}
+    )
+    assert response.status_code == 400 and response.body["detail"].startswith("roles:")
