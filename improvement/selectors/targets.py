@@ -4,13 +4,14 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db.models import Min, OuterRef, QuerySet, Subquery
+from django.db.models import BigIntegerField, F, Min, OuterRef, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce, Greatest
 
 from accounts.models import User
 from improvement.models import Initiative, KpiTarget
 from improvement.progress import clamped_progress, improvement_amount, progress
 from improvement.selectors.initiatives import scope_to_readable
-from kpis.models import Kpi, Measurement
+from kpis.models import Kpi, Measurement, SeriesChange
 from kpis.selectors import SeriesWindow, kpi_series_windows
 
 
@@ -20,6 +21,17 @@ def _latest_value() -> Subquery:
         Measurement.objects.filter(kpi_id=OuterRef("kpi_id"), segment=OuterRef("segment"))
         .order_by("-period", "-updated_at")
         .values("value")[:1]
+    )
+
+
+def target_change_marker() -> Greatest:
+    """Where a target stands in the change walk: the later of its own marker and its series' (a
+    measurement write moves the series' marker, common/sync_series.py)."""
+    series = SeriesChange.objects.filter(kpi_id=OuterRef("kpi_id"), segment=OuterRef("segment"))
+    return Greatest(
+        F("change_marker"),
+        Coalesce(Subquery(series.values("change_marker")[:1]), Value(0)),
+        output_field=BigIntegerField(),
     )
 
 

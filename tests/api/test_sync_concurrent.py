@@ -17,6 +17,7 @@ from django.utils import timezone
 
 import common.api.sync as feed
 from improvement.models import Initiative, KpiTarget, Milestone
+from improvement.selectors.targets import target_change_marker
 from improvement.services import initiatives as initiative_services
 from improvement.services import roadmap
 from kpis.models import Measurement
@@ -173,16 +174,22 @@ def test_a_mirror_fed_by_the_change_cursor_equals_the_database_after_every_round
         assert differences == {}, f"round {round_}: {differences}"
 
 
+def _walk_markers(targets):
+    """Where each target stands in the change walk (its own marker or its series', the later)."""
+    rows = KpiTarget.objects.filter(pk__in=[t.pk for t in targets]).annotate(marker=target_change_marker())
+    return rows.values_list("pk", "marker")
+
+
 def test_concurrent_bulk_upserts_of_the_same_series_all_commit_and_move_their_targets(admin, team, lead):
-    """Each upsert touches the targets of its series, in id order: overlapping upserts wait for
-    each other instead of deadlocking."""
+    """Each upsert marks the series it writes, in (kpi, segment) order: overlapping upserts wait for
+    each other instead of deadlocking, and every target of those series moves in the walk."""
     kpi = KpiFactory(code="aht_sync", min_value=0, max_value=10_000)
     targets = [
         KpiTargetFactory(initiative=InitiativeFactory(team=team, lead=lead), kpi=kpi, segment=segment)
         for segment in SEGMENTS
         for _ in range(4)
     ]
-    before = dict(KpiTarget.objects.filter(pk__in=[t.pk for t in targets]).values_list("pk", "change_marker"))
+    before = dict(_walk_markers(targets))
     barrier = threading.Barrier(3)
 
     def upsert(seed):
@@ -206,7 +213,7 @@ def test_concurrent_bulk_upserts_of_the_same_series_all_commit_and_move_their_ta
     for thread, failures in workers:
         thread.join()
         assert not failures, failures
-    after = dict(KpiTarget.objects.filter(pk__in=[t.pk for t in targets]).values_list("pk", "change_marker"))
+    after = dict(_walk_markers(targets))
     assert all(after[pk] > before[pk] for pk in before)
 
 

@@ -16,7 +16,7 @@ from django.utils import timezone
 from accounts.models import Role
 from common.api.inputs import MSG_NULL_CHARACTER
 from common.sync import MSG_CURSOR_INVALID, Position
-from common.sync_triggers import reinstall_dropped_triggers
+from common.sync_sqlite import reinstall_dropped_triggers
 from improvement.models import Initiative
 from improvement.services import initiatives as initiative_services
 from improvement.services import roadmap
