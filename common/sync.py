@@ -29,7 +29,7 @@ from django.db.models import F
 from common.keyset import after
 
 MARKER = "change_marker"
-# The annotation a walk by a derived marker orders by (``rows_after(marker=...)``).
+# The annotation a walk by a derived marker goes by (``rows_after(marker=SYNC_MARKER)``).
 SYNC_MARKER = "sync_marker"
 CURSOR_VERSION = "c1"
 # The position before every row (markers and ids are positive): the start of a full walk.
@@ -98,21 +98,17 @@ def sync_horizon() -> int | None:
         return cursor.fetchone()[0]
 
 
-def rows_after(queryset, *, position: Position, horizon: int | None, marker=None):
+def rows_after(queryset, *, position: Position, horizon: int | None, marker: str = MARKER):
     """``queryset``'s rows after ``position`` and below ``horizon`` (``sync_horizon``), in
     (marker, id) order: ``(change_marker, id) > (marker, id)``, a row comparison on PostgreSQL (one
     range on the (marker, id) index), its portable spelling elsewhere (common/keyset.py).
 
-    ``marker``: an expression to walk by instead of the row's own marker (a row whose answer is read
-    from another table's rows, e.g. a target from its series); annotated as ``SYNC_MARKER``."""
-    name = MARKER
-    if marker is not None:
-        name = SYNC_MARKER
-        queryset = queryset.annotate(**{SYNC_MARKER: marker})
-    qs = after(queryset, (name, "pk"), (position.marker, position.id))
+    ``marker``: the field or annotation to walk by; ``SYNC_MARKER`` for a row whose answer is read
+    from another table's rows (a target from its series), annotated by the caller."""
+    qs = after(queryset, (marker, "pk"), (position.marker, position.id))
     if horizon is not None:
-        qs = qs.filter(**{f"{name}__lt": horizon})
-    return qs.order_by(F(name).asc(), F("pk").asc())
+        qs = qs.filter(**{f"{marker}__lt": horizon})
+    return qs.order_by(F(marker).asc(), F("pk").asc())
 
 
 def deletions_after(

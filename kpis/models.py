@@ -113,7 +113,7 @@ class SeriesChange(models.Model):
     marker and its series' marker instead of every following target being rewritten.
     """
 
-    kpi = models.ForeignKey(Kpi, on_delete=models.CASCADE, related_name="+", db_index=False)
+    kpi = models.ForeignKey(Kpi, on_delete=models.CASCADE, related_name="series_changes", db_index=False)
     segment = models.CharField(max_length=100, blank=True, default="")
     change_marker = models.BigIntegerField(default=0, editable=False)
 

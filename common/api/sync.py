@@ -62,8 +62,8 @@ class ChangeFeed:
     """Mixed in front of a DRF paginator: ``?change_cursor=`` switches the list to the change walk."""
 
     walk = None
-    # A list whose rows' answers are read from other tables' rows may walk by a derived marker
-    # (an expression; common/sync.py ``rows_after``) instead of the rows' own.
+    # A list whose rows' answers are read from other tables' rows may walk by a derived marker: a
+    # function that annotates the queryset with ``SYNC_MARKER`` (common/sync.py ``rows_after``).
     change_marker = None
 
     def paginate_queryset(self, queryset, request, view=None):
@@ -74,7 +74,7 @@ class ChangeFeed:
         self.walk = _Walk(
             position=Position.parse(request.query_params[CURSOR_PARAM]),
             size=self.get_page_size(request),
-            marker=self.change_marker() if self.change_marker is not None else None,
+            annotate=self.change_marker,
         )
         return self.walk.page(queryset)
 
@@ -114,10 +114,10 @@ class ChangeFeed:
 class _Walk:
     """One page of a change walk: the keys in one index range scan, then the rows of those keys."""
 
-    def __init__(self, *, position: Position, size: int, marker=None):
+    def __init__(self, *, position: Position, size: int, annotate=None):
         self.position = position
         self.size = size
-        self.marker = marker
+        self.annotate = annotate
         self.complete = True
         self.deleted: list[int] = []
 
@@ -125,10 +125,10 @@ class _Walk:
         # The lean initiative list passes value rows that keep their queryset (ValueRows).
         queryset = getattr(rows, "queryset", rows)
         horizon = sync_horizon()
-        live = rows_after(
-            queryset.prefetch_related(None), position=self.position, horizon=horizon, marker=self.marker
-        )
-        marker = MARKER if self.marker is None else SYNC_MARKER
+        keys, marker = queryset.prefetch_related(None), MARKER
+        if self.annotate is not None:
+            keys, marker = self.annotate(keys), SYNC_MARKER
+        live = rows_after(keys, position=self.position, horizon=horizon, marker=marker)
         dead = deletions_after(
             queryset.model._meta.db_table, position=self.position, horizon=horizon, limit=self.size + 1
         )

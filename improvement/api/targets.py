@@ -21,7 +21,7 @@ from improvement.api.common import (
 )
 from improvement.models import Evaluation, KpiTarget
 from improvement.selectors import target_progress
-from improvement.selectors.targets import target_change_marker
+from improvement.selectors.targets import with_change_marker
 from improvement.services import targets
 
 
@@ -109,7 +109,7 @@ class KpiTargetFilter(django_filters.FilterSet):
 class TargetChangePagination(ChangePagePagination):
     """A target changes with its series' latest value: the walk goes by its series' marker too."""
 
-    change_marker = staticmethod(target_change_marker)
+    change_marker = staticmethod(with_change_marker)
 
 
 class KpiTargetViewSet(ReadViewSet):

@@ -4,14 +4,15 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db.models import BigIntegerField, F, Min, OuterRef, QuerySet, Subquery, Value
+from django.db.models import BigIntegerField, F, FilteredRelation, Min, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce, Greatest
 
 from accounts.models import User
+from common.sync import SYNC_MARKER
 from improvement.models import Initiative, KpiTarget
 from improvement.progress import clamped_progress, improvement_amount, progress
 from improvement.selectors.initiatives import scope_to_readable
-from kpis.models import Kpi, Measurement, SeriesChange
+from kpis.models import Kpi, Measurement
 from kpis.selectors import SeriesWindow, kpi_series_windows
 
 
@@ -24,15 +25,16 @@ def _latest_value() -> Subquery:
     )
 
 
-def target_change_marker() -> Greatest:
-    """Where a target stands in the change walk: the later of its own marker and its series' (a
-    measurement write moves the series' marker, common/sync_series.py)."""
-    series = SeriesChange.objects.filter(kpi_id=OuterRef("kpi_id"), segment=OuterRef("segment"))
-    return Greatest(
-        F("change_marker"),
-        Coalesce(Subquery(series.values("change_marker")[:1]), Value(0)),
-        output_field=BigIntegerField(),
+def with_change_marker(targets: QuerySet[KpiTarget]) -> QuerySet[KpiTarget]:
+    """``targets`` annotated with where each stands in the change walk (``SYNC_MARKER``): the later
+    of its own marker and its series' (a measurement write moves the series' marker,
+    common/sync_series.py). The series' row comes by a LEFT JOIN (a series never written has
+    none): one hash join of a small table, not a lookup per target."""
+    series = FilteredRelation("kpi__series_changes", condition=Q(kpi__series_changes__segment=F("segment")))
+    marker = Greatest(
+        F("change_marker"), Coalesce(F("series__change_marker"), Value(0)), output_field=BigIntegerField()
     )
+    return targets.annotate(series=series).annotate(**{SYNC_MARKER: marker})
 
 
 def kpi_latest_values(*, targets: QuerySet[KpiTarget]) -> dict[tuple[int, str], float | None]:

@@ -16,8 +16,9 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 import common.api.sync as feed
+from common.sync import SYNC_MARKER
 from improvement.models import Initiative, KpiTarget, Milestone
-from improvement.selectors.targets import target_change_marker
+from improvement.selectors.targets import with_change_marker
 from improvement.services import initiatives as initiative_services
 from improvement.services import roadmap
 from kpis.models import Measurement
@@ -176,8 +177,9 @@ def test_a_mirror_fed_by_the_change_cursor_equals_the_database_after_every_round
 
 def _walk_markers(targets):
     """Where each target stands in the change walk (its own marker or its series', the later)."""
-    rows = KpiTarget.objects.filter(pk__in=[t.pk for t in targets]).annotate(marker=target_change_marker())
-    return rows.values_list("pk", "marker")
+    return with_change_marker(KpiTarget.objects.filter(pk__in=[t.pk for t in targets])).values_list(
+        "pk", SYNC_MARKER
+    )
 
 
 def test_concurrent_bulk_upserts_of_the_same_series_all_commit_and_move_their_targets(admin, team, lead):
