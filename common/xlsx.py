@@ -52,7 +52,8 @@ class Sheet:
 
 
 def clean_text(text: str) -> str:
-    return ILLEGAL_CHARACTERS_RE.sub("", text)
+    # ``isprintable`` (in C) is true for most text, which then has nothing to drop.
+    return text if text.isprintable() else ILLEGAL_CHARACTERS_RE.sub("", text)
 
 
 def _sheet_title(title: str) -> str:
