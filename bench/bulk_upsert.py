@@ -9,6 +9,8 @@ target following a written series (``TouchSeriesTargets``); the order alternates
 The function is swapped between calls, outside the timing, and the current one is put back at the
 end. Then the read side: the first page (100 rows) of the targets' change walk by the derived marker
 (the later of the target's and its series') against the walk by the target's own marker.
+Then the database's side alone: ``EXPLAIN ANALYZE`` of an UPDATE of the same 10,000 rows (rolled
+back) under each function, interleaved, with the statement trigger's own time.
 Reports wall-clock and CPU (this process) medians and the load average.
 
 Every value moves and the rows are each series' latest, so every valued target's derived benefit
@@ -20,6 +22,8 @@ disconnects that receiver for the run, to time the write and its change markers 
 import argparse
 import json
 import os
+import re
+import statistics
 
 from bench import db
 from bench.money import _load, _report, _timed
@@ -128,7 +132,48 @@ def main() -> None:
             read_timings[name].append((wall, cpu))
     for name, results in read_timings.items():
         _report(name, results)
+    explain_rounds(
+        functions,
+        keys=list(Measurement.objects.order_by("-period", "id").values_list("pk", flat=True)[:BULK_ROWS]),
+        rounds=rounds,
+    )
+    install(functions["series markers (now)"])
     print("load average after:", _load())
+
+
+def explain_rounds(functions: dict[str, str], *, keys: list[int], rounds: int) -> None:
+    """The UPDATE of ``keys`` under each trigger function, in a rolled-back transaction: PostgreSQL's
+    execution time and the statement trigger's, medians of ``rounds`` interleaved rounds."""
+    from django.db import connection, transaction
+
+    class _RolledBack(Exception):
+        pass
+
+    update = "EXPLAIN (ANALYZE) UPDATE kpis_measurement SET value = value + 0.001 WHERE id = ANY(%s)"
+    results: dict[str, list] = {name: [] for name in functions}
+    names = list(functions)
+    for i in range(rounds):
+        for name in names if i % 2 == 0 else names[::-1]:
+            with connection.cursor() as cursor:
+                cursor.execute(functions[name])
+            try:
+                with transaction.atomic(), connection.cursor() as cursor:
+                    cursor.execute(update, [keys])
+                    plan = "\n".join(row[0] for row in cursor.fetchall())
+                    raise _RolledBack
+            except _RolledBack:
+                pass
+            total = float(re.search(r"Execution Time: ([\d.]+)", plan).group(1))
+            trigger = sum(
+                float(t) for t in re.findall(r"Trigger \S+_touch_targets_update: time=([\d.]+)", plan)
+            )
+            results[name].append((total, trigger))
+    for name, timings in results.items():
+        print(
+            f"UPDATE of {len(keys):,} rows, {name}: {rounds} rounds, execution median "
+            f"{statistics.median(t for t, _ in timings):.1f} ms, of which the touch trigger "
+            f"{statistics.median(g for _, g in timings):.1f} ms"
+        )
 
 
 if __name__ == "__main__":
