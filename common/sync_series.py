@@ -45,9 +45,16 @@ class MarkSeriesChanges(Operation):
         pass
 
     def database_forwards(self, app_label, schema_editor, from_state, to_state):
+        # Every series that has measurements gets its row (marker 0: its targets' own markers
+        # stand), so a delete finds one to move (SQLite's delete trigger only updates).
+        m, s = self.measurements, self.series
+        seed = f"INSERT INTO {s} (kpi_id, segment, change_marker) SELECT DISTINCT kpi_id, segment, 0 FROM {m}"
         if schema_editor.connection.vendor == "postgresql":
+            schema_editor.execute(seed + " ON CONFLICT (kpi_id, segment) DO NOTHING", params=None)
             schema_editor.execute(mark_series_function(self.series), params=None)
-        # SQLite: the triggers come at the end of the migrate run (sqlite_install, post_migrate).
+        else:
+            # The triggers come at the end of the migrate run (sqlite_install, post_migrate).
+            schema_editor.execute(seed.replace("INSERT INTO", "INSERT OR IGNORE INTO"), params=None)
 
     def database_backwards(self, app_label, schema_editor, from_state, to_state):
         if schema_editor.connection.vendor == "postgresql":
@@ -59,20 +66,30 @@ class MarkSeriesChanges(Operation):
 
     def sqlite_install(self, schema_editor) -> None:
         m, s = self.measurements, self.series
-        mark = (
-            f"UPDATE {_SQLITE_CLOCK} SET value = value + 1 WHERE id = 1; "
+        clock = f"UPDATE {_SQLITE_CLOCK} SET value = value + 1 WHERE id = 1;"
+        now = f"(SELECT value FROM {_SQLITE_CLOCK} WHERE id = 1)"
+        # A written row's series gets its row or moves it; a deleted row's series only moves the
+        # row it has (every series with measurements has one): ``flush`` empties the tables in any
+        # order, and a delete must not put back a row naming a KPI already gone.
+        upsert = (
             f"INSERT INTO {s} (kpi_id, segment, change_marker) VALUES ({{row}}.kpi_id, {{row}}.segment, "
-            f"(SELECT value FROM {_SQLITE_CLOCK} WHERE id = 1)) ON CONFLICT (kpi_id, segment) "
-            "DO UPDATE SET change_marker = excluded.change_marker;"
+            f"{now}) ON CONFLICT (kpi_id, segment) DO UPDATE SET change_marker = excluded.change_marker;"
         )
-        for event, rows in (("INSERT", ["NEW"]), ("UPDATE", ["NEW", "OLD"]), ("DELETE", ["OLD"])):
+        update = (
+            f"UPDATE {s} SET change_marker = {now} "
+            "WHERE kpi_id = {row}.kpi_id AND segment = {row}.segment;"
+        )
+        events = (
+            ("INSERT", [upsert.format(row="NEW")]),
+            ("UPDATE", [upsert.format(row="NEW"), update.format(row="OLD")]),
+            ("DELETE", [update.format(row="OLD")]),
+        )
+        for event, marks in events:
             name = f"{m}_touch_targets_{event.lower()}"
             # Replaces TouchSeriesTargets' trigger of the same name, whichever was installed first.
             schema_editor.execute(f"DROP TRIGGER IF EXISTS {name}", params=None)
             schema_editor.execute(
-                f"CREATE TRIGGER {name} AFTER {event} ON {m} BEGIN "
-                + " ".join(mark.format(row=row) for row in rows)
-                + " END",
+                f"CREATE TRIGGER {name} AFTER {event} ON {m} BEGIN {clock} " + " ".join(marks) + " END",
                 params=None,
             )
 

@@ -115,7 +115,8 @@ class SeriesChange(models.Model):
 
     kpi = models.ForeignKey(Kpi, on_delete=models.CASCADE, related_name="series_changes", db_index=False)
     segment = models.CharField(max_length=100, blank=True, default="")
-    change_marker = models.BigIntegerField(default=0, editable=False)
+    # Not part of an export, like every change marker: a restored database starts its walks again.
+    change_marker = models.BigIntegerField(default=0, editable=False, serialize=False)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["kpi", "segment"], name="series_change_key")]

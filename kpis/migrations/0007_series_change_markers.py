@@ -16,7 +16,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('segment', models.CharField(blank=True, default='', max_length=100)),
-                ('change_marker', models.BigIntegerField(default=0, editable=False)),
+                ('change_marker', models.BigIntegerField(default=0, editable=False, serialize=False)),
                 ('kpi', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='series_changes', to='kpis.kpi')),
             ],
             options={
