@@ -3,7 +3,10 @@
     BENCH_DATABASE=<a kept, seeded database> python -m bench.xlsx [--rounds 5]
 
 Alternates, round by round: the site's XLSX download (``/dashboard/portfolio.xlsx``, read to the last
-byte) and the streamed CSV of the same rows. Reports wall-clock and CPU medians and the load average.
+byte), the streamed CSV of the same rows, an XLSX of every initiative (10,000 rows at the large size)
+and the same workbook written by the openpyxl write-only writer the exports used before
+(``_openpyxl_sheets``, kept here as the baseline). Reports wall-clock and CPU medians and the load
+average.
 Then the writer's peak memory (tracemalloc, the rows read beforehand) for the first 1,000 rows and
 for all of them, and the whole export's (ranking included) for 1,000 and 10,000 initiatives.
 """
@@ -16,6 +19,60 @@ import tracemalloc
 
 from bench import db
 from bench.money import _load, _report, _timed
+
+
+def _openpyxl_sheets(sheets):
+    """The exports' previous writer (openpyxl's write-only workbook, a cell object per formatted
+    value), for the comparison: the same sheets, as a temporary file at its start."""
+    import datetime as dt
+    import math
+    import tempfile
+    from decimal import Decimal
+
+    from django.utils import timezone
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+
+    from common.xlsx import _sheet_title, clean_text
+
+    workbook = Workbook(write_only=True)
+    for sheet in sheets:
+        ws = workbook.create_sheet(_sheet_title(sheet.title))
+        ws.freeze_panes = "A2"
+        header = []
+        for name in sheet.header:
+            head = WriteOnlyCell(ws, value=clean_text(name))
+            head.font, head.data_type = Font(bold=True), "s"
+            header.append(head)
+        ws.append(header)
+        formats = [sheet.formats.get(name) for name in sheet.header]
+        for row in sheet.rows:
+            cells = []
+            for value, number_format in zip(row, formats, strict=True):
+                if isinstance(value, str):
+                    value = clean_text(value)
+                    if value.startswith("="):
+                        cell = WriteOnlyCell(ws, value=value)
+                        cell.data_type = "s"
+                        cells.append(cell)
+                        continue
+                elif isinstance(value, dt.datetime) and value.tzinfo is not None:
+                    value = timezone.localtime(value).replace(tzinfo=None)
+                elif isinstance(value, Decimal):
+                    value = float(value)
+                elif isinstance(value, float) and not math.isfinite(value):
+                    value = None
+                if number_format is not None and value is not None:
+                    cell = WriteOnlyCell(ws, value=value)
+                    cell.number_format = number_format
+                    value = cell
+                cells.append(value)
+            ws.append(cells)
+    out = tempfile.TemporaryFile()  # noqa: SIM115 -- the caller closes it
+    workbook.save(out)
+    out.seek(0)
+    return out
 
 
 def main() -> None:
@@ -47,12 +104,15 @@ def main() -> None:
     def csv() -> bytes:
         return site.get("/dashboard/portfolio.csv").getvalue()
 
-    def every_initiative() -> bytes:
+    def every_initiative(writer=write_sheets) -> bytes:
         """All initiatives, abandoned ones too (the dashboard leaves them out): 10,000 rows."""
         chunks = portfolio_export(initiatives=initiative_list(user=admin), sort=DEFAULT_MONEY_SORT)
         rows = (portfolio_xlsx_row(row, currency) for chunk in chunks for row in chunk)
-        with write_sheets([Sheet("Portfolio", PORTFOLIO_HEADER, rows, portfolio_formats(currency))]) as f:
+        with writer([Sheet("Portfolio", PORTFOLIO_HEADER, rows, portfolio_formats(currency))]) as f:
             return f.read()
+
+    def every_initiative_before() -> bytes:
+        return every_initiative(_openpyxl_sheets)
 
     print("load average before:", _load())
     body = xlsx()
@@ -60,7 +120,17 @@ def main() -> None:
     every = load_workbook(io.BytesIO(every_initiative()), read_only=True).active.iter_rows()
     print(f"rows: {rows} (dashboard), {sum(1 for _ in every) - 1} (every initiative)")
     print(f"XLSX {len(body) / 1e6:.2f} MB, CSV {len(csv()) / 1e6:.2f} MB")
-    calls = [("xlsx", xlsx), ("csv", csv), ("xlsx every initiative", every_initiative)]
+
+    def cells(body: bytes) -> list:
+        return list(load_workbook(io.BytesIO(body), read_only=True).active.iter_rows(values_only=True))
+
+    assert cells(every_initiative_before()) == cells(every_initiative()), "the writers' values differ"
+    calls = [
+        ("xlsx", xlsx),
+        ("csv", csv),
+        ("xlsx every initiative", every_initiative),
+        ("xlsx every initiative, openpyxl writer (before)", every_initiative_before),
+    ]
     timings: dict[str, list] = {name: [] for name, _ in calls}
     for i in range(rounds):
         for name, call in calls if i % 2 == 0 else calls[::-1]:

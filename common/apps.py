@@ -8,12 +8,12 @@ class CommonConfig(AppConfig):
     def ready(self):
         import common.tasks  # noqa: F401 -- registers the outbox relay in every process (beat, eager)
         from common.migration_guard import refuse_destructive_reverse
-        from common.sync_triggers import drop_triggers_before_migrate, reinstall_dropped_triggers
+        from common.sync_sqlite import drop_triggers_before_migrate, reinstall_dropped_triggers
 
         # First, before anything is dropped: a rollback that would destroy data is refused whole.
         pre_migrate.connect(refuse_destructive_reverse, sender=self)
 
         # Once per migrate run (sender: this app): on SQLite the change triggers are taken off
-        # before the migrations (table rebuilds) and put on after them (common/sync_triggers.py).
+        # before the migrations (table rebuilds) and put on after them (common/sync_sqlite.py).
         pre_migrate.connect(drop_triggers_before_migrate, sender=self)
         post_migrate.connect(reinstall_dropped_triggers, sender=self)

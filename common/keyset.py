@@ -28,7 +28,10 @@ class RowAfter(Func):
     output_field = BooleanField()
 
 
-def _value(model, name: str, value):
+def _value(queryset, name: str, value):
+    model = queryset.model
+    if name in queryset.query.annotations:  # e.g. a derived change marker (common/sync.py)
+        return Value(value, output_field=queryset.query.annotations[name].output_field)
     field = model._meta.pk if name == "pk" else model._meta.get_field(name)
     return Value(value, output_field=field)
 
@@ -39,10 +42,9 @@ def after(queryset, fields: tuple[str, ...], values: tuple, *, using: str | None
         raise ValueError("after() needs as many values as fields, at least one")
     vendor = connections[using or queryset.db].vendor
     if vendor in _ROW_BACKENDS and len(fields) > 1:
-        model = queryset.model
         condition = RowAfter(
             _Row(*[F(name) for name in fields]),
-            _Row(*[_value(model, name, value) for name, value in zip(fields, values, strict=True)]),
+            _Row(*[_value(queryset, name, value) for name, value in zip(fields, values, strict=True)]),
         )
         return queryset.filter(condition)
     return queryset.filter(portable_after(fields, values))

@@ -29,6 +29,8 @@ from django.db.models import F
 from common.keyset import after
 
 MARKER = "change_marker"
+# The annotation a walk by a derived marker goes by (``rows_after(marker=SYNC_MARKER)``).
+SYNC_MARKER = "sync_marker"
 CURSOR_VERSION = "c1"
 # The position before every row (markers and ids are positive): the start of a full walk.
 START = (0, 0)
@@ -96,14 +98,17 @@ def sync_horizon() -> int | None:
         return cursor.fetchone()[0]
 
 
-def rows_after(queryset, *, position: Position, horizon: int | None):
+def rows_after(queryset, *, position: Position, horizon: int | None, marker: str = MARKER):
     """``queryset``'s rows after ``position`` and below ``horizon`` (``sync_horizon``), in
     (marker, id) order: ``(change_marker, id) > (marker, id)``, a row comparison on PostgreSQL (one
-    range on the (marker, id) index), its portable spelling elsewhere (common/keyset.py)."""
-    qs = after(queryset, (MARKER, "pk"), (position.marker, position.id))
+    range on the (marker, id) index), its portable spelling elsewhere (common/keyset.py).
+
+    ``marker``: the field or annotation to walk by; ``SYNC_MARKER`` for a row whose answer is read
+    from another table's rows (a target from its series), annotated by the caller."""
+    qs = after(queryset, (marker, "pk"), (position.marker, position.id))
     if horizon is not None:
-        qs = qs.filter(**{f"{MARKER}__lt": horizon})
-    return qs.order_by(F(MARKER).asc(), F("pk").asc())
+        qs = qs.filter(**{f"{marker}__lt": horizon})
+    return qs.order_by(F(marker).asc(), F("pk").asc())
 
 
 def deletions_after(

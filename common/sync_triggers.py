@@ -4,8 +4,6 @@ Database-only operations: the model state already has the ``change_marker`` fiel
 autodetector sees nothing here.
 """
 
-from django.db import DEFAULT_DB_ALIAS, connections
-from django.db.migrations.loader import MigrationLoader
 from django.db.migrations.operations.base import Operation
 
 _PG_XID = "pg_current_xact_id()::text::bigint"
@@ -220,6 +218,26 @@ class TouchParent(Operation):
         return {f"{self._name}_{event}" for event in _EVENTS}
 
 
+def touch_series_targets_function(targets: str) -> str:
+    """The statement trigger's function as ``TouchSeriesTargets`` created it: every target following
+    a written series is rewritten with a new marker (superseded by ``MarkSeriesChanges``)."""
+    return f"""
+        CREATE OR REPLACE FUNCTION sync_touch_series_targets() RETURNS trigger
+        LANGUAGE plpgsql AS $$
+        BEGIN
+            -- Locked in id order: two upserts touching the same targets cannot deadlock.
+            UPDATE {targets} SET change_marker = 0 WHERE id IN (
+                SELECT target.id FROM {targets} AS target
+                JOIN (SELECT DISTINCT kpi_id, segment FROM changed) AS series
+                  ON target.kpi_id = series.kpi_id AND target.segment = series.segment
+                WHERE target.change_marker <> {_PG_XID}
+                ORDER BY target.id
+                FOR UPDATE OF target
+            );
+            RETURN NULL;
+        END $$"""
+
+
 class TouchSeriesTargets(Operation):
     """A measurement write moves the markers of the targets following its (kpi, segment) series:
     their ``current_value`` and ``progress`` are read from it. On PostgreSQL one statement per
@@ -237,23 +255,7 @@ class TouchSeriesTargets(Operation):
     def database_forwards(self, app_label, schema_editor, from_state, to_state):
         m, t = self.measurements, self.targets
         if schema_editor.connection.vendor == "postgresql":
-            statements = [
-                f"""
-                CREATE OR REPLACE FUNCTION sync_touch_series_targets() RETURNS trigger
-                LANGUAGE plpgsql AS $$
-                BEGIN
-                    -- Locked in id order: two upserts touching the same targets cannot deadlock.
-                    UPDATE {t} SET change_marker = 0 WHERE id IN (
-                        SELECT target.id FROM {t} AS target
-                        JOIN (SELECT DISTINCT kpi_id, segment FROM changed) AS series
-                          ON target.kpi_id = series.kpi_id AND target.segment = series.segment
-                        WHERE target.change_marker <> {_PG_XID}
-                        ORDER BY target.id
-                        FOR UPDATE OF target
-                    );
-                    RETURN NULL;
-                END $$"""
-            ]
+            statements = [touch_series_targets_function(t)]
             for event, table in (("INSERT", "NEW"), ("UPDATE", "NEW"), ("DELETE", "OLD")):
                 statements.append(
                     f"CREATE TRIGGER {m}_touch_targets_{event.lower()} AFTER {event} ON {m} "
@@ -291,66 +293,3 @@ class TouchSeriesTargets(Operation):
 
     def sqlite_triggers(self) -> set[str]:
         return {f"{self.measurements}_touch_targets_{event}" for event in _EVENTS}
-
-
-TRACKING_OPERATIONS = (ChangeTracking, TouchParent, TouchSeriesTargets)
-
-
-# SQLite cannot add a NOT NULL column or alter one in place, so Django rebuilds the table (copy,
-# drop, rename). A rebuild drops the table's own triggers, and it fails outright while a trigger of
-# another table names it (the measurement → target touch names the targets' table). So on SQLite
-# the triggers live outside the migrations: dropped before every migrate run, installed after it.
-# PostgreSQL alters tables in place; its triggers are created by the migrations and stay.
-
-
-def _sqlite_tracking_operations(connection, *, applied_only: bool) -> list[Operation]:
-    loader = MigrationLoader(connection)
-    keys = loader.applied_migrations if applied_only else loader.disk_migrations
-    return [
-        operation
-        for key in keys
-        if key in loader.disk_migrations
-        for operation in loader.disk_migrations[key].operations
-        if isinstance(operation, TRACKING_OPERATIONS)
-    ]
-
-
-def _sqlite_triggers(connection) -> set[str]:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")
-        return {name for (name,) in cursor.fetchall()}
-
-
-def drop_triggers_before_migrate(sender=None, *, using: str = DEFAULT_DB_ALIAS, **kwargs) -> None:
-    """Before ``migrate`` (pre_migrate), SQLite only: drop every change trigger, so that no table
-    rebuild of this run can trip over one."""
-    connection = connections[using]
-    if connection.vendor != "sqlite":
-        return
-    existing = _sqlite_triggers(connection)
-    declared = set().union(
-        *(op.sqlite_triggers() for op in _sqlite_tracking_operations(connection, applied_only=False))
-    )
-    with connection.cursor() as cursor:
-        for name in sorted(declared & existing):
-            cursor.execute(f"DROP TRIGGER IF EXISTS {name}")
-
-
-def reinstall_dropped_triggers(sender=None, *, using: str = DEFAULT_DB_ALIAS, **kwargs) -> None:
-    """After ``migrate`` (post_migrate; ``flush`` sends it too), SQLite only: install every trigger
-    the applied migrations declare that is not there."""
-    connection = connections[using]
-    if connection.vendor != "sqlite":
-        return
-    existing = _sqlite_triggers(connection)
-    missing = [
-        operation
-        for operation in _sqlite_tracking_operations(connection, applied_only=True)
-        if not operation.sqlite_triggers() <= existing
-    ]
-    if missing:
-        # ChangeTracking stamps the table's rows anew: a row written while its trigger was gone
-        # is served again rather than missed.
-        with connection.schema_editor() as editor:
-            for operation in missing:
-                operation.sqlite_install(editor)

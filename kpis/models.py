@@ -124,6 +124,27 @@ class Measurement(ChangeTracked, TimeStampedModel):
         return f"{self.kpi.code}{segment} {self.period}: {self.value}"
 
 
+class SeriesChange(models.Model):
+    """The change marker of a (kpi, segment) series, moved by the database on every measurement write.
+
+    Written only by the measurement triggers (common/sync_triggers.py, ``MarkSeriesChanges``), one
+    row per series whatever the number of rows a write touched. A target's answer is read from its
+    series (its latest value), so the targets' change walk serves a target at the later of its own
+    marker and its series' marker instead of every following target being rewritten.
+    """
+
+    kpi = models.ForeignKey(Kpi, on_delete=models.CASCADE, related_name="series_changes", db_index=False)
+    segment = models.CharField(max_length=100, blank=True, default="")
+    # Not part of an export, like every change marker: a restored database starts its walks again.
+    change_marker = models.BigIntegerField(default=0, editable=False, serialize=False)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["kpi", "segment"], name="series_change_key")]
+
+    def __str__(self) -> str:
+        return f"{self.kpi_id} [{self.segment}] @ {self.change_marker}"
+
+
 class AlertLevel(models.TextChoices):
     WARNING = "warning", "Warning"
     CRITICAL = "critical", "Critical"

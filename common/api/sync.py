@@ -18,7 +18,7 @@ from rest_framework.utils.urls import remove_query_param, replace_query_param
 from common.api.pagination import PagePagination, StreamCursorPagination
 from common.api.since import SinceKeyset
 from common.api.viewsets import CHANGE_CURSOR_PARAM
-from common.sync import MARKER, Position, deletions_after, rows_after, sync_horizon
+from common.sync import MARKER, SYNC_MARKER, Position, deletions_after, rows_after, sync_horizon
 
 CURSOR_PARAM = CHANGE_CURSOR_PARAM
 CURSOR_HELP = (
@@ -62,6 +62,9 @@ class ChangeFeed:
     """Mixed in front of a DRF paginator: ``?change_cursor=`` switches the list to the change walk."""
 
     walk = None
+    # A list whose rows' answers are read from other tables' rows may walk by a derived marker: a
+    # function that annotates the queryset with ``SYNC_MARKER`` (common/sync.py ``rows_after``).
+    change_marker = None
 
     def paginate_queryset(self, queryset, request, view=None):
         if not change_feed_requested(request):
@@ -71,6 +74,7 @@ class ChangeFeed:
         self.walk = _Walk(
             position=Position.parse(request.query_params[CURSOR_PARAM]),
             size=self.get_page_size(request),
+            annotate=self.change_marker,
         )
         return self.walk.page(queryset)
 
@@ -110,9 +114,10 @@ class ChangeFeed:
 class _Walk:
     """One page of a change walk: the keys in one index range scan, then the rows of those keys."""
 
-    def __init__(self, *, position: Position, size: int):
+    def __init__(self, *, position: Position, size: int, annotate=None):
         self.position = position
         self.size = size
+        self.annotate = annotate
         self.complete = True
         self.deleted: list[int] = []
 
@@ -120,14 +125,17 @@ class _Walk:
         # The lean initiative list passes value rows that keep their queryset (ValueRows).
         queryset = getattr(rows, "queryset", rows)
         horizon = sync_horizon()
-        live = rows_after(queryset.prefetch_related(None), position=self.position, horizon=horizon)
+        keys, marker = queryset.prefetch_related(None), MARKER
+        if self.annotate is not None:
+            keys, marker = self.annotate(keys), SYNC_MARKER
+        live = rows_after(keys, position=self.position, horizon=horizon, marker=marker)
         dead = deletions_after(
             queryset.model._meta.db_table, position=self.position, horizon=horizon, limit=self.size + 1
         )
         # Two ordered streams on one key (ids are never reused, so a row and a tombstone never
         # share one): the page is the first ``size`` keys of both.
         keys = sorted(
-            [(marker, pk, False) for marker, pk in live.values_list(MARKER, "pk")[: self.size + 1]]
+            [(marker, pk, False) for marker, pk in live.values_list(marker, "pk")[: self.size + 1]]
             + [(marker, pk, True) for marker, pk in dead]
         )
         self.complete = len(keys) <= self.size

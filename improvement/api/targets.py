@@ -21,6 +21,7 @@ from improvement.api.common import (
 )
 from improvement.models import Evaluation, KpiTarget
 from improvement.selectors import target_progress
+from improvement.selectors.targets import with_change_marker
 from improvement.services import targets
 
 
@@ -105,11 +106,17 @@ class KpiTargetFilter(django_filters.FilterSet):
         fields = ["initiative", "kpi", "segment", "is_primary", "evaluation"]
 
 
+class TargetChangePagination(ChangePagePagination):
+    """A target changes with its series' latest value: the walk goes by its series' marker too."""
+
+    change_marker = staticmethod(with_change_marker)
+
+
 class KpiTargetViewSet(ReadViewSet):
     model = KpiTarget
     serializer_class = KpiTargetSerializer
     filterset_class = KpiTargetFilter
-    pagination_class = ChangePagePagination
+    pagination_class = TargetChangePagination
     search_fields = ["kpi__name", "kpi__code", "segment"]
     ordering_fields = ["id", "updated_at", "target_date"]
     ordering = ["id"]

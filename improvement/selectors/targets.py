@@ -4,9 +4,11 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db.models import Min, OuterRef, QuerySet, Subquery
+from django.db.models import BigIntegerField, F, FilteredRelation, Min, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce, Greatest
 
 from accounts.models import User
+from common.sync import SYNC_MARKER
 from improvement.models import Initiative, KpiTarget
 from improvement.progress import clamped_progress, improvement_amount, progress
 from improvement.selectors.initiatives import scope_to_readable
@@ -21,6 +23,18 @@ def _latest_value() -> Subquery:
         .order_by("-period", "-updated_at")
         .values("value")[:1]
     )
+
+
+def with_change_marker(targets: QuerySet[KpiTarget]) -> QuerySet[KpiTarget]:
+    """``targets`` annotated with where each stands in the change walk (``SYNC_MARKER``): the later
+    of its own marker and its series' (a measurement write moves the series' marker,
+    common/sync_series.py). The series' row comes by a LEFT JOIN (a series never written has
+    none): one hash join of a small table, not a lookup per target."""
+    series = FilteredRelation("kpi__series_changes", condition=Q(kpi__series_changes__segment=F("segment")))
+    marker = Greatest(
+        F("change_marker"), Coalesce(F("series__change_marker"), Value(0)), output_field=BigIntegerField()
+    )
+    return targets.annotate(series=series).annotate(**{SYNC_MARKER: marker})
 
 
 def kpi_latest_values(*, targets: QuerySet[KpiTarget]) -> dict[tuple[int, str], float | None]:

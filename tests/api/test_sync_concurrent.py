@@ -16,7 +16,9 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 import common.api.sync as feed
+from common.sync import SYNC_MARKER
 from improvement.models import Initiative, KpiTarget, Milestone
+from improvement.selectors.targets import with_change_marker
 from improvement.services import initiatives as initiative_services
 from improvement.services import roadmap
 from kpis.models import Measurement
@@ -173,16 +175,23 @@ def test_a_mirror_fed_by_the_change_cursor_equals_the_database_after_every_round
         assert differences == {}, f"round {round_}: {differences}"
 
 
+def _walk_markers(targets):
+    """Where each target stands in the change walk (its own marker or its series', the later)."""
+    return with_change_marker(KpiTarget.objects.filter(pk__in=[t.pk for t in targets])).values_list(
+        "pk", SYNC_MARKER
+    )
+
+
 def test_concurrent_bulk_upserts_of_the_same_series_all_commit_and_move_their_targets(admin, team, lead):
-    """Each upsert touches the targets of its series, in id order: overlapping upserts wait for
-    each other instead of deadlocking."""
+    """Each upsert marks the series it writes, in (kpi, segment) order: overlapping upserts wait for
+    each other instead of deadlocking, and every target of those series moves in the walk."""
     kpi = KpiFactory(code="aht_sync", min_value=0, max_value=10_000)
     targets = [
         KpiTargetFactory(initiative=InitiativeFactory(team=team, lead=lead), kpi=kpi, segment=segment)
         for segment in SEGMENTS
         for _ in range(4)
     ]
-    before = dict(KpiTarget.objects.filter(pk__in=[t.pk for t in targets]).values_list("pk", "change_marker"))
+    before = dict(_walk_markers(targets))
     barrier = threading.Barrier(3)
 
     def upsert(seed):
@@ -206,7 +215,7 @@ def test_concurrent_bulk_upserts_of_the_same_series_all_commit_and_move_their_ta
     for thread, failures in workers:
         thread.join()
         assert not failures, failures
-    after = dict(KpiTarget.objects.filter(pk__in=[t.pk for t in targets]).values_list("pk", "change_marker"))
+    after = dict(_walk_markers(targets))
     assert all(after[pk] > before[pk] for pk in before)
 
 

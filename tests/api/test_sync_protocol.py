@@ -16,10 +16,12 @@ from django.utils import timezone
 from accounts.models import Role
 from common.api.inputs import MSG_NULL_CHARACTER
 from common.sync import MSG_CURSOR_INVALID, Position
-from common.sync_triggers import reinstall_dropped_triggers
-from improvement.models import Initiative
+from common.sync_sqlite import reinstall_dropped_triggers
+from improvement.models import Initiative, KpiTarget
 from improvement.services import initiatives as initiative_services
 from improvement.services import roadmap
+from kpis.models import SeriesChange
+from kpis.services import measurement_upsert_many
 from tests.api.conftest import queries_for
 from tests.factories import (
     ApiTokenFactory,
@@ -169,6 +171,30 @@ def test_a_measurement_upsert_moves_the_targets_of_its_series(reader, team, lead
     assert changed[followed.pk]["current_value"] == 77.5
     assert changed[followed.pk]["progress"] == pytest.approx((77.5 - 70.0) / (85.0 - 70.0))
     assert other_segment.pk not in changed
+
+
+def test_a_measurement_write_moves_the_targets_in_the_walk_without_rewriting_their_rows(
+    reader, team, lead, admin
+):
+    """The write marks its series once (one row, whatever the number of targets following it): the
+    walk serves every following target again, each time the series is written."""
+    kpi = KpiFactory(code="fcr_series")
+    followers = {
+        KpiTargetFactory(initiative=InitiativeFactory(team=team, lead=lead), kpi=kpi, segment="").pk
+        for _ in range(3)
+    }
+    _, _, cursor = walk_until(reader, "targets", lambda rows: len(rows) == 3)
+    stored = dict(KpiTarget.objects.values_list("pk", "change_marker"))
+
+    for value in (71.0, 72.0):
+        period = (timezone.localdate() - dt.timedelta(days=1)).isoformat()
+        row = {"kpi": "fcr_series", "segment": "", "period": period, "value": value, "source": "crm"}
+        measurement_upsert_many(actor=admin, rows=[row])
+        changed, _, cursor = walk_until(reader, "targets", lambda rows: len(rows) == 3, cursor)
+        assert set(changed) == followers
+        assert {row["current_value"] for row in changed.values()} == {value}
+    assert dict(KpiTarget.objects.values_list("pk", "change_marker")) == stored
+    assert SeriesChange.objects.filter(kpi=kpi).count() == 1
 
 
 @pytest.mark.parametrize("cursor", ["nonsense!", "YzEuMS4", "YzIuMS4y", "YzEuLTEuMg"])

@@ -16,6 +16,7 @@ from django.db.migrations.recorder import MigrationRecorder
 
 from accounts.models import Notification
 from common.migration_guard import ALLOW_DATA_LOSS_ENV, data_lost_by
+from common.sync_series import MarkSeriesChanges
 from common.sync_triggers import ChangeTracking, TouchParent, TouchSeriesTargets
 from kpis.models import Kpi, Measurement
 from tests.factories import MeasurementFactory, UserFactory
@@ -35,6 +36,7 @@ GUARDED_OR_LOSSLESS = (
     ChangeTracking,
     TouchParent,
     TouchSeriesTargets,
+    MarkSeriesChanges,
 )
 # Reviewed one by one: how each reverses without loss.
 REVIEWED = {
