@@ -46,6 +46,10 @@ REVIEWED = {
     ("kpis", "0002_kpi_catalogue"): migrations.RunPython,
     # Only ``db_index`` of the measurement's ``kpi`` changes: an index dropped and re-created, no row.
     ("kpis", "0005_measurement_series_indexes"): migrations.AlterField,
+    # A delivery's subscription becomes optional (chat deliveries have none): going back to NOT NULL
+    # fails (PostgreSQL refuses, no row is lost) while chat deliveries exist, and they exist only
+    # with chat destinations, whose table the guard protects first.
+    ("improvement", "0016_chat_destinations"): migrations.AlterField,
 }
 
 
