@@ -35,6 +35,11 @@ def local_today(user, *, now: dt.datetime | None = None) -> dt.date:
     return (now or timezone.now()).astimezone(zone_of(user)).date()
 
 
+# The API and SCIM keep the organisation's zone; health, metrics, static files and share links read no
+# session, so the user is not even loaded for them.
+ORGANISATION_ZONE_PREFIXES = ("/api/", "/scim/", "/static/", "/healthz", "/readyz", "/metrics", "/share/")
+
+
 class UserTimeZoneMiddleware:
     """Activate the signed-in user's zone for the request (after AuthenticationMiddleware)."""
 
@@ -42,13 +47,8 @@ class UserTimeZoneMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        user = getattr(request, "user", None)
-        if (
-            user is not None
-            and user.is_authenticated
-            and user.time_zone
-            and not request.path.startswith("/api/")
-        ):
+        user = None if request.path.startswith(ORGANISATION_ZONE_PREFIXES) else getattr(request, "user", None)
+        if user is not None and user.is_authenticated and user.time_zone:
             timezone.activate(zone_of(user))
         else:
             timezone.deactivate()

@@ -12,7 +12,7 @@ from common.admin import (
     ServiceWriteAdminMixin,
 )
 from kpis import services
-from kpis.models import Kpi, KpiAlert, Measurement, PhaseBreak, SurveyAnswers
+from kpis.models import Kpi, KpiAlert, Measurement, PhaseBreak, SeriesChange, SurveyAnswers
 from kpis.signals import measurements_written
 
 
@@ -157,3 +157,13 @@ class KpiAlertAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     search_fields = ("kpi__code", "kpi__name", "segment")
     list_select_related = ("kpi",)
     date_hierarchy = "period"
+
+
+@admin.register(SeriesChange)
+class SeriesChangeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Moved by the measurement triggers on every write to a series; shown to diagnose a sync, never edited."""
+
+    list_display = ("kpi", "segment", "change_marker")
+    search_fields = ("kpi__code", "segment")
+    list_select_related = ("kpi",)
+    readonly_fields = ("kpi", "segment", "change_marker")

@@ -78,6 +78,16 @@ NOT_PAGES = frozenset(
         "improvement:import_run",
         "improvement:import_status",
         "improvement:import_template",
+        # Single sign-on: redirects to the identity provider, its answers and SAML metadata (tests/sso).
+        "sso_login",
+        "sso_callback",
+        "sso_logout",
+        "saml2_login",
+        "saml2_acs",
+        "saml2_logout",
+        "saml2_ls",
+        "saml2_ls_post",
+        "saml2_metadata",
     }
 )
 # Reached only after a form is sent, not by a link.

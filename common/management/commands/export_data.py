@@ -8,8 +8,9 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import connection, transaction
 
-# Rebuilt by ``migrate`` on any database, or not worth keeping (sessions, login attempts).
-EXCLUDED = ("contenttypes", "auth.permission", "sessions", "admin.logentry", "axes")
+# Rebuilt by ``migrate`` on any database, or not worth keeping (sessions, login attempts). A series'
+# change marker (kpis.SeriesChange) is written by the measurement triggers as the measurements load.
+EXCLUDED = ("contenttypes", "auth.permission", "sessions", "admin.logentry", "axes", "kpis.serieschange")
 
 
 class Command(BaseCommand):
