@@ -161,7 +161,7 @@ class KpiAlertAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 @admin.register(SeriesChange)
 class SeriesChangeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    """Moved by the measurement triggers on every write to a series; shown to diagnose a sync, never edited."""
+    """Moved by the measurement triggers on every write to a series: shown to diagnose a sync, not edited."""
 
     list_display = ("kpi", "segment", "change_marker")
     search_fields = ("kpi__code", "segment")
