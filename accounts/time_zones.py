@@ -13,6 +13,8 @@ from zoneinfo import ZoneInfo, available_timezones
 from django.conf import settings
 from django.utils import timezone
 
+from common.db_unavailable import DATABASE_ERRORS, database_unavailable_response
+
 MSG_UNKNOWN_ZONE = "Unknown time zone: {zone}. Use an IANA name such as Europe/London or Asia/Shanghai."
 
 
@@ -48,7 +50,12 @@ class UserTimeZoneMiddleware:
 
     def __call__(self, request):
         user = None if request.path.startswith(ORGANISATION_ZONE_PREFIXES) else getattr(request, "user", None)
-        if user is not None and user.is_authenticated and user.time_zone:
+        try:
+            # Reading the user reads the session: the first database query of a page.
+            signed_in = user is not None and user.is_authenticated
+        except DATABASE_ERRORS:
+            return database_unavailable_response(request)
+        if signed_in and user.time_zone:
             timezone.activate(zone_of(user))
         else:
             timezone.deactivate()

@@ -4,7 +4,7 @@ NPS, CSAT and CES from raw survey answers, with confidence intervals (formulas: 
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
 from accounts.models import Scope
@@ -117,7 +117,7 @@ class KpiSurveyViewSet(ApiViewSet):
         methods=["post"],
         url_path="survey-answers",
         url_name="survey-answers",
-        parser_classes=[ApiJSONParser, MultiPartParser, FormParser],
+        parser_classes=[ApiJSONParser, MultiPartParser],
     )
     def survey_answers(self, request, code=None):
         kpi = self.get_object()

@@ -3,7 +3,7 @@ idempotent creation, test messages and the delivery log."""
 
 import pytest
 
-from accounts.models import Scope
+from accounts.models import WORK_SCOPES
 from improvement.models import ChatDestination, ChatEventType, DeliveryStatus
 from improvement.services.chat import chat_destination_create
 
@@ -58,7 +58,7 @@ def test_a_refused_address_is_a_400_on_url_and_saves_nothing(api, lead, team, se
 
 def test_tokens_read_but_never_write(token_api, lead, team):
     chat_destination_create(actor=lead, team=team, kind="slack", url=HOOK, events=["stage.changed"])
-    client = token_api(lead, *Scope.values)
+    client = token_api(lead, *WORK_SCOPES)
 
     assert client.get(URL).status_code == 200
     assert client.post(URL, body(team), format="json").status_code == 403
