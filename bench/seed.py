@@ -29,7 +29,8 @@ ASSIGNED_ID_TABLES = (
 
 def _unlisted_defaults(table: str, columns: list[str]) -> dict[str, object]:
     """The model's default for each NOT NULL column the seed does not list (a field added since,
-    such as a version counter): COPY would otherwise write NULL into it."""
+    such as a version counter, or a blank text such as an identity provider's id): COPY would
+    otherwise write NULL into it."""
     from django.apps import apps
     from django.db import models
 
@@ -41,7 +42,7 @@ def _unlisted_defaults(table: str, columns: list[str]) -> dict[str, object]:
         for field in model._meta.concrete_fields
         if not field.null
         and not field.primary_key
-        and field.has_default()
+        and (field.has_default() or (field.blank and field.empty_strings_allowed))
         and field.db_default is models.NOT_PROVIDED
         and field.column not in columns
     }
