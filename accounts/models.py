@@ -71,6 +71,14 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     class Meta:
         ordering = ["email"]
+        constraints = [
+            # SCIM (RFC 7644 §3.3): one user per identity-provider id; blank is "none sent".
+            models.UniqueConstraint(
+                fields=["scim_external_id"],
+                condition=~models.Q(scim_external_id=""),
+                name="unique_user_scim_external_id",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.full_name or self.email
@@ -114,6 +122,14 @@ class Team(ChangeTracked, ArchivableModel, TimeStampedModel):
 
     class Meta:
         ordering = ["name"]
+        constraints = [
+            # One live team per identity-provider id; an archived team's id is free to reuse.
+            models.UniqueConstraint(
+                fields=["scim_external_id"],
+                condition=~models.Q(scim_external_id="") & models.Q(archived_at__isnull=True),
+                name="unique_live_team_scim_external_id",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.name

@@ -24,6 +24,8 @@ MSG_LAST_ADMIN = "The last active admin cannot be deactivated or lose the admin 
 MSG_TOO_LONG = "At most {limit} characters."
 MSG_TEAM_NAME = "A team needs a displayName with at least one letter or digit."
 MSG_TEAM_TAKEN = "Another team already has this name."
+MSG_USER_EXTERNAL_ID_TAKEN = "Another user already has this externalId."
+MSG_TEAM_EXTERNAL_ID_TAKEN = "Another group already has this externalId."
 MSG_UNKNOWN_MEMBERS = "Unknown users: {ids}."
 
 
@@ -48,6 +50,11 @@ def user_provision_save(*, actor: User, user: User, request=None) -> User:
         raise ValidationError({"userName": MSG_EMAIL_INVALID}) from None
     if User.objects.filter(email__iexact=user.email).exclude(pk=user.pk).exists():
         raise ValidationError({"userName": ValidationError(MSG_EMAIL_TAKEN, code="unique")})
+    if (
+        user.scim_external_id
+        and User.objects.filter(scim_external_id=user.scim_external_id).exclude(pk=user.pk).exists()
+    ):
+        raise ValidationError({"externalId": ValidationError(MSG_USER_EXTERNAL_ID_TAKEN, code="unique")})
     if user.role not in Role.values:
         valid = ", ".join(Role.values)
         raise ValidationError({"roles": MSG_UNKNOWN_ROLE.format(role=user.role, valid=valid)})
@@ -127,6 +134,11 @@ def team_provision_save(*, actor: User, team: Team, member_ids: list[int] | None
         team = archived
     elif Team.objects.filter(slug=team.slug).exclude(pk=team.pk).exists():
         raise ValidationError({"displayName": ValidationError(MSG_TEAM_TAKEN, code="unique")})
+    if (
+        team.scim_external_id
+        and Team.objects.active().filter(scim_external_id=team.scim_external_id).exclude(pk=team.pk).exists()
+    ):
+        raise ValidationError({"externalId": ValidationError(MSG_TEAM_EXTERNAL_ID_TAKEN, code="unique")})
     team.save()
     if member_ids is not None:
         team_members_set(actor=actor, team=team, user_ids=member_ids)

@@ -4,8 +4,8 @@ A ``ChatMessage`` says what to post; ``slack_payload`` and ``teams_payload`` lay
 incoming webhook. Text written by people (titles, notes, names) never becomes markup: Slack gets it
 in ``plain_text`` objects (header, fields, body, context), and the one ``mrkdwn`` text (the summary
 line, and the notification fallback) has ``&``, ``<`` and ``>`` escaped so no ``<!channel>`` or
-``<url|label>`` gets through; Teams gets every Markdown character backslash-escaped, since Adaptive
-Card text blocks read Markdown.
+``<url|label>`` gets through; Teams gets the Markdown its text blocks read backslash-escaped, and
+only that: Teams shows an escape it has no need for as typed (a backslash before the dash of ``IMP-12``).
 """
 
 import re
@@ -24,9 +24,21 @@ SLACK_BUTTON_CHARS = 75
 FALLBACK_CHARS = 3000
 ELLIPSIS = "…"
 
-# CommonMark lets any ASCII punctuation be escaped with a backslash; these are the ones that start
-# emphasis, links, headings, lists, quotes, code or tables.
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!<>~|])")
+# Adaptive Card text blocks read a subset of Markdown: **bold**, _italic_, [links](url), and lists
+# ("- item", "1. item") at the start of a line. Anywhere in a line, the characters of emphasis, links
+# and code are escaped (and a backslash that would escape the next one); at the start of a line,
+# the marker of a list, heading, quote or heading underline. Dots and dashes elsewhere stay as typed.
+_MARKDOWN_INLINE = re.compile(r"([`*_\[\]]|\\(?=[!-/:-@\[-`{-~]|$))")
+# A line starts after "\n" or "\r" (Teams breaks list lines on either).
+_MARKDOWN_LINE_START = re.compile(
+    r"(?:^|(?<=[\r\n]))([ \t]*)("
+    r"[-+](?=[ \t\r\n]|$)"  # a bullet
+    r"|#{1,6}(?=[ \t\r\n]|$)"  # a heading
+    r"|>"  # a quote
+    r"|[-=]+(?=[ \t]*(?:[\r\n]|$))"  # a heading underline or a rule
+    r"|\d{1,9}(?=[.)](?:[ \t\r\n]|$))"  # a numbered item
+    r")"
+)
 
 
 @dataclass(frozen=True)
@@ -50,8 +62,18 @@ def mrkdwn_escape(text: str) -> str:
 
 
 def markdown_escape(text: str) -> str:
-    """Adaptive Card text blocks render Markdown: a title's ``*`` or ``[x](y)`` shows as typed."""
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
+    """Adaptive Card text blocks render Markdown: a title's ``*``, ``[x](y)`` or leading ``- `` shows
+    as typed, and its dots and dashes carry no backslash."""
+    text = _MARKDOWN_INLINE.sub(r"\\\1", text)
+    return _MARKDOWN_LINE_START.sub(_escape_line_start, text)
+
+
+def _escape_line_start(match: re.Match) -> str:
+    indent, marker = match.groups()
+    # "12. " is a list item; "12\. " is not (CommonMark escapes the delimiter, not the digits).
+    if marker[0].isdigit():
+        return f"{indent}{marker}\\"
+    return f"{indent}\\{marker}"
 
 
 def _plain(text: str, limit: int) -> dict:

@@ -13,7 +13,8 @@ The formulas are written out in docs/money.md. In short, over a horizon of H mon
 - discounted payback = the payback of the flows discounted at the monthly rate (month m divided by
   (1 + i)^m), the same rules otherwise;
 - payback status against a target T months: on target when payback ≤ T, late when later, not within
-  the horizon when there is no payback; ``None`` without money or without a target.
+  the horizon when there is no payback; ``None`` without a target or before any benefit is recorded
+  (there is no payback to judge yet, whatever the costs).
 """
 
 import datetime as dt
@@ -102,9 +103,10 @@ def discounted_payback_months(flows: Sequence[float], *, annual_rate: float) -> 
     return payback_months([flow / (1 + rate) ** month for month, flow in enumerate(flows)])
 
 
-def payback_status(payback: float | None, *, target: float | None, has_money: bool) -> str | None:
-    """Where a payback stands against a target in months (``PAYBACK_STATUSES``)."""
-    if not has_money or target is None:
+def payback_status(payback: float | None, *, target: float | None, has_benefit: bool) -> str | None:
+    """Where a payback stands against a target in months (``PAYBACK_STATUSES``); ``None`` while no
+    benefit is recorded: a payback not yet estimated is not a payback missed."""
+    if not has_benefit or target is None:
         return None
     if payback is None:
         return PAYBACK_NEVER
@@ -301,7 +303,7 @@ class Money:
     @property
     def payback_status(self) -> str | None:
         return payback_status(
-            self.payback_months, target=self.payback_target_months, has_money=self.has_money
+            self.payback_months, target=self.payback_target_months, has_benefit=self.has_benefit
         )
 
     @property
@@ -350,6 +352,11 @@ class Money:
     def has_money(self) -> bool:
         """Whether any cost or benefit was recorded (or derived): otherwise every figure is moot."""
         return self.total_cost != 0 or self.total_benefit != 0
+
+    @property
+    def has_benefit(self) -> bool:
+        """Whether any benefit was recorded (or derived): without one there is no payback yet."""
+        return self.total_benefit > 0
 
 
 def months_between(start: dt.date, today: dt.date) -> int:

@@ -37,7 +37,7 @@ class MoneySummarySerializer(serializers.Serializer):
     payback_months = serializers.FloatField(
         read_only=True,
         allow_null=True,
-        help_text="Null: not within the horizon, or no cost and no benefit recorded.",
+        help_text="Null: not within the horizon, or no benefit recorded yet.",
     )
     npv = serializers.FloatField(read_only=True)
     net_benefit = serializers.FloatField(
@@ -65,7 +65,7 @@ class MoneySummarySerializer(serializers.Serializer):
         choices=list(roi.PAYBACK_STATUSES.items()),
         read_only=True,
         allow_null=True,
-        help_text="Payback against the target. Null: no cost and no benefit recorded.",
+        help_text="Payback against the target. Null: no target, or no benefit recorded yet.",
     )
     horizon_months = serializers.IntegerField(read_only=True)
     benefit_target = serializers.FloatField(

@@ -198,6 +198,10 @@ class RankedInitiative:
     def has_money(self) -> bool:
         return self.total_cost != 0 or self.total_benefit != 0
 
+    @property
+    def has_benefit(self) -> bool:
+        return self.total_benefit > 0
+
 
 @dataclass(frozen=True)
 class PortfolioRanking:

@@ -22,7 +22,7 @@ class MoneyRow:
         return roi.payback_status(
             self.figures.payback_months,
             target=self.initiative.payback_target,
-            has_money=self.figures.has_money,
+            has_benefit=self.figures.has_benefit,
         )
 
     @property

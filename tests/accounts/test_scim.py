@@ -155,6 +155,52 @@ def test_a_taken_user_name_is_409_uniqueness_and_a_bad_one_400(scim):
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize("make", [okta_user, entra_user], ids=["okta", "entra"])
+def test_a_taken_external_id_is_409_uniqueness_on_create_and_nothing_is_written(scim, make):
+    first = make()
+    assert scim.post("Users", first).status_code == 201
+    second = make("someone.else@example.com")  # another person, the same id at the identity provider
+
+    again = scim.post("Users", second)
+
+    assert again.status_code == 409, again.body
+    assert again.body["scimType"] == "uniqueness" and again.body["schemas"] == [ERROR_SCHEMA]
+    assert "externalId" in again.body["detail"]
+    assert not User.objects.filter(email="someone.else@example.com").exists()
+
+
+@pytest.mark.django_db
+def test_changing_an_external_id_to_a_taken_one_is_409_by_patch_and_by_put(scim):
+    scim.post("Users", okta_user())
+    other = scim.post("Users", okta_user(email="grace@example.com", externalId="00u2efgh")).body["id"]
+
+    patched = scim.patch(f"Users/{other}", {"op": "replace", "path": "externalId", "value": "00u1abcd"})
+    put = scim.put(f"Users/{other}", okta_user(email="grace@example.com", externalId="00u1abcd"))
+    kept = scim.put(f"Users/{other}", okta_user(email="grace@example.com", externalId="00u2efgh"))
+
+    assert (patched.status_code, patched.body["scimType"]) == (409, "uniqueness")
+    assert (put.status_code, put.body["scimType"]) == (409, "uniqueness")
+    assert kept.status_code == 200  # a user keeps its own externalId
+    assert User.objects.get(pk=other).scim_external_id == "00u2efgh"
+
+
+@pytest.mark.django_db
+def test_a_taken_group_external_id_is_409_and_an_archived_groups_is_free(scim):
+    group = {"schemas": [GROUP_SCHEMA], "displayName": "Billing desk", "externalId": "grp-1", "members": []}
+    first = scim.post("Groups", group).body["id"]
+    other = scim.post("Groups", {**group, "displayName": "Claims desk", "externalId": "grp-2"}).body["id"]
+
+    created = scim.post("Groups", {**group, "displayName": "Night shift"})
+    patched = scim.patch(f"Groups/{other}", {"op": "replace", "path": "externalId", "value": "grp-1"})
+    scim.delete(f"Groups/{first}")
+    reused = scim.post("Groups", {**group, "displayName": "Day shift"})
+
+    assert (created.status_code, created.body["scimType"]) == (409, "uniqueness")
+    assert (patched.status_code, patched.body["scimType"]) == (409, "uniqueness")
+    assert reused.status_code == 201, reused.body
+
+
+@pytest.mark.django_db
 def test_entra_creates_with_roles_and_patches_with_string_booleans(scim):
     body = entra_user()
     body["roles"] = [{"primary": True, "type": "WindowsAzureActiveDirectoryRole", "value": "lead"}]

@@ -50,6 +50,9 @@ REVIEWED = {
     # fails (PostgreSQL refuses, no row is lost) while chat deliveries exist, and they exist only
     # with chat destinations, whose table the guard protects first.
     ("improvement", "0016_chat_destinations"): migrations.AlterField,
+    # Forward clears an externalId repeated on a later user or live team (the constraint's
+    # precondition); going back keeps every row as it is.
+    ("accounts", "0010_scim_external_id_unique"): migrations.RunPython,
 }
 
 

@@ -76,7 +76,8 @@ def test_a_stage_move_reaches_slack_and_teams_as_valid_messages_linking_back(
     assert block_kit["blocks"][-1]["elements"][0]["url"] == link
     [envelope] = teams.messages
     card = envelope["attachments"][0]["content"]
-    assert card["body"][1]["text"] == "Moved from Plan to Do in cycle 1\\."
+    assert card["body"][0]["text"] == "IMP-042 Faster replies"
+    assert card["body"][1]["text"] == "Moved from Plan to Do in cycle 1."
     assert card["actions"] == [{"type": "Action.OpenUrl", "title": "Open IMP-042", "url": link}]
     assert set(WebhookDelivery.objects.values_list("status", flat=True)) == {DeliveryStatus.SUCCEEDED}
     assert WebhookDelivery.objects.filter(attempts__status_code=200).count() == 2
@@ -101,8 +102,8 @@ def test_titles_are_shown_as_typed_never_as_markup(
     assert all("<" not in text for kind, text in texts if kind == "mrkdwn")
     assert slack.messages[0]["text"].startswith("IMP-7 &lt;!channel&gt; *now* &amp; [win]")
     card = teams.messages[0]["attachments"][0]["content"]
-    assert card["body"][0]["text"] == r"IMP\-7 \<\!channel\> \*now\* & \[win\]\(https://x\.test\)"
-    assert card["body"][3]["text"] == r"\<@U123\> \_see\_ this"
+    assert card["body"][0]["text"] == r"IMP-7 <!channel> \*now\* & \[win\](https://x.test)"
+    assert card["body"][3]["text"] == r"<@U123> \_see\_ this"
 
 
 def test_only_the_teams_listening_destinations_get_an_event(

@@ -15,8 +15,9 @@ from tests.improvement.chat_shapes import shape_errors
 TRICKY = [
     "*bold* _it_ ~del~ `code`",
     "[x](https://evil.test) ![i](y)",
-    "# H\n- item\n1. one\n> quote",
-    "a\\b <b> & |t|",
+    "# H\n- item\n1. one\n> quote\n+ plus\n2) two\n===",
+    "a\\b <b> & |t| \\* \\",
+    "IMP-12 v2.0 - go-live. snake_case_name **x**",
 ]
 
 
@@ -28,15 +29,35 @@ def message(**kw) -> ChatMessage:
 def test_escaped_markdown_renders_as_the_text_typed():
     md = MarkdownIt("commonmark", {"html": False})
     for text in TRICKY:
-        for line in text.split("\n"):
-            rendered = md.renderInline(markdown_escape(line))
-            plain = (
-                rendered.replace("&lt;", "<")
-                .replace("&gt;", ">")
-                .replace("&quot;", '"')
-                .replace("&amp;", "&")
-            )
-            assert plain == line, (line, rendered)
+        # Rendered as a whole, so line-start markers (lists, headings, quotes) are checked too.
+        rendered = md.render(markdown_escape(text))
+        plain = (
+            rendered.removeprefix("<p>")
+            .removesuffix("</p>\n")
+            .replace("&lt;", "<")
+            .replace("&gt;", ">")
+            .replace("&quot;", '"')
+            .replace("&amp;", "&")
+        )
+        assert plain == text, (text, rendered)
+
+
+def test_teams_cards_escape_only_the_markdown_teams_reads():
+    card = teams_payload(
+        message(
+            title="IMP-12 v2.0 - go-live. *now* _soon_ [win](https://x.test) `x`",
+            summary="- first\r2. second\nok-ish.",
+            facts=(("Lead", "Anne-Marie O. *Smith*"),),
+            link_label="Open IMP-12 [win]",
+        )
+    )["attachments"][0]["content"]
+
+    title, summary, facts = card["body"]
+    assert title["text"] == "IMP-12 v2.0 - go-live. \\*now\\* \\_soon\\_ \\[win\\](https://x.test) \\`x\\`"
+    assert summary["text"] == "\\- first\r2\\. second\nok-ish."
+    assert facts["facts"] == [{"title": "Lead", "value": "Anne-Marie O. \\*Smith\\*"}]
+    # A button's title is plain text, not Markdown.
+    assert card["actions"][0]["title"] == "Open IMP-12 [win]"
 
 
 def test_slack_control_characters_are_escaped():

@@ -18,6 +18,7 @@ from improvement.models import (
     KpiTarget,
     Milestone,
     MilestoneStatus,
+    MoneyForecast,
     Stage,
     StageTransition,
     Status,
@@ -145,3 +146,14 @@ def test_running_the_demo_twice_creates_nothing_new_and_prints_the_logins_again(
     assert row_counts() == before
     assert MSG_ALREADY_LOADED in output
     assert all(person.email in output for person in DEMO_USERS)
+
+
+def test_demo_initiatives_past_plan_with_benefits_have_a_non_zero_money_forecast():
+    load_demo()
+
+    past_plan = Initiative.objects.exclude(stage=Stage.PLAN, cycle=1).filter(benefits__isnull=False)
+    assert past_plan.exists()
+    for initiative in past_plan.distinct():
+        forecast = MoneyForecast.objects.get(initiative=initiative, cycle=1)
+        assert forecast.total_benefit > 0, initiative
+        assert forecast.benefit_hard + forecast.benefit_soft > 0, initiative

@@ -1,6 +1,7 @@
 """Discounted payback, net benefit, IRR, and the payback target (the organisation's or an
 initiative's own) with each initiative's status against it: in the figures, the site and the API."""
 
+import re
 from decimal import Decimal
 
 import numpy_financial as npf
@@ -9,8 +10,9 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from improvement import roi
-from improvement.models import Initiative, InitiativeMoney
+from improvement.models import Initiative, InitiativeMoney, Stage
 from improvement.selectors.money import initiative_money
+from improvement.services.stages import initiative_transition
 from tests.factories import BenefitFactory, CostFactory, InitiativeFactory
 
 RATE = 0.08
@@ -56,7 +58,7 @@ def test_a_discounted_payback_beyond_the_horizon_is_none():
 
 
 @pytest.mark.parametrize(
-    ("payback", "target", "has_money", "status"),
+    ("payback", "target", "has_benefit", "status"),
     [
         (4.0, 4.0, True, roi.PAYBACK_ON_TARGET),
         (3.1, 4.0, True, roi.PAYBACK_ON_TARGET),
@@ -66,8 +68,8 @@ def test_a_discounted_payback_beyond_the_horizon_is_none():
         (2.0, None, True, None),
     ],
 )
-def test_payback_status_against_a_target(payback, target, has_money, status):
-    assert roi.payback_status(payback, target=target, has_money=has_money) == status
+def test_payback_status_against_a_target(payback, target, has_benefit, status):
+    assert roi.payback_status(payback, target=target, has_benefit=has_benefit) == status
 
 
 def _worked(**fields) -> Initiative:
@@ -157,3 +159,35 @@ def test_the_pages_show_the_figures_in_the_currency_and_the_status_against_the_t
     assert "IRR" in money and "% a year" in money
     assert "Later than the target (target 3 months)" in money
     assert "later than the target (3 mo)" in dashboard
+
+
+def _text(html: str) -> str:
+    return " ".join(re.sub(r"<[^>]+>", " ", html).split())
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("cost", "note"),
+    [(None, "No payback yet: add costs and benefits"), ("1200", "No payback yet: add benefits")],
+)
+def test_an_initiative_in_do_without_benefits_has_no_payback_yet_rather_than_a_missed_one(
+    client, executive, team, cost, note
+):
+    initiative = InitiativeFactory(team=team)
+    if cost:
+        CostFactory(initiative=initiative, amount=Decimal(cost))
+    initiative_transition(actor=executive, initiative=initiative, to=Stage.DO, override_reason="Pilot now")
+    client.force_login(executive)
+    api = APIClient()
+    api.force_authenticate(executive)
+
+    page = client.get(reverse("improvement:initiative_detail", args=[initiative.pk])).content.decode()
+    money = _text(page[page.index('id="money"') : page.index('id="history"')])
+    dashboard = _text(client.get(reverse("improvement:dashboard")).content.decode())
+    figures = api.get(f"/api/v1/initiatives/{initiative.pk}/progress/").json()["money"]
+
+    assert note in money
+    assert "not within" not in money.lower()
+    assert "payback none: no benefit was forecast" in money
+    assert "not within the horizon" not in dashboard.lower()
+    assert (figures["payback_months"], figures["payback_status"]) == (None, None)

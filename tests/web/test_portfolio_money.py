@@ -164,7 +164,7 @@ def test_an_initiative_without_money_shows_a_dash_for_payback_not_zero_months(lo
     html = detail.content.decode()
 
     assert "0.0 months" not in html
-    assert "no cost or benefit recorded" in html
+    assert "No payback yet: add costs and benefits" in html
     assert 'href="#money"' in html  # the summary at the top links to the money section
     money = client.get(f"/api/v1/initiatives/{cases['D'].pk}/progress/").json()["money"]
     assert (money["payback_months"], money["roi_percent"], money["currency"]) == (None, None, "EUR")

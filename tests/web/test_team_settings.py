@@ -2,10 +2,16 @@
 remove it; only admins and the team's leads."""
 
 import json
+import socket
+import time
 
+import kombu.pools
 import pytest
+from celery import current_app
 from django.urls import reverse
 
+from common import outbox
+from common.models import OutboxMessage, OutboxState
 from improvement.models import ChatDestination, DeliveryStatus, WebhookDelivery
 from improvement.services.chat import chat_destination_create
 
@@ -110,3 +116,41 @@ def test_the_teams_link_shows_for_leads_and_admins_only(login, lead, contributor
         assert (link in page) is shown, user
     index = login(lead).get(reverse("improvement:team_settings_index"))
     assert PAGE in index.content.decode()
+
+
+@pytest.fixture
+def broker_down(settings):
+    """Tasks go to a broker (not in-process), and nothing listens on its port."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        url = f"redis://127.0.0.1:{probe.getsockname()[1]}/0"
+    conf = current_app.conf
+    saved = conf.task_always_eager, conf.broker_url
+    conf.task_always_eager, conf.broker_url = False, url
+    settings.CELERY_BROKER_URL = url
+    outbox._Breaker.reset()  # this request pays the publish attempt, not an earlier one
+    kombu.pools.reset()
+    yield
+    conf.task_always_eager, conf.broker_url = saved
+    outbox._Breaker.reset()
+    kombu.pools.reset()
+
+
+@pytest.mark.django_db(transaction=True)  # the test message is handed on when the request's write commits
+def test_send_test_message_answers_within_seconds_and_says_it_is_queued_when_the_broker_is_down(
+    login, lead, team, broker_down, settings
+):
+    made = chat_destination_create(
+        actor=lead, team=team, kind="teams", name="Care", url="http://127.0.0.1:9/teams", events=["kpi.alert"]
+    )
+    client = login(lead)
+
+    started = time.monotonic()
+    sent = client.post(reverse("improvement:chat_destination_test", args=[made.pk]), follow=True)
+    elapsed = time.monotonic() - started
+
+    assert elapsed < settings.PDCA_OUTBOX_PUBLISH_TIMEOUT_SECONDS + 2
+    assert sent.status_code == 200
+    assert "Test message to “Care”: queued" in sent.content.decode()
+    assert WebhookDelivery.objects.get().status == DeliveryStatus.PENDING
+    assert OutboxMessage.objects.get().state == OutboxState.PENDING  # the relay sends it later

@@ -218,6 +218,8 @@ class DemoLoader:
         # The baseline comes from the systems' history, imported by the lead while planning.
         self._measure(spec, series, actor=lead, periods=set(baseline))
         milestones = self._milestones(spec, initiative, start=start)
+        # Costs and benefits are planned before the pilot starts: entering Do locks the forecast.
+        self._money(spec, initiative, lead)
 
         # A pilot that was extended went to Check first and stepped back to Do.
         furthest = STAGE_ORDER.index(Stage.CHECK if spec.back_to_do_reason else spec.stage)
@@ -247,7 +249,6 @@ class DemoLoader:
             )
         if spec.next_cycle:
             self._plan_next_cycle(spec.next_cycle, initiative, lead)
-        self._money(spec, initiative, lead)
         for update in sorted(spec.updates, key=lambda u: -u.days_ago):
             status_update_post(
                 actor=lead,
