@@ -170,6 +170,25 @@ def test_a_taken_external_id_is_409_uniqueness_on_create_and_nothing_is_written(
 
 
 @pytest.mark.django_db
+def test_a_create_racing_another_for_the_same_external_id_is_409_not_500(scim, monkeypatch):
+    """Both pass the service's check; the database's unique constraint refuses the later save."""
+    set_unusable = User.set_unusable_password
+
+    def meanwhile(user):
+        # The other request commits between this one's check and its save.
+        User.objects.create(email="first@example.com", scim_external_id=user.scim_external_id)
+        set_unusable(user)
+
+    monkeypatch.setattr(User, "set_unusable_password", meanwhile)
+
+    answer = scim.post("Users", okta_user())
+
+    assert answer.status_code == 409, answer.body
+    assert answer.body["scimType"] == "uniqueness"
+    assert not User.objects.filter(email="ada@example.com").exists()
+
+
+@pytest.mark.django_db
 def test_changing_an_external_id_to_a_taken_one_is_409_by_patch_and_by_put(scim):
     scim.post("Users", okta_user())
     other = scim.post("Users", okta_user(email="grace@example.com", externalId="00u2efgh")).body["id"]
