@@ -30,7 +30,7 @@ from improvement.models import (
     Status,
 )
 from improvement.selectors.initiatives import initiative_readable, scope_to_readable
-from improvement.selectors.targets import TargetProgress, kpi_latest_values, target_list, target_progress
+from improvement.selectors.targets import kpi_latest_values
 from kpis.models import Direction
 
 
@@ -264,23 +264,6 @@ def ranked_table(
     rows.sort(key=lambda r: getattr(r, figure) or 0.0, reverse=descending)
     rows.sort(key=lambda r: getattr(r, figure) is None)
     return table, rows
-
-
-@dataclass(frozen=True)
-class InitiativeProgress:
-    """Where an initiative stands: what integrations pull into BI tools and chat bots."""
-
-    initiative: Initiative
-    targets: list[TargetProgress]
-    money: roi.Money
-
-
-def initiative_progress(*, initiative: Initiative) -> InitiativeProgress:
-    """``initiative`` fetched through ``initiative_list`` (which annotates milestone counts)."""
-    targets = [target_progress(target=t) for t in target_list(initiative_ids=[initiative.pk])]
-    return InitiativeProgress(
-        initiative=initiative, targets=targets, money=initiative_money(initiative=initiative)
-    )
 
 
 @dataclass(frozen=True)

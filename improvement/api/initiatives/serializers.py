@@ -9,7 +9,7 @@ from accounts.api.serializers import TeamRefSerializer, UserRefSerializer
 from common.api.fields import ReferenceListField
 from improvement.api.common import ID_RANGE, VisibleInitiativeField, VisibleTeamField, active_user_field
 from improvement.api.initiatives.columns import INITIATIVE_KEYS
-from improvement.api.money import MoneySummarySerializer
+from improvement.api.money import MoneySummarySerializer, RoiRangeSerializer
 from improvement.api.targets import TargetProgressSerializer
 from improvement.models import (
     BreakpointType,
@@ -109,6 +109,11 @@ class InitiativeProgressSerializer(serializers.Serializer):
     milestones = MilestoneCountsSerializer(source="initiative", read_only=True)
     targets = TargetProgressSerializer(many=True, read_only=True)
     money = MoneySummarySerializer(read_only=True)
+    roi_range = RoiRangeSerializer(
+        read_only=True,
+        allow_null=True,
+        help_text="Null: no running or concluded experiment on a valued KPI target with an interval.",
+    )
 
 
 class PortfolioGroupSerializer(serializers.Serializer):
