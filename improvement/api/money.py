@@ -67,7 +67,13 @@ class MoneySummarySerializer(serializers.Serializer):
         allow_null=True,
         help_text="Payback against the target. Null: no cost and no benefit recorded.",
     )
-    horizon_months = serializers.IntegerField(read_only=True)
+    horizon_months = serializers.IntegerField(
+        read_only=True, help_text="The initiative's own horizon, else the organisation's."
+    )
+    discount_rate = serializers.FloatField(
+        read_only=True,
+        help_text="Annual rate of the NPV (0.08 = 8 %): the initiative's own, else the organisation's.",
+    )
     benefit_target = serializers.FloatField(
         source="target_benefit",
         read_only=True,

@@ -6,7 +6,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.conf import settings
 from django.utils import timezone
 
 from improvement import roi, roi_range
@@ -23,7 +22,7 @@ RANGE_STATUSES = (ExperimentStatus.CONCLUDED, ExperimentStatus.RUNNING)
 
 def initiative_money_settings(*, initiative: Initiative) -> tuple[int, float]:
     """(horizon in months, annual discount rate) of the initiative's own figures."""
-    return settings.PDCA_ROI_HORIZON_MONTHS, settings.PDCA_DISCOUNT_RATE
+    return initiative.roi_horizon, initiative.roi_discount_rate
 
 
 def _candidates(experiments: Iterable[Experiment]) -> list[Experiment]:

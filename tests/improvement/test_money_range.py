@@ -11,6 +11,7 @@ from improvement.models import KpiTarget
 from improvement.selectors.money_range import initiative_roi_range
 from improvement.services import experiment_data as data
 from improvement.services import experiments as ex
+from improvement.services.initiatives import initiative_update
 from improvement.services.money import cost_create
 from improvement.services.targets import kpi_target_create
 from tests.improvement.conftest import make
@@ -103,3 +104,18 @@ def test_a_draft_experiment_gives_no_range(initiative, lead, fcr):
     _value(initiative, fcr, "800")
     make(initiative, lead, fcr, mde=0.1, name="Not started")
     assert initiative_roi_range(initiative=initiative) is None
+
+
+def test_the_range_uses_the_initiatives_own_horizon_and_rate(initiative, running, lead, fcr):
+    _value(initiative, fcr, "800")
+    cost_create(actor=lead, initiative=initiative, kind="one_time", description="Dialler", amount=10_000)
+    data.experiment_data_replace(actor=lead, experiment=running, rows=FCR_ROWS)
+    initiative.refresh_from_db()
+    initiative = initiative_update(actor=lead, initiative=initiative, horizon_months=30, discount_rate=0.2)
+    (comparison,) = selectors.experiment_results(experiment=running)["comparisons"]
+
+    result = initiative_roi_range(initiative=initiative)
+
+    benefit = comparison["absolute_effect"] * 100 * 800
+    assert (result.horizon_months, result.discount_rate) == (30, 0.2)
+    assert result.point.npv == pytest.approx(npf.npv(_monthly(0.2), [-10_000] + [benefit] * 30), rel=1e-9)

@@ -21,6 +21,12 @@ from improvement.models import (
     Status,
     StatusUpdate,
 )
+from improvement.models.initiatives import (
+    MAX_DISCOUNT_RATE,
+    MAX_HORIZON_MONTHS,
+    MIN_DISCOUNT_RATE,
+    MIN_HORIZON_MONTHS,
+)
 
 # --- initiatives ---------------------------------------------------------------------------------
 
@@ -70,6 +76,22 @@ class InitiativeUpdateSerializer(serializers.Serializer):
         allow_null=True,
         help_text="Months the investment should pay back in; null: the organisation's target. "
         "Read back as money.payback_target_months of the progress endpoint.",
+    )
+    horizon_months = serializers.IntegerField(
+        min_value=MIN_HORIZON_MONTHS,
+        max_value=MAX_HORIZON_MONTHS,
+        required=False,
+        allow_null=True,
+        help_text="Months this initiative's money is counted over; null: the organisation's horizon. "
+        "Read back as money.horizon_months of the progress endpoint.",
+    )
+    discount_rate = serializers.FloatField(
+        min_value=MIN_DISCOUNT_RATE,
+        max_value=MAX_DISCOUNT_RATE,
+        required=False,
+        allow_null=True,
+        help_text="Annual discount rate of this initiative's NPV, a fraction (0.08 = 8 %); null: the "
+        "organisation's rate. Read back as money.discount_rate of the progress endpoint.",
     )
 
 
