@@ -35,12 +35,17 @@ class MoneyRow:
 
 
 def money_rows(
-    initiatives: QuerySet[Initiative], ranked: list[RankedInitiative], *, first_rank: int = 1
+    initiatives: QuerySet[Initiative],
+    ranked: list[RankedInitiative],
+    *,
+    first_rank: int = 1,
+    with_ranges: bool = False,
 ) -> list[MoneyRow]:
-    """The initiatives of ``ranked`` in the ranking's order, with their ROI ranges (three queries
-    whatever their number, and the read-outs of the experiments that give a range)."""
+    """The initiatives of ``ranked`` (one query, whatever their number), in the ranking's order;
+    ``with_ranges`` adds their ROI ranges (two more queries, and the read-outs of the experiments
+    that give a range)."""
     by_pk = initiatives.in_bulk([row.pk for row in ranked])
-    ranges = initiative_roi_ranges(initiatives=list(by_pk.values()))
+    ranges = initiative_roi_ranges(initiatives=list(by_pk.values())) if with_ranges else {}
     return [
         MoneyRow(by_pk[row.pk], row, first_rank + n, ranges.get(row.pk))
         for n, row in enumerate(ranked)

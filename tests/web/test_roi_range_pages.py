@@ -10,7 +10,8 @@ from improvement.services import experiment_data as data
 from improvement.services import experiments as ex
 from improvement.services.money import cost_create
 from kpis.models import Kpi
-from tests.factories import KpiTargetFactory
+from tests.factories import InitiativeFactory, KpiTargetFactory
+from tests.web.conftest import queries_for
 
 pytestmark = pytest.mark.django_db
 
@@ -70,3 +71,18 @@ def test_no_range_is_shown_without_evidence(login, executive, initiative, valued
 
     assert "Payback in" not in detail.content.decode()
     assert "from the evidence" not in dashboard.content.decode()
+
+
+def test_the_portfolio_finds_the_ranges_in_the_same_queries_whatever_its_size(login, executive, team):
+    fcr = Kpi.objects.get(code="fcr_rate")
+
+    def add(n):
+        for _ in range(n):
+            initiative = InitiativeFactory(team=team)
+            KpiTargetFactory(initiative=initiative, kpi=fcr, unit_value_per_month=Decimal("800"))
+
+    client = login(executive)
+    add(2)
+    few = queries_for(client, DASHBOARD)
+    add(4)
+    assert queries_for(client, DASHBOARD) == few
