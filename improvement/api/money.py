@@ -123,8 +123,8 @@ class RoiRangeEndSerializer(serializers.Serializer):
 
 
 class RoiRangeSerializer(serializers.Serializer):
-    """The initiative's money at the low end, point estimate and high end of its experiment's
-    interval (docs/money.md, "ROI range")."""
+    """The initiative's money at the low end, point estimate and high end of the interval of its
+    experiment's effect on the primary KPI, valued at the KPI target's unit value per month."""
 
     currency = CurrencyField()
     low = RoiRangeEndSerializer(read_only=True)
