@@ -17,7 +17,17 @@ from improvement.services.money_summaries import (
 from kpis.models import Kpi, Measurement
 from kpis.signals import measurements_written
 
-INITIATIVE_MONEY_FIELDS = {"start_date", "team", "category", "stage", "health", "status", "archived_at"}
+INITIATIVE_MONEY_FIELDS = {
+    "start_date",
+    "horizon_months",
+    "discount_rate",
+    "team",
+    "category",
+    "stage",
+    "health",
+    "status",
+    "archived_at",
+}
 # Fields of a KPI target the money depends on (an update naming none of them changes no money).
 TARGET_MONEY_FIELDS = {
     "baseline_value",

@@ -299,6 +299,8 @@ class Money:
     discounted_payback_months: float | None = None
     # The payback target the figures are judged against (months); ``None``: none set.
     payback_target_months: float | None = None
+    # The annual discount rate of the NPV and the discounted payback.
+    discount_rate: float | None = None
 
     @property
     def payback_status(self) -> str | None:
@@ -394,4 +396,5 @@ def money_of(
         irr_annual=summary.irr_annual,
         discounted_payback_months=summary.discounted_payback_months,
         payback_target_months=payback_target,
+        discount_rate=annual_rate,
     )

@@ -73,6 +73,7 @@ class InitiativeAdmin(ArchivableAdminMixin, ServiceWriteAdminMixin, ReadOnlyHist
             },
         ),
         ("Dates", {"fields": ("start_date", "target_end_date")}),
+        ("Money", {"fields": ("payback_target_months", "horizon_months", "discount_rate")}),
         (
             "Workflow (moved by the stage services in the app)",
             {"fields": ("stage", "status", "cycle", "cycle_started_on", "health", "version", *SYSTEM_FIELDS)},

@@ -67,7 +67,13 @@ class MoneySummarySerializer(serializers.Serializer):
         allow_null=True,
         help_text="Payback against the target. Null: no target, or no benefit recorded yet.",
     )
-    horizon_months = serializers.IntegerField(read_only=True)
+    horizon_months = serializers.IntegerField(
+        read_only=True, help_text="The initiative's own horizon, else the organisation's."
+    )
+    discount_rate = serializers.FloatField(
+        read_only=True,
+        help_text="Annual rate of the NPV (0.08 = 8 %): the initiative's own, else the organisation's.",
+    )
     benefit_target = serializers.FloatField(
         source="target_benefit",
         read_only=True,
@@ -103,6 +109,33 @@ class MoneySummarySerializer(serializers.Serializer):
 
 
 # --- costs ----------------------------------------------------------------------------------------
+
+
+class RoiRangeEndSerializer(serializers.Serializer):
+    monthly_benefit = serializers.FloatField(
+        read_only=True, help_text="Gain on the KPI at this end of the interval × its unit value per month."
+    )
+    roi_percent = serializers.FloatField(read_only=True, allow_null=True, help_text="Null: no cost recorded.")
+    payback_months = serializers.FloatField(
+        read_only=True, allow_null=True, help_text="Null: not within the horizon."
+    )
+    npv = serializers.FloatField(read_only=True)
+
+
+class RoiRangeSerializer(serializers.Serializer):
+    """The initiative's money at the low end, point estimate and high end of the interval of its
+    experiment's effect on the primary KPI, valued at the KPI target's unit value per month."""
+
+    currency = CurrencyField()
+    low = RoiRangeEndSerializer(read_only=True)
+    point = RoiRangeEndSerializer(read_only=True)
+    high = RoiRangeEndSerializer(read_only=True)
+    horizon_months = serializers.IntegerField(read_only=True)
+    discount_rate = serializers.FloatField(read_only=True, help_text="Annual rate, 0.08 = 8 %.")
+    confidence = serializers.FloatField(read_only=True, help_text="The interval's confidence, 1 − alpha.")
+    experiment = serializers.IntegerField(source="experiment_id", read_only=True)
+    experiment_name = serializers.CharField(read_only=True)
+    kpi_name = serializers.CharField(read_only=True)
 
 
 class CostSerializer(serializers.ModelSerializer):

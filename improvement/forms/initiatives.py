@@ -9,6 +9,12 @@ from django.utils import timezone
 from accounts.models import Role, Team, User
 from improvement.forms.common import DateInput, Form, PersonChoiceField, people
 from improvement.models import BreakpointType, Category, Health, Stage, Status
+from improvement.models.initiatives import (
+    MAX_DISCOUNT_RATE,
+    MAX_HORIZON_MONTHS,
+    MIN_DISCOUNT_RATE,
+    MIN_HORIZON_MONTHS,
+)
 
 ANY = [("", "Any")]
 SCORE_CHOICES = [(n, str(n)) for n in range(1, 6)]
@@ -137,6 +143,19 @@ class InitiativeForm(Form):
         min_value=Decimal("0.1"),
         required=False,
         help_text="Empty: the organisation's target.",
+    )
+    # Range checks are the model's (the service reports them on these fields).
+    horizon_months = forms.IntegerField(
+        label="ROI horizon (months)",
+        required=False,
+        widget=forms.NumberInput(attrs={"min": MIN_HORIZON_MONTHS, "max": MAX_HORIZON_MONTHS}),
+        help_text="Months the money is counted over. Empty: the organisation's horizon.",
+    )
+    discount_rate = forms.FloatField(
+        label="Annual discount rate",
+        required=False,
+        widget=forms.NumberInput(attrs={"min": MIN_DISCOUNT_RATE, "max": MAX_DISCOUNT_RATE, "step": "any"}),
+        help_text="A fraction: 0.08 is 8 % a year. Empty: the organisation's rate.",
     )
 
     def __init__(self, *args, teams, **kwargs):

@@ -15,6 +15,9 @@ from improvement.models.stages import Stage
 SCORE_VALIDATORS = [MinValueValidator(1), MaxValueValidator(5)]
 # On the 1–5 scales, 3 and above counts as high impact (value) or high effort (difficulty).
 HIGH_SCORE = 3
+# The range of an initiative's own ROI horizon (months) and annual discount rate.
+MIN_HORIZON_MONTHS, MAX_HORIZON_MONTHS = 1, 120
+MIN_DISCOUNT_RATE, MAX_DISCOUNT_RATE = 0.0, 1.0
 
 
 class Status(models.TextChoices):
@@ -109,6 +112,23 @@ class Initiative(ChangeTracked, ArchivableModel, TimeStampedModel):
         validators=[MinValueValidator(Decimal("0.1"))],
         help_text="Empty: the organisation's target.",
     )
+    # The ROI horizon and annual discount rate of this initiative's own money figures; empty: the
+    # organisation's (PDCA_ROI_HORIZON_MONTHS, PDCA_DISCOUNT_RATE). The portfolio adds every
+    # initiative up over the organisation's horizon and rate, as one investment.
+    horizon_months = models.PositiveSmallIntegerField(
+        "ROI horizon (months)",
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(MIN_HORIZON_MONTHS), MaxValueValidator(MAX_HORIZON_MONTHS)],
+        help_text="Empty: the organisation's horizon.",
+    )
+    discount_rate = models.FloatField(
+        "annual discount rate",
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(MIN_DISCOUNT_RATE), MaxValueValidator(MAX_DISCOUNT_RATE)],
+        help_text="A fraction: 0.08 is 8 % a year. Empty: the organisation's rate.",
+    )
     # Bumped on every change; stage moves and updates compare it to refuse lost updates.
     version = models.PositiveIntegerField(default=1)
 
@@ -136,6 +156,16 @@ class Initiative(ChangeTracked, ArchivableModel, TimeStampedModel):
                 | models.Q(payback_target_months__gt=0),
                 name="initiative_payback_target_positive",
             ),
+            models.CheckConstraint(
+                condition=models.Q(horizon_months__isnull=True)
+                | models.Q(horizon_months__gte=MIN_HORIZON_MONTHS, horizon_months__lte=MAX_HORIZON_MONTHS),
+                name="initiative_horizon_1_120",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(discount_rate__isnull=True)
+                | models.Q(discount_rate__gte=MIN_DISCOUNT_RATE, discount_rate__lte=MAX_DISCOUNT_RATE),
+                name="initiative_discount_rate_0_1",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -154,6 +184,16 @@ class Initiative(ChangeTracked, ArchivableModel, TimeStampedModel):
         if self.payback_target_months is not None:
             return float(self.payback_target_months)
         return float(settings.PDCA_PAYBACK_TARGET_MONTHS)
+
+    @property
+    def roi_horizon(self) -> int:
+        """The horizon of the initiative's money in months: its own, else the organisation's."""
+        return settings.PDCA_ROI_HORIZON_MONTHS if self.horizon_months is None else self.horizon_months
+
+    @property
+    def roi_discount_rate(self) -> float:
+        """The annual discount rate of the initiative's money: its own, else the organisation's."""
+        return settings.PDCA_DISCOUNT_RATE if self.discount_rate is None else self.discount_rate
 
 
 class StatusUpdate(ChangeTracked, TimeStampedModel):

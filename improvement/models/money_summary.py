@@ -12,9 +12,14 @@ class InitiativeMoney(models.Model):
     initiative = models.OneToOneField(
         "improvement.Initiative", on_delete=models.CASCADE, primary_key=True, related_name="money_summary"
     )
-    # The settings the row was computed with: a row computed with others is out of date.
+    # The settings the row was computed with: a row computed with others is out of date. The sums
+    # and month lines the roll-ups add up are over the organisation's horizon; the figures from
+    # ``total_cost`` to ``irr_annual`` are the initiative's own, over the horizon and at the rate
+    # below (null: the organisation's), which the initiative may set for itself.
     horizon_months = models.PositiveSmallIntegerField()
     discount_rate = models.FloatField()
+    initiative_horizon_months = models.PositiveSmallIntegerField(null=True)
+    initiative_discount_rate = models.FloatField(null=True)
     start_date = models.DateField()
     one_time_cost = models.FloatField()
     derived_monthly_benefit = models.FloatField()

@@ -34,9 +34,9 @@ from improvement.selectors.money import (
     initiative_money,
     initiative_money_lines,
     initiative_money_many,
-    initiative_progress,
     portfolio_money,
 )
+from improvement.selectors.money_range import initiative_progress, initiative_roi_range
 from improvement.selectors.portfolio_rollup import portfolio_summary
 from improvement.selectors.roadmap import (
     initiative_milestones,
@@ -84,6 +84,7 @@ __all__ = [
     "initiative_money_many",
     "initiative_portfolio",
     "initiative_progress",
+    "initiative_roi_range",
     "initiative_search",
     "initiative_status_updates",
     "initiative_transitions",

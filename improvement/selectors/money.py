@@ -30,7 +30,7 @@ from improvement.models import (
     Status,
 )
 from improvement.selectors.initiatives import initiative_readable, scope_to_readable
-from improvement.selectors.targets import TargetProgress, kpi_latest_values, target_list, target_progress
+from improvement.selectors.targets import kpi_latest_values
 from kpis.models import Direction
 
 
@@ -130,13 +130,19 @@ def money_line_table(
     )
 
 
-def _money(lines: roi.MoneyLines, *, payback_target: float | None = None) -> roi.Money:
-    """``roi.money_of`` under the organisation's horizon and rate, judged against ``payback_target``
-    months (by default the organisation's target)."""
+def _money(
+    lines: roi.MoneyLines,
+    *,
+    payback_target: float | None = None,
+    horizon: int | None = None,
+    annual_rate: float | None = None,
+) -> roi.Money:
+    """``roi.money_of`` over ``horizon`` months at ``annual_rate``, judged against ``payback_target``
+    months (each by default the organisation's)."""
     return roi.money_of(
         lines,
-        horizon=settings.PDCA_ROI_HORIZON_MONTHS,
-        annual_rate=settings.PDCA_DISCOUNT_RATE,
+        horizon=settings.PDCA_ROI_HORIZON_MONTHS if horizon is None else horizon,
+        annual_rate=settings.PDCA_DISCOUNT_RATE if annual_rate is None else annual_rate,
         payback_target=settings.PDCA_PAYBACK_TARGET_MONTHS if payback_target is None else payback_target,
     )
 
@@ -144,13 +150,25 @@ def _money(lines: roi.MoneyLines, *, payback_target: float | None = None) -> roi
 def initiative_money_many(
     *, initiatives: Sequence[Initiative], today: dt.date | None = None
 ) -> dict[int, roi.Money]:
-    """Money of many initiatives in a constant number of queries, whatever their count."""
-    starts = [(i.pk, i.start_date) for i in initiatives]
-    table = money_line_table(
-        starts, horizon=settings.PDCA_ROI_HORIZON_MONTHS, today=today or timezone.localdate()
-    )
-    targets = {i.pk: i.payback_target for i in initiatives}
-    return {pk: _money(lines, payback_target=targets[pk]) for pk, lines in table.per_initiative().items()}
+    """Money of many initiatives, each over its own horizon at its own discount rate (by default
+    the organisation's): a constant number of queries per distinct horizon, whatever their count."""
+    by_horizon: dict[int, list[Initiative]] = {}
+    for initiative in initiatives:
+        by_horizon.setdefault(initiative.roi_horizon, []).append(initiative)
+    result = {}
+    for horizon, chosen in by_horizon.items():
+        starts = [(i.pk, i.start_date) for i in chosen]
+        table = money_line_table(starts, horizon=horizon, today=today or timezone.localdate())
+        lines = table.per_initiative()
+        for initiative in chosen:
+            result[initiative.pk] = _money(
+                lines[initiative.pk],
+                payback_target=initiative.payback_target,
+                horizon=horizon,
+                annual_rate=initiative.roi_discount_rate,
+            )
+    # In the order given, as before horizons were grouped.
+    return {i.pk: result[i.pk] for i in initiatives}
 
 
 def initiative_money(*, initiative: Initiative, today: dt.date | None = None) -> roi.Money:
@@ -268,23 +286,6 @@ def ranked_table(
     rows.sort(key=lambda r: getattr(r, figure) or 0.0, reverse=descending)
     rows.sort(key=lambda r: getattr(r, figure) is None)
     return table, rows
-
-
-@dataclass(frozen=True)
-class InitiativeProgress:
-    """Where an initiative stands: what integrations pull into BI tools and chat bots."""
-
-    initiative: Initiative
-    targets: list[TargetProgress]
-    money: roi.Money
-
-
-def initiative_progress(*, initiative: Initiative) -> InitiativeProgress:
-    """``initiative`` fetched through ``initiative_list`` (which annotates milestone counts)."""
-    targets = [target_progress(target=t) for t in target_list(initiative_ids=[initiative.pk])]
-    return InitiativeProgress(
-        initiative=initiative, targets=targets, money=initiative_money(initiative=initiative)
-    )
 
 
 @dataclass(frozen=True)

@@ -31,6 +31,8 @@ EDITABLE_FIELDS = (
     "team",
     "lead",
     "payback_target_months",
+    "horizon_months",
+    "discount_rate",
 )
 
 MSG_CANNOT_CREATE = "You can create initiatives only in a team you belong to, as a project lead."

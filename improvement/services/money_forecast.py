@@ -6,7 +6,6 @@ the portfolio compares it with the target (what meeting the valued KPI targets w
 and the actual (what the measured KPI change is worth).
 """
 
-from django.conf import settings
 from django.utils import timezone
 
 from accounts.models import User
@@ -33,7 +32,7 @@ def money_forecast_lock(
         locked_at=timezone.now(),
         locked_by=actor,
         horizon_months=money.horizon_months,
-        discount_rate=settings.PDCA_DISCOUNT_RATE,
+        discount_rate=money.discount_rate,
         total_cost=money.total_cost,
         total_benefit=money.total_benefit,
         benefit_hard=split.hard,

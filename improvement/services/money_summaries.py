@@ -29,6 +29,8 @@ REFRESH_CHUNK = 1000
 SUMMARY_FIELDS = [
     "horizon_months",
     "discount_rate",
+    "initiative_horizon_months",
+    "initiative_discount_rate",
     "start_date",
     "one_time_cost",
     "derived_monthly_benefit",
@@ -87,14 +89,26 @@ def _counted(key: tuple) -> dict:
 
 
 def _summary(
-    pk: int, start: dt.date, money: roi.Money, key: tuple, *, horizon: int, rate: float
+    pk: int,
+    start: dt.date,
+    money: roi.Money,
+    key: tuple,
+    *,
+    horizon: int,
+    rate: float,
+    own: tuple[int | None, float | None],
+    figures: roi.Money,
 ) -> InitiativeMoney:
+    """The row of ``money`` (over the organisation's ``horizon`` at its ``rate``: what the roll-ups
+    add up) with the headline ``figures`` over the initiative's ``own`` horizon and rate."""
     split = money.split
     return InitiativeMoney(
         **_counted(key),
         initiative_id=pk,
         horizon_months=horizon,
         discount_rate=rate,
+        initiative_horizon_months=own[0],
+        initiative_discount_rate=own[1],
         start_date=start,
         one_time_cost=money.one_time_cost,
         derived_monthly_benefit=money.lines.derived_monthly_benefit,
@@ -106,15 +120,15 @@ def _summary(
         derived=split.derived,
         target_monthly_benefit=money.lines.target_monthly_benefit,
         forecast_benefit=money.lines.forecast_benefit,
-        total_cost=money.total_cost,
-        total_benefit=money.total_benefit,
-        projected_12m_benefit=money.projected_12m_benefit,
-        roi_percent=money.roi_percent,
-        payback_months=money.payback_months,
-        discounted_payback_months=money.discounted_payback_months,
-        npv=money.npv,
-        irr_monthly=money.irr_monthly,
-        irr_annual=money.irr_annual,
+        total_cost=figures.total_cost,
+        total_benefit=figures.total_benefit,
+        projected_12m_benefit=figures.projected_12m_benefit,
+        roi_percent=figures.roi_percent,
+        payback_months=figures.payback_months,
+        discounted_payback_months=figures.discounted_payback_months,
+        npv=figures.npv,
+        irr_monthly=figures.irr_monthly,
+        irr_annual=figures.irr_annual,
         computed_at=timezone.now(),
     )
 
@@ -132,10 +146,11 @@ def money_summaries_refresh(*, initiative_ids: Iterable[int], rollups: bool = Tr
         found = (
             Initiative.objects.filter(pk__in=chunk)
             .order_by("pk")
-            .values_list("pk", "start_date", *KEY_FIELDS)
+            .values_list("pk", "start_date", "horizon_months", "discount_rate", *KEY_FIELDS)
         )
-        keys = {pk: tuple(key) for pk, _, *key in found}
+        keys = {pk: tuple(key) for pk, _, _, _, *key in found}
         starts = [(pk, start) for pk, start, *_ in found]
+        owns = {pk: (own_horizon, own_rate) for pk, _, own_horizon, own_rate, *_ in found}
         if not starts:
             continue
         touched = set(
@@ -145,10 +160,24 @@ def money_summaries_refresh(*, initiative_ids: Iterable[int], rollups: bool = Tr
         ) | {key[:2] for key in keys.values()}
         # ``today`` only moves the benefit to date, which the summary does not keep (see ``complete_on``).
         table = money_line_table(starts, horizon=horizon, today=timezone.localdate())
+        own_tables = _own_horizon_tables(starts, owns, horizon=horizon)
         summaries, months = [], []
         for pk, start in starts:
             money = roi.money_of(table.lines(table.index[pk]), horizon=horizon, annual_rate=rate)
-            summaries.append(_summary(pk, start, money, keys[pk], horizon=horizon, rate=rate))
+            own_horizon, own_rate = owns[pk]
+            figures = money
+            if (own_horizon or horizon, rate if own_rate is None else own_rate) != (horizon, rate):
+                own_table = own_tables.get(own_horizon, table)
+                figures = roi.money_of(
+                    own_table.lines(own_table.index[pk]),
+                    horizon=own_horizon or horizon,
+                    annual_rate=rate if own_rate is None else own_rate,
+                )
+            summaries.append(
+                _summary(
+                    pk, start, money, keys[pk], horizon=horizon, rate=rate, own=owns[pk], figures=figures
+                )
+            )
             months += [
                 InitiativeMoneyMonth(
                     initiative_id=pk,
@@ -176,6 +205,21 @@ def money_summaries_refresh(*, initiative_ids: Iterable[int], rollups: bool = Tr
     return written
 
 
+def _own_horizon_tables(
+    starts: list[tuple[int, dt.date]], owns: Mapping[int, tuple], *, horizon: int
+) -> dict[int, roi_portfolio.LineTable]:
+    """The lines of the initiatives with a horizon of their own, one table per such horizon."""
+    by_horizon: dict[int, list[tuple[int, dt.date]]] = {}
+    for pk, start in starts:
+        own = owns[pk][0]
+        if own is not None and own != horizon:
+            by_horizon.setdefault(own, []).append((pk, start))
+    return {
+        own: money_line_table(chosen, horizon=own, today=timezone.localdate())
+        for own, chosen in by_horizon.items()
+    }
+
+
 def money_summaries_rebuild() -> int:
     """Every initiative's summary, rewritten a chunk at a time (each chunk in its own transaction),
     then every roll-up row."""
@@ -192,20 +236,26 @@ def money_summaries_rebuild() -> int:
 
 @transaction.atomic
 def initiative_counted_again(*, initiative: Initiative) -> None:
-    """After an initiative was saved: a new start date rewrites its summary; a new team, category,
+    """After an initiative was saved: a new start date, horizon or discount rate rewrites its
+    summary; a new team, category,
     stage, health, status or archiving counts its old and new roll-up rows again."""
     stored = (
-        InitiativeMoney.objects.filter(pk=initiative.pk).values_list("start_date", *_counted_fields()).first()
+        InitiativeMoney.objects.filter(pk=initiative.pk)
+        .values_list(
+            "start_date", "initiative_horizon_months", "initiative_discount_rate", *_counted_fields()
+        )
+        .first()
     )
     key = tuple(getattr(initiative, field) for field in KEY_FIELDS)
-    if stored is None or stored[0] != initiative.start_date:
+    own = (initiative.start_date, initiative.horizon_months, initiative.discount_rate)
+    if stored is None or tuple(stored[:3]) != own:
         money_summaries_refresh(initiative_ids=[initiative.pk])
         return
-    now = _counted(key)
-    if list(stored[1:]) == list(now.values()):
+    counted, now = stored[3:], _counted(key)
+    if list(counted) == list(now.values()):
         return
     InitiativeMoney.objects.filter(pk=initiative.pk).update(**now)
-    portfolio_rollups_refresh(keys={(stored[1], stored[2]), key[:2]})
+    portfolio_rollups_refresh(keys={(counted[0], counted[1]), key[:2]})
 
 
 def _counted_fields() -> list[str]:

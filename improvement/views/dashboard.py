@@ -159,7 +159,10 @@ def dashboard(request):
         "ranking_query": ranking_query.urlencode(),
         "ranked_page": ranked_page,
         "money_rows": money_rows(
-            portfolio, list(ranked_page.object_list), first_rank=ranked_page.start_index()
+            portfolio,
+            list(ranked_page.object_list),
+            first_rank=ranked_page.start_index(),
+            with_ranges=True,
         ),
         "sort_headers": sort_headers(
             request.GET, MONEY_COLUMNS, key=sort, descending=descending, anchor=RANKING_ANCHOR

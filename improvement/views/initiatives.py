@@ -32,6 +32,7 @@ from improvement.selectors.money import (
     money_forecast_list,
     portfolio_ranking,
 )
+from improvement.selectors.money_range import initiative_roi_range
 from improvement.selectors.roadmap import initiative_milestones
 from improvement.selectors.stages import initiative_open_work, initiative_transitions
 from improvement.selectors.targets import target_chart_series, target_list, target_progress
@@ -273,6 +274,7 @@ def detail_context(
         "costs": costs,
         "benefits": benefits,
         "money": money,
+        "roi_range": initiative_roi_range(initiative=initiative),
         "money_chart": charts.money_chart(money=money),
         "forecasts": money_forecast_list(initiative=initiative),
         "transitions": initiative_transitions(initiative=initiative),

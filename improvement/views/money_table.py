@@ -7,7 +7,9 @@ from django.http import QueryDict
 
 from improvement import roi
 from improvement.models import Initiative
+from improvement.roi_range import RoiRange
 from improvement.selectors.money import MONEY_SORTS, RankedInitiative
+from improvement.selectors.money_range import initiative_roi_ranges
 
 
 @dataclass(frozen=True)
@@ -15,6 +17,8 @@ class MoneyRow:
     initiative: Initiative
     figures: RankedInitiative
     rank: int
+    # The money at the ends of the experiment's interval (None: no evidence to value).
+    roi_range: RoiRange | None = None
 
     @property
     def payback_status(self) -> str | None:
@@ -31,11 +35,22 @@ class MoneyRow:
 
 
 def money_rows(
-    initiatives: QuerySet[Initiative], ranked: list[RankedInitiative], *, first_rank: int = 1
+    initiatives: QuerySet[Initiative],
+    ranked: list[RankedInitiative],
+    *,
+    first_rank: int = 1,
+    with_ranges: bool = False,
 ) -> list[MoneyRow]:
-    """The initiatives of ``ranked`` (one query, whatever their number), in the ranking's order."""
+    """The initiatives of ``ranked`` (one query, whatever their number), in the ranking's order;
+    ``with_ranges`` adds their ROI ranges (two more queries, and the read-outs of the experiments
+    that give a range)."""
     by_pk = initiatives.in_bulk([row.pk for row in ranked])
-    return [MoneyRow(by_pk[row.pk], row, first_rank + n) for n, row in enumerate(ranked) if row.pk in by_pk]
+    ranges = initiative_roi_ranges(initiatives=list(by_pk.values())) if with_ranges else {}
+    return [
+        MoneyRow(by_pk[row.pk], row, first_rank + n, ranges.get(row.pk))
+        for n, row in enumerate(ranked)
+        if row.pk in by_pk
+    ]
 
 
 def sort_headers(

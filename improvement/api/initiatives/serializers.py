@@ -9,7 +9,7 @@ from accounts.api.serializers import TeamRefSerializer, UserRefSerializer
 from common.api.fields import ReferenceListField
 from improvement.api.common import ID_RANGE, VisibleInitiativeField, VisibleTeamField, active_user_field
 from improvement.api.initiatives.columns import INITIATIVE_KEYS
-from improvement.api.money import MoneySummarySerializer
+from improvement.api.money import MoneySummarySerializer, RoiRangeSerializer
 from improvement.api.targets import TargetProgressSerializer
 from improvement.models import (
     BreakpointType,
@@ -20,6 +20,12 @@ from improvement.models import (
     Stage,
     Status,
     StatusUpdate,
+)
+from improvement.models.initiatives import (
+    MAX_DISCOUNT_RATE,
+    MAX_HORIZON_MONTHS,
+    MIN_DISCOUNT_RATE,
+    MIN_HORIZON_MONTHS,
 )
 
 # --- initiatives ---------------------------------------------------------------------------------
@@ -71,6 +77,22 @@ class InitiativeUpdateSerializer(serializers.Serializer):
         help_text="Months the investment should pay back in; null: the organisation's target. "
         "Read back as money.payback_target_months of the progress endpoint.",
     )
+    horizon_months = serializers.IntegerField(
+        min_value=MIN_HORIZON_MONTHS,
+        max_value=MAX_HORIZON_MONTHS,
+        required=False,
+        allow_null=True,
+        help_text="Months this initiative's money is counted over; null: the organisation's horizon. "
+        "Read back as money.horizon_months of the progress endpoint.",
+    )
+    discount_rate = serializers.FloatField(
+        min_value=MIN_DISCOUNT_RATE,
+        max_value=MAX_DISCOUNT_RATE,
+        required=False,
+        allow_null=True,
+        help_text="Annual discount rate of this initiative's NPV, a fraction (0.08 = 8 %); null: the "
+        "organisation's rate. Read back as money.discount_rate of the progress endpoint.",
+    )
 
 
 class InitiativeInputSerializer(InitiativeUpdateSerializer):
@@ -109,6 +131,11 @@ class InitiativeProgressSerializer(serializers.Serializer):
     milestones = MilestoneCountsSerializer(source="initiative", read_only=True)
     targets = TargetProgressSerializer(many=True, read_only=True)
     money = MoneySummarySerializer(read_only=True)
+    roi_range = RoiRangeSerializer(
+        read_only=True,
+        allow_null=True,
+        help_text="Null: no running or concluded experiment on a valued KPI target with an interval.",
+    )
 
 
 class PortfolioGroupSerializer(serializers.Serializer):
