@@ -22,6 +22,7 @@ from improvement.reports import pdf
 from improvement.selectors.experiments import experiment_results, initiative_experiments
 from improvement.selectors.initiatives import initiative_status_updates
 from improvement.selectors.money import initiative_money
+from improvement.selectors.money_range import initiative_roi_range
 from improvement.selectors.roadmap import initiative_milestones
 from improvement.selectors.stages import initiative_transitions
 from improvement.selectors.targets import target_chart_series, target_list, target_progress
@@ -225,7 +226,25 @@ def _money(initiative: Initiative) -> list:
         f"Over {money.horizon_months} months; benefit validated by finance "
         f"{pdf.money(money.split.validated)}, not validated {pdf.money(money.split.not_validated)}."
     )
-    return [pdf.heading("Money"), pdf.table(rows, [COLUMN_WIDTH / 6] * 6), pdf.text(note, "small")]
+    story = [pdf.heading("Money"), pdf.table(rows, [COLUMN_WIDTH / 6] * 6), pdf.text(note, "small")]
+    return [*story, *_roi_range(initiative)]
+
+
+def _roi_range(initiative: Initiative) -> list:
+    """The money at the ends of the experiment's interval, as the initiative page states it."""
+    found = initiative_roi_range(initiative=initiative)
+    if found is None:
+        return []
+    low, high = found.low.roi_percent, found.high.roi_percent
+    roi = "ROI —" if low is None or high is None else f"ROI {low:.0f} % to {high:.0f} %".replace("-", "−")
+    return [
+        pdf.text(
+            f"From the evidence ({found.experiment_name} on {found.kpi_name}, "
+            f"{found.confidence_percent:g} % interval): payback in {found.payback_text}; {roi}; "
+            f"NPV {pdf.money(found.low.npv)} to {pdf.money(found.high.npv)}.",
+            "small",
+        )
+    ]
 
 
 def _milestones(initiative: Initiative) -> list:

@@ -9,7 +9,9 @@ from django.utils import timezone
 from PIL import Image
 
 from improvement.models import Stage
+from improvement.reports import pdf
 from improvement.reports.a3 import MILESTONES_MAX, a3_pdf
+from improvement.selectors.money_range import initiative_roi_range
 from improvement.services import experiment_data as data
 from improvement.services import experiments as ex
 from kpis.models import Kpi
@@ -93,6 +95,27 @@ def test_the_a3_is_one_page_with_what_the_initiative_page_shows(initiative, lead
     page = client.get(f"/initiatives/{initiative.pk}/").content.decode()
     for figure in ("€12,000", "€2,500", "€30,000", "150.0 %", "4.8 months", "€16,782"):
         assert figure in page and figure in text
+
+
+def test_the_a3_states_the_roi_range_the_initiative_page_states(initiative, lead, client):
+    initiative.targets.update(unit_value_per_month=1000)  # a point of FCR is worth 1,000 a month
+    _experiment(initiative, lead)
+
+    text = " ".join(pdf_text(a3_pdf(initiative=initiative)).split())
+
+    # 0.8 to 3.2 points × 1,000 a month against the 12,000 cost; the benefit lines are not counted.
+    found = initiative_roi_range(initiative=initiative)
+    assert found.low.monthly_benefit == pytest.approx(800, rel=0.05)
+    assert found.high.monthly_benefit == pytest.approx(3200, rel=0.02)
+    assert f"payback in {found.payback_text}" in text
+    assert f"NPV {pdf.money(found.low.npv)} to {pdf.money(found.high.npv)}" in text
+    client.force_login(lead)
+    page = client.get(f"/initiatives/{initiative.pk}/").content.decode()
+    assert f"Payback in {found.payback_text}" in page
+
+
+def test_an_a3_without_an_experiment_states_no_range(initiative):
+    assert "From the evidence" not in pdf_text(a3_pdf(initiative=initiative))
 
 
 def test_long_lists_are_cut_to_one_page_saying_how_many_more(initiative):
