@@ -127,6 +127,7 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
         Column("Period", date, required=True),
         Column("Value", number, required=True),
         Column("Sample size", whole_number),
+        Column("Numerator", whole_number),
         Column("Source", text()),
     ),
     # The portfolio export's first columns; its figures (stage, money…) are read and ignored.

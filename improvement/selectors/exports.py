@@ -24,7 +24,17 @@ BENEFIT_HEADER = [
     "Validated at",
     "Currency",
 ]
-MEASUREMENT_HEADER = ["KPI", "KPI name", "Unit", "Segment", "Period", "Value", "Sample size", "Source"]
+MEASUREMENT_HEADER = [
+    "KPI",
+    "KPI name",
+    "Unit",
+    "Segment",
+    "Period",
+    "Value",
+    "Sample size",
+    "Numerator",
+    "Source",
+]
 MEASUREMENT_CHUNK = 2000
 
 
@@ -101,7 +111,15 @@ def measurement_rows(*, initiative: Initiative) -> Iterator[list]:
         Measurement.objects.filter(scope)
         .order_by("kpi__code", "segment", "period", "source", "id")
         .values_list(
-            "kpi__code", "kpi__name", "kpi__unit", "segment", "period", "value", "sample_size", "source"
+            "kpi__code",
+            "kpi__name",
+            "kpi__unit",
+            "segment",
+            "period",
+            "value",
+            "sample_size",
+            "numerator",
+            "source",
         )
     )
     return (list(row) for row in qs.iterator(chunk_size=MEASUREMENT_CHUNK))

@@ -15,7 +15,7 @@ from improvement.services import imports
 from improvement.services.import_rows import MSG_UNKNOWN_INITIATIVE, MSG_UNKNOWN_TEAM
 from improvement.services.initiatives import initiative_create
 from kpis.models import Kpi, Measurement
-from kpis.services import MSG_UNKNOWN_KPI
+from kpis.services import MSG_BAD_NUMERATOR, MSG_UNKNOWN_KPI
 
 TODAY = dt.date.today()
 D1 = (TODAY - dt.timedelta(days=10)).isoformat()
@@ -85,6 +85,27 @@ def test_the_import_writes_all_rows_and_a_second_import_changes_nothing(
     assert sorted(Measurement.objects.values_list("value", flat=True)) == [71, 72.5]
     again = run(lead, "measurements", content, "m.csv", django_capture_on_commit_callbacks)
     assert again.counts == {"create": 0, "update": 0, "unchanged": 2}
+
+
+def test_a_rate_imports_with_its_sample_size_and_numerator_and_a_numerator_past_it_is_refused(
+    lead, kpi, django_capture_on_commit_callbacks
+):
+    content = csv_bytes("KPI,Period,Value,Sample size,Numerator", f"fcr,{D1},71,300,213", f"fcr,{D2},70,200,")
+    job = run(lead, "measurements", content, "m.csv", django_capture_on_commit_callbacks)
+    job = start(lead, job, django_capture_on_commit_callbacks)
+    assert job.status == ImportStatus.DONE
+    assert sorted(Measurement.objects.values_list("period", "sample_size", "numerator")) == [
+        (dt.date.fromisoformat(D1), 300, 213),
+        (dt.date.fromisoformat(D2), 200, None),
+    ]
+
+    bad = csv_bytes("KPI,Period,Value,Sample size,Numerator", f"fcr,{D1},71,300,301")
+    refused = run(lead, "measurements", bad, "m.csv", django_capture_on_commit_callbacks)
+    assert refused.status == ImportStatus.INVALID
+    assert [(e["row"], e["column"], e["message"]) for e in refused.errors] == [
+        (2, "Numerator", MSG_BAD_NUMERATOR)
+    ]
+    assert Measurement.objects.get(period=D1).numerator == 213
 
 
 def test_a_repeated_natural_key_is_an_error_on_the_second_row(lead, kpi, django_capture_on_commit_callbacks):

@@ -82,6 +82,7 @@ def test_the_templates_carry_the_header_row(login, lead):
         "Period",
         "Value",
         "Sample size",
+        "Numerator",
         "Source",
     ]
     response = client.get("/imports/template/milestones.xlsx")

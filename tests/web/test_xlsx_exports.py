@@ -182,7 +182,9 @@ def test_the_money_lines_workbook_has_a_sheet_of_costs_and_one_of_benefits(login
 def test_the_measurements_workbook_lists_the_series_the_targets_follow(login, viewer, initiative):
     kpi = KpiFactory(code="fcr", name="First contact resolution", unit="percent")
     KpiTargetFactory(initiative=initiative, kpi=kpi, segment="chat")
-    MeasurementFactory(kpi=kpi, segment="chat", period=dt.date(2026, 2, 1), value=71.5, sample_size=300)
+    MeasurementFactory(
+        kpi=kpi, segment="chat", period=dt.date(2026, 2, 1), value=71.5, sample_size=300, numerator=213
+    )
     MeasurementFactory(kpi=kpi, segment="chat", period=dt.date(2026, 1, 1), value=70.0, source="=import")
     MeasurementFactory(kpi=kpi, segment="phone", period=dt.date(2026, 1, 1), value=10.0)  # not followed
     MeasurementFactory(period=dt.date(2026, 1, 1))  # another KPI
@@ -194,11 +196,11 @@ def test_the_measurements_workbook_lists_the_series_the_targets_follow(login, vi
     assert list(rows[0]) == MEASUREMENT_HEADER
     fcr = ("fcr", "First contact resolution", "percent", "chat")
     assert rows[1:] == [
-        (*fcr, dt.datetime(2026, 1, 1), 70.0, None, "=import"),
-        (*fcr, dt.datetime(2026, 2, 1), 71.5, 300, "manual"),
+        (*fcr, dt.datetime(2026, 1, 1), 70.0, None, None, "=import"),
+        (*fcr, dt.datetime(2026, 2, 1), 71.5, 300, 213, "manual"),
     ]
     assert sheet.cell(row=2, column=5).number_format == "yyyy-mm-dd"
-    assert sheet.cell(row=2, column=8).data_type == "s"
+    assert sheet.cell(row=2, column=9).data_type == "s"  # the source "=import" is text, not a formula
 
 
 @pytest.mark.parametrize(
