@@ -171,7 +171,8 @@ def test_postgresql_reads_a_deep_page_as_one_index_range(team, lead):
         # On a table this small the planner may pick any index; as on a large one, no sort or scan
         # of the whole table may stand in for reading the walk's order off its index.
         cursor.execute(
-            "SET LOCAL enable_seqscan = off; SET LOCAL enable_bitmapscan = off; SET LOCAL enable_sort = off"
+            "SET LOCAL enable_seqscan = off; SET LOCAL enable_bitmapscan = off; "
+            "SET LOCAL enable_sort = off; SET LOCAL enable_incremental_sort = off"
         )
         plan = queryset.values_list("updated_at", "pk")[:100].explain()
     assert "initiative_updated_keyset" in plan
@@ -185,7 +186,10 @@ def test_postgresql_reads_the_change_cursor_as_one_index_range(team, lead):
     InitiativeFactory(team=team, lead=lead)
     queryset = rows_after(Initiative.objects.all(), position=Position(5, 3), horizon=None)
     with connection.cursor() as cursor:
-        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute(
+            "SET LOCAL enable_seqscan = off; SET LOCAL enable_bitmapscan = off; "
+            "SET LOCAL enable_sort = off; SET LOCAL enable_incremental_sort = off"
+        )
         plan = queryset.values_list("change_marker", "pk")[:100].explain()
     assert "improvement_initiative_change" in plan
     assert "Index Cond: (ROW(change_marker, id) > ROW(" in plan
