@@ -564,7 +564,16 @@ INITIATIVES = (
         stage=Stage.CHECK,
         source="survey-platform",
         targets=(
-            TargetSpec("satisfaction_score", "post-booking", 3.8, 4.5, 4.3, sample_size=1900),
+            # A point of post-booking satisfaction is worth 10,000 a month in repeat bookings.
+            TargetSpec(
+                "satisfaction_score",
+                "post-booking",
+                3.8,
+                4.5,
+                4.3,
+                sample_size=1900,
+                unit_value_per_month="10000",
+            ),
             TargetSpec("conversation_volume", "where-is-my-booking", 5200, 3500, 3900, is_primary=False),
         ),
         milestones=(
