@@ -10,6 +10,8 @@ from tests.factories import KpiTargetFactory, MilestoneFactory
 from tests.improvement.chat_shapes import shape_errors
 
 ALL_EVENTS = list(ChatEventType.values)
+# The site address the messages link back to.
+SITE = "https://pdca.example.com"
 
 
 class Receiver:

@@ -15,7 +15,7 @@ from improvement.services.initiatives import initiative_create
 from improvement.services.roadmap import milestone_create
 from improvement.services.targets import kpi_target_create
 from kpis.models import Kpi
-from tests.improvement.chat_receiver import Receiver
+from tests.improvement.chat_receiver import SITE, Receiver
 
 AB = [{"key": "control", "is_control": True}, {"key": "callback", "name": "Offer a callback"}]
 
@@ -70,6 +70,14 @@ def stored(experiment):
 
 
 # --- chat receivers (tests/improvement/chat_receiver.py) ----------------------------------------
+
+
+@pytest.fixture
+def local_chat_receivers(settings):
+    """Destinations on loopback, under any host, linking back to ``SITE``."""
+    settings.PDCA_WEBHOOKS_ALLOW_PRIVATE = True
+    settings.PDCA_CHAT_ANY_HOST = True
+    settings.PDCA_SITE_URL = SITE
 
 
 @pytest.fixture

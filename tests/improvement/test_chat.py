@@ -29,18 +29,9 @@ from improvement.services.chat import (
 from improvement.services.stages import initiative_transition
 from improvement.services.webhooks import MSG_CHAT_HOST, MSG_CHAT_HTTPS, webhook_event_emit
 from tests.factories import InitiativeFactory
-from tests.improvement.chat_receiver import ALL_EVENTS, destination, ready_for_do
+from tests.improvement.chat_receiver import ALL_EVENTS, SITE, destination, ready_for_do
 
-pytestmark = pytest.mark.django_db
-
-SITE = "https://pdca.example.com"
-
-
-@pytest.fixture(autouse=True)
-def local_receivers(settings):
-    settings.PDCA_WEBHOOKS_ALLOW_PRIVATE = True
-    settings.PDCA_CHAT_ANY_HOST = True
-    settings.PDCA_SITE_URL = SITE
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("local_chat_receivers")]
 
 
 @pytest.fixture

@@ -19,18 +19,9 @@ from improvement.services.stages import initiative_transition
 from improvement.services.webhooks import webhook_event_emit
 from kpis.models import AlertLevel, KpiAlert
 from tests.factories import InitiativeFactory, KpiFactory, KpiTargetFactory
-from tests.improvement.chat_receiver import destination, ready_for_do
+from tests.improvement.chat_receiver import SITE, destination, ready_for_do
 
-pytestmark = pytest.mark.django_db
-
-SITE = "https://pdca.example.com"
-
-
-@pytest.fixture(autouse=True)
-def local_receivers(settings):
-    settings.PDCA_WEBHOOKS_ALLOW_PRIVATE = True
-    settings.PDCA_CHAT_ANY_HOST = True
-    settings.PDCA_SITE_URL = SITE
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("local_chat_receivers")]
 
 
 @pytest.fixture
