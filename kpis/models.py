@@ -96,6 +96,12 @@ class Measurement(ChangeTracked, TimeStampedModel):
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # Every index is rewritten by each update of a row (an update changes ``updated_at`` and the
+    # change marker, so PostgreSQL cannot update in place): no index here that another covers. No
+    # read filters or orders measurements by ``created_at``; ``updated_at`` reads walk the
+    # (updated_at, id) index below.
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["kpi", "segment", "period"]
@@ -110,7 +116,7 @@ class Measurement(ChangeTracked, TimeStampedModel):
             ),
         ]
         indexes = [
-            models.Index(fields=["kpi", "segment", "period"], name="measurement_series"),
+            # A series' reads (kpi, segment, period order) walk the natural key's unique index.
             # The measurements list orders by period, ties by id (newest first by default): one
             # ordered index range scan for the whole list, and for a KPI and a period range.
             models.Index(fields=["period", "id"], name="measurement_period"),
