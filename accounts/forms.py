@@ -59,6 +59,7 @@ class ApiTokenForm(forms.Form):
             self.fields["scopes"].initial = scopes
 
     name = forms.CharField(
+        label=_("Name"),
         max_length=100,
         help_text=_("What uses it, e.g. “Power BI refresh”."),
         widget=forms.TextInput(attrs={"autocomplete": "off"}),

@@ -51,8 +51,8 @@ BROWSER_LANGUAGE_PREFIXES = ("/api/", "/scim/", "/static/", "/healthz", "/readyz
 class UserLanguageMiddleware:
     """Activate the signed-in user's own language for the request (after AuthenticationMiddleware).
 
-    LocaleMiddleware (earlier) has activated the browser's language and sets ``Content-Language``
-    and ``Vary: Accept-Language`` on the way out; this one overrides the choice when the user made one.
+    LocaleMiddleware (earlier) has activated the browser's language and sets ``Vary: Accept-Language``
+    on the way out; this one overrides the choice (and ``Content-Language``) when the user made one.
     """
 
     def __init__(self, get_response):
@@ -64,7 +64,11 @@ class UserLanguageMiddleware:
             code = user.language if user is not None and user.is_authenticated else ""
         except DATABASE_ERRORS:
             return database_unavailable_response(request)
-        if code and is_language(code):
-            translation.activate(code)
+        if not (code and is_language(code)):
+            return self.get_response(request)
+        # Only for this request: the thread goes back to LocaleMiddleware's choice afterwards.
+        with translation.override(code):
             request.LANGUAGE_CODE = translation.get_language()
-        return self.get_response(request)
+            response = self.get_response(request)
+        response.headers["Content-Language"] = request.LANGUAGE_CODE
+        return response
