@@ -7,6 +7,7 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 
+from accounts.labels import SCOPE_LABELS
 from accounts.languages import language_codes, language_of
 from accounts.login import normalize_login_email
 from accounts.models import NotificationMute, Scope
@@ -52,7 +53,7 @@ class ApiTokenForm(forms.Form):
         super().__init__(*args, **kwargs)
         # Only what the role can use is offered; anything else posted is refused by the choices,
         # and again by the service.
-        labels = dict(Scope.choices)
+        labels = SCOPE_LABELS
         self.fields["scopes"].choices = [(scope, labels[scope]) for scope in scopes]
         self.fields["scopes"].error_messages["invalid_choice"] = _(MSG_SCOPE_NOT_OFFERED)
         if len(scopes) == 1:

@@ -10,7 +10,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.forms import ApiTokenForm, PreferencesForm
-from accounts.models import Scope
+from accounts.labels import SCOPE_LABELS
 from accounts.notifications import (
     notification_kinds,
     notification_list,
@@ -67,7 +67,7 @@ def notification_mute_view(request):
 def _token_rows(user) -> list[dict]:
     """The user's tokens with their status and scope labels: one query however many tokens."""
     now = timezone.now()
-    labels = dict(Scope.choices)
+    labels = SCOPE_LABELS
     rows = []
     for token in token_list(user=user):
         if token.revoked_at is not None:
