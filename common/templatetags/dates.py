@@ -9,6 +9,7 @@ entry for is used as given (month and day names are still translated by Django).
 from django import template
 from django.template.defaultfilters import date as date_filter
 from django.utils import translation
+from django.utils.formats import date_format
 
 register = template.Library()
 
@@ -33,6 +34,12 @@ def localized_format(english: str, language: str | None = None) -> str:
     """The format ``language`` (default: the active one) uses for the English ``english``."""
     language = (language or translation.get_language() or "").lower()
     return FORMATS.get(language, {}).get(english, english)
+
+
+def local_date_format(value, english_format: str = "j M Y") -> str:
+    """For Python code (chart text, form widgets): ``date_format`` in the active language's form of
+    ``english_format``; English output is ``date_format(value, english_format)``."""
+    return date_format(value, localized_format(english_format))
 
 
 @register.filter(expects_localtime=True, is_safe=False)

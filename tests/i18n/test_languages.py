@@ -158,6 +158,16 @@ def test_dates_are_written_the_way_each_language_writes_them():
         assert DATES.render(context) == "2026年12月3日|2026年12月3日 09:05|12月3日"
 
 
+def test_python_code_writes_dates_the_same_way():
+    from common.templatetags.dates import local_date_format
+
+    with translation.override("en"):
+        assert local_date_format(dt.date(2026, 12, 3)) == "3 Dec 2026"
+    with translation.override("zh-hans"):
+        assert local_date_format(dt.date(2026, 12, 3)) == "2026年12月3日"
+        assert local_date_format(dt.date(2026, 12, 3), "M Y") == "2026年12月"
+
+
 def test_numbers_keep_their_english_form_and_take_chinese_words_for_large_ones():
     with translation.override("en"):
         assert [numbers.readable(5327.4), numbers.readable(1234567), numbers.count(-2489)] == [
