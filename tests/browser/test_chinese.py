@@ -36,8 +36,8 @@ def test_the_demo_lead_reads_their_pages_in_simplified_chinese(browse, kpi_catal
     page = session.go("/accounts/preferences/").page
     expect(page.locator("html")).to_have_attribute("lang", "en")
     page.get_by_label("Language").select_option(label="简体中文")
-    page.locator("form .form-actions button[type=submit]").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.locator("form .form-actions button[type=submit]").click()
     lead.refresh_from_db()
     assert lead.language == "zh-hans"
 
@@ -64,3 +64,16 @@ def test_the_demo_lead_reads_their_pages_in_simplified_chinese(browse, kpi_catal
     assert CHINESE_DATE.search(page.locator("main").inner_text())
     if MO.exists():
         expect(page.get_by_role("heading", name="偏好设置")).to_be_visible()
+
+
+def test_a_signed_out_visitor_switches_the_login_page_to_chinese(browse):
+    session = browse().go("/accounts/login/")
+    page = session.page
+    page.get_by_label("Language").select_option(label="简体中文")
+    with page.expect_navigation():
+        page.locator(".language-form button").click()
+    expect(page.locator("html")).to_have_attribute("lang", "zh-hans")
+    if MO.exists():
+        expect(page.get_by_role("heading", name="登录")).to_be_visible()
+        expect(page.get_by_label("语言")).to_have_value("zh-hans")
+    session.shot("zh-login")
