@@ -62,6 +62,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     session_generation = models.PositiveIntegerField(default=0, editable=False)
     # An IANA zone ("Asia/Shanghai"); blank follows the organisation's (settings.TIME_ZONE).
     time_zone = models.CharField(max_length=64, blank=True)
+    # A code of settings.LANGUAGES ("zh-hans"); blank follows the browser (accounts/languages.py).
+    language = models.CharField(max_length=16, blank=True)
 
     objects = UserManager()
 
