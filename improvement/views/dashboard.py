@@ -9,6 +9,7 @@ from django.db.models import Count, QuerySet
 from django.http import QueryDict, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from accounts.selectors import team_list
 from common.web import site_view
@@ -83,7 +84,12 @@ class KpiState:
     IMPROVING = "improving"
     OFF = "off"
     NO_DATA = "no_data"
-    LABELS = {MET: "On target", IMPROVING: "Improving", OFF: "Off target", NO_DATA: "No data yet"}
+    LABELS = {
+        MET: gettext_lazy("On target"),
+        IMPROVING: gettext_lazy("Improving"),
+        OFF: gettext_lazy("Off target"),
+        NO_DATA: gettext_lazy("No data yet"),
+    }
 
 
 def kpi_state(progress: float | None) -> str:
