@@ -53,6 +53,7 @@ class ExperimentForm(Form):
     mde = forms.FloatField(
         label=_("Minimum detectable effect"),
         required=False,
+        # xgettext:no-python-format (the "%" is a percent sign)
         help_text=_("Relative: 0.05 is 5 % of the control. Absolute: in the KPI's units."),
     )
     mde_type = forms.ChoiceField(label=_("MDE type"), choices=MdeType.choices, initial=MdeType.RELATIVE)
