@@ -67,11 +67,11 @@ MONEY_DECIMALS = 2
 MONEY_ROWS_PER_PAGE = 25
 # The money table's columns a reader can sort by, in the order shown.
 MONEY_COLUMNS = [
-    ("investment", "Investment"),
-    ("net", "Net benefit"),
-    ("roi", "ROI %"),
-    ("payback", "Payback"),
-    ("npv", "NPV"),
+    ("investment", gettext_lazy("Investment")),
+    ("net", gettext_lazy("Net benefit")),
+    ("roi", gettext_lazy("ROI %")),
+    ("payback", gettext_lazy("Payback")),
+    ("npv", gettext_lazy("NPV")),
 ]
 RANKING_ANCHOR = "#ranking-heading"
 # The at-risk and KPI tables show this many rows, the worst first, with a link to all of them.

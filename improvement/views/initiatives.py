@@ -8,7 +8,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext, gettext_noop
+from django.utils.translation import gettext, gettext_lazy, gettext_noop
 from django.views.decorators.http import require_POST
 
 from accounts.models import Team, User
@@ -51,7 +51,11 @@ from kpis.stats.spc import MIN_BASELINE_POINTS
 
 PAGE_SIZE = 50
 # The money columns of the list, each sortable.
-LIST_MONEY_COLUMNS = [("investment", "Investment"), ("roi", "ROI %"), ("payback", "Payback")]
+LIST_MONEY_COLUMNS = [
+    ("investment", gettext_lazy("Investment")),
+    ("roi", gettext_lazy("ROI %")),
+    ("payback", gettext_lazy("Payback")),
+]
 MSG_CREATED = gettext_noop("Created {code}.")
 MSG_SAVED = gettext_noop("Saved {code}.")
 MSG_STATUS_POSTED = gettext_noop("Status update posted.")

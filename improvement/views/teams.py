@@ -81,9 +81,9 @@ def chat_destination_test_view(request, pk: int):
     delivery = chat.chat_destination_test(actor=request.user, destination=destination)
     delivery.refresh_from_db()
     outcome = {
-        "succeeded": "delivered.",
-        "failed": "failed; see the delivery log below.",
-    }.get(delivery.status, "queued; it is retried if the chat app does not answer.")
+        "succeeded": gettext("delivered."),
+        "failed": gettext("failed; see the delivery log below."),
+    }.get(delivery.status) or gettext("queued; it is retried if the chat app does not answer.")
     messages.info(request, gettext(MSG_TEST_SENT).format(name=destination.name, outcome=outcome))
     return _back(destination)
 
