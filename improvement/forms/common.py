@@ -7,6 +7,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils.formats import date_format
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 from accounts.models import User
 
@@ -38,7 +40,8 @@ def people(*roles: str):
     return queryset.order_by("full_name", "email")
 
 
-MSG_SITE_DATE = "Enter a date like 2 Dec 2026 or 2026-12-02."
+# A plain string (tests compare pages with it); translated where it is shown.
+MSG_SITE_DATE = gettext_noop("Enter a date like 2 Dec 2026 or 2026-12-02.")
 SITE_DATE_FORMAT = "j M Y"  # Django's date format of every date the site writes: "2 Dec 2026".
 # Spelled out rather than from strftime, which follows the process locale.
 _MONTH_NAMES = (
@@ -75,7 +78,7 @@ class SiteDateInput(forms.TextInput):
     """
 
     def __init__(self, attrs=None):
-        super().__init__(attrs={"placeholder": "e.g. 2 Dec 2026", "autocomplete": "off", **(attrs or {})})
+        super().__init__(attrs={"placeholder": _("e.g. 2 Dec 2026"), "autocomplete": "off", **(attrs or {})})
 
     def format_value(self, value):
         if isinstance(value, str):
@@ -93,7 +96,7 @@ class SiteDateField(forms.DateField):
     """A date typed as the site writes it ("2 Dec 2026", "2 December 2026") or as ISO (2026-12-02)."""
 
     widget = SiteDateInput
-    default_error_messages = {"invalid": MSG_SITE_DATE}
+    default_error_messages = {"invalid": _(MSG_SITE_DATE)}
 
     def to_python(self, value):
         if value in self.empty_values:

@@ -9,6 +9,7 @@ from django.db.models import Count, QuerySet
 from django.http import QueryDict, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from accounts.selectors import team_list
 from common.web import site_view
@@ -66,11 +67,11 @@ MONEY_DECIMALS = 2
 MONEY_ROWS_PER_PAGE = 25
 # The money table's columns a reader can sort by, in the order shown.
 MONEY_COLUMNS = [
-    ("investment", "Investment"),
-    ("net", "Net benefit"),
-    ("roi", "ROI %"),
-    ("payback", "Payback"),
-    ("npv", "NPV"),
+    ("investment", gettext_lazy("Investment")),
+    ("net", gettext_lazy("Net benefit")),
+    ("roi", gettext_lazy("ROI %")),
+    ("payback", gettext_lazy("Payback")),
+    ("npv", gettext_lazy("NPV")),
 ]
 RANKING_ANCHOR = "#ranking-heading"
 # The at-risk and KPI tables show this many rows, the worst first, with a link to all of them.
@@ -83,7 +84,12 @@ class KpiState:
     IMPROVING = "improving"
     OFF = "off"
     NO_DATA = "no_data"
-    LABELS = {MET: "On target", IMPROVING: "Improving", OFF: "Off target", NO_DATA: "No data yet"}
+    LABELS = {
+        MET: gettext_lazy("On target"),
+        IMPROVING: gettext_lazy("Improving"),
+        OFF: gettext_lazy("Off target"),
+        NO_DATA: gettext_lazy("No data yet"),
+    }
 
 
 def kpi_state(progress: float | None) -> str:
