@@ -6,11 +6,11 @@ import re
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import Q
-from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 
 from accounts.models import User
+from common.templatetags.dates import local_date_format
 
 
 class Form(forms.Form):
@@ -54,6 +54,8 @@ _MONTHS = {
     "sept": 9,
 }
 _SITE_DATE = re.compile(r"^(\d{1,2})\s+([a-z]+)\.?,?\s+(\d{4})$")
+# How Chinese writes the same date (common.templatetags.dates): 2026年12月2日.
+_CHINESE_DATE = re.compile(r"^(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日$")
 
 
 def parse_site_date(text: str) -> dt.date:
@@ -64,6 +66,9 @@ def parse_site_date(text: str) -> dt.date:
     text = " ".join(text.split()).lower()
     if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
         return dt.date.fromisoformat(text)
+    chinese = _CHINESE_DATE.match(text)
+    if chinese is not None:
+        return dt.date(int(chinese[1]), int(chinese[2]), int(chinese[3]))
     match = _SITE_DATE.match(text)
     if match is None or match[2] not in _MONTHS:
         raise ValueError(text)
@@ -88,7 +93,7 @@ class SiteDateInput(forms.TextInput):
             except ValueError:
                 return value
         if isinstance(value, dt.date):
-            return date_format(value, SITE_DATE_FORMAT)
+            return local_date_format(value, SITE_DATE_FORMAT)  # read back by parse_site_date
         return super().format_value(value)
 
 
