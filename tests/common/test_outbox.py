@@ -276,9 +276,8 @@ def test_a_commit_that_records_many_tasks_publishes_them_together(
     monkeypatch.setattr(
         outbox_module, "_publish", lambda messages: calls.append([m.pk for m in messages]) or calls[-1]
     )
-    with django_capture_on_commit_callbacks(execute=True):
-        with transaction.atomic():
-            rows = [outbox_enqueue(task="tests.outbox_count", args=[n]) for n in range(3)]
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        rows = [outbox_enqueue(task="tests.outbox_count", args=[n]) for n in range(3)]
     assert calls == [[row.pk for row in rows]]
     assert set(OutboxMessage.objects.values_list("state", flat=True)) == {OutboxState.PUBLISHED}
 
