@@ -74,12 +74,12 @@ DETAIL_NO_MILESTONES = gettext_noop("No milestones yet, so none lacks an owner."
 DETAIL_NO_PRIMARY = gettext_noop("There is no primary KPI target.")
 DETAIL_WITHOUT_OWNER = gettext_noop("Without an owner: {titles}.")
 DETAIL_NOT_EVALUATED = gettext_noop("Not evaluated yet: {names}.")
-DATE_FORMAT = "j M Y"  # Django's date format characters; translated under the context "date format"
 
 
 def evidence_date(initiative: Initiative) -> str:
     """The first day whose measurements count as evidence of this cycle, as the site writes dates."""
-    return date_format(initiative.cycle_started_on, pgettext("date format", DATE_FORMAT))
+    # Django date format characters; a translation gives its own order (Chinese: "Y年n月j日").
+    return date_format(initiative.cycle_started_on, pgettext("date format", "j M Y"))
 
 
 @dataclass(frozen=True)
