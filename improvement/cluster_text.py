@@ -23,9 +23,11 @@ def _ci(bounds: list[float] | None, metric: str, confidence: str) -> str:
         return _effect(value, metric).removesuffix(" points")
 
     span = numbers.span(bounds[0], bounds[1], fmt)
+    # The percent sign stays out of the messages: "% i" would read as a printf directive to gettext.
+    confidence = f"{confidence} %"
     if metric == "proportion":
-        return _("{confidence} % interval {span} points").format(confidence=confidence, span=span)
-    return _("{confidence} % interval {span}").format(confidence=confidence, span=span)
+        return _("{confidence} interval {span} points").format(confidence=confidence, span=span)
+    return _("{confidence} interval {span}").format(confidence=confidence, span=span)
 
 
 def _confidence(alpha: float) -> str:

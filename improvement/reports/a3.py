@@ -293,15 +293,16 @@ def _roi_range(initiative: Initiative) -> list:
         roi = _("ROI —")
     else:
         roi = _("ROI {low} % to {high} %").format(low=f"{low:.0f}", high=f"{high:.0f}").replace("-", "−")
+    evidence = _(
+        "From the evidence ({experiment} on {kpi}, {confidence} interval): payback in {payback}; "
+        "{roi}; NPV {low} to {high}."
+    )
     return [
         pdf.text(
-            _(
-                "From the evidence ({experiment} on {kpi}, {confidence} % interval): payback in {payback}; "
-                "{roi}; NPV {low} to {high}."
-            ).format(
+            evidence.format(
                 experiment=found.experiment_name,
                 kpi=display_name(found.kpi_name),
-                confidence=f"{found.confidence_percent:g}",
+                confidence=f"{found.confidence_percent:g} %",
                 payback=found.payback_text,
                 roi=roi,
                 low=pdf.money(found.low.npv),
