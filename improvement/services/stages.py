@@ -32,6 +32,7 @@ from improvement.selectors.stages import OpenWork, initiative_open_work
 from improvement.services.chat import gate_overridden_announce
 from improvement.services.money_forecast import money_forecast_lock
 from improvement.services.notifications import stage_changed_announce
+from kpis.catalogue import display_name
 from kpis.models import Measurement
 from kpis.phases import phase_break_mark
 
@@ -171,7 +172,7 @@ def _gate_do_to_check(initiative: Initiative) -> list[Condition]:
 
 def _gate_check_to_act(initiative: Initiative) -> list[Condition]:
     primary = list(_active_targets(initiative).filter(is_primary=True))
-    unevaluated = [t.kpi.name for t in primary if not t.evaluation]
+    unevaluated = [display_name(t.kpi.name) for t in primary if not t.evaluation]
     evaluated = bool(primary) and not unevaluated
     # PRODUCT.md: every primary target evaluated, or the experiment concluded.
     concluded = (
