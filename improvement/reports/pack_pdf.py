@@ -201,10 +201,15 @@ def pack_pdf(
 
     def footer(canvas, doc) -> None:
         canvas.saveState()
-        canvas.setFont(pdf.font_for(footer_left + page_label), 7)
+        canvas.setFont(pdf.FONT, 7)
         canvas.setFillColor(pdf.BASELINE)
-        canvas.drawString(MARGIN, MARGIN / 2, footer_left)
-        canvas.drawRightString(PAGE[0] - MARGIN, MARGIN / 2, page_label.format(number=doc.page))
+        if pdf.font_for(footer_left + page_label) == pdf.FONT:
+            canvas.drawString(MARGIN, MARGIN / 2, footer_left)
+            canvas.drawRightString(PAGE[0] - MARGIN, MARGIN / 2, page_label.format(number=doc.page))
+        else:
+            pdf.draw_line(canvas, MARGIN, MARGIN / 2, footer_left, size=7)
+            page = page_label.format(number=doc.page)
+            pdf.draw_line(canvas, PAGE[0] - MARGIN, MARGIN / 2, page, size=7, right=True)
         canvas.restoreState()
 
     def build(buffer) -> None:

@@ -42,6 +42,14 @@ if FONT not in pdfmetrics.getRegisteredFontNames():
 CJK_FONT = "STSong-Light"
 # CJK ideographs, their punctuation and full-width forms: the characters Vera cannot draw.
 _CJK = re.compile(r"[\u2e80-\u9fff\u3000-\u303f\uff00-\uffef]")
+# A run of CJK characters, or of anything else: the rest (Latin, "·", "→", "−", "€") stays in Vera,
+# which has those glyphs where the CID font may not.
+_RUNS = re.compile(r"[\u2e80-\u9fff\u3000-\u303f\uff00-\uffef]+|[^\u2e80-\u9fff\u3000-\u303f\uff00-\uffef]+")
+
+
+def runs(value: str) -> list[tuple[str, bool]]:
+    """``value`` cut into runs, each with whether it is CJK."""
+    return [(run, bool(_CJK.match(run))) for run in _RUNS.findall(value)]
 
 
 def font_for(value: str, *, bold: bool = False) -> str:
@@ -78,6 +86,19 @@ STYLES = {
 }
 
 
+def draw_line(canvas, x: float, y: float, value: str, *, size: float, right: bool = False) -> None:
+    """One line of text on the canvas, its Chinese runs in the CJK font and the rest in Vera;
+    ``right``: ``x`` is where it ends."""
+    parts = [(run, font_for(run) if cjk else FONT) for run, cjk in runs(value)]
+    if right:
+        x -= sum(pdfmetrics.stringWidth(run, font, size) for run, font in parts)
+    line = canvas.beginText(x, y)
+    for run, font in parts:
+        line.setFont(font, size)
+        line.textOut(run)
+    canvas.drawText(line)
+
+
 def _style(style: str, content: str) -> ParagraphStyle:
     found = STYLES[style]
     if font_for(content) != CJK_FONT:
@@ -88,17 +109,27 @@ def _style(style: str, content: str) -> ParagraphStyle:
     return STYLES[name]
 
 
+def _markup(content: str, style: str) -> str:
+    """Escaped paragraph markup; in a CJK paragraph the other runs are set in Vera."""
+    if font_for(content) != CJK_FONT:
+        return escape(content).replace("\n", "<br/>")
+    vera = FONT_BOLD if STYLES[style].fontName == FONT_BOLD else FONT
+    return "".join(
+        escape(run) if cjk else f'<font face="{vera}">{escape(run)}</font>' for run, cjk in runs(content)
+    ).replace("\n", "<br/>")
+
+
 def text(value: object, style: str = "body", *, limit: int | None = None) -> Paragraph:
     """A paragraph of stored text, escaped (a title may contain ``<`` or ``&``), cut at ``limit``."""
     content = "" if value is None else str(value)
     if limit is not None and len(content) > limit:
         content = content[: limit - 1].rstrip() + "…"
-    return Paragraph(escape(content).replace("\n", "<br/>"), _style(style, content))
+    return Paragraph(_markup(content, style), _style(style, content))
 
 
 def heading(value: str) -> Paragraph:
     value = str(value)
-    return Paragraph(escape(value), _style("h2", value))
+    return Paragraph(_markup(value, "h2"), _style("h2", value))
 
 
 def money(value: float | None) -> str:
@@ -107,7 +138,17 @@ def money(value: float | None) -> str:
 
 def table(rows: Sequence[Sequence], widths: Sequence[float], *, numeric_from: int | None = None) -> Table:
     """A table whose first row is its header; columns from ``numeric_from`` on are right-aligned."""
-    found = Table(list(rows), colWidths=list(widths), repeatRows=1, hAlign="LEFT")
+    # A plain cell with Chinese in it becomes a paragraph, so its Latin runs keep Vera's glyphs.
+    rows = [
+        [
+            text(cell, "head" if number == 0 else "cell")
+            if isinstance(cell, str) and _CJK.search(cell)
+            else cell
+            for cell in row
+        ]
+        for number, row in enumerate(rows)
+    ]
+    found = Table(rows, colWidths=list(widths), repeatRows=1, hAlign="LEFT")
     style = [
         ("FONT", (0, 0), (-1, -1), FONT, 7.5),
         ("FONT", (0, 0), (-1, 0), FONT_BOLD, 7.5),
@@ -119,10 +160,6 @@ def table(rows: Sequence[Sequence], widths: Sequence[float], *, numeric_from: in
     ]
     if numeric_from is not None:
         style.append(("ALIGN", (numeric_from, 0), (-1, -1), "RIGHT"))
-    for row_index, row in enumerate(rows):
-        for column, cell in enumerate(row):
-            if isinstance(cell, str) and font_for(cell) == CJK_FONT:
-                style.append(("FONT", (column, row_index), (column, row_index), CJK_FONT, 7.5))
     found.setStyle(TableStyle(style))
     return found
 
@@ -269,21 +306,36 @@ class Rows(Flowable):
         line.setFont(font, self.FONT_SIZE)
         x = 0.0
         for index, (cell, width) in enumerate(zip(cells, self.widths, strict=True)):
-            # A cell with Chinese in it (translated, or typed so) needs the CJK font; the rest keep
-            # the row's, set once per row as before.
-            cell_font = font_for(cell, bold=font == FONT_BOLD)
-            if cell_font != font:
-                line.setFont(cell_font, self.FONT_SIZE)
-            if index >= self.numeric_from:
-                line.setTextOrigin(x + width - 2 - pdfmetrics.stringWidth(cell, cell_font, self.FONT_SIZE), y)
+            if _CJK.search(cell):
+                # Chinese (translated, or typed so) in the CJK font, the other runs in the row's.
+                self._mixed(line, cell, x, width, y, font, right=index >= self.numeric_from)
+                line.setFont(font, self.FONT_SIZE)
+            elif index >= self.numeric_from:
+                line.setTextOrigin(x + width - 2 - pdfmetrics.stringWidth(cell, font, self.FONT_SIZE), y)
+                line.textOut(cell)
             else:
                 line.setTextOrigin(x + 2, y)
-                cell = _fit(cell, width - 4, cell_font, self.FONT_SIZE)
-            line.textOut(cell)
-            if cell_font != font:
-                line.setFont(font, self.FONT_SIZE)
+                line.textOut(_fit(cell, width - 4, font, self.FONT_SIZE))
             x += width
         canvas.drawText(line)
+
+    def _mixed(self, line, cell: str, x: float, width: float, y: float, font: str, *, right: bool) -> None:
+        size = self.FONT_SIZE
+        parts = [(run, font_for(run) if cjk else font) for run, cjk in runs(cell)]
+        room = width - 4
+        kept = []
+        for run, run_font in parts:
+            run_width = pdfmetrics.stringWidth(run, run_font, size)
+            if run_width > room:
+                kept.append((_fit(run, room, run_font, size), run_font))
+                break
+            kept.append((run, run_font))
+            room -= run_width
+        total = sum(pdfmetrics.stringWidth(run, run_font, size) for run, run_font in kept)
+        line.setTextOrigin(x + width - 2 - total if right else x + 2, y)
+        for run, run_font in kept:
+            line.setFont(run_font, size)
+            line.textOut(run)
 
     def draw(self):
         canvas = self.canv

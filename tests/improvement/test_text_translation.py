@@ -15,11 +15,16 @@ from django.conf import settings
 from django.utils import translation
 
 from improvement import verdicts, words
+from improvement.models import Stage
+from improvement.reports.a3 import a3_pdf
 from improvement.services import chat_render
 from improvement.services.notifications import _language_of
 from kpis import catalogue
 from kpis.alerts import RULE_NAME_MESSAGES, alert_detail_display
+from kpis.models import Kpi
 from kpis.stats.spc import RULE_NAMES
+from tests.factories import InitiativeFactory, KpiTargetFactory
+from tests.improvement.pdf_helpers import pdf_text
 
 MIGRATION = Path(settings.BASE_DIR) / "kpis" / "migrations" / "0002_kpi_catalogue.py"
 CHINESE = "zh-hans"
@@ -110,3 +115,20 @@ def test_a_team_channel_reads_the_organisation_language_whoever_triggered_it():
     with translation.override(CHINESE):
         assert chat_render.chat_message_for(event) == english
     assert english.title == "Weekly digest: Care"
+
+
+@pytest.mark.django_db
+def test_an_a3_report_in_chinese_is_set_in_a_font_that_has_chinese(team, lead):
+    _needs_chinese()
+    initiative = InitiativeFactory(team=team, lead=lead, title="首次响应提速", stage=Stage.DO)
+    KpiTargetFactory(
+        initiative=initiative, kpi=Kpi.objects.get(code="fcr_rate"), baseline_value=60, target_value=75
+    )
+
+    with translation.override(CHINESE):
+        document = a3_pdf(initiative=initiative)
+
+    text = pdf_text(document)
+    assert f"{initiative.code} · 首次响应提速" in text
+    assert "问题" in text and "首次解决率：基线 60 %，目标 75 %" in text
+    assert b"STSong-Light" in document
