@@ -14,16 +14,17 @@ import pytest
 from django.conf import settings
 from django.utils import translation
 
+from accounts.models import Notification
 from improvement import verdicts, words
 from improvement.models import Stage
 from improvement.reports.a3 import a3_pdf
-from improvement.services import chat_render
+from improvement.services import chat_render, notifications
 from improvement.services.notifications import _language_of
 from kpis import catalogue
 from kpis.alerts import RULE_NAME_MESSAGES, alert_detail_display
 from kpis.models import Kpi
 from kpis.stats.spc import RULE_NAMES
-from tests.factories import InitiativeFactory, KpiTargetFactory
+from tests.factories import InitiativeFactory, KpiTargetFactory, MilestoneFactory
 from tests.improvement.pdf_helpers import pdf_text
 
 MIGRATION = Path(settings.BASE_DIR) / "kpis" / "migrations" / "0002_kpi_catalogue.py"
@@ -132,3 +133,31 @@ def test_an_a3_report_in_chinese_is_set_in_a_font_that_has_chinese(team, lead):
     assert f"{initiative.code} · 首次响应提速" in text
     assert "问题" in text and "首次解决率：基线 60 %，目标 75 %" in text
     assert b"STSong-Light" in document
+
+
+@pytest.mark.django_db
+def test_each_recipient_reads_a_reminder_in_their_own_language(
+    team, lead, contributor, monkeypatch, mailoutbox
+):
+    _needs_chinese()
+    today = dt.date(2026, 3, 10)
+    initiative = InitiativeFactory(team=team, lead=lead, code="IMP-042")
+    MilestoneFactory(
+        initiative=initiative,
+        owner=contributor,
+        title="Pilot queue",
+        due_date=today - dt.timedelta(days=8),
+        overdue_since=today - dt.timedelta(days=7),
+    )
+    chinese = {contributor.pk}
+    monkeypatch.setattr(
+        notifications, "_language_of", lambda user: CHINESE if user.pk in chinese else settings.LANGUAGE_CODE
+    )
+
+    assert notifications.reminders_send(today=today) == 2
+
+    owner = Notification.objects.get(recipient=contributor)
+    assert owner.title == "已逾期：Pilot queue（IMP-042）的截止日期为 2026-03-02"
+    escalation = Notification.objects.get(recipient=lead)
+    assert escalation.title == f"8 days late: Pilot queue (IMP-042), owned by {contributor}"
+    assert sorted(message.subject.endswith(owner.title) for message in mailoutbox) == [False, True]
