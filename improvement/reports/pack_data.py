@@ -105,7 +105,7 @@ def snapshot_of(*, as_of: dt.date, summary: PortfolioSummary, rows: list[ExportR
 
 
 def _stage_rank(label: str) -> int:
-    labels = [stage.label for stage in STAGE_ORDER]
+    labels = [str(stage.label) for stage in STAGE_ORDER]
     return labels.index(label) if label in labels else -1
 
 

@@ -69,7 +69,7 @@ def chat_destination_create(
         kind=kind,
         url=url,
         events=_clean_events(events),
-        name=name.strip() or ChatKind(kind).label,
+        name=name.strip() or str(ChatKind(kind).label),
         created_by=actor,
     )
     destination.full_clean()

@@ -45,7 +45,7 @@ def import_start(request):
     context = {
         "form": form,
         "jobs": import_job_list(user=request.user)[:RECENT_JOBS],
-        "kinds": [(kind, ImportKind(kind).label, COLUMNS[kind]) for kind in ImportKind.values],
+        "kinds": [(kind, str(ImportKind(kind).label), COLUMNS[kind]) for kind in ImportKind.values],
         "current": "import",
     }
     return render(request, "improvement/import_form.html", context)
@@ -87,7 +87,7 @@ def import_template(request, kind: str, extension: str):
         return HttpResponse(status=404)
     filename = f"{kind}-import.{extension}"
     if extension == "xlsx":
-        return xlsx_response([Sheet(ImportKind(kind).label, headers(kind), [])], filename=filename)
+        return xlsx_response([Sheet(str(ImportKind(kind).label), headers(kind), [])], filename=filename)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     csv.writer(response).writerow(headers(kind))
