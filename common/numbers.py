@@ -152,12 +152,15 @@ def percent(value, digits: int = 1, *, sign: bool = False) -> str:
     return f"{localize(_strip_zeros(text) if digits < 0 else text)} %"
 
 
-def points(value, digits: int = 1, *, sign: bool = True) -> str:
-    """A difference of two rates in percentage points: 0.036 → "+3.6 points"."""
+def points(value, digits: int = 1, *, sign: bool = True, unit: bool = True) -> str:
+    """A difference of two rates in percentage points: 0.036 → "+3.6 points" ("+3.6" without the
+    ``unit``, for a sentence that words it itself)."""
     number = _finite(value)
     if number is None:
         return DASH
     text = localize(f"{100 * number:{'+' if sign else ''}.{digits}f}".replace("-", MINUS))
+    if not unit:
+        return text
     return translation.gettext("%(number)s points") % {"number": text}
 
 

@@ -20,7 +20,9 @@ def _ci(bounds: list[float] | None, metric: str, confidence: str) -> str:
         return _("no interval")
 
     def fmt(value: float) -> str:
-        return _effect(value, metric).removesuffix(" points")
+        if metric == "proportion":
+            return numbers.points(value, unit=False)
+        return _effect(value, metric)
 
     span = numbers.span(bounds[0], bounds[1], fmt)
     # The percent sign stays out of the messages: "% i" would read as a printf directive to gettext.

@@ -87,7 +87,7 @@ class Verdict:
 def _amount(value: float, *, metric: str, unit: str) -> str:
     """A difference of the metric: points for a rate, the KPI's unit for a mean."""
     if metric == "proportion":
-        return numbers.points(value, sign=False).removesuffix(" points")
+        return numbers.points(value, sign=False, unit=False)
     return numbers.with_unit(value, unit)
 
 
@@ -108,7 +108,7 @@ def _change(low: float, high: float, *, metric: str, unit: str) -> str:
 def _span(low: float, high: float, *, metric: str, unit: str) -> str:
     """An interval that may cross 0, signed: "−1.2 and +2.3 points"."""
     if metric == "proportion":
-        ends = {"low": numbers.points(low).removesuffix(" points"), "high": numbers.points(high)}
+        ends = {"low": numbers.points(low, unit=False), "high": numbers.points(high)}
     else:
         ends = {"low": numbers.readable(low, sign=True), "high": numbers.with_unit(high, unit, sign=True)}
     return _("{low} and {high}").format(**ends)

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_noop
 
 from improvement.forms.common import Form
 from improvement.models import ExperimentDecision, MdeType, MetricType
+from kpis.catalogue import display_name
 from kpis.models import Kpi
 from kpis.stats.sequential import DEFAULT_TUNING
 
@@ -22,7 +23,7 @@ class KpiMultipleChoiceField(forms.ModelMultipleChoiceField):
 
 class KpiChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: Kpi) -> str:
-        return obj.name
+        return display_name(obj.name)
 
 
 class ExperimentForm(Form):

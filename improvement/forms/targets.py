@@ -9,6 +9,7 @@ from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
 from improvement.forms.common import DateInput, Form
+from kpis.catalogue import display_name
 from kpis.models import Kpi
 from kpis.services import FUTURE_PERIOD_SLACK
 
@@ -45,6 +46,7 @@ class KpiTargetForm(Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["kpi"].queryset = Kpi.objects.active().order_by("name")
+        self.fields["kpi"].label_from_instance = lambda kpi: f"{display_name(kpi.name)} ({kpi.code})"
 
     def clean(self):
         data = super().clean()
@@ -92,7 +94,7 @@ class MeasurementForm(Form):
         )
         self.targets = {str(t.pk): t for t in targets}
         self.fields["target"].choices = [
-            (str(t.pk), f"{t.kpi.name}{f' ({t.segment})' if t.segment else ''}") for t in targets
+            (str(t.pk), display_name(t.kpi.name) + (f" ({t.segment})" if t.segment else "")) for t in targets
         ]
 
     def clean_target(self):

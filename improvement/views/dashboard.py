@@ -9,7 +9,7 @@ from django.db.models import Count, QuerySet
 from django.http import QueryDict, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext, gettext_lazy
 
 from accounts.selectors import team_list
 from common.web import site_view
@@ -173,7 +173,7 @@ def dashboard(request):
         "sort_headers": sort_headers(
             request.GET, MONEY_COLUMNS, key=sort, descending=descending, anchor=RANKING_ANCHOR
         ),
-        "at_risk_definition": AT_RISK_DEFINITION,
+        "at_risk_definition": gettext(AT_RISK_DEFINITION),
         "initiative_count": len(ranking.rows),
         "active_count": sum(stage_counts.values()),
         "money": money,

@@ -12,6 +12,7 @@ from improvement.forms.guardrails import GuardrailForm
 from improvement.services import experiment_guardrails
 from improvement.views import experiment_readout as readout
 from improvement.views.experiments import _check_can_push, _detail_context, experiment_or_404
+from kpis.catalogue import display_name
 
 MSG_GUARDRAIL_SAVED = gettext_noop("Saved the data of guardrail {kpi}.")
 
@@ -73,7 +74,7 @@ def experiment_guardrail_data_view(request, pk: int):
             messages.error(request, outcome.refused.message)
             return redirect("improvement:experiment_detail", pk=pk)
         if outcome.ok:
-            messages.success(request, gettext(MSG_GUARDRAIL_SAVED).format(kpi=kpi.name))
+            messages.success(request, gettext(MSG_GUARDRAIL_SAVED).format(kpi=display_name(kpi.name)))
             return redirect(reverse("improvement:experiment_detail", args=[pk]) + "#decision")
         rest, section["errors"] = rows_onto_forms(outcome.invalid, "rows", forms)
         section["errors"] += [m for error_list in rest.values() for e in error_list for m in e.messages]

@@ -45,6 +45,7 @@ from improvement.views.gates import gate_checklist
 from improvement.views.money_table import MoneyRow, money_rows, sort_headers
 from improvement.views.share_panel import share_panel
 from improvement.views.timeline import build_timeline
+from kpis.catalogue import display_name
 from kpis.selectors import CHART_POINTS_MAX
 from kpis.services import measurement_can_write
 from kpis.stats.spc import MIN_BASELINE_POINTS
@@ -193,7 +194,7 @@ def _kpi_panels(targets, *, cycle_started_on) -> list[dict]:
         points = series.shown
         # Limits from the baseline, held; a baseline of fewer than two periods: from the points shown.
         baseline = series.baseline if len(series.baseline) >= MIN_BASELINE_POINTS else points
-        title = target.kpi.name + (f" · {target.segment}" if target.segment else "")
+        title = display_name(target.kpi.name) + (f" · {target.segment}" if target.segment else "")
         caption = (
             gettext("The latest {count} measurement periods").format(count=f"{len(points):,}")
             if series.truncated

@@ -14,6 +14,7 @@ from improvement.models import KpiTarget
 from improvement.selectors.targets import target_list
 from improvement.services.targets import MSG_CANNOT_EDIT, kpi_target_create, kpi_target_evaluate
 from improvement.views.common import initiative_or_404
+from kpis.catalogue import display_name
 from kpis.services import MSG_CANNOT_WRITE, measurement_can_write, measurement_record
 
 MSG_TARGET_ADDED = gettext_noop("Target for {kpi} added.")
@@ -48,7 +49,7 @@ def target_create(request, pk: int):
             **fields,
         )
         if ok:
-            messages.success(request, gettext(MSG_TARGET_ADDED).format(kpi=target.kpi.name))
+            messages.success(request, gettext(MSG_TARGET_ADDED).format(kpi=display_name(target.kpi.name)))
             return redirect(_detail(pk))
     return render(request, "improvement/target_form.html", {"form": form, "initiative": initiative})
 
@@ -104,7 +105,7 @@ def target_evaluate(request, pk: int, target_pk: int):
         messages.success(
             request,
             gettext(MSG_EVALUATED).format(
-                kpi=evaluated.kpi.name, evaluation=evaluated.get_evaluation_display()
+                kpi=display_name(evaluated.kpi.name), evaluation=evaluated.get_evaluation_display()
             ),
         )
     return redirect(_detail(pk))
