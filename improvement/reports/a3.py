@@ -161,7 +161,7 @@ def _left(initiative: Initiative) -> list:
 def _stages(initiative: Initiative) -> list:
     current = STAGE_ORDER.index(initiative.stage)
     bar = " · ".join(
-        f"[{stage.label}]" if index == current else stage.label for index, stage in enumerate(STAGE_ORDER)
+        f"[{stage.label}]" if index == current else str(stage.label) for index, stage in enumerate(STAGE_ORDER)
     )
     story = [pdf.heading(_("PDCA stage and gates")), pdf.text(bar)]
     moves = initiative_transitions(initiative=initiative)

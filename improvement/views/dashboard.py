@@ -149,7 +149,7 @@ def dashboard(request):
     ranked_page = Paginator(ranking.rows, MONEY_ROWS_PER_PAGE).get_page(request.GET.get("page"))
     stage_counts, health_counts = _counts(active, "stage"), _counts(active, "health")
     funnel = [(str(stage.label), stage_counts.get(stage, 0)) for stage in STAGE_ORDER]
-    health = [(value, label, health_counts.get(value, 0)) for value, label in Health.choices]
+    health = [(value, str(label), health_counts.get(value, 0)) for value, label in Health.choices]
     targets = target_progress_list(initiatives=active)
     states = Counter(kpi_state(value) for _, value in targets)
     shown_targets = Paginator(targets, TARGETS_PER_PAGE if "targets_page" in request.GET else TOP_ROWS)

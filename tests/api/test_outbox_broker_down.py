@@ -61,15 +61,17 @@ def test_a_stage_move_and_a_bulk_write_answer_2xx_and_their_jobs_run_when_the_br
     )
     assert written.status_code == 200, written.content
     assert StageTransition.objects.count() == 1
+    # The bulk write's money summaries are a job too (their target has no unit value: nothing moves).
     assert sorted(OutboxMessage.objects.values_list("task", "state")) == [
         ("improvement.notify_stage_changed", OutboxState.PENDING),
+        ("improvement.refresh_money_for_series", OutboxState.PENDING),
         ("kpis.evaluate_alerts", OutboxState.PENDING),
     ]
-    assert outbox_backlog().count == 2
+    assert outbox_backlog().count == 3
     assert not Notification.objects.exists()
 
     broker_back()
-    assert outbox_relay() == 2
+    assert outbox_relay() == 3
 
     assert KpiAlert.objects.filter(kpi=csat).count() == 1
     assert Notification.objects.filter(recipient=executive, kind="stage_changed").count() == 1

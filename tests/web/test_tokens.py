@@ -64,7 +64,7 @@ def test_the_list_shows_only_the_users_tokens_with_their_status(login, lead, con
     rows = {row["token"].name: row["status"] for row in response.context["rows"]}
     assert rows == {"live": "active", "old": "expired", "gone": "revoked"}
     body = response.content.decode()
-    assert Scope.INITIATIVES_WRITE.label in body and "someone else" not in body
+    assert str(Scope.INITIATIVES_WRITE.label) in body and "someone else" not in body
     assert body.count(">Revoke</button>") == 1
 
 
