@@ -7,6 +7,8 @@ from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_date
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy
 
 from accounts.models import Role, User
 from common.dates import MSG_DATE_RANGE, date_in_range
@@ -42,32 +44,41 @@ KPI_EDITABLE_FIELDS = (
     "chart_type",
 )
 
-MSG_NOT_FINITE = "The value must be a finite number (not NaN or infinite)."
+MSG_NOT_FINITE = gettext_lazy("The value must be a finite number (not NaN or infinite).")
 # As for experiment observations (kpis.stats.aggregates): squares, sums over sources and control
 # limits of values within this bound stay finite doubles.
 MAX_ABS_VALUE = 1e100
-MSG_VALUE_TOO_LARGE = "The value must lie between -1e100 and 1e100."
-MSG_BELOW_MIN = "The value {value} is below the lowest valid value {limit} for {kpi}."
-MSG_ABOVE_MAX = "The value {value} is above the highest valid value {limit} for {kpi}."
-MSG_UNKNOWN_KPI = "Unknown KPI code: {code}."
-MSG_BAD_PERIOD = "The period must be a date (YYYY-MM-DD)."
-MSG_FUTURE_PERIOD = "The period {period} lies in the future."
+MSG_VALUE_TOO_LARGE = gettext_lazy("The value must lie between -1e100 and 1e100.")
+MSG_BELOW_MIN = gettext_lazy("The value {value} is below the lowest valid value {limit} for {kpi}.")
+MSG_ABOVE_MAX = gettext_lazy("The value {value} is above the highest valid value {limit} for {kpi}.")
+MSG_UNKNOWN_KPI = gettext_lazy("Unknown KPI code: {code}.")
+MSG_BAD_PERIOD = gettext_lazy("The period must be a date (YYYY-MM-DD).")
+MSG_FUTURE_PERIOD = gettext_lazy("The period {period} lies in the future.")
 # A client a time zone ahead of the server may already be on tomorrow's date.
 FUTURE_PERIOD_SLACK = dt.timedelta(days=1)
 # The largest PositiveIntegerField value every supported database stores (PostgreSQL's integer).
 MAX_SAMPLE_SIZE = 2_147_483_647
-MSG_BAD_SAMPLE = f"The sample size must be a whole number from 0 to {MAX_SAMPLE_SIZE}."
-MSG_BAD_NUMERATOR = "The count must be a whole number from 0 to the sample size, and needs a sample size."
+MSG_BAD_SAMPLE = format_lazy(
+    gettext_lazy("The sample size must be a whole number from 0 to {limit}."), limit=MAX_SAMPLE_SIZE
+)
+MSG_BAD_NUMERATOR = gettext_lazy(
+    "The count must be a whole number from 0 to the sample size, and needs a sample size."
+)
 MAX_NOTE_LENGTH = 2_000
 MAX_CAUSE_LENGTH = 200
-MSG_NOTE_TOO_LONG = f"A note holds at most {MAX_NOTE_LENGTH:,} characters."
-MSG_CAUSE_TOO_LONG = f"An assignable cause holds at most {MAX_CAUSE_LENGTH} characters."
-MSG_TOO_MANY_ROWS = "A batch holds at most {limit} rows; got {count}."
-MSG_EMPTY_BATCH = "The batch is empty."
-MSG_DUPLICATE_ROW = "Row {other} has the same KPI, segment, period and source."
-MSG_CANNOT_WRITE = "Your role cannot record measurements."
-MSG_SEGMENT_TOO_LONG = "The segment is at most 100 characters."
-MSG_SOURCE_INVALID = "The source must be 1–100 characters."
+MSG_NOTE_TOO_LONG = format_lazy(
+    gettext_lazy("A note holds at most {limit} characters."), limit=f"{MAX_NOTE_LENGTH:,}"
+)
+MSG_CAUSE_TOO_LONG = format_lazy(
+    gettext_lazy("An assignable cause holds at most {limit} characters."), limit=MAX_CAUSE_LENGTH
+)
+MSG_TOO_MANY_ROWS = gettext_lazy("A batch holds at most {limit} rows; got {count}.")
+MSG_EMPTY_BATCH = gettext_lazy("The batch is empty.")
+MSG_DUPLICATE_ROW = gettext_lazy("Row {other} has the same KPI, segment, period and source.")
+MSG_CANNOT_WRITE = gettext_lazy("Your role cannot record measurements.")
+MSG_SEGMENT_TOO_LONG = gettext_lazy("The segment is at most 100 characters.")
+MSG_ADMIN_ONLY = gettext_lazy("Only an admin can change the KPI catalogue.")
+MSG_SOURCE_INVALID = gettext_lazy("The source must be 1–100 characters.")
 
 
 @dataclass(frozen=True)
@@ -82,7 +93,7 @@ class UpsertResult:
 
 def _require_admin(actor: User) -> None:
     if not actor.is_admin:
-        raise PermissionDenied("Only an admin can change the KPI catalogue.")
+        raise PermissionDenied(MSG_ADMIN_ONLY)
 
 
 def kpi_validate_value(*, kpi: Kpi, value: float) -> str | None:

@@ -4,6 +4,7 @@ import re
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from accounts.models import Role, Team, User
 from common.errors import Conflict, PermissionDenied
@@ -35,14 +36,16 @@ EDITABLE_FIELDS = (
     "discount_rate",
 )
 
-MSG_CANNOT_CREATE = "You can create initiatives only in a team you belong to, as a project lead."
-MSG_CANNOT_EDIT = "You cannot edit this initiative."
-MSG_LEAD_ROLE = "The lead must be a project lead or admin."
-MSG_SPONSOR_ROLE = "The sponsor must be an executive or admin."
-MSG_ARCHIVED = "This initiative is archived."
-MSG_BAD_STATUS = "Only active and on-hold initiatives can be put on hold or resumed."
-MSG_UNKNOWN_FIELD = "Unknown field."
-MSG_CANNOT_CHANGE_HERE = "This field cannot be changed here."
+MSG_CANNOT_CREATE = gettext_lazy(
+    "You can create initiatives only in a team you belong to, as a project lead."
+)
+MSG_CANNOT_EDIT = gettext_lazy("You cannot edit this initiative.")
+MSG_LEAD_ROLE = gettext_lazy("The lead must be a project lead or admin.")
+MSG_SPONSOR_ROLE = gettext_lazy("The sponsor must be an executive or admin.")
+MSG_ARCHIVED = gettext_lazy("This initiative is archived.")
+MSG_BAD_STATUS = gettext_lazy("Only active and on-hold initiatives can be put on hold or resumed.")
+MSG_UNKNOWN_FIELD = gettext_lazy("Unknown field.")
+MSG_CANNOT_CHANGE_HERE = gettext_lazy("This field cannot be changed here.")
 
 
 def _next_code() -> str:

@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
+from django.utils.translation import gettext_lazy
 
 from accounts.models import User
 from common.errors import Conflict, GateFailed, PermissionDenied, StaleVersion
@@ -33,43 +34,45 @@ from improvement.services.notifications import stage_changed_announce
 from kpis.models import Measurement
 from kpis.phases import phase_break_mark
 
-MSG_CANNOT_MOVE = "You cannot move this initiative's stage."
-MSG_EXECUTIVE_ONLY_OVERRIDE = "Executives move a stage only to override a failed gate, with a reason."
-MSG_NOT_ACTIVE = "Only an active initiative can change stage (this one is {status})."
-MSG_SAME_STAGE = "The initiative is already in {stage}."
+MSG_CANNOT_MOVE = gettext_lazy("You cannot move this initiative's stage.")
+MSG_EXECUTIVE_ONLY_OVERRIDE = gettext_lazy(
+    "Executives move a stage only to override a failed gate, with a reason."
+)
+MSG_NOT_ACTIVE = gettext_lazy("Only an active initiative can change stage (this one is {status}).")
+MSG_SAME_STAGE = gettext_lazy("The initiative is already in {stage}.")
 PHASE_LABEL = "{code} Do (cycle {cycle})"
-MSG_SKIP = "A stage cannot be skipped: from {src} the next stage is {nxt}."
-MSG_BACK_NEEDS_REASON = "Stepping back needs a reason."
-MSG_OVERRIDE_FORBIDDEN = "Only an executive or admin can override a gate."
-MSG_ACT_NEEDS_DECISION = "Act ends the cycle with a decision: standardise, adapt or abandon."
-MSG_DECIDE_ONLY_IN_ACT = "A decision is taken in Act; the initiative is in {stage}."
-MSG_UNKNOWN_STAGE = "Unknown stage: {stage}."
-MSG_UNKNOWN_DECISION = "Unknown decision: {decision}."
+MSG_SKIP = gettext_lazy("A stage cannot be skipped: from {src} the next stage is {nxt}.")
+MSG_BACK_NEEDS_REASON = gettext_lazy("Stepping back needs a reason.")
+MSG_OVERRIDE_FORBIDDEN = gettext_lazy("Only an executive or admin can override a gate.")
+MSG_ACT_NEEDS_DECISION = gettext_lazy("Act ends the cycle with a decision: standardise, adapt or abandon.")
+MSG_DECIDE_ONLY_IN_ACT = gettext_lazy("A decision is taken in Act; the initiative is in {stage}.")
+MSG_UNKNOWN_STAGE = gettext_lazy("Unknown stage: {stage}.")
+MSG_UNKNOWN_DECISION = gettext_lazy("Unknown decision: {decision}.")
 
-MSG_STANDARDISE_OPEN = (
+MSG_STANDARDISE_OPEN = gettext_lazy(
     "Standardising ends the initiative with work still open: {items}. Confirm to standardise anyway."
 )
 
 # Each gate condition says what the lead does to meet it; the codes are the API's and stay fixed.
-COND_SMART_GOAL = "Write a SMART goal for the initiative."
-COND_TARGET = "Add at least one KPI target with a baseline and a better target value."
-COND_MILESTONES = "Plan at least one milestone."
-COND_OWNERS = "Give every open milestone an owner."
-COND_EVIDENCE = (
+COND_SMART_GOAL = gettext_lazy("Write a SMART goal for the initiative.")
+COND_TARGET = gettext_lazy("Add at least one KPI target with a baseline and a better target value.")
+COND_MILESTONES = gettext_lazy("Plan at least one milestone.")
+COND_OWNERS = gettext_lazy("Give every open milestone an owner.")
+COND_EVIDENCE = gettext_lazy(
     "Record at least one measurement of a target KPI dated on or after {start} "
     "(the day this cycle started), or enter experiment data."
 )
-COND_EVALUATED = "Evaluate every primary KPI target, or conclude an experiment."
-DETAIL_EXPERIMENT_DATA = "An experiment of this cycle has data."
-DETAIL_EXPERIMENT_CONCLUDED = "An experiment of this cycle is concluded."
-COND_EXPERIMENT_DECIDED = (
+COND_EVALUATED = gettext_lazy("Evaluate every primary KPI target, or conclude an experiment.")
+DETAIL_EXPERIMENT_DATA = gettext_lazy("An experiment of this cycle has data.")
+DETAIL_EXPERIMENT_CONCLUDED = gettext_lazy("An experiment of this cycle is concluded.")
+COND_EXPERIMENT_DECIDED = gettext_lazy(
     "The concluded experiment's data decide: ship or roll back (an executive may override with a reason)."
 )
-DETAIL_EXPERIMENT_DECIDED = "{name}: {decision}"
-DETAIL_NO_MILESTONES = "No milestones yet, so none lacks an owner."
-DETAIL_NO_PRIMARY = "There is no primary KPI target."
-DETAIL_WITHOUT_OWNER = "Without an owner: {titles}."
-DETAIL_NOT_EVALUATED = "Not evaluated yet: {names}."
+DETAIL_EXPERIMENT_DECIDED = gettext_lazy("{name}: {decision}")
+DETAIL_NO_MILESTONES = gettext_lazy("No milestones yet, so none lacks an owner.")
+DETAIL_NO_PRIMARY = gettext_lazy("There is no primary KPI target.")
+DETAIL_WITHOUT_OWNER = gettext_lazy("Without an owner: {titles}.")
+DETAIL_NOT_EVALUATED = gettext_lazy("Not evaluated yet: {names}.")
 DATE_FORMAT = "j M Y"
 
 
@@ -101,7 +104,8 @@ class GateResult:
         return [c for c in self.conditions if not c.passed]
 
     def as_list(self) -> list[dict]:
-        return [asdict(c) for c in self.conditions]
+        # Plain strings in the active language: the list is stored as JSON and sent to clients.
+        return [{**asdict(c), "message": str(c.message), "detail": str(c.detail)} for c in self.conditions]
 
 
 def _active_targets(initiative: Initiative):
