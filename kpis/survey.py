@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
+from django.utils.translation import gettext_lazy
 from scipy import stats
 from statsmodels.stats.proportion import proportion_confint, proportions_ztest
 from statsmodels.stats.weightstats import DescrStatsW
@@ -26,9 +27,9 @@ CSAT_SCALE = range(1, 6)
 CSAT_SATISFIED_MIN = 4
 CES_SCALE = range(1, 8)
 
-MSG_EMPTY = "No survey answers: the score is undefined, not zero."
-MSG_OUT_OF_SCALE = "Score {score} is outside the {name} scale {low}–{high}."
-MSG_BAD_COUNT = "Count for score {score} must be a non-negative whole number."
+MSG_EMPTY = gettext_lazy("No survey answers: the score is undefined, not zero.")
+MSG_OUT_OF_SCALE = gettext_lazy("Score {score} is outside the {name} scale {low}–{high}.")
+MSG_BAD_COUNT = gettext_lazy("Count for score {score} must be a non-negative whole number.")
 
 
 def _counts(scores: Iterable[int] | Mapping[int, int], *, scale: range, name: str) -> Counter:

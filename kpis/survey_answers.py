@@ -9,6 +9,8 @@ from collections.abc import Iterable, Mapping
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy
 
 from accounts.models import User
 from common.errors import NotFound, PermissionDenied
@@ -19,16 +21,20 @@ from kpis.services import MSG_CANNOT_WRITE, measurement_can_write, measurement_u
 # The survey KPIs of the catalogue, by code, and the score each is computed as.
 SURVEY_KPIS = {"nps": survey.NPS, "csat": survey.CSAT, "ces": survey.CES}
 SURVEY_SOURCE = "survey"
-MSG_NOT_SURVEY_KPI = "Survey answers are taken for NPS, CSAT and CES only ({codes})."
-MSG_NO_ANSWERS = "No survey answers for {kpi} in {period}."
-MSG_ONE_OF = "Send either scores (one per answer) or counts per score, not both."
+MSG_NOT_SURVEY_KPI = gettext_lazy("Survey answers are taken for NPS, CSAT and CES only ({codes}).")
+MSG_NO_ANSWERS = gettext_lazy("No survey answers for {kpi} in {period}.")
+MSG_ONE_OF = gettext_lazy("Send either scores (one per answer) or counts per score, not both.")
 CSV_FILE_FIELD = "file"
 CSV_SCORE_COLUMN = "score"
 MAX_CSV_BYTES = 10 * 1024 * 1024
-MSG_CSV_COLUMN = f"The CSV needs a `{CSV_SCORE_COLUMN}` column, one answer per row."
-MSG_CSV_SCORE = "Row {row}: the score {value!r} is not a whole number."
-MSG_CSV_SIZE = f"The CSV may hold at most {MAX_CSV_BYTES // (1024 * 1024)} MB."
-MSG_CSV_ENCODING = "The CSV must be UTF-8 text."
+MSG_CSV_COLUMN = format_lazy(
+    gettext_lazy("The CSV needs a `{column}` column, one answer per row."), column=CSV_SCORE_COLUMN
+)
+MSG_CSV_SCORE = gettext_lazy("Row {row}: the score {value!r} is not a whole number.")
+MSG_CSV_SIZE = format_lazy(
+    gettext_lazy("The CSV may hold at most {limit} MB."), limit=MAX_CSV_BYTES // (1024 * 1024)
+)
+MSG_CSV_ENCODING = gettext_lazy("The CSV must be UTF-8 text.")
 
 
 def survey_csv_scores(upload) -> list[int]:

@@ -1,13 +1,14 @@
 """``Authorization: Bearer <secret>`` with the hashed, scoped API tokens of accounts.services."""
 
+from django.utils.translation import gettext_lazy
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 
 from accounts.services import token_authenticate
 
 KEYWORD = "Bearer"
-MSG_BAD_HEADER = "The Authorization header must be 'Bearer <token>'."
-MSG_BAD_TOKEN = "The token is unknown, expired or revoked."
+MSG_BAD_HEADER = gettext_lazy("The Authorization header must be 'Bearer <token>'.")
+MSG_BAD_TOKEN = gettext_lazy("The token is unknown, expired or revoked.")
 
 
 class BearerTokenAuthentication(authentication.BaseAuthentication):

@@ -16,6 +16,7 @@ from django.core.exceptions import NON_FIELD_ERRORS, ObjectDoesNotExist, Request
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, JsonResponse
+from django.utils.translation import gettext_lazy
 from django.views import defaults
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -24,15 +25,15 @@ from rest_framework.settings import api_settings
 from common import errors
 from common.db_unavailable import database_error_in_flight, database_unavailable_response
 
-MSG_INVALID = "The input is not valid."
-MSG_NOT_FOUND = "Not found."
-MSG_PRECONDITION_FAILED = (
+MSG_INVALID = gettext_lazy("The input is not valid.")
+MSG_NOT_FOUND = gettext_lazy("Not found.")
+MSG_PRECONDITION_FAILED = gettext_lazy(
     "The resource changed since you read it (If-Match does not match); reload and retry."
 )
-MSG_BAD_REQUEST = "The request could not be read."
-MSG_TOO_LARGE = "The request body is larger than the {limit} bytes this API accepts."
+MSG_BAD_REQUEST = gettext_lazy("The request could not be read.")
+MSG_TOO_LARGE = gettext_lazy("The request body is larger than the {limit} bytes this API accepts.")
 MSG_FORBIDDEN = exceptions.PermissionDenied.default_detail
-MSG_SERVER_ERROR = "The server failed to answer this request; it has been logged."
+MSG_SERVER_ERROR = gettext_lazy("The server failed to answer this request; it has been logged.")
 API_PATH_PREFIX = "/api/"
 
 DOMAIN_STATUSES = (

@@ -10,11 +10,12 @@ from collections.abc import Mapping
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import BigIntegerField
+from django.utils.translation import gettext_lazy
 from rest_framework import serializers
 
 # The most elements any list in a request body may have (members, guardrail KPIs, variants, …).
 MAX_LIST_ITEMS = 400
-MSG_TOO_MANY_ITEMS = "Give at most {limit} items; got {count}."
+MSG_TOO_MANY_ITEMS = gettext_lazy("Give at most {limit} items; got {count}.")
 
 
 class ReferenceListField(serializers.ManyRelatedField):

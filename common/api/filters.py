@@ -13,15 +13,16 @@ import datetime as dt
 
 import django_filters
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy
 from django_filters.fields import IsoDateTimeField
 from rest_framework.exceptions import ValidationError as ApiValidationError
 from rest_framework.filters import OrderingFilter
 
 # The widest offsets in use anywhere (UTC−12:00 to UTC+14:00, ISO 8601 allows ±14:00 both ways).
 MAX_UTC_OFFSET = dt.timedelta(hours=14)
-MSG_UTC_OFFSET = "The time zone offset must lie between -14:00 and +14:00."
-MSG_DATETIME_RANGE = "The time must lie between the years 1 and 9999 once converted to UTC."
-MSG_UNKNOWN_ORDERING = "Unknown ordering field: {fields}. Choose from: {choices}."
+MSG_UTC_OFFSET = gettext_lazy("The time zone offset must lie between -14:00 and +14:00.")
+MSG_DATETIME_RANGE = gettext_lazy("The time must lie between the years 1 and 9999 once converted to UTC.")
+MSG_UNKNOWN_ORDERING = gettext_lazy("Unknown ordering field: {fields}. Choose from: {choices}.")
 
 
 class BoundedIsoDateTimeField(IsoDateTimeField):

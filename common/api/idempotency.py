@@ -21,6 +21,8 @@ import threading
 from django.conf import settings
 from django.core.cache import DEFAULT_CACHE_ALIAS, cache, caches
 from django.core.serializers.json import DjangoJSONEncoder
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 
@@ -39,10 +41,12 @@ LOCK_SECONDS = 5
 LOCK_RENEW_SECONDS = 1.5
 RETRY_AFTER_SECONDS = 30
 
-MSG_KEY_TOO_LONG = f"The Idempotency-Key header is at most {MAX_KEY_LENGTH} characters."
-MSG_KEY_REUSED = "This Idempotency-Key was already used with a different request body."
-MSG_IN_FLIGHT = "A request with this Idempotency-Key is still being processed; retry shortly."
-MSG_UNAVAILABLE = (
+MSG_KEY_TOO_LONG = format_lazy(
+    gettext_lazy("The Idempotency-Key header is at most {limit} characters."), limit=MAX_KEY_LENGTH
+)
+MSG_KEY_REUSED = gettext_lazy("This Idempotency-Key was already used with a different request body.")
+MSG_IN_FLIGHT = gettext_lazy("A request with this Idempotency-Key is still being processed; retry shortly.")
+MSG_UNAVAILABLE = gettext_lazy(
     "Requests with an Idempotency-Key cannot be accepted right now (the idempotency store is "
     "unavailable); nothing was changed. Retry later."
 )

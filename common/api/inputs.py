@@ -10,10 +10,11 @@ same form as serializer errors (``rows[3].variant``).
 from collections.abc import Iterator
 
 from django.http import QueryDict
+from django.utils.translation import gettext_lazy
 from rest_framework.exceptions import ValidationError
 
 NULL_CHARACTER = "\x00"
-MSG_NULL_CHARACTER = "Null characters are not allowed."
+MSG_NULL_CHARACTER = gettext_lazy("Null characters are not allowed.")
 
 
 def _name(key) -> str:

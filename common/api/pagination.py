@@ -8,13 +8,14 @@ A page past the end and a cursor this server never issued answer 404 (documented
 import re
 
 from django.conf import settings
+from django.utils.translation import gettext_lazy
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import CursorPagination, PageNumberPagination
 
 PAGE_SIZE_PARAM = "page_size"
 PAGE_PARAM = "page"
-MSG_PAGE_SIZE = "A page size is a whole number of at least 1 (larger ones are capped at {max})."
-MSG_PAGE = "A page number is a whole number of at least 1."
+MSG_PAGE_SIZE = gettext_lazy("A page size is a whole number of at least 1 (larger ones are capped at {max}).")
+MSG_PAGE = gettext_lazy("A page number is a whole number of at least 1.")
 _WHOLE_NUMBER = re.compile(r"[0-9]{1,9}")
 
 

@@ -5,11 +5,16 @@ RecursionError, which DRF does not catch (500). Documents nested deeper than ``M
 are refused as unreadable (400) whatever their size; no input of ours nests more than a few levels.
 """
 
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy
 from rest_framework.exceptions import ParseError
 from rest_framework.parsers import JSONParser
 
 MAX_JSON_DEPTH = 32
-MSG_JSON_TOO_DEEP = f"JSON parse error - the document is nested more than {MAX_JSON_DEPTH} levels deep."
+MSG_JSON_TOO_DEEP = format_lazy(
+    gettext_lazy("JSON parse error - the document is nested more than {limit} levels deep."),
+    limit=MAX_JSON_DEPTH,
+)
 
 
 def json_depth(document) -> int:

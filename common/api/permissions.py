@@ -1,9 +1,10 @@
 """A token can do only what its scopes name; the owner's role is then checked by services."""
 
+from django.utils.translation import gettext_lazy
 from rest_framework.permissions import BasePermission
 
-MSG_MISSING_SCOPE = "This token lacks the scope {scope}."
-MSG_SESSION_ONLY = "This endpoint needs a signed-in session; API tokens cannot use it."
+MSG_MISSING_SCOPE = gettext_lazy("This token lacks the scope {scope}.")
+MSG_SESSION_ONLY = gettext_lazy("This endpoint needs a signed-in session; API tokens cannot use it.")
 
 
 class TokenScopes(BasePermission):

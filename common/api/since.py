@@ -20,6 +20,7 @@ import binascii
 import datetime as dt
 from dataclasses import dataclass
 
+from django.utils.translation import gettext_lazy
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
@@ -32,8 +33,12 @@ from common.keyset import after
 SINCE_CURSOR_PARAM = "since_cursor"
 SINCE_CURSOR_VERSION = "s1"
 DEFAULT_FIELD = "updated_at"
-MSG_SINCE_CURSOR = "This cursor is not valid; start again from the first page of the updated_since read."
-MSG_SINCE_PAGE = "An updated_since read is paged by following `next` (a since_cursor), not by page number."
+MSG_SINCE_CURSOR = gettext_lazy(
+    "This cursor is not valid; start again from the first page of the updated_since read."
+)
+MSG_SINCE_PAGE = gettext_lazy(
+    "An updated_since read is paged by following `next` (a since_cursor), not by page number."
+)
 SINCE_CURSOR_HELP = (
     "With `updated_since`: where the next page starts. Opaque; take it from `next`, never build it."
 )

@@ -1,5 +1,6 @@
 """The base of every API viewset: auth and scopes, the one scoping hook, conditional GETs."""
 
+from django.utils.translation import gettext_lazy
 from rest_framework import permissions, viewsets
 from rest_framework.exceptions import ValidationError
 
@@ -17,7 +18,7 @@ CHANGE_CURSOR_PARAM = "change_cursor"
 INCLUDE_ARCHIVED_PARAM = "include_archived"
 TRUE_VALUES = frozenset({"1", "true", "yes", "on"})
 FALSE_VALUES = frozenset({"", "0", "false", "no", "off"})
-MSG_NOT_A_BOOLEAN = "Use true or false."
+MSG_NOT_A_BOOLEAN = gettext_lazy("Use true or false.")
 
 
 class ApiViewSet(ConditionalMixin, viewsets.GenericViewSet):

@@ -9,6 +9,8 @@ its JSON body.
 """
 
 from django.urls import reverse
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
@@ -32,8 +34,11 @@ from improvement.selectors.packs import pack_list
 from improvement.services.packs import PDF_MEDIA_TYPE, pack_request
 from improvement.views.reports import pdf_response
 
-MSG_FILE_ONLY = f"This route answers a PDF file only: accept {PDF_MEDIA_TYPE} (or */*)."
-MSG_NOT_READY = "The pack is not ready: poll it until its status is done."
+MSG_FILE_ONLY = format_lazy(
+    gettext_lazy("This route answers a PDF file only: accept {media_type} (or */*)."),
+    media_type=PDF_MEDIA_TYPE,
+)
+MSG_NOT_READY = gettext_lazy("The pack is not ready: poll it until its status is done.")
 
 
 class PdfRenderer(BaseRenderer):

@@ -14,6 +14,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext_lazy
 
 from accounts.models import User
 from common.errors import Conflict, PermissionDenied
@@ -45,20 +46,24 @@ from kpis.stats import aggregates as agg
 from kpis.stats.common import finite
 
 MAX_LABEL = 100
-MSG_CANNOT_EDIT = "You cannot change this initiative's experiments."
-MSG_UNIT = "randomisation_unit must be 'user' or 'cluster'."
-MSG_UNIT_FROZEN = "The randomisation unit changes only in draft; this experiment is {status}."
-MSG_CONCLUDED = "A concluded experiment does not change."
-MSG_NOT_CLUSTERED = "This experiment is randomised by user; set randomisation_unit to 'cluster' first."
-MSG_LABEL = "Give a name of 1–100 characters."
-MSG_CLUSTER_TWICE = "Cluster {cluster!r} appears twice."
-MSG_CLUSTER_IN_OTHER_VARIANT = "Cluster {cluster!r} already belongs to variant {variant!r}."
-MSG_SITE_PERIOD_TWICE = "Site {site!r} has two values for {day}."
-MSG_SITE_BOTH_SIDES = "Site {site!r} is given as both pilot and control."
-MSG_PILOT = "pilot must be true or false."
-MSG_DAY = "day must be a date (YYYY-MM-DD)."
-MSG_CSV_HEADER = "The CSV needs a header row with the columns {columns}."
-MSG_CSV_TEXT = "The file is not UTF-8 text."
+MSG_CANNOT_EDIT = gettext_lazy("You cannot change this initiative's experiments.")
+MSG_UNIT = gettext_lazy("randomisation_unit must be 'user' or 'cluster'.")
+MSG_UNIT_FROZEN = gettext_lazy("The randomisation unit changes only in draft; this experiment is {status}.")
+MSG_CONCLUDED = gettext_lazy("A concluded experiment does not change.")
+MSG_NOT_CLUSTERED = gettext_lazy(
+    "This experiment is randomised by user; set randomisation_unit to 'cluster' first."
+)
+MSG_LABEL = gettext_lazy("Give a name of 1–100 characters.")
+MSG_CLUSTER_TWICE = gettext_lazy("Cluster {cluster!r} appears twice.")
+MSG_CLUSTER_IN_OTHER_VARIANT = gettext_lazy("Cluster {cluster!r} already belongs to variant {variant!r}.")
+MSG_SITE_PERIOD_TWICE = gettext_lazy("Site {site!r} has two values for {day}.")
+MSG_SITE_BOTH_SIDES = gettext_lazy("Site {site!r} is given as both pilot and control.")
+MSG_PILOT = gettext_lazy("pilot must be true or false.")
+MSG_DAY = gettext_lazy("day must be a date (YYYY-MM-DD).")
+MSG_CSV_HEADER = gettext_lazy("The CSV needs a header row with the columns {columns}.")
+MSG_CSV_TEXT = gettext_lazy("The file is not UTF-8 text.")
+MSG_ROW_OBJECT = gettext_lazy("Each row is an object.")
+MSG_VALUE_BOUND = gettext_lazy("value must be within ±{limit}.")
 CLUSTER_COLUMNS = ("variant", "cluster", "users")
 CLUSTER_NUMBERS = ("users", "conversions", "sum", "sum_squares")
 SITE_COLUMNS = ("site", "pilot", "day", "value")
@@ -218,7 +223,7 @@ def experiment_cluster_data_replace(
     seen: dict[str, str] = {}
     for index, row in enumerate(rows):
         if not isinstance(row, Mapping):
-            errors[f"rows[{index}]"] = "Each row is an object."
+            errors[f"rows[{index}]"] = MSG_ROW_OBJECT
             continue
         values, row_errors = _clean_cluster_row(row, metric=locked.metric_type, variants=variants)
         errors.update({f"rows[{index}].{field}": message for field, message in row_errors.items()})
@@ -283,7 +288,7 @@ def _clean_site_row(row: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, s
     try:
         values["value"] = finite(row.get("value"), name="value")
         if abs(values["value"]) > agg.MAX_ABS_VALUE:
-            raise ValueError(f"value must be within ±{agg.MAX_ABS_VALUE:g}.")
+            raise ValueError(MSG_VALUE_BOUND.format(limit=f"{agg.MAX_ABS_VALUE:g}"))
     except ValueError as exc:
         errors["value"] = str(exc)
     return values, errors
@@ -303,7 +308,7 @@ def experiment_site_values_replace(
     sides: dict[str, bool] = {}
     for index, row in enumerate(rows):
         if not isinstance(row, Mapping):
-            errors[f"rows[{index}]"] = "Each row is an object."
+            errors[f"rows[{index}]"] = MSG_ROW_OBJECT
             continue
         values, row_errors = _clean_site_row(row)
         errors.update({f"rows[{index}].{field}": message for field, message in row_errors.items()})

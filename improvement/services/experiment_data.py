@@ -12,6 +12,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
+from django.utils.translation import gettext_lazy
 
 from accounts.models import User
 from common.errors import Conflict, PermissionDenied
@@ -28,20 +29,25 @@ from improvement.services.experiments import DATA_STATUSES, MSG_ARCHIVED
 from kpis.stats import aggregates as agg
 
 MAX_DATA_ROWS = 10_000
-MSG_CANNOT_PUSH = "You cannot send data to this experiment."
-MSG_DATA_STATUS = "Data are accepted while the experiment runs or after it stopped; this one is {status}."
-MSG_NO_ROWS = "Send at least one row."
-MSG_TOO_MANY_ROWS = "Send at most {limit} rows at once."
-MSG_UNKNOWN_VARIANT = "Unknown variant {key!r}; this experiment has {keys}."
-MSG_REQUIRED = "This field is required for a {metric}."
-MSG_NOT_FOR_METRIC = "A {metric} experiment does not use {field}."
-MSG_DUPLICATE_ROW = "Variant {key!r} appears twice{day}."
-MSG_MIXED_DAYS = "Variant {key!r}: send either one totals row (no day) or rows per day, not both."
-MSG_SUMS_OR_MEAN_SD = "Give either sum and sum_squares or mean and sd, not both."
-MSG_PRE_ALL_OR_NONE = (
+MSG_CANNOT_PUSH = gettext_lazy("You cannot send data to this experiment.")
+MSG_DATA_STATUS = gettext_lazy(
+    "Data are accepted while the experiment runs or after it stopped; this one is {status}."
+)
+MSG_NO_ROWS = gettext_lazy("Send at least one row.")
+MSG_TOO_MANY_ROWS = gettext_lazy("Send at most {limit} rows at once.")
+MSG_UNKNOWN_VARIANT = gettext_lazy("Unknown variant {key!r}; this experiment has {keys}.")
+MSG_REQUIRED = gettext_lazy("This field is required for a {metric}.")
+MSG_NOT_FOR_METRIC = gettext_lazy("A {metric} experiment does not use {field}.")
+MSG_DUPLICATE_ROW = gettext_lazy("Variant {key!r} appears twice.")
+MSG_DUPLICATE_DAY = gettext_lazy("Variant {key!r} appears twice for {day}.")
+MSG_MIXED_DAYS = gettext_lazy(
+    "Variant {key!r}: send either one totals row (no day) or rows per day, not both."
+)
+MSG_SUMS_OR_MEAN_SD = gettext_lazy("Give either sum and sum_squares or mean and sd, not both.")
+MSG_PRE_ALL_OR_NONE = gettext_lazy(
     "Give pre_sum, pre_sum_squares and sum_product together (the pre-period totals), or none."
 )
-MSG_PRE_NEEDS_SUMS = "Pre-period totals go with sum and sum_squares, not with mean and sd."
+MSG_PRE_NEEDS_SUMS = gettext_lazy("Pre-period totals go with sum and sum_squares, not with mean and sd.")
 # A mean experiment's row holds its totals, or the mean and sample sd they are computed from.
 MEAN_SD_FIELDS = ("mean", "sd")
 MEAN_SD_MESSAGE_FIELD = {
@@ -49,6 +55,13 @@ MEAN_SD_MESSAGE_FIELD = {
     agg.MSG_SD_NEGATIVE: "sd",
     agg.MSG_MEAN_TOO_LARGE: "mean",
 }
+
+
+def duplicate_row_message(values: Mapping[str, Any]) -> str:
+    """The message for a variant (and day) sent twice in one batch."""
+    if values["day"]:
+        return MSG_DUPLICATE_DAY.format(key=values["variant"], day=values["day"].isoformat())
+    return MSG_DUPLICATE_ROW.format(key=values["variant"])
 
 
 @dataclass(frozen=True)
@@ -229,8 +242,7 @@ def experiment_data_replace(
         errors.update({f"rows[{index}].{field}": message for field, message in row_errors.items()})
         identity = (values["variant"], values["day"])
         if identity in seen:
-            day = f" for {values['day'].isoformat()}" if values["day"] else ""
-            errors[f"rows[{index}].variant"] = MSG_DUPLICATE_ROW.format(key=values["variant"], day=day)
+            errors[f"rows[{index}].variant"] = duplicate_row_message(values)
         seen[identity] = index
         cleaned.append(values)
     by_variant: dict[str, set[bool]] = {}

@@ -12,6 +12,8 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy
 
 from accounts.models import User
 from common.errors import Conflict, PermissionDenied
@@ -20,13 +22,13 @@ from improvement.models import Experiment, ExperimentStatus, Guardrail, Guardrai
 from improvement.models.guardrails import MAX_TOLERANCE
 from improvement.services.experiment_data import (
     MAX_DATA_ROWS,
-    MSG_DUPLICATE_ROW,
     MSG_MIXED_DAYS,
     MSG_NO_ROWS,
     MSG_TOO_MANY_ROWS,
     DataWriteResult,
     _clean_data_row,
     check_can_push,
+    duplicate_row_message,
     experiment_data_changed,
     lock_for_data,
     variants_by_key,
@@ -35,10 +37,13 @@ from improvement.services.experiment_totals import check_totals
 from improvement.services.experiments import MSG_ARCHIVED, MSG_CANNOT_EDIT, MSG_UNKNOWN_METRIC
 from kpis.models import Kpi
 
-MSG_NOT_A_GUARDRAIL = "{kpi} is not a guardrail KPI of this experiment."
-MSG_TOLERANCE = f"The tolerance must be a number from 0 to {MAX_TOLERANCE:g} (0.02 = 2 % worse)."
-MSG_METRIC_HAS_DATA = "This guardrail has data; delete them before changing its metric type."
-MSG_CONCLUDED = "A concluded experiment's guardrails no longer change."
+MSG_NOT_A_GUARDRAIL = gettext_lazy("{kpi} is not a guardrail KPI of this experiment.")
+MSG_TOLERANCE = format_lazy(
+    gettext_lazy("The tolerance must be a number from 0 to {limit} (0.02 = 2 % worse)."),
+    limit=f"{MAX_TOLERANCE:g}",
+)
+MSG_METRIC_HAS_DATA = gettext_lazy("This guardrail has data; delete them before changing its metric type.")
+MSG_CONCLUDED = gettext_lazy("A concluded experiment's guardrails no longer change.")
 
 
 def _guardrail_kpi(experiment: Experiment, kpi: Kpi) -> Kpi:
@@ -134,8 +139,7 @@ def experiment_guardrail_data_replace(
         errors.update({f"rows[{index}].{field}": message for field, message in row_errors.items()})
         identity = (values["variant"], values["day"])
         if identity in seen:
-            day = f" for {values['day'].isoformat()}" if values["day"] else ""
-            errors[f"rows[{index}].variant"] = MSG_DUPLICATE_ROW.format(key=values["variant"], day=day)
+            errors[f"rows[{index}].variant"] = duplicate_row_message(values)
         seen[identity] = index
         cleaned.append(values)
     by_variant: dict[str, set[bool]] = {}

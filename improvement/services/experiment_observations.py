@@ -12,6 +12,7 @@ from typing import IO, Any
 import numpy as np
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext_lazy
 
 from accounts.models import User
 from improvement import selectors
@@ -35,17 +36,21 @@ CSV_COLUMNS = frozenset({"variant", "value", "pre_value"})
 MODE_REPLACE = "replace"
 MODE_ADD = "add"
 INGEST_MODES = (MODE_REPLACE, MODE_ADD)
-MSG_UNKNOWN_MODE = "mode must be 'replace' or 'add'."
-MSG_NO_OBSERVATIONS = "The observations are empty."
-MSG_UNKNOWN_LABELS = "Unknown variants in the observations: {labels}; this experiment has {keys}."
-MSG_CSV_HEADER = "The CSV needs a header row with the columns variant and value."
-MSG_CSV_VALUE = "Every value must be a number; the CSV has {value!r} (data row {row})."
-MSG_VALUE_NUMBER = "Every value must be a number; row {row} is {value!r}."
-MSG_CSV_UNREADABLE = "The CSV could not be read: {error}."
-MSG_OBSERVATION_SHAPE = "Each row is an object with variant and value."
-MSG_PRE_SHAPE = "With pre-period values, every row is an object with variant, value and pre_value."
-MSG_PRE_FOR_MEANS = "Pre-period values (pre_value) are for mean experiments."
-MSG_ONE_SOURCE = "Send the observations either as JSON rows or as a CSV file, not both."
+MSG_UNKNOWN_MODE = gettext_lazy("mode must be 'replace' or 'add'.")
+MSG_NO_OBSERVATIONS = gettext_lazy("The observations are empty.")
+MSG_UNKNOWN_LABELS = gettext_lazy(
+    "Unknown variants in the observations: {labels}; this experiment has {keys}."
+)
+MSG_CSV_HEADER = gettext_lazy("The CSV needs a header row with the columns variant and value.")
+MSG_CSV_VALUE = gettext_lazy("Every value must be a number; the CSV has {value!r} (data row {row}).")
+MSG_VALUE_NUMBER = gettext_lazy("Every value must be a number; row {row} is {value!r}.")
+MSG_CSV_UNREADABLE = gettext_lazy("The CSV could not be read: {error}.")
+MSG_OBSERVATION_SHAPE = gettext_lazy("Each row is an object with variant and value.")
+MSG_PRE_SHAPE = gettext_lazy(
+    "With pre-period values, every row is an object with variant, value and pre_value."
+)
+MSG_PRE_FOR_MEANS = gettext_lazy("Pre-period values (pre_value) are for mean experiments.")
+MSG_ONE_SOURCE = gettext_lazy("Send the observations either as JSON rows or as a CSV file, not both.")
 
 
 def _check_observation_values(values: np.ndarray, *, binary: bool, offset: int) -> None:

@@ -9,6 +9,7 @@ from typing import IO, Any
 import numpy as np
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext_lazy
 
 from accounts.models import User
 from improvement.models import Experiment, MetricType, SegmentData
@@ -45,9 +46,9 @@ from kpis.stats.segments import MAX_SEGMENTS
 # Segments hold no control characters, so this separates a segment from a variant in one label.
 SEPARATOR = "\x1f"
 CSV_COLUMNS = frozenset({"segment", "variant", "value"})
-MSG_SHAPE = "Each row is an object with segment, variant and value."
-MSG_CSV_HEADER = "The CSV needs a header row with the columns segment, variant and value."
-MSG_BAD_SEGMENT = "Segment {segment!r}: {error}"
+MSG_SHAPE = gettext_lazy("Each row is an object with segment, variant and value.")
+MSG_CSV_HEADER = gettext_lazy("The CSV needs a header row with the columns segment, variant and value.")
+MSG_BAD_SEGMENT = gettext_lazy("Segment {segment!r}: {error}")
 
 
 def _labels(segments, variants) -> np.ndarray:

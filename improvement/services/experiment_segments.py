@@ -10,6 +10,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext_lazy
 
 from accounts.models import User
 from improvement.models import Experiment, SegmentData
@@ -27,11 +28,15 @@ from improvement.services.experiment_data import (
 from improvement.services.experiment_totals import PRE_FIELDS
 from kpis.stats.segments import MAX_SEGMENTS
 
-MSG_SEGMENT_REQUIRED = "Name the segment (e.g. chat, phone, EMEA)."
-MSG_SEGMENT_TEXT = "A segment is text of at most {limit} characters, without control characters."
-MSG_SEGMENT_NOT_HERE = "Segment data are totals: {field} is not used here."
-MSG_DUPLICATE = "Variant {key!r} appears twice in segment {segment!r}."
-MSG_TOO_MANY_SEGMENTS = "An experiment holds at most {limit} segments; this write would leave {count}."
+MSG_SEGMENT_REQUIRED = gettext_lazy("Name the segment (e.g. chat, phone, EMEA).")
+MSG_SEGMENT_TEXT = gettext_lazy(
+    "A segment is text of at most {limit} characters, without control characters."
+)
+MSG_SEGMENT_NOT_HERE = gettext_lazy("Segment data are totals: {field} is not used here.")
+MSG_DUPLICATE = gettext_lazy("Variant {key!r} appears twice in segment {segment!r}.")
+MSG_TOO_MANY_SEGMENTS = gettext_lazy(
+    "An experiment holds at most {limit} segments; this write would leave {count}."
+)
 NOT_FOR_SEGMENTS = ("day", *PRE_FIELDS)
 
 

@@ -10,6 +10,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db.models import BigIntegerField
+from django.utils.translation import gettext_lazy
 
 from improvement.models import MetricType, Variant, VariantData
 from kpis.stats import aggregates as agg
@@ -18,8 +19,8 @@ from kpis.stats import aggregates as agg
 MAX_COUNT = BigIntegerField.MAX_BIGINT
 # The pre-period totals of CUPED: Σx, Σx², Σxy.
 PRE_FIELDS = ("pre_sum", "pre_sum_squares", "sum_product")
-MSG_COUNT_TOO_BIG = "{field} must be at most {limit}."
-MSG_TOTALS_OUT_OF_RANGE = "With this data, variant {key!r}'s totals are out of range: {error}"
+MSG_COUNT_TOO_BIG = gettext_lazy("{field} must be at most {limit}.")
+MSG_TOTALS_OUT_OF_RANGE = gettext_lazy("With this data, variant {key!r}'s totals are out of range: {error}")
 
 
 def stored_totals(variants: Sequence[Variant]) -> dict[str, dict[str, Any]]:

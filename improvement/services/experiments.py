@@ -11,6 +11,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from accounts.models import User
 from common.errors import Conflict, PermissionDenied, StaleVersion
@@ -47,22 +48,26 @@ DESIGN_FIELDS = (
 TEXT_FIELDS = ("name", "hypothesis")
 DATA_STATUSES = (ExperimentStatus.RUNNING, ExperimentStatus.STOPPED)
 
-MSG_CANNOT_EDIT = "You cannot change this initiative's experiments."
-MSG_INITIATIVE_CLOSED = "Experiments run only on active initiatives (this one is {status})."
-MSG_ARCHIVED = "This experiment is archived."
-MSG_DESIGN_FROZEN = "The design of an experiment changes only in draft; this one is {status}."
-MSG_BAD_MOVE = "A {status} experiment cannot be {verb}."
-MSG_DECISION_REQUIRED = "Concluding needs a decision: ship, iterate or abandon."
-MSG_UNKNOWN_DECISION = "Unknown decision: {decision}."
-MSG_UNKNOWN_METRIC = "metric_type must be 'proportion' or 'mean'."
-MSG_UNKNOWN_MDE_TYPE = "mde_type must be 'relative' or 'absolute'."
-MSG_SEQUENTIAL = "sequential must be true or false."
-MSG_GUARDRAIL_IS_PRIMARY = "The primary KPI cannot also be a guardrail."
-MSG_TWO_VARIANTS = "An experiment needs a control and at least one treatment."
-MSG_ONE_CONTROL = "Exactly one variant must be the control (found {count})."
-MSG_DUPLICATE_KEY = "Variant keys must be unique; {key!r} appears twice."
-MSG_KEY = "A variant key is 1–50 letters, digits, hyphens or underscores."
-MSG_WEIGHT = "An allocation weight must be a finite number greater than 0."
+MSG_CANNOT_EDIT = gettext_lazy("You cannot change this initiative's experiments.")
+MSG_INITIATIVE_CLOSED = gettext_lazy("Experiments run only on active initiatives (this one is {status}).")
+MSG_ARCHIVED = gettext_lazy("This experiment is archived.")
+MSG_DESIGN_FROZEN = gettext_lazy("The design of an experiment changes only in draft; this one is {status}.")
+MSG_BAD_MOVE = {
+    "started": gettext_lazy("A {status} experiment cannot be started."),
+    "stopped": gettext_lazy("A {status} experiment cannot be stopped."),
+    "concluded": gettext_lazy("A {status} experiment cannot be concluded."),
+}
+MSG_DECISION_REQUIRED = gettext_lazy("Concluding needs a decision: ship, iterate or abandon.")
+MSG_UNKNOWN_DECISION = gettext_lazy("Unknown decision: {decision}.")
+MSG_UNKNOWN_METRIC = gettext_lazy("metric_type must be 'proportion' or 'mean'.")
+MSG_UNKNOWN_MDE_TYPE = gettext_lazy("mde_type must be 'relative' or 'absolute'.")
+MSG_SEQUENTIAL = gettext_lazy("sequential must be true or false.")
+MSG_GUARDRAIL_IS_PRIMARY = gettext_lazy("The primary KPI cannot also be a guardrail.")
+MSG_TWO_VARIANTS = gettext_lazy("An experiment needs a control and at least one treatment.")
+MSG_ONE_CONTROL = gettext_lazy("Exactly one variant must be the control (found {count}).")
+MSG_DUPLICATE_KEY = gettext_lazy("Variant keys must be unique; {key!r} appears twice.")
+MSG_KEY = gettext_lazy("A variant key is 1–50 letters, digits, hyphens or underscores.")
+MSG_WEIGHT = gettext_lazy("An allocation weight must be a finite number greater than 0.")
 
 
 # --- design -----------------------------------------------------------------------------------
@@ -280,7 +285,7 @@ def _move(
     _check_can_edit(actor, experiment.initiative)
     locked, expected = _lock(experiment, expected_version)
     if locked.status not in sources:
-        raise Conflict(MSG_BAD_MOVE.format(status=locked.get_status_display().lower(), verb=verb))
+        raise Conflict(MSG_BAD_MOVE[verb].format(status=locked.get_status_display().lower()))
     if target == ExperimentStatus.RUNNING:
         _check_initiative_open(locked.initiative)
     locked.status = target

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
+from django.utils.translation import gettext_lazy
 
 from accounts.models import Team, User
 from common.errors import DomainError
@@ -32,14 +33,14 @@ PROGRESS_EVERY = 100
 # Service field names that are not the column's key.
 FIELD_COLUMN_KEYS = {"is_primary": "primary", "kpi": "kpi", "initiative": "initiative"}
 
-MSG_UNKNOWN_TEAM = "No team is named {value}."
-MSG_UNKNOWN_USER = "No user has the e-mail address or name {value}."
-MSG_AMBIGUOUS_USER = "Several users are named {value}: use the e-mail address."
-MSG_UNKNOWN_INITIATIVE = "No initiative has the code {value}."
-MSG_UNKNOWN_KPI = "Unknown KPI code: {value}."
-MSG_DUPLICATE = "Row {other} has the same {key}."
-MSG_CANNOT_EDIT = "You cannot change initiative {code}."
-MSG_CANNOT_WRITE_MEASUREMENTS = "Your role cannot record measurements."
+MSG_UNKNOWN_TEAM = gettext_lazy("No team is named {value}.")
+MSG_UNKNOWN_USER = gettext_lazy("No user has the e-mail address or name {value}.")
+MSG_AMBIGUOUS_USER = gettext_lazy("Several users are named {value}: use the e-mail address.")
+MSG_UNKNOWN_INITIATIVE = gettext_lazy("No initiative has the code {value}.")
+MSG_UNKNOWN_KPI = gettext_lazy("Unknown KPI code: {value}.")
+MSG_DUPLICATE = gettext_lazy("Row {other} has the same {key}.")
+MSG_CANNOT_EDIT = gettext_lazy("You cannot change initiative {code}.")
+MSG_CANNOT_WRITE_MEASUREMENTS = gettext_lazy("Your role cannot record measurements.")
 
 Row = tuple[int, dict[str, object]]
 
@@ -50,7 +51,8 @@ class Outcome:
     counts: Counter = field(default_factory=Counter)
 
     def add_error(self, row: int, key: str, message: str) -> None:
-        self.errors.append({"row": row, "column": column_header(key), "message": message})
+        # Stored as JSON: the message in the language active when the file was checked.
+        self.errors.append({"row": row, "column": column_header(key), "message": str(message)})
 
 
 class RowError(Exception):

@@ -14,6 +14,8 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy
 
 from accounts.models import Role, User
 from common.errors import Conflict, PermissionDenied
@@ -36,11 +38,13 @@ IMPORT_TASK = "improvement.import_run"
 # initiative).
 RECORD_ROLES = frozenset({Role.ADMIN, Role.LEAD})
 
-MSG_TOO_LARGE = "The file is larger than 20 MB."
-MSG_TOO_MANY_ROWS = f"The file has more than {MAX_ROWS:,} rows."
-MSG_NO_ROWS = "The file has a header row but no data rows."
-MSG_CANNOT_IMPORT = "Your role cannot import {kind}."
-MSG_NOT_READY = "Only a checked file without errors can be imported."
+MSG_TOO_LARGE = gettext_lazy("The file is larger than 20 MB.")
+MSG_TOO_MANY_ROWS = format_lazy(gettext_lazy("The file has more than {limit} rows."), limit=f"{MAX_ROWS:,}")
+MSG_CHOOSE_KIND = gettext_lazy("Choose one of: {kinds}.")
+MSG_NOT_UPLOADER = gettext_lazy("Only the person who uploaded the file can import it.")
+MSG_NO_ROWS = gettext_lazy("The file has a header row but no data rows.")
+MSG_CANNOT_IMPORT = gettext_lazy("Your role cannot import {kind}.")
+MSG_NOT_READY = gettext_lazy("Only a checked file without errors can be imported.")
 
 
 class _DryRun(Exception):
@@ -71,7 +75,7 @@ def import_job_create(
     """Store the file and schedule its dry run, or (``dry_run=False``) its import at once: the
     import checks every row too and writes nothing if one fails."""
     if kind not in ImportKind.values:
-        raise ValidationError({"kind": f"Choose one of: {', '.join(ImportKind.values)}."})
+        raise ValidationError({"kind": MSG_CHOOSE_KIND.format(kinds=", ".join(ImportKind.values))})
     if not import_can_create(actor=actor, kind=kind):
         raise PermissionDenied(MSG_CANNOT_IMPORT.format(kind=ImportKind(kind).label.lower()))
     if len(content) > MAX_FILE_BYTES:
@@ -96,7 +100,7 @@ def import_job_start(*, actor: User, job: ImportJob) -> ImportJob:
     """The "Import" step: the checked file is imported in the background."""
     job = ImportJob.objects.select_for_update().get(pk=job.pk)
     if job.created_by_id != actor.pk:
-        raise PermissionDenied("Only the person who uploaded the file can import it.")
+        raise PermissionDenied(MSG_NOT_UPLOADER)
     if job.status != ImportStatus.VALID:
         raise Conflict(MSG_NOT_READY)
     job.status = ImportStatus.IMPORTING

@@ -5,6 +5,7 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from accounts.models import User
 from common.errors import PermissionDenied, StaleVersion
@@ -18,14 +19,15 @@ BENEFIT_FIELDS = ("kind", "nature", "description", "monthly_amount", "start_mont
 # Changing what a benefit claims voids finance's validation of it.
 BENEFIT_CLAIM_FIELDS = ("kind", "nature", "monthly_amount", "start_month", "end_month")
 
-MSG_CANNOT_EDIT = "You cannot change this initiative's money."
-MSG_NEGATIVE = "The amount cannot be negative."
-MSG_CANNOT_VALIDATE = "Only finance reviewers validate benefits."
+MSG_CANNOT_EDIT = gettext_lazy("You cannot change this initiative's money.")
+MSG_NEGATIVE = gettext_lazy("The amount cannot be negative.")
+MSG_ENTER_AMOUNT = gettext_lazy("Enter an amount.")
+MSG_CANNOT_VALIDATE = gettext_lazy("Only finance reviewers validate benefits.")
 
 
 def _check_amount(value, field: str) -> None:
     if value is None or not Decimal(value).is_finite():
-        raise ValidationError({field: "Enter an amount."})
+        raise ValidationError({field: MSG_ENTER_AMOUNT})
     if Decimal(value) < 0:
         raise ValidationError({field: MSG_NEGATIVE})
 

@@ -15,6 +15,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from accounts.models import Role, User
 from accounts.notifications import notification_send
@@ -32,11 +33,11 @@ PDF_MEDIA_TYPE = "application/pdf"
 COMPOSE_SHARE = 30
 LAYOUT_SHARE = 100 - COMPOSE_SHARE
 PROGRESS_STEP = 5
-MSG_BUSY = "A pack is already being built for you; wait for it to finish."
+MSG_BUSY = gettext_lazy("A pack is already being built for you; wait for it to finish.")
 PACK_TITLE = "Portfolio review pack"
 SCHEDULED_TITLE = "Monthly portfolio review pack"
-MSG_MAIL_TITLE = "Portfolio review pack, {date}"
-MSG_MAIL_BODY = (
+MSG_MAIL_TITLE = gettext_lazy("Portfolio review pack, {date}")
+MSG_MAIL_BODY = gettext_lazy(
     "The portfolio review pack of {date} is attached: the portfolio's figures, the initiatives ranked by "
     "ROI, what moved since the last pack ({previous}) and what is at risk and why."
 )

@@ -5,6 +5,8 @@ import datetime as dt
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy
 
 from accounts.models import User
 from common.dates import DATE_MAX, DATE_MIN, date_in_range
@@ -18,26 +20,33 @@ from improvement.services.notifications import milestone_overdue_announce
 
 PLAN_FIELDS = ("title", "description", "acceptance_criteria", "owner", "due_date", "phase", "status")
 
-MSG_CANNOT_PLAN = "You cannot plan milestones of this initiative."
-MSG_CANNOT_UPDATE = "Only the milestone's owner or the initiative's lead can update it."
-MSG_OWNER_ROLE_READS = "Your role ({role}) only reads: owning this milestone does not let you change it."
-MSG_OWNER_FIELDS = (
+MSG_CANNOT_PLAN = gettext_lazy("You cannot plan milestones of this initiative.")
+MSG_CANNOT_UPDATE = gettext_lazy("Only the milestone's owner or the initiative's lead can update it.")
+MSG_OWNER_ROLE_READS = gettext_lazy(
+    "Your role ({role}) only reads: owning this milestone does not let you change it."
+)
+MSG_OWNER_FIELDS = gettext_lazy(
     "As the milestone's owner you can change its status, due date, description and acceptance criteria only."
 )
-MSG_NOT_DONE = "Only a done milestone can be reopened."
-MSG_CYCLE = "This dependency would create a cycle: {path}."
-MSG_OTHER_INITIATIVE = "A milestone can depend only on milestones of the same initiative."
-MSG_SELF_DEPENDENCY = "A milestone cannot depend on itself."
-MSG_OPEN_DEPENDENCIES = "Finish the milestones this one depends on first: {titles}."
-MSG_INACTIVE_OWNER = "The owner must be an active user."
-MSG_ALREADY_PLANNED = "This initiative already has the standard plan."
-MSG_ARCHIVED = "This milestone is archived."
-MSG_UNKNOWN_FIELD = "Unknown field."
+MSG_NOT_DONE = gettext_lazy("Only a done milestone can be reopened.")
+MSG_CYCLE = gettext_lazy("This dependency would create a cycle: {path}.")
+MSG_OTHER_INITIATIVE = gettext_lazy("A milestone can depend only on milestones of the same initiative.")
+MSG_SELF_DEPENDENCY = gettext_lazy("A milestone cannot depend on itself.")
+MSG_OPEN_DEPENDENCIES = gettext_lazy("Finish the milestones this one depends on first: {titles}.")
+MSG_INACTIVE_OWNER = gettext_lazy("The owner must be an active user.")
+MSG_ALREADY_PLANNED = gettext_lazy("This initiative already has the standard plan.")
+MSG_ARCHIVED = gettext_lazy("This milestone is archived.")
+MSG_UNKNOWN_FIELD = gettext_lazy("Unknown field.")
 # How far the standard plan's last milestone lies past its start date.
 PLAN_SPAN = max(item.due_date for item in standard_plan(DATE_MIN)) - DATE_MIN
-MSG_PLAN_PAST_RANGE = (
-    f"With the standard plan the start date must lie between {DATE_MIN.isoformat()} and "
-    f"{(DATE_MAX - PLAN_SPAN).isoformat()}: its last milestone is due {PLAN_SPAN.days} days after it."
+MSG_PLAN_PAST_RANGE = format_lazy(
+    gettext_lazy(
+        "With the standard plan the start date must lie between {first} and {last}: "
+        "its last milestone is due {days} days after it."
+    ),
+    first=DATE_MIN.isoformat(),
+    last=(DATE_MAX - PLAN_SPAN).isoformat(),
+    days=PLAN_SPAN.days,
 )
 
 

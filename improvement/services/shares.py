@@ -15,6 +15,8 @@ from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy
 
 from accounts.models import User
 from common.errors import DomainError, NotFound, PermissionDenied
@@ -36,11 +38,11 @@ SECRET_BYTES = 24
 IPV4_PREFIX = 24
 IPV6_PREFIX = 48
 
-MSG_CANNOT_SHARE = "Only those who may edit the initiative share it or revoke its links."
-MSG_ONE_TARGET = "Share exactly one initiative or one experiment."
-MSG_DAYS = f"A link lasts 1 to {SHARE_DAYS_MAX} days."
-MSG_NOT_FOUND = "No such link."
-MSG_GONE = "This link has expired or was revoked. Ask the person who shared it for a new one."
+MSG_CANNOT_SHARE = gettext_lazy("Only those who may edit the initiative share it or revoke its links.")
+MSG_ONE_TARGET = gettext_lazy("Share exactly one initiative or one experiment.")
+MSG_DAYS = format_lazy(gettext_lazy("A link lasts 1 to {limit} days."), limit=SHARE_DAYS_MAX)
+MSG_NOT_FOUND = gettext_lazy("No such link.")
+MSG_GONE = gettext_lazy("This link has expired or was revoked. Ask the person who shared it for a new one.")
 
 
 class ShareGone(DomainError):

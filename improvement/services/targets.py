@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
+from django.utils.translation import gettext_lazy
 
 from accounts.models import User
 from common.errors import Conflict, PermissionDenied
@@ -34,15 +35,16 @@ DEFAULT_ALPHA = 0.05
 # The initiative and the KPI are the caller's, checked by the policy and the duplicate rule.
 CLEAN_EXCLUDE = ("initiative", "kpi")
 
-MSG_CANNOT_EDIT = "You cannot change this initiative's targets."
-MSG_UNKNOWN_FIELD = "Unknown field."
-MSG_TARGET_NOT_BETTER = "The target must be better than the baseline: {direction}."
-MSG_DUPLICATE_TARGET = "This initiative already has a target for this KPI and segment."
-MSG_NEGATIVE_UNIT_VALUE = "The value of one unit of improvement cannot be negative."
-MSG_CANNOT_POST = "Only the initiative's lead (or an admin) posts status updates."
-MSG_EMPTY_NARRATIVE = "Say what happened: the narrative cannot be empty."
-MSG_FUTURE_UPDATE = "A status update cannot be dated in the future."
-MSG_NOTHING_TO_EVALUATE = (
+MSG_CANNOT_EDIT = gettext_lazy("You cannot change this initiative's targets.")
+MSG_UNKNOWN_FIELD = gettext_lazy("Unknown field.")
+MSG_ARCHIVED = gettext_lazy("This initiative is archived.")
+MSG_TARGET_NOT_BETTER = gettext_lazy("The target must be better than the baseline: {direction}.")
+MSG_DUPLICATE_TARGET = gettext_lazy("This initiative already has a target for this KPI and segment.")
+MSG_NEGATIVE_UNIT_VALUE = gettext_lazy("The value of one unit of improvement cannot be negative.")
+MSG_CANNOT_POST = gettext_lazy("Only the initiative's lead (or an admin) posts status updates.")
+MSG_EMPTY_NARRATIVE = gettext_lazy("Say what happened: the narrative cannot be empty.")
+MSG_FUTURE_UPDATE = gettext_lazy("A status update cannot be dated in the future.")
+MSG_NOTHING_TO_EVALUATE = gettext_lazy(
     "No measurement of {kpi} is dated on or after {start}, the day this cycle started: "
     "record one, then evaluate."
 )
@@ -197,7 +199,7 @@ def status_update_post(
     if newest.pk == update.pk and initiative.health != health:
         locked = Initiative.objects.select_for_update().get(pk=initiative.pk)
         if locked.archived_at is not None:
-            raise Conflict("This initiative is archived.")
+            raise Conflict(MSG_ARCHIVED)
         locked.health = health
         locked.version += 1
         locked._history_user = actor

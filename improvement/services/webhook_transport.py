@@ -19,16 +19,19 @@ from typing import NamedTuple
 from urllib.parse import urlsplit
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy
 
 ALLOWED_SCHEMES = ("http", "https")
 DEFAULT_PORTS = {"http": 80, "https": 443}
 EXCERPT_CHARS = 500
 
-MSG_URL_SCHEME = "A webhook URL must start with http:// or https://."
-MSG_URL_HOST = "A webhook URL needs a host name."
-MSG_URL_UNRESOLVABLE = "The host {host} cannot be resolved."
-MSG_URL_PRIVATE = "The host {host} resolves to a loopback or private address ({address}); refused."
-MSG_DEADLINE = "No complete answer within {seconds:g} s."
+MSG_URL_SCHEME = gettext_lazy("A webhook URL must start with http:// or https://.")
+MSG_URL_HOST = gettext_lazy("A webhook URL needs a host name.")
+MSG_URL_UNRESOLVABLE = gettext_lazy("The host {host} cannot be resolved.")
+MSG_URL_PRIVATE = gettext_lazy(
+    "The host {host} resolves to a loopback or private address ({address}); refused."
+)
+MSG_DEADLINE = gettext_lazy("No complete answer within {seconds:g} s.")
 
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 

@@ -23,6 +23,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from accounts.models import User
 from accounts.notifications import notification_send
@@ -54,27 +55,29 @@ EVENT_TYPE_HEADER = "X-PDCA-Event"
 EVENT_ID_HEADER = "X-PDCA-Event-Id"
 USER_AGENT = "PDCA-Tracker-Webhooks/1.0"
 
-MSG_CANNOT_MANAGE = "Only an admin can manage webhook subscriptions."
-MSG_NO_EVENTS = "Choose at least one event."
-MSG_UNKNOWN_EVENT = "Unknown event type: {event}."
-MSG_REDIRECT = "The receiver answered with a redirect ({status}); webhooks do not follow redirects."
-MSG_DISABLED = "Disabled after {count} deliveries in a row failed."
-MSG_DISABLED_TITLE = "Webhook “{name}” was disabled"
-MSG_DISABLED_BODY = (
+MSG_CANNOT_MANAGE = gettext_lazy("Only an admin can manage webhook subscriptions.")
+MSG_NO_EVENTS = gettext_lazy("Choose at least one event.")
+MSG_UNKNOWN_EVENT = gettext_lazy("Unknown event type: {event}.")
+MSG_REDIRECT = gettext_lazy(
+    "The receiver answered with a redirect ({status}); webhooks do not follow redirects."
+)
+MSG_DISABLED = gettext_lazy("Disabled after {count} deliveries in a row failed.")
+MSG_DISABLED_TITLE = gettext_lazy("Webhook “{name}” was disabled")
+MSG_DISABLED_BODY = gettext_lazy(
     "The last {count} deliveries to {url} failed after every retry, so the subscription was disabled. "
     "Check the delivery log, fix the receiver and enable the subscription again."
 )
-MSG_CHAT_DISABLED_TITLE = "Chat destination “{name}” was disabled"
-MSG_CHAT_DISABLED_BODY = (
+MSG_CHAT_DISABLED_TITLE = gettext_lazy("Chat destination “{name}” was disabled")
+MSG_CHAT_DISABLED_BODY = gettext_lazy(
     "The last {count} messages to {url} failed after every retry, so the destination was disabled. "
     "Check its delivery log, fix the address and switch it on again in the team's settings."
 )
-MSG_CHAT_HTTPS = "A chat address must start with https://."
+MSG_CHAT_HTTPS = gettext_lazy("A chat address must start with https://.")
 MSG_CHAT_HOST = {
-    ChatKind.SLACK: "A Slack incoming-webhook address is on hooks.slack.com.",
-    ChatKind.TEAMS: "A Teams incoming-webhook address is on a *.webhook.office.com host.",
+    ChatKind.SLACK: gettext_lazy("A Slack incoming-webhook address is on hooks.slack.com."),
+    ChatKind.TEAMS: gettext_lazy("A Teams incoming-webhook address is on a *.webhook.office.com host."),
 }
-MSG_RETRY_AFTER = "The receiver asked to wait {seconds:g} s (Retry-After)."
+MSG_RETRY_AFTER = gettext_lazy("The receiver asked to wait {seconds:g} s (Retry-After).")
 
 
 class WebhookAttemptFailed(Exception):
