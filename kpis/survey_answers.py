@@ -35,6 +35,18 @@ MSG_CSV_SIZE = format_lazy(
     gettext_lazy("The CSV may hold at most {limit} MB."), limit=MAX_CSV_BYTES // (1024 * 1024)
 )
 MSG_CSV_ENCODING = gettext_lazy("The CSV must be UTF-8 text.")
+# kpis.survey is pure (no Django): its messages are translated here, where the answers are checked.
+SURVEY_MESSAGES = {
+    survey.MSG_EMPTY: gettext_lazy("No survey answers: the score is undefined, not zero."),
+    survey.MSG_OUT_OF_SCALE: gettext_lazy("Score {score} is outside the {name} scale {low}–{high}."),
+    survey.MSG_BAD_COUNT: gettext_lazy("Count for score {score} must be a non-negative whole number."),
+}
+
+
+def _survey_message(error: ValueError) -> str:
+    if isinstance(error, survey.SurveyInputError) and error.template in SURVEY_MESSAGES:
+        return SURVEY_MESSAGES[error.template].format(**error.params)
+    return str(error)
 
 
 def survey_csv_scores(upload) -> list[int]:
@@ -85,7 +97,8 @@ def survey_answers_record(
     try:
         checked = survey.counts_of(kind, list(scores) if scores is not None else counts)
     except ValueError as error:
-        raise ValidationError({"scores" if scores is not None else "counts": str(error)}) from error
+        message = _survey_message(error)
+        raise ValidationError({"scores" if scores is not None else "counts": message}) from error
     score = survey.survey_score(kind, checked)
     satisfied = sum(c for s, c in checked.items() if s >= survey.CSAT_SATISFIED_MIN)
     measurement_upsert_many(

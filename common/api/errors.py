@@ -35,6 +35,17 @@ MSG_TOO_LARGE = gettext_lazy("The request body is larger than the {limit} bytes 
 MSG_FORBIDDEN = exceptions.PermissionDenied.default_detail
 MSG_SERVER_ERROR = gettext_lazy("The server failed to answer this request; it has been logged.")
 API_PATH_PREFIX = "/api/"
+# The domain errors' default messages (common.errors stays free of translation machinery), worded
+# in the request's language when the error is answered.
+DOMAIN_DEFAULT_MESSAGES = {
+    errors.DomainError.default_message: gettext_lazy("The request could not be carried out."),
+    errors.PermissionDenied.default_message: gettext_lazy("You are not allowed to do this."),
+    errors.NotFound.default_message: gettext_lazy("Not found."),
+    errors.Conflict.default_message: gettext_lazy(
+        "The record was changed by someone else; reload and try again."
+    ),
+    errors.GateFailed.default_message: gettext_lazy("The stage gate is not met."),
+}
 
 DOMAIN_STATUSES = (
     (errors.GateFailed, status.HTTP_409_CONFLICT),
@@ -57,7 +68,7 @@ def error_body(
 ) -> dict:
     return {
         "code": code,
-        "message": message,
+        "message": str(message),
         "fields": fields or {},
         "non_field_errors": non_field or [],
         "details": details or [],
@@ -88,6 +99,11 @@ def _flatten(detail, prefix: str = "") -> dict[str, list[str]]:
             flat.update(_flatten(item, f"{prefix}[{index}]"))
         return flat
     return {prefix: [str(detail)]}
+
+
+def _domain_message(exc: errors.DomainError) -> str:
+    message = str(exc.message)
+    return str(DOMAIN_DEFAULT_MESSAGES.get(message, message))
 
 
 def _split(flat: dict[str, list[str]]) -> tuple[dict[str, list[str]], list[str]]:
@@ -133,7 +149,7 @@ def api_exception_handler(exc, context):
         if isinstance(exc, error_class):
             details = exc.details if isinstance(exc.details, list) else [exc.details] if exc.details else []
             return Response(
-                error_body(code=exc.code, message=exc.message, details=details), status=http_status
+                error_body(code=exc.code, message=_domain_message(exc), details=details), status=http_status
             )
     if isinstance(exc, Http404 | ObjectDoesNotExist):
         return Response(error_body(code="not_found", message=MSG_NOT_FOUND), status=status.HTTP_404_NOT_FOUND)
