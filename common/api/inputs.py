@@ -10,11 +10,12 @@ same form as serializer errors (``rows[3].variant``).
 from collections.abc import Iterator
 
 from django.http import QueryDict
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from rest_framework.exceptions import ValidationError
 
 NULL_CHARACTER = "\x00"
-MSG_NULL_CHARACTER = gettext_lazy("Null characters are not allowed.")
+MSG_NULL_CHARACTER = gettext_noop("Null characters are not allowed.")
 
 
 def _name(key) -> str:
@@ -53,4 +54,4 @@ def refuse_null_characters(*sources) -> None:
     """ValidationError naming every field, in any of the sources, whose text holds a NUL."""
     paths = sorted({path for source in sources for path in null_character_paths(source)})
     if paths:
-        raise ValidationError({path: [MSG_NULL_CHARACTER] for path in paths})
+        raise ValidationError({path: [_(MSG_NULL_CHARACTER)] for path in paths})

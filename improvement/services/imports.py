@@ -14,8 +14,8 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
-from django.utils.text import format_lazy
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from accounts.models import Role, User
 from common.errors import Conflict, PermissionDenied
@@ -38,13 +38,14 @@ IMPORT_TASK = "improvement.import_run"
 # initiative).
 RECORD_ROLES = frozenset({Role.ADMIN, Role.LEAD})
 
-MSG_TOO_LARGE = gettext_lazy("The file is larger than 20 MB.")
-MSG_TOO_MANY_ROWS = format_lazy(gettext_lazy("The file has more than {limit} rows."), limit=f"{MAX_ROWS:,}")
-MSG_CHOOSE_KIND = gettext_lazy("Choose one of: {kinds}.")
-MSG_NOT_UPLOADER = gettext_lazy("Only the person who uploaded the file can import it.")
-MSG_NO_ROWS = gettext_lazy("The file has a header row but no data rows.")
-MSG_CANNOT_IMPORT = gettext_lazy("Your role cannot import {kind}.")
-MSG_NOT_READY = gettext_lazy("Only a checked file without errors can be imported.")
+MSG_TOO_LARGE = gettext_noop("The file is larger than 20 MB.")
+MSG_TOO_MANY_ROWS_TEMPLATE = gettext_noop("The file has more than {limit} rows.")
+MSG_TOO_MANY_ROWS = MSG_TOO_MANY_ROWS_TEMPLATE.format(limit=f"{MAX_ROWS:,}")
+MSG_CHOOSE_KIND = gettext_noop("Choose one of: {kinds}.")
+MSG_NOT_UPLOADER = gettext_noop("Only the person who uploaded the file can import it.")
+MSG_NO_ROWS = gettext_noop("The file has a header row but no data rows.")
+MSG_CANNOT_IMPORT = gettext_noop("Your role cannot import {kind}.")
+MSG_NOT_READY = gettext_noop("Only a checked file without errors can be imported.")
 
 
 class _DryRun(Exception):
@@ -75,11 +76,11 @@ def import_job_create(
     """Store the file and schedule its dry run, or (``dry_run=False``) its import at once: the
     import checks every row too and writes nothing if one fails."""
     if kind not in ImportKind.values:
-        raise ValidationError({"kind": MSG_CHOOSE_KIND.format(kinds=", ".join(ImportKind.values))})
+        raise ValidationError({"kind": _(MSG_CHOOSE_KIND).format(kinds=", ".join(ImportKind.values))})
     if not import_can_create(actor=actor, kind=kind):
-        raise PermissionDenied(MSG_CANNOT_IMPORT.format(kind=ImportKind(kind).label.lower()))
+        raise PermissionDenied(_(MSG_CANNOT_IMPORT).format(kind=ImportKind(kind).label.lower()))
     if len(content) > MAX_FILE_BYTES:
-        raise ValidationError({"file": MSG_TOO_LARGE})
+        raise ValidationError({"file": _(MSG_TOO_LARGE)})
     try:
         file_format(filename)
     except FileError as error:
@@ -100,9 +101,9 @@ def import_job_start(*, actor: User, job: ImportJob) -> ImportJob:
     """The "Import" step: the checked file is imported in the background."""
     job = ImportJob.objects.select_for_update().get(pk=job.pk)
     if job.created_by_id != actor.pk:
-        raise PermissionDenied(MSG_NOT_UPLOADER)
+        raise PermissionDenied(_(MSG_NOT_UPLOADER))
     if job.status != ImportStatus.VALID:
-        raise Conflict(MSG_NOT_READY)
+        raise Conflict(_(MSG_NOT_READY))
     job.status = ImportStatus.IMPORTING
     job.save(update_fields=["status"])
     cache.set(progress_key(job.pk), 0, PROGRESS_TIMEOUT_SECONDS)
@@ -126,9 +127,9 @@ def import_job_run(*, job_id: int) -> ImportJob | None:
     for column in missing_columns(job.kind, table.columns):
         outcome.add_error(1, column.key, MSG_MISSING_COLUMN.format(name=column.header))
     if not table.rows:
-        outcome.add_error(1, "", MSG_NO_ROWS)
+        outcome.add_error(1, "", _(MSG_NO_ROWS))
     if len(table.rows) > MAX_ROWS:
-        outcome.add_error(1, "", MSG_TOO_MANY_ROWS)
+        outcome.add_error(1, "", _(MSG_TOO_MANY_ROWS_TEMPLATE).format(limit=f"{MAX_ROWS:,}"))
     if outcome.errors:
         return _finish(job, outcome, write=write)
     # The total is committed at once, outside the import's transaction, for the progress bar.

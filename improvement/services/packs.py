@@ -15,7 +15,8 @@ from django.db import transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from accounts.models import Role, User
 from accounts.notifications import notification_send
@@ -33,11 +34,11 @@ PDF_MEDIA_TYPE = "application/pdf"
 COMPOSE_SHARE = 30
 LAYOUT_SHARE = 100 - COMPOSE_SHARE
 PROGRESS_STEP = 5
-MSG_BUSY = gettext_lazy("A pack is already being built for you; wait for it to finish.")
+MSG_BUSY = gettext_noop("A pack is already being built for you; wait for it to finish.")
 PACK_TITLE = "Portfolio review pack"
 SCHEDULED_TITLE = "Monthly portfolio review pack"
-MSG_MAIL_TITLE = gettext_lazy("Portfolio review pack, {date}")
-MSG_MAIL_BODY = gettext_lazy(
+MSG_MAIL_TITLE = gettext_noop("Portfolio review pack, {date}")
+MSG_MAIL_BODY = gettext_noop(
     "The portfolio review pack of {date} is attached: the portfolio's figures, the initiatives ranked by "
     "ROI, what moved since the last pack ({previous}) and what is at risk and why."
 )
@@ -58,7 +59,7 @@ def pack_request(*, actor: User, today: dt.date | None = None) -> PortfolioPack:
         requested_by=actor, status__in=[PackStatus.QUEUED, PackStatus.RUNNING]
     ).exists()
     if busy:
-        raise ValidationError(MSG_BUSY)
+        raise ValidationError(_(MSG_BUSY))
     pack = PortfolioPack.objects.create(
         requested_by=actor,
         as_of=today or timezone.localdate(),
@@ -133,8 +134,8 @@ def pack_send_scheduled(*, today: dt.date) -> PortfolioPack | None:
         notification_send(
             recipient=person,
             kind=NotificationKind.PORTFOLIO_PACK,
-            title=MSG_MAIL_TITLE.format(date=pack.as_of.isoformat()),
-            body=MSG_MAIL_BODY.format(date=pack.as_of.isoformat(), previous=previous),
+            title=_(MSG_MAIL_TITLE).format(date=pack.as_of.isoformat()),
+            body=_(MSG_MAIL_BODY).format(date=pack.as_of.isoformat(), previous=previous),
             url=reverse("improvement:pack_detail", args=[pack.pk]),
             dedupe_key=f"portfolio_pack:{pack.pk}",
             attachments=[(name, data, PDF_MEDIA_TYPE)],
