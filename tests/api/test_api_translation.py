@@ -1,0 +1,86 @@
+"""API error messages in the caller's language (Accept-Language), codes and field names unchanged.
+
+Needs the compiled zh_Hans catalogue (``locale/``, ``manage.py compilemessages``). The site's
+LocaleMiddleware is switched on here for the API call only, as settings may not have it yet.
+"""
+
+import orjson
+import pytest
+from django.conf import settings as django_settings
+from django.utils import translation
+from django.utils.translation import gettext_lazy
+
+from common import errors
+from common.api.errors import api_exception_handler
+from common.api.renderers import render_json
+from improvement.models import Stage
+from improvement.services.stages import gate_check
+from kpis.services import MSG_UNKNOWN_KPI
+from tests.factories import InitiativeFactory, KpiFactory
+
+BULK = "/api/v1/measurements/bulk/"
+
+
+@pytest.fixture(autouse=True)
+def _catalogue(settings):
+    settings.LOCALE_PATHS = [django_settings.BASE_DIR / "locale"]
+    middleware = list(settings.MIDDLEWARE)
+    if "django.middleware.locale.LocaleMiddleware" not in middleware:
+        after = middleware.index("django.contrib.sessions.middleware.SessionMiddleware") + 1
+        middleware.insert(after, "django.middleware.locale.LocaleMiddleware")
+    settings.MIDDLEWARE = middleware
+
+
+def test_a_refused_batch_answers_in_the_callers_language(token_api, contributor):
+    KpiFactory(code="chat_csat", min_value=0, max_value=100)
+    rows = [{"kpi": "nope", "period": "2026-01-01", "value": 80}]
+
+    response = token_api(contributor, "measurements:write").post(
+        BULK, {"rows": rows}, format="json", HTTP_ACCEPT_LANGUAGE="zh-Hans"
+    )
+
+    assert response.status_code == 400
+    assert orjson.loads(response.content) == {
+        "code": "invalid",
+        "message": "输入无效。",
+        "fields": {"rows[0].kpi": ["未知的 KPI 代码：nope。"]},
+        "non_field_errors": [],
+        "details": [],
+    }
+
+
+def test_english_stays_the_default(token_api, contributor):
+    KpiFactory(code="chat_csat", min_value=0, max_value=100)
+    rows = [{"kpi": "nope", "period": "2026-01-01", "value": 80}]
+
+    response = token_api(contributor, "measurements:write").post(BULK, {"rows": rows}, format="json")
+
+    assert response.json()["fields"] == {"rows[0].kpi": [MSG_UNKNOWN_KPI.format(code="nope")]}
+
+
+def test_a_domain_errors_default_message_is_translated():
+    with translation.override("zh-hans"):
+        response = api_exception_handler(errors.Conflict(), {})
+
+    assert response.status_code == 409
+    assert response.data["code"] == "conflict"
+    assert response.data["message"] == "该记录已被他人修改，请重新加载后再试。"
+
+
+@pytest.mark.django_db
+def test_gate_conditions_are_worded_in_the_active_language():
+    initiative = InitiativeFactory(stage=Stage.PLAN)
+
+    with translation.override("zh-hans"):
+        conditions = gate_check(initiative=initiative, to_stage=Stage.DO).as_list()
+
+    assert conditions[0]["code"] == "smart_goal"
+    assert conditions[0]["message"] == "为该改进项目编写一个 SMART 目标。"
+    assert orjson.loads(render_json(conditions)) == conditions
+
+
+def test_the_renderer_writes_a_lazy_translation_as_text():
+    with translation.override("zh-hans"):
+        content = render_json({"message": gettext_lazy("Not found.")})
+
+    assert orjson.loads(content) == {"message": "未找到。"}
