@@ -4,19 +4,21 @@ Needs the compiled zh_Hans catalogue (``locale/``, ``manage.py compilemessages``
 LocaleMiddleware is switched on here for the API call only, as settings may not have it yet.
 """
 
+import datetime as dt
+
 import orjson
 import pytest
 from django.conf import settings as django_settings
+from django.core.exceptions import ValidationError
 from django.utils import translation
 from django.utils.translation import gettext_lazy
 
 from common import errors
 from common.api.errors import api_exception_handler
 from common.api.renderers import render_json
-from improvement.models import Stage
-from improvement.services.stages import gate_check
 from kpis.services import MSG_UNKNOWN_KPI
-from tests.factories import InitiativeFactory, KpiFactory
+from kpis.survey_answers import survey_answers_record
+from tests.factories import KpiFactory
 
 BULK = "/api/v1/measurements/bulk/"
 
@@ -67,16 +69,13 @@ def test_a_domain_errors_default_message_is_translated():
     assert response.data["message"] == "该记录已被他人修改，请重新加载后再试。"
 
 
-@pytest.mark.django_db
-def test_gate_conditions_are_worded_in_the_active_language():
-    initiative = InitiativeFactory(stage=Stage.PLAN)
+def test_a_survey_score_outside_its_scale_is_refused_in_the_active_language(contributor):
+    nps = KpiFactory(code="nps", min_value=-100, max_value=100)
 
-    with translation.override("zh-hans"):
-        conditions = gate_check(initiative=initiative, to_stage=Stage.DO).as_list()
+    with translation.override("zh-hans"), pytest.raises(ValidationError) as refused:
+        survey_answers_record(actor=contributor, kpi=nps, period=dt.date(2026, 1, 1), scores=[9, 11])
 
-    assert conditions[0]["code"] == "smart_goal"
-    assert conditions[0]["message"] == "为该改进项目编写一个 SMART 目标。"
-    assert orjson.loads(render_json(conditions)) == conditions
+    assert refused.value.message_dict == {"scores": ["评分 11 超出了 NPS 量表 0–10 的范围。"]}
 
 
 def test_the_renderer_writes_a_lazy_translation_as_text():
