@@ -20,8 +20,7 @@ from kpis.stats import aggregates as agg
 MAX_COUNT = BigIntegerField.MAX_BIGINT
 # The pre-period totals of CUPED: Σx, Σx², Σxy.
 PRE_FIELDS = ("pre_sum", "pre_sum_squares", "sum_product")
-# Translators: keep {field} first, followed by a space: experiment_data files the message under
-# the field its first word names.
+# Translators: keep {field} first, then a space (the message is filed under its first word).
 MSG_COUNT_TOO_BIG = gettext_noop("{field} must be at most {limit}.")
 MSG_TOTALS_OUT_OF_RANGE = gettext_noop("With this data, variant {key!r}'s totals are out of range: {error}")
 
