@@ -13,6 +13,8 @@ from django.core.cache import cache
 from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.translation import gettext, gettext_noop
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
@@ -29,26 +31,29 @@ from accounts.audit import (
     TWO_FACTOR_ON,
     audit,
 )
-from accounts.forms import LoginForm
+from accounts.forms import LoginForm, PasswordResetForm
 from accounts.login import normalize_login_email
 
-MSG_RESET_LIMIT = (
+MSG_RESET_LIMIT = gettext_noop(
     "Too many password reset requests from this address or for this email. "
     "Wait an hour and try again, or ask an administrator."
 )
-MSG_CODE_WRONG = "That code is not right (or came too soon after a wrong one). Try the next code."
-MSG_CODE_EXPIRED = "Sign in again: the password step expired or too many codes were wrong."
-MSG_REQUIRED_NO_DISABLE = "Two-factor authentication is required for administrators here."
+MSG_CODE_WRONG = gettext_noop(
+    "That code is not right (or came too soon after a wrong one). Try the next code."
+)
+MSG_CODE_EXPIRED = gettext_noop("Sign in again: the password step expired or too many codes were wrong.")
+MSG_REQUIRED_NO_DISABLE = gettext_noop("Two-factor authentication is required for administrators here.")
+MSG_TWO_FACTOR_OFF = gettext_noop("Two-factor authentication is off.")
 
 
 class CodeForm(forms.Form):
     otp_token = forms.CharField(
-        label="Code",
+        label=_("Code"),
         max_length=32,
         widget=forms.TextInput(
             attrs={"autofocus": True, "autocomplete": "one-time-code", "inputmode": "numeric"}
         ),
-        help_text="The 6 digits your authenticator app shows, or one of your backup codes.",
+        help_text=_("The 6 digits your authenticator app shows, or one of your backup codes."),
     )
 
     def __init__(self, *args, **kwargs):
@@ -93,12 +98,12 @@ class LoginView(auth_views.LoginView):
 def login_code_view(request):
     pending = two_factor.pending_get(request)
     if pending is None:
-        messages.error(request, MSG_CODE_EXPIRED)
+        messages.error(request, gettext(MSG_CODE_EXPIRED))
         return redirect("login")
     user = get_user_model().objects.filter(pk=pending["user"], is_active=True).first()
     if user is None:
         del request.session[two_factor.PENDING_KEY]
-        messages.error(request, MSG_CODE_EXPIRED)
+        messages.error(request, gettext(MSG_CODE_EXPIRED))
         return redirect("login")
     form = CodeForm(request.POST if request.method == "POST" else None)
     status = 200
@@ -113,10 +118,10 @@ def login_code_view(request):
         pending["attempts"] += 1
         if pending["attempts"] >= two_factor.PENDING_ATTEMPTS:
             del request.session[two_factor.PENDING_KEY]
-            messages.error(request, MSG_CODE_EXPIRED)
+            messages.error(request, gettext(MSG_CODE_EXPIRED))
             return redirect("login")
         request.session[two_factor.PENDING_KEY] = pending
-        form.add_error("otp_token", MSG_CODE_WRONG)
+        form.add_error("otp_token", gettext(MSG_CODE_WRONG))
         status = 400
     context = {"form": form, "next": _next_url(request, settings.LOGIN_REDIRECT_URL)}
     return render(request, "registration/login_code.html", context, status=status)
@@ -136,6 +141,7 @@ class PasswordResetView(auth_views.PasswordResetView):
     """Same answer whether or not the email has an account; at most PASSWORD_RESET_RATE_PER_HOUR
     requests an hour from one address and for one email (counted whether or not it exists)."""
 
+    form_class = PasswordResetForm
     email_template_name = "registration/password_reset_email.txt"
     subject_template_name = "registration/password_reset_subject.txt"
     success_url = reverse_lazy("password_reset_done")
@@ -157,7 +163,7 @@ class PasswordResetView(auth_views.PasswordResetView):
         by_email = _over_limit(f"pwreset:email:{email}")
         if by_ip or by_email:
             audit(RESET_REFUSED, request=self.request, email=email)
-            form.add_error(None, MSG_RESET_LIMIT)
+            form.add_error(None, gettext(MSG_RESET_LIMIT))
             return self.render_to_response(self.get_context_data(form=form), status=429)
         audit(RESET_REQUESTED, request=self.request, email=email)
         form.cleaned_data["email"] = email
@@ -201,17 +207,17 @@ def two_factor_view(request):
                 enabled, form = True, CodeForm()
         elif action in ("disable", "backup") and enabled:
             if action == "disable" and two_factor.two_factor_required(user):
-                form.add_error(None, MSG_REQUIRED_NO_DISABLE)
+                form.add_error(None, gettext(MSG_REQUIRED_NO_DISABLE))
             elif two_factor.code_match(user=user, token=token) is not None:
                 if action == "disable":
                     two_factor.two_factor_disable(user=user)
                     audit(TWO_FACTOR_OFF, request=request, user=user)
-                    messages.success(request, "Two-factor authentication is off.")
+                    messages.success(request, gettext(MSG_TWO_FACTOR_OFF))
                     return redirect("two_factor")
                 codes, form = two_factor.backup_codes_new(user=user), CodeForm()
         if codes is None and not form.errors:
             audit(CODE_REFUSED, request=request, user=user)
-            form.add_error("otp_token", MSG_CODE_WRONG)
+            form.add_error("otp_token", gettext(MSG_CODE_WRONG))
     if form.errors:
         status = 400
     context = {
@@ -221,7 +227,7 @@ def two_factor_view(request):
         "required": two_factor.two_factor_required(user),
     }
     if not enabled:
-        form.fields["otp_token"].help_text = "The 6 digits your authenticator app shows."
+        form.fields["otp_token"].help_text = gettext("The 6 digits your authenticator app shows.")
         device = two_factor.pending_device(user)
         context.update(
             uri=device.config_url,

@@ -2,6 +2,7 @@ from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, Permis
 from django.db import models
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
+from django.utils.translation import gettext_lazy
 
 from accounts.login import normalize_login_email
 from common.models import ArchivableModel, TimeStampedModel
@@ -9,12 +10,12 @@ from common.sync import ChangeTracked
 
 
 class Role(models.TextChoices):
-    ADMIN = "admin", "Admin"
-    EXECUTIVE = "executive", "Executive"
-    LEAD = "lead", "Project lead"
-    CONTRIBUTOR = "contributor", "Contributor"
-    VIEWER = "viewer", "Viewer"
-    FINANCE = "finance", "Finance reviewer"
+    ADMIN = "admin", gettext_lazy("Admin")
+    EXECUTIVE = "executive", gettext_lazy("Executive")
+    LEAD = "lead", gettext_lazy("Project lead")
+    CONTRIBUTOR = "contributor", gettext_lazy("Contributor")
+    VIEWER = "viewer", gettext_lazy("Viewer")
+    FINANCE = "finance", gettext_lazy("Finance reviewer")
 
 
 # Roles that read every initiative of the organisation, not only their teams'.
@@ -62,6 +63,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     session_generation = models.PositiveIntegerField(default=0, editable=False)
     # An IANA zone ("Asia/Shanghai"); blank follows the organisation's (settings.TIME_ZONE).
     time_zone = models.CharField(max_length=64, blank=True)
+    # A code of settings.LANGUAGES ("zh-hans"); blank follows the browser (accounts/languages.py).
+    language = models.CharField(max_length=16, blank=True)
 
     objects = UserManager()
 
@@ -147,12 +150,12 @@ class Membership(TimeStampedModel):
 
 
 class Scope(models.TextChoices):
-    PROGRESS_READ = "progress:read", "Read initiatives, KPIs and progress"
-    MEASUREMENTS_WRITE = "measurements:write", "Push KPI measurements"
-    EXPERIMENTS_WRITE = "experiments:write", "Push experiment data"
-    INITIATIVES_WRITE = "initiatives:write", "Change initiatives, targets, milestones and money"
+    PROGRESS_READ = "progress:read", gettext_lazy("Read initiatives, KPIs and progress")
+    MEASUREMENTS_WRITE = "measurements:write", gettext_lazy("Push KPI measurements")
+    EXPERIMENTS_WRITE = "experiments:write", gettext_lazy("Push experiment data")
+    INITIATIVES_WRITE = "initiatives:write", gettext_lazy("Change initiatives, targets, milestones and money")
     # Admins only: the identity provider creates, changes and deactivates users and teams (/scim/v2/).
-    SCIM_PROVISION = "scim:provision", "Provision users and teams (SCIM)"
+    SCIM_PROVISION = "scim:provision", gettext_lazy("Provision users and teams (SCIM)")
 
 
 # Every scope but provisioning, which only admins' tokens may carry.

@@ -8,7 +8,9 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.text import slugify
+from django.utils.translation import gettext, gettext_noop
 
+from accounts.languages import MSG_UNKNOWN_LANGUAGE, is_language
 from accounts.models import ROLE_TOKEN_SCOPES, ApiToken, Membership, Notification, Role, Scope, Team, User
 from accounts.time_zones import MSG_UNKNOWN_ZONE, is_zone
 from common.errors import PermissionDenied
@@ -21,18 +23,20 @@ TOKEN_LAST_USED_RESOLUTION = timedelta(minutes=1)
 # The slug follows the name; it is never set on its own.
 TEAM_FIELDS = ("name", "slug", "description")
 
-MSG_ADMIN_ONLY = "Only an admin can do this."
-MSG_UNKNOWN_SCOPE = "Unknown scope: {scope}. Valid scopes: {valid}."
-MSG_NO_SCOPES = "A token needs at least one scope."
-MSG_SCOPE_NOT_FOR_ROLE = "Your role ({role}) cannot use the scope {scope}: it can use {allowed}."
-MSG_EXPIRY_PAST = "The expiry must be in the future."
-MSG_TOKEN_NOT_YOURS = "You can only manage your own tokens."
-MSG_TEAM_NAME_NO_SLUG = "A team name needs at least one letter or digit (a–z, 0–9)."
+MSG_ADMIN_ONLY = gettext_noop("Only an admin can do this.")
+MSG_UNKNOWN_SCOPE = gettext_noop("Unknown scope: {scope}. Valid scopes: {valid}.")
+MSG_NO_SCOPES = gettext_noop("A token needs at least one scope.")
+MSG_SCOPE_NOT_FOR_ROLE = gettext_noop(
+    "Your role ({role}) cannot use the scope {scope}: it can use {allowed}."
+)
+MSG_EXPIRY_PAST = gettext_noop("The expiry must be in the future.")
+MSG_TOKEN_NOT_YOURS = gettext_noop("You can only manage your own tokens.")
+MSG_TEAM_NAME_NO_SLUG = gettext_noop("A team name needs at least one letter or digit (a–z, 0–9).")
 
 
 def _require_admin(actor: User) -> None:
     if not actor.is_admin:
-        raise PermissionDenied(MSG_ADMIN_ONLY)
+        raise PermissionDenied(gettext(MSG_ADMIN_ONLY))
 
 
 def user_create(
@@ -47,9 +51,9 @@ def user_create(
     if actor is not None:
         _require_admin(actor)
     if role not in Role.values:
-        raise ValidationError({"role": f"Unknown role: {role}."})
+        raise ValidationError({"role": gettext("Unknown role: {role}.").format(role=role)})
     if User.objects.filter(email__iexact=email).exists():
-        raise ValidationError({"email": "A user with this email already exists."})
+        raise ValidationError({"email": gettext("A user with this email already exists.")})
     return User.objects.create_user(
         email=email,
         password=password,
@@ -64,7 +68,7 @@ def _team_slug(name: str) -> str:
     """The team's unique address part; a name of symbols only (",", "!!") would give none."""
     slug = slugify(name)
     if not slug:
-        raise ValidationError({"name": MSG_TEAM_NAME_NO_SLUG})
+        raise ValidationError({"name": gettext(MSG_TEAM_NAME_NO_SLUG)})
     return slug
 
 
@@ -73,10 +77,10 @@ def team_create(*, actor: User | None, name: str, description: str = "") -> Team
         _require_admin(actor)
     name = name.strip()
     if not name:
-        raise ValidationError({"name": "A team needs a name."})
+        raise ValidationError({"name": gettext("A team needs a name.")})
     slug = _team_slug(name)
     if Team.objects.filter(slug=slug).exists():
-        raise ValidationError({"name": "A team with this name already exists."})
+        raise ValidationError({"name": gettext("A team with this name already exists.")})
     return Team.objects.create(name=name, slug=slug, description=description)
 
 
@@ -87,10 +91,10 @@ def team_update(*, actor: User, team: Team, name: str | None = None, description
     if name is not None:
         name = name.strip()
         if not name:
-            raise ValidationError({"name": "A team needs a name."})
+            raise ValidationError({"name": gettext("A team needs a name.")})
         slug = _team_slug(name)
         if Team.objects.filter(slug=slug).exclude(pk=team.pk).exists():
-            raise ValidationError({"name": "A team with this name already exists."})
+            raise ValidationError({"name": gettext("A team with this name already exists.")})
         data.update(name=name, slug=slug)
     if description is not None:
         data["description"] = description
@@ -110,14 +114,17 @@ def membership_remove(*, actor: User, team: Team, user: User) -> None:
     Membership.objects.filter(team=team, user=user).delete()
 
 
-def user_preferences_update(*, actor: User, full_name: str, time_zone: str) -> User:
-    """The signed-in user's own name and time zone (blank: the organisation's zone)."""
-    time_zone = time_zone.strip()
+def user_preferences_update(*, actor: User, full_name: str, time_zone: str, language: str = "") -> User:
+    """The signed-in user's own name, time zone (blank: the organisation's zone) and language (blank:
+    the browser's)."""
+    time_zone, language = time_zone.strip(), language.strip()
     if time_zone and not is_zone(time_zone):
-        raise ValidationError({"time_zone": MSG_UNKNOWN_ZONE.format(zone=time_zone)})
+        raise ValidationError({"time_zone": gettext(MSG_UNKNOWN_ZONE).format(zone=time_zone)})
+    if language and not is_language(language):
+        raise ValidationError({"language": gettext(MSG_UNKNOWN_LANGUAGE) % {"code": language}})
     user = User.objects.get(pk=actor.pk)
-    user.full_name, user.time_zone = full_name.strip()[:150], time_zone
-    user.save(update_fields=["full_name", "time_zone"])
+    user.full_name, user.time_zone, user.language = full_name.strip()[:150], time_zone, language
+    user.save(update_fields=["full_name", "time_zone", "language"])
     return user
 
 
@@ -147,17 +154,17 @@ def token_create(
     scopes = sorted(set(scopes))
     errors = {}
     if not scopes:
-        errors["scopes"] = MSG_NO_SCOPES
+        errors["scopes"] = gettext(MSG_NO_SCOPES)
     allowed = token_scopes_allowed(user=owner)
     for scope in scopes:
         if scope not in Scope.values:
-            errors["scopes"] = MSG_UNKNOWN_SCOPE.format(scope=scope, valid=", ".join(Scope.values))
+            errors["scopes"] = gettext(MSG_UNKNOWN_SCOPE).format(scope=scope, valid=", ".join(Scope.values))
         elif scope not in allowed:
-            errors["scopes"] = MSG_SCOPE_NOT_FOR_ROLE.format(
+            errors["scopes"] = gettext(MSG_SCOPE_NOT_FOR_ROLE).format(
                 role=owner.get_role_display(), scope=scope, allowed=", ".join(allowed)
             )
     if expires_at is not None and expires_at <= timezone.now():
-        errors["expires_at"] = MSG_EXPIRY_PAST
+        errors["expires_at"] = gettext(MSG_EXPIRY_PAST)
     if not name.strip():
         errors["name"] = "A token needs a name."
     if errors:
@@ -191,7 +198,7 @@ def token_authenticate(*, secret: str) -> ApiToken | None:
 
 def token_revoke(*, actor: User, token: ApiToken) -> ApiToken:
     if token.user_id != actor.pk and not actor.is_admin:
-        raise PermissionDenied(MSG_TOKEN_NOT_YOURS)
+        raise PermissionDenied(gettext(MSG_TOKEN_NOT_YOURS))
     if token.revoked_at is None:
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at", "updated_at"])

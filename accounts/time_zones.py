@@ -12,10 +12,13 @@ from zoneinfo import ZoneInfo, available_timezones
 
 from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from common.db_unavailable import DATABASE_ERRORS, database_unavailable_response
 
-MSG_UNKNOWN_ZONE = "Unknown time zone: {zone}. Use an IANA name such as Europe/London or Asia/Shanghai."
+MSG_UNKNOWN_ZONE = gettext_noop(
+    "Unknown time zone: {zone}. Use an IANA name such as Europe/London or Asia/Shanghai."
+)
 
 
 @lru_cache(maxsize=1)

@@ -17,6 +17,7 @@ from django.http import JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.http import urlencode
+from django.utils.translation import gettext, gettext_noop
 from django_otp import devices_for_user, match_token, user_has_device
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -30,7 +31,7 @@ BACKUP_DEVICE = "Backup codes"
 PENDING_SECONDS = 5 * 60
 PENDING_ATTEMPTS = 5
 PENDING_KEY = "pdca_otp_pending"
-MSG_ENROL_FIRST = (
+MSG_ENROL_FIRST = gettext_noop(
     "Set up two-factor authentication (“Two-factor”, at the top of each page) before using the site."
 )
 
@@ -139,6 +140,6 @@ class TwoFactorRequiredMiddleware:
             logout(request)
             return redirect(f"{reverse('login')}?{urlencode({'next': path})}")
         if path.startswith("/api/"):
-            body = error_body(code="two_factor_required", message=MSG_ENROL_FIRST)
+            body = error_body(code="two_factor_required", message=gettext(MSG_ENROL_FIRST))
             return JsonResponse(body, status=403)
         return redirect(f"{reverse('two_factor')}?{urlencode({'next': request.get_full_path()})}")

@@ -4,12 +4,13 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext, gettext_noop
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.forms import ApiTokenForm, PreferencesForm
-from accounts.models import Scope
+from accounts.labels import SCOPE_LABELS
 from accounts.notifications import (
     notification_kinds,
     notification_list,
@@ -23,9 +24,12 @@ from accounts.services import token_create, token_revoke, token_scopes_allowed, 
 from common.web import site_view, submit
 
 NOTIFICATIONS_PER_PAGE = 50
-MSG_MUTED = "“{label}” muted: no more of these, here or by email. Unmute it under “What you hear about”."
-MSG_UNMUTED = "“{label}” unmuted."
-MSG_PREFERENCES_SAVED = "Preferences saved."
+MSG_MUTED = gettext_noop(
+    "“{label}” muted: no more of these, here or by email. Unmute it under “What you hear about”."
+)
+MSG_UNMUTED = gettext_noop("“{label}” unmuted.")
+MSG_PREFERENCES_SAVED = gettext_noop("Preferences saved.")
+MSG_TOKEN_REVOKED = gettext_noop("Token “{name}” ({prefix}…) revoked.")
 
 
 @site_view
@@ -56,14 +60,14 @@ def notification_mute_view(request):
     kind, muted = request.POST.get("kind", ""), request.POST.get("muted") == "1"
     notification_mute_set(actor=request.user, kind=kind, muted=muted)
     label = notification_kinds()[kind]
-    messages.success(request, (MSG_MUTED if muted else MSG_UNMUTED).format(label=label))
+    messages.success(request, gettext(MSG_MUTED if muted else MSG_UNMUTED).format(label=label))
     return redirect("notifications:list")
 
 
 def _token_rows(user) -> list[dict]:
     """The user's tokens with their status and scope labels: one query however many tokens."""
     now = timezone.now()
-    labels = dict(Scope.choices)
+    labels = SCOPE_LABELS
     rows = []
     for token in token_list(user=user):
         if token.revoked_at is not None:
@@ -110,7 +114,7 @@ def api_token_revoke_view(request, pk: int):
     """Revoke one of the user's own tokens; anyone else's is a 404, as if it did not exist."""
     token = get_object_or_404(token_list(user=request.user), pk=pk)
     token_revoke(actor=request.user, token=token)
-    messages.success(request, f"Token “{token.name}” ({token.prefix}…) revoked.")
+    messages.success(request, gettext(MSG_TOKEN_REVOKED).format(name=token.name, prefix=token.prefix))
     return redirect("api_tokens")
 
 
@@ -118,17 +122,19 @@ def api_token_revoke_view(request, pk: int):
 @never_cache
 @require_http_methods(["GET", "POST"])
 def preferences_view(request):
-    """The signed-in user's name and time zone."""
+    """The signed-in user's name, time zone and language."""
     user = request.user
-    initial = {"full_name": user.full_name, "time_zone": user.time_zone}
+    initial = {"full_name": user.full_name, "time_zone": user.time_zone, "language": user.language}
     form = PreferencesForm(
         request.POST if request.method == "POST" else None,
         initial=initial,
         organisation_zone=settings.TIME_ZONE,
     )
     if request.method == "POST" and form.is_valid():
-        ok, _ = submit(form, user_preferences_update, actor=user, **form.cleaned_data)
+        ok, _user = submit(form, user_preferences_update, actor=user, **form.cleaned_data)
         if ok:
-            messages.success(request, MSG_PREFERENCES_SAVED)
+            # The message is read on the next page: in the language just chosen.
+            with translation.override(_user.language or translation.get_language()):
+                messages.success(request, gettext(MSG_PREFERENCES_SAVED))
             return redirect("preferences")
     return render(request, "accounts/preferences.html", {"form": form, "now": timezone.now()})

@@ -17,6 +17,12 @@ Every value moves and the rows are each series' latest, so every valued target's
 moves: the write rewrites the money summaries of the initiatives following those series
 (improvement/services/money_summaries.py) in the same transaction. ``--without-money-summaries``
 disconnects that receiver for the run, to time the write and its change markers alone.
+
+``--served`` times the write as a deployment serves it, with nothing swapped: a broker is configured
+(``CELERY_BROKER_URL``, default Redis database 15 on loopback), so the money summaries' refresh is
+a task the request only records (the outbox) and publishes after commit. Each round then runs that
+task's work in this process, timed apart: what a worker spends after the answer. The broker's queue
+and the bench's outbox rows are emptied at the end.
 """
 
 import argparse
@@ -36,9 +42,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     parser.add_argument("--rounds", type=int, default=7)
     parser.add_argument("--without-money-summaries", action="store_true")
+    parser.add_argument("--served", action="store_true", help="time the write and its task apart")
     options = parser.parse_args()
     rounds = options.rounds
     os.environ.setdefault("LOG_LEVEL", "WARNING")
+    if options.served:
+        os.environ.setdefault("CELERY_BROKER_URL", "redis://127.0.0.1:6379/15")
+        db.setup_django()
+        served(rounds)
+        return
     db.setup_django()
     from django.db import connection
     from django.test import Client
@@ -138,6 +150,65 @@ def main() -> None:
         rounds=rounds,
     )
     install(functions["series markers (now)"])
+    print("load average after:", _load())
+
+
+def _bulk_payload(calls: int) -> str:
+    from kpis.models import Measurement
+
+    keys = Measurement.objects.order_by("-period", "id").values_list(
+        "kpi__code", "segment", "period", "source", "value", "kpi__max_value"
+    )[:BULK_ROWS]
+    step = 0.001 * calls
+    rows = [
+        {"kpi": code, "segment": segment, "period": period.isoformat(), "source": source}
+        | {"value": round(value - step if high is not None and value + step > high else value + step, 3)}
+        for code, segment, period, source, value, high in keys
+    ]
+    return json.dumps({"rows": rows})
+
+
+def served(rounds: int) -> None:
+    """The bulk upsert as served (the refresh is a task), then the task's work, each round."""
+    from celery import current_app
+    from django.test import Client
+
+    import config.wsgi  # noqa: F401  (as a served process: start-up's objects frozen out of the collector)
+    from accounts.models import Scope, User
+    from accounts.services import token_create
+    from bench.sizes import ADMIN_EMAIL
+    from common.models import OutboxMessage
+    from improvement.services.money_summaries import MONEY_SERIES_TASK
+    from improvement.tasks import refresh_money_for_series
+
+    admin = User.objects.get(email=ADMIN_EMAIL)
+    _, secret = token_create(actor=admin, name="bench bulk served", scopes=Scope.values)
+    api = Client(HTTP_AUTHORIZATION=f"Bearer {secret}")
+    first = OutboxMessage.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    print("broker:", current_app.conf.broker_url, "| load average before:", _load())
+    writes, tasks, moved = [], [], []
+    try:
+        for call in range(rounds + 1):
+            payload = _bulk_payload(call + 1)  # built outside the timing, as a client would
+
+            def bulk(payload=payload):
+                response = api.post("/api/v1/measurements/bulk/", payload, content_type="application/json")
+                assert response.status_code == 200, response.content[:300]
+                return response.json()
+
+            wall, cpu, body = _timed(bulk)
+            assert body["updated"] + body["created"] == BULK_ROWS, body
+            message = OutboxMessage.objects.filter(pk__gt=first, task=MONEY_SERIES_TASK).latest("pk")
+            task_wall, task_cpu, count = _timed(lambda args=message.args: refresh_money_for_series(*args))
+            if call:  # the first round warms up
+                writes.append((wall, cpu))
+                tasks.append((task_wall, task_cpu))
+                moved.append(count)
+    finally:
+        OutboxMessage.objects.filter(pk__gt=first).delete()
+        current_app.control.purge()
+    _report(f"bulk upsert of {BULK_ROWS:,} rows as served (the request)", writes)
+    _report(f"its money summaries' refresh (the task), {statistics.median(moved):,.0f} summaries", tasks)
     print("load average after:", _load())
 
 

@@ -1,6 +1,7 @@
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from common.dates import MSG_DATE_RANGE, date_in_range
 from common.errors import StaleVersion
@@ -74,10 +75,10 @@ def save_versioned(instance, *, update_fields, expected_version: int, actor=None
 
 
 class OutboxState(models.TextChoices):
-    PENDING = "pending", "Pending"
-    PUBLISHED = "published", "Published"
-    DONE = "done", "Done"
-    FAILED = "failed", "Failed"
+    PENDING = "pending", gettext_lazy("Pending")
+    PUBLISHED = "published", gettext_lazy("Published")
+    DONE = "done", gettext_lazy("Done")
+    FAILED = "failed", gettext_lazy("Failed")
 
 
 class OutboxMessage(models.Model):

@@ -1,10 +1,17 @@
 """Numbers as people read them: no scientific notation, thousands separated, p-values bounded.
 
-Plain functions (no Django) used by the template filters in ``common/templatetags/numbers.py`` and
-by the chart builders, so a page and its charts write the same number the same way.
+Plain functions used by the template filters in ``common/templatetags/numbers.py`` and by the chart
+builders, so a page and its charts write the same number the same way. They write in the active
+language (Django's): English as always ("1,234.5", "1.23 million"); another language with its own
+separators and large-number words from Babel's CLDR data (Simplified Chinese: "123万", "1.23亿").
 """
 
 import math
+from functools import lru_cache
+
+from babel import Locale, UnknownLocaleError
+from babel.numbers import format_compact_decimal
+from django.utils import translation
 
 DASH = "—"
 MINUS = "−"
@@ -28,6 +35,33 @@ UNIT_SUFFIX = {
     "count": "",
     "currency": "",
 }
+
+
+@lru_cache(maxsize=16)
+def _babel_locale(language: str) -> Locale | None:
+    """Babel's locale for a Django language code ("zh-hans" → zh_Hans); None for English."""
+    if not language or language.lower().startswith("en"):
+        return None
+    try:
+        return Locale.parse(translation.to_locale(language))
+    except (UnknownLocaleError, ValueError):
+        return None
+
+
+def active_locale() -> Locale | None:
+    """The active language's Babel locale, or None when numbers are written the English way."""
+    return _babel_locale(translation.get_language() or "")
+
+
+def localize(text: str, locale: Locale | None = None) -> str:
+    """English separators ("1,234.5") written as ``locale`` (default: the active language) writes them."""
+    locale = locale or active_locale()
+    if locale is None:
+        return text
+    group, decimal = locale.number_symbols["latn"]["group"], locale.number_symbols["latn"]["decimal"]
+    if (group, decimal) == (",", "."):
+        return text
+    return text.translate(str.maketrans({",": "\0", ".": decimal})).replace("\0", group)
 
 
 def _finite(value) -> float | None:
@@ -64,21 +98,28 @@ def readable(value, digits: int = SIGNIFICANT_DIGITS, *, sign: bool = False) -> 
     if size == 0:
         return "0"
     if size >= HUGE or size < TINY:
-        return prefix + _power_of_ten(size, digits)
+        return prefix + localize(_power_of_ten(size, digits))
+    locale = active_locale()
+    if locale is not None and size >= LARGE_WORDS[-1][0]:
+        # The language's own words for large numbers (CLDR's long compact format): 1.23 million is
+        # "123万" in Chinese, whose words count in ten-thousands.
+        rounded = float(f"{size:.{digits}g}")
+        compact = format_compact_decimal(rounded, format_type="long", locale=locale, fraction_digits=digits)
+        return prefix + compact
     for threshold, word in LARGE_WORDS:
         if size >= threshold:
             return f"{prefix}{_strip_zeros(f'{size / threshold:.{digits}g}')} {word}"
     if float(size).is_integer() and size >= 10 ** (digits - 1):
-        return f"{prefix}{int(size):,}"
+        return prefix + localize(f"{int(size):,}", locale)
     rounded = float(f"{size:.{digits}g}")
     decimals = max(0, digits - 1 - math.floor(math.log10(rounded)))
-    return prefix + _strip_zeros(f"{rounded:,.{decimals}f}")
+    return prefix + localize(_strip_zeros(f"{rounded:,.{decimals}f}"), locale)
 
 
 def count(value) -> str:
     """A whole number with thousands separators: 2489 → "2,489"."""
     number = _finite(value)
-    return DASH if number is None else f"{round(number):,}".replace("-", MINUS)
+    return DASH if number is None else localize(f"{round(number):,}").replace("-", MINUS)
 
 
 def p_value(value) -> str:
@@ -87,10 +128,10 @@ def p_value(value) -> str:
     if number is None:
         return DASH
     if number < P_FLOOR:
-        return f"< {P_FLOOR:g}"
+        return localize(f"< {P_FLOOR:g}")
     if number > P_CEILING:
-        return f"> {P_CEILING:g}"
-    return f"{number:.3f}"
+        return localize(f"> {P_CEILING:g}")
+    return localize(f"{number:.3f}")
 
 
 def p_statement(value) -> str:
@@ -108,23 +149,26 @@ def percent(value, digits: int = 1, *, sign: bool = False) -> str:
     if number is None:
         return DASH
     text = f"{100 * number:{'+' if sign else ''}.{abs(digits)}f}".replace("-", MINUS)
-    return f"{_strip_zeros(text) if digits < 0 else text} %"
+    return f"{localize(_strip_zeros(text) if digits < 0 else text)} %"
 
 
-def points(value, digits: int = 1, *, sign: bool = True) -> str:
-    """A difference of two rates in percentage points: 0.036 → "+3.6 points"."""
+def points(value, digits: int = 1, *, sign: bool = True, unit: bool = True) -> str:
+    """A difference of two rates in percentage points: 0.036 → "+3.6 points" ("+3.6" without the
+    ``unit``, for a sentence that words it itself)."""
     number = _finite(value)
     if number is None:
         return DASH
-    text = f"{100 * number:{'+' if sign else ''}.{digits}f}".replace("-", MINUS)
-    return f"{text} points"
+    text = localize(f"{100 * number:{'+' if sign else ''}.{digits}f}".replace("-", MINUS))
+    if not unit:
+        return text
+    return translation.gettext("%(number)s points") % {"number": text}
 
 
 def span(low, high, fmt) -> str:
     """An interval for reading: "3.6 to 10.6" (formatted by ``fmt``), or a dash if either end is missing."""
     if _finite(low) is None or _finite(high) is None:
         return DASH
-    return f"{fmt(low)} to {fmt(high)}"
+    return translation.gettext("%(low)s to %(high)s") % {"low": fmt(low), "high": fmt(high)}
 
 
 def with_unit(value, unit: str, digits: int = SIGNIFICANT_DIGITS, *, sign: bool = False) -> str:

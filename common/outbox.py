@@ -20,6 +20,7 @@ in-process at once, retries included, as the embedded default always did.
 import datetime as dt
 import functools
 import logging
+import threading
 import time
 from dataclasses import dataclass
 
@@ -37,6 +38,7 @@ from common.services import queryset_delete_in_batches
 logger = logging.getLogger(__name__)
 
 TASK_ID_PREFIX = "outbox-"
+_thread_rows = threading.local()
 RELAY_BATCH = 200
 
 
@@ -78,8 +80,31 @@ def outbox_enqueue(*, task: str, args: list | tuple = (), delay_seconds: float =
         due_at=timezone.now() + dt.timedelta(seconds=delay_seconds),
         request_id=request_id_var.get() or "",
     )
+    _unpublished().append(message.pk)
     transaction.on_commit(functools.partial(outbox_publish_after_commit, message_id=message.pk))
     return message
+
+
+def _unpublished() -> list[int]:
+    """This thread's rows recorded since its last post-commit publish: the first post-commit
+    callback of a transaction publishes them all at once (one database transaction, one broker
+    connection), the later ones find theirs gone. Ids of rows rolled back stay until then, and are
+    not found."""
+    ids = getattr(_thread_rows, "ids", None)
+    if ids is None:
+        ids = _thread_rows.ids = []
+    return ids
+
+
+def _take_unpublished(message_id: int) -> list[int]:
+    ids = _unpublished()
+    if message_id not in ids:
+        # Taken with an earlier row of its transaction, or a row this thread did not record.
+        return [] if message_id in getattr(_thread_rows, "taken", ()) else [message_id]
+    taken = sorted(ids)
+    ids.clear()
+    _thread_rows.taken = set(taken)
+    return taken
 
 
 # --- publishing --------------------------------------------------------------------------------
@@ -184,27 +209,34 @@ def _run_in_process(message_id: int) -> None:
 
 
 def outbox_publish_after_commit(*, message_id: int) -> None:
-    """The post-commit attempt. Never raises: whatever fails here, the row is committed and the
-    relay publishes it later."""
+    """The post-commit attempt, for this row and the others its thread recorded since the last one
+    (a write that records sixteen tasks publishes them in one go). Never raises: whatever fails
+    here, the rows are committed and the relay publishes them later."""
+    ids = _take_unpublished(message_id)
+    if not ids:
+        return
     if _is_eager():
-        _run_in_process(message_id)
+        for each in ids:
+            _run_in_process(each)
         return
     if _Breaker.is_open():
         return
     try:
         with transaction.atomic():
-            message = (
+            messages = list(
                 OutboxMessage.objects.select_for_update(skip_locked=True)
-                .filter(pk=message_id, state=OutboxState.PENDING, due_at__lte=timezone.now())
-                .first()
+                .filter(pk__in=ids, state=OutboxState.PENDING, due_at__lte=timezone.now())
+                .order_by("pk")
             )
-            if message is None:  # not due yet, or the relay has it
+            if not messages:  # not due yet, or the relay has them
                 return
-            _mark_published(_publish([message]))
-    except Exception as exc:  # any trouble (broker, database): the relay publishes the row later
+            _mark_published(_publish(messages))
+    except Exception as exc:  # any trouble (broker, database): the relay publishes the rows later
         _Breaker.trip()
         logger.warning(
-            "Could not publish %s after commit; the relay will: %r", outbox_task_id(message_id), exc
+            "Could not publish %s after commit; the relay will: %r",
+            ", ".join(outbox_task_id(each) for each in ids),
+            exc,
         )
 
 

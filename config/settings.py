@@ -11,6 +11,7 @@ from csp.constants import NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 
 from config.env import DJANGO_ENV, PRODUCTION, env, env_bool, env_list  # noqa: F401  (settings)
+from config.settings_i18n import *  # noqa: F403  (languages, catalogues, localized formats)
 from config.settings_ops import *  # noqa: F403  (Celery, outbox, cache, timeouts, health, metrics, logging)
 from config.settings_ops import postgresql_options
 
@@ -63,6 +64,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The browser's language (Accept-Language); a signed-in user's own choice wins (accounts/languages.py).
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -73,6 +76,7 @@ MIDDLEWARE = [
     "accounts.two_factor.TwoFactorRequiredMiddleware",
     # The signed-in user's time zone for pages and "today" (accounts/time_zones.py).
     "accounts.time_zones.UserTimeZoneMiddleware",
+    "accounts.languages.UserLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -231,9 +235,7 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "login"
 
-LANGUAGE_CODE = "en-us"
 TIME_ZONE = env("TIME_ZONE", "UTC")
-USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"

@@ -16,6 +16,8 @@ urlpatterns = [
     path("api/", include("config.api")),
     path("scim/v2/", include("accounts.scim.urls")),
     path("help/<slug:page>/", help_page, name="help"),
+    # The signed-out visitor's language switch (templates/includes/language_form.html): a cookie.
+    path("i18n/", include("django.conf.urls.i18n")),
     path("", include("improvement.urls")),
 ]
 

@@ -12,9 +12,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-CATEGORY_HEADING = "Label"
-DATE_HEADING = "Date"
-VALUE_HEADING = "Value"
+from improvement.words import gettext as _
+from improvement.words import gettext_noop
+
+# Column headings, translated where used.
+CATEGORY_HEADING = gettext_noop("Label")
+DATE_HEADING = gettext_noop("Date")
+VALUE_HEADING = gettext_noop("Value")
 # Past this many categories a summary names the extremes instead of every value.
 MAX_LISTED = 8
 # An axis title longer than this is a sentence, not a unit to repeat in column headings.
@@ -102,7 +106,10 @@ def _series(trace: dict, index: int) -> _Series | None:
         return None
     if not categories:
         categories = list(range(len(values)))
-    name = trace.get("name") or (VALUE_HEADING if index == 0 else f"{VALUE_HEADING} {index + 1}")
+    value = _(VALUE_HEADING)
+    name = trace.get("name") or (
+        value if index == 0 else _("{value} {number}").format(value=value, number=index + 1)
+    )
     series = _Series(name=name, horizontal=horizontal, categories=categories, values=values)
     if isinstance(error, dict) and error.get("type") == "data" and error.get("array") is not None:
         plus = _values(error.get("array"))
@@ -129,19 +136,35 @@ def _describe(series: _Series, heading: str) -> str:
     def format_category(value) -> str:
         # "Month 3", not a bare "3", when the categories are numbers along a titled axis.
         text = _format_category(value)
-        return f"{heading} {text}" if _is_numeric([value]) and heading != CATEGORY_HEADING else text
+        if _is_numeric([value]) and heading != _(CATEGORY_HEADING):
+            return _("{heading} {category}").format(heading=heading, category=text)
+        return text
 
     pairs = list(zip(series.categories, series.values, strict=True))
     if len(pairs) == 1:
         category, value = pairs[0]
-        return f"{series.name}: {format_number(value)} ({format_category(category)})"
+        return _("{series}: {value} ({category})").format(
+            series=series.name, value=format_number(value), category=format_category(category)
+        )
     if len(pairs) <= MAX_LISTED and not all(isinstance(c, int | float) for c in series.categories):
-        return f"{series.name} — " + ", ".join(f"{format_category(c)}: {format_number(v)}" for c, v in pairs)
+        values = _(", ").join(
+            _("{category}: {value}").format(category=format_category(c), value=format_number(v))
+            for c, v in pairs
+        )
+        return _("{series} — {values}").format(series=series.name, values=values)
     (first_c, first_v), (last_c, last_v) = pairs[0], pairs[-1]
-    return (
-        f"{series.name}: {len(pairs)} values from {format_category(first_c)} to {format_category(last_c)}, "
-        f"first {format_number(first_v)}, last {format_number(last_v)}, "
-        f"lowest {format_number(min(series.values))}, highest {format_number(max(series.values))}"
+    return _(
+        "{series}: {count} values from {start} to {end}, first {first}, last {last}, "
+        "lowest {lowest}, highest {highest}"
+    ).format(
+        series=series.name,
+        count=len(pairs),
+        start=format_category(first_c),
+        end=format_category(last_c),
+        first=format_number(first_v),
+        last=format_number(last_v),
+        lowest=format_number(min(series.values)),
+        highest=format_number(max(series.values)),
     )
 
 
@@ -155,7 +178,7 @@ def chart_text(spec: dict) -> ChartText:
     layout = spec.get("layout") or {}
     series = [s for i, trace in enumerate(spec.get("data") or []) if (s := _series(trace, i)) is not None]
     if not series:
-        return ChartText(summary="No data to show yet.", columns=[], rows=[])
+        return ChartText(summary=_("No data to show yet."), columns=[], rows=[])
 
     order: list = []
     for s in series:
@@ -163,11 +186,11 @@ def chart_text(spec: dict) -> ChartText:
     category_axis, value_axis = ("yaxis", "xaxis") if series[0].horizontal else ("xaxis", "yaxis")
     if all(isinstance(c, str) and ISO_DATE.match(c) for c in order):
         order.sort()
-        heading = DATE_HEADING
+        heading = _(DATE_HEADING)
     else:
         if _is_numeric(order):
             order.sort()
-        heading = _axis_title(layout, category_axis) or CATEGORY_HEADING
+        heading = _axis_title(layout, category_axis) or _(CATEGORY_HEADING)
     unit = ((layout.get(value_axis) or {}).get("ticksuffix") or "").strip()
     if not unit and len(_axis_title(layout, value_axis)) <= MAX_UNIT_LENGTH:
         unit = _axis_title(layout, value_axis)
@@ -175,7 +198,10 @@ def chart_text(spec: dict) -> ChartText:
     for s in series:
         columns.append(f"{s.name} ({unit})" if unit and unit not in s.name else s.name)
         if s.low is not None:
-            columns += [f"{s.name}: low end", f"{s.name}: high end"]
+            columns += [
+                _("{series}: low end").format(series=s.name),
+                _("{series}: high end").format(series=s.name),
+            ]
 
     cells: dict = {c: [] for c in order}
     for s in series:
@@ -192,6 +218,6 @@ def chart_text(spec: dict) -> ChartText:
     parts = [_describe(s, heading) for s in series]
     lines = _reference_lines(layout)
     if lines:
-        parts.append("reference lines: " + ", ".join(lines))
-    summary = "; ".join(parts) + "."
+        parts.append(_("reference lines: {lines}").format(lines=_(", ").join(lines)))
+    summary = _("{parts}.").format(parts=_("; ").join(parts))
     return ChartText(summary=summary[0].upper() + summary[1:], columns=columns, rows=rows)

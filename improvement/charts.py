@@ -154,7 +154,7 @@ def kpi_chart(
             # Measurements are per period (a day at the finest): never show times of day.
             xaxis={"type": "date", "tickformat": "%d %b %Y", "gridcolor": COLOR_GRID, "zeroline": False},
             yaxis={
-                "title": {"text": Unit(code).label if code in Unit.values else unit},
+                "title": {"text": str(Unit(code).label) if code in Unit.values else unit},
                 "gridcolor": COLOR_GRID,
                 "zeroline": False,
                 "exponentformat": "none",

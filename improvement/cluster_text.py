@@ -1,9 +1,14 @@
-"""The cluster and before/after read-outs in words, for the experiment page."""
+"""The cluster and before/after read-outs in words, for the experiment page.
+
+Each sentence is a translatable template whose placeholders are figures or smaller templates
+(interval, p-value, degrees of freedom), so a translation can reorder the parts.
+"""
 
 from collections.abc import Mapping
 from typing import Any
 
 from common import numbers
+from improvement.words import gettext as _
 
 
 def _effect(value: float | None, metric: str) -> str:
@@ -12,13 +17,19 @@ def _effect(value: float | None, metric: str) -> str:
 
 def _ci(bounds: list[float] | None, metric: str, confidence: str) -> str:
     if not bounds:
-        return "no interval"
+        return _("no interval")
 
     def fmt(value: float) -> str:
-        return _effect(value, metric).removesuffix(" points")
+        if metric == "proportion":
+            return numbers.points(value, unit=False)
+        return _effect(value, metric)
 
-    unit = " points" if metric == "proportion" else ""
-    return f"{confidence} % interval {numbers.span(bounds[0], bounds[1], fmt)}{unit}"
+    span = numbers.span(bounds[0], bounds[1], fmt)
+    # The percent sign stays out of the messages: "% i" would read as a printf directive to gettext.
+    confidence = f"{confidence} %"
+    if metric == "proportion":
+        return _("{confidence} interval {span} points").format(confidence=confidence, span=span)
+    return _("{confidence} interval {span}").format(confidence=confidence, span=span)
 
 
 def _confidence(alpha: float) -> str:
@@ -30,37 +41,56 @@ def cluster_sentences(readout: Mapping[str, Any] | None) -> list[str]:
     if not readout:
         return []
     metric, confidence = readout["metric"], _confidence(readout["alpha"])
-    noun = "rate" if metric == "proportion" else "mean"
     arms = {arm["variant"]: arm for arm in readout["variants"]}
     sentences = []
     for c in readout["comparisons"]:
-        counts = f"{arms[c['variant']]['clusters']} and {arms[c['control']]['clusters']} clusters"
+        names = {
+            "variant": c["variant"],
+            "control": c["control"],
+            "variant_clusters": arms[c["variant"]]["clusters"],
+            "control_clusters": arms[c["control"]]["clusters"],
+        }
         if c["absolute_effect"] is None:
-            sentences.append(f"{c['variant']} against {c['control']} ({counts}): not enough data yet.")
+            sentences.append(
+                _(
+                    "{variant} against {control} ({variant_clusters} and {control_clusters} clusters): "
+                    "not enough data yet."
+                ).format(**names)
+            )
             continue
-        effect = _effect(c["absolute_effect"], metric)
-        text = (
-            f"{c['variant']} against {c['control']} ({counts}): {effect} on the per-user {noun} "
-            f"({_ci(c['absolute_ci'], metric, confidence)}"
-        )
+        interval = _ci(c["absolute_ci"], metric, confidence)
         if c["relative_effect"] is not None:
-            text += f"; relative {numbers.percent(c['relative_effect'], sign=True)}"
-        text += f"), {numbers.p_statement(c['p_value'])}" if c["p_value"] is not None else ")"
-        text += (
-            f", t test on {c['degrees_of_freedom']:.1f} degrees of freedom."
-            if c["degrees_of_freedom"]
-            else "."
-        )
+            interval = _("{interval}; relative {relative}").format(
+                interval=interval, relative=numbers.percent(c["relative_effect"], sign=True)
+            )
+        if metric == "proportion":
+            head = _(
+                "{variant} against {control} ({variant_clusters} and {control_clusters} clusters): "
+                "{effect} on the per-user rate ({interval})"
+            )
+        else:
+            head = _(
+                "{variant} against {control} ({variant_clusters} and {control_clusters} clusters): "
+                "{effect} on the per-user mean ({interval})"
+            )
+        text = head.format(**names, effect=_effect(c["absolute_effect"], metric), interval=interval)
+        if c["p_value"] is not None:
+            text = _("{sentence}, {p}").format(sentence=text, p=numbers.p_statement(c["p_value"]))
+        if c["degrees_of_freedom"]:
+            text = _("{sentence}, t test on {df} degrees of freedom.").format(
+                sentence=text, df=f"{c['degrees_of_freedom']:.1f}"
+            )
+        else:
+            text = _("{sentence}.").format(sentence=text)
         if c["design_effect"] is not None and c["design_effect"] > 1:
-            text += (
-                f" Treating users as independent would understate the variance "
-                f"{c['design_effect']:.1f}×, because users of one cluster are alike."
-            )
+            text += " " + _(
+                "Treating users as independent would understate the variance {factor}×, because users "
+                "of one cluster are alike."
+            ).format(factor=f"{c['design_effect']:.1f}")
         elif c["design_effect"] is not None:
-            text += (
-                " The clusters differ less than independent users would "
-                f"(design effect {c['design_effect']:.2g})."
-            )
+            text += " " + _(
+                "The clusters differ less than independent users would (design effect {factor})."
+            ).format(factor=f"{c['design_effect']:.2g}")
         sentences.append(text)
     return sentences
 
@@ -68,15 +98,22 @@ def cluster_sentences(readout: Mapping[str, Any] | None) -> list[str]:
 def before_after_sentence(did: Mapping[str, Any] | None) -> str:
     """The difference in differences in one sentence (its warnings are listed apart)."""
     if not did or did.get("effect") is None:
-        return "" if not did else "No before/after comparison yet."
+        return "" if not did else _("No before/after comparison yet.")
     confidence = _confidence(did["alpha"])
-    ci = _ci(did["ci"], "mean", confidence)
-    method = (
-        "clustered by site" if did["method"] == "site_clustered" else "treating each period as independent"
-    )
-    p = f", {numbers.p_statement(did['p_value'])}" if did["p_value"] is not None else ""
-    return (
-        f"Since {did['change_date']}, the pilot sites changed by "
-        f"{numbers.readable(did['effect'], sign=True)} "
-        f"relative to the control sites ({ci}{p}; standard error {method})."
-    )
+    interval = _ci(did["ci"], "mean", confidence)
+    if did["p_value"] is not None:
+        interval = _("{sentence}, {p}").format(sentence=interval, p=numbers.p_statement(did["p_value"]))
+    figures = {
+        "date": did["change_date"],
+        "effect": numbers.readable(did["effect"], sign=True),
+        "interval": interval,
+    }
+    if did["method"] == "site_clustered":
+        return _(
+            "Since {date}, the pilot sites changed by {effect} relative to the control sites "
+            "({interval}; standard error clustered by site)."
+        ).format(**figures)
+    return _(
+        "Since {date}, the pilot sites changed by {effect} relative to the control sites "
+        "({interval}; standard error treating each period as independent)."
+    ).format(**figures)

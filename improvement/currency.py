@@ -1,11 +1,17 @@
 """The currency every amount is in, and how the site writes an amount. Pure: no Django.
 
 The site keeps one currency (``PDCA_CURRENCY``, an ISO 4217 code; EUR by default): amounts are
-stored as plain decimals and every page, export and API payload names this currency.
+stored as plain decimals and every page, export and API payload names this currency. Amounts are
+written the English way unless a ``locale`` (Babel's, "zh_Hans") is given: then with that language's
+currency pattern, symbol and separators from Babel's CLDR data.
 """
 
 import math
 from decimal import ROUND_HALF_UP, Context, Decimal
+from functools import lru_cache
+
+from babel import Locale, UnknownLocaleError
+from babel.numbers import NumberPattern, parse_pattern
 
 DEFAULT_CURRENCY = "EUR"
 MINUS = "\u2212"
@@ -45,11 +51,25 @@ def minor_units(code: str) -> int:
     return MINOR_UNITS.get(code, 2)
 
 
-def format_amount(value: float | None, *, currency: str, cents: bool = False) -> str:
+@lru_cache(maxsize=16)
+def _currency_pattern(locale: str, decimals: int) -> tuple[Locale, NumberPattern] | None:
+    try:
+        parsed = Locale.parse(locale)
+    except (UnknownLocaleError, ValueError):
+        return None
+    pattern = parse_pattern(parsed.currency_formats["standard"].pattern)
+    pattern.frac_prec = (decimals, decimals)
+    return parsed, pattern
+
+
+def format_amount(
+    value: float | None, *, currency: str, cents: bool = False, locale: str | None = None
+) -> str:
     """An amount as the site writes it: "€12,400", "−€1,200.50", "CHF 12,400"; "—" for nothing.
 
     Whole units unless ``cents`` (then the currency's own minor units). Grouped by commas, the
-    sign before the symbol, a true minus sign.
+    sign before the symbol, a true minus sign. With a non-English ``locale`` ("zh_Hans", "de"), that
+    language's pattern: "€12,400" in Chinese, "12.400 €" in German.
     """
     if value is None or (isinstance(value, float) and not math.isfinite(value)):
         return "—"
@@ -57,6 +77,10 @@ def format_amount(value: float | None, *, currency: str, cents: bool = False) ->
     # Half up from the number as written (1.2345 → 1.235), not from its binary float.
     step = Decimal(1).scaleb(-decimals)
     rounded = Decimal(repr(float(value))).quantize(step, rounding=ROUND_HALF_UP, context=WIDE)
+    babel = None if not locale or locale.lower().startswith("en") else _currency_pattern(locale, decimals)
+    if babel is not None:
+        parsed, pattern = babel
+        return pattern.apply(rounded, parsed, currency=currency, currency_digits=False).replace("-", MINUS)
     digits = f"{abs(rounded):,.{decimals}f}"
     sign = MINUS if rounded < 0 else ""
     symbol = SYMBOLS.get(currency)

@@ -9,6 +9,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from improvement.words import gettext as _
+from improvement.words import gettext_noop
 from kpis.stats.experiments import holm
 
 SHIP = "ship"
@@ -25,31 +27,35 @@ UNKNOWN = "unknown"
 # One day at least: a rate measured over minutes after the start says little about the pace.
 MIN_ELAPSED_DAYS = 1.0
 
-R_NO_DATA = "{variant} cannot be compared with {control} yet: an arm has too few users."
-R_SRM = (
+R_NO_DATA = gettext_noop("{variant} cannot be compared with {control} yet: an arm has too few users.")
+R_SRM = gettext_noop(
     "{kpi}: the users are not split as the weights say (sample-ratio mismatch), so the assignment or "
     "the logging is broken and no result can be trusted."
 )
-R_BETTER = "{variant} is better than {control} on {kpi} (Holm-adjusted p {p})."
-R_WORSE = "{variant} is worse than {control} on {kpi} (Holm-adjusted p {p})."
-R_BETTER_SEQ = "{variant} is better than {control} on {kpi} (always-valid p {p}, Holm-adjusted)."
-R_WORSE_SEQ = "{variant} is worse than {control} on {kpi} (always-valid p {p}, Holm-adjusted)."
-R_NO_DIFFERENCE = "{variant} shows no significant difference from {control} on {kpi}."
-R_POWER_REACHED = "{variant}: power at the MDE is reached ({power} of {target})."
-R_POWER_SHORT = "{variant}: not enough users yet for the planned power ({power} of {target})."
-R_NO_MDE = "No minimum detectable effect is set, so whether there are enough users is unknown."
-R_BREACHED = "{variant} makes guardrail {kpi} worse by {change}, beyond its tolerance of {tolerance}."
-R_WITHIN = "{variant} keeps guardrail {kpi} within its tolerance of {tolerance}."
-R_GUARD_UNKNOWN = "Guardrail {kpi} has no interval for {variant} yet (enter its data)."
-R_STOPPED = "The experiment is stopped, so it will not get more data."
-D_SHIP = "Ship {variant}."
-D_ROLL_BACK = "Roll back to {control}: no treatment can ship and at least one does harm."
-D_KEEP_RUNNING = "Keep running: the data do not decide yet."
-D_INCONCLUSIVE = "Inconclusive: the data cannot support shipping or rolling back."
-DL_NO_MDE = "No minimum detectable effect, so there is no planned sample size to reach."
-DL_NOT_STARTED = "The experiment has not started, so there is no daily rate yet."
-DL_NO_USERS = "An arm that needs more users has none yet, so its daily rate is unknown."
-DL_NO_PLAN = "The planned sample size could not be computed (see the warnings)."
+R_BETTER = gettext_noop("{variant} is better than {control} on {kpi} (Holm-adjusted p {p}).")
+R_WORSE = gettext_noop("{variant} is worse than {control} on {kpi} (Holm-adjusted p {p}).")
+R_BETTER_SEQ = gettext_noop(
+    "{variant} is better than {control} on {kpi} (always-valid p {p}, Holm-adjusted)."
+)
+R_WORSE_SEQ = gettext_noop("{variant} is worse than {control} on {kpi} (always-valid p {p}, Holm-adjusted).")
+R_NO_DIFFERENCE = gettext_noop("{variant} shows no significant difference from {control} on {kpi}.")
+R_POWER_REACHED = gettext_noop("{variant}: power at the MDE is reached ({power} of {target}).")
+R_POWER_SHORT = gettext_noop("{variant}: not enough users yet for the planned power ({power} of {target}).")
+R_NO_MDE = gettext_noop("No minimum detectable effect is set, so whether there are enough users is unknown.")
+R_BREACHED = gettext_noop(
+    "{variant} makes guardrail {kpi} worse by {change}, beyond its tolerance of {tolerance}."
+)
+R_WITHIN = gettext_noop("{variant} keeps guardrail {kpi} within its tolerance of {tolerance}.")
+R_GUARD_UNKNOWN = gettext_noop("Guardrail {kpi} has no interval for {variant} yet (enter its data).")
+R_STOPPED = gettext_noop("The experiment is stopped, so it will not get more data.")
+D_SHIP = gettext_noop("Ship {variant}.")
+D_ROLL_BACK = gettext_noop("Roll back to {control}: no treatment can ship and at least one does harm.")
+D_KEEP_RUNNING = gettext_noop("Keep running: the data do not decide yet.")
+D_INCONCLUSIVE = gettext_noop("Inconclusive: the data cannot support shipping or rolling back.")
+DL_NO_MDE = gettext_noop("No minimum detectable effect, so there is no planned sample size to reach.")
+DL_NOT_STARTED = gettext_noop("The experiment has not started, so there is no daily rate yet.")
+DL_NO_USERS = gettext_noop("An arm that needs more users has none yet, so its daily rate is unknown.")
+DL_NO_PLAN = gettext_noop("The planned sample size could not be computed (see the warnings).")
 
 
 @dataclass(frozen=True)
@@ -101,18 +107,18 @@ def days_left(primary: Mapping[str, Any], *, elapsed_days: float | None) -> tupl
             planned[key] = max(planned.get(key, 0), users)
     if not planned:
         no_mde = any(w.startswith("No minimum detectable effect") for w in primary.get("warnings", []))
-        return None, DL_NO_MDE if no_mde else DL_NO_PLAN
+        return None, _(DL_NO_MDE) if no_mde else _(DL_NO_PLAN)
     users = {summary["key"]: summary["users"] for summary in primary["variants"]}
     short = {key: max(0, need - users.get(key, 0)) for key, need in planned.items()}
     if not any(short.values()):
         return 0, None
     if elapsed_days is None:
-        return None, DL_NOT_STARTED
+        return None, _(DL_NOT_STARTED)
     elapsed = max(elapsed_days, MIN_ELAPSED_DAYS)
     days = 0.0
     for key, missing in short.items():
         if missing and not users.get(key):
-            return None, DL_NO_USERS
+            return None, _(DL_NO_USERS)
         if missing:
             days = max(days, missing / (users[key] / elapsed))
     return math.ceil(days), None
@@ -138,15 +144,15 @@ def experiment_decision(
 
     def done(decision: str, variant: str | None = None, head: str = "") -> Decision:
         if stopped and decision == KEEP_RUNNING:
-            decision, head = INCONCLUSIVE, D_INCONCLUSIVE
-            reasons.append(R_STOPPED)
+            decision, head = INCONCLUSIVE, _(D_INCONCLUSIVE)
+            reasons.append(_(R_STOPPED))
         return Decision(decision, variant, [head, *reasons], left, left_reason, statuses)
 
     srm = [kpi] if primary["srm"]["detected"] else []
     srm += [g["name"] for g in guardrails if g["results"] and g["results"]["srm"]["detected"]]
     if srm:
-        reasons.extend(R_SRM.format(kpi=name) for name in srm)
-        return done(INCONCLUSIVE, head=D_INCONCLUSIVE)
+        reasons.extend(_(R_SRM).format(kpi=name) for name in srm)
+        return done(INCONCLUSIVE, head=_(D_INCONCLUSIVE))
 
     # A sequential experiment is judged on its always-valid p-values (Holm across the treatments),
     # so that looking every day does not raise the chance of shipping on noise.
@@ -160,12 +166,12 @@ def experiment_decision(
     )
     ready, pending, harmful = [], [], []
     if any(w.startswith("No minimum detectable effect") for w in primary.get("warnings", [])):
-        reasons.append(R_NO_MDE)
+        reasons.append(_(R_NO_MDE))
     for comparison in primary["comparisons"]:
         key = comparison["variant"]
         fmt = {"variant": names[key], "control": control, "kpi": kpi}
         if comparison["significant"] is None:
-            reasons.append(R_NO_DATA.format(**fmt))
+            reasons.append(_(R_NO_DATA).format(**fmt))
             pending.append(key)
             continue
         # The direction from the absolute effect: the relative one is undefined for a control at 0.
@@ -178,18 +184,18 @@ def experiment_decision(
         better = significant and gain > 0
         worse = significant and gain < 0
         if better:
-            reasons.append((R_BETTER_SEQ if sequential else R_BETTER).format(**fmt, p=_p(p_value)))
+            reasons.append(_(R_BETTER_SEQ if sequential else R_BETTER).format(**fmt, p=_p(p_value)))
         elif worse:
-            reasons.append((R_WORSE_SEQ if sequential else R_WORSE).format(**fmt, p=_p(p_value)))
+            reasons.append(_(R_WORSE_SEQ if sequential else R_WORSE).format(**fmt, p=_p(p_value)))
         else:
-            reasons.append(R_NO_DIFFERENCE.format(**fmt))
+            reasons.append(_(R_NO_DIFFERENCE).format(**fmt))
         power, required = comparison["power_at_mde"], comparison["required_users_per_arm"]
         powered = None
         if required is not None:
             users = {s["key"]: s["users"] for s in primary["variants"]}
             powered = all(users[arm] >= need for arm, need in required.items())
-            template = R_POWER_REACHED if powered else R_POWER_SHORT
-            achieved = "unknown" if power is None else _pct(power)
+            template = _(R_POWER_REACHED if powered else R_POWER_SHORT)
+            achieved = _("unknown") if power is None else _pct(power)
             reasons.append(template.format(variant=names[key], power=achieved, target=_pct(target_power)))
         guard_states = []
         for guard in guardrails:
@@ -205,11 +211,11 @@ def experiment_decision(
             guard_fmt = {"variant": names[key], "kpi": guard["name"], "tolerance": _pct(guard["tolerance"])}
             if state == BREACHED:
                 change = abs(match["relative_effect"])
-                reasons.append(R_BREACHED.format(**guard_fmt, change=_pct(change)))
+                reasons.append(_(R_BREACHED).format(**guard_fmt, change=_pct(change)))
             elif state == WITHIN:
-                reasons.append(R_WITHIN.format(**guard_fmt))
+                reasons.append(_(R_WITHIN).format(**guard_fmt))
             else:
-                reasons.append(R_GUARD_UNKNOWN.format(**guard_fmt))
+                reasons.append(_(R_GUARD_UNKNOWN).format(**guard_fmt))
             guard_states.append(state)
             statuses.append({"kpi": guard["kpi"], "variant": key, "status": state})
         if worse or BREACHED in guard_states:
@@ -220,9 +226,9 @@ def experiment_decision(
             pending.append(key)
     if ready:
         best = max(ready)[-1]
-        return done(SHIP, best, D_SHIP.format(variant=names[best]))
+        return done(SHIP, best, _(D_SHIP).format(variant=names[best]))
     if pending:
-        return done(KEEP_RUNNING, head=D_KEEP_RUNNING)
+        return done(KEEP_RUNNING, head=_(D_KEEP_RUNNING))
     if harmful:
-        return done(ROLL_BACK, head=D_ROLL_BACK.format(control=control))
-    return done(INCONCLUSIVE, head=D_INCONCLUSIVE)
+        return done(ROLL_BACK, head=_(D_ROLL_BACK).format(control=control))
+    return done(INCONCLUSIVE, head=_(D_INCONCLUSIVE))

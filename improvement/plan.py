@@ -8,6 +8,9 @@ due date = start + (30k + 6i − 1) days.
 import datetime as dt
 from dataclasses import dataclass
 
+from improvement.words import gettext as _
+from improvement.words import gettext_noop
+
 PHASE_DAYS = 30
 MILESTONES_PER_PHASE = 5
 DAYS_BETWEEN_MILESTONES = PHASE_DAYS // MILESTONES_PER_PHASE
@@ -16,31 +19,31 @@ STANDARD_PLAN: list[tuple[str, list[str]]] = [
     (
         "assess",
         [
-            "Complete the performance diagnosis",
-            "Set clear improvement targets",
-            "Form the cross-functional team",
-            "Write the detailed implementation plan",
-            "Prepare resources and tools",
+            gettext_noop("Complete the performance diagnosis"),
+            gettext_noop("Set clear improvement targets"),
+            gettext_noop("Form the cross-functional team"),
+            gettext_noop("Write the detailed implementation plan"),
+            gettext_noop("Prepare resources and tools"),
         ],
     ),
     (
         "pilot",
         [
-            "Choose a representative pilot area",
-            "Implement the key measures",
-            "Collect feedback data",
-            "Analyse pilot results and problems",
-            "Adjust the plan",
+            gettext_noop("Choose a representative pilot area"),
+            gettext_noop("Implement the key measures"),
+            gettext_noop("Collect feedback data"),
+            gettext_noop("Analyse pilot results and problems"),
+            gettext_noop("Adjust the plan"),
         ],
     ),
     (
         "rollout",
         [
-            "Phased full rollout",
-            "Change management and communication",
-            "Performance tracking mechanism",
-            "Celebrate and share early wins",
-            "Continuous-improvement plan",
+            gettext_noop("Phased full rollout"),
+            gettext_noop("Change management and communication"),
+            gettext_noop("Performance tracking mechanism"),
+            gettext_noop("Celebrate and share early wins"),
+            gettext_noop("Continuous-improvement plan"),
         ],
     ),
 ]
@@ -55,13 +58,14 @@ class PlannedMilestone:
 
 
 def standard_plan(start_date: dt.date) -> list[PlannedMilestone]:
+    """The plan from ``start_date``, its titles in the active language (they become the milestones')."""
     planned = []
     for phase_index, (phase, titles) in enumerate(STANDARD_PLAN):
         for position, title in enumerate(titles, start=1):
             day = PHASE_DAYS * phase_index + DAYS_BETWEEN_MILESTONES * position
             planned.append(
                 PlannedMilestone(
-                    phase=phase, title=title, day=day, due_date=start_date + dt.timedelta(days=day - 1)
+                    phase=phase, title=_(title), day=day, due_date=start_date + dt.timedelta(days=day - 1)
                 )
             )
     return planned

@@ -3,16 +3,21 @@
 Connected in ``ImprovementConfig.ready``. Model signals catch every ``save()`` and ``delete()``
 (services, admin, imports and the demo loader all save models); measurements, written in bulk,
 announce their series with ``kpis.signals.measurements_written``. Each receiver runs inside the
-writing transaction, so a summary never commits without the write, nor the write without it.
+writing transaction, so a summary never commits without the write, nor the write without it —
+except a batch of measurements, whose refresh is a task recorded in the write's transaction (the
+outbox) and run after it commits: the write cannot be lost, its summaries follow within moments.
 """
 
 from django.db.models.signals import post_delete, post_save
 
+from common.outbox import outbox_enqueue
 from improvement.models import Benefit, Cost, Initiative, KpiTarget
 from improvement.services.money_summaries import (
+    MONEY_SERIES_TASK,
     initiative_counted_again,
     money_summaries_refresh,
     money_summaries_refresh_series,
+    series_periods_to_args,
 )
 from kpis.models import Kpi, Measurement
 from kpis.signals import measurements_written
@@ -89,7 +94,12 @@ def _measurement_saved(sender, instance, raw=False, **kwargs) -> None:
 
 
 def _measurements_written(sender, periods, **kwargs) -> None:
-    money_summaries_refresh_series(periods=periods)
+    """A batch of measurements (the API's bulk upsert, an import, the form): the summaries of the
+    initiatives following the written series are refreshed after commit, off the write, by a task
+    (thousands of summaries may follow a batch's series). Until it has run they show the previous
+    latest values (docs/money.md, *When the summaries move*)."""
+    if periods:
+        outbox_enqueue(task=MONEY_SERIES_TASK, args=[series_periods_to_args(periods)])
 
 
 def connect() -> None:

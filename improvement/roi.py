@@ -25,16 +25,20 @@ from dataclasses import dataclass
 import numpy as np
 import numpy_financial as npf
 
+from improvement.words import gettext as _
+from improvement.words import gettext_noop
+
 MONTHS_PER_YEAR = 12
 
 
 PAYBACK_ON_TARGET = "on_target"
 PAYBACK_LATE = "late"
 PAYBACK_NEVER = "not_within_horizon"
+# English labels (the API's choices); ``payback_status_label`` gives them in the active language.
 PAYBACK_STATUSES = {
-    PAYBACK_ON_TARGET: "On target",
-    PAYBACK_LATE: "Later than the target",
-    PAYBACK_NEVER: "Not within the horizon",
+    PAYBACK_ON_TARGET: gettext_noop("On target"),
+    PAYBACK_LATE: gettext_noop("Later than the target"),
+    PAYBACK_NEVER: gettext_noop("Not within the horizon"),
 }
 
 
@@ -310,7 +314,8 @@ class Money:
 
     @property
     def payback_status_label(self) -> str:
-        return PAYBACK_STATUSES.get(self.payback_status or "", "")
+        label = PAYBACK_STATUSES.get(self.payback_status or "", "")
+        return _(label) if label else ""
 
     @property
     def irr_monthly_percent(self) -> float | None:

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from improvement import roi
+from improvement.words import gettext as _
 
 PERCENT_PER_FRACTION = 100.0
 
@@ -46,7 +47,7 @@ class RoiRange:
 
     @property
     def rows(self) -> list[tuple[str, RangeEnd]]:
-        return [("Low end", self.low), ("Point estimate", self.point), ("High end", self.high)]
+        return [(_("Low end"), self.low), (_("Point estimate"), self.point), (_("High end"), self.high)]
 
     @property
     def confidence_percent(self) -> float:
@@ -61,14 +62,16 @@ class RoiRange:
         """ "3.1–5.8 months": the high end pays back first, the low end last (or not within the
         horizon)."""
         fast, slow = self.high.payback_months, self.low.payback_months
-        never = f"not within {self.horizon_months} months"
+        horizon = self.horizon_months
         if fast is None:
-            return never
+            return _("not within {horizon} months").format(horizon=horizon)
         if slow is None:
-            return f"{fast:.1f} months to {never}"
+            return _("{fast} months to not within {horizon} months").format(
+                fast=f"{fast:.1f}", horizon=horizon
+            )
         if f"{fast:.1f}" == f"{slow:.1f}":
-            return f"{fast:.1f} months"
-        return f"{fast:.1f}–{slow:.1f} months"
+            return _("{months} months").format(months=f"{fast:.1f}")
+        return _("{fast}–{slow} months").format(fast=f"{fast:.1f}", slow=f"{slow:.1f}")
 
 
 def monthly_gains(

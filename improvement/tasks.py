@@ -24,7 +24,16 @@ from improvement.models import (
     StageTransition,
     WebhookDelivery,
 )
-from improvement.services import chat, imports, notifications, packs, retention, roadmap, webhooks
+from improvement.services import (
+    chat,
+    imports,
+    money_summaries,
+    notifications,
+    packs,
+    retention,
+    roadmap,
+    webhooks,
+)
 from kpis.models import KpiAlert
 
 TRANSIENT_ERRORS = (OperationalError, smtplib.SMTPException, ConnectionError, TimeoutError)
@@ -48,6 +57,15 @@ WEBHOOK_LIMITS = {
 }
 # A 100,000-row import takes seconds; the limits leave room for a busy database.
 IMPORT_LIMITS = {"soft_time_limit": 300, "time_limit": 330}
+
+
+@shared_task(name=money_summaries.MONEY_SERIES_TASK, **RETRY_OPTIONS)
+def refresh_money_for_series(series: list[list]) -> int:
+    """The money summaries following measurement series just written (``[[kpi id, segment, period]]``):
+    recomputed from what is committed now, so a repeated delivery writes the same rows."""
+    return money_summaries.money_summaries_refresh_series(
+        periods=money_summaries.series_periods_from_args(series)
+    )
 
 
 def _today(value: str | None) -> dt.date:

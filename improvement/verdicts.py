@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from common import numbers
+from improvement.words import gettext as _
+from improvement.words import gettext_noop, ngettext
 
 BETTER = "better"
 WORSE = "worse"
@@ -21,26 +23,44 @@ MORE_DATA = "more_data"
 NO_DATA = "no_data"
 UNTRUSTED = "untrusted"
 
-V_UNTRUSTED = (
+V_UNTRUSTED = gettext_noop(
     "Do not act on this result: the users are not split as the weights say (sample-ratio "
     "mismatch), so the assignment or the logging is broken."
 )
-V_NO_DATA = "{treatment} cannot be compared with {control} yet: an arm has too little data."
-V_BETTER = "{treatment} {verb} better than {control}: {change}."
-V_WORSE = "{treatment} {verb} worse than {control}: {change}."
-V_ENOUGH = " Enough data."
-V_NO_DIFFERENCE = (
+V_NO_DATA = gettext_noop("{treatment} cannot be compared with {control} yet: an arm has too little data.")
+# Whole sentences for each wording ("converts" for a rate, "does" for a mean): word order differs
+# between languages, so no sentence is glued from translated pieces.
+V_BETTER = gettext_noop("{treatment} does better than {control}: {change}.")
+V_WORSE = gettext_noop("{treatment} does worse than {control}: {change}.")
+V_BETTER_RATE = gettext_noop("{treatment} converts better than {control}: {change}.")
+V_WORSE_RATE = gettext_noop("{treatment} converts worse than {control}: {change}.")
+V_ENOUGH = gettext_noop("Enough data.")
+V_NO_DIFFERENCE = gettext_noop(
     "No difference detected between {treatment} and {control}: the difference lies between {span}, "
     "and there are enough users to have found the minimum detectable effect."
 )
-V_MORE_DATA = "Not enough data yet: about {more} more users per arm{days}."
-V_EARLY = (
-    "{treatment} looks {direction} than {control} ({change}), but not enough data yet: about "
-    "{more} more users per arm{days}. Early differences tend to shrink."
+V_MORE_DATA = gettext_noop("Not enough data yet: about {more} more users per arm.")
+V_MORE_DATA_DAYS = gettext_noop(
+    "Not enough data yet: about {more} more users per arm, ~{days} at the current rate."
 )
-V_DAYS = ", ~{days} at the current rate"
-V_NO_MDE_SIGNIFICANT = " Set a minimum detectable effect to check there is enough data."
-V_NO_MDE = (
+V_EARLY_BETTER = gettext_noop(
+    "{treatment} looks better than {control} ({change}), but not enough data yet: about "
+    "{more} more users per arm. Early differences tend to shrink."
+)
+V_EARLY_WORSE = gettext_noop(
+    "{treatment} looks worse than {control} ({change}), but not enough data yet: about "
+    "{more} more users per arm. Early differences tend to shrink."
+)
+V_EARLY_BETTER_DAYS = gettext_noop(
+    "{treatment} looks better than {control} ({change}), but not enough data yet: about "
+    "{more} more users per arm, ~{days} at the current rate. Early differences tend to shrink."
+)
+V_EARLY_WORSE_DAYS = gettext_noop(
+    "{treatment} looks worse than {control} ({change}), but not enough data yet: about "
+    "{more} more users per arm, ~{days} at the current rate. Early differences tend to shrink."
+)
+V_NO_MDE_SIGNIFICANT = gettext_noop("Set a minimum detectable effect to check there is enough data.")
+V_NO_MDE = gettext_noop(
     "No difference detected so far between {treatment} and {control} (between {span}). Without a minimum "
     "detectable effect, whether there are enough users to find one is unknown."
 )
@@ -67,29 +87,39 @@ class Verdict:
 def _amount(value: float, *, metric: str, unit: str) -> str:
     """A difference of the metric: points for a rate, the KPI's unit for a mean."""
     if metric == "proportion":
-        return numbers.points(value, sign=False).removesuffix(" points")
+        return numbers.points(value, sign=False, unit=False)
     return numbers.with_unit(value, unit)
-
-
-def _unit_word(metric: str) -> str:
-    return " points" if metric == "proportion" else ""
 
 
 def _change(low: float, high: float, *, metric: str, unit: str) -> str:
     """A significant interval as a move: "up by 3.6 to 10.6 points" (both ends on one side of 0)."""
-    word = "up" if low > 0 else "down"
     ends = sorted((abs(low), abs(high)))
-    return (
-        f"{word} by {_amount(ends[0], metric=metric, unit=unit)} to "
-        f"{_amount(ends[1], metric=metric, unit=unit)}{_unit_word(metric)}"
-    )
+    amounts = {
+        "low": _amount(ends[0], metric=metric, unit=unit),
+        "high": _amount(ends[1], metric=metric, unit=unit),
+    }
+    if metric == "proportion":
+        text = _("up by {low} to {high} points") if low > 0 else _("down by {low} to {high} points")
+    else:
+        text = _("up by {low} to {high}") if low > 0 else _("down by {low} to {high}")
+    return text.format(**amounts)
 
 
 def _span(low: float, high: float, *, metric: str, unit: str) -> str:
     """An interval that may cross 0, signed: "−1.2 and +2.3 points"."""
     if metric == "proportion":
-        return f"{numbers.points(low).removesuffix(' points')} and {numbers.points(high)}"
-    return f"{numbers.readable(low, sign=True)} and {numbers.with_unit(high, unit, sign=True)}"
+        ends = {"low": numbers.points(low, unit=False), "high": numbers.points(high)}
+    else:
+        ends = {"low": numbers.readable(low, sign=True), "high": numbers.with_unit(high, unit, sign=True)}
+    return _("{low} and {high}").format(**ends)
+
+
+def _sentences(*sentences: str) -> str:
+    """Sentences one after the other: a space after an English full stop, none after "。"."""
+    text = sentences[0]
+    for sentence in sentences[1:]:
+        text += ("" if text.endswith("。") else " ") + sentence
+    return text
 
 
 def _days(short: Mapping[str, int], users: Mapping[str, int], elapsed_days: float | None) -> int | None:
@@ -107,10 +137,8 @@ def _days(short: Mapping[str, int], users: Mapping[str, int], elapsed_days: floa
     return math.ceil(days)
 
 
-def _day_words(days: int | None) -> str:
-    if days is None:
-        return ""
-    return V_DAYS.format(days=f"{numbers.count(days)} day{'s' if days != 1 else ''}")
+def _day_count(days: int) -> str:
+    return ngettext("{days} day", "{days} days", days).format(days=numbers.count(days))
 
 
 def experiment_verdicts(
@@ -128,7 +156,6 @@ def experiment_verdicts(
     """
     summaries = {summary["key"]: summary for summary in results["variants"]}
     metric = results["metric"]
-    verb = "converts" if metric == "proportion" else "does"
     verdicts = []
     for comparison in results["comparisons"]:
         treatment, control = summaries[comparison["variant"]], summaries[comparison["control"]]
@@ -141,31 +168,38 @@ def experiment_verdicts(
         interval = comparison["absolute_ci"]
         fmt = {"metric": metric, "unit": unit}
         if results["srm"]["detected"]:
-            kind, text = UNTRUSTED, V_UNTRUSTED
+            kind, text = UNTRUSTED, _(V_UNTRUSTED)
         elif interval is None or comparison["significant"] is None:
-            kind, text = NO_DATA, V_NO_DATA.format(**names)
+            kind, text = NO_DATA, _(V_NO_DATA).format(**names)
         elif comparison["significant"]:
             better = (interval[0] > 0) == higher_is_better
             kind = BETTER if better else WORSE
             change = _change(*interval, **fmt)
             if more:
-                text = V_EARLY.format(
-                    **names,
-                    direction="better" if better else "worse",
-                    change=change,
-                    more=numbers.count(more),
-                    days=_day_words(days),
+                if days is None:
+                    template = V_EARLY_BETTER if better else V_EARLY_WORSE
+                else:
+                    template = V_EARLY_BETTER_DAYS if better else V_EARLY_WORSE_DAYS
+                text = _(template).format(
+                    **names, change=change, more=numbers.count(more), days=_day_count(days or 0)
                 )
                 kind = MORE_DATA
             else:
-                text = (V_BETTER if better else V_WORSE).format(**names, verb=verb, change=change)
-                text += V_ENOUGH if more == 0 else V_NO_MDE_SIGNIFICANT
+                if metric == "proportion":
+                    template = V_BETTER_RATE if better else V_WORSE_RATE
+                else:
+                    template = V_BETTER if better else V_WORSE
+                text = _sentences(
+                    _(template).format(**names, change=change),
+                    _(V_ENOUGH if more == 0 else V_NO_MDE_SIGNIFICANT),
+                )
         elif more is None:
-            kind, text = NO_DIFFERENCE, V_NO_MDE.format(**names, span=_span(*interval, **fmt))
+            kind, text = NO_DIFFERENCE, _(V_NO_MDE).format(**names, span=_span(*interval, **fmt))
         elif more:
-            kind, text = MORE_DATA, V_MORE_DATA.format(more=numbers.count(more), days=_day_words(days))
+            template = V_MORE_DATA if days is None else V_MORE_DATA_DAYS
+            kind, text = MORE_DATA, _(template).format(more=numbers.count(more), days=_day_count(days or 0))
         else:
-            kind, text = NO_DIFFERENCE, V_NO_DIFFERENCE.format(**names, span=_span(*interval, **fmt))
+            kind, text = NO_DIFFERENCE, _(V_NO_DIFFERENCE).format(**names, span=_span(*interval, **fmt))
         verdicts.append(
             Verdict(
                 variant=treatment["key"],

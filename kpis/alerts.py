@@ -9,6 +9,7 @@ import datetime as dt
 from collections.abc import Callable
 
 from django.db import transaction
+from django.utils.translation import gettext, gettext_noop
 
 from kpis.models import AlertLevel, AlertRule, Kpi, KpiAlert, KpiKind, Measurement, PhaseBreak
 from kpis.selectors import kpi_series
@@ -21,6 +22,17 @@ _listeners: list[AlertListener] = []
 SEVERITY = {AlertLevel.WARNING: 1, AlertLevel.CRITICAL: 2}
 
 
+# An SPC alert stores its rule's English name (``RULE_NAMES`` of the pure ``kpis.stats.spc``) as its
+# ``detail``; these are the same names marked for translation, shown in the reader's language.
+RULE_NAME_MESSAGES = frozenset(
+    {
+        gettext_noop("A point beyond 3σ"),
+        gettext_noop("2 of 3 points beyond 2σ on one side"),
+        gettext_noop("4 of 5 points beyond 1σ on one side"),
+        gettext_noop("8 points in a row on one side of the centre line"),
+    }
+)
+
 # Control limits come from this many periods before the new data (fewer: no chart yet).
 SPC_BASELINE_POINTS = 20
 SPC_MIN_BASELINE_POINTS = 8
@@ -30,6 +42,11 @@ def kpi_alert_listener_register(listener: AlertListener) -> None:
     """Call ``listener(alert)`` for every new alert; registering the same listener twice is a no-op."""
     if listener not in _listeners:
         _listeners.append(listener)
+
+
+def alert_detail_display(detail: str) -> str:
+    """An alert's stored detail in the active language when it is a rule's name, else as stored."""
+    return gettext(detail) if detail in RULE_NAME_MESSAGES else detail
 
 
 def kpi_has_alert_thresholds(kpi: Kpi) -> bool:

@@ -8,6 +8,8 @@ from functools import cached_property
 
 from django.core.exceptions import ValidationError
 from django.db import connections, router
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from common.errors import NotFound
 from kpis.models import ChartType, Kpi, Measurement, PhaseBreak, Unit
@@ -22,11 +24,18 @@ from kpis.stats.spc import (
     xmr_chart_window,
 )
 
-MSG_CHART_BASELINE = "The baseline period must hold at least {minimum} measured periods of the series."
-MSG_CHART_RANGE = "period_after must not be later than period_before."
-MSG_CHART_SIZES = "A {kind} chart needs a sample size above 0 for every period charted: {detail}"
-W_PHASE_SHORT = "Phase “{label}” holds fewer than {minimum} periods: no limits, no signals yet."
-FIRST_PHASE_LABEL = "Before the first change"
+MSG_CHART_BASELINE = gettext_noop(
+    "The baseline period must hold at least {minimum} measured periods of the series."
+)
+MSG_CHART_RANGE = gettext_noop("period_after must not be later than period_before.")
+MSG_CHART_SIZES = gettext_noop(
+    "A {kind} chart needs a sample size above 0 for every period charted: {detail}"
+)
+MSG_CHART_SIZE_MISSING = gettext_noop(
+    "A {kind} chart needs a sample size above 0 for every period charted: {day} has none."
+)
+W_PHASE_SHORT = gettext_noop("Phase “{label}” holds fewer than {minimum} periods: no limits, no signals yet.")
+FIRST_PHASE_LABEL = gettext_noop("Before the first change")
 NOTES_SEPARATOR = "; "
 
 LATEST_PERIOD = dt.date(9999, 12, 31)
@@ -189,7 +198,7 @@ def _phase_chart(
     *, kind: str, label: str, stretch: list[Period], shown_from: int, first_index: int, baseline: list[Period]
 ) -> tuple[XmrChart | None, ac.AttributeChart | None, list[str]]:
     if len(baseline) < MIN_BASELINE_POINTS:
-        return None, None, [W_PHASE_SHORT.format(label=label, minimum=MIN_BASELINE_POINTS)]
+        return None, None, [_(W_PHASE_SHORT).format(label=label, minimum=MIN_BASELINE_POINTS)]
     first, last = baseline[0].day, baseline[-1].day
     flags = [first <= p.day <= last for p in stretch[shown_from:]]
     if kind == ac.XMR_CHART:
@@ -203,8 +212,7 @@ def _phase_chart(
         return chart, None, []
     missing = next((p for p in stretch + baseline if p.size is None or p.size <= 0), None)
     if missing is not None:
-        detail = f"{missing.day} has none."
-        raise ValidationError({"chart": MSG_CHART_SIZES.format(kind=kind, detail=detail)})
+        raise ValidationError({"chart": _(MSG_CHART_SIZE_MISSING).format(kind=kind, day=missing.day)})
     try:
         chart = ac.attribute_chart(
             [p.count for p in stretch],
@@ -217,7 +225,7 @@ def _phase_chart(
             in_baseline=flags,
         )
     except ValueError as error:
-        raise ValidationError({"chart": MSG_CHART_SIZES.format(kind=kind, detail=str(error))}) from error
+        raise ValidationError({"chart": _(MSG_CHART_SIZES).format(kind=kind, detail=str(error))}) from error
     return None, chart, []
 
 
@@ -266,7 +274,7 @@ def kpi_control_chart(
     ``chart`` (else the KPI's ``chart_type``) picks XmR, p, u or Laney P′; ``auto`` decides.
     """
     if period_after is not None and period_before is not None and period_after > period_before:
-        raise ValidationError({"period_after": MSG_CHART_RANGE})
+        raise ValidationError({"period_after": _(MSG_CHART_RANGE)})
     params = {
         "code": code,
         "segment": segment,
@@ -316,14 +324,14 @@ def kpi_control_chart(
         # One phase: too short a baseline is the caller's to fix, as it always was.
         base = baseline_latest if explicit else shown
         if len(base) < MIN_BASELINE_POINTS:
-            raise ValidationError({"baseline": MSG_CHART_BASELINE.format(minimum=MIN_BASELINE_POINTS)})
+            raise ValidationError({"baseline": _(MSG_CHART_BASELINE).format(minimum=MIN_BASELINE_POINTS)})
     latest_points = [shown[at] for at in groups.get(latest, [])]
     charted = stretch + (baseline_latest or [])
     kind, why = _choose(chart or chart_type, unit, baseline_latest if explicit else latest_points, charted)
     phases = []
     for number, ats in sorted(groups.items()):
         starts_on = breaks[number - 1][0] if number else None
-        label = breaks[number - 1][1] if number else FIRST_PHASE_LABEL
+        label = breaks[number - 1][1] if number else _(FIRST_PHASE_LABEL)
         own = [shown[at] for at in ats]
         lookback = [
             p for p in stretch[:shown_from] if ats[0] == 0 and (starts_on is None or p.day >= starts_on)
@@ -350,7 +358,7 @@ def kpi_control_chart(
             )
         )
     if not phases:
-        phases.append(ChartPhase(FIRST_PHASE_LABEL, None, [], first_index, None))
+        phases.append(ChartPhase(_(FIRST_PHASE_LABEL), None, [], first_index, None))
     scale = 100.0 if unit == Unit.PERCENT and kind in (ac.P_CHART, ac.LANEY_P_CHART) else 1.0
     return ControlChart(
         code=code,

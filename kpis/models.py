@@ -1,38 +1,39 @@
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from common.models import ArchivableModel, TimeStampedModel
 from common.sync import ChangeTracked
 
 
 class Unit(models.TextChoices):
-    SECONDS = "seconds", "seconds"
-    MINUTES = "minutes", "minutes"
-    HOURS = "hours", "hours"
-    PERCENT = "percent", "%"
-    SCORE = "score", "score"
-    COUNT = "count", "count"
-    CURRENCY = "currency", "currency"
+    SECONDS = "seconds", gettext_lazy("seconds")
+    MINUTES = "minutes", gettext_lazy("minutes")
+    HOURS = "hours", gettext_lazy("hours")
+    PERCENT = "percent", gettext_lazy("%")
+    SCORE = "score", gettext_lazy("score")
+    COUNT = "count", gettext_lazy("count")
+    CURRENCY = "currency", gettext_lazy("currency")
 
 
 class Direction(models.TextChoices):
-    HIGHER = "higher", "Higher is better"
-    LOWER = "lower", "Lower is better"
+    HIGHER = "higher", gettext_lazy("Higher is better")
+    LOWER = "lower", gettext_lazy("Lower is better")
 
 
 class KpiKind(models.TextChoices):
-    KEY = "key", "Key indicator"
-    ADJUSTING = "adjusting", "Adjusting indicator"
-    WARNING = "warning", "Warning indicator"
+    KEY = "key", gettext_lazy("Key indicator")
+    ADJUSTING = "adjusting", gettext_lazy("Adjusting indicator")
+    WARNING = "warning", gettext_lazy("Warning indicator")
 
 
 class ChartType(models.TextChoices):
-    AUTO = "auto", "Automatic (p or u for rates and counts with sample sizes, else XmR)"
-    XMR = "xmr", "XmR (individuals and moving range)"
-    P = "p", "p-chart (share of each period's sample)"
-    U = "u", "u-chart (count per unit)"
-    LANEY_P = "laney_p", "Laney P′ (p-chart for very large periods)"
+    AUTO = "auto", gettext_lazy("Automatic (p or u for rates and counts with sample sizes, else XmR)")
+    XMR = "xmr", gettext_lazy("XmR (individuals and moving range)")
+    P = "p", gettext_lazy("p-chart (share of each period's sample)")
+    U = "u", gettext_lazy("u-chart (count per unit)")
+    LANEY_P = "laney_p", gettext_lazy("Laney P′ (p-chart for very large periods)")
 
 
 class Kpi(ChangeTracked, ArchivableModel, TimeStampedModel):
@@ -96,6 +97,12 @@ class Measurement(ChangeTracked, TimeStampedModel):
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # Every index is rewritten by each update of a row (an update changes ``updated_at`` and the
+    # change marker, so PostgreSQL cannot update in place): no index here that another covers. No
+    # read filters or orders measurements by ``created_at``; ``updated_at`` reads walk the
+    # (updated_at, id) index below.
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["kpi", "segment", "period"]
@@ -110,7 +117,7 @@ class Measurement(ChangeTracked, TimeStampedModel):
             ),
         ]
         indexes = [
-            models.Index(fields=["kpi", "segment", "period"], name="measurement_series"),
+            # A series' reads (kpi, segment, period order) walk the natural key's unique index.
             # The measurements list orders by period, ties by id (newest first by default): one
             # ordered index range scan for the whole list, and for a KPI and a period range.
             models.Index(fields=["period", "id"], name="measurement_period"),
@@ -146,13 +153,13 @@ class SeriesChange(models.Model):
 
 
 class AlertLevel(models.TextChoices):
-    WARNING = "warning", "Warning"
-    CRITICAL = "critical", "Critical"
+    WARNING = "warning", gettext_lazy("Warning")
+    CRITICAL = "critical", gettext_lazy("Critical")
 
 
 class AlertRule(models.TextChoices):
-    THRESHOLD = "threshold", "Threshold crossed"
-    SPC = "spc", "Control-chart signal"
+    THRESHOLD = "threshold", gettext_lazy("Threshold crossed")
+    SPC = "spc", gettext_lazy("Control-chart signal")
 
 
 class KpiAlert(models.Model):
@@ -188,8 +195,8 @@ class KpiAlert(models.Model):
 
 
 class PhaseSource(models.TextChoices):
-    MANUAL = "manual", "Marked by a lead"
-    INITIATIVE = "initiative", "An initiative's Do start"
+    MANUAL = "manual", gettext_lazy("Marked by a lead")
+    INITIATIVE = "initiative", gettext_lazy("An initiative's Do start")
 
 
 class PhaseBreak(TimeStampedModel):

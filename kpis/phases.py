@@ -9,15 +9,17 @@ import datetime as dt
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from accounts.models import Role, User
 from common.errors import Conflict, PermissionDenied
 from kpis.models import Kpi, PhaseBreak, PhaseSource
 
 PHASE_MARKER_ROLES = frozenset({Role.ADMIN, Role.LEAD})
-MSG_CANNOT_MARK = "Only a project lead or an admin marks a change in a KPI's process."
-MSG_PHASE_TAKEN = "{kpi} already has a phase starting on {day}."
-MSG_LABEL_REQUIRED = "Say what changed (a short label)."
+MSG_CANNOT_MARK = gettext_noop("Only a project lead or an admin marks a change in a KPI's process.")
+MSG_PHASE_TAKEN = gettext_noop("{kpi} already has a phase starting on {day}.")
+MSG_LABEL_REQUIRED = gettext_noop("Say what changed (a short label).")
 MAX_LABEL_LENGTH = 120
 
 
@@ -35,10 +37,10 @@ def phase_break_create(
     *, actor: User, kpi: Kpi, starts: dt.date, label: str, segment: str = ""
 ) -> PhaseBreak:
     if not phase_break_can_mark(actor=actor):
-        raise PermissionDenied(MSG_CANNOT_MARK)
+        raise PermissionDenied(_(MSG_CANNOT_MARK))
     label = (label or "").strip()
     if not label or len(label) > MAX_LABEL_LENGTH:
-        raise ValidationError({"label": MSG_LABEL_REQUIRED})
+        raise ValidationError({"label": _(MSG_LABEL_REQUIRED)})
     try:
         # A savepoint: the unique key answers a duplicate without breaking the caller's transaction.
         with transaction.atomic():
@@ -46,20 +48,20 @@ def phase_break_create(
                 kpi=kpi, segment=segment, starts=starts, label=label, created_by=actor
             )
     except IntegrityError as error:
-        raise Conflict(MSG_PHASE_TAKEN.format(kpi=kpi.code, day=starts.isoformat())) from error
+        raise Conflict(_(MSG_PHASE_TAKEN).format(kpi=kpi.code, day=starts.isoformat())) from error
 
 
 @transaction.atomic
 def phase_break_delete(*, actor: User, phase_break: PhaseBreak) -> None:
     if not phase_break_can_mark(actor=actor):
-        raise PermissionDenied(MSG_CANNOT_MARK)
+        raise PermissionDenied(_(MSG_CANNOT_MARK))
     phase_break.delete()
 
 
 def phase_break_mark(*, kpi: Kpi, segment: str, starts: dt.date, label: str, reference: str) -> PhaseBreak:
     """The break of an initiative's change (``reference``: its code); a break already on that day
     (marked by hand or by another initiative) is kept as it is."""
-    found, _ = PhaseBreak.objects.get_or_create(
+    found, _created = PhaseBreak.objects.get_or_create(
         kpi=kpi,
         segment=segment,
         starts=starts,

@@ -72,7 +72,7 @@ class ScimUser(SCIMUser):
             "displayName": self.display_name,
             "emails": self.emails,
             "active": self.obj.is_active,
-            "roles": [{"value": role.value, "display": role.label, "primary": True}],
+            "roles": [{"value": role.value, "display": str(role.label), "primary": True}],
             "groups": self.groups,
             "meta": self.meta,
         }

@@ -1,6 +1,7 @@
 """The PDCA board's filter: whose initiatives, which team, which lead."""
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Team, User
 from improvement.forms.common import Form, PersonChoiceField
@@ -8,9 +9,13 @@ from improvement.selectors.board import BoardScope
 
 
 class BoardFilterForm(Form):
-    show = forms.ChoiceField(choices=BoardScope.CHOICES, required=False)
-    team = forms.ModelChoiceField(queryset=Team.objects.none(), required=False, empty_label="All teams")
-    lead = PersonChoiceField(queryset=User.objects.none(), required=False, empty_label="Any lead")
+    show = forms.ChoiceField(label=_("Show"), choices=BoardScope.CHOICES, required=False)
+    team = forms.ModelChoiceField(
+        label=_("Team"), queryset=Team.objects.none(), required=False, empty_label=_("All teams")
+    )
+    lead = PersonChoiceField(
+        label=_("Lead"), queryset=User.objects.none(), required=False, empty_label=_("Any lead")
+    )
 
     def __init__(self, *args, teams, leads, **kwargs):
         super().__init__(*args, **kwargs)

@@ -6,9 +6,11 @@ import re
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import Q
-from django.utils.formats import date_format
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 from accounts.models import User
+from common.templatetags.dates import local_date_format
 
 
 class Form(forms.Form):
@@ -38,7 +40,8 @@ def people(*roles: str):
     return queryset.order_by("full_name", "email")
 
 
-MSG_SITE_DATE = "Enter a date like 2 Dec 2026 or 2026-12-02."
+# A plain string (tests compare pages with it); translated where it is shown.
+MSG_SITE_DATE = gettext_noop("Enter a date like 2 Dec 2026 or 2026-12-02.")
 SITE_DATE_FORMAT = "j M Y"  # Django's date format of every date the site writes: "2 Dec 2026".
 # Spelled out rather than from strftime, which follows the process locale.
 _MONTH_NAMES = (
@@ -51,6 +54,8 @@ _MONTHS = {
     "sept": 9,
 }
 _SITE_DATE = re.compile(r"^(\d{1,2})\s+([a-z]+)\.?,?\s+(\d{4})$")
+# How Chinese writes the same date (common.templatetags.dates): 2026年12月2日.
+_CHINESE_DATE = re.compile(r"^(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日$")
 
 
 def parse_site_date(text: str) -> dt.date:
@@ -61,6 +66,9 @@ def parse_site_date(text: str) -> dt.date:
     text = " ".join(text.split()).lower()
     if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
         return dt.date.fromisoformat(text)
+    chinese = _CHINESE_DATE.match(text)
+    if chinese is not None:
+        return dt.date(int(chinese[1]), int(chinese[2]), int(chinese[3]))
     match = _SITE_DATE.match(text)
     if match is None or match[2] not in _MONTHS:
         raise ValueError(text)
@@ -75,7 +83,7 @@ class SiteDateInput(forms.TextInput):
     """
 
     def __init__(self, attrs=None):
-        super().__init__(attrs={"placeholder": "e.g. 2 Dec 2026", "autocomplete": "off", **(attrs or {})})
+        super().__init__(attrs={"placeholder": _("e.g. 2 Dec 2026"), "autocomplete": "off", **(attrs or {})})
 
     def format_value(self, value):
         if isinstance(value, str):
@@ -85,7 +93,7 @@ class SiteDateInput(forms.TextInput):
             except ValueError:
                 return value
         if isinstance(value, dt.date):
-            return date_format(value, SITE_DATE_FORMAT)
+            return local_date_format(value, SITE_DATE_FORMAT)  # read back by parse_site_date
         return super().format_value(value)
 
 
@@ -93,7 +101,7 @@ class SiteDateField(forms.DateField):
     """A date typed as the site writes it ("2 Dec 2026", "2 December 2026") or as ISO (2026-12-02)."""
 
     widget = SiteDateInput
-    default_error_messages = {"invalid": MSG_SITE_DATE}
+    default_error_messages = {"invalid": _(MSG_SITE_DATE)}
 
     def to_python(self, value):
         if value in self.empty_values:

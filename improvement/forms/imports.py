@@ -1,13 +1,14 @@
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from improvement.forms.common import Form
 from improvement.models import ImportKind
 
 
 class ImportForm(Form):
-    kind = forms.ChoiceField(label="What the file holds", choices=ImportKind.choices)
+    kind = forms.ChoiceField(label=_("What the file holds"), choices=ImportKind.choices)
     file = forms.FileField(
-        label="File",
-        help_text="A .csv (UTF-8) or .xlsx file whose first row is the header; at most 20 MB.",
+        label=_("File"),
+        help_text=_("A .csv (UTF-8) or .xlsx file whose first row is the header; at most 20 MB."),
         widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx"}),
     )

@@ -5,6 +5,9 @@ from decimal import Decimal
 
 from django import forms
 from django.utils import timezone
+from django.utils.text import format_lazy
+from django.utils.translation import gettext, gettext_noop
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Role, Team, User
 from improvement.forms.common import DateInput, Form, PersonChoiceField, people
@@ -16,31 +19,34 @@ from improvement.models.initiatives import (
     MIN_HORIZON_MONTHS,
 )
 
-ANY = [("", "Any")]
+ANY = [("", _("Any"))]
 SCORE_CHOICES = [(n, str(n)) for n in range(1, 6)]
 MAX_SEARCH_LENGTH = 100
 
-MSG_END_BEFORE_START = "The target end must be on or after the start date."
+# A plain string (tests compare with it); translated where it is shown.
+MSG_END_BEFORE_START = gettext_noop("The target end must be on or after the start date.")
 
 
 # Filters (GET) ----------------------------------------------------------------------------------
 
 
 class InitiativeFilterForm(Form):
-    q = forms.CharField(label="Search", required=False, max_length=MAX_SEARCH_LENGTH)
-    team = forms.ModelChoiceField(queryset=Team.objects.none(), required=False, empty_label="Any")
-    stage = forms.ChoiceField(choices=ANY + Stage.choices, required=False)
-    status = forms.ChoiceField(choices=ANY + Status.choices, required=False)
-    health = forms.ChoiceField(choices=ANY + Health.choices, required=False)
-    category = forms.ChoiceField(choices=ANY + Category.choices, required=False)
-    mine = forms.BooleanField(label="Only initiatives I lead", required=False)
-    at_risk = forms.BooleanField(label="Only those at risk", required=False)
-    sort = forms.ChoiceField(label="Sort by", choices=[("", "Code")], required=False)
+    q = forms.CharField(label=_("Search"), required=False, max_length=MAX_SEARCH_LENGTH)
+    team = forms.ModelChoiceField(
+        label=_("Team"), queryset=Team.objects.none(), required=False, empty_label=_("Any")
+    )
+    stage = forms.ChoiceField(label=_("Stage"), choices=ANY + Stage.choices, required=False)
+    status = forms.ChoiceField(label=_("Status"), choices=ANY + Status.choices, required=False)
+    health = forms.ChoiceField(label=_("Health"), choices=ANY + Health.choices, required=False)
+    category = forms.ChoiceField(label=_("Category"), choices=ANY + Category.choices, required=False)
+    mine = forms.BooleanField(label=_("Only initiatives I lead"), required=False)
+    at_risk = forms.BooleanField(label=_("Only those at risk"), required=False)
+    sort = forms.ChoiceField(label=_("Sort by"), choices=[("", _("Code"))], required=False)
 
     def __init__(self, *args, teams, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["team"].queryset = teams
-        self.fields["sort"].choices = [("", "Code"), *MoneySort.CHOICES]
+        self.fields["sort"].choices = [("", _("Code")), *MoneySort.CHOICES]
 
 
 class Period:
@@ -48,10 +54,10 @@ class Period:
     YEAR = "year"
     LAST_12_MONTHS = "12m"
     CHOICES = [
-        ("", "Any time"),
-        (QUARTER, "This quarter"),
-        (YEAR, "This year"),
-        (LAST_12_MONTHS, "Last 12 months"),
+        ("", _("Any time")),
+        (QUARTER, _("This quarter")),
+        (YEAR, _("This year")),
+        (LAST_12_MONTHS, _("Last 12 months")),
     ]
 
     @classmethod
@@ -69,14 +75,17 @@ class MoneySort:
     """How the money tables sort: "<figure>_<asc|desc>"; the figures are the selectors' MONEY_SORTS."""
 
     LABELS = {
-        "roi": ("ROI %", "highest first", "lowest first"),
-        "payback": ("Payback", "longest first", "soonest first"),
-        "npv": ("NPV", "highest first", "lowest first"),
-        "net": ("Net benefit", "highest first", "lowest first"),
-        "investment": ("Investment", "largest first", "smallest first"),
+        "roi": (_("ROI %"), _("highest first"), _("lowest first")),
+        "payback": (_("Payback"), _("longest first"), _("soonest first")),
+        "npv": (_("NPV"), _("highest first"), _("lowest first")),
+        "net": (_("Net benefit"), _("highest first"), _("lowest first")),
+        "investment": (_("Investment"), _("largest first"), _("smallest first")),
     }
     CHOICES = [
-        (f"{key}_{direction}", f"{label} — {desc if direction == 'desc' else asc}")
+        (
+            f"{key}_{direction}",
+            format_lazy(_("{figure} — {order}"), figure=label, order=desc if direction == "desc" else asc),
+        )
         for key, (label, desc, asc) in LABELS.items()
         for direction in ("desc", "asc")
     ]
@@ -91,19 +100,26 @@ class MoneySort:
 
 
 class DashboardFilterForm(Form):
-    q = forms.CharField(label="Search", required=False, max_length=MAX_SEARCH_LENGTH)
-    team = forms.ModelChoiceField(queryset=Team.objects.none(), required=False, empty_label="All teams")
-    category = forms.ChoiceField(choices=[("", "All categories"), *Category.choices], required=False)
-    stage = forms.ChoiceField(choices=[("", "All stages"), *Stage.choices], required=False)
+    q = forms.CharField(label=_("Search"), required=False, max_length=MAX_SEARCH_LENGTH)
+    team = forms.ModelChoiceField(
+        label=_("Team"), queryset=Team.objects.none(), required=False, empty_label=_("All teams")
+    )
+    category = forms.ChoiceField(
+        label=_("Category"), choices=[("", _("All categories")), *Category.choices], required=False
+    )
+    stage = forms.ChoiceField(
+        label=_("Stage"), choices=[("", _("All stages")), *Stage.choices], required=False
+    )
     # The portfolio leaves abandoned initiatives out.
     status = forms.ChoiceField(
-        choices=[("", "All statuses"), *[c for c in Status.choices if c[0] != Status.ABANDONED]],
+        label=_("Status"),
+        choices=[("", _("All statuses")), *[c for c in Status.choices if c[0] != Status.ABANDONED]],
         required=False,
     )
-    period = forms.ChoiceField(label="Started", choices=Period.CHOICES, required=False)
-    at_risk = forms.BooleanField(label="Only those at risk", required=False)
+    period = forms.ChoiceField(label=_("Started"), choices=Period.CHOICES, required=False)
+    at_risk = forms.BooleanField(label=_("Only those at risk"), required=False)
     # No blank choice: an unsorted request shows the default, the first (ROI, highest first).
-    sort = forms.ChoiceField(label="Rank by", choices=MoneySort.CHOICES, required=False)
+    sort = forms.ChoiceField(label=_("Rank by"), choices=MoneySort.CHOICES, required=False)
 
     def __init__(self, *args, teams, **kwargs):
         super().__init__(*args, **kwargs)
@@ -114,48 +130,56 @@ class DashboardFilterForm(Form):
 
 
 class InitiativeForm(Form):
-    title = forms.CharField(max_length=200)
-    team = forms.ModelChoiceField(queryset=Team.objects.none())
-    category = forms.ChoiceField(choices=Category.choices, initial=Category.OTHER)
+    title = forms.CharField(label=_("Title"), max_length=200)
+    team = forms.ModelChoiceField(label=_("Team"), queryset=Team.objects.none())
+    category = forms.ChoiceField(label=_("Category"), choices=Category.choices, initial=Category.OTHER)
     breakpoint_type = forms.ChoiceField(
-        label="Service break-point type", choices=BreakpointType.choices, initial=BreakpointType.PROCESS
+        label=_("Service break-point type"), choices=BreakpointType.choices, initial=BreakpointType.PROCESS
     )
-    problem_statement = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    problem_statement = forms.CharField(
+        label=_("Problem statement"), widget=forms.Textarea(attrs={"rows": 3}), required=False
+    )
     smart_goal = forms.CharField(
-        label="SMART goal",
+        label=_("SMART goal"),
         widget=forms.Textarea(attrs={"rows": 3}),
         required=False,
-        help_text="Specific, measurable, achievable, relevant, time-bound. Needed to leave Plan.",
+        help_text=_("Specific, measurable, achievable, relevant, time-bound. Needed to leave Plan."),
     )
-    scope = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
-    impact = forms.TypedChoiceField(choices=SCORE_CHOICES, coerce=int, initial=3, help_text="1 low – 5 high")
-    effort = forms.TypedChoiceField(choices=SCORE_CHOICES, coerce=int, initial=3, help_text="1 low – 5 high")
-    start_date = forms.DateField(widget=DateInput(), initial=timezone.localdate)
-    target_end_date = forms.DateField(widget=DateInput(), required=False)
-    lead = PersonChoiceField(queryset=User.objects.none(), required=False, empty_label="Me")
+    scope = forms.CharField(label=_("Scope"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    impact = forms.TypedChoiceField(
+        label=_("Impact"), choices=SCORE_CHOICES, coerce=int, initial=3, help_text=_("1 low – 5 high")
+    )
+    effort = forms.TypedChoiceField(
+        label=_("Effort"), choices=SCORE_CHOICES, coerce=int, initial=3, help_text=_("1 low – 5 high")
+    )
+    start_date = forms.DateField(label=_("Start date"), widget=DateInput(), initial=timezone.localdate)
+    target_end_date = forms.DateField(label=_("Target end date"), widget=DateInput(), required=False)
+    lead = PersonChoiceField(
+        label=_("Lead"), queryset=User.objects.none(), required=False, empty_label=_("Me")
+    )
     sponsor = PersonChoiceField(
-        label="Executive sponsor", queryset=User.objects.none(), required=False, empty_label="None"
+        label=_("Executive sponsor"), queryset=User.objects.none(), required=False, empty_label=_("None")
     )
     payback_target_months = forms.DecimalField(
-        label="Payback target (months)",
+        label=_("Payback target (months)"),
         max_digits=4,
         decimal_places=1,
         min_value=Decimal("0.1"),
         required=False,
-        help_text="Empty: the organisation's target.",
+        help_text=_("Empty: the organisation's target."),
     )
     # Range checks are the model's (the service reports them on these fields).
     horizon_months = forms.IntegerField(
-        label="ROI horizon (months)",
+        label=_("ROI horizon (months)"),
         required=False,
         widget=forms.NumberInput(attrs={"min": MIN_HORIZON_MONTHS, "max": MAX_HORIZON_MONTHS}),
-        help_text="Months the money is counted over. Empty: the organisation's horizon.",
+        help_text=_("Months the money is counted over. Empty: the organisation's horizon."),
     )
     discount_rate = forms.FloatField(
-        label="Annual discount rate",
+        label=_("Annual discount rate"),
         required=False,
         widget=forms.NumberInput(attrs={"min": MIN_DISCOUNT_RATE, "max": MAX_DISCOUNT_RATE, "step": "any"}),
-        help_text="A fraction: 0.08 is 8 % a year. Empty: the organisation's rate.",
+        help_text=_("A fraction: 0.08 is 8 % a year. Empty: the organisation's rate."),
     )
 
     def __init__(self, *args, teams, **kwargs):
@@ -168,16 +192,16 @@ class InitiativeForm(Form):
         data = super().clean()
         start, end = data.get("start_date"), data.get("target_end_date")
         if start and end and end < start:
-            self.add_error("target_end_date", MSG_END_BEFORE_START)
+            self.add_error("target_end_date", gettext(MSG_END_BEFORE_START))
         return data
 
 
 class InitiativeCreateForm(InitiativeForm):
     with_standard_plan = forms.BooleanField(
-        label="Add the standard 90-day plan",
+        label=_("Add the standard 90-day plan"),
         required=False,
         initial=True,
-        help_text="15 milestones in three 30-day phases, due from the start date, owned by the lead.",
+        help_text=_("15 milestones in three 30-day phases, due from the start date, owned by the lead."),
     )
 
 
@@ -194,8 +218,8 @@ class InitiativeEditForm(InitiativeForm):
 
 
 class StatusUpdateForm(Form):
-    date = forms.DateField(widget=DateInput(), initial=timezone.localdate)
-    health = forms.ChoiceField(choices=Health.choices)
+    date = forms.DateField(label=_("Date"), widget=DateInput(), initial=timezone.localdate)
+    health = forms.ChoiceField(label=_("Health"), choices=Health.choices)
     narrative = forms.CharField(
-        label="What happened", widget=forms.Textarea(attrs={"rows": 3}), max_length=4000, strip=True
+        label=_("What happened"), widget=forms.Textarea(attrs={"rows": 3}), max_length=4000, strip=True
     )

@@ -1,6 +1,7 @@
 """The 90-day roadmap on the site: its filter and the milestone forms."""
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Team, User
 from common.dates import validate_date_in_range
@@ -9,10 +10,14 @@ from improvement.models import MilestoneStatus, Phase
 
 
 class RoadmapFilterForm(Form):
-    team = forms.ModelChoiceField(queryset=Team.objects.none(), required=False, empty_label="All teams")
-    owner = PersonChoiceField(queryset=User.objects.none(), required=False, empty_label="Everyone")
+    team = forms.ModelChoiceField(
+        label=_("Team"), queryset=Team.objects.none(), required=False, empty_label=_("All teams")
+    )
+    owner = PersonChoiceField(
+        label=_("Owner"), queryset=User.objects.none(), required=False, empty_label=_("Everyone")
+    )
     start = SiteDateField(
-        label="From",
+        label=_("From"),
         required=False,
         validators=[validate_date_in_range],
     )
@@ -24,12 +29,18 @@ class RoadmapFilterForm(Form):
 
 
 class MilestoneForm(Form):
-    title = forms.CharField(max_length=200)
-    due_date = forms.DateField(widget=DateInput())
-    owner = PersonChoiceField(queryset=User.objects.none(), required=False, empty_label="The lead")
-    phase = forms.ChoiceField(choices=[("", "—"), *Phase.choices], required=False)
-    acceptance_criteria = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
-    description = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    title = forms.CharField(label=_("Title"), max_length=200)
+    due_date = forms.DateField(label=_("Due date"), widget=DateInput())
+    owner = PersonChoiceField(
+        label=_("Owner"), queryset=User.objects.none(), required=False, empty_label=_("The lead")
+    )
+    phase = forms.ChoiceField(label=_("Phase"), choices=[("", "—"), *Phase.choices], required=False)
+    acceptance_criteria = forms.CharField(
+        label=_("Acceptance criteria"), widget=forms.Textarea(attrs={"rows": 2}), required=False
+    )
+    description = forms.CharField(
+        label=_("Description"), widget=forms.Textarea(attrs={"rows": 2}), required=False
+    )
 
     def __init__(self, *args, owners, **kwargs):
         super().__init__(*args, **kwargs)
@@ -37,7 +48,7 @@ class MilestoneForm(Form):
 
 
 class MilestoneEditForm(MilestoneForm):
-    status = forms.ChoiceField(choices=MilestoneStatus.choices)
+    status = forms.ChoiceField(label=_("Status"), choices=MilestoneStatus.choices)
     version = forms.IntegerField(widget=forms.HiddenInput())
 
     def __init__(self, *args, **kwargs):
@@ -52,12 +63,15 @@ class MilestoneOwnerForm(Form):
     The fields are ``policies.MILESTONE_OWNER_FIELDS``, the same the API lets an owner change.
     """
 
-    status = forms.ChoiceField(choices=MilestoneStatus.choices)
-    due_date = forms.DateField(widget=DateInput())
+    status = forms.ChoiceField(label=_("Status"), choices=MilestoneStatus.choices)
+    due_date = forms.DateField(label=_("Due date"), widget=DateInput())
     acceptance_criteria = forms.CharField(
+        label=_("Acceptance criteria"),
         widget=forms.Textarea(attrs={"rows": 3}),
         required=False,
-        help_text="How everyone will know it is done.",
+        help_text=_("How everyone will know it is done."),
     )
-    description = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    description = forms.CharField(
+        label=_("Description"), widget=forms.Textarea(attrs={"rows": 3}), required=False
+    )
     version = forms.IntegerField(widget=forms.HiddenInput())

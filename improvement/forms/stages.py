@@ -1,6 +1,7 @@
 """PDCA stage moves on the site: moving to another stage and the Act decision."""
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from improvement.forms.common import Form
 from improvement.models import STAGE_ORDER, Decision, Stage
@@ -9,19 +10,19 @@ from improvement.models import STAGE_ORDER, Decision, Stage
 class TransitionForm(Form):
     """One move: forward through the gate (an override reason for those who may), or back with a reason."""
 
-    to = forms.ChoiceField(label="Move to", choices=Stage.choices, widget=forms.HiddenInput())
-    note = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    to = forms.ChoiceField(label=_("Move to"), choices=Stage.choices, widget=forms.HiddenInput())
+    note = forms.CharField(label=_("Note"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
     reason = forms.CharField(
-        label="Reason for stepping back",
+        label=_("Reason for stepping back"),
         widget=forms.Textarea(attrs={"rows": 2}),
         required=False,
-        help_text="Needed when moving to an earlier stage.",
+        help_text=_("Needed when moving to an earlier stage."),
     )
     override_reason = forms.CharField(
-        label="Override reason",
+        label=_("Override reason"),
         widget=forms.Textarea(attrs={"rows": 2}),
         required=False,
-        help_text="Executives and admins only: move although the gate is not met, and say why.",
+        help_text=_("Executives and admins only: move although the gate is not met, and say why."),
     )
     version = forms.IntegerField(widget=forms.HiddenInput())
     next = forms.CharField(widget=forms.HiddenInput(), required=False)
@@ -39,12 +40,12 @@ class TransitionForm(Form):
 
 
 class DecisionForm(Form):
-    decision = forms.ChoiceField(choices=Decision.choices)
-    note = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    decision = forms.ChoiceField(label=_("Decision"), choices=Decision.choices)
+    note = forms.CharField(label=_("Note"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
     confirm_open = forms.BooleanField(
-        label="Standardise although the work listed above is still open",
+        label=_("Standardise although the work listed above is still open"),
         required=False,
-        help_text="Needed only to standardise while milestones are not done or targets not reached.",
+        help_text=_("Needed only to standardise while milestones are not done or targets not reached."),
     )
     version = forms.IntegerField(widget=forms.HiddenInput())
 

@@ -6,22 +6,23 @@ retries, the attempt log, the sweeper and the pruning of webhooks.
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy
 
 from common.models import TimeStampedModel
 
 
 class ChatKind(models.TextChoices):
-    SLACK = "slack", "Slack"
-    TEAMS = "teams", "Microsoft Teams"
+    SLACK = "slack", gettext_lazy("Slack")
+    TEAMS = "teams", gettext_lazy("Microsoft Teams")
 
 
 class ChatEventType(models.TextChoices):
-    STAGE_CHANGED = "stage.changed", "Stage moved"
+    STAGE_CHANGED = "stage.changed", gettext_lazy("Stage moved")
     # No sign-off requests exist yet: a failed gate overridden by an executive is the sign-off there is.
-    GATE_OVERRIDDEN = "gate.overridden", "Gate overridden (executive sign-off)"
-    KPI_ALERT = "kpi.alert", "KPI alert"
-    EXPERIMENT_CONCLUDED = "experiment.concluded", "Experiment decision"
-    DIGEST = "digest.weekly", "Weekly digest"
+    GATE_OVERRIDDEN = "gate.overridden", gettext_lazy("Gate overridden (executive sign-off)")
+    KPI_ALERT = "kpi.alert", gettext_lazy("KPI alert")
+    EXPERIMENT_CONCLUDED = "experiment.concluded", gettext_lazy("Experiment decision")
+    DIGEST = "digest.weekly", gettext_lazy("Weekly digest")
 
 
 # A test message from the team's settings page: delivered to one destination, never subscribed to.

@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy
 from simple_history.models import HistoricalRecords
 
 from common.models import ArchivableModel, TimeStampedModel
@@ -10,31 +11,31 @@ from kpis.models import Kpi
 
 
 class MetricType(models.TextChoices):
-    PROPORTION = "proportion", "Proportion (conversion rate)"
-    MEAN = "mean", "Mean"
+    PROPORTION = "proportion", gettext_lazy("Proportion (conversion rate)")
+    MEAN = "mean", gettext_lazy("Mean")
 
 
 class MdeType(models.TextChoices):
-    RELATIVE = "relative", "Relative (share of the control)"
-    ABSOLUTE = "absolute", "Absolute (metric units)"
+    RELATIVE = "relative", gettext_lazy("Relative (share of the control)")
+    ABSOLUTE = "absolute", gettext_lazy("Absolute (metric units)")
 
 
 class RandomisationUnit(models.TextChoices):
-    USER = "user", "User"
-    CLUSTER = "cluster", "Cluster (agent, team or site)"
+    USER = "user", gettext_lazy("User")
+    CLUSTER = "cluster", gettext_lazy("Cluster (agent, team or site)")
 
 
 class ExperimentStatus(models.TextChoices):
-    DRAFT = "draft", "Draft"
-    RUNNING = "running", "Running"
-    STOPPED = "stopped", "Stopped"
-    CONCLUDED = "concluded", "Concluded"
+    DRAFT = "draft", gettext_lazy("Draft")
+    RUNNING = "running", gettext_lazy("Running")
+    STOPPED = "stopped", gettext_lazy("Stopped")
+    CONCLUDED = "concluded", gettext_lazy("Concluded")
 
 
 class ExperimentDecision(models.TextChoices):
-    SHIP = "ship", "Ship"
-    ITERATE = "iterate", "Iterate"
-    ABANDON = "abandon", "Abandon"
+    SHIP = "ship", gettext_lazy("Ship")
+    ITERATE = "iterate", gettext_lazy("Iterate")
+    ABANDON = "abandon", gettext_lazy("Abandon")
 
 
 class Experiment(ChangeTracked, ArchivableModel, TimeStampedModel):

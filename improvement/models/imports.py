@@ -8,24 +8,25 @@ create, update or leave) and what the import did are recorded on the job.
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 
 class ImportKind(models.TextChoices):
-    INITIATIVES = "initiatives", "Initiatives"
-    TARGETS = "targets", "KPI targets"
-    MILESTONES = "milestones", "Milestones"
-    MEASUREMENTS = "measurements", "Measurements"
+    INITIATIVES = "initiatives", gettext_lazy("Initiatives")
+    TARGETS = "targets", gettext_lazy("KPI targets")
+    MILESTONES = "milestones", gettext_lazy("Milestones")
+    MEASUREMENTS = "measurements", gettext_lazy("Measurements")
 
 
 class ImportStatus(models.TextChoices):
     # The dry run is waiting or running; then it found errors (nothing can be imported) or none.
-    VALIDATING = "validating", "Checking"
-    INVALID = "invalid", "Has errors"
-    VALID = "valid", "Ready to import"
+    VALIDATING = "validating", gettext_lazy("Checking")
+    INVALID = "invalid", gettext_lazy("Has errors")
+    VALID = "valid", gettext_lazy("Ready to import")
     # The import is waiting or running; then every row was written, or none (errors or a failure).
-    IMPORTING = "importing", "Importing"
-    DONE = "done", "Imported"
-    FAILED = "failed", "Not imported"
+    IMPORTING = "importing", gettext_lazy("Importing")
+    DONE = "done", gettext_lazy("Imported")
+    FAILED = "failed", gettext_lazy("Not imported")
 
 
 def no_counts() -> dict[str, int]:

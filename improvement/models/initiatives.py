@@ -5,6 +5,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils.translation import gettext_lazy
 from simple_history.models import HistoricalRecords
 
 from accounts.models import Team
@@ -21,40 +22,40 @@ MIN_DISCOUNT_RATE, MAX_DISCOUNT_RATE = 0.0, 1.0
 
 
 class Status(models.TextChoices):
-    ACTIVE = "active", "Active"
-    ON_HOLD = "on_hold", "On hold"
-    STANDARDISED = "standardised", "Standardised"
-    ABANDONED = "abandoned", "Abandoned"
+    ACTIVE = "active", gettext_lazy("Active")
+    ON_HOLD = "on_hold", gettext_lazy("On hold")
+    STANDARDISED = "standardised", gettext_lazy("Standardised")
+    ABANDONED = "abandoned", gettext_lazy("Abandoned")
 
 
 class Health(models.TextChoices):
-    ON_TRACK = "on_track", "On track"
-    AT_RISK = "at_risk", "At risk"
-    OFF_TRACK = "off_track", "Off track"
+    ON_TRACK = "on_track", gettext_lazy("On track")
+    AT_RISK = "at_risk", gettext_lazy("At risk")
+    OFF_TRACK = "off_track", gettext_lazy("Off track")
 
 
 class Category(models.TextChoices):
-    RESPONSE_SPEED = "response_speed", "Response speed"
-    PROCESS_SIMPLIFICATION = "process_simplification", "Process simplification"
-    PERSONALISATION = "personalisation", "Personalisation"
-    SELF_SERVICE = "self_service", "Self-service"
-    KNOWLEDGE_BASE = "knowledge_base", "Knowledge base"
-    STAFFING_TRAINING = "staffing_training", "Staffing and training"
-    QUALITY_ASSURANCE = "quality_assurance", "Quality assurance"
-    OTHER = "other", "Other"
+    RESPONSE_SPEED = "response_speed", gettext_lazy("Response speed")
+    PROCESS_SIMPLIFICATION = "process_simplification", gettext_lazy("Process simplification")
+    PERSONALISATION = "personalisation", gettext_lazy("Personalisation")
+    SELF_SERVICE = "self_service", gettext_lazy("Self-service")
+    KNOWLEDGE_BASE = "knowledge_base", gettext_lazy("Knowledge base")
+    STAFFING_TRAINING = "staffing_training", gettext_lazy("Staffing and training")
+    QUALITY_ASSURANCE = "quality_assurance", gettext_lazy("Quality assurance")
+    OTHER = "other", gettext_lazy("Other")
 
 
 class BreakpointType(models.TextChoices):
-    INTERACTION = "interaction", "Interaction"
-    PROCESS = "process", "Process"
-    TECHNICAL = "technical", "Technical"
+    INTERACTION = "interaction", gettext_lazy("Interaction")
+    PROCESS = "process", gettext_lazy("Process")
+    TECHNICAL = "technical", gettext_lazy("Technical")
 
 
 class Quadrant(models.TextChoices):
-    QUICK_WIN = "quick_win", "Quick win"
-    MAJOR_PROJECT = "major_project", "Major project"
-    FILL_IN = "fill_in", "Fill-in"
-    THANKLESS = "thankless", "Thankless"
+    QUICK_WIN = "quick_win", gettext_lazy("Quick win")
+    MAJOR_PROJECT = "major_project", gettext_lazy("Major project")
+    FILL_IN = "fill_in", gettext_lazy("Fill-in")
+    THANKLESS = "thankless", gettext_lazy("Thankless")
 
 
 def quadrant_for(impact: int, effort: int) -> str:

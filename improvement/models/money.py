@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.translation import gettext_lazy
 from simple_history.models import HistoricalRecords
 
 from common.models import ArchivableModel, TimeStampedModel
@@ -26,8 +27,8 @@ def _check_end_month(line) -> None:
 
 
 class CostKind(models.TextChoices):
-    ONE_TIME = "one_time", "One-time investment"
-    RECURRING = "recurring", "Recurring (monthly)"
+    ONE_TIME = "one_time", gettext_lazy("One-time investment")
+    RECURRING = "recurring", gettext_lazy("Recurring (monthly)")
 
 
 class Cost(ChangeTracked, ArchivableModel, TimeStampedModel):
@@ -64,14 +65,14 @@ class Cost(ChangeTracked, ArchivableModel, TimeStampedModel):
 
 
 class BenefitKind(models.TextChoices):
-    COST_SAVING = "cost_saving", "Cost saving"
-    REVENUE = "revenue", "Revenue"
-    COST_AVOIDANCE = "cost_avoidance", "Cost avoidance"
+    COST_SAVING = "cost_saving", gettext_lazy("Cost saving")
+    REVENUE = "revenue", gettext_lazy("Revenue")
+    COST_AVOIDANCE = "cost_avoidance", gettext_lazy("Cost avoidance")
 
 
 class BenefitNature(models.TextChoices):
-    HARD = "hard", "Hard"
-    SOFT = "soft", "Soft"
+    HARD = "hard", gettext_lazy("Hard")
+    SOFT = "soft", gettext_lazy("Soft")
 
 
 class Benefit(ChangeTracked, ArchivableModel, TimeStampedModel):

@@ -7,22 +7,23 @@ notification and mute, so a key never changes; a label may.
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy
 
 
 class NotificationKind(models.TextChoices):
-    MILESTONE_OVERDUE = "milestone_overdue", "Overdue milestone"
-    MILESTONE_ESCALATION = "milestone_escalation", "Milestone a week or more late (to the lead)"
-    STAGE_CHANGED = "stage_changed", "Stage changed"
-    TARGET_MET = "target_met", "KPI target met"
-    KPI_ALERT = "kpi_alert", "KPI alert"
-    DIGEST = "digest", "Weekly digest"
-    PORTFOLIO_PACK = "portfolio_pack", "Portfolio review pack (PDF)"
-    WEBHOOK_DISABLED = "webhook_disabled", "Webhook subscription disabled"
+    MILESTONE_OVERDUE = "milestone_overdue", gettext_lazy("Overdue milestone")
+    MILESTONE_ESCALATION = "milestone_escalation", gettext_lazy("Milestone a week or more late (to the lead)")
+    STAGE_CHANGED = "stage_changed", gettext_lazy("Stage changed")
+    TARGET_MET = "target_met", gettext_lazy("KPI target met")
+    KPI_ALERT = "kpi_alert", gettext_lazy("KPI alert")
+    DIGEST = "digest", gettext_lazy("Weekly digest")
+    PORTFOLIO_PACK = "portfolio_pack", gettext_lazy("Portfolio review pack (PDF)")
+    WEBHOOK_DISABLED = "webhook_disabled", gettext_lazy("Webhook subscription disabled")
 
 
 class ReminderReason(models.TextChoices):
-    OWNER_OVERDUE = "owner_overdue", "Owner: milestone overdue"
-    LEAD_ESCALATION = "lead_escalation", "Lead: milestone a week or more late"
+    OWNER_OVERDUE = "owner_overdue", gettext_lazy("Owner: milestone overdue")
+    LEAD_ESCALATION = "lead_escalation", gettext_lazy("Lead: milestone a week or more late")
 
 
 class SentReminder(models.Model):

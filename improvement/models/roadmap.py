@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy
 from simple_history.models import HistoricalRecords
 
 from common.models import ArchivableModel, TimeStampedModel
@@ -9,20 +10,20 @@ from common.sync import ChangeTracked
 
 
 class MilestoneStatus(models.TextChoices):
-    PLANNED = "planned", "Planned"
-    IN_PROGRESS = "in_progress", "In progress"
-    DONE = "done", "Done"
-    BLOCKED = "blocked", "Blocked"
-    CANCELLED = "cancelled", "Cancelled"
+    PLANNED = "planned", gettext_lazy("Planned")
+    IN_PROGRESS = "in_progress", gettext_lazy("In progress")
+    DONE = "done", gettext_lazy("Done")
+    BLOCKED = "blocked", gettext_lazy("Blocked")
+    CANCELLED = "cancelled", gettext_lazy("Cancelled")
 
 
 OPEN_MILESTONE_STATUSES = [MilestoneStatus.PLANNED, MilestoneStatus.IN_PROGRESS, MilestoneStatus.BLOCKED]
 
 
 class Phase(models.TextChoices):
-    ASSESS = "assess", "Days 1–30: assess and plan"
-    PILOT = "pilot", "Days 31–60: pilot"
-    ROLLOUT = "rollout", "Days 61–90: roll out"
+    ASSESS = "assess", gettext_lazy("Days 1–30: assess and plan")
+    PILOT = "pilot", gettext_lazy("Days 31–60: pilot")
+    ROLLOUT = "rollout", gettext_lazy("Days 61–90: roll out")
 
 
 class Milestone(ChangeTracked, ArchivableModel, TimeStampedModel):

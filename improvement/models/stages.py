@@ -2,24 +2,25 @@
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from common.sync import ChangeTracked
 
 
 class Stage(models.TextChoices):
-    PLAN = "plan", "Plan"
-    DO = "do", "Do"
-    CHECK = "check", "Check"
-    ACT = "act", "Act"
+    PLAN = "plan", pgettext_lazy("PDCA stage", "Plan")
+    DO = "do", pgettext_lazy("PDCA stage", "Do")
+    CHECK = "check", pgettext_lazy("PDCA stage", "Check")
+    ACT = "act", pgettext_lazy("PDCA stage", "Act")
 
 
 STAGE_ORDER = [Stage.PLAN, Stage.DO, Stage.CHECK, Stage.ACT]
 
 
 class Decision(models.TextChoices):
-    STANDARDISE = "standardise", "Standardise"
-    ADAPT = "adapt", "Adapt (new cycle)"
-    ABANDON = "abandon", "Abandon"
+    STANDARDISE = "standardise", gettext_lazy("Standardise")
+    ADAPT = "adapt", gettext_lazy("Adapt (new cycle)")
+    ABANDON = "abandon", gettext_lazy("Abandon")
 
 
 class StageTransition(ChangeTracked, models.Model):

@@ -1,6 +1,7 @@
 """KPI targets of an initiative and their evaluation at Check."""
 
 from django.db import models
+from django.utils.translation import gettext_lazy
 from simple_history.models import HistoricalRecords
 
 from common.models import ArchivableModel, TimeStampedModel
@@ -9,10 +10,10 @@ from kpis.models import Kpi
 
 
 class Evaluation(models.TextChoices):
-    MET = "met", "Met"
-    IMPROVED = "improved", "Improved"
-    NO_CHANGE = "no_change", "No significant change"
-    WORSE = "worse", "Worse"
+    MET = "met", gettext_lazy("Met")
+    IMPROVED = "improved", gettext_lazy("Improved")
+    NO_CHANGE = "no_change", gettext_lazy("No significant change")
+    WORSE = "worse", gettext_lazy("Worse")
 
 
 class KpiTarget(ChangeTracked, ArchivableModel, TimeStampedModel):

@@ -6,16 +6,17 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from common.models import TimeStampedModel
 from common.sync import ChangeTracked
 
 
 class WebhookEventType(models.TextChoices):
-    STAGE_CHANGED = "stage.changed", "Stage changed"
-    MILESTONE_OVERDUE = "milestone.overdue", "Milestone overdue"
-    TARGET_MET = "target.met", "KPI target met"
-    EXPERIMENT_CONCLUDED = "experiment.concluded", "Experiment concluded"
+    STAGE_CHANGED = "stage.changed", gettext_lazy("Stage changed")
+    MILESTONE_OVERDUE = "milestone.overdue", gettext_lazy("Milestone overdue")
+    TARGET_MET = "target.met", gettext_lazy("KPI target met")
+    EXPERIMENT_CONCLUDED = "experiment.concluded", gettext_lazy("Experiment concluded")
 
 
 def _webhook_secret() -> str:
@@ -67,9 +68,9 @@ class WebhookEvent(models.Model):
 
 
 class DeliveryStatus(models.TextChoices):
-    PENDING = "pending", "Pending"
-    SUCCEEDED = "succeeded", "Succeeded"
-    FAILED = "failed", "Failed (gave up)"
+    PENDING = "pending", gettext_lazy("Pending")
+    SUCCEEDED = "succeeded", gettext_lazy("Succeeded")
+    FAILED = "failed", gettext_lazy("Failed (gave up)")
 
 
 class WebhookDelivery(models.Model):

@@ -11,6 +11,8 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop, pgettext
 from reportlab.lib.pagesizes import A3, landscape
 from reportlab.lib.units import mm
 from reportlab.platypus import BaseDocTemplate, Frame, FrameBreak, PageTemplate, Spacer
@@ -27,6 +29,7 @@ from improvement.selectors.roadmap import initiative_milestones
 from improvement.selectors.stages import initiative_transitions
 from improvement.selectors.targets import target_chart_series, target_list, target_progress
 from improvement.views.experiment_readout import verdict_items
+from kpis.catalogue import display_name
 from kpis.stats.spc import MIN_BASELINE_POINTS
 
 FILENAME = "{code}-A3.pdf"
@@ -41,8 +44,15 @@ GUTTER = 8 * mm
 HEADER_HEIGHT = 22 * mm
 COLUMN_WIDTH = (PAGE[0] - 2 * MARGIN - GUTTER) / 2
 CHART_HEIGHT = 72 * mm
-MONEY_COLUMNS = ("Total investment", "Benefit to date", "Projected 12-month benefit", "ROI", "Payback", "NPV")
-MSG_MORE = "… and {count} more (see the initiative page)."
+MONEY_COLUMNS = (
+    gettext_noop("Total investment"),
+    gettext_noop("Benefit to date"),
+    gettext_noop("Projected 12-month benefit"),
+    gettext_noop("ROI"),
+    gettext_noop("Payback"),
+    gettext_noop("NPV"),
+)
+MSG_MORE = gettext_noop("… and {count} more (see the initiative page).")
 
 
 @dataclass
@@ -70,7 +80,7 @@ def kpi_panels(initiative: Initiative) -> tuple[list[KpiPanel], int]:
         progress = target_progress(target=target)
         panels.append(
             KpiPanel(
-                title=target.kpi.name + (f" · {target.segment}" if target.segment else ""),
+                title=display_name(target.kpi.name) + (f" · {target.segment}" if target.segment else ""),
                 unit=target.kpi.unit,
                 baseline=target.baseline_value,
                 target=target.target_value,
@@ -88,40 +98,50 @@ def _header(initiative: Initiative) -> list:
     lead = initiative.lead.get_full_name() or initiative.lead.email
     facts = [
         initiative.team.name,
-        f"led by {lead}",
-        f"sponsor {initiative.sponsor.get_full_name()}" if initiative.sponsor else "",
+        _("led by {lead}").format(lead=lead),
+        _("sponsor {name}").format(name=initiative.sponsor.get_full_name()) if initiative.sponsor else "",
         initiative.get_category_display(),
-        f"stage {initiative.get_stage_display()}",
+        _("stage {stage}").format(stage=initiative.get_stage_display()),
         initiative.get_status_display(),
         initiative.get_health_display(),
-        f"cycle {initiative.cycle}",
-        f"started {initiative.start_date.isoformat()}",
-        f"target end {initiative.target_end_date.isoformat()}" if initiative.target_end_date else "",
+        _("cycle {cycle}").format(cycle=initiative.cycle),
+        _("started {date}").format(date=initiative.start_date.isoformat()),
+        _("target end {date}").format(date=initiative.target_end_date.isoformat())
+        if initiative.target_end_date
+        else "",
     ]
     return [
         pdf.text(f"{initiative.code} · {initiative.title}", "title"),
-        pdf.text(" · ".join(f for f in facts if f), "subtitle"),
-        pdf.text(f"A3 report, {timezone.localdate().isoformat()}", "subtitle"),
+        pdf.text(" · ".join(str(f) for f in facts if f), "subtitle"),
+        pdf.text(_("A3 report, {date}").format(date=timezone.localdate().isoformat()), "subtitle"),
     ]
 
 
 def _left(initiative: Initiative) -> list:
-    story = [pdf.heading("Problem"), pdf.text(initiative.problem_statement or "—", limit=TEXT_MAX)]
-    story += [pdf.heading("Goal"), pdf.text(initiative.smart_goal or "—", limit=TEXT_MAX)]
+    story = [pdf.heading(_("Problem")), pdf.text(initiative.problem_statement or "—", limit=TEXT_MAX)]
+    story += [pdf.heading(_("Goal")), pdf.text(initiative.smart_goal or "—", limit=TEXT_MAX)]
     if initiative.scope:
-        story += [pdf.heading("Scope"), pdf.text(initiative.scope, limit=TEXT_MAX // 2)]
+        story += [pdf.heading(_("Scope")), pdf.text(initiative.scope, limit=TEXT_MAX // 2)]
     panels, total = kpi_panels(initiative)
-    story.append(pdf.heading("KPIs"))
+    story.append(pdf.heading(_("KPIs")))
     if not panels:
-        story.append(pdf.text("No KPI target yet."))
+        story.append(pdf.text(_("No KPI target yet.")))
     for panel in panels:
-        line = (
-            f"{panel.title}: baseline {numbers.with_unit(panel.baseline, panel.unit)}, "
-            f"target {numbers.with_unit(panel.target, panel.unit)}"
-            + (f" by {panel.target_date.isoformat()}" if panel.target_date else "")
-            + f", now {numbers.with_unit(panel.current, panel.unit)}"
-            + f", progress {numbers.percent(panel.progress, 0)}"
-        )
+        figures = {
+            "title": panel.title,
+            "baseline": numbers.with_unit(panel.baseline, panel.unit),
+            "target": numbers.with_unit(panel.target, panel.unit),
+            "current": numbers.with_unit(panel.current, panel.unit),
+            "progress": numbers.percent(panel.progress, 0),
+        }
+        if panel.target_date:
+            line = _(
+                "{title}: baseline {baseline}, target {target} by {date}, now {current}, progress {progress}"
+            ).format(**figures, date=panel.target_date.isoformat())
+        else:
+            line = _(
+                "{title}: baseline {baseline}, target {target}, now {current}, progress {progress}"
+            ).format(**figures)
         story.append(pdf.text(line, "small"))
         story.append(
             pdf.kpi_chart(
@@ -134,7 +154,7 @@ def _left(initiative: Initiative) -> list:
             )
         )
     if total > len(panels):
-        story.append(pdf.text(MSG_MORE.format(count=total - len(panels)), "small"))
+        story.append(pdf.text(_(MSG_MORE).format(count=total - len(panels)), "small"))
     return story
 
 
@@ -143,14 +163,28 @@ def _stages(initiative: Initiative) -> list:
     bar = " · ".join(
         f"[{stage.label}]" if index == current else stage.label for index, stage in enumerate(STAGE_ORDER)
     )
-    story = [pdf.heading("PDCA stage and gates"), pdf.text(bar)]
+    story = [pdf.heading(_("PDCA stage and gates")), pdf.text(bar)]
     moves = initiative_transitions(initiative=initiative)
-    rows = [["When", "Cycle", "Move", "By", "Gate", "Note"]]
+    rows = [
+        [
+            pgettext("report column", "When"),
+            pgettext("report column", "Cycle"),
+            pgettext("report column", "Move"),
+            pgettext("report column", "By"),
+            pgettext("report column", "Gate"),
+            pgettext("report column", "Note"),
+        ]
+    ]
     for move in moves[-TRANSITIONS_MAX:]:
-        gate = "overridden" if move.overridden else "passed" if move.gate_passed else "not passed"
-        step = f"{Stage(move.from_stage).label} to {Stage(move.to_stage).label}"
+        if move.overridden:
+            gate = pgettext("gate", "overridden")
+        else:
+            gate = pgettext("gate", "passed") if move.gate_passed else pgettext("gate", "not passed")
+        stages = {"src": Stage(move.from_stage).label, "dst": Stage(move.to_stage).label}
         if move.decision:
-            step += f" ({move.get_decision_display()})"
+            step = _("{src} to {dst} ({decision})").format(**stages, decision=move.get_decision_display())
+        else:
+            step = _("{src} to {dst}").format(**stages)
         who = move.actor.get_full_name() or move.actor.email if move.actor else "—"
         note = move.override_reason or move.reason or move.note
         rows.append(
@@ -164,34 +198,43 @@ def _stages(initiative: Initiative) -> list:
             ]
         )
     if len(rows) == 1:
-        story.append(pdf.text("No stage move yet."))
+        story.append(pdf.text(_("No stage move yet.")))
     else:
         story.append(pdf.table(rows, [c * mm for c in (20, 11, 40, 32, 18, 75)]))
         if len(moves) > TRANSITIONS_MAX:
-            story.append(pdf.text(f"The latest {TRANSITIONS_MAX} of {len(moves)} moves.", "small"))
+            latest = _("The latest {shown} of {total} moves.").format(shown=TRANSITIONS_MAX, total=len(moves))
+            story.append(pdf.text(latest, "small"))
     return story
 
 
 def _experiments(initiative: Initiative) -> list:
     experiments = list(initiative_experiments(initiative=initiative))
-    story = [pdf.heading("Experiments")]
+    story = [pdf.heading(_("Experiments"))]
     if not experiments:
-        return [*story, pdf.text("No experiment.")]
+        return [*story, pdf.text(_("No experiment."))]
     for experiment in experiments[:EXPERIMENTS_MAX]:
         results = experiment_results(experiment=experiment)
-        head = f"{experiment.name} ({experiment.get_status_display()}"
-        head += f", decision: {experiment.get_decision_display()})" if experiment.decision else ")"
+        if experiment.decision:
+            head = _("{name} ({status}, decision: {decision})").format(
+                name=experiment.name,
+                status=experiment.get_status_display(),
+                decision=experiment.get_decision_display(),
+            )
+        else:
+            head = f"{experiment.name} ({experiment.get_status_display()})"
         story.append(pdf.text(head))
         comparisons = {c["variant"]: c for c in (results or {}).get("comparisons", [])}
         for item in verdict_items(experiment, results):
             verdict = item["verdict"]
             interval = _interval(experiment, comparisons[verdict.variant]["absolute_ci"])
-            line = f"{verdict.name} vs {item['control']}: {verdict.text} {interval}"
+            line = _("{variant} vs {control}: {verdict} {interval}").format(
+                variant=verdict.name, control=item["control"], verdict=verdict.text, interval=interval
+            )
             story.append(pdf.text(line, "small"))
         if not results or not results.get("comparisons"):
-            story.append(pdf.text("No result yet.", "small"))
+            story.append(pdf.text(_("No result yet."), "small"))
     if len(experiments) > EXPERIMENTS_MAX:
-        story.append(pdf.text(MSG_MORE.format(count=len(experiments) - EXPERIMENTS_MAX), "small"))
+        story.append(pdf.text(_(MSG_MORE).format(count=len(experiments) - EXPERIMENTS_MAX), "small"))
     return story
 
 
@@ -204,15 +247,22 @@ def _interval(experiment, interval) -> str:
     else:
         unit = experiment.primary_kpi.unit
         span = numbers.span(*interval, fmt=lambda v: numbers.with_unit(v, unit, sign=True))
-    return f"({numbers.percent(1 - experiment.alpha, -1)} interval of the difference: {span})"
+    return _("({confidence} interval of the difference: {span})").format(
+        confidence=numbers.percent(1 - experiment.alpha, -1), span=span
+    )
+
+
+def _months(value: float) -> str:
+    # Always "months", as before: "1.0 months" is a measurement with a decimal, not a count.
+    return _("{months} months").format(months=f"{value:.1f}")
 
 
 def _money(initiative: Initiative) -> list:
     money = initiative_money(initiative=initiative)
     roi = "—" if money.roi_percent is None else f"{money.roi_percent:.1f} %"
-    payback = "—" if money.payback_months is None else f"{money.payback_months:.1f} months"
+    payback = "—" if money.payback_months is None else _months(money.payback_months)
     rows = [
-        [pdf.text(name, "head") for name in MONEY_COLUMNS],
+        [pdf.text(_(name), "head") for name in MONEY_COLUMNS],
         [
             pdf.money(money.total_cost),
             pdf.money(money.benefit_to_date),
@@ -222,11 +272,14 @@ def _money(initiative: Initiative) -> list:
             pdf.money(money.npv),
         ],
     ]
-    note = (
-        f"Over {money.horizon_months} months; benefit validated by finance "
-        f"{pdf.money(money.split.validated)}, not validated {pdf.money(money.split.not_validated)}."
+    note = _(
+        "Over {months} months; benefit validated by finance {validated}, not validated {not_validated}."
+    ).format(
+        months=money.horizon_months,
+        validated=pdf.money(money.split.validated),
+        not_validated=pdf.money(money.split.not_validated),
     )
-    story = [pdf.heading("Money"), pdf.table(rows, [COLUMN_WIDTH / 6] * 6), pdf.text(note, "small")]
+    story = [pdf.heading(_("Money")), pdf.table(rows, [COLUMN_WIDTH / 6] * 6), pdf.text(note, "small")]
     return [*story, *_roi_range(initiative)]
 
 
@@ -236,12 +289,25 @@ def _roi_range(initiative: Initiative) -> list:
     if found is None:
         return []
     low, high = found.low.roi_percent, found.high.roi_percent
-    roi = "ROI —" if low is None or high is None else f"ROI {low:.0f} % to {high:.0f} %".replace("-", "−")
+    if low is None or high is None:
+        roi = _("ROI —")
+    else:
+        roi = _("ROI {low} % to {high} %").format(low=f"{low:.0f}", high=f"{high:.0f}").replace("-", "−")
+    evidence = _(
+        "From the evidence ({experiment} on {kpi}, {confidence} interval): payback in {payback}; "
+        "{roi}; NPV {low} to {high}."
+    )
     return [
         pdf.text(
-            f"From the evidence ({found.experiment_name} on {found.kpi_name}, "
-            f"{found.confidence_percent:g} % interval): payback in {found.payback_text}; {roi}; "
-            f"NPV {pdf.money(found.low.npv)} to {pdf.money(found.high.npv)}.",
+            evidence.format(
+                experiment=found.experiment_name,
+                kpi=display_name(found.kpi_name),
+                confidence=f"{found.confidence_percent:g} %",
+                payback=found.payback_text,
+                roi=roi,
+                low=pdf.money(found.low.npv),
+                high=pdf.money(found.high.npv),
+            ),
             "small",
         )
     ]
@@ -250,12 +316,21 @@ def _roi_range(initiative: Initiative) -> list:
 def _milestones(initiative: Initiative) -> list:
     today = timezone.localdate()
     milestones = initiative_milestones(initiative=initiative)
-    story = [pdf.heading("Milestones")]
+    story = [pdf.heading(_("Milestones"))]
     if not milestones:
-        return [*story, pdf.text("No milestone.")]
-    rows = [["Due", "Milestone", "Owner", "Status"]]
+        return [*story, pdf.text(_("No milestone."))]
+    rows = [
+        [
+            pgettext("report column", "Due"),
+            pgettext("report column", "Milestone"),
+            pgettext("report column", "Owner"),
+            pgettext("report column", "Status"),
+        ]
+    ]
     for milestone in milestones[:MILESTONES_MAX]:
-        status = milestone.get_status_display() + (" (overdue)" if milestone.is_overdue(today=today) else "")
+        status = milestone.get_status_display()
+        if milestone.is_overdue(today=today):
+            status = _("{status} (overdue)").format(status=status)
         owner = milestone.owner.get_full_name() or milestone.owner.email if milestone.owner else "—"
         rows.append(
             [
@@ -267,15 +342,15 @@ def _milestones(initiative: Initiative) -> list:
         )
     story.append(pdf.table(rows, [c * mm for c in (20, 96, 45, 35)]))
     if len(milestones) > MILESTONES_MAX:
-        story.append(pdf.text(MSG_MORE.format(count=len(milestones) - MILESTONES_MAX), "small"))
+        story.append(pdf.text(_(MSG_MORE).format(count=len(milestones) - MILESTONES_MAX), "small"))
     return story
 
 
 def _status(initiative: Initiative) -> list:
     updates = initiative_status_updates(initiative=initiative, limit=1)
-    story = [pdf.heading("Latest status")]
+    story = [pdf.heading(_("Latest status"))]
     if not updates:
-        return [*story, pdf.text("No status update yet.")]
+        return [*story, pdf.text(_("No status update yet."))]
     update = updates[0]
     author = update.author.get_full_name() or update.author.email
     story.append(pdf.text(f"{update.date.isoformat()} · {update.get_health_display()} · {author}", "small"))
@@ -300,7 +375,7 @@ def a3_pdf(*, initiative: Initiative) -> bytes:
         doc = BaseDocTemplate(
             buffer,
             pagesize=PAGE,
-            title=f"{initiative.code} {initiative.title} — A3 report",
+            title=_("{code} {title} — A3 report").format(code=initiative.code, title=initiative.title),
             author=pdf.PDF_CREATOR,
             creator=pdf.PDF_CREATOR,
             leftMargin=MARGIN,

@@ -9,6 +9,9 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop, ngettext
+
 from accounts.models import User
 from improvement.models import STAGE_ORDER, Health
 from improvement.selectors.initiatives import initiative_portfolio
@@ -19,7 +22,7 @@ from improvement.selectors.portfolio_rollup import portfolio_summary
 SNAPSHOT_VERSION = 1
 # Index of each value in a snapshot's row: code → [stage, health, status, at risk, net benefit].
 STAGE, HEALTH, STATUS, AT_RISK, NET = range(5)
-MSG_GONE = "left the portfolio (abandoned, or no longer readable)"
+MSG_GONE = gettext_noop("left the portfolio (abandoned, or no longer readable)")
 TOTALS = ("initiatives", "total_cost", "total_benefit", "projected_12m_benefit", "npv", "at_risk")
 
 
@@ -46,10 +49,12 @@ def risk_reasons(row: ExportRow) -> str:
     """Why a row is at risk, in the words of ``AT_RISK_DEFINITION``."""
     reasons = []
     if row.health != Health.ON_TRACK.label:
-        reasons.append(f"the lead reports it {row.health.lower()}")
+        reasons.append(_("the lead reports it {health}").format(health=row.health.lower()))
     if row.milestones_overdue:
-        plural = "s" if row.milestones_overdue != 1 else ""
-        reasons.append(f"{row.milestones_overdue} milestone{plural} past due")
+        count = row.milestones_overdue
+        reasons.append(
+            ngettext("{count} milestone past due", "{count} milestones past due", count).format(count=count)
+        )
     return "; ".join(reasons)
 
 
@@ -100,7 +105,7 @@ def snapshot_of(*, as_of: dt.date, summary: PortfolioSummary, rows: list[ExportR
 
 
 def _stage_rank(label: str) -> int:
-    labels = [stage.label for stage in STAGE_ORDER]
+    labels = [str(stage.label) for stage in STAGE_ORDER]
     return labels.index(label) if label in labels else -1
 
 
@@ -113,20 +118,24 @@ def moves_between(before: dict[str, list], rows: list[ExportRow]) -> list[Move]:
         seen.add(row.code)
         old = before.get(row.code)
         if old is None:
-            moves.append(Move(row.code, row.title, f"new in the portfolio ({row.stage}, {row.health})"))
+            new = _("new in the portfolio ({stage}, {health})").format(stage=row.stage, health=row.health)
+            moves.append(Move(row.code, row.title, new))
             continue
         what = []
         if old[STAGE] != row.stage:
-            word = "moved" if _stage_rank(row.stage) >= _stage_rank(old[STAGE]) else "stepped back"
-            what.append(f"{word} from {old[STAGE]} to {row.stage}")
+            stages = {"src": old[STAGE], "dst": row.stage}
+            if _stage_rank(row.stage) >= _stage_rank(old[STAGE]):
+                what.append(_("moved from {src} to {dst}").format(**stages))
+            else:
+                what.append(_("stepped back from {src} to {dst}").format(**stages))
         if old[STATUS] != row.status:
-            what.append(f"status {old[STATUS]} to {row.status}")
+            what.append(_("status {src} to {dst}").format(src=old[STATUS], dst=row.status))
         if old[HEALTH] != row.health:
-            what.append(f"health {old[HEALTH]} to {row.health}")
+            what.append(_("health {src} to {dst}").format(src=old[HEALTH], dst=row.health))
         if old[AT_RISK] != row.at_risk:
-            what.append("now at risk" if row.at_risk else "no longer at risk")
+            what.append(_("now at risk") if row.at_risk else _("no longer at risk"))
         if what:
             moves.append(Move(row.code, row.title, "; ".join(what)))
     gone = [code for code in before if code not in seen]
-    moves += [Move(code, "", MSG_GONE) for code in gone]
+    moves += [Move(code, "", _(MSG_GONE)) for code in gone]
     return moves

@@ -3,16 +3,20 @@
 The text is set in Bitstream Vera Sans, which ships inside the reportlab package (so a PDF looks
 the same on any machine, with no system font) and, unlike the PDF standard fonts, has the minus
 sign, the euro and the other symbols the site's figures use; the PDF embeds the glyphs it uses.
+Vera has no Chinese: a text with Chinese characters (a translated report, a title typed in
+Chinese) is set in reportlab's built-in CID font STSong-Light instead, which the PDF viewer supplies.
 """
 
 import datetime as dt
 import io
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from xml.sax.saxutils import escape
 
 import reportlab
 from django.conf import settings
+from django.utils.translation import gettext as _
 from reportlab.graphics.charts.legends import LineLegend
 from reportlab.graphics.charts.lineplots import LinePlot
 from reportlab.graphics.shapes import Drawing, String
@@ -20,6 +24,7 @@ from reportlab.lib import colors
 from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import Flowable, Paragraph, Table, TableStyle
 
@@ -33,6 +38,28 @@ if FONT not in pdfmetrics.getRegisteredFontNames():
     pdfmetrics.registerFont(TTFont(FONT, _FONT_DIR / "Vera.ttf"))
     pdfmetrics.registerFont(TTFont(FONT_BOLD, _FONT_DIR / "VeraBd.ttf"))
     pdfmetrics.registerFontFamily(FONT, normal=FONT, bold=FONT_BOLD, italic=FONT, boldItalic=FONT_BOLD)
+
+CJK_FONT = "STSong-Light"
+# CJK ideographs, their punctuation and full-width forms: the characters Vera cannot draw.
+_CJK = re.compile(r"[\u2e80-\u9fff\u3000-\u303f\uff00-\uffef]")
+# A run of CJK characters, or of anything else: the rest (Latin, "·", "→", "−", "€") stays in Vera,
+# which has those glyphs where the CID font may not.
+_RUNS = re.compile(r"[\u2e80-\u9fff\u3000-\u303f\uff00-\uffef]+|[^\u2e80-\u9fff\u3000-\u303f\uff00-\uffef]+")
+
+
+def runs(value: str) -> list[tuple[str, bool]]:
+    """``value`` cut into runs, each with whether it is CJK."""
+    return [(run, bool(_CJK.match(run))) for run in _RUNS.findall(value)]
+
+
+def font_for(value: str, *, bold: bool = False) -> str:
+    """Vera (bold or not), or the CJK font when ``value`` has a character Vera lacks."""
+    if _CJK.search(value):
+        if CJK_FONT not in pdfmetrics.getRegisteredFontNames():
+            pdfmetrics.registerFont(UnicodeCIDFont(CJK_FONT))
+        return CJK_FONT
+    return FONT_BOLD if bold else FONT
+
 
 INK = colors.HexColor(charts.COLOR_TEXT)
 GRID = colors.HexColor(charts.COLOR_GRID)
@@ -59,16 +86,50 @@ STYLES = {
 }
 
 
+def draw_line(canvas, x: float, y: float, value: str, *, size: float, right: bool = False) -> None:
+    """One line of text on the canvas, its Chinese runs in the CJK font and the rest in Vera;
+    ``right``: ``x`` is where it ends."""
+    parts = [(run, font_for(run) if cjk else FONT) for run, cjk in runs(value)]
+    if right:
+        x -= sum(pdfmetrics.stringWidth(run, font, size) for run, font in parts)
+    line = canvas.beginText(x, y)
+    for run, font in parts:
+        line.setFont(font, size)
+        line.textOut(run)
+    canvas.drawText(line)
+
+
+def _style(style: str, content: str) -> ParagraphStyle:
+    found = STYLES[style]
+    if font_for(content) != CJK_FONT:
+        return found
+    name = f"{style}-cjk"
+    if name not in STYLES:
+        STYLES[name] = ParagraphStyle(name, parent=found, fontName=CJK_FONT)
+    return STYLES[name]
+
+
+def _markup(content: str, style: str) -> str:
+    """Escaped paragraph markup; in a CJK paragraph the other runs are set in Vera."""
+    if font_for(content) != CJK_FONT:
+        return escape(content).replace("\n", "<br/>")
+    vera = FONT_BOLD if STYLES[style].fontName == FONT_BOLD else FONT
+    return "".join(
+        escape(run) if cjk else f'<font face="{vera}">{escape(run)}</font>' for run, cjk in runs(content)
+    ).replace("\n", "<br/>")
+
+
 def text(value: object, style: str = "body", *, limit: int | None = None) -> Paragraph:
     """A paragraph of stored text, escaped (a title may contain ``<`` or ``&``), cut at ``limit``."""
     content = "" if value is None else str(value)
     if limit is not None and len(content) > limit:
         content = content[: limit - 1].rstrip() + "…"
-    return Paragraph(escape(content).replace("\n", "<br/>"), STYLES[style])
+    return Paragraph(_markup(content, style), _style(style, content))
 
 
 def heading(value: str) -> Paragraph:
-    return Paragraph(escape(value), STYLES["h2"])
+    value = str(value)
+    return Paragraph(_markup(value, "h2"), _style("h2", value))
 
 
 def money(value: float | None) -> str:
@@ -77,7 +138,17 @@ def money(value: float | None) -> str:
 
 def table(rows: Sequence[Sequence], widths: Sequence[float], *, numeric_from: int | None = None) -> Table:
     """A table whose first row is its header; columns from ``numeric_from`` on are right-aligned."""
-    found = Table(list(rows), colWidths=list(widths), repeatRows=1, hAlign="LEFT")
+    # A plain cell with Chinese in it becomes a paragraph, so its Latin runs keep Vera's glyphs.
+    rows = [
+        [
+            text(cell, "head" if number == 0 else "cell")
+            if isinstance(cell, str) and _CJK.search(cell)
+            else cell
+            for cell in row
+        ]
+        for number, row in enumerate(rows)
+    ]
+    found = Table(rows, colWidths=list(widths), repeatRows=1, hAlign="LEFT")
     style = [
         ("FONT", (0, 0), (-1, -1), FONT, 7.5),
         ("FONT", (0, 0), (-1, 0), FONT_BOLD, 7.5),
@@ -116,22 +187,22 @@ def kpi_chart(
     """
     drawing = Drawing(width, height)
     if series:
-        xs = [day.toordinal() for day, _ in series]
+        xs = [day.toordinal() for day, _value in series]
     else:
         today = dt.date.today().toordinal()
         xs = [today - 30, today]
     first, last = min(xs), max(xs)
     if first == last:
         first, last = first - 1, last + 1
-    lines = [("Baseline", baseline, BASELINE, (3, 2)), ("Target", target, TARGET, (3, 2))]
+    lines = [(_("Baseline"), baseline, BASELINE, (3, 2)), (_("Target"), target, TARGET, (3, 2))]
     if limits is not None:
         lines += [
-            ("Centre line", limits.centre, LIMIT, (1, 2)),
-            ("Control limits", limits.upper, LIMIT, (5, 2)),
+            (_("Centre line"), limits.centre, LIMIT, (1, 2)),
+            (_("Control limits"), limits.upper, LIMIT, (5, 2)),
             ("", limits.lower, LIMIT, (5, 2)),
         ]
-    data = [[(x, value) for x, (_, value) in zip(xs, series, strict=True)]] if series else []
-    data += [[(first, value), (last, value)] for _, value, _, _ in lines]
+    data = [[(x, value) for x, (_day, value) in zip(xs, series, strict=True)]] if series else []
+    data += [[(first, value), (last, value)] for _name, value, _color, _dash in lines]
     plot = LinePlot()
     plot.x, plot.y = 32, 26
     plot.width, plot.height = width - 40, height - 44
@@ -140,7 +211,7 @@ def kpi_chart(
     if series:
         plot.lines[0].strokeColor = MEASURE
         plot.lines[0].strokeWidth = 1.2
-    for index, (_, _, color, dash) in enumerate(lines):
+    for index, (_name, _value, color, dash) in enumerate(lines):
         plot.lines[index + offset].strokeColor = color
         plot.lines[index + offset].strokeWidth = 0.8
         plot.lines[index + offset].strokeDashArray = dash
@@ -160,16 +231,18 @@ def kpi_chart(
     drawing.add(plot)
     legend = LineLegend()
     legend.x, legend.y = 32, height - 6
-    legend.fontName, legend.fontSize = FONT, 6
+    legend.colorNamePairs = [(MEASURE, _("Measured"))] if series else []
+    legend.colorNamePairs += [(color, name) for name, _value, color, _dash in lines if name]
+    legend.fontName = font_for("".join(name for _color, name in legend.colorNamePairs))
+    legend.fontSize = 6
     legend.dx, legend.dy = 10, 2
     legend.columnMaximum = 1
     legend.alignment = "right"
     legend.deltax = 62
-    legend.colorNamePairs = [(MEASURE, "Measured")] if series else []
-    legend.colorNamePairs += [(color, name) for name, _, color, _ in lines if name]
     drawing.add(legend)
     if not series:
-        note = String(width / 2, height / 2, "No measurement yet", fontName=FONT, fontSize=8)
+        empty = _("No measurement yet")
+        note = String(width / 2, height / 2, empty, fontName=font_for(empty), fontSize=8)
         note.textAnchor = "middle"
         drawing.add(note)
     return drawing
@@ -233,14 +306,36 @@ class Rows(Flowable):
         line.setFont(font, self.FONT_SIZE)
         x = 0.0
         for index, (cell, width) in enumerate(zip(cells, self.widths, strict=True)):
-            if index >= self.numeric_from:
+            if _CJK.search(cell):
+                # Chinese (translated, or typed so) in the CJK font, the other runs in the row's.
+                self._mixed(line, cell, x, width, y, font, right=index >= self.numeric_from)
+                line.setFont(font, self.FONT_SIZE)
+            elif index >= self.numeric_from:
                 line.setTextOrigin(x + width - 2 - pdfmetrics.stringWidth(cell, font, self.FONT_SIZE), y)
+                line.textOut(cell)
             else:
                 line.setTextOrigin(x + 2, y)
-                cell = _fit(cell, width - 4, font, self.FONT_SIZE)
-            line.textOut(cell)
+                line.textOut(_fit(cell, width - 4, font, self.FONT_SIZE))
             x += width
         canvas.drawText(line)
+
+    def _mixed(self, line, cell: str, x: float, width: float, y: float, font: str, *, right: bool) -> None:
+        size = self.FONT_SIZE
+        parts = [(run, font_for(run) if cjk else font) for run, cjk in runs(cell)]
+        room = width - 4
+        kept = []
+        for run, run_font in parts:
+            run_width = pdfmetrics.stringWidth(run, run_font, size)
+            if run_width > room:
+                kept.append((_fit(run, room, run_font, size), run_font))
+                break
+            kept.append((run, run_font))
+            room -= run_width
+        total = sum(pdfmetrics.stringWidth(run, run_font, size) for run, run_font in kept)
+        line.setTextOrigin(x + width - 2 - total if right else x + 2, y)
+        for run, run_font in kept:
+            line.setFont(run_font, size)
+            line.textOut(run)
 
     def draw(self):
         canvas = self.canv

@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from improvement import decision as rule
 from improvement.models import Experiment, ExperimentStatus, GuardrailData, MetricType, Variant
+from kpis.catalogue import display_name
 from kpis.stats.aggregates import MeanAggregate, ProportionAggregate
 from kpis.stats.experiments import analyze_experiment
 
@@ -91,7 +92,7 @@ def experiment_decision(*, experiment: Experiment, results: dict[str, Any], guar
     """``improvement.decision.experiment_decision`` for this experiment's read-out, as a dict."""
     return rule.experiment_decision(
         primary=results,
-        kpi=experiment.primary_kpi.name,
+        kpi=display_name(experiment.primary_kpi.name),
         higher_is_better=experiment.primary_kpi.higher_is_better,
         guardrails=guardrails,
         target_power=experiment.power,

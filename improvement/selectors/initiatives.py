@@ -11,6 +11,7 @@ from django.db import connection
 from django.db.models import Case, Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from accounts.models import Membership, Team, User
 from improvement.models import (
@@ -191,7 +192,7 @@ def initiative_portfolio(
 
 # The one definition of "at risk" (the portfolio's list, "Needs your attention" on My work, the
 # initiative list's filter), said on those pages in these words.
-AT_RISK_DEFINITION = (
+AT_RISK_DEFINITION = gettext_noop(
     "At risk: an active initiative whose lead reports it at risk or off track, "
     "or that has a milestone past its due date."
 )

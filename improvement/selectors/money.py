@@ -370,5 +370,5 @@ def portfolio_summary_live(
         by_status={value: statuses.get(value, 0) for value in Status.values},
         money=_money(table.lines()),
         by_team=group(lambda i: str(i.team_id), lambda i: i.team_name),
-        by_category=group(lambda i: i.category, lambda i: Category(i.category).label),
+        by_category=group(lambda i: i.category, lambda i: str(Category(i.category).label)),
     )

@@ -14,6 +14,7 @@ from improvement.roi_range import RoiRange
 from improvement.selectors.experiments import experiment_results
 from improvement.selectors.money import initiative_money, money_line_table
 from improvement.selectors.targets import TargetProgress, target_list, target_progress
+from kpis.catalogue import display_name
 from kpis.models import Direction, Unit
 
 # Concluded experiments first (the latest conclusion), then running ones (the latest start).
@@ -86,7 +87,7 @@ def _range_of(
             confidence=1 - experiment.alpha,
             experiment_id=experiment.pk,
             experiment_name=experiment.name,
-            kpi_name=kpi.name,
+            kpi_name=display_name(kpi.name),
         )
     return None
 

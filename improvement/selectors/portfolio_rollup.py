@@ -134,7 +134,7 @@ def _summary(parts: dict[tuple[int, str], _Part]) -> PortfolioSummary:
         by_status={value: total["status"].get(value, 0) for value in Status.values},
         money=money(list(parts)),
         by_team=groups(lambda k: str(k[0]), lambda k: parts[k].team_name),
-        by_category=groups(lambda k: k[1], lambda k: Category(k[1]).label),
+        by_category=groups(lambda k: k[1], lambda k: str(Category(k[1]).label)),
     )
 
 

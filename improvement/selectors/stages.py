@@ -9,6 +9,7 @@ from improvement.models import Initiative, Milestone, StageTransition
 from improvement.models.roadmap import OPEN_MILESTONE_STATUSES
 from improvement.selectors.initiatives import scope_to_readable
 from improvement.selectors.targets import target_list, target_progress
+from kpis.catalogue import display_name
 
 # How many open milestones a warning names before it says "and N more".
 NAMED_MILESTONES = 5
@@ -70,9 +71,9 @@ def initiative_open_work(*, initiative: Initiative) -> OpenWork:
     for target in target_list(initiative_ids=[initiative.pk]).order_by("-is_primary", "id"):
         row = target_progress(target=target)
         if row.progress is None:
-            targets.append((target.kpi.name, None))
+            targets.append((display_name(target.kpi.name), None))
         elif row.progress < 1:
-            targets.append((target.kpi.name, round(row.progress * 100)))
+            targets.append((display_name(target.kpi.name), round(row.progress * 100)))
     return OpenWork(
         milestones=list(milestones.values_list("title", flat=True)[:NAMED_MILESTONES]),
         milestones_total=milestones.count(),

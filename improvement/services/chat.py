@@ -7,9 +7,12 @@ Deliveries go through ``webhooks``: the same event store, delivery rows, retries
 import datetime as dt
 import uuid
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from accounts.models import Team, User
 from common.errors import PermissionDenied
@@ -29,25 +32,25 @@ from improvement.services.notifications import digest_text
 from improvement.services.webhooks import chat_url_check, initiative_ref, webhook_event_emit
 from kpis.models import KpiAlert
 
-MSG_CANNOT_MANAGE = "Only an admin or a lead of the team can manage its chat destinations."
-MSG_NO_EVENTS = "Choose at least one event."
-MSG_UNKNOWN_EVENT = "Unknown event type: {event}."
-MSG_UNKNOWN_KIND = "Choose Slack or Microsoft Teams."
-MSG_INACTIVE = "Switch the destination on before sending a test message."
+MSG_CANNOT_MANAGE = gettext_noop("Only an admin or a lead of the team can manage its chat destinations.")
+MSG_NO_EVENTS = gettext_noop("Choose at least one event.")
+MSG_UNKNOWN_EVENT = gettext_noop("Unknown event type: {event}.")
+MSG_UNKNOWN_KIND = gettext_noop("Choose Slack or Microsoft Teams.")
+MSG_INACTIVE = gettext_noop("Switch the destination on before sending a test message.")
 UPDATABLE = ("name", "url", "events", "is_active")
 
 
 def _check_can_manage(actor: User, team_id: int) -> None:
     if not policies.can_manage_team_chat(actor, team_id):
-        raise PermissionDenied(MSG_CANNOT_MANAGE)
+        raise PermissionDenied(_(MSG_CANNOT_MANAGE))
 
 
 def _clean_events(events: list[str]) -> list[str]:
     if not events:
-        raise ValidationError({"events": MSG_NO_EVENTS})
+        raise ValidationError({"events": _(MSG_NO_EVENTS)})
     unknown = [e for e in events if e not in ChatEventType.values]
     if unknown:
-        raise ValidationError({"events": MSG_UNKNOWN_EVENT.format(event=", ".join(unknown))})
+        raise ValidationError({"events": _(MSG_UNKNOWN_EVENT).format(event=", ".join(unknown))})
     return sorted(set(events))
 
 
@@ -58,7 +61,7 @@ def chat_destination_create(
     """Post ``events`` of the team's initiatives to a Slack or Teams incoming webhook."""
     _check_can_manage(actor, team.pk)
     if kind not in ChatKind.values:
-        raise ValidationError({"kind": MSG_UNKNOWN_KIND})
+        raise ValidationError({"kind": _(MSG_UNKNOWN_KIND)})
     url = url.strip()
     chat_url_check(url, kind=kind)
     destination = ChatDestination(
@@ -66,7 +69,7 @@ def chat_destination_create(
         kind=kind,
         url=url,
         events=_clean_events(events),
-        name=name.strip() or ChatKind(kind).label,
+        name=name.strip() or str(ChatKind(kind).label),
         created_by=actor,
     )
     destination.full_clean()
@@ -107,7 +110,7 @@ def chat_destination_test(*, actor: User, destination: ChatDestination) -> Webho
     """Queue a test message to this destination alone, delivered (and logged) like any other."""
     _check_can_manage(actor, destination.team_id)
     if not destination.is_active:
-        raise ValidationError(MSG_INACTIVE)
+        raise ValidationError(_(MSG_INACTIVE))
     event = webhook_event_emit(
         type=CHAT_TEST,
         dedupe_key=f"{CHAT_TEST}:{destination.pk}:{uuid.uuid4()}",
@@ -190,7 +193,7 @@ def chat_digest_post(*, today: dt.date | None = None) -> int:
     """Weekly: each team with a destination listening gets what moved in its active initiatives;
     once a week per team (the event's dedupe key). Returns how many digests were stored."""
     today = today or timezone.localdate()
-    year, week, _ = today.isocalendar()
+    year, week, _weekday = today.isocalendar()
     team_ids = {
         d.team_id
         for d in ChatDestination.objects.filter(is_active=True)
@@ -203,7 +206,9 @@ def chat_digest_post(*, today: dt.date | None = None) -> int:
             .order_by("code")
             .values_list("pk", flat=True)
         )
-        text = digest_text(initiative_ids=ids, today=today)
+        # A team channel has many readers: it reads the organisation's default language.
+        with translation.override(settings.LANGUAGE_CODE):
+            text = digest_text(initiative_ids=ids, today=today)
         if not text:
             continue
         webhook_event_emit(

@@ -9,9 +9,14 @@ import json
 
 from django.conf import settings
 from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
 
 from improvement.chat_messages import ChatMessage, slack_payload, teams_payload
 from improvement.models import CHAT_TEST, ChatKind, Decision, ExperimentDecision, Stage, WebhookEvent
+from kpis.alerts import alert_detail_display
+from kpis.catalogue import display_name
+from kpis.models import AlertLevel
 
 BRAND = "PDCA Tracker"
 
@@ -22,7 +27,7 @@ def absolute(path: str) -> str:
 
 def _label(choices, value: str) -> str:
     try:
-        return choices(value).label
+        return str(choices(value).label)
     except ValueError:
         return value or "—"
 
@@ -30,9 +35,11 @@ def _label(choices, value: str) -> str:
 def _initiative_link(data: dict) -> tuple[str, str]:
     initiative = data.get("initiative") or {}
     if not initiative.get("id"):
-        return absolute(reverse("improvement:initiative_list")), "Open initiatives"
+        return absolute(reverse("improvement:initiative_list")), _("Open initiatives")
     path = reverse("improvement:initiative_detail", args=[initiative["id"]])
-    return absolute(path), f"Open {initiative.get('code', 'initiative')}"
+    if not initiative.get("code"):
+        return absolute(path), _("Open initiative")
+    return absolute(path), _("Open {code}").format(code=initiative["code"])
 
 
 def _initiative_title(data: dict) -> str:
@@ -43,12 +50,16 @@ def _initiative_title(data: dict) -> str:
 def _stage_changed(data: dict) -> ChatMessage:
     url, label = _initiative_link(data)
     if data.get("decision"):
-        summary = f"Cycle {data.get('cycle')} ended: {_label(Decision, data['decision'])}."
+        summary = _("Cycle {cycle} ended: {decision}.").format(
+            cycle=data.get("cycle"), decision=_label(Decision, data["decision"])
+        )
     else:
         source, target = _label(Stage, data.get("from_stage", "")), _label(Stage, data.get("to_stage", ""))
-        summary = f"Moved from {source} to {target} in cycle {data.get('cycle')}."
-    gate = "overridden by an executive" if data.get("overridden") else "passed"
-    facts = [("Moved by", data.get("actor") or "—"), ("Gate", gate)]
+        summary = _("Moved from {source} to {target} in cycle {cycle}.").format(
+            source=source, target=target, cycle=data.get("cycle")
+        )
+    gate = _("overridden by an executive") if data.get("overridden") else _("passed")
+    facts = [(_("Moved by"), data.get("actor") or "—"), (_("Gate"), gate)]
     return ChatMessage(
         title=_initiative_title(data),
         summary=summary,
@@ -64,12 +75,12 @@ def _gate_overridden(data: dict) -> ChatMessage:
     move = f"{_label(Stage, data.get('from_stage', ''))} → {_label(Stage, data.get('to_stage', ''))}"
     return ChatMessage(
         title=_initiative_title(data),
-        summary=f"A failed gate was signed off by an executive ({move}).",
+        summary=_("A failed gate was signed off by an executive ({move}).").format(move=move),
         facts=(
-            ("Signed off by", data.get("actor") or "—"),
-            ("Unmet", ", ".join(data.get("unmet", [])) or "—"),
+            (_("Signed off by"), data.get("actor") or "—"),
+            (_("Unmet"), ", ".join(data.get("unmet", [])) or "—"),
         ),
-        body=f"Reason: {data.get('override_reason', '')}",
+        body=_("Reason: {reason}").format(reason=data.get("override_reason", "")),
         link_url=url,
         link_label=label,
     )
@@ -77,18 +88,24 @@ def _gate_overridden(data: dict) -> ChatMessage:
 
 def _kpi_alert(data: dict) -> ChatMessage:
     segment = f" [{data['segment']}]" if data.get("segment") else ""
-    level = str(data.get("level", "")).capitalize()
+    level = _label(AlertLevel, data.get("level", "")) if data.get("level") else ""
+    level = level.capitalize() if level == data.get("level") else level
     if data.get("rule") == "spc":
-        summary = f"Control-chart signal on {data.get('period')}: {data.get('detail', '')}."
+        summary = _("Control-chart signal on {period}: {detail}.").format(
+            period=data.get("period"), detail=alert_detail_display(data.get("detail", ""))
+        )
     else:
-        summary = f"{data.get('value')} on {data.get('period')}, past the threshold {data.get('threshold')}."
+        summary = _("{value} on {period}, past the threshold {threshold}.").format(
+            value=data.get("value"), period=data.get("period"), threshold=data.get("threshold")
+        )
     initiatives = ", ".join(i["code"] for i in data.get("initiatives", [])) or "—"
+    kpi = display_name(data["kpi_name"]) if "kpi_name" in data else data.get("kpi", "")
     return ChatMessage(
-        title=f"{level} alert: {data.get('kpi_name', data.get('kpi', ''))}{segment}",
+        title=_("{level} alert: {kpi}{segment}").format(level=level, kpi=kpi, segment=segment),
         summary=summary,
-        facts=(("KPI", data.get("kpi", "")), ("Initiatives targeting it", initiatives)),
+        facts=((_("KPI"), data.get("kpi", "")), (_("Initiatives targeting it"), initiatives)),
         link_url=absolute(reverse("improvement:initiative_list")),
-        link_label="Open initiatives",
+        link_label=_("Open initiatives"),
     )
 
 
@@ -97,8 +114,9 @@ def _experiment_concluded(data: dict) -> ChatMessage:
     lines = []
     for c in data.get("comparisons", []):
         effect = c.get("relative_effect")
-        shown = f"{effect:+.1%}" if isinstance(effect, int | float) else "n/a"
-        lines.append(f"{c.get('variant')}: {shown}{' (significant)' if c.get('significant') else ''}")
+        shown = f"{effect:+.1%}" if isinstance(effect, int | float) else _("n/a")
+        line = _("{variant}: {effect} (significant)") if c.get("significant") else "{variant}: {effect}"
+        lines.append(line.format(variant=c.get("variant"), effect=shown))
     url = (
         absolute(reverse("improvement:experiment_detail", args=[experiment["id"]]))
         if experiment.get("id")
@@ -106,31 +124,38 @@ def _experiment_concluded(data: dict) -> ChatMessage:
     )
     return ChatMessage(
         title=_initiative_title(data),
-        summary=f"Experiment concluded: {_label(ExperimentDecision, data.get('decision', ''))}.",
-        facts=(("Experiment", experiment.get("name", "")), ("Decided by", data.get("actor") or "—")),
+        summary=_("Experiment concluded: {decision}.").format(
+            decision=_label(ExperimentDecision, data.get("decision", ""))
+        ),
+        facts=(
+            (_("Experiment"), experiment.get("name", "")),
+            (_("Decided by"), data.get("actor") or "—"),
+        ),
         body="\n".join(filter(None, [data.get("note", ""), *lines])),
         link_url=url or _initiative_link(data)[0],
-        link_label="Open the experiment",
+        link_label=_("Open the experiment"),
     )
 
 
 def _digest(data: dict) -> ChatMessage:
     return ChatMessage(
-        title=f"Weekly digest: {data.get('team', '')}",
-        summary=f"The week ending {data.get('week_ending')} in the team's active initiatives.",
+        title=_("Weekly digest: {team}").format(team=data.get("team", "")),
+        summary=_("The week ending {date} in the team's active initiatives.").format(
+            date=data.get("week_ending")
+        ),
         body=data.get("text", ""),
         link_url=absolute(reverse("improvement:dashboard")),
-        link_label="Open the dashboard",
+        link_label=_("Open the dashboard"),
     )
 
 
 def _test(data: dict) -> ChatMessage:
     return ChatMessage(
-        title=f"Test message for {data.get('team', '')}",
-        summary="This channel is connected to PDCA Tracker.",
-        facts=(("Destination", data.get("destination", "")), ("Sent by", data.get("actor") or "—")),
+        title=_("Test message for {team}").format(team=data.get("team", "")),
+        summary=_("This channel is connected to PDCA Tracker."),
+        facts=((_("Destination"), data.get("destination", "")), (_("Sent by"), data.get("actor") or "—")),
         link_url=absolute(reverse("improvement:team_settings", args=[data.get("team_slug", "-")])),
-        link_label="Open the team's settings",
+        link_label=_("Open the team's settings"),
     )
 
 
@@ -145,7 +170,10 @@ COMPOSERS = {
 
 
 def chat_message_for(event: WebhookEvent) -> ChatMessage:
-    message = COMPOSERS[event.type](event.data)
+    # A team channel has many readers, whatever language each reads the site in: it gets the
+    # organisation's default language.
+    with translation.override(settings.LANGUAGE_CODE):
+        message = COMPOSERS[event.type](event.data)
     context = f"{BRAND} · {event.created_at:%d %b %Y %H:%M} UTC"
     return ChatMessage(**{**message.__dict__, "context": context})
 

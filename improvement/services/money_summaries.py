@@ -26,6 +26,8 @@ from improvement.services.money_rollup import portfolio_rollups_refresh
 from kpis.models import Direction, Measurement
 
 REFRESH_CHUNK = 1000
+# The task that refreshes the summaries following a batch of written series (improvement.tasks).
+MONEY_SERIES_TASK = "improvement.refresh_money_for_series"
 SUMMARY_FIELDS = [
     "horizon_months",
     "discount_rate",
@@ -262,11 +264,27 @@ def _counted_fields() -> list[str]:
     return [field for field in SUMMARY_FIELDS if field.endswith("_counted")]
 
 
+def series_periods_to_args(periods: Mapping[tuple[int, str], dt.date]) -> list[list]:
+    """``periods`` as a task's JSON arguments: ``[[kpi id, segment, "YYYY-MM-DD"], …]``."""
+    return [[kpi_id, segment, str(period)] for (kpi_id, segment), period in sorted(periods.items())]
+
+
+def series_periods_from_args(rows: list[list]) -> dict[tuple[int, str], dt.date]:
+    return {
+        (int(kpi_id), str(segment)): dt.date.fromisoformat(period[:10]) for kpi_id, segment, period in rows
+    }
+
+
+@transaction.atomic
 def money_summaries_refresh_series(*, periods: Mapping[tuple[int, str], dt.date]) -> int:
     """After measurements were written or deleted — ``periods`` maps each (KPI id, segment) series
     to the latest period written or deleted in it — rewrite the summaries of the initiatives whose
     KPI-derived benefit moved, and only those. A series whose latest period is later than every
-    period written kept its latest value: nothing to do (one index lookup per series)."""
+    period written kept its latest value: nothing to do (one index lookup per series).
+
+    Run after the write committed (a task), two refreshes may overlap: the summary rows of the
+    initiatives concerned are locked first, in id order, and the latest values read after that, so
+    the refresh that writes last read the last committed values."""
     series = set()
     as_date = Measurement._meta.get_field("period").to_python  # a row saved with "2026-01-31" text
     for (kpi_id, segment), written in periods.items():
@@ -288,6 +306,12 @@ def money_summaries_refresh_series(*, periods: Mapping[tuple[int, str], dt.date]
     }
     if not following:
         return 0
+    list(
+        InitiativeMoney.objects.select_for_update()
+        .filter(initiative_id__in=following)
+        .order_by("initiative_id")
+        .values_list("initiative_id", flat=True)
+    )
     stored = dict(
         InitiativeMoney.objects.filter(initiative_id__in=following).values_list(
             "initiative_id", "derived_monthly_benefit"

@@ -11,7 +11,9 @@ import datetime as dt
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from accounts.models import Role, User
 from accounts.notifications import notification_send
@@ -32,6 +34,8 @@ from improvement.models import (
     WebhookEventType,
 )
 from improvement.services.webhooks import initiative_ref, webhook_event_emit
+from kpis.alerts import alert_detail_display
+from kpis.catalogue import display_description, display_name
 from kpis.models import AlertRule, KpiAlert
 
 # A milestone this many days past due is also brought to the initiative lead's attention.
@@ -40,14 +44,32 @@ DIGEST_DAYS = 7
 DIGEST_ROLES = (Role.LEAD, Role.EXECUTIVE)
 DIGEST_WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
-MSG_STAGE_TITLE = "{code} moved from {src} to {dst}"
-MSG_DECISION_TITLE = "{code}: cycle {cycle} ended — {decision}"
-MSG_TARGET_MET_TITLE = "{code}: target met for {kpi}"
-MSG_OVERDUE_TITLE = "Overdue: {title} ({code}) was due {due}"
-MSG_ESCALATION_TITLE = "{days} days late: {title} ({code}), owned by {owner}"
-MSG_ALERT_TITLE = "{level} alert: {kpi}{segment} at {value:g} on {period} (threshold {threshold:g})"
-MSG_SPC_TITLE = "Control-chart signal: {kpi}{segment} at {value:g} on {period} ({rule})"
-MSG_DIGEST_TITLE = "Your weekly PDCA digest, week ending {date}"
+# Written in each recipient's language (``_language_of``) when the notification is sent: the stored
+# notification and its email read as the recipient reads the site.
+MSG_STAGE_TITLE = gettext_noop("{code} moved from {src} to {dst}")
+MSG_DECISION_TITLE = gettext_noop("{code}: cycle {cycle} ended — {decision}")
+MSG_TARGET_MET_TITLE = gettext_noop("{code}: target met for {kpi}")
+MSG_TARGET_MET_BODY = gettext_noop("{title}: {kpi} reached {target:g} (baseline {baseline:g}).")
+MSG_OVERDUE_TITLE = gettext_noop("Overdue: {title} ({code}) was due {due}")
+MSG_ESCALATION_TITLE = gettext_noop("{days} days late: {title} ({code}), owned by {owner}")
+MSG_ALERT_TITLE = gettext_noop(
+    "{level} alert: {kpi}{segment} at {value:g} on {period} (threshold {threshold:g})"
+)
+MSG_SPC_TITLE = gettext_noop("Control-chart signal: {kpi}{segment} at {value:g} on {period} ({rule})")
+MSG_DIGEST_TITLE = gettext_noop("Your weekly PDCA digest, week ending {date}")
+DIGEST_STAGE_MOVES = gettext_noop("Stage moves:")
+DIGEST_HEALTH = gettext_noop("Health updates:")
+DIGEST_PROGRESS = gettext_noop("KPI progress:")
+DIGEST_OVERDUE = gettext_noop("Overdue work:")
+DIGEST_PROGRESS_LINE = gettext_noop(
+    "- {code} {kpi}: {progress} of the way ({baseline:g} → {target:g}, now {current:g})"
+)
+DIGEST_OVERDUE_LINE = gettext_noop("- {code} {title} (due {due}, {owner})")
+
+
+def _language_of(user: User) -> str:
+    """The language a person reads the site in; the organisation's default until they choose one."""
+    return getattr(user, "language", "") or settings.LANGUAGE_CODE
 
 
 def _initiative_url(initiative_id: int) -> str:
@@ -95,30 +117,34 @@ def stage_changed_announce(*, transition: StageTransition) -> None:
 def stage_changed_notify(*, transition: StageTransition) -> int:
     """Tell the initiative's people (not the one who moved it) about the move; returns how many."""
     initiative = transition.initiative
-    if transition.decision:
-        title = MSG_DECISION_TITLE.format(
-            code=initiative.code, cycle=transition.cycle, decision=transition.get_decision_display()
-        )
-    else:
-        title = MSG_STAGE_TITLE.format(
-            code=initiative.code, src=Stage(transition.from_stage).label, dst=Stage(transition.to_stage).label
-        )
     body = "\n".join(
         filter(None, [initiative.title, transition.note, transition.reason, transition.override_reason])
     )
     sent = 0
     for person in _people(initiative, exclude=transition.actor_id):
-        sent += bool(
-            notification_send(
-                recipient=person,
-                kind=NotificationKind.STAGE_CHANGED,
-                title=title,
-                body=body,
-                url=_initiative_url(initiative.pk),
-                dedupe_key=f"stage_changed:{transition.pk}",
+        with translation.override(_language_of(person)):
+            sent += bool(
+                notification_send(
+                    recipient=person,
+                    kind=NotificationKind.STAGE_CHANGED,
+                    title=_stage_title(transition),
+                    body=body,
+                    url=_initiative_url(initiative.pk),
+                    dedupe_key=f"stage_changed:{transition.pk}",
+                )
             )
-        )
     return sent
+
+
+def _stage_title(transition: StageTransition) -> str:
+    code = transition.initiative.code
+    if transition.decision:
+        return _(MSG_DECISION_TITLE).format(
+            code=code, cycle=transition.cycle, decision=str(transition.get_decision_display())
+        )
+    return _(MSG_STAGE_TITLE).format(
+        code=code, src=str(Stage(transition.from_stage).label), dst=str(Stage(transition.to_stage).label)
+    )
 
 
 # --- target met ----------------------------------------------------------------------------------
@@ -148,17 +174,23 @@ def target_met_notify(*, target: KpiTarget, cycle: int) -> int:
     initiative = target.initiative
     sent = 0
     for person in _people(initiative):
-        sent += bool(
-            notification_send(
-                recipient=person,
-                kind=NotificationKind.TARGET_MET,
-                title=MSG_TARGET_MET_TITLE.format(code=initiative.code, kpi=target.kpi.name),
-                body=f"{initiative.title}: {target.kpi.name} reached {target.target_value:g} "
-                f"(baseline {target.baseline_value:g}).",
-                url=_initiative_url(initiative.pk),
-                dedupe_key=f"target_met:{target.pk}:{cycle}",
+        with translation.override(_language_of(person)):
+            kpi = display_name(target.kpi.name)
+            sent += bool(
+                notification_send(
+                    recipient=person,
+                    kind=NotificationKind.TARGET_MET,
+                    title=_(MSG_TARGET_MET_TITLE).format(code=initiative.code, kpi=kpi),
+                    body=_(MSG_TARGET_MET_BODY).format(
+                        title=initiative.title,
+                        kpi=kpi,
+                        target=target.target_value,
+                        baseline=target.baseline_value,
+                    ),
+                    url=_initiative_url(initiative.pk),
+                    dedupe_key=f"target_met:{target.pk}:{cycle}",
+                )
             )
-        )
     return sent
 
 
@@ -183,18 +215,23 @@ def milestone_overdue_announce(*, milestone: Milestone) -> None:
     )
 
 
-def _remind(*, milestone: Milestone, recipient: User, reason: str, title: str, kind: str) -> bool:
-    """Send one reminder and record it in the same transaction; False when it was already sent."""
+def _remind(
+    *, milestone: Milestone, recipient: User, reason: str, title: str, params: dict, kind: str
+) -> bool:
+    """Send one reminder and record it in the same transaction; False when it was already sent.
+
+    ``title`` is an untranslated message, formatted with ``params`` in the recipient's language
+    (an ``owner`` of None reads "nobody")."""
     if SentReminder.objects.filter(
         milestone=milestone, recipient=recipient, reason=reason, overdue_since=milestone.overdue_since
     ).exists():
         return False
     try:
-        with transaction.atomic():
+        with transaction.atomic(), translation.override(_language_of(recipient)):
             notification_send(
                 recipient=recipient,
                 kind=kind,
-                title=title,
+                title=_(title).format(**{**params, **_owner(params)}),
                 body=f"{milestone.initiative.title}\n{milestone.acceptance_criteria}".strip(),
                 url=_initiative_url(milestone.initiative_id),
                 dedupe_key=f"{reason}:{milestone.pk}:{milestone.overdue_since.isoformat()}",
@@ -206,6 +243,12 @@ def _remind(*, milestone: Milestone, recipient: User, reason: str, title: str, k
         # Another run recorded this reminder first; its notification is the one that counts.
         return False
     return True
+
+
+def _owner(params: dict) -> dict:
+    if "owner" not in params:
+        return {}
+    return {"owner": params["owner"] or _("nobody")}
 
 
 def _local_day(user: User, *, today: dt.date | None, moment: dt.datetime) -> dt.date | None:
@@ -251,7 +294,8 @@ def reminders_send(*, today: dt.date | None = None, now: dt.datetime | None = No
                 recipient=owner,
                 reason=ReminderReason.OWNER_OVERDUE,
                 kind=NotificationKind.MILESTONE_OVERDUE,
-                title=MSG_OVERDUE_TITLE.format(title=milestone.title, code=initiative.code, due=due),
+                title=MSG_OVERDUE_TITLE,
+                params={"title": milestone.title, "code": initiative.code, "due": due},
             )
         lead_day = _local_day(initiative.lead, today=today, moment=moment)
         days_late = (lead_day - milestone.due_date).days if lead_day else 0
@@ -261,12 +305,13 @@ def reminders_send(*, today: dt.date | None = None, now: dt.datetime | None = No
                 recipient=initiative.lead,
                 reason=ReminderReason.LEAD_ESCALATION,
                 kind=NotificationKind.MILESTONE_ESCALATION,
-                title=MSG_ESCALATION_TITLE.format(
-                    days=days_late,
-                    title=milestone.title,
-                    code=initiative.code,
-                    owner=milestone.owner or "nobody",
-                ),
+                title=MSG_ESCALATION_TITLE,
+                params={
+                    "days": days_late,
+                    "title": milestone.title,
+                    "code": initiative.code,
+                    "owner": milestone.owner,
+                },
             )
     return sent
 
@@ -292,29 +337,33 @@ def kpi_alert_notify(*, alert: KpiAlert) -> int:
         )
         .select_related("initiative__lead")
     }
+    sent = 0
+    for lead in sorted(leads, key=lambda u: u.pk):
+        with translation.override(_language_of(lead)):
+            sent += bool(
+                notification_send(
+                    recipient=lead,
+                    kind=NotificationKind.KPI_ALERT,
+                    title=_alert_title(alert),
+                    body=display_description(alert.kpi.description),
+                    url=reverse("improvement:initiative_list"),
+                    dedupe_key=f"kpi_alert:{alert.pk}",
+                )
+            )
+    return sent
+
+
+def _alert_title(alert: KpiAlert) -> str:
     template = MSG_SPC_TITLE if alert.rule == AlertRule.SPC else MSG_ALERT_TITLE
-    title = template.format(
-        level=alert.get_level_display(),
-        kpi=alert.kpi.name,
+    return _(template).format(
+        level=str(alert.get_level_display()),
+        kpi=display_name(alert.kpi.name),
         segment=f" [{alert.segment}]" if alert.segment else "",
         value=alert.value,
         period=alert.period.isoformat(),
         threshold=alert.threshold,
-        rule=alert.detail,
+        rule=alert_detail_display(alert.detail),
     )
-    sent = 0
-    for lead in sorted(leads, key=lambda u: u.pk):
-        sent += bool(
-            notification_send(
-                recipient=lead,
-                kind=NotificationKind.KPI_ALERT,
-                title=title,
-                body=alert.kpi.description,
-                url=reverse("improvement:initiative_list"),
-                dedupe_key=f"kpi_alert:{alert.pk}",
-            )
-        )
-    return sent
 
 
 # --- weekly digest -------------------------------------------------------------------------------
@@ -356,7 +405,8 @@ def digest_text(*, initiative_ids: list[int], today: dt.date) -> str:
     sections = []
     if moves:
         sections.append(
-            "Stage moves:\n"
+            _(DIGEST_STAGE_MOVES)
+            + "\n"
             + "\n".join(
                 f"- {t.initiative.code}: {Stage(t.from_stage).label} → {Stage(t.to_stage).label}"
                 + (f" ({t.get_decision_display()})" if t.decision else "")
@@ -365,7 +415,8 @@ def digest_text(*, initiative_ids: list[int], today: dt.date) -> str:
         )
     if health:
         sections.append(
-            "Health updates:\n"
+            _(DIGEST_HEALTH)
+            + "\n"
             + "\n".join(f"- {u.initiative.code} {u.date}: {u.get_health_display()}" for u in health)
         )
     progress_lines = []
@@ -373,16 +424,25 @@ def digest_text(*, initiative_ids: list[int], today: dt.date) -> str:
         measured = selectors.target_progress(target=target)
         if measured.progress is not None:
             progress_lines.append(
-                f"- {target.initiative.code} {target.kpi.name}: {measured.progress:.0%} of the way "
-                f"({target.baseline_value:g} → {target.target_value:g}, now {measured.current:g})"
+                _(DIGEST_PROGRESS_LINE).format(
+                    code=target.initiative.code,
+                    kpi=display_name(target.kpi.name),
+                    progress=f"{measured.progress:.0%}",
+                    baseline=target.baseline_value,
+                    target=target.target_value,
+                    current=measured.current,
+                )
             )
     if progress_lines:
-        sections.append("KPI progress:\n" + "\n".join(progress_lines))
+        sections.append(_(DIGEST_PROGRESS) + "\n" + "\n".join(progress_lines))
     if overdue:
         sections.append(
-            "Overdue work:\n"
+            _(DIGEST_OVERDUE)
+            + "\n"
             + "\n".join(
-                f"- {m.initiative.code} {m.title} (due {m.due_date}, {m.owner or 'no owner'})"
+                _(DIGEST_OVERDUE_LINE).format(
+                    code=m.initiative.code, title=m.title, due=m.due_date, owner=m.owner or _("no owner")
+                )
                 for m in overdue
             )
         )
@@ -406,18 +466,19 @@ def digest_send(*, today: dt.date | None = None, now: dt.datetime | None = None)
             if local.weekday() != weekday or local.hour < settings.PDCA_DIGEST_HOUR:
                 continue
             day = local.date()
-        year, week, _ = day.isocalendar()
-        body = digest_compose(user=user, today=day)
-        if not body:
-            continue
-        sent += bool(
-            notification_send(
-                recipient=user,
-                kind=NotificationKind.DIGEST,
-                title=MSG_DIGEST_TITLE.format(date=day.isoformat()),
-                body=body,
-                url=reverse("improvement:dashboard"),
-                dedupe_key=f"digest:{year}-W{week:02d}",
+        year, week, _weekday = day.isocalendar()
+        with translation.override(_language_of(user)):
+            body = digest_compose(user=user, today=day)
+            if not body:
+                continue
+            sent += bool(
+                notification_send(
+                    recipient=user,
+                    kind=NotificationKind.DIGEST,
+                    title=_(MSG_DIGEST_TITLE).format(date=day.isoformat()),
+                    body=body,
+                    url=reverse("improvement:dashboard"),
+                    dedupe_key=f"digest:{year}-W{week:02d}",
+                )
             )
-        )
     return sent

@@ -6,6 +6,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop, pgettext
 
 from accounts.models import User
 from common.errors import Conflict, GateFailed, PermissionDenied, StaleVersion
@@ -30,52 +32,55 @@ from improvement.selectors.stages import OpenWork, initiative_open_work
 from improvement.services.chat import gate_overridden_announce
 from improvement.services.money_forecast import money_forecast_lock
 from improvement.services.notifications import stage_changed_announce
+from kpis.catalogue import display_name
 from kpis.models import Measurement
 from kpis.phases import phase_break_mark
 
-MSG_CANNOT_MOVE = "You cannot move this initiative's stage."
-MSG_EXECUTIVE_ONLY_OVERRIDE = "Executives move a stage only to override a failed gate, with a reason."
-MSG_NOT_ACTIVE = "Only an active initiative can change stage (this one is {status})."
-MSG_SAME_STAGE = "The initiative is already in {stage}."
-PHASE_LABEL = "{code} Do (cycle {cycle})"
-MSG_SKIP = "A stage cannot be skipped: from {src} the next stage is {nxt}."
-MSG_BACK_NEEDS_REASON = "Stepping back needs a reason."
-MSG_OVERRIDE_FORBIDDEN = "Only an executive or admin can override a gate."
-MSG_ACT_NEEDS_DECISION = "Act ends the cycle with a decision: standardise, adapt or abandon."
-MSG_DECIDE_ONLY_IN_ACT = "A decision is taken in Act; the initiative is in {stage}."
-MSG_UNKNOWN_STAGE = "Unknown stage: {stage}."
-MSG_UNKNOWN_DECISION = "Unknown decision: {decision}."
+MSG_CANNOT_MOVE = gettext_noop("You cannot move this initiative's stage.")
+MSG_EXECUTIVE_ONLY_OVERRIDE = gettext_noop(
+    "Executives move a stage only to override a failed gate, with a reason."
+)
+MSG_NOT_ACTIVE = gettext_noop("Only an active initiative can change stage (this one is {status}).")
+MSG_SAME_STAGE = gettext_noop("The initiative is already in {stage}.")
+PHASE_LABEL = gettext_noop("{code} Do (cycle {cycle})")
+MSG_SKIP = gettext_noop("A stage cannot be skipped: from {src} the next stage is {nxt}.")
+MSG_BACK_NEEDS_REASON = gettext_noop("Stepping back needs a reason.")
+MSG_OVERRIDE_FORBIDDEN = gettext_noop("Only an executive or admin can override a gate.")
+MSG_ACT_NEEDS_DECISION = gettext_noop("Act ends the cycle with a decision: standardise, adapt or abandon.")
+MSG_DECIDE_ONLY_IN_ACT = gettext_noop("A decision is taken in Act; the initiative is in {stage}.")
+MSG_UNKNOWN_STAGE = gettext_noop("Unknown stage: {stage}.")
+MSG_UNKNOWN_DECISION = gettext_noop("Unknown decision: {decision}.")
 
-MSG_STANDARDISE_OPEN = (
+MSG_STANDARDISE_OPEN = gettext_noop(
     "Standardising ends the initiative with work still open: {items}. Confirm to standardise anyway."
 )
 
 # Each gate condition says what the lead does to meet it; the codes are the API's and stay fixed.
-COND_SMART_GOAL = "Write a SMART goal for the initiative."
-COND_TARGET = "Add at least one KPI target with a baseline and a better target value."
-COND_MILESTONES = "Plan at least one milestone."
-COND_OWNERS = "Give every open milestone an owner."
-COND_EVIDENCE = (
+COND_SMART_GOAL = gettext_noop("Write a SMART goal for the initiative.")
+COND_TARGET = gettext_noop("Add at least one KPI target with a baseline and a better target value.")
+COND_MILESTONES = gettext_noop("Plan at least one milestone.")
+COND_OWNERS = gettext_noop("Give every open milestone an owner.")
+COND_EVIDENCE = gettext_noop(
     "Record at least one measurement of a target KPI dated on or after {start} "
     "(the day this cycle started), or enter experiment data."
 )
-COND_EVALUATED = "Evaluate every primary KPI target, or conclude an experiment."
-DETAIL_EXPERIMENT_DATA = "An experiment of this cycle has data."
-DETAIL_EXPERIMENT_CONCLUDED = "An experiment of this cycle is concluded."
-COND_EXPERIMENT_DECIDED = (
+COND_EVALUATED = gettext_noop("Evaluate every primary KPI target, or conclude an experiment.")
+DETAIL_EXPERIMENT_DATA = gettext_noop("An experiment of this cycle has data.")
+DETAIL_EXPERIMENT_CONCLUDED = gettext_noop("An experiment of this cycle is concluded.")
+COND_EXPERIMENT_DECIDED = gettext_noop(
     "The concluded experiment's data decide: ship or roll back (an executive may override with a reason)."
 )
 DETAIL_EXPERIMENT_DECIDED = "{name}: {decision}"
-DETAIL_NO_MILESTONES = "No milestones yet, so none lacks an owner."
-DETAIL_NO_PRIMARY = "There is no primary KPI target."
-DETAIL_WITHOUT_OWNER = "Without an owner: {titles}."
-DETAIL_NOT_EVALUATED = "Not evaluated yet: {names}."
-DATE_FORMAT = "j M Y"
+DETAIL_NO_MILESTONES = gettext_noop("No milestones yet, so none lacks an owner.")
+DETAIL_NO_PRIMARY = gettext_noop("There is no primary KPI target.")
+DETAIL_WITHOUT_OWNER = gettext_noop("Without an owner: {titles}.")
+DETAIL_NOT_EVALUATED = gettext_noop("Not evaluated yet: {names}.")
 
 
 def evidence_date(initiative: Initiative) -> str:
     """The first day whose measurements count as evidence of this cycle, as the site writes dates."""
-    return date_format(initiative.cycle_started_on, DATE_FORMAT)
+    # Django date format characters; a translation gives its own order (Chinese: "Y年n月j日").
+    return date_format(initiative.cycle_started_on, pgettext("date format", "j M Y"))
 
 
 @dataclass(frozen=True)
@@ -112,17 +117,17 @@ def _gate_plan_to_do(initiative: Initiative) -> list[Condition]:
     targets = list(_active_targets(initiative))
     milestones = list(Milestone.objects.active().filter(initiative=initiative))
     open_without_owner = [m.title for m in milestones if m.is_open and m.owner_id is None]
-    owners_detail = "" if milestones else DETAIL_NO_MILESTONES
+    owners_detail = "" if milestones else _(DETAIL_NO_MILESTONES)
     if open_without_owner:
-        owners_detail = DETAIL_WITHOUT_OWNER.format(titles=", ".join(open_without_owner))
+        owners_detail = _(DETAIL_WITHOUT_OWNER).format(titles=", ".join(open_without_owner))
     return [
-        Condition("smart_goal", COND_SMART_GOAL, bool(initiative.smart_goal.strip())),
-        Condition("kpi_target", COND_TARGET, any(t.target_value != t.baseline_value for t in targets)),
-        Condition("milestones", COND_MILESTONES, bool(milestones)),
+        Condition("smart_goal", _(COND_SMART_GOAL), bool(initiative.smart_goal.strip())),
+        Condition("kpi_target", _(COND_TARGET), any(t.target_value != t.baseline_value for t in targets)),
+        Condition("milestones", _(COND_MILESTONES), bool(milestones)),
         # With no milestones no open one lacks an owner: the "milestones" condition is the unmet one.
         Condition(
             "milestone_owners",
-            COND_OWNERS,
+            _(COND_OWNERS),
             not open_without_owner,
             detail=owners_detail,
         ),
@@ -158,26 +163,28 @@ def _gate_do_to_check(initiative: Initiative) -> list[Condition]:
     return [
         Condition(
             "evidence",
-            COND_EVIDENCE.format(start=evidence_date(initiative)),
+            _(COND_EVIDENCE).format(start=evidence_date(initiative)),
             has_evidence or experiment_data,
-            detail=DETAIL_EXPERIMENT_DATA if experiment_data else "",
+            detail=_(DETAIL_EXPERIMENT_DATA) if experiment_data else "",
         ),
     ]
 
 
 def _gate_check_to_act(initiative: Initiative) -> list[Condition]:
     primary = list(_active_targets(initiative).filter(is_primary=True))
-    unevaluated = [t.kpi.name for t in primary if not t.evaluation]
+    unevaluated = [display_name(t.kpi.name) for t in primary if not t.evaluation]
     evaluated = bool(primary) and not unevaluated
     # PRODUCT.md: every primary target evaluated, or the experiment concluded.
     concluded = (
         not evaluated and _cycle_experiments(initiative).filter(status=ExperimentStatus.CONCLUDED).exists()
     )
     if concluded:
-        detail = DETAIL_EXPERIMENT_CONCLUDED
+        detail = _(DETAIL_EXPERIMENT_CONCLUDED)
     else:
-        detail = DETAIL_NOT_EVALUATED.format(names=", ".join(unevaluated)) if primary else DETAIL_NO_PRIMARY
-    conditions = [Condition("targets_evaluated", COND_EVALUATED, evaluated or concluded, detail=detail)]
+        detail = (
+            _(DETAIL_NOT_EVALUATED).format(names=", ".join(unevaluated)) if primary else _(DETAIL_NO_PRIMARY)
+        )
+    conditions = [Condition("targets_evaluated", _(COND_EVALUATED), evaluated or concluded, detail=detail)]
     if concluded:
         conditions.append(_experiment_decided(initiative))
     return conditions
@@ -192,8 +199,8 @@ def _experiment_decided(initiative: Initiative) -> Condition:
             continue
         details.append(DETAIL_EXPERIMENT_DECIDED.format(name=experiment.name, decision=results["reasons"][0]))
         if results["decision"] in (SHIP, ROLL_BACK):
-            return Condition("experiment_decided", COND_EXPERIMENT_DECIDED, True, detail=details[-1])
-    return Condition("experiment_decided", COND_EXPERIMENT_DECIDED, False, detail=" ".join(details))
+            return Condition("experiment_decided", _(COND_EXPERIMENT_DECIDED), True, detail=details[-1])
+    return Condition("experiment_decided", _(COND_EXPERIMENT_DECIDED), False, detail=" ".join(details))
 
 
 GATES = {
@@ -241,40 +248,40 @@ def initiative_transition(
     overrides it with a reason. Of two concurrent moves from the same version only one succeeds.
     """
     if to not in Stage.values:
-        raise ValidationError({"to": MSG_UNKNOWN_STAGE.format(stage=to)})
+        raise ValidationError({"to": _(MSG_UNKNOWN_STAGE).format(stage=to)})
     override_reason = override_reason.strip()
     if override_reason and not policies.can_override_gate(actor):
-        raise PermissionDenied(MSG_OVERRIDE_FORBIDDEN)
+        raise PermissionDenied(_(MSG_OVERRIDE_FORBIDDEN))
     executive = policies.can_override_gate(actor)
     # An executive (who cannot edit) moves only by overriding; whether a gate failed is known below.
     overriding_only = not policies.can_edit(actor, initiative)
     if overriding_only and not (executive and override_reason):
-        raise PermissionDenied(MSG_EXECUTIVE_ONLY_OVERRIDE if executive else MSG_CANNOT_MOVE)
+        raise PermissionDenied(_(MSG_EXECUTIVE_ONLY_OVERRIDE if executive else MSG_CANNOT_MOVE))
 
     locked, expected = _lock(initiative, expected_version)
     if locked.status != Status.ACTIVE:
-        raise Conflict(MSG_NOT_ACTIVE.format(status=locked.get_status_display().lower()))
+        raise Conflict(_(MSG_NOT_ACTIVE).format(status=locked.get_status_display().lower()))
     source = locked.stage
     if to == source:
-        raise ValidationError({"to": MSG_SAME_STAGE.format(stage=Stage(to).label)})
+        raise ValidationError({"to": _(MSG_SAME_STAGE).format(stage=Stage(to).label)})
     backward = STAGE_ORDER.index(to) < STAGE_ORDER.index(source)
     if backward:
         if overriding_only:
-            raise PermissionDenied(MSG_EXECUTIVE_ONLY_OVERRIDE)
+            raise PermissionDenied(_(MSG_EXECUTIVE_ONLY_OVERRIDE))
         if not reason.strip():
-            raise ValidationError({"reason": MSG_BACK_NEEDS_REASON})
+            raise ValidationError({"reason": _(MSG_BACK_NEEDS_REASON)})
         result = GateResult(from_stage=source, to_stage=to, conditions=[])
     else:
         expected_next = next_stage(source)
         if to != expected_next:
             raise ValidationError(
-                {"to": MSG_SKIP.format(src=Stage(source).label, nxt=Stage(expected_next).label)}
+                {"to": _(MSG_SKIP).format(src=Stage(source).label, nxt=Stage(expected_next).label)}
             )
         result = gate_check(initiative=locked, to_stage=to)
         if not result.passed and not override_reason:
             raise GateFailed(details=result.as_list())
         if result.passed and overriding_only:
-            raise PermissionDenied(MSG_EXECUTIVE_ONLY_OVERRIDE)
+            raise PermissionDenied(_(MSG_EXECUTIVE_ONLY_OVERRIDE))
     # Only a failed gate is overridden: a reason given for a met gate (or a step back) overrode
     # nothing, and the record must not say it did.
     if result.passed:
@@ -307,7 +314,7 @@ def initiative_transition(
 def _mark_phase_breaks(initiative: Initiative) -> None:
     """Doing starts today: each target KPI's control chart computes new limits from today on."""
     today = timezone.localdate()
-    label = PHASE_LABEL.format(code=initiative.code, cycle=initiative.cycle)
+    label = _(PHASE_LABEL).format(code=initiative.code, cycle=initiative.cycle)
     for target in _active_targets(initiative):
         phase_break_mark(
             kpi=target.kpi, segment=target.segment, starts=today, label=label, reference=initiative.code
@@ -317,7 +324,7 @@ def _mark_phase_breaks(initiative: Initiative) -> None:
 def _refuse_open_work(open_work: OpenWork) -> None:
     if open_work.items:
         items = "; ".join(open_work.items)
-        raise ValidationError({"confirm_open": MSG_STANDARDISE_OPEN.format(items=items)})
+        raise ValidationError({"confirm_open": _(MSG_STANDARDISE_OPEN).format(items=items)})
 
 
 @transaction.atomic
@@ -336,14 +343,14 @@ def initiative_decide(
     the lead is told what is open and confirms it knowingly.
     """
     if decision not in Decision.values:
-        raise ValidationError({"decision": MSG_UNKNOWN_DECISION.format(decision=decision)})
+        raise ValidationError({"decision": _(MSG_UNKNOWN_DECISION).format(decision=decision)})
     if not policies.can_edit(actor, initiative):
-        raise PermissionDenied(MSG_CANNOT_MOVE)
+        raise PermissionDenied(_(MSG_CANNOT_MOVE))
     locked, expected = _lock(initiative, expected_version)
     if locked.status != Status.ACTIVE:
-        raise Conflict(MSG_NOT_ACTIVE.format(status=locked.get_status_display().lower()))
+        raise Conflict(_(MSG_NOT_ACTIVE).format(status=locked.get_status_display().lower()))
     if locked.stage != Stage.ACT:
-        raise Conflict(MSG_DECIDE_ONLY_IN_ACT.format(stage=locked.get_stage_display()))
+        raise Conflict(_(MSG_DECIDE_ONLY_IN_ACT).format(stage=locked.get_stage_display()))
 
     if decision == Decision.STANDARDISE and not confirm_open:
         _refuse_open_work(initiative_open_work(initiative=locked))

@@ -14,6 +14,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop
 from django.views.decorators.http import require_POST
 from icalendar import Calendar, Event
 
@@ -27,8 +28,10 @@ TOKEN_SALT = "improvement.calendar-feed"
 # Old milestones stay in the feed for a while so a calendar keeps the recent past.
 FEED_LOOK_BACK_DAYS = 180
 PRODID = "-//PDCA Tracker//Milestones//EN"
-MSG_BAD_TOKEN = "Unknown calendar link."
-MSG_ROTATED = "Your calendar has a new address; the old one no longer works. Subscribe again with it."
+MSG_BAD_TOKEN = gettext_noop("Unknown calendar link.")
+MSG_ROTATED = gettext_noop(
+    "Your calendar has a new address; the old one no longer works. Subscribe again with it."
+)
 
 
 def _signer() -> signing.Signer:
@@ -61,19 +64,19 @@ def calendar_page(request):
 @require_POST
 def calendar_rotate(request):
     calendar_feed_rotate(actor=request.user)
-    messages.success(request, MSG_ROTATED)
+    messages.success(request, gettext(MSG_ROTATED))
     return redirect("improvement:calendar")
 
 
 def calendar_feed(request, token: str):
     user = user_for_token(token)
     if user is None:
-        raise Http404(MSG_BAD_TOKEN)
+        raise Http404(gettext(MSG_BAD_TOKEN))
     today = timezone.localdate()
     calendar = Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
-    calendar.add("x-wr-calname", f"Milestones of {user.get_full_name()}")
+    calendar.add("x-wr-calname", gettext("Milestones of {name}").format(name=user.get_full_name()))
     for milestone in milestone_calendar(owner=user, since=today - dt.timedelta(days=FEED_LOOK_BACK_DAYS)):
         initiative = milestone.initiative
         url = request.build_absolute_uri(reverse("improvement:initiative_detail", args=[initiative.pk]))
@@ -85,7 +88,8 @@ def calendar_feed(request, token: str):
         # A duration, not an end date: a milestone due on the last representable day still has one.
         event.add("duration", dt.timedelta(days=1))
         event.add("dtstamp", milestone.updated_at)
-        event.add("description", f"{initiative.title}\nStatus: {milestone.get_status_display()}\n{url}")
+        status = gettext("Status: {status}").format(status=milestone.get_status_display())
+        event.add("description", f"{initiative.title}\n{status}\n{url}")
         event.add("url", url)
         event.add("status", "CANCELLED" if milestone.status == MilestoneStatus.CANCELLED else "CONFIRMED")
         calendar.add_component(event)

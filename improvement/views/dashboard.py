@@ -9,6 +9,7 @@ from django.db.models import Count, QuerySet
 from django.http import QueryDict, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy
 
 from accounts.selectors import team_list
 from common.web import site_view
@@ -66,11 +67,11 @@ MONEY_DECIMALS = 2
 MONEY_ROWS_PER_PAGE = 25
 # The money table's columns a reader can sort by, in the order shown.
 MONEY_COLUMNS = [
-    ("investment", "Investment"),
-    ("net", "Net benefit"),
-    ("roi", "ROI %"),
-    ("payback", "Payback"),
-    ("npv", "NPV"),
+    ("investment", gettext_lazy("Investment")),
+    ("net", gettext_lazy("Net benefit")),
+    ("roi", gettext_lazy("ROI %")),
+    ("payback", gettext_lazy("Payback")),
+    ("npv", gettext_lazy("NPV")),
 ]
 RANKING_ANCHOR = "#ranking-heading"
 # The at-risk and KPI tables show this many rows, the worst first, with a link to all of them.
@@ -83,7 +84,12 @@ class KpiState:
     IMPROVING = "improving"
     OFF = "off"
     NO_DATA = "no_data"
-    LABELS = {MET: "On target", IMPROVING: "Improving", OFF: "Off target", NO_DATA: "No data yet"}
+    LABELS = {
+        MET: gettext_lazy("On target"),
+        IMPROVING: gettext_lazy("Improving"),
+        OFF: gettext_lazy("Off target"),
+        NO_DATA: gettext_lazy("No data yet"),
+    }
 
 
 def kpi_state(progress: float | None) -> str:
@@ -142,7 +148,7 @@ def dashboard(request):
     descending = MONEY_SORTS[sort][1] if descending is None else descending
     ranked_page = Paginator(ranking.rows, MONEY_ROWS_PER_PAGE).get_page(request.GET.get("page"))
     stage_counts, health_counts = _counts(active, "stage"), _counts(active, "health")
-    funnel = [(stage.label, stage_counts.get(stage, 0)) for stage in STAGE_ORDER]
+    funnel = [(str(stage.label), stage_counts.get(stage, 0)) for stage in STAGE_ORDER]
     health = [(value, label, health_counts.get(value, 0)) for value, label in Health.choices]
     targets = target_progress_list(initiatives=active)
     states = Counter(kpi_state(value) for _, value in targets)
@@ -167,7 +173,7 @@ def dashboard(request):
         "sort_headers": sort_headers(
             request.GET, MONEY_COLUMNS, key=sort, descending=descending, anchor=RANKING_ANCHOR
         ),
-        "at_risk_definition": AT_RISK_DEFINITION,
+        "at_risk_definition": gettext(AT_RISK_DEFINITION),
         "initiative_count": len(ranking.rows),
         "active_count": sum(stage_counts.values()),
         "money": money,

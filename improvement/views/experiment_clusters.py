@@ -7,6 +7,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.translation import gettext, gettext_noop
 from django.views.decorators.http import require_POST
 
 from common.errors import Conflict
@@ -17,9 +18,9 @@ from improvement.forms.experiment_clusters import ClusterUploadForm, Randomisati
 from improvement.services import experiment_clusters as ec
 from improvement.views.experiments import experiment_or_404
 
-MSG_CLUSTERS_SAVED = "{rows} clusters saved for {variants}."
-MSG_UNIT_SAVED = "Randomised by {unit}."
-MSG_SITES_SAVED = "{rows} site values saved; change date {day}."
+MSG_CLUSTERS_SAVED = gettext_noop("{rows} clusters saved for {variants}.")
+MSG_UNIT_SAVED = gettext_noop("Randomised by {unit}.")
+MSG_SITES_SAVED = gettext_noop("{rows} site values saved; change date {day}.")
 MAX_SHOWN = 10
 ROW_KEY = re.compile(r"rows\[(\d+)\]\.?(.*)")
 
@@ -29,7 +30,9 @@ def _line(key: str) -> str:
     match = ROW_KEY.fullmatch(key)
     if not match:
         return key
-    return f"Line {int(match[1]) + 2}{', ' + match[2] if match[2] else ''}"
+    if match[2]:
+        return gettext("Line {line}, {column}").format(line=int(match[1]) + 2, column=match[2])
+    return gettext("Line {line}").format(line=int(match[1]) + 2)
 
 
 def _report(request, exc: ValidationError) -> None:
@@ -37,7 +40,8 @@ def _report(request, exc: ValidationError) -> None:
     for problem in problems[:MAX_SHOWN]:
         messages.error(request, problem)
     if len(problems) > MAX_SHOWN:
-        messages.error(request, f"… and {len(problems) - MAX_SHOWN} more problems. Nothing was saved.")
+        more = len(problems) - MAX_SHOWN
+        messages.error(request, gettext("… and {count} more problems. Nothing was saved.").format(count=more))
 
 
 def _back(pk: int, anchor: str):
@@ -72,7 +76,8 @@ def experiment_cluster_upload(request, pk: int):
         messages.error(request, str(exc))
     else:
         messages.success(
-            request, MSG_CLUSTERS_SAVED.format(rows=result.rows_written, variants=", ".join(result.variants))
+            request,
+            gettext(MSG_CLUSTERS_SAVED).format(rows=result.rows_written, variants=", ".join(result.variants)),
         )
         return _back(pk, "#cluster-results")
     return _back(pk, "#cluster-data")
@@ -100,7 +105,9 @@ def experiment_site_values_upload(request, pk: int):
     except (Conflict, ServicePermissionDenied) as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, MSG_SITES_SAVED.format(rows=result.rows_written, day=day.isoformat()))
+        messages.success(
+            request, gettext(MSG_SITES_SAVED).format(rows=result.rows_written, day=day.isoformat())
+        )
         return _back(pk, "#before-after")
     return _back(pk, "#cluster-data")
 
@@ -124,6 +131,6 @@ def experiment_randomisation(request, pk: int):
         messages.error(request, str(exc))
     else:
         messages.success(
-            request, MSG_UNIT_SAVED.format(unit=experiment.get_randomisation_unit_display().lower())
+            request, gettext(MSG_UNIT_SAVED).format(unit=experiment.get_randomisation_unit_display().lower())
         )
     return _back(pk, "#randomisation")

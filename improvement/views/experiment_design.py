@@ -3,6 +3,7 @@
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext, gettext_noop
 
 from common.web import site_view, submit
 from improvement import policies
@@ -20,8 +21,8 @@ from improvement.views.common import initiative_or_404
 from improvement.views.experiments import experiment_or_404
 from kpis.models import Unit
 
-MSG_CREATED = "Experiment “{name}” created as a draft: check the design, then start it."
-MSG_DESIGN_SAVED = "Design saved."
+MSG_CREATED = gettext_noop("Experiment “{name}” created as a draft: check the design, then start it.")
+MSG_DESIGN_SAVED = gettext_noop("Design saved.")
 NEW_VARIANTS = [
     {"key": "control", "name": "Control", "weight": 1},
     {"key": "treatment", "name": "Treatment", "weight": 1},
@@ -44,7 +45,7 @@ def _design_arguments(form: ExperimentForm, rows: list[VariantForm]) -> tuple[di
     control = form.cleaned_data["control"]
     used = [(index, row) for index, row in enumerate(rows) if not row.is_blank()]
     if control not in {index for index, _ in used}:
-        form.add_error("control", MSG_CONTROL_ROW_EMPTY)
+        form.add_error("control", gettext(MSG_CONTROL_ROW_EMPTY))
         return None
     fields = {name: value for name, value in form.cleaned_data.items() if name not in ("control", "version")}
     fields["variants"] = [
@@ -71,7 +72,9 @@ def _render_design(request, *, form, rows, initiative: Initiative, experiment: E
         "variant_rows": list(zip(rows, form["control"], strict=True)),
         "initiative": initiative,
         "experiment": experiment,
-        "title": f"Edit design: {experiment.name}" if experiment else "New experiment",
+        "title": gettext("Edit design: {name}").format(name=experiment.name)
+        if experiment
+        else gettext("New experiment"),
     }
     return render(request, "improvement/experiment_form.html", context)
 
@@ -80,7 +83,7 @@ def _render_design(request, *, form, rows, initiative: Initiative, experiment: E
 def experiment_create_view(request, pk: int):
     initiative = initiative_or_404(request, pk)
     if not policies.can_edit(request.user, initiative):
-        raise PermissionDenied(experiments.MSG_CANNOT_EDIT)
+        raise PermissionDenied(gettext(experiments.MSG_CANNOT_EDIT))
     kpi = target_primary_kpi(initiative=initiative)
     # A rate KPI (percent) is usually tested as a conversion; scores and times as means.
     metric = MetricType.PROPORTION if kpi is None or kpi.unit == Unit.PERCENT else MetricType.MEAN
@@ -101,7 +104,7 @@ def experiment_create_view(request, pk: int):
             **fields,
         )
         if experiment:
-            messages.success(request, MSG_CREATED.format(name=experiment.name))
+            messages.success(request, gettext(MSG_CREATED).format(name=experiment.name))
             return redirect("improvement:experiment_detail", pk=experiment.pk)
     return _render_design(request, form=form, rows=rows, initiative=initiative, experiment=None)
 
@@ -110,10 +113,11 @@ def experiment_create_view(request, pk: int):
 def experiment_edit(request, pk: int):
     experiment = experiment_or_404(request, pk)
     if not policies.can_edit(request.user, experiment.initiative):
-        raise PermissionDenied(experiments.MSG_CANNOT_EDIT)
+        raise PermissionDenied(gettext(experiments.MSG_CANNOT_EDIT))
     if request.method == "GET" and experiment.status != ExperimentStatus.DRAFT:
         messages.error(
-            request, experiments.MSG_DESIGN_FROZEN.format(status=experiment.get_status_display().lower())
+            request,
+            gettext(experiments.MSG_DESIGN_FROZEN).format(status=experiment.get_status_display().lower()),
         )
         return redirect("improvement:experiment_detail", pk=pk)
     variants = list(experiment.variants.all())
@@ -142,7 +146,7 @@ def experiment_edit(request, pk: int):
             **fields,
         )
         if saved:
-            messages.success(request, MSG_DESIGN_SAVED)
+            messages.success(request, gettext(MSG_DESIGN_SAVED))
             return redirect("improvement:experiment_detail", pk=pk)
     return _render_design(
         request, form=form, rows=rows, initiative=experiment.initiative, experiment=experiment

@@ -3,6 +3,7 @@
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext, gettext_noop
 from django.views.decorators.http import require_POST
 
 from common.web import attempt, rows_onto_forms, site_view, submit
@@ -11,8 +12,9 @@ from improvement.forms.guardrails import GuardrailForm
 from improvement.services import experiment_guardrails
 from improvement.views import experiment_readout as readout
 from improvement.views.experiments import _check_can_push, _detail_context, experiment_or_404
+from kpis.catalogue import display_name
 
-MSG_GUARDRAIL_SAVED = "Saved the data of guardrail {kpi}."
+MSG_GUARDRAIL_SAVED = gettext_noop("Saved the data of guardrail {kpi}.")
 
 
 @require_POST
@@ -36,7 +38,7 @@ def experiment_guardrail_view(request, pk: int):
                 return redirect(reverse("improvement:experiment_detail", args=[pk]) + "#decision")
         else:
             form.add_error(
-                None, experiment_guardrails.MSG_NOT_A_GUARDRAIL.format(kpi=form.cleaned_data["kpi"])
+                None, gettext(experiment_guardrails.MSG_NOT_A_GUARDRAIL).format(kpi=form.cleaned_data["kpi"])
             )
     context = _detail_context(request, experiment, guardrail_form=form)
     return render(request, "improvement/experiment_detail.html", context, status=400)
@@ -51,7 +53,7 @@ def experiment_guardrail_data_view(request, pk: int):
     code = request.POST.get("kpi", "")
     kpi = experiment.guardrail_kpis.filter(code=code).first()
     if kpi is None:
-        messages.error(request, experiment_guardrails.MSG_NOT_A_GUARDRAIL.format(kpi=code))
+        messages.error(request, gettext(experiment_guardrails.MSG_NOT_A_GUARDRAIL).format(kpi=code))
         return redirect(reverse("improvement:experiment_detail", args=[pk]) + "#decision")
     results = selectors.experiment_results(experiment=experiment)
     sections = readout.guardrail_data_forms(experiment, results, request.POST, kpi=code)
@@ -72,7 +74,7 @@ def experiment_guardrail_data_view(request, pk: int):
             messages.error(request, outcome.refused.message)
             return redirect("improvement:experiment_detail", pk=pk)
         if outcome.ok:
-            messages.success(request, MSG_GUARDRAIL_SAVED.format(kpi=kpi.name))
+            messages.success(request, gettext(MSG_GUARDRAIL_SAVED).format(kpi=display_name(kpi.name)))
             return redirect(reverse("improvement:experiment_detail", args=[pk]) + "#decision")
         rest, section["errors"] = rows_onto_forms(outcome.invalid, "rows", forms)
         section["errors"] += [m for error_list in rest.values() for e in error_list for m in e.messages]

@@ -7,6 +7,8 @@ points, a mean's differences in the KPI's unit); the verdicts come from ``improv
 from functools import partial
 
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from common import numbers
 from improvement import verdicts
@@ -29,8 +31,8 @@ def _interval(bounds: list[float] | None, fmt) -> str:
 
 def _significance(p: float | None, alpha: float) -> str:
     if p is None:
-        return "cannot be tested"
-    return "significant" if p < alpha else "not significant"
+        return gettext("cannot be tested")
+    return gettext("significant") if p < alpha else gettext("not significant")
 
 
 def sequential_words(comparison: dict, *, alpha: float, tuning: float | None, difference) -> str | None:
@@ -38,13 +40,16 @@ def sequential_words(comparison: dict, *, alpha: float, tuning: float | None, di
     if tuning is None:
         return None
     if comparison["sequential_ci"] is None:
-        return "Valid at every look: not computable yet (see the warnings)."
-    return (
-        f"Valid at every look (sequential, N* = {numbers.count(tuning)} users): the difference lies in "
-        f"{_interval(comparison['sequential_ci'], difference)}, relative "
-        f"{_interval(comparison['sequential_relative_ci'], lambda v: numbers.percent(v, sign=True))}; "
-        f"{numbers.p_value(comparison['sequential_p_value'])}, "
-        f"{_significance(comparison['sequential_p_value'], alpha)} even if you look every day."
+        return gettext("Valid at every look: not computable yet (see the warnings).")
+    return gettext(
+        "Valid at every look (sequential, N* = {users} users): the difference lies in {interval}, "
+        "relative {relative}; {p}, {significance} even if you look every day."
+    ).format(
+        users=numbers.count(tuning),
+        interval=_interval(comparison["sequential_ci"], difference),
+        relative=_interval(comparison["sequential_relative_ci"], lambda v: numbers.percent(v, sign=True)),
+        p=numbers.p_value(comparison["sequential_p_value"]),
+        significance=_significance(comparison["sequential_p_value"], alpha),
     )
 
 
@@ -54,15 +59,23 @@ def cuped_words(cuped: dict | None, *, alpha: float, difference) -> str | None:
         return None
     effect, interval = difference(cuped["absolute_effect"]), _interval(cuped["absolute_ci"], difference)
     relative, p = numbers.percent(cuped["relative_effect"], sign=True), numbers.p_value(cuped["p_value"])
-    text = (
-        f"Adjusted for each user's pre-period value (CUPED, θ = {numbers.readable(cuped['theta'])}): "
-        f"difference {effect} in {interval}, relative {relative}; "
-        f"{p}, {_significance(cuped['p_value'], alpha)}."
+    text = gettext(
+        "Adjusted for each user's pre-period value (CUPED, θ = {theta}): "
+        "difference {effect} in {interval}, relative {relative}; {p}, {significance}."
+    ).format(
+        theta=numbers.readable(cuped["theta"]),
+        effect=effect,
+        interval=interval,
+        relative=relative,
+        p=p,
+        significance=_significance(cuped["p_value"], alpha),
     )
     if cuped["variance_reduction"] is not None:
-        text += f" The pre-period removed {numbers.percent(cuped['variance_reduction'], 0)} of the variance."
+        share = numbers.percent(cuped["variance_reduction"], 0)
+        text += " " + gettext("The pre-period removed {share} of the variance.").format(share=share)
     if cuped["sequential_ci"] is not None:
-        text += f" Valid at every look: {_interval(cuped['sequential_ci'], difference)}."
+        interval = _interval(cuped["sequential_ci"], difference)
+        text += " " + gettext("Valid at every look: {interval}.").format(interval=interval)
     return text
 
 
@@ -173,15 +186,15 @@ def guardrail_forms(
 
 
 STATUS_WORDS = {
-    "breached": "Worse beyond its tolerance",
-    "within_tolerance": "Within its tolerance",
-    "unknown": "No interval yet",
+    "breached": _("Worse beyond its tolerance"),
+    "within_tolerance": _("Within its tolerance"),
+    "unknown": _("No interval yet"),
 }
 DECISION_WORDS = {
-    "ship": "Ship",
-    "roll_back": "Roll back",
-    "keep_running": "Keep running",
-    "inconclusive": "Inconclusive",
+    "ship": _("Ship"),
+    "roll_back": _("Roll back"),
+    "keep_running": _("Keep running"),
+    "inconclusive": _("Inconclusive"),
 }
 
 
@@ -199,7 +212,9 @@ def decision_item(results: dict | None) -> dict | None:
         "omnibus": None
         if omnibus is None
         else {
-            "name": "χ² test of all arms" if omnibus["test"] == "chi_square" else "Welch's ANOVA of all arms",
+            "name": gettext("χ² test of all arms")
+            if omnibus["test"] == "chi_square"
+            else gettext("Welch's ANOVA of all arms"),
             "p": numbers.p_statement(omnibus["p_value"]) if omnibus["p_value"] is not None else numbers.DASH,
         },
     }
@@ -227,7 +242,9 @@ def guardrail_rows(results: dict | None) -> list[dict]:
                     "interval": _interval(comparison["relative_ci"], pct),
                     "status": state,
                     "status_text": STATUS_WORDS[state],
-                    "direction": "higher is better" if guardrail["higher_is_better"] else "lower is better",
+                    "direction": gettext("higher is better")
+                    if guardrail["higher_is_better"]
+                    else gettext("lower is better"),
                 }
             )
     return rows

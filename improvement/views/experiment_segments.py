@@ -7,26 +7,32 @@ from django import forms
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext, gettext_noop
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from common.web import attempt, site_view
 from improvement.services import experiment_segments
 from improvement.views.experiments import _check_can_push, _detail_context, experiment_or_404
 
-MSG_SAVED = "Segment totals saved for {segments}."
-MSG_NO_HEADER = "Start with a header row naming the columns, e.g. segment,variant,users,conversions."
-MSG_ROW = "Row {row}, {field}: {message}"
+MSG_SAVED = gettext_noop("Segment totals saved for {segments}.")
+MSG_NO_HEADER = gettext_noop(
+    "Start with a header row naming the columns, e.g. segment,variant,users,conversions."
+)
+MSG_ROW = gettext_noop("Row {row}, {field}: {message}")
 MAX_TABLE_CHARS = 1_000_000
 
 
 class SegmentTotalsForm(forms.Form):
     table = forms.CharField(
-        label="Totals per segment and variant",
+        label=_("Totals per segment and variant"),
         max_length=MAX_TABLE_CHARS,
         widget=forms.Textarea(attrs={"rows": 6, "spellcheck": "false"}),
-        help_text="Comma-separated, with a header row: segment,variant,users,conversions for a proportion; "
-        "segment,variant,users,mean,sd (or sum,sum_squares) for a mean. Each segment named replaces "
-        "what it held.",
+        help_text=_(
+            "Comma-separated, with a header row: segment,variant,users,conversions for a proportion; "
+            "segment,variant,users,mean,sd (or sum,sum_squares) for a mean. Each segment named replaces "
+            "what it held."
+        ),
     )
 
 
@@ -46,7 +52,7 @@ def _number(text: str):
 def table_rows(table: str) -> list[dict]:
     reader = csv.DictReader(io.StringIO(table.strip()))
     if not reader.fieldnames or "segment" not in [name.strip() for name in reader.fieldnames]:
-        raise ValueError(MSG_NO_HEADER)
+        raise ValueError(gettext(MSG_NO_HEADER))
     rows = []
     for row in reader:
         cleaned = {(key or "").strip(): value or "" for key, value in row.items() if key}
@@ -66,7 +72,9 @@ def _messages(errors: dict) -> list[str]:
         row = head.removeprefix("rows[").removesuffix("]")
         for message in messages_:
             text = getattr(message, "message", message)
-            found.append(MSG_ROW.format(row=int(row) + 1, field=field, message=text) if field else str(text))
+            found.append(
+                gettext(MSG_ROW).format(row=int(row) + 1, field=field, message=text) if field else str(text)
+            )
     return found
 
 
@@ -92,7 +100,9 @@ def experiment_segments_view(request, pk: int):
                 messages.error(request, outcome.refused.message)
                 return redirect("improvement:experiment_detail", pk=pk)
             if outcome.ok:
-                messages.success(request, MSG_SAVED.format(segments=", ".join(outcome.result.segments)))
+                messages.success(
+                    request, gettext(MSG_SAVED).format(segments=", ".join(outcome.result.segments))
+                )
                 return redirect(reverse("improvement:experiment_detail", args=[pk]) + "#segments")
             for message in _messages(outcome.invalid.message_dict):
                 form.add_error("table", message)

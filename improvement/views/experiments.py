@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext, gettext_noop
 from django.views.decorators.http import require_POST
 
 from common.web import act, add_service_errors, attempt, object_or_404, rows_onto_forms, site_view, submit
@@ -25,13 +26,13 @@ from improvement.views.share_panel import share_panel
 from kpis.stats.aggregates import MeanAggregate
 from kpis.stats.effects import sample_variance
 
-MSG_NOT_FOUND = "No such experiment, or you cannot see it."
-MSG_STARTED = "The experiment is running."
-MSG_STOPPED = "The experiment is stopped."
-MSG_CONCLUDED = "The experiment is concluded: {decision}."
-MSG_DATA_SAVED = "Totals saved for {variants}."
-MSG_UPLOADED = "{observations} observations folded into the totals of {variants}."
-MSG_CONCLUDE_EARLY = (
+MSG_NOT_FOUND = gettext_noop("No such experiment, or you cannot see it.")
+MSG_STARTED = gettext_noop("The experiment is running.")
+MSG_STOPPED = gettext_noop("The experiment is stopped.")
+MSG_CONCLUDED = gettext_noop("The experiment is concluded: {decision}.")
+MSG_DATA_SAVED = gettext_noop("Totals saved for {variants}.")
+MSG_UPLOADED = gettext_noop("{observations} observations folded into the totals of {variants}.")
+MSG_CONCLUDE_EARLY = gettext_noop(
     "Not enough data yet for {variants}: a decision now rests on too few users to detect the minimum "
     "detectable effect. Keep the experiment running, or conclude with Iterate."
 )
@@ -39,7 +40,7 @@ PLANNER_FIELDS = ("metric_type", "baseline", "sd", "mde", "mde_type", "alpha", "
 
 
 def experiment_or_404(request, pk: int) -> Experiment:
-    return object_or_404(experiment_get, message=MSG_NOT_FOUND, user=request.user, pk=pk)
+    return object_or_404(experiment_get, message=gettext(MSG_NOT_FOUND), user=request.user, pk=pk)
 
 
 def _rounded(value: float | None) -> float | None:
@@ -154,7 +155,7 @@ def _detail_context(
         "results": results,
         "rows": readout.result_rows(results, unit=experiment.primary_kpi.unit),
         "verdicts": found,
-        "not_enough_data": MSG_CONCLUDE_EARLY.format(variants=", ".join(early)) if early else "",
+        "not_enough_data": gettext(MSG_CONCLUDE_EARLY).format(variants=", ".join(early)) if early else "",
         "chart": _chart(experiment, results),
         "confidence": f"{100 * (1 - experiment.alpha):g}",
         "planner": planner,
@@ -193,7 +194,7 @@ def experiment_detail(request, pk: int):
 
 def _check_can_push(request, experiment: Experiment) -> None:
     if not policies.can_push_experiment_data(request.user, experiment.initiative):
-        raise PermissionDenied(experiment_data.MSG_CANNOT_PUSH)
+        raise PermissionDenied(gettext(experiment_data.MSG_CANNOT_PUSH))
 
 
 def _results_url(pk: int) -> str:
@@ -222,7 +223,9 @@ def experiment_data_view(request, pk: int):
             messages.error(request, outcome.refused.message)
             return redirect("improvement:experiment_detail", pk=pk)
         if outcome.ok:
-            messages.success(request, MSG_DATA_SAVED.format(variants=", ".join(outcome.result.variants)))
+            messages.success(
+                request, gettext(MSG_DATA_SAVED).format(variants=", ".join(outcome.result.variants))
+            )
             return redirect(_results_url(pk))
         rest, problems = rows_onto_forms(outcome.invalid, "rows", forms)
         problems += [message for error_list in rest.values() for e in error_list for message in e.messages]
@@ -253,7 +256,9 @@ def experiment_upload_view(request, pk: int):
             result = outcome.result
             messages.success(
                 request,
-                MSG_UPLOADED.format(observations=result.observations, variants=", ".join(result.variants)),
+                gettext(MSG_UPLOADED).format(
+                    observations=result.observations, variants=", ".join(result.variants)
+                ),
             )
             return redirect(_results_url(pk))
         add_service_errors(form, outcome.invalid)
@@ -273,7 +278,7 @@ def experiment_start_view(request, pk: int):
     act(
         request,
         experiments.experiment_start,
-        success=MSG_STARTED,
+        success=gettext(MSG_STARTED),
         actor=request.user,
         experiment=experiment,
         expected_version=_version(request),
@@ -288,7 +293,7 @@ def experiment_stop_view(request, pk: int):
     act(
         request,
         experiments.experiment_stop,
-        success=MSG_STOPPED,
+        success=gettext(MSG_STOPPED),
         actor=request.user,
         experiment=experiment,
         expected_version=_version(request),
@@ -307,7 +312,7 @@ def experiment_conclude_view(request, pk: int):
         act(
             request,
             experiments.experiment_conclude,
-            success=MSG_CONCLUDED.format(decision=decision.lower()),
+            success=gettext(MSG_CONCLUDED).format(decision=decision.lower()),
             actor=request.user,
             experiment=experiment,
             decision=data["decision"],
@@ -315,5 +320,5 @@ def experiment_conclude_view(request, pk: int):
             expected_version=data["version"],
         )
     else:
-        messages.error(request, experiments.MSG_DECISION_REQUIRED)
+        messages.error(request, gettext(experiments.MSG_DECISION_REQUIRED))
     return redirect(reverse("improvement:experiment_detail", args=[pk]))

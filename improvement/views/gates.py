@@ -3,6 +3,7 @@
 from dataclasses import asdict, dataclass
 
 from django.urls import reverse
+from django.utils.translation import gettext
 
 from accounts.models import User
 from improvement import policies
@@ -35,32 +36,48 @@ def gate_fixes(*, initiative: Initiative, user: User) -> dict[str, list[Fix]]:
     fixes: dict[str, list[Fix]] = {}
     if measurement_can_write(actor=user):
         fixes["evidence"] = [
-            Fix("Record a measurement", reverse("improvement:measurement_create", args=[pk]))
+            Fix(gettext("Record a measurement"), reverse("improvement:measurement_create", args=[pk]))
         ]
     if not policies.can_edit(user, initiative):
         return fixes
     fixes["smart_goal"] = [
-        Fix("Write the SMART goal", reverse("improvement:initiative_edit", args=[pk]) + "#id_smart_goal")
+        Fix(
+            gettext("Write the SMART goal"),
+            reverse("improvement:initiative_edit", args=[pk]) + "#id_smart_goal",
+        )
     ]
-    fixes["kpi_target"] = [Fix("Add a KPI target", reverse("improvement:target_create", args=[pk]))]
-    fixes["milestones"] = [Fix("Add a milestone", reverse("improvement:milestone_create", args=[pk]))]
+    fixes["kpi_target"] = [Fix(gettext("Add a KPI target"), reverse("improvement:target_create", args=[pk]))]
+    fixes["milestones"] = [
+        Fix(gettext("Add a milestone"), reverse("improvement:milestone_create", args=[pk]))
+    ]
     unowned = milestone_first_without_owner(initiative=initiative)
     if unowned is not None:
         fixes["milestone_owners"] = [
-            Fix(f"Give “{unowned.title}” an owner", reverse("improvement:milestone_edit", args=[unowned.pk]))
+            Fix(
+                gettext("Give “{title}” an owner").format(title=unowned.title),
+                reverse("improvement:milestone_edit", args=[unowned.pk]),
+            )
         ]
     fixes["targets_evaluated"] = [
-        Fix("Evaluate the KPI targets", reverse("improvement:initiative_detail", args=[pk]) + "#kpis")
+        Fix(
+            gettext("Evaluate the KPI targets"), reverse("improvement:initiative_detail", args=[pk]) + "#kpis"
+        )
     ]
     for experiment in initiative_experiments(initiative=initiative):
         detail = reverse("improvement:experiment_detail", args=[experiment.pk])
         if experiment.status == ExperimentStatus.DRAFT:
-            fixes.setdefault("evidence", []).append(Fix(f"Start “{experiment.name}”", detail))
+            fixes.setdefault("evidence", []).append(
+                Fix(gettext("Start “{name}”").format(name=experiment.name), detail)
+            )
         elif experiment.status in (ExperimentStatus.RUNNING, ExperimentStatus.STOPPED):
             data = reverse("improvement:experiment_data", args=[experiment.pk])
-            fixes.setdefault("evidence", []).append(Fix(f"Enter data for “{experiment.name}”", data))
+            fixes.setdefault("evidence", []).append(
+                Fix(gettext("Enter data for “{name}”").format(name=experiment.name), data)
+            )
         if experiment.status != ExperimentStatus.CONCLUDED:
-            fixes["targets_evaluated"].append(Fix(f"Conclude “{experiment.name}”", detail))
+            fixes["targets_evaluated"].append(
+                Fix(gettext("Conclude “{name}”").format(name=experiment.name), detail)
+            )
     return fixes
 
 

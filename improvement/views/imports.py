@@ -5,6 +5,7 @@ import csv
 
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext, gettext_noop
 from django.views.decorators.http import require_POST
 
 from common.web import act, object_or_404, site_view, submit
@@ -16,11 +17,11 @@ from improvement.selectors.imports import import_job_list
 from improvement.services import imports
 
 RECENT_JOBS = 10
-MSG_NOT_FOUND = "No such import, or it is not yours."
+MSG_NOT_FOUND = gettext_noop("No such import, or it is not yours.")
 
 
 def _job_or_404(request, pk: int):
-    return object_or_404(import_job_list(user=request.user).get, message=MSG_NOT_FOUND, pk=pk)
+    return object_or_404(import_job_list(user=request.user).get, message=gettext(MSG_NOT_FOUND), pk=pk)
 
 
 @site_view
@@ -29,7 +30,7 @@ def import_start(request):
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         if upload.size > imports.MAX_FILE_BYTES:
-            form.add_error("file", imports.MSG_TOO_LARGE)
+            form.add_error("file", gettext(imports.MSG_TOO_LARGE))
         else:
             ok, job = submit(
                 form,
@@ -44,7 +45,7 @@ def import_start(request):
     context = {
         "form": form,
         "jobs": import_job_list(user=request.user)[:RECENT_JOBS],
-        "kinds": [(kind, ImportKind(kind).label, COLUMNS[kind]) for kind in ImportKind.values],
+        "kinds": [(kind, str(ImportKind(kind).label), COLUMNS[kind]) for kind in ImportKind.values],
         "current": "import",
     }
     return render(request, "improvement/import_form.html", context)
@@ -86,7 +87,7 @@ def import_template(request, kind: str, extension: str):
         return HttpResponse(status=404)
     filename = f"{kind}-import.{extension}"
     if extension == "xlsx":
-        return xlsx_response([Sheet(ImportKind(kind).label, headers(kind), [])], filename=filename)
+        return xlsx_response([Sheet(str(ImportKind(kind).label), headers(kind), [])], filename=filename)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     csv.writer(response).writerow(headers(kind))

@@ -8,6 +8,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy, gettext_noop
 from django.views.decorators.http import require_POST
 
 from accounts.models import Team, User
@@ -44,16 +45,21 @@ from improvement.views.gates import gate_checklist
 from improvement.views.money_table import MoneyRow, money_rows, sort_headers
 from improvement.views.share_panel import share_panel
 from improvement.views.timeline import build_timeline
+from kpis.catalogue import display_name
 from kpis.selectors import CHART_POINTS_MAX
 from kpis.services import measurement_can_write
 from kpis.stats.spc import MIN_BASELINE_POINTS
 
 PAGE_SIZE = 50
 # The money columns of the list, each sortable.
-LIST_MONEY_COLUMNS = [("investment", "Investment"), ("roi", "ROI %"), ("payback", "Payback")]
-MSG_CREATED = "Created {code}."
-MSG_SAVED = "Saved {code}."
-MSG_STATUS_POSTED = "Status update posted."
+LIST_MONEY_COLUMNS = [
+    ("investment", gettext_lazy("Investment")),
+    ("roi", gettext_lazy("ROI %")),
+    ("payback", gettext_lazy("Payback")),
+]
+MSG_CREATED = gettext_noop("Created {code}.")
+MSG_SAVED = gettext_noop("Saved {code}.")
+MSG_STATUS_POSTED = gettext_noop("Status update posted.")
 
 
 def creatable_teams(user: User):
@@ -107,7 +113,7 @@ def initiative_list(request):
 def initiative_create_view(request):
     teams = creatable_teams(request.user)
     if not teams.exists():
-        raise PermissionDenied(MSG_CANNOT_CREATE)
+        raise PermissionDenied(gettext(MSG_CANNOT_CREATE))
     form = InitiativeCreateForm(request.POST or None, teams=teams, initial={"team": teams.first()})
     if request.method == "POST" and form.is_valid():
         fields = dict(form.cleaned_data)
@@ -123,7 +129,7 @@ def initiative_create_view(request):
             **fields,
         )
         if ok:
-            messages.success(request, MSG_CREATED.format(code=initiative.code))
+            messages.success(request, gettext(MSG_CREATED).format(code=initiative.code))
             return redirect("improvement:initiative_detail", pk=initiative.pk)
     return render(request, "improvement/initiative_form.html", {"form": form, "initiative": None})
 
@@ -132,7 +138,7 @@ def initiative_create_view(request):
 def initiative_edit(request, pk: int):
     initiative = initiative_or_404(request, pk)
     if not policies.can_edit(request.user, initiative):
-        raise PermissionDenied("You cannot edit this initiative.")
+        raise PermissionDenied(gettext("You cannot edit this initiative."))
     teams = Team.objects.filter(
         pk__in=[*creatable_teams(request.user).values_list("pk", flat=True), initiative.team_id]
     )
@@ -152,7 +158,7 @@ def initiative_edit(request, pk: int):
             **fields,
         )
         if ok:
-            messages.success(request, MSG_SAVED.format(code=initiative.code))
+            messages.success(request, gettext(MSG_SAVED).format(code=initiative.code))
             return redirect("improvement:initiative_detail", pk=initiative.pk)
     return render(request, "improvement/initiative_form.html", {"form": form, "initiative": initiative})
 
@@ -188,11 +194,11 @@ def _kpi_panels(targets, *, cycle_started_on) -> list[dict]:
         points = series.shown
         # Limits from the baseline, held; a baseline of fewer than two periods: from the points shown.
         baseline = series.baseline if len(series.baseline) >= MIN_BASELINE_POINTS else points
-        title = target.kpi.name + (f" · {target.segment}" if target.segment else "")
+        title = display_name(target.kpi.name) + (f" · {target.segment}" if target.segment else "")
         caption = (
-            f"The latest {len(points):,} measurement periods"
+            gettext("The latest {count} measurement periods").format(count=f"{len(points):,}")
             if series.truncated
-            else f"{len(points):,} measurement periods"
+            else gettext("{count} measurement periods").format(count=f"{len(points):,}")
         )
         panels.append(
             {
@@ -300,7 +306,7 @@ def status_post(request, pk: int):
             form, status_update_post, actor=request.user, initiative=initiative, **form.cleaned_data
         )
         if ok:
-            messages.success(request, MSG_STATUS_POSTED)
+            messages.success(request, gettext(MSG_STATUS_POSTED))
             return redirect(reverse("improvement:initiative_detail", args=[pk]) + "#status")
     context = detail_context(request, initiative, status_form=form)
     return render(request, "improvement/initiative_detail.html", context)

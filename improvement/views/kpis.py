@@ -5,6 +5,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext, gettext_noop
 from django.views.decorators.http import require_POST
 
 from common.web import site_view, submit
@@ -22,9 +23,9 @@ from kpis.survey_answers import (
     survey_scores,
 )
 
-MSG_PHASE_ADDED = "Phase “{label}” starts on {day}."
-MSG_SURVEY_SAVED = "{n} answers for {day}: {score:.1f}."
-MSG_NO_CHART = "No chart yet: {reason}"
+MSG_PHASE_ADDED = gettext_noop("Phase “{label}” starts on {day}.")
+MSG_SURVEY_SAVED = gettext_noop("{n} answers for {day}: {score:.1f}.")
+MSG_NO_CHART = gettext_noop("No chart yet: {reason}")
 
 
 def _kpi(code: str) -> Kpi:
@@ -42,7 +43,7 @@ def _page(request, kpi: Kpi, *, phase_form=None, survey_form=None, status: int =
         result = kpi_control_chart(code=kpi.code, segment=segment, chart=chart_type)
         spec = control_chart_figure(result, unit_label=kpi.get_unit_display())
     except ValidationError as error:
-        problem = MSG_NO_CHART.format(reason=" ".join(error.messages))
+        problem = gettext(MSG_NO_CHART).format(reason=" ".join(error.messages))
     is_survey = kpi.code in SURVEY_KPIS
     scores = survey_scores(kpi=kpi, segment=segment)[-24:] if is_survey else []
     comparison = _comparison(request, kpi, segment, scores) if len(scores) >= 2 else None
@@ -91,7 +92,9 @@ def kpi_phase_break_add(request, code: str):
         data["segment"] = data["segment"].strip()
         ok, made = submit(form, phase_break_create, actor=request.user, kpi=kpi, **data)
         if ok:
-            messages.success(request, MSG_PHASE_ADDED.format(label=made.label, day=made.starts.isoformat()))
+            messages.success(
+                request, gettext(MSG_PHASE_ADDED).format(label=made.label, day=made.starts.isoformat())
+            )
             return redirect(reverse("improvement:kpi_detail", args=[kpi.code]) + "#phases")
     return _page(request, kpi, phase_form=form, status=400)
 
@@ -116,6 +119,6 @@ def kpi_survey_upload(request, code: str):
             )
         if ok:
             score, day = recorded[1], data["period"].isoformat()
-            messages.success(request, MSG_SURVEY_SAVED.format(n=score.n, day=day, score=score.score))
+            messages.success(request, gettext(MSG_SURVEY_SAVED).format(n=score.n, day=day, score=score.score))
             return redirect(reverse("improvement:kpi_detail", args=[kpi.code]) + "#survey")
     return _page(request, kpi, survey_form=form, status=400)

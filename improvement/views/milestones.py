@@ -5,6 +5,7 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.translation import gettext, gettext_noop
 from django.views.decorators.http import require_POST
 
 from common.web import act, object_or_404, redirect_back, site_view, submit
@@ -23,12 +24,12 @@ from improvement.services.roadmap import (
 )
 from improvement.views.common import initiative_or_404
 
-MSG_NOT_FOUND = "No such milestone, or you cannot see it."
-MSG_ADDED = "Milestone “{title}” added."
-MSG_SAVED = "Milestone “{title}” saved."
-MSG_COMPLETED = "Milestone “{title}” done."
-MSG_REOPENED = "Milestone “{title}” reopened: {status}."
-MSG_PLAN_ADDED = "The standard 90-day plan was added: {count} milestones."
+MSG_NOT_FOUND = gettext_noop("No such milestone, or you cannot see it.")
+MSG_ADDED = gettext_noop("Milestone “{title}” added.")
+MSG_SAVED = gettext_noop("Milestone “{title}” saved.")
+MSG_COMPLETED = gettext_noop("Milestone “{title}” done.")
+MSG_REOPENED = gettext_noop("Milestone “{title}” reopened: {status}.")
+MSG_PLAN_ADDED = gettext_noop("The standard 90-day plan was added: {count} milestones.")
 
 
 def _detail(pk: int) -> str:
@@ -36,14 +37,14 @@ def _detail(pk: int) -> str:
 
 
 def _milestone_or_404(request, pk: int) -> Milestone:
-    return object_or_404(milestone_get, message=MSG_NOT_FOUND, user=request.user, pk=pk)
+    return object_or_404(milestone_get, message=gettext(MSG_NOT_FOUND), user=request.user, pk=pk)
 
 
 @site_view
 def milestone_create_view(request, pk: int):
     initiative = initiative_or_404(request, pk)
     if not policies.can_edit(request.user, initiative):
-        raise PermissionDenied(MSG_CANNOT_PLAN)
+        raise PermissionDenied(gettext(MSG_CANNOT_PLAN))
     form = MilestoneForm(request.POST or None, owners=milestone_owner_choices(initiative=initiative))
     if request.method == "POST" and form.is_valid():
         fields = dict(form.cleaned_data)
@@ -58,7 +59,7 @@ def milestone_create_view(request, pk: int):
             **fields,
         )
         if ok:
-            messages.success(request, MSG_ADDED.format(title=milestone.title))
+            messages.success(request, gettext(MSG_ADDED).format(title=milestone.title))
             return redirect(_detail(pk))
     context = {"form": form, "initiative": initiative, "milestone": None}
     return render(request, "improvement/milestone_form.html", context)
@@ -96,7 +97,7 @@ def milestone_edit(request, pk: int):
             **changes,
         )
         if ok:
-            messages.success(request, MSG_SAVED.format(title=milestone.title))
+            messages.success(request, gettext(MSG_SAVED).format(title=milestone.title))
             return redirect_back(request, _detail(initiative.pk))
     context = {"form": form, "initiative": initiative, "milestone": milestone}
     return render(request, "improvement/milestone_form.html", context)
@@ -124,7 +125,11 @@ def milestone_complete_view(request, pk: int):
         # Rendered now (with this session's CSRF token): the message list shows it as it is.
         undo = render_to_string(
             "improvement/includes/milestone_done_message.html",
-            {"milestone": milestone, "text": MSG_COMPLETED.format(title=milestone.title), "next": back},
+            {
+                "milestone": milestone,
+                "text": gettext(MSG_COMPLETED).format(title=milestone.title),
+                "next": back,
+            },
             request=request,
         )
         messages.success(request, undo)
@@ -144,7 +149,7 @@ def milestone_reopen_view(request, pk: int):
     )
     if ok:
         status = milestone.get_status_display().lower()
-        messages.success(request, MSG_REOPENED.format(title=milestone.title, status=status))
+        messages.success(request, gettext(MSG_REOPENED).format(title=milestone.title, status=status))
     return redirect_back(request, _detail(milestone.initiative_id))
 
 
@@ -154,5 +159,5 @@ def apply_plan(request, pk: int):
     initiative = initiative_or_404(request, pk)
     ok, milestones = act(request, initiative_apply_standard_plan, actor=request.user, initiative=initiative)
     if ok:
-        messages.success(request, MSG_PLAN_ADDED.format(count=len(milestones)))
+        messages.success(request, gettext(MSG_PLAN_ADDED).format(count=len(milestones)))
     return redirect(_detail(pk))

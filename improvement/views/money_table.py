@@ -4,6 +4,7 @@ from dataclasses import dataclass
 
 from django.db.models import QuerySet
 from django.http import QueryDict
+from django.utils.translation import gettext
 
 from improvement import roi
 from improvement.models import Initiative
@@ -31,7 +32,8 @@ class MoneyRow:
 
     @property
     def payback_status_label(self) -> str:
-        return roi.PAYBACK_STATUSES.get(self.payback_status or "", "")
+        label = roi.PAYBACK_STATUSES.get(self.payback_status or "", "")
+        return gettext(label) if label else ""
 
 
 def money_rows(

@@ -4,6 +4,7 @@ import datetime as dt
 
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from common.web import site_view
 from improvement import policies
@@ -45,6 +46,6 @@ def my_work(request):
         "benefits": benefits,
         "attention": None if attention is None else list(attention[:ATTENTION_ROWS]),
         "attention_total": None if attention is None else attention.count(),
-        "at_risk_definition": AT_RISK_DEFINITION,
+        "at_risk_definition": gettext(AT_RISK_DEFINITION),
     }
     return render(request, "improvement/my_work.html", context)

@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext, gettext_noop
 from django.views.decorators.http import require_POST
 
 from common.web import site_view
@@ -23,8 +24,8 @@ from improvement.views.common import initiative_or_404
 PACKS_SHOWN = 20
 # While a pack is being built its page reloads itself this often (no script needed).
 REFRESH_SECONDS = 2
-MSG_PACK_STARTED = "Pack requested: this page shows its progress, then the download."
-MSG_NO_PACK = "No such pack."
+MSG_PACK_STARTED = gettext_noop("Pack requested: this page shows its progress, then the download.")
+MSG_NO_PACK = gettext_noop("No such pack.")
 
 
 def pdf_response(data: bytes, *, filename: str) -> HttpResponse:
@@ -43,7 +44,7 @@ def initiative_a3(request, pk: int):
 def _pack_or_404(request, pk: int) -> PortfolioPack:
     pack = PortfolioPack.objects.filter(pk=pk).first()
     if pack is None or not pack_selectors.pack_can_read(user=request.user, pack=pack):
-        raise Http404(MSG_NO_PACK)
+        raise Http404(gettext(MSG_NO_PACK))
     return pack
 
 
@@ -58,7 +59,7 @@ def pack_list(request):
 def pack_start(request):
     """Ask for a pack of what the reader reads; the page of the pack follows its build."""
     pack = pack_request(actor=request.user)
-    messages.success(request, MSG_PACK_STARTED)
+    messages.success(request, gettext(MSG_PACK_STARTED))
     return redirect("improvement:pack_detail", pk=pack.pk)
 
 
@@ -74,9 +75,9 @@ def pack_detail(request, pk: int):
 def pack_download(request, pk: int):
     pack = _pack_or_404(request, pk)
     if pack.status != PackStatus.DONE:
-        raise Http404(MSG_NO_PACK)
+        raise Http404(gettext(MSG_NO_PACK))
     if not pack.file:
-        raise PermissionDenied(MSG_NO_PACK)
+        raise PermissionDenied(gettext(MSG_NO_PACK))
     return FileResponse(
         pack.file.open("rb"),
         as_attachment=True,

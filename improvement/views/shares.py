@@ -15,6 +15,7 @@ from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop
 from django.views.decorators.http import require_GET, require_POST
 
 from common.errors import NotFound
@@ -43,7 +44,7 @@ SHARE_HEADERS = {
     "Referrer-Policy": "no-referrer",
     "X-Robots-Tag": "noindex, nofollow, noarchive",
 }
-MSG_REVOKED = "The link is revoked: it no longer opens."
+MSG_REVOKED = gettext_noop("The link is revoked: it no longer opens.")
 
 
 def _answer(template: str, context: dict, *, status: int = 200) -> HttpResponse:
@@ -108,7 +109,9 @@ def share_page(request, token: str):
             user_agent=request.headers.get("User-Agent", ""),
         )
     except NotFound:
-        return _answer("improvement/share/refused.html", {"message": shares.MSG_NOT_FOUND}, status=404)
+        return _answer(
+            "improvement/share/refused.html", {"message": gettext(shares.MSG_NOT_FOUND)}, status=404
+        )
     except shares.ShareGone as exc:
         return _answer("improvement/share/refused.html", {"message": exc.message}, status=410)
     context = {"link": link, "now": timezone.now()}
@@ -128,11 +131,15 @@ def share_a3(request, token: str):
             user_agent=request.headers.get("User-Agent", ""),
         )
     except NotFound:
-        return _answer("improvement/share/refused.html", {"message": shares.MSG_NOT_FOUND}, status=404)
+        return _answer(
+            "improvement/share/refused.html", {"message": gettext(shares.MSG_NOT_FOUND)}, status=404
+        )
     except shares.ShareGone as exc:
         return _answer("improvement/share/refused.html", {"message": exc.message}, status=410)
     if not link.initiative_id:
-        return _answer("improvement/share/refused.html", {"message": shares.MSG_NOT_FOUND}, status=404)
+        return _answer(
+            "improvement/share/refused.html", {"message": gettext(shares.MSG_NOT_FOUND)}, status=404
+        )
     initiative = share_initiative(pk=link.initiative_id)
     response = pdf_response(a3_pdf(initiative=initiative), filename=A3_FILENAME.format(code=initiative.code))
     for name, value in SHARE_HEADERS.items():
@@ -181,7 +188,9 @@ def share_experiment_create(request, pk: int):
 @site_view
 def share_revoke(request, pk: int):
     link = object_or_404(
-        lambda **kw: share_link_list(**kw).get(pk=pk), message=shares.MSG_NOT_FOUND, user=request.user
+        lambda **kw: share_link_list(**kw).get(pk=pk),
+        message=gettext(shares.MSG_NOT_FOUND),
+        user=request.user,
     )
     shares.share_link_revoke(actor=request.user, link=link)
     target = (
@@ -189,5 +198,5 @@ def share_revoke(request, pk: int):
         if link.initiative_id
         else reverse("improvement:experiment_detail", args=[link.experiment_id])
     )
-    messages.success(request, MSG_REVOKED)
+    messages.success(request, gettext(MSG_REVOKED))
     return redirect(target + "#share")

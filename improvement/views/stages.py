@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext, gettext_noop
 from django.views.decorators.http import require_POST
 
 from common.web import redirect_back, site_view, submit
@@ -22,8 +23,8 @@ from improvement.views.common import initiative_or_404
 from improvement.views.gates import gate_checklist
 from improvement.views.initiatives import detail_context
 
-MSG_MOVED = "{code} moved to {stage}."
-MSG_DECIDED = "{code}: {decision}."
+MSG_MOVED = gettext_noop("{code} moved to {stage}.")
+MSG_DECIDED = gettext_noop("{code}: {decision}.")
 
 
 @site_view
@@ -37,7 +38,7 @@ def initiative_move(request, pk: int):
     editable = policies.can_edit(request.user, initiative)
     can_override = policies.can_override_gate(request.user)
     if not (editable or can_override):
-        raise PermissionDenied(MSG_CANNOT_MOVE)
+        raise PermissionDenied(gettext(MSG_CANNOT_MOVE))
     data = request.POST if request.method == "POST" else request.GET
     to = data.get("to") or next_stage(initiative.stage) or ""
     valid = to in Stage.values and to != initiative.stage
@@ -70,7 +71,7 @@ def initiative_move(request, pk: int):
         )
         if ok:
             messages.success(
-                request, MSG_MOVED.format(code=initiative.code, stage=Stage(cleaned["to"]).label)
+                request, gettext(MSG_MOVED).format(code=initiative.code, stage=Stage(cleaned["to"]).label)
             )
             return redirect_back(request, initiative_url(initiative))
     refused = [
@@ -119,7 +120,8 @@ def initiative_decide_view(request, pk: int):
         )
         if ok:
             messages.success(
-                request, MSG_DECIDED.format(code=initiative.code, decision=Decision(data["decision"]).label)
+                request,
+                gettext(MSG_DECIDED).format(code=initiative.code, decision=Decision(data["decision"]).label),
             )
             return redirect("improvement:initiative_detail", pk=pk)
     context = detail_context(request, initiative, decision_form=form)

@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext, gettext_noop
 from django.views.decorators.http import require_POST
 
 from common.web import act, site_view, submit
@@ -13,12 +14,15 @@ from improvement.models import KpiTarget
 from improvement.selectors.targets import target_list
 from improvement.services.targets import MSG_CANNOT_EDIT, kpi_target_create, kpi_target_evaluate
 from improvement.views.common import initiative_or_404
+from kpis.catalogue import display_name
 from kpis.services import MSG_CANNOT_WRITE, measurement_can_write, measurement_record
 
-MSG_TARGET_ADDED = "Target for {kpi} added."
-MSG_MEASUREMENT_SAVED = "Measurement saved ({outcome})."
-MSG_EVALUATED = "{kpi}: {evaluation}."
-MSG_NO_TARGETS = "Add a KPI target first: measurements are recorded for the initiative's target KPIs."
+MSG_TARGET_ADDED = gettext_noop("Target for {kpi} added.")
+MSG_MEASUREMENT_SAVED = gettext_noop("Measurement saved ({outcome}).")
+MSG_EVALUATED = gettext_noop("{kpi}: {evaluation}.")
+MSG_NO_TARGETS = gettext_noop(
+    "Add a KPI target first: measurements are recorded for the initiative's target KPIs."
+)
 
 
 def _detail(pk: int, anchor: str = "kpis") -> str:
@@ -29,7 +33,7 @@ def _detail(pk: int, anchor: str = "kpis") -> str:
 def target_create(request, pk: int):
     initiative = initiative_or_404(request, pk)
     if not policies.can_edit(request.user, initiative):
-        raise PermissionDenied(MSG_CANNOT_EDIT)
+        raise PermissionDenied(gettext(MSG_CANNOT_EDIT))
     form = KpiTargetForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         fields = dict(form.cleaned_data)
@@ -45,7 +49,7 @@ def target_create(request, pk: int):
             **fields,
         )
         if ok:
-            messages.success(request, MSG_TARGET_ADDED.format(kpi=target.kpi.name))
+            messages.success(request, gettext(MSG_TARGET_ADDED).format(kpi=display_name(target.kpi.name)))
             return redirect(_detail(pk))
     return render(request, "improvement/target_form.html", {"form": form, "initiative": initiative})
 
@@ -54,10 +58,10 @@ def target_create(request, pk: int):
 def measurement_create(request, pk: int):
     initiative = initiative_or_404(request, pk)
     if not measurement_can_write(actor=request.user):
-        raise PermissionDenied(MSG_CANNOT_WRITE)
+        raise PermissionDenied(gettext(MSG_CANNOT_WRITE))
     targets = list(target_list(initiative_ids=[initiative.pk]))
     if not targets:
-        messages.info(request, MSG_NO_TARGETS)
+        messages.info(request, gettext(MSG_NO_TARGETS))
         return redirect(_detail(pk))
     form = MeasurementForm(
         request.POST or None,
@@ -83,7 +87,7 @@ def measurement_create(request, pk: int):
         )
         if ok:
             outcome = ", ".join(f"{count} {name}" for name, count in result.as_dict().items() if count)
-            messages.success(request, MSG_MEASUREMENT_SAVED.format(outcome=outcome))
+            messages.success(request, gettext(MSG_MEASUREMENT_SAVED).format(outcome=outcome))
             return redirect(_detail(pk))
     return render(request, "improvement/measurement_form.html", {"form": form, "initiative": initiative})
 
@@ -100,6 +104,8 @@ def target_evaluate(request, pk: int, target_pk: int):
     if ok:
         messages.success(
             request,
-            MSG_EVALUATED.format(kpi=evaluated.kpi.name, evaluation=evaluated.get_evaluation_display()),
+            gettext(MSG_EVALUATED).format(
+                kpi=display_name(evaluated.kpi.name), evaluation=evaluated.get_evaluation_display()
+            ),
         )
     return redirect(_detail(pk))

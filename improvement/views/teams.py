@@ -2,6 +2,7 @@
 
 from django.contrib import messages
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext, gettext_noop
 from django.views.decorators.http import require_POST
 
 from common.web import object_or_404, site_view, submit
@@ -10,25 +11,27 @@ from improvement.models import ChatEventType
 from improvement.selectors.chat import chat_destination_list, chat_team_list
 from improvement.services import chat
 
-MSG_TEAM_NOT_FOUND = "No such team among those whose settings you manage."
-MSG_DESTINATION_NOT_FOUND = "No such chat destination among those you manage."
-MSG_ADDED = "Chat destination “{name}” added."
-MSG_TEST_SENT = "Test message to “{name}”: {outcome}"
-MSG_REMOVED = "Chat destination “{name}” removed."
-MSG_ENABLED = "Chat destination “{name}” switched on."
+MSG_TEAM_NOT_FOUND = gettext_noop("No such team among those whose settings you manage.")
+MSG_DESTINATION_NOT_FOUND = gettext_noop("No such chat destination among those you manage.")
+MSG_ADDED = gettext_noop("Chat destination “{name}” added.")
+MSG_TEST_SENT = gettext_noop("Test message to “{name}”: {outcome}")
+MSG_REMOVED = gettext_noop("Chat destination “{name}” removed.")
+MSG_ENABLED = gettext_noop("Chat destination “{name}” switched on.")
 EVENT_LABELS = dict(ChatEventType.choices)
 
 
 def _team_or_404(request, slug: str):
     return object_or_404(
-        lambda **kw: chat_team_list(**kw).get(slug=slug), message=MSG_TEAM_NOT_FOUND, user=request.user
+        lambda **kw: chat_team_list(**kw).get(slug=slug),
+        message=gettext(MSG_TEAM_NOT_FOUND),
+        user=request.user,
     )
 
 
 def _destination_or_404(request, pk: int):
     return object_or_404(
         lambda **kw: chat_destination_list(**kw).get(pk=pk),
-        message=MSG_DESTINATION_NOT_FOUND,
+        message=gettext(MSG_DESTINATION_NOT_FOUND),
         user=request.user,
     )
 
@@ -52,7 +55,7 @@ def team_settings(request, slug: str):
             form, chat.chat_destination_create, actor=request.user, team=team, **form.cleaned_data
         )
         if ok:
-            messages.success(request, MSG_ADDED.format(name=destination.name))
+            messages.success(request, gettext(MSG_ADDED).format(name=destination.name))
             return redirect("improvement:team_settings", team.slug)
     destinations = list(chat_destination_list(user=request.user).filter(team=team).order_by("name", "id"))
     for destination in destinations:
@@ -78,10 +81,10 @@ def chat_destination_test_view(request, pk: int):
     delivery = chat.chat_destination_test(actor=request.user, destination=destination)
     delivery.refresh_from_db()
     outcome = {
-        "succeeded": "delivered.",
-        "failed": "failed; see the delivery log below.",
-    }.get(delivery.status, "queued; it is retried if the chat app does not answer.")
-    messages.info(request, MSG_TEST_SENT.format(name=destination.name, outcome=outcome))
+        "succeeded": gettext("delivered."),
+        "failed": gettext("failed; see the delivery log below."),
+    }.get(delivery.status) or gettext("queued; it is retried if the chat app does not answer.")
+    messages.info(request, gettext(MSG_TEST_SENT).format(name=destination.name, outcome=outcome))
     return _back(destination)
 
 
@@ -90,7 +93,7 @@ def chat_destination_test_view(request, pk: int):
 def chat_destination_enable_view(request, pk: int):
     destination = _destination_or_404(request, pk)
     chat.chat_destination_update(actor=request.user, destination=destination, is_active=True)
-    messages.success(request, MSG_ENABLED.format(name=destination.name))
+    messages.success(request, gettext(MSG_ENABLED).format(name=destination.name))
     return _back(destination)
 
 
@@ -100,5 +103,5 @@ def chat_destination_remove_view(request, pk: int):
     destination = _destination_or_404(request, pk)
     team_slug, name = destination.team.slug, destination.name
     chat.chat_destination_delete(actor=request.user, destination=destination)
-    messages.success(request, MSG_REMOVED.format(name=name))
+    messages.success(request, gettext(MSG_REMOVED).format(name=name))
     return redirect("improvement:team_settings", team_slug)

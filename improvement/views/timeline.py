@@ -3,6 +3,8 @@
 import datetime as dt
 from dataclasses import dataclass, field
 
+from django.utils.translation import gettext
+
 from common.dates import date_shift
 from improvement.models import Milestone
 
@@ -66,7 +68,9 @@ def build_timeline(
             key = milestone.phase
             group = groups.setdefault(
                 key,
-                TimelineGroup(label=milestone.get_phase_display() or "Other milestones", initiative_pk=None),
+                TimelineGroup(
+                    label=milestone.get_phase_display() or gettext("Other milestones"), initiative_pk=None
+                ),
             )
         group.rows.append(
             TimelineRow(

@@ -33,6 +33,8 @@ OUTSIDE_PREFIXES = ("/admin/", "/api/", "/static/")
 NOT_PAGES = frozenset(
     {
         "logout",
+        # The signed-out visitor's language switch: a form post that sets a cookie and redirects.
+        "set_language",
         "healthz",
         "readyz",
         "api_token_revoke",

@@ -46,6 +46,9 @@ REVIEWED = {
     ("kpis", "0002_kpi_catalogue"): migrations.RunPython,
     # Only ``db_index`` of the measurement's ``kpi`` changes: an index dropped and re-created, no row.
     ("kpis", "0005_measurement_series_indexes"): migrations.AlterField,
+    # Three indexes another index covers are dropped (``db_index`` of created_at and updated_at, and
+    # (kpi, segment, period), a prefix of the natural key): going back re-creates them, no row moves.
+    ("kpis", "0009_measurement_fewer_indexes"): (migrations.AlterField, migrations.RemoveIndex),
     # A delivery's subscription becomes optional (chat deliveries have none): going back to NOT NULL
     # fails (PostgreSQL refuses, no row is lost) while chat deliveries exist, and they exist only
     # with chat destinations, whose table the guard protects first.

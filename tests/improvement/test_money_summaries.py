@@ -13,6 +13,7 @@ from django.utils import timezone
 from hypothesis import given
 from hypothesis import strategies as st
 
+from common.models import OutboxMessage
 from improvement import roi
 from improvement.models import (
     Category,
@@ -26,7 +27,8 @@ from improvement.models import (
 from improvement.selectors.money import initiative_money, portfolio_summary_live
 from improvement.selectors.portfolio_rollup import portfolio_summary
 from improvement.services import money, targets
-from improvement.services.money_summaries import month_complete_on
+from improvement.services.money_summaries import MONEY_SERIES_TASK, month_complete_on
+from improvement.tasks import refresh_money_for_series
 from kpis.services import kpi_update, measurement_record
 from tests.factories import (
     BenefitFactory,
@@ -124,7 +126,9 @@ def test_the_summary_of_the_worked_example_matches_numpy_financial(lead):
     assert stored.irr_monthly == pytest.approx(npf.irr(flows), rel=1e-12)
 
 
-def test_every_money_write_updates_the_summary_in_its_transaction(lead, finance, admin):
+def test_every_money_write_updates_the_summary_in_its_transaction(
+    lead, finance, admin, django_capture_on_commit_callbacks
+):
     initiative = InitiativeFactory(lead=lead)
     assert InitiativeMoney.objects.get(pk=initiative.pk).total_cost == 0
 
@@ -146,7 +150,9 @@ def test_every_money_write_updates_the_summary_in_its_transaction(lead, finance,
     target = targets.kpi_target_create(
         actor=lead, initiative=initiative, kpi=kpi, baseline_value=10, target_value=20, unit_value_per_month=5
     )
-    measurement_record(actor=admin, kpi=kpi, period=dt.date.today() - dt.timedelta(days=1), value=14)
+    # Measurements move the summaries after commit (a task through the outbox): see the test below.
+    with django_capture_on_commit_callbacks(execute=True):
+        measurement_record(actor=admin, kpi=kpi, period=dt.date.today() - dt.timedelta(days=1), value=14)
     assert InitiativeMoney.objects.get(pk=initiative.pk).derived_monthly_benefit == 20  # 4 units × 5
     kpi_update(actor=admin, kpi=kpi, direction="lower")
     assert InitiativeMoney.objects.get(pk=initiative.pk).derived_monthly_benefit == 0  # now worse
@@ -302,24 +308,55 @@ def test_the_roll_up_runs_the_same_queries_for_3n_initiatives(request, reader, t
     assert len(again.captured_queries) == (0 if reader == "executive" else len(many.captured_queries))
 
 
-def test_an_older_measurement_leaves_the_summary_alone_a_newer_one_moves_it(lead, admin):
+def test_an_older_measurement_leaves_the_summary_alone_a_newer_one_moves_it(
+    lead, admin, django_capture_on_commit_callbacks
+):
     initiative = InitiativeFactory(lead=lead)
     kpi = KpiFactory(direction="higher")
     targets.kpi_target_create(
         actor=lead, initiative=initiative, kpi=kpi, baseline_value=10, target_value=20, unit_value_per_month=5
     )
     today = dt.date.today()
-    measurement_record(actor=admin, kpi=kpi, period=today - dt.timedelta(days=2), value=14)
+    with django_capture_on_commit_callbacks(execute=True):
+        measurement_record(actor=admin, kpi=kpi, period=today - dt.timedelta(days=2), value=14)
     written = InitiativeMoney.objects.get(pk=initiative.pk).computed_at
 
-    measurement_record(actor=admin, kpi=kpi, period=today - dt.timedelta(days=30), value=99)
+    with django_capture_on_commit_callbacks(execute=True):
+        measurement_record(actor=admin, kpi=kpi, period=today - dt.timedelta(days=30), value=99)
     stored = InitiativeMoney.objects.get(pk=initiative.pk)
     assert (stored.derived_monthly_benefit, stored.computed_at) == (20, written)
     _assert_summary_is_live(initiative)
 
-    measurement_record(actor=admin, kpi=kpi, period=today - dt.timedelta(days=1), value=16)
+    with django_capture_on_commit_callbacks(execute=True):
+        measurement_record(actor=admin, kpi=kpi, period=today - dt.timedelta(days=1), value=16)
     assert InitiativeMoney.objects.get(pk=initiative.pk).derived_monthly_benefit == 30
     _assert_summary_is_live(initiative)
+
+
+def test_a_batch_of_measurements_moves_the_summaries_after_commit_through_the_outbox(
+    lead, admin, django_capture_on_commit_callbacks
+):
+    """The write answers without the refresh: it records a task in its transaction (so a rollback
+    takes both away), and the summaries move once the task has run after commit."""
+    initiative = InitiativeFactory(lead=lead)
+    kpi = KpiFactory(direction="higher")
+    targets.kpi_target_create(
+        actor=lead, initiative=initiative, kpi=kpi, baseline_value=10, target_value=20, unit_value_per_month=5
+    )
+    yesterday = dt.date.today() - dt.timedelta(days=1)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        measurement_record(actor=admin, kpi=kpi, period=yesterday, value=14)
+    assert InitiativeMoney.objects.get(pk=initiative.pk).derived_monthly_benefit == 0  # not yet
+    task = OutboxMessage.objects.get(task=MONEY_SERIES_TASK)
+    assert task.args == [[[kpi.pk, "", yesterday.isoformat()]]]
+    for callback in callbacks:
+        callback()
+    assert InitiativeMoney.objects.get(pk=initiative.pk).derived_monthly_benefit == 20
+    _assert_summary_is_live(initiative)
+
+    # Delivered twice (a worker died before acknowledging): the same rows, nothing else moves.
+    refresh_money_for_series([[kpi.pk, "", yesterday.isoformat()]])
+    assert InitiativeMoney.objects.get(pk=initiative.pk).derived_monthly_benefit == 20
 
 
 def test_a_cached_roll_up_answer_is_dropped_by_the_next_money_write(
