@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from accounts.languages import language_of
 from accounts.models import Role, User
 from common.errors import Conflict, PermissionDenied
 from common.outbox import outbox_enqueue
@@ -117,6 +118,12 @@ def import_job_run(*, job_id: int) -> ImportJob | None:
     job = ImportJob.objects.select_related("created_by").filter(pk=job_id).first()
     if job is None or job.status not in (ImportStatus.VALIDATING, ImportStatus.IMPORTING):
         return None
+    # The row errors are stored for the uploader to read later: written in their language.
+    with language_of(job.created_by):
+        return _run(job)
+
+
+def _run(job: ImportJob) -> ImportJob:
     write = job.status == ImportStatus.IMPORTING
     outcome = Outcome()
     try:

@@ -16,6 +16,8 @@ from django.utils.translation import gettext_lazy
 from common import errors
 from common.api.errors import api_exception_handler
 from common.api.renderers import render_json
+from improvement.models import ImportJob
+from improvement.services import imports
 from kpis.models import Kpi
 from kpis.services import MSG_UNKNOWN_KPI
 from kpis.survey_answers import survey_answers_record
@@ -84,3 +86,17 @@ def test_the_renderer_writes_a_lazy_translation_as_text():
         content = render_json({"message": gettext_lazy("Not found.")})
 
     assert orjson.loads(content) == {"message": "未找到。"}
+
+
+def test_an_import_dry_run_writes_its_errors_in_the_uploaders_language(
+    lead, django_capture_on_commit_callbacks
+):
+    lead.language = "zh-hans"
+    lead.save(update_fields=["language"])
+    content = b"KPI,Period,Value\nnope,2026-01-01,71\n"
+
+    with django_capture_on_commit_callbacks(execute=True):
+        job = imports.import_job_create(actor=lead, kind="measurements", filename="m.csv", content=content)
+
+    job = ImportJob.objects.get(pk=job.pk)
+    assert job.errors == [{"row": 2, "column": "KPI", "message": "未知的 KPI 代码：nope。"}]
