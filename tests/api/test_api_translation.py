@@ -10,14 +10,16 @@ import orjson
 import pytest
 from django.conf import settings as django_settings
 from django.core.exceptions import ValidationError
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy
 
+from accounts.models import Notification
 from common import errors
 from common.api.errors import api_exception_handler
 from common.api.renderers import render_json
-from improvement.models import ImportJob
+from improvement.models import ImportJob, NotificationKind
 from improvement.services import imports
+from improvement.services.packs import pack_send_scheduled
 from kpis.models import Kpi
 from kpis.services import MSG_UNKNOWN_KPI
 from kpis.survey_answers import survey_answers_record
@@ -100,3 +102,16 @@ def test_an_import_dry_run_writes_its_errors_in_the_uploaders_language(
 
     job = ImportJob.objects.get(pk=job.pk)
     assert job.errors == [{"row": 2, "column": "KPI", "message": "未知的 KPI 代码：nope。"}]
+
+
+def test_the_monthly_pack_mail_is_written_in_each_recipients_language(executive, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    executive.language = "zh-hans"
+    executive.save(update_fields=["language"])
+    today = timezone.localdate()
+
+    pack_send_scheduled(today=today)
+
+    notification = Notification.objects.get(recipient=executive, kind=NotificationKind.PORTFOLIO_PACK)
+    assert notification.title == f"项目组合评审报告包，{today.isoformat()}"
+    assert "尚无" in notification.body
