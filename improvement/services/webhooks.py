@@ -26,6 +26,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from accounts.languages import language_of
 from accounts.models import User
 from accounts.notifications import notification_send
 from common.errors import PermissionDenied
@@ -316,25 +317,28 @@ def webhook_deliver(*, delivery: WebhookDelivery) -> WebhookAttempt | None:
 
 
 def _disabled_notice(receiver) -> dict | None:
-    """Whom to tell that a receiver was disabled, and what; None when nobody is left to tell."""
+    """Whom to tell that a receiver was disabled, and what (in their language); None when nobody is
+    left to tell."""
     count = receiver.consecutive_failures
     if isinstance(receiver, ChatDestination):
         if receiver.created_by is None:
             return None
+        with language_of(receiver.created_by):
+            return {
+                "recipient": receiver.created_by,
+                "title": _(MSG_CHAT_DISABLED_TITLE).format(name=receiver),
+                "body": _(MSG_CHAT_DISABLED_BODY).format(count=count, url=receiver.url_masked),
+                "url": reverse("improvement:team_settings", args=[receiver.team.slug]),
+                "dedupe_key": f"chat_disabled:{receiver.pk}:{receiver.disabled_at.isoformat()}",
+            }
+    with language_of(receiver.owner):
         return {
-            "recipient": receiver.created_by,
-            "title": _(MSG_CHAT_DISABLED_TITLE).format(name=receiver),
-            "body": _(MSG_CHAT_DISABLED_BODY).format(count=count, url=receiver.url_masked),
-            "url": reverse("improvement:team_settings", args=[receiver.team.slug]),
-            "dedupe_key": f"chat_disabled:{receiver.pk}:{receiver.disabled_at.isoformat()}",
+            "recipient": receiver.owner,
+            "title": _(MSG_DISABLED_TITLE).format(name=receiver),
+            "body": _(MSG_DISABLED_BODY).format(count=count, url=receiver.url),
+            "url": reverse("admin:improvement_webhooksubscription_change", args=[receiver.pk]),
+            "dedupe_key": f"webhook_disabled:{receiver.pk}:{receiver.disabled_at.isoformat()}",
         }
-    return {
-        "recipient": receiver.owner,
-        "title": _(MSG_DISABLED_TITLE).format(name=receiver),
-        "body": _(MSG_DISABLED_BODY).format(count=count, url=receiver.url),
-        "url": reverse("admin:improvement_webhooksubscription_change", args=[receiver.pk]),
-        "dedupe_key": f"webhook_disabled:{receiver.pk}:{receiver.disabled_at.isoformat()}",
-    }
 
 
 def _count_failed_delivery(*, receiver) -> None:
