@@ -7,6 +7,8 @@ from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_date
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from accounts.models import Role, User
 from common.dates import MSG_DATE_RANGE, date_in_range
@@ -42,32 +44,38 @@ KPI_EDITABLE_FIELDS = (
     "chart_type",
 )
 
-MSG_NOT_FINITE = "The value must be a finite number (not NaN or infinite)."
+MSG_NOT_FINITE = gettext_noop("The value must be a finite number (not NaN or infinite).")
 # As for experiment observations (kpis.stats.aggregates): squares, sums over sources and control
 # limits of values within this bound stay finite doubles.
 MAX_ABS_VALUE = 1e100
-MSG_VALUE_TOO_LARGE = "The value must lie between -1e100 and 1e100."
-MSG_BELOW_MIN = "The value {value} is below the lowest valid value {limit} for {kpi}."
-MSG_ABOVE_MAX = "The value {value} is above the highest valid value {limit} for {kpi}."
-MSG_UNKNOWN_KPI = "Unknown KPI code: {code}."
-MSG_BAD_PERIOD = "The period must be a date (YYYY-MM-DD)."
-MSG_FUTURE_PERIOD = "The period {period} lies in the future."
+MSG_VALUE_TOO_LARGE = gettext_noop("The value must lie between -1e100 and 1e100.")
+MSG_BELOW_MIN = gettext_noop("The value {value} is below the lowest valid value {limit} for {kpi}.")
+MSG_ABOVE_MAX = gettext_noop("The value {value} is above the highest valid value {limit} for {kpi}.")
+MSG_UNKNOWN_KPI = gettext_noop("Unknown KPI code: {code}.")
+MSG_BAD_PERIOD = gettext_noop("The period must be a date (YYYY-MM-DD).")
+MSG_FUTURE_PERIOD = gettext_noop("The period {period} lies in the future.")
 # A client a time zone ahead of the server may already be on tomorrow's date.
 FUTURE_PERIOD_SLACK = dt.timedelta(days=1)
 # The largest PositiveIntegerField value every supported database stores (PostgreSQL's integer).
 MAX_SAMPLE_SIZE = 2_147_483_647
-MSG_BAD_SAMPLE = f"The sample size must be a whole number from 0 to {MAX_SAMPLE_SIZE}."
-MSG_BAD_NUMERATOR = "The count must be a whole number from 0 to the sample size, and needs a sample size."
+MSG_BAD_SAMPLE_TEMPLATE = gettext_noop("The sample size must be a whole number from 0 to {limit}.")
+MSG_BAD_SAMPLE = MSG_BAD_SAMPLE_TEMPLATE.format(limit=MAX_SAMPLE_SIZE)
+MSG_BAD_NUMERATOR = gettext_noop(
+    "The count must be a whole number from 0 to the sample size, and needs a sample size."
+)
 MAX_NOTE_LENGTH = 2_000
 MAX_CAUSE_LENGTH = 200
-MSG_NOTE_TOO_LONG = f"A note holds at most {MAX_NOTE_LENGTH:,} characters."
-MSG_CAUSE_TOO_LONG = f"An assignable cause holds at most {MAX_CAUSE_LENGTH} characters."
-MSG_TOO_MANY_ROWS = "A batch holds at most {limit} rows; got {count}."
-MSG_EMPTY_BATCH = "The batch is empty."
-MSG_DUPLICATE_ROW = "Row {other} has the same KPI, segment, period and source."
-MSG_CANNOT_WRITE = "Your role cannot record measurements."
-MSG_SEGMENT_TOO_LONG = "The segment is at most 100 characters."
-MSG_SOURCE_INVALID = "The source must be 1–100 characters."
+MSG_NOTE_TOO_LONG_TEMPLATE = gettext_noop("A note holds at most {limit} characters.")
+MSG_NOTE_TOO_LONG = MSG_NOTE_TOO_LONG_TEMPLATE.format(limit=f"{MAX_NOTE_LENGTH:,}")
+MSG_CAUSE_TOO_LONG_TEMPLATE = gettext_noop("An assignable cause holds at most {limit} characters.")
+MSG_CAUSE_TOO_LONG = MSG_CAUSE_TOO_LONG_TEMPLATE.format(limit=MAX_CAUSE_LENGTH)
+MSG_TOO_MANY_ROWS = gettext_noop("A batch holds at most {limit} rows; got {count}.")
+MSG_EMPTY_BATCH = gettext_noop("The batch is empty.")
+MSG_DUPLICATE_ROW = gettext_noop("Row {other} has the same KPI, segment, period and source.")
+MSG_CANNOT_WRITE = gettext_noop("Your role cannot record measurements.")
+MSG_SEGMENT_TOO_LONG = gettext_noop("The segment is at most 100 characters.")
+MSG_ADMIN_ONLY = gettext_noop("Only an admin can change the KPI catalogue.")
+MSG_SOURCE_INVALID = gettext_noop("The source must be 1–100 characters.")
 
 
 @dataclass(frozen=True)
@@ -82,7 +90,7 @@ class UpsertResult:
 
 def _require_admin(actor: User) -> None:
     if not actor.is_admin:
-        raise PermissionDenied("Only an admin can change the KPI catalogue.")
+        raise PermissionDenied(_(MSG_ADMIN_ONLY))
 
 
 def kpi_validate_value(*, kpi: Kpi, value: float) -> str | None:
@@ -90,15 +98,15 @@ def kpi_validate_value(*, kpi: Kpi, value: float) -> str | None:
     try:
         value = float(value)
     except (TypeError, ValueError):
-        return MSG_NOT_FINITE
+        return _(MSG_NOT_FINITE)
     if not math.isfinite(value):
-        return MSG_NOT_FINITE
+        return _(MSG_NOT_FINITE)
     if abs(value) > MAX_ABS_VALUE:
-        return MSG_VALUE_TOO_LARGE
+        return _(MSG_VALUE_TOO_LARGE)
     if kpi.min_value is not None and value < kpi.min_value:
-        return MSG_BELOW_MIN.format(value=value, limit=kpi.min_value, kpi=kpi.name)
+        return _(MSG_BELOW_MIN).format(value=value, limit=kpi.min_value, kpi=kpi.name)
     if kpi.max_value is not None and value > kpi.max_value:
-        return MSG_ABOVE_MAX.format(value=value, limit=kpi.max_value, kpi=kpi.name)
+        return _(MSG_ABOVE_MAX).format(value=value, limit=kpi.max_value, kpi=kpi.name)
     return None
 
 
@@ -143,27 +151,27 @@ def _clean_row(
     if not isinstance(kpi, Kpi):
         kpi = kpis_by_code.get(str(kpi))
         if kpi is None:
-            errors["kpi"] = MSG_UNKNOWN_KPI.format(code=row.get("kpi"))
+            errors["kpi"] = _(MSG_UNKNOWN_KPI).format(code=row.get("kpi"))
     period = _parse_period(row.get("period"))
     if period is None:
-        errors["period"] = MSG_BAD_PERIOD
+        errors["period"] = _(MSG_BAD_PERIOD)
     elif not date_in_range(period):
         errors["period"] = MSG_DATE_RANGE
     elif period > (latest_period or _latest_period()):
-        errors["period"] = MSG_FUTURE_PERIOD.format(period=period.isoformat())
+        errors["period"] = _(MSG_FUTURE_PERIOD).format(period=period.isoformat())
     segment = row.get("segment") or ""
     if len(segment) > 100:
-        errors["segment"] = MSG_SEGMENT_TOO_LONG
+        errors["segment"] = _(MSG_SEGMENT_TOO_LONG)
     source = row.get("source") or "manual"
     if not isinstance(source, str) or not 0 < len(source) <= 100:
-        errors["source"] = MSG_SOURCE_INVALID
+        errors["source"] = _(MSG_SOURCE_INVALID)
     sample_size = row.get("sample_size")
     if sample_size is not None and (
         isinstance(sample_size, bool)
         or not isinstance(sample_size, int)
         or not 0 <= sample_size <= MAX_SAMPLE_SIZE
     ):
-        errors["sample_size"] = MSG_BAD_SAMPLE
+        errors["sample_size"] = _(MSG_BAD_SAMPLE_TEMPLATE).format(limit=MAX_SAMPLE_SIZE)
     numerator = row.get("numerator")
     if numerator is not None and (
         isinstance(numerator, bool)
@@ -172,13 +180,13 @@ def _clean_row(
         or sample_size is None
         or not 0 <= numerator <= sample_size
     ):
-        errors["numerator"] = MSG_BAD_NUMERATOR
+        errors["numerator"] = _(MSG_BAD_NUMERATOR)
     note = row.get("note") or ""
     if not isinstance(note, str) or len(note) > MAX_NOTE_LENGTH:
-        errors["note"] = MSG_NOTE_TOO_LONG
+        errors["note"] = _(MSG_NOTE_TOO_LONG_TEMPLATE).format(limit=f"{MAX_NOTE_LENGTH:,}")
     cause = row.get("assignable_cause") or ""
     if not isinstance(cause, str) or len(cause) > MAX_CAUSE_LENGTH:
-        errors["assignable_cause"] = MSG_CAUSE_TOO_LONG
+        errors["assignable_cause"] = _(MSG_CAUSE_TOO_LONG_TEMPLATE).format(limit=MAX_CAUSE_LENGTH)
     value = row.get("value")
     if kpi is not None and "kpi" not in errors:
         message = kpi_validate_value(kpi=kpi, value=value)
@@ -213,12 +221,12 @@ def measurement_upsert_many(*, actor: User, rows: Iterable[Mapping]) -> UpsertRe
     with a ``ValidationError`` keyed ``rows[i].field``.
     """
     if not measurement_can_write(actor=actor):
-        raise PermissionDenied(MSG_CANNOT_WRITE)
+        raise PermissionDenied(_(MSG_CANNOT_WRITE))
     rows = list(rows)
     if not rows:
-        raise ValidationError({"rows": MSG_EMPTY_BATCH})
+        raise ValidationError({"rows": _(MSG_EMPTY_BATCH)})
     if len(rows) > MAX_BATCH_ROWS:
-        raise ValidationError({"rows": MSG_TOO_MANY_ROWS.format(limit=MAX_BATCH_ROWS, count=len(rows))})
+        raise ValidationError({"rows": _(MSG_TOO_MANY_ROWS).format(limit=MAX_BATCH_ROWS, count=len(rows))})
 
     codes = {str(r.get("kpi")) for r in rows if not isinstance(r.get("kpi"), Kpi)}
     kpis_by_code = {k.code: k for k in Kpi.objects.active().filter(code__in=codes)}
@@ -231,7 +239,7 @@ def measurement_upsert_many(*, actor: User, rows: Iterable[Mapping]) -> UpsertRe
         if not row_errors:
             key = (clean["kpi"].pk, clean["segment"], clean["period"], clean["source"])
             if key in seen:
-                row_errors["period"] = MSG_DUPLICATE_ROW.format(other=seen[key])
+                row_errors["period"] = _(MSG_DUPLICATE_ROW).format(other=seen[key])
             seen[key] = index
         for field, message in row_errors.items():
             errors[f"rows[{index}].{field}"] = [message]

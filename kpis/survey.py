@@ -31,22 +31,32 @@ MSG_OUT_OF_SCALE = "Score {score} is outside the {name} scale {low}–{high}."
 MSG_BAD_COUNT = "Count for score {score} must be a non-negative whole number."
 
 
+class SurveyInputError(ValueError):
+    """Answers the score cannot be computed from; ``template`` and ``params`` let a caller word the
+    message in another language (this module stays free of Django)."""
+
+    def __init__(self, template: str, **params):
+        super().__init__(template.format(**params))
+        self.template = template
+        self.params = params
+
+
 def _counts(scores: Iterable[int] | Mapping[int, int], *, scale: range, name: str) -> Counter:
     if isinstance(scores, Mapping):
         counts = Counter()
         for score, count in scores.items():
             if not isinstance(count, int) or isinstance(count, bool) or count < 0:
-                raise ValueError(MSG_BAD_COUNT.format(score=score))
+                raise SurveyInputError(MSG_BAD_COUNT, score=score)
             counts[score] += count
     else:
         counts = Counter(scores)
     for score in counts:
         if isinstance(score, float) and (math.isnan(score) or not float(score).is_integer()):
-            raise ValueError(MSG_OUT_OF_SCALE.format(score=score, name=name, low=scale[0], high=scale[-1]))
+            raise SurveyInputError(MSG_OUT_OF_SCALE, score=score, name=name, low=scale[0], high=scale[-1])
         if score not in scale:
-            raise ValueError(MSG_OUT_OF_SCALE.format(score=score, name=name, low=scale[0], high=scale[-1]))
+            raise SurveyInputError(MSG_OUT_OF_SCALE, score=score, name=name, low=scale[0], high=scale[-1])
     if sum(counts.values()) == 0:
-        raise ValueError(MSG_EMPTY)
+        raise SurveyInputError(MSG_EMPTY)
     return counts
 
 

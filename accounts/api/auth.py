@@ -1,13 +1,15 @@
 """``Authorization: Bearer <secret>`` with the hashed, scoped API tokens of accounts.services."""
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 
 from accounts.services import token_authenticate
 
 KEYWORD = "Bearer"
-MSG_BAD_HEADER = "The Authorization header must be 'Bearer <token>'."
-MSG_BAD_TOKEN = "The token is unknown, expired or revoked."
+MSG_BAD_HEADER = gettext_noop("The Authorization header must be 'Bearer <token>'.")
+MSG_BAD_TOKEN = gettext_noop("The token is unknown, expired or revoked.")
 
 
 class BearerTokenAuthentication(authentication.BaseAuthentication):
@@ -18,10 +20,10 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
         if not header or header[0].lower() != KEYWORD.lower():
             return None
         if len(header) != 2:
-            raise exceptions.AuthenticationFailed(MSG_BAD_HEADER)
+            raise exceptions.AuthenticationFailed(_(MSG_BAD_HEADER))
         token = token_authenticate(secret=header[1])
         if token is None:
-            raise exceptions.AuthenticationFailed(MSG_BAD_TOKEN)
+            raise exceptions.AuthenticationFailed(_(MSG_BAD_TOKEN))
         return token.user, token
 
     def authenticate_header(self, request) -> str:

@@ -16,6 +16,8 @@ from django.core.exceptions import NON_FIELD_ERRORS, ObjectDoesNotExist, Request
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, JsonResponse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, gettext_noop
 from django.views import defaults
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -24,16 +26,25 @@ from rest_framework.settings import api_settings
 from common import errors
 from common.db_unavailable import database_error_in_flight, database_unavailable_response
 
-MSG_INVALID = "The input is not valid."
-MSG_NOT_FOUND = "Not found."
-MSG_PRECONDITION_FAILED = (
+MSG_INVALID = gettext_noop("The input is not valid.")
+MSG_NOT_FOUND = gettext_noop("Not found.")
+MSG_PRECONDITION_FAILED = gettext_noop(
     "The resource changed since you read it (If-Match does not match); reload and retry."
 )
-MSG_BAD_REQUEST = "The request could not be read."
-MSG_TOO_LARGE = "The request body is larger than the {limit} bytes this API accepts."
+MSG_BAD_REQUEST = gettext_noop("The request could not be read.")
+MSG_TOO_LARGE = gettext_noop("The request body is larger than the {limit} bytes this API accepts.")
 MSG_FORBIDDEN = exceptions.PermissionDenied.default_detail
-MSG_SERVER_ERROR = "The server failed to answer this request; it has been logged."
+MSG_SERVER_ERROR = gettext_noop("The server failed to answer this request; it has been logged.")
 API_PATH_PREFIX = "/api/"
+# The default messages of common.errors (which stays free of translation machinery), marked for
+# the catalogue: the handler words them in the request's language.
+DOMAIN_DEFAULT_MESSAGES = (
+    gettext_noop("The request could not be carried out."),
+    gettext_noop("You are not allowed to do this."),
+    gettext_noop("Not found."),
+    gettext_noop("The record was changed by someone else; reload and try again."),
+    gettext_noop("The stage gate is not met."),
+)
 
 DOMAIN_STATUSES = (
     (errors.GateFailed, status.HTTP_409_CONFLICT),
@@ -47,7 +58,7 @@ NON_FIELD_KEYS = frozenset({NON_FIELD_ERRORS, api_settings.NON_FIELD_ERRORS_KEY}
 
 class PreconditionFailed(exceptions.APIException):
     status_code = status.HTTP_412_PRECONDITION_FAILED
-    default_detail = MSG_PRECONDITION_FAILED
+    default_detail = gettext_lazy(MSG_PRECONDITION_FAILED)
     default_code = "precondition_failed"
 
 
@@ -56,7 +67,7 @@ def error_body(
 ) -> dict:
     return {
         "code": code,
-        "message": message,
+        "message": str(message),
         "fields": fields or {},
         "non_field_errors": non_field or [],
         "details": details or [],
@@ -89,6 +100,11 @@ def _flatten(detail, prefix: str = "") -> dict[str, list[str]]:
     return {prefix: [str(detail)]}
 
 
+def _domain_message(exc: errors.DomainError) -> str:
+    # A service's own message is already in the request's language; a default one is translated here.
+    return _(str(exc.message))
+
+
 def _split(flat: dict[str, list[str]]) -> tuple[dict[str, list[str]], list[str]]:
     non_field = [message for key in NON_FIELD_KEYS for message in flat.pop(key, [])]
     non_field += flat.pop("", [])
@@ -97,7 +113,7 @@ def _split(flat: dict[str, list[str]]) -> tuple[dict[str, list[str]], list[str]]
 
 def _validation_response(detail) -> Response:
     fields, non_field = _split(_flatten(detail))
-    body = error_body(code="invalid", message=MSG_INVALID, fields=fields, non_field=non_field)
+    body = error_body(code="invalid", message=_(MSG_INVALID), fields=fields, non_field=non_field)
     return Response(body, status=status.HTTP_400_BAD_REQUEST)
 
 
@@ -107,7 +123,7 @@ def _django_validation_detail(exc: DjangoValidationError):
 
 def _too_large_body() -> dict:
     return error_body(
-        code="too_large", message=MSG_TOO_LARGE.format(limit=settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
+        code="too_large", message=_(MSG_TOO_LARGE).format(limit=settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
     )
 
 
@@ -132,10 +148,12 @@ def api_exception_handler(exc, context):
         if isinstance(exc, error_class):
             details = exc.details if isinstance(exc.details, list) else [exc.details] if exc.details else []
             return Response(
-                error_body(code=exc.code, message=exc.message, details=details), status=http_status
+                error_body(code=exc.code, message=_domain_message(exc), details=details), status=http_status
             )
     if isinstance(exc, Http404 | ObjectDoesNotExist):
-        return Response(error_body(code="not_found", message=MSG_NOT_FOUND), status=status.HTTP_404_NOT_FOUND)
+        return Response(
+            error_body(code="not_found", message=_(MSG_NOT_FOUND)), status=status.HTTP_404_NOT_FOUND
+        )
     if isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied()
     if isinstance(exc, exceptions.APIException):
@@ -169,7 +187,7 @@ def bad_request(request, exception):
         return JsonResponse(_too_large_body(), status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
     if _is_api(request):
         return _json_error(
-            code="bad_request", message=MSG_BAD_REQUEST, http_status=status.HTTP_400_BAD_REQUEST
+            code="bad_request", message=_(MSG_BAD_REQUEST), http_status=status.HTTP_400_BAD_REQUEST
         )
     return defaults.bad_request(request, exception)
 
@@ -184,7 +202,7 @@ def permission_denied(request, exception):
 
 def page_not_found(request, exception):
     if _is_api(request):
-        return _json_error(code="not_found", message=MSG_NOT_FOUND, http_status=status.HTTP_404_NOT_FOUND)
+        return _json_error(code="not_found", message=_(MSG_NOT_FOUND), http_status=status.HTTP_404_NOT_FOUND)
     return defaults.page_not_found(request, exception)
 
 
@@ -193,6 +211,8 @@ def server_error(request):
         return database_unavailable_response(request)
     if _is_api(request):
         return _json_error(
-            code="server_error", message=MSG_SERVER_ERROR, http_status=status.HTTP_500_INTERNAL_SERVER_ERROR
+            code="server_error",
+            message=_(MSG_SERVER_ERROR),
+            http_status=status.HTTP_500_INTERNAL_SERVER_ERROR,
         )
     return defaults.server_error(request)

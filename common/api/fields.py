@@ -10,11 +10,12 @@ from collections.abc import Mapping
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import BigIntegerField
+from django.utils.translation import gettext_lazy, gettext_noop
 from rest_framework import serializers
 
 # The most elements any list in a request body may have (members, guardrail KPIs, variants, …).
 MAX_LIST_ITEMS = 400
-MSG_TOO_MANY_ITEMS = "Give at most {limit} items; got {count}."
+MSG_TOO_MANY_ITEMS = gettext_noop("Give at most {limit} items; got {count}.")
 
 
 class ReferenceListField(serializers.ManyRelatedField):
@@ -22,7 +23,7 @@ class ReferenceListField(serializers.ManyRelatedField):
 
     default_error_messages = {
         **serializers.ManyRelatedField.default_error_messages,
-        "too_many": MSG_TOO_MANY_ITEMS,
+        "too_many": gettext_lazy(MSG_TOO_MANY_ITEMS),
     }
 
     def __init__(self, child_relation=None, *, max_items: int = MAX_LIST_ITEMS, **kwargs):

@@ -13,15 +13,17 @@ import datetime as dt
 
 import django_filters
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from django_filters.fields import IsoDateTimeField
 from rest_framework.exceptions import ValidationError as ApiValidationError
 from rest_framework.filters import OrderingFilter
 
 # The widest offsets in use anywhere (UTC−12:00 to UTC+14:00, ISO 8601 allows ±14:00 both ways).
 MAX_UTC_OFFSET = dt.timedelta(hours=14)
-MSG_UTC_OFFSET = "The time zone offset must lie between -14:00 and +14:00."
-MSG_DATETIME_RANGE = "The time must lie between the years 1 and 9999 once converted to UTC."
-MSG_UNKNOWN_ORDERING = "Unknown ordering field: {fields}. Choose from: {choices}."
+MSG_UTC_OFFSET = gettext_noop("The time zone offset must lie between -14:00 and +14:00.")
+MSG_DATETIME_RANGE = gettext_noop("The time must lie between the years 1 and 9999 once converted to UTC.")
+MSG_UNKNOWN_ORDERING = gettext_noop("Unknown ordering field: {fields}. Choose from: {choices}.")
 
 
 class BoundedIsoDateTimeField(IsoDateTimeField):
@@ -30,11 +32,11 @@ class BoundedIsoDateTimeField(IsoDateTimeField):
         if parsed is None or parsed.utcoffset() is None:
             return parsed
         if abs(parsed.utcoffset()) > MAX_UTC_OFFSET:
-            raise ValidationError(MSG_UTC_OFFSET, code="invalid")
+            raise ValidationError(_(MSG_UTC_OFFSET), code="invalid")
         try:
             return parsed.astimezone(dt.UTC)
         except OverflowError:
-            raise ValidationError(MSG_DATETIME_RANGE, code="invalid") from None
+            raise ValidationError(_(MSG_DATETIME_RANGE), code="invalid") from None
 
 
 class BoundedIsoDateTimeFilter(django_filters.IsoDateTimeFilter):
@@ -52,6 +54,6 @@ class StrictOrderingFilter(OrderingFilter):
             unknown = [term for term in terms if term.removeprefix("-") not in valid]
             if unknown:
                 choices = ", ".join(sorted(valid)) or "none"
-                message = MSG_UNKNOWN_ORDERING.format(fields=", ".join(unknown), choices=choices)
+                message = _(MSG_UNKNOWN_ORDERING).format(fields=", ".join(unknown), choices=choices)
                 raise ApiValidationError({self.ordering_param: [message]})
         return super().get_ordering(request, queryset, view)

@@ -21,6 +21,8 @@ import threading
 from django.conf import settings
 from django.core.cache import DEFAULT_CACHE_ALIAS, cache, caches
 from django.core.serializers.json import DjangoJSONEncoder
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, gettext_noop
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 
@@ -39,28 +41,29 @@ LOCK_SECONDS = 5
 LOCK_RENEW_SECONDS = 1.5
 RETRY_AFTER_SECONDS = 30
 
-MSG_KEY_TOO_LONG = f"The Idempotency-Key header is at most {MAX_KEY_LENGTH} characters."
-MSG_KEY_REUSED = "This Idempotency-Key was already used with a different request body."
-MSG_IN_FLIGHT = "A request with this Idempotency-Key is still being processed; retry shortly."
-MSG_UNAVAILABLE = (
+MSG_KEY_TOO_LONG_TEMPLATE = gettext_noop("The Idempotency-Key header is at most {limit} characters.")
+MSG_KEY_TOO_LONG = MSG_KEY_TOO_LONG_TEMPLATE.format(limit=MAX_KEY_LENGTH)
+MSG_KEY_REUSED = gettext_noop("This Idempotency-Key was already used with a different request body.")
+MSG_IN_FLIGHT = gettext_noop("A request with this Idempotency-Key is still being processed; retry shortly.")
+MSG_UNAVAILABLE = gettext_noop(
     "Requests with an Idempotency-Key cannot be accepted right now (the idempotency store is "
     "unavailable); nothing was changed. Retry later."
 )
 
 
 class KeyReused(Conflict):
-    default_message = MSG_KEY_REUSED
+    default_message = gettext_lazy(MSG_KEY_REUSED)
     code = "idempotency_key_reused"
 
 
 class InFlight(Conflict):
-    default_message = MSG_IN_FLIGHT
+    default_message = gettext_lazy(MSG_IN_FLIGHT)
     code = "idempotency_in_flight"
 
 
 class IdempotencyUnavailable(exceptions.APIException):
     status_code = status.HTTP_503_SERVICE_UNAVAILABLE
-    default_detail = MSG_UNAVAILABLE
+    default_detail = gettext_lazy(MSG_UNAVAILABLE)
     default_code = "idempotency_unavailable"
     # The API's exception handler turns ``wait`` into Retry-After.
     wait = RETRY_AFTER_SECONDS
@@ -121,7 +124,9 @@ def idempotent(view_method):
         if not key:
             return view_method(self, request, *args, **kwargs)
         if len(key) > MAX_KEY_LENGTH:
-            raise exceptions.ValidationError({HEADER: [MSG_KEY_TOO_LONG]})
+            raise exceptions.ValidationError(
+                {HEADER: [_(MSG_KEY_TOO_LONG_TEMPLATE).format(limit=MAX_KEY_LENGTH)]}
+            )
         store_key = "idem:" + _digest(str(request.user.pk), request.method, request.path, key)
         body = _digest(json.dumps(request.data, cls=DjangoJSONEncoder, sort_keys=True))
         lock = store_key + ":lock"

@@ -11,10 +11,12 @@ from collections.abc import Iterator
 
 import orjson
 from django.http import QueryDict
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from rest_framework.exceptions import ValidationError
 
 NULL_CHARACTER = "\x00"
-MSG_NULL_CHARACTER = "Null characters are not allowed."
+MSG_NULL_CHARACTER = gettext_noop("Null characters are not allowed.")
 
 
 def _name(key) -> str:
@@ -67,4 +69,4 @@ def refuse_null_characters(*sources) -> None:
         {path for source in sources if _may_hold_null(source) for path in null_character_paths(source)}
     )
     if paths:
-        raise ValidationError({path: [MSG_NULL_CHARACTER] for path in paths})
+        raise ValidationError({path: [_(MSG_NULL_CHARACTER)] for path in paths})

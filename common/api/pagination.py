@@ -8,13 +8,15 @@ A page past the end and a cursor this server never issued answer 404 (documented
 import re
 
 from django.conf import settings
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import CursorPagination, PageNumberPagination
 
 PAGE_SIZE_PARAM = "page_size"
 PAGE_PARAM = "page"
-MSG_PAGE_SIZE = "A page size is a whole number of at least 1 (larger ones are capped at {max})."
-MSG_PAGE = "A page number is a whole number of at least 1."
+MSG_PAGE_SIZE = gettext_noop("A page size is a whole number of at least 1 (larger ones are capped at {max}).")
+MSG_PAGE = gettext_noop("A page number is a whole number of at least 1.")
 _WHOLE_NUMBER = re.compile(r"[0-9]{1,9}")
 
 
@@ -47,7 +49,7 @@ class _StrictPageSize:
         return parameters
 
     def get_page_size(self, request):
-        message = MSG_PAGE_SIZE.format(max=self.max_page_size)
+        message = _(MSG_PAGE_SIZE).format(max=self.max_page_size)
         asked = _whole_number(request, self.page_size_query_param, message)
         return self.page_size if asked is None else min(asked, self.max_page_size)
 
@@ -59,7 +61,7 @@ class PagePagination(_StrictPageSize, PageNumberPagination):
     last_page_strings = ()
 
     def get_page_number(self, request, paginator):
-        return _whole_number(request, self.page_query_param, MSG_PAGE) or 1
+        return _whole_number(request, self.page_query_param, _(MSG_PAGE)) or 1
 
 
 class StreamCursorPagination(_StrictPageSize, CursorPagination):

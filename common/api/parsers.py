@@ -5,11 +5,16 @@ RecursionError, which DRF does not catch (500). Documents nested deeper than ``M
 are refused as unreadable (400) whatever their size; no input of ours nests more than a few levels.
 """
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from rest_framework.exceptions import ParseError
 from rest_framework.parsers import JSONParser
 
 MAX_JSON_DEPTH = 32
-MSG_JSON_TOO_DEEP = f"JSON parse error - the document is nested more than {MAX_JSON_DEPTH} levels deep."
+MSG_JSON_TOO_DEEP_TEMPLATE = gettext_noop(
+    "JSON parse error - the document is nested more than {limit} levels deep."
+)
+MSG_JSON_TOO_DEEP = MSG_JSON_TOO_DEEP_TEMPLATE.format(limit=MAX_JSON_DEPTH)
 
 
 def json_depth(document) -> int:
@@ -36,7 +41,7 @@ class ApiJSONParser(JSONParser):
         try:
             document = super().parse(stream, media_type, parser_context)
         except RecursionError:
-            raise ParseError(MSG_JSON_TOO_DEEP) from None
+            raise ParseError(_(MSG_JSON_TOO_DEEP_TEMPLATE).format(limit=MAX_JSON_DEPTH)) from None
         if json_depth(document) > MAX_JSON_DEPTH:
-            raise ParseError(MSG_JSON_TOO_DEEP)
+            raise ParseError(_(MSG_JSON_TOO_DEEP_TEMPLATE).format(limit=MAX_JSON_DEPTH))
         return document

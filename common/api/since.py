@@ -20,6 +20,8 @@ import binascii
 import datetime as dt
 from dataclasses import dataclass
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
@@ -32,8 +34,12 @@ from common.keyset import after
 SINCE_CURSOR_PARAM = "since_cursor"
 SINCE_CURSOR_VERSION = "s1"
 DEFAULT_FIELD = "updated_at"
-MSG_SINCE_CURSOR = "This cursor is not valid; start again from the first page of the updated_since read."
-MSG_SINCE_PAGE = "An updated_since read is paged by following `next` (a since_cursor), not by page number."
+MSG_SINCE_CURSOR = gettext_noop(
+    "This cursor is not valid; start again from the first page of the updated_since read."
+)
+MSG_SINCE_PAGE = gettext_noop(
+    "An updated_since read is paged by following `next` (a since_cursor), not by page number."
+)
 SINCE_CURSOR_HELP = (
     "With `updated_since`: where the next page starts. Opaque; take it from `next`, never build it."
 )
@@ -73,9 +79,9 @@ class SincePosition:
             position = cls(micros, pk, count)
             position.when  # noqa: B018 — a time outside Python's years is refused here, not in SQL
         except (ValueError, OverflowError, UnicodeDecodeError, binascii.Error) as error:
-            raise ValidationError({SINCE_CURSOR_PARAM: [MSG_SINCE_CURSOR]}) from error
+            raise ValidationError({SINCE_CURSOR_PARAM: [_(MSG_SINCE_CURSOR)]}) from error
         if min(pk, count) < 0 or max(pk, count) > _MAX_BIGINT:
-            raise ValidationError({SINCE_CURSOR_PARAM: [MSG_SINCE_CURSOR]})
+            raise ValidationError({SINCE_CURSOR_PARAM: [_(MSG_SINCE_CURSOR)]})
         return position
 
 
@@ -100,7 +106,7 @@ class SinceKeyset:
             self.since = None
             return super().paginate_queryset(queryset, request, view)
         if request.query_params.get(PAGE_PARAM, "1") != "1":
-            raise ValidationError({PAGE_PARAM: [MSG_SINCE_PAGE]})
+            raise ValidationError({PAGE_PARAM: [_(MSG_SINCE_PAGE)]})
         token = request.query_params.get(SINCE_CURSOR_PARAM)
         position = SincePosition.parse(token) if token else None
         self.request = request

@@ -1,5 +1,7 @@
 """The base of every API viewset: auth and scopes, the one scoping hook, conditional GETs."""
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from rest_framework import permissions, viewsets
 from rest_framework.exceptions import ValidationError
 
@@ -17,7 +19,7 @@ CHANGE_CURSOR_PARAM = "change_cursor"
 INCLUDE_ARCHIVED_PARAM = "include_archived"
 TRUE_VALUES = frozenset({"1", "true", "yes", "on"})
 FALSE_VALUES = frozenset({"", "0", "false", "no", "off"})
-MSG_NOT_A_BOOLEAN = "Use true or false."
+MSG_NOT_A_BOOLEAN = gettext_noop("Use true or false.")
 
 
 class ApiViewSet(ConditionalMixin, viewsets.GenericViewSet):
@@ -57,7 +59,7 @@ class ApiViewSet(ConditionalMixin, viewsets.GenericViewSet):
             return True
         asked = params.get(INCLUDE_ARCHIVED_PARAM, "").lower()
         if asked not in TRUE_VALUES | FALSE_VALUES:
-            raise ValidationError({INCLUDE_ARCHIVED_PARAM: [MSG_NOT_A_BOOLEAN]})
+            raise ValidationError({INCLUDE_ARCHIVED_PARAM: [_(MSG_NOT_A_BOOLEAN)]})
         return asked in TRUE_VALUES
 
     def select(self, *, user, include_archived: bool):

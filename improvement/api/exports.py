@@ -2,6 +2,8 @@
 ``/initiatives/{id}/measurements.xlsx`` (or the same paths without the suffix and ``Accept:`` the
 XLSX media type). Each reads only what the caller may read: the same scoping as the JSON routes."""
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers
@@ -26,7 +28,8 @@ from improvement.selectors.exports import BENEFIT_HEADER, COST_HEADER, MEASUREME
 from improvement.selectors.initiatives import initiative_readable
 from improvement.selectors.money import DEFAULT_MONEY_SORT
 
-MSG_FILE_ONLY = f"This route answers an XLSX file only: accept {XLSX_MEDIA_TYPE} (or */*)."
+MSG_FILE_ONLY_TEMPLATE = gettext_noop("This route answers an XLSX file only: accept {media_type} (or */*).")
+MSG_FILE_ONLY = MSG_FILE_ONLY_TEMPLATE.format(media_type=XLSX_MEDIA_TYPE)
 
 
 class XlsxRenderer(BaseRenderer):
@@ -48,7 +51,7 @@ class XlsxRenderer(BaseRenderer):
 
 def _file_only(request) -> None:
     if request.accepted_renderer.format != XlsxRenderer.format:
-        raise NotAcceptable(MSG_FILE_ONLY)
+        raise NotAcceptable(_(MSG_FILE_ONLY_TEMPLATE).format(media_type=XLSX_MEDIA_TYPE))
 
 
 def _xlsx(description: str) -> dict:

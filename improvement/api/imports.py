@@ -11,6 +11,7 @@ A token needs ``measurements:write`` to import measurements and ``initiatives:wr
 kinds; each row is then checked against the owner's rights as on the site.
 """
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.decorators import action
@@ -99,7 +100,7 @@ class ImportViewSet(ReadViewSet):
         data = self.parse(ImportInputSerializer)
         upload = data["file"]
         if upload.size > imports.MAX_FILE_BYTES:
-            raise serializers.ValidationError({"file": [imports.MSG_TOO_LARGE]})
+            raise serializers.ValidationError({"file": [_(imports.MSG_TOO_LARGE)]})
         job = imports.import_job_create(
             actor=request.user,
             kind=data["kind"],

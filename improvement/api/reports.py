@@ -9,6 +9,8 @@ its JSON body.
 """
 
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
@@ -32,8 +34,9 @@ from improvement.selectors.packs import pack_list
 from improvement.services.packs import PDF_MEDIA_TYPE, pack_request
 from improvement.views.reports import pdf_response
 
-MSG_FILE_ONLY = f"This route answers a PDF file only: accept {PDF_MEDIA_TYPE} (or */*)."
-MSG_NOT_READY = "The pack is not ready: poll it until its status is done."
+MSG_FILE_ONLY_TEMPLATE = gettext_noop("This route answers a PDF file only: accept {media_type} (or */*).")
+MSG_FILE_ONLY = MSG_FILE_ONLY_TEMPLATE.format(media_type=PDF_MEDIA_TYPE)
+MSG_NOT_READY = gettext_noop("The pack is not ready: poll it until its status is done.")
 
 
 class PdfRenderer(BaseRenderer):
@@ -54,7 +57,7 @@ class PdfRenderer(BaseRenderer):
 
 def _file_only(request) -> None:
     if request.accepted_renderer.format != PdfRenderer.format:
-        raise NotAcceptable(MSG_FILE_ONLY)
+        raise NotAcceptable(_(MSG_FILE_ONLY_TEMPLATE).format(media_type=PDF_MEDIA_TYPE))
 
 
 def _pdf(description: str) -> dict:
@@ -152,7 +155,7 @@ class PortfolioPackViewSet(ReadViewSet):
         _file_only(request)
         pack = self.get_object()
         if pack.status != PackStatus.DONE or not pack.file:
-            raise NotFound(MSG_NOT_READY)
+            raise NotFound(_(MSG_NOT_READY))
         data = pack.file.open("rb").read()
         pack.file.close()
         return pdf_response(data, filename=PACK_FILENAME.format(date=pack.as_of.isoformat()))

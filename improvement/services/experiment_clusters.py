@@ -14,6 +14,8 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from accounts.models import User
 from common.errors import Conflict, PermissionDenied
@@ -45,20 +47,24 @@ from kpis.stats import aggregates as agg
 from kpis.stats.common import finite
 
 MAX_LABEL = 100
-MSG_CANNOT_EDIT = "You cannot change this initiative's experiments."
-MSG_UNIT = "randomisation_unit must be 'user' or 'cluster'."
-MSG_UNIT_FROZEN = "The randomisation unit changes only in draft; this experiment is {status}."
-MSG_CONCLUDED = "A concluded experiment does not change."
-MSG_NOT_CLUSTERED = "This experiment is randomised by user; set randomisation_unit to 'cluster' first."
-MSG_LABEL = "Give a name of 1–100 characters."
-MSG_CLUSTER_TWICE = "Cluster {cluster!r} appears twice."
-MSG_CLUSTER_IN_OTHER_VARIANT = "Cluster {cluster!r} already belongs to variant {variant!r}."
-MSG_SITE_PERIOD_TWICE = "Site {site!r} has two values for {day}."
-MSG_SITE_BOTH_SIDES = "Site {site!r} is given as both pilot and control."
-MSG_PILOT = "pilot must be true or false."
-MSG_DAY = "day must be a date (YYYY-MM-DD)."
-MSG_CSV_HEADER = "The CSV needs a header row with the columns {columns}."
-MSG_CSV_TEXT = "The file is not UTF-8 text."
+MSG_CANNOT_EDIT = gettext_noop("You cannot change this initiative's experiments.")
+MSG_UNIT = gettext_noop("randomisation_unit must be 'user' or 'cluster'.")
+MSG_UNIT_FROZEN = gettext_noop("The randomisation unit changes only in draft; this experiment is {status}.")
+MSG_CONCLUDED = gettext_noop("A concluded experiment does not change.")
+MSG_NOT_CLUSTERED = gettext_noop(
+    "This experiment is randomised by user; set randomisation_unit to 'cluster' first."
+)
+MSG_LABEL = gettext_noop("Give a name of 1–100 characters.")
+MSG_CLUSTER_TWICE = gettext_noop("Cluster {cluster!r} appears twice.")
+MSG_CLUSTER_IN_OTHER_VARIANT = gettext_noop("Cluster {cluster!r} already belongs to variant {variant!r}.")
+MSG_SITE_PERIOD_TWICE = gettext_noop("Site {site!r} has two values for {day}.")
+MSG_SITE_BOTH_SIDES = gettext_noop("Site {site!r} is given as both pilot and control.")
+MSG_PILOT = gettext_noop("pilot must be true or false.")
+MSG_DAY = gettext_noop("day must be a date (YYYY-MM-DD).")
+MSG_CSV_HEADER = gettext_noop("The CSV needs a header row with the columns {columns}.")
+MSG_CSV_TEXT = gettext_noop("The file is not UTF-8 text.")
+MSG_ROW_OBJECT = gettext_noop("Each row is an object.")
+MSG_VALUE_BOUND = gettext_noop("value must be within ±{limit}.")
 CLUSTER_COLUMNS = ("variant", "cluster", "users")
 CLUSTER_NUMBERS = ("users", "conversions", "sum", "sum_squares")
 SITE_COLUMNS = ("site", "pilot", "day", "value")
@@ -71,14 +77,14 @@ def _csv_records(stream, *, columns: Sequence[str]) -> list[dict[str, str]]:
     try:
         text = raw.decode("utf-8-sig") if isinstance(raw, bytes) else raw
     except UnicodeDecodeError:
-        raise ValidationError({"file": MSG_CSV_TEXT}) from None
+        raise ValidationError({"file": _(MSG_CSV_TEXT)}) from None
     reader = csv.DictReader(io.StringIO(text))
     if not reader.fieldnames or not set(columns) <= {name.strip() for name in reader.fieldnames}:
-        raise ValidationError({"file": MSG_CSV_HEADER.format(columns=", ".join(columns))})
+        raise ValidationError({"file": _(MSG_CSV_HEADER).format(columns=", ".join(columns))})
     records = []
     for record in reader:
         if len(records) == MAX_DATA_ROWS:
-            raise ValidationError({"rows": MSG_TOO_MANY_ROWS.format(limit=MAX_DATA_ROWS)})
+            raise ValidationError({"rows": _(MSG_TOO_MANY_ROWS).format(limit=MAX_DATA_ROWS)})
         records.append({(k or "").strip(): (v or "").strip() for k, v in record.items()})
     return records
 
@@ -120,7 +126,7 @@ def csv_site_rows(stream) -> list[dict[str, Any]]:
 def _label(value: Any) -> str:
     text = str(value).strip() if isinstance(value, str | int) and not isinstance(value, bool) else ""
     if not 1 <= len(text) <= MAX_LABEL:
-        raise ValueError(MSG_LABEL)
+        raise ValueError(_(MSG_LABEL))
     return text
 
 
@@ -130,17 +136,17 @@ def experiment_cluster_design_set(
 ) -> Experiment:
     """Set the randomisation unit (draft only) and/or ``change_date`` (until concluded; None clears)."""
     if not policies.can_edit(actor, experiment.initiative):
-        raise PermissionDenied(MSG_CANNOT_EDIT)
+        raise PermissionDenied(_(MSG_CANNOT_EDIT))
     locked = Experiment.objects.select_for_update().get(pk=experiment.pk)
     if locked.archived_at is not None:
-        raise Conflict(MSG_ARCHIVED)
+        raise Conflict(_(MSG_ARCHIVED))
     if locked.status == ExperimentStatus.CONCLUDED:
-        raise Conflict(MSG_CONCLUDED)
+        raise Conflict(_(MSG_CONCLUDED))
     if randomisation_unit is not None and randomisation_unit != locked.randomisation_unit:
         if randomisation_unit not in RandomisationUnit.values:
-            raise ValidationError({"randomisation_unit": MSG_UNIT})
+            raise ValidationError({"randomisation_unit": _(MSG_UNIT)})
         if locked.status != ExperimentStatus.DRAFT:
-            raise Conflict(MSG_UNIT_FROZEN.format(status=locked.get_status_display().lower()))
+            raise Conflict(_(MSG_UNIT_FROZEN).format(status=locked.get_status_display().lower()))
         locked.randomisation_unit = randomisation_unit
     if "change_date" in change:
         locked.change_date = change["change_date"]
@@ -156,7 +162,7 @@ def _clean_cluster_row(row: Mapping[str, Any], *, metric: str, variants) -> tupl
     errors: dict[str, str] = {}
     values: dict[str, Any] = {"variant": row.get("variant")}
     if values["variant"] not in variants:
-        errors["variant"] = MSG_UNKNOWN_VARIANT.format(
+        errors["variant"] = _(MSG_UNKNOWN_VARIANT).format(
             key=values["variant"], keys=", ".join(sorted(variants))
         )
     try:
@@ -170,16 +176,16 @@ def _clean_cluster_row(row: Mapping[str, Any], *, metric: str, variants) -> tupl
     )
     for field in unused:
         if row.get(field) is not None:
-            errors[field] = MSG_NOT_FOR_METRIC.format(metric=metric, field=field)
+            errors[field] = _(MSG_NOT_FOR_METRIC).format(metric=metric, field=field)
     for field in wanted:
         if row.get(field) is None:
-            errors[field] = MSG_REQUIRED.format(metric=metric)
+            errors[field] = _(MSG_REQUIRED).format(metric=metric)
             continue
         try:
             if field in ("users", "conversions"):
                 values[field] = agg.whole_count(row[field], name=field)
                 if values[field] > MAX_COUNT:
-                    raise ValueError(MSG_COUNT_TOO_BIG.format(field=field, limit=MAX_COUNT))
+                    raise ValueError(_(MSG_COUNT_TOO_BIG).format(field=field, limit=MAX_COUNT))
             else:
                 values[field] = agg.bounded_total(row[field], name=field)
         except ValueError as exc:
@@ -197,9 +203,9 @@ def _clean_cluster_row(row: Mapping[str, Any], *, metric: str, variants) -> tupl
 
 def _check_rows(rows: Sequence[Any]) -> None:
     if not rows:
-        raise ValidationError({"rows": MSG_NO_ROWS})
+        raise ValidationError({"rows": _(MSG_NO_ROWS)})
     if len(rows) > MAX_DATA_ROWS:
-        raise ValidationError({"rows": MSG_TOO_MANY_ROWS.format(limit=MAX_DATA_ROWS)})
+        raise ValidationError({"rows": _(MSG_TOO_MANY_ROWS).format(limit=MAX_DATA_ROWS)})
 
 
 @transaction.atomic
@@ -211,20 +217,20 @@ def experiment_cluster_data_replace(
     _check_rows(rows)
     locked = lock_for_data(experiment)
     if locked.randomisation_unit != RandomisationUnit.CLUSTER:
-        raise Conflict(MSG_NOT_CLUSTERED)
+        raise Conflict(_(MSG_NOT_CLUSTERED))
     variants = variants_by_key(locked)
     errors: dict[str, str] = {}
     cleaned: list[dict[str, Any]] = []
     seen: dict[str, str] = {}
     for index, row in enumerate(rows):
         if not isinstance(row, Mapping):
-            errors[f"rows[{index}]"] = "Each row is an object."
+            errors[f"rows[{index}]"] = _(MSG_ROW_OBJECT)
             continue
         values, row_errors = _clean_cluster_row(row, metric=locked.metric_type, variants=variants)
         errors.update({f"rows[{index}].{field}": message for field, message in row_errors.items()})
         cluster = values.get("cluster")
         if cluster is not None and cluster in seen:
-            errors.setdefault(f"rows[{index}].cluster", MSG_CLUSTER_TWICE.format(cluster=cluster))
+            errors.setdefault(f"rows[{index}].cluster", _(MSG_CLUSTER_TWICE).format(cluster=cluster))
         if cluster is not None:
             seen[cluster] = values["variant"]
         cleaned.append(values)
@@ -238,7 +244,7 @@ def experiment_cluster_data_replace(
         if values.get("cluster") in elsewhere:
             errors.setdefault(
                 f"rows[{index}].cluster",
-                MSG_CLUSTER_IN_OTHER_VARIANT.format(
+                _(MSG_CLUSTER_IN_OTHER_VARIANT).format(
                     cluster=values["cluster"], variant=elsewhere[values["cluster"]]
                 ),
             )
@@ -268,7 +274,7 @@ def _clean_site_row(row: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, s
     except ValueError as exc:
         errors["site"] = str(exc)
     if not isinstance(row.get("pilot"), bool):
-        errors["pilot"] = MSG_PILOT
+        errors["pilot"] = _(MSG_PILOT)
     values["pilot"] = row.get("pilot")
     day = row.get("day")
     if isinstance(day, str):
@@ -279,11 +285,11 @@ def _clean_site_row(row: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, s
     if isinstance(day, datetime.date) and not isinstance(day, datetime.datetime):
         values["day"] = day
     else:
-        errors["day"] = MSG_DAY
+        errors["day"] = _(MSG_DAY)
     try:
         values["value"] = finite(row.get("value"), name="value")
         if abs(values["value"]) > agg.MAX_ABS_VALUE:
-            raise ValueError(f"value must be within ±{agg.MAX_ABS_VALUE:g}.")
+            raise ValueError(_(MSG_VALUE_BOUND).format(limit=f"{agg.MAX_ABS_VALUE:g}"))
     except ValueError as exc:
         errors["value"] = str(exc)
     return values, errors
@@ -303,7 +309,7 @@ def experiment_site_values_replace(
     sides: dict[str, bool] = {}
     for index, row in enumerate(rows):
         if not isinstance(row, Mapping):
-            errors[f"rows[{index}]"] = "Each row is an object."
+            errors[f"rows[{index}]"] = _(MSG_ROW_OBJECT)
             continue
         values, row_errors = _clean_site_row(row)
         errors.update({f"rows[{index}].{field}": message for field, message in row_errors.items()})
@@ -311,9 +317,9 @@ def experiment_site_values_replace(
             continue
         site = values["site"]
         if (site, values["day"]) in periods:
-            errors[f"rows[{index}].day"] = MSG_SITE_PERIOD_TWICE.format(site=site, day=values["day"])
+            errors[f"rows[{index}].day"] = _(MSG_SITE_PERIOD_TWICE).format(site=site, day=values["day"])
         if sides.setdefault(site, values["pilot"]) != values["pilot"]:
-            errors[f"rows[{index}].pilot"] = MSG_SITE_BOTH_SIDES.format(site=site)
+            errors[f"rows[{index}].pilot"] = _(MSG_SITE_BOTH_SIDES).format(site=site)
         periods.add((site, values["day"]))
         cleaned.append(values)
     if errors:

@@ -12,6 +12,8 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from accounts.models import User
 from common.errors import Conflict, PermissionDenied
@@ -28,20 +30,25 @@ from improvement.services.experiments import DATA_STATUSES, MSG_ARCHIVED
 from kpis.stats import aggregates as agg
 
 MAX_DATA_ROWS = 10_000
-MSG_CANNOT_PUSH = "You cannot send data to this experiment."
-MSG_DATA_STATUS = "Data are accepted while the experiment runs or after it stopped; this one is {status}."
-MSG_NO_ROWS = "Send at least one row."
-MSG_TOO_MANY_ROWS = "Send at most {limit} rows at once."
-MSG_UNKNOWN_VARIANT = "Unknown variant {key!r}; this experiment has {keys}."
-MSG_REQUIRED = "This field is required for a {metric}."
-MSG_NOT_FOR_METRIC = "A {metric} experiment does not use {field}."
-MSG_DUPLICATE_ROW = "Variant {key!r} appears twice{day}."
-MSG_MIXED_DAYS = "Variant {key!r}: send either one totals row (no day) or rows per day, not both."
-MSG_SUMS_OR_MEAN_SD = "Give either sum and sum_squares or mean and sd, not both."
-MSG_PRE_ALL_OR_NONE = (
+MSG_CANNOT_PUSH = gettext_noop("You cannot send data to this experiment.")
+MSG_DATA_STATUS = gettext_noop(
+    "Data are accepted while the experiment runs or after it stopped; this one is {status}."
+)
+MSG_NO_ROWS = gettext_noop("Send at least one row.")
+MSG_TOO_MANY_ROWS = gettext_noop("Send at most {limit} rows at once.")
+MSG_UNKNOWN_VARIANT = gettext_noop("Unknown variant {key!r}; this experiment has {keys}.")
+MSG_REQUIRED = gettext_noop("This field is required for a {metric}.")
+MSG_NOT_FOR_METRIC = gettext_noop("A {metric} experiment does not use {field}.")
+MSG_DUPLICATE_ROW = gettext_noop("Variant {key!r} appears twice.")
+MSG_DUPLICATE_DAY = gettext_noop("Variant {key!r} appears twice for {day}.")
+MSG_MIXED_DAYS = gettext_noop(
+    "Variant {key!r}: send either one totals row (no day) or rows per day, not both."
+)
+MSG_SUMS_OR_MEAN_SD = gettext_noop("Give either sum and sum_squares or mean and sd, not both.")
+MSG_PRE_ALL_OR_NONE = gettext_noop(
     "Give pre_sum, pre_sum_squares and sum_product together (the pre-period totals), or none."
 )
-MSG_PRE_NEEDS_SUMS = "Pre-period totals go with sum and sum_squares, not with mean and sd."
+MSG_PRE_NEEDS_SUMS = gettext_noop("Pre-period totals go with sum and sum_squares, not with mean and sd.")
 # A mean experiment's row holds its totals, or the mean and sample sd they are computed from.
 MEAN_SD_FIELDS = ("mean", "sd")
 MEAN_SD_MESSAGE_FIELD = {
@@ -49,6 +56,13 @@ MEAN_SD_MESSAGE_FIELD = {
     agg.MSG_SD_NEGATIVE: "sd",
     agg.MSG_MEAN_TOO_LARGE: "mean",
 }
+
+
+def duplicate_row_message(values: Mapping[str, Any]) -> str:
+    """The message for a variant (and day) sent twice in one batch."""
+    if values["day"]:
+        return _(MSG_DUPLICATE_DAY).format(key=values["variant"], day=values["day"].isoformat())
+    return _(MSG_DUPLICATE_ROW).format(key=values["variant"])
 
 
 @dataclass(frozen=True)
@@ -77,14 +91,14 @@ def experiment_data_changed(experiment: Experiment) -> None:
 
 def check_can_push(actor: User, experiment: Experiment) -> None:
     if not policies.can_push_experiment_data(actor, experiment.initiative):
-        raise PermissionDenied(MSG_CANNOT_PUSH)
+        raise PermissionDenied(_(MSG_CANNOT_PUSH))
 
 
 def check_data_status(experiment: Experiment) -> None:
     if experiment.archived_at is not None:
-        raise Conflict(MSG_ARCHIVED)
+        raise Conflict(_(MSG_ARCHIVED))
     if experiment.status not in DATA_STATUSES:
-        raise Conflict(MSG_DATA_STATUS.format(status=experiment.get_status_display().lower()))
+        raise Conflict(_(MSG_DATA_STATUS).format(status=experiment.get_status_display().lower()))
 
 
 def lock_for_data(experiment: Experiment) -> Experiment:
@@ -105,7 +119,7 @@ def _clean_data_row(
     errors: dict[str, str] = {}
     key = row.get("variant")
     if key not in variants:
-        errors["variant"] = MSG_UNKNOWN_VARIANT.format(key=key, keys=", ".join(sorted(variants)))
+        errors["variant"] = _(MSG_UNKNOWN_VARIANT).format(key=key, keys=", ".join(sorted(variants)))
     by_sd = metric == MetricType.MEAN and any(row.get(field) is not None for field in MEAN_SD_FIELDS)
     if by_sd:
         return _clean_mean_sd_row(row, key=key, errors=errors)
@@ -119,21 +133,21 @@ def _clean_data_row(
         if len(given_pre) < len(PRE_FIELDS):
             for field in PRE_FIELDS:
                 if field not in given_pre:
-                    errors[field] = MSG_PRE_ALL_OR_NONE
+                    errors[field] = _(MSG_PRE_ALL_OR_NONE)
         wanted = (*wanted, *given_pre)
     for field in unused:
         if row.get(field) is not None:
-            errors[field] = MSG_NOT_FOR_METRIC.format(metric=metric, field=field)
+            errors[field] = _(MSG_NOT_FOR_METRIC).format(metric=metric, field=field)
     values: dict[str, Any] = {}
     for field in wanted:
         if row.get(field) is None:
-            errors[field] = MSG_REQUIRED.format(metric=metric)
+            errors[field] = _(MSG_REQUIRED).format(metric=metric)
             continue
         try:
             if field in ("users", "conversions"):
                 values[field] = agg.whole_count(row[field], name=field)
                 if values[field] > MAX_COUNT:
-                    raise ValueError(MSG_COUNT_TOO_BIG.format(field=field, limit=MAX_COUNT))
+                    raise ValueError(_(MSG_COUNT_TOO_BIG).format(field=field, limit=MAX_COUNT))
             elif field == "sum_product":
                 values[field] = agg.bounded_product(row[field])
             else:
@@ -171,21 +185,21 @@ def _clean_mean_sd_row(
     """A mean experiment's row given as users, mean and sample sd, turned into its exact totals."""
     for field in ("sum", "sum_squares"):
         if row.get(field) is not None:
-            errors[field] = MSG_SUMS_OR_MEAN_SD
+            errors[field] = _(MSG_SUMS_OR_MEAN_SD)
     if row.get("conversions") is not None:
-        errors["conversions"] = MSG_NOT_FOR_METRIC.format(metric=MetricType.MEAN, field="conversions")
+        errors["conversions"] = _(MSG_NOT_FOR_METRIC).format(metric=MetricType.MEAN, field="conversions")
     for field in PRE_FIELDS:
         if row.get(field) is not None:
-            errors[field] = MSG_PRE_NEEDS_SUMS
+            errors[field] = _(MSG_PRE_NEEDS_SUMS)
     for field in ("users", *MEAN_SD_FIELDS):
         if row.get(field) is None:
-            errors[field] = MSG_REQUIRED.format(metric=MetricType.MEAN)
+            errors[field] = _(MSG_REQUIRED).format(metric=MetricType.MEAN)
     values: dict[str, Any] = {}
     if not errors:
         try:
             users = agg.whole_count(row["users"], name="users")
             if users > MAX_COUNT:
-                raise ValueError(MSG_COUNT_TOO_BIG.format(field="users", limit=MAX_COUNT))
+                raise ValueError(_(MSG_COUNT_TOO_BIG).format(field="users", limit=MAX_COUNT))
             data = agg.mean_aggregate_from_sd(users, row["mean"], row["sd"])
         except ValueError as exc:
             # Each message goes on the field a person would correct; the field-level checks of
@@ -216,9 +230,9 @@ def experiment_data_replace(
     """
     check_can_push(actor, experiment)
     if not rows:
-        raise ValidationError({"rows": MSG_NO_ROWS})
+        raise ValidationError({"rows": _(MSG_NO_ROWS)})
     if len(rows) > MAX_DATA_ROWS:
-        raise ValidationError({"rows": MSG_TOO_MANY_ROWS.format(limit=MAX_DATA_ROWS)})
+        raise ValidationError({"rows": _(MSG_TOO_MANY_ROWS).format(limit=MAX_DATA_ROWS)})
     locked = lock_for_data(experiment)
     variants = variants_by_key(locked)
     errors: dict[str, str] = {}
@@ -229,8 +243,7 @@ def experiment_data_replace(
         errors.update({f"rows[{index}].{field}": message for field, message in row_errors.items()})
         identity = (values["variant"], values["day"])
         if identity in seen:
-            day = f" for {values['day'].isoformat()}" if values["day"] else ""
-            errors[f"rows[{index}].variant"] = MSG_DUPLICATE_ROW.format(key=values["variant"], day=day)
+            errors[f"rows[{index}].variant"] = duplicate_row_message(values)
         seen[identity] = index
         cleaned.append(values)
     by_variant: dict[str, set[bool]] = {}
@@ -238,7 +251,7 @@ def experiment_data_replace(
         by_variant.setdefault(key, set()).add(day is None)
     for index, values in enumerate(cleaned):
         if len(by_variant.get(values["variant"], ())) > 1:
-            errors.setdefault(f"rows[{index}].day", MSG_MIXED_DAYS.format(key=values["variant"]))
+            errors.setdefault(f"rows[{index}].day", _(MSG_MIXED_DAYS).format(key=values["variant"]))
     if errors:
         raise ValidationError(errors)
 

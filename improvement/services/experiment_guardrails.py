@@ -12,6 +12,8 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from accounts.models import User
 from common.errors import Conflict, PermissionDenied
@@ -20,13 +22,13 @@ from improvement.models import Experiment, ExperimentStatus, Guardrail, Guardrai
 from improvement.models.guardrails import MAX_TOLERANCE
 from improvement.services.experiment_data import (
     MAX_DATA_ROWS,
-    MSG_DUPLICATE_ROW,
     MSG_MIXED_DAYS,
     MSG_NO_ROWS,
     MSG_TOO_MANY_ROWS,
     DataWriteResult,
     _clean_data_row,
     check_can_push,
+    duplicate_row_message,
     experiment_data_changed,
     lock_for_data,
     variants_by_key,
@@ -35,15 +37,16 @@ from improvement.services.experiment_totals import check_totals
 from improvement.services.experiments import MSG_ARCHIVED, MSG_CANNOT_EDIT, MSG_UNKNOWN_METRIC
 from kpis.models import Kpi
 
-MSG_NOT_A_GUARDRAIL = "{kpi} is not a guardrail KPI of this experiment."
-MSG_TOLERANCE = f"The tolerance must be a number from 0 to {MAX_TOLERANCE:g} (0.02 = 2 % worse)."
-MSG_METRIC_HAS_DATA = "This guardrail has data; delete them before changing its metric type."
-MSG_CONCLUDED = "A concluded experiment's guardrails no longer change."
+MSG_NOT_A_GUARDRAIL = gettext_noop("{kpi} is not a guardrail KPI of this experiment.")
+MSG_TOLERANCE_TEMPLATE = gettext_noop("The tolerance must be a number from 0 to {limit} (0.02 = 2 % worse).")
+MSG_TOLERANCE = MSG_TOLERANCE_TEMPLATE.format(limit=f"{MAX_TOLERANCE:g}")
+MSG_METRIC_HAS_DATA = gettext_noop("This guardrail has data; delete them before changing its metric type.")
+MSG_CONCLUDED = gettext_noop("A concluded experiment's guardrails no longer change.")
 
 
 def _guardrail_kpi(experiment: Experiment, kpi: Kpi) -> Kpi:
     if not experiment.guardrail_kpis.filter(pk=kpi.pk).exists():
-        raise ValidationError({"kpi": MSG_NOT_A_GUARDRAIL.format(kpi=kpi.code)})
+        raise ValidationError({"kpi": _(MSG_NOT_A_GUARDRAIL).format(kpi=kpi.code)})
     return kpi
 
 
@@ -61,27 +64,27 @@ def experiment_guardrail_set(
 ) -> Guardrail:
     """Set a guardrail KPI's metric type and tolerance (relative worsening allowed, 0–10)."""
     if not policies.can_edit(actor, experiment.initiative):
-        raise PermissionDenied(MSG_CANNOT_EDIT)
+        raise PermissionDenied(_(MSG_CANNOT_EDIT))
     if experiment.archived_at is not None:
-        raise Conflict(MSG_ARCHIVED)
+        raise Conflict(_(MSG_ARCHIVED))
     if experiment.status == ExperimentStatus.CONCLUDED:
-        raise Conflict(MSG_CONCLUDED)
+        raise Conflict(_(MSG_CONCLUDED))
     _guardrail_kpi(experiment, kpi)
     guardrail = guardrail_for(experiment, kpi)
     guardrail = Guardrail.objects.select_for_update().get(pk=guardrail.pk)
     errors = {}
     if metric_type is not None:
         if metric_type not in MetricType.values:
-            errors["metric_type"] = MSG_UNKNOWN_METRIC
+            errors["metric_type"] = _(MSG_UNKNOWN_METRIC)
         elif metric_type != guardrail.metric_type and guardrail.data.exists():
-            errors["metric_type"] = MSG_METRIC_HAS_DATA
+            errors["metric_type"] = _(MSG_METRIC_HAS_DATA)
     if tolerance is not None:
         try:
             tolerance = float(tolerance)
         except (TypeError, ValueError):
             tolerance = math.nan
         if isinstance(tolerance, bool) or not (math.isfinite(tolerance) and 0 <= tolerance <= MAX_TOLERANCE):
-            errors["tolerance"] = MSG_TOLERANCE
+            errors["tolerance"] = _(MSG_TOLERANCE_TEMPLATE).format(limit=f"{MAX_TOLERANCE:g}")
     if errors:
         raise ValidationError(errors)
     fields = []
@@ -120,9 +123,9 @@ def experiment_guardrail_data_replace(
     check_can_push(actor, experiment)
     _guardrail_kpi(experiment, kpi)
     if not rows:
-        raise ValidationError({"rows": MSG_NO_ROWS})
+        raise ValidationError({"rows": _(MSG_NO_ROWS)})
     if len(rows) > MAX_DATA_ROWS:
-        raise ValidationError({"rows": MSG_TOO_MANY_ROWS.format(limit=MAX_DATA_ROWS)})
+        raise ValidationError({"rows": _(MSG_TOO_MANY_ROWS).format(limit=MAX_DATA_ROWS)})
     locked = lock_for_data(experiment)
     guardrail = guardrail_for(locked, kpi)
     variants = variants_by_key(locked)
@@ -134,8 +137,7 @@ def experiment_guardrail_data_replace(
         errors.update({f"rows[{index}].{field}": message for field, message in row_errors.items()})
         identity = (values["variant"], values["day"])
         if identity in seen:
-            day = f" for {values['day'].isoformat()}" if values["day"] else ""
-            errors[f"rows[{index}].variant"] = MSG_DUPLICATE_ROW.format(key=values["variant"], day=day)
+            errors[f"rows[{index}].variant"] = duplicate_row_message(values)
         seen[identity] = index
         cleaned.append(values)
     by_variant: dict[str, set[bool]] = {}
@@ -143,7 +145,7 @@ def experiment_guardrail_data_replace(
         by_variant.setdefault(key, set()).add(day is None)
     for index, values in enumerate(cleaned):
         if len(by_variant.get(values["variant"], ())) > 1:
-            errors.setdefault(f"rows[{index}].day", MSG_MIXED_DAYS.format(key=values["variant"]))
+            errors.setdefault(f"rows[{index}].day", _(MSG_MIXED_DAYS).format(key=values["variant"]))
     if errors:
         raise ValidationError(errors)
     written = []

@@ -12,6 +12,8 @@ from typing import IO, Any
 import numpy as np
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from accounts.models import User
 from improvement import selectors
@@ -35,17 +37,21 @@ CSV_COLUMNS = frozenset({"variant", "value", "pre_value"})
 MODE_REPLACE = "replace"
 MODE_ADD = "add"
 INGEST_MODES = (MODE_REPLACE, MODE_ADD)
-MSG_UNKNOWN_MODE = "mode must be 'replace' or 'add'."
-MSG_NO_OBSERVATIONS = "The observations are empty."
-MSG_UNKNOWN_LABELS = "Unknown variants in the observations: {labels}; this experiment has {keys}."
-MSG_CSV_HEADER = "The CSV needs a header row with the columns variant and value."
-MSG_CSV_VALUE = "Every value must be a number; the CSV has {value!r} (data row {row})."
-MSG_VALUE_NUMBER = "Every value must be a number; row {row} is {value!r}."
-MSG_CSV_UNREADABLE = "The CSV could not be read: {error}."
-MSG_OBSERVATION_SHAPE = "Each row is an object with variant and value."
-MSG_PRE_SHAPE = "With pre-period values, every row is an object with variant, value and pre_value."
-MSG_PRE_FOR_MEANS = "Pre-period values (pre_value) are for mean experiments."
-MSG_ONE_SOURCE = "Send the observations either as JSON rows or as a CSV file, not both."
+MSG_UNKNOWN_MODE = gettext_noop("mode must be 'replace' or 'add'.")
+MSG_NO_OBSERVATIONS = gettext_noop("The observations are empty.")
+MSG_UNKNOWN_LABELS = gettext_noop(
+    "Unknown variants in the observations: {labels}; this experiment has {keys}."
+)
+MSG_CSV_HEADER = gettext_noop("The CSV needs a header row with the columns variant and value.")
+MSG_CSV_VALUE = gettext_noop("Every value must be a number; the CSV has {value!r} (data row {row}).")
+MSG_VALUE_NUMBER = gettext_noop("Every value must be a number; row {row} is {value!r}.")
+MSG_CSV_UNREADABLE = gettext_noop("The CSV could not be read: {error}.")
+MSG_OBSERVATION_SHAPE = gettext_noop("Each row is an object with variant and value.")
+MSG_PRE_SHAPE = gettext_noop(
+    "With pre-period values, every row is an object with variant, value and pre_value."
+)
+MSG_PRE_FOR_MEANS = gettext_noop("Pre-period values (pre_value) are for mean experiments.")
+MSG_ONE_SOURCE = gettext_noop("Send the observations either as JSON rows or as a CSV file, not both.")
 
 
 def _check_observation_values(values: np.ndarray, *, binary: bool, offset: int) -> None:
@@ -67,7 +73,7 @@ def _check_observation_values(values: np.ndarray, *, binary: bool, offset: int) 
     if bad.any():
         row = int(bad.argmax())
         raise ValidationError(
-            {"observations": agg.MSG_VALUE_TOO_LARGE.format(row=offset + row, value=float(values[row]))}
+            {"observations": _(agg.MSG_VALUE_TOO_LARGE).format(row=offset + row, value=float(values[row]))}
         )
 
 
@@ -76,14 +82,16 @@ def _numbers(raw: Sequence[Any], field: str) -> np.ndarray:
     for index, value in enumerate(raw):
         # Booleans and strings are not numbers here, whatever float() would make of them.
         if isinstance(value, bool) or not isinstance(value, int | float):
-            raise ValidationError({f"rows[{index}].{field}": MSG_VALUE_NUMBER.format(value=value, row=index)})
+            raise ValidationError(
+                {f"rows[{index}].{field}": _(MSG_VALUE_NUMBER).format(value=value, row=index)}
+            )
         values[index] = value
     return values
 
 
 def _json_chunks(rows: Sequence[Any]) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray | None]]:
     if len(rows) > MAX_JSON_OBSERVATIONS:
-        raise ValidationError({"rows": MSG_TOO_MANY_ROWS.format(limit=MAX_JSON_OBSERVATIONS)})
+        raise ValidationError({"rows": _(MSG_TOO_MANY_ROWS).format(limit=MAX_JSON_OBSERVATIONS)})
     with_pre = False
     try:
         labels = [str(row["variant"]) for row in rows]
@@ -91,7 +99,7 @@ def _json_chunks(rows: Sequence[Any]) -> Iterator[tuple[np.ndarray, np.ndarray, 
         with_pre = bool(rows) and "pre_value" in rows[0]
         raw_pre = [row["pre_value"] for row in rows] if with_pre else None
     except (KeyError, TypeError):
-        raise ValidationError({"rows": MSG_PRE_SHAPE if with_pre else MSG_OBSERVATION_SHAPE}) from None
+        raise ValidationError({"rows": _(MSG_PRE_SHAPE) if with_pre else _(MSG_OBSERVATION_SHAPE)}) from None
     pre = _numbers(raw_pre, "pre_value") if with_pre else None
     yield np.asarray(labels, dtype=object), _numbers(raw, "value"), pre
 
@@ -116,7 +124,7 @@ def _csv_numbers(column, offset: int) -> np.ndarray:
     row = _first_unparsed(column, values)
     if row is not None:
         raise ValidationError(
-            {"observations": MSG_CSV_VALUE.format(value=column.iloc[row], row=offset + row)}
+            {"observations": _(MSG_CSV_VALUE).format(value=column.iloc[row], row=offset + row)}
         )
     return values
 
@@ -144,7 +152,7 @@ def _csv_chunks(source: IO) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray
         offset = 0
         for chunk in reader:
             if not {"variant", "value"} <= set(chunk.columns):
-                raise ValidationError({"observations": MSG_CSV_HEADER})
+                raise ValidationError({"observations": _(MSG_CSV_HEADER)})
             labels = chunk["variant"].to_numpy(dtype=object)
             values = _csv_numbers(chunk["value"], offset)
             pre = _csv_numbers(chunk["pre_value"], offset) if "pre_value" in chunk.columns else None
@@ -152,13 +160,13 @@ def _csv_chunks(source: IO) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray
             offset += len(chunk)
     # pandas' errors are ValueErrors: the specific ones first.
     except pd.errors.EmptyDataError:
-        raise ValidationError({"observations": MSG_NO_OBSERVATIONS}) from None
+        raise ValidationError({"observations": _(MSG_NO_OBSERVATIONS)}) from None
     except (pd.errors.ParserError, UnicodeDecodeError) as exc:
-        raise ValidationError({"observations": MSG_CSV_UNREADABLE.format(error=exc)}) from None
+        raise ValidationError({"observations": _(MSG_CSV_UNREADABLE).format(error=exc)}) from None
     except ValueError as exc:
         if "usecols" in str(exc).lower():
-            raise ValidationError({"observations": MSG_CSV_HEADER}) from None
-        raise ValidationError({"observations": MSG_CSV_UNREADABLE.format(error=exc)}) from None
+            raise ValidationError({"observations": _(MSG_CSV_HEADER)}) from None
+        raise ValidationError({"observations": _(MSG_CSV_UNREADABLE).format(error=exc)}) from None
 
 
 def observations_fold(
@@ -174,7 +182,7 @@ def observations_fold(
     count = 0
     for labels, values, pre in chunks:
         if binary and pre is not None:
-            raise ValidationError({"observations": MSG_PRE_FOR_MEANS})
+            raise ValidationError({"observations": _(MSG_PRE_FOR_MEANS)})
         fold = fold or agg.ObservationFold(binary=binary, pre=pre is not None)
         _check_observation_values(values, binary=binary, offset=count)
         if pre is not None:
@@ -185,7 +193,7 @@ def observations_fold(
             raise ValidationError({"observations": str(exc)}) from None
         count += len(values)
     if fold is None:
-        raise ValidationError({"observations": MSG_NO_OBSERVATIONS})
+        raise ValidationError({"observations": _(MSG_NO_OBSERVATIONS)})
     try:
         folded = fold.aggregates()
     except ValueError as exc:
@@ -195,13 +203,13 @@ def observations_fold(
     if unknown:
         raise ValidationError(
             {
-                "observations": MSG_UNKNOWN_LABELS.format(
+                "observations": _(MSG_UNKNOWN_LABELS).format(
                     labels=", ".join(unknown), keys=", ".join(sorted(known))
                 )
             }
         )
     if count == 0:
-        raise ValidationError({"observations": MSG_NO_OBSERVATIONS})
+        raise ValidationError({"observations": _(MSG_NO_OBSERVATIONS)})
     return folded, count
 
 
@@ -225,9 +233,9 @@ def experiment_observations_ingest(
     """
     check_can_push(actor, experiment)
     if mode not in INGEST_MODES:
-        raise ValidationError({"mode": MSG_UNKNOWN_MODE})
+        raise ValidationError({"mode": _(MSG_UNKNOWN_MODE)})
     if (rows is None) == (csv is None):
-        raise ValidationError({"observations": MSG_ONE_SOURCE})
+        raise ValidationError({"observations": _(MSG_ONE_SOURCE)})
     check_data_status(experiment)
     # Fold before taking the row lock: reading a large upload must not block the experiment.
     # Variants and metric are frozen once running, so they cannot change meanwhile.

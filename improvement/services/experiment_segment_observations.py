@@ -9,6 +9,8 @@ from typing import IO, Any
 import numpy as np
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from accounts.models import User
 from improvement.models import Experiment, MetricType, SegmentData
@@ -45,9 +47,9 @@ from kpis.stats.segments import MAX_SEGMENTS
 # Segments hold no control characters, so this separates a segment from a variant in one label.
 SEPARATOR = "\x1f"
 CSV_COLUMNS = frozenset({"segment", "variant", "value"})
-MSG_SHAPE = "Each row is an object with segment, variant and value."
-MSG_CSV_HEADER = "The CSV needs a header row with the columns segment, variant and value."
-MSG_BAD_SEGMENT = "Segment {segment!r}: {error}"
+MSG_SHAPE = gettext_noop("Each row is an object with segment, variant and value.")
+MSG_CSV_HEADER = gettext_noop("The CSV needs a header row with the columns segment, variant and value.")
+MSG_BAD_SEGMENT = gettext_noop("Segment {segment!r}: {error}")
 
 
 def _labels(segments, variants) -> np.ndarray:
@@ -60,13 +62,13 @@ def _labels(segments, variants) -> np.ndarray:
 
 def _json_chunks(rows: Sequence[Any]) -> Iterator[tuple[np.ndarray, np.ndarray]]:
     if len(rows) > MAX_JSON_OBSERVATIONS:
-        raise ValidationError({"rows": MSG_TOO_MANY_ROWS.format(limit=MAX_JSON_OBSERVATIONS)})
+        raise ValidationError({"rows": _(MSG_TOO_MANY_ROWS).format(limit=MAX_JSON_OBSERVATIONS)})
     try:
         segments = [row["segment"] for row in rows]
         variants = [row["variant"] for row in rows]
         raw = [row["value"] for row in rows]
     except (KeyError, TypeError):
-        raise ValidationError({"rows": MSG_SHAPE}) from None
+        raise ValidationError({"rows": _(MSG_SHAPE)}) from None
     for index, segment in enumerate(segments):
         try:
             clean_segment(segment)
@@ -93,18 +95,18 @@ def _csv_chunks(source: IO | bytes | str) -> Iterator[tuple[np.ndarray, np.ndarr
         offset = 0
         for chunk in reader:
             if not set(chunk.columns) >= CSV_COLUMNS:
-                raise ValidationError({"observations": MSG_CSV_HEADER})
+                raise ValidationError({"observations": _(MSG_CSV_HEADER)})
             values = _csv_numbers(chunk["value"], offset)
             yield _labels(chunk["segment"].to_numpy(), chunk["variant"].to_numpy()), values
             offset += len(chunk)
     except pd.errors.EmptyDataError:
-        raise ValidationError({"observations": MSG_NO_OBSERVATIONS}) from None
+        raise ValidationError({"observations": _(MSG_NO_OBSERVATIONS)}) from None
     except (pd.errors.ParserError, UnicodeDecodeError) as exc:
-        raise ValidationError({"observations": MSG_CSV_UNREADABLE.format(error=exc)}) from None
+        raise ValidationError({"observations": _(MSG_CSV_UNREADABLE).format(error=exc)}) from None
     except ValueError as exc:
         if "usecols" in str(exc).lower():
-            raise ValidationError({"observations": MSG_CSV_HEADER}) from None
-        raise ValidationError({"observations": MSG_CSV_UNREADABLE.format(error=exc)}) from None
+            raise ValidationError({"observations": _(MSG_CSV_HEADER)}) from None
+        raise ValidationError({"observations": _(MSG_CSV_UNREADABLE).format(error=exc)}) from None
 
 
 def _fold(chunks, *, metric: str, keys: set[str]) -> tuple[dict[tuple[str, str], Any], int]:
@@ -119,7 +121,7 @@ def _fold(chunks, *, metric: str, keys: set[str]) -> tuple[dict[tuple[str, str],
             raise ValidationError({"observations": str(exc)}) from None
         count += len(values)
     if count == 0:
-        raise ValidationError({"observations": MSG_NO_OBSERVATIONS})
+        raise ValidationError({"observations": _(MSG_NO_OBSERVATIONS)})
     try:
         folded = fold.aggregates()
     except ValueError as exc:
@@ -127,15 +129,15 @@ def _fold(chunks, *, metric: str, keys: set[str]) -> tuple[dict[tuple[str, str],
     cells = {tuple(str(label).split(SEPARATOR, 1)): data for label, data in folded.items()}
     unknown = sorted({variant for _, variant in cells if variant not in keys})
     if unknown:
-        message = MSG_UNKNOWN_LABELS.format(labels=", ".join(unknown), keys=", ".join(sorted(keys)))
+        message = _(MSG_UNKNOWN_LABELS).format(labels=", ".join(unknown), keys=", ".join(sorted(keys)))
         raise ValidationError({"observations": message})
-    for segment, _ in cells:
+    for segment, _variant in cells:
         try:
             if clean_segment(segment) != segment:
-                raise ValueError(MSG_SEGMENT_TEXT.format(limit=SEGMENT_MAX_LENGTH))
+                raise ValueError(_(MSG_SEGMENT_TEXT).format(limit=SEGMENT_MAX_LENGTH))
         except ValueError as exc:
             raise ValidationError(
-                {"observations": MSG_BAD_SEGMENT.format(segment=segment, error=exc)}
+                {"observations": _(MSG_BAD_SEGMENT).format(segment=segment, error=exc)}
             ) from None
     return cells, count
 
@@ -156,11 +158,11 @@ def experiment_segment_observations_ingest(
     """
     check_can_push(actor, experiment)
     if (rows is None) == (csv is None):
-        raise ValidationError({"observations": MSG_ONE_SOURCE})
+        raise ValidationError({"observations": _(MSG_ONE_SOURCE)})
     check_data_status(experiment)
     variants = variants_by_key(experiment)
     chunks = _json_chunks(rows) if rows is not None else _csv_chunks(csv)
-    cells, _ = _fold(chunks, metric=experiment.metric_type, keys=set(variants))
+    cells, _rows = _fold(chunks, metric=experiment.metric_type, keys=set(variants))
     locked = lock_for_data(experiment)
     named = sorted({segment for segment, _ in cells})
     kept = set(
@@ -170,7 +172,9 @@ def experiment_segment_observations_ingest(
     )
     if len(kept) + len(named) > MAX_SEGMENTS:
         count = len(kept) + len(named)
-        raise ValidationError({"observations": MSG_TOO_MANY_SEGMENTS.format(limit=MAX_SEGMENTS, count=count)})
+        raise ValidationError(
+            {"observations": _(MSG_TOO_MANY_SEGMENTS).format(limit=MAX_SEGMENTS, count=count)}
+        )
     written = [
         SegmentData(
             variant=variants[variant],

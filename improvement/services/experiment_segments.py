@@ -10,6 +10,8 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from accounts.models import User
 from improvement.models import Experiment, SegmentData
@@ -27,11 +29,15 @@ from improvement.services.experiment_data import (
 from improvement.services.experiment_totals import PRE_FIELDS
 from kpis.stats.segments import MAX_SEGMENTS
 
-MSG_SEGMENT_REQUIRED = "Name the segment (e.g. chat, phone, EMEA)."
-MSG_SEGMENT_TEXT = "A segment is text of at most {limit} characters, without control characters."
-MSG_SEGMENT_NOT_HERE = "Segment data are totals: {field} is not used here."
-MSG_DUPLICATE = "Variant {key!r} appears twice in segment {segment!r}."
-MSG_TOO_MANY_SEGMENTS = "An experiment holds at most {limit} segments; this write would leave {count}."
+MSG_SEGMENT_REQUIRED = gettext_noop("Name the segment (e.g. chat, phone, EMEA).")
+MSG_SEGMENT_TEXT = gettext_noop(
+    "A segment is text of at most {limit} characters, without control characters."
+)
+MSG_SEGMENT_NOT_HERE = gettext_noop("Segment data are totals: {field} is not used here.")
+MSG_DUPLICATE = gettext_noop("Variant {key!r} appears twice in segment {segment!r}.")
+MSG_TOO_MANY_SEGMENTS = gettext_noop(
+    "An experiment holds at most {limit} segments; this write would leave {count}."
+)
 NOT_FOR_SEGMENTS = ("day", *PRE_FIELDS)
 
 
@@ -46,12 +52,12 @@ class SegmentWriteResult:
 def clean_segment(value: Any) -> str:
     """A segment name as stored: trimmed text of 1–100 characters without control characters."""
     if value is None or (isinstance(value, str) and not value.strip()):
-        raise ValueError(MSG_SEGMENT_REQUIRED)
+        raise ValueError(_(MSG_SEGMENT_REQUIRED))
     if not isinstance(value, str):
-        raise ValueError(MSG_SEGMENT_TEXT.format(limit=SEGMENT_MAX_LENGTH))
+        raise ValueError(_(MSG_SEGMENT_TEXT).format(limit=SEGMENT_MAX_LENGTH))
     value = value.strip()
     if len(value) > SEGMENT_MAX_LENGTH or any(unicodedata.category(ch).startswith("C") for ch in value):
-        raise ValueError(MSG_SEGMENT_TEXT.format(limit=SEGMENT_MAX_LENGTH))
+        raise ValueError(_(MSG_SEGMENT_TEXT).format(limit=SEGMENT_MAX_LENGTH))
     return value
 
 
@@ -67,9 +73,9 @@ def experiment_segment_data_replace(
     """
     check_can_push(actor, experiment)
     if not rows:
-        raise ValidationError({"rows": MSG_NO_ROWS})
+        raise ValidationError({"rows": _(MSG_NO_ROWS)})
     if len(rows) > MAX_DATA_ROWS:
-        raise ValidationError({"rows": MSG_TOO_MANY_ROWS.format(limit=MAX_DATA_ROWS)})
+        raise ValidationError({"rows": _(MSG_TOO_MANY_ROWS).format(limit=MAX_DATA_ROWS)})
     locked = lock_for_data(experiment)
     variants = variants_by_key(locked)
     errors: dict[str, str] = {}
@@ -83,7 +89,7 @@ def experiment_segment_data_replace(
             row_errors["segment"], segment = str(exc), None
         for field in NOT_FOR_SEGMENTS:
             if row.get(field) is not None:
-                row_errors[field] = MSG_SEGMENT_NOT_HERE.format(field=field)
+                row_errors[field] = _(MSG_SEGMENT_NOT_HERE).format(field=field)
         values, data_errors = _clean_data_row(
             {k: v for k, v in row.items() if k not in NOT_FOR_SEGMENTS},
             metric=locked.metric_type,
@@ -91,7 +97,7 @@ def experiment_segment_data_replace(
         )
         row_errors = {**data_errors, **row_errors}
         if segment is not None and (segment, values["variant"]) in seen:
-            row_errors["variant"] = MSG_DUPLICATE.format(key=values["variant"], segment=segment)
+            row_errors["variant"] = _(MSG_DUPLICATE).format(key=values["variant"], segment=segment)
         seen.add((segment, values["variant"]))
         errors.update({f"rows[{index}].{field}": message for field, message in row_errors.items()})
         cleaned.append({**values, "segment": segment})
@@ -105,7 +111,7 @@ def experiment_segment_data_replace(
     )
     if len(kept) + len(named) > MAX_SEGMENTS:
         count = len(kept) + len(named)
-        raise ValidationError({"rows": MSG_TOO_MANY_SEGMENTS.format(limit=MAX_SEGMENTS, count=count)})
+        raise ValidationError({"rows": _(MSG_TOO_MANY_SEGMENTS).format(limit=MAX_SEGMENTS, count=count)})
     SegmentData.objects.filter(variant__experiment=locked, segment__in=named).delete()
     SegmentData.objects.bulk_create(
         SegmentData(

@@ -10,6 +10,8 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db.models import BigIntegerField
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from improvement.models import MetricType, Variant, VariantData
 from kpis.stats import aggregates as agg
@@ -18,8 +20,9 @@ from kpis.stats import aggregates as agg
 MAX_COUNT = BigIntegerField.MAX_BIGINT
 # The pre-period totals of CUPED: Σx, Σx², Σxy.
 PRE_FIELDS = ("pre_sum", "pre_sum_squares", "sum_product")
-MSG_COUNT_TOO_BIG = "{field} must be at most {limit}."
-MSG_TOTALS_OUT_OF_RANGE = "With this data, variant {key!r}'s totals are out of range: {error}"
+# Translators: keep {field} first, then a space (the message is filed under its first word).
+MSG_COUNT_TOO_BIG = gettext_noop("{field} must be at most {limit}.")
+MSG_TOTALS_OUT_OF_RANGE = gettext_noop("With this data, variant {key!r}'s totals are out of range: {error}")
 
 
 def stored_totals(variants: Sequence[Variant]) -> dict[str, dict[str, Any]]:
@@ -43,7 +46,7 @@ def check_totals(totals: Mapping[str, Mapping[str, Any]], *, metric: str, field:
         try:
             for count in ("users", "conversions"):
                 if row[count] > MAX_COUNT:
-                    raise ValueError(MSG_COUNT_TOO_BIG.format(field=count, limit=MAX_COUNT))
+                    raise ValueError(_(MSG_COUNT_TOO_BIG).format(field=count, limit=MAX_COUNT))
             if metric == MetricType.PROPORTION:
                 agg.ProportionAggregate(int(row["users"]), int(row["conversions"]))
             elif all(row.get(field) is not None for field in PRE_FIELDS):
@@ -56,4 +59,4 @@ def check_totals(totals: Mapping[str, Mapping[str, Any]], *, metric: str, field:
             else:
                 agg.MeanAggregate(int(row["users"]), float(row["sum"]), float(row["sum_squares"]))
         except (ValueError, OverflowError) as exc:
-            raise ValidationError({field: MSG_TOTALS_OUT_OF_RANGE.format(key=key, error=exc)}) from None
+            raise ValidationError({field: _(MSG_TOTALS_OUT_OF_RANGE).format(key=key, error=exc)}) from None

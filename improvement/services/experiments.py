@@ -11,6 +11,8 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from accounts.models import User
 from common.errors import Conflict, PermissionDenied, StaleVersion
@@ -47,22 +49,26 @@ DESIGN_FIELDS = (
 TEXT_FIELDS = ("name", "hypothesis")
 DATA_STATUSES = (ExperimentStatus.RUNNING, ExperimentStatus.STOPPED)
 
-MSG_CANNOT_EDIT = "You cannot change this initiative's experiments."
-MSG_INITIATIVE_CLOSED = "Experiments run only on active initiatives (this one is {status})."
-MSG_ARCHIVED = "This experiment is archived."
-MSG_DESIGN_FROZEN = "The design of an experiment changes only in draft; this one is {status}."
-MSG_BAD_MOVE = "A {status} experiment cannot be {verb}."
-MSG_DECISION_REQUIRED = "Concluding needs a decision: ship, iterate or abandon."
-MSG_UNKNOWN_DECISION = "Unknown decision: {decision}."
-MSG_UNKNOWN_METRIC = "metric_type must be 'proportion' or 'mean'."
-MSG_UNKNOWN_MDE_TYPE = "mde_type must be 'relative' or 'absolute'."
-MSG_SEQUENTIAL = "sequential must be true or false."
-MSG_GUARDRAIL_IS_PRIMARY = "The primary KPI cannot also be a guardrail."
-MSG_TWO_VARIANTS = "An experiment needs a control and at least one treatment."
-MSG_ONE_CONTROL = "Exactly one variant must be the control (found {count})."
-MSG_DUPLICATE_KEY = "Variant keys must be unique; {key!r} appears twice."
-MSG_KEY = "A variant key is 1–50 letters, digits, hyphens or underscores."
-MSG_WEIGHT = "An allocation weight must be a finite number greater than 0."
+MSG_CANNOT_EDIT = gettext_noop("You cannot change this initiative's experiments.")
+MSG_INITIATIVE_CLOSED = gettext_noop("Experiments run only on active initiatives (this one is {status}).")
+MSG_ARCHIVED = gettext_noop("This experiment is archived.")
+MSG_DESIGN_FROZEN = gettext_noop("The design of an experiment changes only in draft; this one is {status}.")
+MSG_BAD_MOVE = {
+    "started": gettext_noop("A {status} experiment cannot be started."),
+    "stopped": gettext_noop("A {status} experiment cannot be stopped."),
+    "concluded": gettext_noop("A {status} experiment cannot be concluded."),
+}
+MSG_DECISION_REQUIRED = gettext_noop("Concluding needs a decision: ship, iterate or abandon.")
+MSG_UNKNOWN_DECISION = gettext_noop("Unknown decision: {decision}.")
+MSG_UNKNOWN_METRIC = gettext_noop("metric_type must be 'proportion' or 'mean'.")
+MSG_UNKNOWN_MDE_TYPE = gettext_noop("mde_type must be 'relative' or 'absolute'.")
+MSG_SEQUENTIAL = gettext_noop("sequential must be true or false.")
+MSG_GUARDRAIL_IS_PRIMARY = gettext_noop("The primary KPI cannot also be a guardrail.")
+MSG_TWO_VARIANTS = gettext_noop("An experiment needs a control and at least one treatment.")
+MSG_ONE_CONTROL = gettext_noop("Exactly one variant must be the control (found {count}).")
+MSG_DUPLICATE_KEY = gettext_noop("Variant keys must be unique; {key!r} appears twice.")
+MSG_KEY = gettext_noop("A variant key is 1–50 letters, digits, hyphens or underscores.")
+MSG_WEIGHT = gettext_noop("An allocation weight must be a finite number greater than 0.")
 
 
 # --- design -----------------------------------------------------------------------------------
@@ -70,29 +76,29 @@ MSG_WEIGHT = "An allocation weight must be a finite number greater than 0."
 
 def _check_can_edit(actor: User, initiative: Initiative) -> None:
     if not policies.can_edit(actor, initiative):
-        raise PermissionDenied(MSG_CANNOT_EDIT)
+        raise PermissionDenied(_(MSG_CANNOT_EDIT))
 
 
 def _check_initiative_open(initiative: Initiative) -> None:
     if initiative.archived_at is not None or initiative.status != Status.ACTIVE:
         status = "archived" if initiative.archived_at else initiative.get_status_display().lower()
-        raise Conflict(MSG_INITIATIVE_CLOSED.format(status=status))
+        raise Conflict(_(MSG_INITIATIVE_CLOSED).format(status=status))
 
 
 def _clean_design(fields: dict[str, Any]) -> dict[str, Any]:
     """Check the statistical design with the same rules the analysis applies; errors per field."""
     errors: dict[str, str] = {}
     if fields["metric_type"] not in MetricType.values:
-        errors["metric_type"] = MSG_UNKNOWN_METRIC
+        errors["metric_type"] = _(MSG_UNKNOWN_METRIC)
     if fields["mde_type"] not in MdeType.values:
-        errors["mde_type"] = MSG_UNKNOWN_MDE_TYPE
+        errors["mde_type"] = _(MSG_UNKNOWN_MDE_TYPE)
     for name, check in (("alpha", check_alpha), ("power", check_power)):
         try:
             fields[name] = check(fields[name])
         except ValueError as exc:
             errors[name] = str(exc)
     if not isinstance(fields.get("sequential", False), bool):
-        errors["sequential"] = MSG_SEQUENTIAL
+        errors["sequential"] = _(MSG_SEQUENTIAL)
     try:
         fields["sequential_tuning"] = check_tuning(fields.get("sequential_tuning", DEFAULT_TUNING))
     except ValueError as exc:
@@ -112,7 +118,7 @@ def _clean_variants(variants: Sequence[Mapping[str, Any]]) -> list[Variant]:
     cleaned: list[Variant] = []
     seen: set[str] = set()
     if len(variants) < 2:
-        raise ValidationError({"variants": MSG_TWO_VARIANTS})
+        raise ValidationError({"variants": _(MSG_TWO_VARIANTS)})
     for index, spec in enumerate(variants):
         key = str(spec.get("key", "")).strip()
         variant = Variant(
@@ -124,20 +130,20 @@ def _clean_variants(variants: Sequence[Mapping[str, Any]]) -> list[Variant]:
         try:
             variant.clean_fields(exclude=["experiment", "weight"])
         except ValidationError:
-            errors[f"variants[{index}].key"] = MSG_KEY
+            errors[f"variants[{index}].key"] = _(MSG_KEY)
         if key in seen:
-            errors[f"variants[{index}].key"] = MSG_DUPLICATE_KEY.format(key=key)
+            errors[f"variants[{index}].key"] = _(MSG_DUPLICATE_KEY).format(key=key)
         seen.add(key)
         try:
             variant.weight = finite(variant.weight, name="weight")
             if variant.weight <= 0:
                 raise ValueError
         except ValueError:
-            errors[f"variants[{index}].weight"] = MSG_WEIGHT
+            errors[f"variants[{index}].weight"] = _(MSG_WEIGHT)
         cleaned.append(variant)
     controls = sum(v.is_control for v in cleaned)
     if controls != 1:
-        errors["variants"] = MSG_ONE_CONTROL.format(count=controls)
+        errors["variants"] = _(MSG_ONE_CONTROL).format(count=controls)
     elif not errors:
         try:
             check_weight_spread([v.weight for v in cleaned])
@@ -151,7 +157,7 @@ def _clean_variants(variants: Sequence[Mapping[str, Any]]) -> list[Variant]:
 def _set_guardrails(experiment: Experiment, guardrail_kpis: Iterable[Kpi]) -> None:
     guardrails = list(guardrail_kpis)
     if any(kpi.pk == experiment.primary_kpi_id for kpi in guardrails):
-        raise ValidationError({"guardrail_kpis": MSG_GUARDRAIL_IS_PRIMARY})
+        raise ValidationError({"guardrail_kpis": _(MSG_GUARDRAIL_IS_PRIMARY)})
     experiment.guardrail_kpis.set(guardrails)
 
 
@@ -211,7 +217,7 @@ def _lock(experiment: Experiment, expected_version: int | None) -> tuple[Experim
     if locked.version != expected:
         raise StaleVersion()
     if locked.archived_at is not None:
-        raise Conflict(MSG_ARCHIVED)
+        raise Conflict(_(MSG_ARCHIVED))
     return locked, expected
 
 
@@ -245,7 +251,7 @@ def experiment_update(
     if locked.status == ExperimentStatus.CONCLUDED or (
         design_change and locked.status != ExperimentStatus.DRAFT
     ):
-        raise Conflict(MSG_DESIGN_FROZEN.format(status=locked.get_status_display().lower()))
+        raise Conflict(_(MSG_DESIGN_FROZEN).format(status=locked.get_status_display().lower()))
     for name, value in fields.items():
         setattr(locked, name, value.strip() if name in TEXT_FIELDS else value)
     design = _clean_design({name: getattr(locked, name) for name in DESIGN_FIELDS if name != "primary_kpi"})
@@ -280,7 +286,7 @@ def _move(
     _check_can_edit(actor, experiment.initiative)
     locked, expected = _lock(experiment, expected_version)
     if locked.status not in sources:
-        raise Conflict(MSG_BAD_MOVE.format(status=locked.get_status_display().lower(), verb=verb))
+        raise Conflict(_(MSG_BAD_MOVE[verb]).format(status=locked.get_status_display().lower()))
     if target == ExperimentStatus.RUNNING:
         _check_initiative_open(locked.initiative)
     locked.status = target
@@ -340,9 +346,9 @@ def experiment_conclude(
     The ``experiment.concluded`` webhook event commits with the change; deliveries go out after.
     """
     if not decision:
-        raise ValidationError({"decision": MSG_DECISION_REQUIRED})
+        raise ValidationError({"decision": _(MSG_DECISION_REQUIRED)})
     if decision not in ExperimentDecision.values:
-        raise ValidationError({"decision": MSG_UNKNOWN_DECISION.format(decision=decision)})
+        raise ValidationError({"decision": _(MSG_UNKNOWN_DECISION).format(decision=decision)})
     extra: dict[str, Any] = {"decision": decision, "decision_note": note.strip(), "concluded_by": actor}
     if experiment.stopped_at is None:
         extra["stopped_at"] = timezone.now()

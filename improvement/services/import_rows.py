@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from accounts.models import Team, User
 from common.errors import DomainError
@@ -32,14 +34,14 @@ PROGRESS_EVERY = 100
 # Service field names that are not the column's key.
 FIELD_COLUMN_KEYS = {"is_primary": "primary", "kpi": "kpi", "initiative": "initiative"}
 
-MSG_UNKNOWN_TEAM = "No team is named {value}."
-MSG_UNKNOWN_USER = "No user has the e-mail address or name {value}."
-MSG_AMBIGUOUS_USER = "Several users are named {value}: use the e-mail address."
-MSG_UNKNOWN_INITIATIVE = "No initiative has the code {value}."
-MSG_UNKNOWN_KPI = "Unknown KPI code: {value}."
-MSG_DUPLICATE = "Row {other} has the same {key}."
-MSG_CANNOT_EDIT = "You cannot change initiative {code}."
-MSG_CANNOT_WRITE_MEASUREMENTS = "Your role cannot record measurements."
+MSG_UNKNOWN_TEAM = gettext_noop("No team is named {value}.")
+MSG_UNKNOWN_USER = gettext_noop("No user has the e-mail address or name {value}.")
+MSG_AMBIGUOUS_USER = gettext_noop("Several users are named {value}: use the e-mail address.")
+MSG_UNKNOWN_INITIATIVE = gettext_noop("No initiative has the code {value}.")
+MSG_UNKNOWN_KPI = gettext_noop("Unknown KPI code: {value}.")
+MSG_DUPLICATE = gettext_noop("Row {other} has the same {key}.")
+MSG_CANNOT_EDIT = gettext_noop("You cannot change initiative {code}.")
+MSG_CANNOT_WRITE_MEASUREMENTS = gettext_noop("Your role cannot record measurements.")
 
 Row = tuple[int, dict[str, object]]
 
@@ -50,7 +52,8 @@ class Outcome:
     counts: Counter = field(default_factory=Counter)
 
     def add_error(self, row: int, key: str, message: str) -> None:
-        self.errors.append({"row": row, "column": column_header(key), "message": message})
+        # Stored as JSON: the message in the language active when the file was checked.
+        self.errors.append({"row": row, "column": column_header(key), "message": str(message)})
 
 
 class RowError(Exception):
@@ -82,7 +85,7 @@ class _Lookups:
     def team(self, value: str) -> Team:
         team = self._get("team", value, lambda v: Team.objects.filter(Q(name__iexact=v) | Q(slug=v)).first())
         if team is None:
-            raise RowError("team", MSG_UNKNOWN_TEAM.format(value=value))
+            raise RowError("team", _(MSG_UNKNOWN_TEAM).format(value=value))
         return team
 
     def user(self, value: str, key: str) -> User:
@@ -91,21 +94,21 @@ class _Lookups:
 
         found = self._get("user", value, find)
         if not found:
-            raise RowError(key, MSG_UNKNOWN_USER.format(value=value))
+            raise RowError(key, _(MSG_UNKNOWN_USER).format(value=value))
         if len(found) > 1:
-            raise RowError(key, MSG_AMBIGUOUS_USER.format(value=value))
+            raise RowError(key, _(MSG_AMBIGUOUS_USER).format(value=value))
         return found[0]
 
     def initiative(self, value: str) -> Initiative:
         initiative = self._get("initiative", value, lambda v: Initiative.objects.filter(code=v).first())
         if initiative is None:
-            raise RowError("initiative", MSG_UNKNOWN_INITIATIVE.format(value=value))
+            raise RowError("initiative", _(MSG_UNKNOWN_INITIATIVE).format(value=value))
         return initiative
 
     def kpi(self, value: str) -> Kpi:
         kpi = self._get("kpi", value, lambda v: Kpi.objects.active().filter(code=v).first())
         if kpi is None:
-            raise RowError("kpi", MSG_UNKNOWN_KPI.format(value=value))
+            raise RowError("kpi", _(MSG_UNKNOWN_KPI).format(value=value))
         return kpi
 
 
@@ -115,7 +118,7 @@ def _changed(instance, fields: dict) -> dict:
 
 def _require_edit(actor: User, initiative: Initiative) -> None:
     if not policies.can_edit(actor, initiative):
-        raise RowError("initiative", MSG_CANNOT_EDIT.format(code=initiative.code))
+        raise RowError("initiative", _(MSG_CANNOT_EDIT).format(code=initiative.code))
 
 
 INITIATIVE_FIELDS = (
@@ -143,7 +146,7 @@ def _initiative_row(actor: User, values: dict, lookups: _Lookups) -> str:
         initiative_create(actor=actor, code=values["code"], **fields)
         return CREATE
     if not policies.can_edit(actor, existing):
-        raise RowError("code", MSG_CANNOT_EDIT.format(code=existing.code))
+        raise RowError("code", _(MSG_CANNOT_EDIT).format(code=existing.code))
     changed = _changed(existing, fields)
     if not changed:
         return UNCHANGED
@@ -232,7 +235,7 @@ def refuse_duplicates(kind: str, rows: list[Row], outcome: Outcome) -> list[Row]
     for number, values in rows:
         key = tuple(values.get(name) or "" for name in names)
         if key in seen:
-            outcome.add_error(number, names[-1], MSG_DUPLICATE.format(other=seen[key], key=description))
+            outcome.add_error(number, names[-1], _(MSG_DUPLICATE).format(other=seen[key], key=description))
             continue
         seen[key] = number
         unique.append((number, values))
@@ -278,7 +281,7 @@ def _measurements_write(*, actor: User, rows: list[Row], outcome: Outcome, progr
     """Batches of the bulk upsert (COPY on PostgreSQL), each checked whole; a refused batch rolls
     back its own savepoint and the next batches are still checked."""
     if not measurement_can_write(actor=actor):
-        outcome.add_error(rows[0][0] if rows else 1, "", MSG_CANNOT_WRITE_MEASUREMENTS)
+        outcome.add_error(rows[0][0] if rows else 1, "", _(MSG_CANNOT_WRITE_MEASUREMENTS))
         return
     for start in range(0, len(rows), MAX_BATCH_ROWS):
         batch = rows[start : start + MAX_BATCH_ROWS]
@@ -286,7 +289,7 @@ def _measurements_write(*, actor: User, rows: list[Row], outcome: Outcome, progr
             result = measurement_upsert_many(actor=actor, rows=[values for _, values in batch])
         except ValidationError as error:
             for name, messages in error.message_dict.items():
-                index, _, key = name.removeprefix("rows[").partition("].")
+                index, _dot, key = name.removeprefix("rows[").partition("].")
                 for message in messages:
                     outcome.add_error(batch[int(index)][0], key, message)
         else:

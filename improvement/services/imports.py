@@ -14,7 +14,10 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
+from accounts.languages import language_of
 from accounts.models import Role, User
 from common.errors import Conflict, PermissionDenied
 from common.outbox import outbox_enqueue
@@ -36,11 +39,14 @@ IMPORT_TASK = "improvement.import_run"
 # initiative).
 RECORD_ROLES = frozenset({Role.ADMIN, Role.LEAD})
 
-MSG_TOO_LARGE = "The file is larger than 20 MB."
-MSG_TOO_MANY_ROWS = f"The file has more than {MAX_ROWS:,} rows."
-MSG_NO_ROWS = "The file has a header row but no data rows."
-MSG_CANNOT_IMPORT = "Your role cannot import {kind}."
-MSG_NOT_READY = "Only a checked file without errors can be imported."
+MSG_TOO_LARGE = gettext_noop("The file is larger than 20 MB.")
+MSG_TOO_MANY_ROWS_TEMPLATE = gettext_noop("The file has more than {limit} rows.")
+MSG_TOO_MANY_ROWS = MSG_TOO_MANY_ROWS_TEMPLATE.format(limit=f"{MAX_ROWS:,}")
+MSG_CHOOSE_KIND = gettext_noop("Choose one of: {kinds}.")
+MSG_NOT_UPLOADER = gettext_noop("Only the person who uploaded the file can import it.")
+MSG_NO_ROWS = gettext_noop("The file has a header row but no data rows.")
+MSG_CANNOT_IMPORT = gettext_noop("Your role cannot import {kind}.")
+MSG_NOT_READY = gettext_noop("Only a checked file without errors can be imported.")
 
 
 class _DryRun(Exception):
@@ -71,11 +77,11 @@ def import_job_create(
     """Store the file and schedule its dry run, or (``dry_run=False``) its import at once: the
     import checks every row too and writes nothing if one fails."""
     if kind not in ImportKind.values:
-        raise ValidationError({"kind": f"Choose one of: {', '.join(ImportKind.values)}."})
+        raise ValidationError({"kind": _(MSG_CHOOSE_KIND).format(kinds=", ".join(ImportKind.values))})
     if not import_can_create(actor=actor, kind=kind):
-        raise PermissionDenied(MSG_CANNOT_IMPORT.format(kind=ImportKind(kind).label.lower()))
+        raise PermissionDenied(_(MSG_CANNOT_IMPORT).format(kind=ImportKind(kind).label.lower()))
     if len(content) > MAX_FILE_BYTES:
-        raise ValidationError({"file": MSG_TOO_LARGE})
+        raise ValidationError({"file": _(MSG_TOO_LARGE)})
     try:
         file_format(filename)
     except FileError as error:
@@ -96,9 +102,9 @@ def import_job_start(*, actor: User, job: ImportJob) -> ImportJob:
     """The "Import" step: the checked file is imported in the background."""
     job = ImportJob.objects.select_for_update().get(pk=job.pk)
     if job.created_by_id != actor.pk:
-        raise PermissionDenied("Only the person who uploaded the file can import it.")
+        raise PermissionDenied(_(MSG_NOT_UPLOADER))
     if job.status != ImportStatus.VALID:
-        raise Conflict(MSG_NOT_READY)
+        raise Conflict(_(MSG_NOT_READY))
     job.status = ImportStatus.IMPORTING
     job.save(update_fields=["status"])
     cache.set(progress_key(job.pk), 0, PROGRESS_TIMEOUT_SECONDS)
@@ -112,6 +118,12 @@ def import_job_run(*, job_id: int) -> ImportJob | None:
     job = ImportJob.objects.select_related("created_by").filter(pk=job_id).first()
     if job is None or job.status not in (ImportStatus.VALIDATING, ImportStatus.IMPORTING):
         return None
+    # The row errors are stored for the uploader to read later: written in their language.
+    with language_of(job.created_by):
+        return _run(job)
+
+
+def _run(job: ImportJob) -> ImportJob:
     write = job.status == ImportStatus.IMPORTING
     outcome = Outcome()
     try:
@@ -122,9 +134,9 @@ def import_job_run(*, job_id: int) -> ImportJob | None:
     for column in missing_columns(job.kind, table.columns):
         outcome.add_error(1, column.key, MSG_MISSING_COLUMN.format(name=column.header))
     if not table.rows:
-        outcome.add_error(1, "", MSG_NO_ROWS)
+        outcome.add_error(1, "", _(MSG_NO_ROWS))
     if len(table.rows) > MAX_ROWS:
-        outcome.add_error(1, "", MSG_TOO_MANY_ROWS)
+        outcome.add_error(1, "", _(MSG_TOO_MANY_ROWS_TEMPLATE).format(limit=f"{MAX_ROWS:,}"))
     if outcome.errors:
         return _finish(job, outcome, write=write)
     # The total is committed at once, outside the import's transaction, for the progress bar.

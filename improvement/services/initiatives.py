@@ -4,6 +4,8 @@ import re
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from accounts.models import Role, Team, User
 from common.errors import Conflict, PermissionDenied
@@ -35,14 +37,16 @@ EDITABLE_FIELDS = (
     "discount_rate",
 )
 
-MSG_CANNOT_CREATE = "You can create initiatives only in a team you belong to, as a project lead."
-MSG_CANNOT_EDIT = "You cannot edit this initiative."
-MSG_LEAD_ROLE = "The lead must be a project lead or admin."
-MSG_SPONSOR_ROLE = "The sponsor must be an executive or admin."
-MSG_ARCHIVED = "This initiative is archived."
-MSG_BAD_STATUS = "Only active and on-hold initiatives can be put on hold or resumed."
-MSG_UNKNOWN_FIELD = "Unknown field."
-MSG_CANNOT_CHANGE_HERE = "This field cannot be changed here."
+MSG_CANNOT_CREATE = gettext_noop(
+    "You can create initiatives only in a team you belong to, as a project lead."
+)
+MSG_CANNOT_EDIT = gettext_noop("You cannot edit this initiative.")
+MSG_LEAD_ROLE = gettext_noop("The lead must be a project lead or admin.")
+MSG_SPONSOR_ROLE = gettext_noop("The sponsor must be an executive or admin.")
+MSG_ARCHIVED = gettext_noop("This initiative is archived.")
+MSG_BAD_STATUS = gettext_noop("Only active and on-hold initiatives can be put on hold or resumed.")
+MSG_UNKNOWN_FIELD = gettext_noop("Unknown field.")
+MSG_CANNOT_CHANGE_HERE = gettext_noop("This field cannot be changed here.")
 
 
 def _next_code() -> str:
@@ -57,9 +61,9 @@ def _next_code() -> str:
 def _validate_people(*, lead: User, sponsor: User | None) -> None:
     errors = {}
     if not (lead.is_admin or lead.role == Role.LEAD):
-        errors["lead"] = MSG_LEAD_ROLE
+        errors["lead"] = _(MSG_LEAD_ROLE)
     if sponsor is not None and not (sponsor.is_admin or sponsor.role == Role.EXECUTIVE):
-        errors["sponsor"] = MSG_SPONSOR_ROLE
+        errors["sponsor"] = _(MSG_SPONSOR_ROLE)
     if errors:
         raise ValidationError(errors)
 
@@ -83,10 +87,10 @@ def initiative_create(
     table.
     """
     if not policies.can_create_in_team(actor, team.pk):
-        raise PermissionDenied(MSG_CANNOT_CREATE)
+        raise PermissionDenied(_(MSG_CANNOT_CREATE))
     lead = lead or actor
     _validate_people(lead=lead, sponsor=fields.get("sponsor"))
-    fields_refuse_unknown(fields, allowed=EDITABLE_FIELDS, message=MSG_UNKNOWN_FIELD)
+    fields_refuse_unknown(fields, allowed=EDITABLE_FIELDS, message=_(MSG_UNKNOWN_FIELD))
     for attempt in range(CODE_ATTEMPTS):
         try:
             with transaction.atomic():
@@ -120,21 +124,21 @@ def initiative_update(
     *, actor: User, initiative: Initiative, expected_version: int | None = None, **fields
 ) -> Initiative:
     if not policies.can_edit(actor, initiative):
-        raise PermissionDenied(MSG_CANNOT_EDIT)
+        raise PermissionDenied(_(MSG_CANNOT_EDIT))
     if initiative.archived_at is not None:
-        raise Conflict(MSG_ARCHIVED)
+        raise Conflict(_(MSG_ARCHIVED))
     members = fields.pop("members", None)
     # Refused before the team is checked, so an unknown field reads as such.
-    fields_refuse_unknown(fields, allowed=EDITABLE_FIELDS, message=MSG_CANNOT_CHANGE_HERE)
+    fields_refuse_unknown(fields, allowed=EDITABLE_FIELDS, message=_(MSG_CANNOT_CHANGE_HERE))
     if "team" in fields and not policies.can_create_in_team(actor, fields["team"].pk):
-        raise PermissionDenied(MSG_CANNOT_CREATE)
+        raise PermissionDenied(_(MSG_CANNOT_CREATE))
     version = initiative.version if expected_version is None else expected_version
     changed = model_update(
         initiative,
         actor=actor,
         data=fields,
         allowed=EDITABLE_FIELDS,
-        unknown_message=MSG_CANNOT_CHANGE_HERE,
+        unknown_message=_(MSG_CANNOT_CHANGE_HERE),
         clean_exclude=["code"],
         prepare=lambda changed: _validate_people(lead=initiative.lead, sponsor=initiative.sponsor),
         expected_version=version,
@@ -152,9 +156,9 @@ def initiative_set_on_hold(
     *, actor: User, initiative: Initiative, on_hold: bool, expected_version: int | None = None
 ) -> Initiative:
     if not policies.can_edit(actor, initiative):
-        raise PermissionDenied(MSG_CANNOT_EDIT)
+        raise PermissionDenied(_(MSG_CANNOT_EDIT))
     if initiative.status not in (Status.ACTIVE, Status.ON_HOLD):
-        raise Conflict(MSG_BAD_STATUS)
+        raise Conflict(_(MSG_BAD_STATUS))
     initiative.status = Status.ON_HOLD if on_hold else Status.ACTIVE
     version = initiative.version if expected_version is None else expected_version
     save_versioned(initiative, update_fields=["status"], expected_version=version, actor=actor)
@@ -165,7 +169,7 @@ def initiative_set_on_hold(
 def initiative_archive(*, actor: User, initiative: Initiative) -> Initiative:
     """Archive instead of delete: the record, its history and its money stay readable."""
     if not policies.can_edit(actor, initiative):
-        raise PermissionDenied(MSG_CANNOT_EDIT)
+        raise PermissionDenied(_(MSG_CANNOT_EDIT))
     if initiative.archived_at is None:
         initiative.archived_at = timezone.now()
         save_versioned(

@@ -5,6 +5,8 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from accounts.models import User
 from common.errors import PermissionDenied, StaleVersion
@@ -18,16 +20,17 @@ BENEFIT_FIELDS = ("kind", "nature", "description", "monthly_amount", "start_mont
 # Changing what a benefit claims voids finance's validation of it.
 BENEFIT_CLAIM_FIELDS = ("kind", "nature", "monthly_amount", "start_month", "end_month")
 
-MSG_CANNOT_EDIT = "You cannot change this initiative's money."
-MSG_NEGATIVE = "The amount cannot be negative."
-MSG_CANNOT_VALIDATE = "Only finance reviewers validate benefits."
+MSG_CANNOT_EDIT = gettext_noop("You cannot change this initiative's money.")
+MSG_NEGATIVE = gettext_noop("The amount cannot be negative.")
+MSG_ENTER_AMOUNT = gettext_noop("Enter an amount.")
+MSG_CANNOT_VALIDATE = gettext_noop("Only finance reviewers validate benefits.")
 
 
 def _check_amount(value, field: str) -> None:
     if value is None or not Decimal(value).is_finite():
-        raise ValidationError({field: "Enter an amount."})
+        raise ValidationError({field: _(MSG_ENTER_AMOUNT)})
     if Decimal(value) < 0:
-        raise ValidationError({field: MSG_NEGATIVE})
+        raise ValidationError({field: _(MSG_NEGATIVE)})
 
 
 # The validator is set by ``benefit_validate``; the initiative is checked by the policy.
@@ -45,7 +48,7 @@ def cost_create(
     *, actor: User, initiative: Initiative, kind: str, description: str, amount, **fields
 ) -> Cost:
     if not policies.can_edit(actor, initiative):
-        raise PermissionDenied(MSG_CANNOT_EDIT)
+        raise PermissionDenied(_(MSG_CANNOT_EDIT))
     _check_amount(amount, "amount")
     cost = Cost(initiative=initiative, kind=kind, description=description, amount=amount, **fields)
     _create(cost, actor=actor)
@@ -58,7 +61,7 @@ def cost_update(*, actor: User, cost: Cost, expected_version: int | None = None,
     if "amount" in fields:
         _check_amount(fields["amount"], "amount")
     if not policies.can_edit(actor, cost.initiative):
-        raise PermissionDenied(MSG_CANNOT_EDIT)
+        raise PermissionDenied(_(MSG_CANNOT_EDIT))
     model_update(
         cost,
         actor=actor,
@@ -75,7 +78,7 @@ def benefit_create(
     *, actor: User, initiative: Initiative, kind: str, description: str, monthly_amount, **fields
 ) -> Benefit:
     if not policies.can_edit(actor, initiative):
-        raise PermissionDenied(MSG_CANNOT_EDIT)
+        raise PermissionDenied(_(MSG_CANNOT_EDIT))
     _check_amount(monthly_amount, "monthly_amount")
     benefit = Benefit(
         initiative=initiative, kind=kind, description=description, monthly_amount=monthly_amount, **fields
@@ -96,7 +99,7 @@ def benefit_update(
     if "monthly_amount" in fields:
         _check_amount(fields["monthly_amount"], "monthly_amount")
     if not policies.can_edit(actor, benefit.initiative):
-        raise PermissionDenied(MSG_CANNOT_EDIT)
+        raise PermissionDenied(_(MSG_CANNOT_EDIT))
 
     def void_validation(changed: list[str]) -> None:
         if benefit.validated and set(changed) & set(BENEFIT_CLAIM_FIELDS):
@@ -125,7 +128,7 @@ def benefit_validate(
     ``StaleVersion`` instead of validating a claim nobody reviewed.
     """
     if not policies.can_validate_benefit(actor):
-        raise PermissionDenied(MSG_CANNOT_VALIDATE)
+        raise PermissionDenied(_(MSG_CANNOT_VALIDATE))
     expected = benefit.version if expected_version is None else expected_version
     locked = Benefit.objects.select_for_update().get(pk=benefit.pk)
     if locked.version != expected:
@@ -147,7 +150,7 @@ def benefit_validate(
 @transaction.atomic
 def money_line_archive(*, actor: User, line: Cost | Benefit) -> Cost | Benefit:
     if not policies.can_edit(actor, line.initiative):
-        raise PermissionDenied(MSG_CANNOT_EDIT)
+        raise PermissionDenied(_(MSG_CANNOT_EDIT))
     if line.archived_at is None:
         line.archived_at = timezone.now()
         save_versioned(line, update_fields=["archived_at"], expected_version=line.version, actor=actor)

@@ -9,13 +9,17 @@ mails it, as an attachment, to every executive who has not muted portfolio packs
 import datetime as dt
 import logging
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Q
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
+from accounts.languages import language_of
 from accounts.models import Role, User
 from accounts.notifications import notification_send
 from common.outbox import outbox_enqueue
@@ -32,11 +36,12 @@ PDF_MEDIA_TYPE = "application/pdf"
 COMPOSE_SHARE = 30
 LAYOUT_SHARE = 100 - COMPOSE_SHARE
 PROGRESS_STEP = 5
-MSG_BUSY = "A pack is already being built for you; wait for it to finish."
-PACK_TITLE = "Portfolio review pack"
-SCHEDULED_TITLE = "Monthly portfolio review pack"
-MSG_MAIL_TITLE = "Portfolio review pack, {date}"
-MSG_MAIL_BODY = (
+MSG_BUSY = gettext_noop("A pack is already being built for you; wait for it to finish.")
+PACK_TITLE = gettext_noop("Portfolio review pack")
+SCHEDULED_TITLE = gettext_noop("Monthly portfolio review pack")
+MSG_NO_PREVIOUS = gettext_noop("none yet")
+MSG_MAIL_TITLE = gettext_noop("Portfolio review pack, {date}")
+MSG_MAIL_BODY = gettext_noop(
     "The portfolio review pack of {date} is attached: the portfolio's figures, the initiatives ranked by "
     "ROI, what moved since the last pack ({previous}) and what is at risk and why."
 )
@@ -57,7 +62,7 @@ def pack_request(*, actor: User, today: dt.date | None = None) -> PortfolioPack:
         requested_by=actor, status__in=[PackStatus.QUEUED, PackStatus.RUNNING]
     ).exists()
     if busy:
-        raise ValidationError(MSG_BUSY)
+        raise ValidationError(_(MSG_BUSY))
     pack = PortfolioPack.objects.create(
         requested_by=actor,
         as_of=today or timezone.localdate(),
@@ -73,6 +78,14 @@ def _save_progress(pack: PortfolioPack, percent: int) -> None:
         PortfolioPack.objects.filter(pk=pack.pk).update(progress=pack.progress)
 
 
+def _pack_language(pack: PortfolioPack):
+    """A requested pack is written in its requester's language; the scheduled one, which many read,
+    in the organisation's default language."""
+    if pack.requested_by is not None:
+        return language_of(pack.requested_by)
+    return translation.override(settings.LANGUAGE_CODE)
+
+
 def pack_build(*, pack: PortfolioPack, reader: User | None = None, title: str = PACK_TITLE) -> PortfolioPack:
     """Build ``pack`` as ``reader`` (its requester by default) reads the portfolio.
 
@@ -84,17 +97,18 @@ def pack_build(*, pack: PortfolioPack, reader: User | None = None, title: str = 
     pack.save(update_fields=["status", "started_at", "progress"])
     previous = pack.previous.snapshot if pack.previous else None
     try:
-        content = pack_compose(
-            user=reader,
-            as_of=pack.as_of,
-            previous=previous,
-            on_progress=lambda done, total: _save_progress(pack, COMPOSE_SHARE * done // total),
-        )
-        data = pack_pdf(
-            content=content,
-            title=title,
-            on_progress=lambda share: _save_progress(pack, COMPOSE_SHARE + int(LAYOUT_SHARE * share)),
-        )
+        with _pack_language(pack):
+            content = pack_compose(
+                user=reader,
+                as_of=pack.as_of,
+                previous=previous,
+                on_progress=lambda done, total: _save_progress(pack, COMPOSE_SHARE * done // total),
+            )
+            data = pack_pdf(
+                content=content,
+                title=_(title),
+                on_progress=lambda share: _save_progress(pack, COMPOSE_SHARE + int(LAYOUT_SHARE * share)),
+            )
     except Exception as error:
         # Recorded for the person waiting on the page, then raised again: the task fails visibly.
         pack.status, pack.error, pack.finished_at = PackStatus.FAILED, str(error)[:500], timezone.now()
@@ -127,15 +141,16 @@ def pack_send_scheduled(*, today: dt.date) -> PortfolioPack | None:
     data = pack.file.open("rb").read()
     pack.file.close()
     name = FILENAME.format(date=pack.as_of.isoformat())
-    previous = pack.previous.as_of.isoformat() if pack.previous else "none yet"
     for person in User.objects.filter(is_active=True, role__in=PACK_RECIPIENTS).order_by("pk"):
-        notification_send(
-            recipient=person,
-            kind=NotificationKind.PORTFOLIO_PACK,
-            title=MSG_MAIL_TITLE.format(date=pack.as_of.isoformat()),
-            body=MSG_MAIL_BODY.format(date=pack.as_of.isoformat(), previous=previous),
-            url=reverse("improvement:pack_detail", args=[pack.pk]),
-            dedupe_key=f"portfolio_pack:{pack.pk}",
-            attachments=[(name, data, PDF_MEDIA_TYPE)],
-        )
+        with language_of(person):
+            previous = pack.previous.as_of.isoformat() if pack.previous else _(MSG_NO_PREVIOUS)
+            notification_send(
+                recipient=person,
+                kind=NotificationKind.PORTFOLIO_PACK,
+                title=_(MSG_MAIL_TITLE).format(date=pack.as_of.isoformat()),
+                body=_(MSG_MAIL_BODY).format(date=pack.as_of.isoformat(), previous=previous),
+                url=reverse("improvement:pack_detail", args=[pack.pk]),
+                dedupe_key=f"portfolio_pack:{pack.pk}",
+                attachments=[(name, data, PDF_MEDIA_TYPE)],
+            )
     return pack

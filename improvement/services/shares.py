@@ -15,6 +15,8 @@ from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from accounts.models import User
 from common.errors import DomainError, NotFound, PermissionDenied
@@ -36,17 +38,18 @@ SECRET_BYTES = 24
 IPV4_PREFIX = 24
 IPV6_PREFIX = 48
 
-MSG_CANNOT_SHARE = "Only those who may edit the initiative share it or revoke its links."
-MSG_ONE_TARGET = "Share exactly one initiative or one experiment."
-MSG_DAYS = f"A link lasts 1 to {SHARE_DAYS_MAX} days."
-MSG_NOT_FOUND = "No such link."
-MSG_GONE = "This link has expired or was revoked. Ask the person who shared it for a new one."
+MSG_CANNOT_SHARE = gettext_noop("Only those who may edit the initiative share it or revoke its links.")
+MSG_ONE_TARGET = gettext_noop("Share exactly one initiative or one experiment.")
+MSG_DAYS_TEMPLATE = gettext_noop("A link lasts 1 to {limit} days.")
+MSG_DAYS = MSG_DAYS_TEMPLATE.format(limit=SHARE_DAYS_MAX)
+MSG_NOT_FOUND = gettext_noop("No such link.")
+MSG_GONE = gettext_noop("This link has expired or was revoked. Ask the person who shared it for a new one.")
 
 
 class ShareGone(DomainError):
     """A genuine link that no longer opens: expired, revoked, or its creator's account is closed."""
 
-    default_message = MSG_GONE
+    default_message = gettext_lazy(MSG_GONE)
     code = "gone"
 
 
@@ -81,11 +84,11 @@ def share_link_create(
     The token is answered this once; only its digest is kept.
     """
     if (initiative is None) == (experiment is None):
-        raise ValidationError({"target": MSG_ONE_TARGET})
+        raise ValidationError({"target": _(MSG_ONE_TARGET)})
     if not can_share(actor, initiative=initiative, experiment=experiment):
-        raise PermissionDenied(MSG_CANNOT_SHARE)
+        raise PermissionDenied(_(MSG_CANNOT_SHARE))
     if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= SHARE_DAYS_MAX:
-        raise ValidationError({"days": MSG_DAYS})
+        raise ValidationError({"days": _(MSG_DAYS_TEMPLATE).format(limit=SHARE_DAYS_MAX)})
     prefix = secrets.token_hex(PREFIX_CHARS // 2)
     raw = f"{prefix}_{secrets.token_urlsafe(SECRET_BYTES)}"
     now = timezone.now()
@@ -104,7 +107,7 @@ def share_link_create(
 def share_link_revoke(*, actor: User, link: ShareLink) -> ShareLink:
     """Revoke a link (revoking a revoked link changes nothing)."""
     if not can_share(actor, initiative=link.initiative, experiment=link.experiment):
-        raise PermissionDenied(MSG_CANNOT_SHARE)
+        raise PermissionDenied(_(MSG_CANNOT_SHARE))
     if link.revoked_at is None:
         link.revoked_at = timezone.now()
         link.revoked_by = actor
@@ -132,11 +135,11 @@ def share_link_open(*, token: str, address: str = "", user_agent: str = "") -> S
     try:
         raw = _signer().unsign(token)
     except signing.BadSignature:
-        raise NotFound(MSG_NOT_FOUND) from None
+        raise NotFound(_(MSG_NOT_FOUND)) from None
     found = ShareLink.objects.select_related("created_by").filter(key_hash=_digest(raw)).order_by()[:1]
     link = next(iter(found), None)
     if link is None:
-        raise NotFound(MSG_NOT_FOUND)
+        raise NotFound(_(MSG_NOT_FOUND))
     if not link.is_open() or not link.created_by.is_active:
         raise ShareGone()
     ShareLinkView.objects.create(

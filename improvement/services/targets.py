@@ -6,6 +6,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from accounts.models import User
 from common.errors import Conflict, PermissionDenied
@@ -34,15 +36,16 @@ DEFAULT_ALPHA = 0.05
 # The initiative and the KPI are the caller's, checked by the policy and the duplicate rule.
 CLEAN_EXCLUDE = ("initiative", "kpi")
 
-MSG_CANNOT_EDIT = "You cannot change this initiative's targets."
-MSG_UNKNOWN_FIELD = "Unknown field."
-MSG_TARGET_NOT_BETTER = "The target must be better than the baseline: {direction}."
-MSG_DUPLICATE_TARGET = "This initiative already has a target for this KPI and segment."
-MSG_NEGATIVE_UNIT_VALUE = "The value of one unit of improvement cannot be negative."
-MSG_CANNOT_POST = "Only the initiative's lead (or an admin) posts status updates."
-MSG_EMPTY_NARRATIVE = "Say what happened: the narrative cannot be empty."
-MSG_FUTURE_UPDATE = "A status update cannot be dated in the future."
-MSG_NOTHING_TO_EVALUATE = (
+MSG_CANNOT_EDIT = gettext_noop("You cannot change this initiative's targets.")
+MSG_UNKNOWN_FIELD = gettext_noop("Unknown field.")
+MSG_ARCHIVED = gettext_noop("This initiative is archived.")
+MSG_TARGET_NOT_BETTER = gettext_noop("The target must be better than the baseline: {direction}.")
+MSG_DUPLICATE_TARGET = gettext_noop("This initiative already has a target for this KPI and segment.")
+MSG_NEGATIVE_UNIT_VALUE = gettext_noop("The value of one unit of improvement cannot be negative.")
+MSG_CANNOT_POST = gettext_noop("Only the initiative's lead (or an admin) posts status updates.")
+MSG_EMPTY_NARRATIVE = gettext_noop("Say what happened: the narrative cannot be empty.")
+MSG_FUTURE_UPDATE = gettext_noop("A status update cannot be dated in the future.")
+MSG_NOTHING_TO_EVALUATE = gettext_noop(
     "No measurement of {kpi} is dated on or after {start}, the day this cycle started: "
     "record one, then evaluate."
 )
@@ -60,18 +63,18 @@ def _check_target(target: KpiTarget) -> None:
         target=target.target_value,
         higher_is_better=target.kpi.higher_is_better,
     ):
-        errors["target_value"] = MSG_TARGET_NOT_BETTER.format(
+        errors["target_value"] = _(MSG_TARGET_NOT_BETTER).format(
             direction=target.kpi.get_direction_display().lower()
         )
     if target.unit_value_per_month is not None and target.unit_value_per_month < 0:
-        errors["unit_value_per_month"] = MSG_NEGATIVE_UNIT_VALUE
+        errors["unit_value_per_month"] = _(MSG_NEGATIVE_UNIT_VALUE)
     duplicate = (
         KpiTarget.objects.active()
         .filter(initiative=target.initiative, kpi=target.kpi, segment=target.segment)
         .exclude(pk=target.pk)
     )
     if duplicate.exists():
-        errors["kpi"] = MSG_DUPLICATE_TARGET
+        errors["kpi"] = _(MSG_DUPLICATE_TARGET)
     if errors:
         raise ValidationError(errors)
 
@@ -81,8 +84,8 @@ def kpi_target_create(
     *, actor: User, initiative: Initiative, kpi: Kpi, baseline_value: float, target_value: float, **fields
 ) -> KpiTarget:
     if not policies.can_edit(actor, initiative):
-        raise PermissionDenied(MSG_CANNOT_EDIT)
-    fields_refuse_unknown(fields, allowed=TARGET_FIELDS, message=MSG_UNKNOWN_FIELD)
+        raise PermissionDenied(_(MSG_CANNOT_EDIT))
+    fields_refuse_unknown(fields, allowed=TARGET_FIELDS, message=_(MSG_UNKNOWN_FIELD))
     target = KpiTarget(
         initiative=initiative, kpi=kpi, baseline_value=baseline_value, target_value=target_value, **fields
     )
@@ -99,7 +102,7 @@ def kpi_target_update(
 ) -> KpiTarget:
     """Change a target; of two writers that read the same version, one gets ``StaleVersion``."""
     if not policies.can_edit(actor, target.initiative):
-        raise PermissionDenied(MSG_CANNOT_EDIT)
+        raise PermissionDenied(_(MSG_CANNOT_EDIT))
     model_update(
         target,
         actor=actor,
@@ -115,7 +118,7 @@ def kpi_target_update(
 @transaction.atomic
 def kpi_target_archive(*, actor: User, target: KpiTarget) -> KpiTarget:
     if not policies.can_edit(actor, target.initiative):
-        raise PermissionDenied(MSG_CANNOT_EDIT)
+        raise PermissionDenied(_(MSG_CANNOT_EDIT))
     if target.archived_at is None:
         target.archived_at = timezone.now()
         save_versioned(target, update_fields=["archived_at"], expected_version=target.version, actor=actor)
@@ -137,7 +140,7 @@ def kpi_target_evaluate(*, actor: User, target: KpiTarget, alpha: float = DEFAUL
     today's value on the day the cycle started has evidence. This evaluation feeds the Check → Act gate.
     """
     if not policies.can_edit(actor, target.initiative):
-        raise PermissionDenied(MSG_CANNOT_EDIT)
+        raise PermissionDenied(_(MSG_CANNOT_EDIT))
     start, end = _baseline_window(target)
     baseline_values = [v for _, v in kpi_series(kpi=target.kpi, segment=target.segment, start=start, end=end)]
     cycle_start = target.initiative.cycle_started_on
@@ -145,7 +148,7 @@ def kpi_target_evaluate(*, actor: User, target: KpiTarget, alpha: float = DEFAUL
     if not after_values:
         start = date_format(cycle_start, "j M Y")
         raise ValidationError(
-            {"evaluation": MSG_NOTHING_TO_EVALUATE.format(kpi=target.kpi.name, start=start)}
+            {"evaluation": _(MSG_NOTHING_TO_EVALUATE).format(kpi=target.kpi.name, start=start)}
         )
     try:
         result = before_after(
@@ -179,13 +182,13 @@ def status_update_post(
 ) -> StatusUpdate:
     """Record the lead's dated update; the newest one sets the initiative's current health."""
     if not (actor.is_admin or initiative.lead_id == actor.pk or policies.can_edit(actor, initiative)):
-        raise PermissionDenied(MSG_CANNOT_POST)
+        raise PermissionDenied(_(MSG_CANNOT_POST))
     date = date or timezone.localdate()
     errors = {}
     if not narrative.strip():
-        errors["narrative"] = MSG_EMPTY_NARRATIVE
+        errors["narrative"] = _(MSG_EMPTY_NARRATIVE)
     if date > timezone.localdate():
-        errors["date"] = MSG_FUTURE_UPDATE
+        errors["date"] = _(MSG_FUTURE_UPDATE)
     if errors:
         raise ValidationError(errors)
     update = StatusUpdate(
@@ -197,7 +200,7 @@ def status_update_post(
     if newest.pk == update.pk and initiative.health != health:
         locked = Initiative.objects.select_for_update().get(pk=initiative.pk)
         if locked.archived_at is not None:
-            raise Conflict("This initiative is archived.")
+            raise Conflict(_(MSG_ARCHIVED))
         locked.health = health
         locked.version += 1
         locked._history_user = actor

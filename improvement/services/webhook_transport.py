@@ -19,16 +19,20 @@ from typing import NamedTuple
 from urllib.parse import urlsplit
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 ALLOWED_SCHEMES = ("http", "https")
 DEFAULT_PORTS = {"http": 80, "https": 443}
 EXCERPT_CHARS = 500
 
-MSG_URL_SCHEME = "A webhook URL must start with http:// or https://."
-MSG_URL_HOST = "A webhook URL needs a host name."
-MSG_URL_UNRESOLVABLE = "The host {host} cannot be resolved."
-MSG_URL_PRIVATE = "The host {host} resolves to a loopback or private address ({address}); refused."
-MSG_DEADLINE = "No complete answer within {seconds:g} s."
+MSG_URL_SCHEME = gettext_noop("A webhook URL must start with http:// or https://.")
+MSG_URL_HOST = gettext_noop("A webhook URL needs a host name.")
+MSG_URL_UNRESOLVABLE = gettext_noop("The host {host} cannot be resolved.")
+MSG_URL_PRIVATE = gettext_noop(
+    "The host {host} resolves to a loopback or private address ({address}); refused."
+)
+MSG_DEADLINE = gettext_noop("No complete answer within {seconds:g} s.")
 
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 
@@ -105,13 +109,13 @@ def webhook_url_parse(url: str) -> tuple[str, str, int, str]:
     """(scheme, host, port, path with query) of an http(s) URL; a ``ValidationError`` on ``url``."""
     parts = urlsplit(url)
     if parts.scheme not in ALLOWED_SCHEMES:
-        raise ValidationError({"url": MSG_URL_SCHEME})
+        raise ValidationError({"url": _(MSG_URL_SCHEME)})
     try:
         host, port = parts.hostname, parts.port or DEFAULT_PORTS[parts.scheme]
     except ValueError as exc:  # a port out of range or not a number
-        raise ValidationError({"url": MSG_URL_HOST}) from exc
+        raise ValidationError({"url": _(MSG_URL_HOST)}) from exc
     if not host:
-        raise ValidationError({"url": MSG_URL_HOST})
+        raise ValidationError({"url": _(MSG_URL_HOST)})
     path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     return parts.scheme, host, port, path
 
@@ -124,16 +128,16 @@ def webhook_target_resolve(url: str, *, check: bool) -> WebhookTarget:
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, proto=socket.IPPROTO_TCP)
     except (socket.gaierror, UnicodeError, ValueError) as exc:
-        raise ValidationError({"url": MSG_URL_UNRESOLVABLE.format(host=host)}) from exc
+        raise ValidationError({"url": _(MSG_URL_UNRESOLVABLE).format(host=host)}) from exc
     addresses = []
     for family, _type, _proto, _name, sockaddr in infos:
         address = ipaddress.ip_address(sockaddr[0].split("%", 1)[0])
         if not is_public_address(address):
             shown = embedded_ipv4(address) or address
-            raise ValidationError({"url": MSG_URL_PRIVATE.format(host=host, address=shown)})
+            raise ValidationError({"url": _(MSG_URL_PRIVATE).format(host=host, address=shown)})
         addresses.append((family, sockaddr))
     if not addresses:
-        raise ValidationError({"url": MSG_URL_UNRESOLVABLE.format(host=host)})
+        raise ValidationError({"url": _(MSG_URL_UNRESOLVABLE).format(host=host)})
     return WebhookTarget(scheme, host, port, path, addresses=tuple(addresses))
 
 
@@ -205,7 +209,7 @@ class _Deadline:
             and exc_type is not None
             and issubclass(exc_type, (OSError, http.client.HTTPException))
         ):
-            raise TimeoutError(MSG_DEADLINE.format(seconds=self.seconds)) from exc
+            raise TimeoutError(_(MSG_DEADLINE).format(seconds=self.seconds)) from exc
         return False
 
 

@@ -23,7 +23,10 @@ from django.db import transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
+from accounts.languages import language_of
 from accounts.models import User
 from accounts.notifications import notification_send
 from common.errors import PermissionDenied
@@ -54,27 +57,29 @@ EVENT_TYPE_HEADER = "X-PDCA-Event"
 EVENT_ID_HEADER = "X-PDCA-Event-Id"
 USER_AGENT = "PDCA-Tracker-Webhooks/1.0"
 
-MSG_CANNOT_MANAGE = "Only an admin can manage webhook subscriptions."
-MSG_NO_EVENTS = "Choose at least one event."
-MSG_UNKNOWN_EVENT = "Unknown event type: {event}."
-MSG_REDIRECT = "The receiver answered with a redirect ({status}); webhooks do not follow redirects."
-MSG_DISABLED = "Disabled after {count} deliveries in a row failed."
-MSG_DISABLED_TITLE = "Webhook “{name}” was disabled"
-MSG_DISABLED_BODY = (
+MSG_CANNOT_MANAGE = gettext_noop("Only an admin can manage webhook subscriptions.")
+MSG_NO_EVENTS = gettext_noop("Choose at least one event.")
+MSG_UNKNOWN_EVENT = gettext_noop("Unknown event type: {event}.")
+MSG_REDIRECT = gettext_noop(
+    "The receiver answered with a redirect ({status}); webhooks do not follow redirects."
+)
+MSG_DISABLED = gettext_noop("Disabled after {count} deliveries in a row failed.")
+MSG_DISABLED_TITLE = gettext_noop("Webhook “{name}” was disabled")
+MSG_DISABLED_BODY = gettext_noop(
     "The last {count} deliveries to {url} failed after every retry, so the subscription was disabled. "
     "Check the delivery log, fix the receiver and enable the subscription again."
 )
-MSG_CHAT_DISABLED_TITLE = "Chat destination “{name}” was disabled"
-MSG_CHAT_DISABLED_BODY = (
+MSG_CHAT_DISABLED_TITLE = gettext_noop("Chat destination “{name}” was disabled")
+MSG_CHAT_DISABLED_BODY = gettext_noop(
     "The last {count} messages to {url} failed after every retry, so the destination was disabled. "
     "Check its delivery log, fix the address and switch it on again in the team's settings."
 )
-MSG_CHAT_HTTPS = "A chat address must start with https://."
+MSG_CHAT_HTTPS = gettext_noop("A chat address must start with https://.")
 MSG_CHAT_HOST = {
-    ChatKind.SLACK: "A Slack incoming-webhook address is on hooks.slack.com.",
-    ChatKind.TEAMS: "A Teams incoming-webhook address is on a *.webhook.office.com host.",
+    ChatKind.SLACK: gettext_noop("A Slack incoming-webhook address is on hooks.slack.com."),
+    ChatKind.TEAMS: gettext_noop("A Teams incoming-webhook address is on a *.webhook.office.com host."),
 }
-MSG_RETRY_AFTER = "The receiver asked to wait {seconds:g} s (Retry-After)."
+MSG_RETRY_AFTER = gettext_noop("The receiver asked to wait {seconds:g} s (Retry-After).")
 
 
 class WebhookAttemptFailed(Exception):
@@ -114,18 +119,18 @@ def chat_url_check(url: str, *, kind: str) -> WebhookTarget:
     if not settings.PDCA_CHAT_ANY_HOST:
         parts = urlsplit(url)
         if parts.scheme != "https":
-            raise ValidationError({"url": MSG_CHAT_HTTPS})
+            raise ValidationError({"url": _(MSG_CHAT_HTTPS)})
         if not _chat_host_allowed(kind, parts.hostname or ""):
-            raise ValidationError({"url": MSG_CHAT_HOST[kind]})
+            raise ValidationError({"url": _(MSG_CHAT_HOST[kind])})
     return webhook_url_check(url)
 
 
 def _clean_events(events: list[str]) -> list[str]:
     if not events:
-        raise ValidationError({"events": MSG_NO_EVENTS})
+        raise ValidationError({"events": _(MSG_NO_EVENTS)})
     unknown = [e for e in events if e not in WebhookEventType.values]
     if unknown:
-        raise ValidationError({"events": MSG_UNKNOWN_EVENT.format(event=", ".join(unknown))})
+        raise ValidationError({"events": _(MSG_UNKNOWN_EVENT).format(event=", ".join(unknown))})
     return sorted(set(events))
 
 
@@ -135,7 +140,7 @@ def webhook_subscription_create(
 ) -> WebhookSubscription:
     """Subscribe ``url`` to ``events``; the generated secret is on the returned subscription."""
     if not actor.is_admin:
-        raise PermissionDenied(MSG_CANNOT_MANAGE)
+        raise PermissionDenied(_(MSG_CANNOT_MANAGE))
     webhook_url_check(url)
     subscription = WebhookSubscription(owner=owner or actor, url=url, events=_clean_events(events), name=name)
     subscription.full_clean()
@@ -147,7 +152,7 @@ def webhook_subscription_create(
 def webhook_subscription_enable(*, actor: User, subscription: WebhookSubscription) -> WebhookSubscription:
     """Switch a (disabled) subscription back on with a clean failure count."""
     if not actor.is_admin:
-        raise PermissionDenied(MSG_CANNOT_MANAGE)
+        raise PermissionDenied(_(MSG_CANNOT_MANAGE))
     webhook_url_check(subscription.url)
     subscription.is_active = True
     subscription.consecutive_failures = 0
@@ -274,13 +279,13 @@ def webhook_deliver(*, delivery: WebhookDelivery) -> WebhookAttempt | None:
     except (OSError, http.client.HTTPException) as exc:
         error = f"{type(exc).__name__}: {exc}"
     if status_code is not None and 300 <= status_code < 400:
-        error = MSG_REDIRECT.format(status=status_code)
+        error = _(MSG_REDIRECT).format(status=status_code)
     succeeded = status_code is not None and 200 <= status_code < 300
     if succeeded:
         retry_after = None
     elif retry_after is not None:
         retry_after = min(retry_after, settings.PDCA_WEBHOOK_BACKOFF_MAX_SECONDS)
-        error = error or MSG_RETRY_AFTER.format(seconds=retry_after)
+        error = error or _(MSG_RETRY_AFTER).format(seconds=retry_after)
     duration_ms = int((time.monotonic() - started) * 1000)
 
     with transaction.atomic():
@@ -312,25 +317,28 @@ def webhook_deliver(*, delivery: WebhookDelivery) -> WebhookAttempt | None:
 
 
 def _disabled_notice(receiver) -> dict | None:
-    """Whom to tell that a receiver was disabled, and what; None when nobody is left to tell."""
+    """Whom to tell that a receiver was disabled, and what (in their language); None when nobody is
+    left to tell."""
     count = receiver.consecutive_failures
     if isinstance(receiver, ChatDestination):
         if receiver.created_by is None:
             return None
+        with language_of(receiver.created_by):
+            return {
+                "recipient": receiver.created_by,
+                "title": _(MSG_CHAT_DISABLED_TITLE).format(name=receiver),
+                "body": _(MSG_CHAT_DISABLED_BODY).format(count=count, url=receiver.url_masked),
+                "url": reverse("improvement:team_settings", args=[receiver.team.slug]),
+                "dedupe_key": f"chat_disabled:{receiver.pk}:{receiver.disabled_at.isoformat()}",
+            }
+    with language_of(receiver.owner):
         return {
-            "recipient": receiver.created_by,
-            "title": MSG_CHAT_DISABLED_TITLE.format(name=receiver),
-            "body": MSG_CHAT_DISABLED_BODY.format(count=count, url=receiver.url_masked),
-            "url": reverse("improvement:team_settings", args=[receiver.team.slug]),
-            "dedupe_key": f"chat_disabled:{receiver.pk}:{receiver.disabled_at.isoformat()}",
+            "recipient": receiver.owner,
+            "title": _(MSG_DISABLED_TITLE).format(name=receiver),
+            "body": _(MSG_DISABLED_BODY).format(count=count, url=receiver.url),
+            "url": reverse("admin:improvement_webhooksubscription_change", args=[receiver.pk]),
+            "dedupe_key": f"webhook_disabled:{receiver.pk}:{receiver.disabled_at.isoformat()}",
         }
-    return {
-        "recipient": receiver.owner,
-        "title": MSG_DISABLED_TITLE.format(name=receiver),
-        "body": MSG_DISABLED_BODY.format(count=count, url=receiver.url),
-        "url": reverse("admin:improvement_webhooksubscription_change", args=[receiver.pk]),
-        "dedupe_key": f"webhook_disabled:{receiver.pk}:{receiver.disabled_at.isoformat()}",
-    }
 
 
 def _count_failed_delivery(*, receiver) -> None:
@@ -341,7 +349,7 @@ def _count_failed_delivery(*, receiver) -> None:
         if disable:
             receiver.is_active = False
             receiver.disabled_at = timezone.now()
-            receiver.disabled_reason = MSG_DISABLED.format(count=receiver.consecutive_failures)
+            receiver.disabled_reason = _(MSG_DISABLED).format(count=receiver.consecutive_failures)
         receiver.save(
             update_fields=[
                 "consecutive_failures",
