@@ -160,9 +160,8 @@ def _left(initiative: Initiative) -> list:
 
 def _stages(initiative: Initiative) -> list:
     current = STAGE_ORDER.index(initiative.stage)
-    bar = " · ".join(
-        f"[{stage.label}]" if index == current else str(stage.label) for index, stage in enumerate(STAGE_ORDER)
-    )
+    names = [str(stage.label) for stage in STAGE_ORDER]
+    bar = " · ".join(f"[{name}]" if index == current else name for index, name in enumerate(names))
     story = [pdf.heading(_("PDCA stage and gates")), pdf.text(bar)]
     moves = initiative_transitions(initiative=initiative)
     rows = [
