@@ -10,10 +10,12 @@ roadmap's windows) stays centuries inside Python's range. Documented in docs/dom
 import datetime as dt
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext, gettext_noop
 
 DATE_MIN = dt.date(1900, 1, 1)
 DATE_MAX = dt.date(2999, 12, 31)
-MSG_DATE_RANGE = f"Dates must lie between {DATE_MIN.isoformat()} and {DATE_MAX.isoformat()}."
+MSG_DATE_RANGE_TEMPLATE = gettext_noop("Dates must lie between {low} and {high}.")
+MSG_DATE_RANGE = MSG_DATE_RANGE_TEMPLATE.format(low=DATE_MIN.isoformat(), high=DATE_MAX.isoformat())
 
 
 def date_in_range(value: dt.date | None) -> bool:
@@ -23,7 +25,10 @@ def date_in_range(value: dt.date | None) -> bool:
 def validate_date_in_range(value: dt.date | None) -> None:
     """A form or model field validator."""
     if not date_in_range(value):
-        raise ValidationError(MSG_DATE_RANGE, code="date_range")
+        raise ValidationError(
+            gettext(MSG_DATE_RANGE_TEMPLATE).format(low=DATE_MIN.isoformat(), high=DATE_MAX.isoformat()),
+            code="date_range",
+        )
 
 
 def date_shift(value: dt.date, days: int) -> dt.date:

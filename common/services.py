@@ -11,11 +11,12 @@ from typing import Any, TypeVar
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
+from django.utils.translation import gettext, gettext_noop
 
 from common.errors import StaleVersion
 from common.models import save_versioned
 
-MSG_CANNOT_CHANGE = "This field cannot be changed."
+MSG_CANNOT_CHANGE = gettext_noop("This field cannot be changed.")
 
 ModelT = TypeVar("ModelT", bound=models.Model)
 
@@ -26,7 +27,7 @@ def fields_refuse_unknown(
     """Raise a ``ValidationError`` naming every field in ``names`` that is not in ``allowed``."""
     unknown = set(names) - set(allowed)
     if unknown:
-        raise ValidationError(dict.fromkeys(sorted(unknown), message))
+        raise ValidationError(dict.fromkeys(sorted(unknown), gettext(message)))
 
 
 def _stored(instance: models.Model) -> dict[str, Any]:

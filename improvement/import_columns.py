@@ -13,16 +13,18 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
+from django.utils.translation import gettext, gettext_noop
+
 from improvement.models import BreakpointType, Category, ImportKind, MilestoneStatus, Phase
 
-MSG_REQUIRED = "This column is required."
-MSG_MISSING_COLUMN = "The file has no {name} column."
-MSG_DATE = "Enter a date as YYYY-MM-DD."
-MSG_NUMBER = "Enter a number."
-MSG_WHOLE_NUMBER = "Enter a whole number."
-MSG_BOOLEAN = "Enter yes or no."
-MSG_CHOICE = "Enter one of: {choices}."
-MSG_TOO_LONG = "At most {limit} characters."
+MSG_REQUIRED = gettext_noop("This column is required.")
+MSG_MISSING_COLUMN = gettext_noop("The file has no {name} column.")
+MSG_DATE = gettext_noop("Enter a date as YYYY-MM-DD.")
+MSG_NUMBER = gettext_noop("Enter a number.")
+MSG_WHOLE_NUMBER = gettext_noop("Enter a whole number.")
+MSG_BOOLEAN = gettext_noop("Enter yes or no.")
+MSG_CHOICE = gettext_noop("Enter one of: {choices}.")
+MSG_TOO_LONG = gettext_noop("At most {limit} characters.")
 TRUE_TEXT = frozenset({"yes", "y", "true", "1"})
 FALSE_TEXT = frozenset({"no", "n", "false", "0"})
 
@@ -38,7 +40,7 @@ def text(limit: int | None = None) -> Callable[[object], str]:
         value = value if isinstance(value, str) else str(value)
         value = value.strip()
         if limit is not None and len(value) > limit:
-            raise CellError(MSG_TOO_LONG.format(limit=limit))
+            raise CellError(gettext(MSG_TOO_LONG).format(limit=limit))
         return value
 
     return parse
@@ -52,18 +54,18 @@ def date(value: object) -> dt.date:
     try:
         return dt.date.fromisoformat(str(value).strip())
     except ValueError as error:
-        raise CellError(MSG_DATE) from error
+        raise CellError(gettext(MSG_DATE)) from error
 
 
 def number(value: object) -> float:
     if isinstance(value, bool):
-        raise CellError(MSG_NUMBER)
+        raise CellError(gettext(MSG_NUMBER))
     try:
         result = float(value if isinstance(value, int | float) else str(value).strip())
     except ValueError as error:
-        raise CellError(MSG_NUMBER) from error
+        raise CellError(gettext(MSG_NUMBER)) from error
     if not math.isfinite(result):
-        raise CellError(MSG_NUMBER)
+        raise CellError(gettext(MSG_NUMBER))
     return result
 
 
@@ -72,7 +74,7 @@ def whole_number(value: object) -> int:
         return value
     result = number(value)
     if not result.is_integer():
-        raise CellError(MSG_WHOLE_NUMBER)
+        raise CellError(gettext(MSG_WHOLE_NUMBER))
     return int(result)
 
 
@@ -80,7 +82,7 @@ def money(value: object) -> Decimal:
     try:
         return Decimal(str(number(value))).quantize(Decimal("0.01"))
     except InvalidOperation as error:
-        raise CellError(MSG_NUMBER) from error
+        raise CellError(gettext(MSG_NUMBER)) from error
 
 
 def boolean(value: object) -> bool:
@@ -91,7 +93,7 @@ def boolean(value: object) -> bool:
         return True
     if word in FALSE_TEXT:
         return False
-    raise CellError(MSG_BOOLEAN)
+    raise CellError(gettext(MSG_BOOLEAN))
 
 
 def choice(choices) -> Callable[[object], str]:
@@ -102,7 +104,9 @@ def choice(choices) -> Callable[[object], str]:
     def parse(value: object) -> str:
         found = known.get(str(value).strip().lower())
         if found is None:
-            raise CellError(MSG_CHOICE.format(choices=", ".join(str(label) for label in choices.labels)))
+            raise CellError(
+                gettext(MSG_CHOICE).format(choices=", ".join(str(label) for label in choices.labels))
+            )
         return found
 
     return parse
@@ -192,7 +196,7 @@ def parse_row(kind: str, cells: dict[str, object]) -> tuple[dict[str, object], d
         cell = cells.get(key)
         if cell is None or (isinstance(cell, str) and not cell.strip()):
             if required:
-                errors[key] = MSG_REQUIRED
+                errors[key] = gettext(MSG_REQUIRED)
             continue
         try:
             values[key] = parse(cell)

@@ -18,6 +18,7 @@ import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from django.utils.translation import gettext, gettext_noop
 from openpyxl import load_workbook
 from python_calamine import CalamineError, CalamineWorkbook
 
@@ -36,12 +37,12 @@ SHEET_PREFIX = "xl/worksheets/"
 MAX_UNPACKED_BYTES = 400 * 1024 * 1024
 SCAN_CHUNK = 1 << 20
 
-MSG_FORMAT = "Upload a .csv or .xlsx file."
-MSG_EMPTY = "The file has no header row."
-MSG_NOT_XLSX = "The file is not a readable XLSX workbook."
-MSG_ENCODING = "The CSV file must be UTF-8 (or Windows-1252) text."
-MSG_DUPLICATE_COLUMN = "The column {name} appears twice."
-MSG_UNPACKED_TOO_LARGE = "The workbook is too large once unpacked."
+MSG_FORMAT = gettext_noop("Upload a .csv or .xlsx file.")
+MSG_EMPTY = gettext_noop("The file has no header row.")
+MSG_NOT_XLSX = gettext_noop("The file is not a readable XLSX workbook.")
+MSG_ENCODING = gettext_noop("The CSV file must be UTF-8 (or Windows-1252) text.")
+MSG_DUPLICATE_COLUMN = gettext_noop("The column {name} appears twice.")
+MSG_UNPACKED_TOO_LARGE = gettext_noop("The workbook is too large once unpacked.")
 
 
 class FileError(ValueError):
@@ -60,7 +61,7 @@ class Table:
 def file_format(filename: str) -> str:
     extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
     if extension not in FORMATS:
-        raise FileError(MSG_FORMAT)
+        raise FileError(gettext(MSG_FORMAT))
     return extension
 
 
@@ -78,12 +79,12 @@ def _unguard(value: object) -> object:
 def _table(rows: Iterator[tuple]) -> Table:
     header = next(rows, None)
     if header is None or not any(cell not in (None, "") for cell in header):
-        raise FileError(MSG_EMPTY)
+        raise FileError(gettext(MSG_EMPTY))
     columns = [column_key(cell) for cell in header]
     named = [c for c in columns if c]
     for name in named:
         if named.count(name) > 1:
-            raise FileError(MSG_DUPLICATE_COLUMN.format(name=name))
+            raise FileError(gettext(MSG_DUPLICATE_COLUMN).format(name=name))
     data = []
     for number, cells in enumerate(rows, start=FIRST_DATA_ROW):
         row = {
@@ -104,7 +105,7 @@ def _csv_rows(content: bytes) -> Iterator[list[str]]:
         except UnicodeDecodeError:
             continue
     else:
-        raise FileError(MSG_ENCODING)
+        raise FileError(gettext(MSG_ENCODING))
     yield from csv.reader(io.StringIO(text, newline=""))
 
 
@@ -114,7 +115,7 @@ def _has_formulas(content: bytes) -> bool:
         with zipfile.ZipFile(io.BytesIO(content)) as archive:
             sheets = [i for i in archive.infolist() if i.filename.startswith(SHEET_PREFIX)]
             if sum(i.file_size for i in sheets) > MAX_UNPACKED_BYTES:
-                raise FileError(MSG_UNPACKED_TOO_LARGE)
+                raise FileError(gettext(MSG_UNPACKED_TOO_LARGE))
             for info in sheets:
                 with archive.open(info) as sheet:
                     tail = b""
@@ -123,7 +124,7 @@ def _has_formulas(content: bytes) -> bool:
                             return True
                         tail = chunk[-16:]
     except (zipfile.BadZipFile, OSError, ValueError) as error:
-        raise FileError(MSG_NOT_XLSX) from error
+        raise FileError(gettext(MSG_NOT_XLSX)) from error
     return False
 
 
@@ -133,7 +134,7 @@ def _calamine_rows(content: bytes) -> Iterator[list]:
         # Leading empty rows kept, so a row's number is its row in the sheet.
         rows = workbook.get_sheet_by_index(0).to_python(skip_empty_area=False)
     except (CalamineError, IndexError, ValueError) as error:
-        raise FileError(MSG_NOT_XLSX) from error
+        raise FileError(gettext(MSG_NOT_XLSX)) from error
     for cells in rows:
         yield [
             cell.date() if isinstance(cell, dt.datetime) and cell.time() == dt.time() else cell
@@ -149,7 +150,7 @@ def _xlsx_rows(content: bytes) -> Iterator[tuple]:
         # read_only streams the sheet; data_only=False keeps a formula as its text, unevaluated.
         workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=False)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as error:
-        raise FileError(MSG_NOT_XLSX) from error
+        raise FileError(gettext(MSG_NOT_XLSX)) from error
     try:
         sheet = workbook.worksheets[0]
         for cells in sheet.iter_rows(values_only=True):

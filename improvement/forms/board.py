@@ -9,7 +9,9 @@ from improvement.selectors.board import BoardScope
 
 
 class BoardFilterForm(Form):
-    show = forms.ChoiceField(label=_("Show"), choices=BoardScope.CHOICES, required=False)
+    show = forms.ChoiceField(
+        label=_("Show"), choices=[(value, _(label)) for value, label in BoardScope.CHOICES], required=False
+    )
     team = forms.ModelChoiceField(
         label=_("Team"), queryset=Team.objects.none(), required=False, empty_label=_("All teams")
     )

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from django.db.models import Count, F, QuerySet, Window
 from django.db.models.functions import RowNumber
+from django.utils.translation import gettext_noop
 
 from accounts.models import Membership, Team, User
 from improvement.models import STAGE_ORDER, Initiative, Stage, Status
@@ -25,9 +26,9 @@ class BoardScope:
     MINE = "mine"
     ALL = "all"
     CHOICES = [
-        (TEAMS, "My teams"),
-        (MINE, "Initiatives I lead"),
-        (ALL, "Everything I can see"),
+        (TEAMS, gettext_noop("My teams")),
+        (MINE, gettext_noop("Initiatives I lead")),
+        (ALL, gettext_noop("Everything I can see")),
     ]
 
 

@@ -132,7 +132,7 @@ def _run(job: ImportJob) -> ImportJob:
         outcome.add_error(1, "", str(error))
         return _finish(job, outcome, write=write)
     for column in missing_columns(job.kind, table.columns):
-        outcome.add_error(1, column.key, MSG_MISSING_COLUMN.format(name=column.header))
+        outcome.add_error(1, column.key, _(MSG_MISSING_COLUMN).format(name=column.header))
     if not table.rows:
         outcome.add_error(1, "", _(MSG_NO_ROWS))
     if len(table.rows) > MAX_ROWS:

@@ -7,6 +7,7 @@ longer column ends with a link to the same initiatives in the (paginated) initia
 from django.http import QueryDict
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.translation import gettext
 
 from accounts.selectors import team_list
 from common.web import site_view
@@ -59,7 +60,7 @@ def board(request):
     context = {
         "form": form,
         "columns": columns,
-        "scope_label": dict(BoardScope.CHOICES)[scope],
+        "scope_label": gettext(dict(BoardScope.CHOICES)[scope]),
         "cap": BOARD_COLUMN_CAP,
         "board_url": reverse("improvement:board") + (f"?{request.GET.urlencode()}" if request.GET else ""),
     }

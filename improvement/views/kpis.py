@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 from common.web import site_view, submit
 from improvement.forms.kpis import PhaseBreakForm, SurveyUploadForm
 from improvement.kpi_charts import CHART_NAMES, control_chart_figure, phase_rows
-from kpis.control_chart import kpi_control_chart
+from kpis.control_chart import chart_reason_display, kpi_control_chart
 from kpis.models import ChartType, Kpi
 from kpis.phases import phase_break_can_mark, phase_break_create, phase_break_list
 from kpis.services import measurement_can_write
@@ -52,6 +52,7 @@ def _page(request, kpi: Kpi, *, phase_form=None, survey_form=None, status: int =
         "segment": segment,
         "result": result,
         "chart_name": CHART_NAMES.get(result.kind, "") if result else "",
+        "chart_why": chart_reason_display(result.why) if result else "",
         "spec": spec,
         "problem": problem,
         "phases": phase_rows(result) if result else [],

@@ -12,6 +12,15 @@
     }
   }
 
+  // The page's words (data-copied, data-select on the status element, in the reader's language).
+  function copiedText(status) {
+    return (status && status.getAttribute("data-copied")) || "Copied to the clipboard.";
+  }
+
+  function selectText(status) {
+    return (status && status.getAttribute("data-select")) || "Selected: press Ctrl+C (⌘C on a Mac) to copy.";
+  }
+
   function selectAndTell(field, status) {
     field.focus();
     field.select();
@@ -21,7 +30,7 @@
     } catch (error) {
       copied = false;
     }
-    say(status, copied ? "Copied to the clipboard." : "Selected: press Ctrl+C (⌘C on a Mac) to copy.");
+    say(status, copied ? copiedText(status) : selectText(status));
   }
 
   document.querySelectorAll("button[data-copy]").forEach(function (button) {
@@ -36,7 +45,7 @@
         navigator.clipboard.writeText(field.value).then(
           function () {
             field.select();
-            say(status, "Copied to the clipboard.");
+            say(status, copiedText(status));
           },
           function () {
             selectAndTell(field, status);

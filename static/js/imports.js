@@ -20,7 +20,9 @@
         var pct = job.rows_total ? Math.round((100 * job.progress) / job.rows_total) : 0;
         bar.setAttribute("aria-valuenow", String(pct));
         bar.firstElementChild.style.width = pct + "%";
-        text.textContent = job.progress + " of " + job.rows_total + " rows.";
+        // The sentence comes from the page, in the reader's language ("{progress} of {total} rows.").
+        var template = text.getAttribute("data-template") || "{progress} of {total} rows.";
+        text.textContent = template.replace("{progress}", job.progress).replace("{total}", job.rows_total);
         status.textContent = job.status_label;
         window.setTimeout(poll, POLL_MS);
       })

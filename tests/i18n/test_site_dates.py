@@ -27,3 +27,23 @@ def test_every_spelling_reads_in_any_language(text):
 def test_what_is_no_date_is_refused(text):
     with pytest.raises(ValueError):
         parse_site_date(text)
+
+
+def test_every_chart_reason_reads_in_chinese_and_unchanged_in_english():
+    from kpis.control_chart import chart_reason_display
+    from kpis.stats import attribute as ac
+
+    reasons = [
+        ac.chart_choice(requested="xmr", natural=None, sized=True, sigma_z=None)[1],
+        ac.chart_choice(requested="auto", natural=None, sized=True, sigma_z=None)[1],
+        ac.chart_choice(requested="auto", natural="p", sized=False, sigma_z=None)[1],
+        ac.chart_choice(requested="auto", natural="u", sized=True, sigma_z=None)[1],
+        ac.chart_choice(requested="auto", natural="p", sized=True, sigma_z=9.5)[1],
+        ac.chart_choice(requested="auto", natural="p", sized=True, sigma_z=1.02)[1],
+    ]
+    with translation.override("en"):
+        assert [chart_reason_display(why) for why in reasons] == reasons
+    with translation.override("zh-hans"):
+        shown = [chart_reason_display(why) for why in reasons]
+    assert all(chinese != english for chinese, english in zip(shown, reasons, strict=True)), shown
+    assert "9.50" in shown[4] and "1.02" in shown[5]
