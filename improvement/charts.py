@@ -17,6 +17,8 @@ import plotly.graph_objects as go
 from django.conf import settings
 from django.contrib.staticfiles.finders import BaseFinder
 from django.core.files.storage import FileSystemStorage
+from django.utils import translation
+from django.utils.translation import gettext as _
 
 from common import numbers
 from common.dates import date_shift
@@ -145,14 +147,14 @@ def kpi_chart(
             x=dates,
             y=values,
             mode="lines+markers",
-            name="Measured",
+            name=_("Measured"),
             line={"color": COLOR_MEASURE, "width": 2},
-            hovertemplate=f"%{{x|%d %b %Y}}: %{{y:,.4~r}}{suffix}<extra></extra>",
+            hovertemplate=f"%{{x|{date_format()}}}: %{{y:,.4~r}}{suffix}<extra></extra>",
         ),
         layout=_layout(
             title={"text": title, "font": {"size": 14}, "x": 0, "xanchor": "left"},
             # Measurements are per period (a day at the finest): never show times of day.
-            xaxis={"type": "date", "tickformat": "%d %b %Y", "gridcolor": COLOR_GRID, "zeroline": False},
+            xaxis={"type": "date", "tickformat": date_format(), "gridcolor": COLOR_GRID, "zeroline": False},
             yaxis={
                 "title": {"text": str(Unit(code).label) if code in Unit.values else unit},
                 "gridcolor": COLOR_GRID,
@@ -169,14 +171,14 @@ def kpi_chart(
     _label_line(
         fig,
         y=baseline,
-        text=f"Baseline {numbers.with_unit(baseline, code)}",
+        text=_("Baseline {value}").format(value=numbers.with_unit(baseline, code)),
         position=lower_side,
         line={"color": COLOR_BASELINE, "dash": "dash"},
     )
     _label_line(
         fig,
         y=target,
-        text=f"Target {numbers.with_unit(target, code)}",
+        text=_("Target {value}").format(value=numbers.with_unit(target, code)),
         position=upper_side,
         line={"color": COLOR_TARGET, "dash": "dash"},
     )
@@ -200,9 +202,12 @@ def kpi_chart(
                 x=[target_date],
                 y=[target],
                 mode="markers",
-                name="Target date",
+                name=_("Target date"),
                 marker={"color": COLOR_TARGET, "symbol": "star", "size": 12},
-                hovertemplate=f"Target %{{y:,.4~r}}{suffix} by %{{x|%d %b %Y}}<extra></extra>",
+                hovertemplate=_("Target {value} by {date}").format(
+                    value=f"%{{y:,.4~r}}{suffix}", date=f"%{{x|{date_format()}}}"
+                )
+                + "<extra></extra>",
             )
         )
     shown = [*dates, *([target_date] if target_date else [])]
@@ -239,6 +244,19 @@ def _at(points: Sequence[float], month: float) -> float:
     return points[low] + (points[high] - points[low]) * (month - low)
 
 
+def _month_hover(sentence: str) -> str:
+    """A money chart's hover text: ``sentence`` with plotly's month and amount placeholders."""
+    return sentence.format(month="%{x}", amount=f"%{{y:,.0f}} {settings.PDCA_CURRENCY}") + "<extra></extra>"
+
+
+# Plotly's (d3's) date format for the axes and hover texts, by language: English "01 May 2026".
+DATE_FORMATS = {"zh-hans": "%Y年%-m月%-d日"}
+
+
+def date_format() -> str:
+    return DATE_FORMATS.get((translation.get_language() or "").lower(), "%d %b %Y")
+
+
 def money_chart(*, money) -> dict:
     """Cumulative cost against cumulative benefit by month, with the payback point marked.
 
@@ -249,9 +267,9 @@ def money_chart(*, money) -> dict:
     months = list(range(len(costs)))
     fig = go.Figure(
         layout=_layout(
-            xaxis={"title": "Month", "dtick": 1, "gridcolor": COLOR_GRID, "zeroline": False},
+            xaxis={"title": _("Month"), "dtick": 1, "gridcolor": COLOR_GRID, "zeroline": False},
             yaxis={
-                "title": f"Amount ({settings.PDCA_CURRENCY})",
+                "title": _("Amount ({currency})").format(currency=settings.PDCA_CURRENCY),
                 "gridcolor": COLOR_GRID,
                 "zeroline": True,
                 "zerolinecolor": "#9aa5b1",
@@ -262,9 +280,9 @@ def money_chart(*, money) -> dict:
         go.Bar(
             x=months,
             y=list(money.cumulative),
-            name="Net position",
+            name=_("Net position"),
             marker={"color": COLOR_NET, "opacity": 0.25},
-            hovertemplate=f"Month %{{x}}: net %{{y:,.0f}} {settings.PDCA_CURRENCY}<extra></extra>",
+            hovertemplate=_month_hover(_("Month {month}: net {amount}")),
         )
     )
     fig.add_trace(
@@ -272,9 +290,9 @@ def money_chart(*, money) -> dict:
             x=months,
             y=costs,
             mode="lines+markers",
-            name="Cumulative cost",
+            name=_("Cumulative cost"),
             line={"color": COLOR_COST, "width": 2},
-            hovertemplate=f"Month %{{x}}: cost %{{y:,.0f}} {settings.PDCA_CURRENCY}<extra></extra>",
+            hovertemplate=_month_hover(_("Month {month}: cost {amount}")),
         )
     )
     fig.add_trace(
@@ -282,9 +300,9 @@ def money_chart(*, money) -> dict:
             x=months,
             y=benefits,
             mode="lines+markers",
-            name="Cumulative benefit",
+            name=_("Cumulative benefit"),
             line={"color": COLOR_BENEFIT, "width": 2},
-            hovertemplate=f"Month %{{x}}: benefit %{{y:,.0f}} {settings.PDCA_CURRENCY}<extra></extra>",
+            hovertemplate=_month_hover(_("Month {month}: benefit {amount}")),
         )
     )
     if money.payback_months is not None:
@@ -294,11 +312,12 @@ def money_chart(*, money) -> dict:
                 x=[month],
                 y=[_at(costs, month)],
                 mode="markers+text",
-                name="Payback",
-                text=[f"Payback {month:.1f} mo"],
+                name=_("Payback"),
+                text=[_("Payback {months} mo").format(months=f"{month:.1f}")],
                 textposition="top center",
                 marker={"color": COLOR_TEXT, "size": 12, "symbol": "diamond"},
-                hovertemplate="Payback after %{x:.1f} months<extra></extra>",
+                hovertemplate=_("Payback after {months} months").format(months="%{x:.1f}")
+                + "<extra></extra>",
             )
         )
     return figure_spec(fig)

@@ -6,6 +6,7 @@ Built with the figure conventions of ``improvement.charts`` (layout, colours, si
 from collections.abc import Sequence
 
 import plotly.graph_objects as go
+from django.utils.translation import gettext as _
 
 from improvement.charts import (
     COLOR_BASELINE,
@@ -43,7 +44,7 @@ def experiment_interval_chart(*, comparisons: Sequence[dict], alpha: float) -> d
             x=effects,
             y=names,
             mode="markers",
-            name="Relative effect",
+            name=_("Relative effect"),
             marker={"color": colors, "size": 11},
             error_x={
                 "type": "data",
@@ -59,7 +60,9 @@ def experiment_interval_chart(*, comparisons: Sequence[dict], alpha: float) -> d
         layout=_layout(
             height=max(SMALL_CHART_HEIGHT // 2 + 60 * len(shown), SMALL_CHART_HEIGHT // 2 + 60),
             xaxis={
-                "title": f"Relative effect vs control ({100 * (1 - alpha):g} % CI)",
+                "title": _("Relative effect vs control ({confidence} CI)").format(
+                    confidence=f"{100 * (1 - alpha):g} %"
+                ),
                 "gridcolor": COLOR_GRID,
                 "zeroline": False,
                 "ticksuffix": " %",

@@ -3,6 +3,7 @@
 ``kpis.control_chart.ControlChart`` as a plotly spec, like the other charts of the site."""
 
 import plotly.graph_objects as go
+from django.utils.translation import gettext as _
 
 from improvement.charts import COLOR_BASELINE, COLOR_LIMIT, COLOR_MEASURE, _layout, figure_spec
 from kpis.control_chart import ControlChart
@@ -83,7 +84,7 @@ def control_chart_figure(result: ControlChart, *, unit_label: str) -> dict:
                     x=[days[at - phase.first_index] for at in members],
                     y=[values[at - phase.first_index] for at in members],
                     mode="markers",
-                    name="Signal",
+                    name=_("Signal"),
                     showlegend=first,
                     legendgroup="Signal",
                     marker={"color": COLOR_SIGNAL, "size": 9, "symbol": "circle-open"},

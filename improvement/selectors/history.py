@@ -15,6 +15,7 @@ from itertools import islice
 
 from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop
 
 from accounts.models import Team, User
 from improvement.models import Benefit, Cost, Initiative, KpiTarget, Milestone
@@ -43,6 +44,80 @@ class HistoryEntry:
     action: str
     changes: list[Change] = field(default_factory=list)
 
+    @property
+    def sentence(self) -> str:
+        """ "Milestone “Pilot” created", in the reader's language."""
+        return gettext(ACTIONS[self.action]).format(subject=self.subject)
+
+
+# The tracked fields' names as the history shows them (their models' verbose names, capitalised),
+# for the translators; ``initiative_history`` translates each name it shows.
+FIELD_NAMES = (
+    gettext_noop("Acceptance criteria"),
+    gettext_noop("Amount"),
+    gettext_noop("Annual discount rate"),
+    gettext_noop("Archived at"),
+    gettext_noop("Baseline end"),
+    gettext_noop("Baseline start"),
+    gettext_noop("Baseline value"),
+    gettext_noop("Category"),
+    gettext_noop("Code"),
+    gettext_noop("Cycle"),
+    gettext_noop("Cycle started on"),
+    gettext_noop("Description"),
+    gettext_noop("Due date"),
+    gettext_noop("Effort"),
+    gettext_noop("End month"),
+    gettext_noop("Evaluated at"),
+    gettext_noop("Evaluation"),
+    gettext_noop("Executive sponsor"),
+    gettext_noop("Health"),
+    gettext_noop("Impact"),
+    gettext_noop("Initiative"),
+    gettext_noop("Is primary"),
+    gettext_noop("Kind"),
+    gettext_noop("Kpi"),
+    gettext_noop("Lead"),
+    gettext_noop("Monthly amount"),
+    gettext_noop("Nature"),
+    gettext_noop("Owner"),
+    gettext_noop("Payback target months"),
+    gettext_noop("Phase"),
+    gettext_noop("Problem statement"),
+    gettext_noop("Roi horizon (months)"),
+    gettext_noop("Scope"),
+    gettext_noop("Segment"),
+    gettext_noop("Service break-point type"),
+    gettext_noop("Smart goal"),
+    gettext_noop("Stage"),
+    gettext_noop("Start date"),
+    gettext_noop("Start month"),
+    gettext_noop("Status"),
+    gettext_noop("Target date"),
+    gettext_noop("Target end date"),
+    gettext_noop("Target value"),
+    gettext_noop("Team"),
+    gettext_noop("Title"),
+    gettext_noop("Unit value per month"),
+    gettext_noop("Validated"),
+    gettext_noop("Validated at"),
+    gettext_noop("Validated by"),
+)
+# One sentence per kind and action, so that a language can order its words (``subject`` names the
+# record: "Milestone “Pilot”").
+KINDS = {
+    "Initiative": gettext_noop("Initiative"),
+    "KPI target": gettext_noop("KPI target"),
+    "Milestone": gettext_noop("Milestone"),
+    "Cost": gettext_noop("Cost"),
+    "Benefit": gettext_noop("Benefit"),
+}
+ACTIONS = {
+    "created": gettext_noop("{subject} created"),
+    "archived": gettext_noop("{subject} archived"),
+    "changed": gettext_noop("{subject} changed"),
+}
+
 
 @dataclass
 class _Pending:
@@ -63,7 +138,7 @@ def _display(value, model_field, names: dict) -> str:
     if model_field.choices:
         return str(dict(model_field.flatchoices).get(value, value))
     if isinstance(value, bool):
-        return "yes" if value else "no"
+        return gettext("yes") if value else gettext("no")
     if isinstance(value, dt.datetime):
         return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
     return str(value)
@@ -85,9 +160,12 @@ def _related_names(pending: list[_Pending]) -> dict:
 
 def _subject(record, kind: str) -> str:
     label = getattr(record, "title", None) or getattr(record, "description", None)
+    name = gettext(KINDS[kind])
     if kind == "KPI target":
-        return kind
-    return f"{kind} “{label}”" if label and kind != "Initiative" else kind
+        return name
+    return (
+        gettext("{kind} “{label}”").format(kind=name, label=label) if label and kind != "Initiative" else name
+    )
 
 
 def _entry(kind: str, record, previous) -> _Pending | None:
@@ -161,7 +239,7 @@ def initiative_history(*, initiative: Initiative, limit: int = HISTORY_LIMIT) ->
             entry.action,
             [
                 Change(
-                    str(model_field.verbose_name).capitalize(),
+                    gettext(str(model_field.verbose_name).capitalize()),
                     _display(old, model_field, names),
                     _display(new, model_field, names),
                 )
