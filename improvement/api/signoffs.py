@@ -11,11 +11,16 @@ from common.api.idempotency import idempotent
 from common.api.sync import ChangePagePagination
 from common.api.viewsets import ApiViewSet
 from improvement.api.common import CREATED, ReadViewSet, VisibleInitiativeField, updated_since
-from improvement.models import GATED_STAGES, ReviewerRole, SignOffRequest, SignOffRule, SignOffStatus, Stage
+from improvement.models import (
+    GATED_STAGE_CHOICES,
+    ReviewerRole,
+    SignOffRequest,
+    SignOffRule,
+    SignOffStatus,
+    Stage,
+)
 from improvement.selectors.signoffs import sign_off_request_list, sign_off_rule_list
 from improvement.services import signoffs
-
-GATED_CHOICES = [(s.value, s.label) for s in GATED_STAGES]
 
 
 class SignOffRuleSerializer(serializers.ModelSerializer):
@@ -44,7 +49,7 @@ class SignOffRuleUpdateSerializer(serializers.Serializer):
 
 
 class SignOffRuleInputSerializer(SignOffRuleUpdateSerializer):
-    to_stage = serializers.ChoiceField(choices=GATED_CHOICES, help_text="The gate into this stage.")
+    to_stage = serializers.ChoiceField(choices=GATED_STAGE_CHOICES, help_text="The gate into this stage.")
 
 
 class SignOffRuleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):

@@ -46,6 +46,7 @@ from improvement.models.roadmap import OPEN_MILESTONE_STATUSES, Milestone, Miles
 from improvement.models.segments import SegmentData
 from improvement.models.shares import SHARE_DAYS_DEFAULT, SHARE_DAYS_MAX, ShareLink, ShareLinkView
 from improvement.models.signoffs import (
+    GATED_STAGE_CHOICES,
     GATED_STAGES,
     ReviewerRole,
     SignOffRequest,
@@ -69,6 +70,7 @@ __all__ = [
     "CHAT_TEST",
     "FINISHED_STATUSES",
     "GATED_STAGES",
+    "GATED_STAGE_CHOICES",
     "HIGH_SCORE",
     "OPEN_MILESTONE_STATUSES",
     "SCORE_VALIDATORS",

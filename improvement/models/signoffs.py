@@ -23,6 +23,7 @@ class ReviewerRole(models.TextChoices):
 
 # The gates a rule may guard: the move INTO these stages (Plan has no gate into it).
 GATED_STAGES = (Stage.DO, Stage.CHECK, Stage.ACT)
+GATED_STAGE_CHOICES = [(s.value, s.label) for s in GATED_STAGES]
 
 
 class SignOffStatus(models.TextChoices):
@@ -37,7 +38,7 @@ class SignOffRule(ChangeTracked, TimeStampedModel):
 
     to_stage = models.CharField(
         max_length=10,
-        choices=[(s.value, s.label) for s in GATED_STAGES],
+        choices=GATED_STAGE_CHOICES,
         unique=True,
         help_text="The gate into this stage.",
     )
