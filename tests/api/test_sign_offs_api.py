@@ -5,6 +5,7 @@ import pytest
 from accounts.models import Role
 from improvement.models import ReviewerRole, SignOffRequest, SignOffRule, SignOffStatus, Stage
 from improvement.services import signoffs
+from tests.api.conftest import queries_for
 from tests.factories import InitiativeFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -121,3 +122,16 @@ def test_withdraw_and_token_scopes(api, token_api, lead, initiative, rule):
     response = writer.post(f"{REQUESTS}{request.pk}/withdraw/", {}, format="json")
     assert response.status_code == 200
     assert response.json()["status"] == SignOffStatus.WITHDRAWN
+
+
+def test_the_request_list_runs_the_same_number_of_queries_for_3n_rows(api, team, lead, sponsor, rule):
+    def add(n):
+        for _ in range(n):
+            initiative = InitiativeFactory(team=team, lead=lead, sponsor=sponsor)
+            signoffs.sign_off_request(actor=lead, initiative=initiative, to_stage=Stage.DO)
+
+    client = api(lead)
+    add(2)
+    few = queries_for(client, REQUESTS)
+    add(4)
+    assert queries_for(client, REQUESTS) == few
