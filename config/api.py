@@ -24,6 +24,7 @@ from improvement.api import (
     StatusUpdateViewSet,
     WebhookSubscriptionViewSet,
 )
+from improvement.api.signoffs import SignOffRequestViewSet, SignOffRuleViewSet
 from kpis.api.control_chart import KpiControlChartViewSet
 from kpis.api.phases import KpiPhaseBreakViewSet
 from kpis.api.survey import KpiSurveyViewSet
@@ -56,6 +57,8 @@ router.register("webhooks", WebhookSubscriptionViewSet, basename="webhook")
 router.register("share-links", ShareLinkViewSet, basename="share-link")
 router.register("chat-destinations", ChatDestinationViewSet, basename="chat-destination")
 router.register("imports", ImportViewSet, basename="import")
+router.register("sign-off-rules", SignOffRuleViewSet, basename="sign-off-rule")
+router.register("sign-off-requests", SignOffRequestViewSet, basename="sign-off-request")
 
 urlpatterns = [
     path("v1/", include((router.urls, "api"), namespace="v1")),

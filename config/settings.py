@@ -395,6 +395,9 @@ SPECTACULAR_SETTINGS = {
         "ChatDeliveryEventTypeEnum": "improvement.models.CHAT_DELIVERY_EVENT_CHOICES",
         "ImportKindEnum": "improvement.models.ImportKind",
         "ImportStatusEnum": "improvement.models.ImportStatus",
+        "SignOffGateEnum": "improvement.models.GATED_STAGE_CHOICES",
+        "SignOffStatusEnum": "improvement.models.SignOffStatus",
+        "ReviewerRoleEnum": "improvement.models.ReviewerRole",
         # A comparison's and the omnibus' `test` (the first shared by the results by segment).
         "ComparisonTestEnum": ["z", "fisher_exact", "welch_t"],
         "OmnibusTestEnum": ["chi_square", "welch_anova"],

@@ -25,6 +25,7 @@ NOTIFY_STAGE_CHANGED = "improvement.notify_stage_changed"
 NOTIFY_TARGET_MET = "improvement.notify_target_met"
 NOTIFY_KPI_ALERT = "improvement.notify_kpi_alert"
 DELIVER_WEBHOOK = "improvement.deliver_webhook"
+NOTIFY_SIGN_OFF = "improvement.notify_sign_off"
 
 
 def _enqueue_on_commit(name: str, *args) -> None:
@@ -49,3 +50,8 @@ def kpi_alert_raised(*, alert_id: int) -> None:
 def webhook_delivery_created(*, delivery_id: int) -> None:
     """POST the event to the subscription (with retries)."""
     _enqueue_on_commit(DELIVER_WEBHOOK, delivery_id)
+
+
+def sign_off_changed(*, request_id: int, version: int) -> None:
+    """Tell the reviewers of a new request, or the requester of a decision."""
+    _enqueue_on_commit(NOTIFY_SIGN_OFF, request_id, version)

@@ -73,3 +73,18 @@ def can_push_experiment_data(user: User, initiative: Initiative) -> bool:
 def can_manage_team_chat(user: User, team_id: int) -> bool:
     """A team's chat destinations: admins, and the team's leads."""
     return can_create_in_team(user, team_id)
+
+
+def can_review_sign_off(
+    user: User, *, roles: list[str], initiative: Initiative, requested_by_id: int | None
+) -> bool:
+    """A sign-off's reviewer: one of the request's roles ("sponsor" is the initiative's sponsor),
+    never the one who asked for it."""
+    if not user.is_authenticated or not user.is_active or requested_by_id == user.pk:
+        return False
+    return (
+        ("sponsor" in roles and initiative.sponsor_id == user.pk)
+        or ("executive" in roles and user.role == Role.EXECUTIVE)
+        or ("finance" in roles and user.role == Role.FINANCE)
+        or ("admin" in roles and user.is_admin)
+    )

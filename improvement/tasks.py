@@ -21,6 +21,7 @@ from improvement.models import (
     KpiTarget,
     PackStatus,
     PortfolioPack,
+    SignOffRequest,
     StageTransition,
     WebhookDelivery,
 )
@@ -32,6 +33,7 @@ from improvement.services import (
     packs,
     retention,
     roadmap,
+    signoffs,
     webhooks,
 )
 from kpis.models import KpiAlert
@@ -201,3 +203,16 @@ def import_run(job_id: int) -> str | None:
     """The dry run or the import an import job waits for (improvement.services.imports)."""
     job = imports.import_job_run(job_id=job_id)
     return None if job is None else job.status
+
+
+@shared_task(name="improvement.notify_sign_off", **RETRY_OPTIONS)
+def notify_sign_off(request_id: int, version: int) -> int:
+    """Tell the reviewers of a sign-off request, or its requester of the decision."""
+    request = (
+        SignOffRequest.objects.select_related("initiative__sponsor", "requested_by")
+        .filter(pk=request_id)
+        .first()
+    )
+    if request is None:
+        return 0
+    return signoffs.sign_off_notify(request=request, version=version)

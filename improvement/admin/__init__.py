@@ -20,6 +20,7 @@ from improvement.admin.packs import PortfolioPackAdmin
 from improvement.admin.roadmap import MilestoneAdmin, MilestoneInline
 from improvement.admin.segments import SegmentDataAdmin
 from improvement.admin.shares import ShareLinkAdmin, ShareLinkViewAdmin
+from improvement.admin.signoffs import SignOffRequestAdmin, SignOffRuleAdmin
 from improvement.admin.stages import StageTransitionAdmin, StageTransitionInline
 from improvement.admin.targets import MSG_KPI_FIXED, KpiTargetAdmin, KpiTargetForm, KpiTargetInline
 from improvement.admin.webhooks import (
@@ -58,6 +59,8 @@ __all__ = [
     "SentReminderAdmin",
     "ShareLinkAdmin",
     "ShareLinkViewAdmin",
+    "SignOffRequestAdmin",
+    "SignOffRuleAdmin",
     "SiteValueAdmin",
     "StageTransitionAdmin",
     "StageTransitionInline",

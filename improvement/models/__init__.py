@@ -45,6 +45,14 @@ from improvement.models.packs import PackStatus, PortfolioPack
 from improvement.models.roadmap import OPEN_MILESTONE_STATUSES, Milestone, MilestoneStatus, Phase
 from improvement.models.segments import SegmentData
 from improvement.models.shares import SHARE_DAYS_DEFAULT, SHARE_DAYS_MAX, ShareLink, ShareLinkView
+from improvement.models.signoffs import (
+    GATED_STAGE_CHOICES,
+    GATED_STAGES,
+    ReviewerRole,
+    SignOffRequest,
+    SignOffRule,
+    SignOffStatus,
+)
 from improvement.models.stages import STAGE_ORDER, Decision, Stage, StageTransition
 from improvement.models.targets import Evaluation, KpiTarget
 from improvement.models.webhooks import (
@@ -61,6 +69,8 @@ __all__ = [
     "CHAT_DELIVERY_EVENT_CHOICES",
     "CHAT_TEST",
     "FINISHED_STATUSES",
+    "GATED_STAGES",
+    "GATED_STAGE_CHOICES",
     "HIGH_SCORE",
     "OPEN_MILESTONE_STATUSES",
     "SCORE_VALIDATORS",
@@ -107,10 +117,14 @@ __all__ = [
     "Quadrant",
     "RandomisationUnit",
     "ReminderReason",
+    "ReviewerRole",
     "SegmentData",
     "SentReminder",
     "ShareLink",
     "ShareLinkView",
+    "SignOffRequest",
+    "SignOffRule",
+    "SignOffStatus",
     "SiteValue",
     "Stage",
     "StageTransition",

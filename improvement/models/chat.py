@@ -18,8 +18,12 @@ class ChatKind(models.TextChoices):
 
 class ChatEventType(models.TextChoices):
     STAGE_CHANGED = "stage.changed", gettext_lazy("Stage moved")
-    # No sign-off requests exist yet: a failed gate overridden by an executive is the sign-off there is.
+    # A failed gate moved on by an executive's override, with a reason.
     GATE_OVERRIDDEN = "gate.overridden", gettext_lazy("Gate overridden (executive sign-off)")
+    # A lead asks the gate's reviewers for approval (improvement/services/signoffs.py)…
+    SIGN_OFF_REQUESTED = "sign_off.requested", gettext_lazy("Sign-off requested")
+    # …and a reviewer approves or sends it back.
+    SIGN_OFF_DECIDED = "sign_off.decided", gettext_lazy("Sign-off decided")
     KPI_ALERT = "kpi.alert", gettext_lazy("KPI alert")
     EXPERIMENT_CONCLUDED = "experiment.concluded", gettext_lazy("Experiment decision")
     DIGEST = "digest.weekly", gettext_lazy("Weekly digest")

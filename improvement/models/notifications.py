@@ -19,6 +19,7 @@ class NotificationKind(models.TextChoices):
     DIGEST = "digest", gettext_lazy("Weekly digest")
     PORTFOLIO_PACK = "portfolio_pack", gettext_lazy("Portfolio review pack (PDF)")
     WEBHOOK_DISABLED = "webhook_disabled", gettext_lazy("Webhook subscription disabled")
+    SIGN_OFF = "sign_off", gettext_lazy("Sign-off requests and decisions")
 
 
 class ReminderReason(models.TextChoices):

@@ -185,3 +185,48 @@ def chat_payload(*, kind: str, event: WebhookEvent) -> dict:
 
 def chat_body(*, kind: str, event: WebhookEvent) -> bytes:
     return json.dumps(chat_payload(kind=kind, event=event), separators=(",", ":")).encode()
+
+
+# --- sign-offs (improvement/services/signoffs.py) ---------------------------------------------------
+
+
+def _sign_off_move(data: dict) -> str:
+    return f"{_label(Stage, data.get('from_stage', ''))} → {_label(Stage, data.get('to_stage', ''))}"
+
+
+def _sign_off_requested(data: dict) -> ChatMessage:
+    url, label = _initiative_link(data)
+    return ChatMessage(
+        title=_initiative_title(data),
+        summary=_("Review requested for the move %(move)s.") % {"move": _sign_off_move(data)},
+        facts=(
+            (_("Requested by"), data.get("requested_by") or "—"),
+            (_("Reviewer"), data.get("reviewers") or "—"),
+        ),
+        body=data.get("note", ""),
+        link_url=absolute(reverse("improvement:reviews")) if data.get("request_id") else url,
+        link_label=_("Open the reviews") if data.get("request_id") else label,
+    )
+
+
+def _sign_off_decided(data: dict) -> ChatMessage:
+    url, label = _initiative_link(data)
+    if data.get("status") == "approved":
+        summary = _("The move %(move)s is approved.") % {"move": _sign_off_move(data)}
+    else:
+        summary = _("The move %(move)s was sent back.") % {"move": _sign_off_move(data)}
+    return ChatMessage(
+        title=_initiative_title(data),
+        summary=summary,
+        facts=(
+            (_("Decided by"), data.get("decided_by") or "—"),
+            (_("Requested by"), data.get("requested_by") or "—"),
+        ),
+        body=data.get("comment", ""),
+        link_url=url,
+        link_label=label,
+    )
+
+
+COMPOSERS["sign_off.requested"] = _sign_off_requested
+COMPOSERS["sign_off.decided"] = _sign_off_decided

@@ -32,6 +32,7 @@ from improvement.selectors.stages import OpenWork, initiative_open_work
 from improvement.services.chat import gate_overridden_announce
 from improvement.services.money_forecast import money_forecast_lock
 from improvement.services.notifications import stage_changed_announce
+from improvement.services.signoffs import sign_off_condition, sign_off_use
 from kpis.catalogue import display_name
 from kpis.models import Measurement
 from kpis.phases import phase_break_mark
@@ -214,6 +215,9 @@ def gate_check(*, initiative: Initiative, to_stage: str) -> GateResult:
     """Evaluate the gate into ``to_stage``; a backward move has no gate (its conditions are empty)."""
     gate = GATES.get((initiative.stage, to_stage))
     conditions = gate(initiative) if gate else []
+    sign_off = sign_off_condition(initiative=initiative, to_stage=to_stage) if gate else None
+    if sign_off:
+        conditions.append(Condition(**sign_off))
     return GateResult(from_stage=initiative.stage, to_stage=to_stage, conditions=conditions)
 
 
@@ -306,6 +310,7 @@ def initiative_transition(
         money_forecast_lock(actor=actor, initiative=locked, transition=transition)
     if to == Stage.DO and not backward:
         _mark_phase_breaks(locked)
+    sign_off_use(transition=transition)
     stage_changed_announce(transition=transition)
     gate_overridden_announce(transition=transition)
     return transition

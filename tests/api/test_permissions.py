@@ -12,8 +12,10 @@ from rest_framework.test import APIClient
 
 from accounts.models import WORK_SCOPES, Role, Scope
 from accounts.services import token_create
+from improvement.models import SignOffRule
 from improvement.services.chat import chat_destination_create
 from improvement.services.shares import share_link_create
+from improvement.services.signoffs import sign_off_request
 from tests.factories import BenefitFactory, KpiFactory, MilestoneFactory, UserFactory
 
 ROLES = ["admin", "executive", "lead", "other_lead", "contributor", "finance", "viewer"]
@@ -31,6 +33,7 @@ class World:
     share_link_id: int
     team_id: int
     chat_destination_id: int
+    sign_off_request_id: int
 
 
 CHAT_HOOK = "https://chat.example.test/hook"
@@ -47,7 +50,12 @@ def world(initiative, contributor, lead, settings):
     chat = chat_destination_create(
         actor=lead, team=initiative.team, kind="slack", url=CHAT_HOOK, events=["stage.changed"]
     )
-    return World(initiative.pk, milestone.pk, benefit.pk, kpi.code, link.pk, initiative.team_id, chat.pk)
+    # The gate into Do needs an executive's or an admin's sign-off; the lead has asked for it.
+    SignOffRule.objects.create(to_stage="do", reviewer_roles=["executive", "admin"])
+    review = sign_off_request(actor=lead, initiative=initiative, to_stage="do")
+    return World(
+        initiative.pk, milestone.pk, benefit.pk, kpi.code, link.pk, initiative.team_id, chat.pk, review.pk
+    )
 
 
 def _new_name() -> str:
@@ -246,6 +254,54 @@ CASES = [
         None,
         {**dict.fromkeys(ROLES, 404), "admin": 204, "lead": 204},
     ),
+    ("list sign-off rules", "get", "/api/v1/sign-off-rules/", None, READERS),
+    (
+        "add sign-off rule",
+        "post",
+        "/api/v1/sign-off-rules/",
+        lambda w: {"to_stage": "act", "reviewer_roles": ["finance"]},
+        {**dict.fromkeys(ROLES, 403), "admin": 201},
+    ),
+    # Everyone may ask; each sees the requests of the initiatives they read.
+    ("list sign-off requests", "get", "/api/v1/sign-off-requests/", None, READERS),
+    (
+        "request review",
+        "post",
+        "/api/v1/sign-off-requests/",
+        lambda w: {"initiative": w.initiative_id, "to_stage": "do"},
+        # The lead's request already waits (409) for the editors; others may not ask.
+        {
+            "admin": 409,
+            "lead": 409,
+            "other_lead": 400,
+            "executive": 403,
+            "contributor": 403,
+            "finance": 403,
+            "viewer": 403,
+        },
+    ),
+    (
+        "approve sign-off",
+        "post",
+        "/api/v1/sign-off-requests/{w.sign_off_request_id}/approve/",
+        lambda w: {"comment": "Go"},
+        # The request's roles decide (here executives and admins); the requester (lead) never does.
+        {**dict.fromkeys(ROLES, 403), "admin": 200, "executive": 200, "other_lead": 404},
+    ),
+    (
+        "send back sign-off",
+        "post",
+        "/api/v1/sign-off-requests/{w.sign_off_request_id}/send-back/",
+        lambda w: {"comment": "Name the pilot area"},
+        {**dict.fromkeys(ROLES, 403), "admin": 200, "executive": 200, "other_lead": 404},
+    ),
+    (
+        "withdraw sign-off",
+        "post",
+        "/api/v1/sign-off-requests/{w.sign_off_request_id}/withdraw/",
+        None,
+        {**dict.fromkeys(ROLES, 403), "admin": 200, "lead": 200, "other_lead": 404},
+    ),
     (
         "create team",
         "post",
@@ -335,6 +391,15 @@ TOKEN_CASES = [
         lambda w: {"team": w.team_id, "kind": "slack", "url": CHAT_HOOK, "events": ["kpi.alert"]},
         None,
         None,
+    ),
+    ("list sign-off requests", "get", "/api/v1/sign-off-requests/", None, Scope.PROGRESS_READ, 200),
+    (
+        "approve sign-off",
+        "post",
+        "/api/v1/sign-off-requests/{w.sign_off_request_id}/approve/",
+        None,
+        Scope.INITIATIVES_WRITE,
+        200,
     ),
     ("list tokens", "get", "/api/v1/tokens/", None, None, None),
     (

@@ -80,6 +80,10 @@ NOT_PAGES = frozenset(
         "improvement:import_run",
         "improvement:import_status",
         "improvement:import_template",
+        "improvement:sign_off_request",
+        "improvement:sign_off_approve",
+        "improvement:sign_off_send_back",
+        "improvement:sign_off_withdraw",
         # Single sign-on: redirects to the identity provider, its answers and SAML metadata (tests/sso).
         "sso_login",
         "sso_callback",

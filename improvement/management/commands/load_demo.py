@@ -43,11 +43,19 @@ from improvement.services.experiments import experiment_conclude, experiment_cre
 from improvement.services.initiatives import initiative_create, initiative_update
 from improvement.services.money import benefit_create, benefit_validate, cost_create
 from improvement.services.roadmap import milestone_create, milestone_update
+from improvement.services.signoffs import (
+    sign_off_approve,
+    sign_off_request,
+    sign_off_rule_create,
+    sign_off_rule_for,
+)
 from improvement.services.stages import initiative_decide, initiative_transition
 from improvement.services.targets import kpi_target_create, kpi_target_evaluate, status_update_post
 from kpis.models import Kpi, Unit
 from kpis.services import measurement_upsert_many
 
+SIGN_OFF_NOTE = "Targets, milestones and the money are planned; ready to start the pilot."
+SIGN_OFF_COMMENT = "Agreed: go ahead with the pilot."
 MSG_ALREADY_LOADED = "Demo data already loaded."
 MSG_LOADED = (
     "Demo data loaded: {initiatives} initiatives in {teams} teams, {measurements} measurements, "
@@ -161,6 +169,8 @@ class DemoLoader:
             for team_name in person.teams:
                 membership_add(actor=None, team=self.teams[team_name], user=user)
             self.users[person.key] = user
+        # Plan → Do needs the sponsor's sign-off (docs/domain.md, "Sign-offs").
+        sign_off_rule_create(actor=self.users["admin"], to_stage=Stage.DO, reviewer_roles=["sponsor"])
         return [self._initiative(spec) for spec in INITIATIVES]
 
     def _user(self, key: str, initiative: Initiative) -> User:
@@ -323,6 +333,9 @@ class DemoLoader:
         self.experiments += 1
 
     def _move(self, initiative: Initiative, lead: User, stage: str) -> None:
+        if sign_off_rule_for(initiative=initiative, to_stage=stage) is not None:
+            request = sign_off_request(actor=lead, initiative=initiative, to_stage=stage, note=SIGN_OFF_NOTE)
+            sign_off_approve(actor=initiative.sponsor, request=request, comment=SIGN_OFF_COMMENT)
         initiative_transition(actor=lead, initiative=initiative, to=stage, note=STAGE_NOTES[stage])
 
     def _milestones(
