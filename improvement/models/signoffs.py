@@ -8,6 +8,7 @@ new one.
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy
 
 from common.models import TimeStampedModel
 from common.sync import ChangeTracked
@@ -15,10 +16,10 @@ from improvement.models.stages import Stage
 
 
 class ReviewerRole(models.TextChoices):
-    SPONSOR = "sponsor", "The initiative's sponsor"
-    EXECUTIVE = "executive", "Executives"
-    FINANCE = "finance", "Finance reviewers"
-    ADMIN = "admin", "Admins"
+    SPONSOR = "sponsor", gettext_lazy("The initiative's sponsor")
+    EXECUTIVE = "executive", gettext_lazy("Executives")
+    FINANCE = "finance", gettext_lazy("Finance reviewers")
+    ADMIN = "admin", gettext_lazy("Admins")
 
 
 # The gates a rule may guard: the move INTO these stages (Plan has no gate into it).
@@ -27,10 +28,10 @@ GATED_STAGE_CHOICES = [(s.value, s.label) for s in GATED_STAGES]
 
 
 class SignOffStatus(models.TextChoices):
-    PENDING = "pending", "Pending"
-    APPROVED = "approved", "Approved"
-    SENT_BACK = "sent_back", "Sent back"
-    WITHDRAWN = "withdrawn", "Withdrawn"
+    PENDING = "pending", gettext_lazy("Pending")
+    APPROVED = "approved", gettext_lazy("Approved")
+    SENT_BACK = "sent_back", gettext_lazy("Sent back")
+    WITHDRAWN = "withdrawn", gettext_lazy("Withdrawn")
 
 
 class SignOffRule(ChangeTracked, TimeStampedModel):
