@@ -50,6 +50,10 @@ class UserManager(BaseUserManager):
 class User(AbstractBaseUser, PermissionsMixin):
     email = models.EmailField(unique=True)
     full_name = models.CharField(max_length=150, blank=True)
+    # The name's parts as an identity provider sends them (SCIM name.givenName / familyName), kept
+    # so they read back as sent: "Mary Ann" + "Smith", or 伟 + 张 with the full name 张伟.
+    given_name = models.CharField(max_length=150, blank=True, default="")
+    family_name = models.CharField(max_length=150, blank=True, default="")
     role = models.CharField(max_length=20, choices=Role.choices, default=Role.VIEWER, db_index=True)
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False)

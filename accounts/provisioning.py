@@ -43,6 +43,8 @@ def user_provision_save(*, actor: User, user: User, request=None) -> User:
         userName=(user.email, User._meta.get_field("email").max_length),
         externalId=(user.scim_external_id, User._meta.get_field("scim_external_id").max_length),
         name=(user.full_name, User._meta.get_field("full_name").max_length),
+        **{"name.givenName": (user.given_name, User._meta.get_field("given_name").max_length)},
+        **{"name.familyName": (user.family_name, User._meta.get_field("family_name").max_length)},
     )
     try:
         validate_email(user.email)

@@ -61,7 +61,7 @@ class ScimUser(SCIMUser):
         }
 
     def to_dict(self) -> dict:
-        given, _, family = self.obj.full_name.partition(" ")
+        given, family = self._parts(self.obj)
         role = Role(self.obj.role)
         return {
             "schemas": [SchemaURI.USER],
@@ -90,6 +90,8 @@ class ScimUser(SCIMUser):
             email = (_primary(d.get("emails")) or {}).get("value", email)
         user.email = str(email)
         name = d.get("name") if isinstance(d.get("name"), dict) else {}
+        user.given_name = patch.text(name.get("givenName"), name="name.givenName").strip()
+        user.family_name = patch.text(name.get("familyName"), name="name.familyName").strip()
         user.full_name = self._full_name(name, d.get("displayName"))
         user.is_active = patch.boolean(d.get("active", True), name="active")
         roles = d.get("roles")
@@ -98,14 +100,34 @@ class ScimUser(SCIMUser):
         )
 
     @staticmethod
-    def _full_name(name: dict, display_name=None, current: str = "") -> str:
+    def _parts(user) -> tuple[str, str]:
+        """The name's parts as sent; for a user created before they were kept (or in the site), the
+        full name split at its first space."""
+        if user.given_name or user.family_name:
+            return user.given_name, user.family_name
+        given, _, family = user.full_name.partition(" ")
+        return given, family
+
+    @staticmethod
+    def _full_name(name: dict, display_name=None, current: tuple[str, str] = ("", "")) -> str:
         if name.get("formatted"):
             return patch.text(name["formatted"], name="name.formatted").strip()
-        current_given, _, current_family = current.partition(" ")
+        current_given, current_family = current
         given = name.get("givenName", current_given if not display_name else "")
         family = name.get("familyName", current_family if not display_name else "")
         joined = f"{given or ''} {family or ''}".strip()
         return joined or str(display_name or "").strip()
+
+    def _set_name(self, name: dict) -> None:
+        """A PATCH of the name or of one of its parts: the parts not named keep their values."""
+        user = self.obj
+        given, family = self._parts(user)
+        if "givenName" in name:
+            given = patch.text(name["givenName"], name="name.givenName").strip()
+        if "familyName" in name:
+            family = patch.text(name["familyName"], name="name.familyName").strip()
+        user.full_name = self._full_name(name, current=(given, family))
+        user.given_name, user.family_name = given, family
 
     @staticmethod
     def _role(roles) -> str:
@@ -144,14 +166,14 @@ class ScimUser(SCIMUser):
         elif path == "name":
             if not isinstance(value, dict):
                 raise BadRequestError('"name" must be an object.', scim_type="invalidValue")
-            user.full_name = self._full_name(value, current=user.full_name)
+            self._set_name(value)
         elif path in ("name.givenname", "name.familyname", "name.formatted"):
             key = {
                 "name.givenname": "givenName",
                 "name.familyname": "familyName",
                 "name.formatted": "formatted",
             }[path]
-            user.full_name = self._full_name({key: patch.text(value, name=key)}, current=user.full_name)
+            self._set_name({key: patch.text(value, name=key)})
         elif path == "roles" or path.startswith("roles["):
             user.role = self._role(value if isinstance(value, list | dict) else {"value": value})
         # Anything else (phone numbers, title, locale, the enterprise extension…) is not kept here.

@@ -470,3 +470,34 @@ def test_demoting_the_last_admin_says_so(scim, admin):
         f"Users/{admin.pk}", {"op": "replace", "path": "roles", "value": [{"value": "viewer"}]}
     )
     assert response.status_code == 400 and response.body["detail"].startswith("roles:")
+
+
+@pytest.mark.parametrize(
+    ("given", "family", "formatted", "full"),
+    [
+        ("Mary Ann", "Smith", None, "Mary Ann Smith"),
+        ("Ludwig", "van Beethoven", None, "Ludwig van Beethoven"),
+        ("伟", "张", "张伟", "张伟"),
+    ],
+)
+def test_a_name_s_parts_read_back_as_sent_and_a_patch_of_one_keeps_the_other(
+    scim, given, family, formatted, full
+):
+    name = {"givenName": given, "familyName": family} | ({"formatted": formatted} if formatted else {})
+    created = scim.post("Users", okta_user(name=name))
+    assert created.status_code == 201, created.body
+    assert (created.body["name"]["givenName"], created.body["name"]["familyName"]) == (given, family)
+    user = User.objects.get(email="ada@example.com")
+    assert user.full_name == full
+
+    changed = scim.patch(f"Users/{user.pk}", {"op": "Replace", "path": "name.familyName", "value": "Jones"})
+    assert changed.status_code == 200, changed.body
+    assert (changed.body["name"]["givenName"], changed.body["name"]["familyName"]) == (given, "Jones")
+    read = scim.get(f"Users/{user.pk}")
+    assert read.body["name"]["givenName"] == given
+
+
+def test_a_name_part_too_long_is_a_400_on_the_attribute(scim):
+    answer = scim.post("Users", okta_user(name={"givenName": "x" * 151, "familyName": "Lovelace"}))
+    assert answer.status_code == 400
+    assert User.objects.filter(email="ada@example.com").exists() is False
