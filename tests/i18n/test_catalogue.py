@@ -143,7 +143,7 @@ def test_every_template_marks_its_visible_text_for_translation():
 def _catalogue():
     polib = pytest.importorskip("polib")
     if not PO.exists():
-        pytest.skip(f"{PO.relative_to(BASE)} does not exist (run makemessages and compilemessages, docs/i18n.md)")
+        pytest.skip(f"{PO.relative_to(BASE)} does not exist (makemessages, compilemessages: docs/i18n.md)")
     return polib, polib.pofile(str(PO))
 
 
