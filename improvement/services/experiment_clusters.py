@@ -45,6 +45,7 @@ from improvement.services.experiment_totals import MAX_COUNT, MSG_COUNT_TOO_BIG
 from improvement.services.experiments import MSG_ARCHIVED
 from kpis.stats import aggregates as agg
 from kpis.stats.common import finite
+from kpis.stats_text import stats_message
 
 MAX_LABEL = 100
 MSG_CANNOT_EDIT = gettext_noop("You cannot change this initiative's experiments.")
@@ -168,7 +169,7 @@ def _clean_cluster_row(row: Mapping[str, Any], *, metric: str, variants) -> tupl
     try:
         values["cluster"] = _label(row.get("cluster"))
     except ValueError as exc:
-        errors["cluster"] = str(exc)
+        errors["cluster"] = stats_message(exc)
     wanted, unused = (
         (("users", "conversions"), ("sum", "sum_squares"))
         if metric == MetricType.PROPORTION
@@ -189,7 +190,7 @@ def _clean_cluster_row(row: Mapping[str, Any], *, metric: str, variants) -> tupl
             else:
                 values[field] = agg.bounded_total(row[field], name=field)
         except ValueError as exc:
-            errors[field] = str(exc)
+            errors[field] = stats_message(exc)
     if not any(field in errors for field in wanted):
         try:
             if metric == MetricType.PROPORTION:
@@ -197,7 +198,7 @@ def _clean_cluster_row(row: Mapping[str, Any], *, metric: str, variants) -> tupl
             else:
                 agg.MeanAggregate(values["users"], values["sum"], values["sum_squares"])
         except ValueError as exc:
-            errors["conversions" if metric == MetricType.PROPORTION else "sum_squares"] = str(exc)
+            errors["conversions" if metric == MetricType.PROPORTION else "sum_squares"] = stats_message(exc)
     return values, errors
 
 
@@ -272,7 +273,7 @@ def _clean_site_row(row: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, s
     try:
         values["site"] = _label(row.get("site"))
     except ValueError as exc:
-        errors["site"] = str(exc)
+        errors["site"] = stats_message(exc)
     if not isinstance(row.get("pilot"), bool):
         errors["pilot"] = _(MSG_PILOT)
     values["pilot"] = row.get("pilot")
@@ -291,7 +292,7 @@ def _clean_site_row(row: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, s
         if abs(values["value"]) > agg.MAX_ABS_VALUE:
             raise ValueError(_(MSG_VALUE_BOUND).format(limit=f"{agg.MAX_ABS_VALUE:g}"))
     except ValueError as exc:
-        errors["value"] = str(exc)
+        errors["value"] = stats_message(exc)
     return values, errors
 
 

@@ -28,6 +28,7 @@ from improvement.services.experiment_totals import (
 )
 from improvement.services.experiments import DATA_STATUSES, MSG_ARCHIVED
 from kpis.stats import aggregates as agg
+from kpis.stats_text import stats_message
 
 MAX_DATA_ROWS = 10_000
 MSG_CANNOT_PUSH = gettext_noop("You cannot send data to this experiment.")
@@ -153,7 +154,7 @@ def _clean_data_row(
             else:
                 values[field] = agg.bounded_total(row[field], name=field)
         except ValueError as exc:
-            errors[field] = str(exc)
+            errors[field] = stats_message(exc)
     if not errors:
         try:
             if metric == MetricType.PROPORTION:
@@ -164,7 +165,7 @@ def _clean_data_row(
                 agg.MeanAggregate(**values)
         except ValueError as exc:
             # What is left after the per-field checks is a relation between the fields.
-            errors[_relation_field(metric, str(exc))] = str(exc)
+            errors[_relation_field(metric, str(exc))] = stats_message(exc)
     return {"variant": key, "day": row.get("day"), **values}, errors
 
 
@@ -205,9 +206,9 @@ def _clean_mean_sd_row(
             # Each message goes on the field a person would correct; the field-level checks of
             # kpis.stats name their field first ("mean must be a finite number…"); totals out of
             # bounds come from a huge sd.
-            message = str(exc)
-            field = MEAN_SD_MESSAGE_FIELD.get(message, message.split(" ", 1)[0])
-            errors[field if field in ("users", *MEAN_SD_FIELDS) else "sd"] = message
+            english = str(exc)  # the field is chosen from the English sentence, shown translated
+            field = MEAN_SD_MESSAGE_FIELD.get(english, english.split(" ", 1)[0])
+            errors[field if field in ("users", *MEAN_SD_FIELDS) else "sd"] = stats_message(exc)
         else:
             values = {"users": data.users, "sum": data.sum, "sum_squares": data.sum_squares}
     return {"variant": key, "day": row.get("day"), **values}, errors

@@ -29,6 +29,7 @@ from improvement.services.experiment_data import (
 )
 from improvement.services.experiment_totals import PRE_FIELDS, check_totals
 from kpis.stats import aggregates as agg
+from kpis.stats_text import stats_message
 
 # Rows of one JSON observations body; bigger data sets come as CSV, which is read in chunks.
 MAX_JSON_OBSERVATIONS = 100_000
@@ -190,7 +191,7 @@ def observations_fold(
         try:
             fold.add(labels, values, pre)
         except ValueError as exc:
-            raise ValidationError({"observations": str(exc)}) from None
+            raise ValidationError({"observations": stats_message(exc)}) from None
         count += len(values)
     if fold is None:
         raise ValidationError({"observations": _(MSG_NO_OBSERVATIONS)})
@@ -198,7 +199,7 @@ def observations_fold(
         folded = fold.aggregates()
     except ValueError as exc:
         # Values within bounds can still add up past them.
-        raise ValidationError({"observations": str(exc)}) from None
+        raise ValidationError({"observations": stats_message(exc)}) from None
     unknown = sorted(str(label) for label in folded if label not in known)
     if unknown:
         raise ValidationError(

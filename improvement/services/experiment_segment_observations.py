@@ -43,6 +43,7 @@ from improvement.services.experiment_segments import (
 from improvement.services.experiment_totals import check_totals
 from kpis.stats import aggregates as agg
 from kpis.stats.segments import MAX_SEGMENTS
+from kpis.stats_text import stats_message
 
 # Segments hold no control characters, so this separates a segment from a variant in one label.
 SEPARATOR = "\x1f"
@@ -73,7 +74,7 @@ def _json_chunks(rows: Sequence[Any]) -> Iterator[tuple[np.ndarray, np.ndarray]]
         try:
             clean_segment(segment)
         except ValueError as exc:
-            raise ValidationError({f"rows[{index}].segment": str(exc)}) from None
+            raise ValidationError({f"rows[{index}].segment": stats_message(exc)}) from None
     yield _labels(segments, variants), _numbers(raw, "value")
 
 
@@ -118,14 +119,14 @@ def _fold(chunks, *, metric: str, keys: set[str]) -> tuple[dict[tuple[str, str],
         try:
             fold.add(labels, values)
         except ValueError as exc:
-            raise ValidationError({"observations": str(exc)}) from None
+            raise ValidationError({"observations": stats_message(exc)}) from None
         count += len(values)
     if count == 0:
         raise ValidationError({"observations": _(MSG_NO_OBSERVATIONS)})
     try:
         folded = fold.aggregates()
     except ValueError as exc:
-        raise ValidationError({"observations": str(exc)}) from None
+        raise ValidationError({"observations": stats_message(exc)}) from None
     cells = {tuple(str(label).split(SEPARATOR, 1)): data for label, data in folded.items()}
     unknown = sorted({variant for _, variant in cells if variant not in keys})
     if unknown:

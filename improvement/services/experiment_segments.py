@@ -28,6 +28,7 @@ from improvement.services.experiment_data import (
 )
 from improvement.services.experiment_totals import PRE_FIELDS
 from kpis.stats.segments import MAX_SEGMENTS
+from kpis.stats_text import stats_message
 
 MSG_SEGMENT_REQUIRED = gettext_noop("Name the segment (e.g. chat, phone, EMEA).")
 MSG_SEGMENT_TEXT = gettext_noop(
@@ -86,7 +87,7 @@ def experiment_segment_data_replace(
         try:
             segment = clean_segment(row.get("segment"))
         except ValueError as exc:
-            row_errors["segment"], segment = str(exc), None
+            row_errors["segment"], segment = stats_message(exc), None
         for field in NOT_FOR_SEGMENTS:
             if row.get(field) is not None:
                 row_errors[field] = _(MSG_SEGMENT_NOT_HERE).format(field=field)

@@ -35,6 +35,7 @@ from kpis.models import Kpi
 from kpis.stats import power as pw
 from kpis.stats.common import check_alpha, check_power, check_weight_spread, finite
 from kpis.stats.sequential import DEFAULT_TUNING, check_tuning
+from kpis.stats_text import stats_message
 
 DESIGN_FIELDS = (
     "primary_kpi",
@@ -96,18 +97,18 @@ def _clean_design(fields: dict[str, Any]) -> dict[str, Any]:
         try:
             fields[name] = check(fields[name])
         except ValueError as exc:
-            errors[name] = str(exc)
+            errors[name] = stats_message(exc)
     if not isinstance(fields.get("sequential", False), bool):
         errors["sequential"] = _(MSG_SEQUENTIAL)
     try:
         fields["sequential_tuning"] = check_tuning(fields.get("sequential_tuning", DEFAULT_TUNING))
     except ValueError as exc:
-        errors["sequential_tuning"] = str(exc)
+        errors["sequential_tuning"] = stats_message(exc)
     if fields.get("mde") is not None and "mde_type" not in errors:
         try:
             fields["mde"] = pw.check_mde(fields["mde"], fields["mde_type"])
         except ValueError as exc:
-            errors["mde"] = str(exc)
+            errors["mde"] = stats_message(exc)
     if errors:
         raise ValidationError(errors)
     return fields
@@ -148,7 +149,7 @@ def _clean_variants(variants: Sequence[Mapping[str, Any]]) -> list[Variant]:
         try:
             check_weight_spread([v.weight for v in cleaned])
         except ValueError as exc:
-            errors["variants"] = str(exc)
+            errors["variants"] = stats_message(exc)
     if errors:
         raise ValidationError(errors)
     return cleaned

@@ -21,6 +21,7 @@ from kpis.models import Kpi
 from kpis.selectors import kpi_series
 from kpis.services import kpi_validate_value
 from kpis.stats import before_after
+from kpis.stats_text import stats_message
 
 TARGET_FIELDS = (
     "segment",
@@ -160,7 +161,7 @@ def kpi_target_evaluate(*, actor: User, target: KpiTarget, alpha: float = DEFAUL
             alpha=alpha,
         )
     except ValueError as exc:
-        raise ValidationError({"evaluation": str(exc)}) from exc
+        raise ValidationError({"evaluation": stats_message(exc)}) from exc
     target.evaluation = result.label
     target.evaluation_detail = result.to_dict()
     target.evaluated_at = timezone.now()

@@ -17,6 +17,7 @@ from improvement import policies
 from improvement.forms.experiment_clusters import ClusterUploadForm, RandomisationForm, SiteValuesUploadForm
 from improvement.services import experiment_clusters as ec
 from improvement.views.experiments import experiment_or_404
+from kpis.stats_text import stats_message
 
 MSG_CLUSTERS_SAVED = gettext_noop("{rows} clusters saved for {variants}.")
 MSG_UNIT_SAVED = gettext_noop("Randomised by {unit}.")
@@ -73,7 +74,7 @@ def experiment_cluster_upload(request, pk: int):
     except ValidationError as exc:
         _report(request, exc)
     except (Conflict, ServicePermissionDenied) as exc:
-        messages.error(request, str(exc))
+        messages.error(request, stats_message(exc))
     else:
         messages.success(
             request,
@@ -103,7 +104,7 @@ def experiment_site_values_upload(request, pk: int):
     except ValidationError as exc:
         _report(request, exc)
     except (Conflict, ServicePermissionDenied) as exc:
-        messages.error(request, str(exc))
+        messages.error(request, stats_message(exc))
     else:
         messages.success(
             request, gettext(MSG_SITES_SAVED).format(rows=result.rows_written, day=day.isoformat())
@@ -128,7 +129,7 @@ def experiment_randomisation(request, pk: int):
             randomisation_unit=form.cleaned_data["randomisation_unit"],
         )
     except (Conflict, ServicePermissionDenied) as exc:
-        messages.error(request, str(exc))
+        messages.error(request, stats_message(exc))
     else:
         messages.success(
             request, gettext(MSG_UNIT_SAVED).format(unit=experiment.get_randomisation_unit_display().lower())

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 from common.web import attempt, site_view
 from improvement.services import experiment_segments
 from improvement.views.experiments import _check_can_push, _detail_context, experiment_or_404
+from kpis.stats_text import stats_message
 
 MSG_SAVED = gettext_noop("Segment totals saved for {segments}.")
 MSG_NO_HEADER = gettext_noop(
@@ -88,7 +89,7 @@ def experiment_segments_view(request, pk: int):
         try:
             rows = table_rows(form.cleaned_data["table"])
         except ValueError as exc:
-            form.add_error("table", str(exc))
+            form.add_error("table", stats_message(exc))
         else:
             outcome = attempt(
                 experiment_segments.experiment_segment_data_replace,
