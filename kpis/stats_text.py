@@ -1,4 +1,4 @@
-"""The messages of ``kpis.stats`` (which imports no Django) in the reader's language.
+"""The messages and warnings of ``kpis.stats`` (which imports no Django) in the reader's language.
 
 The statistics raise ``ValueError`` with an English sentence made from one of these templates; the
 services turn it into a field error. ``stats_message`` finds the template a sentence was made from
@@ -90,6 +90,106 @@ TEMPLATES = (
     gettext_noop("Every value of the series must be a finite number."),
     gettext_noop("Give one weight per variant."),
 )
+# The warnings the statistics attach to a result (an interval left out, a test replaced), shown
+# with the result on the pages.
+WARNINGS = (
+    gettext_noop(
+        "Every baseline period is at {centre:g}, so the binomial spread is zero: no limits and no signals."
+    ),
+    gettext_noop("The z-scores of the baseline do not vary (σ_z = 0), so Laney P′ limits are undefined."),
+    gettext_noop("Only one measurement since the change: too few to test for a change."),
+    gettext_noop("The measurements do not vary at all, so the test is undefined."),
+    gettext_noop(
+        "The baseline window has fewer than two measurements: the values since the change are tested "
+        "against the baseline value {baseline} (one-sample t-test)."
+    ),
+    gettext_noop(
+        "{variant} has {k} clusters (fewer than {limit}): the cluster-robust interval is rough; treat "
+        "the result as indicative."
+    ),
+    gettext_noop("{variant} has fewer than 2 clusters with users: its variance cannot be estimated."),
+    gettext_noop("{variant} has no users."),
+    gettext_noop(
+        "Every cluster of both arms has exactly its arm's rate, so the variance is 0: no interval or p-value."
+    ),
+    gettext_noop("The control's rate is 0: the relative effect is undefined."),
+    gettext_noop(
+        "{variant} vs {control}: an arm has fewer than 2 users, so the CUPED adjustment is undefined."
+    ),
+    gettext_noop(
+        "{variant} vs {control}: the pre-period values (or the values) do not vary, so θ = 0 and CUPED "
+        "leaves the effect unadjusted."
+    ),
+    gettext_noop(
+        "{variant} vs {control}: the adjusted variance is zero, so the CUPED interval and p-value are "
+        "undefined."
+    ),
+    gettext_noop("{cell} has no values: the difference in differences needs all four."),
+    gettext_noop("{cell} has fewer than 2 values: its variance cannot be estimated."),
+    gettext_noop(
+        "Fewer than 2 pilot or 2 control sites: the interval treats each period as independent, which "
+        "is too narrow when periods are correlated; read it as indicative."
+    ),
+    gettext_noop("The values do not vary within any cell: the variance is 0, so no interval or p-value."),
+    gettext_noop("Only {sites} sites: the site-clustered interval is rough."),
+    gettext_noop(
+        "{variant} vs {control}: an arm has a single user, so the variance, intervals, p-value, chance "
+        "to beat control and risk are undefined."
+    ),
+    gettext_noop(
+        "{variant} vs {control}: zero variance under the null hypothesis (every user in both arms has "
+        "the same value), so the p-value is undefined."
+    ),
+    gettext_noop(
+        "{variant} vs {control}: zero variance in both arms, so the intervals, chance to beat control "
+        "and risk are undefined."
+    ),
+    gettext_noop(
+        "{variant} vs {control}: the control's {measure} is zero, so the relative effect, its interval, "
+        "chance to beat control and risk are undefined."
+    ),
+    gettext_noop(
+        "{variant} vs {control}: the delta-method variance of the relative effect is zero, so its "
+        "interval, chance to beat control and risk are undefined."
+    ),
+    gettext_noop(
+        "{variant} vs {control}: an expected cell of the 2×2 table is below 5, so the p-value is "
+        "Fisher's exact test instead of the z-test."
+    ),
+    gettext_noop("{variant} has no users yet, so its {measure} is undefined."),
+    gettext_noop("{variant} has a single user, so its standard deviation (n − 1) is undefined."),
+    gettext_noop("{variant} vs {control}: an arm has no users, so the comparison is undefined."),
+    gettext_noop(
+        "No minimum detectable effect is set, so power at the MDE and required users are undefined."
+    ),
+    gettext_noop(
+        "{variant} vs {control}: the control's standard deviation is undefined or zero, so power at the "
+        "MDE and required users are undefined."
+    ),
+    gettext_noop("{variant} vs {control}: {reason}"),
+    gettext_noop("No users yet, so the sample-ratio mismatch test is undefined."),
+    gettext_noop(
+        "The allocation weights are too uneven for the sample-ratio mismatch test (an expected count is "
+        "0 or infinite in floating point), so it is undefined."
+    ),
+    gettext_noop(
+        "The omnibus test is undefined: every user converted, or none did, so the table has an empty column."
+    ),
+    gettext_noop("An expected cell of the omnibus χ² table is below 5, so its p-value is approximate."),
+    gettext_noop(
+        "The omnibus test is undefined: Welch's ANOVA needs at least 2 users and a non-zero variance in "
+        "every arm."
+    ),
+    gettext_noop(
+        "The baseline values are too large for floating point (their mean or moving range is infinite), "
+        "so the centre line and limits are undefined and no point is judged."
+    ),
+    gettext_noop(
+        "The baseline points are all equal, so the limits sit on the centre line and every point off it "
+        "signals."
+    ),
+)
+
 # A placeholder of ``str.format``: a name, an optional conversion and format spec.
 _FIELD = re.compile(r"\{(\w+)(![rsa])?(:[^{}]*)?\}")
 
@@ -109,7 +209,7 @@ def _pattern(template: str) -> re.Pattern:
 
 # Templates with more fixed text first, so that "pre-period {detail}" is tried after the others.
 _PATTERNS = sorted(
-    ((template, _pattern(template)) for template in TEMPLATES),
+    ((template, _pattern(template)) for template in (*TEMPLATES, *WARNINGS)),
     key=lambda pair: -len(_FIELD.sub("", pair[0])),
 )
 

@@ -6,6 +6,7 @@ from django import template
 
 from kpis import catalogue
 from kpis.alerts import alert_detail_display
+from kpis.stats_text import stats_text as stats_text_of
 
 register = template.Library()
 
@@ -24,3 +25,9 @@ def kpi_description(description: str) -> str:
 def alert_detail(detail: str) -> str:
     """An SPC alert's rule (stored in English) in the reader's language."""
     return alert_detail_display(detail or "")
+
+
+@register.filter
+def stats_text(text: str) -> str:
+    """A warning or message of the statistics (answered in English) in the reader's language."""
+    return stats_text_of(text or "")
