@@ -1,5 +1,6 @@
 """Sign-offs on the site: the request form on the initiative page and the reviewer queue at /reviews/."""
 
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -54,38 +55,42 @@ def sign_off_request_view(request, pk: int):
     return redirect(_detail_url(initiative.pk))
 
 
-@site_view
-@require_POST
-def sign_off_approve_view(request, pk: int):
+def _decide(request, pk: int, service, success) -> HttpResponse:
+    """Approve or send back: the reviewer's comment goes with the decision."""
     sign_off = _request_or_404(request, pk)
     form = SignOffDecisionForm(request.POST)
     form.is_valid()
     act(
         request,
-        signoffs.sign_off_approve,
-        success=_("Approved: %(code)s may move on.") % {"code": sign_off.initiative.code},
+        service,
+        success=success(sign_off),
         actor=request.user,
         request=sign_off,
         comment=form.cleaned_data.get("comment", ""),
     )
     return redirect_back(request, reverse("improvement:reviews"))
+
+
+@site_view
+@require_POST
+def sign_off_approve_view(request, pk: int):
+    return _decide(
+        request,
+        pk,
+        signoffs.sign_off_approve,
+        lambda sign_off: _("Approved: %(code)s may move on.") % {"code": sign_off.initiative.code},
+    )
 
 
 @site_view
 @require_POST
 def sign_off_send_back_view(request, pk: int):
-    sign_off = _request_or_404(request, pk)
-    form = SignOffDecisionForm(request.POST)
-    form.is_valid()
-    act(
+    return _decide(
         request,
+        pk,
         signoffs.sign_off_send_back,
-        success=_("Sent back to %(name)s.") % {"name": sign_off.requested_by or "—"},
-        actor=request.user,
-        request=sign_off,
-        comment=form.cleaned_data.get("comment", ""),
+        lambda sign_off: _("Sent back to %(name)s.") % {"name": sign_off.requested_by or "—"},
     )
-    return redirect_back(request, reverse("improvement:reviews"))
 
 
 @site_view
