@@ -271,7 +271,9 @@ def sign_off_request(*, actor: User, initiative: Initiative, to_stage: str, note
     if not policies.can_edit(actor, initiative):
         raise PermissionDenied(str(MSG_CANNOT_REQUEST))
     # The initiative row is the lock two requests of one gate queue on.
-    locked = Initiative.objects.select_for_update().select_related("sponsor").get(pk=initiative.pk)
+    locked = (
+        Initiative.objects.select_for_update(of=("self",)).select_related("sponsor").get(pk=initiative.pk)
+    )
     if locked.status != Status.ACTIVE:
         raise Conflict(str(MSG_NOT_ACTIVE))
     index = STAGE_ORDER.index(locked.stage)
@@ -304,7 +306,7 @@ def sign_off_request(*, actor: User, initiative: Initiative, to_stage: str, note
 def _lock_pending(request: SignOffRequest) -> SignOffRequest:
     """Re-read under a lock: of two reviewers deciding at once, the second finds it decided (409)."""
     locked = (
-        SignOffRequest.objects.select_for_update()
+        SignOffRequest.objects.select_for_update(of=("self",))
         .select_related("initiative", "initiative__sponsor", "requested_by")
         .get(pk=request.pk)
     )
