@@ -18,9 +18,10 @@ import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from django.utils.translation import gettext, gettext_noop
 from openpyxl import load_workbook
 from python_calamine import CalamineError, CalamineWorkbook
+
+from improvement.words import gettext, gettext_noop
 
 CSV = "csv"
 XLSX = "xlsx"
