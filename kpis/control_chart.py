@@ -3,7 +3,6 @@ each phase with its own limits, drawn as XmR, p, u or Laney P′ (see docs/stati
 
 import bisect
 import datetime as dt
-import re
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -372,33 +371,3 @@ def kpi_control_chart(
         scale=scale,
         phases=phases,
     )
-
-
-# The chart's reason (``kpis.stats.attribute.chart_choice``, which imports no Django) in the reader's
-# language; the API answers it in English, as computed.
-_REASONS = {
-    ac.WHY_SET: gettext_noop("the KPI (or the request) asks for it"),
-    ac.WHY_PLAIN: gettext_noop("the KPI is a plain measure, not a rate or a count per unit"),
-    ac.WHY_NO_SIZES: gettext_noop("some periods carry no sample size"),
-    ac.WHY_U: gettext_noop("the KPI is a count with a number of units for every period"),
-}
-_REASON_LANEY = gettext_noop(
-    "σ_z = {sigma_z} > {threshold}: the periods are so large that p-chart limits would be too tight "
-    "for the real period-to-period variation"
-)
-_REASON_P = gettext_noop(
-    "the KPI is a rate with a sample size for every period (σ_z = {sigma_z} ≤ {threshold})"
-)
-_LANEY_NUMBERS = re.compile(r"^σ_z = (\S+) > (\S+): ")
-_P_NUMBERS = re.compile(r"\(σ_z = (\S+) ≤ (\S+)\)$")
-
-
-def chart_reason_display(why: str) -> str:
-    """``why`` as ``chart_choice`` wrote it, in the active language (as written when not recognised)."""
-    if why in _REASONS:
-        return _(_REASONS[why])
-    for numbers, template in ((_LANEY_NUMBERS, _REASON_LANEY), (_P_NUMBERS, _REASON_P)):
-        found = numbers.search(why)
-        if found is not None:
-            return _(template).format(sigma_z=found[1], threshold=found[2])
-    return why

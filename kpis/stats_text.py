@@ -10,6 +10,8 @@ import re
 
 from django.utils.translation import gettext, gettext_noop
 
+from kpis.stats import attribute as ac
+
 TEMPLATES = (
     gettext_noop("conversions ({conversions}) cannot exceed users ({users})."),
     gettext_noop("{name} must be a whole number of at least 0, not {value!r}."),
@@ -228,3 +230,33 @@ def stats_text(text: str) -> str:
 def stats_message(error: BaseException) -> str:
     """The message of an error raised by ``kpis.stats``, in the active language."""
     return stats_text(str(error))
+
+
+# The chart's reason (``kpis.stats.attribute.chart_choice``, which imports no Django) in the reader's
+# language; the API answers it in English, as computed.
+_REASONS = {
+    ac.WHY_SET: gettext_noop("the KPI (or the request) asks for it"),
+    ac.WHY_PLAIN: gettext_noop("the KPI is a plain measure, not a rate or a count per unit"),
+    ac.WHY_NO_SIZES: gettext_noop("some periods carry no sample size"),
+    ac.WHY_U: gettext_noop("the KPI is a count with a number of units for every period"),
+}
+_REASON_LANEY = gettext_noop(
+    "σ_z = {sigma_z} > {threshold}: the periods are so large that p-chart limits would be too tight "
+    "for the real period-to-period variation"
+)
+_REASON_P = gettext_noop(
+    "the KPI is a rate with a sample size for every period (σ_z = {sigma_z} ≤ {threshold})"
+)
+_LANEY_NUMBERS = re.compile(r"^σ_z = (\S+) > (\S+): ")
+_P_NUMBERS = re.compile(r"\(σ_z = (\S+) ≤ (\S+)\)$")
+
+
+def chart_reason_display(why: str) -> str:
+    """``why`` as ``chart_choice`` wrote it, in the active language (as written when not recognised)."""
+    if why in _REASONS:
+        return gettext(_REASONS[why])
+    for numbers, template in ((_LANEY_NUMBERS, _REASON_LANEY), (_P_NUMBERS, _REASON_P)):
+        found = numbers.search(why)
+        if found is not None:
+            return gettext(template).format(sigma_z=found[1], threshold=found[2])
+    return why

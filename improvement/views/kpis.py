@@ -11,10 +11,11 @@ from django.views.decorators.http import require_POST
 from common.web import site_view, submit
 from improvement.forms.kpis import PhaseBreakForm, SurveyUploadForm
 from improvement.kpi_charts import CHART_NAMES, control_chart_figure, phase_rows
-from kpis.control_chart import chart_reason_display, kpi_control_chart
+from kpis.control_chart import kpi_control_chart
 from kpis.models import ChartType, Kpi
 from kpis.phases import phase_break_can_mark, phase_break_create, phase_break_list
 from kpis.services import measurement_can_write
+from kpis.stats_text import chart_reason_display
 from kpis.survey_answers import (
     SURVEY_KPIS,
     survey_answers_record,

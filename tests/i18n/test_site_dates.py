@@ -30,8 +30,8 @@ def test_what_is_no_date_is_refused(text):
 
 
 def test_every_chart_reason_reads_in_chinese_and_unchanged_in_english():
-    from kpis.control_chart import chart_reason_display
     from kpis.stats import attribute as ac
+    from kpis.stats_text import chart_reason_display
 
     reasons = [
         ac.chart_choice(requested="xmr", natural=None, sized=True, sigma_z=None)[1],
