@@ -6,7 +6,9 @@ Only what the services let a user edit is editable, and saves call those service
 
 from improvement.admin.chat import ChatDestinationAdmin
 from improvement.admin.clusters import ClusterDataAdmin, SiteValueAdmin
+from improvement.admin.comments import AttachmentAdmin, CommentAdmin
 from improvement.admin.experiments import ExperimentAdmin, VariantAdmin, VariantDataAdmin
+from improvement.admin.ideas import IdeaAdmin, PrioritySettingsAdmin
 from improvement.admin.imports import ImportJobAdmin
 from improvement.admin.initiatives import InitiativeAdmin, StatusUpdateAdmin
 from improvement.admin.money import BenefitAdmin, BenefitInline, CostAdmin, CostInline, MoneyForecastAdmin
@@ -36,13 +38,16 @@ __all__ = [
     "MSG_ENABLED",
     "MSG_KPI_FIXED",
     "MSG_WEBHOOK_SECRET",
+    "AttachmentAdmin",
     "BenefitAdmin",
     "BenefitInline",
     "ChatDestinationAdmin",
     "ClusterDataAdmin",
+    "CommentAdmin",
     "CostAdmin",
     "CostInline",
     "ExperimentAdmin",
+    "IdeaAdmin",
     "ImportJobAdmin",
     "InitiativeAdmin",
     "InitiativeMoneyAdmin",
@@ -55,6 +60,7 @@ __all__ = [
     "MoneyForecastAdmin",
     "PortfolioPackAdmin",
     "PortfolioRollupAdmin",
+    "PrioritySettingsAdmin",
     "SegmentDataAdmin",
     "SentReminderAdmin",
     "ShareLinkAdmin",

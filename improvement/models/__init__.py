@@ -14,6 +14,7 @@ from improvement.models.chat import (
     url_mask,
 )
 from improvement.models.clusters import ClusterData, SiteValue
+from improvement.models.comments import COMMENT_MAX_LENGTH, PARENT_FIELDS, Attachment, Comment
 from improvement.models.experiments import (
     Experiment,
     ExperimentDecision,
@@ -25,6 +26,14 @@ from improvement.models.experiments import (
     VariantData,
 )
 from improvement.models.guardrails import Guardrail, GuardrailData
+from improvement.models.ideas import (
+    DECIDED_IDEA_STATUSES,
+    DEFAULT_REFERENCE_MIX,
+    OPEN_IDEA_STATUSES,
+    Idea,
+    IdeaStatus,
+    PrioritySettings,
+)
 from improvement.models.imports import FINISHED_STATUSES, ImportJob, ImportKind, ImportStatus
 from improvement.models.initiatives import (
     HIGH_SCORE,
@@ -68,15 +77,21 @@ from improvement.models.webhooks import (
 __all__ = [
     "CHAT_DELIVERY_EVENT_CHOICES",
     "CHAT_TEST",
+    "COMMENT_MAX_LENGTH",
+    "DECIDED_IDEA_STATUSES",
+    "DEFAULT_REFERENCE_MIX",
     "FINISHED_STATUSES",
     "GATED_STAGES",
     "GATED_STAGE_CHOICES",
     "HIGH_SCORE",
+    "OPEN_IDEA_STATUSES",
     "OPEN_MILESTONE_STATUSES",
+    "PARENT_FIELDS",
     "SCORE_VALIDATORS",
     "SHARE_DAYS_DEFAULT",
     "SHARE_DAYS_MAX",
     "STAGE_ORDER",
+    "Attachment",
     "Benefit",
     "BenefitKind",
     "BenefitNature",
@@ -86,6 +101,7 @@ __all__ = [
     "ChatEventType",
     "ChatKind",
     "ClusterData",
+    "Comment",
     "Cost",
     "CostKind",
     "Decision",
@@ -97,6 +113,8 @@ __all__ = [
     "Guardrail",
     "GuardrailData",
     "Health",
+    "Idea",
+    "IdeaStatus",
     "ImportJob",
     "ImportKind",
     "ImportStatus",
@@ -114,6 +132,7 @@ __all__ = [
     "Phase",
     "PortfolioPack",
     "PortfolioRollup",
+    "PrioritySettings",
     "Quadrant",
     "RandomisationUnit",
     "ReminderReason",

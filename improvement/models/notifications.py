@@ -20,6 +20,9 @@ class NotificationKind(models.TextChoices):
     PORTFOLIO_PACK = "portfolio_pack", gettext_lazy("Portfolio review pack (PDF)")
     WEBHOOK_DISABLED = "webhook_disabled", gettext_lazy("Webhook subscription disabled")
     SIGN_OFF = "sign_off", gettext_lazy("Sign-off requests and decisions")
+    IDEA_SUBMITTED = "idea_submitted", gettext_lazy("New ideas to triage (to leads)")
+    IDEA_DECIDED = "idea_decided", gettext_lazy("Decisions on my ideas")
+    MENTION = "mention", gettext_lazy("Mentions in comments")
 
 
 class ReminderReason(models.TextChoices):
