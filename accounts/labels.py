@@ -21,6 +21,8 @@ SCOPE_LABELS = {
     Scope.MEASUREMENTS_WRITE: pgettext_lazy("scope", "Push KPI measurements"),
     Scope.EXPERIMENTS_WRITE: pgettext_lazy("scope", "Push experiment data"),
     Scope.INITIATIVES_WRITE: pgettext_lazy("scope", "Change initiatives, targets, milestones and money"),
+    Scope.IDEAS_WRITE: pgettext_lazy("scope", "Submit ideas (and, for leads, triage them)"),
+    Scope.COMMENTS_WRITE: pgettext_lazy("scope", "Post comments and attachments"),
     Scope.SCIM_PROVISION: pgettext_lazy("scope", "Provision users and teams (SCIM)"),
 }
 

@@ -158,6 +158,8 @@ class Scope(models.TextChoices):
     MEASUREMENTS_WRITE = "measurements:write", gettext_lazy("Push KPI measurements")
     EXPERIMENTS_WRITE = "experiments:write", gettext_lazy("Push experiment data")
     INITIATIVES_WRITE = "initiatives:write", gettext_lazy("Change initiatives, targets, milestones and money")
+    IDEAS_WRITE = "ideas:write", gettext_lazy("Submit ideas (and, for leads, triage them)")
+    COMMENTS_WRITE = "comments:write", gettext_lazy("Post comments and attachments")
     # Admins only: the identity provider creates, changes and deactivates users and teams (/scim/v2/).
     SCIM_PROVISION = "scim:provision", gettext_lazy("Provision users and teams (SCIM)")
 
@@ -173,9 +175,14 @@ ROLE_TOKEN_SCOPES = {
     Role.ADMIN: frozenset(Scope.values),
     Role.LEAD: WORK_SCOPES,
     Role.CONTRIBUTOR: WORK_SCOPES,
-    Role.EXECUTIVE: frozenset({Scope.PROGRESS_READ, Scope.INITIATIVES_WRITE}),
-    Role.FINANCE: frozenset({Scope.PROGRESS_READ, Scope.INITIATIVES_WRITE}),
-    Role.VIEWER: frozenset({Scope.PROGRESS_READ}),
+    Role.EXECUTIVE: frozenset(
+        {Scope.PROGRESS_READ, Scope.INITIATIVES_WRITE, Scope.IDEAS_WRITE, Scope.COMMENTS_WRITE}
+    ),
+    Role.FINANCE: frozenset(
+        {Scope.PROGRESS_READ, Scope.INITIATIVES_WRITE, Scope.IDEAS_WRITE, Scope.COMMENTS_WRITE}
+    ),
+    # Anyone signed in submits ideas; viewers do not take part in conversations.
+    Role.VIEWER: frozenset({Scope.PROGRESS_READ, Scope.IDEAS_WRITE}),
 }
 
 

@@ -136,10 +136,11 @@ def test_creating_costs_a_bounded_number_of_queries(login, lead):
     assert len(captured.captured_queries) < 15
 
 
-def test_a_viewer_is_offered_only_the_read_scope(login, viewer):
+def test_a_viewer_is_offered_reading_and_submitting_ideas_only(login, viewer):
     form = login(viewer).get(PAGE).context["form"]
 
-    assert [value for value, _ in form.fields["scopes"].choices] == [Scope.PROGRESS_READ]
+    # Anyone signed in submits ideas; nothing else a viewer's services would accept.
+    assert [value for value, _ in form.fields["scopes"].choices] == [Scope.PROGRESS_READ, Scope.IDEAS_WRITE]
 
 
 def test_a_contributor_is_offered_every_scope_they_can_use(login, contributor):
@@ -167,7 +168,9 @@ def test_the_service_refuses_a_scope_the_role_cannot_use(viewer, executive):
 
     assert excinfo.value.message_dict["scopes"] == [
         MSG_SCOPE_NOT_FOR_ROLE.format(
-            role="Viewer", scope=Scope.INITIATIVES_WRITE, allowed=Scope.PROGRESS_READ
+            role="Viewer",
+            scope=Scope.INITIATIVES_WRITE,
+            allowed=f"{Scope.PROGRESS_READ}, {Scope.IDEAS_WRITE}",
         )
     ]
     token, _ = token_create(actor=executive, name="Overrides", scopes=[Scope.INITIATIVES_WRITE])
