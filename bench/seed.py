@@ -6,13 +6,15 @@ Run on its own with ``python -m bench.seed --size small`` (after ``python -m ben
 migrated the database), or through ``bench.run`` which does everything.
 
 The steps: bench.seed_portfolio (teams, people, initiatives, milestones), then bench.seed_records
-(measurements, targets, money, status updates, stage moves, experiments); the sizes in bench.sizes.
+(measurements, targets, money, status updates, stage moves, experiments), then bench.seed_ideas
+(ideas, comments); the sizes in bench.sizes.
 """
 
 import argparse
 import random
 import time
 
+from bench.seed_ideas import seed_comments, seed_ideas
 from bench.seed_portfolio import seed_initiatives, seed_milestones, seed_people
 from bench.seed_records import seed_experiments, seed_initiative_records, seed_measurements
 from bench.sizes import KPI_COUNT, RANDOM_SEED, SIZES, Size
@@ -24,6 +26,8 @@ ASSIGNED_ID_TABLES = (
     "improvement_initiative",
     "improvement_experiment",
     "improvement_variant",
+    "improvement_idea",
+    "improvement_comment",
 )
 
 
@@ -130,6 +134,18 @@ def seed(size: Size, *, log=print) -> dict:
             copy, size=size, rnd=rnd, now=now, initiatives=initiatives, kpis=kpis
         )
         t = lap("experiments", t)
+        seed_ideas(copy, size=size, rnd=rnd, now=now, kpis=kpis, team_users=team_users)
+        t = lap("ideas", t)
+        seed_comments(
+            copy,
+            size=size,
+            rnd=rnd,
+            now=now,
+            initiatives=initiatives,
+            team_users=team_users,
+            long_thread_on=lead_initiative["id"],
+        )
+        t = lap("comments", t)
 
         with connection.cursor() as cursor:
             for table in ASSIGNED_ID_TABLES:

@@ -12,6 +12,8 @@ LEAD_EMAIL = "bench-lead@example.com"
 BENCH_EXPERIMENT_NAME = "Bench: 1,000,000 observations"
 PASSWORD = "bench-password-not-secret"
 MILESTONES_PER_INITIATIVE = 15
+IDEAS_PER_INITIATIVE = 5
+COMMENTS_PER_INITIATIVE = 20
 PLAN_DAYS = 90
 PORTFOLIO_YEARS = 5
 
@@ -29,6 +31,14 @@ class Size:
     @property
     def milestones(self) -> int:
         return self.initiatives * MILESTONES_PER_INITIATIVE
+
+    @property
+    def ideas(self) -> int:
+        return self.initiatives * IDEAS_PER_INITIATIVE
+
+    @property
+    def comments(self) -> int:
+        return self.initiatives * COMMENTS_PER_INITIATIVE
 
 
 SIZES = {
