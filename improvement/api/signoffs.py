@@ -7,6 +7,7 @@ from rest_framework import mixins, serializers
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from common.api.conditional import check_if_match, honours_if_match
 from common.api.idempotency import idempotent
 from common.api.sync import ChangePagePagination
 from common.api.viewsets import ApiViewSet
@@ -142,6 +143,12 @@ class SignOffRequestViewSet(ReadViewSet):
     def select(self, *, user, include_archived):
         return sign_off_request_list(user=user)
 
+    def _read_for_decision(self, request) -> SignOffRequest:
+        """The request as the caller sees it; with If-Match, only if it is still what they saw."""
+        sign_off = self.get_object()
+        check_if_match(request, SignOffRequestSerializer(sign_off).data)
+        return sign_off
+
     @extend_schema(request=SignOffRequestInputSerializer, responses={201: SignOffRequestSerializer})
     @idempotent
     def create(self, request):
@@ -150,22 +157,36 @@ class SignOffRequestViewSet(ReadViewSet):
 
     @extend_schema(request=SignOffDecisionInputSerializer, responses={200: SignOffRequestSerializer})
     @action(detail=True, methods=["post"])
+    @honours_if_match
     def approve(self, request, pk=None):
+        sign_off = self._read_for_decision(request)
         decided = signoffs.sign_off_approve(
-            actor=request.user, request=self.get_object(), **self.parse(SignOffDecisionInputSerializer)
+            actor=request.user,
+            request=sign_off,
+            expected_version=sign_off.version,
+            **self.parse(SignOffDecisionInputSerializer),
         )
         return Response(SignOffRequestSerializer(self.reread(decided)).data)
 
     @extend_schema(request=SignOffDecisionInputSerializer, responses={200: SignOffRequestSerializer})
     @action(detail=True, methods=["post"], url_path="send-back")
+    @honours_if_match
     def send_back(self, request, pk=None):
+        sign_off = self._read_for_decision(request)
         decided = signoffs.sign_off_send_back(
-            actor=request.user, request=self.get_object(), **self.parse(SignOffDecisionInputSerializer)
+            actor=request.user,
+            request=sign_off,
+            expected_version=sign_off.version,
+            **self.parse(SignOffDecisionInputSerializer),
         )
         return Response(SignOffRequestSerializer(self.reread(decided)).data)
 
     @extend_schema(request=None, responses={200: SignOffRequestSerializer})
     @action(detail=True, methods=["post"])
+    @honours_if_match
     def withdraw(self, request, pk=None):
-        withdrawn = signoffs.sign_off_withdraw(actor=request.user, request=self.get_object())
+        sign_off = self._read_for_decision(request)
+        withdrawn = signoffs.sign_off_withdraw(
+            actor=request.user, request=sign_off, expected_version=sign_off.version
+        )
         return Response(SignOffRequestSerializer(self.reread(withdrawn)).data)

@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy
 
 from accounts.models import Role, User
 from accounts.notifications import notification_send
-from common.errors import Conflict, PermissionDenied
+from common.errors import Conflict, PermissionDenied, StaleVersion
 from common.models import save_versioned
 from common.services import model_update
 from improvement import events, policies
@@ -65,6 +65,10 @@ MSG_UNKNOWN_ROLE = gettext_lazy("Unknown reviewer role: %(role)s.")
 MSG_NOT_GATED = gettext_lazy("A rule guards the gate into Do, Check or Act.")
 MSG_RULE_EXISTS = gettext_lazy("The gate into %(stage)s already has a rule; change that one.")
 MSG_WITHDRAWN_BY_MOVE = gettext_lazy("The initiative moved through the gate without this review.")
+MSG_NOBODY_CAN_APPROVE = gettext_lazy(
+    "Nobody but you can approve this move: the gate asks for %(reviewers)s. Name a sponsor, or ask an "
+    "executive to override the gate with a reason."
+)
 
 COND_SIGN_OFF = gettext_lazy("Get the sign-off of %(reviewers)s.")
 DETAIL_APPROVED = gettext_lazy("Approved by %(name)s on %(date)s.")
@@ -297,19 +301,27 @@ def sign_off_request(*, actor: User, initiative: Initiative, to_stage: str, note
         note=note.strip(),
         reviewer_roles=list(rule.reviewer_roles),
     )
+    if not reviewers_of(request):
+        # A request nobody may decide would wait for ever (a sponsor-only rule without a sponsor,
+        # or the sponsor asking for their own approval).
+        reviewers = reviewers_text(request.reviewer_roles, locked)
+        raise ValidationError({"to_stage": MSG_NOBODY_CAN_APPROVE % {"reviewers": reviewers}})
     request.full_clean()
     request.save()
     _announce(request, ChatEventType.SIGN_OFF_REQUESTED)
     return request
 
 
-def _lock_pending(request: SignOffRequest) -> SignOffRequest:
-    """Re-read under a lock: of two reviewers deciding at once, the second finds it decided (409)."""
+def _lock_pending(request: SignOffRequest, expected_version: int | None = None) -> SignOffRequest:
+    """Re-read under a lock: of two reviewers deciding at once, the second finds it decided (409).
+    With ``expected_version`` (the version the caller read), any change since is refused first."""
     locked = (
         SignOffRequest.objects.select_for_update(of=("self",))
         .select_related("initiative", "initiative__sponsor", "requested_by")
         .get(pk=request.pk)
     )
+    if expected_version is not None and locked.version != expected_version:
+        raise StaleVersion()
     if not locked.is_pending:
         raise Conflict(str(MSG_DECIDED % {"status": locked.get_status_display().lower()}))
     return locked
@@ -336,34 +348,40 @@ def _decide(request: SignOffRequest, *, actor: User, status: str, comment: str) 
 
 
 @transaction.atomic
-def sign_off_approve(*, actor: User, request: SignOffRequest, comment: str = "") -> SignOffRequest:
+def sign_off_approve(
+    *, actor: User, request: SignOffRequest, comment: str = "", expected_version: int | None = None
+) -> SignOffRequest:
     """A reviewer approves: the gate's sign-off condition passes until a move uses it."""
     _check_reviewer(actor, request)
-    locked = _lock_pending(request)
+    locked = _lock_pending(request, expected_version)
     _decide(locked, actor=actor, status=SignOffStatus.APPROVED, comment=comment.strip())
     _announce(locked, ChatEventType.SIGN_OFF_DECIDED)
     return locked
 
 
 @transaction.atomic
-def sign_off_send_back(*, actor: User, request: SignOffRequest, comment: str) -> SignOffRequest:
+def sign_off_send_back(
+    *, actor: User, request: SignOffRequest, comment: str, expected_version: int | None = None
+) -> SignOffRequest:
     """A reviewer sends it back with a comment saying what is missing; the lead may ask again."""
     comment = (comment or "").strip()
     if not comment:
         raise ValidationError({"comment": MSG_SEND_BACK_COMMENT})
     _check_reviewer(actor, request)
-    locked = _lock_pending(request)
+    locked = _lock_pending(request, expected_version)
     _decide(locked, actor=actor, status=SignOffStatus.SENT_BACK, comment=comment)
     _announce(locked, ChatEventType.SIGN_OFF_DECIDED)
     return locked
 
 
 @transaction.atomic
-def sign_off_withdraw(*, actor: User, request: SignOffRequest) -> SignOffRequest:
+def sign_off_withdraw(
+    *, actor: User, request: SignOffRequest, expected_version: int | None = None
+) -> SignOffRequest:
     """The requester (or an editor of the initiative) takes a pending request back."""
     if request.requested_by_id != actor.pk and not policies.can_edit(actor, request.initiative):
         raise PermissionDenied(str(MSG_CANNOT_WITHDRAW))
-    locked = _lock_pending(request)
+    locked = _lock_pending(request, expected_version)
     return _decide(locked, actor=actor, status=SignOffStatus.WITHDRAWN, comment="")
 
 

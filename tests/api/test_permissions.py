@@ -52,6 +52,7 @@ def world(initiative, contributor, lead, settings):
     )
     # The gate into Do needs an executive's or an admin's sign-off; the lead has asked for it.
     SignOffRule.objects.create(to_stage="do", reviewer_roles=["executive", "admin"])
+    UserFactory(role=Role.EXECUTIVE, email="gate-reviewer@example.com")
     review = sign_off_request(actor=lead, initiative=initiative, to_stage="do")
     return World(
         initiative.pk, milestone.pk, benefit.pk, kpi.code, link.pk, initiative.team_id, chat.pk, review.pk

@@ -79,6 +79,39 @@ def test_a_decided_request_answers_409(api, lead, sponsor, initiative, rule):
     assert response.json()["message"] == "This request was already decided (approved)."
 
 
+def test_a_decision_with_a_stale_if_match_answers_412_and_changes_nothing(
+    api, lead, sponsor, initiative, rule
+):
+    request = signoffs.sign_off_request(actor=lead, initiative=initiative, to_stage=Stage.DO)
+    url = f"{REQUESTS}{request.pk}/"
+    seen = api(sponsor).get(url)["ETag"]
+    # The lead adds nothing but withdraws and asks again: a new request; the old one changed.
+    api(lead).post(f"{url}withdraw/", format="json")
+
+    response = api(sponsor).post(f"{url}approve/", {"comment": "Go"}, format="json", HTTP_IF_MATCH=seen)
+    assert response.status_code == 412
+    request.refresh_from_db()
+    assert request.status == SignOffStatus.WITHDRAWN
+
+
+def test_a_decision_with_the_current_if_match_goes_through(api, lead, sponsor, initiative, rule):
+    request = signoffs.sign_off_request(actor=lead, initiative=initiative, to_stage=Stage.DO)
+    url = f"{REQUESTS}{request.pk}/"
+    current = api(sponsor).get(url)["ETag"]
+    response = api(sponsor).post(f"{url}approve/", {}, format="json", HTTP_IF_MATCH=current)
+    assert response.status_code == 200
+    assert response.json()["status"] == "approved"
+
+
+def test_a_request_nobody_else_could_approve_answers_400(api, lead, initiative, rule):
+    initiative.sponsor = None
+    initiative.save(update_fields=["sponsor"])
+    response = api(lead).post(REQUESTS, {"initiative": initiative.pk, "to_stage": "do"}, format="json")
+    assert response.status_code == 400
+    assert response.json()["fields"]["to_stage"][0].startswith("Nobody but you can approve this move")
+    assert not SignOffRequest.objects.exists()
+
+
 def test_sending_back_without_a_comment_answers_400_on_comment(api, lead, sponsor, initiative, rule):
     request = signoffs.sign_off_request(actor=lead, initiative=initiative, to_stage=Stage.DO)
     response = api(sponsor).post(f"{REQUESTS}{request.pk}/send-back/", {}, format="json")

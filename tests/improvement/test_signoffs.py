@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from accounts.models import Notification, Role
-from common.errors import Conflict, GateFailed, PermissionDenied
+from common.errors import Conflict, GateFailed, PermissionDenied, StaleVersion
 from improvement.models import (
     BenefitKind,
     ReviewerRole,
@@ -111,9 +111,40 @@ def test_an_approval_is_used_once(initiative, plan_rule, lead, sponsor):
 def test_the_requester_never_approves_their_own_request(initiative, lead, team):
     SignOffRule.objects.create(to_stage=Stage.DO, reviewer_roles=[ReviewerRole.ADMIN])
     admin = UserFactory(role=Role.ADMIN, teams=[team])
+    UserFactory(role=Role.ADMIN, email="second-admin@example.com")
     request = signoffs.sign_off_request(actor=admin, initiative=initiative, to_stage=Stage.DO)
     with pytest.raises(PermissionDenied, match="you requested yourself"):
         signoffs.sign_off_approve(actor=admin, request=request)
+
+
+def test_a_request_nobody_else_could_approve_is_refused(initiative, plan_rule, lead, sponsor):
+    """A sponsor-only gate on an initiative without a sponsor would wait for ever: refused with a
+    way out, and nothing is written."""
+    initiative.sponsor = None
+    initiative.save(update_fields=["sponsor"])
+    with pytest.raises(ValidationError) as excinfo:
+        signoffs.sign_off_request(actor=lead, initiative=initiative, to_stage=Stage.DO)
+    assert excinfo.value.message_dict["to_stage"] == [
+        str(signoffs.MSG_NOBODY_CAN_APPROVE % {"reviewers": "the initiative's sponsor"})
+    ]
+    assert not SignOffRequest.objects.exists()
+
+
+def test_a_lead_who_is_also_the_sponsor_cannot_ask_for_their_own_approval(initiative, plan_rule, lead):
+    initiative.sponsor = lead
+    initiative.save(update_fields=["sponsor"])
+    with pytest.raises(ValidationError, match="Nobody but you can approve this move"):
+        signoffs.sign_off_request(actor=lead, initiative=initiative, to_stage=Stage.DO)
+
+
+def test_a_decision_on_a_request_changed_since_it_was_read_is_stale(initiative, plan_rule, lead, sponsor):
+    request = signoffs.sign_off_request(actor=lead, initiative=initiative, to_stage=Stage.DO)
+    read_version = request.version
+    signoffs.sign_off_withdraw(actor=lead, request=request)
+    with pytest.raises(StaleVersion):
+        signoffs.sign_off_approve(actor=sponsor, request=request, expected_version=read_version)
+    request.refresh_from_db()
+    assert request.status == SignOffStatus.WITHDRAWN
 
 
 def test_only_a_reviewer_of_the_rule_decides(initiative, plan_rule, lead, finance, executive):
