@@ -6,7 +6,7 @@ from django.contrib import admin
 
 from common.admin import ReadOnlyAdminMixin, ServiceWriteAdminMixin
 from improvement.models import ReviewerRole, SignOffRequest, SignOffRule
-from improvement.services import signoffs
+from improvement.services import signoff_rules
 
 
 class SignOffRuleForm(forms.ModelForm):
@@ -23,10 +23,10 @@ class SignOffRuleForm(forms.ModelForm):
 class SignOffRuleAdmin(ServiceWriteAdminMixin, admin.ModelAdmin):
     """One rule per gate. Requests already made keep the reviewer roles they were made with."""
 
-    create_service = signoffs.sign_off_rule_create
+    create_service = signoff_rules.sign_off_rule_create
     create_fields = ("to_stage", "reviewer_roles", "only_when_money_claimed", "active")
-    update_service = signoffs.sign_off_rule_update
-    editable_fields = signoffs.RULE_FIELDS
+    update_service = signoff_rules.sign_off_rule_update
+    editable_fields = signoff_rules.RULE_FIELDS
     instance_kwarg = "rule"
 
     form = SignOffRuleForm

@@ -21,7 +21,7 @@ from improvement.models import (
     Stage,
 )
 from improvement.selectors.signoffs import sign_off_request_list, sign_off_rule_list
-from improvement.services import signoffs
+from improvement.services import signoff_rules, signoffs
 
 
 class SignOffRuleSerializer(serializers.ModelSerializer):
@@ -68,14 +68,16 @@ class SignOffRuleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiVi
     @extend_schema(request=SignOffRuleInputSerializer, responses={201: SignOffRuleSerializer})
     @idempotent
     def create(self, request):
-        rule = signoffs.sign_off_rule_create(actor=request.user, **self.parse(SignOffRuleInputSerializer))
+        rule = signoff_rules.sign_off_rule_create(
+            actor=request.user, **self.parse(SignOffRuleInputSerializer)
+        )
         return Response(SignOffRuleSerializer(rule).data, status=CREATED)
 
     @extend_schema(request=SignOffRuleUpdateSerializer, responses={200: SignOffRuleSerializer})
     def partial_update(self, request, pk=None):
         rule = self.get_object()
         fields = self.parse(SignOffRuleUpdateSerializer, partial=True)
-        signoffs.sign_off_rule_update(actor=request.user, rule=rule, **fields)
+        signoff_rules.sign_off_rule_update(actor=request.user, rule=rule, **fields)
         return Response(SignOffRuleSerializer(rule).data)
 
 

@@ -23,10 +23,8 @@ from accounts.models import Role, User
 from accounts.notifications import notification_send
 from common.errors import Conflict, PermissionDenied, StaleVersion
 from common.models import save_versioned
-from common.services import model_update
 from improvement import events, policies
 from improvement.models import (
-    GATED_STAGES,
     STAGE_ORDER,
     Benefit,
     ChatEventType,
@@ -44,7 +42,6 @@ from improvement.selectors.signoffs import sign_off_latest
 from improvement.services.webhooks import initiative_ref, webhook_event_emit
 
 CONDITION_CODE = "sign_off"
-RULE_FIELDS = ("reviewer_roles", "only_when_money_claimed", "active")
 DATE_FORMAT = "j M Y"
 
 MSG_CANNOT_REQUEST = gettext_lazy("Only someone who can edit the initiative requests a review.")
@@ -59,11 +56,6 @@ MSG_DECIDED = gettext_lazy("This request was already decided (%(status)s).")
 MSG_SEND_BACK_COMMENT = gettext_lazy("Say why you send it back.")
 MSG_CANNOT_WITHDRAW = gettext_lazy("Only the requester or an editor of the initiative withdraws a request.")
 MSG_UNKNOWN_STAGE = gettext_lazy("Unknown stage: %(stage)s.")
-MSG_RULES_ADMIN_ONLY = gettext_lazy("Only an admin changes the sign-off rules.")
-MSG_NO_REVIEWERS = gettext_lazy("Name at least one reviewer role.")
-MSG_UNKNOWN_ROLE = gettext_lazy("Unknown reviewer role: %(role)s.")
-MSG_NOT_GATED = gettext_lazy("A rule guards the gate into Do, Check or Act.")
-MSG_RULE_EXISTS = gettext_lazy("The gate into %(stage)s already has a rule; change that one.")
 MSG_WITHDRAWN_BY_MOVE = gettext_lazy("The initiative moved through the gate without this review.")
 MSG_NOBODY_CAN_APPROVE = gettext_lazy(
     "Nobody but you can approve this move: the gate asks for %(reviewers)s. Name a sponsor, or ask an "
@@ -211,57 +203,6 @@ def sign_off_use(*, transition: StageTransition) -> SignOffRequest | None:
             expected_version=pending.version,
         )
     return approved
-
-
-# --- rules (admins) -------------------------------------------------------------------------------
-
-
-def _clean_roles(roles: list[str]) -> list[str]:
-    if not roles:
-        raise ValidationError({"reviewer_roles": MSG_NO_REVIEWERS})
-    unknown = [r for r in roles if r not in ReviewerRole.values]
-    if unknown:
-        raise ValidationError({"reviewer_roles": MSG_UNKNOWN_ROLE % {"role": ", ".join(unknown)}})
-    # In the order of ReviewerRole, each once.
-    return [r for r in ReviewerRole.values if r in roles]
-
-
-@transaction.atomic
-def sign_off_rule_create(
-    *,
-    actor: User,
-    to_stage: str,
-    reviewer_roles: list[str],
-    only_when_money_claimed: bool = False,
-    active: bool = True,
-) -> SignOffRule:
-    """The gate into ``to_stage`` needs a sign-off (one rule per gate)."""
-    if not actor.is_admin:
-        raise PermissionDenied(str(MSG_RULES_ADMIN_ONLY))
-    if to_stage not in GATED_STAGES:
-        raise ValidationError({"to_stage": MSG_NOT_GATED})
-    if SignOffRule.objects.filter(to_stage=to_stage).exists():
-        raise ValidationError({"to_stage": MSG_RULE_EXISTS % {"stage": Stage(to_stage).label}})
-    rule = SignOffRule(
-        to_stage=to_stage,
-        reviewer_roles=_clean_roles(reviewer_roles),
-        only_when_money_claimed=only_when_money_claimed,
-        active=active,
-    )
-    rule.full_clean()
-    rule.save()
-    return rule
-
-
-@transaction.atomic
-def sign_off_rule_update(*, actor: User, rule: SignOffRule, **data) -> SignOffRule:
-    """Change who reviews, when the rule applies, or switch it off. Open requests keep their roles."""
-    if not actor.is_admin:
-        raise PermissionDenied(str(MSG_RULES_ADMIN_ONLY))
-    if "reviewer_roles" in data:
-        data["reviewer_roles"] = _clean_roles(data["reviewer_roles"])
-    model_update(rule, actor=actor, data=data, allowed=RULE_FIELDS)
-    return rule
 
 
 # --- request, decide, withdraw ---------------------------------------------------------------------

@@ -43,12 +43,8 @@ from improvement.services.experiments import experiment_conclude, experiment_cre
 from improvement.services.initiatives import initiative_create, initiative_update
 from improvement.services.money import benefit_create, benefit_validate, cost_create
 from improvement.services.roadmap import milestone_create, milestone_update
-from improvement.services.signoffs import (
-    sign_off_approve,
-    sign_off_request,
-    sign_off_rule_create,
-    sign_off_rule_for,
-)
+from improvement.services.signoff_rules import sign_off_rule_create
+from improvement.services.signoffs import sign_off_approve, sign_off_request, sign_off_rule_for
 from improvement.services.stages import initiative_decide, initiative_transition
 from improvement.services.targets import kpi_target_create, kpi_target_evaluate, status_update_post
 from kpis.models import Kpi, Unit
