@@ -92,6 +92,10 @@ def figure_spec(fig: go.Figure) -> dict:
     return json.loads(fig.to_json())
 
 
+# The explicit empty template of ``_layout`` as plotly writes it into a figure's JSON.
+EMPTY_TEMPLATE = figure_spec(go.Figure(layout={"template": go.layout.Template()}))["layout"]["template"]
+
+
 @dataclass(frozen=True)
 class ControlLimits:
     centre: float
@@ -112,15 +116,44 @@ def _unit_code(unit: str) -> str:
     return unit if unit in Unit.values else UNIT_CODES.get(unit, unit)
 
 
-def _label_line(fig: go.Figure, *, y: float, text: str, position: str, line: dict) -> None:
-    fig.add_hline(
-        y=y,
-        line=line,
-        annotation_text=text,
-        annotation_position=position,
-        annotation_font={"size": ANNOTATION_FONT_SIZE, "color": line["color"]},
-        annotation_bgcolor=ANNOTATION_BACKGROUND,
-    )
+# Where plotly puts a horizontal line's label for each ``annotation_position`` of ``add_hline``:
+# (x in the axis domain, xanchor, yanchor).
+LABEL_ANCHORS = {
+    "top left": (0, "left", "bottom"),
+    "bottom left": (0, "left", "top"),
+    "top right": (1, "right", "bottom"),
+    "bottom right": (1, "right", "top"),
+}
+
+
+def _hline(y: float, line: dict) -> dict:
+    """A line across the plot at ``y``: what plotly's ``add_hline`` writes into the layout."""
+    return {"type": "line", "xref": "x domain", "x0": 0, "x1": 1, "yref": "y", "y0": y, "y1": y, "line": line}
+
+
+def _hline_label(y: float, *, text: str, position: str, color: str) -> dict:
+    x, xanchor, yanchor = LABEL_ANCHORS[position]
+    return {
+        "text": text,
+        "showarrow": False,
+        "x": x,
+        "xref": "x domain",
+        "xanchor": xanchor,
+        "y": y,
+        "yref": "y",
+        "yanchor": yanchor,
+        "font": {"size": ANNOTATION_FONT_SIZE, "color": color},
+        "bgcolor": ANNOTATION_BACKGROUND,
+    }
+
+
+def _plain_layout(**overrides) -> dict:
+    """``_layout`` as plain JSON-safe data (the empty template as plotly writes it)."""
+    return {**_layout(**overrides), "template": EMPTY_TEMPLATE}
+
+
+def _day(value: dt.date) -> str:
+    return value.isoformat()
 
 
 def kpi_chart(
@@ -136,51 +169,44 @@ def kpi_chart(
     """Measurements over time with the baseline and target lines, and control limits when known.
 
     ``unit`` is the KPI's unit (code or label); every label and hover value is written with it and
-    without e-notation ("UCL 5,330 s", "Target 92.4 %").
+    without e-notation ("UCL 5,330 s", "Target 92.4 %"). Built as plain data, not plotly's figure
+    objects: the page draws one per KPI target, and their validation cost more than the rest of
+    the page (the result is what ``go.Figure(...).add_hline(...)`` would give).
     """
     code = _unit_code(unit)
     suffix = numbers.UNIT_SUFFIX.get(code, "")
     dates = [period for period, _ in series]
-    values = [value for _, value in series]
-    fig = go.Figure(
-        go.Scatter(
-            x=dates,
-            y=values,
-            mode="lines+markers",
-            name=_("Measured"),
-            line={"color": COLOR_MEASURE, "width": 2},
-            hovertemplate=f"%{{x|{date_format()}}}: %{{y:,.4~r}}{suffix}<extra></extra>",
-        ),
-        layout=_layout(
-            title={"text": title, "font": {"size": 14}, "x": 0, "xanchor": "left"},
-            # Measurements are per period (a day at the finest): never show times of day.
-            xaxis={"type": "date", "tickformat": date_format(), "gridcolor": COLOR_GRID, "zeroline": False},
-            yaxis={
-                "title": {"text": str(Unit(code).label) if code in Unit.values else unit},
-                "gridcolor": COLOR_GRID,
-                "zeroline": False,
-                "exponentformat": "none",
-                "separatethousands": True,
-            },
-            margin={"l": 56, "r": 16, "t": 64, "b": 40},
-        ),
-    )
+    data = [
+        {
+            "type": "scatter",
+            "x": [_day(period) for period in dates],
+            "y": [value for _, value in series],
+            "mode": "lines+markers",
+            "name": _("Measured"),
+            "line": {"color": COLOR_MEASURE, "width": 2},
+            "hovertemplate": f"%{{x|{date_format()}}}: %{{y:,.4~r}}{suffix}<extra></extra>",
+        }
+    ]
+    shapes, labels = [], []
+
+    def label_line(y: float, text: str, position: str, line: dict) -> None:
+        shapes.append(_hline(y, line))
+        labels.append(_hline_label(y, text=text, position=position, color=line["color"]))
+
     # Baseline and target at the left: the higher one labelled above its line, the lower below.
     upper_side = "top left" if target >= baseline else "bottom left"
     lower_side = "bottom left" if target >= baseline else "top left"
-    _label_line(
-        fig,
-        y=baseline,
-        text=_("Baseline {value}").format(value=numbers.with_unit(baseline, code)),
-        position=lower_side,
-        line={"color": COLOR_BASELINE, "dash": "dash"},
+    label_line(
+        baseline,
+        _("Baseline {value}").format(value=numbers.with_unit(baseline, code)),
+        lower_side,
+        {"color": COLOR_BASELINE, "dash": "dash"},
     )
-    _label_line(
-        fig,
-        y=target,
-        text=_("Target {value}").format(value=numbers.with_unit(target, code)),
-        position=upper_side,
-        line={"color": COLOR_TARGET, "dash": "dash"},
+    label_line(
+        target,
+        _("Target {value}").format(value=numbers.with_unit(target, code)),
+        upper_side,
+        {"color": COLOR_TARGET, "dash": "dash"},
     )
     if limits is not None:
         # Limits at the right: UCL above its line, LCL below its line, away from the centre.
@@ -188,38 +214,51 @@ def kpi_chart(
             (limits.upper, "UCL", "top right"),
             (limits.lower, "LCL", "bottom right"),
         ):
-            _label_line(
-                fig,
-                y=value,
-                text=f"{label} {numbers.with_unit(value, code)}",
-                position=position,
-                line={"color": COLOR_LIMIT, "dash": "dot", "width": 1},
+            label_line(
+                value,
+                f"{label} {numbers.with_unit(value, code)}",
+                position,
+                {"color": COLOR_LIMIT, "dash": "dot", "width": 1},
             )
-        fig.add_hline(y=limits.centre, line={"color": COLOR_LIMIT, "width": 1})
+        shapes.append(_hline(limits.centre, {"color": COLOR_LIMIT, "width": 1}))
     if target_date is not None:
-        fig.add_trace(
-            go.Scatter(
-                x=[target_date],
-                y=[target],
-                mode="markers",
-                name=_("Target date"),
-                marker={"color": COLOR_TARGET, "symbol": "star", "size": 12},
-                hovertemplate=_("Target {value} by {date}").format(
+        data.append(
+            {
+                "type": "scatter",
+                "x": [_day(target_date)],
+                "y": [target],
+                "mode": "markers",
+                "name": _("Target date"),
+                "marker": {"color": COLOR_TARGET, "symbol": "star", "size": 12},
+                "hovertemplate": _("Target {value} by {date}").format(
                     value=f"%{{y:,.4~r}}{suffix}", date=f"%{{x|{date_format()}}}"
                 )
                 + "<extra></extra>",
-            )
+            }
         )
+    # Measurements are per period (a day at the finest): never show times of day.
+    xaxis = {"type": "date", "tickformat": date_format(), "gridcolor": COLOR_GRID, "zeroline": False}
     shown = [*dates, *([target_date] if target_date else [])]
     if len(set(shown)) == 1:
         # A single date would be stretched over a few milliseconds: give it a month of room.
-        fig.update_xaxes(
-            range=[
-                date_shift(shown[0], -SINGLE_DATE_MARGIN_DAYS),
-                date_shift(shown[0], SINGLE_DATE_MARGIN_DAYS),
-            ]
-        )
-    return figure_spec(fig)
+        xaxis["range"] = [
+            _day(date_shift(shown[0], -SINGLE_DATE_MARGIN_DAYS)),
+            _day(date_shift(shown[0], SINGLE_DATE_MARGIN_DAYS)),
+        ]
+    layout = _plain_layout(
+        title={"text": title, "font": {"size": 14}, "x": 0, "xanchor": "left"},
+        xaxis=xaxis,
+        yaxis={
+            "title": {"text": str(Unit(code).label) if code in Unit.values else unit},
+            "gridcolor": COLOR_GRID,
+            "zeroline": False,
+            "exponentformat": "none",
+            "separatethousands": True,
+        },
+        margin={"l": 56, "r": 16, "t": 64, "b": 40},
+    )
+    layout["shapes"], layout["annotations"] = shapes, labels
+    return {"data": data, "layout": layout}
 
 
 def _cumulative_costs(one_time: float, recurring: Sequence[float]) -> list[float]:
