@@ -170,9 +170,6 @@ class Ranking:
     weights: Weights
     max_money: float | None
 
-    def quadrant(self, row: dict) -> str:
-        return quadrant_for(row["v"], row["d"])
-
 
 def priority_ranking(*, user: User, filters: PriorityFilters, settings: PrioritySettings) -> Ranking:
     """Ideas and Plan-stage initiatives, best score first (ties: ideas first, then by id).
