@@ -122,3 +122,22 @@ def test_combine_adds_ideas_and_initiatives_of_one_group():
     assert merged == [
         GroupTotals(key="process", breakpoint_type="process", ideas=2, initiatives=1, money=50.0, targets=2)
     ]
+
+
+def test_the_worked_example_of_the_docs():
+    """docs/ideas.md, "Prioritisation": items A, B and C under weights 30/50/20."""
+    a = idea_money(current=70, target=75, unit_value=0.4, monthly_volume=12_000, higher_is_better=True)
+    b = idea_money(current=300, target=240, unit_value=0.01, monthly_volume=5_000, higher_is_better=False)
+    c = initiative_money(
+        [
+            TargetGap(baseline=70, target=85, latest=78, unit_value_per_month=800, higher_is_better=True),
+            TargetGap(baseline=90, target=30, latest=None, unit_value_per_month=10, higher_is_better=False),
+        ]
+    )
+    assert (a, b, c) == pytest.approx((24_000, 3_000, 6_200))
+    weights, top = Weights(30, 50, 20), max(a, b, c)
+    assert score(value=4, difficulty=2, money=a, max_money=top, weights=weights) == pytest.approx(87.5)
+    assert score(value=3, difficulty=3, money=c, max_money=top, weights=weights) == pytest.approx(
+        37.9167, abs=1e-3
+    )
+    assert score(value=2, difficulty=4, money=b, max_money=top, weights=weights) == pytest.approx(18.75)
