@@ -26,6 +26,7 @@ from improvement.selectors.priorities import (
     PriorityFilters,
     priority_ranking,
     priority_settings_get,
+    ranked_rows_named,
 )
 from improvement.services.priorities import MSG_ADMIN_ONLY, priority_settings_update
 from kpis.models import Kpi
@@ -172,7 +173,7 @@ class PriorityViewSet(ApiViewSet):
             user=request.user, filters=_query(request), settings=priority_settings_get()
         )
         page = self.paginate_queryset(ranking.rows)
-        return self.get_paginated_response(PriorityItemSerializer(page, many=True).data)
+        return self.get_paginated_response(PriorityItemSerializer(ranked_rows_named(page), many=True).data)
 
 
 class BreakpointViewSet(ApiViewSet):

@@ -43,8 +43,6 @@ class Items:
 
 KIND_IDEA = "idea"
 KIND_INITIATIVE = "initiative"
-# The matrix shows every item as a count in its cell, and at most this many of them as points.
-MATRIX_POINTS = 50
 
 
 @dataclass(frozen=True)
@@ -159,25 +157,53 @@ def priority_initiatives(*, user: User, filters: PriorityFilters) -> QuerySet[In
 
 
 # Every column an annotation of its own name, so both sides of the UNION list them in this order.
-RANK_COLUMNS = ("kind", "item_id", "ref", "name", "v", "d", "money", "score", "bp", "team_name")
+RANK_COLUMNS = ("kind", "item_id", "ref", "name", "v", "d", "money", "score", "bp", "team_ref")
+
+
+@dataclass(frozen=True)
+class MatrixCell:
+    value: int
+    difficulty: int
+    count: int
+    quadrant: str
+
+
+class RankedRows:
+    """The ranked UNION, sliceable and counted for a paginator without counting it again in SQL: the
+    matrix's GROUP BY has already counted every item."""
+
+    def __init__(self, rows: QuerySet, total: int):
+        self.rows, self.total = rows, total
+
+    def count(self) -> int:
+        return self.total
+
+    def __len__(self) -> int:
+        return self.total
+
+    def __getitem__(self, index):
+        return self.rows[index]
+
+    def __iter__(self):
+        return iter(self.rows)
 
 
 @dataclass(frozen=True)
 class Ranking:
-    """The ranked rows (a lazy queryset of dicts, best first) and what their scores were built from."""
+    """The ranked rows (best first, a page at a time), the 5×5 grid's counts and the score's scale."""
 
-    rows: QuerySet
+    rows: RankedRows
+    cells: list[MatrixCell]
     weights: Weights
     max_money: float | None
 
+    @property
+    def total(self) -> int:
+        return self.rows.total
 
-def priority_ranking(*, user: User, filters: PriorityFilters, settings: PrioritySettings) -> Ranking:
-    """Ideas and Plan-stage initiatives, best score first (ties: ideas first, then by id).
 
-    Two queries find the largest money of each side (the score's scale); the rows are one UNION ALL
-    that the caller pages.
-    """
-    weights = weights_of(settings)
+def _sides(*, user: User, filters: PriorityFilters) -> list[QuerySet]:
+    """The ideas and the initiatives that rank, each annotated with the columns of ``RANK_COLUMNS``."""
     sides = []
     if filters.items in (Items.IDEAS, Items.BOTH):
         ideas = priority_ideas(filters=filters).annotate(
@@ -188,7 +214,7 @@ def priority_ranking(*, user: User, filters: PriorityFilters, settings: Priority
             bp=F("breakpoint_type"),
             v=F("value"),
             d=F("difficulty"),
-            team_name=F("team__name"),
+            team_ref=F("team_id"),
         )
         sides.append(ideas)
     if filters.items in (Items.INITIATIVES, Items.BOTH):
@@ -200,12 +226,44 @@ def priority_ranking(*, user: User, filters: PriorityFilters, settings: Priority
             bp=F("breakpoint_type"),
             v=F("impact"),
             d=F("effort"),
-            team_name=F("team__name"),
+            team_ref=F("team_id"),
         )
         sides.append(initiatives)
-    maxima = [side.order_by().aggregate(top=Max("money"))["top"] for side in sides]
-    known = [value for value in maxima if value is not None]
-    max_money = max(known) if known else None
+    return sides
+
+
+def _grid(sides: list[QuerySet]) -> tuple[list[MatrixCell], float | None]:
+    """Per side one GROUP BY (value, difficulty): the count of each cell and the largest money."""
+    counts: dict[tuple[int, int], int] = {}
+    tops = []
+    for side in sides:
+        for v, d, n, top in (
+            side.order_by()
+            .values("v", "d")
+            .annotate(n=Count("pk"), top=Max("money"))
+            .values_list("v", "d", "n", "top")
+        ):
+            counts[v, d] = counts.get((v, d), 0) + n
+            if top is not None:
+                tops.append(top)
+    cells = [
+        MatrixCell(v, d, counts.get((v, d), 0), quadrant_for(v, d))
+        for v in range(SCORE_MAX, SCORE_MIN - 1, -1)
+        for d in range(SCORE_MIN, SCORE_MAX + 1)
+    ]
+    return cells, max(tops) if tops else None
+
+
+def priority_ranking(*, user: User, filters: PriorityFilters, settings: PrioritySettings) -> Ranking:
+    """Ideas and Plan-stage initiatives, best score first (ties: ideas first, then by id).
+
+    One GROUP BY per side counts the 5×5 grid and finds the largest money (the score's scale); the
+    rows are one UNION ALL, sorted and cut by the database, that the caller pages. Team names are
+    read for the page's rows only (``ranked_rows_named``).
+    """
+    weights = weights_of(settings)
+    sides = _sides(user=user, filters=filters)
+    cells, max_money = _grid(sides)
     scored = [
         side.annotate(
             score=_score_expression(value="v", difficulty="d", weights=weights, max_money=max_money)
@@ -215,30 +273,12 @@ def priority_ranking(*, user: User, filters: PriorityFilters, settings: Priority
         for side in sides
     ]
     rows = scored[0].union(*scored[1:], all=True) if len(scored) > 1 else scored[0]
-    return Ranking(rows=rows.order_by("-score", "kind", "item_id"), weights=weights, max_money=max_money)
+    ranked = RankedRows(rows.order_by("-score", "kind", "item_id"), total=sum(cell.count for cell in cells))
+    return Ranking(rows=ranked, cells=cells, weights=weights, max_money=max_money)
 
 
-@dataclass(frozen=True)
-class MatrixCell:
-    value: int
-    difficulty: int
-    count: int
-    quadrant: str
-
-
-def priority_matrix(*, user: User, filters: PriorityFilters) -> list[MatrixCell]:
-    """How many items sit on each (value, difficulty) point of the 5×5 grid: two GROUP BY queries."""
-    counts: dict[tuple[int, int], int] = {}
-    if filters.items in (Items.IDEAS, Items.BOTH):
-        rows = priority_ideas(filters=filters).order_by().values_list("value", "difficulty")
-        for v, d, n in rows.annotate(n=Count("pk")).values_list("value", "difficulty", "n"):
-            counts[v, d] = counts.get((v, d), 0) + n
-    if filters.items in (Items.INITIATIVES, Items.BOTH):
-        rows = priority_initiatives(user=user, filters=filters).order_by().values_list("impact", "effort")
-        for v, d, n in rows.annotate(n=Count("pk")).values_list("impact", "effort", "n"):
-            counts[v, d] = counts.get((v, d), 0) + n
-    return [
-        MatrixCell(v, d, counts.get((v, d), 0), quadrant_for(v, d))
-        for v in range(SCORE_MAX, SCORE_MIN - 1, -1)
-        for d in range(SCORE_MIN, SCORE_MAX + 1)
-    ]
+def ranked_rows_named(rows) -> list[dict]:
+    """A page of ranked rows with their team's name (``team_name``), in one query for the page."""
+    rows = list(rows)
+    names = dict(Team.objects.filter(pk__in={row["team_ref"] for row in rows}).values_list("pk", "name"))
+    return [{**row, "team_name": names.get(row["team_ref"])} for row in rows]

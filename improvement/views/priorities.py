@@ -16,10 +16,9 @@ from improvement.models.initiatives import quadrant_for
 from improvement.selectors.breakpoints import NO_KPI, breakpoint_report
 from improvement.selectors.priorities import (
     KIND_IDEA,
-    MATRIX_POINTS,
-    priority_matrix,
     priority_ranking,
     priority_settings_get,
+    ranked_rows_named,
 )
 from improvement.services.priorities import MSG_ADMIN_ONLY, priority_settings_update
 from kpis.selectors import kpi_list
@@ -67,7 +66,7 @@ def priorities(request):
     settings = priority_settings_get()
     ranking = priority_ranking(user=request.user, filters=filters, settings=settings)
     page = Paginator(ranking.rows, ROWS_PER_PAGE).get_page(request.GET.get("page"))
-    cells = priority_matrix(user=request.user, filters=filters)
+    cells = ranking.cells
     labels = {value: str(label) for value, label in Quadrant.choices}
     totals = dict.fromkeys(labels, 0)
     for cell in cells:
@@ -77,13 +76,12 @@ def priorities(request):
         "form": form,
         "settings": settings,
         "page": page,
-        "rows": [ranked_row(row) for row in page.object_list],
+        "rows": [ranked_row(row) for row in ranked_rows_named(page.object_list)],
         "query": _query_without(request, "page"),
         "quadrants": grid,
         "cells": [cells[i : i + 5] for i in range(0, len(cells), 5)],
         "matrix_chart": priority_charts.matrix_chart(cells, labels),
-        "item_count": sum(totals.values()),
-        "matrix_points": MATRIX_POINTS,
+        "item_count": ranking.total,
     }
     return render(request, "improvement/priorities.html", context)
 

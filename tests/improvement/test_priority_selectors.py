@@ -11,7 +11,6 @@ from improvement.selectors.breakpoints import breakpoint_report
 from improvement.selectors.priorities import (
     Items,
     PriorityFilters,
-    priority_matrix,
     priority_ranking,
     priority_settings_get,
     weights_of,
@@ -129,12 +128,14 @@ def test_a_lead_ranks_only_initiatives_they_may_read(lead, team, other_team):
     assert [r["item_id"] for r in rows] == [own.pk]
 
 
-def test_the_matrix_counts_every_item_in_its_cell(admin):
+def test_the_matrix_counts_every_item_in_its_cell_and_the_total(admin):
     make_idea(value=5, difficulty=1)
     make_idea(value=5, difficulty=1)
     InitiativeFactory(impact=5, effort=1)
     make_idea(value=1, difficulty=5)
-    cells = {(c.value, c.difficulty): c for c in priority_matrix(user=admin, filters=PriorityFilters())}
+    ranking, _ = ranked(admin)
+    cells = {(c.value, c.difficulty): c for c in ranking.cells}
+    assert ranking.total == 4
     assert len(cells) == 25
     assert cells[5, 1].count == 3 and cells[5, 1].quadrant == Quadrant.QUICK_WIN
     assert cells[1, 5].count == 1 and cells[1, 5].quadrant == Quadrant.THANKLESS
