@@ -68,13 +68,14 @@ def weights_of(settings: PrioritySettings) -> Weights:
 # --- money and score as SQL -------------------------------------------------------------------------
 
 
-def _directed_gap(*, current, target, direction):
-    """target − current for a higher-is-better KPI, current − target otherwise, at least 0.
+def _directed_gap(*, current, target, higher: Q):
+    """target − current where ``higher`` (the KPI is higher-is-better), current − target otherwise,
+    at least 0.
 
     Only called where both values are known: PostgreSQL's GREATEST skips NULLs (SQLite's MAX does
     not), so an unknown must never reach it."""
     remaining = Case(
-        When(Q(**{direction: Direction.HIGHER}), then=target - current),
+        When(higher, then=target - current),
         default=current - target,
         output_field=FloatField(),
     )
@@ -87,10 +88,12 @@ def idea_money_expression():
         target_value__isnull=False,
         unit_value__isnull=False,
         monthly_volume__isnull=False,
-        kpi__isnull=False,
+        kpi_id__isnull=False,
     )
+    # The KPI's direction by a hashed sub-select of the 30-odd KPIs, not a JOIN on every idea row.
+    higher = Q(kpi_id__in=Kpi.objects.filter(direction=Direction.HIGHER).values("pk"))
     money = (
-        _directed_gap(current=F("current_value"), target=F("target_value"), direction="kpi__direction")
+        _directed_gap(current=F("current_value"), target=F("target_value"), higher=higher)
         * Cast("unit_value", FloatField())
         * Cast("monthly_volume", FloatField())
     )
@@ -104,7 +107,9 @@ def initiative_money_expression():
         KpiTarget.objects.active()
         .filter(initiative=OuterRef("pk"), is_primary=True, unit_value_per_month__isnull=False)
         .annotate(
-            money=_directed_gap(current=current, target=F("target_value"), direction="kpi__direction")
+            money=_directed_gap(
+                current=current, target=F("target_value"), higher=Q(kpi__direction=Direction.HIGHER)
+            )
             * Cast("unit_value_per_month", FloatField())
         )
         .order_by()
