@@ -89,7 +89,7 @@ class PriorityItemSerializer(serializers.Serializer):
         allow_null=True,
         help_text="The KPI gap to target in money a month; null when unknown.",
     )
-    score = serializers.FloatField(help_text="0–100, the weighted score (docs/ideas.md).")
+    score = serializers.FloatField(help_text="0–100: the weighted score of value, money a month and ease.")
 
     def get_reference(self, row) -> str:
         return f"IDEA-{row['item_id']:04d}" if row["kind"] == KIND_IDEA else row["ref"]
