@@ -24,6 +24,7 @@ from improvement.api import (
     StatusUpdateViewSet,
     WebhookSubscriptionViewSet,
 )
+from improvement.api.priorities import BreakpointViewSet, PrioritySettingsViewSet, PriorityViewSet
 from improvement.api.signoffs import SignOffRequestViewSet, SignOffRuleViewSet
 from kpis.api.control_chart import KpiControlChartViewSet
 from kpis.api.phases import KpiPhaseBreakViewSet
@@ -59,9 +60,20 @@ router.register("chat-destinations", ChatDestinationViewSet, basename="chat-dest
 router.register("imports", ImportViewSet, basename="import")
 router.register("sign-off-rules", SignOffRuleViewSet, basename="sign-off-rule")
 router.register("sign-off-requests", SignOffRequestViewSet, basename="sign-off-request")
+router.register("priorities", PriorityViewSet, basename="priority")
+router.register("breakpoints", BreakpointViewSet, basename="breakpoint")
+# One object for the organisation, read and changed at its own address with no id (a router binds
+# PATCH to detail routes only).
+singleton_urls = [
+    path(
+        "priority-settings/",
+        PrioritySettingsViewSet.as_view({"get": "retrieve", "patch": "partial_update"}),
+        name="priority-settings",
+    ),
+]
 
 urlpatterns = [
-    path("v1/", include((router.urls, "api"), namespace="v1")),
+    path("v1/", include((router.urls + singleton_urls, "api"), namespace="v1")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view serves its start-up script as a file, so the page runs under our CSP.
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),

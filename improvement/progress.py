@@ -22,6 +22,15 @@ def progress(*, baseline: float, target: float, current: float | None) -> float 
     return value if math.isfinite(value) else None
 
 
+# A target is on target once its progress reaches 1: the dashboard's "KPIs on target" and the
+# break-point analysis's on-target rate both count this.
+ON_TARGET_PROGRESS = 1.0
+
+
+def is_on_target(value: float | None) -> bool:
+    return value is not None and value >= ON_TARGET_PROGRESS
+
+
 def clamped_progress(value: float | None) -> float | None:
     return None if value is None else min(1.0, max(0.0, value))
 

@@ -26,6 +26,7 @@ from improvement.views import (
     targets,
     teams,
 )
+from improvement.views import priorities as priority_views
 
 app_name = "improvement"
 
@@ -152,4 +153,7 @@ urlpatterns = [
     ),
     path("calendar/new-address/", calendar.calendar_rotate, name="calendar_rotate"),
     path("calendar/<str:token>.ics", calendar.calendar_feed, name="calendar_feed"),
+    path("priorities/", priority_views.priorities, name="priorities"),
+    path("priorities/settings/", priority_views.priority_settings_view, name="priority_settings"),
+    path("breakpoints/", priority_views.breakpoints, name="breakpoints"),
 ]

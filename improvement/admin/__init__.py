@@ -8,7 +8,7 @@ from improvement.admin.chat import ChatDestinationAdmin
 from improvement.admin.clusters import ClusterDataAdmin, SiteValueAdmin
 from improvement.admin.comments import AttachmentAdmin, CommentAdmin
 from improvement.admin.experiments import ExperimentAdmin, VariantAdmin, VariantDataAdmin
-from improvement.admin.ideas import IdeaAdmin, PrioritySettingsAdmin
+from improvement.admin.ideas import IdeaAdmin
 from improvement.admin.imports import ImportJobAdmin
 from improvement.admin.initiatives import InitiativeAdmin, StatusUpdateAdmin
 from improvement.admin.money import BenefitAdmin, BenefitInline, CostAdmin, CostInline, MoneyForecastAdmin
@@ -19,6 +19,7 @@ from improvement.admin.money_summary import (
 )
 from improvement.admin.notifications import SentReminderAdmin
 from improvement.admin.packs import PortfolioPackAdmin
+from improvement.admin.priorities import PrioritySettingsAdmin
 from improvement.admin.roadmap import MilestoneAdmin, MilestoneInline
 from improvement.admin.segments import SegmentDataAdmin
 from improvement.admin.shares import ShareLinkAdmin, ShareLinkViewAdmin

@@ -1,10 +1,9 @@
-"""Admin of ideas, read only (they change through submission and triage), and of the
-prioritisation settings."""
+"""Admin of ideas, read only (they change through submission and triage)."""
 
 from django.contrib import admin
 
 from common.admin import ReadOnlyAdminMixin
-from improvement.models import Idea, PrioritySettings
+from improvement.models import Idea
 
 
 @admin.register(Idea)
@@ -23,8 +22,3 @@ class IdeaAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     search_fields = ("title", "submitted_by__email")
     list_select_related = ("kpi", "team", "submitted_by")
     show_full_result_count = False
-
-
-@admin.register(PrioritySettings)
-class PrioritySettingsAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ("__str__", "weight_value", "weight_money", "weight_ease", "updated_at")

@@ -16,6 +16,7 @@ from common.web import site_view
 from improvement import charts
 from improvement.forms import DashboardFilterForm, MoneySort, Period
 from improvement.models import STAGE_ORDER, Health, Initiative, Status
+from improvement.progress import is_on_target
 from improvement.selectors.initiatives import (
     AT_RISK_DEFINITION,
     initiative_list_at_risk,
@@ -95,7 +96,7 @@ class KpiState:
 def kpi_state(progress: float | None) -> str:
     if progress is None:
         return KpiState.NO_DATA
-    if progress >= 1:
+    if is_on_target(progress):
         return KpiState.MET
     return KpiState.IMPROVING if progress > 0 else KpiState.OFF
 
