@@ -28,7 +28,8 @@ def attachments_storage(kind: str) -> dict:
         "endpoint_url": env("AWS_S3_ENDPOINT_URL"),
         "access_key": env("AWS_ACCESS_KEY_ID"),
         "secret_key": env("AWS_SECRET_ACCESS_KEY"),
-        "location": env("ATTACHMENTS_S3_PREFIX", "attachments"),
+        # Keys are attachments/YYYY/MM/<random>.<ext>, under this optional prefix.
+        "location": env("ATTACHMENTS_S3_PREFIX", ""),
         # Files are private: downloads always go through the site, which checks access first.
         "default_acl": "private",
         "querystring_auth": True,

@@ -90,7 +90,7 @@ def _digest(upload) -> str:
 
 def _stored_name(extension: str) -> str:
     """A fresh name: the month's folder and a random id (never anything the uploader chose)."""
-    return f"{timezone.now():%Y/%m}/{uuid.uuid4().hex}.{extension}"
+    return f"attachments/{timezone.now():%Y/%m}/{uuid.uuid4().hex}.{extension}"
 
 
 @contextmanager
