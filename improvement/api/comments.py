@@ -135,6 +135,15 @@ class CommentUpdateSerializer(serializers.Serializer):
 
 class AttachmentInputSerializer(ParentInputSerializer):
     file = serializers.FileField(help_text="The file (multipart/form-data); limits in docs/ideas.md.")
+    comment = serializers.IntegerField(
+        required=False, **ID_RANGE, help_text="Your own comment on the same record the file goes with."
+    )
+
+    def validate_comment(self, value):
+        found = comment_list(user=self.context["request"].user).filter(pk=value).first()
+        if found is None:
+            raise serializers.ValidationError(_(attachments.MSG_NOT_YOUR_COMMENT))
+        return found
 
 
 class CommentFilter(django_filters.FilterSet):
@@ -236,7 +245,7 @@ class AttachmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiVie
     def create(self, request):
         data = self.parse(AttachmentInputSerializer)
         attachment = attachments.attachment_upload(
-            actor=request.user, parent=data["parent"], upload=data["file"]
+            actor=request.user, parent=data["parent"], upload=data["file"], comment=data.get("comment")
         )
         return Response(AttachmentSerializer(self.reread(attachment)).data, status=CREATED)
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from django.db.models import Model, Prefetch, Q, QuerySet
 
-from accounts.models import Membership, Role, User
+from accounts.models import Role, User
 from improvement.models import PARENT_FIELDS, Attachment, Comment, Experiment, Idea, Initiative, Milestone
 from improvement.selectors.ideas import idea_list
 from improvement.selectors.initiatives import initiative_readable
@@ -129,20 +129,3 @@ def comment_thread(
         .order_by("id")
     )
     return Thread(kind=kind, parent=parent, comments=comments, files=files, older_before=older)
-
-
-def mention_candidates(*, kind: str, parent: Model) -> QuerySet[User]:
-    """Active people who could be mentioned on ``parent`` (for the page's suggestions): its team and
-    people, and everyone who reads the whole organisation. Mentions are checked again when posted."""
-    initiative = parent if kind == "initiative" else getattr(parent, "initiative", None)
-    if initiative is None:
-        return (
-            User.objects.filter(is_active=True).only("id", "email", "full_name").order_by("full_name")[:200]
-        )
-    team_people = Membership.objects.filter(team_id=initiative.team_id).values("user_id")
-    return (
-        User.objects.filter(is_active=True)
-        .filter(Q(pk__in=team_people) | Q(pk=initiative.lead_id) | Q(pk=initiative.sponsor_id))
-        .only("id", "email", "full_name")
-        .order_by("full_name", "email")[:200]
-    )

@@ -38,6 +38,7 @@ MSG_CONTENT_MISMATCH = gettext_noop(
 )
 MSG_VIEWERS_CANNOT_ATTACH = gettext_noop("Viewers can read the files but not attach any.")
 MSG_NOT_FOUND = gettext_noop("No such record, or you cannot see it.")
+MSG_NOT_YOUR_COMMENT = gettext_noop("Files can be added only to your own comment on the same record.")
 MSG_ONLY_UPLOADER_ARCHIVES = gettext_noop("Only the person who attached a file or an admin can remove it.")
 
 
@@ -129,15 +130,22 @@ def attachment_store(
     )
 
 
-def attachment_upload(*, actor: User, parent: Model, upload) -> Attachment:
-    """Attach ``upload`` to ``parent`` on its own (files that come with a comment: ``comment_create``)."""
+def attachment_upload(*, actor: User, parent: Model, upload, comment: Comment | None = None) -> Attachment:
+    """Attach ``upload`` to ``parent``, on its own or to the actor's own ``comment`` on it (files
+    posted together with a comment: ``comment_create``)."""
     kind = parent_kind(parent)
     if not parent_readable_by(user=actor, kind=kind, pk=parent.pk):
         raise NotFound(_(MSG_NOT_FOUND))
     if not can_post(actor):
         raise PermissionDenied(_(MSG_VIEWERS_CANNOT_ATTACH))
+    if comment is not None and (
+        getattr(comment, f"{kind}_id") != parent.pk or comment.author_id != actor.pk or comment.is_archived
+    ):
+        raise ValidationError({"comment": _(MSG_NOT_YOUR_COMMENT)})
     with files_removed_on_error() as written, transaction.atomic():
-        return attachment_store(actor=actor, kind=kind, parent=parent, upload=upload, written=written)
+        return attachment_store(
+            actor=actor, kind=kind, parent=parent, upload=upload, written=written, comment=comment
+        )
 
 
 @transaction.atomic

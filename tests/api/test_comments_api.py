@@ -178,3 +178,16 @@ def test_attachment_list_queries_do_not_grow_with_rows(api, lead, initiative):
     few = queries_for(client, ATTACHMENTS)
     add(4)
     assert queries_for(client, ATTACHMENTS) == few
+
+
+def test_a_file_is_uploaded_to_the_callers_own_comment(api, lead, contributor, initiative):
+    mine = comments.comment_create(actor=lead, parent=initiative, body="Data follows")
+    body = {"initiative": initiative.pk, "comment": mine.pk, "file": SimpleUploadedFile("w.csv", CSV)}
+    made = api(lead).post(ATTACHMENTS, body, format="multipart")
+    assert made.json()["comment"] == mine.pk, made.json()
+    body["file"] = SimpleUploadedFile("w.csv", CSV)
+    refused = api(contributor).post(ATTACHMENTS, body, format="multipart")
+    assert refused.status_code == 400
+    assert refused.json()["fields"] == {"comment": [attachments.MSG_NOT_YOUR_COMMENT]}
+    listed = api(lead).get(f"{COMMENTS}{mine.pk}/").json()["attachments"]
+    assert [a["name"] for a in listed] == ["w.csv"]

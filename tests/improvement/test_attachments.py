@@ -203,3 +203,19 @@ def test_the_s3_storage_class_is_what_the_site_uses_with_that_setting(settings, 
 def test_an_unknown_storage_setting_fails_loudly():
     with pytest.raises(ValueError, match="local or s3"):
         attachments_storage("ftp")
+
+
+def test_a_file_joins_the_uploaders_own_comment_on_the_same_record(initiative, lead, contributor, team):
+    mine = comments.comment_create(actor=lead, parent=initiative, body="Data follows")
+    added = attachments.attachment_upload(
+        actor=lead, parent=initiative, upload=upload("a.png", PNG), comment=mine
+    )
+    assert list(mine.attachments.all()) == [added]
+    with pytest.raises(ValidationError) as refused:
+        attachments.attachment_upload(
+            actor=contributor, parent=initiative, upload=upload("b.png", PNG), comment=mine
+        )
+    assert refused.value.message_dict == {"comment": [attachments.MSG_NOT_YOUR_COMMENT]}
+    elsewhere = InitiativeFactory(team=team, lead=lead)
+    with pytest.raises(ValidationError):
+        attachments.attachment_upload(actor=lead, parent=elsewhere, upload=upload("c.png", PNG), comment=mine)
