@@ -44,6 +44,16 @@ def test_a_mention_and_a_file_reach_the_contributor(browse, initiative, tmp_path
     lead.assert_accessible()
     comment.scroll_into_view_if_needed()
     lead.shot("lead-posted")
+    comment.get_by_role("link", name="Edit").click()
+    page.wait_for_load_state()
+    lead.assert_accessible()
+    page.get_by_label("Comment").fill(
+        "@[Carl Contributor] the queue times are attached.\nCan you check phone and chat?"
+    )
+    page.get_by_role("button", name="Save").click()
+    page.wait_for_load_state()
+    expect(page.get_by_text("Comment updated.")).to_be_visible()
+    expect(page.locator("#conversation .comment").first).to_contain_text("phone and chat?")
 
     carl = browse().login("carl@example.com").go("/notifications/")
     note = carl.page.get_by_role(
