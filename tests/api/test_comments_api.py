@@ -191,3 +191,17 @@ def test_a_file_is_uploaded_to_the_callers_own_comment(api, lead, contributor, i
     assert refused.json()["fields"] == {"comment": [attachments.MSG_NOT_YOUR_COMMENT]}
     listed = api(lead).get(f"{COMMENTS}{mine.pk}/").json()["attachments"]
     assert [a["name"] for a in listed] == ["w.csv"]
+
+
+def test_an_upload_repeated_with_its_idempotency_key_is_stored_once(api, lead, initiative, media):
+    client = api(lead)
+
+    def send():
+        body = {"initiative": initiative.pk, "file": SimpleUploadedFile("waits.csv", CSV)}
+        return client.post(ATTACHMENTS, body, format="multipart", HTTP_IDEMPOTENCY_KEY="upload-1")
+
+    first, again = send(), send()
+    assert (first.status_code, again.status_code) == (201, 201)
+    assert first.json()["id"] == again.json()["id"]
+    assert Attachment.objects.count() == 1
+    assert len([p for p in media.rglob("*") if p.is_file()]) == 1
