@@ -25,6 +25,7 @@ from improvement.api import (
     WebhookSubscriptionViewSet,
 )
 from improvement.api.priorities import BreakpointViewSet, PrioritySettingsViewSet, PriorityViewSet
+from improvement.api.comments import AttachmentViewSet, CommentViewSet
 from improvement.api.signoffs import SignOffRequestViewSet, SignOffRuleViewSet
 from kpis.api.control_chart import KpiControlChartViewSet
 from kpis.api.phases import KpiPhaseBreakViewSet
@@ -71,6 +72,8 @@ singleton_urls = [
         name="priority-settings",
     ),
 ]
+router.register("comments", CommentViewSet, basename="comment")
+router.register("attachments", AttachmentViewSet, basename="attachment")
 
 urlpatterns = [
     path("v1/", include((router.urls + singleton_urls, "api"), namespace="v1")),

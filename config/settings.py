@@ -11,6 +11,8 @@ from csp.constants import NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 
 from config.env import DJANGO_ENV, PRODUCTION, env, env_bool, env_list  # noqa: F401  (settings)
+from config.settings_attachments import *  # noqa: F403  (attachments: storage, limits)
+from config.settings_attachments import attachments_storage
 from config.settings_i18n import *  # noqa: F403  (languages, catalogues, localized formats)
 from config.settings_ops import *  # noqa: F403  (Celery, outbox, cache, timeouts, health, metrics, logging)
 from config.settings_ops import postgresql_options
@@ -264,6 +266,8 @@ STORAGES = {
         )
     },
 }
+# Comments' attachments: the local disk, or an S3-compatible bucket (config/settings_attachments.py).
+STORAGES["attachments"] = attachments_storage(ATTACHMENTS_STORAGE)  # noqa: F405  (from settings_attachments)
 
 # Every page loads its scripts, styles and charts from this site; nothing inline runs. Inline style
 # attributes (timeline positions, progress bars, plotly's own styles) are allowed.

@@ -27,6 +27,7 @@ from improvement.models import (
 )
 from improvement.services import (
     chat,
+    comments,
     imports,
     money_summaries,
     notifications,
@@ -216,3 +217,9 @@ def notify_sign_off(request_id: int, version: int) -> int:
     if request is None:
         return 0
     return signoffs.sign_off_notify(request=request, version=version)
+
+
+@shared_task(name="improvement.notify_mention", **RETRY_OPTIONS)
+def notify_mention(comment_id: int, user_ids: list[int]) -> int:
+    """Tell the people a comment newly mentions (those who can still read its record)."""
+    return comments.comment_mentions_notify(comment_id=comment_id, user_ids=user_ids)

@@ -3,6 +3,7 @@ from django.urls import path
 from improvement.views import (
     board,
     calendar,
+    comments,
     dashboard,
     experiment_clusters,
     experiment_design,
@@ -156,4 +157,10 @@ urlpatterns = [
     path("priorities/", priority_views.priorities, name="priorities"),
     path("priorities/settings/", priority_views.priority_settings_view, name="priority_settings"),
     path("breakpoints/", priority_views.breakpoints, name="breakpoints"),
+    path("conversation/<slug:kind>/<int:pk>/", comments.conversation, name="conversation"),
+    path("conversation/<slug:kind>/<int:pk>/comments/", comments.comment_post, name="comment_post"),
+    path("comments/<int:pk>/edit/", comments.comment_edit, name="comment_edit"),
+    path("comments/<int:pk>/remove/", comments.comment_archive_view, name="comment_archive"),
+    path("attachments/<int:pk>/download/", comments.attachment_download, name="attachment_download"),
+    path("attachments/<int:pk>/remove/", comments.attachment_archive_view, name="attachment_archive"),
 ]

@@ -20,6 +20,7 @@ import threading
 
 from django.conf import settings
 from django.core.cache import DEFAULT_CACHE_ALIAS, cache, caches
+from django.core.files.uploadedfile import UploadedFile
 from django.core.serializers.json import DjangoJSONEncoder
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, gettext_noop
@@ -115,6 +116,19 @@ def _held(lock: str):
             )
 
 
+class _BodyEncoder(DjangoJSONEncoder):
+    """A multipart body's files count by name, size and content digest (read in chunks, then rewound)."""
+
+    def default(self, o):
+        if isinstance(o, UploadedFile):
+            digest = hashlib.sha256()
+            for chunk in o.chunks():
+                digest.update(chunk)
+            o.seek(0)
+            return {"name": o.name, "size": o.size, "sha256": digest.hexdigest()}
+        return super().default(o)
+
+
 def idempotent(view_method):
     """Decorate a viewset action that creates something."""
 
@@ -128,7 +142,7 @@ def idempotent(view_method):
                 {HEADER: [_(MSG_KEY_TOO_LONG_TEMPLATE).format(limit=MAX_KEY_LENGTH)]}
             )
         store_key = "idem:" + _digest(str(request.user.pk), request.method, request.path, key)
-        body = _digest(json.dumps(request.data, cls=DjangoJSONEncoder, sort_keys=True))
+        body = _digest(json.dumps(request.data, cls=_BodyEncoder, sort_keys=True))
         lock = store_key + ":lock"
         try:
             stored = cache.get(store_key)

@@ -57,6 +57,7 @@ def test_json_bodies_are_declared_as_json_only_and_uploads_keep_csv_and_multipar
         ("POST", "/api/v1/experiments/{id}/cluster-data/"): ["application/json", "text/csv"],
         ("POST", "/api/v1/kpis/{code}/survey-answers/"): ["application/json", "multipart/form-data"],
         ("POST", "/api/v1/imports/"): ["multipart/form-data"],
+        ("POST", "/api/v1/attachments/"): ["multipart/form-data"],
     }
 
 

@@ -503,3 +503,97 @@ def test_an_inactive_owners_token_is_refused(anon, db):
     anon.credentials(HTTP_AUTHORIZATION=f"Bearer {secret}")
 
     assert anon.get("/api/v1/initiatives/").status_code == 401
+
+
+# --- comments and attachments: whoever reads the record posts, except viewers; the author edits ---
+
+CSV_FILE = b"queue,minutes\nchat,3\n"
+
+
+@pytest.fixture
+def thread(world, lead, settings, tmp_path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from improvement.models import Initiative
+    from improvement.services.attachments import attachment_upload
+    from improvement.services.comments import comment_create
+
+    settings.MEDIA_ROOT = str(tmp_path)
+    initiative = Initiative.objects.get(pk=world.initiative_id)
+    comment = comment_create(actor=lead, parent=initiative, body="Evidence below")
+    attachment = attachment_upload(
+        actor=lead, parent=initiative, upload=SimpleUploadedFile("w.csv", CSV_FILE)
+    )
+    return {"initiative": initiative.pk, "comment": comment.pk, "attachment": attachment.pk}
+
+
+def _csv(t):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return {"initiative": t["initiative"], "file": SimpleUploadedFile("w.csv", CSV_FILE)}
+
+
+POSTERS = {**dict.fromkeys(ROLES, 201), "viewer": 403, "other_lead": 400}
+AUTHOR_ONLY = {**dict.fromkeys(ROLES, 403), "lead": 200, "other_lead": 404}
+AUTHOR_OR_ADMIN = {**dict.fromkeys(ROLES, 403), "lead": 204, "admin": 204, "other_lead": 404}
+CONVERSATION_CASES = [
+    ("list comments", "get", "/api/v1/comments/?initiative={t[initiative]}", None, "json", READERS),
+    ("read comment", "get", "/api/v1/comments/{t[comment]}/", None, "json", TEAM_READERS),
+    (
+        "post comment",
+        "post",
+        "/api/v1/comments/",
+        lambda t: {"initiative": t["initiative"], "body": "Hi"},
+        "json",
+        POSTERS,
+    ),
+    (
+        "edit comment",
+        "patch",
+        "/api/v1/comments/{t[comment]}/",
+        lambda t: {"body": "Edited"},
+        "json",
+        AUTHOR_ONLY,
+    ),
+    ("remove comment", "delete", "/api/v1/comments/{t[comment]}/", None, "json", AUTHOR_OR_ADMIN),
+    ("list attachments", "get", "/api/v1/attachments/", None, "json", READERS),
+    (
+        "download attachment",
+        "get",
+        "/api/v1/attachments/{t[attachment]}/download/",
+        None,
+        "json",
+        TEAM_READERS,
+    ),
+    ("upload attachment", "post", "/api/v1/attachments/", _csv, "multipart", POSTERS),
+    ("remove attachment", "delete", "/api/v1/attachments/{t[attachment]}/", None, "json", AUTHOR_OR_ADMIN),
+]
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize(
+    ("name", "method", "url", "body", "form", "expected"),
+    CONVERSATION_CASES,
+    ids=[c[0] for c in CONVERSATION_CASES],
+)
+def test_each_role_takes_part_in_conversations_as_the_domain_rules_say(
+    api, people, thread, role, name, method, url, body, form, expected
+):
+    data = body(thread) if body else None
+
+    response = getattr(api(people[role]), method)(url.format(t=thread), data, format=form)
+
+    assert response.status_code == expected[role], (role, name)
+
+
+@pytest.mark.parametrize("scope", Scope.values)
+def test_only_the_comments_scope_posts_and_progress_read_reads(thread, admin, scope):
+    _, secret = token_create(actor=admin, name="matrix", scopes=[scope])
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {secret}")
+
+    read = client.get(f"/api/v1/comments/?initiative={thread['initiative']}")
+    post = client.post("/api/v1/comments/", {"initiative": thread["initiative"], "body": "Hi"}, format="json")
+
+    assert read.status_code == (200 if scope == Scope.PROGRESS_READ else 403)
+    assert post.status_code == (201 if scope == Scope.COMMENTS_WRITE else 403)

@@ -84,6 +84,10 @@ NOT_PAGES = frozenset(
         "improvement:sign_off_approve",
         "improvement:sign_off_send_back",
         "improvement:sign_off_withdraw",
+        "improvement:comment_post",
+        "improvement:comment_archive",
+        "improvement:attachment_download",
+        "improvement:attachment_archive",
         # Single sign-on: redirects to the identity provider, its answers and SAML metadata (tests/sso).
         "sso_login",
         "sso_callback",
@@ -107,6 +111,8 @@ AFTER_A_FORM = frozenset(
         "improvement:share",
         "improvement:pack_detail",
         "improvement:import_detail",
+        # A comment's Edit page: the demo has no comments (tests/browser/test_conversation.py checks it).
+        "improvement:comment_edit",
     }
 )
 # Password reset pages reached from an email or after its form; checked signed out below.
