@@ -24,8 +24,8 @@ from improvement.api import (
     StatusUpdateViewSet,
     WebhookSubscriptionViewSet,
 )
-from improvement.api.priorities import BreakpointViewSet, PrioritySettingsViewSet, PriorityViewSet
 from improvement.api.comments import AttachmentViewSet, CommentViewSet
+from improvement.api.priorities import BreakpointViewSet, PrioritySettingsViewSet, PriorityViewSet
 from improvement.api.signoffs import SignOffRequestViewSet, SignOffRuleViewSet
 from kpis.api.control_chart import KpiControlChartViewSet
 from kpis.api.phases import KpiPhaseBreakViewSet
