@@ -26,6 +26,7 @@ NOTIFY_TARGET_MET = "improvement.notify_target_met"
 NOTIFY_KPI_ALERT = "improvement.notify_kpi_alert"
 DELIVER_WEBHOOK = "improvement.deliver_webhook"
 NOTIFY_SIGN_OFF = "improvement.notify_sign_off"
+NOTIFY_IDEA = "improvement.notify_idea"
 
 
 def _enqueue_on_commit(name: str, *args) -> None:
@@ -55,3 +56,8 @@ def webhook_delivery_created(*, delivery_id: int) -> None:
 def sign_off_changed(*, request_id: int, version: int) -> None:
     """Tell the reviewers of a new request, or the requester of a decision."""
     _enqueue_on_commit(NOTIFY_SIGN_OFF, request_id, version)
+
+
+def idea_changed(*, idea_id: int, version: int) -> None:
+    """Tell the leads of a submitted idea, or its submitter of the decision."""
+    _enqueue_on_commit(NOTIFY_IDEA, idea_id, version)
