@@ -24,6 +24,7 @@ from improvement.api import (
     StatusUpdateViewSet,
     WebhookSubscriptionViewSet,
 )
+from improvement.api.ideas import IdeaViewSet, KpiAlertViewSet
 from improvement.api.signoffs import SignOffRequestViewSet, SignOffRuleViewSet
 from kpis.api.control_chart import KpiControlChartViewSet
 from kpis.api.phases import KpiPhaseBreakViewSet
@@ -59,6 +60,8 @@ router.register("chat-destinations", ChatDestinationViewSet, basename="chat-dest
 router.register("imports", ImportViewSet, basename="import")
 router.register("sign-off-rules", SignOffRuleViewSet, basename="sign-off-rule")
 router.register("sign-off-requests", SignOffRequestViewSet, basename="sign-off-request")
+router.register("ideas", IdeaViewSet, basename="idea")
+router.register("kpi-alerts", KpiAlertViewSet, basename="kpi-alert")
 
 urlpatterns = [
     path("v1/", include((router.urls, "api"), namespace="v1")),
