@@ -14,8 +14,10 @@ from accounts.models import WORK_SCOPES, Role, Scope
 from accounts.services import token_create
 from improvement.models import SignOffRule
 from improvement.services.chat import chat_destination_create
+from improvement.services.ideas import idea_create
 from improvement.services.shares import share_link_create
 from improvement.services.signoffs import sign_off_request
+from kpis.models import KpiAlert
 from tests.factories import BenefitFactory, KpiFactory, MilestoneFactory, UserFactory
 
 ROLES = ["admin", "executive", "lead", "other_lead", "contributor", "finance", "viewer"]
@@ -496,9 +498,6 @@ class IdeaWorld:
 
 @pytest.fixture
 def idea_world(team, contributor, viewer):
-    from improvement.services.ideas import idea_create
-    from kpis.models import KpiAlert
-
     idea = idea_create(actor=contributor, title="Route billing chats", team=team)
     kept = idea_create(actor=viewer, title="Billing chats bounce", team=team)
     draft = idea_create(actor=contributor, title="Half a thought", team=team, submit=False)
