@@ -13,6 +13,9 @@ from common.errors import Conflict, PermissionDenied, StaleVersion
 from improvement.models import Idea, IdeaStatus, Initiative, KpiTarget, NotificationKind, Stage
 from improvement.selectors.ideas import idea_list, idea_status_counts, idea_triage
 from improvement.services import ideas
+from improvement.services.initiatives import initiative_create
+from improvement.services.notifications import kpi_alert_notify
+from improvement.services.targets import kpi_target_create
 from kpis.alerts import SPC_BASELINE_POINTS
 from kpis.models import AlertLevel, AlertRule, KpiAlert, PhaseBreak
 from tests.factories import KpiFactory, MeasurementFactory, UserFactory
@@ -337,3 +340,24 @@ def test_someone_else_starting_from_the_same_alert_gets_their_own_draft(watched,
 
     assert first != second and second.title == "Improve CSAT"
     assert second.current_value is None  # nothing measured before the alert
+
+
+def test_the_kpi_alert_notification_links_to_the_kpi_pages_alerts(watched, lead, team):
+    initiative = initiative_create(
+        actor=lead, title="CSAT by email", team=team, start_date=dt.date(2026, 1, 1)
+    )
+    kpi_target_create(
+        actor=lead, initiative=initiative, kpi=watched, segment="email", baseline_value=70, target_value=80
+    )
+    alert = KpiAlert.objects.create(
+        kpi=watched,
+        segment="email",
+        period=dt.date(2026, 2, 1),
+        level=AlertLevel.WARNING,
+        value=61,
+        threshold=70,
+    )
+
+    assert kpi_alert_notify(alert=alert) == 1
+
+    assert Notification.objects.get(recipient=lead).url == f"/kpis/{watched.code}/?segment=email#alerts"
