@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Role, Team
 from improvement.forms.common import DateInput, Form, PersonChoiceField, people
 from improvement.models import BreakpointType, Idea, IdeaStatus
+from kpis.catalogue import display_name
 from kpis.models import Kpi
 
 ANY = [("", _("Any"))]
@@ -17,6 +18,10 @@ SCORES = [(n, str(n)) for n in range(1, 6)]
 
 def _kpis():
     return Kpi.objects.active().order_by("name")
+
+
+def _kpi_label(kpi: Kpi) -> str:
+    return display_name(kpi.name)
 
 
 class IdeaFilterForm(Form):
@@ -37,6 +42,7 @@ class IdeaFilterForm(Form):
         super().__init__(*args, **kwargs)
         self.fields["team"].queryset = Team.objects.active().order_by("name")
         self.fields["kpi"].queryset = _kpis()
+        self.fields["kpi"].label_from_instance = _kpi_label
 
 
 class IdeaForm(forms.ModelForm):
@@ -85,6 +91,7 @@ class IdeaForm(forms.ModelForm):
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
         self.fields["kpi"].queryset = _kpis()
+        self.fields["kpi"].label_from_instance = _kpi_label
         self.fields["team"].queryset = Team.objects.active().order_by("name")
         # The service says what a title needs (the same message on the site and in the API).
         self.fields["title"].required = False
