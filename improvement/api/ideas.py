@@ -21,7 +21,7 @@ from improvement.api.common import (
 )
 from improvement.models import BreakpointType, Idea, IdeaStatus
 from improvement.selectors.ideas import idea_list, kpi_alert_list
-from improvement.services import ideas
+from improvement.services import idea_signals, ideas
 from kpis.models import AlertLevel, AlertRule, Kpi, KpiAlert
 
 
@@ -274,5 +274,5 @@ class KpiAlertViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewS
     @extend_schema(request=None, responses={200: IdeaSerializer})
     @action(detail=True, methods=["post"], url_path="start-improvement")
     def start_improvement(self, request, pk=None):
-        draft = ideas.idea_draft_from_alert(actor=request.user, alert=self.get_object())
+        draft = idea_signals.idea_draft_from_alert(actor=request.user, alert=self.get_object())
         return Response(IdeaSerializer(idea_list(user=request.user).get(pk=draft.pk)).data)

@@ -20,7 +20,7 @@ from improvement.selectors.ideas import (
     idea_status_counts,
     idea_triage,
 )
-from improvement.services import ideas
+from improvement.services import idea_signals, ideas
 from kpis.models import KpiAlert
 
 PAGE_SIZE = 50
@@ -212,6 +212,6 @@ def idea_merge_view(request, pk: int):
 def kpi_alert_start_improvement(request, pk: int):
     """ "Start an improvement" on a KPI alert: the user's draft idea from it (the same one again)."""
     alert = get_object_or_404(KpiAlert.objects.select_related("kpi"), pk=pk)
-    draft = ideas.idea_draft_from_alert(actor=request.user, alert=alert)
+    draft = idea_signals.idea_draft_from_alert(actor=request.user, alert=alert)
     messages.info(request, str(MSG_DRAFT_STARTED))
     return redirect("improvement:idea_edit", pk=draft.pk)

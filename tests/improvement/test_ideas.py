@@ -12,7 +12,7 @@ from accounts.models import Notification, Role
 from common.errors import Conflict, PermissionDenied, StaleVersion
 from improvement.models import Idea, IdeaStatus, Initiative, KpiTarget, NotificationKind, Stage
 from improvement.selectors.ideas import idea_list, idea_status_counts, idea_triage
-from improvement.services import ideas
+from improvement.services import idea_signals, ideas
 from improvement.services.initiatives import initiative_create
 from improvement.services.notifications import kpi_alert_notify
 from improvement.services.targets import kpi_target_create
@@ -293,7 +293,7 @@ def test_a_threshold_alert_starts_a_prefilled_draft(watched, contributor):
         kpi=watched, segment="email", period=period, level=AlertLevel.WARNING, value=61, threshold=70
     )
 
-    draft = ideas.idea_draft_from_alert(actor=contributor, alert=alert)
+    draft = idea_signals.idea_draft_from_alert(actor=contributor, alert=alert)
 
     window = values[-SPC_BASELINE_POINTS:]
     assert draft.status == IdeaStatus.DRAFT and draft.submitted_by == contributor
@@ -303,7 +303,7 @@ def test_a_threshold_alert_starts_a_prefilled_draft(watched, contributor):
     assert draft.baseline_from == dt.date(2026, 1, 6) and draft.baseline_to == dt.date(2026, 1, 25)
     assert draft.signal == "Warning threshold crossed on 2026-01-26: 61 against the threshold 70."
     # Starting again from the same alert gives the same draft back.
-    assert ideas.idea_draft_from_alert(actor=contributor, alert=alert) == draft
+    assert idea_signals.idea_draft_from_alert(actor=contributor, alert=alert) == draft
     assert Idea.objects.count() == 1
 
 
@@ -322,7 +322,7 @@ def test_a_control_chart_signal_takes_its_baseline_from_the_latest_phase(watched
         detail="A point beyond 3σ",
     )
 
-    draft = ideas.idea_draft_from_alert(actor=lead, alert=alert)
+    draft = idea_signals.idea_draft_from_alert(actor=lead, alert=alert)
 
     assert draft.current_value == pytest.approx(80.5)
     assert (draft.baseline_from, draft.baseline_to) == (dt.date(2026, 1, 11), dt.date(2026, 1, 20))
@@ -335,8 +335,8 @@ def test_someone_else_starting_from_the_same_alert_gets_their_own_draft(watched,
     alert = KpiAlert.objects.create(
         kpi=watched, segment="", period=dt.date(2026, 2, 1), level=AlertLevel.CRITICAL, value=1, threshold=2
     )
-    first = ideas.idea_draft_from_alert(actor=lead, alert=alert)
-    second = ideas.idea_draft_from_alert(actor=contributor, alert=alert)
+    first = idea_signals.idea_draft_from_alert(actor=lead, alert=alert)
+    second = idea_signals.idea_draft_from_alert(actor=contributor, alert=alert)
 
     assert first != second and second.title == "Improve CSAT"
     assert second.current_value is None  # nothing measured before the alert
