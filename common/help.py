@@ -27,6 +27,7 @@ HELP_PAGES = {
     "domain": ("Rules of initiatives, stages and targets", "domain.md"),
     "exports": ("Exports: CSV, XLSX and PDF", "exports.md"),
     "chat": ("Slack and Microsoft Teams messages", "chat.md"),
+    "ideas": ("Ideas, priorities, break-points and conversations", "ideas.md"),
 }
 # Wide formula blocks and tables scroll inside themselves, so keyboard users must reach them.
 SCROLLABLE = {"table_open", "code_block", "fence"}

@@ -25,6 +25,7 @@ from improvement.api import (
     WebhookSubscriptionViewSet,
 )
 from improvement.api.comments import AttachmentViewSet, CommentViewSet
+from improvement.api.ideas import IdeaViewSet, KpiAlertViewSet
 from improvement.api.priorities import BreakpointViewSet, PrioritySettingsViewSet, PriorityViewSet
 from improvement.api.signoffs import SignOffRequestViewSet, SignOffRuleViewSet
 from kpis.api.control_chart import KpiControlChartViewSet
@@ -74,6 +75,8 @@ singleton_urls = [
 ]
 router.register("comments", CommentViewSet, basename="comment")
 router.register("attachments", AttachmentViewSet, basename="attachment")
+router.register("ideas", IdeaViewSet, basename="idea")
+router.register("kpi-alerts", KpiAlertViewSet, basename="kpi-alert")
 
 urlpatterns = [
     path("v1/", include((router.urls + singleton_urls, "api"), namespace="v1")),

@@ -27,6 +27,7 @@ NOTIFY_KPI_ALERT = "improvement.notify_kpi_alert"
 DELIVER_WEBHOOK = "improvement.deliver_webhook"
 NOTIFY_SIGN_OFF = "improvement.notify_sign_off"
 NOTIFY_MENTION = "improvement.notify_mention"
+NOTIFY_IDEA = "improvement.notify_idea"
 
 
 def _enqueue_on_commit(name: str, *args) -> None:
@@ -61,3 +62,8 @@ def sign_off_changed(*, request_id: int, version: int) -> None:
 def comment_mentioned(*, comment_id: int, user_ids: list[int]) -> None:
     """Tell the people a comment newly mentions."""
     _enqueue_on_commit(NOTIFY_MENTION, comment_id, user_ids)
+
+
+def idea_changed(*, idea_id: int, version: int) -> None:
+    """Tell the leads of a submitted idea, or its submitter of the decision."""
+    _enqueue_on_commit(NOTIFY_IDEA, idea_id, version)

@@ -88,3 +88,12 @@ def can_review_sign_off(
         or ("finance" in roles and user.role == Role.FINANCE)
         or ("admin" in roles and user.is_admin)
     )
+
+
+def can_triage_ideas(user: User, team_id: int | None) -> bool:
+    """Ideas of a team are decided by its leads (an idea with no team: by any lead) and admins."""
+    if user.is_admin:
+        return True
+    if user.role != Role.LEAD:
+        return False
+    return team_id is None or team_id in _team_ids(user)

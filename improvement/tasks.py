@@ -25,6 +25,7 @@ from improvement.models import (
     StageTransition,
     WebhookDelivery,
 )
+from improvement.models.ideas import Idea
 from improvement.services import (
     chat,
     comments,
@@ -37,6 +38,7 @@ from improvement.services import (
     signoffs,
     webhooks,
 )
+from improvement.services.ideas import idea_notify
 from kpis.models import KpiAlert
 
 TRANSIENT_ERRORS = (OperationalError, smtplib.SMTPException, ConnectionError, TimeoutError)
@@ -223,3 +225,12 @@ def notify_sign_off(request_id: int, version: int) -> int:
 def notify_mention(comment_id: int, user_ids: list[int]) -> int:
     """Tell the people a comment newly mentions (those who can still read its record)."""
     return comments.comment_mentions_notify(comment_id=comment_id, user_ids=user_ids)
+
+
+@shared_task(name="improvement.notify_idea", **RETRY_OPTIONS)
+def notify_idea(idea_id: int, version: int) -> int:
+    """Tell the leads of a submitted idea, or its submitter of the decision."""
+    idea = Idea.objects.select_related("submitted_by", "initiative", "merged_into").filter(pk=idea_id).first()
+    if idea is None:
+        return 0
+    return idea_notify(idea=idea, version=version)

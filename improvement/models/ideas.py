@@ -91,6 +91,9 @@ class Idea(ChangeTracked, ArchivableModel, TimeStampedModel):
             models.Index(fields=["updated_at", "id"], name="idea_updated_keyset"),
             models.Index(fields=["status", "-created_at", "-id"], name="idea_status_newest"),
             models.Index(fields=["breakpoint_type", "status"], name="idea_breakpoint_status"),
+            # The triage list, newest first, unfiltered or filtered by anything but status: read in
+            # this order and stopped at a page instead of sorting every idea.
+            models.Index(fields=["archived_at", "-created_at", "-id"], name="idea_newest"),
         ]
         constraints = [
             models.CheckConstraint(condition=models.Q(value__gte=1, value__lte=5), name="idea_value_1_5"),

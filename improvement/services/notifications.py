@@ -7,6 +7,7 @@ transaction, each with a dedupe key so a job that runs twice tells nobody twice.
 """
 
 import datetime as dt
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -346,11 +347,19 @@ def kpi_alert_notify(*, alert: KpiAlert) -> int:
                     kind=NotificationKind.KPI_ALERT,
                     title=_alert_title(alert),
                     body=display_description(alert.kpi.description),
-                    url=reverse("improvement:initiative_list"),
+                    url=kpi_alerts_url(alert),
                     dedupe_key=f"kpi_alert:{alert.pk}",
                 )
             )
     return sent
+
+
+def kpi_alerts_url(alert: KpiAlert) -> str:
+    """The KPI page's alerts in the alert's segment, where "Start an improvement" is one click away."""
+    url = reverse("improvement:kpi_detail", args=[alert.kpi.code])
+    if alert.segment:
+        url += "?" + urlencode({"segment": alert.segment})
+    return url + "#alerts"
 
 
 def _alert_title(alert: KpiAlert) -> str:

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 from common.web import site_view, submit
 from improvement.forms.kpis import PhaseBreakForm, SurveyUploadForm
 from improvement.kpi_charts import CHART_NAMES, control_chart_figure, phase_rows
+from improvement.selectors.ideas import RECENT_ALERTS, idea_open_drafts_for_alerts, kpi_alert_list
 from kpis.control_chart import kpi_control_chart
 from kpis.models import ChartType, Kpi
 from kpis.phases import phase_break_can_mark, phase_break_create, phase_break_list
@@ -67,8 +68,16 @@ def _page(request, kpi: Kpi, *, phase_form=None, survey_form=None, status: int =
         "comparison": comparison,
         "can_upload": is_survey and measurement_can_write(actor=request.user),
         "survey_form": survey_form or SurveyUploadForm(initial={"segment": segment}),
+        **_alerts(request, kpi, segment),
     }
     return render(request, "improvement/kpi_detail.html", context, status=status)
+
+
+def _alerts(request, kpi: Kpi, segment: str) -> dict:
+    """The segment's recent alerts, each with "Start an improvement" (or the user's open draft)."""
+    alerts = list(kpi_alert_list(kpi=kpi, segment=segment)[:RECENT_ALERTS])
+    drafts = idea_open_drafts_for_alerts(user=request.user, alert_ids=[a.pk for a in alerts])
+    return {"alerts": [(alert, drafts.get(alert.pk)) for alert in alerts]}
 
 
 def _comparison(request, kpi: Kpi, segment: str, scores):

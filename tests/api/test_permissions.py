@@ -14,8 +14,10 @@ from accounts.models import WORK_SCOPES, Role, Scope
 from accounts.services import token_create
 from improvement.models import SignOffRule
 from improvement.services.chat import chat_destination_create
+from improvement.services.ideas import idea_create
 from improvement.services.shares import share_link_create
 from improvement.services.signoffs import sign_off_request
+from kpis.models import KpiAlert
 from tests.factories import BenefitFactory, KpiFactory, MilestoneFactory, UserFactory
 
 ROLES = ["admin", "executive", "lead", "other_lead", "contributor", "finance", "viewer"]
@@ -597,3 +599,117 @@ def test_only_the_comments_scope_posts_and_progress_read_reads(thread, admin, sc
 
     assert read.status_code == (200 if scope == Scope.PROGRESS_READ else 403)
     assert post.status_code == (201 if scope == Scope.COMMENTS_WRITE else 403)
+
+
+# --- ideas and KPI alerts (docs/domain.md, "Ideas") ------------------------------------------------
+
+
+@dataclass
+class IdeaWorld:
+    idea_id: int
+    kept_id: int
+    draft_id: int
+    alert_id: int
+
+
+@pytest.fixture
+def idea_world(team, contributor, viewer):
+    idea = idea_create(actor=contributor, title="Route billing chats", team=team)
+    kept = idea_create(actor=viewer, title="Billing chats bounce", team=team)
+    draft = idea_create(actor=contributor, title="Half a thought", team=team, submit=False)
+    alert = KpiAlert.objects.create(
+        kpi=KpiFactory(code="idea_kpi"), period="2026-03-01", level="warning", value=1, threshold=2
+    )
+    return IdeaWorld(idea.pk, kept.pk, draft.pk, alert.pk)
+
+
+TRIAGERS = {**dict.fromkeys(ROLES, 403), "admin": 200, "lead": 200}
+IDEA_CASES = [
+    ("list ideas", "get", "/api/v1/ideas/", None, READERS),
+    ("read idea", "get", "/api/v1/ideas/{w.idea_id}/", None, READERS),
+    # A draft is its author's alone (admins included in "everyone else").
+    (
+        "read draft",
+        "get",
+        "/api/v1/ideas/{w.draft_id}/",
+        None,
+        {**dict.fromkeys(ROLES, 404), "contributor": 200},
+    ),
+    ("submit idea", "post", "/api/v1/ideas/", lambda w: {"title": "New idea"}, dict.fromkeys(ROLES, 201)),
+    (
+        "edit idea",
+        "patch",
+        "/api/v1/ideas/{w.idea_id}/",
+        lambda w: {"title": "Renamed"},
+        {**TRIAGERS, "contributor": 200},
+    ),
+    (
+        "submit draft",
+        "post",
+        "/api/v1/ideas/{w.draft_id}/submit/",
+        None,
+        {**dict.fromkeys(ROLES, 404), "contributor": 200},
+    ),
+    ("accept idea", "post", "/api/v1/ideas/{w.idea_id}/accept/", lambda w: {}, TRIAGERS),
+    ("decline idea", "post", "/api/v1/ideas/{w.idea_id}/decline/", lambda w: {"reason": "No"}, TRIAGERS),
+    ("merge idea", "post", "/api/v1/ideas/{w.idea_id}/merge/", lambda w: {"into": w.kept_id}, TRIAGERS),
+    ("list kpi alerts", "get", "/api/v1/kpi-alerts/", None, READERS),
+    ("start improvement", "post", "/api/v1/kpi-alerts/{w.alert_id}/start-improvement/", None, READERS),
+]
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize(
+    ("name", "method", "url", "body", "expected"), IDEA_CASES, ids=[c[0] for c in IDEA_CASES]
+)
+def test_each_role_gets_what_the_idea_rules_allow(
+    api, people, idea_world, role, name, method, url, body, expected
+):
+    data = body(idea_world) if body else None
+
+    response = getattr(api(people[role]), method)(url.format(w=idea_world), data, format="json")
+
+    assert response.status_code == expected[role], (role, name, response.json())
+
+
+IDEA_TOKEN_CASES = [
+    ("list ideas", "get", "/api/v1/ideas/", None, Scope.PROGRESS_READ, 200),
+    ("list kpi alerts", "get", "/api/v1/kpi-alerts/", None, Scope.PROGRESS_READ, 200),
+    ("submit idea", "post", "/api/v1/ideas/", lambda w: {"title": "New idea"}, Scope.IDEAS_WRITE, 201),
+    (
+        "decline idea",
+        "post",
+        "/api/v1/ideas/{w.idea_id}/decline/",
+        lambda w: {"reason": "No"},
+        Scope.IDEAS_WRITE,
+        200,
+    ),
+    (
+        "start improvement",
+        "post",
+        "/api/v1/kpi-alerts/{w.alert_id}/start-improvement/",
+        None,
+        Scope.IDEAS_WRITE,
+        200,
+    ),
+]
+
+
+@pytest.mark.parametrize("scope", Scope.values)
+@pytest.mark.parametrize(
+    ("name", "method", "url", "body", "opening_scope", "allowed"),
+    IDEA_TOKEN_CASES,
+    ids=[c[0] for c in IDEA_TOKEN_CASES],
+)
+def test_a_token_does_to_ideas_only_what_its_scope_names(
+    idea_world, admin, scope, name, method, url, body, opening_scope, allowed
+):
+    _, secret = token_create(actor=admin, name="matrix", scopes=[scope])
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {secret}")
+    data = body(idea_world) if body else None
+
+    response = getattr(client, method)(url.format(w=idea_world), data, format="json")
+
+    expected = allowed if scope == opening_scope else 403
+    assert response.status_code == expected, (scope, name, response.json())

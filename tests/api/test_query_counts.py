@@ -1,10 +1,14 @@
 """Every list answers in the same number of queries for 5 rows as for 50."""
 
+import datetime as dt
+
 import pytest
 from django.utils import timezone
 
 from accounts.services import token_create
 from improvement.models import StageTransition
+from improvement.services.ideas import idea_create, idea_decline
+from kpis.models import KpiAlert
 from tests.api.conftest import queries_for
 from tests.factories import (
     BenefitFactory,
@@ -86,6 +90,20 @@ def _tokens(n, *, lead, **_):
         token_create(actor=lead, name="t", scopes=["progress:read"])
 
 
+def _ideas(n, *, team, lead):
+    for i in range(n):
+        idea = idea_create(actor=UserFactory(), title=f"Idea {i}", team=team, kpi=KpiFactory())
+        idea_decline(actor=lead, idea=idea, reason="Not now.")
+
+
+def _kpi_alerts(n, **_):
+    kpi = KpiFactory()
+    for i in range(n):
+        KpiAlert.objects.create(
+            kpi=kpi, period=dt.date(2026, 1, 1) + dt.timedelta(days=i), level="warning", value=1, threshold=2
+        )
+
+
 LISTS = {
     "/api/v1/initiatives/": _initiatives,
     "/api/v1/milestones/": _milestones,
@@ -98,6 +116,8 @@ LISTS = {
     "/api/v1/kpis/": _kpis,
     "/api/v1/teams/": _teams,
     "/api/v1/tokens/": _tokens,
+    "/api/v1/ideas/": _ideas,
+    "/api/v1/kpi-alerts/": _kpi_alerts,
 }
 
 

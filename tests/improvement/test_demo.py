@@ -14,6 +14,8 @@ from improvement.models import (
     Cost,
     Experiment,
     ExperimentStatus,
+    Idea,
+    IdeaStatus,
     Initiative,
     KpiTarget,
     Milestone,
@@ -157,3 +159,16 @@ def test_demo_initiatives_past_plan_with_benefits_have_a_non_zero_money_forecast
         forecast = MoneyForecast.objects.get(initiative=initiative, cycle=1)
         assert forecast.total_benefit > 0, initiative
         assert forecast.benefit_hard + forecast.benefit_soft > 0, initiative
+
+
+def test_the_demo_has_ideas_waiting_accepted_declined_and_merged():
+    load_demo()
+
+    statuses = set(Idea.objects.values_list("status", flat=True))
+    assert {IdeaStatus.SUBMITTED, IdeaStatus.ACCEPTED, IdeaStatus.DECLINED, IdeaStatus.MERGED} <= statuses
+    accepted = Idea.objects.get(status=IdeaStatus.ACCEPTED)
+    assert (
+        accepted.initiative.stage == Stage.PLAN
+        and accepted.initiative.targets.filter(is_primary=True).exists()
+    )
+    assert Idea.objects.exclude(decision_reason="").filter(status=IdeaStatus.DECLINED).exists()

@@ -33,6 +33,7 @@ from improvement.management.demo_cases import (
     NextCycleSpec,
     TargetSpec,
 )
+from improvement.management.demo_ideas import load_demo_ideas
 from improvement.models import STAGE_ORDER, Initiative, MetricType, Milestone, MilestoneStatus, Stage
 from improvement.services.experiment_data import experiment_data_replace
 from improvement.services.experiment_guardrails import (
@@ -167,7 +168,9 @@ class DemoLoader:
             self.users[person.key] = user
         # Plan → Do needs the sponsor's sign-off (docs/domain.md, "Sign-offs").
         sign_off_rule_create(actor=self.users["admin"], to_stage=Stage.DO, reviewer_roles=["sponsor"])
-        return [self._initiative(spec) for spec in INITIATIVES]
+        initiatives = [self._initiative(spec) for spec in INITIATIVES]
+        load_demo_ideas(users=self.users, teams=self.teams, today=self.today)
+        return initiatives
 
     def _user(self, key: str, initiative: Initiative) -> User:
         return self.users[key] if key else initiative.lead
