@@ -30,6 +30,11 @@ def _team_ids(user: User) -> set[int]:
     return cached
 
 
+def team_ids_of(user: User) -> set[int]:
+    """The ids of the teams ``user`` belongs to (read once per user object)."""
+    return _team_ids(user)
+
+
 def can_create_in_team(user: User, team_id: int) -> bool:
     return user.is_admin or (user.role == Role.LEAD and team_id in _team_ids(user))
 

@@ -29,6 +29,7 @@ from improvement.models.ideas import Idea
 from improvement.services import (
     chat,
     comments,
+    digest,
     imports,
     money_summaries,
     notifications,
@@ -125,7 +126,7 @@ def send_reminders(today: str | None = None) -> int:
 @shared_task(name="improvement.send_digest", **RETRY_OPTIONS, **BATCH_LIMITS)
 def send_digest(today: str | None = None) -> int:
     """Hourly: the digest goes to each person once their own week and hour have come (a date: to all)."""
-    return notifications.digest_send(today=dt.date.fromisoformat(today) if today else None)
+    return digest.digest_send(today=dt.date.fromisoformat(today) if today else None)
 
 
 @shared_task(name="improvement.post_chat_digest", **RETRY_OPTIONS, **BATCH_LIMITS)

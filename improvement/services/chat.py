@@ -28,7 +28,7 @@ from improvement.models import (
     Status,
     WebhookDelivery,
 )
-from improvement.services.notifications import digest_text
+from improvement.services.digest import digest_text
 from improvement.services.webhooks import chat_url_check, initiative_ref, webhook_event_emit
 from kpis.models import KpiAlert
 

@@ -16,10 +16,10 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from accounts.models import Role, User
+from accounts.models import User
 from accounts.notifications import notification_send
 from accounts.time_zones import zone_of
-from improvement import events, selectors
+from improvement import events
 from improvement.models import (
     OPEN_MILESTONE_STATUSES,
     Initiative,
@@ -31,7 +31,6 @@ from improvement.models import (
     Stage,
     StageTransition,
     Status,
-    StatusUpdate,
     WebhookEventType,
 )
 from improvement.services.webhooks import initiative_ref, webhook_event_emit
@@ -41,11 +40,8 @@ from kpis.models import AlertRule, KpiAlert
 
 # A milestone this many days past due is also brought to the initiative lead's attention.
 ESCALATE_AFTER_DAYS = 7
-DIGEST_DAYS = 7
-DIGEST_ROLES = (Role.LEAD, Role.EXECUTIVE)
-DIGEST_WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
-# Written in each recipient's language (``_language_of``) when the notification is sent: the stored
+# Written in each recipient's language (``recipient_language``) when the notification is sent: the stored
 # notification and its email read as the recipient reads the site.
 MSG_STAGE_TITLE = gettext_noop("{code} moved from {src} to {dst}")
 MSG_DECISION_TITLE = gettext_noop("{code}: cycle {cycle} ended — {decision}")
@@ -57,18 +53,9 @@ MSG_ALERT_TITLE = gettext_noop(
     "{level} alert: {kpi}{segment} at {value:g} on {period} (threshold {threshold:g})"
 )
 MSG_SPC_TITLE = gettext_noop("Control-chart signal: {kpi}{segment} at {value:g} on {period} ({rule})")
-MSG_DIGEST_TITLE = gettext_noop("Your weekly PDCA digest, week ending {date}")
-DIGEST_STAGE_MOVES = gettext_noop("Stage moves:")
-DIGEST_HEALTH = gettext_noop("Health updates:")
-DIGEST_PROGRESS = gettext_noop("KPI progress:")
-DIGEST_OVERDUE = gettext_noop("Overdue work:")
-DIGEST_PROGRESS_LINE = gettext_noop(
-    "- {code} {kpi}: {progress} of the way ({baseline:g} → {target:g}, now {current:g})"
-)
-DIGEST_OVERDUE_LINE = gettext_noop("- {code} {title} (due {due}, {owner})")
 
 
-def _language_of(user: User) -> str:
+def recipient_language(user: User) -> str:
     """The language a person reads the site in; the organisation's default until they choose one."""
     return getattr(user, "language", "") or settings.LANGUAGE_CODE
 
@@ -123,7 +110,7 @@ def stage_changed_notify(*, transition: StageTransition) -> int:
     )
     sent = 0
     for person in _people(initiative, exclude=transition.actor_id):
-        with translation.override(_language_of(person)):
+        with translation.override(recipient_language(person)):
             sent += bool(
                 notification_send(
                     recipient=person,
@@ -175,7 +162,7 @@ def target_met_notify(*, target: KpiTarget, cycle: int) -> int:
     initiative = target.initiative
     sent = 0
     for person in _people(initiative):
-        with translation.override(_language_of(person)):
+        with translation.override(recipient_language(person)):
             kpi = display_name(target.kpi.name)
             sent += bool(
                 notification_send(
@@ -228,7 +215,7 @@ def _remind(
     ).exists():
         return False
     try:
-        with transaction.atomic(), translation.override(_language_of(recipient)):
+        with transaction.atomic(), translation.override(recipient_language(recipient)):
             notification_send(
                 recipient=recipient,
                 kind=kind,
@@ -340,7 +327,7 @@ def kpi_alert_notify(*, alert: KpiAlert) -> int:
     }
     sent = 0
     for lead in sorted(leads, key=lambda u: u.pk):
-        with translation.override(_language_of(lead)):
+        with translation.override(recipient_language(lead)):
             sent += bool(
                 notification_send(
                     recipient=lead,
@@ -373,121 +360,3 @@ def _alert_title(alert: KpiAlert) -> str:
         threshold=alert.threshold,
         rule=alert_detail_display(alert.detail),
     )
-
-
-# --- weekly digest -------------------------------------------------------------------------------
-
-
-def digest_compose(*, user: User, today: dt.date) -> str:
-    """The digest's text for ``user``: what moved in their initiatives over the last week; "" if nothing."""
-    ids = list(
-        selectors.initiative_list(user=user)
-        .filter(status=Status.ACTIVE)
-        .order_by("code")
-        .values_list("pk", flat=True)
-    )
-    return digest_text(initiative_ids=ids, today=today)
-
-
-def digest_text(*, initiative_ids: list[int], today: dt.date) -> str:
-    """What moved in these initiatives over the week ending ``today``; "" if nothing did."""
-    since = timezone.make_aware(dt.datetime.combine(today - dt.timedelta(days=DIGEST_DAYS), dt.time.min))
-    ids = initiative_ids
-    if not ids:
-        return ""
-    moves = StageTransition.objects.filter(initiative_id__in=ids, created_at__gte=since).select_related(
-        "initiative"
-    )
-    health = StatusUpdate.objects.filter(
-        initiative_id__in=ids, date__gt=today - dt.timedelta(days=DIGEST_DAYS)
-    ).select_related("initiative")
-    overdue = (
-        Milestone.objects.active()
-        .filter(initiative_id__in=ids, status__in=OPEN_MILESTONE_STATUSES, due_date__lt=today)
-        .select_related("initiative", "owner")
-    )
-    targets = (
-        selectors.target_list(initiative_ids=ids)
-        .select_related("initiative")
-        .order_by("initiative__code", "id")
-    )
-    sections = []
-    if moves:
-        sections.append(
-            _(DIGEST_STAGE_MOVES)
-            + "\n"
-            + "\n".join(
-                f"- {t.initiative.code}: {Stage(t.from_stage).label} → {Stage(t.to_stage).label}"
-                + (f" ({t.get_decision_display()})" if t.decision else "")
-                for t in reversed(moves)
-            )
-        )
-    if health:
-        sections.append(
-            _(DIGEST_HEALTH)
-            + "\n"
-            + "\n".join(f"- {u.initiative.code} {u.date}: {u.get_health_display()}" for u in health)
-        )
-    progress_lines = []
-    for target in targets:
-        measured = selectors.target_progress(target=target)
-        if measured.progress is not None:
-            progress_lines.append(
-                _(DIGEST_PROGRESS_LINE).format(
-                    code=target.initiative.code,
-                    kpi=display_name(target.kpi.name),
-                    progress=f"{measured.progress:.0%}",
-                    baseline=target.baseline_value,
-                    target=target.target_value,
-                    current=measured.current,
-                )
-            )
-    if progress_lines:
-        sections.append(_(DIGEST_PROGRESS) + "\n" + "\n".join(progress_lines))
-    if overdue:
-        sections.append(
-            _(DIGEST_OVERDUE)
-            + "\n"
-            + "\n".join(
-                _(DIGEST_OVERDUE_LINE).format(
-                    code=m.initiative.code, title=m.title, due=m.due_date, owner=m.owner or _("no owner")
-                )
-                for m in overdue
-            )
-        )
-    return "\n\n".join(sections)
-
-
-def digest_send(*, today: dt.date | None = None, now: dt.datetime | None = None) -> int:
-    """Send the weekly digest to every active lead and executive with something to read, once a week.
-
-    With ``today`` everyone gets the digest of that date. Without it (the hourly job) each person
-    gets it once their own clock (``accounts.time_zones``) has reached ``PDCA_DIGEST_WEEKDAY`` at
-    ``PDCA_DIGEST_HOUR``: Shanghai reads it on its Monday morning, Los Angeles on its own.
-    """
-    moment = now or timezone.now()
-    weekday = DIGEST_WEEKDAYS.index(settings.PDCA_DIGEST_WEEKDAY[:3].lower())
-    sent = 0
-    for user in User.objects.filter(is_active=True, role__in=DIGEST_ROLES).order_by("pk"):
-        day = today
-        if day is None:
-            local = moment.astimezone(zone_of(user))
-            if local.weekday() != weekday or local.hour < settings.PDCA_DIGEST_HOUR:
-                continue
-            day = local.date()
-        year, week, _weekday = day.isocalendar()
-        with translation.override(_language_of(user)):
-            body = digest_compose(user=user, today=day)
-            if not body:
-                continue
-            sent += bool(
-                notification_send(
-                    recipient=user,
-                    kind=NotificationKind.DIGEST,
-                    title=_(MSG_DIGEST_TITLE).format(date=day.isoformat()),
-                    body=body,
-                    url=reverse("improvement:dashboard"),
-                    dedupe_key=f"digest:{year}-W{week:02d}",
-                )
-            )
-    return sent

@@ -25,7 +25,7 @@ from improvement.models import (
     WebhookEvent,
     WebhookEventType,
 )
-from improvement.services import notifications
+from improvement.services import digest, notifications
 from improvement.services.notifications import MSG_ESCALATION_TITLE, MSG_OVERDUE_TITLE
 from improvement.services.stages import initiative_transition
 from improvement.services.webhooks import webhook_event_emit, webhook_subscription_create
@@ -290,11 +290,11 @@ def test_the_hourly_digest_reaches_each_reader_on_their_own_monday_morning(
     sunday_evening_utc = dt.datetime(2026, 1, 4, 23, 30, tzinfo=dt.UTC)  # Shanghai: Mon 07:30.
     monday_afternoon_utc = dt.datetime(2026, 1, 5, 15, 5, tzinfo=dt.UTC)  # Los Angeles: Mon 07:05.
 
-    assert notifications.digest_send(now=sunday_evening_utc - dt.timedelta(hours=1)) == 0
-    assert notifications.digest_send(now=sunday_evening_utc) == 1
+    assert digest.digest_send(now=sunday_evening_utc - dt.timedelta(hours=1)) == 0
+    assert digest.digest_send(now=sunday_evening_utc) == 1
     assert Notification.objects.get(kind=NotificationKind.DIGEST).recipient == lead
-    assert notifications.digest_send(now=sunday_evening_utc + dt.timedelta(hours=1)) == 0  # Once.
-    assert notifications.digest_send(now=monday_afternoon_utc) == 1
+    assert digest.digest_send(now=sunday_evening_utc + dt.timedelta(hours=1)) == 0  # Once.
+    assert digest.digest_send(now=monday_afternoon_utc) == 1
     assert Notification.objects.get(kind=NotificationKind.DIGEST, recipient=executive).title.endswith(
         "2026-01-05"
     )
