@@ -11,6 +11,7 @@ from improvement.management.demo_cases import DEMO_PASSWORD, DEMO_USERS
 from improvement.models import (
     OPEN_MILESTONE_STATUSES,
     Benefit,
+    Comment,
     Cost,
     Experiment,
     ExperimentStatus,
@@ -172,3 +173,16 @@ def test_the_demo_has_ideas_waiting_accepted_declined_and_merged():
         and accepted.initiative.targets.filter(is_primary=True).exists()
     )
     assert Idea.objects.exclude(decision_reason="").filter(status=IdeaStatus.DECLINED).exists()
+
+
+def test_the_demo_has_a_conversation_with_a_mention_the_contributor_was_told_of(
+    django_capture_on_commit_callbacks,
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        load_demo()
+
+    mention = Comment.objects.filter(mentions__email="contributor@demo.pdca").first()
+    contributor = User.objects.get(email="contributor@demo.pdca")
+    assert mention is not None and mention.initiative_id is not None
+    assert contributor.notifications.filter(kind="mention").exists()
+    assert Comment.objects.filter(idea__isnull=False).exists()

@@ -33,6 +33,7 @@ from improvement.management.demo_cases import (
     NextCycleSpec,
     TargetSpec,
 )
+from improvement.management.demo_conversation import load_demo_conversation
 from improvement.management.demo_ideas import load_demo_ideas
 from improvement.models import STAGE_ORDER, Initiative, MetricType, Milestone, MilestoneStatus, Stage
 from improvement.services.experiment_data import experiment_data_replace
@@ -170,6 +171,7 @@ class DemoLoader:
         sign_off_rule_create(actor=self.users["admin"], to_stage=Stage.DO, reviewer_roles=["sponsor"])
         initiatives = [self._initiative(spec) for spec in INITIATIVES]
         load_demo_ideas(users=self.users, teams=self.teams, today=self.today)
+        load_demo_conversation(users=self.users, initiatives=initiatives)
         return initiatives
 
     def _user(self, key: str, initiative: Initiative) -> User:
