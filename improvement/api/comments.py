@@ -1,4 +1,4 @@
-"""Comments and attachments in the API (docs/ideas.md "Comments, mentions and attachments").
+"""Comments and attachments in the API (the help page on ideas: "Comments, mentions and attachments").
 
 Both are read with ``progress:read`` and written with ``comments:write``; every row is reached
 through its parent's user-scoped selector, so a record the caller cannot read, and all that hangs on
@@ -134,7 +134,9 @@ class CommentUpdateSerializer(serializers.Serializer):
 
 
 class AttachmentInputSerializer(ParentInputSerializer):
-    file = serializers.FileField(help_text="The file (multipart/form-data); limits in docs/ideas.md.")
+    file = serializers.FileField(
+        help_text="The file (multipart/form-data); size, count and type limits on the help page /help/ideas/."
+    )
     comment = serializers.IntegerField(
         required=False, **ID_RANGE, help_text="Your own comment on the same record the file goes with."
     )

@@ -14,10 +14,9 @@ TRIAGE_COLUMNS = (
     "difficulty",
     "segment",
     "created_at",
-    "team__name",
-    "kpi__name",
-    "submitted_by__full_name",
-    "submitted_by__email",
+    "team",
+    "kpi",
+    "submitted_by",
 )
 # Recent alerts the KPI page lists, each with its "Start an improvement" button.
 RECENT_ALERTS = 10
@@ -67,16 +66,25 @@ def idea_triage(*, user, status: str = "", **filters) -> QuerySet[Idea]:
     ``q`` (in the title or the problem).
     """
     # Only what a row of the list shows is read: a search that matches most ideas sorts narrow rows.
+    # The team, KPI and submitter of a page's rows are read apart (by id): joined, a search that the
+    # planner believes rare but that matches most ideas ran a nested loop over every match (0.3 s
+    # at 50,000 ideas).
     ideas = (
         Idea.objects.active()
         .filter(_visible(user))
-        .select_related("kpi", "team", "submitted_by")
         .only(*TRIAGE_COLUMNS)
+        .prefetch_related("kpi", "team", "submitted_by")
     )
     ideas = _filtered(ideas, user=user, **filters)
     if status:
         ideas = ideas.filter(status=status)
     return ideas.order_by("-created_at", "-id")
+
+
+def idea_triage_total(counts: dict[str, int], *, status: str = "") -> int:
+    """How many ideas the triage list holds, from ``idea_status_counts`` of the same filters (the
+    list's own COUNT would scan the same rows again)."""
+    return counts.get(status, 0) if status else sum(counts.values())
 
 
 def idea_status_counts(*, user, **filters) -> dict[str, int]:

@@ -19,6 +19,7 @@ from improvement.selectors.ideas import (
     idea_merged_duplicates,
     idea_status_counts,
     idea_triage,
+    idea_triage_total,
 )
 from improvement.services import idea_signals, ideas
 from kpis.models import KpiAlert
@@ -45,20 +46,33 @@ def _detail(pk: int) -> str:
     return reverse("improvement:idea_detail", args=[pk])
 
 
+class CountedPaginator(Paginator):
+    """A paginator told its count (from the status counts already read) instead of counting."""
+
+    def __init__(self, object_list, per_page, *, count: int):
+        super().__init__(object_list, per_page)
+        self._known_count = count
+
+    @property
+    def count(self) -> int:
+        return self._known_count
+
+
 @site_view
 def idea_triage_view(request):
     """The ideas the user sees, filtered, newest first, with how many there are in each status."""
     form = IdeaFilterForm(request.GET or None)
     filters = dict(form.cleaned_data) if form.is_valid() else {}
     status = filters.pop("status", "")
-    page = Paginator(idea_triage(user=request.user, status=status, **filters), PAGE_SIZE).get_page(
+    counts = idea_status_counts(user=request.user, **filters)
+    found = idea_triage(user=request.user, status=status, **filters)
+    page = CountedPaginator(found, PAGE_SIZE, count=idea_triage_total(counts, status=status)).get_page(
         request.GET.get("page")
     )
     query = request.GET.copy()
     query.pop("page", None)
     by_status = query.copy()
     by_status.pop("status", None)
-    counts = idea_status_counts(user=request.user, **filters)
     context = {
         "form": form,
         "page": page,

@@ -248,7 +248,9 @@ def test_a_viewer_cannot_mint_a_write_token(api, viewer):
     assert response.status_code == 400
     assert response.json()["fields"] == {
         "scopes": [
-            MSG_SCOPE_NOT_FOR_ROLE.format(role="Viewer", scope="measurements:write", allowed="progress:read")
+            MSG_SCOPE_NOT_FOR_ROLE.format(
+                role="Viewer", scope="measurements:write", allowed="progress:read, ideas:write"
+            )
         ]
     }
     assert not ApiToken.objects.exists()

@@ -88,6 +88,12 @@ NOT_PAGES = frozenset(
         "improvement:comment_archive",
         "improvement:attachment_download",
         "improvement:attachment_archive",
+        # An idea's decisions and submission, and starting a draft from a KPI alert: POST actions.
+        "improvement:idea_submit",
+        "improvement:idea_accept",
+        "improvement:idea_decline",
+        "improvement:idea_merge",
+        "improvement:kpi_alert_start_improvement",
         # Single sign-on: redirects to the identity provider, its answers and SAML metadata (tests/sso).
         "sso_login",
         "sso_callback",
@@ -111,7 +117,7 @@ AFTER_A_FORM = frozenset(
         "improvement:share",
         "improvement:pack_detail",
         "improvement:import_detail",
-        # A comment's Edit page: the demo has no comments (tests/browser/test_conversation.py checks it).
+        # A comment's Edit page: offered to its author only (tests/browser/test_conversation.py checks it).
         "improvement:comment_edit",
     }
 )

@@ -142,14 +142,16 @@ def test_the_calendar_address_is_copied_with_one_click_and_said_so(browse, pilot
     session.shot("calendar-copied")
 
 
-def test_a_viewer_is_offered_only_the_read_scope(browse, pilot):
+def test_a_viewer_is_offered_reading_and_submitting_ideas_only(browse, pilot):
     UserFactory(email="vera@example.com", full_name="Vera Viewer", role=Role.VIEWER)
     session = browse().login("vera@example.com")
     session.go("/accounts/tokens/")
     page = session.page
 
-    expect(page.get_by_role("checkbox")).to_have_count(1)
+    # Reading, and submitting ideas (anyone signed in may); nothing a viewer's services would refuse.
+    expect(page.get_by_role("checkbox")).to_have_count(2)
     page.get_by_label("Name").fill("Power BI")
+    page.get_by_role("checkbox").first.check()
     page.get_by_role("button", name="Create token").click()
 
     expect(page.get_by_role("button", name="Copy secret")).to_be_visible()
