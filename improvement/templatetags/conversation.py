@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 
+from common.templatetags.dates import local_date_format
 from improvement.forms.comments import CommentForm
 from improvement.models import Attachment, Comment
 from improvement.selectors.comments import RECORD_PAGE_COMMENTS, Thread, can_post, comment_thread, parent_kind
@@ -105,7 +106,7 @@ def thread_rows(thread: Thread, user) -> dict:
                 pk=comment.pk,
                 author=str(comment.author) if comment.author_id else "—",
                 created_iso=created.isoformat(),
-                created_text=f"{created:%Y-%m-%d %H:%M}",
+                created_text=local_date_format(created, "j M Y, H:i"),
                 edited=comment.edited_at is not None,
                 removed=removed,
                 body=SafeString("") if removed else comment_body(comment),
