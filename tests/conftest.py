@@ -4,9 +4,15 @@ import pytest
 from django.apps import apps
 from django.conf import settings as django_settings
 from django.db import connection
+from hypothesis import settings as hypothesis_settings
 
 from accounts.models import Role
 from tests.factories import TeamFactory, UserFactory
+
+# Property tests check what is computed, not how fast: on a busy machine (two cores shared with the
+# other test workers) an example may take longer than Hypothesis's default 200 ms deadline.
+hypothesis_settings.register_profile("project", deadline=None)
+hypothesis_settings.load_profile("project")
 
 # Tests sign in thousands of users; the production hasher's deliberate cost is not what they test.
 TEST_PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -19,7 +19,7 @@ from improvement import verdicts, words
 from improvement.models import Stage
 from improvement.reports.a3 import a3_pdf
 from improvement.services import chat_render, notifications
-from improvement.services.notifications import _language_of
+from improvement.services.notifications import recipient_language
 from kpis import catalogue
 from kpis.alerts import RULE_NAME_MESSAGES, alert_detail_display
 from kpis.models import Kpi
@@ -75,9 +75,9 @@ def test_the_pure_modules_translate_through_django_once_the_app_is_ready():
 
 
 def test_a_person_reads_notifications_in_their_language_else_the_default():
-    assert _language_of(SimpleNamespace(language=CHINESE)) == CHINESE
-    assert _language_of(SimpleNamespace(language="")) == settings.LANGUAGE_CODE
-    assert _language_of(SimpleNamespace()) == settings.LANGUAGE_CODE
+    assert recipient_language(SimpleNamespace(language=CHINESE)) == CHINESE
+    assert recipient_language(SimpleNamespace(language="")) == settings.LANGUAGE_CODE
+    assert recipient_language(SimpleNamespace()) == settings.LANGUAGE_CODE
 
 
 def test_catalogue_names_and_verdicts_read_in_chinese():
@@ -151,7 +151,9 @@ def test_each_recipient_reads_a_reminder_in_their_own_language(
     )
     chinese = {contributor.pk}
     monkeypatch.setattr(
-        notifications, "_language_of", lambda user: CHINESE if user.pk in chinese else settings.LANGUAGE_CODE
+        notifications,
+        "recipient_language",
+        lambda user: CHINESE if user.pk in chinese else settings.LANGUAGE_CODE,
     )
 
     assert notifications.reminders_send(today=today) == 2
