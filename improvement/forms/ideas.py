@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Role, Team
 from improvement.forms.common import DateInput, Form, PersonChoiceField, people
 from improvement.models import BreakpointType, Idea, IdeaStatus
+from improvement.services.ideas import EDITABLE_FIELDS
 from kpis.catalogue import display_name
 from kpis.models import Kpi
 
@@ -55,20 +56,8 @@ class IdeaForm(forms.ModelForm):
 
     class Meta:
         model = Idea
-        fields = [
-            "title",
-            "problem",
-            "kpi",
-            "segment",
-            "breakpoint_type",
-            "team",
-            "value",
-            "difficulty",
-            "current_value",
-            "target_value",
-            "unit_value",
-            "monthly_volume",
-        ]
+        # What the service lets a person edit, and nothing else.
+        fields = list(EDITABLE_FIELDS)
         labels = {
             "title": _("Title"),
             "problem": _("Problem"),
