@@ -117,3 +117,10 @@ class ApiAutoSchema(AutoSchema):
                 parameter["schema"] = build_basic_type(OpenApiTypes.INT)
                 parameter["description"] = get_pk_description(model, model._meta.pk)
         return parameters
+
+
+class ReportSchema(ApiAutoSchema):
+    """A view whose ``list`` answers one report object (sections of rows), not a list of rows."""
+
+    def _is_list_view(self, serializer=None) -> bool:
+        return False

@@ -13,6 +13,7 @@ from rest_framework.response import Response
 
 from accounts.models import Scope
 from common.api.conditional import check_if_match
+from common.api.schema import ReportSchema
 from common.api.viewsets import ApiViewSet
 from common.errors import PermissionDenied
 from improvement.api.common import VisibleTeamField
@@ -182,6 +183,8 @@ class BreakpointViewSet(ApiViewSet):
     model = Idea
     pagination_class = None
     filter_backends: list = []
+    # One report object, not a list of rows: documented (and fuzzed) as such.
+    schema = ReportSchema()
 
     def select(self, *, user, include_archived):
         return Idea.objects.none()
