@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 from accounts.models import Team, User
 from accounts.selectors import team_list
 from common.web import site_view, submit
-from improvement import charts, policies
+from improvement import charts, policies, target_chart
 from improvement.forms import (
     DecisionForm,
     InitiativeCreateForm,
@@ -208,7 +208,7 @@ def _kpi_panels(targets, *, cycle_started_on) -> list[dict]:
                 "caption": caption,
                 "full_url": _full_chart_url(target, series.baseline),
                 "chart_id": f"kpi-chart-{target.pk}",
-                "chart": charts.kpi_chart(
+                "chart": target_chart.kpi_chart(
                     title=title,
                     unit=target.kpi.get_unit_display(),
                     series=points,

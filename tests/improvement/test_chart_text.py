@@ -5,7 +5,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from improvement import charts, experiment_chart
+from improvement import charts, experiment_chart, target_chart
 from improvement.chart_text import chart_text, format_number
 
 
@@ -27,7 +27,7 @@ def test_numbers_are_written_without_exponents_or_needless_decimals(value, text)
 
 
 def test_a_kpi_chart_lists_each_measurement_by_date_and_its_reference_lines():
-    spec = charts.kpi_chart(
+    spec = target_chart.kpi_chart(
         title="First response time",
         unit="seconds",
         series=[(dt.date(2026, 2, 1), 5400.0), (dt.date(2026, 1, 1), 6100.0)],

@@ -4,7 +4,7 @@ import datetime as dt
 
 import pytest
 
-from improvement import charts
+from improvement import charts, target_chart
 
 SERIES = [(dt.date(2026, 1, day), value) for day, value in enumerate([5000, 5100, 5200, 4900, 5050], start=1)]
 LIMITS = charts.ControlLimits(centre=5050, lower=4770.2, upper=5327.4)
@@ -12,7 +12,7 @@ LIMITS = charts.ControlLimits(centre=5050, lower=4770.2, upper=5327.4)
 
 def _annotations(**overrides) -> dict[str, dict]:
     fields = {"title": "Handle time", "unit": "seconds", "series": SERIES, "baseline": 5100, "target": 4500}
-    spec = charts.kpi_chart(**{**fields, "limits": LIMITS, **overrides})
+    spec = target_chart.kpi_chart(**{**fields, "limits": LIMITS, **overrides})
     return {a["text"].split()[0]: a for a in spec["layout"]["annotations"]}
 
 
@@ -45,7 +45,7 @@ def test_no_two_labels_share_a_side_and_direction(baseline, target):
 
 
 def test_axis_and_hover_never_use_e_notation():
-    spec = charts.kpi_chart(title="Volume", unit="count", series=SERIES, baseline=5100, target=4500)
+    spec = target_chart.kpi_chart(title="Volume", unit="count", series=SERIES, baseline=5100, target=4500)
 
     assert spec["layout"]["yaxis"]["exponentformat"] == "none"
     assert "%{y:,.4~r}" in spec["data"][0]["hovertemplate"]
