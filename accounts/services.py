@@ -13,6 +13,7 @@ from django.utils.translation import gettext, gettext_noop
 from accounts.languages import MSG_UNKNOWN_LANGUAGE, is_language
 from accounts.models import ROLE_TOKEN_SCOPES, ApiToken, Membership, Notification, Role, Scope, Team, User
 from accounts.time_zones import MSG_UNKNOWN_ZONE, is_zone
+from accounts.token_lookup import token_with_user
 from common.errors import PermissionDenied
 from common.services import model_update, queryset_delete_in_batches
 
@@ -184,9 +185,8 @@ def token_create(
 
 def token_authenticate(*, secret: str) -> ApiToken | None:
     """Return the usable token for ``secret``, or None (unknown, revoked, expired, inactive owner)."""
-    # The hash is unique: no ordering (``first()`` would add ``Meta.ordering`` to every API request).
-    found = ApiToken.objects.select_related("user").filter(key_hash=_hash_secret(secret)).order_by()[:1]
-    token = next(iter(found), None)
+    # One query written once, not compiled by the ORM on every API request (accounts/token_lookup.py).
+    token = token_with_user(_hash_secret(secret))
     now = timezone.now()
     if token is None or not token.is_usable(now=now) or not token.user.is_active:
         return None

@@ -97,7 +97,7 @@ def raw_measurements_page(*, size: int = 1_000, base: str = "http://testserver")
 _KPI = "(SELECT id FROM kpis_kpi WHERE code = %(code)s)"
 _SERIES = f"kpi_id = {_KPI} AND segment = %(segment)s"
 RAW_CONTROL_CHART_SQL = f"""
-SELECT m.period, m.value,
+SELECT 0, m.period, m.value,
        (SELECT count(*) FROM (SELECT DISTINCT period FROM kpis_measurement WHERE {_SERIES}) t),
        m.sample_size, m.numerator, m.note, m.assignable_cause,
        (SELECT unit FROM kpis_kpi WHERE code = %(code)s),
@@ -108,7 +108,10 @@ WHERE m.{_SERIES}
       (SELECT period FROM (SELECT DISTINCT period FROM kpis_measurement WHERE {_SERIES}
                            ORDER BY period DESC LIMIT 1 OFFSET %(offset)s) e),
       '-infinity'::date)
-ORDER BY m.period
+UNION ALL
+SELECT 1, starts, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
+FROM kpis_phasebreak WHERE kpi_id = {_KPI} AND segment IN ('', %(segment)s)
+ORDER BY 1, 2
 """
 
 
@@ -149,7 +152,8 @@ def _raw_chart(periods, *, unit: str, chart_type: str, limit: int, first: int):
 def raw_control_chart(code: str, *, segment: str = "", limit: int = 365) -> bytes:
     """The control chart's default answer for the KPI ``code``, from one SQL query and orjson.
 
-    The series is taken to have no phase breaks (the bench's have none), so it is one phase."""
+    The query reads the KPI's phase breaks too, as the app's does; a series with any is refused
+    (the bench's have none), so the chart is one phase."""
     import orjson
     from django.db import connection
 
@@ -160,7 +164,11 @@ def raw_control_chart(code: str, *, segment: str = "", limit: int = 365) -> byte
         cursor.execute(
             RAW_CONTROL_CHART_SQL, {"code": code, "segment": segment, "offset": limit + LOOKBACK_POINTS - 1}
         )
-        rows = cursor.fetchall()
+        found = cursor.fetchall()
+    # The phase breaks are read as the app reads them; this baseline draws one phase only.
+    if any(row[0] == 1 for row in found):
+        raise NotImplementedError("the raw control chart draws series without phase breaks")
+    rows = [row[1:] for row in found]
     total = rows[0][2] if rows else 0
     unit, chart_type = (rows[0][7], rows[0][8]) if rows else ("", "auto")
     periods = periods_of_rows([(r[0], r[1], r[3], r[4], r[5], r[6]) for r in rows], unit=unit)

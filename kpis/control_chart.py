@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from common.errors import NotFound
-from kpis.models import ChartType, Kpi, Measurement, PhaseBreak, Unit
+from kpis.models import ChartType, Kpi, Measurement, Unit
 from kpis.selectors import CHART_POINTS, EARLIEST_PERIOD, period_mean
 from kpis.stats import attribute as ac
 from kpis.stats.spc import (
@@ -39,15 +39,18 @@ FIRST_PHASE_LABEL = gettext_noop("Before the first change")
 NOTES_SEPARATOR = "; "
 
 LATEST_PERIOD = dt.date(9999, 12, 31)
-# The chart's one query for its points, written out (it runs on every chart, and the ORM took
-# longer to build it than PostgreSQL to run it). Portable SQL: PostgreSQL and SQLite. The KPI by
-# its code in each subquery; the window's oldest period by DISTINCT … OFFSET on the (kpi, segment,
-# period) index; the series' period counts (all, and after the window) and the KPI's unit and
-# chart type ride along on every row (each an uncorrelated subquery, run once).
+# The chart's one query for its points and its phase breaks, written out (it runs on every chart,
+# and the ORM took longer to build it than PostgreSQL to run it). Portable SQL: PostgreSQL and
+# SQLite. The KPI by its code in each subquery; the window's oldest period by DISTINCT … OFFSET on
+# the (kpi, segment, period) index; the series' period counts (all, and after the window) and the
+# KPI's unit and chart type ride along on every point row (each an uncorrelated subquery, run once).
+# The phase breaks of the segment and of every segment follow as rows of part 1: (starts, label)
+# in the period and note columns.
 _KPI = "(SELECT id FROM kpis_kpi WHERE code = %(code)s)"
 _SERIES = f"kpi_id = {_KPI} AND segment = %(segment)s"
+POINTS_PART, BREAKS_PART = 0, 1
 CONTROL_CHART_SQL = f"""
-SELECT m.kpi_id, m.period, m.value,
+SELECT {POINTS_PART}, m.kpi_id, m.period, m.value,
        (SELECT COUNT(*) FROM (SELECT DISTINCT period FROM kpis_measurement WHERE {_SERIES}) t),
        (SELECT COUNT(*) FROM (SELECT DISTINCT period FROM kpis_measurement
                               WHERE {_SERIES} AND period > %(before)s) a),
@@ -61,7 +64,11 @@ WHERE m.{_SERIES} AND m.period <= %(before)s
                            WHERE {_SERIES} AND period <= %(before)s
                            ORDER BY period DESC LIMIT 1 OFFSET %(offset)s) e),
       %(earliest)s)
-ORDER BY m.period
+UNION ALL
+SELECT {BREAKS_PART}, kpi_id, starts, NULL, NULL, NULL, NULL, NULL, label, NULL, NULL, NULL
+FROM kpis_phasebreak
+WHERE kpi_id = {_KPI} AND segment IN ('', %(segment)s)
+ORDER BY 1, 3
 """
 
 
@@ -285,7 +292,17 @@ def kpi_control_chart(
     # The router's choice for a measurement read: the replica when the caller tolerates lag.
     with connections[router.db_for_read(Measurement)].cursor() as cursor:
         cursor.execute(CONTROL_CHART_SQL, params)
-        rows = cursor.fetchall()
+        found = cursor.fetchall()
+    rows = [row[1:] for row in found if row[0] == POINTS_PART]
+    # (starts, label) of each break; SQLite hands dates back as text.
+    # The segment's and every segment's break of one day count once when they are named alike.
+    breaks = sorted(
+        {
+            (row[2] if isinstance(row[2], dt.date) else dt.date.fromisoformat(row[2]), row[8])
+            for row in found
+            if row[0] == BREAKS_PART
+        }
+    )
     if rows:
         kpi_pk, total, later, unit, chart_type = rows[0][0], rows[0][3], rows[0][4], rows[0][9], rows[0][10]
     else:
@@ -302,12 +319,6 @@ def kpi_control_chart(
     )
     shown = stretch[shown_from:]
     first_index = total - later - len(shown)
-    breaks = list(
-        PhaseBreak.objects.filter(kpi_id=kpi_pk, segment__in={"", segment})
-        .order_by("starts")
-        .values_list("starts", "label")
-        .distinct()
-    )
     # Phase k holds the periods on or after break k − 1 and before break k.
     starts = [day for day, _ in breaks]
     groups: dict[int, list[int]] = {}
