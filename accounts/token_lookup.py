@@ -13,6 +13,7 @@ from functools import cache
 from django.db import connections, router
 
 from accounts.models import ApiToken, User
+from common.db_rows import RowConverter
 
 
 def _fields(model) -> list:
@@ -34,44 +35,25 @@ def _sql(alias: str) -> str:
     )
 
 
-def _converters(alias: str, fields: list) -> list[tuple[int, list]]:
-    """(position, converters) of each field that has any: the backend's, then the field's own."""
-    connection = connections[alias]
-    found = []
-    for at, field in enumerate(fields):
-        expression = field.get_col(field.model._meta.db_table)
-        converters = connection.ops.get_db_converters(expression) + field.get_db_converters(connection)
-        if converters:
-            found.append((at, [(converter, expression) for converter in converters]))
-    return found
-
-
 @cache
-def _plan(alias: str) -> tuple[list[str], list[str], list[tuple[int, list]]]:
-    fields = _fields(ApiToken) + _fields(User)
+def _plan(alias: str) -> tuple[list[str], list[str], RowConverter]:
     return (
         [f.attname for f in _fields(ApiToken)],
         [f.attname for f in _fields(User)],
-        _converters(alias, fields),
+        RowConverter(alias, _fields(ApiToken) + _fields(User)),
     )
 
 
 def token_with_user(key_hash: str) -> ApiToken | None:
     """The token whose hash is ``key_hash`` with ``token.user`` loaded, or None."""
     alias = router.db_for_read(ApiToken)
-    connection = connections[alias]
-    with connection.cursor() as cursor:
+    with connections[alias].cursor() as cursor:
         cursor.execute(_sql(alias), [key_hash])
         row = cursor.fetchone()
     if row is None:
         return None
-    token_names, user_names, converters = _plan(alias)
-    values = list(row)
-    for at, chain in converters:
-        value = values[at]
-        for converter, expression in chain:
-            value = converter(value, expression, connection)
-        values[at] = value
+    token_names, user_names, convert = _plan(alias)
+    values = convert(row)
     split = len(token_names)
     token = ApiToken.from_db(alias, token_names, values[:split])
     token.user = User.from_db(alias, user_names, values[split:])

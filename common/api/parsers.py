@@ -17,22 +17,25 @@ MSG_JSON_TOO_DEEP_TEMPLATE = gettext_noop(
 MSG_JSON_TOO_DEEP = MSG_JSON_TOO_DEEP_TEMPLATE.format(limit=MAX_JSON_DEPTH)
 
 
+_CONTAINERS = (dict, list)
+
+
 def json_depth(document) -> int:
-    """How deeply arrays and objects nest in a parsed document (a scalar is 0), without recursion."""
+    """How deeply arrays and objects nest in a parsed document (a scalar is 0), without recursion.
+
+    Only arrays and objects go on the stack: a bulk body of 10,000 rows has 60,000 values but
+    10,001 containers."""
+    if not isinstance(document, _CONTAINERS):
+        return 0
     deepest = 0
     stack = [(document, 1)]
     while stack:
         node, depth = stack.pop()
-        if isinstance(node, dict):
-            children = node.values()
-        elif isinstance(node, list):
-            children = node
-        else:
-            continue
         deepest = max(deepest, depth)
         if deepest > MAX_JSON_DEPTH:
             return deepest
-        stack.extend((child, depth + 1) for child in children)
+        children = node.values() if isinstance(node, dict) else node
+        stack.extend((child, depth + 1) for child in children if isinstance(child, _CONTAINERS))
     return deepest
 
 

@@ -13,6 +13,8 @@ from improvement.selectors.experiments import (
     variant_totals,
 )
 from improvement.selectors.history import initiative_history
+from improvement.selectors.initiative_rows import initiative_rows
+from improvement.selectors.initiative_rows import members_inline as initiative_rows_members_inline
 from improvement.selectors.initiatives import (
     initiative_get,
     initiative_list,
@@ -20,7 +22,6 @@ from improvement.selectors.initiatives import (
     initiative_list_led,
     initiative_list_needing_attention,
     initiative_member_ids,
-    initiative_member_ids_column,
     initiative_portfolio,
     initiative_search,
     initiative_status_updates,
@@ -77,7 +78,6 @@ __all__ = [
     "initiative_list_led",
     "initiative_list_needing_attention",
     "initiative_member_ids",
-    "initiative_member_ids_column",
     "initiative_milestones",
     "initiative_money",
     "initiative_money_lines",
@@ -85,6 +85,8 @@ __all__ = [
     "initiative_portfolio",
     "initiative_progress",
     "initiative_roi_range",
+    "initiative_rows",
+    "initiative_rows_members_inline",
     "initiative_search",
     "initiative_status_updates",
     "initiative_transitions",

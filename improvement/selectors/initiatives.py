@@ -7,7 +7,6 @@ import datetime as dt
 import functools
 from collections.abc import Iterable
 
-from django.db import connection
 from django.db.models import Case, Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -95,21 +94,6 @@ def _milestone_count(condition: Q) -> Coalesce:
         .values("n")
     )
     return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
-
-
-def initiative_member_ids_column():
-    """On PostgreSQL, the members' ids of each row as one array column of the rows' own query (in
-    the ``members`` relation's order, by email): the page needs no second query. None elsewhere:
-    use ``initiative_member_ids``."""
-    if connection.vendor != "postgresql":
-        return None
-    from django.contrib.postgres.expressions import ArraySubquery
-
-    return ArraySubquery(
-        Initiative.members.through.objects.filter(initiative_id=OuterRef("pk"))
-        .order_by("user__email")
-        .values("user_id")
-    )
 
 
 def initiative_member_ids(*, initiative_ids: Iterable[int]) -> dict[int, list[int]]:

@@ -82,3 +82,30 @@ def test_filtered_ordered_and_paged_lists_match_the_serializer(token_api, admin,
     scoped = token_api(lead).get("/api/v1/initiatives/?include_archived=1&ordering=-id").data
     assert [row["id"] for row in scoped["results"]] == [portfolio[2].pk, portfolio[0].pk]
     assert render_json(scoped["results"]) == _generic(lead, ordering=("-id",))
+
+
+def test_the_rows_by_id_are_the_orms_values_in_the_ids_order(admin, portfolio):
+    from improvement.api.initiatives.columns import INITIATIVE_VALUES
+    from improvement.selectors.initiative_rows import initiative_rows, members_inline
+
+    first, second, archived = portfolio
+    today = timezone.localdate()
+    ids = [archived.pk, first.pk, 10**9, second.pk]
+    orm = {
+        row[0]: row
+        for row in selectors.initiative_list(user=admin, include_archived=True).values_list(
+            *INITIATIVE_VALUES
+        )
+    }
+    members = selectors.initiative_member_ids(initiative_ids=ids)
+
+    rows = initiative_rows(ids, columns=INITIATIVE_VALUES, today=today)
+
+    assert [row[0] for row in rows] == [archived.pk, first.pk, second.pk]
+    width = len(INITIATIVE_VALUES)
+    assert [tuple(row[:width]) for row in rows] == [orm[pk] for pk in (archived.pk, first.pk, second.pk)]
+    if members_inline():
+        assert [list(row[width]) for row in rows] == [
+            members.get(pk, []) for pk in (archived.pk, first.pk, second.pk)
+        ]
+    assert initiative_rows([], columns=INITIATIVE_VALUES, today=today) == []

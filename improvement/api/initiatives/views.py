@@ -2,6 +2,7 @@
 
 import django_filters
 from django.db.models import Prefetch
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -35,21 +36,25 @@ from improvement.services import initiatives, stages, targets
 
 
 class ValueRows:
-    """A queryset's rows as ``values_list`` tuples of ``columns``, for the paginator.
+    """A queryset's rows as tuples of ``columns`` (``INITIATIVE_VALUES``), for the paginator.
 
-    The page reads the columns (their JOINs included); the count runs on the queryset itself, as
-    the generic list's does, without the JOINs that the related columns add.
+    The queryset (filters, search, ordering, the caller's visibility) picks the page's ids; their
+    rows come from ``initiative_rows``, one query written once, instead of the ORM compiling the
+    annotated ``values_list`` on every page. The count runs on the queryset itself, as the generic
+    list's does.
     """
 
     def __init__(self, queryset, columns):
         self.queryset = queryset
-        members = selectors.initiative_member_ids_column()
-        self.members_inline = members is not None
-        if self.members_inline:
-            # The members' ids ride along as a last column (PostgreSQL): one query for the page.
-            queryset = queryset.annotate(member_ids=members)
-            columns = (*columns, "member_ids")
-        self.values = queryset.prefetch_related(None).values_list(*columns)
+        self.columns = columns
+        self.members_inline = selectors.initiative_rows_members_inline()
+        self.ids = queryset.prefetch_related(None).values_list("pk", flat=True)
+
+    def rows(self, ids) -> list:
+        return selectors.initiative_rows(ids, columns=self.columns, today=timezone.localdate())
+
+    def all(self) -> list:
+        return self.rows(self.ids)
 
     def members(self, rows) -> dict[int, list[int]]:
         """The members' ids of each row of the page."""
@@ -66,11 +71,11 @@ class ValueRows:
         return self.queryset.count()
 
     def __getitem__(self, key):
-        return self.values[key]
+        return self.rows(self.ids[key])
 
     # The change feed's page: the rows of the keys it read (common/api/sync.py).
     def keyed(self, ids) -> list:
-        return list(self.values.filter(pk__in=ids))
+        return self.rows(ids)
 
     @staticmethod
     def pk_of(row):
@@ -122,7 +127,7 @@ class InitiativeViewSet(ReadViewSet):
         # docstring: the schema would take a docstring as the operation's description.)
         values = ValueRows(self.filter_queryset(self.get_queryset()), INITIATIVE_VALUES)
         page = self.paginate_queryset(values)
-        rows = list(values.values) if page is None else page
+        rows = values.all() if page is None else page
         data = initiative_list_data(rows, members=values.members(rows))
         return Response(data) if page is None else self.get_paginated_response(data)
 

@@ -1,0 +1,139 @@
+"""The initiatives list's rows for a page of ids, in one query written once.
+
+The list's filters, search, ordering and the caller's visibility stay the ORM's: they pick the page's
+ids (``initiative_list(...).values_list("pk")``, a light query). The rows of those ids come from
+SQL assembled once per database and set of columns: the page's related rows by primary key, the
+milestone counts of each initiative through its index (one aggregate per row on PostgreSQL, a
+lateral join), and on PostgreSQL the members' ids as an array column. Compiling the annotated
+``values_list`` of 32 columns, three correlated counts and the members' array took the ORM longer
+than PostgreSQL took to run it, on every page.
+
+The values are those ``initiative_list(...).values_list(*columns)`` reads (tests hold them equal on
+SQLite and PostgreSQL), converted as the ORM converts them (common/db_rows.py).
+"""
+
+import datetime as dt
+from collections.abc import Sequence
+from functools import cache
+
+from django.db import connections, router
+
+from accounts.models import User
+from common.db_rows import RowConverter
+from improvement.models import Initiative, Milestone, MilestoneStatus
+from improvement.models.roadmap import OPEN_MILESTONE_STATUSES
+
+# The list's milestone counts (``initiative_list``'s annotations), each a COUNT with a condition.
+COUNTS = ("milestones_total", "milestones_done", "milestones_overdue")
+
+
+@cache
+def _plan(alias: str, columns: tuple[str, ...], members: bool) -> tuple[str, "_PartialConverter"]:
+    """The SELECT … FROM … of ``columns`` (no WHERE), and the converter of its rows."""
+    connection = connections[alias]
+    quote = connection.ops.quote_name
+    postgresql = connection.vendor == "postgresql"
+    initiative_id = f"i.{quote(Initiative._meta.pk.column)}"
+    milestones = quote(Milestone._meta.db_table)
+    status = f"ms.{quote(Milestone._meta.get_field('status').column)}"
+    due = f"ms.{quote(Milestone._meta.get_field('due_date').column)}"
+    of_row = (
+        f"ms.{quote(Milestone._meta.get_field('initiative').column)} = {initiative_id} "
+        f"AND ms.{quote(Milestone._meta.get_field('archived_at').column)} IS NULL"
+    )
+    open_statuses = ", ".join(f"'{value}'" for value in OPEN_MILESTONE_STATUSES)
+    # The milestones each count counts (besides being the row's and not archived).
+    counted = {
+        "milestones_total": None,
+        "milestones_done": f"{status} = '{MilestoneStatus.DONE}'",
+        "milestones_overdue": f"{status} IN ({open_statuses}) AND {due} < %(today)s",
+    }
+    expressions, fields, joins = [], [], {}
+    for name in columns:
+        if name in COUNTS:
+            if postgresql:
+                expressions.append(f"counts.{name}")
+            else:
+                condition = "" if counted[name] is None else f" AND {counted[name]}"
+                expressions.append(f"(SELECT COUNT(*) FROM {milestones} ms WHERE {of_row}{condition})")
+            fields.append(None)
+            continue
+        relation, _, attribute = name.partition("__")
+        if attribute:
+            foreign_key = Initiative._meta.get_field(relation)
+            related = foreign_key.related_model._meta
+            field = related.get_field(attribute)
+            kind = "LEFT OUTER JOIN" if foreign_key.null else "INNER JOIN"
+            joins[relation] = (
+                f"{kind} {quote(related.db_table)} {relation} "
+                f"ON {relation}.{quote(foreign_key.target_field.column)} = i.{quote(foreign_key.column)}"
+            )
+            expressions.append(f"{relation}.{quote(field.column)}")
+        else:
+            field = next(f for f in Initiative._meta.concrete_fields if name in (f.name, f.attname))
+            expressions.append(f"i.{quote(field.column)}")
+        fields.append(field)
+    if members:
+        through = Initiative.members.through._meta
+        member = f"m.{quote(through.get_field('user').column)}"
+        expressions.append(
+            f"ARRAY(SELECT {member} FROM {quote(through.db_table)} m "
+            f"INNER JOIN {quote(User._meta.db_table)} u ON u.{quote(User._meta.pk.column)} = {member} "
+            f"WHERE m.{quote(through.get_field('initiative').column)} = {initiative_id} "
+            f"ORDER BY u.{quote(User._meta.get_field('email').column)})"
+        )
+    table = quote(Initiative._meta.db_table)
+    sql = f"SELECT {', '.join(expressions)} FROM {table} i {' '.join(joins.values())}"
+    if postgresql and any(name in COUNTS for name in columns):
+        # One aggregate per row (an aggregate without GROUP BY answers one row, 0 when none).
+        aggregates = ", ".join(
+            f"COUNT(*){'' if condition is None else f' FILTER (WHERE {condition})'} AS {name}"
+            for name, condition in counted.items()
+        )
+        sql += f" LEFT JOIN LATERAL (SELECT {aggregates} FROM {milestones} ms WHERE {of_row}) counts ON TRUE"
+    return sql, _PartialConverter(alias, fields)
+
+
+class _PartialConverter:
+    """A RowConverter over the columns that are model fields (None: passed as read)."""
+
+    def __init__(self, alias: str, fields: list):
+        self.at = [i for i, field in enumerate(fields) if field is not None]
+        self.convert = RowConverter(alias, [field for field in fields if field is not None])
+        self.plain = not self.convert.chains
+
+    def __call__(self, row):
+        if self.plain:
+            return row
+        converted = self.convert([row[i] for i in self.at])
+        values = list(row)
+        for i, value in zip(self.at, converted, strict=True):
+            values[i] = value
+        return tuple(values)
+
+
+def members_inline() -> bool:
+    """Whether ``initiative_rows`` answers the members' ids as a last column (PostgreSQL)."""
+    return connections[router.db_for_read(Initiative)].vendor == "postgresql"
+
+
+def initiative_rows(ids: Sequence[int], *, columns: Sequence[str], today: dt.date) -> list[tuple]:
+    """The rows of ``columns`` for the initiatives ``ids``, in the order of ``ids`` (an id with no
+    row is left out). ``columns`` are ``values_list`` names of ``initiative_list``: the
+    initiative's fields, ``<relation>__<field>`` of its team, lead or sponsor, and the milestone
+    counts of ``COUNTS`` (open milestones due before ``today`` are overdue). On PostgreSQL
+    (``members_inline``) each row ends with the members' ids, in the relation's order (by email)."""
+    ids = list(ids)
+    if not ids:
+        return []
+    alias = router.db_for_read(Initiative)
+    select, convert = _plan(alias, tuple(columns), members_inline())
+    quote = connections[alias].ops.quote_name
+    params = {"today": today} | {f"id{n}": pk for n, pk in enumerate(ids)}
+    placeholders = ", ".join(f"%(id{n})s" for n in range(len(ids)))
+    with connections[alias].cursor() as cursor:
+        cursor.execute(f"{select} WHERE i.{quote('id')} IN ({placeholders})", params)
+        found = cursor.fetchall()
+    id_at = list(columns).index("id")
+    position = {pk: n for n, pk in enumerate(ids)}
+    return sorted((convert(row) for row in found), key=lambda row: position[row[id_at]])
