@@ -130,7 +130,7 @@ def date_format() -> str:
 def money_chart(*, money) -> dict:
     """Cumulative cost against cumulative benefit by month, with the payback point marked.
 
-    ``money`` is an ``improvement.roi.Money`` (an initiative's or the portfolio's).
+    ``money`` is an ``improvement.roi_figures.Money`` (an initiative's or the portfolio's).
     """
     costs = _cumulative_costs(money.lines.one_time_cost, money.lines.recurring_costs)
     benefits = _cumulative_benefits(money.lines.benefits)

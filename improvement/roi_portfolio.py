@@ -13,15 +13,8 @@ from decimal import Decimal
 import numpy as np
 
 from improvement.progress import improvement_amount
-from improvement.roi import (
-    BENEFIT_SPLIT_FIELDS,
-    MONTHS_PER_YEAR,
-    BenefitSplit,
-    MoneyLines,
-    monthly_rate,
-    months_between,
-    step_lines,
-)
+from improvement.roi import MONTHS_PER_YEAR, monthly_rate, months_between, step_lines
+from improvement.roi_figures import BENEFIT_SPLIT_FIELDS, BenefitSplit, MoneyLines
 
 
 @dataclass(frozen=True)
@@ -207,7 +200,7 @@ def ranking(table: LineTable, *, horizon: int, annual_rate: float) -> Ranking:
 
 @dataclass(slots=True)
 class RowMoney:
-    """One row's figures exactly as ``roi.money_of`` gives them, the IRR aside: a list or an export
+    """One row's figures exactly as ``roi_figures.money_of`` gives them, the IRR aside: a list or an export
     does not show it, and its root-finding per initiative is what made a portfolio of thousands slow.
     The benefit split is flattened into its five sums (``BenefitSplit``'s properties, same additions).
     Not frozen: thousands are built per export, and a frozen dataclass's constructor costs 10× more.
@@ -247,7 +240,7 @@ def _payback(flows: np.ndarray, no_money: np.ndarray) -> np.ndarray:
 
 
 def row_money(table: LineTable, *, annual_rate: float) -> list[RowMoney]:
-    """Every row's ``RowMoney``, in the table's row order, equal bit for bit to ``roi.money_of``.
+    """Every row's ``RowMoney``, in the table's row order, equal bit for bit to ``roi_figures.money_of``.
 
     The arithmetic is the same as there, in the same order: totals by ``math.fsum`` per row, NPV
     as numpy-financial divides and sums, payback from the running sum. Arrays do the month

@@ -6,13 +6,13 @@ a gain in the KPI's good direction (a lower-is-better KPI gains when the effect 
 KPI units (a proportion's effect is a fraction; on a KPI measured in percent it is ×100, in
 percentage points), times the KPI target's unit value per month: a monthly benefit at each end.
 Each monthly benefit, counted in every month of the horizon, goes with the initiative's costs
-through ``roi.money_of``, the same figures as every money panel.
+through ``roi_figures.money_of``, the same figures as every money panel.
 """
 
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from improvement import roi
+from improvement import roi_figures
 from improvement.words import gettext as _
 
 PERCENT_PER_FRACTION = 100.0
@@ -104,8 +104,8 @@ def roi_range(
 
     def end(gain: float) -> RangeEnd:
         benefit = gain * unit_value_per_month
-        money = roi.money_of(
-            roi.MoneyLines(
+        money = roi_figures.money_of(
+            roi_figures.MoneyLines(
                 one_time_cost=one_time_cost,
                 recurring_costs=recurring,
                 benefits=[benefit] * horizon,

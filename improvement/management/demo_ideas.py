@@ -5,7 +5,7 @@ measurements raised a KPI alert — a draft started from it."""
 import datetime as dt
 
 from accounts.models import Team, User
-from improvement.management.demo_cases import CLAIMS, CUSTOMER_CARE, DIGITAL_CHANNELS
+from improvement.management.demo_people import CLAIMS, CUSTOMER_CARE, DIGITAL_CHANNELS
 from improvement.models import BreakpointType, Idea
 from improvement.services.idea_signals import idea_draft_from_alert
 from improvement.services.ideas import idea_accept, idea_create, idea_decline, idea_merge

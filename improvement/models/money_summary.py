@@ -1,6 +1,6 @@
 """Each initiative's money, kept up to date on every write that changes it (docs/money.md).
 
-``InitiativeMoney`` holds the figures of ``roi.money_of`` for one initiative, IRR included, and the
+``InitiativeMoney`` holds the figures of ``roi_figures.money_of`` for one initiative, IRR included, and the
 sums the roll-ups add up; ``InitiativeMoneyMonth`` its month-by-month lines, so a portfolio or a
 team adds its month lines up in SQL. Rows are written by ``services.money_summaries`` only.
 """
@@ -24,7 +24,7 @@ class InitiativeMoney(models.Model):
     one_time_cost = models.FloatField()
     derived_monthly_benefit = models.FloatField()
     validated_monthly_benefit = models.FloatField()
-    # The benefit over the horizon by evidence (roi.BenefitSplit).
+    # The benefit over the horizon by evidence (roi_figures.BenefitSplit).
     validated_hard = models.FloatField()
     validated_soft = models.FloatField()
     claimed_hard = models.FloatField()

@@ -15,7 +15,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from accounts.models import User
-from improvement import roi, roi_portfolio
+from improvement import roi_figures, roi_portfolio
 from improvement.models import (
     Benefit,
     BenefitNature,
@@ -131,15 +131,15 @@ def money_line_table(
 
 
 def _money(
-    lines: roi.MoneyLines,
+    lines: roi_figures.MoneyLines,
     *,
     payback_target: float | None = None,
     horizon: int | None = None,
     annual_rate: float | None = None,
-) -> roi.Money:
-    """``roi.money_of`` over ``horizon`` months at ``annual_rate``, judged against ``payback_target``
+) -> roi_figures.Money:
+    """``roi_figures.money_of`` over ``horizon`` months at ``annual_rate``, judged against ``payback_target``
     months (each by default the organisation's)."""
-    return roi.money_of(
+    return roi_figures.money_of(
         lines,
         horizon=settings.PDCA_ROI_HORIZON_MONTHS if horizon is None else horizon,
         annual_rate=settings.PDCA_DISCOUNT_RATE if annual_rate is None else annual_rate,
@@ -149,7 +149,7 @@ def _money(
 
 def initiative_money_many(
     *, initiatives: Sequence[Initiative], today: dt.date | None = None
-) -> dict[int, roi.Money]:
+) -> dict[int, roi_figures.Money]:
     """Money of many initiatives, each over its own horizon at its own discount rate (by default
     the organisation's): a constant number of queries per distinct horizon, whatever their count."""
     by_horizon: dict[int, list[Initiative]] = {}
@@ -171,11 +171,11 @@ def initiative_money_many(
     return {i.pk: result[i.pk] for i in initiatives}
 
 
-def initiative_money(*, initiative: Initiative, today: dt.date | None = None) -> roi.Money:
+def initiative_money(*, initiative: Initiative, today: dt.date | None = None) -> roi_figures.Money:
     return initiative_money_many(initiatives=[initiative], today=today)[initiative.pk]
 
 
-def portfolio_money(*, initiatives: QuerySet[Initiative], today: dt.date | None = None) -> roi.Money:
+def portfolio_money(*, initiatives: QuerySet[Initiative], today: dt.date | None = None) -> roi_figures.Money:
     """The portfolio as one investment: the month-by-month sum of every initiative's lines.
 
     Month m of each initiative is counted from its own start date, so the curve shows how the money
@@ -223,7 +223,7 @@ class RankedInitiative:
 
 @dataclass(frozen=True)
 class PortfolioRanking:
-    money: roi.Money
+    money: roi_figures.Money
     rows: list[RankedInitiative]
 
 
@@ -293,7 +293,7 @@ class PortfolioGroup:
     key: str
     label: str
     initiatives: int
-    money: roi.Money
+    money: roi_figures.Money
 
 
 @dataclass(frozen=True)
@@ -302,7 +302,7 @@ class PortfolioSummary:
     by_stage: dict[str, int]
     by_health: dict[str, int]
     by_status: dict[str, int]
-    money: roi.Money
+    money: roi_figures.Money
     by_team: list[PortfolioGroup]
     by_category: list[PortfolioGroup]
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from improvement import roi, roi_range
+from improvement import roi_figures, roi_range
 from improvement.models import Experiment, ExperimentStatus, Initiative, KpiTarget, MetricType
 from improvement.roi_range import RoiRange
 from improvement.selectors.experiments import experiment_results
@@ -136,7 +136,7 @@ class InitiativeProgress:
 
     initiative: Initiative
     targets: list[TargetProgress]
-    money: roi.Money
+    money: roi_figures.Money
     roi_range: RoiRange | None = None
 
 

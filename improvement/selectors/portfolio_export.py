@@ -1,7 +1,7 @@
 """The portfolio's money table as rows for an export: every initiative, ranked as on the page.
 
 The ranking and every initiative's figures come from one load of the money lines, computed on
-arrays (``roi_portfolio.row_money``: the figures of ``roi.money_of`` without the IRR, which an
+arrays (``roi_portfolio.row_money``: the figures of ``roi_figures.money_of`` without the IRR, which an
 export does not show). The rows' own fields are then read a chunk at a time, in plain values (no
 model instance, no per-row subquery), so an export of thousands streams instead of being built in
 memory first.

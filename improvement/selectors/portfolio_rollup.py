@@ -4,7 +4,7 @@ Each initiative's money is kept in ``InitiativeMoney`` and its month lines in
 ``InitiativeMoneyMonth``, and each (team, category) of the portfolio in a ``PortfolioRollup`` row,
 on every write (``services.money_summaries``, ``services.money_rollup``). A reader of every
 initiative adds up those few rows; a reader of some initiatives only has their summaries added up
-in SQL, per team and category. Either way the formulas of ``roi.money_of`` are applied to each sum
+in SQL, per team and category. Either way the formulas of ``roi_figures.money_of`` are applied to each sum
 (docs/money.md), and no money row, target or measurement is read.
 """
 
@@ -18,7 +18,7 @@ from django.db.models import Case, Count, Exists, F, FloatField, Min, OuterRef, 
 from django.utils import timezone
 
 from accounts.models import User
-from improvement import roi
+from improvement import roi_figures
 from improvement.models import (
     Category,
     Health,
@@ -72,17 +72,17 @@ def _heal(initiatives: QuerySet[Initiative]) -> None:
             money_summaries_refresh(initiative_ids=missing)
 
 
-def _money(scalars: np.ndarray, lines: np.ndarray, to_date: float) -> roi.Money:
-    """``roi.money_of`` of summed lines: ``scalars`` in ``_SCALARS`` order, ``lines`` 2 × horizon."""
-    return roi.money_of(
-        roi.MoneyLines(
+def _money(scalars: np.ndarray, lines: np.ndarray, to_date: float) -> roi_figures.Money:
+    """``roi_figures.money_of`` of summed lines: ``scalars`` in ``_SCALARS`` order, ``lines`` 2 × horizon."""
+    return roi_figures.money_of(
+        roi_figures.MoneyLines(
             one_time_cost=float(scalars[0]),
             recurring_costs=lines[0].tolist(),
             benefits=lines[1].tolist(),
             derived_monthly_benefit=float(scalars[1]),
             validated_monthly_benefit=float(scalars[2]),
             benefit_to_date=float(to_date),
-            split=roi.BenefitSplit(*scalars[3:8].tolist()),
+            split=roi_figures.BenefitSplit(*scalars[3:8].tolist()),
             target_monthly_benefit=float(scalars[8]),
             forecast_benefit=float(scalars[9]),
         ),
@@ -104,7 +104,7 @@ class _Part:
 
 
 def _summary(parts: dict[tuple[int, str], _Part]) -> PortfolioSummary:
-    def money(keys) -> roi.Money:
+    def money(keys) -> roi_figures.Money:
         chosen = [parts[k] for k in keys]
         return _money(
             sum((p.scalars for p in chosen), np.zeros(len(_SCALARS))),

@@ -33,8 +33,9 @@ from improvement.services.experiment_data import (
     lock_for_data,
     variants_by_key,
 )
+from improvement.services.experiment_design import MSG_UNKNOWN_METRIC
 from improvement.services.experiment_totals import check_totals
-from improvement.services.experiments import MSG_ARCHIVED, MSG_CANNOT_EDIT, MSG_UNKNOWN_METRIC
+from improvement.services.experiments import MSG_ARCHIVED, MSG_CANNOT_EDIT
 from kpis.models import Kpi
 
 MSG_NOT_A_GUARDRAIL = gettext_noop("{kpi} is not a guardrail KPI of this experiment.")

@@ -1,4 +1,5 @@
-"""A/B experiments: design and the status machine (data in ``experiment_data``, reads in selectors).
+"""A/B experiments: the status machine (design checks in ``experiment_design``, data in
+``experiment_data``, reads in selectors).
 
 Status: draft → running → stopped → concluded (running → concluded directly is allowed too). The
 design (KPI, metric, alpha, power, MDE, variants) changes only in draft; data arrive while the
@@ -30,12 +31,10 @@ from improvement.models import (
     Variant,
     WebhookEventType,
 )
+from improvement.services.experiment_design import clean_design, clean_variants, set_guardrails
 from improvement.services.webhooks import initiative_ref, webhook_event_emit
 from kpis.models import Kpi
-from kpis.stats import power as pw
-from kpis.stats.common import check_alpha, check_power, check_weight_spread, finite
-from kpis.stats.sequential import DEFAULT_TUNING, check_tuning
-from kpis.stats_text import stats_message
+from kpis.stats.sequential import DEFAULT_TUNING
 
 DESIGN_FIELDS = (
     "primary_kpi",
@@ -61,18 +60,6 @@ MSG_BAD_MOVE = {
 }
 MSG_DECISION_REQUIRED = gettext_noop("Concluding needs a decision: ship, iterate or abandon.")
 MSG_UNKNOWN_DECISION = gettext_noop("Unknown decision: {decision}.")
-MSG_UNKNOWN_METRIC = gettext_noop("metric_type must be 'proportion' or 'mean'.")
-MSG_UNKNOWN_MDE_TYPE = gettext_noop("mde_type must be 'relative' or 'absolute'.")
-MSG_SEQUENTIAL = gettext_noop("sequential must be true or false.")
-MSG_GUARDRAIL_IS_PRIMARY = gettext_noop("The primary KPI cannot also be a guardrail.")
-MSG_TWO_VARIANTS = gettext_noop("An experiment needs a control and at least one treatment.")
-MSG_ONE_CONTROL = gettext_noop("Exactly one variant must be the control (found {count}).")
-MSG_DUPLICATE_KEY = gettext_noop("Variant keys must be unique; {key!r} appears twice.")
-MSG_KEY = gettext_noop("A variant key is 1–50 letters, digits, hyphens or underscores.")
-MSG_WEIGHT = gettext_noop("An allocation weight must be a finite number greater than 0.")
-
-
-# --- design -----------------------------------------------------------------------------------
 
 
 def _check_can_edit(actor: User, initiative: Initiative) -> None:
@@ -84,82 +71,6 @@ def _check_initiative_open(initiative: Initiative) -> None:
     if initiative.archived_at is not None or initiative.status != Status.ACTIVE:
         status = "archived" if initiative.archived_at else initiative.get_status_display().lower()
         raise Conflict(_(MSG_INITIATIVE_CLOSED).format(status=status))
-
-
-def _clean_design(fields: dict[str, Any]) -> dict[str, Any]:
-    """Check the statistical design with the same rules the analysis applies; errors per field."""
-    errors: dict[str, str] = {}
-    if fields["metric_type"] not in MetricType.values:
-        errors["metric_type"] = _(MSG_UNKNOWN_METRIC)
-    if fields["mde_type"] not in MdeType.values:
-        errors["mde_type"] = _(MSG_UNKNOWN_MDE_TYPE)
-    for name, check in (("alpha", check_alpha), ("power", check_power)):
-        try:
-            fields[name] = check(fields[name])
-        except ValueError as exc:
-            errors[name] = stats_message(exc)
-    if not isinstance(fields.get("sequential", False), bool):
-        errors["sequential"] = _(MSG_SEQUENTIAL)
-    try:
-        fields["sequential_tuning"] = check_tuning(fields.get("sequential_tuning", DEFAULT_TUNING))
-    except ValueError as exc:
-        errors["sequential_tuning"] = stats_message(exc)
-    if fields.get("mde") is not None and "mde_type" not in errors:
-        try:
-            fields["mde"] = pw.check_mde(fields["mde"], fields["mde_type"])
-        except ValueError as exc:
-            errors["mde"] = stats_message(exc)
-    if errors:
-        raise ValidationError(errors)
-    return fields
-
-
-def _clean_variants(variants: Sequence[Mapping[str, Any]]) -> list[Variant]:
-    errors: dict[str, str] = {}
-    cleaned: list[Variant] = []
-    seen: set[str] = set()
-    if len(variants) < 2:
-        raise ValidationError({"variants": _(MSG_TWO_VARIANTS)})
-    for index, spec in enumerate(variants):
-        key = str(spec.get("key", "")).strip()
-        variant = Variant(
-            key=key,
-            name=str(spec.get("name") or "").strip(),
-            weight=spec.get("weight", 1.0),
-            is_control=bool(spec.get("is_control", False)),
-        )
-        try:
-            variant.clean_fields(exclude=["experiment", "weight"])
-        except ValidationError:
-            errors[f"variants[{index}].key"] = _(MSG_KEY)
-        if key in seen:
-            errors[f"variants[{index}].key"] = _(MSG_DUPLICATE_KEY).format(key=key)
-        seen.add(key)
-        try:
-            variant.weight = finite(variant.weight, name="weight")
-            if variant.weight <= 0:
-                raise ValueError
-        except ValueError:
-            errors[f"variants[{index}].weight"] = _(MSG_WEIGHT)
-        cleaned.append(variant)
-    controls = sum(v.is_control for v in cleaned)
-    if controls != 1:
-        errors["variants"] = _(MSG_ONE_CONTROL).format(count=controls)
-    elif not errors:
-        try:
-            check_weight_spread([v.weight for v in cleaned])
-        except ValueError as exc:
-            errors["variants"] = stats_message(exc)
-    if errors:
-        raise ValidationError(errors)
-    return cleaned
-
-
-def _set_guardrails(experiment: Experiment, guardrail_kpis: Iterable[Kpi]) -> None:
-    guardrails = list(guardrail_kpis)
-    if any(kpi.pk == experiment.primary_kpi_id for kpi in guardrails):
-        raise ValidationError({"guardrail_kpis": _(MSG_GUARDRAIL_IS_PRIMARY)})
-    experiment.guardrail_kpis.set(guardrails)
 
 
 @transaction.atomic
@@ -183,7 +94,7 @@ def experiment_create(
     """A draft experiment with its variants (exactly one control)."""
     _check_can_edit(actor, initiative)
     _check_initiative_open(initiative)
-    design = _clean_design(
+    design = clean_design(
         {
             "metric_type": metric_type,
             "alpha": alpha,
@@ -194,7 +105,7 @@ def experiment_create(
             "sequential_tuning": sequential_tuning,
         }
     )
-    cleaned = _clean_variants(variants)
+    cleaned = clean_variants(variants)
     experiment = Experiment(
         initiative=initiative,
         name=name.strip(),
@@ -205,7 +116,7 @@ def experiment_create(
     experiment.full_clean(exclude=["initiative", "primary_kpi"])
     experiment._history_user = actor
     experiment.save()
-    _set_guardrails(experiment, guardrail_kpis)
+    set_guardrails(experiment, guardrail_kpis)
     for variant in cleaned:
         variant.experiment = experiment
     Variant.objects.bulk_create(cleaned)
@@ -255,19 +166,19 @@ def experiment_update(
         raise Conflict(_(MSG_DESIGN_FROZEN).format(status=locked.get_status_display().lower()))
     for name, value in fields.items():
         setattr(locked, name, value.strip() if name in TEXT_FIELDS else value)
-    design = _clean_design({name: getattr(locked, name) for name in DESIGN_FIELDS if name != "primary_kpi"})
+    design = clean_design({name: getattr(locked, name) for name in DESIGN_FIELDS if name != "primary_kpi"})
     for name, value in design.items():
         setattr(locked, name, value)
     locked.full_clean(exclude=["initiative", "primary_kpi", "guardrail_kpis"])
     if variants is not None:
-        cleaned = _clean_variants(variants)
+        cleaned = clean_variants(variants)
         locked.variants.all().delete()
         for variant in cleaned:
             variant.experiment = locked
         Variant.objects.bulk_create(cleaned)
     if guardrail_kpis is not None or "primary_kpi" in fields:
         current = locked.guardrail_kpis.all() if guardrail_kpis is None else guardrail_kpis
-        _set_guardrails(locked, current)
+        set_guardrails(locked, current)
     save_versioned(locked, update_fields=list(fields), expected_version=expected, actor=actor)
     _refresh(experiment, locked, fields)
     return experiment

@@ -5,7 +5,7 @@ What changes an initiative's money: its costs and benefit lines, its KPI targets
 value, archiving), its start date, the direction of a KPI it follows and the latest measurement of
 a series one of its valued targets follows. ``improvement.receivers`` calls the functions below on
 each of those writes; ``rebuild_money_summaries`` rewrites every row (after a change of
-``PDCA_ROI_HORIZON_MONTHS`` or ``PDCA_DISCOUNT_RATE``). The figures are ``roi.money_of``'s, from
+``PDCA_ROI_HORIZON_MONTHS`` or ``PDCA_DISCOUNT_RATE``). The figures are ``roi_figures.money_of``'s, from
 the same month lines the live computation builds (docs/money.md).
 """
 
@@ -18,7 +18,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from improvement import roi, roi_portfolio
+from improvement import roi_figures, roi_portfolio
 from improvement.models import Initiative, InitiativeMoney, InitiativeMoneyMonth, KpiTarget, PortfolioRollup
 from improvement.selectors.money import money_line_table
 from improvement.selectors.targets import kpi_latest_values
@@ -93,13 +93,13 @@ def _counted(key: tuple) -> dict:
 def _summary(
     pk: int,
     start: dt.date,
-    money: roi.Money,
+    money: roi_figures.Money,
     key: tuple,
     *,
     horizon: int,
     rate: float,
     own: tuple[int | None, float | None],
-    figures: roi.Money,
+    figures: roi_figures.Money,
 ) -> InitiativeMoney:
     """The row of ``money`` (over the organisation's ``horizon`` at its ``rate``: what the roll-ups
     add up) with the headline ``figures`` over the initiative's ``own`` horizon and rate."""
@@ -165,12 +165,12 @@ def money_summaries_refresh(*, initiative_ids: Iterable[int], rollups: bool = Tr
         own_tables = _own_horizon_tables(starts, owns, horizon=horizon)
         summaries, months = [], []
         for pk, start in starts:
-            money = roi.money_of(table.lines(table.index[pk]), horizon=horizon, annual_rate=rate)
+            money = roi_figures.money_of(table.lines(table.index[pk]), horizon=horizon, annual_rate=rate)
             own_horizon, own_rate = owns[pk]
             figures = money
             if (own_horizon or horizon, rate if own_rate is None else own_rate) != (horizon, rate):
                 own_table = own_tables.get(own_horizon, table)
-                figures = roi.money_of(
+                figures = roi_figures.money_of(
                     own_table.lines(own_table.index[pk]),
                     horizon=own_horizon or horizon,
                     annual_rate=rate if own_rate is None else own_rate,

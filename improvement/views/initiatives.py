@@ -38,7 +38,8 @@ from improvement.selectors.roadmap import initiative_milestones
 from improvement.selectors.stages import initiative_open_work, initiative_transitions
 from improvement.selectors.targets import target_chart_series, target_list, target_progress
 from improvement.services.initiatives import MSG_CANNOT_CREATE, initiative_create, initiative_update
-from improvement.services.stages import gate_check, next_stage
+from improvement.services.stage_gates import gate_check
+from improvement.services.stages import next_stage
 from improvement.services.targets import status_update_post
 from improvement.views.common import initiative_or_404
 from improvement.views.gates import gate_checklist

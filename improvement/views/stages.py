@@ -12,9 +12,9 @@ from improvement import policies
 from improvement.forms import DecisionForm, TransitionForm
 from improvement.models import STAGE_ORDER, Decision, Stage
 from improvement.selectors.stages import initiative_open_work
+from improvement.services.stage_gates import gate_check
 from improvement.services.stages import (
     MSG_CANNOT_MOVE,
-    gate_check,
     initiative_decide,
     initiative_transition,
     next_stage,

@@ -4,6 +4,7 @@ import pytest
 
 from improvement.models import Experiment, ExperimentStatus
 from improvement.services import experiments as ex
+from improvement.services.experiment_design import MSG_ONE_CONTROL
 from tests.api.conftest import AB, URL, create, queries_for, url
 from tests.factories import InitiativeFactory
 
@@ -31,7 +32,7 @@ def test_two_controls_are_refused_with_a_field_error_and_nothing_is_written(api,
     response = create(api(lead), initiative, variants=variants)
 
     assert response.status_code == 400
-    assert response.json()["fields"] == {"variants": [ex.MSG_ONE_CONTROL.format(count=2)]}
+    assert response.json()["fields"] == {"variants": [MSG_ONE_CONTROL.format(count=2)]}
     assert not Experiment.objects.exists()
 
 

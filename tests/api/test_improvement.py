@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from common.api.errors import MSG_INVALID, error_body
 from improvement.models import Benefit, Initiative, KpiTarget, StageTransition, StatusUpdate
-from improvement.services import stages
+from improvement.services import stage_gates, stages
 from improvement.services.money import MSG_CANNOT_VALIDATE
 from improvement.services.roadmap import MSG_OWNER_FIELDS
 from tests.factories import (
@@ -72,10 +72,10 @@ def test_a_failed_gate_answers_409_with_each_condition(api, lead, team):
     body = response.json()
     assert body["code"] == "gate_failed"
     assert [(c["code"], c["message"], c["passed"]) for c in body["details"]] == [
-        ("smart_goal", stages.COND_SMART_GOAL, False),
-        ("kpi_target", stages.COND_TARGET, False),
-        ("milestones", stages.COND_MILESTONES, False),
-        ("milestone_owners", stages.COND_OWNERS, True),
+        ("smart_goal", stage_gates.COND_SMART_GOAL, False),
+        ("kpi_target", stage_gates.COND_TARGET, False),
+        ("milestones", stage_gates.COND_MILESTONES, False),
+        ("milestone_owners", stage_gates.COND_OWNERS, True),
     ]
     initiative.refresh_from_db()
     assert initiative.stage == "plan"

@@ -18,7 +18,7 @@ from django.urls import Resolver404, URLPattern, URLResolver, get_resolver, reso
 from playwright.sync_api import expect
 
 from accounts.models import Role, User
-from improvement.management.demo_cases import DEMO_PASSWORD, DEMO_USERS
+from improvement.management.demo_people import DEMO_PASSWORD, DEMO_USERS
 from improvement.models import Experiment, Initiative, Stage, Status
 from improvement.services.experiments import experiment_create
 from tests.browser.conftest import DESKTOP, PHONE

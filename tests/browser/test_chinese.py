@@ -13,7 +13,7 @@ from django.core.management import call_command
 from playwright.sync_api import expect
 
 from accounts.models import User
-from improvement.management.demo_cases import DEMO_PASSWORD
+from improvement.management.demo_people import DEMO_PASSWORD
 from improvement.models import Experiment, Initiative
 from tests.i18n.test_catalogue import MO
 

@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 
 from accounts.models import Role
 from improvement.models import Initiative, Milestone, MilestoneStatus, Stage
-from improvement.services.stages import COND_TARGET
+from improvement.services.stage_gates import COND_TARGET
 from improvement.services.targets import MSG_TARGET_NOT_BETTER
 from tests.browser.conftest import PHONE
 from tests.factories import KpiFactory, TeamFactory, UserFactory

@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from accounts.models import Membership, Role, Team, User
 from improvement.management.commands.load_demo import MSG_ALREADY_LOADED
-from improvement.management.demo_cases import DEMO_PASSWORD, DEMO_USERS
+from improvement.management.demo_people import DEMO_PASSWORD, DEMO_USERS
 from improvement.models import (
     OPEN_MILESTONE_STATUSES,
     Benefit,

@@ -9,6 +9,14 @@ from common.errors import Conflict, PermissionDenied
 from improvement.models import Experiment, ExperimentStatus, WebhookEvent, WebhookEventType
 from improvement.services import experiment_data as data
 from improvement.services import experiments as ex
+from improvement.services.experiment_design import (
+    MSG_DUPLICATE_KEY,
+    MSG_GUARDRAIL_IS_PRIMARY,
+    MSG_KEY,
+    MSG_ONE_CONTROL,
+    MSG_TWO_VARIANTS,
+    MSG_WEIGHT,
+)
 from tests.improvement.conftest import make
 
 pytestmark = pytest.mark.django_db
@@ -33,25 +41,25 @@ def test_a_lead_creates_a_draft_with_its_variants_and_guardrails(initiative, lea
 @pytest.mark.parametrize(
     ("variants", "field", "message"),
     [
-        ([{"key": "a", "is_control": True}], "variants", ex.MSG_TWO_VARIANTS),
-        ([{"key": "a"}, {"key": "b"}], "variants", ex.MSG_ONE_CONTROL.format(count=0)),
+        ([{"key": "a", "is_control": True}], "variants", MSG_TWO_VARIANTS),
+        ([{"key": "a"}, {"key": "b"}], "variants", MSG_ONE_CONTROL.format(count=0)),
         (
             [{"key": "a", "is_control": True}, {"key": "b", "is_control": True}],
             "variants",
-            ex.MSG_ONE_CONTROL.format(count=2),
+            MSG_ONE_CONTROL.format(count=2),
         ),
         (
             [{"key": "a", "is_control": True}, {"key": "a"}],
             "variants[1].key",
-            ex.MSG_DUPLICATE_KEY.format(key="a"),
+            MSG_DUPLICATE_KEY.format(key="a"),
         ),
-        ([{"key": "a", "is_control": True}, {"key": "b", "weight": 0}], "variants[1].weight", ex.MSG_WEIGHT),
+        ([{"key": "a", "is_control": True}, {"key": "b", "weight": 0}], "variants[1].weight", MSG_WEIGHT),
         (
             [{"key": "a", "is_control": True}, {"key": "b", "weight": math.nan}],
             "variants[1].weight",
-            ex.MSG_WEIGHT,
+            MSG_WEIGHT,
         ),
-        ([{"key": "a b", "is_control": True}, {"key": "b"}], "variants[0].key", ex.MSG_KEY),
+        ([{"key": "a b", "is_control": True}, {"key": "b"}], "variants[0].key", MSG_KEY),
     ],
 )
 def test_variants_need_unique_keys_positive_weights_and_exactly_one_control(
@@ -85,7 +93,7 @@ def test_the_primary_kpi_cannot_be_a_guardrail(initiative, lead, fcr):
     with pytest.raises(ValidationError) as excinfo:
         make(initiative, lead, fcr, guardrail_kpis=[fcr])
 
-    assert excinfo.value.message_dict["guardrail_kpis"] == [ex.MSG_GUARDRAIL_IS_PRIMARY]
+    assert excinfo.value.message_dict["guardrail_kpis"] == [MSG_GUARDRAIL_IS_PRIMARY]
     assert not Experiment.objects.exists()
 
 

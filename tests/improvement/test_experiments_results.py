@@ -8,7 +8,7 @@ from improvement import selectors
 from improvement.models import Stage
 from improvement.services import experiment_data as data
 from improvement.services import experiments as ex
-from improvement.services import stages
+from improvement.services import stage_gates, stages
 
 pytestmark = pytest.mark.django_db
 
@@ -60,7 +60,7 @@ def test_an_experiment_with_data_is_evidence_for_do_to_check(initiative, lead, r
     )
     transition = stages.initiative_transition(actor=lead, initiative=initiative, to=Stage.CHECK)
 
-    assert transition.gate_result[0]["detail"] == stages.DETAIL_EXPERIMENT_DATA
+    assert transition.gate_result[0]["detail"] == stage_gates.DETAIL_EXPERIMENT_DATA
 
 
 def test_a_concluded_experiment_whose_data_decide_opens_check_to_act(initiative, lead, running):
@@ -81,7 +81,7 @@ def test_a_concluded_experiment_whose_data_decide_opens_check_to_act(initiative,
     transition = stages.initiative_transition(actor=lead, initiative=initiative, to=Stage.ACT)
 
     assert transition.gate_passed
-    assert transition.gate_result[0]["detail"] == stages.DETAIL_EXPERIMENT_CONCLUDED
+    assert transition.gate_result[0]["detail"] == stage_gates.DETAIL_EXPERIMENT_CONCLUDED
     assert transition.gate_result[1]["code"] == "experiment_decided"
     assert "Ship Offer a callback." in transition.gate_result[1]["detail"]
 
@@ -96,7 +96,7 @@ def test_an_experiment_concluded_on_too_little_data_fails_check_to_act_unless_ov
     stages.initiative_transition(actor=lead, initiative=initiative, to=Stage.CHECK)
     ex.experiment_conclude(actor=lead, experiment=running, decision="ship")
 
-    gate = stages.gate_check(initiative=initiative, to_stage=Stage.ACT)
+    gate = stage_gates.gate_check(initiative=initiative, to_stage=Stage.ACT)
     assert [c.code for c in gate.unmet] == ["experiment_decided"]
     assert "Inconclusive" in gate.unmet[0].detail
     with pytest.raises(GateFailed):

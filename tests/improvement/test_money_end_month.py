@@ -9,7 +9,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from rest_framework.test import APIClient
 
-from improvement import roi, roi_portfolio
+from improvement import roi, roi_figures, roi_portfolio
 from improvement.models import Benefit, Cost, InitiativeMoney
 from improvement.models.money import MSG_END_BEFORE_START, MSG_ONE_TIME_ENDS
 from improvement.selectors.money import initiative_money
@@ -37,7 +37,7 @@ def test_a_one_off_cost_in_month_5_is_one_outflow_in_month_5():
         horizon=12,
         today=dt.date(2024, 1, 1),
     )
-    m = roi.money_of(table.lines(0), horizon=12, annual_rate=0.08)
+    m = roi_figures.money_of(table.lines(0), horizon=12, annual_rate=0.08)
     flows = [-1200, 300, 300, 300, 300, -200] + [300] * 7
     assert m.cash_flows == flows
     assert m.total_cost == 1700

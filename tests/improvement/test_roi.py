@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from scipy.optimize import brentq
 
-from improvement import roi, roi_portfolio
+from improvement import roi, roi_figures, roi_portfolio
 
 RATE = 0.08
 
@@ -218,7 +218,7 @@ def test_portfolio_lines_are_the_month_by_month_sum_of_the_initiatives():
 
 
 def test_money_of_an_initiative_against_numpy_financial():
-    money = roi.money_of(_worked_table().per_initiative()[10], horizon=4, annual_rate=RATE)
+    money = roi_figures.money_of(_worked_table().per_initiative()[10], horizon=4, annual_rate=RATE)
     flows = [-1000, 230, 180, 280, 280]
     assert money.cash_flows == flows
     assert money.total_cost == 1150
@@ -255,11 +255,11 @@ def test_benefit_split_by_evidence_adds_up_to_the_total_benefit():
     lines = _worked_table().per_initiative()
     a, b = lines[10].split, lines[20].split
     # A: 200 validated hard × 4 months, 100 claimed soft × months 3–4, 30 derived × 4 months.
-    assert a == roi.BenefitSplit(validated_hard=800, claimed_soft=200, derived=120)
+    assert a == roi_figures.BenefitSplit(validated_hard=800, claimed_soft=200, derived=120)
     assert (a.validated, a.claimed, a.hard, a.soft, a.total) == (800, 200, 800, 200, 1120)
     assert a.total == sum(lines[10].benefits)
     # B's validated line starts after the horizon: only the derived 5 a month counts.
-    assert b == roi.BenefitSplit(derived=20)
+    assert b == roi_figures.BenefitSplit(derived=20)
     assert _worked_table().lines().split == a + b
 
 
@@ -287,7 +287,7 @@ def test_ranking_figures_equal_each_initiatives_money(data):
     )
     ranked = roi_portfolio.ranking(table, horizon=horizon, annual_rate=RATE)
     for row in table.index.values():
-        money = roi.money_of(table.lines(row), horizon=horizon, annual_rate=RATE)
+        money = roi_figures.money_of(table.lines(row), horizon=horizon, annual_rate=RATE)
         assert ranked.total_cost[row] == pytest.approx(money.total_cost, rel=1e-9, abs=1e-6)
         assert ranked.net_benefit[row] == pytest.approx(money.net_benefit, rel=1e-9, abs=1e-6)
         assert ranked.npv[row] == pytest.approx(money.npv, rel=1e-9, abs=1e-6)
@@ -345,7 +345,7 @@ def test_row_money_is_each_initiatives_money_bit_for_bit(data):
     )
     rows = roi_portfolio.row_money(table, annual_rate=RATE)
     for row in table.index.values():
-        money = roi.money_of(table.lines(row), horizon=horizon, annual_rate=RATE)
+        money = roi_figures.money_of(table.lines(row), horizon=horizon, annual_rate=RATE)
         for figure in ROW_MONEY_FIGURES:
             assert repr(getattr(rows[row], figure)) == repr(getattr(money, figure)), figure
         for part in ("validated", "claimed", "hard", "soft", "derived"):

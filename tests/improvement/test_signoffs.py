@@ -19,7 +19,7 @@ from improvement.models import (
     WebhookEvent,
 )
 from improvement.selectors import signoffs as selectors_signoffs
-from improvement.services import signoffs, stages
+from improvement.services import signoffs, stage_gates, stages
 from improvement.services.initiatives import initiative_create
 from improvement.services.money import benefit_create
 from improvement.services.roadmap import milestone_create
@@ -64,13 +64,13 @@ def codes(result):
 
 def test_without_an_active_rule_the_gate_is_as_before(initiative):
     SignOffRule.objects.create(to_stage=Stage.DO, reviewer_roles=["sponsor"], active=False)
-    result = stages.gate_check(initiative=initiative, to_stage=Stage.DO)
+    result = stage_gates.gate_check(initiative=initiative, to_stage=Stage.DO)
     assert "sign_off" not in [c.code for c in result.conditions]
     assert result.passed
 
 
 def test_a_rule_adds_an_unmet_sign_off_condition_naming_the_reviewer(initiative, plan_rule):
-    result = stages.gate_check(initiative=initiative, to_stage=Stage.DO)
+    result = stage_gates.gate_check(initiative=initiative, to_stage=Stage.DO)
     condition = result.conditions[-1]
     assert (condition.code, condition.passed) == ("sign_off", False)
     assert "Sam Sponsor" in condition.message
@@ -174,7 +174,7 @@ def test_finance_reviews_check_to_act_only_when_money_is_claimed(initiative, lea
     with pytest.raises(PermissionDenied):
         signoffs.sign_off_approve(actor=sponsor, request=request)
     signoffs.sign_off_approve(actor=finance, request=request)
-    assert stages.gate_check(initiative=initiative, to_stage=Stage.DO).passed
+    assert stage_gates.gate_check(initiative=initiative, to_stage=Stage.DO).passed
 
 
 def test_a_decided_request_answers_conflict(initiative, plan_rule, lead, sponsor):
@@ -191,7 +191,7 @@ def test_sending_back_needs_a_comment_and_shows_in_the_gate(initiative, plan_rul
     assert excinfo.value.message_dict == {"comment": ["Say why you send it back."]}
 
     signoffs.sign_off_send_back(actor=sponsor, request=request, comment="Name the pilot area")
-    condition = stages.gate_check(initiative=initiative, to_stage=Stage.DO).conditions[-1]
+    condition = stage_gates.gate_check(initiative=initiative, to_stage=Stage.DO).conditions[-1]
     assert not condition.passed
     assert condition.detail.startswith("Sent back by Sam Sponsor on ")
     assert condition.detail.endswith(": Name the pilot area")

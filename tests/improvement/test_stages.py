@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from common.errors import Conflict, GateFailed, PermissionDenied
 from improvement.models import Decision, Evaluation, Initiative, Stage, StageTransition, Status
-from improvement.services import stages
+from improvement.services import stage_gates, stages
 from improvement.services.initiatives import initiative_create
 from improvement.services.roadmap import milestone_create
 from improvement.services.targets import kpi_target_create
@@ -56,12 +56,12 @@ def test_plan_to_do_lists_every_unmet_condition(lead, team):
 def test_with_no_milestones_none_lacks_an_owner(lead, team):
     bare = initiative_create(actor=lead, title="Bare", team=team, start_date=timezone.localdate())
 
-    owners = stages.gate_check(initiative=bare, to_stage=Stage.DO).conditions[-1]
+    owners = stage_gates.gate_check(initiative=bare, to_stage=Stage.DO).conditions[-1]
 
     assert (owners.code, owners.passed, owners.detail) == (
         "milestone_owners",
         True,
-        stages.DETAIL_NO_MILESTONES,
+        stage_gates.DETAIL_NO_MILESTONES,
     )
 
 
@@ -69,7 +69,7 @@ def test_gate_conditions_say_what_to_do_with_the_day_the_cycle_started(lead, tea
     started = initiative_create(actor=lead, title="Dated", team=team, start_date=dt.date(2026, 12, 2))
     started.stage = Stage.DO
 
-    evidence = stages.gate_check(initiative=started, to_stage=Stage.CHECK).conditions[0]
+    evidence = stage_gates.gate_check(initiative=started, to_stage=Stage.CHECK).conditions[0]
 
     assert evidence.code == "evidence"
     assert evidence.message == (

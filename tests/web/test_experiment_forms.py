@@ -12,7 +12,8 @@ from improvement.models import Experiment, ExperimentStatus, MetricType, Variant
 from improvement.services import experiment_data as data
 from improvement.services import experiment_observations as observations
 from improvement.services import experiments as ex
-from improvement.services.experiments import MSG_DESIGN_FROZEN, MSG_DUPLICATE_KEY, MSG_GUARDRAIL_IS_PRIMARY
+from improvement.services.experiment_design import MSG_DUPLICATE_KEY, MSG_GUARDRAIL_IS_PRIMARY
+from improvement.services.experiments import MSG_DESIGN_FROZEN
 from kpis.models import Kpi
 from kpis.stats import aggregates as agg
 from kpis.stats.common import MSG_ALPHA

@@ -5,11 +5,8 @@ from django.urls import reverse
 from django.utils.html import escape
 
 from improvement.models import Stage, StageTransition, Status
+from improvement.services.stage_gates import COND_MILESTONES, COND_OWNERS, COND_SMART_GOAL, COND_TARGET
 from improvement.services.stages import (
-    COND_MILESTONES,
-    COND_OWNERS,
-    COND_SMART_GOAL,
-    COND_TARGET,
     MSG_BACK_NEEDS_REASON,
     MSG_CANNOT_MOVE,
     MSG_STANDARDISE_OPEN,
