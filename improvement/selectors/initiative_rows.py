@@ -127,12 +127,19 @@ def initiative_rows(ids: Sequence[int], *, columns: Sequence[str], today: dt.dat
     if not ids:
         return []
     alias = router.db_for_read(Initiative)
+    connection = connections[alias]
     select, convert = _plan(alias, tuple(columns), members_inline())
-    quote = connections[alias].ops.quote_name
-    params = {"today": today} | {f"id{n}": pk for n, pk in enumerate(ids)}
-    placeholders = ", ".join(f"%(id{n})s" for n in range(len(ids)))
-    with connections[alias].cursor() as cursor:
-        cursor.execute(f"{select} WHERE i.{quote('id')} IN ({placeholders})", params)
+    pk = f"i.{connection.ops.quote_name(Initiative._meta.pk.column)}"
+    params = {"today": today}
+    if connection.vendor == "postgresql":
+        # One array parameter: the statement's text is the same for every page, so the driver
+        # converts it once, not 100 placeholders on every call.
+        where, params["ids"] = f"{pk} = ANY(%(ids)s)", ids
+    else:
+        params |= {f"id{n}": value for n, value in enumerate(ids)}
+        where = f"{pk} IN ({', '.join(f'%(id{n})s' for n in range(len(ids)))})"
+    with connection.cursor() as cursor:
+        cursor.execute(f"{select} WHERE {where}", params)
         found = cursor.fetchall()
     id_at = list(columns).index("id")
     position = {pk: n for n, pk in enumerate(ids)}
