@@ -53,7 +53,7 @@ def token_with_user(key_hash: str) -> ApiToken | None:
     if row is None:
         return None
     token_names, user_names, convert = _plan(alias)
-    values = convert(row)
+    (values,) = convert.rows([row])
     split = len(token_names)
     token = ApiToken.from_db(alias, token_names, values[:split])
     token.user = User.from_db(alias, user_names, values[split:])

@@ -6,34 +6,44 @@ on SQLite (which hands back text), a ``bool`` for a ``BooleanField``… ``RowCon
 backend's converters, then the field's own (``from_db_value``), in the ORM's order.
 """
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from django.db import connections
 
 
 class RowConverter:
-    """Converts rows whose leading columns are ``fields`` (the rest pass as read)."""
+    """Converts rows whose leading columns are ``fields`` (a None field: the column as read)."""
 
     def __init__(self, alias: str, fields: Sequence):
-        # The connection is looked up per call: each thread has its own.
         self.alias = alias
-        connection = connections[alias]
-        self.chains = []
-        for at, field in enumerate(fields):
-            expression = field.get_col(field.model._meta.db_table)
-            converters = connection.ops.get_db_converters(expression)
-            converters += field.get_db_converters(connection)
-            if converters:
-                self.chains.append((at, expression, converters))
+        self.columns = [
+            (at, field, field.get_col(field.model._meta.db_table))
+            for at, field in enumerate(fields)
+            if field is not None
+        ]
 
-    def __call__(self, row: Sequence) -> Sequence:
-        if not self.chains:
-            return row
+    def _chains(self, connection) -> list:
+        # Resolved on each call, from this thread's connection: a backend's converters are methods
+        # of its connection's operations.
+        chains = []
+        for at, field, expression in self.columns:
+            converters = connection.ops.get_db_converters(expression) + field.get_db_converters(connection)
+            if converters:
+                chains.append((at, expression, converters))
+        return chains
+
+    def rows(self, rows: Iterable[Sequence]) -> list[tuple]:
         connection = connections[self.alias]
-        values = list(row)
-        for at, expression, converters in self.chains:
-            value = values[at]
-            for converter in converters:
-                value = converter(value, expression, connection)
-            values[at] = value
-        return tuple(values)
+        chains = self._chains(connection)
+        if not chains:
+            return [tuple(row) for row in rows]
+        converted = []
+        for row in rows:
+            values = list(row)
+            for at, expression, converters in chains:
+                value = values[at]
+                for converter in converters:
+                    value = converter(value, expression, connection)
+                values[at] = value
+            converted.append(tuple(values))
+        return converted

@@ -44,8 +44,8 @@ LATEST_PERIOD = dt.date(9999, 12, 31)
 # SQLite. The KPI by its code in each subquery; the window's oldest period by DISTINCT … OFFSET on
 # the (kpi, segment, period) index; the series' period counts (all, and after the window) and the
 # KPI's unit and chart type ride along on every point row (each an uncorrelated subquery, run once).
-# The phase breaks of the segment and of every segment follow as rows of part 1: (starts, label)
-# in the period and note columns.
+# The phase breaks of the segment and of every segment follow as rows of part 1: (starts, label,
+# segment) in the period, note and assignable-cause columns.
 _KPI = "(SELECT id FROM kpis_kpi WHERE code = %(code)s)"
 _SERIES = f"kpi_id = {_KPI} AND segment = %(segment)s"
 POINTS_PART, BREAKS_PART = 0, 1
@@ -65,7 +65,7 @@ WHERE m.{_SERIES} AND m.period <= %(before)s
                            ORDER BY period DESC LIMIT 1 OFFSET %(offset)s) e),
       %(earliest)s)
 UNION ALL
-SELECT {BREAKS_PART}, kpi_id, starts, NULL, NULL, NULL, NULL, NULL, label, NULL, NULL, NULL
+SELECT {BREAKS_PART}, kpi_id, starts, NULL, NULL, NULL, NULL, NULL, label, segment, NULL, NULL
 FROM kpis_phasebreak
 WHERE kpi_id = {_KPI} AND segment IN ('', %(segment)s)
 ORDER BY 1, 3
@@ -122,6 +122,17 @@ def periods_of_rows(rows, *, unit: str) -> list[Period]:
         else:
             period.count += value * size
     return list(found.values())
+
+
+def _breaks(rows) -> list[tuple[dt.date, str]]:
+    """(starts, label) of the chart's phase breaks, in the order the phases follow: by day, and on a
+    day with both, every segment's break before the segment's own, so the segment's own names the
+    phase from that day. Breaks of one day named alike count once. SQLite hands dates back as text."""
+    own: dict[tuple[dt.date, str], bool] = {}
+    for row in rows:
+        day = row[2] if isinstance(row[2], dt.date) else dt.date.fromisoformat(row[2])
+        own[(day, row[8])] = own.get((day, row[8]), False) or row[9] != ""
+    return [key for key, _ in sorted(own.items(), key=lambda item: (item[0][0], item[1], item[0][1]))]
 
 
 def _natural(unit: str) -> str | None:
@@ -294,15 +305,7 @@ def kpi_control_chart(
         cursor.execute(CONTROL_CHART_SQL, params)
         found = cursor.fetchall()
     rows = [row[1:] for row in found if row[0] == POINTS_PART]
-    # (starts, label) of each break; SQLite hands dates back as text.
-    # The segment's and every segment's break of one day count once when they are named alike.
-    breaks = sorted(
-        {
-            (row[2] if isinstance(row[2], dt.date) else dt.date.fromisoformat(row[2]), row[8])
-            for row in found
-            if row[0] == BREAKS_PART
-        }
-    )
+    breaks = _breaks([row for row in found if row[0] == BREAKS_PART])
     if rows:
         kpi_pk, total, later, unit, chart_type = rows[0][0], rows[0][3], rows[0][4], rows[0][9], rows[0][10]
     else:

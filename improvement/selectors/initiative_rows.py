@@ -28,7 +28,7 @@ COUNTS = ("milestones_total", "milestones_done", "milestones_overdue")
 
 
 @cache
-def _plan(alias: str, columns: tuple[str, ...], members: bool) -> tuple[str, "_PartialConverter"]:
+def _plan(alias: str, columns: tuple[str, ...], members: bool) -> tuple[str, RowConverter]:
     """The SELECT … FROM … of ``columns`` (no WHERE), and the converter of its rows."""
     connection = connections[alias]
     quote = connection.ops.quote_name
@@ -61,16 +61,21 @@ def _plan(alias: str, columns: tuple[str, ...], members: bool) -> tuple[str, "_P
         relation, _, attribute = name.partition("__")
         if attribute:
             foreign_key = Initiative._meta.get_field(relation)
+            if not foreign_key.many_to_one or "__" in attribute:
+                raise ValueError(f"{name!r}: only a field of a row the initiative points to can be read.")
             related = foreign_key.related_model._meta
             field = related.get_field(attribute)
+            alias_of = quote(f"r_{relation}")
             kind = "LEFT OUTER JOIN" if foreign_key.null else "INNER JOIN"
             joins[relation] = (
-                f"{kind} {quote(related.db_table)} {relation} "
-                f"ON {relation}.{quote(foreign_key.target_field.column)} = i.{quote(foreign_key.column)}"
+                f"{kind} {quote(related.db_table)} {alias_of} "
+                f"ON {alias_of}.{quote(foreign_key.target_field.column)} = i.{quote(foreign_key.column)}"
             )
-            expressions.append(f"{relation}.{quote(field.column)}")
+            expressions.append(f"{alias_of}.{quote(field.column)}")
         else:
-            field = next(f for f in Initiative._meta.concrete_fields if name in (f.name, f.attname))
+            field = next((f for f in Initiative._meta.concrete_fields if name in (f.name, f.attname)), None)
+            if field is None:
+                raise ValueError(f"{name!r} is neither a field of the initiative nor one of {COUNTS}.")
             expressions.append(f"i.{quote(field.column)}")
         fields.append(field)
     if members:
@@ -91,25 +96,7 @@ def _plan(alias: str, columns: tuple[str, ...], members: bool) -> tuple[str, "_P
             for name, condition in counted.items()
         )
         sql += f" LEFT JOIN LATERAL (SELECT {aggregates} FROM {milestones} ms WHERE {of_row}) counts ON TRUE"
-    return sql, _PartialConverter(alias, fields)
-
-
-class _PartialConverter:
-    """A RowConverter over the columns that are model fields (None: passed as read)."""
-
-    def __init__(self, alias: str, fields: list):
-        self.at = [i for i, field in enumerate(fields) if field is not None]
-        self.convert = RowConverter(alias, [field for field in fields if field is not None])
-        self.plain = not self.convert.chains
-
-    def __call__(self, row):
-        if self.plain:
-            return row
-        converted = self.convert([row[i] for i in self.at])
-        values = list(row)
-        for i, value in zip(self.at, converted, strict=True):
-            values[i] = value
-        return tuple(values)
+    return sql, RowConverter(alias, fields)
 
 
 def members_inline() -> bool:
@@ -124,6 +111,8 @@ def initiative_rows(ids: Sequence[int], *, columns: Sequence[str], today: dt.dat
     counts of ``COUNTS`` (open milestones due before ``today`` are overdue). On PostgreSQL
     (``members_inline``) each row ends with the members' ids, in the relation's order (by email)."""
     ids = list(ids)
+    if "id" not in columns:
+        raise ValueError("The columns must include 'id': the rows are put in the order of the ids.")
     if not ids:
         return []
     alias = router.db_for_read(Initiative)
@@ -143,4 +132,4 @@ def initiative_rows(ids: Sequence[int], *, columns: Sequence[str], today: dt.dat
         found = cursor.fetchall()
     id_at = list(columns).index("id")
     position = {pk: n for n, pk in enumerate(ids)}
-    return sorted((convert(row) for row in found), key=lambda row: position[row[id_at]])
+    return sorted(convert.rows(found), key=lambda row: position[row[id_at]])

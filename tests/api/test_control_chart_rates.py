@@ -179,3 +179,22 @@ def test_auto_never_refuses_when_an_earlier_phase_has_no_sample_sizes(api, viewe
 
     assert response.status_code == 200
     assert (response.json()["chart_type"], response.json()["chart_reason"]) == ("xmr", attribute.WHY_NO_SIZES)
+
+
+def test_on_a_day_with_both_the_segments_own_break_names_the_phase(api, viewer):
+    rng = np.random.default_rng(8)
+    kpi = Kpi.objects.get(code="first_response_time")
+    Measurement.objects.bulk_create(
+        Measurement(kpi=kpi, segment="chat", period=day(n), value=float(value))
+        for n, value in enumerate(rng.normal(30, 2, 40))
+    )
+    # The every-segment break's label sorts last, as text: the segment's own must still win.
+    PhaseBreak.objects.create(kpi=kpi, segment="", starts=day(20), label="Zeta rollout")
+    PhaseBreak.objects.create(kpi=kpi, segment="chat", starts=day(20), label="Alpha chat bot")
+    PhaseBreak.objects.create(kpi=kpi, segment="", starts=day(30), label="Same name")
+    PhaseBreak.objects.create(kpi=kpi, segment="chat", starts=day(30), label="Same name")
+
+    body = api(viewer).get(url("first_response_time", "?segment=chat")).json()
+
+    assert [p["label"] for p in body["phases"]] == ["Before the first change", "Alpha chat bot", "Same name"]
+    assert [p["starts"] for p in body["phases"][1:]] == [day(20).isoformat(), day(30).isoformat()]

@@ -109,3 +109,46 @@ def test_the_rows_by_id_are_the_orms_values_in_the_ids_order(admin, portfolio):
             members.get(pk, []) for pk in (archived.pk, first.pk, second.pk)
         ]
     assert initiative_rows([], columns=INITIATIVE_VALUES, today=today) == []
+
+
+def _write_between_the_two_reads(monkeypatch, write):
+    """Runs ``write`` after the list has picked its ids and before it reads their rows."""
+    read_rows = selectors.initiative_rows
+
+    def rows_after_a_write(*args, **kwargs):
+        write()
+        return read_rows(*args, **kwargs)
+
+    monkeypatch.setattr(selectors, "initiative_rows", rows_after_a_write)
+
+
+# Committed writes (PostgreSQL's change marker is the writing transaction's id: inside one test
+# transaction every write would carry the same one).
+@pytest.mark.django_db(transaction=True)
+def test_a_row_moved_out_of_the_callers_sight_meanwhile_is_not_answered(
+    token_api, viewer, team, other_team, monkeypatch
+):
+    staying = InitiativeFactory(team=team, title="Stays in sight")
+    leaving = InitiativeFactory(team=team, title="Before the move")
+
+    def move():
+        Initiative.objects.filter(pk=leaving.pk).update(team=other_team, title="Secret new name")
+        Initiative.objects.filter(pk=staying.pk).update(title="Renamed, still in sight")
+
+    _write_between_the_two_reads(monkeypatch, move)
+    body = token_api(viewer).get("/api/v1/initiatives/").json()
+
+    assert [row["title"] for row in body["results"]] == ["Renamed, still in sight"]
+    assert b"Secret new name" not in token_api(viewer).get(f"/api/v1/initiatives/{leaving.pk}/").content
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_row_archived_meanwhile_leaves_the_working_list(token_api, admin, team, monkeypatch):
+    kept, archived = InitiativeFactory(team=team), InitiativeFactory(team=team)
+
+    _write_between_the_two_reads(
+        monkeypatch, lambda: Initiative.objects.filter(pk=archived.pk).update(archived_at=timezone.now())
+    )
+    body = token_api(admin).get("/api/v1/initiatives/").json()
+
+    assert [row["id"] for row in body["results"]] == [kept.pk]

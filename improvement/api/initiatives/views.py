@@ -13,6 +13,7 @@ from common.api.idempotency import idempotent
 from common.api.sync import ChangePagePagination
 from common.api.viewsets import ApiViewSet
 from common.db_router import lag_tolerant_view
+from common.sync import MARKER
 from improvement import selectors
 from improvement.api.common import CREATED, ReadViewSet, updated_since
 from improvement.api.initiatives.columns import INITIATIVE_VALUES, initiative_list_data
@@ -38,23 +39,34 @@ from improvement.services import initiatives, stages, targets
 class ValueRows:
     """A queryset's rows as tuples of ``columns`` (``INITIATIVE_VALUES``), for the paginator.
 
-    The queryset (filters, search, ordering, the caller's visibility) picks the page's ids; their
-    rows come from ``initiative_rows``, one query written once, instead of the ORM compiling the
-    annotated ``values_list`` on every page. The count runs on the queryset itself, as the generic
-    list's does.
+    The queryset (filters, search, ordering, the caller's visibility) picks the page's ids with
+    their change markers; their rows come from ``initiative_rows``, one query written once, instead
+    of the ORM compiling the annotated ``values_list`` on every page. The two reads are two
+    statements: a row written in between (its marker moved) is checked against the queryset again
+    and left out unless it is still there, as read, so no row is answered in a version the caller's
+    scope did not hold. The count runs on the queryset itself, as the generic list's does.
     """
 
     def __init__(self, queryset, columns):
         self.queryset = queryset
-        self.columns = columns
+        self.columns = tuple(columns)
         self.members_inline = selectors.initiative_rows_members_inline()
-        self.ids = queryset.prefetch_related(None).values_list("pk", flat=True)
+        self.keys = queryset.prefetch_related(None).values_list("pk", MARKER)
 
-    def rows(self, ids) -> list:
-        return selectors.initiative_rows(ids, columns=self.columns, today=timezone.localdate())
+    def rows(self, marked: dict[int, int | None]) -> list:
+        """The rows of the ids of ``marked`` (id → the marker the queryset read, None: unknown)."""
+        found = selectors.initiative_rows(
+            list(marked), columns=(*self.columns, MARKER), today=timezone.localdate()
+        )
+        pk, at = self.columns.index("id"), len(self.columns)
+        moved = [row[pk] for row in found if row[at] != marked[row[pk]]]
+        if moved:
+            now = dict(self.queryset.prefetch_related(None).filter(pk__in=moved).values_list("pk", MARKER))
+            found = [row for row in found if row[at] == marked[row[pk]] or now.get(row[pk]) == row[at]]
+        return [row[:at] + row[at + 1 :] for row in found]
 
     def all(self) -> list:
-        return self.rows(self.ids)
+        return self.rows(dict(self.keys))
 
     def members(self, rows) -> dict[int, list[int]]:
         """The members' ids of each row of the page."""
@@ -71,11 +83,15 @@ class ValueRows:
         return self.queryset.count()
 
     def __getitem__(self, key):
-        return self.rows(self.ids[key])
+        if isinstance(key, slice):
+            return self.rows(dict(self.keys[key]))
+        pk, marker = self.keys[key]
+        return self.rows({pk: marker})[0]
 
-    # The change feed's page: the rows of the keys it read (common/api/sync.py).
+    # The change feed's page: the rows of the keys it read (common/api/sync.py, common/api/since.py),
+    # each checked against the queryset again.
     def keyed(self, ids) -> list:
-        return self.rows(ids)
+        return self.rows(dict.fromkeys(ids))
 
     @staticmethod
     def pk_of(row):
