@@ -233,11 +233,14 @@ def measurement_upsert_many(*, actor: User, rows: Iterable[Mapping]) -> UpsertRe
     cleaned: list[dict] = []
     errors: dict[str, list[str]] = {}
     seen: dict[tuple, int] = {}
+    kpis_by_id: dict[int, Kpi] = {}
     latest_period = _latest_period()
     for index, row in enumerate(rows):
         clean, row_errors = _clean_row(row, kpis_by_code, latest_period)
         if not row_errors:
-            key = (clean["kpi"].pk, clean["segment"], clean["period"], clean["source"])
+            kpi_id = clean["kpi"].pk
+            kpis_by_id[kpi_id] = clean["kpi"]
+            key = (kpi_id, clean["segment"], clean["period"], clean["source"])
             if key in seen:
                 row_errors["period"] = _(MSG_DUPLICATE_ROW).format(other=seen[key])
             seen[key] = index
@@ -249,17 +252,17 @@ def measurement_upsert_many(*, actor: User, rows: Iterable[Mapping]) -> UpsertRe
 
     if connection.vendor == "postgresql":
         # The database says what it did, row by row: no read of the existing rows beforehand.
-        measurement_series_lock([(c["kpi"].pk, c["segment"]) for c in cleaned])
-        written = measurement_copy_upsert(actor=actor, rows=cleaned)
-        created, updated, changed = written.created, written.updated, written.changed
+        measurement_series_lock([(kpi_id, segment) for kpi_id, segment, _period, _source in seen])
+        copied = measurement_copy_upsert(actor=actor, rows=cleaned)
+        created, updated, changed = copied.created, copied.updated, copied.changed
     else:
         created, updated, changed = _upsert_snapshot(actor=actor, cleaned=cleaned)
-    kpis_by_id = {c["kpi"].pk: c["kpi"] for c in cleaned}
-    periods: dict[tuple[int, str], dt.date] = {}
+    # The periods written, by series: one pass over the rows, then one step per series.
+    written: dict[tuple[int, str], set[dt.date]] = {}
     for kpi_id, segment, period in changed:
-        periods[(kpi_id, segment)] = max(period, periods.get((kpi_id, segment), period))
-    measurements_written.send(Measurement, periods=periods)
-    _schedule_alert_evaluation([(kpis_by_id[kpi_id], segment, period) for kpi_id, segment, period in changed])
+        written.setdefault((kpi_id, segment), set()).add(period)
+    measurements_written.send(Measurement, periods={series: max(days) for series, days in written.items()})
+    _schedule_alert_evaluation(written, kpis_by_id=kpis_by_id)
     return UpsertResult(created=created, updated=updated, unchanged=len(cleaned) - created - updated)
 
 
@@ -302,16 +305,15 @@ def _upsert_snapshot(*, actor: User, cleaned: list[dict]) -> tuple[int, int, lis
     return created, updated, [(m.kpi_id, m.segment, m.period) for m in to_write]
 
 
-def _schedule_alert_evaluation(changed: list[tuple[Kpi, str, dt.date]]) -> None:
-    """After commit (through the outbox), evaluate alerts for each (KPI, segment) written."""
-    periods: dict[tuple[int, str], set[dt.date]] = {}
-    for kpi, segment, period in changed:
-        if kpi_is_watched(kpi):
-            periods.setdefault((kpi.pk, segment), set()).add(period)
-    for (kpi_id, segment), dates in periods.items():
-        outbox_enqueue(
-            task=evaluate_alerts.name, args=[kpi_id, segment, sorted(d.isoformat() for d in dates)]
-        )
+def _schedule_alert_evaluation(
+    written: dict[tuple[int, str], set[dt.date]], *, kpis_by_id: dict[int, Kpi]
+) -> None:
+    """After commit (through the outbox), evaluate alerts for each watched (KPI, segment) written."""
+    for (kpi_id, segment), dates in written.items():
+        if kpi_is_watched(kpis_by_id[kpi_id]):
+            outbox_enqueue(
+                task=evaluate_alerts.name, args=[kpi_id, segment, sorted(d.isoformat() for d in dates)]
+            )
 
 
 def measurement_record(

@@ -23,20 +23,19 @@ _CONTAINERS = (dict, list)
 def json_depth(document) -> int:
     """How deeply arrays and objects nest in a parsed document (a scalar is 0), without recursion.
 
-    Only arrays and objects go on the stack: a bulk body of 10,000 rows has 60,000 values but
-    10,001 containers."""
-    if not isinstance(document, _CONTAINERS):
-        return 0
-    deepest = 0
-    stack = [(document, 1)]
-    while stack:
-        node, depth = stack.pop()
-        deepest = max(deepest, depth)
-        if deepest > MAX_JSON_DEPTH:
-            return deepest
-        children = node.values() if isinstance(node, dict) else node
-        stack.extend((child, depth + 1) for child in children if isinstance(child, _CONTAINERS))
-    return deepest
+    Level by level: only arrays and objects are kept for the next level (a bulk body of 10,000 rows
+    has 60,000 values but 10,001 containers), and the walk stops past ``MAX_JSON_DEPTH``."""
+    depth = 0
+    level = [document] if isinstance(document, _CONTAINERS) else []
+    while level and depth <= MAX_JSON_DEPTH:
+        depth += 1
+        level = [
+            child
+            for node in level
+            for child in (node.values() if isinstance(node, dict) else node)
+            if isinstance(child, _CONTAINERS)
+        ]
+    return depth
 
 
 class ApiJSONParser(JSONParser):

@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from common.api.errors import MSG_INVALID, error_body
 from common.api.filters import MSG_DATETIME_RANGE, MSG_UTC_OFFSET
 from common.api.inputs import MSG_NULL_CHARACTER
-from common.api.parsers import MAX_JSON_DEPTH, MSG_JSON_TOO_DEEP
+from common.api.parsers import MAX_JSON_DEPTH, MSG_JSON_TOO_DEEP, json_depth
 from common.dates import DATE_MAX, MSG_DATE_RANGE
 from improvement.models import Experiment, Initiative, KpiTarget, Milestone
 from improvement.services.roadmap import MSG_PLAN_PAST_RANGE, PLAN_SPAN, initiative_apply_standard_plan
@@ -152,6 +152,34 @@ def test_a_body_nested_just_past_the_bound_is_a_400_and_at_the_bound_is_read(api
     # Shallow nesting reaches the serializer, which judges the field.
     assert nested_title.status_code == 400
     assert list(nested_title.json()["fields"]) == ["title"]
+
+
+def _nested(levels: int):
+    """Arrays and objects alternating, ``levels`` deep, the deep branch behind shallower siblings."""
+    document = "leaf"
+    for level in range(levels):
+        sibling = [] if level else 0  # the innermost container holds scalars only
+        document = [1, sibling, document] if level % 2 else {"a": sibling, "b": "x", "deep": document}
+    return document
+
+
+@pytest.mark.parametrize(
+    ("document", "depth"),
+    [
+        (7, 0),
+        ("text", 0),
+        ([], 1),
+        ({"rows": [{"value": 1}, {"value": 2}]}, 3),
+        (_nested(MAX_JSON_DEPTH), MAX_JSON_DEPTH),
+    ],
+)
+def test_json_depth_counts_nesting_of_arrays_and_objects(document, depth):
+    assert json_depth(document) == depth
+
+
+def test_json_depth_stops_past_the_bound():
+    assert json_depth(_nested(MAX_JSON_DEPTH + 1)) == MAX_JSON_DEPTH + 1
+    assert json_depth(_nested(10_000)) == MAX_JSON_DEPTH + 1
 
 
 def test_observations_refuse_a_deep_body_too(api, lead, running):
