@@ -1,12 +1,12 @@
 """The portfolio XLSX against the portfolio CSV, interleaved in one process (docs/performance.md).
 
-    BENCH_DATABASE=<a kept, seeded database> python -m bench.xlsx [--rounds 5]
+    BENCH_DATABASE=<a kept, seeded database> python -m bench.xlsx [--rounds 5] [--served]
 
 Alternates, round by round: the site's XLSX download (``/dashboard/portfolio.xlsx``, read to the last
 byte), the streamed CSV of the same rows, an XLSX of every initiative (10,000 rows at the large size)
 and the same workbook written by the openpyxl write-only writer the exports used before
 (``_openpyxl_sheets``, kept here as the baseline). Reports wall-clock and CPU medians and the load
-average.
+average. ``--served`` loads ``config.wsgi`` first, as gunicorn does.
 Then the writer's peak memory (tracemalloc, the rows read beforehand) for the first 1,000 rows and
 for all of them, and the whole export's (ranking included) for 1,000 and 10,000 initiatives.
 """
@@ -78,9 +78,13 @@ def _openpyxl_sheets(sheets):
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     parser.add_argument("--rounds", type=int, default=5)
-    rounds = parser.parse_args().rounds
+    parser.add_argument("--served", action="store_true", help="load config.wsgi first, as gunicorn does")
+    options = parser.parse_args()
+    rounds = options.rounds
     os.environ.setdefault("LOG_LEVEL", "WARNING")
     db.setup_django()
+    if options.served:
+        import config.wsgi  # noqa: F401  (start-up's objects frozen out of the collector's full passes)
     from django.conf import settings
     from django.test import Client
     from openpyxl import load_workbook

@@ -15,7 +15,7 @@ The names resolve to the registered tasks because the task modules are imported 
 runs in-process right after commit; a name that no task registers raises ``KeyError`` at once,
 inside the request, instead of losing the work.
 
-``kpis`` stays below ``improvement`` and enqueues its own task (``kpis.evaluate_alerts``) itself,
+``kpis`` stays below ``improvement`` and enqueues its own task (``kpis.evaluate_alerts_for_series``) itself,
 through the same outbox.
 """
 

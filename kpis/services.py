@@ -24,7 +24,7 @@ from kpis.measurement_copy import (
 )
 from kpis.models import Kpi, Measurement
 from kpis.signals import measurements_written
-from kpis.tasks import evaluate_alerts
+from kpis.tasks import evaluate_alerts_for_series
 
 MAX_BATCH_ROWS = 10_000
 # Rows per INSERT statement of an upsert: bounds the memory of one statement and its RETURNING.
@@ -308,12 +308,15 @@ def _upsert_snapshot(*, actor: User, cleaned: list[dict]) -> tuple[int, int, lis
 def _schedule_alert_evaluation(
     written: dict[tuple[int, str], set[dt.date]], *, kpis_by_id: dict[int, Kpi]
 ) -> None:
-    """After commit (through the outbox), evaluate alerts for each watched (KPI, segment) written."""
-    for (kpi_id, segment), dates in written.items():
-        if kpi_is_watched(kpis_by_id[kpi_id]):
-            outbox_enqueue(
-                task=evaluate_alerts.name, args=[kpi_id, segment, sorted(d.isoformat() for d in dates)]
-            )
+    """After commit (through the outbox), evaluate alerts for each watched (KPI, segment) written:
+    one job for the whole write."""
+    series = [
+        [kpi_id, segment, sorted(day.isoformat() for day in days)]
+        for (kpi_id, segment), days in written.items()
+        if kpi_is_watched(kpis_by_id[kpi_id])
+    ]
+    if series:
+        outbox_enqueue(task=evaluate_alerts_for_series.name, args=[series])
 
 
 def measurement_record(

@@ -74,10 +74,12 @@ def check_tasks(
     if strays:
         problems.append(f"{len(strays)} task runs that nobody published")
     by_name = Counter(sends[0]["task"] for sends in published.values())
+    # One job per accepted batch, each naming every watched series the batch changed.
     evaluations = Counter(
-        (e["args"][0], e["args"][1], tuple(e["args"][2]))
+        (kpi_id, segment, tuple(periods))
         for e in (s[0] for s in published.values())
-        if e["task"] == "kpis.evaluate_alerts"
+        if e["task"] == "kpis.evaluate_alerts_for_series"
+        for kpi_id, segment, periods in e["args"][0]
     )
     if evaluations != alert_evaluations(rec):
         missing, extra = alert_evaluations(rec) - evaluations, evaluations - alert_evaluations(rec)

@@ -126,8 +126,8 @@ def test_only_changed_rows_get_a_new_updated_at_and_change_marker(kpi, writer, c
 
 
 def test_alerts_are_evaluated_for_written_rows_only(writer, django_capture_on_commit_callbacks):
-    KpiFactory(code="bulk_kpi", direction="higher", warning_threshold=50, critical_threshold=20)
-    alert_messages = OutboxMessage.objects.filter(task="kpis.evaluate_alerts")
+    kpi = KpiFactory(code="bulk_kpi", direction="higher", warning_threshold=50, critical_threshold=20)
+    alert_messages = OutboxMessage.objects.filter(task="kpis.evaluate_alerts_for_series")
 
     def post(rows):
         with django_capture_on_commit_callbacks(execute=True):
@@ -138,13 +138,39 @@ def test_alerts_are_evaluated_for_written_rows_only(writer, django_capture_on_co
         "warning",
         "critical",
     ]
-    assert [m.args[2] for m in alert_messages] == [[_day(0), _day(1), _day(2)]]
+    assert [m.args for m in alert_messages] == [[[[kpi.pk, "", [_day(0), _day(1), _day(2)]]]]]
 
     # Only the changed period is re-evaluated; a batch that changes nothing schedules nothing.
     post([_row(0, 80.0), _row(1, 45.0), _row(2, 10.0)])
     post([_row(0, 80.0), _row(1, 45.0), _row(2, 10.0)])
-    assert [m.args[2] for m in alert_messages.order_by("pk")][1:] == [[_day(1)]]
+    assert [m.args for m in alert_messages.order_by("pk")][1:] == [[[[kpi.pk, "", [_day(1)]]]]]
     assert KpiAlert.objects.count() == 2
+
+
+def test_a_batch_records_one_alert_job_for_every_watched_series_it_changed(
+    writer, django_capture_on_commit_callbacks
+):
+    watched = KpiFactory(code="bulk_kpi", direction="higher", warning_threshold=50, critical_threshold=20)
+    KpiFactory(code="quiet_kpi", min_value=None, max_value=None)
+    rows = [
+        _row(0, 10.0, segment="north"),
+        _row(1, 90.0, segment="north"),
+        _row(0, 40.0, segment="south"),
+        {"kpi": "quiet_kpi", "period": _day(0), "value": 1.0},
+    ]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        _post(writer, rows)
+
+    (job,) = OutboxMessage.objects.filter(task="kpis.evaluate_alerts_for_series")
+    assert sorted(job.args[0]) == [
+        [watched.pk, "north", [_day(0), _day(1)]],
+        [watched.pk, "south", [_day(0)]],
+    ]
+    assert sorted(KpiAlert.objects.values_list("segment", "level")) == [
+        ("north", "critical"),
+        ("south", "warning"),
+    ]
 
 
 def test_two_batches_in_one_transaction_are_counted_apart(kpi, contributor):

@@ -65,7 +65,7 @@ def test_a_stage_move_and_a_bulk_write_answer_2xx_and_their_jobs_run_when_the_br
     assert sorted(OutboxMessage.objects.values_list("task", "state")) == [
         ("improvement.notify_stage_changed", OutboxState.PENDING),
         ("improvement.refresh_money_for_series", OutboxState.PENDING),
-        ("kpis.evaluate_alerts", OutboxState.PENDING),
+        ("kpis.evaluate_alerts_for_series", OutboxState.PENDING),
     ]
     assert outbox_backlog().count == 3
     assert not Notification.objects.exists()
