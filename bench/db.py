@@ -21,6 +21,22 @@ BENCH_ENVIRONMENT = {
 }
 
 
+# Where the timed writes' tasks go: a broker as deployed (Redis database 15 on loopback), when it
+# answers, so that a write's after-commit jobs are queued for a worker as in production rather than
+# run inside the request (the mode of `make run`, without a broker). No worker consumes them: the
+# run empties the queue at its end.
+BENCH_BROKER_URL = os.environ.get("BENCH_BROKER_URL", "redis://127.0.0.1:6379/15")
+
+
+def broker_answers(url: str = BENCH_BROKER_URL) -> bool:
+    import redis
+
+    try:
+        return bool(redis.Redis.from_url(url, socket_connect_timeout=1, socket_timeout=1).ping())
+    except redis.RedisError:
+        return False
+
+
 def database_url(name: str = DATABASE) -> str:
     return f"{SERVER_URL}/{name}"
 

@@ -64,6 +64,12 @@ def markdown(report: dict) -> str:
         f"Machine: {m['cpus']} cores ({m['cpu']}), {m['memory_gb']} GB, Python {m['python']}, "
         f"PostgreSQL {m['postgresql']}. In-process Django test Client; times in ms.",
         "",
+        *(
+            f"The writes' tasks ({size}): {report['sizes'][size]['tasks']}."
+            for size in sizes
+            if "tasks" in report["sizes"][size]
+        ),
+        "",
         "| case | " + " | ".join(f"{s} median | {s} p95" for s in sizes) + " | target (large) |",
         "| --- | " + " | ".join("---: | ---:" for _ in sizes) + " | --- |",
     ]

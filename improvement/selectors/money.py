@@ -227,11 +227,6 @@ class PortfolioRanking:
     rows: list[RankedInitiative]
 
 
-def _number(value) -> float | None:
-    value = float(value)
-    return None if math.isnan(value) else value
-
-
 def portfolio_ranking(
     *,
     initiatives: QuerySet[Initiative],
@@ -268,17 +263,27 @@ def ranked_table(
         scope=initiatives,
     )
     ranked = roi_portfolio.ranking(table, horizon=horizon, annual_rate=settings.PDCA_DISCOUNT_RATE)
+    # Whole columns to Python floats at once (``tolist``), not a NumPy scalar per cell.
+    columns = zip(
+        ranked.total_cost.tolist(),
+        ranked.total_benefit.tolist(),
+        ranked.net_benefit.tolist(),
+        ranked.roi_percent.tolist(),
+        ranked.payback_months.tolist(),
+        ranked.npv.tolist(),
+        strict=True,
+    )
     rows = [
         RankedInitiative(
             pk=pk,
-            total_cost=float(ranked.total_cost[row]),
-            total_benefit=float(ranked.total_benefit[row]),
-            net_benefit=float(ranked.net_benefit[row]),
-            roi_percent=_number(ranked.roi_percent[row]),
-            payback_months=_number(ranked.payback_months[row]),
-            npv=float(ranked.npv[row]),
+            total_cost=cost,
+            total_benefit=benefit,
+            net_benefit=net,
+            roi_percent=None if math.isnan(roi) else roi,
+            payback_months=None if math.isnan(payback) else payback,
+            npv=npv,
         )
-        for row, (pk, _, _) in enumerate(starts)
+        for (pk, _, _), (cost, benefit, net, roi, payback, npv) in zip(starts, columns, strict=True)
     ]
     codes = {pk: code for pk, _, code in starts}
     rows.sort(key=lambda r: codes[r.pk])
