@@ -19,11 +19,11 @@ moves: the write rewrites the money summaries of the initiatives following those
 disconnects that receiver for the run, to time the write and its change markers alone.
 
 ``--served`` times the write as a deployment serves it, with nothing swapped, on the measurements
-table vacuumed first (as autovacuum keeps it): a broker is configured
-(``CELERY_BROKER_URL``, default Redis database 15 on loopback), so the money summaries' refresh is
-a task the request only records (the outbox) and publishes after commit. Each round then runs that
-task's work in this process, timed apart: what a worker spends after the answer. The broker's queue
-and the bench's outbox rows are emptied at the end.
+table vacuumed first (as autovacuum keeps it): a broker is configured (``CELERY_BROKER_URL``,
+default ``BENCH_BROKER_URL``: Redis database 12 on loopback), so the money summaries' refresh is a
+task the request only records (the outbox) and publishes after commit. Each round then runs that
+task's work in this process, timed apart: what a worker spends after the answer. The bench's own queue
+(not a broker the caller configured) and the bench's outbox rows are emptied at the end.
 """
 
 import argparse
@@ -48,9 +48,10 @@ def main() -> None:
     rounds = options.rounds
     os.environ.setdefault("LOG_LEVEL", "WARNING")
     if options.served:
-        os.environ.setdefault("CELERY_BROKER_URL", "redis://127.0.0.1:6379/15")
+        own_queue = "CELERY_BROKER_URL" not in os.environ
+        os.environ.setdefault("CELERY_BROKER_URL", db.BENCH_BROKER_URL)
         db.setup_django()
-        served(rounds)
+        served(rounds, purge=own_queue)
         return
     db.setup_django()
     from django.db import connection
@@ -181,7 +182,7 @@ def _vacuum_measurements() -> None:
     print(f"vacuumed kpis_measurement ({dead:,} dead row versions)")
 
 
-def served(rounds: int) -> None:
+def served(rounds: int, *, purge: bool) -> None:
     """The bulk upsert as served (the refresh is a task), then the task's work, each round."""
     from celery import current_app
     from django.test import Client
@@ -220,7 +221,8 @@ def served(rounds: int) -> None:
                 moved.append(count)
     finally:
         OutboxMessage.objects.filter(pk__gt=first).delete()
-        current_app.control.purge()
+        if purge:  # the bench's own queue, never a broker the caller configured
+            current_app.control.purge()
     _report(f"bulk upsert of {BULK_ROWS:,} rows as served (the request)", writes)
     _report(f"its money summaries' refresh (the task), {statistics.median(moved):,.0f} summaries", tasks)
     print("load average after:", _load())

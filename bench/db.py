@@ -21,11 +21,11 @@ BENCH_ENVIRONMENT = {
 }
 
 
-# Where the timed writes' tasks go: a broker as deployed (Redis database 15 on loopback), when it
-# answers, so that a write's after-commit jobs are queued for a worker as in production rather than
-# run inside the request (the mode of `make run`, without a broker). No worker consumes them: the
-# run empties the queue at its end.
-BENCH_BROKER_URL = os.environ.get("BENCH_BROKER_URL", "redis://127.0.0.1:6379/15")
+# Where the timed writes' tasks go: a broker as deployed (Redis database 12 on loopback, which no
+# test or CI worker uses), when it answers, so that a write's after-commit jobs are queued for a
+# worker as in production rather than run inside the request (the mode of `make run`, without a
+# broker). No worker consumes them: the run empties that queue at its end.
+BENCH_BROKER_URL = os.environ.get("BENCH_BROKER_URL", "redis://127.0.0.1:6379/12")
 
 
 def broker_answers(url: str = BENCH_BROKER_URL) -> bool:

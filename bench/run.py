@@ -9,7 +9,7 @@ warm-up runs then repeated runs (median and p95; bench.cases, the raw SQL baseli
 the load test (bench.load: gunicorn with 2 workers and wrk on loopback), drop the database unless
 ``--keep``. bench.report writes the results.
 
-With Redis answering (``BENCH_BROKER_URL``, default database 15 on loopback), the writes' after-commit
+With Redis answering (``BENCH_BROKER_URL``, default database 12 on loopback), the writes' after-commit
 tasks are queued there as a deployment queues them for its workers, not run inside the timed request;
 without it they run in the request, and the report says which.
 
@@ -40,7 +40,9 @@ warnings.filterwarnings("ignore", message="No directory at")
 def run_size(size: Size, *, quick: bool, load: bool, keep: bool, reuse: bool) -> dict:
     """Recreate, migrate, seed and time one size (in this process; Django is set up once)."""
     print(f"[{size.name}] database {db.DATABASE}", flush=True)
-    if "CELERY_BROKER_URL" not in os.environ and db.broker_answers():
+    # The bench's own queue only: a broker the caller configured is used as it is, never emptied.
+    own_queue = "CELERY_BROKER_URL" not in os.environ and db.broker_answers()
+    if own_queue:
         os.environ["CELERY_BROKER_URL"] = db.BENCH_BROKER_URL
     broker = os.environ.get("CELERY_BROKER_URL")
     tasks = f"queued to {broker} (no worker)" if broker else "run in the request (no broker answered)"
@@ -72,15 +74,17 @@ def run_size(size: Size, *, quick: bool, load: bool, keep: bool, reuse: bool) ->
     call_command("rebuild_money_summaries", verbosity=0)
     print(f"[{size.name}] money summaries written in {time.perf_counter() - started:.1f} s", flush=True)
     print(f"[{size.name}] timing", flush=True)
-    outcome = {"seed": seeded, "tasks": tasks, **run_cases(seeded, quick=quick)}
-    if load:
-        from bench.load import load_run
+    try:
+        outcome = {"seed": seeded, "tasks": tasks, **run_cases(seeded, quick=quick)}
+        if load:
+            from bench.load import load_run
 
-        outcome["load"] = load_run(initiative_id=outcome["initiative_id"])
-    if broker:
-        from celery import current_app
+            outcome["load"] = load_run(initiative_id=outcome["initiative_id"])
+    finally:
+        if own_queue:
+            from celery import current_app
 
-        current_app.control.purge()
+            current_app.control.purge()
     if not keep:
         from django.db import connections
 

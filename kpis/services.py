@@ -27,6 +27,8 @@ from kpis.signals import measurements_written
 from kpis.tasks import evaluate_alerts_for_series
 
 MAX_BATCH_ROWS = 10_000
+# Series evaluated by one alert job: a few milliseconds each, far from the 30 s time limit.
+ALERT_SERIES_PER_JOB = 50
 # Rows per INSERT statement of an upsert: bounds the memory of one statement and its RETURNING.
 UPSERT_BATCH_ROWS = 1000
 MEASUREMENT_UPSERT_FIELDS = list(UPSERT_FIELDS)
@@ -309,14 +311,17 @@ def _schedule_alert_evaluation(
     written: dict[tuple[int, str], set[dt.date]], *, kpis_by_id: dict[int, Kpi]
 ) -> None:
     """After commit (through the outbox), evaluate alerts for each watched (KPI, segment) written:
-    one job for the whole write."""
+    one job per ``ALERT_SERIES_PER_JOB`` series, so that a job stays well within the workers' time
+    limit and a job that fails leaves the other jobs' series evaluated."""
     series = [
         [kpi_id, segment, sorted(day.isoformat() for day in days)]
         for (kpi_id, segment), days in written.items()
         if kpi_is_watched(kpis_by_id[kpi_id])
     ]
-    if series:
-        outbox_enqueue(task=evaluate_alerts_for_series.name, args=[series])
+    for first in range(0, len(series), ALERT_SERIES_PER_JOB):
+        outbox_enqueue(
+            task=evaluate_alerts_for_series.name, args=[series[first : first + ALERT_SERIES_PER_JOB]]
+        )
 
 
 def measurement_record(

@@ -33,6 +33,7 @@ def evaluate_alerts(kpi_id: int, segment: str, periods: list[str]) -> int:
 @shared_task(name="kpis.evaluate_alerts_for_series", **RETRY_OPTIONS)
 def evaluate_alerts_for_series(series: list[list]) -> int:
     """``evaluate_alerts`` for each ``[kpi id, segment, periods]`` one write changed: a batch of
-    measurements records one job, not one per series. A retry evaluates every series again, which
-    changes nothing where it already ran (idempotent by the alert's natural key)."""
+    measurements records one job per 50 series (``kpis.services.ALERT_SERIES_PER_JOB``), not one
+    per series. A retry evaluates every series of the job again, which changes nothing where it
+    already ran (idempotent by the alert's natural key)."""
     return sum(evaluate_alerts(kpi_id, segment, periods) for kpi_id, segment, periods in series)

@@ -13,6 +13,7 @@ from django.utils import timezone
 from common.models import OutboxMessage
 from kpis import services
 from kpis.models import KpiAlert, Measurement
+from kpis.tasks import evaluate_alerts
 from tests.concurrency import race
 from tests.factories import KpiFactory
 
@@ -171,6 +172,31 @@ def test_a_batch_records_one_alert_job_for_every_watched_series_it_changed(
         ("north", "critical"),
         ("south", "warning"),
     ]
+
+
+def test_a_batch_of_many_series_splits_its_alert_evaluation_into_bounded_jobs(
+    writer, django_capture_on_commit_callbacks, monkeypatch
+):
+    monkeypatch.setattr(services, "ALERT_SERIES_PER_JOB", 2)
+    KpiFactory(code="bulk_kpi", direction="higher", warning_threshold=50, critical_threshold=20)
+    segments = ["a", "b", "c", "d", "e"]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        _post(writer, [_row(0, 10.0, segment=segment) for segment in segments])
+
+    jobs = OutboxMessage.objects.filter(task="kpis.evaluate_alerts_for_series").order_by("pk")
+    assert [len(job.args[0]) for job in jobs] == [2, 2, 1]
+    assert sorted(segment for job in jobs for _, segment, _ in job.args[0]) == segments
+    assert sorted(KpiAlert.objects.values_list("segment", flat=True)) == segments
+
+
+def test_an_alert_job_recorded_before_the_batched_jobs_still_runs(writer):
+    watched = KpiFactory(code="old_job_kpi", direction="higher", warning_threshold=50, critical_threshold=20)
+    assert _post(writer, [{"kpi": "old_job_kpi", "period": _day(0), "value": 10.0}]).status_code == 200
+    assert not KpiAlert.objects.exists()  # the batch's own job has not run
+
+    assert evaluate_alerts.apply(args=[watched.pk, "", [_day(0)]]).get() == 1
+    assert list(KpiAlert.objects.values_list("kpi", "level")) == [(watched.pk, "critical")]
 
 
 def test_two_batches_in_one_transaction_are_counted_apart(kpi, contributor):
