@@ -180,9 +180,18 @@ class Ranking:
 
 
 def ranking(table: LineTable, *, horizon: int, annual_rate: float) -> Ranking:
-    recurring, benefits = table.recurring[:, :horizon], table.benefits[:, :horizon]
-    flows = np.column_stack([-table.one_time, benefits - recurring])
-    total_cost = table.one_time + recurring.sum(axis=1)
+    return ranking_of(
+        table.one_time, table.recurring, table.benefits, horizon=horizon, annual_rate=annual_rate
+    )
+
+
+def ranking_of(
+    one_time: np.ndarray, recurring: np.ndarray, benefits: np.ndarray, *, horizon: int, annual_rate: float
+) -> Ranking:
+    """The figures of rows given by their one-time cost (n) and month lines (n × at least ``horizon``)."""
+    recurring, benefits = recurring[:, :horizon], benefits[:, :horizon]
+    flows = np.column_stack([-one_time, benefits - recurring])
+    total_cost = one_time + recurring.sum(axis=1)
     total_benefit = benefits.sum(axis=1)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         roi = np.where(total_cost == 0, np.nan, (total_benefit - total_cost) / total_cost * 100)

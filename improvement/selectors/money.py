@@ -263,6 +263,17 @@ def ranked_table(
         scope=initiatives,
     )
     ranked = roi_portfolio.ranking(table, horizon=horizon, annual_rate=settings.PDCA_DISCOUNT_RATE)
+    rows = ranked_rows([pk for pk, _, _ in starts], ranked)
+    codes = {pk: code for pk, _, code in starts}
+    rows.sort(key=lambda r: codes[r.pk])
+    # Stable sorts: by code, then by the figure, then those without it to the end.
+    rows.sort(key=lambda r: getattr(r, figure) or 0.0, reverse=descending)
+    rows.sort(key=lambda r: getattr(r, figure) is None)
+    return table, rows
+
+
+def ranked_rows(pks: Sequence[int], ranked: roi_portfolio.Ranking) -> list[RankedInitiative]:
+    """The rows of ``ranked`` (entry i for ``pks[i]``), NaN as ``None``."""
     # Whole columns to Python floats at once (``tolist``), not a NumPy scalar per cell.
     columns = zip(
         ranked.total_cost.tolist(),
@@ -273,7 +284,7 @@ def ranked_table(
         ranked.npv.tolist(),
         strict=True,
     )
-    rows = [
+    return [
         RankedInitiative(
             pk=pk,
             total_cost=cost,
@@ -283,14 +294,8 @@ def ranked_table(
             payback_months=None if math.isnan(payback) else payback,
             npv=npv,
         )
-        for (pk, _, _), (cost, benefit, net, roi, payback, npv) in zip(starts, columns, strict=True)
+        for pk, (cost, benefit, net, roi, payback, npv) in zip(pks, columns, strict=True)
     ]
-    codes = {pk: code for pk, _, code in starts}
-    rows.sort(key=lambda r: codes[r.pk])
-    # Stable sorts: by code, then by the figure, then those without it to the end.
-    rows.sort(key=lambda r: getattr(r, figure) or 0.0, reverse=descending)
-    rows.sort(key=lambda r: getattr(r, figure) is None)
-    return table, rows
 
 
 @dataclass(frozen=True)

@@ -22,12 +22,10 @@ from improvement.selectors.initiatives import (
     initiative_list_at_risk,
     initiative_portfolio,
 )
-from improvement.selectors.money import (
-    DEFAULT_MONEY_SORT,
-    MONEY_SORTS,
-    portfolio_ranking,
-)
+from improvement.selectors.money import DEFAULT_MONEY_SORT, MONEY_SORTS
+from improvement.selectors.money_ranking import ranked_initiatives
 from improvement.selectors.portfolio_export import ExportRow, portfolio_export
+from improvement.selectors.portfolio_rollup import portfolio_money_summed, portfolio_summary
 from improvement.selectors.targets import target_list, target_progress, target_progress_list
 from improvement.views.money_table import money_rows, sort_headers
 
@@ -78,6 +76,8 @@ RANKING_ANCHOR = "#ranking-heading"
 # The at-risk and KPI tables show this many rows, the worst first, with a link to all of them.
 TOP_ROWS = 10
 TARGETS_PER_PAGE = 50
+# The dashboard's filters that narrow the portfolio below what the roll-up adds up (team, category).
+NARROWING_FILTERS = ("started_from", "q", "stage", "status", "at_risk")
 
 
 class KpiState:
@@ -144,10 +144,10 @@ def dashboard(request):
     form, filters, (sort, descending) = _filters(request)
     portfolio = initiative_portfolio(**filters)
     active = portfolio.filter(status=Status.ACTIVE)
-    ranking = portfolio_ranking(initiatives=portfolio, sort=sort, descending=descending)
-    money = ranking.money
+    ranked = ranked_initiatives(initiatives=portfolio, sort=sort, descending=descending)
+    money = _portfolio_money(filters, portfolio)
     descending = MONEY_SORTS[sort][1] if descending is None else descending
-    ranked_page = Paginator(ranking.rows, MONEY_ROWS_PER_PAGE).get_page(request.GET.get("page"))
+    ranked_page = Paginator(ranked, MONEY_ROWS_PER_PAGE).get_page(request.GET.get("page"))
     stage_counts, health_counts = _counts(active, "stage"), _counts(active, "health")
     funnel = [(str(stage.label), stage_counts.get(stage, 0)) for stage in STAGE_ORDER]
     health = [(value, str(label), health_counts.get(value, 0)) for value, label in Health.choices]
@@ -175,7 +175,7 @@ def dashboard(request):
             request.GET, MONEY_COLUMNS, key=sort, descending=descending, anchor=RANKING_ANCHOR
         ),
         "at_risk_definition": gettext(AT_RISK_DEFINITION),
-        "initiative_count": len(ranking.rows),
+        "initiative_count": len(ranked),
         "active_count": sum(stage_counts.values()),
         "money": money,
         "funnel": funnel,
@@ -192,6 +192,17 @@ def dashboard(request):
         "health_chart": charts.health_chart(health),
     }
     return render(request, "improvement/dashboard.html", context)
+
+
+def _portfolio_money(filters: dict, portfolio: QuerySet[Initiative]):
+    """The portfolio's money from the kept summaries: the roll-up's answer (cached, a few rows) when
+    only a team or category narrows the portfolio, else the portfolio's summaries added up."""
+    if any(filters[name] for name in NARROWING_FILTERS):
+        return portfolio_money_summed(portfolio, today=timezone.localdate())
+    team = filters["team"]
+    return portfolio_summary(
+        user=filters["user"], team_id=None if team is None else team.pk, category=filters["category"]
+    ).money
 
 
 def _progress_rows(target_ids: list[int]):

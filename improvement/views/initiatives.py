@@ -27,13 +27,9 @@ from improvement.models import STAGE_ORDER, Initiative, Stage, Status
 from improvement.selectors.experiments import initiative_experiments
 from improvement.selectors.history import initiative_history
 from improvement.selectors.initiatives import initiative_search, initiative_status_updates
-from improvement.selectors.money import (
-    initiative_money,
-    initiative_money_lines,
-    money_forecast_list,
-    portfolio_ranking,
-)
+from improvement.selectors.money import initiative_money, initiative_money_lines, money_forecast_list
 from improvement.selectors.money_range import initiative_roi_range
+from improvement.selectors.money_ranking import ranked_initiatives
 from improvement.selectors.roadmap import initiative_milestones
 from improvement.selectors.stages import initiative_open_work, initiative_transitions
 from improvement.selectors.targets import target_chart_series, target_list, target_progress
@@ -82,7 +78,7 @@ def initiative_list(request):
     order = MoneySort.parse(filters.pop("sort", ""))
     found = initiative_search(user=request.user, lead=request.user if mine else None, **filters)
     if order:
-        ranked = portfolio_ranking(initiatives=found, sort=order[0], descending=order[1]).rows
+        ranked = ranked_initiatives(initiatives=found, sort=order[0], descending=order[1])
         page = Paginator(ranked, PAGE_SIZE).get_page(request.GET.get("page"))
         rows = money_rows(found, list(page.object_list), first_rank=page.start_index())
     else:
@@ -91,9 +87,7 @@ def initiative_list(request):
         # The figures of this page's rows only: one load of their money lines.
         figures = {
             row.pk: row
-            for row in portfolio_ranking(
-                initiatives=Initiative.objects.filter(pk__in=[i.pk for i in shown])
-            ).rows
+            for row in ranked_initiatives(initiatives=Initiative.objects.filter(pk__in=[i.pk for i in shown]))
         }
         rows = [MoneyRow(i, figures[i.pk], page.start_index() + n) for n, i in enumerate(shown)]
     query = request.GET.copy()

@@ -1,0 +1,141 @@
+"""The money table ranked from the kept summaries: the same order and figures as the ranking
+computed from the money rows, and the portfolio's money the same as the live sum."""
+
+import dataclasses
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from improvement.models import Initiative, InitiativeMoney, Stage, Status
+from improvement.selectors.initiatives import initiative_portfolio
+from improvement.selectors.money import MONEY_SORTS, portfolio_money, portfolio_ranking
+from improvement.selectors.money_ranking import ranked_initiatives
+from improvement.selectors.portfolio_rollup import portfolio_money_summed
+from tests.factories import CostFactory, InitiativeFactory
+from tests.improvement.test_money_summaries import _random_portfolio
+
+pytestmark = pytest.mark.django_db
+
+DASHBOARD = reverse("improvement:dashboard")
+RANKED_FIGURES = ("total_cost", "total_benefit", "net_benefit", "roi_percent", "payback_months", "npv")
+MONEY_FIGURES = (
+    "total_cost", "total_benefit", "benefit_to_date", "projected_12m_benefit", "roi_percent",
+    "payback_months", "npv", "irr_annual",
+)  # fmt: skip
+
+
+def _same_figures(kept, live, names) -> None:
+    for name in names:
+        a, b = getattr(kept, name), getattr(live, name)
+        assert (a is None) == (b is None), name
+        if a is not None:
+            assert a == pytest.approx(b, rel=1e-9, abs=1e-6), name
+
+
+def _own_settings(made: list[Initiative]) -> None:
+    """A few initiatives set a horizon, a discount rate or both of their own (saved: the summary
+    follows). The ranking is still over the organisation's."""
+    for initiative, own in zip(made[::4], [(24, None), (None, 0.2), (6, 0.01)], strict=False):
+        initiative.horizon_months, initiative.discount_rate = own
+        initiative.save()
+
+
+@pytest.mark.parametrize("seed", [4, 5])
+@pytest.mark.parametrize("sort", list(MONEY_SORTS))
+@pytest.mark.parametrize("descending", [None, True, False])
+def test_the_kept_ranking_is_the_live_ranking(seed, sort, descending):
+    made = _random_portfolio(seed, 14)
+    _own_settings(made)
+    assert InitiativeMoney.objects.exclude(
+        initiative_horizon_months=None, initiative_discount_rate=None
+    ).exists()
+    everything = Initiative.objects.all()
+
+    kept = ranked_initiatives(initiatives=everything, sort=sort, descending=descending)
+    live = portfolio_ranking(initiatives=everything, sort=sort, descending=descending).rows
+
+    assert [row.pk for row in kept] == [row.pk for row in live]
+    for a, b in zip(kept, live, strict=True):
+        _same_figures(a, b, RANKED_FIGURES)
+
+
+def test_an_initiative_with_its_own_horizon_is_ranked_over_the_organisations(settings):
+    settings.PDCA_ROI_HORIZON_MONTHS = 12
+    initiative = InitiativeFactory(horizon_months=36)
+    CostFactory(initiative=initiative, kind="recurring", amount=Decimal("100"), start_month=1)
+    stored = InitiativeMoney.objects.get(pk=initiative.pk)
+    assert stored.total_cost == pytest.approx(3600)  # the initiative's own 36 months
+
+    (row,) = ranked_initiatives(initiatives=Initiative.objects.filter(pk=initiative.pk))
+    assert row.total_cost == pytest.approx(1200)  # the organisation's 12
+
+
+def test_a_missing_or_outdated_summary_is_written_before_ranking(settings):
+    made = _random_portfolio(6, 6)
+    live = portfolio_ranking(initiatives=Initiative.objects.all()).rows
+    InitiativeMoney.objects.filter(pk=made[0].pk).delete()
+    InitiativeMoney.objects.filter(pk=made[1].pk).update(discount_rate=0.5)
+
+    kept = ranked_initiatives(initiatives=Initiative.objects.all())
+
+    assert [row.pk for row in kept] == [row.pk for row in live]
+    for a, b in zip(kept, live, strict=True):
+        _same_figures(a, b, RANKED_FIGURES)
+    assert InitiativeMoney.objects.filter(pk=made[1].pk).get().discount_rate == settings.PDCA_DISCOUNT_RATE
+
+
+def test_the_ranking_reads_the_same_number_of_queries_for_any_count():
+    _random_portfolio(7, 3)
+    _own_settings(list(Initiative.objects.order_by("pk")))
+    ranked_initiatives(initiatives=Initiative.objects.all())
+    with CaptureQueriesContext(connection) as few:
+        ranked_initiatives(initiatives=Initiative.objects.all())
+    _own_settings(_random_portfolio(8, 9))
+    ranked_initiatives(initiatives=Initiative.objects.all())
+    with CaptureQueriesContext(connection) as many:
+        ranked = ranked_initiatives(initiatives=Initiative.objects.all())
+    assert len(ranked) == 12
+    assert len(many) == len(few) == 3
+
+
+@pytest.mark.parametrize("seed", [9, 10])
+def test_the_summed_money_of_a_narrowed_portfolio_is_the_live_money(seed, executive):
+    made = _random_portfolio(seed, 16)
+    for initiative in made[::3]:
+        initiative.stage = Stage.DO
+        initiative.save()
+    made[1].status = Status.ABANDONED
+    made[1].save()
+    today = timezone.localdate()
+    for narrowed in (
+        initiative_portfolio(user=executive),
+        initiative_portfolio(user=executive, stage=Stage.DO),
+        initiative_portfolio(user=executive, started_from=today - dt.timedelta(days=200)),
+    ):
+        kept = portfolio_money_summed(narrowed, today=today)
+        live = portfolio_money(initiatives=narrowed, today=today)
+        _same_figures(kept, live, MONEY_FIGURES)
+        _same_figures(kept.split, live.split, [f.name for f in dataclasses.fields(live.split)])
+
+
+@pytest.mark.parametrize("query", ["", "?stage=do", "?q=IMP", "?status=active", "?period=year"])
+def test_the_dashboard_shows_the_live_money_of_what_it_lists(executive, query):
+    _random_portfolio(11, 10)
+    for initiative in Initiative.objects.order_by("pk")[::2]:
+        initiative.stage = Stage.DO
+        initiative.save()
+    client = Client()
+    client.force_login(executive)
+
+    response = client.get(DASHBOARD + query)
+
+    listed = Initiative.objects.filter(pk__in=[row.figures.pk for row in response.context["money_rows"]])
+    assert response.context["initiative_count"] == len(response.context["money_rows"]) == listed.count()
+    live = portfolio_money(initiatives=listed, today=timezone.localdate())
+    _same_figures(response.context["money"], live, MONEY_FIGURES)
