@@ -11,15 +11,20 @@ from bench.interleave import markdown as pairs_markdown
 from bench.sync import TARGET_SYNC_RATIO, sync_ratio
 
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
-# Targets of issue 8 at the large size, in milliseconds (or a ratio).
+# Targets at the large size, in milliseconds (docs/performance.md): the first targets of the pages
+# and the API, tightened where the reads and writes at 10,000 initiatives were made flat.
 TARGETS = {
     "api_initiatives_list": 60,
-    "api_portfolio_summary": 150,
-    "api_measurements_bulk_upsert": 1000,
+    "api_portfolio_summary": 100,
+    "api_measurements_kpi_period": 20,
+    "api_measurements_bulk_upsert": 500,
     "experiment_analysis": 1000,
     "page_dashboard": 300,
     "page_initiative": 300,
     "page_roadmap": 300,
+    "admin_measurements": 300,
+    "admin_measurements_search": 300,
+    "admin_measurements_kpi_filter": 300,
 }
 
 

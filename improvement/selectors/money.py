@@ -223,7 +223,7 @@ class RankedInitiative:
 
 @dataclass(frozen=True)
 class PortfolioRanking:
-    money: roi_figures.Money
+    money: roi_figures.Money | None
     rows: list[RankedInitiative]
 
 

@@ -34,7 +34,7 @@ from improvement.selectors.money import PortfolioGroup, PortfolioSummary
 from improvement.selectors.portfolio_rollup_cache import rollup_cached
 
 # The sums of InitiativeMoney read per (team, category), in this order.
-_SCALARS = (
+SUMMED_FIELDS = (
     "one_time_cost",
     "derived_monthly_benefit",
     "validated_monthly_benefit",
@@ -66,14 +66,21 @@ def heal_money_summaries(initiatives: QuerySet[Initiative]) -> None:
     other settings): one query when none is missing, the usual case."""
     if missing := stale_money_summaries(initiatives):
         # Imported here: selectors do not depend on services, except for this repair.
-        from improvement.services.money_summaries import money_summaries_refresh
+        from improvement.services.money_summaries import (
+            REFRESH_CHUNK,
+            money_summaries_refresh,
+            money_tables_analyze,
+        )
 
         with transaction.atomic():
             money_summaries_refresh(initiative_ids=missing)
+            if len(missing) >= REFRESH_CHUNK:
+                money_tables_analyze()
 
 
-def _money(scalars: np.ndarray, lines: np.ndarray, to_date: float) -> roi_figures.Money:
-    """``roi_figures.money_of`` of summed lines: ``scalars`` in ``_SCALARS`` order, ``lines`` 2 × horizon."""
+def summed_money(scalars: np.ndarray, lines: np.ndarray, to_date: float) -> roi_figures.Money:
+    """``roi_figures.money_of`` of summed lines: ``scalars`` in ``SUMMED_FIELDS`` order, ``lines``
+    2 × horizon (recurring costs, benefits)."""
     return roi_figures.money_of(
         roi_figures.MoneyLines(
             one_time_cost=float(scalars[0]),
@@ -100,20 +107,17 @@ class _Part:
     def __init__(self, team_name: str, horizon: int):
         self.team_name, self.n = team_name, 0
         self.status, self.stage, self.health = Counter(), Counter(), Counter()
-        self.scalars, self.lines, self.to_date = np.zeros(len(_SCALARS)), np.zeros((2, horizon)), 0.0
-
-
-def _parts_money(chosen: list[_Part]) -> roi_figures.Money:
-    return _money(
-        sum((p.scalars for p in chosen), np.zeros(len(_SCALARS))),
-        sum((p.lines for p in chosen), np.zeros((2, settings.PDCA_ROI_HORIZON_MONTHS))),
-        sum(p.to_date for p in chosen),
-    )
+        self.scalars, self.lines, self.to_date = np.zeros(len(SUMMED_FIELDS)), np.zeros((2, horizon)), 0.0
 
 
 def _summary(parts: dict[tuple[int, str], _Part]) -> PortfolioSummary:
     def money(keys) -> roi_figures.Money:
-        return _parts_money([parts[k] for k in keys])
+        chosen = [parts[k] for k in keys]
+        return summed_money(
+            sum((p.scalars for p in chosen), np.zeros(len(SUMMED_FIELDS))),
+            sum((p.lines for p in chosen), np.zeros((2, settings.PDCA_ROI_HORIZON_MONTHS))),
+            sum(p.to_date for p in chosen),
+        )
 
     def groups(key_of, label_of) -> list[PortfolioGroup]:
         grouped: dict[str, list[tuple[int, str]]] = {}
@@ -168,13 +172,6 @@ def portfolio_summary(
     return _summary(_parts_from_summaries(qs, today=today))
 
 
-def portfolio_money_summed(initiatives: QuerySet[Initiative], *, today: dt.date) -> roi_figures.Money:
-    """The money of ``initiatives`` as one investment (``money.portfolio_money``'s figures), from
-    their summaries added up in SQL: three grouped queries when every summary is current."""
-    heal_money_summaries(initiatives)
-    return _parts_money(list(_parts_from_summaries(initiatives, today=today).values()))
-
-
 def _parts_from_rollups(
     *, team_id: int | None, category: str, today: dt.date
 ) -> dict[tuple[int, str], _Part]:
@@ -186,7 +183,7 @@ def _parts_from_rollups(
         rows = rows.filter(category=category)
     horizon = settings.PDCA_ROI_HORIZON_MONTHS
     parts = {}
-    fields = ("team_id", "team__name", "category", "initiatives", "counts", *_SCALARS)
+    fields = ("team_id", "team__name", "category", "initiatives", "counts", *SUMMED_FIELDS)
     for team, name, cat, n, counts, *rest in rows.values_list(
         *fields, "recurring_costs", "benefits", "benefit_to_date"
     ):
@@ -194,8 +191,10 @@ def _parts_from_rollups(
         part.n = n
         for name_ in ("status", "stage", "health"):
             getattr(part, name_).update(counts[name_])
-        part.scalars = np.array(rest[: len(_SCALARS)], dtype=float)
-        part.lines = np.array(rest[len(_SCALARS) : len(_SCALARS) + 2], dtype=float).reshape(2, horizon)
+        part.scalars = np.array(rest[: len(SUMMED_FIELDS)], dtype=float)
+        part.lines = np.array(rest[len(SUMMED_FIELDS) : len(SUMMED_FIELDS) + 2], dtype=float).reshape(
+            2, horizon
+        )
         part.to_date = rest[-1]
     return parts
 
@@ -244,7 +243,7 @@ def _parts_from_summaries(qs: QuerySet[Initiative], *, today: dt.date) -> dict[t
     for team, cat, *values in (
         summaries.order_by()
         .values_list("initiative__team_id", "initiative__category")
-        .annotate(**{f"sum_{field}": Sum(field) for field in _SCALARS})
+        .annotate(**{f"sum_{field}": Sum(field) for field in SUMMED_FIELDS})
     ):
         parts[(team, cat)].scalars = np.array([v or 0.0 for v in values], dtype=float)
     done = Case(

@@ -14,7 +14,7 @@ import datetime as dt
 from collections.abc import Iterable, Mapping
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 
@@ -233,7 +233,21 @@ def money_summaries_rebuild() -> int:
     with transaction.atomic():
         PortfolioRollup.objects.all().delete()
         portfolio_rollups_refresh()
+    money_tables_analyze()
     return written
+
+
+def money_tables_analyze() -> None:
+    """PostgreSQL: refresh the planner's statistics of the summary tables after many of their rows
+    were written at once. Without them a table first filled that way keeps the statistics of its
+    empty state until autovacuum comes by (or for good where it is off), and the readers'
+    anti-joins on it were planned as nested loops over every row (84 ms instead of 2 for a
+    dashboard's portfolio of 600 at 10,000 initiatives)."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        for model in (InitiativeMoney, InitiativeMoneyMonth, PortfolioRollup):
+            cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
 
 
 @transaction.atomic

@@ -23,9 +23,9 @@ from improvement.selectors.initiatives import (
     initiative_portfolio,
 )
 from improvement.selectors.money import DEFAULT_MONEY_SORT, MONEY_SORTS
-from improvement.selectors.money_ranking import ranked_initiatives
+from improvement.selectors.money_ranking import portfolio_ranking_kept, ranked_initiatives
 from improvement.selectors.portfolio_export import ExportRow, portfolio_export
-from improvement.selectors.portfolio_rollup import portfolio_money_summed, portfolio_summary
+from improvement.selectors.portfolio_rollup import portfolio_summary
 from improvement.selectors.targets import target_list, target_progress, target_progress_list
 from improvement.views.money_table import money_rows, sort_headers
 
@@ -144,8 +144,7 @@ def dashboard(request):
     form, filters, (sort, descending) = _filters(request)
     portfolio = initiative_portfolio(**filters)
     active = portfolio.filter(status=Status.ACTIVE)
-    ranked = ranked_initiatives(initiatives=portfolio, sort=sort, descending=descending)
-    money = _portfolio_money(filters, portfolio)
+    ranked, money = _ranking(filters, portfolio, sort=sort, descending=descending)
     descending = MONEY_SORTS[sort][1] if descending is None else descending
     ranked_page = Paginator(ranked, MONEY_ROWS_PER_PAGE).get_page(request.GET.get("page"))
     stage_counts, health_counts = _counts(active, "stage"), _counts(active, "health")
@@ -194,15 +193,18 @@ def dashboard(request):
     return render(request, "improvement/dashboard.html", context)
 
 
-def _portfolio_money(filters: dict, portfolio: QuerySet[Initiative]):
-    """The portfolio's money from the kept summaries: the roll-up's answer (cached, a few rows) when
-    only a team or category narrows the portfolio, else the portfolio's summaries added up."""
+def _ranking(filters: dict, portfolio: QuerySet[Initiative], *, sort: str, descending: bool | None):
+    """The money table's rows and the portfolio's money, from the kept summaries. When only a team
+    or category narrows the portfolio, the money is the roll-up's answer (cached, a few rows); else
+    the sums of the listed initiatives' summaries, read with the ranking."""
     if any(filters[name] for name in NARROWING_FILTERS):
-        return portfolio_money_summed(portfolio, today=timezone.localdate())
+        ranking = portfolio_ranking_kept(initiatives=portfolio, sort=sort, descending=descending)
+        return ranking.rows, ranking.money
     team = filters["team"]
-    return portfolio_summary(
+    summary = portfolio_summary(
         user=filters["user"], team_id=None if team is None else team.pk, category=filters["category"]
-    ).money
+    )
+    return ranked_initiatives(initiatives=portfolio, sort=sort, descending=descending), summary.money
 
 
 def _progress_rows(target_ids: list[int]):

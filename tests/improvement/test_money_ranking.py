@@ -15,8 +15,9 @@ from django.utils import timezone
 from improvement.models import Initiative, InitiativeMoney, Stage, Status
 from improvement.selectors.initiatives import initiative_portfolio
 from improvement.selectors.money import MONEY_SORTS, portfolio_money, portfolio_ranking
-from improvement.selectors.money_ranking import ranked_initiatives
-from improvement.selectors.portfolio_rollup import portfolio_money_summed
+from improvement.selectors.money_ranking import portfolio_ranking_kept, ranked_initiatives
+from improvement.services import money_summaries
+from improvement.services.money_summaries import money_summaries_rebuild
 from tests.factories import CostFactory, InitiativeFactory
 from tests.improvement.test_money_summaries import _random_portfolio
 
@@ -105,7 +106,7 @@ def test_the_ranking_reads_the_same_number_of_queries_for_any_count():
 
 
 @pytest.mark.parametrize("seed", [9, 10])
-def test_the_summed_money_of_a_narrowed_portfolio_is_the_live_money(seed, executive):
+def test_the_money_summed_with_the_ranking_is_the_live_money(seed, executive):
     made = _random_portfolio(seed, 16)
     for initiative in made[::3]:
         initiative.stage = Stage.DO
@@ -118,7 +119,7 @@ def test_the_summed_money_of_a_narrowed_portfolio_is_the_live_money(seed, execut
         initiative_portfolio(user=executive, stage=Stage.DO),
         initiative_portfolio(user=executive, started_from=today - dt.timedelta(days=200)),
     ):
-        kept = portfolio_money_summed(narrowed, today=today)
+        kept = portfolio_ranking_kept(initiatives=narrowed, today=today).money
         live = portfolio_money(initiatives=narrowed, today=today)
         _same_figures(kept, live, MONEY_FIGURES)
         _same_figures(kept.split, live.split, [f.name for f in dataclasses.fields(live.split)])
@@ -139,3 +140,33 @@ def test_the_dashboard_shows_the_live_money_of_what_it_lists(executive, query):
     assert response.context["initiative_count"] == len(response.context["money_rows"]) == listed.count()
     live = portfolio_money(initiatives=listed, today=timezone.localdate())
     _same_figures(response.context["money"], live, MONEY_FIGURES)
+
+
+@pytest.mark.postgres
+def test_a_rebuild_leaves_the_planner_statistics_of_the_summaries_current():
+    """A table first filled by a rebuild must not be planned as the empty table it was analysed as:
+    the readers' anti-join then ran a nested loop over every summary."""
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE improvement_initiativemoney")
+    _random_portfolio(12, 5)
+
+    money_summaries_rebuild()
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reltuples FROM pg_class WHERE relname = 'improvement_initiativemoney'")
+        assert cursor.fetchone()[0] == 5
+
+
+@pytest.mark.postgres
+def test_a_heal_of_many_summaries_leaves_their_planner_statistics_current(monkeypatch):
+    _random_portfolio(13, 5)
+    InitiativeMoney.objects.all().delete()
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE improvement_initiativemoney")
+    monkeypatch.setattr(money_summaries, "REFRESH_CHUNK", 2)
+
+    assert len(ranked_initiatives(initiatives=Initiative.objects.all())) == 5
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reltuples FROM pg_class WHERE relname = 'improvement_initiativemoney'")
+        assert cursor.fetchone()[0] == 5
