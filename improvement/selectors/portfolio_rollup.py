@@ -75,7 +75,8 @@ def heal_money_summaries(initiatives: QuerySet[Initiative]) -> None:
         with transaction.atomic():
             money_summaries_refresh(initiative_ids=missing)
             if len(missing) >= REFRESH_CHUNK:
-                money_tables_analyze()
+                # Once committed: ANALYZE would hold its lock on the tables to the end of the transaction.
+                transaction.on_commit(money_tables_analyze)
 
 
 def summed_money(scalars: np.ndarray, lines: np.ndarray, to_date: float) -> roi_figures.Money:

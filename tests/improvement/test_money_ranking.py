@@ -158,15 +158,41 @@ def test_a_rebuild_leaves_the_planner_statistics_of_the_summaries_current():
 
 
 @pytest.mark.postgres
-def test_a_heal_of_many_summaries_leaves_their_planner_statistics_current(monkeypatch):
+def test_a_heal_of_many_summaries_leaves_their_planner_statistics_current(
+    monkeypatch, django_capture_on_commit_callbacks
+):
     _random_portfolio(13, 5)
     InitiativeMoney.objects.all().delete()
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE improvement_initiativemoney")
     monkeypatch.setattr(money_summaries, "REFRESH_CHUNK", 2)
 
-    assert len(ranked_initiatives(initiatives=Initiative.objects.all())) == 5
+    with django_capture_on_commit_callbacks(execute=True):
+        assert len(ranked_initiatives(initiatives=Initiative.objects.all())) == 5
 
     with connection.cursor() as cursor:
         cursor.execute("SELECT reltuples FROM pg_class WHERE relname = 'improvement_initiativemoney'")
         assert cursor.fetchone()[0] == 5
+
+
+def test_the_roll_up_money_covers_exactly_the_initiatives_listed(executive):
+    """Unnarrowed, or by team only, the money above the table is the roll-up's: it must add up the
+    same initiatives as the table lists, archived and abandoned ones left out of both."""
+    made = _random_portfolio(14, 9)
+    for initiative, cost in zip(made[:2], ("2500", "4000"), strict=True):
+        CostFactory(initiative=initiative, amount=Decimal(cost))
+    made[0].status = Status.ABANDONED
+    made[0].save()
+    made[1].archived_at = timezone.now()
+    made[1].save()
+    client = Client()
+    client.force_login(executive)
+
+    for query in ("", f"?team={made[2].team_id}"):
+        response = client.get(DASHBOARD + query)
+
+        listed = {row.figures.pk for row in response.context["money_rows"]}
+        assert made[0].pk not in listed and made[1].pk not in listed
+        shown = Initiative.objects.filter(pk__in=listed)
+        live = portfolio_money(initiatives=shown, today=timezone.localdate())
+        _same_figures(response.context["money"], live, MONEY_FIGURES)
