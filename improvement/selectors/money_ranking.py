@@ -3,9 +3,9 @@
 ``money.portfolio_ranking`` computes both from the money rows themselves (four queries over every
 cost, benefit line, valued target and forecast, then the month arithmetic per initiative): the
 reference these are tested against, and what the CSV export still builds, since it shows figures a
-summary does not keep. Here an initiative's figures are read from its ``InitiativeMoney`` row: one
-query for the whole portfolio, which also reads the sums the portfolio's money adds up; the month
-lines of that money are one more query, grouped by month.
+summary does not keep. Here the database orders the initiatives by their ``InitiativeMoney`` rows
+and answers the page asked for; the portfolio's money is the summaries' sums, added up by the
+database, and their month lines grouped by month.
 
 The figures ranked are over the organisation's horizon at its discount rate. A summary keeps an
 initiative's headline figures over its *own* horizon and rate: for the few initiatives that set
@@ -13,10 +13,15 @@ either, the figures are computed from the summary's month lines, which are the o
 """
 
 import datetime as dt
+import heapq
+import itertools
+from collections.abc import Sequence
 
 import numpy as np
 from django.conf import settings
-from django.db.models import Case, F, FloatField, QuerySet, Sum, Value, When
+from django.db import connection
+from django.db.models import Case, F, FloatField, Q, QuerySet, Sum, Value, When
+from django.db.models.functions import Collate
 from django.utils import timezone
 
 from improvement import roi_portfolio
@@ -46,14 +51,15 @@ _OWN = (
 
 def ranked_initiatives(
     *, initiatives: QuerySet[Initiative], sort: str = DEFAULT_MONEY_SORT, descending: bool | None = None
-) -> list[RankedInitiative]:
+) -> "KeptRanking":
     """``initiatives`` ranked by one money figure, as ``money.portfolio_ranking`` ranks them.
 
     ``descending`` defaults to the figure's natural direction (ROI highest first, payback soonest
-    first). Ties and rows without the figure are ordered by code. Two queries when every summary
-    is current, three when some initiative sets its own horizon or rate, whatever the count.
+    first). Ties and rows without the figure are ordered by code. A sequence read a slice at a time:
+    the database orders the summaries and answers the rows of the slice asked for, so a page costs
+    the same whatever the number of initiatives.
     """
-    return _ranking(initiatives, sort=sort, descending=descending).rows
+    return KeptRanking(initiatives, sort=sort, descending=descending)
 
 
 def portfolio_ranking_kept(
@@ -64,42 +70,113 @@ def portfolio_ranking_kept(
     today: dt.date | None = None,
 ) -> PortfolioRanking:
     """``ranked_initiatives`` and the money of ``initiatives`` as one investment
-    (``money.portfolio_money``'s figures): the sums of the summaries read with the ranking, their
+    (``money.portfolio_money``'s figures): the summaries' sums added up by the database, their
     month lines in one more query grouped by month."""
-    return _ranking(initiatives, sort=sort, descending=descending, today=today or timezone.localdate())
+    rows = KeptRanking(initiatives, sort=sort, descending=descending)
+    fields = [f"money_summary__{name}" for name in SUMMED_FIELDS]
+    sums = initiatives.order_by().aggregate(**{name: Sum(name) for name in fields})
+    scalars = np.array([sums[name] or 0.0 for name in fields], dtype=float)
+    lines = _month_lines(initiatives, today=today or timezone.localdate())
+    return PortfolioRanking(money=summed_money(scalars, *lines), rows=rows)
 
 
-def _ranking(
-    initiatives: QuerySet[Initiative], *, sort: str, descending: bool | None, today: dt.date | None = None
-) -> PortfolioRanking:
-    """The ranking, and the money when ``today`` is given (else ``money`` is None)."""
-    figure, natural = MONEY_SORTS[sort]
-    descending = natural if descending is None else descending
-    heal_money_summaries(initiatives)
-    horizon, rate = settings.PDCA_ROI_HORIZON_MONTHS, settings.PDCA_DISCOUNT_RATE
-    summed = [f"money_summary__{name}" for name in SUMMED_FIELDS] if today is not None else []
-    rows, codes, own, sums = [], {}, {}, []
-    for pk, code, one_time, own_horizon, own_rate, *values in initiatives.order_by().values_list(
-        "pk", "code", *_OWN, *_FIGURES, *summed
-    ):
-        codes[pk] = code
-        if (own_horizon or horizon) != horizon or (own_rate is not None and own_rate != rate):
-            own[pk] = one_time
-        else:
-            cost, benefit, roi, payback, npv = values[: len(_FIGURES)]
-            rows.append(RankedInitiative(pk, cost, benefit, benefit - cost, roi, payback, npv))
-        if summed:
-            sums.append(values[len(_FIGURES) :])
-    if own:
-        rows += _organisation_figures(own, horizon=horizon, rate=rate)
-    rows.sort(key=lambda r: codes[r.pk])
-    # Stable sorts: by code, then by the figure, then those without it to the end.
-    rows.sort(key=lambda r: getattr(r, figure) or 0.0, reverse=descending)
-    rows.sort(key=lambda r: getattr(r, figure) is None)
-    if today is None:
-        return PortfolioRanking(money=None, rows=rows)
-    scalars = np.array(sums, dtype=float).reshape(-1, len(SUMMED_FIELDS)).sum(axis=0)
-    return PortfolioRanking(money=summed_money(scalars, *_month_lines(initiatives, today=today)), rows=rows)
+class KeptRanking(Sequence):
+    """The ranking of ``initiatives`` from their summaries, read a slice at a time.
+
+    The summaries at the organisation's horizon and rate (nearly all) are ordered by the database:
+    the figure, rows without it last, then the code in code-point order (``COLLATE "C"`` on
+    PostgreSQL, SQLite's binary order), exactly as ``money.portfolio_ranking`` sorts. The few whose
+    summary keeps an initiative's own horizon or rate are computed over the organisation's from their
+    month lines (``roi_portfolio.ranking_of``) and merged in.
+    """
+
+    def __init__(self, initiatives: QuerySet[Initiative], *, sort: str, descending: bool | None):
+        figure, natural = MONEY_SORTS[sort]
+        self._figure = figure
+        self._descending = natural if descending is None else descending
+        heal_money_summaries(initiatives)
+        horizon, rate = settings.PDCA_ROI_HORIZON_MONTHS, settings.PDCA_DISCOUNT_RATE
+        organisations = (
+            Q(money_summary__initiative_horizon_months=None)
+            | Q(money_summary__initiative_horizon_months=horizon)
+            | Q(money_summary__initiative_horizon_months=0)
+        ) & (
+            Q(money_summary__initiative_discount_rate=None) | Q(money_summary__initiative_discount_rate=rate)
+        )
+        self._ordinary = initiatives.order_by().filter(organisations)
+        own, codes = {}, {}
+        set_own = Q(money_summary__initiative_horizon_months__isnull=False) | Q(
+            money_summary__initiative_discount_rate__isnull=False
+        )
+        for pk, code, one_time, own_horizon, own_rate in (
+            initiatives.order_by().filter(set_own).values_list("pk", "code", *_OWN)
+        ):
+            # Not ``organisations``: a horizon or rate of its own that is not the organisation's.
+            if (own_horizon or horizon) != horizon or (own_rate is not None and own_rate != rate):
+                own[pk], codes[pk] = one_time, code
+        self._own = sorted(
+            _organisation_figures(own, horizon=horizon, rate=rate) if own else [],
+            key=lambda row: self._key(getattr(row, figure), codes[row.pk]),
+        )
+        self._own_codes = codes
+        self._count: int | None = None
+
+    def _key(self, value: float | None, code: str) -> tuple:
+        if value is None:
+            return (True, 0.0, code)
+        return (False, -value if self._descending else value, code)
+
+    def count(self) -> int:
+        if self._count is None:
+            self._count = self._ordinary.count() + len(self._own)
+        return self._count
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __iter__(self):
+        return iter(self[:])
+
+    def __getitem__(self, index):
+        if isinstance(index, int):
+            position = index + self.count() if index < 0 else index
+            if not 0 <= position < self.count():
+                raise IndexError(index)
+            return self[position : position + 1][0]
+        start, stop, step = index.indices(self.count())
+        if step != 1:
+            return self[:][index]
+        if stop <= start:
+            return []
+        if not self._own:
+            return self._read(offset=start, limit=stop - start)
+        # The own rows are few: the first ``stop`` ordinary rows, merged with them.
+        merged = heapq.merge(
+            [(self._key(getattr(row, self._figure), self._own_codes[row.pk]), row) for row in self._own],
+            self._read_keyed(offset=0, limit=stop),
+            key=lambda pair: pair[0],
+        )
+        return [row for _, row in itertools.islice(merged, start, stop)]
+
+    def _read_keyed(self, *, offset: int, limit: int):
+        return [(self._key(getattr(row, self._figure), code), row) for code, row in self._rows(offset, limit)]
+
+    def _read(self, *, offset: int, limit: int) -> list[RankedInitiative]:
+        return [row for _, row in self._rows(offset, limit)]
+
+    def _rows(self, offset: int, limit: int) -> list[tuple[str, RankedInitiative]]:
+        figure = F("net") if self._figure == "net_benefit" else F(f"money_summary__{self._figure}")
+        order = figure.desc(nulls_last=True) if self._descending else figure.asc(nulls_last=True)
+        by_code = Collate("code", "C" if connection.vendor == "postgresql" else "BINARY")
+        rows = (
+            self._ordinary.annotate(net=F("money_summary__total_benefit") - F("money_summary__total_cost"))
+            .order_by(order, by_code)
+            .values_list("pk", "code", *_FIGURES)[offset : offset + limit]
+        )
+        return [
+            (code, RankedInitiative(pk, cost, benefit, benefit - cost, roi, payback, npv))
+            for pk, code, cost, benefit, roi, payback, npv in rows
+        ]
 
 
 def _month_lines(initiatives: QuerySet[Initiative], *, today: dt.date) -> tuple[np.ndarray, float]:

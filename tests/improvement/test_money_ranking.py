@@ -91,18 +91,47 @@ def test_a_missing_or_outdated_summary_is_written_before_ranking(settings):
     assert InitiativeMoney.objects.filter(pk=made[1].pk).get().discount_rate == settings.PDCA_DISCOUNT_RATE
 
 
-def test_the_ranking_reads_the_same_number_of_queries_for_any_count():
+def test_a_page_of_the_ranking_reads_the_same_queries_for_any_count():
     _random_portfolio(7, 3)
     _own_settings(list(Initiative.objects.order_by("pk")))
-    ranked_initiatives(initiatives=Initiative.objects.all())
+    list(ranked_initiatives(initiatives=Initiative.objects.all())[:2])
     with CaptureQueriesContext(connection) as few:
-        ranked_initiatives(initiatives=Initiative.objects.all())
-    _own_settings(_random_portfolio(8, 9))
-    ranked_initiatives(initiatives=Initiative.objects.all())
+        ranked = ranked_initiatives(initiatives=Initiative.objects.all())
+        page, count = ranked[:2], len(ranked)
+    _own_settings(_random_portfolio(8, 40))
+    list(ranked_initiatives(initiatives=Initiative.objects.all())[:2])
     with CaptureQueriesContext(connection) as many:
         ranked = ranked_initiatives(initiatives=Initiative.objects.all())
-    assert len(ranked) == 12
-    assert len(many) == len(few) == 3
+        page, count = ranked[:2], len(ranked)
+    assert count == 43 and len(page) == 2
+    assert len(many) == len(few)
+
+
+@pytest.mark.parametrize("sort", ["roi", "payback", "net"])
+def test_every_page_of_the_kept_ranking_is_that_page_of_the_live_ranking(sort):
+    _own_settings(_random_portfolio(12, 23))
+    live = [row.pk for row in portfolio_ranking(initiatives=Initiative.objects.all(), sort=sort).rows]
+    kept = ranked_initiatives(initiatives=Initiative.objects.all(), sort=sort)
+
+    for size in (1, 4, 7):
+        pages = [[row.pk for row in kept[start : start + size]] for start in range(0, len(live), size)]
+        assert [pk for page in pages for pk in page] == live, size
+    assert [row.pk for row in kept[5:3]] == []
+    assert kept[-1].pk == live[-1] and kept[0].pk == live[0]
+    with pytest.raises(IndexError):
+        kept[len(live)]
+
+
+def test_ties_are_ordered_by_code_point_on_every_database():
+    """Initiatives without money tie on every figure: the code decides, as Python compares strings
+    (a database's own collation would put "b" before "C" and ignore the dash)."""
+    for code in ["b-2", "C-1", "a-9", "Z-3", "é-4", "b2", "B-1"]:
+        InitiativeFactory(code=code)
+    live = [row.pk for row in portfolio_ranking(initiatives=Initiative.objects.all()).rows]
+    kept = [row.pk for row in ranked_initiatives(initiatives=Initiative.objects.all())]
+    codes = dict(Initiative.objects.values_list("pk", "code"))
+    assert [codes[pk] for pk in kept] == sorted(codes.values())
+    assert kept == live
 
 
 @pytest.mark.parametrize("seed", [9, 10])
