@@ -1,15 +1,14 @@
 """Reads of the PDCA board: a capped column of cards per stage, and how many each column holds.
 
 An organisation's board is thousands of active initiatives (bench/: ~2,300 cards, 1.9 MB at 10,000
-initiatives). Each column shows its first ``cap`` cards by code, picked in one query with a window
-function, and the true count per stage from one aggregate: the page costs the same queries and
-bytes whatever the portfolio's size.
+initiatives). Each column shows its first ``cap`` cards by code, picked by one query per stage that
+stops after them, and the true count per stage from one aggregate: the page costs the same queries
+and bytes whatever the portfolio's size.
 """
 
 from dataclasses import dataclass
 
-from django.db.models import Count, F, QuerySet, Window
-from django.db.models.functions import RowNumber
+from django.db.models import Count, QuerySet
 from django.utils.translation import gettext_noop
 
 from accounts.models import Membership, Team, User
@@ -71,16 +70,16 @@ def initiative_board(
     # Counted on the bare rows: the cards' milestone counts and joins would only slow the count.
     counted = _board_filter(initiative_readable(user=user), **filters)
     totals = dict(counted.order_by().values_list("stage").annotate(n=Count("pk")).values_list("stage", "n"))
-    # Ranked on the bare rows too, then only the shown cards get their joins and milestone counts.
-    shown = (
-        counted.annotate(
-            board_rank=Window(RowNumber(), partition_by=[F("stage")], order_by=[F("code").asc()])
-        )
-        .filter(board_rank__lte=cap)
-        .values_list("pk", flat=True)
-    )
+    # Each column's first cards on the bare rows, a query per stage that stops after ``cap`` rows (a
+    # window over every stage numbered every active initiative); then only the shown cards get
+    # their joins and milestone counts.
+    shown = [
+        pk
+        for stage in STAGE_ORDER
+        for pk in counted.filter(stage=stage).order_by("code").values_list("pk", flat=True)[:cap]
+    ]
     cards: dict[str, list[Initiative]] = {stage: [] for stage in STAGE_ORDER}
-    for initiative in initiative_list(user=user).filter(pk__in=list(shown)).order_by("code"):
+    for initiative in initiative_list(user=user).filter(pk__in=shown).order_by("code"):
         cards[initiative.stage].append(initiative)
     return [
         BoardColumn(stage=Stage(stage), cards=cards[stage], total=totals.get(stage, 0))
