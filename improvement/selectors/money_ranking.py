@@ -12,6 +12,7 @@ initiative's headline figures over its *own* horizon and rate: for the few initi
 either, the figures are computed from the summary's month lines, which are the organisation's.
 """
 
+import bisect
 import datetime as dt
 import heapq
 import itertools
@@ -150,13 +151,18 @@ class KeptRanking(Sequence):
             return []
         if not self._own:
             return self._read(offset=start, limit=stop - start)
-        # The own rows are few: the first ``stop`` ordinary rows, merged with them.
-        merged = heapq.merge(
-            [(self._key(getattr(row, self._figure), self._own_codes[row.pk]), row) for row in self._own],
-            self._read_keyed(offset=0, limit=stop),
-            key=lambda pair: pair[0],
-        )
-        return [row for _, row in itertools.islice(merged, start, stop)]
+        # The own rows are few (m of them): at most m of them come before the slice, so the ordinary
+        # rows from ``start - m`` on are enough. The first one read tells how many own rows come
+        # before it, hence its place in the whole ranking.
+        own = [(self._key(getattr(row, self._figure), self._own_codes[row.pk]), row) for row in self._own]
+        offset = max(0, start - len(own))
+        ordinary = self._read_keyed(offset=offset, limit=stop - offset)
+        if offset and not ordinary:  # past the ordinary rows: only own rows are left
+            offset, ordinary = 0, self._read_keyed(offset=0, limit=stop)
+        before = bisect.bisect_left([key for key, _ in own], ordinary[0][0]) if offset else 0
+        place = offset + before  # the ranking's position of the merge's first row
+        merged = heapq.merge(own[before:], ordinary, key=lambda pair: pair[0])
+        return [row for _, row in itertools.islice(merged, start - place, stop - place)]
 
     def _read_keyed(self, *, offset: int, limit: int):
         return [(self._key(getattr(row, self._figure), code), row) for code, row in self._rows(offset, limit)]

@@ -15,7 +15,7 @@ from django.utils import timezone
 from improvement.models import Initiative, InitiativeMoney, Stage, Status
 from improvement.selectors.initiatives import initiative_portfolio
 from improvement.selectors.money import MONEY_SORTS, portfolio_money, portfolio_ranking
-from improvement.selectors.money_ranking import portfolio_ranking_kept, ranked_initiatives
+from improvement.selectors.money_ranking import KeptRanking, portfolio_ranking_kept, ranked_initiatives
 from improvement.services import money_summaries
 from improvement.services.money_summaries import money_summaries_rebuild
 from tests.factories import CostFactory, InitiativeFactory
@@ -120,6 +120,22 @@ def test_every_page_of_the_kept_ranking_is_that_page_of_the_live_ranking(sort):
     assert kept[-1].pk == live[-1] and kept[0].pk == live[0]
     with pytest.raises(IndexError):
         kept[len(live)]
+
+
+def test_a_deep_page_reads_a_page_of_rows_not_every_row_before_it(monkeypatch):
+    """With initiatives of their own settings merged in, page k still reads about a page of
+    ordinary rows from the database, not the k pages before it."""
+    _own_settings(_random_portfolio(13, 30))
+    live = [row.pk for row in portfolio_ranking(initiatives=Initiative.objects.all()).rows]
+    kept = ranked_initiatives(initiatives=Initiative.objects.all())
+    read = []
+    original = KeptRanking._rows
+    monkeypatch.setattr(
+        KeptRanking, "_rows", lambda self, offset, limit: read.append(limit) or original(self, offset, limit)
+    )
+
+    assert [row.pk for row in kept[25:30]] == live[25:30]
+    assert read == [5 + 3]  # the page, and at most the 3 own rows that may come before it
 
 
 def test_ties_are_ordered_by_code_point_on_every_database():
