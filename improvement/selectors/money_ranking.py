@@ -115,11 +115,11 @@ class KeptRanking(Sequence):
             # Not ``organisations``: a horizon or rate of its own that is not the organisation's.
             if (own_horizon or horizon) != horizon or (own_rate is not None and own_rate != rate):
                 own[pk], codes[pk] = one_time, code
+        # (sort key, row), in the ranking's order.
+        rows = _organisation_figures(own, horizon=horizon, rate=rate) if own else []
         self._own = sorted(
-            _organisation_figures(own, horizon=horizon, rate=rate) if own else [],
-            key=lambda row: self._key(getattr(row, figure), codes[row.pk]),
+            ((self._key(getattr(row, figure), codes[row.pk]), row) for row in rows), key=lambda pair: pair[0]
         )
-        self._own_codes = codes
         self._count: int | None = None
 
     def _key(self, value: float | None, code: str) -> tuple:
@@ -150,27 +150,21 @@ class KeptRanking(Sequence):
         if stop <= start:
             return []
         if not self._own:
-            return self._read(offset=start, limit=stop - start)
+            return [row for _, row in self._rows(offset=start, limit=stop - start)]
         # The own rows are few (m of them): at most m of them come before the slice, so the ordinary
         # rows from ``start - m`` on are enough. The first one read tells how many own rows come
         # before it, hence its place in the whole ranking.
-        own = [(self._key(getattr(row, self._figure), self._own_codes[row.pk]), row) for row in self._own]
-        offset = max(0, start - len(own))
-        ordinary = self._read_keyed(offset=offset, limit=stop - offset)
+        offset = max(0, start - len(self._own))
+        ordinary = self._rows(offset=offset, limit=stop - offset)
         if offset and not ordinary:  # past the ordinary rows: only own rows are left
-            offset, ordinary = 0, self._read_keyed(offset=0, limit=stop)
-        before = bisect.bisect_left([key for key, _ in own], ordinary[0][0]) if offset else 0
+            offset, ordinary = 0, self._rows(offset=0, limit=stop)
+        before = bisect.bisect_left([key for key, _ in self._own], ordinary[0][0]) if offset else 0
         place = offset + before  # the ranking's position of the merge's first row
-        merged = heapq.merge(own[before:], ordinary, key=lambda pair: pair[0])
+        merged = heapq.merge(self._own[before:], ordinary, key=lambda pair: pair[0])
         return [row for _, row in itertools.islice(merged, start - place, stop - place)]
 
-    def _read_keyed(self, *, offset: int, limit: int):
-        return [(self._key(getattr(row, self._figure), code), row) for code, row in self._rows(offset, limit)]
-
-    def _read(self, *, offset: int, limit: int) -> list[RankedInitiative]:
-        return [row for _, row in self._rows(offset, limit)]
-
-    def _rows(self, offset: int, limit: int) -> list[tuple[str, RankedInitiative]]:
+    def _rows(self, offset: int, limit: int) -> list[tuple[tuple, RankedInitiative]]:
+        """(sort key, row) of the ordinary rows ``offset`` to ``offset + limit``."""
         figure = F("net") if self._figure == "net_benefit" else F(f"money_summary__{self._figure}")
         order = figure.desc(nulls_last=True) if self._descending else figure.asc(nulls_last=True)
         by_code = Collate("code", "C" if connection.vendor == "postgresql" else "BINARY")
@@ -179,10 +173,11 @@ class KeptRanking(Sequence):
             .order_by(order, by_code)
             .values_list("pk", "code", *_FIGURES)[offset : offset + limit]
         )
-        return [
+        ranked = [
             (code, RankedInitiative(pk, cost, benefit, benefit - cost, roi, payback, npv))
             for pk, code, cost, benefit, roi, payback, npv in rows
         ]
+        return [(self._key(getattr(row, self._figure), code), row) for code, row in ranked]
 
 
 def _month_lines(initiatives: QuerySet[Initiative], *, today: dt.date) -> tuple[np.ndarray, float]:
