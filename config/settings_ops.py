@@ -130,7 +130,11 @@ def postgresql_options() -> dict:
     """The connection options of a PostgreSQL ``DATABASES`` entry (settings.py applies them)."""
     return {
         "connect_timeout": DATABASE_CONNECT_TIMEOUT,
-        "options": f"-c statement_timeout={DATABASE_STATEMENT_TIMEOUT_MS}",
+        # JIT compilation pays off for long analytical statements, not for a web page's: at 100,000
+        # initiatives the planner's estimates put the dashboard's roll-up queries past
+        # ``jit_above_cost``, and compiling them cost 60-80 ms each, more than running them
+        # (docs/performance.md, "Thirteenth round").
+        "options": f"-c statement_timeout={DATABASE_STATEMENT_TIMEOUT_MS} -c jit=off",
         "keepalives": 1,
         "keepalives_idle": 30,
         "keepalives_interval": 5,

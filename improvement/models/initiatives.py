@@ -137,8 +137,18 @@ class Initiative(ChangeTracked, ArchivableModel, TimeStampedModel):
 
     class Meta:
         ordering = ["code"]
-        # ``updated_since`` reads walk this in keyset pages (common/api/since.py).
-        indexes = [models.Index(fields=["updated_at", "id"], name="initiative_updated_keyset")]
+        indexes = [
+            # ``updated_since`` reads walk this in keyset pages (common/api/since.py).
+            models.Index(fields=["updated_at", "id"], name="initiative_updated_keyset"),
+            # Live initiatives by status and stage, newest first: a list filtered by both is
+            # counted from the index alone and its page read in order (the board's columns, the
+            # API's ``?status=active&stage=do``).
+            models.Index(
+                fields=["status", "stage", "start_date"],
+                condition=models.Q(archived_at__isnull=True),
+                name="initiative_live_stage_start",
+            ),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(impact__gte=1, impact__lte=5), name="initiative_impact_1_5"

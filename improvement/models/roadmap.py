@@ -52,7 +52,17 @@ class Milestone(ChangeTracked, ArchivableModel, TimeStampedModel):
     class Meta:
         ordering = ["due_date", "id"]
         # ``updated_since`` reads walk this in keyset pages (common/api/since.py).
-        indexes = [models.Index(fields=["updated_at", "id"], name="milestone_updated_keyset")]
+        indexes = [
+            models.Index(fields=["updated_at", "id"], name="milestone_updated_keyset"),
+            # An initiative's live milestones by due date, with their status: "has it a milestone
+            # in the roadmap's window?" and "how many are overdue?" are answered from the index
+            # alone (the roadmap's pages, the lists' and the dashboard's overdue counts).
+            models.Index(
+                fields=["initiative", "due_date", "status"],
+                condition=models.Q(archived_at__isnull=True),
+                name="milestone_live_due",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.initiative.code}: {self.title}"

@@ -16,11 +16,11 @@ from improvement.selectors.history import initiative_history
 from improvement.selectors.initiative_rows import initiative_rows
 from improvement.selectors.initiative_rows import members_inline as initiative_rows_members_inline
 from improvement.selectors.initiatives import (
+    initiative_at_risk_first,
     initiative_get,
     initiative_list,
     initiative_list_at_risk,
     initiative_list_led,
-    initiative_list_needing_attention,
     initiative_member_ids,
     initiative_portfolio,
     initiative_search,
@@ -70,13 +70,13 @@ __all__ = [
     "experiment_list",
     "experiment_plan",
     "experiment_results",
+    "initiative_at_risk_first",
     "initiative_experiments",
     "initiative_get",
     "initiative_history",
     "initiative_list",
     "initiative_list_at_risk",
     "initiative_list_led",
-    "initiative_list_needing_attention",
     "initiative_member_ids",
     "initiative_milestones",
     "initiative_money",

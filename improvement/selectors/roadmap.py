@@ -3,12 +3,12 @@
 import datetime as dt
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from accounts.models import Team, User
 from improvement.models import OPEN_MILESTONE_STATUSES, Initiative, Milestone, Status
-from improvement.selectors.initiatives import scope_to_readable
+from improvement.selectors.initiatives import initiative_readable, scope_to_readable
 
 ROADMAP_INITIATIVES_PER_PAGE = 25
 
@@ -70,26 +70,49 @@ def milestone_roadmap(
     milestones of those only. A whole organisation's window is thousands of rows (bench/).
     """
     today = timezone.localdate()
-    qs = milestone_list(user=user).filter(
-        initiative__status=Status.ACTIVE, initiative__archived_at__isnull=True
+    shown_milestones = Q(due_date__gte=start, due_date__lte=end) | Q(
+        due_date__lt=min(start, today), status__in=OPEN_MILESTONE_STATUSES
     )
-    in_window = Q(due_date__gte=start, due_date__lte=end)
-    overdue_before = Q(due_date__lt=min(start, today), status__in=OPEN_MILESTONE_STATUSES)
-    qs = qs.filter(in_window | overdue_before)
-    if team is not None:
-        qs = qs.filter(initiative__team=team)
     if owner is not None:
-        qs = qs.filter(owner=owner)
-    initiatives = qs.order_by("initiative__code").values_list("initiative__code", "initiative_id").distinct()
-    shown = Paginator(initiatives, ROADMAP_INITIATIVES_PER_PAGE).get_page(page)
-    milestones = qs.filter(initiative_id__in=[pk for _, pk in shown.object_list])
+        shown_milestones &= Q(owner=owner)
+    # The page of initiatives walks the initiatives by code and asks each for one milestone shown
+    # (through ``milestone_live_due``), so a page reads its 25 initiatives, not every milestone of
+    # the window; the count asks the same of each active initiative. Grouping the window's
+    # milestones by initiative read all of them for every page (bench/: 27 ms at 100,000
+    # initiatives for the page, 108 ms for the count).
+    initiatives = initiative_readable(user=user).filter(
+        Exists(Milestone.objects.active().filter(shown_milestones, initiative=OuterRef("pk"))),
+        status=Status.ACTIVE,
+    )
+    if team is not None:
+        initiatives = initiatives.filter(team=team)
+    shown = Paginator(
+        initiatives.order_by("code").values_list("code", "pk"), ROADMAP_INITIATIVES_PER_PAGE
+    ).get_page(page)
+    milestones = milestone_list(user=user).filter(
+        shown_milestones, initiative_id__in=[pk for _, pk in shown.object_list]
+    )
     return shown, list(milestones.order_by("initiative__code", "due_date", "id"))
 
 
 def milestone_owner_list(*, user: User) -> QuerySet[User]:
-    """Owners of the milestones of active initiatives ``user`` may read: the roadmap's filter."""
-    visible = milestone_list(user=user).filter(initiative__status=Status.ACTIVE).values("owner_id")
-    return User.objects.filter(pk__in=visible).order_by("full_name", "email")
+    """Owners of the milestones of active initiatives ``user`` may read: the roadmap's filter.
+
+    Each person is asked for one such milestone (a scalar subquery with ``LIMIT 1``, through the
+    owner index), which PostgreSQL cannot turn into a join: as an ``IN`` or ``EXISTS`` it hashed
+    every milestone of every active initiative (bench/: 313 ms at 100,000 initiatives, 26 ms so).
+    """
+    one_owned = (
+        milestone_list(user=user)
+        .filter(owner=OuterRef("pk"), initiative__status=Status.ACTIVE)
+        .order_by()
+        .values("pk")[:1]
+    )
+    return (
+        User.objects.alias(owns_a_milestone=Subquery(one_owned))
+        .filter(owns_a_milestone__isnull=False)
+        .order_by("full_name", "email")
+    )
 
 
 def milestone_owner_choices(*, initiative: Initiative) -> QuerySet[User]:

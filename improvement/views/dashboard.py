@@ -19,6 +19,7 @@ from improvement.models import STAGE_ORDER, Health, Initiative, Status
 from improvement.progress import is_on_target
 from improvement.selectors.initiatives import (
     AT_RISK_DEFINITION,
+    initiative_at_risk_first,
     initiative_list_at_risk,
     initiative_portfolio,
 )
@@ -183,7 +184,7 @@ def dashboard(request):
         "kpi_rows": _progress_rows([pk for pk, _ in targets_page.object_list]),
         "kpi_page": targets_page,
         "kpi_total": len(targets),
-        "at_risk": list(at_risk[:TOP_ROWS]),
+        "at_risk": initiative_at_risk_first(initiatives=portfolio, limit=TOP_ROWS),
         "at_risk_total": at_risk.count(),
         "at_risk_query": _at_risk_query(filters),
         "money_chart": charts.money_chart(money=money),

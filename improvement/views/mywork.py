@@ -10,8 +10,10 @@ from common.web import site_view
 from improvement import policies
 from improvement.selectors.initiatives import (
     AT_RISK_DEFINITION,
+    initiative_at_risk_first,
+    initiative_list_at_risk,
     initiative_list_led,
-    initiative_list_needing_attention,
+    initiative_portfolio,
 )
 from improvement.selectors.money import benefit_list_awaiting_validation
 from improvement.selectors.roadmap import milestone_list_owned
@@ -36,7 +38,13 @@ def my_work(request):
     for initiative in led:
         initiative.update_due = initiative.last_update_on is None or initiative.last_update_on < stale_before
     benefits = benefit_list_awaiting_validation(user=user) if policies.can_validate_benefit(user) else None
-    attention = initiative_list_needing_attention(user=user) if policies.can_override_gate(user) else None
+    # What an executive may need to unblock: the portfolio's at-risk list (AT_RISK_DEFINITION), the
+    # same rows in the same order as the dashboard's.
+    attention = at_risk = None
+    if policies.can_override_gate(user):
+        portfolio = initiative_portfolio(user=user)
+        attention = initiative_at_risk_first(initiatives=portfolio, limit=ATTENTION_ROWS)
+        at_risk = initiative_list_at_risk(initiatives=portfolio)
     context = {
         "today": today,
         "milestones": milestones,
@@ -44,8 +52,8 @@ def my_work(request):
         "led": led,
         "stale_days": STATUS_UPDATE_STALE_DAYS,
         "benefits": benefits,
-        "attention": None if attention is None else list(attention[:ATTENTION_ROWS]),
-        "attention_total": None if attention is None else attention.count(),
+        "attention": attention,
+        "attention_total": None if at_risk is None else at_risk.count(),
         "at_risk_definition": gettext(AT_RISK_DEFINITION),
     }
     return render(request, "improvement/my_work.html", context)

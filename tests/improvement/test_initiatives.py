@@ -14,7 +14,7 @@ from improvement.services.initiatives import (
     initiative_set_on_hold,
     initiative_update,
 )
-from tests.factories import InitiativeFactory, MilestoneFactory, UserFactory
+from tests.factories import InitiativeFactory, MembershipFactory, MilestoneFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 TODAY = dt.date(2026, 11, 2)
@@ -142,6 +142,56 @@ def test_milestone_owner_of_another_team_sees_that_initiative(other_team, other_
     initiative = InitiativeFactory(team=other_team, lead=other_lead)
     MilestoneFactory(initiative=initiative, owner=outsider)
     assert list(selectors.initiative_list(user=outsider)) == [initiative]
+
+
+def test_each_way_in_shows_the_initiative_once_and_nothing_else(team, other_team, other_lead):
+    reader = UserFactory(role="contributor")
+    MembershipFactory(user=reader, team=team)
+    by_team = InitiativeFactory(team=team)
+    led = InitiativeFactory(team=other_team, lead=reader)
+    sponsored = InitiativeFactory(team=other_team, lead=other_lead, sponsor=reader)
+    member_of = InitiativeFactory(team=other_team, lead=other_lead)
+    member_of.members.add(reader)
+    owns_a_milestone = InitiativeFactory(team=other_team, lead=other_lead)
+    MilestoneFactory.create_batch(2, initiative=owns_a_milestone, owner=reader)
+    # Every way in at once: still one row.
+    everything = InitiativeFactory(team=team, lead=reader, sponsor=reader)
+    everything.members.add(reader)
+    MilestoneFactory(initiative=everything, owner=reader)
+    InitiativeFactory(team=other_team, lead=other_lead)  # no way in
+    archived = InitiativeFactory(team=team)
+    Initiative.objects.filter(pk=archived.pk).update(archived_at=timezone.now())
+
+    listed = list(selectors.initiative_list(user=reader).order_by("code"))
+    expected = sorted([by_team, led, sponsored, member_of, owns_a_milestone, everything], key=lambda i: i.code)
+    assert listed == expected
+    assert selectors.initiative_list(user=reader).count() == 6
+    assert set(selectors.initiative_list(user=reader, include_archived=True)) == {*expected, archived}
+    assert selectors.initiative_get(user=reader, pk=led.pk) == led
+
+
+def test_the_first_rows_at_risk_are_the_at_risk_lists_first_rows_for_every_length(executive, team):
+    past = timezone.localdate() - dt.timedelta(days=3)
+    for health, overdue in [
+        ("off_track", 0),
+        ("off_track", 2),
+        ("at_risk", 1),
+        ("at_risk", 0),
+        ("on_track", 3),
+        ("on_track", 1),
+        ("on_track", 0),  # not at risk
+        ("off_track", 1),
+    ]:
+        initiative = InitiativeFactory(team=team, health=health)
+        MilestoneFactory.create_batch(overdue, initiative=initiative, due_date=past)
+        MilestoneFactory(initiative=initiative, due_date=past, status="done")  # done: not overdue
+    InitiativeFactory(team=team, health="off_track", status="on_hold")  # not active: not at risk
+    portfolio = selectors.initiative_portfolio(user=executive)
+    whole = list(selectors.initiative_list_at_risk(initiatives=portfolio))
+
+    assert [i.health for i in whole] == ["off_track"] * 3 + ["at_risk"] * 2 + ["on_track"] * 2
+    for limit in range(len(whole) + 2):
+        assert selectors.initiative_at_risk_first(initiatives=portfolio, limit=limit) == whole[:limit]
 
 
 def test_initiative_list_counts_milestones_without_extra_queries(lead, team, django_assert_num_queries):

@@ -8,7 +8,7 @@ from django.utils import timezone
 from icalendar import Calendar
 
 from improvement.forms.common import MSG_SITE_DATE
-from improvement.models import Health, MilestoneStatus, Status
+from improvement.models import Health, Milestone, MilestoneStatus, Status
 from improvement.views.calendar import calendar_token
 from improvement.views.roadmap import LOOK_BACK_DAYS
 from tests.factories import (
@@ -17,6 +17,7 @@ from tests.factories import (
     MilestoneFactory,
     StatusUpdateFactory,
     TeamFactory,
+    UserFactory,
 )
 from tests.web.conftest import queries_for
 
@@ -60,6 +61,43 @@ def test_the_roadmap_filters_by_team_and_owner(login, executive, lead, contribut
     response = login(executive).get(ROADMAP, {"team": team.pk, "owner": contributor.pk})
 
     assert shown(response) == {mine.pk}
+
+
+def test_the_owner_filter_lists_the_owners_of_milestones_of_active_initiatives_the_reader_may_read(
+    login, lead, contributor, team, other_team, other_lead
+):
+    MilestoneFactory(initiative=InitiativeFactory(team=team), owner=contributor, due_date=days(300))
+    # Twice the same owner: listed once.
+    MilestoneFactory(initiative=InitiativeFactory(team=team), owner=contributor, due_date=days(3))
+    paused_owner, archived_owner, hidden_owner = UserFactory(), UserFactory(), UserFactory()
+    MilestoneFactory(initiative=InitiativeFactory(team=team, status=Status.ON_HOLD), owner=paused_owner)
+    archived = MilestoneFactory(initiative=InitiativeFactory(team=team), owner=archived_owner)
+    Milestone.objects.filter(pk=archived.pk).update(archived_at=timezone.now())
+    # Another team's initiative, which the lead may not read.
+    MilestoneFactory(initiative=InitiativeFactory(team=other_team, lead=other_lead), owner=hidden_owner)
+
+    owners = list(login(lead).get(ROADMAP).context["form"].fields["owner"].queryset)
+
+    assert owners == [contributor]
+
+
+def test_the_roadmap_pages_only_initiatives_with_a_milestone_shown(login, executive, team, contributor):
+    with_one = InitiativeFactory(team=team)
+    MilestoneFactory(initiative=with_one, owner=contributor, due_date=days(10))
+    MilestoneFactory(initiative=InitiativeFactory(team=team), due_date=days(400))  # outside the window
+    done = InitiativeFactory(team=team)
+    MilestoneFactory(initiative=done, due_date=days(-60), status=MilestoneStatus.DONE)  # done, before it
+    someone_elses = InitiativeFactory(team=team)
+    MilestoneFactory(initiative=someone_elses, due_date=days(10))
+
+    everyone = login(executive).get(ROADMAP)
+    by_owner = login(executive).get(ROADMAP, {"owner": contributor.pk})
+
+    assert everyone.context["page"].paginator.count == 2
+    assert [code for code, _ in everyone.context["page"].object_list] == sorted(
+        [with_one.code, someone_elses.code]
+    )
+    assert by_owner.context["page"].paginator.count == 1
 
 
 def test_the_roadmap_window_moves(login, executive, team):
