@@ -12,7 +12,6 @@ from django.db.models import (
     BooleanField,
     Case,
     Count,
-    Exists,
     Expression,
     F,
     IntegerField,
@@ -24,6 +23,7 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Coalesce
+from django.db.models.lookups import IsNull
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
@@ -242,15 +242,18 @@ AT_RISK_DEFINITION = gettext_noop(
 def _needs_attention() -> Q:
     """Active initiatives off track or at risk, or with overdue milestones (on ``initiative_list``).
 
-    "Has an overdue milestone" is an ``EXISTS``, which stops at the first one, where the count the
-    rows show (``milestones_overdue``) reads them all."""
+    "Has an overdue milestone" asks for the first one (``LIMIT 1``, from ``milestone_live_due``)
+    where the count the rows show (``milestones_overdue``) reads them all; a scalar subquery, not an
+    ``EXISTS``, which PostgreSQL answered by hashing every open milestone of the organisation
+    (bench/: the count at 100,000 initiatives, 124 → 62 ms)."""
     overdue = Milestone.objects.filter(
         initiative=OuterRef("pk"),
         archived_at__isnull=True,
         status__in=OPEN_MILESTONE_STATUSES,
         due_date__lt=timezone.localdate(),
     )
-    return Q(status=Status.ACTIVE) & (~Q(health=Health.ON_TRACK) | Exists(overdue))
+    first_overdue = Subquery(overdue.order_by().values("initiative")[:1])
+    return Q(status=Status.ACTIVE) & (~Q(health=Health.ON_TRACK) | Q(IsNull(first_overdue, False)))
 
 
 def is_at_risk(*, status: str, health: str, milestones_overdue: int) -> bool:

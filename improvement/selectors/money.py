@@ -47,11 +47,12 @@ def benefit_get(*, user: User, pk: int) -> Benefit:
     return scope_to_readable(Benefit.objects.active().select_related("initiative"), user=user).get(pk=pk)
 
 
-def benefit_list_awaiting_validation(*, user: User) -> list[Benefit]:
-    """Claimed benefits not yet validated, of live initiatives ``user`` may read: finance's queue."""
+def benefit_list_awaiting_validation(*, user: User) -> QuerySet[Benefit]:
+    """Claimed benefits not yet validated, of live initiatives ``user`` may read: finance's queue,
+    by initiative code (lazy: the page shows it a page at a time)."""
     qs = Benefit.objects.active().filter(validated=False, initiative__archived_at__isnull=True)
     qs = scope_to_readable(qs, user=user)
-    return list(qs.select_related("initiative").order_by("initiative__code", "id"))
+    return qs.select_related("initiative").order_by("initiative__code", "id")
 
 
 def money_forecast_list(*, initiative: Initiative) -> list[MoneyForecast]:

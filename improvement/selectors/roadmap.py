@@ -111,6 +111,7 @@ def milestone_owner_list(*, user: User) -> QuerySet[User]:
     return (
         User.objects.alias(owns_a_milestone=Subquery(one_owned))
         .filter(owns_a_milestone__isnull=False)
+        .only("pk", "full_name", "email")  # what the filter's choices show (get_full_name)
         .order_by("full_name", "email")
     )
 

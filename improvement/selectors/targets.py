@@ -44,8 +44,14 @@ def kpi_latest_values(*, targets: QuerySet[KpiTarget]) -> dict[tuple[int, str], 
     subquery runs once per series, on one representative target of each, not once per target.
     """
     firsts = targets.order_by().values("kpi_id", "segment").annotate(first=Min("pk")).values("first")
+    return _latest_values_of(firsts)
+
+
+def _latest_values_of(representatives) -> dict[tuple[int, str], float | None]:
+    """The latest value of the series of each target of ``representatives`` (ids: one per series)."""
     rows = (
-        KpiTarget.objects.filter(pk__in=firsts)
+        KpiTarget.objects.filter(pk__in=representatives)
+        .order_by()  # a dict: the model's ordering would join every initiative to sort by its code
         .annotate(current_value=_latest_value())
         .values_list("kpi_id", "segment", "current_value")
     )
@@ -107,12 +113,17 @@ def target_progress_list(*, initiatives: QuerySet[Initiative]) -> list[tuple[int
     of targets but shows a page of them.
     """
     targets = KpiTarget.objects.active().filter(initiative__in=initiatives.values("pk"))
-    latest = kpi_latest_values(targets=targets)
+    # Unordered: the rows are sorted here, by progress.
+    found = list(targets.order_by().values_list("pk", "kpi_id", "segment", "baseline_value", "target_value"))
+    # One target of each series asks for its latest value: its ids come from the rows just read,
+    # not from grouping the targets again in the database (bench/: 65 ms at 100,000 initiatives).
+    representatives: dict[tuple[int, str], int] = {}
+    for pk, kpi_id, segment, _, _ in found:
+        representatives.setdefault((kpi_id, segment), pk)
+    latest = _latest_values_of(list(representatives.values())) if representatives else {}
     rows = [
         (pk, progress(baseline=baseline, target=target, current=latest.get((kpi_id, segment))))
-        for pk, kpi_id, segment, baseline, target in targets.values_list(
-            "pk", "kpi_id", "segment", "baseline_value", "target_value"
-        )
+        for pk, kpi_id, segment, baseline, target in found
     ]
     return sorted(rows, key=lambda row: (row[1] is None, row[1] if row[1] is not None else 0, row[0]))
 

@@ -168,3 +168,35 @@ def test_evaluation_with_nothing_since_the_cycle_start_says_what_to_record(lead,
     }
     target.refresh_from_db()
     assert target.evaluation == ""
+
+
+def test_the_portfolios_target_progress_is_each_targets_own_worst_first(lead, team):
+    from tests.factories import InitiativeFactory, KpiFactory, KpiTargetFactory
+
+    fcr, aht = KpiFactory(), KpiFactory()
+    day = timezone.localdate() - dt.timedelta(days=1)
+    MeasurementFactory(kpi=fcr, segment="", period=day - dt.timedelta(days=1), value=10.0)
+    MeasurementFactory(kpi=fcr, segment="", period=day, value=80.0)  # the latest counts
+    MeasurementFactory(kpi=fcr, segment="chat", period=day, value=60.0)
+    MeasurementFactory(kpi=aht, segment="", period=day, value=90.0)
+    initiatives = [InitiativeFactory(team=team, lead=lead) for _ in range(3)]
+    made = [
+        KpiTargetFactory(initiative=initiatives[0], kpi=fcr, segment="", baseline_value=70, target_value=85),
+        KpiTargetFactory(initiative=initiatives[1], kpi=fcr, segment="", baseline_value=50, target_value=80),
+        KpiTargetFactory(initiative=initiatives[1], kpi=fcr, segment="chat", baseline_value=70, target_value=90),
+        KpiTargetFactory(initiative=initiatives[2], kpi=aht, segment="", baseline_value=95, target_value=85),
+        KpiTargetFactory(initiative=initiatives[2], kpi=aht, segment="phone", baseline_value=1, target_value=2),
+    ]
+    other = InitiativeFactory(team=team, lead=lead, status="on_hold")
+    KpiTargetFactory(initiative=other, kpi=fcr)  # not listed
+
+    listed = selectors.target_progress_list(initiatives=Initiative.objects.filter(status="active"))
+
+    expected = {
+        t.pk: progress(baseline=t.baseline_value, target=t.target_value, current=t.current_value)
+        for t in selectors.target_list(target_ids=[t.pk for t in made])
+    }
+    assert dict(listed) == expected
+    assert expected[made[0].pk] == pytest.approx(10 / 15) and expected[made[4].pk] is None
+    values = [value for _, value in listed]
+    assert values[-1] is None and values[:-1] == sorted(values[:-1])

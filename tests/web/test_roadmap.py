@@ -190,6 +190,29 @@ def test_finance_sees_benefits_awaiting_validation(login, finance, initiative):
     assert response.context["attention"] is None
 
 
+def test_finance_reads_the_validation_queue_a_page_at_a_time_and_comes_back_to_the_page(
+    login, finance, team, monkeypatch
+):
+    monkeypatch.setattr("improvement.views.mywork.BENEFITS_PER_PAGE", 2)
+    initiatives = sorted((InitiativeFactory(team=team) for _ in range(3)), key=lambda i: i.code)
+    waiting = [BenefitFactory(initiative=initiative) for initiative in initiatives]
+    client = login(finance)
+
+    first, last = client.get(MY_WORK), client.get(MY_WORK, {"page": 2})
+
+    assert [b.pk for b in first.context["benefits"]] == [waiting[0].pk, waiting[1].pk]
+    assert [b.pk for b in last.context["benefits"]] == [waiting[2].pk]
+    assert "Benefits 1–2 of 3, by initiative." in first.content.decode()
+    # Validating from the second page comes back to it.
+    benefit = waiting[2]
+    answer = client.post(
+        reverse("improvement:benefit_validate", args=[benefit.pk]),
+        {"next": f"{MY_WORK}?page=2", "version": benefit.version, "validated": "1"},
+    )
+    assert answer.status_code == 302 and answer["Location"] == f"{MY_WORK}?page=2"
+    assert client.get(MY_WORK).context["benefits_page"].paginator.count == 2
+
+
 def test_an_executive_sees_every_initiative_at_risk_worst_first(login, executive, team):
     at_risk = InitiativeFactory(team=team, health=Health.AT_RISK)
     off_track = InitiativeFactory(team=team, health=Health.OFF_TRACK)
