@@ -214,6 +214,11 @@ def run_cases(seeded: dict, *, quick: bool, log=print) -> dict:
     case("page_dashboard", get(site, "/dashboard/"), note="admin: the whole portfolio")
     case("page_initiative", get(site, f"/initiatives/{initiative_id}/"), note=f"initiative {initiative_id}")
     case("page_roadmap", get(site, "/roadmap/"), note="admin: every team, 90-day window")
+    case(
+        "page_my_work",
+        get(site, "/my-work/"),
+        note="admin: the benefits awaiting validation (paged) and what needs attention",
+    )
 
     write_side_cases(case, get, site)
 

@@ -22,6 +22,7 @@ TARGETS = {
     "page_dashboard": 300,
     "page_initiative": 300,
     "page_roadmap": 300,
+    "page_my_work": 300,
     "admin_measurements": 300,
     "admin_measurements_search": 300,
     "admin_measurements_kpi_filter": 300,

@@ -52,6 +52,19 @@ class InitiativeMoney(models.Model):
     status_counted = models.CharField(max_length=20)
     archived_counted = models.BooleanField()
 
+    class Meta:
+        indexes = [
+            # The few summaries with a horizon or rate of the initiative's own, which the money
+            # table's ranking computes apart (selectors/money_ranking.py): found without reading
+            # every summary.
+            models.Index(
+                fields=["initiative"],
+                condition=models.Q(initiative_horizon_months__isnull=False)
+                | models.Q(initiative_discount_rate__isnull=False),
+                name="initiative_money_own_settings",
+            ),
+        ]
+
     def __str__(self) -> str:
         return f"money of initiative {self.initiative_id}"
 

@@ -104,6 +104,7 @@ class KeptRanking(Sequence):
         ) & (
             Q(money_summary__initiative_discount_rate=None) | Q(money_summary__initiative_discount_rate=rate)
         )
+        self._initiatives = initiatives
         self._ordinary = initiatives.order_by().filter(organisations)
         own, codes = {}, {}
         set_own = Q(money_summary__initiative_horizon_months__isnull=False) | Q(
@@ -128,8 +129,11 @@ class KeptRanking(Sequence):
         return (False, -value if self._descending else value, code)
 
     def count(self) -> int:
+        # The ordinary rows and the own ones split the initiatives (a summary per initiative at most):
+        # their number is the initiatives', counted without joining every summary (bench/: 77 ms at
+        # 100,000 initiatives).
         if self._count is None:
-            self._count = self._ordinary.count() + len(self._own)
+            self._count = self._initiatives.order_by().count()
         return self._count
 
     def __len__(self) -> int:

@@ -163,7 +163,8 @@ def test_each_way_in_shows_the_initiative_once_and_nothing_else(team, other_team
     Initiative.objects.filter(pk=archived.pk).update(archived_at=timezone.now())
 
     listed = list(selectors.initiative_list(user=reader).order_by("code"))
-    expected = sorted([by_team, led, sponsored, member_of, owns_a_milestone, everything], key=lambda i: i.code)
+    ways_in = [by_team, led, sponsored, member_of, owns_a_milestone, everything]
+    expected = sorted(ways_in, key=lambda i: i.code)
     assert listed == expected
     assert selectors.initiative_list(user=reader).count() == 6
     assert set(selectors.initiative_list(user=reader, include_archived=True)) == {*expected, archived}

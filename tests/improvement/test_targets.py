@@ -181,11 +181,14 @@ def test_the_portfolios_target_progress_is_each_targets_own_worst_first(lead, te
     MeasurementFactory(kpi=aht, segment="", period=day, value=90.0)
     initiatives = [InitiativeFactory(team=team, lead=lead) for _ in range(3)]
     made = [
-        KpiTargetFactory(initiative=initiatives[0], kpi=fcr, segment="", baseline_value=70, target_value=85),
-        KpiTargetFactory(initiative=initiatives[1], kpi=fcr, segment="", baseline_value=50, target_value=80),
-        KpiTargetFactory(initiative=initiatives[1], kpi=fcr, segment="chat", baseline_value=70, target_value=90),
-        KpiTargetFactory(initiative=initiatives[2], kpi=aht, segment="", baseline_value=95, target_value=85),
-        KpiTargetFactory(initiative=initiatives[2], kpi=aht, segment="phone", baseline_value=1, target_value=2),
+        KpiTargetFactory(initiative=owner, kpi=kpi, segment=segment, baseline_value=base, target_value=aim)
+        for owner, kpi, segment, base, aim in [
+            (initiatives[0], fcr, "", 70, 85),
+            (initiatives[1], fcr, "", 50, 80),
+            (initiatives[1], fcr, "chat", 70, 90),
+            (initiatives[2], aht, "", 95, 85),
+            (initiatives[2], aht, "phone", 1, 2),  # no data
+        ]
     ]
     other = InitiativeFactory(team=team, lead=lead, status="on_hold")
     KpiTargetFactory(initiative=other, kpi=fcr)  # not listed
