@@ -132,7 +132,7 @@ def postgresql_options() -> dict:
         "connect_timeout": DATABASE_CONNECT_TIMEOUT,
         # JIT compilation pays off for long analytical statements, not for a web page's: at 100,000
         # initiatives the planner's estimates put the dashboard's roll-up queries past
-        # ``jit_above_cost``, and compiling them cost 60-80 ms each, more than running them
+        # ``jit_above_cost``; compiling the at-risk query alone took 78 ms of its 312
         # (docs/performance.md, "Thirteenth round").
         "options": f"-c statement_timeout={DATABASE_STATEMENT_TIMEOUT_MS} -c jit=off",
         "keepalives": 1,
