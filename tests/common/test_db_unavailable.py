@@ -98,12 +98,9 @@ def test_outside_a_request_a_long_statement_runs_to_the_end(settings):
 
 @pytest.mark.postgres
 @pytest.mark.django_db
-def test_connections_run_with_their_statement_timeout_and_without_jit_compilation(settings):
+def test_connections_run_without_jit_compilation():
     with connection.cursor() as cursor:
         cursor.execute("SHOW jit")
         jit = cursor.fetchone()[0]
-        cursor.execute("SHOW statement_timeout")
-        timeout = cursor.fetchone()[0]
 
     assert jit == "off"
-    assert timeout != "0"

@@ -171,26 +171,37 @@ def test_each_way_in_shows_the_initiative_once_and_nothing_else(team, other_team
     assert selectors.initiative_get(user=reader, pk=led.pk) == led
 
 
-def test_the_first_rows_at_risk_are_the_at_risk_lists_first_rows_for_every_length(executive, team):
+@pytest.mark.parametrize("reader", ["executive", "lead"])
+def test_the_first_rows_at_risk_are_the_at_risk_lists_first_rows_for_every_length(
+    request, reader, team, other_team
+):
     past = timezone.localdate() - dt.timedelta(days=3)
-    for health, overdue in [
-        ("off_track", 0),
-        ("off_track", 2),
-        ("at_risk", 1),
-        ("at_risk", 0),
-        ("on_track", 3),
-        ("on_track", 1),
-        ("on_track", 0),  # not at risk
-        ("off_track", 1),
+    # Created in an order that is not the codes' order within a class, with ties on the overdue
+    # count (decided by code).
+    for code, health, overdue in [
+        ("AR-09", "off_track", 0),
+        ("AR-03", "off_track", 2),
+        ("AR-07", "at_risk", 1),
+        ("AR-02", "at_risk", 0),
+        ("AR-08", "on_track", 3),
+        ("AR-04", "on_track", 1),
+        ("AR-01", "on_track", 1),
+        ("AR-06", "on_track", 0),  # not at risk
+        ("AR-05", "off_track", 2),
+        ("AR-10", "off_track", 1),
     ]:
-        initiative = InitiativeFactory(team=team, health=health)
+        initiative = InitiativeFactory(team=team, code=code, health=health)
         MilestoneFactory.create_batch(overdue, initiative=initiative, due_date=past)
         MilestoneFactory(initiative=initiative, due_date=past, status="done")  # done: not overdue
     InitiativeFactory(team=team, health="off_track", status="on_hold")  # not active: not at risk
-    portfolio = selectors.initiative_portfolio(user=executive)
+    hidden = InitiativeFactory(team=other_team, code="AR-00", health="off_track")  # the lead's not
+    portfolio = selectors.initiative_portfolio(user=request.getfixturevalue(reader))
     whole = list(selectors.initiative_list_at_risk(initiatives=portfolio))
 
-    assert [i.health for i in whole] == ["off_track"] * 3 + ["at_risk"] * 2 + ["on_track"] * 2
+    expected = ["AR-03", "AR-05", "AR-10", "AR-00", "AR-09", "AR-07", "AR-02", "AR-08", "AR-01", "AR-04"]
+    if reader == "lead":
+        expected.remove(hidden.code)
+    assert [i.code for i in whole] == expected
     for limit in range(len(whole) + 2):
         assert selectors.initiative_at_risk_first(initiatives=portfolio, limit=limit) == whole[:limit]
 

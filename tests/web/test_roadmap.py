@@ -204,6 +204,7 @@ def test_finance_reads_the_validation_queue_a_page_at_a_time_and_comes_back_to_t
     assert [b.pk for b in last.context["benefits"]] == [waiting[2].pk]
     assert "Benefits 1–2 of 3, by initiative." in first.content.decode()
     # Validating from the second page comes back to it.
+    assert f'name="next" value="{MY_WORK}?page=2"' in last.content.decode()
     benefit = waiting[2]
     answer = client.post(
         reverse("improvement:benefit_validate", args=[benefit.pk]),
