@@ -31,6 +31,19 @@ def is_on_target(value: float | None) -> bool:
     return value is not None and value >= ON_TARGET_PROGRESS
 
 
+# A target's class by its progress, as the dashboard counts them.
+KPI_MET, KPI_IMPROVING, KPI_OFF, KPI_NO_DATA = "met", "improving", "off", "no_data"
+
+
+def kpi_state(value: float | None) -> str:
+    """On target (progress ≥ 1), improving (> 0), off target, or no data yet (no progress)."""
+    if value is None:
+        return KPI_NO_DATA
+    if is_on_target(value):
+        return KPI_MET
+    return KPI_IMPROVING if value > 0 else KPI_OFF
+
+
 def clamped_progress(value: float | None) -> float | None:
     return None if value is None else min(1.0, max(0.0, value))
 

@@ -1,4 +1,6 @@
-"""Keeps each initiative's money summary in step with every write that changes its money.
+"""Keeps each initiative's money summary in step with every write that changes its money, each KPI
+target's progress with every write of the target, and the roll-up's count of initiatives at risk
+with every milestone written.
 
 Connected in ``ImprovementConfig.ready``. Model signals catch every ``save()`` and ``delete()``
 (services, admin, imports and the demo loader all save models); measurements, written in bulk,
@@ -11,7 +13,8 @@ outbox) and run after it commits: the write cannot be lost, its summaries follow
 from django.db.models.signals import post_delete, post_save
 
 from common.outbox import outbox_enqueue
-from improvement.models import Benefit, Cost, Initiative, KpiTarget
+from improvement.models import Benefit, Cost, Initiative, KpiTarget, Milestone
+from improvement.services.money_rollup import initiative_rollup_recount
 from improvement.services.money_summaries import (
     MONEY_SERIES_TASK,
     initiative_counted_again,
@@ -19,6 +22,7 @@ from improvement.services.money_summaries import (
     money_summaries_refresh_series,
     series_periods_to_args,
 )
+from improvement.services.target_progress import targets_progress_refresh
 from kpis.models import Kpi, Measurement
 from kpis.signals import measurements_written
 
@@ -33,6 +37,8 @@ INITIATIVE_MONEY_FIELDS = {
     "status",
     "archived_at",
 }
+# Fields of a milestone that can make its initiative at risk (an overdue open milestone).
+MILESTONE_AT_RISK_FIELDS = {"status", "due_date", "archived_at", "initiative"}
 # Fields of a KPI target the money depends on (an update naming none of them changes no money).
 TARGET_MONEY_FIELDS = {
     "baseline_value",
@@ -54,8 +60,11 @@ def _deleted_with_its_initiative(origin) -> bool:
 def _line_saved(sender, instance, update_fields=None, raw=False, **kwargs) -> None:
     if raw:  # loaddata: the summaries come with the fixture
         return
-    if sender is KpiTarget and update_fields is not None and not set(update_fields) & TARGET_MONEY_FIELDS:
-        return
+    if sender is KpiTarget:
+        if update_fields is not None and not set(update_fields) & TARGET_MONEY_FIELDS:
+            return
+        # Before the money: its refresh counts the initiative's roll-up row again, progress included.
+        targets_progress_refresh(targets=KpiTarget.objects.filter(pk=instance.pk))
     money_summaries_refresh(initiative_ids=[instance.initiative_id])
 
 
@@ -75,6 +84,17 @@ def _initiative_saved(sender, instance, created, update_fields=None, raw=False, 
         money_summaries_refresh(initiative_ids=[instance.pk])
     else:
         initiative_counted_again(initiative=instance)
+
+
+def _milestone_saved(sender, instance, update_fields=None, raw=False, **kwargs) -> None:
+    if raw or (update_fields is not None and not set(update_fields) & MILESTONE_AT_RISK_FIELDS):
+        return
+    initiative_rollup_recount(initiative_id=instance.initiative_id)
+
+
+def _milestone_deleted(sender, instance, origin=None, **kwargs) -> None:
+    if not _deleted_with_its_initiative(origin):
+        initiative_rollup_recount(initiative_id=instance.initiative_id)
 
 
 def _kpi_saved(sender, instance, created, update_fields=None, raw=False, **kwargs) -> None:
@@ -108,6 +128,8 @@ def connect() -> None:
         post_save.connect(_line_saved, sender=model, dispatch_uid=f"{uid}.{model.__name__}.saved")
         post_delete.connect(_line_deleted, sender=model, dispatch_uid=f"{uid}.{model.__name__}.deleted")
     post_save.connect(_initiative_saved, sender=Initiative, dispatch_uid=f"{uid}.initiative")
+    post_save.connect(_milestone_saved, sender=Milestone, dispatch_uid=f"{uid}.milestone.saved")
+    post_delete.connect(_milestone_deleted, sender=Milestone, dispatch_uid=f"{uid}.milestone.deleted")
     post_save.connect(_kpi_saved, sender=Kpi, dispatch_uid=f"{uid}.kpi")
     post_save.connect(_measurement_saved, sender=Measurement, dispatch_uid=f"{uid}.measurement")
     measurements_written.connect(_measurements_written, dispatch_uid=f"{uid}.measurements")

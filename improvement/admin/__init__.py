@@ -15,6 +15,7 @@ from improvement.admin.money import BenefitAdmin, BenefitInline, CostAdmin, Cost
 from improvement.admin.money_summary import (
     InitiativeMoneyAdmin,
     InitiativeMoneyMonthAdmin,
+    KpiTargetProgressAdmin,
     PortfolioRollupAdmin,
 )
 from improvement.admin.notifications import SentReminderAdmin
@@ -56,6 +57,7 @@ __all__ = [
     "KpiTargetAdmin",
     "KpiTargetForm",
     "KpiTargetInline",
+    "KpiTargetProgressAdmin",
     "MilestoneAdmin",
     "MilestoneInline",
     "MoneyForecastAdmin",

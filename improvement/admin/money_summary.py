@@ -1,10 +1,11 @@
-"""The money summaries and the portfolio roll-up, readable for support: written by the services on
-every money write (and by ``rebuild_money_summaries``), never by hand."""
+"""The money summaries, the portfolio roll-up and the targets' kept progress, readable for support:
+written by the services on every write that moves them (and by ``rebuild_money_summaries``), never
+by hand."""
 
 from django.contrib import admin
 
 from common.admin import ReadOnlyAdminMixin
-from improvement.models import InitiativeMoney, InitiativeMoneyMonth, PortfolioRollup
+from improvement.models import InitiativeMoney, InitiativeMoneyMonth, KpiTargetProgress, PortfolioRollup
 
 
 @admin.register(InitiativeMoney)
@@ -30,3 +31,12 @@ class PortfolioRollupAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("team", "category", "initiatives", "one_time_cost", "benefit_to_date", "as_of")
     list_select_related = ("team",)
     ordering = ("team__name", "category")
+
+
+@admin.register(KpiTargetProgress)
+class KpiTargetProgressAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ("target", "progress")
+    list_select_related = ("target__initiative", "target__kpi")
+    search_fields = ("=target__initiative__code",)
+    ordering = ("-target_id",)
+    show_full_result_count = False

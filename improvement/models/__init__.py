@@ -63,7 +63,7 @@ from improvement.models.signoffs import (
     SignOffStatus,
 )
 from improvement.models.stages import STAGE_ORDER, Decision, Stage, StageTransition
-from improvement.models.targets import Evaluation, KpiTarget
+from improvement.models.targets import Evaluation, KpiTarget, KpiTargetProgress
 from improvement.models.webhooks import (
     DeliveryStatus,
     WebhookAttempt,
@@ -122,6 +122,7 @@ __all__ = [
     "InitiativeMoney",
     "InitiativeMoneyMonth",
     "KpiTarget",
+    "KpiTargetProgress",
     "MdeType",
     "MetricType",
     "Milestone",

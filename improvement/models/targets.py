@@ -56,3 +56,23 @@ class KpiTarget(ChangeTracked, ArchivableModel, TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.initiative.code}: {self.kpi.code} {self.baseline_value} → {self.target_value}"
+
+
+class KpiTargetProgress(models.Model):
+    """A target's progress (``progress.progress`` of its series' latest value), kept on write by
+    ``services.target_progress`` for the dashboard's counts and worst-first rows. A row apart from
+    the target's: the series' measurements move it, and writing the target's own row would move
+    the target in the change walk (common/sync.py) at every measurement."""
+
+    target = models.OneToOneField(
+        KpiTarget, on_delete=models.CASCADE, primary_key=True, related_name="kept_progress"
+    )
+    progress = models.FloatField(null=True)
+
+    class Meta:
+        # Walked in order for the worst-first rows (no progress last: PostgreSQL's default for an
+        # ascending index), stopping at the page's rows.
+        indexes = [models.Index(fields=["progress", "target"], name="kpi_target_progress_order")]
+
+    def __str__(self) -> str:
+        return f"progress of target {self.target_id}"

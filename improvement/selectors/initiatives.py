@@ -227,7 +227,7 @@ def initiative_portfolio(
     if status:
         qs = qs.filter(status=status)
     if at_risk:
-        qs = qs.filter(_needs_attention())
+        qs = qs.filter(needs_attention())
     return qs.order_by("code")
 
 
@@ -239,7 +239,7 @@ AT_RISK_DEFINITION = gettext_noop(
 )
 
 
-def _needs_attention() -> Q:
+def needs_attention(*, today: dt.date | None = None) -> Q:
     """Active initiatives off track or at risk, or with overdue milestones (on ``initiative_list``).
 
     "Has an overdue milestone" asks for the first one (``LIMIT 1``, from ``milestone_live_due``)
@@ -250,14 +250,14 @@ def _needs_attention() -> Q:
         initiative=OuterRef("pk"),
         archived_at__isnull=True,
         status__in=OPEN_MILESTONE_STATUSES,
-        due_date__lt=timezone.localdate(),
+        due_date__lt=today or timezone.localdate(),
     )
     first_overdue = Subquery(overdue.order_by().values("initiative")[:1])
     return Q(status=Status.ACTIVE) & (~Q(health=Health.ON_TRACK) | Q(IsNull(first_overdue, False)))
 
 
 def is_at_risk(*, status: str, health: str, milestones_overdue: int) -> bool:
-    """``AT_RISK_DEFINITION`` for one row's plain values: the same test as ``_needs_attention``."""
+    """``AT_RISK_DEFINITION`` for one row's plain values: the same test as ``needs_attention``."""
     return status == Status.ACTIVE and (health != Health.ON_TRACK or milestones_overdue > 0)
 
 
@@ -269,7 +269,7 @@ def initiative_list_at_risk(*, initiatives: QuerySet[Initiative]) -> QuerySet[In
         When(health=Health.AT_RISK, then=Value(1)),
         default=Value(2),
     )
-    return initiatives.filter(_needs_attention()).order_by(severity, "-milestones_overdue", "code")
+    return initiatives.filter(needs_attention()).order_by(severity, "-milestones_overdue", "code")
 
 
 # The at-risk order's classes, worst first (``initiative_list_at_risk``'s ``severity``).
@@ -292,7 +292,7 @@ def initiative_at_risk_first(*, initiatives: QuerySet[Initiative], limit: int) -
     for severity in _SEVERITY_CLASSES:
         if len(rows) >= limit:
             break
-        found = initiatives.filter(_needs_attention(), severity).order_by("-milestones_overdue", "code")
+        found = initiatives.filter(needs_attention(), severity).order_by("-milestones_overdue", "code")
         rows += found[: limit - len(rows)]
     return rows
 

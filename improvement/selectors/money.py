@@ -8,7 +8,7 @@ import datetime as dt
 import math
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db.models import QuerySet
@@ -49,8 +49,13 @@ def benefit_get(*, user: User, pk: int) -> Benefit:
 
 def benefit_list_awaiting_validation(*, user: User) -> QuerySet[Benefit]:
     """Claimed benefits not yet validated, of live initiatives ``user`` may read: finance's queue,
-    by initiative code (lazy: the page shows it a page at a time)."""
-    qs = Benefit.objects.active().filter(validated=False, initiative__archived_at__isnull=True)
+    by initiative code (lazy: the page shows it a page at a time). Abandoned initiatives' benefits
+    are left out: they count in no figure of the portfolio, and would wait in the queue for good."""
+    qs = (
+        Benefit.objects.active()
+        .filter(validated=False, initiative__archived_at__isnull=True)
+        .exclude(initiative__status=Status.ABANDONED)
+    )
     qs = scope_to_readable(qs, user=user)
     return qs.select_related("initiative").order_by("initiative__code", "id")
 
@@ -316,6 +321,15 @@ class PortfolioSummary:
     money: roi_figures.Money
     by_team: list[PortfolioGroup]
     by_category: list[PortfolioGroup]
+    # How many are at risk (``initiatives.AT_RISK_DEFINITION``), when the roll-up rows counted them
+    # (kept on write and recounted each day); None when not counted. Left out of comparisons: the
+    # reference roll-up (``portfolio_summary_live``) does not count it.
+    at_risk: int | None = field(default=None, compare=False)
+    # The active initiatives' targets by ``progress.kpi_state`` of their kept progress, when the
+    # roll-up rows counted them; None when not counted. Left out of comparisons likewise.
+    kpi_states: dict[str, int] | None = field(default=None, compare=False)
+    # Benefits claimed and awaiting validation, likewise.
+    awaiting_validation: int | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True, slots=True)

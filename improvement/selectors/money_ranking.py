@@ -51,7 +51,12 @@ _OWN = (
 
 
 def ranked_initiatives(
-    *, initiatives: QuerySet[Initiative], sort: str = DEFAULT_MONEY_SORT, descending: bool | None = None
+    *,
+    initiatives: QuerySet[Initiative],
+    sort: str = DEFAULT_MONEY_SORT,
+    descending: bool | None = None,
+    count: int | None = None,
+    healed: bool = False,
 ) -> "KeptRanking":
     """``initiatives`` ranked by one money figure, as ``money.portfolio_ranking`` ranks them.
 
@@ -59,8 +64,12 @@ def ranked_initiatives(
     first). Ties and rows without the figure are ordered by code. A sequence read a slice at a time:
     the database orders the summaries and answers the rows of the slice asked for, so a page costs
     the same whatever the number of initiatives.
+
+    A caller that already knows how many ``initiatives`` there are passes ``count``; one that has
+    just had their summaries made current (``heal_money_summaries``, as ``portfolio_summary``
+    does) passes ``healed``: each spares a query over every initiative.
     """
-    return KeptRanking(initiatives, sort=sort, descending=descending)
+    return KeptRanking(initiatives, sort=sort, descending=descending, count=count, healed=healed)
 
 
 def portfolio_ranking_kept(
@@ -91,11 +100,20 @@ class KeptRanking(Sequence):
     month lines (``roi_portfolio.ranking_of``) and merged in.
     """
 
-    def __init__(self, initiatives: QuerySet[Initiative], *, sort: str, descending: bool | None):
+    def __init__(
+        self,
+        initiatives: QuerySet[Initiative],
+        *,
+        sort: str,
+        descending: bool | None,
+        count: int | None = None,
+        healed: bool = False,
+    ):
         figure, natural = MONEY_SORTS[sort]
         self._figure = figure
         self._descending = natural if descending is None else descending
-        heal_money_summaries(initiatives)
+        if not healed:
+            heal_money_summaries(initiatives)
         horizon, rate = settings.PDCA_ROI_HORIZON_MONTHS, settings.PDCA_DISCOUNT_RATE
         organisations = (
             Q(money_summary__initiative_horizon_months=None)
@@ -105,7 +123,9 @@ class KeptRanking(Sequence):
             Q(money_summary__initiative_discount_rate=None) | Q(money_summary__initiative_discount_rate=rate)
         )
         self._initiatives = initiatives
-        self._ordinary = initiatives.order_by().filter(organisations)
+        # Every initiative has a summary once healed: an inner join, which PostgreSQL can walk from
+        # the summaries' index of the figure sorted by (migration 0025) and stop at the page's rows.
+        self._ordinary = initiatives.order_by().filter(organisations & Q(money_summary__isnull=False))
         own, codes = {}, {}
         set_own = Q(money_summary__initiative_horizon_months__isnull=False) | Q(
             money_summary__initiative_discount_rate__isnull=False
@@ -121,7 +141,7 @@ class KeptRanking(Sequence):
         self._own = sorted(
             ((self._key(getattr(row, figure), codes[row.pk]), row) for row in rows), key=lambda pair: pair[0]
         )
-        self._count: int | None = None
+        self._count = count
 
     def _key(self, value: float | None, code: str) -> tuple:
         if value is None:

@@ -29,10 +29,18 @@ from improvement.models import (
     Stage,
     Status,
 )
-from improvement.selectors.initiatives import initiative_readable, initiative_visibility_filter
-from improvement.selectors.money import PortfolioGroup, PortfolioSummary
+from improvement.selectors.initiatives import (
+    initiative_list_at_risk,
+    initiative_portfolio,
+    initiative_readable,
+    initiative_visibility_filter,
+)
+from improvement.selectors.money import PortfolioGroup, PortfolioSummary, benefit_list_awaiting_validation
 from improvement.selectors.portfolio_rollup_cache import rollup_cached
 
+# What a roll-up row's ``counts`` hold besides status, stage and health (rows written before they
+# were counted are counted again).
+COUNTED_KEYS = ["at_risk", "kpi", "awaiting"]
 # The sums of InitiativeMoney read per (team, category), in this order.
 SUMMED_FIELDS = (
     "one_time_cost",
@@ -103,10 +111,27 @@ def summed_money(scalars: np.ndarray, lines: np.ndarray, to_date: float) -> roi_
 class _Part:
     """What one (team, category) adds to the roll-up: counts and sums."""
 
-    __slots__ = ("health", "lines", "n", "scalars", "stage", "status", "team_name", "to_date")
+    __slots__ = (
+        "at_risk",
+        "awaiting",
+        "health",
+        "kpi",
+        "lines",
+        "n",
+        "scalars",
+        "stage",
+        "status",
+        "team_name",
+        "to_date",
+    )
 
     def __init__(self, team_name: str, horizon: int):
         self.team_name, self.n = team_name, 0
+        # Counted by the roll-up rows only: initiatives at risk, targets by ``progress.kpi_state``,
+        # benefits awaiting validation.
+        self.at_risk: int | None = None
+        self.kpi: Counter | None = None
+        self.awaiting: int | None = None
         self.status, self.stage, self.health = Counter(), Counter(), Counter()
         self.scalars, self.lines, self.to_date = np.zeros(len(SUMMED_FIELDS)), np.zeros((2, horizon)), 0.0
 
@@ -135,7 +160,13 @@ def _summary(parts: dict[tuple[int, str], _Part]) -> PortfolioSummary:
         name: sum((getattr(p, name) for p in parts.values()), Counter())
         for name in ("status", "stage", "health")
     }
+    at_risk = [p.at_risk for p in parts.values()]
+    kpi = [p.kpi for p in parts.values()]
+    awaiting = [p.awaiting for p in parts.values()]
     return PortfolioSummary(
+        awaiting_validation=None if None in awaiting else sum(awaiting),
+        at_risk=None if None in at_risk else sum(at_risk),
+        kpi_states=None if None in kpi else dict(sum(kpi, Counter())),
         initiatives=sum(p.n for p in parts.values()),
         by_stage={value: total["stage"].get(value, 0) for value in Stage.values},
         by_health={value: total["health"].get(value, 0) for value in Health.values},
@@ -153,8 +184,9 @@ def portfolio_summary(
 
     Stage and health count active initiatives only; money counts every initiative. A reader of
     every initiative reads the roll-up rows (a constant number of queries and rows, whatever the
-    portfolio's size); another reader has the summaries of what they read added up (three grouped
-    queries).
+    portfolio's size, once the initiatives are found to have their summaries: cached with the
+    answer); another reader has the summaries of what they read added up (three grouped queries).
+    Either way every initiative counted has a current summary afterwards (``heal_money_summaries``).
     """
     today = today or timezone.localdate()
     if initiative_visibility_filter(user=user) is None:
@@ -173,10 +205,37 @@ def portfolio_summary(
     return _summary(_parts_from_summaries(qs, today=today))
 
 
+def portfolio_at_risk_count(*, user: User) -> int:
+    """How many of the initiatives ``user`` reads are at risk (``AT_RISK_DEFINITION``): the
+    roll-up's count for a reader of every initiative (kept on write), else counted."""
+    if initiative_visibility_filter(user=user) is None:
+        counted = portfolio_summary(user=user).at_risk
+        if counted is not None:
+            return counted
+    return initiative_list_at_risk(initiatives=initiative_portfolio(user=user)).count()
+
+
+def benefit_awaiting_validation_count(*, user: User) -> int:
+    """How many benefits ``benefit_list_awaiting_validation`` lists for ``user``: the roll-up's
+    count (kept on write) for a reader of every initiative, else counted."""
+    if initiative_visibility_filter(user=user) is None:
+        counted = portfolio_summary(user=user).awaiting_validation
+        if counted is not None:
+            return counted
+    return benefit_list_awaiting_validation(user=user).count()
+
+
 def _parts_from_rollups(
     *, team_id: int | None, category: str, today: dt.date
 ) -> dict[tuple[int, str], _Part]:
     _rollups_current(today)
+    # An initiative without a current summary (written past the models) is missing from its row too.
+    counted = Initiative.objects.active().exclude(status=Status.ABANDONED)
+    if team_id is not None:
+        counted = counted.filter(team_id=team_id)
+    if category:
+        counted = counted.filter(category=category)
+    heal_money_summaries(counted)
     rows = PortfolioRollup.objects.order_by()
     if team_id is not None:
         rows = rows.filter(team_id=team_id)
@@ -190,6 +249,10 @@ def _parts_from_rollups(
     ):
         part = parts[(team, cat)] = _Part(name, horizon)
         part.n = n
+        # None in a row written before they were counted (counted again by ``_rollups_current``).
+        part.at_risk = counts.get("at_risk")
+        part.kpi = None if "kpi" not in counts else Counter(counts["kpi"])
+        part.awaiting = counts.get("awaiting")
         for name_ in ("status", "stage", "health"):
             getattr(part, name_).update(counts[name_])
         part.scalars = np.array(rest[: len(SUMMED_FIELDS)], dtype=float)
@@ -202,14 +265,16 @@ def _parts_from_rollups(
 
 def _rollups_current(today: dt.date) -> None:
     """The roll-up rows are current, or made so: all of them after a change of settings (or before
-    any was written), those counted on an earlier day for their benefit to date. One query when
-    they are current, the usual case."""
+    any was written), those counted on an earlier day for their benefit to date and initiatives
+    at risk, or before they counted the latter. One query when they are current, the usual case."""
     state = PortfolioRollup.objects.aggregate(
         rows=Count("pk"),
         other_settings=Count(
             "pk", filter=~_current(horizon=settings.PDCA_ROI_HORIZON_MONTHS, rate=settings.PDCA_DISCOUNT_RATE)
         ),
         earliest=Min("as_of"),
+        # Rows written before the roll-up counted the initiatives at risk and the targets' progress.
+        uncounted=Count("pk", filter=~Q(counts__has_keys=COUNTED_KEYS)),
     )
     # Imported here: selectors do not depend on services, except for this repair.
     from improvement.services.money_rollup import counted_initiatives, portfolio_rollups_refresh
@@ -217,8 +282,10 @@ def _rollups_current(today: dt.date) -> None:
 
     if state["other_settings"] or (not state["rows"] and counted_initiatives().exists()):
         money_summaries_rebuild()
-    elif state["earliest"] is not None and state["earliest"] < today:
-        stale = PortfolioRollup.objects.filter(as_of__lt=today).values_list("team_id", "category")
+    elif (state["earliest"] is not None and state["earliest"] < today) or state["uncounted"]:
+        stale = PortfolioRollup.objects.filter(
+            Q(as_of__lt=today) | ~Q(counts__has_keys=COUNTED_KEYS)
+        ).values_list("team_id", "category")
         with transaction.atomic():
             portfolio_rollups_refresh(keys=set(stale), today=today)
 

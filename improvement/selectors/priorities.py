@@ -26,6 +26,7 @@ from django.db.models import (
 from django.db.models.functions import Cast, Coalesce, Greatest
 
 from accounts.models import Team, User
+from common.paging import CountedRows
 from improvement.models import Idea, IdeaStatus, Initiative, KpiTarget, PrioritySettings, Stage, Status
 from improvement.models.initiatives import quadrant_for
 from improvement.prioritisation import SCORE_MAX, SCORE_MIN, SCORE_SPAN, Weights
@@ -173,31 +174,11 @@ class MatrixCell:
     quadrant: str
 
 
-class RankedRows:
-    """The ranked UNION, sliceable and counted for a paginator without counting it again in SQL: the
-    matrix's GROUP BY has already counted every item."""
-
-    def __init__(self, rows: QuerySet, total: int):
-        self.rows, self.total = rows, total
-
-    def count(self) -> int:
-        return self.total
-
-    def __len__(self) -> int:
-        return self.total
-
-    def __getitem__(self, index):
-        return self.rows[index]
-
-    def __iter__(self):
-        return iter(self.rows)
-
-
 @dataclass(frozen=True)
 class Ranking:
     """The ranked rows (best first, a page at a time), the 5×5 grid's counts and the score's scale."""
 
-    rows: RankedRows
+    rows: CountedRows
     cells: list[MatrixCell]
     weights: Weights
     max_money: float | None
@@ -278,7 +259,7 @@ def priority_ranking(*, user: User, filters: PriorityFilters, settings: Priority
         for side in sides
     ]
     rows = scored[0].union(*scored[1:], all=True) if len(scored) > 1 else scored[0]
-    ranked = RankedRows(rows.order_by("-score", "kind", "item_id"), total=sum(cell.count for cell in cells))
+    ranked = CountedRows(rows.order_by("-score", "kind", "item_id"), count=sum(cell.count for cell in cells))
     return Ranking(rows=ranked, cells=cells, weights=weights, max_money=max_money)
 
 

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from django.db.models import BigIntegerField, F, FilteredRelation, Min, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce, Greatest
 
-from accounts.models import User
+from accounts.models import Team, User
 from common.sync import SYNC_MARKER
-from improvement.models import Initiative, KpiTarget
+from improvement.models import Initiative, KpiTarget, Status
 from improvement.progress import clamped_progress, improvement_amount, progress
 from improvement.selectors.initiatives import scope_to_readable
 from kpis.models import Kpi, Measurement
@@ -44,10 +44,10 @@ def kpi_latest_values(*, targets: QuerySet[KpiTarget]) -> dict[tuple[int, str], 
     subquery runs once per series, on one representative target of each, not once per target.
     """
     firsts = targets.order_by().values("kpi_id", "segment").annotate(first=Min("pk")).values("first")
-    return _latest_values_of(firsts)
+    return latest_values_of(firsts)
 
 
-def _latest_values_of(representatives) -> dict[tuple[int, str], float | None]:
+def latest_values_of(representatives) -> dict[tuple[int, str], float | None]:
     """The latest value of the series of each target of ``representatives`` (ids: one per series)."""
     rows = (
         KpiTarget.objects.filter(pk__in=representatives)
@@ -120,12 +120,29 @@ def target_progress_list(*, initiatives: QuerySet[Initiative]) -> list[tuple[int
     representatives: dict[tuple[int, str], int] = {}
     for pk, kpi_id, segment, _, _ in found:
         representatives.setdefault((kpi_id, segment), pk)
-    latest = _latest_values_of(list(representatives.values())) if representatives else {}
+    latest = latest_values_of(list(representatives.values())) if representatives else {}
     rows = [
         (pk, progress(baseline=baseline, target=target, current=latest.get((kpi_id, segment))))
         for pk, kpi_id, segment, baseline, target in found
     ]
     return sorted(rows, key=lambda row: (row[1] is None, row[1] if row[1] is not None else 0, row[0]))
+
+
+def target_ids_worst_first(*, team: Team | None = None, category: str = "") -> QuerySet[KpiTarget]:
+    """Ids of the targets of every active initiative (of ``team``, of ``category``), in
+    ``target_progress_list``'s order by their kept progress (``KpiTargetProgress``): worst first,
+    no data last, then by id. Walked in order on PostgreSQL (``kpi_target_progress_order``): a page
+    of it reads that page's rows, whatever the number of targets. Not scoped by reader: for a reader
+    of every initiative."""
+    qs = KpiTarget.objects.active().filter(
+        kept_progress__isnull=False, initiative__status=Status.ACTIVE, initiative__archived_at__isnull=True
+    )
+    if team is not None:
+        qs = qs.filter(initiative__team=team)
+    if category:
+        qs = qs.filter(initiative__category=category)
+    order = (F("kept_progress__progress").asc(nulls_last=True), "pk")
+    return qs.order_by(*order).values_list("pk", flat=True)
 
 
 def target_primary_kpi(*, initiative: Initiative) -> Kpi | None:

@@ -9,16 +9,20 @@ from collections.abc import Iterable
 import numpy as np
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Case, Count, F, FloatField, Sum, Value, When
+from django.db.models import Case, CharField, Count, F, FloatField, Sum, Value, When
 from django.utils import timezone
 
 from improvement.models import (
+    Benefit,
     Initiative,
     InitiativeMoney,
     InitiativeMoneyMonth,
+    KpiTarget,
     PortfolioRollup,
     Status,
 )
+from improvement.progress import KPI_IMPROVING, KPI_MET, KPI_NO_DATA, KPI_OFF, ON_TARGET_PROGRESS
+from improvement.selectors.initiatives import needs_attention
 from improvement.selectors.portfolio_rollup_cache import rollup_revision_new
 
 # The sums of InitiativeMoney a roll-up row keeps, as named on both models.
@@ -35,11 +39,27 @@ ROLLUP_SUMS = (
     "forecast_benefit",
 )
 Key = tuple[int, str]
+# ``progress.kpi_state`` of a target's kept progress (``KpiTargetProgress``), in SQL.
+KPI_STATE = Case(
+    When(kept_progress__progress__isnull=True, then=Value(KPI_NO_DATA)),
+    When(kept_progress__progress__gte=ON_TARGET_PROGRESS, then=Value(KPI_MET)),
+    When(kept_progress__progress__gt=0, then=Value(KPI_IMPROVING)),
+    default=Value(KPI_OFF),
+    output_field=CharField(),
+)
 
 
 def counted_initiatives():
     """The initiatives a roll-up counts: not archived, not abandoned."""
     return Initiative.objects.active().exclude(status=Status.ABANDONED)
+
+
+def initiative_rollup_recount(*, initiative_id: int) -> None:
+    """Count the roll-up row of this initiative's (team, category) again (a milestone of it was
+    written: it may be at risk now, or no longer)."""
+    key = counted_initiatives().filter(pk=initiative_id).values_list("team_id", "category").first()
+    if key is not None:
+        portfolio_rollups_refresh(keys={key})
 
 
 def portfolio_rollups_refresh(*, keys: Iterable[Key] | None = None, today: dt.date | None = None) -> int:
@@ -65,12 +85,46 @@ def portfolio_rollups_refresh(*, keys: Iterable[Key] | None = None, today: dt.da
         .values_list("team_id", "category", "stage", "health", "status")
         .annotate(n=Count("pk"))
     ):
-        row = counts.setdefault((team, category), {"status": {}, "stage": {}, "health": {}, "n": 0})
+        row = counts.setdefault(
+            (team, category),
+            {"status": {}, "stage": {}, "health": {}, "at_risk": 0, "kpi": {}, "awaiting": 0, "n": 0},
+        )
         row["n"] += n
         row["status"][status] = row["status"].get(status, 0) + n
         if status == Status.ACTIVE:
             row["stage"][stage] = row["stage"].get(stage, 0) + n
             row["health"][health] = row["health"].get(health, 0) + n
+    # At risk as of ``today``: counted again on the first read of a later day, as the benefit to date.
+    for team, category, n in (
+        members.filter(needs_attention(today=today))
+        .order_by()
+        .values_list("team_id", "category")
+        .annotate(n=Count("pk"))
+    ):
+        counts[(team, category)]["at_risk"] = n
+    # The active initiatives' targets by class of their kept progress (``progress.kpi_state``): those
+    # with a kept row, as the dashboard's worst-first rows walk them.
+    for team, category, state, n in (
+        KpiTarget.objects.active()
+        .filter(
+            kept_progress__isnull=False,
+            initiative__in=members.filter(status=Status.ACTIVE).order_by().values("pk"),
+        )
+        .order_by()
+        .annotate(state=KPI_STATE)
+        .values_list("initiative__team_id", "initiative__category", "state")
+        .annotate(n=Count("pk"))
+    ):
+        counts[(team, category)]["kpi"][state] = n
+    # Benefits claimed and awaiting validation (finance's queue).
+    for team, category, n in (
+        Benefit.objects.active()
+        .filter(validated=False, initiative__in=members.order_by().values("pk"))
+        .order_by()
+        .values_list("initiative__team_id", "initiative__category")
+        .annotate(n=Count("pk"))
+    ):
+        counts[(team, category)]["awaiting"] = n
     scope = {"initiative__in": members.order_by().values("pk")}
     sums = {
         (team, category): values

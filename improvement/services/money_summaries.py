@@ -23,6 +23,7 @@ from improvement.models import Initiative, InitiativeMoney, InitiativeMoneyMonth
 from improvement.selectors.money import money_line_table
 from improvement.selectors.targets import kpi_latest_values
 from improvement.services.money_rollup import portfolio_rollups_refresh
+from improvement.services.target_progress import series_targets, targets_progress_refresh
 from kpis.models import Direction, Measurement
 
 REFRESH_CHUNK = 1000
@@ -224,12 +225,14 @@ def _own_horizon_tables(
 
 def money_summaries_rebuild() -> int:
     """Every initiative's summary, rewritten a chunk at a time (each chunk in its own transaction),
-    then every roll-up row."""
+    every target's progress, then every roll-up row."""
     ids = list(Initiative.objects.order_by("pk").values_list("pk", flat=True))
     written = sum(
         money_summaries_refresh(initiative_ids=ids[first : first + REFRESH_CHUNK], rollups=False)
         for first in range(0, len(ids), REFRESH_CHUNK)
     )
+    with transaction.atomic():
+        targets_progress_refresh(targets=KpiTarget.objects.all())
     with transaction.atomic():
         PortfolioRollup.objects.all().delete()
         portfolio_rollups_refresh()
@@ -292,8 +295,9 @@ def series_periods_from_args(rows: list[list]) -> dict[tuple[int, str], dt.date]
 @transaction.atomic
 def money_summaries_refresh_series(*, periods: Mapping[tuple[int, str], dt.date]) -> int:
     """After measurements were written or deleted — ``periods`` maps each (KPI id, segment) series
-    to the latest period written or deleted in it — rewrite the summaries of the initiatives whose
-    KPI-derived benefit moved, and only those. A series whose latest period is later than every
+    to the latest period written or deleted in it — write the progress of the series' targets
+    (``target_progress``) and the summaries of the initiatives whose KPI-derived benefit moved, and
+    only those. A series whose latest period is later than every
     period written kept its latest value: nothing to do (one index lookup per series).
 
     Run after the write committed (a task), two refreshes may overlap: the summary rows of the
@@ -310,6 +314,16 @@ def money_summaries_refresh_series(*, periods: Mapping[tuple[int, str], dt.date]
             series.add((kpi_id, segment))
     if not series:
         return 0
+    # The targets' progress first: the roll-up rows counted again below count the new values.
+    counted = targets_progress_refresh(targets=series_targets(series))
+    written = _series_money_refresh(series)
+    if counted:
+        portfolio_rollups_refresh(keys=counted)
+    return written
+
+
+def _series_money_refresh(series: set[tuple[int, str]]) -> int:
+    """The summaries of the initiatives valuing these series whose derived benefit moved."""
     valued = KpiTarget.objects.active().exclude(unit_value_per_month=None)
     following = {
         pk

@@ -12,11 +12,12 @@ from django.utils import timezone
 from django.utils.translation import gettext, gettext_lazy
 
 from accounts.selectors import team_list
+from common.paging import CountedRows
 from common.web import site_view
-from improvement import charts
+from improvement import charts, progress
 from improvement.forms import DashboardFilterForm, MoneySort, Period
 from improvement.models import STAGE_ORDER, Health, Initiative, Status
-from improvement.progress import is_on_target
+from improvement.progress import kpi_state
 from improvement.selectors.initiatives import (
     AT_RISK_DEFINITION,
     initiative_at_risk_first,
@@ -27,7 +28,12 @@ from improvement.selectors.money import DEFAULT_MONEY_SORT, MONEY_SORTS
 from improvement.selectors.money_ranking import portfolio_ranking_kept, ranked_initiatives
 from improvement.selectors.portfolio_export import ExportRow, portfolio_export
 from improvement.selectors.portfolio_rollup import portfolio_summary
-from improvement.selectors.targets import target_list, target_progress, target_progress_list
+from improvement.selectors.targets import (
+    target_ids_worst_first,
+    target_list,
+    target_progress,
+    target_progress_list,
+)
 from improvement.views.money_table import money_rows, sort_headers
 
 # Spreadsheets run a cell starting with one of these as a formula (CSV injection).
@@ -82,24 +88,18 @@ NARROWING_FILTERS = ("started_from", "q", "stage", "status", "at_risk")
 
 
 class KpiState:
-    MET = "met"
-    IMPROVING = "improving"
-    OFF = "off"
-    NO_DATA = "no_data"
+    MET, IMPROVING, OFF, NO_DATA = (
+        progress.KPI_MET,
+        progress.KPI_IMPROVING,
+        progress.KPI_OFF,
+        progress.KPI_NO_DATA,
+    )
     LABELS = {
         MET: gettext_lazy("On target"),
         IMPROVING: gettext_lazy("Improving"),
         OFF: gettext_lazy("Off target"),
         NO_DATA: gettext_lazy("No data yet"),
     }
-
-
-def kpi_state(progress: float | None) -> str:
-    if progress is None:
-        return KpiState.NO_DATA
-    if is_on_target(progress):
-        return KpiState.MET
-    return KpiState.IMPROVING if progress > 0 else KpiState.OFF
 
 
 def neutralise(cell):
@@ -145,14 +145,28 @@ def dashboard(request):
     form, filters, (sort, descending) = _filters(request)
     portfolio = initiative_portfolio(**filters)
     active = portfolio.filter(status=Status.ACTIVE)
-    ranked, money = _ranking(filters, portfolio, sort=sort, descending=descending)
+    ranked, money, summary = _ranking(filters, portfolio, sort=sort, descending=descending)
     descending = MONEY_SORTS[sort][1] if descending is None else descending
     ranked_page = Paginator(ranked, MONEY_ROWS_PER_PAGE).get_page(request.GET.get("page"))
-    stage_counts, health_counts = _counts(active, "stage"), _counts(active, "health")
+    if summary is None:
+        stage_counts, health_counts = _counts(active, "stage"), _counts(active, "health")
+        initiative_count = len(ranked)
+    else:  # the roll-up counted them with the money (kept on write): no query over the portfolio
+        stage_counts, health_counts = Counter(summary.by_stage), Counter(summary.by_health)
+        initiative_count = summary.initiatives
     funnel = [(str(stage.label), stage_counts.get(stage, 0)) for stage in STAGE_ORDER]
     health = [(value, str(label), health_counts.get(value, 0)) for value, label in Health.choices]
-    targets = target_progress_list(initiatives=active)
-    states = Counter(kpi_state(value) for _, value in targets)
+    if summary is not None and summary.kpi_states is not None:
+        # The roll-up counted the targets by their kept progress; the worst come from its index.
+        states = Counter(summary.kpi_states)
+        targets = CountedRows(
+            target_ids_worst_first(team=filters["team"], category=filters["category"]),
+            count=sum(states.values()),
+        )
+    else:
+        found = target_progress_list(initiatives=active)
+        states = Counter(kpi_state(value) for _, value in found)
+        targets = [pk for pk, _ in found]
     shown_targets = Paginator(targets, TARGETS_PER_PAGE if "targets_page" in request.GET else TOP_ROWS)
     targets_page = shown_targets.get_page(request.GET.get("targets_page"))
     at_risk = initiative_list_at_risk(initiatives=portfolio)
@@ -175,17 +189,17 @@ def dashboard(request):
             request.GET, MONEY_COLUMNS, key=sort, descending=descending, anchor=RANKING_ANCHOR
         ),
         "at_risk_definition": gettext(AT_RISK_DEFINITION),
-        "initiative_count": len(ranked),
+        "initiative_count": initiative_count,
         "active_count": sum(stage_counts.values()),
         "money": money,
         "funnel": funnel,
         "health": health,
         "kpi_states": [(key, label, states.get(key, 0)) for key, label in KpiState.LABELS.items()],
-        "kpi_rows": _progress_rows([pk for pk, _ in targets_page.object_list]),
+        "kpi_rows": _progress_rows(list(targets_page.object_list)),
         "kpi_page": targets_page,
         "kpi_total": len(targets),
         "at_risk": initiative_at_risk_first(initiatives=portfolio, limit=TOP_ROWS),
-        "at_risk_total": at_risk.count(),
+        "at_risk_total": at_risk.count() if summary is None or summary.at_risk is None else summary.at_risk,
         "at_risk_query": _at_risk_query(filters),
         "money_chart": charts.money_chart(money=money),
         "funnel_chart": charts.stage_funnel(funnel),
@@ -195,17 +209,22 @@ def dashboard(request):
 
 
 def _ranking(filters: dict, portfolio: QuerySet[Initiative], *, sort: str, descending: bool | None):
-    """The money table's rows and the portfolio's money, from the kept summaries. When only a team
-    or category narrows the portfolio, the money is the roll-up's answer (cached, a few rows); else
-    the sums of the listed initiatives' summaries, read with the ranking."""
+    """The money table's rows, the portfolio's money and, when only a team or category narrows the
+    portfolio, the roll-up's summary (cached, a few rows; its counts are the portfolio's). Else
+    the money is the sums of the listed initiatives' summaries, read with the ranking, and no
+    summary is returned."""
     if any(filters[name] for name in NARROWING_FILTERS):
         ranking = portfolio_ranking_kept(initiatives=portfolio, sort=sort, descending=descending)
-        return ranking.rows, ranking.money
+        return ranking.rows, ranking.money, None
     team = filters["team"]
     summary = portfolio_summary(
         user=filters["user"], team_id=None if team is None else team.pk, category=filters["category"]
     )
-    return ranked_initiatives(initiatives=portfolio, sort=sort, descending=descending), summary.money
+    # The summary counted the portfolio and made its summaries current.
+    ranked = ranked_initiatives(
+        initiatives=portfolio, sort=sort, descending=descending, count=summary.initiatives, healed=True
+    )
+    return ranked, summary.money, summary
 
 
 def _progress_rows(target_ids: list[int]):

@@ -7,16 +7,17 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from common.paging import CountedRows
 from common.web import site_view
 from improvement import policies
 from improvement.selectors.initiatives import (
     AT_RISK_DEFINITION,
     initiative_at_risk_first,
-    initiative_list_at_risk,
     initiative_list_led,
     initiative_portfolio,
 )
 from improvement.selectors.money import benefit_list_awaiting_validation
+from improvement.selectors.portfolio_rollup import benefit_awaiting_validation_count, portfolio_at_risk_count
 from improvement.selectors.roadmap import milestone_list_owned
 
 # A lead's update older than this is flagged on "My work".
@@ -43,15 +44,17 @@ def my_work(request):
         initiative.update_due = initiative.last_update_on is None or initiative.last_update_on < stale_before
     benefits_page = None
     if policies.can_validate_benefit(user):
-        queue = benefit_list_awaiting_validation(user=user)
+        queue = CountedRows(
+            benefit_list_awaiting_validation(user=user), count=benefit_awaiting_validation_count(user=user)
+        )
         benefits_page = Paginator(queue, BENEFITS_PER_PAGE).get_page(request.GET.get("page"))
     # What an executive may need to unblock: the portfolio's at-risk list (AT_RISK_DEFINITION), the
     # same rows in the same order as the dashboard's.
-    attention = at_risk = None
+    attention = attention_total = None
     if policies.can_override_gate(user):
         portfolio = initiative_portfolio(user=user)
         attention = initiative_at_risk_first(initiatives=portfolio, limit=ATTENTION_ROWS)
-        at_risk = initiative_list_at_risk(initiatives=portfolio)
+        attention_total = portfolio_at_risk_count(user=user)
     context = {
         "today": today,
         "milestones": milestones,
@@ -61,7 +64,7 @@ def my_work(request):
         "benefits": None if benefits_page is None else list(benefits_page.object_list),
         "benefits_page": benefits_page,
         "attention": attention,
-        "attention_total": None if at_risk is None else at_risk.count(),
+        "attention_total": attention_total,
         "at_risk_definition": gettext(AT_RISK_DEFINITION),
     }
     return render(request, "improvement/my_work.html", context)

@@ -56,6 +56,12 @@ REVIEWED = {
     # Forward clears an externalId repeated on a later user or live team (the constraint's
     # precondition); going back keeps every row as it is.
     ("accounts", "0010_scim_external_id_unique"): migrations.RunPython,
+    # PostgreSQL-only indexes of the money summaries (SQLite cannot index NULLS LAST); going back
+    # drops them, no row moves.
+    ("improvement", "0025_money_rank_indexes"): migrations.RunPython,
+    # Fills the new table of kept progress from the targets and measurements (derived values);
+    # going back drops the table with the model, no other row moves.
+    ("improvement", "0026_target_progress"): migrations.RunPython,
 }
 
 

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import numpy_financial as npf
 import pytest
+from django.core.cache import cache
 from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -16,15 +17,22 @@ from hypothesis import strategies as st
 from common.models import OutboxMessage
 from improvement import roi
 from improvement.models import (
+    Benefit,
     Category,
     Health,
     Initiative,
     InitiativeMoney,
     InitiativeMoneyMonth,
+    MilestoneStatus,
     PortfolioRollup,
     Status,
 )
-from improvement.selectors.money import initiative_money, portfolio_summary_live
+from improvement.selectors.initiatives import initiative_portfolio, needs_attention
+from improvement.selectors.money import (
+    benefit_list_awaiting_validation,
+    initiative_money,
+    portfolio_summary_live,
+)
 from improvement.selectors.portfolio_rollup import portfolio_summary
 from improvement.services import money, targets
 from improvement.services.money_summaries import MONEY_SERIES_TASK, month_complete_on
@@ -37,6 +45,7 @@ from tests.factories import (
     KpiFactory,
     KpiTargetFactory,
     MeasurementFactory,
+    MilestoneFactory,
     TeamFactory,
 )
 
@@ -391,3 +400,78 @@ def test_with_the_cache_down_the_roll_up_is_computed(lead, executive, monkeypatc
     for name in ("get", "set", "add"):
         monkeypatch.setattr(portfolio_rollup_cache.cache, name, down)
     assert portfolio_summary(user=executive) == expected
+
+
+def test_the_roll_up_counts_the_initiatives_at_risk_as_their_milestones_move(executive, team):
+    """The roll-up's at-risk count (the dashboard's) against the at-risk filter of the list, after
+    every kind of milestone write and on a later day."""
+    today = timezone.localdate()
+    on_track = InitiativeFactory(team=team, status=Status.ACTIVE, health=Health.ON_TRACK)
+    InitiativeFactory(team=team, status=Status.ACTIVE, health=Health.OFF_TRACK)
+    InitiativeFactory(team=team, status=Status.ON_HOLD, health=Health.OFF_TRACK)  # not active
+
+    def counted(day: dt.date | None = None) -> tuple[int | None, int]:
+        live = initiative_portfolio(user=executive).filter(needs_attention(today=day)).count()
+        return portfolio_summary(user=executive, today=day).at_risk, live
+
+    assert counted() == (1, 1)
+    milestone = MilestoneFactory(initiative=on_track, due_date=today + dt.timedelta(days=3))
+    assert counted() == (1, 1)
+    assert counted(today + dt.timedelta(days=5)) == (2, 2)  # overdue by the calendar alone
+    milestone.due_date = today - dt.timedelta(days=1)
+    milestone.save()
+    assert counted() == (2, 2)
+    milestone.status = MilestoneStatus.DONE
+    milestone.save(update_fields=["status", "updated_at"])
+    assert counted() == (1, 1)
+    milestone.status = MilestoneStatus.BLOCKED
+    milestone.save(update_fields=["status", "updated_at"])
+    assert counted() == (2, 2)
+    milestone.archived_at = timezone.now()
+    milestone.save(update_fields=["archived_at", "updated_at"])
+    assert counted() == (1, 1)
+    MilestoneFactory(initiative=on_track, due_date=today - dt.timedelta(days=2)).delete()
+    assert counted() == (1, 1)
+    MilestoneFactory(initiative=on_track, due_date=today - dt.timedelta(days=2))
+    assert counted() == (2, 2)
+
+
+def test_roll_up_rows_from_before_the_at_risk_count_are_counted_again(executive, team, client):
+    InitiativeFactory(team=team, status=Status.ACTIVE, health=Health.AT_RISK)
+    InitiativeFactory(team=TeamFactory(), status=Status.ACTIVE, health=Health.ON_TRACK)
+    portfolio_summary(user=executive)
+    for row in PortfolioRollup.objects.all():
+        row.counts.pop("at_risk")
+        row.save()
+    cache.clear()
+
+    assert portfolio_summary(user=executive).at_risk == 1
+    assert all("at_risk" in row.counts for row in PortfolioRollup.objects.all())
+    client.force_login(executive)
+    assert client.get("/dashboard/").context["at_risk_total"] == 1
+
+
+def test_the_roll_up_counts_the_benefits_awaiting_validation_as_they_move(executive, finance, lead, team):
+    initiative = InitiativeFactory(team=team, lead=lead)
+    other = InitiativeFactory(team=TeamFactory())
+
+    def counted() -> tuple[int | None, int]:
+        return (
+            portfolio_summary(user=executive).awaiting_validation,
+            benefit_list_awaiting_validation(user=executive).count(),
+        )
+
+    first = money.benefit_create(
+        actor=lead, initiative=initiative, kind="cost_avoidance", description="A", monthly_amount="10"
+    )
+    BenefitFactory(initiative=other)
+    assert counted() == (2, 2)
+    money.benefit_validate(actor=finance, benefit=first)
+    assert counted() == (1, 1)
+    money.benefit_validate(actor=finance, benefit=Benefit.objects.get(pk=first.pk), validated=False)
+    assert counted() == (2, 2)
+    money.money_line_archive(actor=lead, line=Benefit.objects.get(pk=first.pk))
+    assert counted() == (1, 1)
+    other.status = Status.ABANDONED
+    other.save()
+    assert counted() == (0, 0)

@@ -180,13 +180,16 @@ def test_my_work_flags_initiatives_i_lead_that_need_a_status_update(login, lead,
     assert led == {quiet.pk: True, fresh.pk: False}
 
 
-def test_finance_sees_benefits_awaiting_validation(login, finance, initiative):
+def test_finance_sees_benefits_awaiting_validation(login, finance, initiative, team):
     waiting = BenefitFactory(initiative=initiative)
     BenefitFactory(initiative=initiative, validated=True)
+    # An abandoned initiative's claims count in no figure: they do not wait in the queue.
+    BenefitFactory(initiative=InitiativeFactory(team=team, status=Status.ABANDONED))
 
     response = login(finance).get(MY_WORK)
 
     assert [b.pk for b in response.context["benefits"]] == [waiting.pk]
+    assert response.context["benefits_page"].paginator.count == 1
     assert response.context["attention"] is None
 
 
@@ -218,11 +221,18 @@ def test_an_executive_sees_every_initiative_at_risk_worst_first(login, executive
     at_risk = InitiativeFactory(team=team, health=Health.AT_RISK)
     off_track = InitiativeFactory(team=team, health=Health.OFF_TRACK)
     InitiativeFactory(team=team, health=Health.ON_TRACK)
+    late = InitiativeFactory(team=team, health=Health.ON_TRACK)
+    milestone = MilestoneFactory(initiative=late, due_date=timezone.localdate() - dt.timedelta(days=1))
+    client = login(executive)
 
-    response = login(executive).get(MY_WORK)
+    response = client.get(MY_WORK)
 
-    assert [i.pk for i in response.context["attention"]] == [off_track.pk, at_risk.pk]
+    assert [i.pk for i in response.context["attention"]] == [off_track.pk, at_risk.pk, late.pk]
+    assert response.context["attention_total"] == 3
     assert response.context["benefits"] is None
+    milestone.status = MilestoneStatus.DONE
+    milestone.save(update_fields=["status", "updated_at"])
+    assert client.get(MY_WORK).context["attention_total"] == 2
 
 
 def test_a_contributor_has_no_approvals_section(login, contributor):
