@@ -54,12 +54,29 @@ def counted_initiatives():
     return Initiative.objects.active().exclude(status=Status.ABANDONED)
 
 
-def initiative_rollup_recount(*, initiative_id: int) -> None:
-    """Count the roll-up row of this initiative's (team, category) again (a milestone of it was
-    written: it may be at risk now, or no longer)."""
+@transaction.atomic
+def initiative_rollup_recount(*, initiative_id: int, today: dt.date | None = None) -> None:
+    """A milestone of this initiative was written: it may be at risk now, or no longer. The
+    initiatives at risk of its (team, category) are counted again, and only they (one count; the
+    whole row is counted again where it lacks the count). The row is locked first, so that of two
+    writers the later counts after the earlier has committed."""
     key = counted_initiatives().filter(pk=initiative_id).values_list("team_id", "category").first()
-    if key is not None:
-        portfolio_rollups_refresh(keys={key})
+    if key is None:
+        return
+    row = PortfolioRollup.objects.select_for_update().filter(team_id=key[0], category=key[1]).first()
+    if row is None or "at_risk" not in row.counts:
+        portfolio_rollups_refresh(keys={key}, today=today)
+        return
+    at_risk = (
+        counted_initiatives()
+        .filter(needs_attention(today=today or timezone.localdate()), team_id=key[0], category=key[1])
+        .count()
+    )
+    if at_risk != row.counts["at_risk"]:
+        row.counts["at_risk"] = at_risk
+        row.save(update_fields=["counts"])
+        rollup_revision_new()
+        transaction.on_commit(rollup_revision_new)
 
 
 def portfolio_rollups_refresh(*, keys: Iterable[Key] | None = None, today: dt.date | None = None) -> int:

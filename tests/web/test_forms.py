@@ -372,3 +372,30 @@ def test_a_lead_cannot_validate_benefits(login, lead, initiative):
     assert MSG_CANNOT_VALIDATE in response.content.decode()
     benefit.refresh_from_db()
     assert not benefit.validated
+
+
+@pytest.mark.parametrize("chosen", [None, 1])
+def test_a_people_picker_writes_the_same_select_as_djangos_templates(db, chosen):
+    """``PersonSelect`` writes its options in Python: the HTML must be what Django's templates write,
+    selected option, required, described-by and escaping included."""
+    from django import forms
+    from django.test.html import parse_html
+
+    from accounts.models import User
+    from improvement.forms.common import PersonChoiceField
+    from tests.factories import UserFactory
+
+    people = [UserFactory(full_name=name) for name in ("Zoë <Ops>", 'Ann "A" Lee', "Bo & Co")]
+
+    class Picker(forms.Form):
+        owner = PersonChoiceField(
+            queryset=User.objects.order_by("pk"), empty_label="Everyone", help_text="Who"
+        )
+
+    data = None if chosen is None else {"owner": people[chosen].pk}
+    mine = Picker(data)["owner"]
+    theirs = Picker(data)["owner"]
+    theirs.field.widget = forms.Select(choices=theirs.field.choices)
+
+    assert parse_html(str(mine.as_widget())) == parse_html(str(theirs.as_widget()))
+    assert "Zoë &lt;Ops&gt;" in str(mine.as_widget())
