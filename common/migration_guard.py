@@ -8,7 +8,8 @@ value other than the field's default, stops the whole run with a message naming 
 changed at that point, so a refused rollback leaves the database exactly as it was.
 
 Columns that are derived and rebuilt by the forward migration (fields with ``serialize=False``,
-such as the change markers) are not data. The escape hatch for an operator who means it is
+such as the change markers) are not data, nor are the tables a migration names in its
+``derived_tables`` (kept values it computes again going forward). The escape hatch for an operator who means it is
 ``PDCA_MIGRATE_ALLOW_DATA_LOSS=1``.
 """
 
@@ -94,8 +95,13 @@ def data_lost_by(migration: Migration, apps, connection) -> list[Loss]:
     """What unapplying ``migration`` (applied, described by ``apps``) would destroy, now."""
     existing = set(connection.introspection.table_names())
     name = f"{migration.app_label}.{migration.name}"
+    # Tables a migration declares derived (``derived_tables``): computed from other tables, and
+    # computed again by the migration going forward. Dropping them loses nothing.
+    derived = set(getattr(migration, "derived_tables", ()))
     losses = []
     for table in _created_tables(migration, apps):
+        if table in derived:
+            continue
         if table in existing and (rows := _count(connection, table, None)):
             losses.append(Loss(name, f"table {table}", rows))
     for table, field in _added_columns(migration, apps):

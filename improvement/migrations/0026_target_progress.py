@@ -32,6 +32,9 @@ def fill(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
+    # Kept values computed from the targets and measurements, computed again by ``fill`` going
+    # forward: going back drops nothing that cannot be rebuilt (common/migration_guard.py).
+    derived_tables = ("improvement_kpitargetprogress",)
 
     dependencies = [
         ('improvement', '0025_money_rank_indexes'),

@@ -148,3 +148,27 @@ def test_catalogue_reverse_keeps_used_and_edited_kpis_and_reapplying_keeps_their
     codes = [row[0] for row in catalogue.CATALOGUE]
     assert Kpi.objects.filter(code__in=codes).count() == len(codes)
     assert Kpi.objects.get(code="nps").name == "NPS (relationship survey)"
+
+
+def test_a_derived_table_is_not_data_and_going_forward_computes_it_again(lead):
+    """The targets' kept progress is computed from the targets and measurements: going back drops
+    it, going forward writes the same values again."""
+    from improvement.models import KpiTargetProgress
+    from improvement.services.targets import kpi_target_create
+    from tests.factories import InitiativeFactory, KpiFactory
+
+    loader = MigrationLoader(connection)
+    kpi = KpiFactory(direction="higher")
+    kpi_target_create(
+        actor=lead, initiative=InitiativeFactory(lead=lead), kpi=kpi, baseline_value=1, target_value=2
+    )
+    MeasurementFactory(kpi=kpi, value=1.5)
+    kept = dict(KpiTargetProgress.objects.values_list("target", "progress"))
+    assert KpiTargetProgress.objects.exists()
+    migration = loader.get_migration("improvement", "0026_target_progress")
+    assert data_lost_by(migration, loader.project_state().apps, connection) == []
+
+    KpiTargetProgress.objects.all().delete()
+    fill = migration.operations[-1].code
+    fill(loader.project_state().apps, connection.schema_editor())
+    assert dict(KpiTargetProgress.objects.values_list("target", "progress")) == kept
