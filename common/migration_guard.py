@@ -9,8 +9,8 @@ changed at that point, so a refused rollback leaves the database exactly as it w
 
 Columns that are derived and rebuilt by the forward migration (fields with ``serialize=False``,
 such as the change markers) are not data, nor are the tables a migration names in its
-``derived_tables`` (kept values it computes again going forward). The escape hatch for an operator who means it is
-``PDCA_MIGRATE_ALLOW_DATA_LOSS=1``.
+``derived_tables`` (kept values it computes again going forward). The escape hatch for an
+operator who means it is ``PDCA_MIGRATE_ALLOW_DATA_LOSS=1``.
 """
 
 import os
