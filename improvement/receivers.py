@@ -1,6 +1,7 @@
 """Keeps each initiative's money summary in step with every write that changes its money, each KPI
-target's progress with every write of the target, and the roll-up's count of initiatives at risk
-with every milestone written.
+target's progress with every write of the target, the roll-up's count of initiatives at risk
+with every milestone written, and drops the roadmap's cached owner choices when a milestone, an
+initiative or a person is written.
 
 Connected in ``ImprovementConfig.ready``. Model signals catch every ``save()`` and ``delete()``
 (services, admin, imports and the demo loader all save models); measurements, written in bulk,
@@ -12,8 +13,10 @@ outbox) and run after it commits: the write cannot be lost, its summaries follow
 
 from django.db.models.signals import post_delete, post_save
 
+from accounts.models import User
 from common.outbox import outbox_enqueue
 from improvement.models import Benefit, Cost, Initiative, KpiTarget, Milestone
+from improvement.selectors.roadmap import milestone_owners_written
 from improvement.services.money_rollup import initiative_rollup_recount
 from improvement.services.money_summaries import (
     MONEY_SERIES_TASK,
@@ -39,6 +42,12 @@ INITIATIVE_MONEY_FIELDS = {
 }
 # Fields of a milestone that can make its initiative at risk (an overdue open milestone).
 MILESTONE_AT_RISK_FIELDS = {"status", "due_date", "archived_at", "initiative"}
+# What the roadmap's owner choices read: who owns a milestone of an active initiative, by name.
+OWNER_CHOICE_FIELDS = {
+    Milestone: {"owner", "initiative", "archived_at"},
+    Initiative: {"status", "archived_at"},
+    User: {"full_name", "email"},
+}
 # Fields of a KPI target the money depends on (an update naming none of them changes no money).
 TARGET_MONEY_FIELDS = {
     "baseline_value",
@@ -122,7 +131,20 @@ def _measurements_written(sender, periods, **kwargs) -> None:
         outbox_enqueue(task=MONEY_SERIES_TASK, args=[series_periods_to_args(periods)])
 
 
+def _owner_choices_saved(sender, instance, update_fields=None, **kwargs) -> None:
+    if update_fields is None or set(update_fields) & OWNER_CHOICE_FIELDS[sender]:
+        milestone_owners_written()
+
+
+def _owner_choices_deleted(sender, instance, **kwargs) -> None:
+    milestone_owners_written()
+
+
 def connect() -> None:
+    for model in OWNER_CHOICE_FIELDS:
+        uid = f"improvement.owner_choices.{model.__name__}"
+        post_save.connect(_owner_choices_saved, sender=model, dispatch_uid=f"{uid}.saved")
+        post_delete.connect(_owner_choices_deleted, sender=model, dispatch_uid=f"{uid}.deleted")
     uid = "improvement.money_summary"
     for model in (Cost, Benefit, KpiTarget):
         post_save.connect(_line_saved, sender=model, dispatch_uid=f"{uid}.{model.__name__}.saved")

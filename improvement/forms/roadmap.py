@@ -22,10 +22,14 @@ class RoadmapFilterForm(Form):
         validators=[validate_date_in_range],
     )
 
-    def __init__(self, *args, teams, owners, **kwargs):
+    def __init__(self, *args, teams, owners, owner_labels=None, **kwargs):
+        """``owners`` checks the owner asked for; ``owner_labels``, (id, name) pairs of the same
+        people, lists them when given (a cached list: ``milestone_owner_labels``)."""
         super().__init__(*args, **kwargs)
         self.fields["team"].queryset = teams
         self.fields["owner"].queryset = owners
+        if owner_labels is not None:
+            self.fields["owner"].choices = [("", self.fields["owner"].empty_label), *owner_labels]
 
 
 class MilestoneForm(Form):

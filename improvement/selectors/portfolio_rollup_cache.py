@@ -1,55 +1,35 @@
 """The portfolio roll-up's answer for a reader of every initiative, kept in the shared cache.
 
-The answer is cached under the roll-up's current *revision*: a random token replaced whenever a
-roll-up row is written (``rollup_revision_new``, called by the roll-up refresh when it writes and
-again once its transaction commits), so a cached answer is never served after a write has
-committed. Each answer also expires after ``SUMMARY_CACHE_SECONDS``, which bounds how stale it can
-be where the cache is not shared between processes (the in-memory default). The key carries the
-day, the horizon and the discount rate, which the figures depend on. With the cache down the
-answer is computed as before (docs/money.md, "Roll-up cache").
+The answer is cached under the roll-up's current revision (``common.revision_cache``), replaced
+whenever a roll-up row is written (``rollup_revision_new``, called by the roll-up refresh when it
+writes and again once its transaction commits). Each answer also expires after
+``SUMMARY_CACHE_SECONDS``. The key carries the day, the horizon and the discount rate, which the
+figures depend on. With the cache down the answer is computed as before (docs/money.md, "Roll-up
+cache").
 """
 
-import contextlib
 import datetime as dt
-import uuid
 from collections.abc import Callable
 from typing import TypeVar
 
 from django.conf import settings
-from django.core.cache import cache
 
-from common.cache_errors import CACHE_ERRORS
+from common.revision_cache import revision_cached, revision_new
 
-REVISION_KEY = "portfolio-rollup:revision"
+ROLLUP = "portfolio-rollup"
 SUMMARY_CACHE_SECONDS = 60
 T = TypeVar("T")
 
 
 def rollup_revision_new() -> None:
     """Drop every cached roll-up answer (a new revision token)."""
-    with contextlib.suppress(CACHE_ERRORS):
-        cache.set(REVISION_KEY, uuid.uuid4().hex, None)
+    revision_new(ROLLUP)
 
 
 def rollup_cached(*, team_id: int | None, category: str, today: dt.date, compute: Callable[[], T]) -> T:
     """``compute()``'s answer, from the cache when the roll-up has not changed since it was stored."""
-    try:
-        revision = cache.get(REVISION_KEY)
-        if revision is None:
-            revision = uuid.uuid4().hex
-            if not cache.add(REVISION_KEY, revision, None):
-                revision = cache.get(REVISION_KEY)
-        key = (
-            f"portfolio-rollup:{revision}:{team_id}:{category}:{today.isoformat()}:"
-            f"{settings.PDCA_ROI_HORIZON_MONTHS}:{settings.PDCA_DISCOUNT_RATE}:"
-            f"{settings.PDCA_PAYBACK_TARGET_MONTHS}"
-        )
-        found = cache.get(key)
-    except CACHE_ERRORS:
-        return compute()
-    if found is not None:
-        return found
-    answer = compute()
-    with contextlib.suppress(CACHE_ERRORS):
-        cache.set(key, answer, SUMMARY_CACHE_SECONDS)
-    return answer
+    key = (
+        f"{team_id}:{category}:{today.isoformat()}:{settings.PDCA_ROI_HORIZON_MONTHS}:"
+        f"{settings.PDCA_DISCOUNT_RATE}:{settings.PDCA_PAYBACK_TARGET_MONTHS}"
+    )
+    return revision_cached(name=ROLLUP, key=key, compute=compute, timeout=SUMMARY_CACHE_SECONDS)

@@ -13,7 +13,7 @@ from accounts.selectors import team_list
 from common.web import site_view
 from improvement import policies
 from improvement.forms import RoadmapFilterForm
-from improvement.selectors.roadmap import milestone_owner_list, milestone_roadmap
+from improvement.selectors.roadmap import milestone_owner_labels, milestone_owner_list, milestone_roadmap
 from improvement.views.timeline import WINDOW_DAYS, build_timeline
 
 # The default window looks back a little so what just slipped stays in view.
@@ -31,6 +31,7 @@ def roadmap(request):
         request.GET or None,
         teams=team_list(user=request.user),
         owners=milestone_owner_list(user=request.user),
+        owner_labels=milestone_owner_labels(user=request.user),
         initial={"start": default_start},
     )
     filters = form.cleaned_data if form.is_valid() else {}

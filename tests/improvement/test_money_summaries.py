@@ -389,7 +389,7 @@ def test_a_cached_roll_up_answer_is_dropped_by_the_next_money_write(
 def test_with_the_cache_down_the_roll_up_is_computed(lead, executive, monkeypatch):
     from redis.exceptions import ConnectionError as RedisConnectionError
 
-    from improvement.selectors import portfolio_rollup_cache
+    from common import revision_cache
 
     InitiativeFactory(lead=lead)
     expected = portfolio_summary(user=executive)
@@ -398,7 +398,7 @@ def test_with_the_cache_down_the_roll_up_is_computed(lead, executive, monkeypatc
         raise RedisConnectionError("cache down")
 
     for name in ("get", "set", "add"):
-        monkeypatch.setattr(portfolio_rollup_cache.cache, name, down)
+        monkeypatch.setattr(revision_cache.cache, name, down)
     assert portfolio_summary(user=executive) == expected
 
 

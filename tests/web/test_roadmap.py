@@ -1,8 +1,11 @@
 """Roadmap, the calendar feed and "My work"."""
 
 import datetime as dt
+import re
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from icalendar import Calendar
@@ -79,6 +82,68 @@ def test_the_owner_filter_lists_the_owners_of_milestones_of_active_initiatives_t
     owners = list(login(lead).get(ROADMAP).context["form"].fields["owner"].queryset)
 
     assert owners == [contributor]
+
+
+def owner_options(response) -> list[tuple[str, str]]:
+    """The owner filter's options as the page writes them: (value, name)."""
+    select = re.search(r'<select name="owner"[^>]*>(.*?)</select>', response.content.decode(), re.S)
+    return re.findall(r'<option value="([^"]*)"[^>]*>([^<]*)</option>', select.group(1))
+
+
+def test_the_owner_choices_follow_every_write_they_read(
+    login, executive, team, django_capture_on_commit_callbacks
+):
+    """For a reader of everything the choices are cached: each write they depend on shows at once."""
+    client = login(executive)
+    first = UserFactory(full_name="Ada Owner")
+    initiative = InitiativeFactory(team=team)
+    milestone = MilestoneFactory(initiative=initiative, owner=first, due_date=days(3))
+    assert ("", "Everyone") in owner_options(client.get(ROADMAP))
+    assert (str(first.pk), "Ada Owner") in owner_options(client.get(ROADMAP))
+
+    second = UserFactory(full_name="Bo Second")
+    with django_capture_on_commit_callbacks(execute=True):
+        milestone.owner = second
+        milestone.save(update_fields=["owner"])
+    assert [name for _, name in owner_options(client.get(ROADMAP))] == ["Everyone", "Bo Second"]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        second.full_name = "Bo Renamed"
+        second.save(update_fields=["full_name"])
+    assert [name for _, name in owner_options(client.get(ROADMAP))] == ["Everyone", "Bo Renamed"]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        initiative.status = Status.ON_HOLD
+        initiative.save(update_fields=["status"])
+    assert owner_options(client.get(ROADMAP)) == [("", "Everyone")]
+
+    # The choices the page lists are those the filter accepts.
+    with django_capture_on_commit_callbacks(execute=True):
+        initiative.status = Status.ACTIVE
+        initiative.save(update_fields=["status"])
+    chosen = client.get(ROADMAP, {"owner": second.pk})
+    assert chosen.context["form"].is_valid()
+    assert (str(second.pk), "Bo Renamed") in owner_options(chosen)
+    assert "selected" in re.search(rf'<option value="{second.pk}"[^>]*>', chosen.content.decode()).group(0)
+
+
+def test_the_owner_choices_are_read_once_for_readers_of_everything(login, executive, lead, team):
+    MilestoneFactory(
+        initiative=InitiativeFactory(team=team, lead=lead), owner=UserFactory(), due_date=days(3)
+    )
+
+    def owner_queries(client) -> int:
+        with CaptureQueriesContext(connection) as queries:
+            client.get(ROADMAP)
+        return sum(
+            'FROM "accounts_user"' in q["sql"] and "improvement_milestone" in q["sql"] for q in queries
+        )
+
+    executive_client, lead_client = login(executive), login(lead)
+
+    assert [owner_queries(executive_client) for _ in range(3)] == [1, 0, 0]
+    # A reader of some initiatives only has choices of their own, read each time.
+    assert [owner_queries(lead_client) for _ in range(2)] == [1, 1]
 
 
 def test_the_roadmap_pages_only_initiatives_with_a_milestone_shown(login, executive, team, contributor):
@@ -336,3 +401,25 @@ def test_the_later_link_keeps_the_date_box_in_the_site_format(login, executive):
     assert "start=2027-01-01" in later and "view=list" in later
     follow = login(executive).get(f"{ROADMAP}?{later}")
     assert 'value="1 Jan 2027"' in follow.content.decode()
+
+
+def test_the_roadmap_counts_its_initiatives_up_to_a_bound(login, executive, team, monkeypatch):
+    monkeypatch.setattr("improvement.selectors.roadmap.ROADMAP_INITIATIVES_PER_PAGE", 2)
+    monkeypatch.setattr("improvement.selectors.roadmap.ROADMAP_COUNTED_UP_TO", 4)
+    initiatives = sorted((InitiativeFactory(team=team) for _ in range(7)), key=lambda i: i.code)
+    for initiative in initiatives:
+        MilestoneFactory(initiative=initiative, due_date=days(5))
+    client = login(executive)
+
+    first = client.get(ROADMAP)
+    last = client.get(ROADMAP, {"page": 4})
+
+    body = first.content.decode()
+    assert "Initiatives 1–2 of more than 4, by code" in body
+    assert "Page 1 of 3 or more" in body
+    assert "page=2" in body
+    # The last page is counted exactly, and shows the last initiative.
+    assert last.context["page"].paginator.count == 7
+    assert [code for code, _ in last.context["page"].object_list] == [initiatives[6].code]
+    assert "Page 4 of 4" in last.content.decode()
+    assert "Initiatives 7–7 of 7, by code" in last.content.decode()
