@@ -16,6 +16,7 @@ from django.db.models.signals import post_delete, post_save
 from accounts.models import User
 from common.outbox import outbox_enqueue
 from improvement.models import Benefit, Cost, Initiative, KpiTarget, Milestone
+from improvement.selectors.initiatives import initiatives_at_risk_written
 from improvement.selectors.roadmap import milestone_owners_written
 from improvement.services.money_rollup import initiative_rollup_recount
 from improvement.services.money_summaries import (
@@ -47,6 +48,12 @@ OWNER_CHOICE_FIELDS = {
     Milestone: {"owner", "initiative", "archived_at"},
     Initiative: {"status", "archived_at"},
     User: {"full_name", "email"},
+}
+# What the first rows at risk read (``initiative_at_risk_first``): which initiatives are listed, at
+# risk, with how many overdue milestones, in which order.
+AT_RISK_ORDER_FIELDS = {
+    Milestone: MILESTONE_AT_RISK_FIELDS,
+    Initiative: {"status", "health", "code", "team", "category", "archived_at"},
 }
 # Fields of a KPI target the money depends on (an update naming none of them changes no money).
 TARGET_MONEY_FIELDS = {
@@ -140,11 +147,24 @@ def _owner_choices_deleted(sender, instance, **kwargs) -> None:
     milestone_owners_written()
 
 
+def _at_risk_order_saved(sender, instance, update_fields=None, **kwargs) -> None:
+    if update_fields is None or set(update_fields) & AT_RISK_ORDER_FIELDS[sender]:
+        initiatives_at_risk_written()
+
+
+def _at_risk_order_deleted(sender, instance, **kwargs) -> None:
+    initiatives_at_risk_written()
+
+
 def connect() -> None:
     for model in OWNER_CHOICE_FIELDS:
         uid = f"improvement.owner_choices.{model.__name__}"
         post_save.connect(_owner_choices_saved, sender=model, dispatch_uid=f"{uid}.saved")
         post_delete.connect(_owner_choices_deleted, sender=model, dispatch_uid=f"{uid}.deleted")
+    for model in AT_RISK_ORDER_FIELDS:
+        uid = f"improvement.at_risk_order.{model.__name__}"
+        post_save.connect(_at_risk_order_saved, sender=model, dispatch_uid=f"{uid}.saved")
+        post_delete.connect(_at_risk_order_deleted, sender=model, dispatch_uid=f"{uid}.deleted")
     uid = "improvement.money_summary"
     for model in (Cost, Benefit, KpiTarget):
         post_save.connect(_line_saved, sender=model, dispatch_uid=f"{uid}.{model.__name__}.saved")

@@ -198,7 +198,9 @@ def dashboard(request):
         "kpi_rows": _progress_rows(list(targets_page.object_list)),
         "kpi_page": targets_page,
         "kpi_total": len(targets),
-        "at_risk": initiative_at_risk_first(initiatives=portfolio, limit=TOP_ROWS),
+        "at_risk": initiative_at_risk_first(
+            initiatives=portfolio, limit=TOP_ROWS, cache_key=_same_for_every_reader(request.user, filters)
+        ),
         "at_risk_total": at_risk.count() if summary is None or summary.at_risk is None else summary.at_risk,
         "at_risk_query": _at_risk_query(filters),
         "money_chart": charts.money_chart(money=money),
@@ -206,6 +208,14 @@ def dashboard(request):
         "health_chart": charts.health_chart(health),
     }
     return render(request, "improvement/dashboard.html", context)
+
+
+def _same_for_every_reader(user, filters: dict) -> str | None:
+    """A key for a portfolio that is the same for every reader of it (a reader of everything, narrowed
+    by team and category only), ``None`` for any other."""
+    if not user.reads_everything or any(filters[name] for name in NARROWING_FILTERS):
+        return None
+    return f"{'' if filters['team'] is None else filters['team'].pk}:{filters['category']}"
 
 
 def _ranking(filters: dict, portfolio: QuerySet[Initiative], *, sort: str, descending: bool | None):

@@ -53,7 +53,9 @@ def my_work(request):
     attention = attention_total = None
     if policies.can_override_gate(user):
         portfolio = initiative_portfolio(user=user)
-        attention = initiative_at_risk_first(initiatives=portfolio, limit=ATTENTION_ROWS)
+        attention = initiative_at_risk_first(
+            initiatives=portfolio, limit=ATTENTION_ROWS, cache_key=":" if user.reads_everything else None
+        )
         attention_total = portfolio_at_risk_count(user=user)
     context = {
         "today": today,

@@ -201,3 +201,84 @@ def test_the_kpi_table_shows_the_least_progress_first_and_pages_through_all(
     assert [row.target.pk for row in top["kpi_rows"]] == [targets[60], targets[75]]
     assert top["kpi_total"] == 4
     assert [row.target.pk for row in second["kpi_rows"]] == [targets[90], targets[None]]
+
+
+def test_the_cached_first_rows_at_risk_follow_every_write_they_read(
+    login, executive, team, other_team, django_capture_on_commit_callbacks
+):
+    """A reader of everything gets the first rows at risk from the shared cache: after each write they
+    depend on, the dashboard and My work show the live list's first rows, for the whole portfolio
+    and for a team."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from improvement.models import MilestoneStatus, Status
+    from improvement.selectors.initiatives import initiative_list_at_risk, initiative_portfolio
+    from improvement.views.dashboard import TOP_ROWS
+
+    client = login(executive)
+    past = timezone.localdate() - dt.timedelta(days=5)
+    fine = InitiativeFactory(team=team, health=Health.ON_TRACK)
+    slipping = InitiativeFactory(team=team, health=Health.ON_TRACK)
+    MilestoneFactory(initiative=slipping, due_date=past)
+    elsewhere = InitiativeFactory(team=other_team, health=Health.AT_RISK)
+    InitiativeFactory(team=team, health=Health.AT_RISK)
+
+    def shown(**filters) -> tuple[list[int], list[int]]:
+        params = {"team": filters["team"].pk} if filters else {}
+        rows = client.get(DASHBOARD, params).context["at_risk"]
+        live = initiative_list_at_risk(initiatives=initiative_portfolio(user=executive, **filters))
+        return [i.pk for i in rows], list(live.values_list("pk", flat=True)[:TOP_ROWS])
+
+    def agree():
+        for filters in ({}, {"team": team}):
+            cached, live = shown(**filters)
+            assert cached == live
+        attention = client.get(reverse("improvement:my_work")).context["attention"]
+        assert [i.pk for i in attention] == shown()[1][: len(attention)]
+
+    agree()
+
+    def written(instance, **fields):
+        for name, value in fields.items():
+            setattr(instance, name, value)
+        instance.save(update_fields=list(fields))
+
+    writes = [
+        lambda: MilestoneFactory(initiative=fine, due_date=past),  # a new overdue milestone
+        lambda: MilestoneFactory(initiative=fine, due_date=past),  # more overdue than the other
+        lambda: [written(m, status=MilestoneStatus.DONE) for m in fine.milestones.all()],
+        lambda: written(slipping, health=Health.OFF_TRACK),
+        lambda: written(elsewhere, team=team),
+        lambda: written(slipping, status=Status.ON_HOLD),
+    ]
+    for write in writes:
+        with django_capture_on_commit_callbacks(execute=True):
+            write()
+        agree()
+
+
+def test_the_first_rows_at_risk_are_ordered_once_between_writes(login, executive, lead, team, monkeypatch):
+    from improvement.selectors import initiatives as selectors
+
+    InitiativeFactory(team=team, lead=lead, health=Health.OFF_TRACK)
+    original = selectors.initiative_at_risk_first
+    ordered = []
+
+    def counting(*, initiatives, limit, cache_key=None):
+        if cache_key is None:
+            ordered.append(limit)
+        return original(initiatives=initiatives, limit=limit, cache_key=cache_key)
+
+    monkeypatch.setattr(selectors, "initiative_at_risk_first", counting)
+    monkeypatch.setattr("improvement.views.dashboard.initiative_at_risk_first", counting)
+    executive_client, lead_client = login(executive), login(lead)
+
+    for _ in range(3):
+        assert len(executive_client.get(DASHBOARD).context["at_risk"]) == 1
+    assert len(ordered) == 1
+    # A reader of some initiatives only: ordered at each read.
+    for _ in range(2):
+        lead_client.get(DASHBOARD)
+    assert len(ordered) == 3
