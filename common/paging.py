@@ -29,6 +29,17 @@ class CountedRows(Sequence):
         return iter(self.rows)
 
 
+# Pages past this one are read as this one: the bound of a larger page would not fit a SQL LIMIT.
+LAST_PAGE_ASKED = 1_000_000
+
+
+def _page_number(asked: str | int | None) -> int:
+    try:
+        return min(max(int(asked), 1), LAST_PAGE_ASKED)
+    except (TypeError, ValueError):
+        return 1
+
+
 class BoundedCountPaginator(Paginator):
     """Pages of a query whose rows are counted only up to a bound: at least ``count_at_least`` rows,
     and always past the page asked for, so that "next" is known.
@@ -41,12 +52,12 @@ class BoundedCountPaginator(Paginator):
 
     def __init__(self, object_list: QuerySet, per_page: int, *, asked: str | int | None, count_at_least: int):
         super().__init__(object_list, per_page)
-        try:
-            number = max(int(asked), 1)
-        except (TypeError, ValueError):
-            number = 1
         # One row past the page after the one asked for: enough to tell whether there is a next page.
-        self.bound = max(count_at_least, (number + 1) * per_page)
+        self.bound = max(count_at_least, (_page_number(asked) + 1) * per_page)
+
+    def get_page(self, number):
+        """The page asked for; the first for anything below 1 or not a number, the last past the end."""
+        return super().get_page(_page_number(number))
 
     @cached_property
     def counted(self) -> int:

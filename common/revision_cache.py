@@ -2,10 +2,12 @@
 are computed from is written, so that a cached answer is never served after such a write has
 committed.
 
-A writer calls ``revision_new(name)`` in its transaction and again once it commits (a reader in
-between may have stored an answer computed from the rows before the commit). Each answer also
-expires after its ``timeout``, which bounds how stale it can be where the cache is not shared
-between processes (the in-memory default). With the cache down the answer is computed each time.
+A writer calls ``revision_new_on_commit(name)``: the revision is replaced once its transaction
+commits (an answer stored before then was computed from the rows before the write), once per name
+and transaction however many rows it writes, so that a hung cache costs a write one timeout per
+name at most, after its commit. Each answer also expires after its ``timeout``, which bounds how
+stale it can be where the cache is not shared between processes (the in-memory default). With the
+cache down the answer is computed each time.
 """
 
 import contextlib
@@ -14,6 +16,7 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from django.core.cache import cache
+from django.db import transaction
 
 from common.cache_errors import CACHE_ERRORS
 
@@ -28,6 +31,39 @@ def revision_new(name: str) -> None:
     """Drop every answer cached under ``name`` (a new revision token)."""
     with contextlib.suppress(CACHE_ERRORS):
         cache.set(_revision_key(name), uuid.uuid4().hex, None)
+
+
+class _Once:
+    """Shared by the callbacks of one name in one transaction: the first to run replaces the revision."""
+
+    done = False
+
+
+class _NewRevision:
+    def __init__(self, name: str, once: _Once):
+        self.name, self.once = name, once
+
+    def __call__(self) -> None:
+        if not self.once.done:
+            self.once.done = True
+            revision_new(self.name)
+
+
+def revision_new_on_commit(name: str) -> None:
+    """Drop the answers cached under ``name`` once the current transaction commits (at once outside
+    one). However many rows the transaction writes, the cache is written once per name.
+
+    The callbacks of a transaction are told apart by Django's list of them (``run_on_commit``), a
+    new list after each commit or rollback."""
+    connection = transaction.get_connection()
+    hooks = connection.run_on_commit
+    pending = getattr(connection, "_revisions_pending", None)
+    if pending is None or pending[0] is not hooks:
+        pending = connection._revisions_pending = (hooks, {})
+    once = pending[1].get(name)
+    if once is None or once.done:
+        once = pending[1][name] = _Once()
+    transaction.on_commit(_NewRevision(name, once))
 
 
 def revision_cached(*, name: str, key: str, compute: Callable[[], T], timeout: int) -> T:

@@ -7,7 +7,7 @@ import datetime as dt
 import functools
 from collections.abc import Iterable
 
-from django.db import connection, transaction
+from django.db import connection
 from django.db.models import (
     BooleanField,
     Case,
@@ -28,7 +28,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_noop
 
 from accounts.models import Membership, Team, User
-from common.revision_cache import revision_cached, revision_new
+from common.revision_cache import revision_cached, revision_new_on_commit
 from improvement.models import (
     OPEN_MILESTONE_STATUSES,
     Health,
@@ -321,9 +321,8 @@ def initiative_at_risk_first(
 
 def initiatives_at_risk_written() -> None:
     """An initiative or a milestone was written: the at-risk order may have moved. The cached orders
-    are dropped now and again once the write commits."""
-    revision_new(AT_RISK_ORDER)
-    transaction.on_commit(lambda: revision_new(AT_RISK_ORDER))
+    are dropped once the write commits."""
+    revision_new_on_commit(AT_RISK_ORDER)
 
 
 def initiative_list_led(*, user: User) -> list[Initiative]:

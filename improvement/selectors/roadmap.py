@@ -3,13 +3,12 @@
 import datetime as dt
 
 from django.core.paginator import Page
-from django.db import transaction
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from accounts.models import Team, User
 from common.paging import BoundedCountPaginator
-from common.revision_cache import revision_cached, revision_new
+from common.revision_cache import revision_cached, revision_new_on_commit
 from improvement.models import OPEN_MILESTONE_STATUSES, Initiative, Milestone, Status
 from improvement.selectors.initiatives import initiative_readable, scope_to_readable
 
@@ -149,9 +148,8 @@ def milestone_owner_labels(*, user: User) -> list[tuple[int, str]]:
 
 def milestone_owners_written() -> None:
     """A write may have changed who owns a milestone of an active initiative, or their name: the
-    cached choices are dropped now and again once the write commits."""
-    revision_new(OWNERS)
-    transaction.on_commit(lambda: revision_new(OWNERS))
+    cached choices are dropped once the write commits."""
+    revision_new_on_commit(OWNERS)
 
 
 def milestone_owner_choices(*, initiative: Initiative) -> QuerySet[User]:

@@ -54,10 +54,21 @@ def test_the_bound_moves_past_the_page_asked_for_so_next_is_known(teams):
     assert pages[-1].paginator.count == 23
 
 
-def test_a_page_past_the_end_or_not_a_number_is_read_as_a_paginator_would(teams):
+def test_a_page_past_the_end_is_the_last_and_one_below_one_or_not_a_number_the_first(teams):
     assert page_of(teams, 50).number == 8
     assert page_of(teams, "last").number == 1
     assert page_of(teams, None).number == 1
+    for below in (0, -1, "-5"):
+        page = page_of(teams, below)
+        assert page.number == 1
+        assert [t.name for t in page.object_list] == ["Team 00", "Team 01", "Team 02"]
+
+
+def test_a_page_number_too_large_for_sql_is_the_last_page(teams):
+    page = page_of(teams, 10**30)
+
+    assert page.number == 8
+    assert [t.name for t in page.object_list] == ["Team 21", "Team 22"]
 
 
 def test_the_count_reads_no_further_than_the_bound(teams):

@@ -179,11 +179,15 @@ def _milestones(count):
         MilestoneFactory(initiative=InitiativeFactory(team=team), due_date=days(5))
 
 
-def test_the_roadmap_runs_the_same_number_of_queries_for_3n_milestones(login, executive):
+def test_the_roadmap_runs_the_same_number_of_queries_for_3n_milestones(
+    login, executive, django_capture_on_commit_callbacks
+):
     client = login(executive)
-    _milestones(3)
+    with django_capture_on_commit_callbacks(execute=True):  # as committed: the cached owners drop
+        _milestones(3)
     few = queries_for(client, ROADMAP)
-    _milestones(6)
+    with django_capture_on_commit_callbacks(execute=True):
+        _milestones(6)
 
     assert queries_for(client, ROADMAP) == few
 
@@ -315,11 +319,15 @@ def _work_for(user, count):
         StatusUpdateFactory(initiative=initiative)
 
 
-def test_my_work_runs_the_same_number_of_queries_for_3n_rows(login, admin):
+def test_my_work_runs_the_same_number_of_queries_for_3n_rows(
+    login, admin, django_capture_on_commit_callbacks
+):
     client = login(admin)
-    _work_for(admin, 2)
+    with django_capture_on_commit_callbacks(execute=True):  # as committed: the cached rows at risk drop
+        _work_for(admin, 2)
     few = queries_for(client, MY_WORK)
-    _work_for(admin, 4)
+    with django_capture_on_commit_callbacks(execute=True):
+        _work_for(admin, 4)
 
     assert queries_for(client, MY_WORK) == few
 
@@ -423,3 +431,23 @@ def test_the_roadmap_counts_its_initiatives_up_to_a_bound(login, executive, team
     assert [code for code, _ in last.context["page"].object_list] == [initiatives[6].code]
     assert "Page 4 of 4" in last.content.decode()
     assert "Initiatives 7–7 of 7, by code" in last.content.decode()
+
+
+@pytest.mark.parametrize("asked", ["0", "-3", "1000000000000000000000"])
+def test_the_roadmap_reads_a_page_below_one_as_the_first_and_one_far_past_the_end_as_the_last(
+    login, executive, team, monkeypatch, asked
+):
+    monkeypatch.setattr("improvement.selectors.roadmap.ROADMAP_INITIATIVES_PER_PAGE", 2)
+    monkeypatch.setattr("improvement.selectors.roadmap.ROADMAP_COUNTED_UP_TO", 4)
+    initiatives = sorted((InitiativeFactory(team=team) for _ in range(7)), key=lambda i: i.code)
+    for initiative in initiatives:
+        MilestoneFactory(initiative=initiative, due_date=days(5))
+
+    response = login(executive).get(ROADMAP, {"page": asked})
+
+    assert response.status_code == 200
+    shown_codes = [code for code, _ in response.context["page"].object_list]
+    if asked.startswith(("0", "-")):
+        assert shown_codes == [initiatives[0].code, initiatives[1].code]
+    else:
+        assert shown_codes == [initiatives[6].code]
