@@ -55,6 +55,11 @@ AT_RISK_ORDER_FIELDS = {
     Milestone: MILESTONE_AT_RISK_FIELDS,
     Initiative: {"status", "health", "code", "team", "category", "archived_at"},
 }
+# Each cached answer's drop, with the models and fields it reads (any field on a delete).
+CACHED_ANSWERS = (
+    (milestone_owners_written, OWNER_CHOICE_FIELDS),
+    (initiatives_at_risk_written, AT_RISK_ORDER_FIELDS),
+)
 # Fields of a KPI target the money depends on (an update naming none of them changes no money).
 TARGET_MONEY_FIELDS = {
     "baseline_value",
@@ -138,33 +143,23 @@ def _measurements_written(sender, periods, **kwargs) -> None:
         outbox_enqueue(task=MONEY_SERIES_TASK, args=[series_periods_to_args(periods)])
 
 
-def _owner_choices_saved(sender, instance, update_fields=None, **kwargs) -> None:
-    if update_fields is None or set(update_fields) & OWNER_CHOICE_FIELDS[sender]:
-        milestone_owners_written()
+def _cached_answers_saved(sender, instance, update_fields=None, **kwargs) -> None:
+    for dropped, fields in CACHED_ANSWERS:
+        if sender in fields and (update_fields is None or set(update_fields) & fields[sender]):
+            dropped()
 
 
-def _owner_choices_deleted(sender, instance, **kwargs) -> None:
-    milestone_owners_written()
-
-
-def _at_risk_order_saved(sender, instance, update_fields=None, **kwargs) -> None:
-    if update_fields is None or set(update_fields) & AT_RISK_ORDER_FIELDS[sender]:
-        initiatives_at_risk_written()
-
-
-def _at_risk_order_deleted(sender, instance, **kwargs) -> None:
-    initiatives_at_risk_written()
+def _cached_answers_deleted(sender, instance, **kwargs) -> None:
+    for dropped, fields in CACHED_ANSWERS:
+        if sender in fields:
+            dropped()
 
 
 def connect() -> None:
-    for model in OWNER_CHOICE_FIELDS:
-        uid = f"improvement.owner_choices.{model.__name__}"
-        post_save.connect(_owner_choices_saved, sender=model, dispatch_uid=f"{uid}.saved")
-        post_delete.connect(_owner_choices_deleted, sender=model, dispatch_uid=f"{uid}.deleted")
-    for model in AT_RISK_ORDER_FIELDS:
-        uid = f"improvement.at_risk_order.{model.__name__}"
-        post_save.connect(_at_risk_order_saved, sender=model, dispatch_uid=f"{uid}.saved")
-        post_delete.connect(_at_risk_order_deleted, sender=model, dispatch_uid=f"{uid}.deleted")
+    for model in {model for _, fields in CACHED_ANSWERS for model in fields}:
+        uid = f"improvement.cached_answers.{model.__name__}"
+        post_save.connect(_cached_answers_saved, sender=model, dispatch_uid=f"{uid}.saved")
+        post_delete.connect(_cached_answers_deleted, sender=model, dispatch_uid=f"{uid}.deleted")
     uid = "improvement.money_summary"
     for model in (Cost, Benefit, KpiTarget):
         post_save.connect(_line_saved, sender=model, dispatch_uid=f"{uid}.{model.__name__}.saved")
