@@ -82,3 +82,32 @@ class BoundedCountPaginator(Paginator):
             # Every page within the bound, and at least one more for the rows past it: a lower bound.
             return self.bound // self.per_page + 1
         return super().num_pages
+
+
+class PageAndCountPaginator(Paginator):
+    """Pages of rows that may read a page and the number of all rows in one query
+    (``slice_and_count(bottom, top)`` → the page's rows and the count, ``None`` for the count when
+    the page is empty or the rows would rather be counted apart).
+
+    For rows that a query must read all of to choose any page (ids a reader may see, then ordered):
+    the count then costs no second pass over them. Anything else is counted first, as ``Paginator``
+    does. A page past the end, which reads no row and so no count, is counted apart and refused as
+    ``Paginator`` refuses it.
+    """
+
+    def page(self, number):
+        read = getattr(self.object_list, "slice_and_count", None)
+        if read is None or self.orphans:
+            return super().page(number)
+        try:
+            asked = int(number)
+        except (TypeError, ValueError):
+            return super().page(number)
+        if asked < 1:
+            return super().page(number)
+        bottom = (asked - 1) * self.per_page
+        rows, total = read(bottom, bottom + self.per_page)
+        if total is None:
+            return super().page(number)
+        self.__dict__["count"] = total
+        return self._get_page(rows, self.validate_number(asked), self)

@@ -13,6 +13,8 @@ from django.utils.translation import gettext_noop
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import CursorPagination, PageNumberPagination
 
+from common.paging import PageAndCountPaginator
+
 PAGE_SIZE_PARAM = "page_size"
 PAGE_PARAM = "page"
 MSG_PAGE_SIZE = gettext_noop("A page size is a whole number of at least 1 (larger ones are capped at {max}).")
@@ -55,6 +57,8 @@ class _StrictPageSize:
 
 
 class PagePagination(_StrictPageSize, PageNumberPagination):
+    # Rows that read a page with their count in one query (``slice_and_count``) do so.
+    django_paginator_class = PageAndCountPaginator
     page_size = settings.API_PAGE_SIZE
     page_query_param = PAGE_PARAM
     # Only numbers: the schema says the page is an integer, so "last" is not offered either.

@@ -81,7 +81,8 @@ class Initiative(ChangeTracked, ArchivableModel, TimeStampedModel):
         choices=BreakpointType.choices,
         default=BreakpointType.PROCESS,
     )
-    team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="initiatives")
+    # Indexed with the id (``initiative_team_id``), not alone.
+    team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="initiatives", db_index=False)
     lead = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="led_initiatives"
     )
@@ -147,6 +148,18 @@ class Initiative(ChangeTracked, ArchivableModel, TimeStampedModel):
                 fields=["status", "stage", "start_date"],
                 condition=models.Q(archived_at__isnull=True),
                 name="initiative_live_stage_start",
+            ),
+            # A reader of some teams: their initiatives' ids from the index alone (the first way
+            # in of ``initiative_visibility_filter``); it serves the team's foreign key too.
+            models.Index(fields=["team", "id"], name="initiative_team_id"),
+            # The ids a reader may see, each checked for being live and read with what orders the
+            # list's page (code) and marks its version, from the index alone: a lead's list at
+            # 100,000 initiatives counted its 2,000 rows in 4 ms instead of 10 (bench/).
+            models.Index(
+                fields=["id"],
+                include=["code", "change_marker"],
+                condition=models.Q(archived_at__isnull=True),
+                name="initiative_live_id",
             ),
         ]
         constraints = [

@@ -33,8 +33,14 @@ class Milestone(ChangeTracked, ArchivableModel, TimeStampedModel):
     title = models.CharField(max_length=200)
     description = models.TextField(blank=True)
     acceptance_criteria = models.TextField(blank=True)
+    # Indexed with the initiative (``milestone_owner_initiative``), not alone.
     owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="milestones"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="milestones",
+        db_index=False,
     )
     due_date = models.DateField(db_index=True)
     status = models.CharField(
@@ -62,6 +68,10 @@ class Milestone(ChangeTracked, ArchivableModel, TimeStampedModel):
                 condition=models.Q(archived_at__isnull=True),
                 name="milestone_live_due",
             ),
+            # "Which initiatives has this person a milestone in?" from the index alone (a way in of
+            # ``initiative_visibility_filter``, My work's owned milestones); it serves the owner's
+            # foreign key too.
+            models.Index(fields=["owner", "initiative"], name="milestone_owner_initiative"),
         ]
 
     def __str__(self) -> str:

@@ -62,6 +62,9 @@ REVIEWED = {
     # Fills the new table of kept progress from the targets and measurements (derived values);
     # going back drops the table with the model, no other row moves.
     ("improvement", "0026_target_progress"): migrations.RunPython,
+    # The team's and the owner's own indexes are dropped by name (indexes that lead with the same
+    # column replace them); going back re-creates them, no row moves.
+    ("improvement", "0027_visibility_indexes"): migrations.SeparateDatabaseAndState,
 }
 
 
