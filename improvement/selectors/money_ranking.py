@@ -78,11 +78,12 @@ def portfolio_ranking_kept(
     sort: str = DEFAULT_MONEY_SORT,
     descending: bool | None = None,
     today: dt.date | None = None,
+    healed: bool = False,
 ) -> PortfolioRanking:
     """``ranked_initiatives`` and the money of ``initiatives`` as one investment
     (``money.portfolio_money``'s figures): the summaries' sums added up by the database, their
-    month lines in one more query grouped by month."""
-    rows = KeptRanking(initiatives, sort=sort, descending=descending)
+    month lines in one more query grouped by month. ``healed`` as for ``ranked_initiatives``."""
+    rows = KeptRanking(initiatives, sort=sort, descending=descending, healed=healed)
     fields = [f"money_summary__{name}" for name in SUMMED_FIELDS]
     sums = initiatives.order_by().aggregate(**{name: Sum(name) for name in fields})
     scalars = np.array([sums[name] or 0.0 for name in fields], dtype=float)

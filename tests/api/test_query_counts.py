@@ -135,7 +135,7 @@ def test_a_list_costs_the_same_queries_for_5_and_50_rows(api, lead, team, url):
     assert few == many, url
 
 
-def test_the_portfolio_summary_costs_the_same_for_more_teams(api, executive, lead):
+def test_the_portfolio_summary_costs_the_same_for_more_teams(api, executive, lead, summaries_checked):
     client = api(executive)
     for _ in range(2):
         InitiativeFactory(team=TeamFactory(), lead=lead)

@@ -247,6 +247,30 @@ def test_the_roll_up_is_written_again_when_it_is_missing(executive):
     assert InitiativeMoney.objects.count() == 4 and PortfolioRollup.objects.exists()
 
 
+def test_summaries_written_past_the_models_are_found_a_while_later_or_under_new_settings_at_once(
+    executive, settings, django_capture_on_commit_callbacks
+):
+    made = _random_portfolio(11, 4)
+    portfolio_summary(user=executive)
+    InitiativeMoney.objects.filter(initiative=made[0]).delete()  # past the models
+    with django_capture_on_commit_callbacks(execute=True):  # a write: the roll-up is read again
+        CostFactory(initiative=made[1], amount=Decimal("5"))
+
+    portfolio_summary(user=executive)
+    # Every summary was checked on the first read; the next check is MONEY_SUMMARIES_CHECK_SECONDS on.
+    assert not InitiativeMoney.objects.filter(initiative=made[0]).exists()
+
+    cache.clear()  # that long later, the check's answer has expired
+    summed = portfolio_summary(user=executive)
+    assert InitiativeMoney.objects.filter(initiative=made[0]).exists()
+    _close(summed.money, portfolio_summary_live(user=executive).money)
+
+    settings.PDCA_ROI_HORIZON_MONTHS = 6
+    summed = portfolio_summary(user=executive)
+    assert set(InitiativeMoney.objects.values_list("horizon_months", flat=True)) == {6}
+    _close(summed.money, portfolio_summary_live(user=executive).money)
+
+
 def test_a_readers_missing_summaries_are_filled_in(lead, team):
     for n in range(3):
         CostFactory(initiative=InitiativeFactory(team=team, lead=lead), amount=Decimal(100 + n))

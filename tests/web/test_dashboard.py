@@ -113,7 +113,7 @@ def _portfolio(count):
 
 @pytest.mark.parametrize("page", [DASHBOARD, CSV_URL])
 def test_the_dashboard_and_export_run_the_same_number_of_queries_for_3n_initiatives(
-    login, executive, page, django_capture_on_commit_callbacks
+    login, executive, page, django_capture_on_commit_callbacks, summaries_checked
 ):
     client = login(executive)
     with django_capture_on_commit_callbacks(execute=True):  # as committed: cached answers drop

@@ -281,7 +281,7 @@ def _money_portfolio(count):
     ],
 )
 def test_money_pages_run_the_same_number_of_queries_for_3n_initiatives(
-    login, executive, url, monkeypatch, django_capture_on_commit_callbacks
+    login, executive, url, monkeypatch, django_capture_on_commit_callbacks, summaries_checked
 ):
     monkeypatch.setattr("improvement.views.dashboard.MONEY_ROWS_PER_PAGE", 2)
     monkeypatch.setattr("improvement.views.initiatives.PAGE_SIZE", 2)

@@ -320,7 +320,7 @@ def _work_for(user, count):
 
 
 def test_my_work_runs_the_same_number_of_queries_for_3n_rows(
-    login, admin, django_capture_on_commit_callbacks
+    login, admin, django_capture_on_commit_callbacks, summaries_checked
 ):
     client = login(admin)
     with django_capture_on_commit_callbacks(execute=True):  # as committed: the cached rows at risk drop

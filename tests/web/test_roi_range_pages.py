@@ -74,7 +74,7 @@ def test_no_range_is_shown_without_evidence(login, executive, initiative, valued
 
 
 def test_the_portfolio_finds_the_ranges_in_the_same_queries_whatever_its_size(
-    login, executive, team, django_capture_on_commit_callbacks
+    login, executive, team, django_capture_on_commit_callbacks, summaries_checked
 ):
     fcr = Kpi.objects.get(code="fcr_rate")
 
