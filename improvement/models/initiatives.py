@@ -152,6 +152,14 @@ class Initiative(ChangeTracked, ArchivableModel, TimeStampedModel):
             # A reader of some teams: their initiatives' ids from the index alone (the first way
             # in of ``initiative_visibility_filter``); it serves the team's foreign key too.
             models.Index(fields=["team", "id"], name="initiative_team_id"),
+            # Active live initiatives by health, with what orders them: the first rows at risk start
+            # from the off-track ones, read from the index alone (bench/: 1,774 of 100,000 in
+            # 0.3 ms, where the health and status indexes were combined in 6 ms).
+            models.Index(
+                fields=["health", "code", "id"],
+                condition=models.Q(status="active", archived_at__isnull=True),
+                name="initiative_active_health",
+            ),
             # The ids a reader may see, each checked for being live and read with what orders the
             # list's page (code) and marks its version, from the index alone: a lead's list at
             # 100,000 initiatives counted its 2,000 rows in 4 ms instead of 10 (bench/).

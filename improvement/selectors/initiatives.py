@@ -296,16 +296,17 @@ def initiative_at_risk_first(
 
     With a ``cache_key`` (a portfolio the same for every reader of it: readers of everything, by
     team and category), the rows' ids are kept in the shared cache for the day until an initiative
-    or a milestone is written (``initiatives_at_risk_written``), and the rows are read by id: the
-    off-track ones still count their overdue milestones one by one (bench/: 1,774 at 100,000
-    initiatives, 14-22 ms).
+    or a milestone is written (``initiatives_at_risk_written``), and the rows are read by id. The
+    ids are ordered alone (``_at_risk_ids``), the off-track ones read from ``initiative_active_health``;
+    each still counts its overdue milestones (bench/: 1,774 at 100,000 initiatives, 7.2 ms, against
+    1.0 ms for 177 at 10,000).
     """
     if cache_key is not None:
         today = timezone.localdate()
         ids = revision_cached(
             name=AT_RISK_ORDER,
             key=f"{cache_key}:{limit}:{today.isoformat()}",
-            compute=lambda: [i.pk for i in initiative_at_risk_first(initiatives=initiatives, limit=limit)],
+            compute=lambda: _at_risk_ids(initiatives, limit),
             timeout=AT_RISK_ORDER_CACHE_SECONDS,
         )
         found = initiatives.in_bulk(ids)
@@ -317,6 +318,18 @@ def initiative_at_risk_first(
         found = initiatives.filter(needs_attention(), severity).order_by("-milestones_overdue", "code")
         rows += found[: limit - len(rows)]
     return rows
+
+
+def _at_risk_ids(initiatives: QuerySet[Initiative], limit: int) -> list[int]:
+    """The ids of ``initiative_at_risk_first``'s rows, in its order: ordered without reading the rows
+    (no joins, no other counts), which are read by id after."""
+    ids: list[int] = []
+    for severity in _SEVERITY_CLASSES:
+        if len(ids) >= limit:
+            break
+        found = initiatives.filter(needs_attention(), severity).order_by("-milestones_overdue", "code")
+        ids += found.values_list("pk", flat=True)[: limit - len(ids)]
+    return ids
 
 
 def initiatives_at_risk_written() -> None:

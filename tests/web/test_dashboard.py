@@ -267,7 +267,7 @@ def test_the_first_rows_at_risk_are_ordered_once_between_writes(login, executive
     from improvement.selectors import initiatives as selectors
 
     InitiativeFactory(team=team, lead=lead, health=Health.OFF_TRACK)
-    original = selectors.initiative_at_risk_first
+    original, original_ids = selectors.initiative_at_risk_first, selectors._at_risk_ids
     ordered = []
 
     def counting(*, initiatives, limit, cache_key=None):
@@ -275,7 +275,11 @@ def test_the_first_rows_at_risk_are_ordered_once_between_writes(login, executive
             ordered.append(limit)
         return original(initiatives=initiatives, limit=limit, cache_key=cache_key)
 
-    monkeypatch.setattr(selectors, "initiative_at_risk_first", counting)
+    def counting_ids(initiatives, limit):
+        ordered.append(limit)
+        return original_ids(initiatives, limit)
+
+    monkeypatch.setattr(selectors, "_at_risk_ids", counting_ids)
     monkeypatch.setattr("improvement.views.dashboard.initiative_at_risk_first", counting)
     executive_client, lead_client = login(executive), login(lead)
 
