@@ -103,7 +103,8 @@ class PageAndCountPaginator(Paginator):
             asked = int(number)
         except (TypeError, ValueError):
             return super().page(number)
-        if asked < 1:
+        if asked < 1 or (asked != number and str(asked) != number):
+            # Below 1, or not a whole number (2.5, "2.0"): refused by ``Paginator`` as before.
             return super().page(number)
         bottom = (asked - 1) * self.per_page
         rows, total = read(bottom, bottom + self.per_page)

@@ -21,7 +21,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='initiative',
-            index=models.Index(condition=models.Q(('archived_at__isnull', True)), fields=['id'], include=('code', 'change_marker'), name='initiative_live_id'),
+            index=models.Index(condition=models.Q(('archived_at__isnull', True)), fields=['id', 'code', 'change_marker'], name='initiative_live_id'),
         ),
         migrations.AddIndex(
             model_name='milestone',

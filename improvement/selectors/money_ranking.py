@@ -25,6 +25,7 @@ from django.db.models import Case, F, FloatField, Q, QuerySet, Sum, Value, When
 from django.db.models.functions import Collate
 from django.utils import timezone
 
+from common.revision_cache import revision_new
 from improvement import roi_portfolio
 from improvement.models import Initiative, InitiativeMoneyMonth
 from improvement.selectors.money import (
@@ -34,7 +35,12 @@ from improvement.selectors.money import (
     RankedInitiative,
     ranked_rows,
 )
-from improvement.selectors.portfolio_rollup import SUMMED_FIELDS, heal_money_summaries, summed_money
+from improvement.selectors.portfolio_rollup import (
+    MONEY_SUMMARIES_CHECKED,
+    SUMMED_FIELDS,
+    heal_money_summaries,
+    summed_money,
+)
 
 _FIGURES = (
     "money_summary__total_cost",
@@ -78,12 +84,11 @@ def portfolio_ranking_kept(
     sort: str = DEFAULT_MONEY_SORT,
     descending: bool | None = None,
     today: dt.date | None = None,
-    healed: bool = False,
 ) -> PortfolioRanking:
     """``ranked_initiatives`` and the money of ``initiatives`` as one investment
     (``money.portfolio_money``'s figures): the summaries' sums added up by the database, their
-    month lines in one more query grouped by month. ``healed`` as for ``ranked_initiatives``."""
-    rows = KeptRanking(initiatives, sort=sort, descending=descending, healed=healed)
+    month lines in one more query grouped by month."""
+    rows = KeptRanking(initiatives, sort=sort, descending=descending)
     fields = [f"money_summary__{name}" for name in SUMMED_FIELDS]
     sums = initiatives.order_by().aggregate(**{name: Sum(name) for name in fields})
     scalars = np.array([sums[name] or 0.0 for name in fields], dtype=float)
@@ -113,8 +118,15 @@ class KeptRanking(Sequence):
         figure, natural = MONEY_SORTS[sort]
         self._figure = figure
         self._descending = natural if descending is None else descending
+        self._healed = healed
         if not healed:
             heal_money_summaries(initiatives)
+        self._initiatives = initiatives
+        self._count = count
+        self._read_summaries()
+
+    def _read_summaries(self) -> None:
+        initiatives = self._initiatives
         horizon, rate = settings.PDCA_ROI_HORIZON_MONTHS, settings.PDCA_DISCOUNT_RATE
         organisations = (
             Q(money_summary__initiative_horizon_months=None)
@@ -123,7 +135,6 @@ class KeptRanking(Sequence):
         ) & (
             Q(money_summary__initiative_discount_rate=None) | Q(money_summary__initiative_discount_rate=rate)
         )
-        self._initiatives = initiatives
         # Every initiative has a summary once healed: an inner join, which PostgreSQL can walk from
         # the summaries' index of the figure sorted by (migration 0025) and stop at the page's rows.
         self._ordinary = initiatives.order_by().filter(organisations & Q(money_summary__isnull=False))
@@ -140,9 +151,9 @@ class KeptRanking(Sequence):
         # (sort key, row), in the ranking's order.
         rows = _organisation_figures(own, horizon=horizon, rate=rate) if own else []
         self._own = sorted(
-            ((self._key(getattr(row, figure), codes[row.pk]), row) for row in rows), key=lambda pair: pair[0]
+            ((self._key(getattr(row, self._figure), codes[row.pk]), row) for row in rows),
+            key=lambda pair: pair[0],
         )
-        self._count = count
 
     def _key(self, value: float | None, code: str) -> tuple:
         if value is None:
@@ -174,6 +185,17 @@ class KeptRanking(Sequence):
             return self[:][index]
         if stop <= start:
             return []
+        found = self._slice(start, stop)
+        if len(found) < stop - start and self._healed:
+            # Fewer rows than initiatives: a summary went missing past the models since the whole
+            # portfolio was last checked. These are checked now, and the whole portfolio next time.
+            heal_money_summaries(self._initiatives)
+            revision_new(MONEY_SUMMARIES_CHECKED)
+            self._read_summaries()
+            found = self._slice(start, stop)
+        return found
+
+    def _slice(self, start: int, stop: int) -> list[RankedInitiative]:
         if not self._own:
             return [row for _, row in self._rows(offset=start, limit=stop - start)]
         # The own rows are few (m of them): at most m of them come before the slice, so the ordinary

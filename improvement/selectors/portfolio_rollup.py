@@ -95,16 +95,6 @@ def heal_every_money_summary() -> None:
     )
 
 
-def money_summaries_checked(user: User) -> bool:
-    """For a reader of every initiative, ``heal_every_money_summary``: True, so that a ranking of
-    some of them need not check its own (``ranked_initiatives(healed=)``). False for other readers,
-    whose rankings check the rows they read."""
-    if initiative_visibility_filter(user=user) is not None:
-        return False
-    heal_every_money_summary()
-    return True
-
-
 def heal_money_summaries(initiatives: QuerySet[Initiative]) -> None:
     """Write the summaries an initiative lacks (rows written before summaries existed, or under
     other settings): one query when none is missing, the usual case."""

@@ -27,7 +27,7 @@ from improvement.selectors.initiatives import (
 from improvement.selectors.money import DEFAULT_MONEY_SORT, MONEY_SORTS
 from improvement.selectors.money_ranking import portfolio_ranking_kept, ranked_initiatives
 from improvement.selectors.portfolio_export import ExportRow, portfolio_export
-from improvement.selectors.portfolio_rollup import money_summaries_checked, portfolio_summary
+from improvement.selectors.portfolio_rollup import portfolio_summary
 from improvement.selectors.targets import (
     target_ids_worst_first,
     target_list,
@@ -224,12 +224,7 @@ def _ranking(filters: dict, portfolio: QuerySet[Initiative], *, sort: str, desce
     the money is the sums of the listed initiatives' summaries, read with the ranking, and no
     summary is returned."""
     if any(filters[name] for name in NARROWING_FILTERS):
-        ranking = portfolio_ranking_kept(
-            initiatives=portfolio,
-            sort=sort,
-            descending=descending,
-            healed=money_summaries_checked(filters["user"]),
-        )
+        ranking = portfolio_ranking_kept(initiatives=portfolio, sort=sort, descending=descending)
         return ranking.rows, ranking.money, None
     team = filters["team"]
     summary = portfolio_summary(

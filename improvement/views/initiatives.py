@@ -30,7 +30,6 @@ from improvement.selectors.initiatives import initiative_search, initiative_stat
 from improvement.selectors.money import initiative_money, initiative_money_lines, money_forecast_list
 from improvement.selectors.money_range import initiative_roi_range
 from improvement.selectors.money_ranking import ranked_initiatives
-from improvement.selectors.portfolio_rollup import money_summaries_checked
 from improvement.selectors.roadmap import initiative_milestones
 from improvement.selectors.stages import initiative_open_work, initiative_transitions
 from improvement.selectors.targets import target_chart_series, target_list, target_progress
@@ -79,8 +78,7 @@ def initiative_list(request):
     order = MoneySort.parse(filters.pop("sort", ""))
     found = initiative_search(user=request.user, lead=request.user if mine else None, **filters)
     if order:
-        healed = money_summaries_checked(request.user)
-        ranked = ranked_initiatives(initiatives=found, sort=order[0], descending=order[1], healed=healed)
+        ranked = ranked_initiatives(initiatives=found, sort=order[0], descending=order[1])
         page = Paginator(ranked, PAGE_SIZE).get_page(request.GET.get("page"))
         rows = money_rows(found, list(page.object_list), first_rank=page.start_index())
     else:

@@ -2,7 +2,7 @@
 count come from one query."""
 
 import pytest
-from django.core.paginator import EmptyPage, Paginator
+from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -44,6 +44,15 @@ def test_a_page_past_the_end_is_refused_as_a_paginator_refuses_it():
         PageAndCountPaginator(rows, 3).page(3)
     with pytest.raises(EmptyPage):
         PageAndCountPaginator(rows, 3).page(0)
+
+
+def test_a_page_number_that_is_not_whole_is_refused_as_a_paginator_refuses_it():
+    rows = _Rows(range(9))
+    for number in (2.5, "2.0", "two"):
+        with pytest.raises(PageNotAnInteger):
+            PageAndCountPaginator(rows, 3).page(number)
+    assert list(PageAndCountPaginator(rows, 3).page("2")) == [3, 4, 5]
+    assert list(PageAndCountPaginator(rows, 3).page(3.0)) == [6, 7, 8]
 
 
 def test_rows_that_cannot_read_their_count_with_a_page_are_counted_first():

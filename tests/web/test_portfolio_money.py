@@ -293,3 +293,40 @@ def test_money_pages_run_the_same_number_of_queries_for_3n_initiatives(
         _money_portfolio(6)
 
     assert queries_for(client, url) == few
+
+
+def test_a_summary_lost_past_the_models_is_written_again_by_the_next_money_sorted_list(
+    login, executive, monkeypatch, summaries_checked
+):
+    from improvement.models import Initiative, InitiativeMoney
+
+    monkeypatch.setattr("improvement.views.initiatives.PAGE_SIZE", 2)
+    _money_portfolio(3)
+    client = login(executive)
+    client.get(INITIATIVES, {"sort": "roi_desc"})
+    lost = Initiative.objects.order_by("code").first()
+    InitiativeMoney.objects.filter(initiative=lost).delete()  # past the models, after the check
+
+    pages = [client.get(INITIATIVES, {"sort": "roi_desc", "page": n}) for n in (1, 2)]
+
+    listed = [row.initiative.pk for page in pages for row in page.context["rows"]]
+    assert sorted(listed) == sorted(Initiative.objects.values_list("pk", flat=True))
+    assert InitiativeMoney.objects.filter(initiative=lost).exists()
+
+
+def test_the_dashboards_last_money_page_is_not_short_of_a_summary_lost_since_the_last_check(
+    login, executive, monkeypatch
+):
+    from improvement.models import Initiative, InitiativeMoney
+
+    monkeypatch.setattr("improvement.views.dashboard.MONEY_ROWS_PER_PAGE", 2)
+    _money_portfolio(3)
+    client = login(executive)
+    client.get(DASHBOARD)  # every summary checked, the roll-up's answer cached
+    lost = Initiative.objects.order_by("code").first()
+    InitiativeMoney.objects.filter(initiative=lost).delete()  # past the models
+
+    last = client.get(DASHBOARD, {"page": 2})
+
+    assert len(last.context["money_rows"]) == 1
+    assert InitiativeMoney.objects.filter(initiative=lost).exists()
