@@ -10,6 +10,7 @@ from rest_framework.response import Response
 
 from accounts.models import Scope, Team
 from common.api.conditional import check_if_match, honours_if_match
+from common.api.filters import BoundedIsoDateTimeFilter
 from common.api.idempotency import idempotent
 from common.api.sync import ChangePagePagination
 from common.api.viewsets import ApiViewSet
@@ -250,7 +251,9 @@ class KpiAlertFilter(django_filters.FilterSet):
     kpi = django_filters.ModelChoiceFilter(
         field_name="kpi", to_field_name="code", queryset=Kpi.objects.all(), help_text="The KPI's code."
     )
-    since = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    since = BoundedIsoDateTimeFilter(
+        field_name="created_at", lookup_expr="gte", help_text="Only alerts raised at or after this time."
+    )
 
     class Meta:
         model = KpiAlert

@@ -57,6 +57,21 @@ def test_updated_since_outside_the_representable_range_is_a_400_naming_it(
     assert response.json() == invalid({"updated_since": [message]})
 
 
+@pytest.mark.parametrize(
+    ("since", "message"),
+    [
+        ("0581-06-06T11:06:35-22:22", MSG_UTC_OFFSET),
+        ("2026-01-01T00:00:00+16:00", MSG_UTC_OFFSET),
+        ("9999-12-31T23:00:00-10:00", MSG_DATETIME_RANGE),
+    ],
+)
+def test_the_kpi_alerts_since_outside_the_representable_range_is_a_400_naming_it(api, admin, since, message):
+    response = api(admin).get("/api/v1/kpi-alerts/", {"since": since, "level": "warning"})
+
+    assert response.status_code == 400, response.content
+    assert response.json() == invalid({"since": [message]})
+
+
 @pytest.mark.parametrize("since", ["2026-01-01T00:00:00+14:00", "2026-01-01T00:00:00-12:00"])
 def test_updated_since_at_the_widest_real_offsets_still_filters(api, admin, initiative, since):
     response = api(admin).get("/api/v1/initiatives/", {"updated_since": since})
