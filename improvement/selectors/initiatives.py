@@ -5,7 +5,7 @@ Every other area scopes its rows through ``initiative_visibility_filter`` and ``
 
 import datetime as dt
 import functools
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from django.db import connection
 from django.db.models import (
@@ -311,25 +311,27 @@ def initiative_at_risk_first(
         )
         found = initiatives.in_bulk(ids)
         return [found[pk] for pk in ids if pk in found]
-    rows: list[Initiative] = []
-    for severity in _SEVERITY_CLASSES:
-        if len(rows) >= limit:
-            break
-        found = initiatives.filter(needs_attention(), severity).order_by("-milestones_overdue", "code")
-        rows += found[: limit - len(rows)]
-    return rows
+    return _first_at_risk(initiatives, limit, lambda found: found)
 
 
 def _at_risk_ids(initiatives: QuerySet[Initiative], limit: int) -> list[int]:
     """The ids of ``initiative_at_risk_first``'s rows, in its order: ordered without reading the rows
     (no joins, no other counts), which are read by id after."""
-    ids: list[int] = []
+    return _first_at_risk(initiatives, limit, lambda found: found.values_list("pk", flat=True))
+
+
+def _first_at_risk(
+    initiatives: QuerySet[Initiative], limit: int, read: Callable[[QuerySet], QuerySet]
+) -> list:
+    """The first ``limit`` of ``read`` over each class of health in turn, worst first, each ordered by
+    its overdue milestones and code; a class is read only while rows are missing."""
+    rows: list = []
     for severity in _SEVERITY_CLASSES:
-        if len(ids) >= limit:
+        if len(rows) >= limit:
             break
         found = initiatives.filter(needs_attention(), severity).order_by("-milestones_overdue", "code")
-        ids += found.values_list("pk", flat=True)[: limit - len(ids)]
-    return ids
+        rows += read(found)[: limit - len(rows)]
+    return rows
 
 
 def initiatives_at_risk_written() -> None:
