@@ -1,7 +1,8 @@
 """Keeps each initiative's money summary in step with every write that changes its money, each KPI
 target's progress with every write of the target, the roll-up's count of initiatives at risk
 with every milestone written, and drops the roadmap's cached owner choices when a milestone, an
-initiative or a person is written.
+initiative or a person is written, and the initiatives list's kept count when an initiative is
+created, archived, restored or deleted.
 
 Connected in ``ImprovementConfig.ready``. Model signals catch every ``save()`` and ``delete()``
 (services, admin, imports and the demo loader all save models); measurements, written in bulk,
@@ -16,7 +17,7 @@ from django.db.models.signals import post_delete, post_save
 from accounts.models import User
 from common.outbox import outbox_enqueue
 from improvement.models import Benefit, Cost, Initiative, KpiTarget, Milestone
-from improvement.selectors.initiatives import initiatives_at_risk_written
+from improvement.selectors.initiatives import initiative_count_written, initiatives_at_risk_written
 from improvement.selectors.roadmap import milestone_owners_written
 from improvement.services.money_rollup import initiative_rollup_recount
 from improvement.services.money_summaries import (
@@ -55,10 +56,14 @@ AT_RISK_ORDER_FIELDS = {
     Milestone: MILESTONE_AT_RISK_FIELDS,
     Initiative: {"status", "health", "code", "team", "category", "archived_at"},
 }
+# What the unfiltered list's kept count reads: which initiatives there are, and which are archived
+# (a new one is a save without fields named).
+INITIATIVE_COUNT_FIELDS = {Initiative: {"archived_at"}}
 # Each cached answer's drop, with the models and fields it reads (any field on a delete).
 CACHED_ANSWERS = (
     (milestone_owners_written, OWNER_CHOICE_FIELDS),
     (initiatives_at_risk_written, AT_RISK_ORDER_FIELDS),
+    (initiative_count_written, INITIATIVE_COUNT_FIELDS),
 )
 # Fields of a KPI target the money depends on (an update naming none of them changes no money).
 TARGET_MONEY_FIELDS = {

@@ -17,6 +17,7 @@ from improvement.selectors.initiative_rows import initiative_rows
 from improvement.selectors.initiative_rows import members_inline as initiative_rows_members_inline
 from improvement.selectors.initiatives import (
     initiative_at_risk_first,
+    initiative_count_unfiltered,
     initiative_get,
     initiative_list,
     initiative_list_at_risk,
@@ -71,6 +72,7 @@ __all__ = [
     "experiment_plan",
     "experiment_results",
     "initiative_at_risk_first",
+    "initiative_count_unfiltered",
     "initiative_experiments",
     "initiative_get",
     "initiative_history",

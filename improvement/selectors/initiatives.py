@@ -340,6 +340,33 @@ def initiatives_at_risk_written() -> None:
     revision_new_on_commit(AT_RISK_ORDER)
 
 
+INITIATIVE_COUNT = "initiative-count"
+# A bound on a count left behind by a write that no model signal saw (raw SQL, a restore).
+INITIATIVE_COUNT_CACHE_SECONDS = 600
+
+
+def initiative_count_unfiltered(*, initiatives: QuerySet[Initiative], include_archived: bool) -> int:
+    """The number of ``initiatives``: the whole list of a reader of everything, unfiltered (the live
+    initiatives, or all of them with ``include_archived``), the same for every such reader.
+
+    Kept in the shared cache until an initiative is created, archived, restored or deleted
+    (``initiative_count_written``): counting them reads every live initiative's index entry (bench/:
+    4.8 ms for 100,000, 0.7 ms for 10,000, by ``EXPLAIN ANALYZE``), on every page of the list.
+    """
+    return revision_cached(
+        name=INITIATIVE_COUNT,
+        key="all" if include_archived else "live",
+        compute=initiatives.count,
+        timeout=INITIATIVE_COUNT_CACHE_SECONDS,
+    )
+
+
+def initiative_count_written() -> None:
+    """An initiative was created, archived, restored or deleted: the kept counts are dropped once the
+    write commits."""
+    revision_new_on_commit(INITIATIVE_COUNT)
+
+
 def initiative_list_led(*, user: User) -> list[Initiative]:
     """The active and on-hold initiatives ``user`` leads, each with the date of its last update."""
     last_update = StatusUpdate.objects.filter(initiative=OuterRef("pk")).order_by("-date", "-id")
