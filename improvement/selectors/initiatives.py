@@ -350,8 +350,8 @@ def initiative_count_unfiltered(*, initiatives: QuerySet[Initiative], include_ar
     initiatives, or all of them with ``include_archived``), the same for every such reader.
 
     Kept in the shared cache until an initiative is created, archived, restored or deleted
-    (``initiative_count_written``): counting them reads every live initiative's index entry (bench/:
-    4.8 ms for 100,000, 0.7 ms for 10,000, by ``EXPLAIN ANALYZE``), on every page of the list.
+    (``initiative_count_written``): counting them reads every live initiative's index entry, on every
+    page of the list (bench/: 8.2–14.4 ms for 100,000, 0.85–0.93 ms for 10,000, ``EXPLAIN ANALYZE``).
     """
     return revision_cached(
         name=INITIATIVE_COUNT,
