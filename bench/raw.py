@@ -2,10 +2,10 @@
 
 Fair by construction (docs/performance.md, "Fairness rules"): the same payload byte for byte (the
 bench and tests/bench/test_raw_baselines.py assert it), and the same count strategy as the app. The
-app keeps the whole list's count of a reader of everything in the shared cache between the writes
-that move it (``initiative_count_unfiltered``): the baseline keeps its ``COUNT(*)`` in the same cache
-(it writes nothing, so nothing drops it). Never a ``COUNT(*) OVER ()`` around the page, which pushes
-every row of the table through the window.
+app keeps the whole list's count of a reader of everything in the cache between the writes that
+move it (``initiative_count_unfiltered``): the baseline keeps its ``COUNT(*)`` in the same cache, as
+long (it writes nothing, so only the time drops it). Never a ``COUNT(*) OVER ()`` around the page,
+which pushes every row of the table through the window.
 
 Its columns and the objects it writes come from the list's one declaration
 (``improvement.api.initiatives.columns``): the value columns become the SELECT list, and the row
@@ -122,6 +122,7 @@ def raw_initiatives_page(
     from django.utils import timezone
 
     from improvement.api.initiatives.columns import INITIATIVE_VALUES, initiative_row_writer
+    from improvement.selectors.initiatives import initiative_count_seconds
 
     today = today or timezone.localdate()
     with connection.cursor() as cursor:
@@ -129,7 +130,7 @@ def raw_initiatives_page(
         if count is None:
             cursor.execute(RAW_COUNT_SQL)
             (count,) = cursor.fetchone()
-            cache.set(RAW_COUNT_CACHE_KEY, count, None)
+            cache.set(RAW_COUNT_CACHE_KEY, count, initiative_count_seconds())
         parameters = {"limit": size, "offset": (page - 1) * size, "today": today}
         cursor.execute(raw_list_sql(), parameters)
         rows = cursor.fetchall()

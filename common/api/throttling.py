@@ -18,6 +18,7 @@ counted, so a caller that keeps calling while refused is let in again as its win
 DRF.
 """
 
+import contextlib
 import logging
 import math
 
@@ -71,7 +72,9 @@ class CallerRateThrottle(SimpleRateThrottle):
             previous, counted = backend.get(previous_key, 0), self._count(backend, current_key)
         self.previous, self.current = previous, counted - 1
         if previous * (self.duration - self.into) / self.duration + counted > self.num_requests:
-            backend.decr(current_key)  # refused: not counted
+            # Refused: not counted (unless the counter is already gone: evicted, or the cache emptied).
+            with contextlib.suppress(ValueError):
+                backend.decr(current_key)
             return False
         return True
 

@@ -1,11 +1,21 @@
 """The whole initiatives list of a reader of everything: its count is kept between the writes that
 move it (created, archived, restored, deleted), and always agrees with the rows."""
 
+import time
+from types import SimpleNamespace
+
 import pytest
+from django.core.cache.backends import locmem
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from improvement.models import Initiative
+from improvement.selectors.initiatives import (
+    INITIATIVE_COUNT_CACHE_SECONDS,
+    INITIATIVE_COUNT_LOCAL_SECONDS,
+    initiative_count_seconds,
+)
 from improvement.services.initiatives import initiative_archive
 from tests.factories import InitiativeFactory
 
@@ -89,3 +99,29 @@ def test_a_filtered_list_is_counted_live(api, admin, portfolio, django_capture_o
 def test_a_reader_of_some_teams_is_not_given_the_whole_count(api, lead, portfolio, other_team):
     InitiativeFactory(team=other_team)
     assert _count(api(lead)) == 4
+
+
+def test_with_a_cache_of_this_process_only_the_count_is_kept_ten_seconds_at_most(
+    api, admin, portfolio, monkeypatch
+):
+    client = api(admin)
+    assert _count(client) == 4
+    # Another process's write: no signal of this process drops the count kept here.
+    Initiative.objects.filter(pk=portfolio[0].pk).update(archived_at=timezone.now())
+    kept = _count(client)
+
+    later = time.time() + INITIATIVE_COUNT_LOCAL_SECONDS + 1
+    monkeypatch.setattr(locmem, "time", SimpleNamespace(time=lambda: later))
+
+    assert kept == 4
+    assert _count(client) == 3
+
+
+def test_with_a_shared_cache_the_count_is_kept_until_a_write(settings):
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:9150/0",
+        }
+    }
+    assert initiative_count_seconds() == INITIATIVE_COUNT_CACHE_SECONDS

@@ -40,9 +40,12 @@ def test_the_budget_is_let_through_and_the_next_call_is_refused_with_retry_after
 
     assert statuses == [200] * 10
     assert refused.status_code == 429
-    # Nothing of the next window is free while this one's ten calls all weigh: 60 s to its end, then
-    # until the ten weigh under one call's worth.
-    assert 60 < int(refused["Retry-After"]) <= 120
+    # Nothing is free in this window; in the next, once the ten weigh 9 or less: 60 s, then 6 s.
+    assert refused["Retry-After"] == "66"
+    clock["t"] = NOON + 65
+    assert client.get(INITIATIVES).status_code == 429
+    clock["t"] = NOON + 66
+    assert client.get(INITIATIVES).status_code == 200
 
 
 def test_the_previous_windows_calls_weigh_by_the_share_of_it_still_in_the_window(
@@ -68,10 +71,29 @@ def test_retry_after_is_when_the_previous_window_weighs_little_enough(token_api,
     refused = client.get(INITIATIVES)
 
     wait = int(refused["Retry-After"])
+    clock["t"] = NOON + 60 + wait - 1
+    too_soon = client.get(INITIATIVES).status_code
     clock["t"] = NOON + 60 + wait
 
     assert refused.status_code == 429
-    assert 0 < wait <= 60
+    assert wait == 6  # the ten weigh 9 after 6 s of the minute: one call fits
+    assert too_soon == 429
+    assert client.get(INITIATIVES).status_code == 200
+
+
+def test_a_budget_of_one_call(token_api, lead, clock, monkeypatch):
+    monkeypatch.setattr(CallerRateThrottle, "THROTTLE_RATES", {"caller": "1/minute"})
+    client = token_api(lead)
+    assert _statuses(client, 2) == [200, 429]
+
+    clock["t"] = NOON + 30
+    refused = client.get(INITIATIVES)
+    clock["t"] = NOON + 60 + 59
+    still = client.get(INITIATIVES).status_code
+    clock["t"] = NOON + 120
+
+    assert refused["Retry-After"] == "90"  # the call of this minute weighs until the next one ends
+    assert still == 429
     assert client.get(INITIATIVES).status_code == 200
 
 
