@@ -122,7 +122,7 @@ def raw_initiatives_page(
     from django.utils import timezone
 
     from improvement.api.initiatives.columns import INITIATIVE_VALUES, initiative_row_writer
-    from improvement.selectors.initiatives import initiative_count_seconds
+    from improvement.selectors.initiative_count import initiative_count_seconds
 
     today = today or timezone.localdate()
     with connection.cursor() as cursor:

@@ -17,7 +17,8 @@ from django.db.models.signals import post_delete, post_save
 from accounts.models import User
 from common.outbox import outbox_enqueue
 from improvement.models import Benefit, Cost, Initiative, KpiTarget, Milestone
-from improvement.selectors.initiatives import initiative_count_written, initiatives_at_risk_written
+from improvement.selectors.initiative_count import initiative_count_written
+from improvement.selectors.initiatives import initiatives_at_risk_written
 from improvement.selectors.roadmap import milestone_owners_written
 from improvement.services.money_rollup import initiative_rollup_recount
 from improvement.services.money_summaries import (

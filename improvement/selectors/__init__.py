@@ -13,11 +13,11 @@ from improvement.selectors.experiments import (
     variant_totals,
 )
 from improvement.selectors.history import initiative_history
+from improvement.selectors.initiative_count import initiative_count_unfiltered
 from improvement.selectors.initiative_rows import initiative_rows
 from improvement.selectors.initiative_rows import members_inline as initiative_rows_members_inline
 from improvement.selectors.initiatives import (
     initiative_at_risk_first,
-    initiative_count_unfiltered,
     initiative_get,
     initiative_list,
     initiative_list_at_risk,

@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from improvement.models import Initiative
-from improvement.selectors.initiatives import (
+from improvement.selectors.initiative_count import (
     INITIATIVE_COUNT_CACHE_SECONDS,
     INITIATIVE_COUNT_LOCAL_SECONDS,
     initiative_count_seconds,
