@@ -5,7 +5,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run serve test lint format install migrate demo worker beat clean bench bench-pairs
+.PHONY: run serve test lint format install migrate demo worker beat clean bench bench-pairs bench-growth
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -65,6 +65,11 @@ bench: install
 # App ÷ raw baseline, interleaved, on a kept bench database: BENCH_DATABASE=name make bench-pairs
 bench-pairs: install
 	$(BIN)/python -m bench.interleave
+
+# xlarge ÷ large, both sizes timed request by request in one process, on the two kept bench databases
+# (pdca_bench and pdca_bench_xlarge by default; docs/performance.md): make bench-growth
+bench-growth: install
+	$(BIN)/python -m bench.growth
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache .ruff_cache

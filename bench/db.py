@@ -6,6 +6,8 @@ import psycopg
 
 SERVER_URL = os.environ.get("BENCH_SERVER_URL", "postgres://postgres@127.0.0.1:5432")
 DATABASE = os.environ.get("BENCH_DATABASE", "pdca_bench")
+# The kept large database that an xlarge run is compared with, request by request (bench.growth).
+LARGE_DATABASE = os.environ.get("BENCH_LARGE_DATABASE", "pdca_bench")
 # Guards against pointing the harness at a database someone else uses.
 FORBIDDEN_DATABASES = frozenset({"test", "postgres", "template0", "template1"})
 # The bench caller makes thousands of requests: the per-caller budget must not answer 429 mid-run.
@@ -52,6 +54,11 @@ def recreate(name: str = DATABASE) -> None:
     with psycopg.connect(database_url("postgres"), autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def exists(name: str) -> bool:
+    with psycopg.connect(database_url("postgres"), autocommit=True) as conn:
+        return conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone() is not None
 
 
 def drop(name: str = DATABASE) -> None:

@@ -63,10 +63,17 @@ def summary(values: list[float]) -> dict:
 
 
 def time_pair(
-    app: Callable[[], object], raw: Callable[[], object], *, rounds: int = ROUNDS, warmup: int = WARMUP
+    app: Callable[[], object],
+    raw: Callable[[], object],
+    *,
+    rounds: int = ROUNDS,
+    warmup: int = WARMUP,
+    before: dict[str, Callable[[], object]] | None = None,
 ) -> dict:
     """``app`` and ``raw`` in alternating rounds (the order flips each round), after ``warmup``
-    calls of each: per-call wall-clock and CPU in ms, and the per-round ratios."""
+    calls of each: per-call wall-clock and CPU in ms, and the per-round ratios. ``before``, by
+    ``"app"`` or ``"raw"``, is called untimed before each of that side's calls."""
+    before = before or {}
     for _ in range(warmup):
         app()
         raw()
@@ -74,6 +81,8 @@ def time_pair(
     for round_ in range(rounds):
         order = (("app", app), ("raw", raw)) if round_ % 2 == 0 else (("raw", raw), ("app", app))
         for name, fn in order:
+            if name in before:
+                before[name]()
             wall, cpu = time.perf_counter(), time.process_time()
             fn()
             times[f"{name}_cpu"].append((time.process_time() - cpu) * 1000)
@@ -171,14 +180,19 @@ def run_pairs(client, context: dict, *, names=None, rounds: int = ROUNDS, warmup
     return results
 
 
+def judged(r: dict) -> str:
+    """A timed result's load, target and verdict, for a progress line."""
+    return f"load {r['load_before'][0]}→{r['load_after'][0]}  target ≤ {r['target']}: {r['verdict']}" + (
+        f" ({'; '.join(r['noisy_because'])})" if r["noisy_because"] else ""
+    )
+
+
 def line(name: str, r: dict) -> str:
     return (
         f"  {name:<18} app {r['app_ms']['median']:>8.2f} ms  raw {r['raw_ms']['median']:>8.2f} ms  "
         f"ratio {r['ratio']['median']:.2f} (spread {r['ratio']['spread']:.2f})  "
         f"cpu {r['app_cpu_ms']['median']:.2f}/{r['raw_cpu_ms']['median']:.2f} ms "
-        f"= {r['cpu_ratio']['median']:.2f}  load {r['load_before'][0]}→{r['load_after'][0]}  "
-        f"target ≤ {r['target']}: {r['verdict']}"
-        + (f" ({'; '.join(r['noisy_because'])})" if r["noisy_because"] else "")
+        f"= {r['cpu_ratio']['median']:.2f}  {judged(r)}"
     )
 
 
@@ -212,10 +226,15 @@ def main() -> None:
     results = run_pairs(
         admin_client(), bench_context(), names=args.pair, rounds=args.rounds, warmup=args.warmup
     )
+    print(save(results, args.stem, markdown(results)))
+
+
+def save(results: dict, stem: str, text: str) -> str:
+    """Write ``results`` (JSON) and their Markdown ``text`` in bench/results/; the text."""
     RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / f"{args.stem}.json").write_text(json.dumps(results, indent=2))
-    (RESULTS / f"{args.stem}.md").write_text(markdown(results))
-    print(markdown(results))
+    (RESULTS / f"{stem}.json").write_text(json.dumps(results, indent=2))
+    (RESULTS / f"{stem}.md").write_text(text)
+    return text
 
 
 if __name__ == "__main__":

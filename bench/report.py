@@ -127,6 +127,15 @@ def markdown(report: dict) -> str:
                 "",
                 pairs_markdown(pairs),
             ]
+    if report.get("growth"):
+        from bench.growth import markdown as growth_markdown
+
+        lines += [
+            "",
+            "xlarge ÷ large, both sizes timed request by request in one process (bench.growth):",
+            "",
+            growth_markdown(report["growth"]),
+        ]
     ratio = sync_ratio(report)
     if ratio is not None:
         verdict = "met" if ratio <= TARGET_SYNC_RATIO else "MISSED"

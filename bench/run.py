@@ -9,6 +9,10 @@ warm-up runs then repeated runs (median and p95; bench.cases, the raw SQL baseli
 the load test (bench.load: gunicorn with 2 workers and wrk on loopback), drop the database unless
 ``--keep``. bench.report writes the results.
 
+An xlarge run kept (``--keep`` or ``--reuse``) in a database of its own (``BENCH_DATABASE``), with the
+large one kept beside it (``BENCH_LARGE_DATABASE``, default ``pdca_bench``), ends with bench.growth:
+every read timed at both sizes in one process, request by request.
+
 With Redis answering (``BENCH_BROKER_URL``, default database 12 on loopback), the writes' after-commit
 tasks are queued there as a deployment queues them for its workers, not run inside the timed request;
 without it they run in the request, and the report says which.
@@ -129,6 +133,13 @@ def main() -> None:
             # The growth over large is read against the last large run on this machine.
             report["sizes"]["large"] = json.loads(earlier_large.read_text())
             report["large_from"] = report["sizes"]["large"].get("timestamp", "an earlier run")
+        both = sizes == ["xlarge"] and (args.keep or args.reuse) and db.DATABASE != db.LARGE_DATABASE
+        if both and db.exists(db.LARGE_DATABASE):
+            # Both sizes kept: each read timed at both, request by request, in one process.
+            growth = [sys.executable, "-m", "bench.growth", "--stem", ".growth"]
+            growth += ["--small", db.LARGE_DATABASE, "--large", db.DATABASE]
+            subprocess.run(growth + ["--rounds", "7"] * args.quick, check=True)
+            report["growth"] = json.loads((RESULTS_DIR / ".growth.json").read_text())
         stem = args.stem or "-".join(sizes)
         json_path, md_path = write(report, stem=stem)
         print(md_path.read_text())

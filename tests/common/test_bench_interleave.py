@@ -1,5 +1,7 @@
 """The bench's interleaved harness: its spread, its verdicts, and that it times both sides in turn."""
 
+import time
+
 from bench.interleave import summary, time_pair, verdict
 
 
@@ -30,3 +32,16 @@ def test_rounds_alternate_which_side_goes_first():
     result = time_pair(lambda: calls.append("app"), lambda: calls.append("raw"), rounds=4, warmup=1)
     assert calls == ["app", "raw", "app", "raw", "raw", "app", "app", "raw", "raw", "app"]
     assert result["rounds"] == 4
+
+
+def test_what_comes_before_a_side_is_called_before_each_of_its_timed_calls_and_not_timed():
+    calls = []
+    result = time_pair(
+        lambda: calls.append("app"),
+        lambda: calls.append("raw"),
+        rounds=2,
+        warmup=1,
+        before={"app": lambda: (calls.append("write"), time.sleep(0.05))},
+    )
+    assert calls == ["app", "raw", "write", "app", "raw", "raw", "write", "app"]
+    assert result["app_ms"]["max"] < 50

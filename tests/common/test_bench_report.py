@@ -1,6 +1,7 @@
 """The bench report: an xlarge run shows its own figures beside the large run's, and the paged
 reads' growth against the 1.3 bound."""
 
+from bench.interleave import summary, verdict
 from bench.report import markdown
 
 
@@ -44,3 +45,29 @@ def test_without_a_large_run_an_xlarge_report_still_lists_its_figures():
     text = markdown(_report({"xlarge": _size(api_portfolio_summary=4.0)}))
     assert "| api_portfolio_summary | 4.0 | 4.8 |" in text
     assert "÷ large" not in text
+
+
+def test_the_growth_timed_request_by_request_is_shown_with_its_verdict_per_read():
+    def read(large, xlarge, ratios, load=0.5):
+        timing = summary([large, large])
+        return {
+            "large": {"ms": timing, "cpu_ms": timing},
+            "xlarge": {"ms": summary([xlarge, xlarge]), "cpu_ms": summary([xlarge, xlarge])},
+            "ratio": summary(ratios),
+            "cpu_ratio": summary(ratios),
+            "load_before": [load],
+            "load_after": [load],
+        }
+
+    growth = {"api_initiatives_list": read(10.0, 11.0, [1.1, 1.1]), "page_board": read(50, 80, [1.6, 1.6])}
+    for result in growth.values():
+        result["verdict"], result["noisy_because"] = verdict(result, target=1.3, cores=2)
+    report = _report({"xlarge": _size(api_initiatives_list=11.0)})
+    report["growth"] = growth
+    text = markdown(report)
+    assert "request by request in one process" in text
+    growth_table = text.split("request by request in one process")[1]
+    rows = {line.split("|")[1].strip(): line for line in growth_table.splitlines() if line.startswith("| ")}
+    listed = rows["api_initiatives_list"]
+    assert "| 1.10 (0.00) |" in listed and listed.endswith("| met |")
+    assert "| 1.60 (0.00) |" in rows["page_board"] and rows["page_board"].endswith("| not met |")
