@@ -54,12 +54,27 @@ def datetime_writer() -> Writer:
     return write
 
 
+def date_column_writer() -> Callable[[list], list]:
+    """``date_writer`` for a whole column of values at once: under ISO 8601, when every value is a
+    date or None, orjson writes them all in one call (the same ``YYYY-MM-DD`` text; null)."""
+    one = date_writer()
+    output = api_settings.DATE_FORMAT
+    plain = output is not None and output.lower() == ISO_8601
+
+    def write(values: list) -> list:
+        if plain and all(value is None or type(value) is dt.date for value in values):
+            return orjson.loads(orjson.dumps(values))
+        return [one(value) for value in values]
+
+    return write
+
+
 def datetime_column_writer() -> Callable[[list], list]:
     """``datetime_writer`` for a whole column of values at once.
 
-    When the current zone is UTC and every value is an aware time at offset 0, orjson writes them
-    all in one call: the same text (ISO 8601, microseconds when there are any, ``Z``) at a fraction of
-    the cost of one ``isoformat`` per value. Any other column is written value by value.
+    When the current zone is UTC and every value is an aware time at offset 0 or None, orjson writes
+    them all in one call: the same text (ISO 8601, microseconds when there are any, ``Z``; null) at a
+    fraction of the cost of one ``isoformat`` per value. Any other column is written value by value.
     """
     one = datetime_writer()
     zone = serializers.DateTimeField().default_timezone()
@@ -67,7 +82,7 @@ def datetime_column_writer() -> Callable[[list], list]:
     plain = api_settings.DATETIME_FORMAT is not None and api_settings.DATETIME_FORMAT.lower() == ISO_8601
 
     def write(values: list) -> list:
-        if utc and plain and all(value is not None and value.utcoffset() == ZERO for value in values):
+        if utc and plain and all(value is None or value.utcoffset() == ZERO for value in values):
             return orjson.loads(orjson.dumps(values, option=orjson.OPT_UTC_Z))
         return [one(value) for value in values]
 

