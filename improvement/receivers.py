@@ -1,8 +1,8 @@
 """Keeps each initiative's money summary in step with every write that changes its money, each KPI
 target's progress with every write of the target, the roll-up's count of initiatives at risk
 with every milestone written, and drops the roadmap's cached owner choices when a milestone, an
-initiative or a person is written, and the initiatives list's kept count when an initiative is
-created, archived, restored or deleted.
+initiative or a person is written, the initiatives list's kept count when an initiative is
+created, archived, restored or deleted, and the whole board's kept counts and lead choices.
 
 Connected in ``ImprovementConfig.ready``. Model signals catch every ``save()`` and ``delete()``
 (services, admin, imports and the demo loader all save models); measurements, written in bulk,
@@ -17,6 +17,7 @@ from django.db.models.signals import post_delete, post_save
 from accounts.models import User
 from common.outbox import outbox_enqueue
 from improvement.models import Benefit, Cost, Initiative, KpiTarget, Milestone
+from improvement.selectors.board import board_leads_written, board_totals_written
 from improvement.selectors.initiative_count import initiative_count_written
 from improvement.selectors.initiatives import initiatives_at_risk_written
 from improvement.selectors.roadmap import milestone_owners_written
@@ -60,11 +61,17 @@ AT_RISK_ORDER_FIELDS = {
 # What the unfiltered list's kept count reads: which initiatives there are, and which are archived
 # (a new one is a save without fields named).
 INITIATIVE_COUNT_FIELDS = {Initiative: {"archived_at"}}
+# What the whole board's counts read: which initiatives there are, in which stage and status.
+BOARD_TOTALS_FIELDS = {Initiative: {"stage", "status", "archived_at"}}
+# What the board's lead choices read: who leads an initiative the board shows, by name.
+BOARD_LEAD_FIELDS = {Initiative: {"lead", "status", "archived_at"}, User: {"full_name", "email"}}
 # Each cached answer's drop, with the models and fields it reads (any field on a delete).
 CACHED_ANSWERS = (
     (milestone_owners_written, OWNER_CHOICE_FIELDS),
     (initiatives_at_risk_written, AT_RISK_ORDER_FIELDS),
     (initiative_count_written, INITIATIVE_COUNT_FIELDS),
+    (board_totals_written, BOARD_TOTALS_FIELDS),
+    (board_leads_written, BOARD_LEAD_FIELDS),
 )
 # Fields of a KPI target the money depends on (an update naming none of them changes no money).
 TARGET_MONEY_FIELDS = {

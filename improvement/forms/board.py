@@ -19,7 +19,11 @@ class BoardFilterForm(Form):
         label=_("Lead"), queryset=User.objects.none(), required=False, empty_label=_("Any lead")
     )
 
-    def __init__(self, *args, teams, leads, **kwargs):
+    def __init__(self, *args, teams, leads, lead_labels=None, **kwargs):
+        """``leads`` checks the lead asked for; ``lead_labels``, (id, name) pairs of the same people,
+        lists them when given (a kept list: ``board_lead_labels``)."""
         super().__init__(*args, **kwargs)
         self.fields["team"].queryset = teams
         self.fields["lead"].queryset = leads
+        if lead_labels is not None:
+            self.fields["lead"].choices = [("", self.fields["lead"].empty_label), *lead_labels]

@@ -4,6 +4,12 @@ An organisation's board is thousands of active initiatives (bench/: ~2,300 cards
 initiatives). Each column shows its first ``cap`` cards by code, picked by one query per stage that
 stops after them, and the true count per stage from one aggregate: the page costs the same queries
 and bytes whatever the portfolio's size.
+
+For a reader of everything, the whole board's counts and its lead choices are the same for every
+such reader: they are kept in the shared cache until a write moves them (``board_totals_written``,
+``board_leads_written``, hooked to the model signals in improvement/receivers.py). Counting them
+reads every active initiative (bench/: 13 ms at 100,000 initiatives, 1.4 ms at 10,000), and the lead
+choices ask every person of the organisation (4.0 ms and 0.55 ms).
 """
 
 from dataclasses import dataclass
@@ -12,10 +18,15 @@ from django.db.models import Count, QuerySet
 from django.utils.translation import gettext_noop
 
 from accounts.models import Membership, Team, User
+from common.revision_cache import revision_cached, revision_new_on_commit
 from improvement.models import STAGE_ORDER, Initiative, Stage, Status
+from improvement.selectors.initiative_count import initiative_count_seconds
 from improvement.selectors.initiatives import initiative_list, initiative_readable
 
 BOARD_STATUSES = (Status.ACTIVE, Status.ON_HOLD)
+# The kept answers of a reader of everything (see the module's docstring).
+BOARD_TOTALS = "board-totals"
+BOARD_LEADS = "board-leads"
 
 
 class BoardScope:
@@ -69,7 +80,16 @@ def initiative_board(
     filters = {"user": user, "scope": scope, "team": team, "lead": lead}
     # Counted on the bare rows: the cards' milestone counts and joins would only slow the count.
     counted = _board_filter(initiative_readable(user=user), **filters)
-    totals = dict(counted.order_by().values_list("stage").annotate(n=Count("pk")).values_list("stage", "n"))
+
+    def count() -> dict[str, int]:
+        return dict(counted.order_by().values_list("stage").annotate(n=Count("pk")).values_list("stage", "n"))
+
+    whole = user.reads_everything and scope == BoardScope.ALL and team is None and lead is None
+    totals = (
+        revision_cached(name=BOARD_TOTALS, key="all", compute=count, timeout=initiative_count_seconds())
+        if whole
+        else count()
+    )
     # Each column's first cards on the bare rows, a query per stage that stops after ``cap`` rows (a
     # window over every stage numbered every active initiative); then only the shown cards get
     # their joins and milestone counts.
@@ -91,3 +111,30 @@ def board_lead_list(*, user: User) -> QuerySet[User]:
     """Leads of the initiatives the board can show ``user``: the board's lead filter."""
     shown = initiative_readable(user=user).filter(status__in=BOARD_STATUSES).values("lead_id")
     return User.objects.filter(pk__in=shown).order_by("full_name", "email")
+
+
+def board_lead_labels(*, user: User) -> list[tuple[int, str]]:
+    """``board_lead_list`` as (id, name) pairs, for the filter's choices; kept for a reader of
+    everything."""
+
+    def labels() -> list[tuple[int, str]]:
+        # ``User.get_full_name`` from three columns, without a model instance per person.
+        people = board_lead_list(user=user).values_list("pk", "full_name", "email")
+        return [(pk, full_name or email) for pk, full_name, email in people]
+
+    if not user.reads_everything:
+        return labels()
+    seconds = initiative_count_seconds()
+    return revision_cached(name=BOARD_LEADS, key="everyone", compute=labels, timeout=seconds)
+
+
+def board_totals_written() -> None:
+    """An initiative was created, deleted, or moved stage, status or archiving: the whole board's kept
+    counts are dropped once the write commits."""
+    revision_new_on_commit(BOARD_TOTALS)
+
+
+def board_leads_written() -> None:
+    """An initiative's lead, status or archiving, or a person's name, was written: the kept lead
+    choices are dropped once the write commits."""
+    revision_new_on_commit(BOARD_LEADS)

@@ -139,7 +139,9 @@ def milestone_owner_labels(*, user: User) -> list[tuple[int, str]]:
     """
 
     def labels() -> list[tuple[int, str]]:
-        return [(owner.pk, owner.get_full_name()) for owner in milestone_owner_list(user=user)]
+        # ``User.get_full_name`` from three columns, without a model instance per person.
+        people = milestone_owner_list(user=user).values_list("pk", "full_name", "email")
+        return [(pk, full_name or email) for pk, full_name, email in people]
 
     if not user.reads_everything:
         return labels()

@@ -14,7 +14,13 @@ from common.web import site_view
 from improvement import policies
 from improvement.forms.board import BoardFilterForm
 from improvement.models import Stage, Status
-from improvement.selectors.board import BoardScope, board_default_scope, board_lead_list, initiative_board
+from improvement.selectors.board import (
+    BoardScope,
+    board_default_scope,
+    board_lead_labels,
+    board_lead_list,
+    initiative_board,
+)
 from improvement.services.stages import next_stage
 
 BOARD_COLUMN_CAP = 30
@@ -40,6 +46,7 @@ def board(request):
         request.GET or None,
         teams=team_list(user=user),
         leads=board_lead_list(user=user),
+        lead_labels=board_lead_labels(user=user),
         initial={"show": default_scope},
     )
     filters = form.cleaned_data if form.is_valid() else {}

@@ -127,6 +127,14 @@ def test_the_owner_choices_follow_every_write_they_read(
     assert "selected" in re.search(rf'<option value="{second.pk}"[^>]*>', chosen.content.decode()).group(0)
 
 
+def test_an_owner_without_a_name_is_listed_by_email_for_every_reader(login, executive, lead, team):
+    unnamed = UserFactory(full_name="", email="no.name@example.com")
+    MilestoneFactory(initiative=InitiativeFactory(team=team, lead=lead), owner=unnamed, due_date=days(3))
+
+    for reader in (executive, lead):  # the cached choices, and those read each time
+        assert (str(unnamed.pk), "no.name@example.com") in owner_options(login(reader).get(ROADMAP))
+
+
 def test_the_owner_choices_are_read_once_for_readers_of_everything(login, executive, lead, team):
     MilestoneFactory(
         initiative=InitiativeFactory(team=team, lead=lead), owner=UserFactory(), due_date=days(3)
