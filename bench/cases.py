@@ -180,6 +180,7 @@ def run_cases(seeded: dict, *, quick: bool, log=print) -> dict:
         read(name)
     for name in ("page_dashboard_after_write", "page_my_work_after_write", "page_roadmap_after_write"):
         read(name)
+    read("page_roadmap_after_owner_change")
 
     return {
         "cases": results,

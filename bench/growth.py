@@ -107,6 +107,9 @@ def run_growth(
     for case in smaller.reads:
         if (names and case not in names) or case in GROWS_WITH_ROWS:
             continue
+        # The answers' sizes: a page whose content differs between the sizes (more rows on the
+        # roadmap's first page, say) is told apart from a read that grows with the table.
+        answered = {sized.name: len(sized.asker(case)()) for sized in (smaller, bigger)}
         before = loadavg()
         timed = time_pair(
             bigger.asker(case),
@@ -120,6 +123,7 @@ def run_growth(
             "warmup": warmup,
             SMALLER: {"url": smaller.reads[case].url, "ms": timed["raw_ms"], "cpu_ms": timed["raw_cpu_ms"]},
             BIGGER: {"url": bigger.reads[case].url, "ms": timed["app_ms"], "cpu_ms": timed["app_cpu_ms"]},
+            "bytes": answered,
             "ratio": timed["ratio"],
             "cpu_ratio": timed["cpu_ratio"],
             "load_before": before,
@@ -144,8 +148,8 @@ def line(case: str, r: dict) -> str:
 def markdown(results: dict) -> str:
     rows = [
         f"| read | {SMALLER} ms (spread) | {BIGGER} ms (spread) | {BIGGER} ÷ {SMALLER} (spread) "
-        "| CPU ms, each size | CPU ratio | load before → after | verdict (≤ 1.3) |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | --- | --- |",
+        "| CPU ms, each size | CPU ratio | answer KB, each size | load before → after | verdict (≤ 1.3) |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |",
     ]
     for case, r in results.items():
         small, big = r[SMALLER], r[BIGGER]
@@ -154,10 +158,16 @@ def markdown(results: dict) -> str:
             f"| {big['ms']['median']:.2f} ({big['ms']['spread']:.2f}) "
             f"| {r['ratio']['median']:.2f} ({r['ratio']['spread']:.2f}) "
             f"| {small['cpu_ms']['median']:.2f} / {big['cpu_ms']['median']:.2f} "
-            f"| {r['cpu_ratio']['median']:.2f} | {r['load_before'][0]} → {r['load_after'][0]} "
+            f"| {r['cpu_ratio']['median']:.2f} | {answered(r)} "
+            f"| {r['load_before'][0]} → {r['load_after'][0]} "
             f"| {r['verdict']} |"
         )
     return "\n".join(rows) + "\n"
+
+
+def answered(r: dict) -> str:
+    sizes = r.get("bytes")
+    return f"{sizes[SMALLER] / 1024:.1f} / {sizes[BIGGER] / 1024:.1f}" if sizes else ""
 
 
 def open_sizes(smaller: str, bigger: str) -> tuple[Sized, Sized]:

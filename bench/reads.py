@@ -26,15 +26,23 @@ class Read:
     before: Callable[[], None] | None = None
 
 
-def milestone_written() -> None:
-    """What a milestone's save does to the kept answers, at once (its commit): the roll-up's, the first
-    rows at risk and the roadmap's owners are computed again at the next read (improvement/receivers.py)."""
+def milestone_completed() -> None:
+    """What marking a milestone done can do to the kept answers, at once (its commit): the roll-up's
+    answers and the first rows at risk are computed again at the next read (improvement/receivers.py;
+    the roll-up's when its count at risk moved, the worst case here)."""
     from improvement.selectors.initiatives import initiatives_at_risk_written
     from improvement.selectors.portfolio_rollup_cache import rollup_revision_new
-    from improvement.selectors.roadmap import milestone_owners_written
 
     rollup_revision_new()
     initiatives_at_risk_written()
+
+
+def milestone_owner_changed() -> None:
+    """What giving a milestone another owner does: ``milestone_completed``'s drops, and the
+    roadmap's owner choices too."""
+    from improvement.selectors.roadmap import milestone_owners_written
+
+    milestone_completed()
     milestone_owners_written()
 
 
@@ -114,7 +122,7 @@ def reads(api) -> dict[str, Read]:
         "page_board": Read("site", "/board/", "admin: the PDCA board, capped columns"),
         **{
             f"{page}_after_write": Read(
-                "site", url, f"{who}, the first read after a milestone's write", before=milestone_written
+                "site", url, f"{who}, the first read after a milestone is done", before=milestone_completed
             )
             for page, url, who in (
                 ("page_dashboard", "/dashboard/", "admin"),
@@ -122,6 +130,12 @@ def reads(api) -> dict[str, Read]:
                 ("page_roadmap", "/roadmap/", "admin"),
             )
         },
+        "page_roadmap_after_owner_change": Read(
+            "site",
+            "/roadmap/",
+            "admin, the first read after a milestone's owner changes",
+            before=milestone_owner_changed,
+        ),
     }
 
 
