@@ -66,7 +66,7 @@ def run_cases(seeded: dict, *, quick: bool, log=print) -> dict:
 
     clients = callers()
     api = clients["api"]
-    reads = timed_reads(api)
+    reads = timed_reads(clients)
     few, many = (2, 5) if quick else (3, 20)
     results: dict[str, dict] = {}
 
