@@ -23,6 +23,25 @@ from common.cache_errors import CACHE_ERRORS
 T = TypeVar("T")
 
 
+# Every name that answers are kept under (``revision_name``): a restore drops them all at once.
+_NAMES: set[str] = set()
+
+
+def revision_name(name: str) -> str:
+    """``name``, recorded as a name that answers are kept under (``revision_new_every`` drops it)."""
+    _NAMES.add(name)
+    return name
+
+
+def revision_new_every() -> list[str]:
+    """Drop every answer kept under any recorded name: the rows they were computed from were replaced
+    (a restore). The names, in order."""
+    names = sorted(_NAMES)
+    for name in names:
+        revision_new(name)
+    return names
+
+
 def _revision_key(name: str) -> str:
     return f"{name}:revision"
 
@@ -67,7 +86,8 @@ def revision_new_on_commit(name: str) -> None:
 
 
 def revision_cached(*, name: str, key: str, compute: Callable[[], T], timeout: int) -> T:
-    """``compute()``'s answer, from the cache when ``name`` has not been written since it was stored."""
+    """``compute()``'s answer, from the cache when ``name`` has not been written since it was stored.
+    ``name`` is one of ``revision_name``'s (tests/common/test_revision_cache.py checks them all)."""
     try:
         revision = cache.get(_revision_key(name))
         if revision is None:

@@ -18,15 +18,15 @@ from django.db.models import Count, QuerySet
 from django.utils.translation import gettext_noop
 
 from accounts.models import Membership, Team, User
-from common.revision_cache import revision_cached, revision_new_on_commit
+from common.revision_cache import revision_cached, revision_name, revision_new_on_commit
 from improvement.models import STAGE_ORDER, Initiative, Stage, Status
 from improvement.selectors.initiative_count import initiative_count_seconds
 from improvement.selectors.initiatives import initiative_list, initiative_readable
 
 BOARD_STATUSES = (Status.ACTIVE, Status.ON_HOLD)
 # The kept answers of a reader of everything (see the module's docstring).
-BOARD_TOTALS = "board-totals"
-BOARD_LEADS = "board-leads"
+BOARD_TOTALS = revision_name("board-totals")
+BOARD_LEADS = revision_name("board-leads")
 
 
 class BoardScope:

@@ -4,10 +4,10 @@ from django.core.cache import DEFAULT_CACHE_ALIAS, caches
 from django.core.cache.backends.locmem import LocMemCache
 from django.db.models import QuerySet
 
-from common.revision_cache import revision_cached, revision_new_on_commit
+from common.revision_cache import revision_cached, revision_name, revision_new_on_commit
 from improvement.models import Initiative
 
-INITIATIVE_COUNT = "initiative-count"
+INITIATIVE_COUNT = revision_name("initiative-count")
 # A bound on a count left behind by a write that no model signal saw (raw SQL, a restore).
 INITIATIVE_COUNT_CACHE_SECONDS = 600
 # With a cache of this process only (no ``REDIS_URL``), another process's write cannot drop the

@@ -28,7 +28,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_noop
 
 from accounts.models import Membership, Team, User
-from common.revision_cache import revision_cached, revision_new_on_commit
+from common.revision_cache import revision_cached, revision_name, revision_new_on_commit
 from improvement.models import (
     OPEN_MILESTONE_STATUSES,
     Health,
@@ -274,7 +274,7 @@ def initiative_list_at_risk(*, initiatives: QuerySet[Initiative]) -> QuerySet[In
 
 
 # The first rows at risk of a portfolio the same for all its readers, in the shared cache (a revision).
-AT_RISK_ORDER = "at-risk-order"
+AT_RISK_ORDER = revision_name("at-risk-order")
 AT_RISK_ORDER_CACHE_SECONDS = 300
 # The at-risk order's classes, worst first (``initiative_list_at_risk``'s ``severity``).
 _SEVERITY_CLASSES = (

@@ -18,7 +18,7 @@ from django.db.models import Case, Count, Exists, F, FloatField, Min, OuterRef, 
 from django.utils import timezone
 
 from accounts.models import User
-from common.revision_cache import revision_cached
+from common.revision_cache import revision_cached, revision_name
 from improvement import roi_figures
 from improvement.models import (
     Category,
@@ -74,7 +74,7 @@ def stale_money_summaries(initiatives: QuerySet[Initiative]) -> list[int]:
 # long (per horizon and discount rate, which are in the key: a change of settings is checked at
 # once). Writes through the models keep every summary current; the check finds those written past
 # them (raw SQL, a restore), and reads every initiative (bench/: 56–64 ms at 100,000 initiatives).
-MONEY_SUMMARIES_CHECKED = "money-summaries-checked"
+MONEY_SUMMARIES_CHECKED = revision_name("money-summaries-checked")
 MONEY_SUMMARIES_CHECK_SECONDS = 15 * 60
 
 

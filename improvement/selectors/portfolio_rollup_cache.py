@@ -14,9 +14,9 @@ from typing import TypeVar
 
 from django.conf import settings
 
-from common.revision_cache import revision_cached, revision_new
+from common.revision_cache import revision_cached, revision_name, revision_new
 
-ROLLUP = "portfolio-rollup"
+ROLLUP = revision_name("portfolio-rollup")
 SUMMARY_CACHE_SECONDS = 60
 T = TypeVar("T")
 

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from accounts.models import Team, User
 from common.paging import BoundedCountPaginator
-from common.revision_cache import revision_cached, revision_new_on_commit
+from common.revision_cache import revision_cached, revision_name, revision_new_on_commit
 from improvement.models import OPEN_MILESTONE_STATUSES, Initiative, Milestone, Status
 from improvement.selectors.initiatives import initiative_readable, scope_to_readable
 
@@ -16,7 +16,7 @@ ROADMAP_INITIATIVES_PER_PAGE = 25
 # The roadmap counts its initiatives up to this many ("more than 250"), or past the page asked for.
 ROADMAP_COUNTED_UP_TO = 250
 # The owner filter's choices for readers of every initiative, in the shared cache (a revision's name).
-OWNERS = "roadmap-owners"
+OWNERS = revision_name("roadmap-owners")
 OWNERS_CACHE_SECONDS = 300
 
 

@@ -16,6 +16,8 @@ from psycopg import sql
 
 from accounts.models import Team, User
 from common.backup import MSG_NEEDS_POSTGRES, backup_create, backups_list, backups_prune
+from common.revision_cache import revision_cached
+from improvement.selectors.initiative_count import INITIATIVE_COUNT
 from kpis.models import Measurement
 from tests.factories import KpiFactory, MeasurementFactory, TeamFactory
 
@@ -101,9 +103,14 @@ def test_backup_writes_a_manifest_and_restores_checked_into_an_empty_database(tm
     assert manifest["size"] == backup.dump.stat().st_size
     assert manifest["pg_dump_version"].startswith("pg_dump (PostgreSQL)")
 
+    kept = revision_cached(name=INITIATIVE_COUNT, key="live", compute=lambda: "before", timeout=60)
     out = io.StringIO()
     call_command("restore", str(backup.manifest), "--target", _url(empty_database), stdout=out)
     assert "every count as in the manifest" in out.getvalue()
+    # What the cache kept was computed from the rows before: it is computed again.
+    assert "answers kept in the cache are computed again" in out.getvalue()
+    assert kept == "before"
+    assert revision_cached(name=INITIATIVE_COUNT, key="live", compute=lambda: "after", timeout=60) == "after"
 
     with pytest.raises(CommandError, match="is not empty"):
         call_command("restore", str(backup.manifest), "--target", _url(empty_database))

@@ -60,3 +60,44 @@ def test_a_transaction_writing_many_rows_writes_each_revision_once(
     # The next transaction writes them again.
     assert revisions_written.count("roadmap-owners") == 2
     assert revisions_written.count("at-risk-order") == 2
+
+
+def _kept_names() -> set[str]:
+    """The names every ``revision_cached(name=…)`` of the project's code passes, read from the source."""
+    import importlib
+    import pathlib
+    import re
+
+    root = pathlib.Path(revision_cache.__file__).resolve().parents[1]
+    names = set()
+    for path in [*root.glob("*/selectors/*.py"), *root.glob("*/services/*.py"), *root.glob("common/*.py")]:
+        source = path.read_text()
+        for constant in re.findall(r"revision_cached\(\s*name=([A-Z_]+)", source):
+            module = ".".join(path.relative_to(root).with_suffix("").parts)
+            names.add(getattr(importlib.import_module(module), constant))
+    return names
+
+
+def test_every_name_answers_are_kept_under_is_dropped_by_a_restore():
+    kept = _kept_names()
+    assert {"initiative-count", "board-totals", "roadmap-owners", "portfolio-rollup"} <= kept
+    assert kept <= set(revision_cache.revision_new_every())
+
+
+def test_dropping_every_name_computes_each_answer_again():
+    computed = []
+
+    def compute(name: str) -> int:
+        computed.append(name)
+        return len(computed)
+
+    def read(name: str) -> int:
+        return revision_cached(name=name, key="k", compute=lambda: compute(name), timeout=60)
+
+    names = sorted(_kept_names())
+    first = [read(name) for name in names]
+    assert [read(name) for name in names] == first and len(computed) == len(names)
+
+    revision_cache.revision_new_every()
+
+    assert [read(name) for name in names] != first and len(computed) == 2 * len(names)

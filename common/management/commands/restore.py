@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
 from common.backup import BackupError, backup_restore
+from common.revision_cache import revision_new_every
 
 MSG_TARGET_NOT_POSTGRES = "restore needs a PostgreSQL target (postgres://…); got {url}."
 
@@ -38,7 +39,11 @@ class Command(BaseCommand):
         except BackupError as exc:
             raise CommandError(str(exc)) from exc
         total = sum(counts.values())
+        # Counts and choices kept in the shared cache were computed from the rows the restore
+        # replaced: a running deployment would serve them until their bounds (up to 10 minutes).
+        dropped = revision_new_every()
         self.stdout.write(
             f"Restored {manifest} into {settings_dict['NAME']}: {total} records in {len(counts)} models, "
-            "every count as in the manifest."
+            f"every count as in the manifest. The {len(dropped)} kinds of answers kept in the cache are "
+            "computed again at their next read."
         )
