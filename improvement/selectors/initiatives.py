@@ -5,7 +5,9 @@ Every other area scopes its rows through ``initiative_visibility_filter`` and ``
 
 import datetime as dt
 import functools
+import operator
 from collections.abc import Callable, Iterable
+from functools import reduce
 
 from django.db import connection
 from django.db.models import (
@@ -77,26 +79,41 @@ def initiative_visibility_filter(*, user: User) -> Q | None:
     """
     if user.reads_everything:
         return None
-    teams = Membership.objects.filter(user=user).order_by().values("team_id")
-    member_of = Initiative.members.through.objects.filter(user=user).order_by().values("initiative_id")
-    owner_of = Milestone.objects.filter(owner=user).order_by().values("initiative_id")
+    teams, others = _ways_in(user=user)
     if connection.vendor == "postgresql":
         # An OR of the ways in is one filter over every row: PostgreSQL scanned the whole table to
         # count a lead's list (23 ms at 100,000 initiatives, bench/). The ids of each way in, read by
         # their own index, then the rows by primary key: the cost follows the rows the user may read.
-        ways_in = Initiative.objects.order_by().values("pk")
-        return Q(
-            _IdInArrays(
-                ways_in.filter(team__in=teams),
-                ways_in.filter(lead=user),
-                ways_in.filter(sponsor=user),
-                member_of,
-                owner_of,
-            )
-        )
+        return Q(_IdInArrays(Initiative.objects.order_by().values("pk").filter(team__in=teams), *others))
     # One small ``IN (subquery)`` per way in, no JOIN: an OR across joined tables cannot use an
     # index (a lead's list took 0.5 s in bench/), and without joins no row is repeated.
-    return Q(team__in=teams) | Q(lead=user) | Q(sponsor=user) | Q(pk__in=member_of) | Q(pk__in=owner_of)
+    return Q(team__in=teams) | reduce(operator.or_, (Q(pk__in=ids) for ids in others))
+
+
+def _ways_in(*, user: User) -> tuple[QuerySet, list[QuerySet]]:
+    """The ids of ``user``'s teams, and the ids of the initiatives of each other way in: leading,
+    sponsoring, being a member, owning a milestone."""
+    ids = Initiative.objects.order_by().values("pk")
+    return Membership.objects.filter(user=user).order_by().values("team_id"), [
+        ids.filter(lead=user),
+        ids.filter(sponsor=user),
+        Initiative.members.through.objects.filter(user=user).order_by().values("initiative_id"),
+        Milestone.objects.filter(owner=user).order_by().values("initiative_id"),
+    ]
+
+
+def initiative_list_by_way_in(*, user: User, include_archived: bool = False) -> list[QuerySet] | None:
+    """``initiative_list(user=…)`` as two querysets whose union it is, for a reader of some on
+    PostgreSQL: their teams' initiatives, and the other ways in's. None for anyone else.
+
+    The first reads a team's live initiatives with their code and change marker from one index
+    (``initiative_team_live_code``), where ``initiative_list`` checked each of their ids in the id
+    index (bench/: a lead's page of 2,000 initiatives at 100,000, 4.25 → 1.3 ms)."""
+    if user.reads_everything or connection.vendor != "postgresql":
+        return None
+    qs = _annotated(include_archived=include_archived, today=timezone.localdate()).all()
+    teams, others = _ways_in(user=user)
+    return [qs.filter(team__in=teams), qs.filter(Q(_IdInArrays(*others)))]
 
 
 def initiative_readable(*, user: User, include_archived: bool = False) -> QuerySet[Initiative]:
