@@ -33,12 +33,16 @@ def revision_name(name: str) -> str:
     return name
 
 
-def revision_new_every() -> list[str]:
+def revision_new_every(*, strict: bool = False) -> list[str]:
     """Drop every answer kept under any recorded name: the rows they were computed from were replaced
-    (a restore). The names, in order."""
+    (a restore). The names, in order. ``strict``: a cache that does not answer raises, instead of
+    being passed over as everywhere else (a command must not say it dropped what it could not)."""
     names = sorted(_NAMES)
     for name in names:
-        revision_new(name)
+        if strict:
+            cache.set(_revision_key(name), uuid.uuid4().hex, None)
+        else:
+            revision_new(name)
     return names
 
 

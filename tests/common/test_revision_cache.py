@@ -70,7 +70,9 @@ def _kept_names() -> set[str]:
 
     root = pathlib.Path(revision_cache.__file__).resolve().parents[1]
     names = set()
-    for path in [*root.glob("*/selectors/*.py"), *root.glob("*/services/*.py"), *root.glob("common/*.py")]:
+    for path in root.rglob("*.py"):
+        if path.relative_to(root).parts[0] in {".venv", "tests", "bench"} or path.name.startswith("."):
+            continue
         source = path.read_text()
         for constant in re.findall(r"revision_cached\(\s*name=([A-Z_]+)", source):
             module = ".".join(path.relative_to(root).with_suffix("").parts)

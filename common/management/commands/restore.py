@@ -10,6 +10,9 @@ from common.backup import BackupError, backup_restore
 from common.revision_cache import revision_new_every
 
 MSG_TARGET_NOT_POSTGRES = "restore needs a PostgreSQL target (postgres://…); got {url}."
+MSG_DROP_AFTER = (
+    "Once DATABASE_URL points at it, run `manage.py drop_kept_answers` with the deployment's REDIS_URL."
+)
 
 
 class Command(BaseCommand):
@@ -39,11 +42,16 @@ class Command(BaseCommand):
         except BackupError as exc:
             raise CommandError(str(exc)) from exc
         total = sum(counts.values())
+        done = (
+            f"Restored {manifest} into {settings_dict['NAME']}: {total} records in {len(counts)} models, "
+            "every count as in the manifest."
+        )
+        if target:
+            # The running processes still read the configured database: dropping the kept answers
+            # now would only let them be computed again from the old rows.
+            self.stdout.write(f"{done} {MSG_DROP_AFTER}")
+            return
         # Counts and choices kept in the shared cache were computed from the rows the restore
         # replaced: a running deployment would serve them until their bounds (up to 10 minutes).
         dropped = revision_new_every()
-        self.stdout.write(
-            f"Restored {manifest} into {settings_dict['NAME']}: {total} records in {len(counts)} models, "
-            f"every count as in the manifest. The {len(dropped)} kinds of answers kept in the cache are "
-            "computed again at their next read."
-        )
+        self.stdout.write(f"{done} The answers kept under {len(dropped)} names are computed again.")

@@ -58,8 +58,9 @@ class ValueRows:
         self.queryset = queryset
         self.counted = count
         # The same rows as ``queryset``, as the querysets of the ways in whose union they are
-        # (``initiative_list_by_way_in``), each filtered and searched alike: a page and its count are
-        # then read from their union (``_ways_slice_and_count``).
+        # (``initiative_list_by_way_in``), each filtered and searched alike, built when a page is read
+        # (a callable; None or [] without them): its rows and count then come from their union
+        # (``_ways_slice_and_count``).
         self.ways = ways
         self.columns = tuple(columns)
         self.members_inline = selectors.initiative_rows_members_inline()
@@ -114,7 +115,10 @@ class ValueRows:
         queryset's order; None without ways, or for an order other than by the initiative's fields."""
         order = self.queryset.query.order_by or Initiative._meta.ordering
         names = [name.removeprefix("-") if isinstance(name, str) else None for name in order]
-        if not self.ways or not all(name in ORDERABLE for name in names):
+        if self.ways is None or not all(name in ORDERABLE for name in names):
+            return None
+        ways = self.ways()
+        if not ways:
             return None
         extra = [name for name in dict.fromkeys(names) if name not in ("id", "pk", MARKER)]
         at = {"id": 1, "pk": 1, MARKER: 2} | {name: 3 + i for i, name in enumerate(extra)}
@@ -124,9 +128,9 @@ class ValueRows:
         )
         if not {"id", "pk"} & set(names):
             ordering += ", 1 ASC"  # rows tied on the order keep their place from page to page
-        parts = [way.prefetch_related(None).order_by().values_list("pk", MARKER, *extra) for way in self.ways]
+        parts = [way.prefetch_related(None).order_by().values_list("pk", MARKER, *extra) for way in ways]
         union = parts[0].union(*parts[1:])  # a row reached by two ways in, once
-        sql, params = union.query.sql_with_params()
+        sql, params = union.query.get_compiler(using=self.queryset.db).as_sql()
         with connections[self.queryset.db].cursor() as cursor:
             cursor.execute(
                 f"SELECT *, COUNT(*) OVER () FROM ({sql}) AS ways ORDER BY {ordering} LIMIT %s OFFSET %s",
@@ -152,7 +156,9 @@ class ValueRows:
 
 # The orders a page of a reader of some is read in from the union of the ways in: by the initiative's
 # own columns.
-ORDERABLE = frozenset({"pk", *(field.name for field in Initiative._meta.concrete_fields)})
+ORDERABLE = frozenset(
+    {"pk", *(field.name for field in Initiative._meta.concrete_fields if not field.is_relation)}
+)
 
 # Parameters that choose a page or its order, never which rows: a list asked with these alone is
 # the whole list.
@@ -205,13 +211,17 @@ class InitiativeViewSet(ReadViewSet):
         # A reader of everything asking for the whole list: its count is kept between writes.
         queryset = self.filter_queryset(self.get_queryset())
         whole = request.user.reads_everything and UNFILTERED_PARAMS.issuperset(request.query_params)
-        ways = selectors.initiative_list_by_way_in(
-            user=request.user, include_archived=self.include_archived()
-        )
+
+        def ways() -> list | None:
+            by_way = selectors.initiative_list_by_way_in(
+                user=request.user, include_archived=self.include_archived()
+            )
+            return by_way and [self.filter_queryset(way) for way in by_way]
+
         values = ValueRows(
             queryset,
             INITIATIVE_VALUES,
-            ways=ways and [self.filter_queryset(way) for way in ways],
+            ways=ways,
             counted_with_page=not request.user.reads_everything,
             count=functools.partial(
                 selectors.initiative_count_unfiltered,
