@@ -18,6 +18,13 @@ def token_list(*, user: User) -> QuerySet[ApiToken]:
     return ApiToken.objects.filter(user=user)
 
 
+def user_labels(users: QuerySet[User]) -> list[tuple[int, str]]:
+    """``users`` as (id, ``User.get_full_name``) pairs, in their order, for a filter's choices: read
+    from three columns, without a model instance per person."""
+    people = users.values_list("pk", "full_name", "email")
+    return [(pk, full_name or email) for pk, full_name, email in people]
+
+
 def user_with_teams(*, user: User) -> User:
     """The user with their teams loaded, for "who am I" answers."""
     return User.objects.prefetch_related("teams").get(pk=user.pk)

@@ -18,6 +18,7 @@ from django.db.models import Count, QuerySet
 from django.utils.translation import gettext_noop
 
 from accounts.models import Membership, Team, User
+from accounts.selectors import user_labels
 from common.revision_cache import revision_cached, revision_name, revision_new_on_commit
 from improvement.models import STAGE_ORDER, Initiative, Stage, Status
 from improvement.selectors.initiative_count import initiative_count_seconds
@@ -118,9 +119,7 @@ def board_lead_labels(*, user: User) -> list[tuple[int, str]]:
     everything."""
 
     def labels() -> list[tuple[int, str]]:
-        # ``User.get_full_name`` from three columns, without a model instance per person.
-        people = board_lead_list(user=user).values_list("pk", "full_name", "email")
-        return [(pk, full_name or email) for pk, full_name, email in people]
+        return user_labels(board_lead_list(user=user))
 
     if not user.reads_everything:
         return labels()

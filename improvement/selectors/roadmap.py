@@ -7,6 +7,7 @@ from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from accounts.models import Team, User
+from accounts.selectors import user_labels
 from common.paging import BoundedCountPaginator
 from common.revision_cache import revision_cached, revision_name, revision_new_on_commit
 from improvement.models import OPEN_MILESTONE_STATUSES, Initiative, Milestone, Status
@@ -139,9 +140,7 @@ def milestone_owner_labels(*, user: User) -> list[tuple[int, str]]:
     """
 
     def labels() -> list[tuple[int, str]]:
-        # ``User.get_full_name`` from three columns, without a model instance per person.
-        people = milestone_owner_list(user=user).values_list("pk", "full_name", "email")
-        return [(pk, full_name or email) for pk, full_name, email in people]
+        return user_labels(milestone_owner_list(user=user))
 
     if not user.reads_everything:
         return labels()
