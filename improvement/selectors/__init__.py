@@ -14,7 +14,7 @@ from improvement.selectors.experiments import (
 )
 from improvement.selectors.history import initiative_history
 from improvement.selectors.initiative_count import initiative_count_unfiltered
-from improvement.selectors.initiative_rows import initiative_rows
+from improvement.selectors.initiative_rows import initiative_rows, initiative_rows_of_page
 from improvement.selectors.initiative_rows import members_inline as initiative_rows_members_inline
 from improvement.selectors.initiatives import (
     initiative_at_risk_first,
@@ -91,6 +91,7 @@ __all__ = [
     "initiative_roi_range",
     "initiative_rows",
     "initiative_rows_members_inline",
+    "initiative_rows_of_page",
     "initiative_search",
     "initiative_status_updates",
     "initiative_transitions",

@@ -4,9 +4,11 @@ The list's filters, search, ordering and the caller's visibility stay the ORM's:
 ids (``initiative_list(...).values_list("pk")``, a light query). The rows of those ids come from
 SQL assembled once per database and set of columns: the page's related rows by primary key, the
 milestone counts of each initiative through its index (one aggregate per row on PostgreSQL, a
-lateral join), and on PostgreSQL the members' ids as an array column. Compiling the annotated
-``values_list`` of 32 columns, three correlated counts and the members' array took the ORM longer
-than PostgreSQL took to run it, on every page.
+lateral join), and on PostgreSQL the members' ids as an array column. On PostgreSQL a page can be
+read in one statement with the query that picks it (``initiative_rows_of_page``): the ids' query
+is compiled into the rows' statement, so both read one snapshot and the database is asked once.
+Compiling the annotated ``values_list`` of 32 columns, three correlated counts and the members'
+array took the ORM longer than PostgreSQL took to run it, on every page.
 
 The values are those ``initiative_list(...).values_list(*columns)`` reads (tests hold them equal on
 SQLite and PostgreSQL), converted as the ORM converts them (common/db_rows.py).
@@ -16,7 +18,9 @@ import datetime as dt
 from collections.abc import Sequence
 from functools import cache
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connections, router
+from django.db.models import QuerySet
 
 from accounts.models import User
 from common.db_rows import RowConverter
@@ -25,11 +29,14 @@ from improvement.models.roadmap import OPEN_MILESTONE_STATUSES
 
 # The list's milestone counts (``initiative_list``'s annotations), each a COUNT with a condition.
 COUNTS = ("milestones_total", "milestones_done", "milestones_overdue")
+# The plan's one named parameter: open milestones due before it are overdue.
+TODAY = "%(today)s"
 
 
 @cache
-def _plan(alias: str, columns: tuple[str, ...], members: bool) -> tuple[str, RowConverter]:
-    """The SELECT … FROM … of ``columns`` (no WHERE), and the converter of its rows."""
+def _plan(alias: str, columns: tuple[str, ...], members: bool) -> tuple[str, str, RowConverter]:
+    """The SELECT list of ``columns``, what follows the initiative (``i``) in the FROM clause (its
+    related rows and counts), and the converter of its rows."""
     connection = connections[alias]
     quote = connection.ops.quote_name
     postgresql = connection.vendor == "postgresql"
@@ -46,7 +53,7 @@ def _plan(alias: str, columns: tuple[str, ...], members: bool) -> tuple[str, Row
     counted = {
         "milestones_total": None,
         "milestones_done": f"{status} = '{MilestoneStatus.DONE}'",
-        "milestones_overdue": f"{status} IN ({open_statuses}) AND {due} < %(today)s",
+        "milestones_overdue": f"{status} IN ({open_statuses}) AND {due} < {TODAY}",
     }
     expressions, fields, joins = [], [], {}
     for name in columns:
@@ -87,16 +94,17 @@ def _plan(alias: str, columns: tuple[str, ...], members: bool) -> tuple[str, Row
             f"WHERE m.{quote(through.get_field('initiative').column)} = {initiative_id} "
             f"ORDER BY u.{quote(User._meta.get_field('email').column)})"
         )
-    table = quote(Initiative._meta.db_table)
-    sql = f"SELECT {', '.join(expressions)} FROM {table} i {' '.join(joins.values())}"
+    related = " ".join(joins.values())
     if postgresql and any(name in COUNTS for name in columns):
         # One aggregate per row (an aggregate without GROUP BY answers one row, 0 when none).
         aggregates = ", ".join(
             f"COUNT(*){'' if condition is None else f' FILTER (WHERE {condition})'} AS {name}"
             for name, condition in counted.items()
         )
-        sql += f" LEFT JOIN LATERAL (SELECT {aggregates} FROM {milestones} ms WHERE {of_row}) counts ON TRUE"
-    return sql, RowConverter(alias, fields)
+        related += (
+            f" LEFT JOIN LATERAL (SELECT {aggregates} FROM {milestones} ms WHERE {of_row}) counts ON TRUE"
+        )
+    return f"SELECT {', '.join(expressions)}", related, RowConverter(alias, fields)
 
 
 def members_inline() -> bool:
@@ -117,7 +125,7 @@ def initiative_rows(ids: Sequence[int], *, columns: Sequence[str], today: dt.dat
         return []
     alias = router.db_for_read(Initiative)
     connection = connections[alias]
-    select, convert = _plan(alias, tuple(columns), members_inline())
+    select, related, convert = _plan(alias, tuple(columns), members_inline())
     pk = f"i.{connection.ops.quote_name(Initiative._meta.pk.column)}"
     params = {"today": today}
     if connection.vendor == "postgresql":
@@ -128,8 +136,37 @@ def initiative_rows(ids: Sequence[int], *, columns: Sequence[str], today: dt.dat
         params |= {f"id{n}": value for n, value in enumerate(ids)}
         where = f"{pk} IN ({', '.join(f'%(id{n})s' for n in range(len(ids)))})"
     with connection.cursor() as cursor:
-        cursor.execute(f"{select} WHERE {where}", params)
+        table = connection.ops.quote_name(Initiative._meta.db_table)
+        cursor.execute(f"{select} FROM {table} i {related} WHERE {where}", params)
         found = cursor.fetchall()
     id_at = list(columns).index("id")
     position = {pk: n for n, pk in enumerate(ids)}
     return sorted(convert.rows(found), key=lambda row: position[row[id_at]])
+
+
+def initiative_rows_of_page(page: QuerySet, *, columns: Sequence[str], today: dt.date) -> list[tuple]:
+    """``initiative_rows`` of the ids that ``page`` (a sliced ``values_list("pk")`` of initiatives)
+    answers, in its order, from one statement (PostgreSQL): the ids' query becomes an array, the
+    rows come in its order (``WITH ORDINALITY``). Against two statements, no row can be written
+    between the page's choice and its rows, and the database is asked once (bench/: 0.2 ms less of
+    a page of 100)."""
+    alias = page.db
+    connection = connections[alias]
+    if connection.vendor != "postgresql":
+        raise ValueError("A page is read in one statement on PostgreSQL only.")
+    select, related, convert = _plan(alias, tuple(columns), True)
+    quote = connection.ops.quote_name
+    try:
+        ids, ids_params = page.query.get_compiler(using=alias).as_sql()
+    except EmptyResultSet:  # a filter no row can match (an empty ``__in``)
+        return []
+    # The plan names ``today`` (``%(today)s``); the compiled query's parameters are positional.
+    before, after = select.count(TODAY), related.count(TODAY)
+    sql = (
+        f"{select.replace(TODAY, '%s')} FROM unnest(ARRAY({ids})) WITH ORDINALITY AS page (id, n) "
+        f"INNER JOIN {quote(Initiative._meta.db_table)} i ON i.{quote(Initiative._meta.pk.column)} = page.id "
+        f"{related.replace(TODAY, '%s')} ORDER BY page.n"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*([today] * before), *ids_params, *([today] * after)])
+        return convert.rows(cursor.fetchall())

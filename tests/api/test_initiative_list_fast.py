@@ -3,7 +3,9 @@
 import datetime as dt
 
 import pytest
+from django.db import connection
 from django.db.models import Prefetch
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from accounts.models import User
@@ -112,14 +114,16 @@ def test_the_rows_by_id_are_the_orms_values_in_the_ids_order(admin, portfolio):
 
 
 def _write_between_the_two_reads(monkeypatch, write):
-    """Runs ``write`` after the list has picked its ids and before it reads their rows."""
-    read_rows = selectors.initiative_rows
+    """Runs ``write`` after the list has picked its ids and before it reads their rows; where the
+    page is one statement (``initiative_rows_of_page``, PostgreSQL), just before it."""
+    for name in ("initiative_rows", "initiative_rows_of_page"):
+        read_rows = getattr(selectors, name)
 
-    def rows_after_a_write(*args, **kwargs):
-        write()
-        return read_rows(*args, **kwargs)
+        def rows_after_a_write(*args, read_rows=read_rows, **kwargs):
+            write()
+            return read_rows(*args, **kwargs)
 
-    monkeypatch.setattr(selectors, "initiative_rows", rows_after_a_write)
+        monkeypatch.setattr(selectors, name, rows_after_a_write)
 
 
 # Committed writes (PostgreSQL's change marker is the writing transaction's id: inside one test
@@ -152,3 +156,19 @@ def test_a_row_archived_meanwhile_leaves_the_working_list(token_api, admin, team
     body = token_api(admin).get("/api/v1/initiatives/").json()
 
     assert [row["id"] for row in body["results"]] == [kept.pk]
+
+
+@pytest.mark.postgres
+def test_a_page_of_a_reader_of_everything_asks_the_database_once(token_api, admin, portfolio):
+    client = token_api(admin)
+    client.get("/api/v1/initiatives/")  # the token's last use is written once, on the first call
+
+    with CaptureQueriesContext(connection) as queries:
+        body = client.get("/api/v1/initiatives/?ordering=-id&page_size=2").json()
+
+    initiatives = [q["sql"] for q in queries.captured_queries if '"improvement_initiative"' in q["sql"]]
+    # The count is kept between writes; the page's ids and rows are one statement.
+    assert len(initiatives) <= 2
+    assert sum("WITH ORDINALITY" in sql for sql in initiatives) == 1
+    expected = list(selectors.initiative_list(user=admin).order_by("-id").values_list("pk", flat=True)[:2])
+    assert [row["id"] for row in body["results"]] == expected

@@ -42,9 +42,11 @@ from improvement.services import initiatives, stages, targets
 class ValueRows:
     """A queryset's rows as tuples of ``columns`` (``INITIATIVE_VALUES``), for the paginator.
 
-    The queryset (filters, search, ordering, the caller's visibility) picks the page's ids with
-    their change markers; their rows come from ``initiative_rows``, one query written once, instead
-    of the ORM compiling the annotated ``values_list`` on every page. The two reads are two
+    The queryset (filters, search, ordering, the caller's visibility) picks the page's ids; their
+    rows come from SQL written once (``initiative_rows``), instead of the ORM compiling the
+    annotated ``values_list`` on every page. On PostgreSQL a page is one statement, the ids' query
+    compiled into it (``initiative_rows_of_page``). Elsewhere, and for the pages read with their
+    count or by the change feed, the ids come with their change markers and the two reads are two
     statements: a row written in between (its marker moved) is checked against the queryset again
     and left out unless it is still there, as read, so no row is answered in a version the caller's
     scope did not hold. The count runs on the queryset itself, as the generic list's does, except
@@ -64,9 +66,13 @@ class ValueRows:
         self.ways = ways
         self.columns = tuple(columns)
         self.members_inline = selectors.initiative_rows_members_inline()
-        self.keys = queryset.prefetch_related(None).values_list("pk", MARKER)
         if counted_with_page:
             self.slice_and_count = self._slice_and_count
+
+    @functools.cached_property
+    def keys(self):
+        """The queryset's ids with their change markers."""
+        return self.queryset.prefetch_related(None).values_list("pk", MARKER)
 
     def rows(self, marked: dict[int, int | None]) -> list:
         """The rows of the ids of ``marked`` (id → the marker the queryset read, None: unknown)."""
@@ -140,6 +146,13 @@ class ValueRows:
 
     def __getitem__(self, key):
         if isinstance(key, slice):
+            if self.members_inline:
+                # PostgreSQL: the page's ids and their rows in one statement, one snapshot.
+                return selectors.initiative_rows_of_page(
+                    self.queryset.prefetch_related(None).values_list("pk")[key],
+                    columns=self.columns,
+                    today=timezone.localdate(),
+                )
             return self.rows(dict(self.keys[key]))
         pk, marker = self.keys[key]
         return self.rows({pk: marker})[0]
