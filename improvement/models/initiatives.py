@@ -176,6 +176,11 @@ class Initiative(ChangeTracked, ArchivableModel, TimeStampedModel):
                 condition=models.Q(archived_at__isnull=True),
                 name="initiative_team_live_code",
             ),
+            # The ids of active initiatives, in order: the roadmap's owner choices ask each person
+            # for a milestone of one, merging the person's milestones (by initiative) with these
+            # (bench/: 27 → 7.5 ms for 501 owners at 10,000 initiatives, 42 → 13 ms for 750 at
+            # 100,000, where the merge read every initiative's row to check its status).
+            models.Index(fields=["id"], condition=models.Q(status="active"), name="initiative_active_id"),
         ]
         constraints = [
             models.CheckConstraint(
