@@ -7,7 +7,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.forms.utils import flatatt
-from django.utils.html import format_html, format_html_join
+from django.utils.html import conditional_escape, escape, format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
@@ -34,9 +34,32 @@ class DateInput(forms.DateInput):
 class PersonSelect(forms.Select):
     """Django's ``<select>``, its options written in Python rather than through one template each:
     the same HTML, for pickers of people, which list hundreds at an organisation's size (bench/:
-    the roadmap's 750 owners)."""
+    the roadmap's 750 owners). Without groups each option is one string, not Django's option
+    dictionary first (about 17 µs an option, 12.8 ms for 750 owners, where this takes 1-2 µs)."""
 
     def render(self, name, value, attrs=None, renderer=None):
+        choices = list(self.choices)
+        if any(isinstance(label, (list, tuple)) for _value, label in choices):
+            return self._render_groups(name, value, attrs)
+        widget = forms.Widget.get_context(self, name, value, attrs)["widget"]
+        asked, chosen, options = set(widget["value"]), False, []
+        for option_value, label in choices:
+            text = "" if option_value is None else str(option_value)
+            # As ``ChoiceWidget.optgroups``: one option at most is selected, the first that matches.
+            selected = not chosen and text in asked
+            chosen |= selected
+            options.append(
+                f'<option value="{escape(text)}"{" selected" if selected else ""}>'
+                f"{conditional_escape(label)}</option>"
+            )
+        return format_html(
+            '<select name="{}"{}>\n  {}\n</select>',
+            widget["name"],
+            flatatt(widget["attrs"]),
+            mark_safe("\n  ".join(options)),
+        )
+
+    def _render_groups(self, name, value, attrs):
         widget = self.get_context(name, value, attrs)["widget"]
         parts = []
         for group, options, _index in widget["optgroups"]:

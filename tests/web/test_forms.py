@@ -399,3 +399,28 @@ def test_a_people_picker_writes_the_same_select_as_djangos_templates(db, chosen)
 
     assert parse_html(str(mine.as_widget())) == parse_html(str(theirs.as_widget()))
     assert "Zoë &lt;Ops&gt;" in str(mine.as_widget())
+
+
+@pytest.mark.parametrize("chosen", [None, "", "7", "9", "nobody"])
+@pytest.mark.parametrize(
+    "choices",
+    [
+        [("", "Everyone"), (7, "Zoë <Ops>"), (8, 'Ann "A" Lee'), (7, "Twice the same id"), (9, "Bo & Co")],
+        [("", "Everyone"), ("Team A", [(7, "Zoë <Ops>"), (8, "Ann")]), (9, "Bo & Co")],
+    ],
+    ids=["people", "grouped"],
+)
+def test_a_people_picker_of_given_choices_writes_what_djangos_select_writes(chosen, choices):
+    """Choices given as (id, name) pairs (the roadmap's kept owner choices): one option selected at
+    most, the first that matches, names escaped, groups written as Django writes them."""
+    from django import forms
+    from django.test.html import parse_html
+
+    from improvement.forms.common import PersonSelect
+
+    attrs = {"id": "id_owner", "aria-describedby": "id_owner_helptext"}
+    mine = PersonSelect(choices=choices).render("owner", chosen, attrs=attrs)
+    theirs = forms.Select(choices=choices).render("owner", chosen, attrs=attrs)
+
+    assert parse_html(mine) == parse_html(theirs)
+    assert mine.count(" selected") == theirs.count(" selected")
