@@ -7,8 +7,12 @@ class CommonConfig(AppConfig):
 
     def ready(self):
         import common.tasks  # noqa: F401 -- registers the outbox relay in every process (beat, eager)
+        from common.choice_labels import choice_labels_install
         from common.migration_guard import refuse_destructive_reverse
         from common.sync_sqlite import drop_triggers_before_migrate, reinstall_dropped_triggers
+
+        # Every model is loaded: each field with fixed choices gets the faster get_FOO_display.
+        choice_labels_install()
 
         # First, before anything is dropped: a rollback that would destroy data is refused whole.
         pre_migrate.connect(refuse_destructive_reverse, sender=self)
