@@ -9,25 +9,40 @@ Here each label is translated once, when it is shown, in the language active the
 
 Fields whose choices are computed (a callable, or Django's iterator of one) keep Django's method:
 their table could change between calls. A value the table cannot look up (unhashable) falls back
-to it too.
+to it too, and so does a method a model made itself (its own ``get_FOO_display`` or
+``_get_FIELD_display``). Choices given a field anew build its table again.
 """
 
 import functools
 from collections.abc import Mapping
 
 from django.apps import apps
+from django.db import models
 from django.utils.encoding import force_str
 
+# A field's label table, with the choices it was built from: choices given the field anew (a test
+# may) build it again.
+_TABLES: dict = {}
 
-@functools.cache
-def _labels(field) -> Mapping:
-    return dict(field.flatchoices)
+
+def _labels(field) -> Mapping | None:
+    """The field's labels by value; None when a choice's value cannot be looked up (unhashable)."""
+    built = _TABLES.get(field)
+    if built is None or built[0] is not field.choices:
+        try:
+            built = _TABLES[field] = (field.choices, dict(field.flatchoices))
+        except TypeError:
+            built = _TABLES[field] = (field.choices, None)
+    return built[1]
 
 
 def _display(self, *, field, django):
+    labels = _labels(field)
+    if labels is None:
+        return django(self)
     value = getattr(self, field.attname)
     try:
-        label = _labels(field).get(value, value)
+        label = labels.get(value, value)
     except TypeError:  # an unhashable value: Django's method makes it hashable
         return django(self)
     return force_str(label, strings_only=True)
@@ -43,6 +58,9 @@ def choice_labels_install() -> None:
             if not field.choices or not isinstance(field.choices, list | tuple) or django is None:
                 continue
             own = model.__dict__.get(name)
-            if not isinstance(own, functools.partialmethod) or own.func is _display:
+            if (
+                not isinstance(own, functools.partialmethod)
+                or own.func is not models.Model._get_FIELD_display
+            ):
                 continue  # defined by the model (or a parent) itself, not Django's; or installed
             setattr(model, name, functools.partialmethod(_display, field=field, django=django))

@@ -7,6 +7,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.forms.utils import flatatt
+from django.utils.functional import Promise
 from django.utils.html import conditional_escape, escape, format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
@@ -39,7 +40,8 @@ class PersonSelect(forms.Select):
 
     def render(self, name, value, attrs=None, renderer=None):
         choices = list(self.choices)
-        if any(isinstance(label, (list, tuple)) for _value, label in choices):
+        if self.allow_multiple_selected or any(not isinstance(label, str | Promise) for _v, label in choices):
+            # Groups (a label that is a list), labels Django would localise, several selected.
             return self._render_groups(name, value, attrs)
         widget = forms.Widget.get_context(self, name, value, attrs)["widget"]
         asked, chosen, options = set(widget["value"]), False, []

@@ -52,3 +52,17 @@ def test_installing_again_changes_nothing():
 
     assert Milestone.__dict__["get_status_display"] is before
     assert Milestone(status="done").get_status_display() == "Done"
+
+
+def test_choices_given_a_field_anew_are_the_labels_read(monkeypatch):
+    from improvement.models import Milestone
+
+    field = Milestone._meta.get_field("status")
+    assert Milestone(status="done").get_status_display() == "Done"
+
+    monkeypatch.setattr(field, "choices", [("done", "Finished"), ("planned", "Planned")])
+
+    assert Milestone(status="done").get_status_display() == "Finished"
+    assert Milestone(status="done").get_status_display() == models.Model._get_FIELD_display(
+        Milestone(status="done"), field
+    )

@@ -424,3 +424,32 @@ def test_a_people_picker_of_given_choices_writes_what_djangos_select_writes(chos
 
     assert parse_html(mine) == parse_html(theirs)
     assert mine.count(" selected") == theirs.count(" selected")
+
+
+def test_a_people_picker_of_several_or_of_numbers_writes_what_django_writes():
+    """Several chosen, or labels Django localises (not text): Django's own options."""
+    import decimal
+
+    from django import forms
+    from django.test.html import parse_html
+
+    from improvement.forms.common import PersonSelect
+
+    class PeopleSelect(PersonSelect):
+        allow_multiple_selected = True
+
+        def get_context(self, name, value, attrs):
+            context = super().get_context(name, value, attrs)
+            context["widget"]["attrs"]["multiple"] = True
+            return context
+
+    people = [(7, "Zoë"), (8, "Ann"), (9, "Bo")]
+    several = PeopleSelect(choices=people).render("owners", ["7", "9"])
+    assert parse_html(several) == parse_html(
+        forms.SelectMultiple(choices=people).render("owners", ["7", "9"])
+    )
+
+    numbers = [(1, decimal.Decimal("1.50")), (2, 3)]
+    assert parse_html(PersonSelect(choices=numbers).render("n", "1")) == parse_html(
+        forms.Select(choices=numbers).render("n", "1")
+    )
